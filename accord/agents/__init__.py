@@ -1,0 +1,1 @@
+"""Agents: scripted, learning and LLM agents behind one small protocol."""

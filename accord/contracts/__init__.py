@@ -1,0 +1,1 @@
+"""Stateful contracts deployed on the device: thin shells over ``accord.mechanisms``."""

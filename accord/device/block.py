@@ -1,0 +1,90 @@
+"""Blocks, their headers and the receipts of the transactions they include."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+from accord.device.contract import Event
+from accord.device.encoding import Canonical
+from accord.device.transaction import Bundle, Transaction
+
+Status = Literal["success", "reverted", "out_of_gas"]
+
+
+class Receipt(NamedTuple):
+    """What happened to one included transaction."""
+
+    tx_hash: bytes
+    status: Status
+    gas_used: int
+    fee_paid: int
+    """Total fee, in the fee asset: ``gas_used × (base_fee + tip)``."""
+    tip_paid: int
+    """The builder's part of ``fee_paid``; the rest was burned."""
+    result: object
+    events: tuple[Event, ...]
+    error: str | None
+    contract_address: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+
+@dataclass(frozen=True, slots=True)
+class BlockHeader:
+    """A block's summary; ``state_hash`` commits to the whole state after the block."""
+
+    number: int
+    timestamp: int
+    parent_hash: bytes
+    builder: str
+    base_fee: int
+    gas_limit: int
+    gas_used: int
+    tx_root: bytes
+    state_hash: bytes
+
+    @property
+    def hash(self) -> bytes:
+        fields: tuple[Canonical, ...] = (
+            self.number,
+            self.timestamp,
+            self.parent_hash,
+            self.builder,
+            self.base_fee,
+            self.gas_limit,
+            self.gas_used,
+            self.tx_root,
+            self.state_hash,
+        )
+        return hashlib.blake2b(repr(fields).encode(), digest_size=32).digest()
+
+
+BlockItem = Transaction | Bundle
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A sealed block: header, the transactions it included in order, and their receipts."""
+
+    header: BlockHeader
+    transactions: tuple[Transaction, ...]
+    receipts: tuple[Receipt, ...]
+
+    @property
+    def number(self) -> int:
+        return self.header.number
+
+    def receipt(self, tx_hash: bytes) -> Receipt:
+        for receipt in self.receipts:
+            if receipt.tx_hash == tx_hash:
+                return receipt
+        raise KeyError(tx_hash.hex())
+
+
+def tx_root(transactions: tuple[Transaction, ...] | list[Transaction]) -> bytes:
+    """Commitment to the included transactions and their order."""
+    return hashlib.blake2b(b"".join(tx.hash for tx in transactions), digest_size=32).digest()

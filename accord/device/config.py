@@ -1,0 +1,90 @@
+"""The device's design, as data: every switch an experiment may turn.
+
+:class:`DeviceConfig` is validated by pydantic, so a bad value gets an error naming the
+key. :class:`Genesis` says which assets exist at block 0, who issues them and who holds
+them. Both are written to the event log, so a replay rebuilds the same device.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Ordering = Literal["fcfs", "priority", "random", "batch"]
+Visibility = Literal["public", "private", "sealed"]
+FeeKind = Literal["eip1559", "first_price"]
+
+
+class DeviceConfig(BaseModel):
+    """Every design switch of the commitment device.
+
+    * ``ordering``: ``fcfs`` (arrival), ``priority`` (tip, then arrival), ``random``
+      (seeded) or ``batch`` (frequent batch auction: canonical order, uniform settlement).
+    * ``ordering_enforced``: the device itself orders the builder's chosen items by the
+      rule; when false, the builder's own order stands (the rule is only a convention).
+    * ``mempool``: ``public`` (all see pending txs), ``private`` (only the builder does)
+      or ``sealed`` (contents hidden from everyone until inclusion).
+    * ``fee_market``: ``eip1559`` or ``first_price``.
+    * ``builder_may_insert``: whether the builder may add its own transactions.
+    * ``latency_ms``: per-account delay between submitting and arriving in the mempool;
+      ``default_latency_ms`` for the rest.
+    * ``finality_depth``: a block is final once this many blocks are built on it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    block_time_ms: int = Field(12_000, gt=0)
+    block_gas_limit: int = Field(30_000_000, gt=0)
+    ordering: Ordering = "priority"
+    ordering_enforced: bool = True
+    mempool: Visibility = "public"
+    fee_market: FeeKind = "eip1559"
+    initial_base_fee: int = Field(1_000, ge=0)
+    fee_asset: str = "ETH"
+    builder: str = "builder"
+    builder_may_insert: bool = False
+    default_latency_ms: int = Field(0, ge=0)
+    latency_ms: dict[str, int] = Field(default_factory=dict)
+    finality_depth: int = Field(0, ge=0)
+    genesis_time_ms: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _latencies_non_negative(self) -> DeviceConfig:
+        for account, ms in self.latency_ms.items():
+            if ms < 0:
+                raise ValueError(f"latency_ms[{account!r}] must be >= 0, got {ms}")
+        return self
+
+
+class AssetSpec(BaseModel):
+    """An asset at genesis: its issuer and its initial holders."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    issuer: str = Field(min_length=1)
+    alloc: dict[str, int] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _alloc_non_negative(self) -> AssetSpec:
+        for holder, amount in self.alloc.items():
+            if amount < 0:
+                raise ValueError(f"alloc[{holder!r}] must be >= 0, got {amount}")
+        return self
+
+
+class Genesis(BaseModel):
+    """Assets and accounts at block 0. Every issuer and holder becomes an account."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    assets: dict[str, AssetSpec] = Field(default_factory=dict)
+    accounts: list[str] = Field(default_factory=list)
+
+    def account_names(self) -> list[str]:
+        """Every account the genesis names, sorted."""
+        names = set(self.accounts)
+        for spec in self.assets.values():
+            names.add(spec.issuer)
+            names.update(spec.alloc)
+        return sorted(names)

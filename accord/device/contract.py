@@ -1,0 +1,329 @@
+"""Contracts: the base class, the ``@public`` marker and the call :class:`Context`.
+
+A contract is a Python class whose state is declared with :class:`~accord.device.storage.Var`
+and :class:`~accord.device.storage.Map`, and whose entry points are methods marked
+``@public``. Deploying it gives an address; transactions call its public methods::
+
+    class Vault(Contract):
+        balances = Map(0)
+
+        @public
+        def move(self, ctx: Context, a: str, b: str, amount: int) -> None:
+            if self.balances[a] < amount:
+                raise Revert("insufficient balance")
+            self.balances[a] -= amount
+            self.balances[b] += amount
+
+Every public method takes the :class:`Context` first: who called, what value came with
+the call, the block, and the ledger operations a contract may perform. Raising
+:class:`~accord.device.errors.Revert` undoes everything the call did.
+
+A method marked ``@public(batch=True)`` may also be *settled in batch* under the
+frequent-batch-auction ordering rule: the device collects every such call of a block and
+hands them to :meth:`Contract.settle_batch` together, so that the contract can clear them
+at one uniform price and position in the block carries no advantage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
+
+from accord.device import gas as G
+from accord.device.encoding import Canonical, canonical, canonical_args
+from accord.device.errors import Revert, UnknownMethod
+from accord.device.storage import Map, Var
+
+if TYPE_CHECKING:
+    from accord.device.ledger import Ledger
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+NO_VALUE: Mapping[str, int] = MappingProxyType({})
+
+
+@overload
+def public(fn: F) -> F: ...
+@overload
+def public(*, batch: bool = False) -> Callable[[F], F]: ...
+def public(fn: F | None = None, *, batch: bool = False) -> F | Callable[[F], F]:
+    """Mark a method as an entry point that transactions may call."""
+
+    def mark(f: F) -> F:
+        f.__accord_public__ = True  # type: ignore[attr-defined]
+        f.__accord_batch__ = batch  # type: ignore[attr-defined]
+        return f
+
+    return mark(fn) if fn is not None else mark
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A log record emitted by a contract during a successful call."""
+
+    address: str
+    name: str
+    data: tuple[tuple[str, Canonical], ...]
+
+    def as_dict(self) -> dict[str, Canonical]:
+        return dict(self.data)
+
+
+class Contract:
+    """Base of every device contract.
+
+    Subclasses declare storage with ``Var``/``Map``, a constructor ``setup(ctx, *args)``
+    run by the deploying transaction, and ``@public`` entry points. Instance attributes
+    other than declared storage are refused: state outside the journal would escape
+    reverts, hashing and replay.
+    """
+
+    _maps: ClassVar[dict[str, Map[Any]]] = {}
+    _var_names: ClassVar[frozenset[str]] = frozenset()
+    _public: ClassVar[frozenset[str]] = frozenset()
+    _batch: ClassVar[frozenset[str]] = frozenset()
+
+    address: str
+    _ledger: Ledger
+    _vars: dict[str, Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        maps: dict[str, Map[Any]] = {}
+        var_names: set[str] = set()
+        public_names: set[str] = set()
+        batch_names: set[str] = set()
+        for klass in reversed(cls.__mro__):
+            for name, attr in vars(klass).items():
+                if isinstance(attr, Map):
+                    maps[name] = attr
+                elif isinstance(attr, Var):
+                    var_names.add(name)
+                elif callable(attr) and getattr(attr, "__accord_public__", False):
+                    public_names.add(name)
+                    if getattr(attr, "__accord_batch__", False):
+                        batch_names.add(name)
+        cls._maps = maps
+        cls._var_names = frozenset(var_names)
+        cls._public = frozenset(public_names)
+        cls._batch = frozenset(batch_names)
+
+    @classmethod
+    def class_path(cls) -> str:
+        """``module:QualName``: how the event log names the class, for replay."""
+        return f"{cls.__module__}:{cls.__qualname__}"
+
+    def _bind(self, address: str, ledger: Ledger) -> None:
+        object.__setattr__(self, "address", address)
+        object.__setattr__(self, "_ledger", ledger)
+        object.__setattr__(self, "_vars", {})
+        for name, spec in self._maps.items():
+            object.__setattr__(self, name, spec.bind(ledger, {}))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._var_names:
+            object.__setattr__(self, name, value)
+            return
+        raise AttributeError(
+            f"{type(self).__name__}.{name}: contract state must be declared as Var or Map"
+        )
+
+    def setup(self, ctx: Context, *args: Any) -> None:
+        """Constructor, run inside the deploying transaction. Override to initialise."""
+        if args:
+            raise Revert(f"{type(self).__name__} takes no constructor arguments")
+
+    def settle_batch(self, ctx: Context, calls: Sequence[BatchCall]) -> list[Canonical]:
+        """Settle every batched call of a block together (batch ordering rule only).
+
+        The default settles them one by one in the given (canonical) order; contracts that
+        can clear at uniform prices override it. Return one result per call; raise
+        ``Revert`` to fail the whole batch.
+        """
+        results: list[Canonical] = []
+        for call in calls:
+            sub = ctx.as_caller(call.sender, call.value)
+            results.append(getattr(self, call.method)(sub, *call.args))
+        return results
+
+    def storage(self) -> dict[str, Any]:
+        """The contract's state as plain data, for inspection, hashing and tests."""
+        out: dict[str, Any] = dict(sorted(self._vars.items()))
+        for name in sorted(self._maps):
+            bound = self.__dict__[name]
+            out[name] = dict(bound._data)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCall:
+    """One call collected for batch settlement."""
+
+    tx_hash: bytes
+    sender: str
+    method: str
+    args: tuple[Canonical, ...]
+    value: Mapping[str, int]
+
+
+class Context:
+    """What a running call sees and may do: the call's facts and metered ledger operations.
+
+    ``sender`` is the immediate caller (an account, or a contract for nested calls) and
+    ``origin`` the account that signed the transaction.
+    """
+
+    __slots__ = (
+        "_device",
+        "_ledger",
+        "block_number",
+        "origin",
+        "sender",
+        "this",
+        "timestamp",
+        "value",
+    )
+
+    def __init__(
+        self,
+        device: Any,
+        ledger: Ledger,
+        *,
+        this: str,
+        sender: str,
+        origin: str,
+        value: Mapping[str, int],
+        block_number: int,
+        timestamp: int,
+    ) -> None:
+        self._device = device
+        self._ledger = ledger
+        self.this = this
+        self.sender = sender
+        self.origin = origin
+        self.value = value
+        self.block_number = block_number
+        self.timestamp = timestamp
+
+    def as_caller(self, sender: str, value: Mapping[str, int]) -> Context:
+        """The same call facts with another immediate caller (used by batch settlement)."""
+        return Context(
+            self._device,
+            self._ledger,
+            this=self.this,
+            sender=sender,
+            origin=sender,
+            value=value,
+            block_number=self.block_number,
+            timestamp=self.timestamp,
+        )
+
+    # -- reads -------------------------------------------------------------------------
+    def balance(self, account: str, asset: str) -> int:
+        """Free balance of any account (metered as a storage read)."""
+        self._ledger.use_gas(G.READ)
+        return self._ledger.balance(account, asset)
+
+    def locked(self, owner: str, asset: str) -> int:
+        """What this contract holds locked of ``owner``'s ``asset``."""
+        self._ledger.use_gas(G.READ)
+        return self._ledger.locked_balance(owner, asset, self.this)
+
+    # -- ledger operations -------------------------------------------------------------
+    def transfer(self, asset: str, to: str, amount: int) -> None:
+        """Pay ``amount`` of this contract's own free ``asset`` to ``to``."""
+        self._ledger.use_gas(G.LEDGER_OP)
+        self._ledger.transfer(asset, self.this, to, amount)
+
+    def lock(self, asset: str, amount: int) -> None:
+        """Lock ``amount`` of the caller's free ``asset`` under this contract (escrow).
+
+        Only the immediate caller's funds can be locked: calling the contract is the
+        caller's consent. The funds stay the caller's, but only this contract can
+        :meth:`unlock` or :meth:`release` them.
+        """
+        self._ledger.use_gas(G.LEDGER_OP)
+        self._ledger.lock(asset, self.sender, amount, holder=self.this)
+
+    def unlock(self, owner: str, asset: str, amount: int) -> None:
+        """Return funds this contract locked to their owner's free balance."""
+        self._ledger.use_gas(G.LEDGER_OP)
+        self._ledger.unlock(asset, owner, amount, holder=self.this)
+
+    def release(self, owner: str, asset: str, amount: int, to: str) -> None:
+        """Pay funds this contract locked of ``owner`` to ``to`` (settle or slash)."""
+        self._ledger.use_gas(G.LEDGER_OP)
+        self._ledger.release(asset, owner, amount, to, holder=self.this)
+
+    def create_asset(self, asset: str) -> None:
+        """Create a new asset whose issuer is this contract."""
+        self._ledger.use_gas(G.WRITE_NEW)
+        self._ledger.create_asset(asset, self.this)
+
+    def mint(self, asset: str, to: str, amount: int) -> None:
+        """Mint an asset this contract issues."""
+        self._ledger.use_gas(G.LEDGER_OP)
+        self._ledger.mint(asset, to, amount, by=self.this)
+
+    def burn(self, asset: str, amount: int) -> None:
+        """Burn ``amount`` of an asset this contract issues, from its own balance."""
+        self._ledger.use_gas(G.LEDGER_OP)
+        self._ledger.burn(asset, self.this, amount, by=self.this)
+
+    def emit(self, name: str, **data: Any) -> None:
+        """Log an event; it is kept only if the call succeeds."""
+        self._ledger.use_gas(G.EVENT)
+        fields = tuple(
+            (k, canonical(v, field=f"event {name}.{k}")) for k, v in sorted(data.items())
+        )
+        self._ledger.events.append(Event(self.this, name, fields))
+
+    def use_gas(self, amount: int) -> None:
+        """Charge extra gas for work the schedule does not meter (heavy math)."""
+        self._ledger.use_gas(amount)
+
+    def call(
+        self, address: str, method: str, *args: Any, value: Mapping[str, int] | None = None
+    ) -> Any:
+        """Call another contract's public method as this contract.
+
+        If the callee reverts, its writes are undone and the :class:`Revert` propagates;
+        catch it to continue.
+        """
+        ledger = self._ledger
+        ledger.use_gas(G.CALL)
+        target = self._device.contract_at(address)
+        fn = _entry_point(target, method)
+        mark = ledger.mark()
+        try:
+            sent = value or NO_VALUE
+            for asset, amount in sorted(sent.items()):
+                ledger.use_gas(G.LEDGER_OP)
+                ledger.transfer(asset, self.this, address, amount)
+            sub = Context(
+                self._device,
+                ledger,
+                this=address,
+                sender=self.this,
+                origin=self.origin,
+                value=MappingProxyType(dict(sent)) if sent else NO_VALUE,
+                block_number=self.block_number,
+                timestamp=self.timestamp,
+            )
+            return fn(sub, *canonical_args(args))
+        except BaseException:
+            ledger.rollback(mark)
+            raise
+
+
+def _entry_point(contract: Contract, method: str) -> Callable[..., Any]:
+    if method not in contract._public:
+        raise UnknownMethod(
+            f"{type(contract).__name__} at {contract.address} has no public {method!r}"
+        )
+    return getattr(contract, method)  # type: ignore[no-any-return]
+
+
+entry_point = _entry_point

@@ -1,0 +1,564 @@
+"""The commitment device: accounts, mempool, blocks and the event log, in one object.
+
+A :class:`Device` is a deterministic ledger whose design is a parameter
+(:class:`~accord.device.config.DeviceConfig`). Agents get :class:`Account` handles, sign
+transactions and :meth:`Device.submit` them; a builder turns the mempool into blocks
+(:meth:`Device.build_block`). Every sealed block carries a hash of the whole state, and
+the event log lets :mod:`accord.device.replay` reproduce the run bit for bit.
+
+For scripts and tests, :meth:`Device.call` and :meth:`Device.deploy` sign, include and
+return at once (one block per call, like a development chain's automine).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from accord.device import gas as G
+from accord.device.block import Block, BlockHeader, Receipt, tx_root
+from accord.device.builder import Builder, BuildRequest, Choice, HonestBuilder
+from accord.device.config import DeviceConfig, Genesis
+from accord.device.contract import Contract
+from accord.device.errors import (
+    BadNonce,
+    BadSignature,
+    BundleFailed,
+    DeviceError,
+    GasLimitTooLow,
+    Rejected,
+    UnknownAccount,
+    UnknownContract,
+)
+from accord.device.execution import BlockEnv, Executor
+from accord.device.fees import FeeMarket
+from accord.device.ledger import Ledger
+from accord.device.mempool import (
+    Mempool,
+    Pending,
+    PendingBundle,
+    SealedBundle,
+    SealedTx,
+)
+from accord.device.ordering import make_rule
+from accord.device.state import state_hash
+from accord.device.store import AccountRecord, BlockRecord, EventLog, MemoryLog, SqliteLog
+from accord.device.transaction import (
+    DEFAULT_GAS_LIMIT,
+    DEPLOY,
+    Account,
+    Bundle,
+    Transaction,
+    mac,
+    transaction_hash,
+)
+
+GENESIS_PARENT = b"\x00" * 32
+
+
+class Device:
+    """A deterministic, embedded commitment device.
+
+    Args:
+        config: the device's design (ordering, visibility, fees, builder, latency...).
+        genesis: assets, issuers, allocations and accounts at block 0.
+        seed: the run's seed; keys and random ordering derive from it.
+        store: a path to persist the event log to SQLite (default: in memory).
+        builder: who builds blocks (default: an honest builder at ``config.builder``).
+        history: how many recent blocks to keep in memory (default: all).
+    """
+
+    def __init__(
+        self,
+        config: DeviceConfig | None = None,
+        genesis: Genesis | None = None,
+        *,
+        seed: int = 0,
+        store: str | Path | EventLog | None = None,
+        builder: Builder | None = None,
+        history: int | None = None,
+    ) -> None:
+        self.config = config or DeviceConfig()
+        self.genesis = genesis or Genesis()
+        self.seed = seed
+        self.ledger = Ledger()
+        self.contracts: dict[str, Contract] = {}
+        self.fee_market = FeeMarket(self.config.fee_market)
+        self.rule = make_rule(self.config.ordering, seed=seed, fee_kind=self.config.fee_market)
+        self.executor = Executor(
+            self,
+            self.ledger,
+            self.contracts,
+            self.fee_market,
+            self.config.fee_asset,
+            self.config.block_gas_limit,
+        )
+        self.mempool = Mempool()
+        self.builder: Builder = builder or HonestBuilder(self.config.builder)
+        self.blocks: deque[Block] = deque(maxlen=history)
+        self.headers: list[BlockHeader] = []
+        self._receipts: dict[bytes, tuple[int, Receipt]] = {}
+        self._history = history
+        self.block_hooks: list[Callable[[Device, Block], None]] = []
+        """Called after every sealed block (e.g. :func:`accord.device.checks.check_every_block`)."""
+        self._keys: dict[str, bytes] = {}
+        self._seed_key = hashlib.blake2b(
+            str(seed).encode(), digest_size=32, person=b"accord.seed"
+        ).digest()
+        self.base_fee = self.config.initial_base_fee if self.config.fee_market == "eip1559" else 0
+        if store is None:
+            self.log: EventLog = MemoryLog()
+        elif isinstance(store, (str, Path)):
+            self.log = SqliteLog(store)
+        else:
+            self.log = store
+        self.log.start(self.config.model_dump_json(), self.genesis.model_dump_json(), seed)
+        self._apply_genesis()
+
+    # -- genesis and accounts ----------------------------------------------------------
+    def _apply_genesis(self) -> None:
+        for name in self.genesis.account_names():
+            self._register(name)
+        ledger = self.ledger
+        assets = dict(self.genesis.assets)
+        for symbol in sorted(assets):
+            spec = assets[symbol]
+            ledger.create_asset(symbol, spec.issuer)
+            for holder, amount in sorted(spec.alloc.items()):
+                ledger.mint(symbol, holder, amount, by=spec.issuer)
+        if self.config.fee_asset not in ledger.issuers:
+            ledger.create_asset(self.config.fee_asset, "genesis")
+        ledger.commit()
+        root = state_hash(ledger, self.contracts, 0, self.base_fee)
+        header = BlockHeader(
+            0,
+            self.config.genesis_time_ms,
+            GENESIS_PARENT,
+            "genesis",
+            self.base_fee,
+            self.config.block_gas_limit,
+            0,
+            tx_root([]),
+            root,
+        )
+        self.headers.append(header)
+        self.blocks.append(Block(header, (), ()))
+
+    def _register(self, name: str) -> Account:
+        if not isinstance(name, str) or not name or name.startswith("0x") or name == DEPLOY:
+            raise UnknownAccount(
+                f"account name must be a non-empty string not starting with 0x: {name!r}"
+            )
+        if name in self._keys:
+            raise UnknownAccount(f"account {name!r} already exists")
+        key = hashlib.blake2b(name.encode(), key=self._seed_key, digest_size=32).digest()
+        self._keys[name] = key
+        return Account(name, key)
+
+    def open_account(self, name: str) -> Account:
+        """Open a new (empty) account after genesis; recorded in the event log."""
+        account = self._register(name)
+        self.log.append(AccountRecord(name))
+        return account
+
+    def account(self, name: str) -> Account:
+        """The signing handle of an existing account."""
+        key = self._keys.get(name)
+        if key is None:
+            raise UnknownAccount(f"no account {name!r} on this device")
+        return Account(name, key)
+
+    @property
+    def accounts(self) -> list[str]:
+        return sorted(self._keys)
+
+    # -- reads -------------------------------------------------------------------------
+    @property
+    def number(self) -> int:
+        """The head block's number."""
+        return self.headers[-1].number
+
+    @property
+    def head(self) -> BlockHeader:
+        return self.headers[-1]
+
+    @property
+    def now(self) -> int:
+        """The device's clock: the head block's timestamp, in ms."""
+        return self.headers[-1].timestamp
+
+    @property
+    def finalized(self) -> int:
+        """The newest block that is final (``finality_depth`` blocks deep)."""
+        return max(0, self.number - self.config.finality_depth)
+
+    def balance(self, account: str, asset: str) -> int:
+        return self.ledger.balance(account, asset)
+
+    def locked(self, owner: str, asset: str, holder: str) -> int:
+        return self.ledger.locked_balance(owner, asset, holder)
+
+    def supply(self, asset: str) -> int:
+        return self.ledger.supply.get(asset, 0)
+
+    def nonce(self, account: str) -> int:
+        """The next nonce the ledger will accept from ``account``."""
+        return self.ledger.nonces.get(account, 0)
+
+    def next_nonce(self, account: str) -> int:
+        """The nonce after the account's pending transactions."""
+        nonce = self.nonce(account)
+        pending = {p.tx.nonce for p in self.mempool.arrived(1 << 62) if p.tx.sender == account}
+        while nonce in pending:
+            nonce += 1
+        return nonce
+
+    def contract_at(self, address: str) -> Contract:
+        contract = self.contracts.get(address)
+        if contract is None:
+            raise UnknownContract(f"no contract at {address!r}")
+        return contract
+
+    def state_hash(self) -> bytes:
+        """Hash of the current state (equal to the head's ``state_hash`` between blocks)."""
+        return state_hash(self.ledger, self.contracts, self.number, self.base_fee)
+
+    def receipt(self, tx_hash: bytes) -> Receipt:
+        found = self._receipts.get(tx_hash)
+        if found is None:
+            raise KeyError(f"no receipt for transaction {tx_hash.hex()}")
+        return found[1]
+
+    def latency(self, account: str) -> int:
+        return self.config.latency_ms.get(account, self.config.default_latency_ms)
+
+    # -- submission --------------------------------------------------------------------
+    def verify(self, tx: Transaction) -> None:
+        """Check that ``tx`` was signed by its sender's key and not altered since."""
+        key = self._keys.get(tx.sender)
+        if key is None:
+            raise UnknownAccount(f"no account {tx.sender!r} on this device")
+        if transaction_hash(tx[:9]) != tx.hash:
+            raise BadSignature("the transaction's hash does not match its contents (altered)")
+        if mac(key, tx.hash) != tx.signature:
+            raise BadSignature(f"not signed by {tx.sender!r}'s key (forged)")
+
+    def submit(self, tx: Transaction, *, at: int | None = None) -> bytes:
+        """Send a transaction to the mempool; it arrives after the sender's latency.
+
+        Raises a :class:`Rejected` error (nothing changes) for a forged transaction, a
+        used nonce, a duplicate or an impossible gas limit.
+        """
+        self.verify(tx)
+        current = self.nonce(tx.sender)
+        if tx.nonce < current:
+            raise BadNonce(
+                f"replayed: {tx.sender} is at nonce {current}, transaction has {tx.nonce}"
+            )
+        if tx.hash in self.mempool:
+            raise Rejected("already pending", field="hash")
+        if not G.TX_BASE <= tx.gas_limit <= self.config.block_gas_limit:
+            raise GasLimitTooLow(
+                f"{tx.gas_limit} is outside [{G.TX_BASE}, {self.config.block_gas_limit}]"
+            )
+        sent_at = self.now if at is None else at
+        self.mempool.add(tx, sent_at + self.latency(tx.sender))
+        return tx.hash
+
+    def submit_bundle(self, bundle: Bundle, *, sender: str, at: int | None = None) -> bytes:
+        """Send a bundle privately to the builder (``eth_sendBundle``)."""
+        for i, tx in enumerate(bundle.txs):
+            try:
+                self.verify(tx)
+            except Rejected as exc:
+                raise BundleFailed(str(exc), index=i) from exc
+        sent_at = self.now if at is None else at
+        self.mempool.add_bundle(bundle, sent_at + self.latency(sender), sender)
+        return bundle.hash
+
+    def pending_view(self, observer: str, *, at: int | None = None) -> list[Pending | SealedTx]:
+        """The mempool as ``observer`` may see it under the configured visibility."""
+        now = self.now if at is None else at
+        return self.mempool.view(observer, now, self.config.mempool, self.builder.address)
+
+    # -- blocks ------------------------------------------------------------------------
+    def build_block(self, builder: Builder | None = None) -> Block:
+        """Ask the builder for the next block, order it, execute it and seal it."""
+        builder = builder or self.builder
+        number = self.number + 1
+        timestamp = self.config.genesis_time_ms + number * self.config.block_time_ms
+        sealed = self.config.mempool == "sealed"
+        pending = self.mempool.view(
+            builder.address, timestamp, self.config.mempool, builder.address
+        )
+        arrived_bundles = self.mempool.arrived_bundles(timestamp, number)
+        bundles: list[PendingBundle | SealedBundle] = [
+            SealedBundle(
+                b.hash, len(b.bundle.txs), b.tip(self.config.fee_market, self.base_fee), b.arrival
+            )
+            if sealed
+            else b
+            for b in arrived_bundles
+        ]
+        request = BuildRequest(
+            number,
+            timestamp,
+            self.base_fee,
+            self.config.block_gas_limit,
+            self.config.ordering,
+            self.config.mempool,
+            tuple(pending),
+            tuple(bundles),
+        )
+        items = self._resolve(builder.build(request), builder, timestamp, number)
+        if self.config.ordering_enforced or builder.follows_rule:
+            items = self.rule.order(items, number=number, base_fee=self.base_fee)
+        return self._execute_block(number, timestamp, builder.address, items)
+
+    def build_blocks(self, count: int) -> list[Block]:
+        return [self.build_block() for _ in range(count)]
+
+    def _resolve(
+        self, choices: Iterable[Choice], builder: Builder, timestamp: int, number: int
+    ) -> list[Pending | PendingBundle]:
+        items: list[Pending | PendingBundle] = []
+        seen: set[bytes] = set()
+        for choice in choices:
+            if isinstance(choice, bytes):
+                entry: Pending | PendingBundle | None = self.mempool.get(
+                    choice
+                ) or self.mempool.bundle(choice)
+                if entry is None or entry.arrival > timestamp:
+                    raise DeviceError(
+                        f"builder {builder.address} chose unknown item {choice.hex()}"
+                    )
+            else:
+                if not self.config.builder_may_insert:
+                    raise DeviceError(
+                        f"builder {builder.address} inserted its own item, "
+                        "but builder_may_insert is false"
+                    )
+                if isinstance(choice, Bundle):
+                    self.submit_bundle(choice, sender=builder.address, at=timestamp)
+                    entry = self.mempool.bundle(choice.hash)
+                else:
+                    self.verify(choice)
+                    entry = self.mempool.get(choice.hash) or self.mempool.add(choice, timestamp)
+            assert entry is not None
+            if entry.hash not in seen:
+                seen.add(entry.hash)
+                items.append(entry)
+        return items
+
+    def _execute_block(
+        self,
+        number: int,
+        timestamp: int,
+        builder: str,
+        items: Sequence[Pending | PendingBundle],
+        *,
+        strict: bool = False,
+    ) -> Block:
+        """Execute ``items`` in order and seal the block.
+
+        Items that are invalid now (a nonce gap, an unaffordable fee) are skipped and
+        stay pending; items that do not fit the remaining gas are not attempted. With
+        ``strict``, the first rejection is raised instead and nothing is sealed.
+        """
+        env = BlockEnv(number, timestamp, self.base_fee, builder)
+        executor = self.executor
+        ledger = self.ledger
+        gas_left = self.config.block_gas_limit
+        attempted: list[Transaction | Bundle] = []
+        included: list[Transaction] = []
+        receipts: dict[bytes, Receipt] = {}
+        batched: dict[str, list[Any]] = {}
+        batch_rule = self.config.ordering == "batch"
+        done_bundles: list[bytes] = []
+        for entry in items:
+            if isinstance(entry, PendingBundle):
+                bundle = entry.bundle
+                if sum(tx.gas_limit for tx in bundle.txs) > gas_left:
+                    continue
+                attempted.append(bundle)
+                try:
+                    results = self._apply_bundle(bundle, env)
+                except BundleFailed:
+                    if strict:
+                        raise
+                    continue
+                finally:
+                    ledger.commit()
+                done_bundles.append(bundle.hash)
+                for tx, receipt in zip(bundle.txs, results, strict=True):
+                    included.append(tx)
+                    receipts[tx.hash] = receipt
+                    gas_left -= receipt.gas_used
+                continue
+            tx = entry.tx
+            if tx.gas_limit > gas_left:
+                continue
+            attempted.append(tx)
+            try:
+                if batch_rule and executor.is_batch_call(tx):
+                    batched.setdefault(tx.to, []).append(executor.collect_batch_call(tx, env))
+                    gas_left -= tx.gas_limit
+                    included.append(tx)
+                    continue
+                receipt = executor.apply(tx, env)
+            except Rejected:
+                if strict:
+                    raise
+                continue
+            finally:
+                ledger.commit()
+            included.append(tx)
+            receipts[tx.hash] = receipt
+            gas_left -= receipt.gas_used
+        for address in sorted(batched):
+            for receipt in executor.settle_batch(address, batched[address], env):
+                receipts[receipt.tx_hash] = receipt
+            ledger.commit()
+        ledger.events.clear()
+        ordered = tuple(receipts[tx.hash] for tx in included)
+        return self._seal(number, timestamp, builder, included, ordered, attempted, done_bundles)
+
+    def _apply_bundle(self, bundle: Bundle, env: BlockEnv) -> list[Receipt]:
+        ledger = self.ledger
+        mark = ledger.mark()
+        out: list[Receipt] = []
+        for i, tx in enumerate(bundle.txs):
+            try:
+                receipt = self.executor.apply(tx, env)
+            except Rejected as exc:
+                ledger.rollback(mark)
+                raise BundleFailed(str(exc), index=i) from exc
+            if not receipt.ok and tx.hash not in bundle.reverting:
+                ledger.rollback(mark)
+                raise BundleFailed(f"{receipt.status}: {receipt.error}", index=i)
+            out.append(receipt)
+        return out
+
+    def _seal(
+        self,
+        number: int,
+        timestamp: int,
+        builder: str,
+        included: list[Transaction],
+        receipts: tuple[Receipt, ...],
+        attempted: list[Transaction | Bundle],
+        done_bundles: list[bytes],
+    ) -> Block:
+        gas_used = sum(r.gas_used for r in receipts)
+        base_fee = self.base_fee
+        next_base_fee = self.fee_market.base_fee_after(
+            base_fee, gas_used, self.config.block_gas_limit
+        )
+        root = state_hash(self.ledger, self.contracts, number, next_base_fee)
+        header = BlockHeader(
+            number,
+            timestamp,
+            self.headers[-1].hash,
+            builder,
+            base_fee,
+            self.config.block_gas_limit,
+            gas_used,
+            tx_root(included),
+            root,
+        )
+        block = Block(header, tuple(included), receipts)
+        self.base_fee = next_base_fee
+        self.headers.append(header)
+        if self._history is not None and len(self.blocks) == self._history:
+            for receipt in self.blocks[0].receipts:
+                self._receipts.pop(receipt.tx_hash, None)
+        self.blocks.append(block)
+        for receipt in receipts:
+            self._receipts[receipt.tx_hash] = (number, receipt)
+        self.mempool.remove([tx.hash for tx in included])
+        for h in done_bundles:
+            self.mempool.remove_bundle(h)
+        self.mempool.prune(self.ledger.nonces, number)
+        self.log.append(BlockRecord(number, builder, tuple(attempted), root))
+        for hook in self.block_hooks:
+            hook(self, block)
+        return block
+
+    def replay_block(self, record: BlockRecord) -> Block:
+        """Re-execute a logged block's items in their logged order (used by replay)."""
+        number = self.number + 1
+        if record.number != number:
+            raise DeviceError(f"log has block {record.number} where {number} was expected")
+        timestamp = self.config.genesis_time_ms + number * self.config.block_time_ms
+        items: list[Pending | PendingBundle] = []
+        for item in record.items:
+            if isinstance(item, Bundle):
+                for tx in item.txs:
+                    self.verify(tx)
+                items.append(self.mempool.add_bundle(item, timestamp, "replay"))
+            else:
+                self.verify(item)
+                items.append(self.mempool.get(item.hash) or self.mempool.add(item, timestamp))
+        return self._execute_block(number, timestamp, record.builder, items)
+
+    # -- automine helpers ----------------------------------------------------------------
+    def default_max_fee(self, priority_fee: int = 0) -> int:
+        if self.config.fee_market == "first_price":
+            return max(1, priority_fee)
+        return 2 * self.base_fee + priority_fee
+
+    def sign(
+        self,
+        account: Account,
+        to: str,
+        method: str = "",
+        *args: object,
+        value: Mapping[str, int] | None = None,
+        gas_limit: int = DEFAULT_GAS_LIMIT,
+        max_fee: int | None = None,
+        priority_fee: int = 0,
+        nonce: int | None = None,
+    ) -> Transaction:
+        """Sign with the account's next nonce and a max fee that covers the base fee."""
+        return account.sign(
+            self.next_nonce(account.address) if nonce is None else nonce,
+            to,
+            method,
+            *args,
+            value=value,
+            gas_limit=gas_limit,
+            max_fee=self.default_max_fee(priority_fee) if max_fee is None else max_fee,
+            priority_fee=priority_fee,
+        )
+
+    def execute(self, tx: Transaction) -> Receipt:
+        """Include ``tx`` alone in a new block now and return its receipt.
+
+        Raises the rejection (and builds no block) if ``tx`` is invalid.
+        """
+        self.verify(tx)
+        number = self.number + 1
+        timestamp = self.config.genesis_time_ms + number * self.config.block_time_ms
+        entry = Pending(tx, timestamp, 0)
+        block = self._execute_block(number, timestamp, self.builder.address, [entry], strict=True)
+        return block.receipts[0]
+
+    def call(
+        self, account: Account, to: str, method: str = "", *args: object, **kwargs: Any
+    ) -> Receipt:
+        """Sign, include and return the receipt of one call (one block)."""
+        return self.execute(self.sign(account, to, method, *args, **kwargs))
+
+    def deploy(self, account: Account, cls: type[Contract], *args: object, **kwargs: Any) -> str:
+        """Deploy a contract class (one block) and return its address.
+
+        Raises :class:`DeviceError` with the revert reason if the constructor fails.
+        """
+        kwargs.setdefault("gas_limit", 2_000_000)
+        receipt = self.call(account, DEPLOY, cls.class_path(), *args, **kwargs)
+        if not receipt.ok or receipt.contract_address is None:
+            raise DeviceError(f"deploying {cls.__name__} failed: {receipt.error}")
+        return receipt.contract_address

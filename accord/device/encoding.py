@@ -1,0 +1,104 @@
+"""Canonical values and their encodings.
+
+Everything the device stores, hashes or logs is a *canonical value*: ``None``, ``bool``,
+``int``, ``str``, ``bytes`` or a ``tuple`` of canonical values. Lists are accepted on
+input and frozen to tuples; floats, dicts and objects are refused, because they would
+make hashes or replays depend on things outside the state (float formatting, insertion
+order, identity).
+
+Two encodings:
+
+* :func:`digest_bytes` — the bytes that hashes are taken over: ``repr`` of a canonical
+  value, which is stable for these types across CPython versions and fast.
+* :func:`to_json` / :func:`from_json` — the event log's form. Tuples become arrays and
+  bytes become ``{"$bytes": hex}``; decoding turns arrays back into tuples, so a value
+  round-trips exactly and its digest is unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, TypeAlias
+
+from accord.device.errors import InvalidValue
+
+Canonical: TypeAlias = bool | int | str | bytes | tuple[Any, ...] | None
+
+_ATOMS = frozenset({int, str, bool, bytes, type(None)})
+
+
+def canonical(value: object, *, field: str = "args") -> Canonical:
+    """Return ``value`` as a canonical value (lists frozen to tuples), or raise.
+
+    Raises :class:`InvalidValue` naming ``field`` and the offending type.
+    """
+    kind = type(value)
+    if kind in _ATOMS:
+        return value  # type: ignore[return-value]
+    if isinstance(value, (tuple, list)) and (kind is tuple or kind is list):
+        items: list[Canonical] = []
+        for i, item in enumerate(value):
+            items.append(canonical(item, field=f"{field}[{i}]"))
+        return tuple(items)
+    raise InvalidValue(
+        f"{kind.__name__} is not a canonical value (use int, str, bytes, bool, None or tuple)",
+        field=field,
+    )
+
+
+def canonical_args(args: tuple[object, ...] | list[object]) -> tuple[Canonical, ...]:
+    """Freeze a call's positional arguments; fast when they are all atoms."""
+    for item in args:
+        if type(item) not in _ATOMS:
+            return canonical(tuple(args))  # type: ignore[return-value]
+    return tuple(args)  # type: ignore[arg-type]
+
+
+def is_canonical(value: object) -> bool:
+    """Whether ``value`` is already canonical (no conversion needed)."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return True
+    if kind is tuple:
+        return all(is_canonical(item) for item in value)  # type: ignore[attr-defined]
+    return False
+
+
+def digest_bytes(value: Canonical) -> bytes:
+    """The bytes a hash is taken over."""
+    return repr(value).encode()
+
+
+def digest(value: Canonical, *, size: int = 32) -> bytes:
+    """BLAKE2b digest of a canonical value."""
+    return hashlib.blake2b(repr(value).encode(), digest_size=size).digest()
+
+
+def _to_jsonable(value: Any) -> Any:
+    kind = type(value)
+    if kind is tuple or kind is list:
+        return [_to_jsonable(v) for v in value]
+    if kind is bytes:
+        return {"$bytes": value.hex()}
+    return value
+
+
+def _from_jsonable(value: Any) -> Any:
+    if type(value) is list:
+        return tuple(_from_jsonable(v) for v in value)
+    if type(value) is dict:
+        if set(value) != {"$bytes"}:
+            raise InvalidValue(f"unexpected object {value!r} in encoded value", field="log")
+        return bytes.fromhex(value["$bytes"])
+    return value
+
+
+def to_json(value: Canonical) -> str:
+    """Compact JSON for the event log."""
+    return json.dumps(_to_jsonable(value), separators=(",", ":"))
+
+
+def from_json(text: str) -> Canonical:
+    """Inverse of :func:`to_json`."""
+    return _from_jsonable(json.loads(text))  # type: ignore[no-any-return]

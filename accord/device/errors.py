@@ -1,0 +1,131 @@
+"""Typed errors of the commitment device.
+
+Every error names the offending field, so a rejected transaction or bundle can be
+diagnosed from its message alone. A rejected transaction changes nothing.
+"""
+
+from __future__ import annotations
+
+
+class DeviceError(Exception):
+    """Base class of every error the device raises on bad input."""
+
+
+class Rejected(DeviceError):
+    """A transaction or bundle that cannot be included at all (nothing changes, no fee).
+
+    ``field`` names the transaction field at fault.
+    """
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class BadNonce(Rejected):
+    """The nonce is replayed (already used) or out of order (a gap)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="nonce")
+
+
+class BadSignature(Rejected):
+    """The signature does not match the sender's key: a forged or altered transaction."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="signature")
+
+
+class UnknownAccount(Rejected):
+    """The sender has no key on this device."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="sender")
+
+
+class FeeTooLow(Rejected):
+    """``max_fee`` is below the block's base fee, or the priority fee exceeds the max fee."""
+
+    def __init__(self, message: str, *, field: str = "max_fee") -> None:
+        super().__init__(message, field=field)
+
+
+class GasLimitTooLow(Rejected):
+    """``gas_limit`` is below the intrinsic cost or above the block gas limit."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="gas_limit")
+
+
+class InvalidValue(Rejected):
+    """An argument or value is not a canonical value (int, str, bytes, bool, None, tuple)."""
+
+    def __init__(self, message: str, *, field: str = "args") -> None:
+        super().__init__(message, field=field)
+
+
+class InsufficientFunds(DeviceError):
+    """An account cannot pay: for gas up front (a rejection) or inside a call (a revert)."""
+
+    def __init__(self, account: str, asset: str, needed: int, available: int) -> None:
+        super().__init__(
+            f"{account} holds {available} {asset}, needs {needed} (short by {needed - available})"
+        )
+        self.account = account
+        self.asset = asset
+        self.needed = needed
+        self.available = available
+
+
+class UnknownContract(Rejected):
+    """The target address holds no contract, but a method was named."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="to")
+
+
+class UnknownMethod(Rejected):
+    """The contract has no public method of that name."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="method")
+
+
+class NotIssuer(DeviceError):
+    """Only an asset's issuer may mint or burn it."""
+
+
+class NotHolder(DeviceError):
+    """Only the holder of a lock (the contract that locked the funds) may release it."""
+
+
+class UnknownAsset(DeviceError):
+    """The asset was never created."""
+
+
+class Revert(Exception):
+    """Raised by contract code: undoes everything the call did (gas is still paid).
+
+    Not a :class:`DeviceError`: a revert is a normal outcome of a valid transaction.
+    """
+
+    def __init__(self, reason: str = "reverted") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class OutOfGas(Revert):
+    """The call used more gas than its limit: reverts, and the whole limit is paid."""
+
+    def __init__(self, used: int, limit: int) -> None:
+        super().__init__(f"out of gas: used {used} of limit {limit}")
+        self.used = used
+        self.limit = limit
+
+
+class BundleFailed(DeviceError):
+    """A bundle could not be applied whole; nothing of it remains."""
+
+    def __init__(self, message: str, *, index: int) -> None:
+        super().__init__(f"bundle tx {index}: {message}")
+        self.index = index

@@ -1,0 +1,346 @@
+"""Executing transactions: validation, gas, fees, reverts and receipts.
+
+The life of a transaction (the EVM's, simplified):
+
+1. **Validation** changes nothing. A wrong nonce, a fee cap below the base fee, a gas
+   limit below the intrinsic cost, an unknown target or method, or a sender that
+   cannot prepay ``gas_limit × price`` (plus value in the fee asset) is *rejected*
+   with a typed error naming the field.
+2. The nonce is bumped and ``gas_limit × price`` is taken from the sender, where
+   ``price = base_fee + tip`` (:mod:`accord.device.fees`).
+3. The call runs in a journal frame, metered by :mod:`accord.device.gas`. A
+   :class:`~accord.device.errors.Revert` (or any error in contract code) rolls the frame
+   back; :class:`~accord.device.errors.OutOfGas` also uses up the whole limit.
+4. Unused gas is refunded, ``gas_used × base_fee`` is burned and ``gas_used × tip``
+   goes to the block's builder. Nothing else of a reverted call remains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from accord.device import gas as G
+from accord.device.block import Receipt
+from accord.device.contract import NO_VALUE, BatchCall, Context, Contract
+from accord.device.errors import (
+    BadNonce,
+    FeeTooLow,
+    GasLimitTooLow,
+    InsufficientFunds,
+    OutOfGas,
+    Rejected,
+    Revert,
+    UnknownContract,
+    UnknownMethod,
+)
+from accord.device.fees import FeeMarket
+from accord.device.ledger import Ledger
+from accord.device.transaction import DEPLOY, Transaction
+
+if TYPE_CHECKING:
+    from accord.device.device import Device
+
+UNMETERED = 1 << 62
+
+
+@dataclass(frozen=True, slots=True)
+class BlockEnv:
+    """The facts of the block a transaction executes in."""
+
+    number: int
+    timestamp: int
+    base_fee: int
+    builder: str
+
+
+def contract_address(sender: str, nonce: int) -> str:
+    """Where a contract deployed by ``sender`` at ``nonce`` lives (like CREATE)."""
+    return "0x" + hashlib.blake2b(f"{sender}:{nonce}".encode(), digest_size=20).hexdigest()
+
+
+def resolve_contract_class(path: str) -> type[Contract]:
+    """Import ``module:QualName`` and check that it is a Contract subclass."""
+    module_name, _, qualname = path.partition(":")
+    if not module_name or not qualname:
+        raise UnknownMethod(f"deploy target {path!r} is not of the form 'module:Class'")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise UnknownMethod(f"cannot import contract class {path!r}: {exc}") from None
+    if not (isinstance(obj, type) and issubclass(obj, Contract)):
+        raise UnknownMethod(f"{path!r} is not a Contract subclass")
+    return obj
+
+
+@dataclass(slots=True)
+class _Prepaid:
+    """A validated transaction whose nonce is bumped and whose gas is prepaid."""
+
+    tx: Transaction
+    price: int
+    tip: int
+
+
+class Executor:
+    """Applies transactions to a ledger and its contracts."""
+
+    def __init__(
+        self,
+        device: Device,
+        ledger: Ledger,
+        contracts: dict[str, Contract],
+        fee_market: FeeMarket,
+        fee_asset: str,
+        block_gas_limit: int,
+    ) -> None:
+        self.device = device
+        self.ledger = ledger
+        self.contracts = contracts
+        self.fee_market = fee_market
+        self.fee_asset = fee_asset
+        self.block_gas_limit = block_gas_limit
+        self._classes: dict[str, type[Contract]] = {}
+
+    # -- validation and prepayment -----------------------------------------------------
+    def _prepay(self, tx: Transaction, env: BlockEnv) -> _Prepaid:
+        """Validate ``tx`` (raising :class:`Rejected`, nothing changed), then bump its
+        nonce and take ``gas_limit × price`` from the sender."""
+        ledger = self.ledger
+        sender = tx.sender
+        expected = ledger.nonces.get(sender, 0)
+        if tx.nonce != expected:
+            kind = "replayed" if tx.nonce < expected else "out of order"
+            raise BadNonce(f"{kind}: {sender} is at nonce {expected}, transaction has {tx.nonce}")
+        base_fee = env.base_fee
+        if tx.max_fee < base_fee:
+            raise FeeTooLow(f"max_fee {tx.max_fee} is below the base fee {base_fee}")
+        if tx.priority_fee > tx.max_fee:
+            raise FeeTooLow(
+                f"priority_fee {tx.priority_fee} exceeds max_fee {tx.max_fee}", field="priority_fee"
+            )
+        gas_limit = tx.gas_limit
+        if gas_limit < G.TX_BASE or gas_limit > self.block_gas_limit:
+            raise GasLimitTooLow(
+                f"{gas_limit} is outside [{G.TX_BASE}, block gas limit {self.block_gas_limit}]"
+            )
+        to = tx.to
+        if to == DEPLOY:
+            self._contract_class(tx.method)
+        elif tx.method:
+            contract = self.contracts.get(to)
+            if contract is None:
+                raise UnknownContract(f"no contract at {to!r} (method {tx.method!r} named)")
+            if tx.method not in contract._public:
+                raise UnknownMethod(
+                    f"{type(contract).__name__} at {to} has no public method {tx.method!r}"
+                )
+        tip = self.fee_market.tip_per_gas(tx.max_fee, tx.priority_fee, base_fee)
+        price = base_fee + tip
+        prepay = gas_limit * price
+        fee_asset = self.fee_asset
+        need = prepay
+        for asset, amount in tx.value:
+            if asset == fee_asset:
+                need += amount
+        key = (sender, fee_asset)
+        have = ledger.balances.get(key, 0)
+        if have < need:
+            error = InsufficientFunds(sender, fee_asset, need, have)
+            raise Rejected(str(error), field="sender") from error
+        ledger.write(ledger.nonces, sender, expected + 1)
+        if prepay:
+            ledger.write(ledger.balances, key, have - prepay)
+        return _Prepaid(tx, price, tip)
+
+    def _settle(self, paid: _Prepaid, gas_used: int, env: BlockEnv) -> tuple[int, int]:
+        """Refund unused gas, burn the base fee, pay the tip. Returns (fee, tip)."""
+        ledger = self.ledger
+        tx = paid.tx
+        refund = (tx.gas_limit - gas_used) * paid.price
+        if refund:
+            ledger.credit(tx.sender, self.fee_asset, refund)
+        tip_total = gas_used * paid.tip
+        if tip_total:
+            ledger.credit(env.builder, self.fee_asset, tip_total)
+        ledger.burn_fee(self.fee_asset, gas_used * env.base_fee)
+        return gas_used * paid.price, tip_total
+
+    # -- execution ---------------------------------------------------------------------
+    def apply(self, tx: Transaction, env: BlockEnv) -> Receipt:
+        """Apply one transaction; raises :class:`Rejected` (and changes nothing) if invalid."""
+        paid = self._prepay(tx, env)
+        ledger = self.ledger
+        mark = ledger.mark()
+        ledger.gas_used = G.TX_BASE
+        ledger.gas_limit = tx.gas_limit
+        created: str | None = None
+        error: str | None = None
+        result: object = None
+        try:
+            if tx.to == DEPLOY:
+                created = self._deploy(tx, env)
+            else:
+                result = self._call(tx, env)
+            status = "success"
+            used = ledger.gas_used
+        except OutOfGas as exc:
+            ledger.rollback(mark)
+            status, used, error, created = "out_of_gas", tx.gas_limit, exc.reason, None
+        except Revert as exc:
+            ledger.rollback(mark)
+            status, used, error, created = "reverted", ledger.gas_used, exc.reason, None
+        except Exception as exc:  # a bug or a failed ledger op in contract code: a revert
+            ledger.rollback(mark)
+            status, used, created = "reverted", ledger.gas_used, None
+            error = f"{type(exc).__name__}: {exc}"
+        ledger.gas_limit = UNMETERED
+        events = tuple(ledger.events[mark[1] :])
+        fee, tip = self._settle(paid, used, env)
+        return Receipt(tx.hash, status, used, fee, tip, result, events, error, created)  # type: ignore[arg-type]
+
+    def _value_context(self, tx: Transaction) -> Mapping[str, int]:
+        ledger = self.ledger
+        for asset, amount in tx.value:
+            ledger.use_gas(G.LEDGER_OP)
+            ledger.transfer(asset, tx.sender, tx.to, amount)
+        return MappingProxyType(dict(tx.value)) if tx.value else NO_VALUE
+
+    def _call(self, tx: Transaction, env: BlockEnv) -> object:
+        value = self._value_context(tx)
+        if not tx.method:
+            return None
+        ctx = Context(
+            self.device,
+            self.ledger,
+            this=tx.to,
+            sender=tx.sender,
+            origin=tx.sender,
+            value=value,
+            block_number=env.number,
+            timestamp=env.timestamp,
+        )
+        method: Callable[..., object] = getattr(self.contracts[tx.to], tx.method)
+        return method(ctx, *tx.args)
+
+    def _contract_class(self, path: str) -> type[Contract]:
+        cls = self._classes.get(path)
+        if cls is None:
+            cls = self._classes[path] = resolve_contract_class(path)
+        return cls
+
+    def _deploy(self, tx: Transaction, env: BlockEnv) -> str:
+        ledger = self.ledger
+        ledger.use_gas(G.DEPLOY)
+        cls = self._contract_class(tx.method)
+        address = contract_address(tx.sender, tx.nonce)
+        instance = cls.__new__(cls)
+        instance._bind(address, ledger)
+        ledger.write(self.contracts, address, instance)
+        value = {}
+        for asset, amount in tx.value:
+            ledger.use_gas(G.LEDGER_OP)
+            ledger.transfer(asset, tx.sender, address, amount)
+            value[asset] = amount
+        ctx = Context(
+            self.device,
+            ledger,
+            this=address,
+            sender=tx.sender,
+            origin=tx.sender,
+            value=MappingProxyType(value) if value else NO_VALUE,
+            block_number=env.number,
+            timestamp=env.timestamp,
+        )
+        instance.setup(ctx, *tx.args)
+        return address
+
+    # -- batch settlement (frequent batch auction) -------------------------------------
+    def is_batch_call(self, tx: Transaction) -> bool:
+        contract = self.contracts.get(tx.to)
+        return contract is not None and tx.method in contract._batch
+
+    def collect_batch_call(self, tx: Transaction, env: BlockEnv) -> tuple[_Prepaid, BatchCall]:
+        """Prepay a batchable call and lock its value under the contract until settlement."""
+        paid = self._prepay(tx, env)
+        ledger = self.ledger
+        mark = ledger.mark()
+        try:
+            for asset, amount in tx.value:
+                ledger.lock(asset, tx.sender, amount, holder=tx.to)
+        except Exception:
+            ledger.rollback(mark)
+            raise
+        call = BatchCall(tx.hash, tx.sender, tx.method, tx.args, MappingProxyType(dict(tx.value)))
+        return paid, call
+
+    def settle_batch(
+        self, address: str, collected: list[tuple[_Prepaid, BatchCall]], env: BlockEnv
+    ) -> list[Receipt]:
+        """Settle every batched call to one contract at once, then charge each call.
+
+        The settlement's metered gas is shared equally among its calls (the remainder to
+        the first in canonical order), each paying at most its own gas limit. If the
+        settlement reverts, every call reverts and its locked value returns to its sender.
+        """
+        ledger = self.ledger
+        contract = self.contracts[address]
+        calls = [call for _, call in collected]
+        n = len(calls)
+        cap = sum(paid.tx.gas_limit - G.BATCH_CALL for paid, _ in collected)
+        mark = ledger.mark()
+        ledger.gas_used = 0
+        ledger.gas_limit = max(cap, 0)
+        status, error = "success", None
+        results: list[object] = [None] * n
+        try:
+            for call in calls:
+                for asset, amount in call.value.items():
+                    ledger.use_gas(G.LEDGER_OP)
+                    ledger.release(asset, call.sender, amount, address, holder=address)
+            ctx = Context(
+                self.device,
+                ledger,
+                this=address,
+                sender=address,
+                origin=address,
+                value=NO_VALUE,
+                block_number=env.number,
+                timestamp=env.timestamp,
+            )
+            out = contract.settle_batch(ctx, calls)
+            if len(out) != n:
+                raise Revert(f"settle_batch returned {len(out)} results for {n} calls")
+            results = list(out)
+        except OutOfGas as exc:
+            ledger.rollback(mark)
+            status, error = "out_of_gas", exc.reason
+        except Revert as exc:
+            ledger.rollback(mark)
+            status, error = "reverted", exc.reason
+        except Exception as exc:
+            ledger.rollback(mark)
+            status, error = "reverted", f"{type(exc).__name__}: {exc}"
+        shared = ledger.gas_used if status == "success" else ledger.gas_limit
+        ledger.gas_limit = UNMETERED
+        if status != "success":
+            for call in calls:
+                for asset, amount in call.value.items():
+                    ledger.unlock(asset, call.sender, amount, holder=address)
+        events = tuple(ledger.events[mark[1] :])
+        receipts = []
+        share, remainder = divmod(shared, n)
+        for i, (paid, call) in enumerate(collected):
+            used = min(G.BATCH_CALL + share + (1 if i < remainder else 0), paid.tx.gas_limit)
+            fee, tip = self._settle(paid, used, env)
+            mine = tuple(e for e in events if e.data and dict(e.data).get("tx") == call.tx_hash)
+            receipts.append(
+                Receipt(call.tx_hash, status, used, fee, tip, results[i], mine or events, error)  # type: ignore[arg-type]
+            )
+        return receipts

@@ -1,0 +1,210 @@
+"""The ledger: balances, locks (escrow), assets and nonces, with a write journal.
+
+All mutable device state lives in plain dicts owned by :class:`Ledger`; every write goes
+through :meth:`Ledger.write`, which records the old value in a journal. Undoing a call,
+a transaction or a whole bundle is replaying the journal backwards to a mark
+(:meth:`Ledger.rollback`). This is the EVM's journaling scheme; it makes a revert cost
+what the call wrote, not what the state holds.
+
+State is canonical: a zero balance or lock is *absent*, never stored as ``0``, so two
+equal states serialise, and hash, identically however they were reached.
+
+Money is exact: every amount is a Python ``int`` in base units. Assets are created with
+an issuer; only the issuer mints or burns. ``supply[asset]`` is the sum of all free and
+locked holdings of the asset: the conservation invariant that
+:mod:`accord.device.checks` verifies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accord.device import gas as G
+from accord.device.errors import (
+    InsufficientFunds,
+    NotHolder,
+    NotIssuer,
+    OutOfGas,
+    UnknownAsset,
+)
+
+MISSING: Any = object()
+"""Journal marker: the key was absent before the write."""
+
+JournalEntry = tuple[dict[Any, Any], Any, Any]
+
+
+class Ledger:
+    """Balances, locks, assets, nonces and contract storage dicts, plus the journal and
+    the gas meter of the call being executed."""
+
+    __slots__ = (
+        "balances",
+        "events",
+        "gas_limit",
+        "gas_used",
+        "issuers",
+        "journal",
+        "locked",
+        "nonces",
+        "supply",
+    )
+
+    def __init__(self) -> None:
+        self.balances: dict[tuple[str, str], int] = {}
+        self.locked: dict[tuple[str, str, str], int] = {}
+        self.supply: dict[str, int] = {}
+        self.issuers: dict[str, str] = {}
+        self.nonces: dict[str, int] = {}
+        self.journal: list[JournalEntry] = []
+        self.events: list[Any] = []
+        self.gas_used = 0
+        self.gas_limit = 1 << 62
+
+    # -- journal -----------------------------------------------------------------------
+    def write(self, table: dict[Any, Any], key: Any, value: Any) -> None:
+        """Set ``table[key] = value`` (deleting it when falsy-zero), journaled."""
+        self.journal.append((table, key, table.get(key, MISSING)))
+        if type(value) is int and value == 0:
+            table.pop(key, None)
+        else:
+            table[key] = value
+
+    def mark(self) -> tuple[int, int]:
+        """A point to roll back to: (journal length, events length)."""
+        return len(self.journal), len(self.events)
+
+    def rollback(self, mark: tuple[int, int]) -> None:
+        """Undo every write after ``mark``, newest first, and drop its events."""
+        journal = self.journal
+        stop = mark[0]
+        while len(journal) > stop:
+            table, key, old = journal.pop()
+            if old is MISSING:
+                table.pop(key, None)
+            else:
+                table[key] = old
+        del self.events[mark[1] :]
+
+    def commit(self) -> None:
+        """Forget the journal: what is written can no longer be undone."""
+        self.journal.clear()
+
+    # -- gas ---------------------------------------------------------------------------
+    def use_gas(self, amount: int) -> None:
+        """Charge ``amount`` gas to the running call; raises :class:`OutOfGas` past its limit."""
+        used = self.gas_used + amount
+        self.gas_used = used
+        if used > self.gas_limit:
+            raise OutOfGas(used, self.gas_limit)
+
+    # -- reads -------------------------------------------------------------------------
+    def balance(self, account: str, asset: str) -> int:
+        """Free (unlocked) balance."""
+        return self.balances.get((account, asset), 0)
+
+    def locked_balance(self, owner: str, asset: str, holder: str) -> int:
+        """What ``holder`` has locked of ``owner``'s ``asset``."""
+        return self.locked.get((owner, asset, holder), 0)
+
+    # -- asset lifecycle ---------------------------------------------------------------
+    def create_asset(self, asset: str, issuer: str) -> None:
+        if not asset or not isinstance(asset, str):
+            raise UnknownAsset(f"asset symbol must be a non-empty string, got {asset!r}")
+        if asset in self.issuers:
+            raise NotIssuer(f"asset {asset!r} already exists (issuer {self.issuers[asset]})")
+        self.write(self.issuers, asset, issuer)
+
+    def _issuer_check(self, asset: str, by: str) -> None:
+        issuer = self.issuers.get(asset)
+        if issuer is None:
+            raise UnknownAsset(f"asset {asset!r} does not exist")
+        if issuer != by:
+            raise NotIssuer(f"{by} may not mint or burn {asset!r}: its issuer is {issuer}")
+
+    def mint(self, asset: str, to: str, amount: int, *, by: str) -> None:
+        """Create ``amount`` of ``asset`` in ``to``'s balance; only the issuer may."""
+        _check_amount(amount)
+        self._issuer_check(asset, by)
+        self.write(self.supply, asset, self.supply.get(asset, 0) + amount)
+        key = (to, asset)
+        self.write(self.balances, key, self.balances.get(key, 0) + amount)
+
+    def burn(self, asset: str, owner: str, amount: int, *, by: str) -> None:
+        """Destroy ``amount`` of ``owner``'s free ``asset``; only the issuer may."""
+        _check_amount(amount)
+        self._issuer_check(asset, by)
+        self._debit(owner, asset, amount)
+        self.write(self.supply, asset, self.supply[asset] - amount)
+
+    def burn_fee(self, asset: str, amount: int) -> None:
+        """Burn an EIP-1559 base fee that was already taken from its payer's balance."""
+        if amount:
+            self.write(self.supply, asset, self.supply[asset] - amount)
+
+    # -- moves -------------------------------------------------------------------------
+    def _debit(self, account: str, asset: str, amount: int) -> None:
+        key = (account, asset)
+        have = self.balances.get(key, 0)
+        if have < amount:
+            raise InsufficientFunds(account, asset, amount, have)
+        self.write(self.balances, key, have - amount)
+
+    def credit(self, account: str, asset: str, amount: int) -> None:
+        """Add to a free balance (the caller has taken the amount from somewhere)."""
+        if amount:
+            key = (account, asset)
+            self.write(self.balances, key, self.balances.get(key, 0) + amount)
+
+    def debit(self, account: str, asset: str, amount: int) -> None:
+        """Take from a free balance (the caller puts the amount somewhere)."""
+        if amount:
+            self._debit(account, asset, amount)
+
+    def transfer(self, asset: str, source: str, to: str, amount: int) -> None:
+        """Move ``amount`` of free ``asset`` from ``source`` to ``to``."""
+        _check_amount(amount)
+        if asset not in self.issuers:
+            raise UnknownAsset(f"asset {asset!r} does not exist")
+        if amount:
+            self._debit(source, asset, amount)
+            key = (to, asset)
+            self.write(self.balances, key, self.balances.get(key, 0) + amount)
+
+    def lock(self, asset: str, owner: str, amount: int, *, holder: str) -> None:
+        """Move ``amount`` of ``owner``'s free ``asset`` into a lock held by ``holder``."""
+        _check_amount(amount)
+        self._debit(owner, asset, amount)
+        key = (owner, asset, holder)
+        self.write(self.locked, key, self.locked.get(key, 0) + amount)
+
+    def _unlock(self, asset: str, owner: str, amount: int, holder: str) -> None:
+        _check_amount(amount)
+        key = (owner, asset, holder)
+        have = self.locked.get(key, 0)
+        if have < amount:
+            raise NotHolder(
+                f"{holder} holds {have} {asset} locked of {owner}, cannot release {amount}"
+            )
+        self.write(self.locked, key, have - amount)
+
+    def unlock(self, asset: str, owner: str, amount: int, *, holder: str) -> None:
+        """Return locked funds to their owner's free balance; only the holder may."""
+        self._unlock(asset, owner, amount, holder)
+        self.credit(owner, asset, amount)
+
+    def release(self, asset: str, owner: str, amount: int, to: str, *, holder: str) -> None:
+        """Pay locked funds of ``owner`` to ``to`` (settle or slash); only the holder may."""
+        self._unlock(asset, owner, amount, holder)
+        self.credit(to, asset, amount)
+
+    # -- metered ops used by contracts ----------------------------------------------
+    def charge_ledger_op(self) -> None:
+        self.use_gas(G.LEDGER_OP)
+
+
+def _check_amount(amount: int) -> None:
+    if type(amount) is not int:
+        raise TypeError(f"amount must be an int in base units, got {type(amount).__name__}")
+    if amount < 0:
+        raise ValueError(f"amount must be non-negative, got {amount}")

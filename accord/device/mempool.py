@@ -1,0 +1,190 @@
+"""The mempool: pending transactions and bundles, their arrival times, and who sees what.
+
+A transaction submitted at time ``t`` by an account with latency ``L`` arrives at
+``t + L``; only arrived transactions can be seen or included. Visibility is a switch:
+
+* ``public``: everyone sees every arrived transaction in full;
+* ``private``: only the builder sees others' transactions (each agent sees its own);
+* ``sealed``: nobody, the builder included, sees a transaction's contents before it is
+  included, only a :class:`SealedTx` envelope (hash, sender, nonce, gas and fees), as
+  with commit-reveal or threshold-encrypted mempools.
+
+Bundles go to the builder only, as ``eth_sendBundle`` does; under ``sealed`` the builder
+sees them as envelopes too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from accord.device.transaction import Bundle, Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A transaction waiting in the mempool."""
+
+    tx: Transaction
+    arrival: int
+    seq: int
+
+    @property
+    def hash(self) -> bytes:
+        return self.tx.hash
+
+    @property
+    def lane(self) -> str:
+        return self.tx.sender
+
+    @property
+    def nonce(self) -> int:
+        return self.tx.nonce
+
+    def tip(self, fee_kind: str, base_fee: int) -> int:
+        tx = self.tx
+        if fee_kind == "first_price":
+            return tx.max_fee
+        return max(0, min(tx.priority_fee, tx.max_fee - base_fee))
+
+
+@dataclass(frozen=True, slots=True)
+class PendingBundle:
+    """A bundle waiting for a block in its range."""
+
+    bundle: Bundle
+    arrival: int
+    seq: int
+    sender: str
+
+    @property
+    def hash(self) -> bytes:
+        return self.bundle.hash
+
+    @property
+    def lane(self) -> str:
+        return "bundle:" + self.hash.hex()
+
+    @property
+    def nonce(self) -> int:
+        return 0
+
+    def tip(self, fee_kind: str, base_fee: int) -> int:
+        """Gas-weighted mean tip of the bundle's transactions (floor)."""
+        total_gas = sum(tx.gas_limit for tx in self.bundle.txs) or 1
+        paid = 0
+        for tx in self.bundle.txs:
+            tip = (
+                tx.max_fee
+                if fee_kind == "first_price"
+                else min(tx.priority_fee, tx.max_fee - base_fee)
+            )
+            paid += max(0, tip) * tx.gas_limit
+        return paid // total_gas
+
+
+class SealedTx(NamedTuple):
+    """What a sealed mempool shows of a transaction: no target, method, args or value."""
+
+    hash: bytes
+    sender: str
+    nonce: int
+    gas_limit: int
+    max_fee: int
+    priority_fee: int
+    arrival: int
+
+
+class SealedBundle(NamedTuple):
+    """What a sealed mempool shows a builder of a bundle."""
+
+    hash: bytes
+    size: int
+    tip: int
+    arrival: int
+
+
+def seal(pending: Pending) -> SealedTx:
+    tx = pending.tx
+    return SealedTx(
+        tx.hash, tx.sender, tx.nonce, tx.gas_limit, tx.max_fee, tx.priority_fee, pending.arrival
+    )
+
+
+class Mempool:
+    """Pending transactions and bundles, in submission order."""
+
+    def __init__(self) -> None:
+        self._txs: dict[bytes, Pending] = {}
+        self._bundles: dict[bytes, PendingBundle] = {}
+        self._seq = 0
+
+    def __len__(self) -> int:
+        return len(self._txs)
+
+    def __contains__(self, tx_hash: bytes) -> bool:
+        return tx_hash in self._txs
+
+    def get(self, tx_hash: bytes) -> Pending | None:
+        return self._txs.get(tx_hash)
+
+    def add(self, tx: Transaction, arrival: int) -> Pending:
+        self._seq += 1
+        entry = Pending(tx, arrival, self._seq)
+        self._txs[tx.hash] = entry
+        return entry
+
+    def add_bundle(self, bundle: Bundle, arrival: int, sender: str) -> PendingBundle:
+        self._seq += 1
+        entry = PendingBundle(bundle, arrival, self._seq, sender)
+        self._bundles[bundle.hash] = entry
+        return entry
+
+    def arrived(self, now: int) -> list[Pending]:
+        """Transactions that have arrived by ``now``, in submission order."""
+        return [p for p in self._txs.values() if p.arrival <= now]
+
+    def arrived_bundles(self, now: int, number: int) -> list[PendingBundle]:
+        """Bundles arrived by ``now`` whose block range admits block ``number``."""
+        return [b for b in self._bundles.values() if b.arrival <= now and b.bundle.in_range(number)]
+
+    def bundle(self, bundle_hash: bytes) -> PendingBundle | None:
+        return self._bundles.get(bundle_hash)
+
+    def remove(self, tx_hashes: list[bytes]) -> None:
+        for h in tx_hashes:
+            self._txs.pop(h, None)
+
+    def remove_bundle(self, bundle_hash: bytes) -> None:
+        self._bundles.pop(bundle_hash, None)
+
+    def prune(self, nonces: dict[str, int], number: int) -> None:
+        """Drop transactions whose nonce is used and bundles whose range has passed."""
+        stale = [h for h, p in self._txs.items() if p.tx.nonce < nonces.get(p.tx.sender, 0)]
+        for h in stale:
+            del self._txs[h]
+        expired = [
+            h
+            for h, b in self._bundles.items()
+            if b.bundle.max_block is not None and b.bundle.max_block <= number
+        ]
+        for h in expired:
+            del self._bundles[h]
+
+    def view(
+        self, observer: str, now: int, visibility: str, builder: str
+    ) -> list[Pending | SealedTx]:
+        """What ``observer`` sees of the arrived transactions under ``visibility``."""
+        out: list[Pending | SealedTx] = []
+        for p in self._txs.values():
+            if p.arrival > now:
+                continue
+            own = p.tx.sender == observer
+            if own or visibility == "public":
+                out.append(p)
+            elif visibility == "private":
+                if observer == builder:
+                    out.append(p)
+            else:
+                out.append(seal(p))
+        return out

@@ -1,0 +1,1 @@
+"""Games: scenarios as code (who plays, on which contracts, what is measured)."""

@@ -1,0 +1,1 @@
+"""The lab: scenarios, runners, sweeps, metrics, results and reports."""

@@ -1,0 +1,1 @@
+"""Pure mechanism math: no state, no device. Importable and testable alone."""
