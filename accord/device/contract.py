@@ -190,7 +190,6 @@ class Context:
         self,
         device: Any,
         ledger: Ledger,
-        *,
         this: str,
         sender: str,
         origin: str,
@@ -212,12 +211,12 @@ class Context:
         return Context(
             self._device,
             self._ledger,
-            this=self.this,
-            sender=sender,
-            origin=sender,
-            value=value,
-            block_number=self.block_number,
-            timestamp=self.timestamp,
+            self.this,
+            sender,
+            sender,
+            value,
+            self.block_number,
+            self.timestamp,
         )
 
     # -- reads -------------------------------------------------------------------------
@@ -305,12 +304,12 @@ class Context:
             sub = Context(
                 self._device,
                 ledger,
-                this=address,
-                sender=self.this,
-                origin=self.origin,
-                value=MappingProxyType(dict(sent)) if sent else NO_VALUE,
-                block_number=self.block_number,
-                timestamp=self.timestamp,
+                address,
+                self.this,
+                self.origin,
+                MappingProxyType(dict(sent)) if sent else NO_VALUE,
+                self.block_number,
+                self.timestamp,
             )
             return fn(sub, *canonical_args(args))
         except BaseException:

@@ -108,6 +108,9 @@ class Device:
         self._seed_key = hashlib.blake2b(
             str(seed).encode(), digest_size=32, person=b"accord.seed"
         ).digest()
+        self._block_gas_limit = self.config.block_gas_limit
+        self._latency = dict(self.config.latency_ms)
+        self._default_latency = self.config.default_latency_ms
         self.base_fee = self.config.initial_base_fee if self.config.fee_market == "eip1559" else 0
         if store is None:
             self.log: EventLog = MemoryLog()
@@ -290,6 +293,12 @@ class Device:
         builder = builder or self.builder
         number = self.number + 1
         timestamp = self.config.genesis_time_ms + number * self.config.block_time_ms
+        if type(builder) is HonestBuilder:
+            # An honest builder includes everything that has arrived; skip the request.
+            honest: list[Pending | PendingBundle] = [*self.mempool.arrived(timestamp)]
+            honest.extend(self.mempool.arrived_bundles(timestamp, number))
+            ordered = self.rule.order(honest, number=number, base_fee=self.base_fee)
+            return self._execute_block(number, timestamp, builder.address, ordered)
         sealed = self.config.mempool == "sealed"
         pending = self.mempool.view(
             builder.address, timestamp, self.config.mempool, builder.address
@@ -370,16 +379,18 @@ class Device:
         """
         env = BlockEnv(number, timestamp, self.base_fee, builder)
         executor = self.executor
-        ledger = self.ledger
+        apply = executor.apply
+        journal = self.ledger.journal
         gas_left = self.config.block_gas_limit
         attempted: list[Transaction | Bundle] = []
         included: list[Transaction] = []
-        receipts: dict[bytes, Receipt] = {}
+        receipts: list[Receipt] = []
         batched: dict[str, list[Any]] = {}
         batch_rule = self.config.ordering == "batch"
         done_bundles: list[bytes] = []
+        executor.begin_block()
         for entry in items:
-            if isinstance(entry, PendingBundle):
+            if type(entry) is PendingBundle:
                 bundle = entry.bundle
                 if sum(tx.gas_limit for tx in bundle.txs) > gas_left:
                     continue
@@ -391,14 +402,13 @@ class Device:
                         raise
                     continue
                 finally:
-                    ledger.commit()
+                    journal.clear()
                 done_bundles.append(bundle.hash)
-                for tx, receipt in zip(bundle.txs, results, strict=True):
-                    included.append(tx)
-                    receipts[tx.hash] = receipt
-                    gas_left -= receipt.gas_used
+                included.extend(bundle.txs)
+                receipts.extend(results)
+                gas_left -= sum(r.gas_used for r in results)
                 continue
-            tx = entry.tx
+            tx = entry[0]  # type: ignore[index]  # a Pending (NamedTuple) here
             if tx.gas_limit > gas_left:
                 continue
             attempted.append(tx)
@@ -407,37 +417,47 @@ class Device:
                     batched.setdefault(tx.to, []).append(executor.collect_batch_call(tx, env))
                     gas_left -= tx.gas_limit
                     included.append(tx)
+                    receipts.append(None)  # type: ignore[arg-type]  # filled at settlement
                     continue
-                receipt = executor.apply(tx, env)
+                receipt = apply(tx, env)
             except Rejected:
                 if strict:
                     raise
                 continue
             finally:
-                ledger.commit()
+                journal.clear()
             included.append(tx)
-            receipts[tx.hash] = receipt
-            gas_left -= receipt.gas_used
-        for address in sorted(batched):
-            for receipt in executor.settle_batch(address, batched[address], env):
-                receipts[receipt.tx_hash] = receipt
-            ledger.commit()
-        ledger.events.clear()
-        ordered = tuple(receipts[tx.hash] for tx in included)
-        return self._seal(number, timestamp, builder, included, ordered, attempted, done_bundles)
+            receipts.append(receipt)
+            gas_left -= receipt[2]
+        if batched:
+            settled: dict[bytes, Receipt] = {}
+            for address in sorted(batched):
+                for receipt in executor.settle_batch(address, batched[address], env):
+                    settled[receipt.tx_hash] = receipt
+                journal.clear()
+            receipts = [
+                r if r is not None else settled[tx.hash]
+                for tx, r in zip(included, receipts, strict=True)
+            ]
+        executor.end_block(builder)
+        journal.clear()
+        self.ledger.events.clear()
+        return self._seal(
+            number, timestamp, builder, included, tuple(receipts), attempted, done_bundles
+        )
 
     def _apply_bundle(self, bundle: Bundle, env: BlockEnv) -> list[Receipt]:
-        ledger = self.ledger
-        mark = ledger.mark()
+        executor = self.executor
+        point = executor.savepoint()
         out: list[Receipt] = []
         for i, tx in enumerate(bundle.txs):
             try:
-                receipt = self.executor.apply(tx, env)
+                receipt = executor.apply(tx, env)
             except Rejected as exc:
-                ledger.rollback(mark)
+                executor.restore(point)
                 raise BundleFailed(str(exc), index=i) from exc
             if not receipt.ok and tx.hash not in bundle.reverting:
-                ledger.rollback(mark)
+                executor.restore(point)
                 raise BundleFailed(f"{receipt.status}: {receipt.error}", index=i)
             out.append(receipt)
         return out

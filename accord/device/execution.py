@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -39,13 +39,14 @@ from accord.device.errors import (
     UnknownMethod,
 )
 from accord.device.fees import FeeMarket
-from accord.device.ledger import Ledger
+from accord.device.ledger import MISSING, Ledger
 from accord.device.transaction import DEPLOY, Transaction
 
 if TYPE_CHECKING:
     from accord.device.device import Device
 
 UNMETERED = 1 << 62
+_new_tuple = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,70 +107,104 @@ class Executor:
         self.fee_market = fee_market
         self.fee_asset = fee_asset
         self.block_gas_limit = block_gas_limit
+        self._first_price = fee_market.kind == "first_price"
+        self.tips = 0
+        self.burned = 0
         self._classes: dict[str, type[Contract]] = {}
+
+    # -- block fee accounting ------------------------------------------------------------
+    def begin_block(self) -> None:
+        """Start accumulating the block's tips and burned base fees."""
+        self.tips = 0
+        self.burned = 0
+
+    def end_block(self, builder: str) -> None:
+        """Pay the block's tips to its builder and burn its base fees.
+
+        Fees are accumulated during the block and settled once here, so the builder's tips
+        become spendable from the next block on.
+        """
+        ledger = self.ledger
+        ledger.credit(builder, self.fee_asset, self.tips)
+        ledger.burn_fee(self.fee_asset, self.burned)
+        self.tips = 0
+        self.burned = 0
+
+    def savepoint(self) -> tuple[tuple[int, int], int, int]:
+        """A point to roll a group of transactions back to (journal, events, fees)."""
+        return self.ledger.mark(), self.tips, self.burned
+
+    def restore(self, point: tuple[tuple[int, int], int, int]) -> None:
+        self.ledger.rollback(point[0])
+        self.tips = point[1]
+        self.burned = point[2]
 
     # -- validation and prepayment -----------------------------------------------------
     def _prepay(self, tx: Transaction, env: BlockEnv) -> _Prepaid:
         """Validate ``tx`` (raising :class:`Rejected`, nothing changed), then bump its
         nonce and take ``gas_limit × price`` from the sender."""
         ledger = self.ledger
-        sender = tx.sender
-        expected = ledger.nonces.get(sender, 0)
-        if tx.nonce != expected:
-            kind = "replayed" if tx.nonce < expected else "out of order"
-            raise BadNonce(f"{kind}: {sender} is at nonce {expected}, transaction has {tx.nonce}")
+        sender, nonce, to, method, _, value, gas_limit, max_fee, priority_fee = tx[:9]
+        nonces = ledger.nonces
+        expected = nonces.get(sender, 0)
+        if nonce != expected:
+            kind = "replayed" if nonce < expected else "out of order"
+            raise BadNonce(f"{kind}: {sender} is at nonce {expected}, transaction has {nonce}")
         base_fee = env.base_fee
-        if tx.max_fee < base_fee:
-            raise FeeTooLow(f"max_fee {tx.max_fee} is below the base fee {base_fee}")
-        if tx.priority_fee > tx.max_fee:
+        if max_fee < base_fee:
+            raise FeeTooLow(f"max_fee {max_fee} is below the base fee {base_fee}")
+        if priority_fee > max_fee:
             raise FeeTooLow(
-                f"priority_fee {tx.priority_fee} exceeds max_fee {tx.max_fee}", field="priority_fee"
+                f"priority_fee {priority_fee} exceeds max_fee {max_fee}", field="priority_fee"
             )
-        gas_limit = tx.gas_limit
         if gas_limit < G.TX_BASE or gas_limit > self.block_gas_limit:
             raise GasLimitTooLow(
                 f"{gas_limit} is outside [{G.TX_BASE}, block gas limit {self.block_gas_limit}]"
             )
-        to = tx.to
         if to == DEPLOY:
-            self._contract_class(tx.method)
-        elif tx.method:
+            self._contract_class(method)
+        elif method:
             contract = self.contracts.get(to)
             if contract is None:
-                raise UnknownContract(f"no contract at {to!r} (method {tx.method!r} named)")
-            if tx.method not in contract._public:
+                raise UnknownContract(f"no contract at {to!r} (method {method!r} named)")
+            if method not in contract._public:
                 raise UnknownMethod(
-                    f"{type(contract).__name__} at {to} has no public method {tx.method!r}"
+                    f"{type(contract).__name__} at {to} has no public method {method!r}"
                 )
-        tip = self.fee_market.tip_per_gas(tx.max_fee, tx.priority_fee, base_fee)
+        tip = max_fee if self._first_price else min(priority_fee, max_fee - base_fee)
         price = base_fee + tip
         prepay = gas_limit * price
         fee_asset = self.fee_asset
         need = prepay
-        for asset, amount in tx.value:
+        for asset, amount in value:
             if asset == fee_asset:
                 need += amount
         key = (sender, fee_asset)
-        have = ledger.balances.get(key, 0)
+        balances = ledger.balances
+        have = balances.get(key, 0)
         if have < need:
             error = InsufficientFunds(sender, fee_asset, need, have)
             raise Rejected(str(error), field="sender") from error
-        ledger.write(ledger.nonces, sender, expected + 1)
+        journal = ledger.journal
+        journal.append((nonces, sender, expected if expected else MISSING))
+        nonces[sender] = expected + 1
         if prepay:
-            ledger.write(ledger.balances, key, have - prepay)
+            journal.append((balances, key, have))
+            if have == prepay:
+                del balances[key]
+            else:
+                balances[key] = have - prepay
         return _Prepaid(tx, price, tip)
 
     def _settle(self, paid: _Prepaid, gas_used: int, env: BlockEnv) -> tuple[int, int]:
-        """Refund unused gas, burn the base fee, pay the tip. Returns (fee, tip)."""
-        ledger = self.ledger
+        """Refund unused gas and account the burn and the tip. Returns (fee, tip)."""
         tx = paid.tx
         refund = (tx.gas_limit - gas_used) * paid.price
         if refund:
-            ledger.credit(tx.sender, self.fee_asset, refund)
+            self.ledger.credit(tx.sender, self.fee_asset, refund)
         tip_total = gas_used * paid.tip
-        if tip_total:
-            ledger.credit(env.builder, self.fee_asset, tip_total)
-        ledger.burn_fee(self.fee_asset, gas_used * env.base_fee)
+        self.tips += tip_total
+        self.burned += gas_used * env.base_fee
         return gas_used * paid.price, tip_total
 
     # -- execution ---------------------------------------------------------------------
@@ -177,22 +212,36 @@ class Executor:
         """Apply one transaction; raises :class:`Rejected` (and changes nothing) if invalid."""
         paid = self._prepay(tx, env)
         ledger = self.ledger
-        mark = ledger.mark()
+        mark = (len(ledger.journal), len(ledger.events))
         ledger.gas_used = G.TX_BASE
-        ledger.gas_limit = tx.gas_limit
+        gas_limit = ledger.gas_limit = tx[6]
         created: str | None = None
         error: str | None = None
         result: object = None
         try:
-            if tx.to == DEPLOY:
+            to = tx[2]
+            if to == DEPLOY:
                 created = self._deploy(tx, env)
             else:
-                result = self._call(tx, env)
+                value = self._value_context(tx) if tx[5] else NO_VALUE
+                method = tx[3]
+                if method:
+                    ctx = Context(
+                        self.device,
+                        ledger,
+                        to,
+                        tx[0],
+                        tx[0],
+                        value,
+                        env.number,
+                        env.timestamp,
+                    )
+                    result = getattr(self.contracts[to], method)(ctx, *tx[4])
             status = "success"
             used = ledger.gas_used
         except OutOfGas as exc:
             ledger.rollback(mark)
-            status, used, error, created = "out_of_gas", tx.gas_limit, exc.reason, None
+            status, used, error, created = "out_of_gas", gas_limit, exc.reason, None
         except Revert as exc:
             ledger.rollback(mark)
             status, used, error, created = "reverted", ledger.gas_used, exc.reason, None
@@ -201,9 +250,19 @@ class Executor:
             status, used, created = "reverted", ledger.gas_used, None
             error = f"{type(exc).__name__}: {exc}"
         ledger.gas_limit = UNMETERED
-        events = tuple(ledger.events[mark[1] :])
-        fee, tip = self._settle(paid, used, env)
-        return Receipt(tx.hash, status, used, fee, tip, result, events, error, created)  # type: ignore[arg-type]
+        events = tuple(ledger.events[mark[1] :]) if len(ledger.events) > mark[1] else ()
+        # settle: refund unused gas, account the burn and the tip
+        price = paid.price
+        refund = (gas_limit - used) * price
+        if refund:
+            ledger.credit(tx[0], self.fee_asset, refund)
+        tip = used * paid.tip
+        self.tips += tip
+        self.burned += used * env.base_fee
+        # tuple.__new__ skips the NamedTuple's Python-level __new__ on this hot path.
+        return _new_tuple(
+            Receipt, (tx[9], status, used, used * price, tip, result, events, error, created)
+        )
 
     def _value_context(self, tx: Transaction) -> Mapping[str, int]:
         ledger = self.ledger
@@ -211,23 +270,6 @@ class Executor:
             ledger.use_gas(G.LEDGER_OP)
             ledger.transfer(asset, tx.sender, tx.to, amount)
         return MappingProxyType(dict(tx.value)) if tx.value else NO_VALUE
-
-    def _call(self, tx: Transaction, env: BlockEnv) -> object:
-        value = self._value_context(tx)
-        if not tx.method:
-            return None
-        ctx = Context(
-            self.device,
-            self.ledger,
-            this=tx.to,
-            sender=tx.sender,
-            origin=tx.sender,
-            value=value,
-            block_number=env.number,
-            timestamp=env.timestamp,
-        )
-        method: Callable[..., object] = getattr(self.contracts[tx.to], tx.method)
-        return method(ctx, *tx.args)
 
     def _contract_class(self, path: str) -> type[Contract]:
         cls = self._classes.get(path)
@@ -251,12 +293,12 @@ class Executor:
         ctx = Context(
             self.device,
             ledger,
-            this=address,
-            sender=tx.sender,
-            origin=tx.sender,
-            value=MappingProxyType(value) if value else NO_VALUE,
-            block_number=env.number,
-            timestamp=env.timestamp,
+            address,
+            tx.sender,
+            tx.sender,
+            MappingProxyType(value) if value else NO_VALUE,
+            env.number,
+            env.timestamp,
         )
         instance.setup(ctx, *tx.args)
         return address
@@ -307,12 +349,12 @@ class Executor:
             ctx = Context(
                 self.device,
                 ledger,
-                this=address,
-                sender=address,
-                origin=address,
-                value=NO_VALUE,
-                block_number=env.number,
-                timestamp=env.timestamp,
+                address,
+                address,
+                address,
+                NO_VALUE,
+                env.number,
+                env.timestamp,
             )
             out = contract.settle_batch(ctx, calls)
             if len(out) != n:

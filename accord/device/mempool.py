@@ -21,8 +21,7 @@ from typing import NamedTuple
 from accord.device.transaction import Bundle, Transaction
 
 
-@dataclass(frozen=True, slots=True)
-class Pending:
+class Pending(NamedTuple):
     """A transaction waiting in the mempool."""
 
     tx: Transaction
@@ -129,9 +128,8 @@ class Mempool:
         return self._txs.get(tx_hash)
 
     def add(self, tx: Transaction, arrival: int) -> Pending:
-        self._seq += 1
-        entry = Pending(tx, arrival, self._seq)
-        self._txs[tx.hash] = entry
+        seq = self._seq = self._seq + 1
+        entry = self._txs[tx.hash] = Pending(tx, arrival, seq)
         return entry
 
     def add_bundle(self, bundle: Bundle, arrival: int, sender: str) -> PendingBundle:
@@ -142,7 +140,10 @@ class Mempool:
 
     def arrived(self, now: int) -> list[Pending]:
         """Transactions that have arrived by ``now``, in submission order."""
-        return [p for p in self._txs.values() if p.arrival <= now]
+        return [p for p in self._txs.values() if p[1] <= now]
+
+    def bundles(self) -> list[PendingBundle]:
+        return list(self._bundles.values())
 
     def arrived_bundles(self, now: int, number: int) -> list[PendingBundle]:
         """Bundles arrived by ``now`` whose block range admits block ``number``."""
@@ -152,15 +153,17 @@ class Mempool:
         return self._bundles.get(bundle_hash)
 
     def remove(self, tx_hashes: list[bytes]) -> None:
+        pop = self._txs.pop
         for h in tx_hashes:
-            self._txs.pop(h, None)
+            pop(h, None)
 
     def remove_bundle(self, bundle_hash: bytes) -> None:
         self._bundles.pop(bundle_hash, None)
 
     def prune(self, nonces: dict[str, int], number: int) -> None:
         """Drop transactions whose nonce is used and bundles whose range has passed."""
-        stale = [h for h, p in self._txs.items() if p.tx.nonce < nonces.get(p.tx.sender, 0)]
+        get = nonces.get
+        stale = [h for h, p in self._txs.items() if p[0][1] < get(p[0][0], 0)]
         for h in stale:
             del self._txs[h]
         expired = [

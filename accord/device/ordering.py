@@ -39,6 +39,10 @@ def merge_lanes(items: Sequence[T], key: Callable[[T], Any]) -> list[T]:
     lanes: dict[str, list[T]] = {}
     for item in items:
         lanes.setdefault(item.lane, []).append(item)
+    if len(lanes) == len(items):  # one item per lane: a plain sort
+        return sorted(items, key=key)
+    if len(lanes) == 1:  # one lane: nonce order is the whole order
+        return sorted(items, key=lambda it: (it.nonce, it.seq))
     heap: list[tuple[Any, int, str]] = []
     for lane, queue in lanes.items():
         if len(queue) > 1:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from hashlib import blake2b as _blake2b
 from typing import NamedTuple
 
 from accord.device.encoding import Canonical, canonical_args
@@ -113,14 +114,24 @@ class Account:
         priority_fee: int = 0,
     ) -> Transaction:
         """Build and sign a transaction."""
-        for name, number in (
-            ("nonce", nonce),
-            ("gas_limit", gas_limit),
-            ("max_fee", max_fee),
-            ("priority_fee", priority_fee),
+        if not (
+            type(nonce) is int
+            and type(gas_limit) is int
+            and type(max_fee) is int
+            and type(priority_fee) is int
+            and nonce >= 0
+            and gas_limit >= 0
+            and max_fee >= 0
+            and priority_fee >= 0
         ):
-            if type(number) is not int or number < 0:
-                raise InvalidValue(f"must be a non-negative int, got {number!r}", field=name)
+            for name, number in (
+                ("nonce", nonce),
+                ("gas_limit", gas_limit),
+                ("max_fee", max_fee),
+                ("priority_fee", priority_fee),
+            ):
+                if type(number) is not int or number < 0:
+                    raise InvalidValue(f"must be a non-negative int, got {number!r}", field=name)
         if type(to) is not str or type(method) is not str:
             raise InvalidValue("to and method must be strings", field="to")
         content = (
@@ -129,13 +140,14 @@ class Account:
             to,
             method,
             canonical_args(args),
-            _freeze_value(value),
+            _freeze_value(value) if value else (),
             gas_limit,
             max_fee,
             priority_fee,
         )
-        digest = transaction_hash(content)
-        return Transaction(*content, digest, mac(self.key, digest))
+        digest = _blake2b(repr(content).encode(), digest_size=32).digest()
+        signature = _blake2b(digest, key=self.key, digest_size=16).digest()
+        return Transaction(*content, digest, signature)
 
 
 @dataclass(frozen=True, slots=True)
