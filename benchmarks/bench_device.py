@@ -1,0 +1,257 @@
+"""Throughput of the device against titanoboa, on one escrow workload, in one process.
+
+The workload is ``move(a, b, 1)`` on an escrow contract that checks and moves an internal
+balance (``assert balances[a] >= amount; balances[a] -= amount; balances[b] += amount``).
+
+* **accord**: end-to-end device throughput. The client signs every transaction
+  (:meth:`Account.sign` with explicit nonces) and submits it to the mempool
+  (:meth:`Device.submit`); every ``--block-size`` transactions a block is built
+  (:meth:`Device.build_block`). Signing, verification, ordering, gas metering, fees,
+  receipts, the event log and the per-block state hash are all inside the timed loop.
+* **titanoboa**: ``benchmarks/escrow.vy`` loaded with ``boa.load`` and called as
+  ``contract.move(a, b, 1)`` in boa's default mode (one py-evm message call per call; no
+  signatures, mempool or blocks).
+
+Both sides are warmed up, timed with :func:`time.perf_counter` (best of ``--repeats``) and
+checked for correctness (final balances) before anything is reported.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/bench_device.py            # a table
+    .venv/bin/python benchmarks/bench_device.py --json     # last stdout line is JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make ``benchmarks`` importable
+    sys.path.insert(0, str(ROOT))
+
+from accord.device import AssetSpec, Device, DeviceConfig, Genesis  # noqa: E402
+from benchmarks.bench_contracts import Escrow  # noqa: E402
+
+VYPER_SOURCE = Path(__file__).resolve().parent / "escrow.vy"
+GOAL_RATIO = 100.0
+START_BALANCE = 10**18
+GAS_LIMIT = 100_000
+MAX_FEE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class SideResult:
+    """One side's timings: calls per repetition, seconds per repetition."""
+
+    calls: int
+    seconds: list[float]
+
+    @property
+    def best(self) -> float:
+        return min(self.seconds)
+
+    @property
+    def calls_per_s(self) -> float:
+        return self.calls / self.best
+
+
+def bench_accord(calls: int, repeats: int, block_size: int, warmup: int) -> SideResult:
+    """Sign, submit and build ``calls`` escrow moves per repetition on one device."""
+    if calls % block_size:
+        raise SystemExit(f"--calls ({calls}) must be a multiple of --block-size ({block_size})")
+    config = DeviceConfig(block_gas_limit=block_size * GAS_LIMIT, initial_base_fee=1_000)
+    genesis = Genesis(assets={"ETH": AssetSpec(issuer="treasury", alloc={"alice": 10**30})})
+    device = Device(config, genesis, history=1)
+    alice = device.account("alice")
+    address = device.deploy(alice, Escrow)
+    receipt = device.call(alice, address, "deposit", "a", START_BALANCE)
+    assert receipt.ok, receipt.error
+    escrow = device.contract_at(address)
+
+    def run(n: int) -> float:
+        sign, submit, build = alice.sign, device.submit, device.build_block
+        nonce = device.nonce("alice")
+        start = time.perf_counter()
+        for i in range(n):
+            tx = sign(
+                nonce + i,
+                address,
+                "move",
+                "a",
+                "b",
+                1,
+                gas_limit=GAS_LIMIT,
+                max_fee=MAX_FEE,
+                priority_fee=1,
+            )
+            submit(tx)
+            if (i + 1) % block_size == 0:
+                build()
+        if n % block_size:
+            build()
+        elapsed = time.perf_counter() - start
+        if device.nonce("alice") != nonce + n or len(device.mempool):
+            raise AssertionError(f"accord: not every transaction was included ({n} sent)")
+        return elapsed
+
+    moved = 0
+    run(warmup)
+    moved += warmup
+    seconds = []
+    for _ in range(repeats):
+        seconds.append(run(calls))
+        moved += calls
+    balances = escrow.storage()["balances"]
+    if balances.get("a") != START_BALANCE - moved or balances.get("b") != moved:
+        raise AssertionError(f"accord: wrong final balances {balances} after {moved} moves")
+    return SideResult(calls, seconds)
+
+
+def boa_available() -> bool:
+    try:
+        import boa  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def bench_titanoboa(calls: int, repeats: int, warmup: int) -> SideResult:
+    """Call ``move(a, b, 1)`` ``calls`` times per repetition on titanoboa."""
+    import boa
+
+    contract: Any = boa.load(str(VYPER_SOURCE))
+    a = "0x" + "00" * 19 + "0a"
+    b = "0x" + "00" * 19 + "0b"
+    contract.deposit(a, START_BALANCE)
+
+    def run(n: int) -> float:
+        move = contract.move
+        start = time.perf_counter()
+        for _ in range(n):
+            move(a, b, 1)
+        return time.perf_counter() - start
+
+    run(warmup)
+    seconds = [run(calls) for _ in range(repeats)]
+    moved = warmup + calls * repeats
+    got_a, got_b = contract.balances(a), contract.balances(b)
+    if got_a != START_BALANCE - moved or got_b != moved:
+        raise AssertionError(f"titanoboa: wrong final balances a={got_a} b={got_b}")
+    return SideResult(calls, seconds)
+
+
+def version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--calls", type=int, default=20_000, help="accord calls per repetition")
+    p.add_argument(
+        "--boa-calls",
+        type=int,
+        default=None,
+        help="titanoboa calls per repetition (default: min(--calls, 3000); py-evm is slow)",
+    )
+    p.add_argument("--repeats", type=int, default=3, help="repetitions; the best one counts")
+    p.add_argument("--block-size", type=int, default=1_000, help="transactions per block")
+    p.add_argument("--no-titanoboa", action="store_true", help="skip titanoboa (report null)")
+    p.add_argument("--json", action="store_true", help="print only a JSON line")
+    args = p.parse_args(argv)
+    if args.calls <= 0 or args.repeats <= 0 or args.block_size <= 0:
+        p.error("--calls, --repeats and --block-size must be positive")
+    args.block_size = min(args.block_size, args.calls)
+    if args.calls % args.block_size:
+        p.error("--calls must be a multiple of --block-size")
+    if args.boa_calls is None:
+        args.boa_calls = min(args.calls, 3_000)
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    warmup = args.block_size
+    accord = bench_accord(args.calls, args.repeats, args.block_size, warmup)
+    boa: SideResult | None = None
+    if not args.no_titanoboa and boa_available():
+        boa = bench_titanoboa(args.boa_calls, args.repeats, min(200, args.boa_calls))
+    ratio = accord.calls_per_s / boa.calls_per_s if boa else None
+    report: dict[str, Any] = {
+        "benchmark": "escrow move(a, b, 1)",
+        "accord_calls_per_s": round(accord.calls_per_s, 1),
+        "titanoboa_calls_per_s": round(boa.calls_per_s, 1) if boa else None,
+        "ratio_vs_titanoboa": round(ratio, 2) if ratio is not None else None,
+        "goal_ratio": GOAL_RATIO,
+        "goal_met": ratio >= GOAL_RATIO if ratio is not None else None,
+        "calls": args.calls,
+        "titanoboa_calls": boa.calls if boa else None,
+        "repeats": args.repeats,
+        "block_size": args.block_size,
+        "accord_seconds": [round(s, 4) for s in accord.seconds],
+        "titanoboa_seconds": [round(s, 4) for s in boa.seconds] if boa else None,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "titanoboa_version": version("titanoboa"),
+        "vyper_version": version("vyper"),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+    }
+    if args.json:
+        print(json.dumps(report, sort_keys=False))
+    else:
+        print_table(report, accord, boa)
+    return report
+
+
+def print_table(report: dict[str, Any], accord: SideResult, boa: SideResult | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{report['benchmark']}: best of {report['repeats']}")
+    table.add_column("engine")
+    table.add_column("calls / rep", justify="right")
+    table.add_column("best s", justify="right")
+    table.add_column("calls/s", justify="right")
+    table.add_column("what is timed")
+    table.add_row(
+        "accord",
+        f"{accord.calls:,}",
+        f"{accord.best:.3f}",
+        f"{accord.calls_per_s:,.0f}",
+        f"sign + submit + build ({report['block_size']:,} txs/block)",
+    )
+    if boa is not None:
+        table.add_row(
+            f"titanoboa {report['titanoboa_version']}",
+            f"{boa.calls:,}",
+            f"{boa.best:.3f}",
+            f"{boa.calls_per_s:,.0f}",
+            "contract.move(a, b, 1)",
+        )
+    else:
+        table.add_row("titanoboa", "-", "-", "-", "not installed or skipped")
+    console = Console()
+    console.print(table)
+    ratio = report["ratio_vs_titanoboa"]
+    if ratio is not None:
+        verdict = "[green]met[/]" if report["goal_met"] else "[red]not met[/]"
+        console.print(
+            f"ratio accord / titanoboa: {ratio:.1f}x (goal >= {GOAL_RATIO:.0f}x: {verdict})"
+        )
+    console.print(f"Python {report['python']}, {report['cpus']} CPUs")
+
+
+if __name__ == "__main__":
+    main()
