@@ -1,0 +1,40 @@
+"""Shared fixtures and helpers for the device tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
+
+ETH = 10**18
+USERS = ("alice", "bob", "carol", "dave")
+
+
+def make_genesis(*, extra: dict[str, AssetSpec] | None = None) -> Genesis:
+    """ETH for four users and the builder; USD and TOK for trading tests."""
+    assets: dict[str, AssetSpec] = {
+        "ETH": AssetSpec(issuer="treasury", alloc={u: ETH for u in (*USERS, "builder")}),
+        "USD": AssetSpec(issuer="fed", alloc=dict.fromkeys(USERS, 1_000)),
+        "TOK": AssetSpec(issuer="mint", alloc=dict.fromkeys(USERS, 10)),
+    }
+    assets.update(extra or {})
+    return Genesis(assets=assets, accounts=["empty"])
+
+
+def make_device(check: bool = True, seed: int = 0, **config: Any) -> Device:
+    """A device with the standard genesis; invariants checked after every block."""
+    device = Device(DeviceConfig(**config), make_genesis(), seed=seed)
+    if check:
+        checks.check_every_block(device)
+    return device
+
+
+@pytest.fixture
+def device() -> Device:
+    return make_device()
+
+
+def balances(device: Device, asset: str = "ETH") -> dict[str, int]:
+    return {who: device.balance(who, asset) for who in device.accounts}
