@@ -1,0 +1,37 @@
+"""The README's device example must run as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from accord.device import Device
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_blocks(text: str) -> list[str]:
+    return re.findall(r"^```python\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE)
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    text = README.read_text()
+    first_block = text.split("```")[1]
+    assert "make demo" in first_block and "make test" in first_block
+    assert text.index("make demo") < text.index("## ")
+
+
+def test_readme_device_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    blocks = python_blocks(README.read_text())
+    assert blocks, "README.md has no ```python block"
+    namespace: dict[str, object] = {"__name__": "readme_example"}
+    exec(compile(blocks[0], str(README), "exec"), namespace)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "insufficient balance: bob holds 0, needs 5"
+    number, digest = printed[-1].split()
+    assert number == "4" and len(digest) == 64
+    device = namespace["device"]
+    assert isinstance(device, Device)
+    assert device.number == 4 and device.state_hash().hex() == digest
