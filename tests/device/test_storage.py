@@ -97,7 +97,7 @@ def test_out_of_gas_stops_the_write() -> None:
 def test_values_must_be_canonical() -> None:
     vault, _ = bound(Vault)
     with pytest.raises(InvalidValue) as info:
-        vault.balances["x"] = 1.5
+        vault.balances["x"] = 1.5  # type: ignore[assignment]
     assert "balances['x']" in info.value.field
     with pytest.raises(InvalidValue):
         vault.balances["x"] = {"a": 1}  # type: ignore[assignment]
@@ -120,7 +120,7 @@ def test_declarations_need_canonical_defaults() -> None:
 def test_undeclared_attributes_are_refused() -> None:
     vault, _ = bound(Vault)
     with pytest.raises(AttributeError, match="must be declared as Var or Map"):
-        vault.total = 1  # type: ignore[attr-defined]
+        vault.total = 1
     with pytest.raises(AttributeError):
         vault.balances = {}  # type: ignore[assignment]  # Maps cannot be rebound
 

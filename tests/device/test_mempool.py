@@ -1,0 +1,280 @@
+"""Mempool visibility (public, private, sealed), latency, and builders' discretion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import pytest
+
+from accord.device import (
+    Account,
+    BadSignature,
+    BuildRequest,
+    Device,
+    DeviceError,
+    Pending,
+    SealedTx,
+    Transaction,
+)
+from accord.device.builder import Choice
+from tests.device.conftest import balances, make_device
+
+
+def send(device: Device, who: str, tip: int = 0, at: int | None = None) -> Transaction:
+    tx = device.sign(device.account(who), "sink", value={"ETH": 1}, priority_fee=tip)
+    device.submit(tx, at=at)
+    return tx
+
+
+def hashes(view: list[Pending | SealedTx]) -> set[bytes]:
+    return {item.hash for item in view}
+
+
+# -- visibility ------------------------------------------------------------------------
+def test_public_everyone_sees_everything_in_full() -> None:
+    device = make_device(mempool="public")
+    a, b = send(device, "alice"), send(device, "bob")
+    for observer in ("alice", "bob", "carol", "builder"):
+        view = device.pending_view(observer)
+        assert hashes(view) == {a.hash, b.hash}
+        assert all(isinstance(item, Pending) for item in view)
+    full = {p.hash: p for p in device.pending_view("carol") if isinstance(p, Pending)}
+    assert full[a.hash].tx == a
+
+
+def test_private_only_the_builder_sees_others() -> None:
+    device = make_device(mempool="private")
+    a, b = send(device, "alice"), send(device, "bob")
+    assert hashes(device.pending_view("alice")) == {a.hash}
+    assert hashes(device.pending_view("bob")) == {b.hash}
+    assert device.pending_view("carol") == []
+    builder_view = device.pending_view("builder")
+    assert hashes(builder_view) == {a.hash, b.hash}
+    assert all(isinstance(item, Pending) for item in builder_view)
+    custom = make_device(mempool="private", builder="mev")
+    c = send(custom, "alice")
+    assert hashes(custom.pending_view("mev")) == {c.hash}
+    assert custom.pending_view("builder") == []
+
+
+def test_sealed_hides_contents_from_everyone_but_the_sender() -> None:
+    device = make_device(mempool="sealed")
+    a, b = send(device, "alice", tip=4), send(device, "bob")
+    for observer in ("carol", "builder"):
+        view = device.pending_view(observer)
+        assert hashes(view) == {a.hash, b.hash}
+        assert all(isinstance(item, SealedTx) for item in view)
+    alice_view = {item.hash: item for item in device.pending_view("alice")}
+    own, other = alice_view[a.hash], alice_view[b.hash]
+    assert isinstance(own, Pending) and own.tx == a
+    assert isinstance(other, SealedTx)
+    assert not any(hasattr(other, f) for f in ("to", "method", "args", "value", "tx"))
+    assert SealedTx._fields == (
+        "hash",
+        "sender",
+        "nonce",
+        "gas_limit",
+        "max_fee",
+        "priority_fee",
+        "arrival",
+    )
+    sealed_a = next(s for s in device.pending_view("bob") if s.hash == a.hash)
+    assert isinstance(sealed_a, SealedTx)
+    assert (sealed_a.sender, sealed_a.nonce, sealed_a.priority_fee) == ("alice", 0, 4)
+
+
+@pytest.mark.parametrize("visibility", ["public", "private", "sealed"])
+def test_every_visibility_still_builds_blocks(visibility: str) -> None:
+    device = make_device(mempool=visibility)
+    txs = {send(device, who).hash for who in ("alice", "bob", "carol")}
+    block = device.build_block()
+    assert {tx.hash for tx in block.transactions} == txs
+    assert device.pending_view("alice") == []
+
+
+class Recorder:
+    """Includes everything and remembers what it was shown."""
+
+    follows_rule: ClassVar[bool] = True
+
+    def __init__(self, address: str = "builder") -> None:
+        self.address = address
+        self.requests: list[BuildRequest] = []
+
+    def build(self, request: BuildRequest) -> list[Choice]:
+        self.requests.append(request)
+        choices: list[Choice] = [p.hash for p in request.pending]
+        return choices + [b.hash for b in request.bundles]
+
+
+@pytest.mark.parametrize(("visibility", "kind"), [("private", Pending), ("sealed", SealedTx)])
+def test_builder_request_respects_visibility(visibility: str, kind: type) -> None:
+    device = make_device(mempool=visibility)
+    txs = [send(device, who) for who in ("alice", "bob")]
+    recorder = Recorder()
+    block = device.build_block(recorder)
+    (request,) = recorder.requests
+    assert (request.number, request.timestamp, request.visibility) == (1, 12_000, visibility)
+    assert {p.hash for p in request.pending} == {tx.hash for tx in txs}
+    assert all(isinstance(p, kind) for p in request.pending)
+    assert len(block.transactions) == 2
+
+
+# -- latency ---------------------------------------------------------------------------
+def test_latency_delays_visibility_and_inclusion() -> None:
+    device = make_device(latency_ms={"alice": 20_000}, default_latency_ms=1_000)
+    slow = send(device, "alice", at=0)  # arrives at 20_000
+    quick = send(device, "bob", at=0)  # arrives at 1_000
+    assert device.pending_view("carol") == []  # now = 0: nothing has arrived
+    assert hashes(device.pending_view("carol", at=1_000)) == {quick.hash}
+    assert hashes(device.pending_view("carol", at=20_000)) == {quick.hash, slow.hash}
+    assert device.latency("alice") == 20_000 and device.latency("bob") == 1_000
+    first = device.build_block()  # timestamp 12_000
+    assert first.transactions == (quick,)
+    assert slow.hash in device.mempool
+    second = device.build_block()  # timestamp 24_000
+    assert second.transactions == (slow,)
+
+
+def test_builder_cannot_include_a_transaction_before_it_arrives() -> None:
+    device = make_device(latency_ms={"alice": 50_000})
+    slow = send(device, "alice")
+
+    class Eager(Recorder):
+        def build(self, request: BuildRequest) -> list[Choice]:
+            return [slow.hash]
+
+    before = device.state_hash()
+    with pytest.raises(DeviceError, match="unknown item"):
+        device.build_block(Eager())
+    assert device.number == 0 and device.state_hash() == before
+
+
+# -- builders --------------------------------------------------------------------------
+class Inserter:
+    """A builder that puts a transaction of its own first, then everything else."""
+
+    follows_rule: ClassVar[bool] = False
+
+    def __init__(self, account: Account, make: Callable[[BuildRequest], Transaction]) -> None:
+        self.address = account.address
+        self.make = make
+
+    def build(self, request: BuildRequest) -> list[Choice]:
+        own: list[Choice] = [self.make(request)]
+        return own + [p.hash for p in request.pending]
+
+
+def own_tx(device: Device, **kw: Any) -> Callable[[BuildRequest], Transaction]:
+    me = device.account("builder")
+    return lambda request: device.sign(me, "sink", value={"ETH": 1}, **kw)
+
+
+def test_insertion_refused_unless_allowed() -> None:
+    device = make_device(builder_may_insert=False)
+    send(device, "alice", tip=5)
+    before = (device.state_hash(), balances(device))
+    with pytest.raises(DeviceError, match="builder_may_insert"):
+        device.build_block(Inserter(device.account("builder"), own_tx(device)))
+    assert device.number == 0
+    assert (device.state_hash(), balances(device)) == before
+
+
+def run_inserter(enforced: bool) -> tuple[Device, tuple[Transaction, ...]]:
+    device = make_device(builder_may_insert=True, ordering_enforced=enforced)
+    user = send(device, "alice", tip=9)
+    block = device.build_block(Inserter(device.account("builder"), own_tx(device)))
+    assert user in block.transactions
+    assert all(r.ok for r in block.receipts)
+    return device, block.transactions
+
+
+def test_inserted_order_stands_when_the_rule_is_not_enforced() -> None:
+    _, txs = run_inserter(enforced=False)
+    assert [tx.sender for tx in txs] == ["builder", "alice"]
+
+
+def test_enforced_rule_reorders_the_builders_choice() -> None:
+    _, txs = run_inserter(enforced=True)
+    assert [tx.sender for tx in txs] == ["alice", "builder"]  # priority: tip 9 before 0
+
+
+def test_builder_earns_tips_at_its_own_address() -> None:
+    device = make_device(builder_may_insert=True)
+    device.open_account("mev")
+    user = send(device, "alice", tip=9)
+
+    class Mev(Recorder):
+        pass
+
+    mev = Mev("mev")
+    block = device.build_block(mev)
+    assert block.header.builder == "mev"
+    receipt = block.receipt(user.hash)
+    assert device.balance("mev", "ETH") == receipt.tip_paid == 9 * receipt.gas_used
+
+
+def test_builder_cannot_forge_a_users_transaction() -> None:
+    device = make_device(builder_may_insert=True)
+    key = device.account("builder").key
+    forged = Account("alice", key)
+
+    def make(request: BuildRequest) -> Transaction:
+        return device.sign(forged, "builder", value={"ETH": 10**17})
+
+    before = (device.state_hash(), balances(device))
+    with pytest.raises(BadSignature):
+        device.build_block(Inserter(device.account("builder"), make))
+    assert device.number == 0
+    assert (device.state_hash(), balances(device)) == before
+
+
+def test_builder_cannot_alter_a_pending_transaction() -> None:
+    device = make_device(builder_may_insert=True)
+    user = send(device, "alice", tip=1)
+
+    def make(request: BuildRequest) -> Transaction:
+        return user._replace(to="builder")
+
+    with pytest.raises(BadSignature):
+        device.build_block(Inserter(device.account("builder"), make))
+    assert device.number == 0
+
+
+def test_builder_may_censor_and_the_transaction_waits() -> None:
+    device = make_device()
+    censored = send(device, "alice", tip=5)
+    kept = send(device, "bob")
+
+    class Censor(Recorder):
+        def build(self, request: BuildRequest) -> list[Choice]:
+            return [p.hash for p in request.pending if p.hash != censored.hash]
+
+    block = device.build_block(Censor())
+    assert block.transactions == (kept,)
+    assert censored.hash in device.mempool
+    assert device.build_block().transactions == (censored,)
+
+
+def test_unknown_choice_is_refused() -> None:
+    device = make_device()
+
+    class Liar(Recorder):
+        def build(self, request: BuildRequest) -> list[Choice]:
+            return [b"\x01" * 32]
+
+    with pytest.raises(DeviceError, match="unknown item"):
+        device.build_block(Liar())
+    assert device.number == 0
+
+
+def test_duplicate_choices_are_included_once() -> None:
+    device = make_device()
+    tx = send(device, "alice")
+
+    class Stutter(Recorder):
+        def build(self, request: BuildRequest) -> list[Choice]:
+            return [tx.hash, tx.hash]
+
+    assert device.build_block(Stutter()).transactions == (tx,)
