@@ -66,8 +66,8 @@ def test_replay_of_a_non_log_file(tmp_path: Path) -> None:
     ("sql", "message"),
     [
         ("UPDATE records SET state_hash=zeroblob(32) WHERE number=3", "block 3: replayed"),
-        ("UPDATE records SET payload='{oops' WHERE number=2", "is not a valid accord event log"),
-        ("UPDATE meta SET value='x' WHERE key='seed'", "is not a valid accord event log"),
+        ("UPDATE records SET payload='{oops' WHERE number=2", "malformed block record"),
+        ("UPDATE meta SET value='x' WHERE key='seed'", "is not an integer"),
         ("UPDATE records SET payload=replace(payload, ',50]', ',51]')", "altered"),
         ("DELETE FROM records WHERE number=1", "log has block 2 where 1 was expected"),
     ],

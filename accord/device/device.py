@@ -344,6 +344,11 @@ class Device:
                     raise DeviceError(
                         f"builder {builder.address} chose unknown item {choice.hex()}"
                     )
+                if isinstance(entry, PendingBundle) and not entry.bundle.in_range(number):
+                    raise DeviceError(
+                        f"builder {builder.address} chose bundle {choice.hex()} outside its "
+                        f"block range [{entry.bundle.min_block}, {entry.bundle.max_block}]"
+                    )
             else:
                 if not self.config.builder_may_insert:
                     raise DeviceError(
@@ -410,11 +415,14 @@ class Device:
                 continue
             tx = entry[0]  # type: ignore[index]  # a Pending (NamedTuple) here
             if tx.gas_limit > gas_left:
+                if strict:
+                    raise GasLimitTooLow(f"{tx.gas_limit} exceeds the block's gas left {gas_left}")
                 continue
             attempted.append(tx)
             try:
                 if batch_rule and executor.is_batch_call(tx):
-                    batched.setdefault(tx.to, []).append(executor.collect_batch_call(tx, env))
+                    collected = executor.collect_batch_call(tx, env)
+                    batched.setdefault(tx.to, []).append(collected)
                     gas_left -= tx.gas_limit
                     included.append(tx)
                     receipts.append(None)  # type: ignore[arg-type]  # filled at settlement

@@ -237,8 +237,10 @@ class Executor:
                         env.timestamp,
                     )
                     result = getattr(self.contracts[to], method)(ctx, *tx[4])
-            status = "success"
             used = ledger.gas_used
+            if used > gas_limit:  # contract code caught an OutOfGas: the call still fails
+                raise OutOfGas(used, gas_limit)
+            status = "success"
         except OutOfGas as exc:
             ledger.rollback(mark)
             status, used, error, created = "out_of_gas", gas_limit, exc.reason, None
@@ -310,15 +312,17 @@ class Executor:
 
     def collect_batch_call(self, tx: Transaction, env: BlockEnv) -> tuple[_Prepaid, BatchCall]:
         """Prepay a batchable call and lock its value under the contract until settlement."""
-        paid = self._prepay(tx, env)
         ledger = self.ledger
-        mark = ledger.mark()
-        try:
-            for asset, amount in tx.value:
-                ledger.lock(asset, tx.sender, amount, holder=tx.to)
-        except Exception:
-            ledger.rollback(mark)
-            raise
+        fee_asset = self.fee_asset
+        for asset, amount in tx.value:
+            # The fee asset's value is checked with the prepayment in _prepay.
+            have = ledger.balance(tx.sender, asset)
+            if asset != fee_asset and have < amount:
+                error = InsufficientFunds(tx.sender, asset, amount, have)
+                raise Rejected(str(error), field="value") from error
+        paid = self._prepay(tx, env)
+        for asset, amount in tx.value:
+            ledger.lock(asset, tx.sender, amount, holder=tx.to)
         call = BatchCall(tx.hash, tx.sender, tx.method, tx.args, MappingProxyType(dict(tx.value)))
         return paid, call
 
@@ -357,6 +361,8 @@ class Executor:
                 env.timestamp,
             )
             out = contract.settle_batch(ctx, calls)
+            if ledger.gas_used > ledger.gas_limit:  # an OutOfGas was caught by the contract
+                raise OutOfGas(ledger.gas_used, ledger.gas_limit)
             if len(out) != n:
                 raise Revert(f"settle_batch returned {len(out)} results for {n} calls")
             results = list(out)

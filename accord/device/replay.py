@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from accord.device.config import DeviceConfig, Genesis
 from accord.device.device import Device
 from accord.device.errors import DeviceError
@@ -25,11 +27,12 @@ def replay_records(
     config_json: str, genesis_json: str, seed: int, records: Iterable[Record]
 ) -> Device:
     """Re-execute ``records`` on a fresh device; returns it after the last block."""
-    device = Device(
-        DeviceConfig.model_validate_json(config_json),
-        Genesis.model_validate_json(genesis_json),
-        seed=seed,
-    )
+    try:
+        config = DeviceConfig.model_validate_json(config_json)
+        genesis = Genesis.model_validate_json(genesis_json)
+    except ValidationError as exc:
+        raise DeviceError(f"the log's config or genesis is invalid: {exc}") from None
+    device = Device(config, genesis, seed=seed)
     for record in records:
         if isinstance(record, AccountRecord):
             device.open_account(record.name)

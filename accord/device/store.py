@@ -161,18 +161,30 @@ def read_sqlite(path: str | Path) -> tuple[tuple[str, str, int], Iterator[Record
     if missing:
         raise DeviceError(f"{path} is not an accord event log: missing {sorted(missing)}")
 
+    try:
+        seed = int(meta["seed"])
+    except ValueError:
+        raise DeviceError(f"{path}: seed {meta['seed']!r} in the log is not an integer") from None
+
     def records() -> Iterator[Record]:
         try:
-            for kind, number, payload, digest in db.execute(
-                "SELECT kind, number, payload, state_hash FROM records ORDER BY seq"
-            ):
-                if kind == "account":
-                    yield AccountRecord(json.loads(payload))
-                else:
+            rows = db.execute(
+                "SELECT seq, kind, number, payload, state_hash FROM records ORDER BY seq"
+            )
+            for seq, kind, number, payload, digest in rows:
+                try:
+                    if kind == "account":
+                        yield AccountRecord(json.loads(payload))
+                        continue
                     body = json.loads(payload)
                     items = tuple(decode_item(d) for d in body["items"])
                     yield BlockRecord(number, body["builder"], items, bytes(digest))
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise DeviceError(
+                        f"{path}: malformed {kind} record {seq} (block {number}): "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from None
         finally:
             db.close()
 
-    return (meta["config"], meta["genesis"], int(meta["seed"])), records()
+    return (meta["config"], meta["genesis"], seed), records()

@@ -164,13 +164,6 @@ def test_ordinary_calls_in_a_batch_block_run_before_settlement() -> None:
     assert device.balance("dave", "USD") == 1_000 + 500 + 90
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Executor.collect_batch_call prepays gas and bumps the nonce, then "
-    "ledger.lock raises InsufficientFunds (not Rejected) for value the sender lacks in a "
-    "non-fee asset; it escapes build_block with the prepayment committed: no block is "
-    "sealed, the state changes and conservation of the fee asset breaks",
-)
 def test_batch_call_with_unaffordable_value_does_not_break_the_block() -> None:
     device, market = market_device()
     ok = order_tx(device, market, "bob", "buy", 100)
@@ -186,13 +179,6 @@ def test_batch_call_with_unaffordable_value_does_not_break_the_block() -> None:
     checks.block_invariants(device)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Device._execute_block calls batched.setdefault(tx.to, []) before "
-    "collect_batch_call; when that call is rejected (unfunded sender, bad nonce, fee too "
-    "low) an empty batch is left behind and Executor.settle_batch divides by zero: "
-    "build_block raises ZeroDivisionError, and keeps raising while the tx is pending",
-)
 def test_rejected_batch_call_waits_like_any_rejected_transaction() -> None:
     device, market = market_device()
     unfunded = device.sign(device.account("empty"), market, "order", "buy", 0)

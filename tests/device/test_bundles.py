@@ -189,12 +189,6 @@ def test_public_builder_sees_bundles_in_full_only_in_range() -> None:
     assert [b.hash for b in recorder.seen[0].bundles] == [now.hash]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Device._resolve/_execute_block never check Bundle.in_range, so a "
-    "non-honest builder that names a bundle's hash includes it outside "
-    "[min_block, max_block]",
-)
 def test_builder_cannot_include_a_bundle_outside_its_range() -> None:
     device = make_device()
     alice = device.account("alice")

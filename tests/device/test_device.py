@@ -249,12 +249,6 @@ def test_nested_call_revert_undoes_the_callees_writes(device: Device) -> None:
     assert device.contract_at(caller).storage() == {"caught": 1, "marks": 1}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an OutOfGas caught by contract code (e.g. around ctx.call) leaves "
-    "ledger.gas_used above the limit; the call succeeds and the sender is charged "
-    "gas_used > gas_limit through a negative refund",
-)
 def test_caught_out_of_gas_never_charges_more_than_the_gas_limit(device: Device) -> None:
     alice = device.account("alice")
     callee = device.deploy(alice, Callee)
@@ -266,11 +260,6 @@ def test_caught_out_of_gas_never_charges_more_than_the_gas_limit(device: Device)
     assert before - device.balance("alice", "ETH") <= 100_000 * price
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a caught OutOfGas drives the sender's balance negative (the negative "
-    "'refund' is credited without a funds check)",
-)
 def test_caught_out_of_gas_cannot_make_a_balance_negative() -> None:
     device = make_device(check=False)
     alice = device.account("alice")
@@ -480,12 +469,6 @@ def test_rejections_name_the_field_and_change_nothing(case: str) -> None:
     assert device.nonce(tx.sender) == tx.nonce
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Device.execute of a tx whose gas_limit exceeds the block gas limit is "
-    "skipped by _execute_block even with strict=True: an empty block is sealed (the "
-    "state changes) and execute raises IndexError instead of GasLimitTooLow",
-)
 def test_execute_rejects_gas_limit_above_the_block() -> None:
     device = make_device()
     tx = device.sign(device.account("alice"), "bob", value={"ETH": 1}, gas_limit=30_000_001)
