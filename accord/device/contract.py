@@ -323,6 +323,3 @@ def _entry_point(contract: Contract, method: str) -> Callable[..., Any]:
             f"{type(contract).__name__} at {contract.address} has no public {method!r}"
         )
     return getattr(contract, method)  # type: ignore[no-any-return]
-
-
-entry_point = _entry_point

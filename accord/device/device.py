@@ -108,9 +108,6 @@ class Device:
         self._seed_key = hashlib.blake2b(
             str(seed).encode(), digest_size=32, person=b"accord.seed"
         ).digest()
-        self._block_gas_limit = self.config.block_gas_limit
-        self._latency = dict(self.config.latency_ms)
-        self._default_latency = self.config.default_latency_ms
         self.base_fee = self.config.initial_base_fee if self.config.fee_market == "eip1559" else 0
         if store is None:
             self.log: EventLog = MemoryLog()
