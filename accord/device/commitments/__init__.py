@@ -1,0 +1,44 @@
+"""Conditional commitments: a declarative language, its Löbian semantics, and resolution.
+
+* :mod:`.language` — the commitment as data (pydantic models, JSON Schema);
+* :mod:`.codec` — JSON and TOML in and out, with errors naming the field;
+* :mod:`.build` — a small Python builder;
+* :mod:`.modal` — provability-logic evaluation of mutually referring commitments.
+
+See ``docs/commitments.md`` for the semantics.
+"""
+
+from accord.device.commitments.codec import (
+    MalformedCommitment,
+    from_json,
+    from_toml,
+    json_schema,
+    parse_commitment,
+    to_json,
+    to_toml,
+)
+from accord.device.commitments.language import (
+    COUNTERPART,
+    SELF,
+    Action,
+    Commitment,
+    Formula,
+)
+from accord.device.commitments.modal import ModalSolver, Solution
+
+__all__ = [
+    "COUNTERPART",
+    "SELF",
+    "Action",
+    "Commitment",
+    "Formula",
+    "MalformedCommitment",
+    "ModalSolver",
+    "Solution",
+    "from_json",
+    "from_toml",
+    "json_schema",
+    "parse_commitment",
+    "to_json",
+    "to_toml",
+]

@@ -1,0 +1,153 @@
+"""The commitment language: builder, JSON/TOML round trips, schema errors naming the field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from accord.device.commitments import (
+    MalformedCommitment,
+    from_json,
+    from_toml,
+    json_schema,
+    parse_commitment,
+    to_json,
+    to_toml,
+)
+from accord.device.commitments.build import (
+    action_pattern,
+    balance,
+    block,
+    call,
+    commitment,
+    exists,
+    fires,
+    transfer,
+    view,
+)
+from accord.device.commitments.language import And, BalanceCmp, Commitment, Fires, Not
+from accord.games.program_equilibrium import STANDARD_BOTS
+
+
+def rich_commitment() -> Commitment:
+    return commitment(
+        "alice",
+        "swap-if-offer",
+        expiry=12,
+        condition=(
+            exists(
+                action=action_pattern(
+                    kind="call", method="swap", args=["D", None, None], rate=(2, 1, "<=", (1000, 1))
+                )
+            )
+            & (block() >= 3)
+            & ~(balance("alice", "A") < 500)
+            & (view("pool", "spot_price", "D") <= (1000, 1))
+        )
+        | fires("bob/pay"),
+        actions=[call("pool", "swap", "A", 500, 0, "alice", value={"A": 500})],
+        otherwise=[transfer("A", "bob", 1)],
+        requires={"D": 1},
+        after=["bob/pay"],
+        counterpart="bob/pay",
+        bond=("A", 10),
+    )
+
+
+def test_builder_operators_build_the_expected_nodes() -> None:
+    f = fires("bob/x") & ~(balance("bob", "A") >= 5)
+    assert f == And(
+        args=[
+            Fires(ref="bob/x"),
+            Not(arg=BalanceCmp(account="bob", asset="A", cmp=">=", value=5)),
+        ]
+    )
+
+
+@pytest.mark.parametrize("make", [rich_commitment, *(lambda b=b: b for b in STANDARD_BOTS)])
+def test_json_and_toml_round_trip(make: object) -> None:
+    c = make()  # type: ignore[operator]
+    assert from_json(to_json(c)) == c
+    assert from_toml(to_toml(c)) == c
+    assert json.loads(to_json(c)) == c.to_data()
+    assert c.id == f"{c.owner}/{c.label}"
+
+
+def test_canonical_json_is_sorted_and_compact() -> None:
+    text = to_json(rich_commitment())
+    assert " " not in text.replace('"alice"', "")
+    assert text == json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+
+
+def base(**extra: object) -> dict[str, object]:
+    return {"owner": "alice", "label": "x", "expiry": 5, **extra}
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (
+            base(
+                condition={"op": "balance", "account": "a", "asset": "X", "cmp": "=~", "value": 1}
+            ),
+            "condition.balance.cmp",
+        ),
+        (
+            base(condition={"op": "and", "args": [{"op": "const", "value": True}, {"op": "nope"}]}),
+            "condition.and.args[1]",
+        ),
+        (
+            base(actions=[{"kind": "transfer", "asset": "A", "to": "b", "amount": 0}]),
+            "actions[0].transfer.amount",
+        ),
+        (
+            base(actions=[{"kind": "call", "to": "p", "method": "m", "colour": "red"}]),
+            "actions[0].call.colour",
+        ),
+        (base(expiry=-1), "expiry"),
+        ({"owner": "alice", "label": "x"}, "expiry"),
+        (base(bond={"asset": "A", "amount": -3}), "bond.amount"),
+        (
+            base(
+                condition={
+                    "op": "view",
+                    "contract": "p",
+                    "method": "m",
+                    "cmp": "<",
+                    "value": [1, 0],
+                }
+            ),
+            "condition.view.value",
+        ),
+    ],
+)
+def test_schema_errors_name_the_field(data: dict[str, object], field: str) -> None:
+    with pytest.raises(MalformedCommitment) as err:
+        parse_commitment(data)
+    assert err.value.field == field
+    assert str(err.value).startswith(f"{field}: ")
+
+
+def test_ids_must_be_unambiguous() -> None:
+    with pytest.raises(MalformedCommitment, match="owner 'a/b' may not contain"):
+        parse_commitment({"owner": "a/b", "label": "x", "expiry": 1})
+    with pytest.raises(MalformedCommitment, match="its own counterpart"):
+        parse_commitment({"owner": "a", "label": "x", "expiry": 1, "counterpart": "a/x"})
+
+
+def test_malformed_documents_are_named() -> None:
+    with pytest.raises(MalformedCommitment) as err:
+        from_json("{not json")
+    assert err.value.field == "json"
+    with pytest.raises(MalformedCommitment) as err:
+        from_toml("owner = ")
+    assert err.value.field == "toml"
+
+
+def test_json_schema_describes_every_node() -> None:
+    schema = json_schema()
+    assert schema["title"] == "Commitment"
+    defs = set(schema["$defs"])
+    assert {"Fires", "FiresAgainst", "Exists", "Provable", "ViewCmp", "Call", "Transfer"} <= defs
+    assert schema["properties"]["condition"]["discriminator"]["propertyName"] == "op"
