@@ -21,6 +21,14 @@ from typing import Any
 from accord.device import gas as G
 from accord.device.block import Block, BlockHeader, Receipt, tx_root
 from accord.device.builder import Builder, BuildRequest, Choice, HonestBuilder
+from accord.device.commitments.codec import MalformedCommitment, parse_commitment
+from accord.device.commitments.language import Commitment
+from accord.device.commitments.registry import (
+    GAS_PER_DOCUMENT_BYTE,
+    REGISTRY_ADDRESS,
+    CommitmentRegistry,
+)
+from accord.device.commitments.resolver import Resolution, resolve_commitments
 from accord.device.config import DeviceConfig, Genesis
 from accord.device.contract import Contract
 from accord.device.errors import (
@@ -104,6 +112,8 @@ class Device:
         self._history = history
         self.block_hooks: list[Callable[[Device, Block], None]] = []
         """Called after every sealed block (e.g. :func:`accord.device.checks.check_every_block`)."""
+        self.resolutions: deque[Resolution] = deque(maxlen=history or 1024)
+        """What each block's commitment resolution did (blocks with pending commitments)."""
         self._keys: dict[str, bytes] = {}
         self._seed_key = hashlib.blake2b(
             str(seed).encode(), digest_size=32, person=b"accord.seed"
@@ -131,6 +141,10 @@ class Device:
                 ledger.mint(symbol, holder, amount, by=spec.issuer)
         if self.config.fee_asset not in ledger.issuers:
             ledger.create_asset(self.config.fee_asset, "genesis")
+        registry = CommitmentRegistry.__new__(CommitmentRegistry)
+        registry._bind(REGISTRY_ADDRESS, ledger)
+        self.contracts[REGISTRY_ADDRESS] = registry
+        self.registry = registry
         ledger.commit()
         root = state_hash(ledger, self.contracts, 0, self.base_fee)
         header = BlockHeader(
@@ -444,6 +458,8 @@ class Device:
                 r if r is not None else settled[tx.hash]
                 for tx, r in zip(included, receipts, strict=True)
             ]
+        if self.registry.count():
+            self.resolutions.append(resolve_commitments(self, self.registry, number, timestamp))
         executor.end_block(builder)
         journal.clear()
         self.ledger.events.clear()
@@ -558,6 +574,52 @@ class Device:
             max_fee=self.default_max_fee(priority_fee) if max_fee is None else max_fee,
             priority_fee=priority_fee,
         )
+
+    def commit(
+        self,
+        account: Account,
+        commitment: Commitment | Mapping[str, Any] | str,
+        *,
+        at: int | None = None,
+        priority_fee: int = 0,
+    ) -> bytes:
+        """Sign and submit a transaction posting ``commitment`` (a model, dict or JSON).
+
+        The document is validated first: a malformed one raises
+        :class:`~accord.device.commitments.MalformedCommitment` naming the field, and
+        nothing is submitted. Returns the posting transaction's hash.
+        """
+        if isinstance(commitment, str):
+            from accord.device.commitments.codec import from_json
+
+            commitment = from_json(commitment)
+        parsed = parse_commitment(commitment)
+        if parsed.owner != account.address:
+            raise MalformedCommitment(
+                f"{parsed.owner!r} is not the signer {account.address!r}", field="owner"
+            )
+        document = parsed.to_json()
+        gas_limit = (
+            G.TX_BASE
+            + G.CALL
+            + 3 * G.WRITE_NEW
+            + 2 * G.LEDGER_OP
+            + G.EVENT
+            + GAS_PER_DOCUMENT_BYTE * len(document)
+        )
+        tx = self.sign(
+            account,
+            REGISTRY_ADDRESS,
+            "post",
+            document,
+            gas_limit=gas_limit,
+            priority_fee=priority_fee,
+        )
+        return self.submit(tx, at=at)
+
+    def pending_commitments(self) -> list[Commitment]:
+        """Every pending commitment, in posting order: anyone may inspect them."""
+        return self.registry.pending()
 
     def execute(self, tx: Transaction) -> Receipt:
         """Include ``tx`` alone in a new block now and return its receipt.

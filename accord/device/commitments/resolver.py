@@ -1,0 +1,415 @@
+"""Block-level resolution: which pending commitments fire, in which groups, and settling them.
+
+At the end of every block (after its transactions and batch settlement), the device
+resolves all pending commitments together (``docs/commitments.md`` has the full rules):
+
+1. **Read.** State atoms read the state as the block's transactions left it; views run
+   read-only (their writes are rolled back; a view that fails makes its atom false).
+2. **Solve.** :class:`~.modal.ModalSolver` decides which commitments fire, as one
+   fixed point under the Löbian reading (always terminates).
+3. **Group.** Firing commitments that refer to each other (``fires``/``exists`` of
+   another's actual firing, or ``after``) form a group: connected components.
+4. **Settle.** Groups settle one by one in posting order of their oldest member. Within
+   a group, members run in ``after`` order (ties: posting order), each action as a call
+   or transfer *by the owner*, each metered by its own gas limit. Then every member's
+   ``requires`` is checked against the owner's balance change over the whole group. Any
+   failure undoes the whole group (journal rollback): it settles like a bundle or not
+   at all. A member whose own action failed has broken its promise: its bond is paid to
+   the group's other owners and it is struck off; the rest stay pending.
+5. **Expire.** Commitments whose expiry is this block and that did not fire run their
+   ``otherwise`` actions (as a group of one) and leave; their bonds are returned.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from accord.device import gas as G
+from accord.device.commitments.language import (
+    SELF,
+    Action,
+    ActionPattern,
+    BalanceCmp,
+    BlockCmp,
+    Call,
+    Cmp,
+    Commitment,
+    JsonArg,
+    Pattern,
+    ViewCmp,
+)
+from accord.device.commitments.modal import ModalSolver, StateAtom
+from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry, parse_document
+from accord.device.contract import NO_VALUE, Context, Event, _entry_point
+from accord.device.encoding import canonical
+
+if TYPE_CHECKING:
+    from accord.device.ledger import Ledger
+
+UNMETERED = 1 << 62
+VIEW_GAS = 1_000_000
+"""Gas a view atom may use while it is evaluated (then rolled back)."""
+_FAILED = object()
+
+
+@dataclass(frozen=True)
+class GroupOutcome:
+    """One atomically settled (or failed) group."""
+
+    members: tuple[str, ...]
+    ok: bool
+    error: str | None = None
+    culprit: str | None = None
+    """The member whose own action failed (its bond was slashed), if any."""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What one block's resolution did."""
+
+    number: int
+    pending: int
+    fired: tuple[str, ...]
+    """Commitments whose condition held (before settlement)."""
+    groups: tuple[GroupOutcome, ...]
+    expired: tuple[GroupOutcome, ...]
+    """Commitments that expired this block; ``ok`` says whether ``otherwise`` settled."""
+    worlds: int
+
+    @property
+    def settled(self) -> tuple[str, ...]:
+        """Commitments whose actions were applied this block."""
+        return tuple(m for g in self.groups if g.ok for m in g.members)
+
+
+def compare(lhs: object, cmp: Cmp, value: int | tuple[int, int]) -> bool:
+    """``lhs cmp value`` for ints, or for exact ratios ``(num, den)`` by cross-products."""
+    if isinstance(value, tuple):
+        if not (isinstance(lhs, tuple) and len(lhs) == 2):
+            return False
+        num, den = lhs
+        if type(num) is not int or type(den) is not int or den <= 0:
+            return False
+        a, b = num * value[1], value[0] * den
+    else:
+        if type(lhs) is not int:
+            return False
+        a, b = lhs, value
+    if cmp == "<":
+        return a < b
+    if cmp == "<=":
+        return a <= b
+    if cmp == "==":
+        return a == b
+    if cmp == "!=":
+        return a != b
+    if cmp == ">=":
+        return a >= b
+    return a > b
+
+
+def _args_match(pattern: list[JsonArg], args: list[JsonArg]) -> bool:
+    return len(pattern) == len(args) and all(
+        p is None or p == a for p, a in zip(pattern, args, strict=True)
+    )
+
+
+def action_matches(pattern: ActionPattern, action: Action, asker: str) -> bool:
+    """Whether ``action`` matches ``pattern``; ``$self`` in ``to`` means ``asker``."""
+    if pattern.kind is not None and pattern.kind != action.kind:
+        return False
+    if pattern.to is not None and (asker if pattern.to == SELF else pattern.to) != action.to:
+        return False
+    if isinstance(action, Call):
+        if pattern.method is not None and pattern.method != action.method:
+            return False
+        if pattern.asset is not None and pattern.asset not in action.value:
+            return False
+        if pattern.min_amount is not None and (
+            pattern.asset is None or action.value.get(pattern.asset, 0) < pattern.min_amount
+        ):
+            return False
+        if pattern.args is not None and not _args_match(pattern.args, action.args):
+            return False
+        if pattern.rate is not None:
+            r = pattern.rate
+            if max(r.num, r.den) >= len(action.args):
+                return False
+            num, den = action.args[r.num], action.args[r.den]
+            if type(num) is not int or type(den) is not int or den <= 0:
+                return False
+            return compare((num, den), r.cmp, r.value)
+        return True
+    if pattern.method is not None or pattern.args is not None or pattern.rate is not None:
+        return False
+    if pattern.asset is not None and pattern.asset != action.asset:
+        return False
+    return pattern.min_amount is None or action.amount >= pattern.min_amount
+
+
+class _Resolver:
+    def __init__(self, device: Any, registry: CommitmentRegistry, number: int, ts: int) -> None:
+        self.device = device
+        self.registry = registry
+        self.ledger: Ledger = device.ledger
+        self.number, self.timestamp = number, ts
+        raw = registry.__dict__["entries"]._data
+        ordered = sorted(raw.items(), key=lambda kv: kv[1][0])
+        self.seq = {cid: entry[0] for cid, entry in ordered}
+        self.programs = {cid: parse_document(entry[1]) for cid, entry in ordered}
+        self.by_owner: dict[str, list[str]] = {}
+        self.by_method: dict[str, list[str]] = {}
+        for cid, c in self.programs.items():
+            self.by_owner.setdefault(c.owner, []).append(cid)
+            for m in sorted({a.method for a in c.actions if isinstance(a, Call)}):
+                self.by_method.setdefault(m, []).append(cid)
+        self.views: dict[tuple[str, str, Any], object] = {}
+
+    # -- the solver's oracles -----------------------------------------------------------
+    def state(self, atom: StateAtom, program: Commitment) -> bool:
+        if isinstance(atom, BlockCmp):
+            return compare(self.number, atom.cmp, atom.value)
+        if isinstance(atom, BalanceCmp):
+            account = program.owner if atom.account == SELF else atom.account
+            return compare(self.ledger.balance(account, atom.asset), atom.cmp, atom.value)
+        assert isinstance(atom, ViewCmp)
+        return compare(self.view(atom), atom.cmp, atom.value)
+
+    def view(self, atom: ViewCmp) -> object:
+        args = canonical(atom.args)
+        key = (atom.contract, atom.method, args)
+        if key not in self.views:
+            self.views[key] = self._run_view(atom.contract, atom.method, args)
+        return self.views[key]
+
+    def _run_view(self, address: str, method: str, args: Any) -> object:
+        ledger = self.ledger
+        mark = ledger.mark()
+        used, limit = ledger.gas_used, ledger.gas_limit
+        ledger.gas_used, ledger.gas_limit = 0, VIEW_GAS
+        try:
+            fn = _entry_point(self.device.contract_at(address), method)
+            ctx = Context(
+                self.device,
+                ledger,
+                address,
+                REGISTRY_ADDRESS,
+                REGISTRY_ADDRESS,
+                NO_VALUE,
+                self.number,
+                self.timestamp,
+            )
+            result: object = fn(ctx, *args)
+            if ledger.gas_used > VIEW_GAS:
+                result = _FAILED
+        except Exception:  # a failing view makes its atom false
+            result = _FAILED
+        finally:
+            ledger.rollback(mark)
+            ledger.gas_used, ledger.gas_limit = used, limit
+        return result
+
+    def match(self, pattern: Pattern, self_id: str) -> list[str]:
+        asker = self.programs[self_id].owner
+        if pattern.id is not None:
+            candidates = [pattern.id] if pattern.id in self.programs else []
+        elif pattern.owner is not None:
+            candidates = self.by_owner.get(pattern.owner, [])
+        elif pattern.action is not None and pattern.action.method is not None:
+            candidates = self.by_method.get(pattern.action.method, [])
+        else:
+            candidates = list(self.programs)
+        out = []
+        for cid in candidates:
+            c = self.programs[cid]
+            if cid == self_id or (pattern.owner is not None and c.owner != pattern.owner):
+                continue
+            action = pattern.action
+            if action is None or any(action_matches(action, a, asker) for a in c.actions):
+                out.append(cid)
+        return out
+
+    # -- resolution ---------------------------------------------------------------------
+    def run(self) -> Resolution:
+        solver = ModalSolver(
+            self.programs,
+            binding={cid: c.counterpart for cid, c in self.programs.items()},
+            state=self.state,
+            matcher=self.match,
+        )
+        solution = solver.solve(solver.instance(cid) for cid in self.programs)
+        fired = [cid for cid in self.programs if solution.fires[solver.instance(cid)]]
+        fired_set = set(fired)
+        parent = {cid: cid for cid in fired}
+
+        def find(x: str) -> str:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for cid in fired:
+            # Only references to another commitment's *actual* firing link groups; a
+            # hypothetical query (what X would do against Y) does not.
+            refs = solution.references[solver.instance(cid)]
+            linked = {x for x, _ in refs if solver.instance(x) in refs}
+            linked.update(self.programs[cid].after)
+            for other in sorted(linked & fired_set):
+                a, b = sorted((find(cid), find(other)), key=self.seq.__getitem__)
+                parent[b] = a
+        groups: dict[str, list[str]] = {}
+        for cid in fired:  # posting order, so each group's list is in posting order
+            groups.setdefault(find(cid), []).append(cid)
+        outcomes = [self.settle(members, slash=True) for members in groups.values()]
+        gone = {m for g in outcomes if g.ok for m in g.members}
+        gone.update(g.culprit for g in outcomes if g.culprit is not None)
+        expired = []
+        for cid, c in self.programs.items():
+            if c.expiry == self.number and cid not in gone:
+                expired.append(self.settle([cid], slash=False, otherwise=True))
+        return Resolution(
+            self.number,
+            len(self.programs),
+            tuple(fired),
+            tuple(outcomes),
+            tuple(expired),
+            solution.worlds,
+        )
+
+    def _order(self, members: list[str]) -> list[str] | None:
+        """Members in ``after`` order, ties by posting order; ``None`` on a cycle."""
+        inside = set(members)
+        waits = {m: {a for a in self.programs[m].after if a in inside and a != m} for m in members}
+        ready = [(self.seq[m], m) for m in members if not waits[m]]
+        heapq.heapify(ready)
+        out: list[str] = []
+        while ready:
+            _, m = heapq.heappop(ready)
+            out.append(m)
+            for other in members:
+                if m in waits[other]:
+                    waits[other].discard(m)
+                    if not waits[other]:
+                        heapq.heappush(ready, (self.seq[other], other))
+        return out if len(out) == len(members) else None
+
+    def settle(self, members: list[str], *, slash: bool, otherwise: bool = False) -> GroupOutcome:
+        ledger = self.ledger
+        order = self._order(members)
+        if order is None:
+            return GroupOutcome(tuple(members), False, "the members' `after` lists form a cycle")
+        mark = ledger.mark()
+        before = {
+            (self.programs[m].owner, r.asset): ledger.balance(self.programs[m].owner, r.asset)
+            for m in order
+            for r in self.programs[m].requires
+        }
+        culprit: str | None = None
+        error: str | None = None
+        for m in order:
+            c = self.programs[m]
+            for i, action in enumerate(c.otherwise if otherwise else c.actions):
+                error = self._act(c.owner, action)
+                if error is not None:
+                    culprit, error = m, f"{m} action {i}: {error}"
+                    break
+            if error is not None:
+                break
+        if error is None:
+            for m in order:
+                c = self.programs[m]
+                for r in c.requires:
+                    delta = ledger.balance(c.owner, r.asset) - before[(c.owner, r.asset)]
+                    if delta < r.min_delta:
+                        error = f"{m} requires {r.asset} to change by >= {r.min_delta}, got {delta}"
+                        break
+                if error is not None:
+                    break
+        if error is not None:
+            ledger.rollback(mark)
+            if slash and culprit is not None:
+                self._slash(culprit, [m for m in order if m != culprit])
+            elif otherwise:
+                self._close(members[0])
+            return GroupOutcome(tuple(order), False, error, culprit if slash else None)
+        for m in order:
+            self._close(m)
+            ledger.events.append(_fired_event(m, otherwise))
+        return GroupOutcome(tuple(order), True)
+
+    def _act(self, owner: str, action: Action) -> str | None:
+        """Run one action as ``owner``; return an error message, or ``None``."""
+        ledger = self.ledger
+        used, limit = ledger.gas_used, ledger.gas_limit
+        ledger.gas_used = 0
+        ledger.gas_limit = action.gas if isinstance(action, Call) else G.LEDGER_OP
+        mark = ledger.mark()
+        try:
+            ledger.use_gas(G.LEDGER_OP if not isinstance(action, Call) else G.CALL)
+            if not isinstance(action, Call):
+                ledger.transfer(action.asset, owner, action.to, action.amount)
+                return None
+            fn = _entry_point(self.device.contract_at(action.to), action.method)
+            for asset, amount in sorted(action.value.items()):
+                ledger.use_gas(G.LEDGER_OP)
+                ledger.transfer(asset, owner, action.to, amount)
+            value: Mapping[str, int] = (
+                MappingProxyType(dict(action.value)) if action.value else NO_VALUE
+            )
+            ctx = Context(
+                self.device,
+                ledger,
+                action.to,
+                owner,
+                owner,
+                value,
+                self.number,
+                self.timestamp,
+            )
+            fn(ctx, *canonical(action.args))  # type: ignore[misc]
+            if ledger.gas_used > ledger.gas_limit:
+                return f"out of gas ({ledger.gas_used} > {ledger.gas_limit})"
+            return None
+        except Exception as exc:  # a revert, a failed ledger op or a bug: the action fails
+            ledger.rollback(mark)
+            return f"{type(exc).__name__}: {exc}"
+        finally:
+            ledger.gas_used, ledger.gas_limit = used, limit
+
+    def _close(self, cid: str) -> None:
+        """Remove a commitment and return its bond."""
+        c = self.programs[cid]
+        if c.bond is not None:
+            self.ledger.unlock(c.bond.asset, c.owner, c.bond.amount, holder=REGISTRY_ADDRESS)
+        self.registry.entries[cid] = None
+
+    def _slash(self, culprit: str, others: list[str]) -> None:
+        """Strike off ``culprit``; its bond goes to the other owners in equal shares."""
+        c = self.programs[culprit]
+        self.registry.entries[culprit] = None
+        if c.bond is None:
+            return
+        payees = sorted({self.programs[m].owner for m in others} - {c.owner})
+        if not payees:
+            self.ledger.unlock(c.bond.asset, c.owner, c.bond.amount, holder=REGISTRY_ADDRESS)
+            return
+        share, rest = divmod(c.bond.amount, len(payees))
+        for i, payee in enumerate(payees):
+            amount = share + (rest if i == 0 else 0)
+            if amount:
+                self.ledger.release(c.bond.asset, c.owner, amount, payee, holder=REGISTRY_ADDRESS)
+
+
+def _fired_event(cid: str, otherwise: bool) -> Event:
+    return Event(REGISTRY_ADDRESS, "Expired" if otherwise else "Fired", (("id", cid),))
+
+
+def resolve_commitments(
+    device: Any, registry: CommitmentRegistry, number: int, ts: int
+) -> Resolution:
+    """Resolve and settle every pending commitment of ``registry`` at block ``number``."""
+    return _Resolver(device, registry, number, ts).run()

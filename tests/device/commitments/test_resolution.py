@@ -1,0 +1,164 @@
+"""Commitments on the device: posting, Löbian resolution, atomic groups, bonds, expiry."""
+
+from __future__ import annotations
+
+import pytest
+
+from accord.device import Device
+from accord.device.commitments import MalformedCommitment
+from accord.device.commitments.build import (
+    balance,
+    block,
+    commitment,
+    fires,
+    transfer,
+)
+from accord.device.commitments.language import Bond, Commitment
+from accord.device.replay import replay
+from tests.device.conftest import make_device
+
+
+def post(device: Device, *items: Commitment) -> None:
+    for c in items:
+        device.commit(device.account(c.owner), c)
+
+
+def swap_pair(expiry: int = 5) -> tuple[Commitment, Commitment]:
+    """Alice pays 300 USD for Bob's 4 TOK, each only if the other's side fires."""
+    alice = commitment(
+        "alice",
+        "buy",
+        expiry=expiry,
+        condition=fires("bob/sell"),
+        actions=[transfer("USD", "bob", 300)],
+        requires={"TOK": 4},
+    )
+    bob = commitment(
+        "bob",
+        "sell",
+        expiry=expiry,
+        condition=fires("alice/buy"),
+        actions=[transfer("TOK", "alice", 4)],
+        requires={"USD": 300},
+    )
+    return alice, bob
+
+
+def test_mutually_conditional_commitments_settle_together() -> None:
+    device = make_device()
+    post(device, *swap_pair())
+    device.build_block()
+    assert device.balance("alice", "USD") == 700 and device.balance("alice", "TOK") == 14
+    assert device.balance("bob", "USD") == 1_300 and device.balance("bob", "TOK") == 6
+    (res,) = device.resolutions
+    assert res.fired == ("alice/buy", "bob/sell")
+    assert [g.members for g in res.groups] == [("alice/buy", "bob/sell")]
+    assert res.settled == ("alice/buy", "bob/sell")
+    assert device.pending_commitments() == []
+
+
+def test_one_sided_commitment_waits_then_expires() -> None:
+    device = make_device()
+    alice, _ = swap_pair(expiry=2)
+    post(device, alice)
+    device.build_block()
+    assert [c.id for c in device.pending_commitments()] == ["alice/buy"]
+    device.build_block()  # block 2 = expiry: it leaves without firing
+    assert device.pending_commitments() == []
+    assert device.balance("alice", "USD") == 1_000
+    assert [g.members for g in device.resolutions[-1].expired] == [("alice/buy",)]
+
+
+def test_a_group_that_would_overdraw_fails_whole_and_changes_nothing() -> None:
+    device = make_device()
+    alice, bob = swap_pair()
+    greedy = alice.model_copy(update={"actions": [transfer("USD", "bob", 5_000)]})
+    post(device, greedy, bob)
+    before = device.state_hash()
+    device.build_block()
+    (res,) = device.resolutions
+    (group,) = res.groups
+    assert not group.ok and group.culprit == "alice/buy"
+    assert "InsufficientFunds" in (group.error or "")
+    assert device.balance("bob", "TOK") == 10 and device.balance("alice", "USD") == 1_000
+    assert before != device.state_hash()  # the posting fees were paid ...
+    assert [c.id for c in device.pending_commitments()] == ["bob/sell"]  # ... culprit struck
+
+
+def test_a_broken_promise_forfeits_the_bond_to_the_counterparty() -> None:
+    device = make_device()
+    alice, bob = swap_pair()
+    greedy = alice.model_copy(
+        update={"actions": [transfer("USD", "bob", 5_000)], "bond": Bond(asset="USD", amount=100)}
+    )
+    post(device, greedy, bob)
+    device.build_block()
+    assert device.balance("alice", "USD") == 900  # bond lost ...
+    assert device.balance("bob", "USD") == 1_100  # ... to the counterparty
+    assert device.locked("alice", "USD", "commitments") == 0
+
+
+def test_requirements_protect_the_owner() -> None:
+    device = make_device()
+    alice, bob = swap_pair()
+    stingy = bob.model_copy(update={"actions": [transfer("TOK", "alice", 1)]})
+    post(device, alice, stingy)
+    device.build_block()
+    (group,) = device.resolutions[0].groups
+    assert not group.ok and group.culprit is None
+    assert "alice/buy requires TOK to change by >= 4, got 1" in (group.error or "")
+    assert device.balance("alice", "USD") == 1_000 and device.balance("bob", "TOK") == 10
+    assert len(device.pending_commitments()) == 2  # nobody broke a promise
+
+
+def test_state_conditions_read_the_block() -> None:
+    device = make_device()
+    later = commitment(
+        "carol",
+        "tip",
+        expiry=9,
+        condition=(block() >= 3) & (balance("$self", "USD") >= 1_000),
+        actions=[transfer("USD", "dave", 10)],
+    )
+    post(device, later)
+    device.build_blocks(2)
+    assert device.balance("dave", "USD") == 1_000
+    device.build_block()
+    assert device.balance("dave", "USD") == 1_010
+    assert device.resolutions[-1].fired == ("carol/tip",)
+
+
+def test_otherwise_runs_at_expiry() -> None:
+    device = make_device()
+    fallback = commitment(
+        "carol",
+        "wait",
+        expiry=2,
+        condition=fires("nobody/x"),
+        actions=[transfer("USD", "dave", 10)],
+        otherwise=[transfer("USD", "bob", 7)],
+    )
+    post(device, fallback)
+    device.build_block()
+    assert device.balance("bob", "USD") == 1_000
+    device.build_block()
+    assert device.balance("bob", "USD") == 1_007 and device.balance("dave", "USD") == 1_000
+
+
+def test_malformed_or_forged_commitments_change_nothing() -> None:
+    device = make_device()
+    before = device.state_hash()
+    with pytest.raises(MalformedCommitment) as err:
+        device.commit(device.account("alice"), {"owner": "alice", "label": "x", "expiry": "soon"})
+    assert err.value.field == "expiry"
+    _, bob = swap_pair()
+    with pytest.raises(MalformedCommitment, match="owner: 'bob' is not the signer 'alice'"):
+        device.commit(device.account("alice"), bob)
+    assert device.state_hash() == before and not device.mempool.arrived(10**9)
+
+
+def test_posting_is_logged_and_replays_to_the_same_hash() -> None:
+    device = make_device()
+    post(device, *swap_pair())
+    device.build_blocks(2)
+    assert replay(device.log).state_hash() == device.state_hash()
