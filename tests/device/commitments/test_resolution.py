@@ -15,6 +15,7 @@ from accord.device.commitments.build import (
 )
 from accord.device.commitments.language import Bond, Commitment
 from accord.device.replay import replay
+from accord.device.store import MemoryLog
 from tests.device.conftest import make_device
 
 
@@ -161,4 +162,5 @@ def test_posting_is_logged_and_replays_to_the_same_hash() -> None:
     device = make_device()
     post(device, *swap_pair())
     device.build_blocks(2)
+    assert isinstance(device.log, MemoryLog)
     assert replay(device.log).state_hash() == device.state_hash()
