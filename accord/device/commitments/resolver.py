@@ -161,12 +161,16 @@ class _Resolver:
         ordered = sorted(raw.items(), key=lambda kv: kv[1][0])
         self.seq = {cid: entry[0] for cid, entry in ordered}
         self.programs = {cid: parse_document(entry[1]) for cid, entry in ordered}
+        # Indexes for pattern matching, so an `exists` costs its candidates, not a scan.
         self.by_owner: dict[str, list[str]] = {}
         self.by_method: dict[str, list[str]] = {}
+        self.by_payee: dict[str, list[str]] = {}
         for cid, c in self.programs.items():
             self.by_owner.setdefault(c.owner, []).append(cid)
             for m in sorted({a.method for a in c.actions if isinstance(a, Call)}):
                 self.by_method.setdefault(m, []).append(cid)
+            for to in sorted({a.to for a in c.actions}):
+                self.by_payee.setdefault(to, []).append(cid)
         self.views: dict[tuple[str, str, Any], object] = {}
 
     # -- the solver's oracles -----------------------------------------------------------
@@ -219,6 +223,9 @@ class _Resolver:
             candidates = [pattern.id] if pattern.id in self.programs else []
         elif pattern.owner is not None:
             candidates = self.by_owner.get(pattern.owner, [])
+        elif pattern.action is not None and pattern.action.to is not None:
+            to = asker if pattern.action.to == SELF else pattern.action.to
+            candidates = self.by_payee.get(to, [])
         elif pattern.action is not None and pattern.action.method is not None:
             candidates = self.by_method.get(pattern.action.method, [])
         else:
