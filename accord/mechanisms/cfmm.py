@@ -67,7 +67,9 @@ __all__ = [
     "BPS",
     "EXACT_WEIGHT_LIMIT",
     "MINIMUM_LIQUIDITY",
+    "Clearing",
     "ConstantSumPool",
+    "Order",
     "Pool",
     "ProductPool",
     "WeightedPool",
@@ -76,6 +78,9 @@ __all__ = [
     "bps_from_fee",
     "burn_liquidity",
     "mint_liquidity",
+    "proportional_exit",
+    "proportional_join",
+    "uniform_clearing",
 ]
 
 
@@ -191,6 +196,42 @@ def burn_liquidity(
     if lp > supply:
         raise ValueError(f"liquidity {lp} exceeds total_supply {supply}")
     return lp * r0 // supply, lp * r1 // supply
+
+
+def proportional_join(
+    amounts: tuple[int, ...], reserves: tuple[int, ...], total_supply: int
+) -> tuple[int, tuple[int, ...]]:
+    """``(shares, used)`` for an all-asset deposit of at most ``amounts`` (n assets).
+
+    ``shares = min_k amounts_k·S // R_k`` (as in ``UniswapV2Pair.mint``) and the pool
+    takes only ``used_k = ceil(shares·R_k / S) ≤ amounts_k``; the rest goes back to the
+    depositor (what the v2 router's optimal amounts do for two assets). Rounding up what
+    is used keeps every existing share's claim ``R_k / S`` from falling. A zero reserve
+    (a drained constant-sum side) takes nothing and does not limit ``shares``.
+    """
+    supply = _positive("total_supply", total_supply)
+    if len(amounts) != len(reserves):
+        raise ValueError(f"amounts has {len(amounts)} entries for {len(reserves)} reserves")
+    limits = [
+        _nonneg(f"amounts[{k}]", a) * supply // r
+        for k, (a, r) in enumerate(zip(amounts, reserves, strict=True))
+        if _nonneg(f"reserves[{k}]", r) > 0
+    ]
+    if not limits:
+        raise ValueError("every reserve is zero: no proportional deposit is defined")
+    shares = min(limits)
+    if shares <= 0:
+        raise ValueError(f"deposit {amounts} mints no liquidity (insufficient liquidity minted)")
+    return shares, tuple(-(-shares * r // supply) for r in reserves)
+
+
+def proportional_exit(shares: int, reserves: tuple[int, ...], total_supply: int) -> tuple[int, ...]:
+    """What burning ``shares`` pays: ``shares·R_k // S`` of each reserve (v2 ``burn``)."""
+    lp = _nonneg("shares", shares)
+    supply = _positive("total_supply", total_supply)
+    if lp > supply:
+        raise ValueError(f"shares {lp} exceed total_supply {supply}")
+    return tuple(lp * _nonneg(f"reserves[{k}]", r) // supply for k, r in enumerate(reserves))
 
 
 # -- shared pool checks ------------------------------------------------------------------------
@@ -555,3 +596,138 @@ class ConstantSumPool(_PoolOps):
 
 Pool = ProductPool | WeightedPool | ConstantSumPool
 """Any pool kind; all share ``tokens``, ``reserves``, ``fee_bps`` and the swap methods."""
+
+
+# -- uniform-price batch clearing against a pool ------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A swap order for batch clearing: tender ``amount`` of token i (``sells_i``) or of
+    token j (not ``sells_i``) and receive at least ``min_out`` of the other."""
+
+    sells_i: bool
+    amount: int
+    min_out: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Clearing:
+    """The result of :func:`uniform_clearing`.
+
+    ``price`` is units of j per unit of i, the same for every filled order (``None`` if
+    none filled); ``outs[k]`` what order k receives (0 if unfilled: its input goes back);
+    ``tendered``/``received`` the pool's net flows per token and ``pool`` the pool after
+    them; ``evaluations`` how many times the curve was evaluated (for gas metering).
+    """
+
+    price: Fraction | None
+    outs: tuple[int, ...]
+    filled: tuple[bool, ...]
+    tendered: tuple[int, ...]
+    received: tuple[int, ...]
+    pool: Pool
+    evaluations: int
+
+
+def _largest_net(pool: Pool, i: int, j: int, x: int, y: int, counter: list[int]) -> tuple[int, int]:
+    """Largest ``d ∈ [0, x]`` with ``out(d)·(x − d) ≥ y·d``, and ``out(d)``.
+
+    ``out(d)/d`` (the pool's average price for the net flow ``d``) falls with ``d`` and
+    ``y/(x − d)`` (the price at which the other side's ``y`` buys the remaining ``x − d``)
+    rises, so this is the integer just below their crossing: the pool's price on the
+    imbalance is at least the price at which the two sides are netted.
+    """
+
+    def ok(d: int) -> tuple[bool, int]:
+        counter[0] += 1
+        out = pool.out_given_in(i, j, d)
+        return out * (x - d) >= y * d, out
+
+    good, out = ok(x)
+    if good:
+        return x, out
+    lo, lo_out, hi = 0, 0, x
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        good, out = ok(mid)
+        if good:
+            lo, lo_out = mid, out
+        else:
+            hi = mid
+    return lo, lo_out
+
+
+def uniform_clearing(pool: Pool, i: int, j: int, orders: tuple[Order, ...]) -> Clearing:
+    """Clear opposite swap orders on the pair (i, j) of ``pool`` at one uniform price.
+
+    A frequent batch auction (Budish, Cramton & Shim, "The High-Frequency Trading Arms
+    Race: Frequent Batch Auctions as a Market Design Response", QJE 2015) whose liquidity
+    is the pool, as in CoW Swap's batches with coincidence of wants: the two directions
+    are netted, only the imbalance trades against the curve, and every order gets the
+    same price. With ``X`` tendered of i and ``Y`` of j in total:
+
+    1. if some net flow ``d > 0`` of i into the pool is consistent (:func:`_largest_net`),
+       the pool pays ``L = out(d)`` of j and the price is ``p = (L + Y) / X`` j per i;
+    2. else the same the other way round (``q = (L' + X) / Y`` i per j, ``p = 1/q``);
+    3. else the two sides cross with no pool trade at ``p = Y / X``.
+
+    Sellers of i receive ``floor(amount·p)`` of j, sellers of j ``floor(amount/p)`` of i;
+    the rounding dust stays in the pool, and in every case the pool's net trade is one its
+    invariant (with fee) accepts. Orders whose ``min_out`` the price misses, or that would
+    receive nothing, are dropped together and the price recomputed, until every remaining
+    order is satisfied. Nothing depends on the orders' positions.
+    """
+    n = len(pool.reserves)
+    i, j = _pair(n, i, j)
+    for k, o in enumerate(orders):
+        _positive(f"orders[{k}].amount", o.amount)
+        _nonneg(f"orders[{k}].min_out", o.min_out)
+    active = [True] * len(orders)
+    counter = [0]
+    price: Fraction | None = None
+    outs = [0] * len(orders)
+    while True:
+        x = sum(o.amount for o, a in zip(orders, active, strict=True) if a and o.sells_i)
+        y = sum(o.amount for o, a in zip(orders, active, strict=True) if a and not o.sells_i)
+        if x == 0 and y == 0:
+            price = None
+            outs = [0] * len(orders)
+            break
+        d, out_d = _largest_net(pool, i, j, x, y, counter) if x else (0, 0)
+        if d > 0:
+            price = Fraction(out_d + y, x)
+        else:
+            e, out_e = _largest_net(pool, j, i, y, x, counter) if y else (0, 0)
+            if e > 0:
+                price = Fraction(y, out_e + x) if out_e + x else Fraction(0)
+            else:
+                price = Fraction(y, x) if x and y else Fraction(0)
+        outs = [0] * len(orders)
+        bad = False
+        for k, o in enumerate(orders):
+            if not active[k]:
+                continue
+            if o.sells_i:
+                got = o.amount * price.numerator // price.denominator
+            else:
+                got = o.amount * price.denominator // price.numerator if price else 0
+            if got < max(o.min_out, 1):
+                active[k] = False
+                bad = True
+            else:
+                outs[k] = got
+        if not bad:
+            break
+    if not any(active):
+        price = None
+    net = [0] * n
+    for o, got, a in zip(orders, outs, active, strict=True):
+        if a:
+            src, dst = (i, j) if o.sells_i else (j, i)
+            net[src] += o.amount
+            net[dst] -= got
+    tendered = tuple(max(v, 0) for v in net)
+    received = tuple(max(-v, 0) for v in net)
+    if not pool.accepts(tendered, received):  # pragma: no cover - a bug, never a user error
+        raise AssertionError(f"uniform clearing broke the invariant: {tendered} / {received}")
+    after = pool.with_reserves(tuple(r + v for r, v in zip(pool.reserves, net, strict=True)))
+    return Clearing(price, tuple(outs), tuple(active), tendered, received, after, counter[0])
