@@ -88,6 +88,7 @@ class Contract:
     address: str
     _ledger: Ledger
     _vars: dict[str, Any]
+    _vars_origin: dict[str, Any]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -116,11 +117,14 @@ class Contract:
         return f"{cls.__module__}:{cls.__qualname__}"
 
     def _bind(self, address: str, ledger: Ledger) -> None:
+        """Give the instance its address and empty storage, tracked by the ledger."""
         object.__setattr__(self, "address", address)
         object.__setattr__(self, "_ledger", ledger)
-        object.__setattr__(self, "_vars", {})
+        slots: dict[str, Any] = {}
+        object.__setattr__(self, "_vars", slots)
+        object.__setattr__(self, "_vars_origin", ledger.track(("var", address), slots))
         for name, spec in self._maps.items():
-            object.__setattr__(self, name, spec.bind(ledger, {}))
+            object.__setattr__(self, name, spec.bind(ledger, address))
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in self._var_names:

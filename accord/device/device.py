@@ -52,7 +52,7 @@ from accord.device.mempool import (
     SealedTx,
 )
 from accord.device.ordering import make_rule
-from accord.device.state import state_hash
+from accord.device.state import StateDigest
 from accord.device.store import AccountRecord, BlockRecord, EventLog, MemoryLog, SqliteLog
 from accord.device.transaction import (
     DEFAULT_GAS_LIMIT,
@@ -146,7 +146,8 @@ class Device:
         self.contracts[REGISTRY_ADDRESS] = registry
         self.registry = registry
         ledger.commit()
-        root = state_hash(ledger, self.contracts, 0, self.base_fee)
+        self._digest = StateDigest(ledger, self.contracts)
+        root = self._digest.digest(0, self.base_fee)
         header = BlockHeader(
             0,
             self.config.genesis_time_ms,
@@ -238,7 +239,7 @@ class Device:
 
     def state_hash(self) -> bytes:
         """Hash of the current state (equal to the head's ``state_hash`` between blocks)."""
-        return state_hash(self.ledger, self.contracts, self.number, self.base_fee)
+        return self._digest.digest(self.number, self.base_fee)
 
     def receipt(self, tx_hash: bytes) -> Receipt:
         found = self._receipts.get(tx_hash)
@@ -498,7 +499,7 @@ class Device:
         next_base_fee = self.fee_market.base_fee_after(
             base_fee, gas_used, self.config.block_gas_limit
         )
-        root = state_hash(self.ledger, self.contracts, number, next_base_fee)
+        root = self._digest.digest(number, next_base_fee)
         header = BlockHeader(
             number,
             timestamp,

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 UNMETERED = 1 << 62
 _new_tuple = tuple.__new__
+_new_context = object.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +81,8 @@ def resolve_contract_class(path: str) -> type[Contract]:
     return obj
 
 
-@dataclass(slots=True)
-class _Prepaid:
-    """A validated transaction whose nonce is bumped and whose gas is prepaid."""
-
-    tx: Transaction
-    price: int
-    tip: int
+Prepaid = tuple[int, int]
+"""``(price, tip)`` per gas of a validated transaction whose gas is prepaid."""
 
 
 class Executor:
@@ -140,9 +136,9 @@ class Executor:
         self.burned = point[2]
 
     # -- validation and prepayment -----------------------------------------------------
-    def _prepay(self, tx: Transaction, env: BlockEnv) -> _Prepaid:
+    def _prepay(self, tx: Transaction, base_fee: int) -> Prepaid:
         """Validate ``tx`` (raising :class:`Rejected`, nothing changed), then bump its
-        nonce and take ``gas_limit × price`` from the sender."""
+        nonce and take ``gas_limit × price`` from the sender. Returns ``(price, tip)``."""
         ledger = self.ledger
         sender, nonce, to, method, _, value, gas_limit, max_fee, priority_fee = tx[:9]
         nonces = ledger.nonces
@@ -150,7 +146,6 @@ class Executor:
         if nonce != expected:
             kind = "replayed" if nonce < expected else "out of order"
             raise BadNonce(f"{kind}: {sender} is at nonce {expected}, transaction has {nonce}")
-        base_fee = env.base_fee
         if max_fee < base_fee:
             raise FeeTooLow(f"max_fee {max_fee} is below the base fee {base_fee}")
         if priority_fee > max_fee:
@@ -185,58 +180,68 @@ class Executor:
         if have < need:
             error = InsufficientFunds(sender, fee_asset, need, have)
             raise Rejected(str(error), field="sender") from error
+        # The writes below are ledger.write inlined: journal, origin (for the state
+        # hash), and the canonical form (a zero balance is absent).
         journal = ledger.journal
-        journal.append((nonces, sender, expected if expected else MISSING))
+        old_nonce = expected if expected else MISSING
+        journal.append((nonces, sender, old_nonce))
+        origin = ledger.nonces_origin
+        if sender not in origin:
+            origin[sender] = old_nonce
         nonces[sender] = expected + 1
         if prepay:
             journal.append((balances, key, have))
+            origin = ledger.balances_origin
+            if key not in origin:
+                origin[key] = have
             if have == prepay:
                 del balances[key]
             else:
                 balances[key] = have - prepay
-        return _Prepaid(tx, price, tip)
+        return price, tip
 
-    def _settle(self, paid: _Prepaid, gas_used: int, env: BlockEnv) -> tuple[int, int]:
+    def _settle(
+        self, sender: str, gas_limit: int, paid: Prepaid, used: int, base_fee: int
+    ) -> tuple[int, int]:
         """Refund unused gas and account the burn and the tip. Returns (fee, tip)."""
-        tx = paid.tx
-        refund = (tx.gas_limit - gas_used) * paid.price
+        price, tip = paid
+        refund = (gas_limit - used) * price
         if refund:
-            self.ledger.credit(tx.sender, self.fee_asset, refund)
-        tip_total = gas_used * paid.tip
+            self.ledger.credit(sender, self.fee_asset, refund)
+        tip_total = used * tip
         self.tips += tip_total
-        self.burned += gas_used * env.base_fee
-        return gas_used * paid.price, tip_total
+        self.burned += used * base_fee
+        return used * price, tip_total
 
     # -- execution ---------------------------------------------------------------------
     def apply(self, tx: Transaction, env: BlockEnv) -> Receipt:
         """Apply one transaction; raises :class:`Rejected` (and changes nothing) if invalid."""
-        paid = self._prepay(tx, env)
+        base_fee = env.base_fee
+        paid = self._prepay(tx, base_fee)
+        sender, _, to, method, args, value, gas_limit = tx[:7]
         ledger = self.ledger
         mark = (len(ledger.journal), len(ledger.events))
         ledger.gas_used = G.TX_BASE
-        gas_limit = ledger.gas_limit = tx[6]
+        ledger.gas_limit = gas_limit
         created: str | None = None
         error: str | None = None
         result: object = None
         try:
-            to = tx[2]
             if to == DEPLOY:
                 created = self._deploy(tx, env)
             else:
-                value = self._value_context(tx) if tx[5] else NO_VALUE
-                method = tx[3]
+                sent = self._send_value(tx, to) if value else NO_VALUE
                 if method:
-                    ctx = Context(
-                        self.device,
-                        ledger,
-                        to,
-                        tx[0],
-                        tx[0],
-                        value,
-                        env.number,
-                        env.timestamp,
-                    )
-                    result = getattr(self.contracts[to], method)(ctx, *tx[4])
+                    # Context.__init__ inlined: this is the hot path of every call.
+                    ctx = _new_context(Context)
+                    ctx._device = self.device
+                    ctx._ledger = ledger
+                    ctx.this = to
+                    ctx.sender = ctx.origin = sender
+                    ctx.value = sent
+                    ctx.block_number = env.number
+                    ctx.timestamp = env.timestamp
+                    result = getattr(self.contracts[to], method)(ctx, *args)
             used = ledger.gas_used
             if used > gas_limit:  # contract code caught an OutOfGas: the call still fails
                 raise OutOfGas(used, gas_limit)
@@ -253,25 +258,18 @@ class Executor:
             error = f"{type(exc).__name__}: {exc}"
         ledger.gas_limit = UNMETERED
         events = tuple(ledger.events[mark[1] :]) if len(ledger.events) > mark[1] else ()
-        # settle: refund unused gas, account the burn and the tip
-        price = paid.price
-        refund = (gas_limit - used) * price
-        if refund:
-            ledger.credit(tx[0], self.fee_asset, refund)
-        tip = used * paid.tip
-        self.tips += tip
-        self.burned += used * env.base_fee
+        fee, tip = self._settle(sender, gas_limit, paid, used, base_fee)
         # tuple.__new__ skips the NamedTuple's Python-level __new__ on this hot path.
-        return _new_tuple(
-            Receipt, (tx[9], status, used, used * price, tip, result, events, error, created)
-        )
+        return _new_tuple(Receipt, (tx[9], status, used, fee, tip, result, events, error, created))
 
-    def _value_context(self, tx: Transaction) -> Mapping[str, int]:
+    def _send_value(self, tx: Transaction, to: str) -> Mapping[str, int]:
+        """Move the transaction's ``value`` from its sender to ``to`` (metered)."""
         ledger = self.ledger
-        for asset, amount in tx.value:
+        sender = tx[0]
+        for asset, amount in tx[5]:
             ledger.use_gas(G.LEDGER_OP)
-            ledger.transfer(asset, tx.sender, tx.to, amount)
-        return MappingProxyType(dict(tx.value)) if tx.value else NO_VALUE
+            ledger.transfer(asset, sender, to, amount)
+        return MappingProxyType(dict(tx[5]))
 
     def _contract_class(self, path: str) -> type[Contract]:
         cls = self._classes.get(path)
@@ -287,18 +285,13 @@ class Executor:
         instance = cls.__new__(cls)
         instance._bind(address, ledger)
         ledger.write(self.contracts, address, instance)
-        value = {}
-        for asset, amount in tx.value:
-            ledger.use_gas(G.LEDGER_OP)
-            ledger.transfer(asset, tx.sender, address, amount)
-            value[asset] = amount
         ctx = Context(
             self.device,
             ledger,
             address,
             tx.sender,
             tx.sender,
-            MappingProxyType(value) if value else NO_VALUE,
+            self._send_value(tx, address) if tx.value else NO_VALUE,
             env.number,
             env.timestamp,
         )
@@ -310,7 +303,9 @@ class Executor:
         contract = self.contracts.get(tx.to)
         return contract is not None and tx.method in contract._batch
 
-    def collect_batch_call(self, tx: Transaction, env: BlockEnv) -> tuple[_Prepaid, BatchCall]:
+    def collect_batch_call(
+        self, tx: Transaction, env: BlockEnv
+    ) -> tuple[Transaction, Prepaid, BatchCall]:
         """Prepay a batchable call and lock its value under the contract until settlement."""
         ledger = self.ledger
         fee_asset = self.fee_asset
@@ -320,14 +315,14 @@ class Executor:
             if asset != fee_asset and have < amount:
                 error = InsufficientFunds(tx.sender, asset, amount, have)
                 raise Rejected(str(error), field="value") from error
-        paid = self._prepay(tx, env)
+        paid = self._prepay(tx, env.base_fee)
         for asset, amount in tx.value:
             ledger.lock(asset, tx.sender, amount, holder=tx.to)
         call = BatchCall(tx.hash, tx.sender, tx.method, tx.args, MappingProxyType(dict(tx.value)))
-        return paid, call
+        return tx, paid, call
 
     def settle_batch(
-        self, address: str, collected: list[tuple[_Prepaid, BatchCall]], env: BlockEnv
+        self, address: str, collected: list[tuple[Transaction, Prepaid, BatchCall]], env: BlockEnv
     ) -> list[Receipt]:
         """Settle every batched call to one contract at once, then charge each call.
 
@@ -337,9 +332,9 @@ class Executor:
         """
         ledger = self.ledger
         contract = self.contracts[address]
-        calls = [call for _, call in collected]
+        calls = [call for _, _, call in collected]
         n = len(calls)
-        cap = sum(paid.tx.gas_limit - G.BATCH_CALL for paid, _ in collected)
+        cap = sum(tx.gas_limit - G.BATCH_CALL for tx, _, _ in collected)
         mark = ledger.mark()
         ledger.gas_used = 0
         ledger.gas_limit = max(cap, 0)
@@ -384,9 +379,9 @@ class Executor:
         events = tuple(ledger.events[mark[1] :])
         receipts = []
         share, remainder = divmod(shared, n)
-        for i, (paid, call) in enumerate(collected):
-            used = min(G.BATCH_CALL + share + (1 if i < remainder else 0), paid.tx.gas_limit)
-            fee, tip = self._settle(paid, used, env)
+        for i, (tx, paid, call) in enumerate(collected):
+            used = min(G.BATCH_CALL + share + (1 if i < remainder else 0), tx.gas_limit)
+            fee, tip = self._settle(tx.sender, tx.gas_limit, paid, used, env.base_fee)
             mine = tuple(e for e in events if e.data and dict(e.data).get("tx") == call.tx_hash)
             receipts.append(
                 Receipt(call.tx_hash, status, used, fee, tip, results[i], mine or events, error)  # type: ignore[arg-type]

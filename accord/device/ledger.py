@@ -9,6 +9,14 @@ what the call wrote, not what the state holds.
 State is canonical: a zero balance or lock is *absent*, never stored as ``0``, so two
 equal states serialise, and hash, identically however they were reached.
 
+Every table that is part of the state hash is *tracked* (:meth:`Ledger.track`): beside
+the journal, which is cleared after every transaction, each tracked table has an
+``origin`` dict that remembers, for every key written since the last state hash, the
+value it held before its first write. That is all :mod:`accord.device.state` needs to
+update the state hash incrementally: the keys a block touched and their old values. A
+write that is rolled back leaves its origin behind, which is harmless: the key's old
+and new values are then equal.
+
 Money is exact: every amount is a Python ``int`` in base units. Assets are created with
 an issuer; only the issuer mints or burns. ``supply[asset]`` is the sum of all free and
 locked holdings of the asset: the conservation invariant that
@@ -32,6 +40,21 @@ MISSING: Any = object()
 """Journal marker: the key was absent before the write."""
 
 JournalEntry = tuple[dict[Any, Any], Any, Any]
+Label = tuple[str, ...]
+"""How a tracked table is named in the state's canonical entries: ``("balances",)``,
+``("var", address)``, ``("map", address, name)``..."""
+
+
+class Tracked:
+    """A table that is part of the state, with the origins of its keys written since the
+    state hash last folded them in (see :mod:`accord.device.state`)."""
+
+    __slots__ = ("data", "label", "origin")
+
+    def __init__(self, label: Label, data: dict[Any, Any]) -> None:
+        self.label = label
+        self.data = data
+        self.origin: dict[Any, Any] = {}
 
 
 class Ledger:
@@ -40,6 +63,7 @@ class Ledger:
 
     __slots__ = (
         "balances",
+        "balances_origin",
         "events",
         "gas_limit",
         "gas_used",
@@ -47,7 +71,9 @@ class Ledger:
         "journal",
         "locked",
         "nonces",
+        "nonces_origin",
         "supply",
+        "tracked",
     )
 
     def __init__(self) -> None:
@@ -60,11 +86,33 @@ class Ledger:
         self.events: list[Any] = []
         self.gas_used = 0
         self.gas_limit = 1 << 62
+        self.tracked: dict[int, Tracked] = {}
+        """Tables in the state hash, by ``id`` of their dict (each holds a reference)."""
+        self.balances_origin = self.track(("balances",), self.balances)
+        self.track(("locked",), self.locked)
+        self.track(("supply",), self.supply)
+        self.track(("issuers",), self.issuers)
+        self.nonces_origin = self.track(("nonces",), self.nonces)
+
+    def track(self, label: Label, data: dict[Any, Any]) -> dict[Any, Any]:
+        """Make ``data`` part of the state under ``label``; returns its origin dict.
+
+        Whoever writes to ``data`` outside :meth:`write` must record the first old value
+        of each key in the origin dict (``if key not in origin: origin[key] = old``).
+        """
+        tracked = self.tracked.get(id(data))
+        if tracked is None:
+            tracked = self.tracked[id(data)] = Tracked(label, data)
+        return tracked.origin
 
     # -- journal -----------------------------------------------------------------------
     def write(self, table: dict[Any, Any], key: Any, value: Any) -> None:
         """Set ``table[key] = value`` (deleting it when falsy-zero), journaled."""
-        self.journal.append((table, key, table.get(key, MISSING)))
+        old = table.get(key, MISSING)
+        self.journal.append((table, key, old))
+        tracked = self.tracked.get(id(table))
+        if tracked is not None and key not in tracked.origin:
+            tracked.origin[key] = old
         if type(value) is int and value == 0:
             table.pop(key, None)
         else:

@@ -1,63 +1,153 @@
-"""The canonical serialisation of device state, and its hash.
+"""The state hash: an incremental multiset hash over the state's canonical entries.
 
-The state is: free balances, locks, supplies, issuers, nonces, every contract's class and
-storage, and the chain parameters that shape the next block (head number and base fee).
-Each table is serialised as its items sorted by key (keys of mixed types sort by their
-``repr``), with ``repr`` of canonical values as the byte form
-(:mod:`accord.device.encoding`). Two devices in equal states have equal hashes, however
-they reached them: zero balances and default storage slots are never stored.
+The state is a set of *entries*, one per stored key, each a canonical tuple:
+
+=============================================  ==========================================
+``("balances", (account, asset), amount)``     free balances
+``("locked", (owner, asset, holder), amount)`` locks (escrow)
+``("supply", asset, amount)``                  supplies
+``("issuers", asset, issuer)``                 issuers
+``("nonces", account, nonce)``                 nonces
+``("contracts", address, "module:Class")``     deployed contracts
+``("var", address, name, value)``              a contract's ``Var`` slots
+``("map", address, name, key, value)``         a contract's ``Map`` items
+=============================================  ==========================================
+
+Zero amounts and default slots are never stored, so equal states have equal entry sets
+however they were reached. The hash of the set is MSet-Add-Hash (Clarke, Devadas, van
+Dijk, Gassend & Suh, "Incremental Multiset Hash Functions and Their Application to
+Memory Integrity Checking", ASIACRYPT 2003; the additive construction is Bellare &
+Micciancio's AdHash, EUROCRYPT 1997)::
+
+    H(S) = Σ_{e ∈ S} BLAKE2b-512(repr(e))   mod 2^512
+
+Because the sum commutes, changing one key is one subtraction (its old entry) and one
+addition (its new entry): a block costs what it touched, not what the state holds. The
+keys a block touched and their old values come from the ledger's tracked tables
+(:class:`accord.device.ledger.Tracked`), which record each key's value before its
+first write since the last fold. The block's state hash then binds the chain
+parameters that shape the next block::
+
+    state_hash = BLAKE2b-256(repr(("head", number, base_fee)) || H(S) as 64 bytes LE,
+                             person="accord.state")
+
+:func:`full_state_hash` computes the same value from scratch, from the tables
+themselves rather than from the tracking; the tests (and
+:func:`accord.device.checks.state_hash_matches`) compare the two.
+
+*Scope.* The hash is a fingerprint of honest runs (determinism, replay equality), not a
+commitment against an adversary who crafts state to collide: an unkeyed additive hash
+admits generalised-birthday attacks (Wagner, CRYPTO 2002), which is why the paper keys
+its MSet-Add-Hash. The 512-bit modulus keeps such attacks impractical at the state sizes
+an experiment reaches, but do not rely on it as a cryptographic commitment.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from hashlib import blake2b
 from typing import Any
 
 from accord.device.contract import Contract
-from accord.device.ledger import Ledger
+from accord.device.ledger import MISSING, Label, Ledger
+
+MODULUS_BITS = 512
+_MASK = (1 << MODULUS_BITS) - 1
+_DIGEST_BYTES = MODULUS_BITS // 8
+_CONTRACTS: Label = ("contracts",)
+_SCALARS = frozenset({int, str, bytes, bool})
 
 
-def sorted_items(table: Mapping[Any, Any]) -> list[tuple[Any, Any]]:
-    """Items sorted by key; keys that do not compare sort by ``repr``."""
-    try:
-        return sorted(table.items())
-    except TypeError:
-        return sorted(table.items(), key=lambda kv: repr(kv[0]))
+def entry_hash(entry: tuple[Any, ...]) -> int:
+    """BLAKE2b-512 of ``repr`` of a canonical entry, as an integer (little endian)."""
+    digest = blake2b(repr(entry).encode(), digest_size=_DIGEST_BYTES).digest()
+    return int.from_bytes(digest, "little")
 
 
-def canonical_state(
-    ledger: Ledger, contracts: Mapping[str, Contract], number: int, base_fee: int
-) -> tuple[Any, ...]:
-    """The state as one nested tuple of canonical values."""
-    return (
-        ("head", number, base_fee),
-        ("balances", tuple(sorted_items(ledger.balances))),
-        ("locked", tuple(sorted_items(ledger.locked))),
-        ("supply", tuple(sorted_items(ledger.supply))),
-        ("issuers", tuple(sorted_items(ledger.issuers))),
-        ("nonces", tuple(sorted_items(ledger.nonces))),
-        (
-            "contracts",
-            tuple(
-                (
-                    address,
-                    contract.class_path(),
-                    tuple(sorted_items(contract._vars)),
-                    tuple(
-                        (name, tuple(sorted_items(contract.__dict__[name]._data)))
-                        for name in sorted(contract._maps)
-                    ),
-                )
-                for address, contract in sorted_items(contracts)
-            ),
-        ),
-    )
+def _entry(label: Label, key: Any, value: Any) -> tuple[Any, ...]:
+    if label == _CONTRACTS:
+        return (*label, key, value.class_path())
+    return (*label, key, value)
 
 
-def state_hash(
+def state_entries(ledger: Ledger, contracts: Mapping[str, Contract]) -> Iterator[tuple[Any, ...]]:
+    """Every canonical entry of the state, read from the tables themselves."""
+    for name, table in (
+        ("balances", ledger.balances),
+        ("locked", ledger.locked),
+        ("supply", ledger.supply),
+        ("issuers", ledger.issuers),
+        ("nonces", ledger.nonces),
+    ):
+        for key, value in table.items():
+            yield (name, key, value)
+    for address, contract in contracts.items():
+        yield ("contracts", address, contract.class_path())
+        for name, value in contract._vars.items():
+            yield ("var", address, name, value)
+        for name in contract._maps:
+            for key, value in contract.__dict__[name]._data.items():
+                yield ("map", address, name, key, value)
+
+
+def multiset_hash(ledger: Ledger, contracts: Mapping[str, Contract]) -> int:
+    """H(S) computed from scratch."""
+    total = 0
+    for entry in state_entries(ledger, contracts):
+        total += entry_hash(entry)
+    return total & _MASK
+
+
+def finish(accumulator: int, number: int, base_fee: int) -> bytes:
+    """The block's state hash from H(S) and the head's number and next base fee."""
+    head = repr(("head", number, base_fee)).encode()
+    data = head + accumulator.to_bytes(_DIGEST_BYTES, "little")
+    return blake2b(data, digest_size=32, person=b"accord.state").digest()
+
+
+def full_state_hash(
     ledger: Ledger, contracts: Mapping[str, Contract], number: int, base_fee: int
 ) -> bytes:
-    """BLAKE2b-256 of :func:`canonical_state`."""
-    data = repr(canonical_state(ledger, contracts, number, base_fee)).encode()
-    return hashlib.blake2b(data, digest_size=32).digest()
+    """The state hash computed from scratch (no tracking involved)."""
+    return finish(multiset_hash(ledger, contracts), number, base_fee)
+
+
+class StateDigest:
+    """The state hash, maintained incrementally from the ledger's tracked tables.
+
+    Created once the genesis state is in place: it hashes that state from scratch and
+    from then on folds in only the keys written since the previous fold.
+    """
+
+    __slots__ = ("_ledger", "accumulator")
+
+    def __init__(self, ledger: Ledger, contracts: dict[str, Contract]) -> None:
+        ledger.track(_CONTRACTS, contracts)
+        self._ledger = ledger
+        self.accumulator = multiset_hash(ledger, contracts)
+        for tracked in ledger.tracked.values():
+            tracked.origin.clear()
+
+    def fold(self) -> int:
+        """Fold every key written since the last fold into H(S); returns H(S)."""
+        acc = self.accumulator
+        for tracked in self._ledger.tracked.values():
+            origin = tracked.origin
+            if not origin:
+                continue
+            data, label = tracked.data, tracked.label
+            for key, old in origin.items():
+                new = data.get(key, MISSING)
+                if new is old or (type(new) is type(old) and type(new) in _SCALARS and new == old):
+                    continue
+                if old is not MISSING:
+                    acc -= entry_hash(_entry(label, key, old))
+                if new is not MISSING:
+                    acc += entry_hash(_entry(label, key, new))
+            origin.clear()
+        self.accumulator = acc = acc & _MASK
+        return acc
+
+    def digest(self, number: int, base_fee: int) -> bytes:
+        """The state hash now (after folding in pending writes)."""
+        return finish(self.fold(), number, base_fee)

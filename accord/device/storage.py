@@ -50,8 +50,11 @@ class Map(Generic[V]):
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def bind(self, ledger: Ledger, data: dict[Any, Any]) -> BoundMap[V]:
-        return BoundMap(ledger, data, self.default, self.name)
+    def bind(self, ledger: Ledger, address: str) -> BoundMap[V]:
+        """A fresh, empty mapping for the contract at ``address``, tracked for hashing."""
+        data: dict[Any, Any] = {}
+        origin = ledger.track(("map", address, self.name), data)
+        return BoundMap(ledger, data, self.default, self.name, origin)
 
     @overload
     def __get__(self, instance: None, owner: type) -> Map[V]: ...
@@ -67,13 +70,21 @@ class Map(Generic[V]):
 class BoundMap(Generic[V]):
     """A deployed contract's mapping: dict-like, journaled and metered."""
 
-    __slots__ = ("_data", "_default", "_ledger", "name")
+    __slots__ = ("_data", "_default", "_ledger", "_origin", "name")
 
-    def __init__(self, ledger: Ledger, data: dict[Any, Any], default: V, name: str) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        data: dict[Any, Any],
+        default: V,
+        name: str,
+        origin: dict[Any, Any] | None = None,
+    ) -> None:
         self._ledger = ledger
         self._data = data
         self._default = default
         self.name = name
+        self._origin: dict[Any, Any] = {} if origin is None else origin
 
     def __getitem__(self, key: Any) -> V:
         ledger = self._ledger
@@ -96,6 +107,9 @@ class BoundMap(Generic[V]):
         if type(key) not in _ATOMS:
             key = _checked(key, f"{self.name} key")
         ledger.journal.append((data, key, old))
+        origin = self._origin
+        if key not in origin:
+            origin[key] = old
         if value == self._default:
             data.pop(key, None)
         else:
@@ -158,6 +172,9 @@ class Var(Generic[V]):
         ledger.use_gas(G.WRITE_NEW if old is MISSING else G.WRITE)
         value = _checked(value, self.name)
         ledger.journal.append((slots, self.name, old))
+        origin: dict[str, Any] = instance._vars_origin  # type: ignore[attr-defined]
+        if self.name not in origin:
+            origin[self.name] = old
         if value == self.default:
             slots.pop(self.name, None)
         else:

@@ -284,3 +284,33 @@ class Tally(Contract):
         self.count += 1
         self.seen[ctx.sender] += 1
         return self.count
+
+
+class Scratch(Contract):
+    """Stores arbitrary canonical keys and values (state-hash tests), optionally failing.
+
+    ``setup`` writes a slot and reverts when its argument says so, to exercise a
+    deployment that is rolled back after its storage was written.
+    """
+
+    slots = Map(0)
+    note = Var(None)
+
+    def setup(self, ctx: Context, *args: Any) -> None:
+        self.note = "born"
+        if args and args[0] == "fail":
+            raise Revert("setup refused")
+
+    @public
+    def put(self, ctx: Context, key: Canonical, value: Canonical, fail: bool) -> None:
+        self.slots[key] = value
+        self.note = (key, value)
+        if fail:
+            raise Revert("put refused")
+
+    @public
+    def put_via(self, ctx: Context, other: str, key: Canonical, value: Canonical) -> None:
+        """Write here, then in ``other`` through a nested call whose revert is swallowed."""
+        self.slots[("via", key)] = value
+        with contextlib.suppress(Revert):
+            ctx.call(other, "put", key, value, True)

@@ -87,11 +87,21 @@ def test_replay_equality_catches_state_changed_outside_transactions() -> None:
 def test_replay_mismatch_names_the_block() -> None:
     device = make_device(check=False)
     device.build_block()
-    device.ledger.balances[("alice", "ETH")] += 1
-    device.ledger.supply["ETH"] += 1
+    # A mint through the ledger, but outside any transaction: not in the event log.
+    device.ledger.mint("ETH", "alice", 1, by="treasury")
     device.build_block()
     with pytest.raises(ReplayMismatch, match="block 2"):
         checks.replay_equality(device)
+
+
+def test_state_hash_matches_catches_writes_behind_the_ledgers_back() -> None:
+    device = good_run()
+    assert checks.state_hash_matches(device) == device.state_hash()
+    device.ledger.balances[("alice", "ETH")] += 1  # untracked: the incremental hash misses it
+    with pytest.raises(InvariantViolation, match=r"incremental .* != recomputed"):
+        checks.state_hash_matches(device)
+    device.ledger.balances[("alice", "ETH")] -= 1
+    assert checks.state_hash_matches(device) == device.state_hash()
 
 
 def test_determinism_catches_hidden_randomness() -> None:
