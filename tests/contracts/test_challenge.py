@@ -258,6 +258,37 @@ def test_a_contract_resolver(device: Device) -> None:
     expect(device, mallory=-200, carol=180, burn=20)
 
 
+def test_schelling_oracle_as_resolver(device: Device) -> None:
+    """End to end with the colleague's :class:`SchellingOracle` as the resolver: a
+    challenged lie goes to a staked commit-reveal vote, which refutes it."""
+    from accord.contracts.schelling import SchellingOracle
+    from accord.mechanisms.commit_reveal import commitment_hash
+
+    oracle = device.deploy(
+        device.account("oracle"), SchellingOracle, BOND, "oracle", 100, 10, 1_000, 1_000, 2, 2
+    )
+    game = deploy(device, resolver=oracle)
+    aid = call(device, "mallory", game, "propose", "the bridge holds 10**6", 1_000)
+    call(device, "carol", game, "challenge", aid)
+    qid = call(device, "bob", oracle, "ask_challenge", game, aid)
+    salts = {"alice": b"a" * 16, "bob": b"b" * 16}
+    for voter, salt in salts.items():
+        commitment = commitment_hash("untruthful", salt, voter)
+        call(device, voter, oracle, "commit", qid, commitment, 100)
+    _, commit_end, reveal_end = device.contract_at(oracle).storage()["rounds"][qid]
+    while device.number < commit_end:
+        device.build_block()
+    for voter, salt in salts.items():
+        call(device, voter, oracle, "reveal", qid, "untruthful", salt)
+    while device.number < reveal_end:
+        device.build_block()
+    assert call(device, "alice", oracle, "resolve", qid) == "untruthful"
+    assert call(device, "alice", oracle, "settle_into", game, aid) is False
+    assert call(device, "alice", game, "state", aid) == "refuted"
+    expect(device, mallory=-1_000, carol=900, burn=100)
+    checks.replay_equality(device)
+
+
 def test_escrow_pays_on_an_accepted_claim(device: Device) -> None:
     """An escrow whose condition is the game's verdict: pay only for a true claim."""
     game = deploy(device)
@@ -295,6 +326,7 @@ def test_stake_gate_and_stake_slash(device: Device) -> None:
     # bonds: carol +90 again; stake: 400 slashed, half to carol (reporter), half to oracle
     expect(device, mallory=-600, carol=180 + 200, oracle=200, burn=20)
     assert device.locked("mallory", BOND, staking) == 0
+    checks.replay_equality(device)
 
 
 def test_self_challenge_costs_the_burn(device: Device) -> None:

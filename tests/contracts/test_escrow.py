@@ -266,6 +266,7 @@ def test_multiple_concurrent_deals_and_assets(device: Device) -> None:
     }
     assert device.balance("carol", "GOLD") == 50 and device.balance("alice", "GOLD") == 0
     assert device.ledger.locked == {}
+    checks.replay_equality(device)  # the event log replays to the same state hash
 
 
 # -- adversarial ------------------------------------------------------------------------

@@ -212,6 +212,7 @@ def test_cheat_then_unbond_is_still_slashed(device: Device) -> None:
     assert call(device, "mallory", staking, "withdraw") == 50
     assert stk(device, "mallory") == START - 250
     assert stk(device, "vault") == 250
+    checks.replay_equality(device)
 
 
 def test_slash_is_capped_at_the_stake(device: Device) -> None:
