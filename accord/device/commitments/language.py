@@ -34,6 +34,9 @@ SELF = "$self"
 COUNTERPART = "$cp"
 """In a commitment: the counterpart it is played against (``counterpart``, or ``play``)."""
 
+REFS = "$refs"
+"""In ``after``: run after every group member this commitment's condition refers to."""
+
 JsonArg: TypeAlias = int | str | bool | list[Any] | None
 
 

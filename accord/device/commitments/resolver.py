@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from accord.device import gas as G
 from accord.device.commitments.language import (
+    REFS,
     SELF,
     Action,
     ActionPattern,
@@ -259,11 +260,13 @@ class _Resolver:
                 x = parent[x]
             return x
 
+        self.linked: dict[str, set[str]] = {}
         for cid in fired:
             # Only references to another commitment's *actual* firing link groups; a
             # hypothetical query (what X would do against Y) does not.
             refs = solution.references[solver.instance(cid)]
             linked = {x for x, _ in refs if solver.instance(x) in refs}
+            self.linked[cid] = linked & fired_set
             linked.update(self.programs[cid].after)
             for other in sorted(linked & fired_set):
                 a, b = sorted((find(cid), find(other)), key=self.seq.__getitem__)
@@ -290,7 +293,12 @@ class _Resolver:
     def _order(self, members: list[str]) -> list[str] | None:
         """Members in ``after`` order, ties by posting order; ``None`` on a cycle."""
         inside = set(members)
-        waits = {m: {a for a in self.programs[m].after if a in inside and a != m} for m in members}
+        waits: dict[str, set[str]] = {}
+        for m in members:
+            after = set(self.programs[m].after)
+            if REFS in after:  # after every member my condition refers to
+                after |= self.linked.get(m, set())
+            waits[m] = {a for a in after if a in inside and a != m}
         ready = [(self.seq[m], m) for m in members if not waits[m]]
         heapq.heapify(ready)
         out: list[str] = []
