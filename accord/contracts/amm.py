@@ -22,7 +22,7 @@ transfer-then-call, which needs a router to be atomic.
   ``amount_in`` (sent as value) for at least ``min_out`` (else ``Revert``), paid to
   ``to``. Marked ``@public(batch=True)``: under the ``batch`` ordering rule every swap of
   a block on this pool is settled together by :meth:`AMM.settle_batch` (below).
-- ``quote(asset_in, amount_in, asset_out="") -> int``, ``reserves() -> tuple``,
+- ``quote(asset_in, amount_in, asset_out="") -> int``, ``tokens()``, ``reserves()``,
   ``spot_price(asset_in, asset_out="") -> (numerator, denominator)`` (units of
   ``asset_out`` per unit of ``asset_in`` at the margin, fee excluded, exact and reduced).
 - ``add_liquidity(min_shares, to) -> shares``: send every token as value. The first
@@ -87,7 +87,7 @@ def _address(name: str, value: object) -> str:
 class AMM(Contract):
     """Shared storage and entry points; a subclass supplies the curve (:meth:`curve`)."""
 
-    tokens: Var[tuple[str, ...]] = Var(())
+    symbols: Var[tuple[str, ...]] = Var(())
     reserve: Var[tuple[int, ...]] = Var(())
     fee_bps: Var[int] = Var(30)
     params: Var[tuple[int, ...]] = Var(())  # weights or prices, by kind
@@ -122,7 +122,7 @@ class AMM(Contract):
         lp = lp_symbol or f"LP-{'-'.join(tokens)}-{ctx.this[2:10]}"
         if lp in tokens:
             raise Revert(f"lp_symbol {lp!r} is one of the pool's tokens")
-        self.tokens = tokens
+        self.symbols = tokens
         self.reserve = (0,) * len(tokens)
         self.fee_bps = fee
         self.lp_asset = lp
@@ -137,7 +137,7 @@ class AMM(Contract):
             raise Revert("pool is locked: reentrant call during a flash swap")
 
     def _pair(self, asset_in: object, asset_out: object) -> tuple[int, int]:
-        tokens = self.tokens
+        tokens = self.symbols
         if asset_in not in tokens:
             raise Revert(f"asset_in {asset_in!r} is not one of the pool's tokens {tokens}")
         i = tokens.index(asset_in)
@@ -195,7 +195,7 @@ class AMM(Contract):
             raise Revert(f"insufficient output amount: {amount} {asset_in} buys nothing")
         if out < floor:
             raise Revert(f"slippage: amount out {out} is below min_out {floor}")
-        tokens = self.tokens
+        tokens = self.symbols
         ctx.transfer(tokens[j], to, out)
         ctx.emit(
             "Swap",
@@ -219,6 +219,12 @@ class AMM(Contract):
         return self._live_curve().out_given_in(i, j, amount)
 
     @public
+    def tokens(self, ctx: Context) -> tuple[str, ...]:
+        """The pool's token symbols, in reserve order (a view)."""
+        self._no_value(ctx, "tokens")
+        return self.symbols
+
+    @public
     def reserves(self, ctx: Context) -> tuple[int, ...]:
         """The reserves, in the order of ``tokens`` (a view)."""
         self._no_value(ctx, "reserves")
@@ -240,7 +246,7 @@ class AMM(Contract):
         self._open()
         floor = _int("min_shares", min_shares)
         _address("to", to)
-        tokens = self.tokens
+        tokens = self.symbols
         extra = sorted(set(ctx.value) - set(tokens))
         if extra:
             raise Revert(f"add_liquidity takes only the pool's tokens {tokens}, got {extra}")
@@ -281,7 +287,7 @@ class AMM(Contract):
         """Burn the LP shares sent as value; pay the pro-rata reserves to ``to``."""
         self._open()
         _address("to", to)
-        tokens = self.tokens
+        tokens = self.symbols
         lp = self.lp_asset
         shares = ctx.value.get(lp, 0)
         if shares <= 0 or len(ctx.value) != 1:
@@ -313,7 +319,7 @@ class AMM(Contract):
         amounts_out, data)``, then require the invariant with fee on what came back."""
         self._open()
         self._no_value(ctx, "flash_swap")
-        tokens = self.tokens
+        tokens = self.symbols
         n = len(tokens)
         if not isinstance(amounts_out, tuple) or len(amounts_out) != n:
             raise Revert(f"amounts_out must hold one amount per token {tokens}")
@@ -349,7 +355,7 @@ class AMM(Contract):
         """Set the reserves to the pool's balances (v2 ``sync``): donations join them."""
         self._open()
         self._no_value(ctx, "sync")
-        balances = tuple(ctx.balance(ctx.this, t) for t in self.tokens)
+        balances = tuple(ctx.balance(ctx.this, t) for t in self.symbols)
         self._set_reserves(ctx, balances)
         return balances
 
@@ -360,9 +366,9 @@ class AMM(Contract):
         self._no_value(ctx, "skim")
         _address("to", to)
         extra = tuple(
-            ctx.balance(ctx.this, t) - r for t, r in zip(self.tokens, self.reserve, strict=True)
+            ctx.balance(ctx.this, t) - r for t, r in zip(self.symbols, self.reserve, strict=True)
         )
-        for t, e in zip(self.tokens, extra, strict=True):
+        for t, e in zip(self.symbols, extra, strict=True):
             if e:
                 ctx.transfer(t, to, e)
         return extra
@@ -371,7 +377,7 @@ class AMM(Contract):
     def settle_batch(self, ctx: Context, calls: Sequence[BatchCall]) -> list[Canonical]:
         """Clear every swap of the block at one price per pair (module docstring)."""
         results: list[Canonical] = [0] * len(calls)
-        tokens = self.tokens
+        tokens = self.symbols
         pairs: dict[tuple[int, int], list[tuple[int, bool, cfmm.Order, str]]] = {}
         for k, call in enumerate(calls):
             try:
@@ -458,7 +464,7 @@ class ProductAMM(AMM):
         self._init(ctx, (token0, token1), fee, lp)
 
     def curve(self, reserves: tuple[int, ...] | None = None) -> cfmm.ProductPool:
-        return cfmm.ProductPool(reserves or self.reserve, self.fee_bps, self.tokens)
+        return cfmm.ProductPool(reserves or self.reserve, self.fee_bps, self.symbols)
 
     def initial_shares(self, amounts: tuple[int, ...]) -> int:
         return math.isqrt(amounts[0] * amounts[1])
@@ -483,18 +489,37 @@ class WeightedAMM(AMM):
         self._init(ctx, tokens, rest[0] if rest else 30, rest[1] if len(rest) > 1 else "")
 
     def curve(self, reserves: tuple[int, ...] | None = None) -> cfmm.WeightedPool:
-        return cfmm.WeightedPool(reserves or self.reserve, self.params, self.fee_bps, self.tokens)
+        return cfmm.WeightedPool(reserves or self.reserve, self.params, self.fee_bps, self.symbols)
 
     def initial_shares(self, amounts: tuple[int, ...]) -> int:
         weights = self.params
-        total = sum(weights)
+        g = math.gcd(*weights)
+        reduced = [w // g for w in weights]
+        total = sum(reduced)
+        if total <= cfmm.EXACT_WEIGHT_LIMIT:  # exact: the largest V with V^W ≤ ∏ a^w
+            product = 1
+            for w, a in zip(reduced, amounts, strict=True):
+                product *= a**w
+            return _iroot(product, total)
         with localcontext() as dec:
             dec.prec = 80
             log = Decimal(0)
-            for w, a in zip(weights, amounts, strict=True):
+            for w, a in zip(reduced, amounts, strict=True):
                 log += Decimal(w) * Decimal(a).ln()
             value = (log / total).exp()
             return max(int(value.to_integral_value(rounding=ROUND_FLOOR)) - 1, 0)
+
+
+def _iroot(x: int, k: int) -> int:
+    """The largest ``r`` with ``r**k <= x`` (integer Newton from a float guess)."""
+    if x < 2 or k == 1:
+        return x
+    r = int(math.exp(math.log(x) / k)) + 1
+    while r**k > x:
+        r = ((k - 1) * r + x // r ** (k - 1)) // k
+    while (r + 1) ** k <= x:
+        r += 1
+    return r
 
 
 class ConstantSumAMM(AMM):
@@ -518,7 +543,7 @@ class ConstantSumAMM(AMM):
 
     def curve(self, reserves: tuple[int, ...] | None = None) -> cfmm.ConstantSumPool:
         return cfmm.ConstantSumPool(
-            reserves or self.reserve, self.fee_bps, self.params, self.tokens
+            reserves or self.reserve, self.fee_bps, self.params, self.symbols
         )
 
     def initial_shares(self, amounts: tuple[int, ...]) -> int:
@@ -533,7 +558,7 @@ def pool_state(storage: Mapping[str, Any], kind: type[AMM] = ProductAMM) -> cfmm
     """
     reserves = storage.get("reserve", ())
     fee = storage.get("fee_bps", 30)
-    tokens = storage.get("tokens", ())
+    tokens = storage.get("symbols", ())
     params = storage.get("params", ())
     if kind is WeightedAMM:
         return cfmm.WeightedPool(reserves, params, fee, tokens)
