@@ -20,14 +20,14 @@ def setup() -> tuple[Device, str, str, str, str]:
 
 
 def test_quote_best_picks_the_two_hop_path_when_it_pays_more() -> None:
-    device, direct, a_b, b_d, router = setup()
+    device, _direct, a_b, b_d, router = setup()
     r = device.call(device.account("alice"), router, "quote_best", "A", 500_000, "D")
     via_b = amount_out(amount_out(500_000, A_RES, A_RES), A_RES, 2 * D_RES)
     assert r.ok and r.result == (via_b, (a_b, b_d))
 
 
 def test_swap_best_delivers_exactly_the_best_quote_or_reverts_whole() -> None:
-    device, direct, a_b, b_d, router = setup()
+    device, _direct, _a_b, _b_d, router = setup()
     alice = device.account("alice")
     d0, a0 = device.balance("alice", "D"), device.balance("alice", "A")
     via_b = amount_out(amount_out(500_000, A_RES, A_RES), A_RES, 2 * D_RES)
@@ -46,7 +46,7 @@ def test_swap_best_delivers_exactly_the_best_quote_or_reverts_whole() -> None:
 
 
 def test_bad_routes_are_refused() -> None:
-    device, direct, a_b, b_d, router = setup()
+    device, _direct, _a_b, _b_d, router = setup()
     alice = device.account("alice")
     r = device.call(alice, router, "quote_best", "A", 5, "ETH")
     assert not r.ok and "no path from A to ETH" in (r.error or "")
