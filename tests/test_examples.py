@@ -1,0 +1,36 @@
+"""The examples run and print what the exact math says."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+from accord.mechanisms.cfmm import amount_out
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_canonical_intents_example(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(EXAMPLES / "canonical_intents.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "ranking: PrudentBot 13, FairBot 11, CooperateBot 9, DefectBot 9, TrollBot 7" in out
+    a, d = 1_000_000_000, 1_000_000
+    bob_out = amount_out(10_000, d, a)
+    alice = amount_out(500_000, a - bob_out, d + 10_000)
+    assert (
+        f"intent 1: alice got {alice} D after bob's swap (alone: {amount_out(500_000, a, d)})"
+        in out
+    )
+    size = 50_000_000
+    x_alone = amount_out(size, a, d)
+    y_after = amount_out(size, a + size, d - x_alone)
+    loss = x_alone - amount_out(size, a // 2, d // 2)
+    surplus = amount_out(size, a, d) - y_after
+    pay = loss + (surplus - loss) // 2
+    x_got = amount_out(size, a // 2, d // 2) + pay
+    y_got = amount_out(size, a, d) - pay
+    assert f"intent 2: xavier {x_got} D (uncoordinated {x_alone}), yana {y_got} D" in out
+    back = amount_out(amount_out(10_000_000, a, d), d, 1_100 * d)
+    assert f"intent 3: flash loan group settled; borrower kept {back - 10_000_000 - 9_000} A" in out
