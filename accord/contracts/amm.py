@@ -397,6 +397,8 @@ class AMM(Contract):
         for (lo, hi), entries in sorted(pairs.items()):
             clearing = cfmm.uniform_clearing(curve, lo, hi, tuple(e[2] for e in entries))
             ctx.use_gas(CURVE_GAS * clearing.evaluations)
+            price = clearing.price
+            price_pair = (price.numerator, price.denominator) if price is not None else None
             for (k, sells_lo, order, to), out, filled in zip(
                 entries, clearing.outs, clearing.filled, strict=True
             ):
@@ -410,6 +412,7 @@ class AMM(Contract):
                 ctx.emit(
                     "Swap",
                     tx=call.tx_hash,
+                    price=price_pair,
                     sender=call.sender,
                     to=to,
                     asset_in=tokens[src],
@@ -417,11 +420,10 @@ class AMM(Contract):
                     asset_out=tokens[dst],
                     amount_out=out,
                 )
-            price = clearing.price
             ctx.emit(
                 "Batch",
                 pair=(tokens[lo], tokens[hi]),
-                price=(price.numerator, price.denominator) if price is not None else None,
+                price=price_pair,
                 orders=len(entries),
                 filled=sum(clearing.filled),
                 tendered=clearing.tendered,
