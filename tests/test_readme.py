@@ -35,3 +35,15 @@ def test_readme_device_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     device = namespace["device"]
     assert isinstance(device, Device)
     assert device.number == 4 and device.state_hash().hex() == digest
+
+
+def test_readme_commitments_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    blocks = [b for b in python_blocks(README.read_text()) if "commitments" in b]
+    assert blocks, "README.md has no commitments example"
+    exec(compile(blocks[0], str(README), "exec"), {"__name__": "readme_commitments"})
+    assert capsys.readouterr().out.splitlines() == [
+        "4 300",
+        "('alice/buy', 'bob/sell')",
+        'owner = "bob"',
+        "('C', 'C') ('D', 'C')",
+    ]
