@@ -66,15 +66,22 @@ def make_device() -> Device:
     return device
 
 
-def deploy(device: Device, *args: Any, resolver: str = "oracle", burn_bps: int = 1_000) -> str:
+def deploy(
+    device: Device,
+    *args: Any,
+    resolver: str = "oracle",
+    burn_bps: int = 1_000,
+    window: int = WINDOW,
+    timeout: int = TIMEOUT,
+) -> str:
     return device.deploy(
         device.account("oracle"),
         ChallengeGame,
         BOND,
         100,
-        WINDOW,
+        window,
         resolver,
-        TIMEOUT,
+        timeout,
         burn_bps,
         *args,
     )
@@ -341,55 +348,102 @@ def test_self_challenge_costs_the_burn(device: Device) -> None:
 
 # -- property ---------------------------------------------------------------------------
 PLAYERS = ("alice", "bob", "carol", "mallory")
+RECENT = st.integers(-1, 3)
+"""Which assertion an action targets: 0 the latest, 1 the one before...; -1 one not made."""
+CHALLENGE = st.tuples(st.just("challenge"), st.sampled_from(PLAYERS), RECENT)
+RESOLVE = st.tuples(
+    st.just("resolve"), st.sampled_from(("oracle", "oracle", "bob")), RECENT, st.booleans()
+)
 OPS = st.lists(
     st.one_of(
-        st.tuples(st.just("propose"), st.sampled_from(PLAYERS), st.integers(50, 400_000)),
-        st.tuples(st.just("challenge"), st.sampled_from(PLAYERS), st.integers(0, 5)),
         st.tuples(
-            st.just("resolve"), st.sampled_from(("oracle", "bob")), st.integers(0, 5), st.booleans()
+            st.just("propose"), st.sampled_from(PLAYERS), st.just("claim"), st.integers(50, 400_000)
         ),
-        st.tuples(st.just("finalize"), st.sampled_from(PLAYERS), st.integers(0, 5)),
-        st.tuples(st.just("expire"), st.sampled_from(PLAYERS), st.integers(0, 5)),
+        CHALLENGE,
+        CHALLENGE,
+        RESOLVE,
+        RESOLVE,
+        st.tuples(st.just("finalize"), st.sampled_from(PLAYERS), RECENT),
+        st.tuples(st.just("expire"), st.sampled_from(PLAYERS), RECENT),
         st.tuples(st.just("block")),
     ),
-    max_size=30,
+    max_size=40,
 )
+P_WINDOW, P_TIMEOUT = 8, 5
+"""The property test's game: a long window, so that challenges land, and a short verdict
+deadline, so that expiry happens too."""
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(OPS, st.integers(0, 10_000))
-def test_random_games_conserve_and_only_winners_gain(ops: list[tuple[Any, ...]], burn: int) -> None:
-    """Random play: funds are conserved (the burn address is counted), locks match open
-    assertions, and a player ends above its start only by what it won, by the rule."""
+def test_random_games_match_a_model(ops: list[tuple[Any, ...]], burn: int) -> None:
+    """Random play against a model of the rules: every call's success, and every exact
+    balance, is predicted. Funds are conserved (the burn address is counted) and a player
+    ends above its start only by what it won, by the rule."""
     device = make_device()
-    game = deploy(device, burn_bps=burn)
-    won = dict.fromkeys(PLAYERS, 0)
-    lost = dict.fromkeys(PLAYERS, 0)
+    game = deploy(device, burn_bps=burn, window=P_WINDOW, timeout=P_TIMEOUT)
+    free = dict.fromkeys(PLAYERS, START)
     burned = 0
-    for op in ops:
+    # id -> [asserter, bond, proposed_block, challenger, challenged_block, state]
+    model: dict[int, list[Any]] = {}
+    preamble = [("propose", p, "claim", 1_000) for p in PLAYERS]  # something to act on
+    for op in preamble + ops:
         kind = op[0]
         if kind == "block":
             device.build_block()
             continue
-        receipt = device.call(device.account(op[1]), game, kind, *op[2:])
-        if kind == "resolve" and receipt.ok:
-            a = device.contract_at(game).storage()["assertions"][op[2]]
-            asserter, _, bond, _, challenger, _, _ = a
-            winner, loser = (asserter, challenger) if op[3] else (challenger, asserter)
-            to_winner = bond * (10_000 - burn) // 10_000
-            won[winner] += to_winner
-            lost[loser] += bond
-            burned += bond - to_winner
-    storage = device.contract_at(game).storage()["assertions"]
-    open_locks: dict[str, int] = dict.fromkeys(PLAYERS, 0)
-    for asserter, _, bond, _, challenger, _, state in storage.values():
-        if state in ("pending", "challenged"):
-            open_locks[asserter] += bond
-        if state == "challenged":
-            open_locks[challenger] += bond
+        n = device.number + 1  # the block the call executes in
+        who = op[1]
+        if kind == "propose":
+            bond = op[3]
+            receipt = device.call(device.account(who), game, "propose", "claim", bond)
+            ok = 100 <= bond <= free[who]
+            assert receipt.ok == ok, (op, receipt.error)
+            if ok:
+                model[receipt.result] = [who, bond, n, "", 0, "pending"]
+                free[who] -= bond
+            assert {p: device.balance(p, BOND) for p in PLAYERS} == free
+            continue
+        aid = len(model) - 1 - op[2]
+        receipt = device.call(device.account(who), game, kind, aid, *op[3:])
+        m = model.get(aid)
+        state = m[5] if m is not None else None
+        if m is None:
+            ok = False
+        elif kind == "challenge":
+            ok = state == "pending" and n < m[2] + P_WINDOW and who != m[0] and m[1] <= free[who]
+        elif kind == "resolve":
+            ok = state == "challenged" and who == "oracle" and n < m[4] + P_TIMEOUT
+        elif kind == "finalize":
+            ok = state == "pending" and n >= m[2] + P_WINDOW
+        else:
+            ok = state == "challenged" and n >= m[4] + P_TIMEOUT
+        assert receipt.ok == ok, (op, receipt.error, m, n)
+        if ok:
+            assert m is not None
+            asserter, bond = m[0], m[1]
+            if kind == "challenge":
+                m[3], m[4], m[5] = who, n, "challenged"
+                free[who] -= bond
+            elif kind == "finalize":
+                m[5] = "accepted"
+                free[asserter] += bond
+            elif kind == "expire":
+                m[5] = "expired"
+                free[asserter] += bond
+                free[m[3]] += bond
+            else:
+                truthful = op[3]
+                m[5] = "upheld" if truthful else "refuted"
+                winner = asserter if truthful else m[3]
+                to_winner = bond * (10_000 - burn) // 10_000
+                free[winner] += bond + to_winner
+                burned += bond - to_winner
+        assert {p: device.balance(p, BOND) for p in PLAYERS} == free
     for who in PLAYERS:
-        assert device.locked(who, BOND, game) == open_locks[who]
-        total = device.balance(who, BOND) + open_locks[who]
-        assert total == START + won[who] - lost[who]
+        open_locks = sum(m[1] for m in model.values() if m[5] == "pending" and m[0] == who)
+        open_locks += sum(m[1] for m in model.values() if m[5] == "challenged" and who in m[:4])
+        assert device.locked(who, BOND, game) == open_locks
     assert device.balance(BURN_ADDRESS, BOND) == burned
+    assert sum(free.values()) + burned + sum(device.ledger.locked.values()) == START * 4
     checks.block_invariants(device)
