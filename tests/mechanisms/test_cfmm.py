@@ -13,6 +13,7 @@ from accord.mechanisms import cfmm
 from accord.mechanisms.cfmm import (
     MINIMUM_LIQUIDITY,
     ConstantSumPool,
+    Order,
     Pool,
     ProductPool,
     WeightedPool,
@@ -21,6 +22,9 @@ from accord.mechanisms.cfmm import (
     bps_from_fee,
     burn_liquidity,
     mint_liquidity,
+    proportional_exit,
+    proportional_join,
+    uniform_clearing,
 )
 
 reserve = st.integers(min_value=1, max_value=10**30)
@@ -392,3 +396,101 @@ def test_mint_then_burn_never_returns_more(r0: int, r1: int, a0: int, a1: int) -
 def test_public_names_are_stable() -> None:
     for name in ("amount_out", "amount_in", "ProductPool", "WeightedPool", "ConstantSumPool"):
         assert name in cfmm.__all__
+
+
+# -- proportional liquidity ---------------------------------------------------------------
+@given(
+    st.lists(st.integers(1, 10**24), min_size=2, max_size=4),
+    st.integers(1, 10**24),
+    st.data(),
+)
+def test_proportional_join_and_exit_never_dilute(
+    reserves: list[int], supply: int, data: st.DataObject
+) -> None:
+    amounts = tuple(data.draw(st.integers(0, 10**24)) for _ in reserves)
+    try:
+        shares, used = proportional_join(amounts, tuple(reserves), supply)
+    except ValueError as exc:
+        assert "mints no liquidity" in str(exc)
+        return
+    assert all(u <= a for u, a in zip(used, amounts, strict=True))
+    after = [r + u for r, u in zip(reserves, used, strict=True)]
+    for r, new in zip(reserves, after, strict=True):
+        assert new * supply >= r * (supply + shares)  # each share's claim never falls
+    back = proportional_exit(shares, tuple(after), supply + shares)
+    assert all(b <= u for b, u in zip(back, used, strict=True))
+
+
+def test_proportional_join_known_values() -> None:
+    # min(400·6000//4000, 1000·6000//9000) = 600; uses ceil(600·4000/6000) = 400 and 900
+    assert proportional_join((400, 1000), (4000, 9000), 6000) == (600, (400, 900))
+    # a drained side (constant sum) neither limits nor takes
+    assert proportional_join((100, 50), (1000, 0), 1000) == (100, (100, 0))
+    assert proportional_exit(600, (4400, 9900), 6600) == (400, 900)
+    with pytest.raises(ValueError, match="every reserve is zero"):
+        proportional_join((1, 1), (0, 0), 10)
+
+
+# -- uniform-price batch clearing -----------------------------------------------------------
+orders_strategy = st.lists(
+    st.builds(Order, st.booleans(), st.integers(1, 10**22), st.integers(0, 10**20)),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(product_pools(), weighted_pools(), sum_pools()), orders_strategy, st.data())
+def test_uniform_clearing_is_uniform_safe_and_order_free(
+    pool: Pool, orders: list[Order], data: st.DataObject
+) -> None:
+    n = len(pool.reserves)
+    i = data.draw(st.integers(0, n - 1))
+    j = data.draw(st.integers(0, n - 1).filter(lambda k: k != i))
+    clearing = uniform_clearing(pool, i, j, tuple(orders))
+    assert pool.accepts(clearing.tendered, clearing.received)
+    price = clearing.price
+    for o, out, filled in zip(orders, clearing.outs, clearing.filled, strict=True):
+        if not filled:
+            assert out == 0
+            continue
+        assert price is not None and out >= max(o.min_out, 1)
+        assert out == (math.floor(o.amount * price) if o.sells_i else math.floor(o.amount / price))
+    # the orders' positions do not matter
+    perm = data.draw(st.permutations(range(len(orders))))
+    again = uniform_clearing(pool, i, j, tuple(orders[k] for k in perm))
+    assert again.price == clearing.price
+    assert again.outs == tuple(clearing.outs[k] for k in perm)
+    assert again.pool == clearing.pool
+
+
+def test_uniform_clearing_known_values() -> None:
+    pool = ProductPool((10_000, 10_000))
+    # 1000 A against 500 B: the largest net flow d with out(d)·(1000 − d) ≥ 500·d is
+    # d = 474 (out 451: 451·526 = 237_226 ≥ 237_000; d = 475: 452·525 = 237_300 < 237_500);
+    # p = (451 + 500)/1000 = 951/1000; the A-seller gets 951, the B-seller
+    # floor(500·1000/951) = 525, so the pool takes 1000 − 525 = 475 A (one unit of dust)
+    c = uniform_clearing(pool, 0, 1, (Order(True, 1_000), Order(False, 500)))
+    assert amount_out(474, 10_000, 10_000) == 451
+    assert (c.price, c.outs, c.tendered, c.received) == (
+        Fraction(951, 1_000),
+        (951, 525),
+        (475, 0),
+        (0, 451),
+    )
+    # balanced flow inside the fee band crosses without the pool at Y/X = 1
+    c = uniform_clearing(pool, 0, 1, (Order(True, 1_000), Order(False, 1_000)))
+    assert (c.price, c.outs, c.tendered, c.received) == (
+        Fraction(1),
+        (1_000, 1_000),
+        (0, 0),
+        (0, 0),
+    )
+    # an unmet minimum is dropped and the rest re-cleared: the A-seller trades alone
+    c = uniform_clearing(pool, 0, 1, (Order(True, 1_000), Order(False, 1_000, 1_001)))
+    assert c.filled == (True, False) and c.outs == (906, 0)
+    # one-sided: everyone shares amount_out of the total
+    c = uniform_clearing(pool, 0, 1, (Order(True, 1_000), Order(True, 1_000)))
+    assert c.outs == (831, 831) and amount_out(2_000, 10_000, 10_000) == 1_662
+    with pytest.raises(ValueError, match=r"orders\[0\].amount must be positive"):
+        uniform_clearing(pool, 0, 1, (Order(True, 0),))
