@@ -447,3 +447,4 @@ def test_random_games_match_a_model(ops: list[tuple[Any, ...]], burn: int) -> No
     assert device.balance(BURN_ADDRESS, BOND) == burned
     assert sum(free.values()) + burned + sum(device.ledger.locked.values()) == START * 4
     checks.block_invariants(device)
+    checks.state_hash_matches(device)  # the incremental state hash equals a full recompute

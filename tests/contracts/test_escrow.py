@@ -447,3 +447,4 @@ def test_random_actions_match_a_model(actions: list[tuple[Any, ...]]) -> None:
     assert sum(device.ledger.locked.values()) == locked
     assert sum(expect.values()) + locked == START * len(USERS)
     checks.block_invariants(device)
+    checks.state_hash_matches(device)  # the incremental state hash equals a full recompute

@@ -362,3 +362,4 @@ def test_random_staking_conserves_and_never_overpays(ops: list[tuple[Any, ...]])
     total_slashed = sum(slashed.values())
     assert stk(device, "vault") == total_slashed - sum(rewards.values())
     checks.block_invariants(device)
+    checks.state_hash_matches(device)  # the incremental state hash equals a full recompute
