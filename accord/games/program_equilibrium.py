@@ -13,7 +13,9 @@ can be posted on the device and resolved by its block resolver. ``play`` evaluat
 pair with :class:`~accord.device.commitments.modal.ModalSolver` (provability logic on a
 linear Kripke frame), so every match terminates with a defined result.
 
-The standard agents (conditions read "cooperate iff …"):
+The standard agents live in :mod:`accord.device.commitments.library` (so the device's
+resolver can answer "what would X do against DefectBot?") and are re-exported here.
+Their conditions read "cooperate iff …":
 
 * ``COOPERATEBOT``: ⊤.   ``DEFECTBOT``: ⊥.
 * ``FAIRBOT``: □(opponent cooperates with me).
@@ -28,9 +30,32 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from accord.device.commitments.build import FALSE, TRUE, commitment, consistent, provable
-from accord.device.commitments.language import Commitment, Fires, FiresAgainst, Formula, Not
+from accord.device.commitments.language import Commitment
+from accord.device.commitments.library import (
+    COOPERATEBOT,
+    DEFECTBOT,
+    FAIRBOT,
+    LIBRARY,
+    PRUDENTBOT,
+    STANDARD_BOTS,
+    TROLLBOT,
+    program,
+)
 from accord.device.commitments.modal import ModalSolver, StateOracle
+
+__all__ = [
+    "COOPERATEBOT",
+    "DEFECTBOT",
+    "FAIRBOT",
+    "PD_PAYOFFS",
+    "PRUDENTBOT",
+    "STANDARD_BOTS",
+    "TROLLBOT",
+    "Tournament",
+    "play",
+    "program",
+    "tournament",
+]
 
 COOPERATE, DEFECT = "C", "D"
 PD_PAYOFFS: Mapping[tuple[str, str], tuple[int, int]] = {
@@ -42,32 +67,8 @@ PD_PAYOFFS: Mapping[tuple[str, str], tuple[int, int]] = {
 """The textbook prisoner's dilemma (T=5 > R=3 > P=1 > S=0, 2R > T+S)."""
 
 
-def program(name: str, cooperates_iff: Formula) -> Commitment:
-    """A prisoner's-dilemma program: it cooperates exactly when ``cooperates_iff`` holds."""
-    return commitment(name, "pd", expiry=0, condition=cooperates_iff)
-
-
-COOPERATEBOT = program("CooperateBot", TRUE)
-DEFECTBOT = program("DefectBot", FALSE)
-FAIRBOT = program("FairBot", Fires(ref="$cp"))
-PRUDENTBOT = program(
-    "PrudentBot",
-    provable(Fires(ref="$cp"))
-    & provable(consistent() >> Not(arg=FiresAgainst(ref="$cp", counterpart=DEFECTBOT.id))),
-)
-TROLLBOT = program("TrollBot", provable(FiresAgainst(ref="$cp", counterpart=DEFECTBOT.id)))
-
-STANDARD_BOTS: tuple[Commitment, ...] = (
-    COOPERATEBOT,
-    DEFECTBOT,
-    FAIRBOT,
-    PRUDENTBOT,
-    TROLLBOT,
-)
-
-
 def _environment(players: Sequence[Commitment]) -> dict[str, Commitment]:
-    env = {bot.id: bot for bot in STANDARD_BOTS}
+    env = dict(LIBRARY)
     for p in players:
         if env.setdefault(p.id, p) != p:
             raise ValueError(f"two different programs share the id {p.id!r}")

@@ -13,8 +13,9 @@ from accord.agents.intents import (
 from accord.contracts.amm import ProductAMM
 from accord.contracts.router import Router
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
-from accord.device.commitments.build import commitment
+from accord.device.commitments.build import commitment, fires, fires_against, transfer, view
 from accord.device.commitments.language import Commitment
+from accord.games.program_equilibrium import COOPERATEBOT, DEFECTBOT
 from accord.mechanisms.cfmm import amount_out
 
 USERS = ("alice", "bob", "xavier", "yana", "lender", "borrower", "lp")
@@ -232,3 +233,60 @@ def test_intent_3_an_unprofitable_flash_loan_unwinds_whole() -> None:
     assert device.balance("lender", "A") == lender_a
     assert device.balance("borrower", "A") == 0 and device.balance("borrower", "D") == 0
     assert {(w, a): device.balance(w, a) for w in USERS for a in "AD"} == before
+
+
+def test_a_pool_price_condition_reads_the_exact_spot_price() -> None:
+    device = make_device()
+    p = pool(device, "A", "D", A_RES, D_RES)  # spot price of D: exactly 1000 A
+    at_most = commitment(
+        "alice",
+        "cheap",
+        expiry=9,
+        condition=view(p, "spot_price", "D") <= (1000, 1),
+        actions=[transfer("A", "bob", 1)],
+    )
+    below = commitment(
+        "bob",
+        "cheaper",
+        expiry=9,
+        condition=view(p, "spot_price", "D") < (1000, 1),
+        actions=[transfer("A", "alice", 1)],
+    )
+    broken = commitment(
+        "xavier",
+        "broken",
+        expiry=9,
+        condition=view(p, "spot_price", "ETH") <= (10**9, 1),  # the view reverts: false
+        actions=[transfer("A", "alice", 1)],
+    )
+    post(device, at_most, below, broken)
+    device.build_block()
+    assert device.resolutions[-1].fired == ("alice/cheap",)
+
+
+def test_fires_against_asks_what_a_pending_program_would_do() -> None:
+    device = make_device()
+    fair = commitment(
+        "bob", "pd", expiry=9, counterpart="alice/judge", condition=fires("$cp"), actions=[]
+    )
+    # Alice pays Bob iff Bob's program would cooperate with CooperateBot (it would:
+    # FairBot cooperates with whoever provably cooperates with it).
+    judge = commitment(
+        "alice",
+        "judge",
+        expiry=9,
+        condition=fires_against("bob/pd", COOPERATEBOT.id),
+        actions=[transfer("A", "bob", 5)],
+    )
+    post(device, fair, judge)
+    device.build_block()
+    assert set(device.resolutions[-1].fired) == {"alice/judge", "bob/pd"}
+    # A judge that also demands Bob's non-cooperation with DefectBot: FairBot would then
+    # need a proof of ¬□□⊥, which PA cannot give (Gödel II), so nobody fires.
+    device2 = make_device()
+    doubter = judge.model_copy(
+        update={"condition": ~fires_against("bob/pd", DEFECTBOT.id) & fires("bob/pd")}
+    )
+    post(device2, fair, doubter)
+    device2.build_block()
+    assert device2.resolutions[-1].fired == ()

@@ -43,6 +43,7 @@ from accord.device.commitments.language import (
     Pattern,
     ViewCmp,
 )
+from accord.device.commitments.library import LIBRARY
 from accord.device.commitments.modal import ModalSolver, StateAtom
 from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry, parse_document
 from accord.device.contract import NO_VALUE, Context, Event, _entry_point
@@ -244,7 +245,7 @@ class _Resolver:
     # -- resolution ---------------------------------------------------------------------
     def run(self) -> Resolution:
         solver = ModalSolver(
-            self.programs,
+            {**LIBRARY, **self.programs},  # the standard bots, for hypothetical queries
             binding={cid: c.counterpart for cid, c in self.programs.items()},
             state=self.state,
             matcher=self.match,
