@@ -360,6 +360,24 @@ def test_payee_front_running_refund_is_its_own_loss(device: Device) -> None:
     assert device.locked("alice", USD, escrow) == 100
 
 
+def test_deadline_race_in_one_block_settles_once(device: Device) -> None:
+    """After the timeout, the arbiter's ruling for the payee and a refund race in one
+    block: the ordering rule (here: priority fee) picks the winner, the loser reverts,
+    and the funds move exactly once. This race is MEV the experiments can measure."""
+    escrow = setup_escrow(device)
+    deal = open_deal(device, escrow, 100, None, timeout=("block", 4))
+    device.build_block()  # block 4: timed out
+    rule = device.sign(device.account("arbiter"), escrow, "arbitrate", deal, True, priority_fee=1)
+    back = device.sign(device.account("alice"), escrow, "refund", deal, priority_fee=50)
+    device.submit(rule)
+    device.submit(back)
+    block = device.build_block()
+    statuses = {r.tx_hash: r.status for r in block.receipts}
+    assert statuses == {back.hash: "success", rule.hash: "reverted"}
+    assert device.receipt(rule.hash).error == "deal 0 is already refunded"
+    assert usd(device) == dict.fromkeys(USERS, START)
+
+
 # -- property: random actions conserve funds and nobody gets more than is owed ----------
 RECENT = st.integers(-1, 3)
 """Which deal an action targets: 0 the latest, 1 the one before...; -1 one not opened."""
