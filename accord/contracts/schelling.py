@@ -39,7 +39,8 @@ more, for rollovers); if the oracle cannot answer in time the assertion expires 
 Binding is first come: an assertion can be bound before it is challenged, so voters
 should judge the assertion, not the timing.
 
-:meth:`resolve` visits every voter of the round once, about 35,000 gas each.
+:meth:`resolve` visits every voter of the round once: about 22,000 gas each (measured;
+at most about 32,000), so one 30M-gas block resolves a round of about 900 voters.
 """
 
 from __future__ import annotations

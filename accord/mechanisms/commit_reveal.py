@@ -13,10 +13,15 @@ and the split of forfeited deposits. The stateful shells are
 
     commitment = BLAKE2b-256(repr((value, salt, sender)).encode(), person=b"accord.commit")
 
-``repr`` of a canonical value (``int``, ``str``, ``bytes``, ``bool``, ``None``, tuples of
-these) is the device's canonical encoding (:func:`accord.device.encoding.digest_bytes`,
-tested equal), so a client computes the same 32 bytes off-device. The BLAKE2b
-personalisation separates these hashes from every other hash the device takes.
+The value is a canonical value (``int``, ``str``, ``bytes``, ``bool``, ``None``, tuples
+of these: what a transaction can carry, :mod:`accord.device.encoding`), and the bytes
+hashed are its Python ``repr``: stable across CPython versions for these types, and
+injective on them (``ast.literal_eval`` reads it back; ``True`` and ``1`` differ). This
+encoding is fixed *here*, on purpose, rather than borrowed from the device's internal
+:func:`~accord.device.encoding.digest_bytes`: a commitment is made off-device and must
+stay openable whatever encoding the device later picks for its own hashes, so
+``tests/mechanisms/test_commit_reveal.py`` pins a test vector. The BLAKE2b
+personalisation separates these hashes from every other hash in the system.
 
 * ``salt`` must be at least :data:`MIN_SALT_BYTES` (16) random bytes: an answer drawn
   from a small set ("yes"/"no", a bid below 1,000) is otherwise found by trying every
