@@ -100,6 +100,7 @@ def test_round_where_everyone_reveals() -> None:
     assert receipt.ok and receipt.result == 0
     assert {u: usd(device, u) for u in USERS} == dict.fromkeys(USERS, FUNDS)
     assert usd(device, SINK) == 0 and usd(device, cr) == 0
+    checks.replay_equality(device)  # the event log replays to the same state hash
 
 
 @pytest.mark.parametrize(

@@ -426,6 +426,7 @@ def test_settle_into_a_stub_challenge_game() -> None:
     assert device.contract_at(game).storage()["verdicts"] == {7: False}
     twice = call(device, "erin", oracle, "settle_into", game, 7)
     assert twice.error == f"question {qid} has already been settled into {game}"
+    checks.replay_equality(device)  # nested calls included, the log replays exactly
 
 
 def test_settle_into_reverts_whole_when_the_game_refuses() -> None:

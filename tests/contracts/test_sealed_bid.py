@@ -108,6 +108,7 @@ def test_vickrey_textbook_winner_pays_the_second_bid() -> None:
     assert usd(device, "carol") == usd(device, "dave") == FUNDS
     assert not device.ledger.locked
     assert call(device, "erin", auction, "outcome").result == ("bob", 7)
+    checks.replay_equality(device)  # the event log replays to the same state hash
 
 
 def test_first_price_winner_pays_its_own_bid() -> None:
@@ -276,6 +277,18 @@ def test_seller_shilling_with_selective_reveals_costs_the_penalties(penalty: int
     assert (gain > 0) == (penalty == 1)
     assert usd(device, SINK) == 2 * penalty
     assert usd(device, "bob") == FUNDS - 9
+
+
+def test_a_winning_shill_is_a_hidden_reserve_price() -> None:
+    """A seller's sybil that outbids everyone buys the item back from the seller: the
+    coalition's money is unchanged (it pays itself), the honest bidder gets nothing. It
+    is a secret reserve price, bounded only by the sybil's deposit, and costs nothing but
+    fees: the contract cannot tell a sybil from a bidder."""
+    device = make_device()
+    auction = deploy(device)
+    assert run(device, auction, {"bob": 10, "sybil1": 50}).result == ("sybil1", 10)
+    assert usd(device, SELLER) + usd(device, "sybil1") == 2 * FUNDS
+    assert device.balance("sybil1", "ART") == 1 and usd(device, "bob") == FUNDS
 
 
 def test_a_copied_sealed_bid_cannot_be_revealed() -> None:
