@@ -167,8 +167,12 @@ class SchellingOracle(Contract):
         status = self.statuses[qid]
         if status != OPEN:
             raise Revert(f"question {qid} is {status}, not open for votes")
+        return self._round(qid)
+
+    def _round(self, qid: int) -> Round:
         r = self.rounds[qid]
-        assert r is not None
+        if r is None:
+            raise Revert(f"no question {qid}")
         return r
 
     # -- voting ------------------------------------------------------------------------
@@ -227,7 +231,8 @@ class SchellingOracle(Contract):
         for i in range(self.counts[(qid, number)]):
             who = self.voters[(qid, number, i)]
             ballot = self.ballots[(qid, number, who)]
-            assert ballot is not None
+            if ballot is None:  # unreachable: every listed voter has a ballot
+                raise Revert(f"question {qid}: voter {who} has no ballot")
             votes.append(S.Vote(who, ballot[1], ballot[2]))
         result = require(S.settle, votes, answers, self.quorum, self.slash_bps, self.nonreveal_bps)
         asset = self.asset
@@ -262,9 +267,7 @@ class SchellingOracle(Contract):
         status = self.statuses[qid]
         if status != NO_ANSWER:
             raise Revert(f"question {qid} is {status}: only a round with no answer reopens")
-        r = self.rounds[qid]
-        assert r is not None
-        number, commit_end, reveal_end = self._open_round(ctx, qid, r[0] + 1)
+        number, commit_end, reveal_end = self._open_round(ctx, qid, self._round(qid)[0] + 1)
         ctx.emit("Reopened", id=qid, round=number, commit_end=commit_end, reveal_end=reveal_end)
         return number
 
@@ -308,14 +311,11 @@ class SchellingOracle(Contract):
     def question(self, ctx: Context, qid: int) -> tuple[str, tuple[str, ...], int, int, int, str]:
         """``(text, answers, round, commit_end, reveal_end, status)``."""
         text, answers, _ = self._question(qid)
-        r = self.rounds[qid]
-        assert r is not None
+        r = self._round(qid)
         return (text, answers, r[0], r[1], r[2], self.statuses[qid])
 
     @public
     def ballot(self, ctx: Context, qid: int, voter: str) -> Ballot | None:
         """``(commitment, stake, revealed answer or None)`` of ``voter`` this round."""
         self._question(qid)
-        r = self.rounds[qid]
-        assert r is not None
-        return self.ballots[(qid, r[0], voter)]
+        return self.ballots[(qid, self._round(qid)[0], voter)]

@@ -161,7 +161,10 @@ class SealedBidAuction(Contract):
         revealed: list[A.Bid] = []
         for i in range(self.count):
             who = self.bidders[i]
-            _, deposit, committed_at, bid = self.bids[who]  # type: ignore[misc]
+            entry = self.bids[who]
+            if entry is None:  # unreachable: every listed bidder has a bid
+                raise Revert(f"bidder {who} has no bid")
+            _, deposit, committed_at, bid = entry
             entries.append((who, deposit, bid))
             if bid is not None:
                 revealed.append(A.Bid(who, bid, committed_at))
