@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Literal, NamedTuple
 
 from accord.device.contract import Event
-from accord.device.encoding import Canonical
+from accord.device.encoding import Canonical, digest_bytes
 from accord.device.transaction import Bundle, Transaction
 
 Status = Literal["success", "reverted", "out_of_gas"]
@@ -60,19 +61,38 @@ class BlockHeader:
             self.tx_root,
             self.state_hash,
         )
-        return hashlib.blake2b(repr(fields).encode(), digest_size=32).digest()
+        return hashlib.blake2b(digest_bytes(fields), digest_size=32).digest()
 
 
 BlockItem = Transaction | Bundle
 
 
+class Skipped(NamedTuple):
+    """An item a block did not include, and why (so experiments can count them).
+
+    ``field`` is the :class:`~accord.device.errors.Rejected` error's field (``"nonce"``,
+    ``"sender"``, ``"txs[1]"`` for a bundle...), or ``"gas_limit"`` for an item that did
+    not fit the gas left. ``dropped`` says whether the item left the mempool with this
+    block because it can never become valid (see ``docs/device.md``); otherwise it stays
+    pending and may be included later.
+    """
+
+    hash: bytes
+    kind: Literal["tx", "bundle"]
+    field: str
+    reason: str
+    dropped: bool
+
+
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A sealed block: header, the transactions it included in order, and their receipts."""
+    """A sealed block: header, the transactions it included in order, their receipts,
+    and the items it attempted or could not fit but did not include."""
 
     header: BlockHeader
     transactions: tuple[Transaction, ...]
     receipts: tuple[Receipt, ...]
+    skipped: tuple[Skipped, ...] = ()
 
     @property
     def number(self) -> int:
@@ -85,6 +105,9 @@ class Block:
         raise KeyError(tx_hash.hex())
 
 
+_tx_hash = itemgetter(9)
+
+
 def tx_root(transactions: tuple[Transaction, ...] | list[Transaction]) -> bytes:
     """Commitment to the included transactions and their order."""
-    return hashlib.blake2b(b"".join(tx.hash for tx in transactions), digest_size=32).digest()
+    return hashlib.blake2b(b"".join(map(_tx_hash, transactions)), digest_size=32).digest()

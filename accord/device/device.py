@@ -15,11 +15,13 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from marshal import dumps as _dumps
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn
 
 from accord.device import gas as G
-from accord.device.block import Block, BlockHeader, Receipt, tx_root
+from accord.device.block import Block, BlockHeader, Receipt, Skipped, tx_root
 from accord.device.builder import Builder, BuildRequest, Choice, HonestBuilder
 from accord.device.commitments.codec import MalformedCommitment, parse_commitment
 from accord.device.commitments.language import Commitment
@@ -57,14 +59,26 @@ from accord.device.store import AccountRecord, BlockRecord, EventLog, MemoryLog,
 from accord.device.transaction import (
     DEFAULT_GAS_LIMIT,
     DEPLOY,
+    TX_HASH,
     Account,
     Bundle,
     Transaction,
-    mac,
+    mac_state,
     transaction_hash,
 )
 
 GENESIS_PARENT = b"\x00" * 32
+_receipt_hash = itemgetter(0)
+"""A receipt's transaction hash (its first field)."""
+_tx_hash = itemgetter(9)
+"""A transaction's hash."""
+_gas_used = itemgetter(2)
+"""A receipt's gas used."""
+
+
+def _no_room(item_hash: bytes, kind: Literal["tx", "bundle"], needed: int, left: int) -> Skipped:
+    reason = f"needs {needed} gas, the block has {left} left"
+    return Skipped(item_hash, kind, "gas_limit", reason, False)
 
 
 class Device:
@@ -108,13 +122,18 @@ class Device:
         self.builder: Builder = builder or HonestBuilder(self.config.builder)
         self.blocks: deque[Block] = deque(maxlen=history)
         self.headers: list[BlockHeader] = []
-        self._receipts: dict[bytes, tuple[int, Receipt]] = {}
+        self._receipts: dict[bytes, Receipt] = {}
         self._history = history
         self.block_hooks: list[Callable[[Device, Block], None]] = []
         """Called after every sealed block (e.g. :func:`accord.device.checks.check_every_block`)."""
         self.resolutions: deque[Resolution] = deque(maxlen=history or 1024)
         """What each block's commitment resolution did (blocks with pending commitments)."""
         self._keys: dict[str, bytes] = {}
+        self._macs: dict[str, Any] = {}
+        """Per account, a keyed BLAKE2b state before any input: ``copy()`` and ``update``
+        give the account's MAC without re-absorbing the key block every time."""
+        self._latency = self.config.latency_ms
+        self._default_latency = self.config.default_latency_ms
         self._seed_key = hashlib.blake2b(
             str(seed).encode(), digest_size=32, person=b"accord.seed"
         ).digest()
@@ -171,6 +190,7 @@ class Device:
             raise UnknownAccount(f"account {name!r} already exists")
         key = hashlib.blake2b(name.encode(), key=self._seed_key, digest_size=32).digest()
         self._keys[name] = key
+        self._macs[name] = mac_state(key)
         return Account(name, key)
 
     def open_account(self, name: str) -> Account:
@@ -245,21 +265,34 @@ class Device:
         found = self._receipts.get(tx_hash)
         if found is None:
             raise KeyError(f"no receipt for transaction {tx_hash.hex()}")
-        return found[1]
+        return found
 
     def latency(self, account: str) -> int:
         return self.config.latency_ms.get(account, self.config.default_latency_ms)
 
     # -- submission --------------------------------------------------------------------
     def verify(self, tx: Transaction) -> None:
-        """Check that ``tx`` was signed by its sender's key and not altered since."""
-        key = self._keys.get(tx.sender)
-        if key is None:
-            raise UnknownAccount(f"no account {tx.sender!r} on this device")
-        if transaction_hash(tx[:9]) != tx.hash:
+        """Check that ``tx`` was signed by its sender's key and not altered since.
+
+        The hash is recomputed from the contents (an altered transaction fails here) and
+        the MAC from the sender's key (a forged one fails here): both, every time.
+        """
+        sender = tx[0]
+        state = self._macs.get(sender)
+        if state is None:
+            raise UnknownAccount(f"no account {sender!r} on this device")
+        digest = transaction_hash(tx[:9])
+        if digest != tx[9]:
             raise BadSignature("the transaction's hash does not match its contents (altered)")
-        if mac(key, tx.hash) != tx.signature:
-            raise BadSignature(f"not signed by {tx.sender!r}'s key (forged)")
+        state = state.copy()
+        state.update(digest)
+        if state.digest() != tx[10]:
+            raise BadSignature(f"not signed by {sender!r}'s key (forged)")
+
+    def _refuse(self, tx: Transaction) -> NoReturn:
+        """Raise the precise error for a transaction that failed a fast check."""
+        self.verify(tx)
+        raise AssertionError("verify() accepted a transaction the fast path refused")
 
     def submit(self, tx: Transaction, *, at: int | None = None) -> bytes:
         """Send a transaction to the mempool; it arrives after the sender's latency.
@@ -267,21 +300,34 @@ class Device:
         Raises a :class:`Rejected` error (nothing changes) for a forged transaction, a
         used nonce, a duplicate or an impossible gas limit.
         """
-        self.verify(tx)
-        current = self.nonce(tx.sender)
-        if tx.nonce < current:
-            raise BadNonce(
-                f"replayed: {tx.sender} is at nonce {current}, transaction has {tx.nonce}"
-            )
-        if tx.hash in self.mempool:
+        sender, nonce, _, _, _, _, gas_limit, _, _, tx_hash, signature = tx
+        # verify() inlined for the common case (a valid signature); any doubt and
+        # verify() itself runs, to raise the precise error.
+        state = self._macs.get(sender)
+        content = TX_HASH.copy()
+        try:
+            content.update(_dumps(tx[:9], 0))
+        except ValueError:  # fields that cannot be encoded
+            self._refuse(tx)
+        if state is None or content.digest() != tx_hash:
+            self._refuse(tx)
+        state = state.copy()
+        state.update(tx_hash)
+        if state.digest() != signature:
+            self._refuse(tx)
+        current = self.ledger.nonces.get(sender, 0)
+        if nonce < current:
+            raise BadNonce(f"replayed: {sender} is at nonce {current}, transaction has {nonce}")
+        mempool = self.mempool
+        if tx_hash in mempool.txs:
             raise Rejected("already pending", field="hash")
-        if not G.TX_BASE <= tx.gas_limit <= self.config.block_gas_limit:
+        if gas_limit < G.TX_BASE or gas_limit > self.config.block_gas_limit:
             raise GasLimitTooLow(
-                f"{tx.gas_limit} is outside [{G.TX_BASE}, {self.config.block_gas_limit}]"
+                f"{gas_limit} is outside [{G.TX_BASE}, {self.config.block_gas_limit}]"
             )
-        sent_at = self.now if at is None else at
-        self.mempool.add(tx, sent_at + self.latency(tx.sender))
-        return tx.hash
+        sent_at = self.headers[-1].timestamp if at is None else at
+        mempool.add(tx, sent_at + self._latency.get(sender, self._default_latency))
+        return tx_hash
 
     def submit_bundle(self, bundle: Bundle, *, sender: str, at: int | None = None) -> bytes:
         """Send a bundle privately to the builder (``eth_sendBundle``)."""
@@ -391,44 +437,51 @@ class Device:
         """Execute ``items`` in order and seal the block.
 
         Items that are invalid now (a nonce gap, an unaffordable fee) are skipped and
-        stay pending; items that do not fit the remaining gas are not attempted. With
+        stay pending; items that can never become valid are skipped and dropped from
+        the mempool (:meth:`Executor.never_valid`); items that do not fit the remaining
+        gas are not attempted. Each lands in ``Block.skipped`` with its reason. With
         ``strict``, the first rejection is raised instead and nothing is sealed.
+
+        The journal is kept for the whole block (marks are relative, so rolling back a
+        call or a bundle works the same) and cleared once at the end.
         """
         env = BlockEnv(number, timestamp, self.base_fee, builder)
         executor = self.executor
         apply = executor.apply
-        journal = self.ledger.journal
         gas_left = self.config.block_gas_limit
         attempted: list[Transaction | Bundle] = []
         included: list[Transaction] = []
         receipts: list[Receipt] = []
+        skipped: list[Skipped] = []
         batched: dict[str, list[Any]] = {}
         batch_rule = self.config.ordering == "batch"
         done_bundles: list[bytes] = []
-        executor.begin_block()
         for entry in items:
             if type(entry) is PendingBundle:
                 bundle = entry.bundle
-                if sum(tx.gas_limit for tx in bundle.txs) > gas_left:
+                needed = sum(tx.gas_limit for tx in bundle.txs)
+                if needed > gas_left:
+                    skipped.append(_no_room(bundle.hash, "bundle", needed, gas_left))
                     continue
                 attempted.append(bundle)
                 try:
                     results = self._apply_bundle(bundle, env)
-                except BundleFailed:
+                except BundleFailed as exc:
                     if strict:
                         raise
+                    drop = exc.cause is not None and executor.never_valid(bundle.txs[exc.index])
+                    skipped.append(Skipped(bundle.hash, "bundle", exc.field, str(exc), drop))
                     continue
-                finally:
-                    journal.clear()
                 done_bundles.append(bundle.hash)
                 included.extend(bundle.txs)
                 receipts.extend(results)
                 gas_left -= sum(r.gas_used for r in results)
                 continue
             tx = entry[0]  # type: ignore[index]  # a Pending (NamedTuple) here
-            if tx.gas_limit > gas_left:
+            if tx[6] > gas_left:
                 if strict:
-                    raise GasLimitTooLow(f"{tx.gas_limit} exceeds the block's gas left {gas_left}")
+                    raise GasLimitTooLow(f"{tx[6]} exceeds the block's gas left {gas_left}")
+                skipped.append(_no_room(tx[9], "tx", tx[6], gas_left))
                 continue
             attempted.append(tx)
             try:
@@ -440,15 +493,15 @@ class Device:
                     receipts.append(None)  # type: ignore[arg-type]  # filled at settlement
                     continue
                 receipt = apply(tx, env)
-            except Rejected:
+            except Rejected as exc:
                 if strict:
                     raise
+                skipped.append(Skipped(tx[9], "tx", exc.field, str(exc), executor.never_valid(tx)))
                 continue
-            finally:
-                journal.clear()
             included.append(tx)
             receipts.append(receipt)
             gas_left -= receipt[2]
+        journal = self.ledger.journal
         if batched:
             settled: dict[bytes, Receipt] = {}
             for address in sorted(batched):
@@ -461,14 +514,15 @@ class Device:
             ]
         if self.registry.count():
             self.resolutions.append(resolve_commitments(self, self.registry, number, timestamp))
-        executor.end_block(builder)
+        executor.end_block(builder, receipts, env.base_fee)
         journal.clear()
         self.ledger.events.clear()
         return self._seal(
-            number, timestamp, builder, included, tuple(receipts), attempted, done_bundles
+            number, timestamp, builder, included, tuple(receipts), attempted, done_bundles, skipped
         )
 
     def _apply_bundle(self, bundle: Bundle, env: BlockEnv) -> list[Receipt]:
+        """Apply a bundle's transactions in order, all or nothing (raises BundleFailed)."""
         executor = self.executor
         point = executor.savepoint()
         out: list[Receipt] = []
@@ -477,7 +531,7 @@ class Device:
                 receipt = executor.apply(tx, env)
             except Rejected as exc:
                 executor.restore(point)
-                raise BundleFailed(str(exc), index=i) from exc
+                raise BundleFailed(str(exc), index=i, cause=exc) from exc
             if not receipt.ok and tx.hash not in bundle.reverting:
                 executor.restore(point)
                 raise BundleFailed(f"{receipt.status}: {receipt.error}", index=i)
@@ -493,8 +547,9 @@ class Device:
         receipts: tuple[Receipt, ...],
         attempted: list[Transaction | Bundle],
         done_bundles: list[bytes],
+        skipped: list[Skipped],
     ) -> Block:
-        gas_used = sum(r.gas_used for r in receipts)
+        gas_used = sum(map(_gas_used, receipts))
         base_fee = self.base_fee
         next_base_fee = self.fee_market.base_fee_after(
             base_fee, gas_used, self.config.block_gas_limit
@@ -511,19 +566,25 @@ class Device:
             tx_root(included),
             root,
         )
-        block = Block(header, tuple(included), receipts)
+        block = Block(header, tuple(included), receipts, tuple(skipped))
         self.base_fee = next_base_fee
         self.headers.append(header)
         if self._history is not None and len(self.blocks) == self._history:
-            for receipt in self.blocks[0].receipts:
-                self._receipts.pop(receipt.tx_hash, None)
+            forget = self._receipts.pop
+            for old in self.blocks[0].receipts:
+                forget(old[0], None)
         self.blocks.append(block)
-        for receipt in receipts:
-            self._receipts[receipt.tx_hash] = (number, receipt)
-        self.mempool.remove([tx.hash for tx in included])
+        self._receipts.update(zip(map(_receipt_hash, receipts), receipts, strict=True))
+        mempool = self.mempool
+        mempool.remove(map(_tx_hash, included))
+        for item in skipped:
+            if item.dropped and item.kind == "tx":
+                mempool.remove((item.hash,))
+            elif item.dropped:
+                mempool.remove_bundle(item.hash)
         for h in done_bundles:
-            self.mempool.remove_bundle(h)
-        self.mempool.prune(self.ledger.nonces, number)
+            mempool.remove_bundle(h)
+        mempool.prune(self.ledger.nonces, number)
         self.log.append(BlockRecord(number, builder, tuple(attempted), root))
         for hook in self.block_hooks:
             hook(self, block)

@@ -123,9 +123,16 @@ class OutOfGas(Revert):
         self.limit = limit
 
 
-class BundleFailed(DeviceError):
-    """A bundle could not be applied whole; nothing of it remains."""
+class BundleFailed(Rejected):
+    """A bundle was refused: one of its transactions is not validly signed (at
+    submission), or it could not be applied whole in a block (nothing of it remains).
 
-    def __init__(self, message: str, *, index: int) -> None:
-        super().__init__(f"bundle tx {index}: {message}")
+    ``field`` names the failing transaction (``"txs[2]"``) and ``index`` its position;
+    ``cause`` is that transaction's own :class:`Rejected` error, or ``None`` when it was
+    included but reverted without its hash being in the bundle's ``reverting`` set.
+    """
+
+    def __init__(self, message: str, *, index: int, cause: Rejected | None = None) -> None:
+        super().__init__(message, field=f"txs[{index}]")
         self.index = index
+        self.cause = cause

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from accord.device import gas as G
 from accord.device.block import Receipt
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
     from accord.device.device import Device
 
 UNMETERED = 1 << 62
+_TX_BASE = G.TX_BASE
+_tip_paid = itemgetter(4)
+_gas_used = itemgetter(2)
 _new_tuple = tuple.__new__
 _new_context = object.__new__
 
@@ -104,45 +108,34 @@ class Executor:
         self.fee_asset = fee_asset
         self.block_gas_limit = block_gas_limit
         self._first_price = fee_market.kind == "first_price"
-        self.tips = 0
-        self.burned = 0
         self._classes: dict[str, type[Contract]] = {}
 
     # -- block fee accounting ------------------------------------------------------------
-    def begin_block(self) -> None:
-        """Start accumulating the block's tips and burned base fees."""
-        self.tips = 0
-        self.burned = 0
-
-    def end_block(self, builder: str) -> None:
+    def end_block(self, builder: str, receipts: Sequence[Receipt], base_fee: int) -> None:
         """Pay the block's tips to its builder and burn its base fees.
 
-        Fees are accumulated during the block and settled once here, so the builder's tips
-        become spendable from the next block on.
+        Every receipt's fee splits into ``gas_used × base_fee`` (burned) and
+        ``tip_paid`` (the builder's), so the block's totals follow from its receipts:
+        a bundle that failed, whose receipts were discarded, pays nothing. They are
+        settled once here, so the builder's tips become spendable from the next block.
         """
         ledger = self.ledger
-        ledger.credit(builder, self.fee_asset, self.tips)
-        ledger.burn_fee(self.fee_asset, self.burned)
-        self.tips = 0
-        self.burned = 0
+        ledger.credit(builder, self.fee_asset, sum(map(_tip_paid, receipts)))
+        ledger.burn_fee(self.fee_asset, base_fee * sum(map(_gas_used, receipts)))
 
-    def savepoint(self) -> tuple[tuple[int, int], int, int]:
-        """A point to roll a group of transactions back to (journal, events, fees)."""
-        return self.ledger.mark(), self.tips, self.burned
+    def savepoint(self) -> tuple[int, int]:
+        """A point to roll a group of transactions back to (journal, events)."""
+        return self.ledger.mark()
 
-    def restore(self, point: tuple[tuple[int, int], int, int]) -> None:
-        self.ledger.rollback(point[0])
-        self.tips = point[1]
-        self.burned = point[2]
+    def restore(self, point: tuple[int, int]) -> None:
+        self.ledger.rollback(point)
 
     # -- validation and prepayment -----------------------------------------------------
-    def _prepay(self, tx: Transaction, base_fee: int) -> Prepaid:
-        """Validate ``tx`` (raising :class:`Rejected`, nothing changed), then bump its
-        nonce and take ``gas_limit × price`` from the sender. Returns ``(price, tip)``."""
-        ledger = self.ledger
-        sender, nonce, to, method, _, value, gas_limit, max_fee, priority_fee = tx[:9]
-        nonces = ledger.nonces
-        expected = nonces.get(sender, 0)
+    def _reject(self, tx: Transaction, base_fee: int) -> None:
+        """Raise the precise :class:`Rejected` error for an invalid ``tx`` (checked in
+        the order the fields appear); return if the fields are valid."""
+        sender, nonce, to, method, _, _, gas_limit, max_fee, priority_fee = tx[:9]
+        expected = self.ledger.nonces.get(sender, 0)
         if nonce != expected:
             kind = "replayed" if nonce < expected else "out of order"
             raise BadNonce(f"{kind}: {sender} is at nonce {expected}, transaction has {nonce}")
@@ -166,8 +159,153 @@ class Executor:
                 raise UnknownMethod(
                     f"{type(contract).__name__} at {to} has no public method {method!r}"
                 )
-        tip = max_fee if self._first_price else min(priority_fee, max_fee - base_fee)
+
+    def _prepay(self, tx: Transaction, base_fee: int) -> Prepaid:
+        """Validate ``tx`` (raising :class:`Rejected`, nothing changed), then bump its
+        nonce and take ``gas_limit × price`` from the sender. Returns ``(price, tip)``.
+
+        This is the first half of :meth:`apply`, which inlines it (the hot path); the
+        batch rule calls it to collect a call without running it.
+        """
+        self._reject(tx, base_fee)
+        sender, max_fee, priority_fee = tx[0], tx[7], tx[8]
+        if self._first_price:
+            tip = max_fee
+        else:
+            tip = max_fee - base_fee
+            if priority_fee < tip:
+                tip = priority_fee
         price = base_fee + tip
+        self._take(sender, tx[6] * price, tx[5])
+        return price, tip
+
+    def _take(self, sender: str, prepay: int, value: tuple[tuple[str, int], ...]) -> None:
+        """Check that ``sender`` can prepay (plus value in the fee asset; raising
+        :class:`Rejected`, nothing changed), then bump its nonce and take ``prepay``.
+
+        :meth:`apply` inlines this (the hot path); keep the two in step.
+        """
+        ledger = self.ledger
+        fee_asset = self.fee_asset
+        need = prepay
+        for asset, amount in value:
+            if asset == fee_asset:
+                need += amount
+        key = (sender, fee_asset)
+        balances = ledger.balances
+        have = balances.get(key, 0)
+        if have < need:
+            self._cannot_pay(sender, need, have)
+        # ledger.write inlined: journal, origin (for the state hash), canonical zero.
+        nonces, journal = ledger.nonces, ledger.journal
+        expected = nonces.get(sender, MISSING)
+        journal.append((nonces, sender, expected))
+        origin = ledger.nonces_origin
+        if sender not in origin:
+            origin[sender] = expected
+        nonces[sender] = 1 if expected is MISSING else expected + 1
+        if prepay:
+            journal.append((balances, key, have))
+            origin = ledger.balances_origin
+            if key not in origin:
+                origin[key] = have
+            if have == prepay:
+                del balances[key]
+            else:
+                balances[key] = have - prepay
+
+    def _cannot_pay(self, sender: str, need: int, have: int) -> NoReturn:
+        error = InsufficientFunds(sender, self.fee_asset, need, have)
+        raise Rejected(str(error), field="sender") from error
+
+    def _refund(self, sender: str, amount: int) -> None:
+        """Give unused gas back to ``sender`` (ledger.credit inlined)."""
+        ledger = self.ledger
+        balances = ledger.balances
+        key = (sender, self.fee_asset)
+        have = balances.get(key, MISSING)
+        ledger.journal.append((balances, key, have))
+        origin = ledger.balances_origin
+        if key not in origin:
+            origin[key] = have
+        balances[key] = amount if have is MISSING else have + amount
+
+    def _settle(
+        self, sender: str, gas_limit: int, paid: Prepaid, used: int, base_fee: int
+    ) -> tuple[int, int]:
+        """Refund unused gas. Returns the receipt's (fee, tip); the block's burn and
+        tips follow from its receipts (:meth:`end_block`)."""
+        price, tip = paid
+        refund = (gas_limit - used) * price
+        if refund:
+            self._refund(sender, refund)
+        return used * price, used * tip
+
+    def never_valid(self, tx: Transaction) -> bool:
+        """Whether ``tx`` can never be included, so the mempool may drop it.
+
+        True when its nonce is already used; when its priority fee exceeds its max fee
+        (the fields never change); when it names a method its contract does not expose
+        or a class that cannot be deployed (code never changes); or when it can never
+        pay: even at the lowest price its fee could ever reach (``max_fee`` under first
+        price, ``min(priority_fee, max_fee)`` under EIP-1559, where the price is
+        ``min(base_fee + priority_fee, max_fee)``), the prepayment exceeds the fee asset's
+        whole supply, and that supply can never grow because its issuer is not a
+        contract (only contracts mint after genesis).
+        """
+        sender, nonce, to, method, _, value, gas_limit, max_fee, priority_fee = tx[:9]
+        ledger = self.ledger
+        if nonce < ledger.nonces.get(sender, 0) or priority_fee > max_fee:
+            return True
+        try:
+            if to == DEPLOY:
+                self._contract_class(method)
+            elif method and to in self.contracts and method not in self.contracts[to]._public:
+                return True
+        except UnknownMethod:
+            return True
+        fee_asset = self.fee_asset
+        lowest = max_fee if self._first_price else min(priority_fee, max_fee)
+        need = gas_limit * lowest + sum(n for asset, n in value if asset == fee_asset)
+        can_mint = ledger.issuers.get(fee_asset) in self.contracts
+        return not can_mint and need > ledger.supply.get(fee_asset, 0)
+
+    # -- execution ---------------------------------------------------------------------
+    def apply(self, tx: Transaction, env: BlockEnv) -> Receipt:
+        """Apply one transaction; raises :class:`Rejected` (and changes nothing) if invalid.
+
+        This is the device's hot path, so the common case is written out: one combined
+        test of the fields (:meth:`_reject` names the failure), the prepayment
+        (:meth:`_take`), the call and the settlement (:meth:`_settle`), inlined, with
+        no intermediate objects.
+        """
+        sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee, tx_hash, _ = tx
+        ledger = self.ledger
+        nonces = ledger.nonces
+        base_fee = env.base_fee
+        expected = nonces.get(sender, MISSING)
+        contract = None
+        if (
+            nonce != (0 if expected is MISSING else expected)
+            or max_fee < base_fee
+            or priority_fee > max_fee
+            or gas_limit < _TX_BASE
+            or gas_limit > self.block_gas_limit
+            or to == DEPLOY
+        ):
+            self._reject(tx, base_fee)  # raises, unless this is a valid deployment
+        elif method:
+            contract = self.contracts.get(to)
+            if contract is None or method not in contract._public:
+                self._reject(tx, base_fee)
+        if self._first_price:
+            tip = max_fee
+        else:
+            tip = max_fee - base_fee
+            if priority_fee < tip:
+                tip = priority_fee
+        price = base_fee + tip
+        # -- prepay (_take inlined) --
         prepay = gas_limit * price
         fee_asset = self.fee_asset
         need = prepay
@@ -178,17 +316,13 @@ class Executor:
         balances = ledger.balances
         have = balances.get(key, 0)
         if have < need:
-            error = InsufficientFunds(sender, fee_asset, need, have)
-            raise Rejected(str(error), field="sender") from error
-        # The writes below are ledger.write inlined: journal, origin (for the state
-        # hash), and the canonical form (a zero balance is absent).
+            self._cannot_pay(sender, need, have)
         journal = ledger.journal
-        old_nonce = expected if expected else MISSING
-        journal.append((nonces, sender, old_nonce))
+        journal.append((nonces, sender, expected))
         origin = ledger.nonces_origin
         if sender not in origin:
-            origin[sender] = old_nonce
-        nonces[sender] = expected + 1
+            origin[sender] = expected
+        nonces[sender] = 1 if expected is MISSING else expected + 1
         if prepay:
             journal.append((balances, key, have))
             origin = ledger.balances_origin
@@ -198,30 +332,10 @@ class Executor:
                 del balances[key]
             else:
                 balances[key] = have - prepay
-        return price, tip
-
-    def _settle(
-        self, sender: str, gas_limit: int, paid: Prepaid, used: int, base_fee: int
-    ) -> tuple[int, int]:
-        """Refund unused gas and account the burn and the tip. Returns (fee, tip)."""
-        price, tip = paid
-        refund = (gas_limit - used) * price
-        if refund:
-            self.ledger.credit(sender, self.fee_asset, refund)
-        tip_total = used * tip
-        self.tips += tip_total
-        self.burned += used * base_fee
-        return used * price, tip_total
-
-    # -- execution ---------------------------------------------------------------------
-    def apply(self, tx: Transaction, env: BlockEnv) -> Receipt:
-        """Apply one transaction; raises :class:`Rejected` (and changes nothing) if invalid."""
-        base_fee = env.base_fee
-        paid = self._prepay(tx, base_fee)
-        sender, _, to, method, args, value, gas_limit = tx[:7]
-        ledger = self.ledger
-        mark = (len(ledger.journal), len(ledger.events))
-        ledger.gas_used = G.TX_BASE
+        # -- the call, in a journal frame --
+        events = ledger.events
+        mark = (len(journal), len(events))
+        ledger.gas_used = _TX_BASE
         ledger.gas_limit = gas_limit
         created: str | None = None
         error: str | None = None
@@ -231,7 +345,7 @@ class Executor:
                 created = self._deploy(tx, env)
             else:
                 sent = self._send_value(tx, to) if value else NO_VALUE
-                if method:
+                if contract is not None:
                     # Context.__init__ inlined: this is the hot path of every call.
                     ctx = _new_context(Context)
                     ctx._device = self.device
@@ -241,7 +355,7 @@ class Executor:
                     ctx.value = sent
                     ctx.block_number = env.number
                     ctx.timestamp = env.timestamp
-                    result = getattr(self.contracts[to], method)(ctx, *args)
+                    result = getattr(contract, method)(ctx, *args)
             used = ledger.gas_used
             if used > gas_limit:  # contract code caught an OutOfGas: the call still fails
                 raise OutOfGas(used, gas_limit)
@@ -257,10 +371,21 @@ class Executor:
             status, used, created = "reverted", ledger.gas_used, None
             error = f"{type(exc).__name__}: {exc}"
         ledger.gas_limit = UNMETERED
-        events = tuple(ledger.events[mark[1] :]) if len(ledger.events) > mark[1] else ()
-        fee, tip = self._settle(sender, gas_limit, paid, used, base_fee)
+        emitted = tuple(events[mark[1] :]) if len(events) > mark[1] else ()
+        # -- settle (_settle inlined): refund unused gas; burn and tip are per block --
+        refund = (gas_limit - used) * price
+        if refund:
+            have = balances.get(key, MISSING)
+            journal.append((balances, key, have))
+            origin = ledger.balances_origin
+            if key not in origin:
+                origin[key] = have
+            balances[key] = refund if have is MISSING else have + refund
         # tuple.__new__ skips the NamedTuple's Python-level __new__ on this hot path.
-        return _new_tuple(Receipt, (tx[9], status, used, fee, tip, result, events, error, created))
+        return _new_tuple(
+            Receipt,
+            (tx_hash, status, used, used * price, used * tip, result, emitted, error, created),
+        )
 
     def _send_value(self, tx: Transaction, to: str) -> Mapping[str, int]:
         """Move the transaction's ``value`` from its sender to ``to`` (metered)."""

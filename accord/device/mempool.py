@@ -15,10 +15,14 @@ sees them as envelopes too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import count
 from typing import NamedTuple
 
 from accord.device.transaction import Bundle, Transaction
+
+_new_tuple = tuple.__new__
 
 
 class Pending(NamedTuple):
@@ -114,33 +118,33 @@ class Mempool:
     """Pending transactions and bundles, in submission order."""
 
     def __init__(self) -> None:
-        self._txs: dict[bytes, Pending] = {}
+        self.txs: dict[bytes, Pending] = {}
+        """Pending transactions by hash, in submission order (read-only outside)."""
         self._bundles: dict[bytes, PendingBundle] = {}
-        self._seq = 0
+        self._seq = count(1)
 
     def __len__(self) -> int:
-        return len(self._txs)
+        return len(self.txs)
 
     def __contains__(self, tx_hash: bytes) -> bool:
-        return tx_hash in self._txs
+        return tx_hash in self.txs
 
     def get(self, tx_hash: bytes) -> Pending | None:
-        return self._txs.get(tx_hash)
+        return self.txs.get(tx_hash)
 
     def add(self, tx: Transaction, arrival: int) -> Pending:
-        seq = self._seq = self._seq + 1
-        entry = self._txs[tx.hash] = Pending(tx, arrival, seq)
+        # tuple.__new__ skips the NamedTuple's Python-level __new__ (submission hot path).
+        entry = self.txs[tx[9]] = _new_tuple(Pending, (tx, arrival, next(self._seq)))
         return entry
 
     def add_bundle(self, bundle: Bundle, arrival: int, sender: str) -> PendingBundle:
-        self._seq += 1
-        entry = PendingBundle(bundle, arrival, self._seq, sender)
+        entry = PendingBundle(bundle, arrival, next(self._seq), sender)
         self._bundles[bundle.hash] = entry
         return entry
 
     def arrived(self, now: int) -> list[Pending]:
         """Transactions that have arrived by ``now``, in submission order."""
-        return [p for p in self._txs.values() if p[1] <= now]
+        return [p for p in self.txs.values() if p[1] <= now]
 
     def bundles(self) -> list[PendingBundle]:
         return list(self._bundles.values())
@@ -152,8 +156,8 @@ class Mempool:
     def bundle(self, bundle_hash: bytes) -> PendingBundle | None:
         return self._bundles.get(bundle_hash)
 
-    def remove(self, tx_hashes: list[bytes]) -> None:
-        pop = self._txs.pop
+    def remove(self, tx_hashes: Iterable[bytes]) -> None:
+        pop = self.txs.pop
         for h in tx_hashes:
             pop(h, None)
 
@@ -163,9 +167,9 @@ class Mempool:
     def prune(self, nonces: dict[str, int], number: int) -> None:
         """Drop transactions whose nonce is used and bundles whose range has passed."""
         get = nonces.get
-        stale = [h for h, p in self._txs.items() if p[0][1] < get(p[0][0], 0)]
+        stale = [h for h, p in self.txs.items() if p[0][1] < get(p[0][0], 0)]
         for h in stale:
-            del self._txs[h]
+            del self.txs[h]
         expired = [
             h
             for h, b in self._bundles.items()
@@ -179,7 +183,7 @@ class Mempool:
     ) -> list[Pending | SealedTx]:
         """What ``observer`` sees of the arrived transactions under ``visibility``."""
         out: list[Pending | SealedTx] = []
-        for p in self._txs.values():
+        for p in self.txs.values():
             if p.arrival > now:
                 continue
             own = p.tx.sender == observer

@@ -34,19 +34,52 @@ class OrderingRule(Protocol):
     def order(self, items: Sequence[T], *, number: int, base_fee: int) -> list[T]: ...
 
 
+def _lane(item: Item) -> str:
+    return item[0][0] if type(item) is Pending else item.lane
+
+
+def _nonce(item: Item) -> int:
+    return item[0][1] if type(item) is Pending else 0
+
+
+def _nonce_order(queue: list[T]) -> list[T]:
+    """One lane in nonce order (ties, i.e. two transactions with one nonce, by seq).
+
+    Lanes usually arrive in nonce order already (a sender signs nonces in turn), so one
+    linear pass checks that before any sort.
+    """
+    previous = -1
+    for item in queue:
+        nonce = _nonce(item)
+        if nonce <= previous:
+            return sorted(queue, key=lambda it: (_nonce(it), it.seq))
+        previous = nonce
+    return queue
+
+
 def merge_lanes(items: Sequence[T], key: Callable[[T], Any]) -> list[T]:
-    """Order ``items`` by ``key`` while keeping each lane (sender) in nonce order."""
+    """Order ``items`` by ``key`` while keeping each lane (sender) in nonce order.
+
+    Each lane is put in nonce order; then the lane heads are merged by ``key`` with a
+    heap (geth's price-and-nonce heap). Two common shapes skip the heap: one item per
+    lane (a plain sort) and a single lane (nonce order is the whole order).
+    """
     lanes: dict[str, list[T]] = {}
     for item in items:
-        lanes.setdefault(item.lane, []).append(item)
+        lane = _lane(item)
+        queue = lanes.get(lane)
+        if queue is None:
+            lanes[lane] = [item]
+        else:
+            queue.append(item)
     if len(lanes) == len(items):  # one item per lane: a plain sort
         return sorted(items, key=key)
     if len(lanes) == 1:  # one lane: nonce order is the whole order
-        return sorted(items, key=lambda it: (it.nonce, it.seq))
+        return _nonce_order(list(items))
     heap: list[tuple[Any, int, str]] = []
     for lane, queue in lanes.items():
         if len(queue) > 1:
-            queue.sort(key=lambda it: (it.nonce, it.seq))
+            queue = lanes[lane] = _nonce_order(queue)
         heap.append((key(queue[0]), queue[0].seq, lane))
     heapq.heapify(heap)
     positions = dict.fromkeys(lanes, 0)
@@ -83,7 +116,16 @@ class PriorityFee:
 
     def order(self, items: Sequence[T], *, number: int, base_fee: int) -> list[T]:
         kind = self.fee_kind
-        return merge_lanes(items, lambda it: (-it.tip(kind, base_fee), it.arrival, it.seq))
+        first_price = kind == "first_price"
+
+        def key(it: Item) -> tuple[int, int, int]:
+            if type(it) is Pending:  # Pending.tip inlined (the common item)
+                tx = it[0]
+                tip = tx[7] if first_price else min(tx[8], tx[7] - base_fee)
+                return (-tip if tip > 0 else 0, it[1], it[2])
+            return (-it.tip(kind, base_fee), it.arrival, it.seq)
+
+        return merge_lanes(items, key)
 
 
 class RandomOrder:

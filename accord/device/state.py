@@ -19,7 +19,7 @@ Dijk, Gassend & Suh, "Incremental Multiset Hash Functions and Their Application 
 Memory Integrity Checking", ASIACRYPT 2003; the additive construction is Bellare &
 Micciancio's AdHash, EUROCRYPT 1997)::
 
-    H(S) = Σ_{e ∈ S} BLAKE2b-512(repr(e))   mod 2^512
+    H(S) = Σ_{e ∈ S} BLAKE2b-512(bytes(e))   mod 2^512
 
 Because the sum commutes, changing one key is one subtraction (its old entry) and one
 addition (its new entry): a block costs what it touched, not what the state holds. The
@@ -28,8 +28,10 @@ keys a block touched and their old values come from the ledger's tracked tables
 first write since the last fold. The block's state hash then binds the chain
 parameters that shape the next block::
 
-    state_hash = BLAKE2b-256(repr(("head", number, base_fee)) || H(S) as 64 bytes LE,
+    state_hash = BLAKE2b-256(bytes(("head", number, base_fee)) || H(S) as 64 bytes LE,
                              person="accord.state")
+
+where ``bytes`` is the canonical encoding :func:`accord.device.encoding.digest_bytes`.
 
 :func:`full_state_hash` computes the same value from scratch, from the tables
 themselves rather than from the tracking; the tests (and
@@ -49,6 +51,7 @@ from hashlib import blake2b
 from typing import Any
 
 from accord.device.contract import Contract
+from accord.device.encoding import digest_bytes
 from accord.device.ledger import MISSING, Label, Ledger
 
 MODULUS_BITS = 512
@@ -59,8 +62,8 @@ _SCALARS = frozenset({int, str, bytes, bool})
 
 
 def entry_hash(entry: tuple[Any, ...]) -> int:
-    """BLAKE2b-512 of ``repr`` of a canonical entry, as an integer (little endian)."""
-    digest = blake2b(repr(entry).encode(), digest_size=_DIGEST_BYTES).digest()
+    """BLAKE2b-512 of a canonical entry's encoding, as an integer (little endian)."""
+    digest = blake2b(digest_bytes(entry), digest_size=_DIGEST_BYTES).digest()
     return int.from_bytes(digest, "little")
 
 
@@ -100,7 +103,7 @@ def multiset_hash(ledger: Ledger, contracts: Mapping[str, Contract]) -> int:
 
 def finish(accumulator: int, number: int, base_fee: int) -> bytes:
     """The block's state hash from H(S) and the head's number and next base fee."""
-    head = repr(("head", number, base_fee)).encode()
+    head = digest_bytes(("head", number, base_fee))
     data = head + accumulator.to_bytes(_DIGEST_BYTES, "little")
     return blake2b(data, digest_size=32, person=b"accord.state").digest()
 

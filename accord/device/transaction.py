@@ -2,7 +2,8 @@
 
 A :class:`Transaction` is immutable data: sender, nonce, target and method, arguments,
 value sent, gas limit, max fee and priority fee, plus its hash and signature. The hash is
-BLAKE2b over the canonical encoding of the other fields; the signature is keyed BLAKE2b
+BLAKE2b over the canonical encoding of the other fields
+(:func:`~accord.device.encoding.digest_bytes`); the signature is keyed BLAKE2b
 (a MAC, RFC 7693 §2.9) of the hash under the sender's secret key. The device holds every
 account's key, so it can tell a forged or altered transaction (:class:`BadSignature`)
 without public-key cryptography, which an embedded, single-process device does not need:
@@ -27,7 +28,8 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from hashlib import blake2b as _blake2b
-from typing import NamedTuple
+from marshal import dumps as _dumps
+from typing import Any, NamedTuple
 
 from accord.device.encoding import Canonical, canonical_args
 from accord.device.errors import InvalidValue
@@ -66,14 +68,38 @@ class Transaction(NamedTuple):
         return f"{self.sender}#{self.nonce}→{target}.{self.method or 'transfer'}"
 
 
+TX_HASH = _blake2b(digest_size=32)
+"""An empty BLAKE2b-256 state: ``copy()`` + ``update`` + ``digest`` equals
+``blake2b(data, digest_size=32).digest()`` and skips the constructor's keyword
+parsing, which costs as much as hashing a transaction."""
+
+
 def transaction_hash(content: tuple[Canonical, ...]) -> bytes:
-    """BLAKE2b-256 of the canonical encoding of a transaction's signed fields."""
-    return hashlib.blake2b(repr(content).encode(), digest_size=32).digest()
+    """BLAKE2b-256 of the canonical encoding (:func:`~accord.device.encoding.digest_bytes`)
+    of a transaction's signed fields. Raises :class:`InvalidValue` for fields that
+    cannot be encoded."""
+    try:
+        data = _dumps(content, 0)  # digest_bytes inlined: verification's hot path
+    except ValueError as exc:
+        raise InvalidValue(f"transaction fields cannot be encoded: {exc}") from None
+    state = TX_HASH.copy()
+    state.update(data)
+    return state.digest()
 
 
 def mac(key: bytes, message: bytes) -> bytes:
     """Keyed BLAKE2b-128 (RFC 7693): the signature scheme of the device."""
     return hashlib.blake2b(message, key=key, digest_size=16).digest()
+
+
+def mac_state(key: bytes) -> Any:
+    """A keyed BLAKE2b-128 state that has absorbed only the key.
+
+    ``s = mac_state(key).copy(); s.update(m); s.digest() == mac(key, m)``: RFC 7693 pads
+    the key to a full block and compresses it first, so copying this state skips that
+    block's compression on every verification.
+    """
+    return hashlib.blake2b(key=key, digest_size=16)
 
 
 def _freeze_value(value: Mapping[str, int] | None) -> tuple[tuple[str, int], ...]:
@@ -145,7 +171,9 @@ class Account:
             max_fee,
             priority_fee,
         )
-        digest = _blake2b(repr(content).encode(), digest_size=32).digest()
+        state = TX_HASH.copy()
+        state.update(_dumps(content, 0))
+        digest = state.digest()
         signature = _blake2b(digest, key=self.key, digest_size=16).digest()
         return Transaction(*content, digest, signature)
 
