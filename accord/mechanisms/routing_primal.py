@@ -1,0 +1,304 @@
+"""Primal recovery for the router: from dual prices to trades that are always feasible.
+
+The dual prices ``ν`` fix each strictly convex pool's trade (its closed-form arbitrage,
+:mod:`accord.mechanisms.routing_closed_forms`); at an inexact ``ν`` their sum misses
+the objective's constraints ``Ψ ≥ lb`` by a little, and a constant-sum pool's trade is
+not determined at all when ``ν`` sits on its price threshold (its arbitrage is a linear
+program with a whole face of optima). Three steps turn them into a feasible primal:
+
+1. **A small LP** (:func:`recover`). Every trading product or weighted pool ``p``
+   contributes its dual trade scaled by ``θ_p ∈ [0, 1]`` (feasible for any ``θ``: the
+   trading set is convex and holds the zero trade); every constant-sum pool enters
+   exactly, with its own ``Δ, Λ ≥ 0``, ``Λ ≤ R`` and ``pᵀ(γΔ − Λ) ≥ 0``. The LP
+   maximises ``cᵀΨ`` subject to ``Ψ ≥ lb``; ``θ = 0`` is feasible, so it always has a
+   solution, and at the dual optimum ``θ = 1`` is optimal for strictly convex pools
+   (this is the "restricted primal" of Diamandis et al. 2023, §3.3, made linear).
+2. **A float repair** (:func:`repair_floats`). HiGHS meets constraints to its tolerance,
+   not exactly, so any token still short of its bound has the pools tendering it scaled
+   down, repeated until every bound holds with a relative margin of 1e-12.
+3. **Integer execution** (:func:`to_integers`). Tenders are rounded to whole base units;
+   for single-pair trades the pool's own ``out_given_in`` (cfmm's exact integer math)
+   gives what it pays, and multi-token trades are floored and shrunk until the pool's
+   exact ``accepts`` holds. Tokens then short of their bound have their tenders cut
+   (recomputing what those pools pay) until none is; tokens meant to pass through
+   (objective weight 0) have leftover units pushed on. Every integer trade is checked
+   with the pool's exact invariant: rounding goes towards the pools, never the user.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import linprog
+
+from accord.mechanisms.cfmm import Pool
+
+Array = NDArray[np.float64]
+
+__all__ = ["CsPool", "SmoothTrade", "recover", "repair_floats", "to_integers"]
+
+_MARGIN = 1e-12
+
+
+@dataclass(frozen=True, eq=False)
+class SmoothTrade:
+    """A product or weighted pool's trade at the dual prices (local ``net = Λ − Δ``)."""
+
+    pool: int
+    tokens: NDArray[np.intp]
+    net: Array
+
+
+@dataclass(frozen=True, eq=False)
+class CsPool:
+    """A constant-sum pool for the LP."""
+
+    pool: int
+    tokens: NDArray[np.intp]
+    reserves: Array
+    prices: Array
+    gamma: float
+
+
+def recover(
+    n: int,
+    c: Array,
+    lb: Array,
+    smooth: list[SmoothTrade],
+    sums: list[CsPool],
+    value_scale: float,
+) -> dict[int, tuple[NDArray[np.intp], Array, Array]] | None:
+    """Solve the recovery LP; ``{pool: (tokens, tendered, received)}`` for trading pools,
+    or ``None`` if ``Ψ ≥ lb`` cannot be met (only possible for ``lb > 0``, with margins).
+
+    ``c`` are the objective weights and ``lb`` the lower bounds on net flow. Rows are
+    scaled by each token's flow and columns by each variable's natural size, so HiGHS
+    sees numbers of order one.
+    """
+    flow = np.zeros(n)
+    for t in smooth:
+        np.maximum.at(flow, t.tokens, np.abs(t.net))
+    for s in sums:
+        np.maximum.at(flow, s.tokens, s.reserves)
+    flow = np.where(flow > 0, flow, 1.0)
+    cols: list[tuple[NDArray[np.intp], Array]] = []  # (token ids, column of Ψ per unit var)
+    ub: list[float] = []
+    for t in smooth:  # tenders count 2e-12 extra, so rounding in HiGHS leaves Ψ ≥ lb
+        cols.append((t.tokens, np.where(t.net < 0, t.net * (1.0 + 2 * _MARGIN), t.net)))
+        ub.append(1.0)
+    cs_rows: list[tuple[list[int], list[float]]] = []
+    for s in sums:
+        value = float(np.dot(s.prices, s.reserves))
+        ids, coef = [], []
+        for k in range(len(s.tokens)):  # Λ_k = R_k·ℓ, ℓ ∈ [0, 1]
+            unit = s.reserves[k]
+            cols.append((s.tokens[k : k + 1], np.array([unit])))
+            ub.append(1.0 if unit > 0 else 0.0)
+            ids.append(len(cols) - 1)
+            coef.append(s.prices[k] * unit / value)  # + p·Λ / value
+        for k in range(len(s.tokens)):  # Δ_k = (value / p_k)·δ, δ ≥ 0
+            unit = value / s.prices[k]
+            cols.append((s.tokens[k : k + 1], np.array([-unit * (1.0 + 2 * _MARGIN)])))
+            ub.append(math.inf)
+            ids.append(len(cols) - 1)
+            coef.append(-s.gamma * s.prices[k] * unit / value * (1.0 - 2 * _MARGIN))
+        cs_rows.append((ids, coef))
+    nvar = len(cols)
+    if nvar == 0:
+        return {} if (lb <= 0).all() else None
+    a_ub = np.zeros((n + len(cs_rows), nvar))
+    obj = np.zeros(nvar)
+    for v, (at, col) in enumerate(cols):
+        a_ub[at, v] -= col / flow[at]  # −Ψ_k/flow_k ≤ −lb_k/flow_k
+        obj[v] = -float(np.dot(c[at], col)) / value_scale
+    for r, (ids, coef) in enumerate(cs_rows):
+        a_ub[n + r, ids] = coef  # p·Λ − γ p·Δ ≤ 0
+    b_ub = np.concatenate([-lb / flow, np.zeros(len(cs_rows))])
+    used = np.abs(a_ub[:n]).sum(axis=1) > 0
+    keep = np.concatenate([used, np.ones(len(cs_rows), dtype=bool)])
+    res = linprog(
+        obj,
+        A_ub=a_ub[keep],
+        b_ub=b_ub[keep],
+        bounds=list(zip([0.0] * nvar, ub, strict=True)),
+        method="highs",
+        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
+    )
+    if res.status != 0 or res.x is None:
+        if (lb <= 0).all():  # pragma: no cover - θ = 0 is feasible; HiGHS never fails here
+            return {}
+        return None
+    x = res.x
+    out: dict[int, tuple[NDArray[np.intp], Array, Array]] = {}
+    v = 0
+    for t in smooth:
+        theta = float(min(max(x[v], 0.0), 1.0))
+        v += 1
+        if theta > 0:
+            net = t.net * theta
+            out[t.pool] = (t.tokens, np.maximum(-net, 0.0), np.maximum(net, 0.0))
+    for s in sums:
+        k_n = len(s.tokens)
+        value = float(np.dot(s.prices, s.reserves))
+        lam = np.clip(x[v : v + k_n], 0.0, 1.0) * s.reserves
+        dlt = np.maximum(x[v + k_n : v + 2 * k_n], 0.0) * value / s.prices
+        v += 2 * k_n
+        both = np.minimum(lam, dlt)  # never tender and receive the same token
+        lam, dlt = lam - both, dlt - both
+        paid = s.gamma * float(np.dot(s.prices, dlt))
+        owed = float(np.dot(s.prices, lam))
+        if owed > 0:  # enforce the invariant in floats, with a margin towards the pool
+            lam = lam * min(1.0, paid / owed) * (1.0 - _MARGIN)
+        if (lam > 0).any():
+            out[s.pool] = (s.tokens, dlt, lam)
+    return out
+
+
+def _net(n: int, trades: dict[int, tuple[NDArray[np.intp], Array, Array]]) -> Array:
+    psi = np.zeros(n)
+    for tokens, dlt, lam in trades.values():
+        np.add.at(psi, tokens, lam - dlt)
+    return psi
+
+
+def repair_floats(
+    n: int, lb: Array, trades: dict[int, tuple[NDArray[np.intp], Array, Array]]
+) -> dict[int, tuple[NDArray[np.intp], Array, Array]]:
+    """Scale down pools tendering any token short of ``lb`` until none is (margin 1e-12)."""
+    trades = dict(trades)
+    for _ in range(200):
+        psi = _net(n, trades)
+        tendered = np.zeros(n)
+        for tokens, dlt, _lam in trades.values():
+            np.add.at(tendered, tokens, dlt)
+        short = lb + _MARGIN * tendered - psi
+        bad = (short > 0) & (tendered > 0)
+        if not bad.any():
+            return trades
+        keep = np.ones(n)
+        keep[bad] = np.maximum(1.0 - 2.0 * short[bad] / tendered[bad], 0.0)
+        for p, (tokens, dlt, lam) in list(trades.items()):
+            factor = float(np.min(np.where(dlt > 0, keep[tokens], 1.0)))
+            if factor < 1.0:
+                trades[p] = (tokens, dlt * factor, lam * factor)
+    return {}  # pragma: no cover - the zero trade is always feasible
+
+
+def _shrink_to_accept(pool: Pool, tendered: list[int], received: list[int]) -> list[int]:
+    """``floor(received·s)`` for the largest ``s = a/2⁴⁰ ≤ 1`` the pool exactly accepts.
+
+    Acceptance is monotone in ``s`` (receiving less never hurts the invariant) and holds
+    at ``s = 0``, so bisection finds the boundary to within 2⁻⁴⁰ of each receipt.
+    """
+    t = tuple(tendered)
+    if pool.accepts(t, tuple(received)):
+        return received
+    one = 1 << 40
+    lo, hi = 0, one  # accepted at lo, rejected at hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if pool.accepts(t, tuple(r * mid // one for r in received)):
+            lo = mid
+        else:
+            hi = mid
+    return [r * lo // one for r in received]
+
+
+def _pays(pool: Pool, tendered: list[int], received: list[int]) -> list[int]:
+    """What the pool pays for ``tendered``: exact ``out_given_in`` for one pair, else the
+    plan ``received`` shrunk until the pool's exact invariant accepts it."""
+    ins = [k for k, d in enumerate(tendered) if d > 0]
+    outs = [k for k, r in enumerate(received) if r > 0]
+    if not ins or not outs:
+        return [0] * len(received)
+    if len(ins) == 1 and len(outs) == 1:
+        got = [0] * len(received)
+        got[outs[0]] = pool.out_given_in(ins[0], outs[0], tendered[ins[0]])
+        return got
+    return _shrink_to_accept(pool, tendered, received)
+
+
+def to_integers(
+    pools: tuple[Pool, ...],
+    n: int,
+    lb_int: list[int],
+    trades: dict[int, tuple[NDArray[np.intp], Array, Array]],
+    pass_through: Array,
+) -> dict[int, tuple[list[int], list[int]]]:
+    """Integer trades ``{pool: (tendered, received)}`` (local, base units), executable
+    on-chain: each accepted by its pool exactly, with integer net flow ``≥ lb_int``.
+
+    ``pass_through[k]`` marks tokens the float plan routes onwards (net at its bound):
+    integer dust left on them is tendered on, so a swap spends its whole budget.
+    """
+    plan: dict[int, tuple[list[int], list[int]]] = {}
+    ids: dict[int, list[int]] = {}
+    users: list[set[int]] = [set() for _ in range(n)]  # pools tendering each token
+    psi = [0] * n
+
+    def book(p: int, tend: list[int], rec: list[int], sign: int) -> None:
+        for k, d, r in zip(ids[p], tend, rec, strict=True):
+            psi[k] += sign * (r - d)
+            if d > 0:
+                (users[k].add if sign > 0 else users[k].discard)(p)
+
+    def set_trade(p: int, tend: list[int], rec: list[int]) -> None:
+        if p in plan:
+            book(p, *plan[p], -1)
+        plan[p] = (tend, rec)
+        book(p, tend, rec, +1)
+
+    for p, (tokens, dlt, lam) in trades.items():
+        tend = [round(float(d)) for d in dlt]
+        if not any(tend):
+            continue
+        ids[p] = [int(k) for k in tokens]
+        set_trade(p, tend, _pays(pools[p], tend, [math.floor(r) for r in lam]))
+    # cut tenders of short tokens until every bound holds (each cut lowers Σ tenders)
+    short = [k for k in range(n) if psi[k] < lb_int[k]]
+    budget = 20 * len(plan) + 100  # cuts round a profitable cycle can grow: then give up
+    while short:
+        budget -= 1
+        if budget < 0:
+            return {}
+        k = short.pop()
+        if psi[k] < lb_int[k]:
+            p = max(users[k], key=lambda q: (plan[q][0][ids[q].index(k)], -q))
+            tend, rec = plan[p]
+            local = ids[p].index(k)
+            tend = list(tend)
+            tend[local] -= min(lb_int[k] - psi[k], tend[local])
+            got = _pays(pools[p], tend, rec)
+            set_trade(p, tend, [min(a, b) for a, b in zip(got, rec, strict=True)])
+            short.extend(j for j in ids[p] if psi[j] < lb_int[j] and j not in short)
+            if psi[k] < lb_int[k] and k not in short:
+                short.append(k)
+    # push dust on through pass-through tokens (more tendered, more paid: no shortfall)
+    for _ in range(4 * n + 4):
+        moved = False
+        for k in range(n):
+            extra = psi[k] - lb_int[k]
+            if extra <= 0 or not pass_through[k]:
+                continue
+            pairs = [
+                p
+                for p in users[k]
+                if sum(1 for d in plan[p][0] if d > 0) == 1
+                and sum(1 for r in plan[p][1] if r > 0) == 1
+            ]
+            if not pairs:
+                continue
+            p = max(pairs, key=lambda q: (plan[q][0][ids[q].index(k)], -q))
+            tend = list(plan[p][0])
+            tend[ids[p].index(k)] += extra
+            set_trade(p, tend, _pays(pools[p], tend, plan[p][1]))
+            moved = True
+        if not moved:
+            break
+    for p, (tend, rec) in plan.items():  # every integer trade is exactly acceptable
+        if not pools[p].accepts(tuple(tend), tuple(rec)):  # pragma: no cover - a bug
+            raise AssertionError(f"integer trade on pool {p} breaks its invariant")
+    return {p: tr for p, tr in plan.items() if any(tr[0]) or any(tr[1])}
