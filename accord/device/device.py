@@ -123,6 +123,9 @@ class Device:
         self.blocks: deque[Block] = deque(maxlen=history)
         self.headers: list[BlockHeader] = []
         self._receipts: dict[bytes, Receipt] = {}
+        """Receipts by transaction hash, for the blocks up to ``_indexed`` (built on
+        demand by :meth:`receipt`, so that sealing a block does not pay for it)."""
+        self._indexed = 0
         self._history = history
         self.block_hooks: list[Callable[[Device, Block], None]] = []
         """Called after every sealed block (e.g. :func:`accord.device.checks.check_every_block`)."""
@@ -262,6 +265,13 @@ class Device:
         return self._digest.digest(self.number, self.base_fee)
 
     def receipt(self, tx_hash: bytes) -> Receipt:
+        """The receipt of an included transaction in a block still in ``blocks``."""
+        if self._indexed < self.number:
+            receipts = self._receipts
+            for block in self.blocks:
+                if block.number > self._indexed:
+                    receipts.update({r[0]: r for r in block.receipts})
+            self._indexed = self.number
         found = self._receipts.get(tx_hash)
         if found is None:
             raise KeyError(f"no receipt for transaction {tx_hash.hex()}")
@@ -492,7 +502,7 @@ class Device:
                     included.append(tx)
                     receipts.append(None)  # type: ignore[arg-type]  # filled at settlement
                     continue
-                receipt = apply(tx, env)
+                receipt = apply(tx, env, False)
             except Rejected as exc:
                 if strict:
                     raise
@@ -570,11 +580,12 @@ class Device:
         self.base_fee = next_base_fee
         self.headers.append(header)
         if self._history is not None and len(self.blocks) == self._history:
-            forget = self._receipts.pop
-            for old in self.blocks[0].receipts:
-                forget(old[0], None)
+            oldest = self.blocks[0]
+            if oldest.number <= self._indexed:
+                forget = self._receipts.pop
+                for old in oldest.receipts:
+                    forget(old[0], None)
         self.blocks.append(block)
-        self._receipts.update(zip(map(_receipt_hash, receipts), receipts, strict=True))
         mempool = self.mempool
         mempool.remove(map(_tx_hash, included))
         for item in skipped:

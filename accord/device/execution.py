@@ -271,13 +271,19 @@ class Executor:
         return not can_mint and need > ledger.supply.get(fee_asset, 0)
 
     # -- execution ---------------------------------------------------------------------
-    def apply(self, tx: Transaction, env: BlockEnv) -> Receipt:
+    def apply(self, tx: Transaction, env: BlockEnv, undoable: bool = True) -> Receipt:
         """Apply one transaction; raises :class:`Rejected` (and changes nothing) if invalid.
 
         This is the device's hot path, so the common case is written out: one combined
         test of the fields (:meth:`_reject` names the failure), the prepayment
         (:meth:`_take`), the call and the settlement (:meth:`_settle`), inlined, with
         no intermediate objects.
+
+        The call's writes are always journaled (a revert undoes them). The nonce bump,
+        prepayment and refund are journaled only if ``undoable``: a savepoint taken
+        before the transaction (a bundle's) must be able to undo them, but nothing else
+        ever rolls back past the start of a call, so the block loop passes ``False``.
+        The state hash's tracking (the ``origin`` dicts) records them either way.
         """
         sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee, tx_hash, _ = tx
         ledger = self.ledger
@@ -318,13 +324,15 @@ class Executor:
         if have < need:
             self._cannot_pay(sender, need, have)
         journal = ledger.journal
-        journal.append((nonces, sender, expected))
+        if undoable:
+            journal.append((nonces, sender, expected))
         origin = ledger.nonces_origin
         if sender not in origin:
             origin[sender] = expected
         nonces[sender] = 1 if expected is MISSING else expected + 1
         if prepay:
-            journal.append((balances, key, have))
+            if undoable:
+                journal.append((balances, key, have))
             origin = ledger.balances_origin
             if key not in origin:
                 origin[key] = have
@@ -355,7 +363,20 @@ class Executor:
                     ctx.value = sent
                     ctx.block_number = env.number
                     ctx.timestamp = env.timestamp
-                    result = getattr(contract, method)(ctx, *args)
+                    entry = getattr(contract, method)
+                    # Spelled out for short argument lists: a call with *args costs
+                    # twice as much as one with positional arguments.
+                    n = len(args)
+                    if n == 3:
+                        result = entry(ctx, args[0], args[1], args[2])
+                    elif n == 2:
+                        result = entry(ctx, args[0], args[1])
+                    elif n == 1:
+                        result = entry(ctx, args[0])
+                    elif n == 0:
+                        result = entry(ctx)
+                    else:
+                        result = entry(ctx, *args)
             used = ledger.gas_used
             if used > gas_limit:  # contract code caught an OutOfGas: the call still fails
                 raise OutOfGas(used, gas_limit)
@@ -376,7 +397,8 @@ class Executor:
         refund = (gas_limit - used) * price
         if refund:
             have = balances.get(key, MISSING)
-            journal.append((balances, key, have))
+            if undoable:
+                journal.append((balances, key, have))
             origin = ledger.balances_origin
             if key not in origin:
                 origin[key] = have

@@ -14,7 +14,8 @@ The state is a set of *entries*, one per stored key, each a canonical tuple:
 =============================================  ==========================================
 
 Zero amounts and default slots are never stored, so equal states have equal entry sets
-however they were reached. The hash of the set is MSet-Add-Hash (Clarke, Devadas, van
+however they were reached. Keys appear as a dict identifies them (:func:`dict_key`:
+``True`` is the key ``1``). The hash of the set is MSet-Add-Hash (Clarke, Devadas, van
 Dijk, Gassend & Suh, "Incremental Multiset Hash Functions and Their Application to
 Memory Integrity Checking", ASIACRYPT 2003; the additive construction is Bellare &
 Micciancio's AdHash, EUROCRYPT 1997)::
@@ -67,10 +68,29 @@ def entry_hash(entry: tuple[Any, ...]) -> int:
     return int.from_bytes(digest, "little")
 
 
+def dict_key(key: Any) -> Any:
+    """``key`` as a dict identifies it: ``True``/``False`` become ``1``/``0``, in tuples too.
+
+    A dict stores ``m[True]`` and ``m[1]`` in one slot, under whichever key object came
+    first, so hashing the stored key object would make the hash depend on history.
+    Hashing this form instead makes equal dicts hash alike, which is also what lets the
+    incremental hash (which sees the key a write used) agree with the full one (which
+    sees the key the dict kept).
+    """
+    kind = type(key)
+    if kind is str or kind is int or kind is bytes:
+        return key
+    if kind is bool:
+        return int(key)
+    if kind is tuple:
+        return tuple(map(dict_key, key))
+    return key
+
+
 def _entry(label: Label, key: Any, value: Any) -> tuple[Any, ...]:
     if label == _CONTRACTS:
         return (*label, key, value.class_path())
-    return (*label, key, value)
+    return (*label, dict_key(key), value)
 
 
 def state_entries(ledger: Ledger, contracts: Mapping[str, Contract]) -> Iterator[tuple[Any, ...]]:
@@ -83,14 +103,14 @@ def state_entries(ledger: Ledger, contracts: Mapping[str, Contract]) -> Iterator
         ("nonces", ledger.nonces),
     ):
         for key, value in table.items():
-            yield (name, key, value)
+            yield (name, dict_key(key), value)
     for address, contract in contracts.items():
         yield ("contracts", address, contract.class_path())
         for name, value in contract._vars.items():
             yield ("var", address, name, value)
         for name in contract._maps:
             for key, value in contract.__dict__[name]._data.items():
-                yield ("map", address, name, key, value)
+                yield ("map", address, name, dict_key(key), value)
 
 
 def multiset_hash(ledger: Ledger, contracts: Mapping[str, Contract]) -> int:

@@ -25,7 +25,7 @@ from accord.device import (
     Transaction,
     checks,
 )
-from accord.device.state import entry_hash, full_state_hash, state_entries
+from accord.device.state import dict_key, entry_hash, full_state_hash, state_entries
 from tests.device.conftest import USERS, make_device
 from tests.device.sample_contracts import Scratch
 
@@ -168,3 +168,19 @@ def test_failed_deployment_and_swallowed_revert_leave_no_trace_in_the_hash() -> 
     assert device.contract_at(other).storage()["slots"] == {("via", "x"): 3}
     assert device.contract_at(target).storage()["slots"] == {}
     assert checks.state_hash_matches(device) == device.state_hash()
+
+
+def test_keys_equal_as_dict_keys_hash_alike_whatever_object_the_dict_kept() -> None:
+    # A dict keeps m[False] and m[0] in one slot, under the first key object written.
+    first, second = make_device(), make_device()
+    for device, keys in ((first, (0, False)), (second, (False, False))):
+        alice = device.account("alice")
+        scratch = device.deploy(alice, Scratch)
+        device.call(alice, scratch, "put", keys[0], 5, False)
+        device.call(alice, scratch, "put", keys[1], 1, False)
+        assert device.contract_at(scratch).storage()["slots"] == {0: 1}
+        assert checks.state_hash_matches(device) == device.state_hash()
+    assert first.state_hash() == second.state_hash()
+    assert entry_hash(("map", "0x1", "m", dict_key((True, "a")), 1)) == entry_hash(
+        ("map", "0x1", "m", (1, "a"), 1)
+    )
