@@ -47,3 +47,17 @@ def test_readme_commitments_example_runs(capsys: pytest.CaptureFixture[str]) -> 
         'owner = "bob"',
         "('C', 'C') ('D', 'C')",
     ]
+
+
+def test_readme_primitives_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    blocks = [b for b in python_blocks(README.read_text()) if "SchellingOracle" in b]
+    assert blocks, "README.md has no enforcement-primitives example"
+    exec(compile(blocks[0], str(README), "exec"), {"__name__": "readme_primitives"})
+    assert capsys.readouterr().out.splitlines() == [
+        "escrow: success 1300",
+        "slashed: 25",
+        "challenge: refuted",
+        "switch: value and salt do not open the commitment of ben",
+        "auction: ('ben', 7)",
+        "oracle: yes",
+    ]
