@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from accord.contracts.staking import BURN_ADDRESS
 from accord.device import Context, Contract, DeviceError, Map, OutOfGas, Revert, Var, public
 from accord.mechanisms import slashing as S
 
@@ -48,8 +49,6 @@ PENDING, CHALLENGED = "pending", "challenged"
 ACCEPTED, UPHELD, REFUTED, EXPIRED = "accepted", "upheld", "refuted", "expired"
 TRUE_STATES = (ACCEPTED, UPHELD)
 
-BURN_ADDRESS = "0x000000000000000000000000000000000000dead"
-"""Same sink as :data:`accord.contracts.staking.BURN_ADDRESS`."""
 
 Assertion = tuple[str, Any, int, int, str, int, str]
 """``(asserter, claim, bond, proposed_block, challenger, challenged_block, state)``."""
