@@ -93,6 +93,8 @@ __all__ = [
 
 _SMOOTHING = (1e-3, 1e-5, 1e-7, 1e-9)
 _FLOOR = 1e-9  # lower bound on unvalued prices, relative to their reference
+_ROUNDS = 5  # column-generation rounds at most
+_GAP_TOL = 1e-8  # relative gap below which no column-generation round runs
 
 
 @dataclass(frozen=True)
@@ -243,8 +245,9 @@ def _solve_dual(
     nu0: Array,
     active: NDArray[np.bool_],
     max_iterations: int,
-) -> tuple[Array, int, int]:
-    """Minimise ``g`` over ``ν ≥ c`` with L-BFGS-B; ``(ν, iterations, evaluations)``."""
+) -> tuple[list[Array], int, int]:
+    """Minimise ``g`` over ``ν ≥ c`` with L-BFGS-B: ``(ν after each smoothing stage,
+    iterations, evaluations)``; the last ``ν`` is the answer."""
     has_sum = any(g.kind == "constant_sum" for g in view.groups)
     stages: tuple[float | None, ...] = _SMOOTHING if has_sum else (None,)
     free = np.flatnonzero(active)
@@ -254,6 +257,7 @@ def _solve_dual(
     z = np.maximum(np.ones(len(free)), lower)
     nu = nu0.copy()
     iterations = evaluations = 0
+    found: list[Array] = []
     for mu in stages:
         for _restart in range(3):
             nu[free] = z * scale
@@ -280,9 +284,10 @@ def _solve_dual(
             evaluations += int(res.nfev)
             if res.nit <= 2:
                 break
-    nu[free] = np.maximum(z * scale, c[free])
-    nu[~active] = 0.0
-    return nu, iterations, evaluations
+        stage = np.zeros_like(nu)
+        stage[free] = np.maximum(z * scale, c[free])
+        found.append(stage)
+    return found, iterations, evaluations
 
 
 # -- routing --------------------------------------------------------------------------------
@@ -321,8 +326,33 @@ def route(
     active[list(tokens)] = True
     nu0 = _reference_prices(network, keep, weights)
     nu0[~active] = 1.0
-    nu, iterations, evaluations = _solve_dual(view, weights, lb, nu0, active, max_iterations)
-    return _finish(network, view, weights, lb, lb_int, nu, active, iterations, evaluations)
+    stages, iterations, evaluations = _solve_dual(view, weights, lb, nu0, active, max_iterations)
+    return _finish(network, view, weights, lb, lb_int, stages, active, iterations, evaluations)
+
+
+def _columns(view: FloatView, nu: Array) -> list[SmoothTrade]:
+    """Each product or weighted pool's optimal trade at ``nu``, as an LP column.
+
+    Received amounts shrink by 1e-12 so that the pool's invariant holds in floats
+    despite rounding in the closed forms.
+    """
+    _, _, nets = _pool_values(view, nu, None, nu)
+    out: list[SmoothTrade] = []
+    for gi, net in nets:
+        g = view.groups[gi]
+        if g.kind == "constant_sum":
+            continue
+        net = np.where(net > 0, net * (1.0 - 1e-12), net)
+        for row in np.flatnonzero(np.abs(net).sum(axis=1) > 0):
+            out.append(SmoothTrade(int(g.pools[row]), g.tokens[row], net[row]))
+    return out
+
+
+def _net_flow(n: int, trades: dict[int, tuple[NDArray[np.intp], Array, Array]]) -> Array:
+    psi = np.zeros(n)
+    for tk, dlt, lam in trades.values():
+        np.add.at(psi, tk, lam - dlt)
+    return psi
 
 
 def _finish(
@@ -331,46 +361,54 @@ def _finish(
     c: Array,
     lb: Array,
     lb_int: list[int],
-    nu: Array,
+    stages: list[Array],
     active: NDArray[np.bool_],
     iterations: int,
     evaluations: int,
 ) -> Route:
     n = len(network.tokens)
-    _, _, nets = _pool_values(view, nu, None, nu)
-    smooth: list[SmoothTrade] = []
-    sums: list[CsPool] = []
-    for gi, net in nets:
-        g = view.groups[gi]
-        if g.kind == "constant_sum":
-            for r in range(len(g.pools)):
-                sums.append(
-                    CsPool(int(g.pools[r]), g.tokens[r], g.reserves[r], g.shape[r], g.gamma[r])
-                )
-            continue
-        # received amounts shrink by 1e-12 so the float invariant holds despite rounding
-        net = np.where(net > 0, net * (1.0 - 1e-12), net)
-        for row in np.flatnonzero(np.abs(net).sum(axis=1) > 0):
-            smooth.append(SmoothTrade(int(g.pools[row]), g.tokens[row], net[row]))
+    nu = stages[-1]
+    sums = [
+        CsPool(int(g.pools[r]), g.tokens[r], g.reserves[r], g.shape[r], float(g.gamma[r]))
+        for g in view.groups
+        if g.kind == "constant_sum"
+        for r in range(len(g.pools))
+    ]
+    columns = [col for stage in stages for col in _columns(view, stage)]
     held = sum(float(np.dot(nu[g.tokens].ravel(), g.reserves.ravel())) for g in view.groups)
+    floor = max(1e-12 * held, 1e-300)
     value_scale = max(held * 1e-6, 1e-300)
-    first = recover(n, c, lb, smooth, sums, value_scale)
-    assert first is not None
+    bound = dual_value(view, c, lb, nu)
+    # Column generation (Dantzig-Wolfe): the LP's shadow prices give new columns and,
+    # often, a tighter bound; stop once the gap is at round-off level.
+    last_gap = math.inf
+    for _round in range(_ROUNDS):
+        found = recover(n, c, lb, columns, sums, value_scale)
+        assert found is not None  # θ = 0 is feasible when lb ≤ 0
+        plan = found
+        gap = bound - float(np.dot(c, _net_flow(n, plan.trades)))
+        if gap <= _GAP_TOL * max(bound, floor) or gap > 0.5 * last_gap:
+            break  # small enough, or no longer halving
+        last_gap = gap
+        trial = np.where(np.isfinite(plan.prices) & (plan.prices > 0), plan.prices, nu)
+        trial = np.where(active, np.maximum(trial, np.maximum(c, _FLOOR * nu)), 0.0)
+        trial_bound = dual_value(view, c, lb, trial)
+        if trial_bound < bound:
+            bound, nu = trial_bound, trial
+        columns += _columns(view, trial)
     # Re-solve with a margin on every token the plan tenders, so that rounding to base
-    # units (≤ ½ unit per tender, float error ~1e-11 per amount) cannot leave a token short.
+    # units (≤ ½ unit per tender, float error ~1e-11 per amount) cannot leave one short.
     tendered = np.zeros(n)
     moved = np.zeros(n)
     touching = np.zeros(n)
-    for tk, dlt, lam in first.values():
+    for tk, dlt, lam in plan.trades.values():
         np.add.at(tendered, tk, dlt)
         np.add.at(moved, tk, dlt + lam)
         np.add.at(touching, tk, 1.0)
     margin = np.where(tendered > 0, 2.0 * touching + 2.0 + 1e-11 * moved, 0.0)
-    second = recover(n, c, lb + margin, smooth, sums, value_scale) if margin.any() else None
-    trades = repair_floats(n, lb, second if second is not None else first)
-    psi = np.zeros(n)
-    for tk, dlt, lam in trades.values():
-        np.add.at(psi, tk, lam - dlt)
+    safe = recover(n, c, lb + margin, columns, sums, value_scale) if margin.any() else None
+    trades = repair_floats(n, lb, (safe if safe is not None else plan).trades)
+    psi = _net_flow(n, trades)
     throughput = np.zeros(n)
     for tk, dlt, _ in trades.values():
         np.add.at(throughput, tk, dlt)
@@ -378,36 +416,35 @@ def _finish(
     ints = to_integers(network.pools, n, lb_int, trades, pass_through)
     psi_int = [0] * n
     out: list[Trade] = []
-    for p in sorted(set(trades) | set(ints)):
-        pool: Pool = network.pools[p]
+    for p in sorted(trades):
         ids = network.pool_tokens[p]
-        if p in trades:
-            _, dlt, lam = trades[p]
-            tf, rf = tuple(float(x) for x in dlt), tuple(float(x) for x in lam)
-        else:  # pragma: no cover - integers only ever come from a float trade
-            tf = rf = (0.0,) * len(ids)
+        _, dlt, lam = trades[p]
         ti, ri = ints.get(p, ([0] * len(ids), [0] * len(ids)))
         for k, d, r in zip(ids, ti, ri, strict=True):
             psi_int[k] += r - d
-        names = tuple(network.tokens[k] for k in ids)
-        del pool
-        out.append(Trade(p, names, tf, rf, tuple(ti), tuple(ri)))
+        out.append(
+            Trade(
+                pool=p,
+                tokens=tuple(network.tokens[k] for k in ids),
+                tendered=tuple(float(x) for x in dlt),
+                received=tuple(float(x) for x in lam),
+                tendered_int=tuple(ti),
+                received_int=tuple(ri),
+            )
+        )
     value = float(np.dot(c, psi))
-    value_int = float(np.dot(c, np.array(psi_int, dtype=float)))
-    dual = dual_value(view, c, lb, nu)
-    gap = dual - value
-    rel = gap / max(dual, 1e-12 * held, 1e-300)
+    gap = bound - value
     return Route(
         tokens=network.tokens,
         value=value,
-        value_int=value_int,
+        value_int=float(np.dot(c, np.array(psi_int, dtype=float))),
         net=tuple(float(x) for x in psi),
         net_int=tuple(psi_int),
         trades=tuple(out),
-        prices=tuple(float(x) if a else 0.0 for x, a in zip(nu, active, strict=True)),
-        dual_value=dual,
+        prices=tuple(float(x) for x in nu),
+        dual_value=bound,
         gap=gap,
-        relative_gap=rel,
+        relative_gap=gap / max(bound, floor),
         iterations=iterations,
         evaluations=evaluations,
     )

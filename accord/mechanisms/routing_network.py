@@ -181,8 +181,8 @@ def random_network(
     if n < 2:
         raise ValueError(f"a network needs at least 2 tokens, got {n}")
     mix = dict(kinds) if kinds is not None else {"product": 0.5, "weighted": 0.5}
-    for kind, share in mix.items():
-        if kind not in KINDS or share < 0:
+    for kind, part in mix.items():
+        if kind not in KINDS or part < 0:
             raise ValueError(f"kinds must map {KINDS} to non-negative shares, got {mix!r}")
     names = list(mix)
     probs = np.array([mix[k] for k in names], dtype=float)

@@ -33,12 +33,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
 
 from accord.mechanisms.cfmm import Pool
 
 Array = NDArray[np.float64]
 
-__all__ = ["CsPool", "SmoothTrade", "recover", "repair_floats", "to_integers"]
+__all__ = ["CsPool", "Recovery", "SmoothTrade", "recover", "repair_floats", "to_integers"]
 
 _MARGIN = 1e-12
 
@@ -63,6 +64,15 @@ class CsPool:
     gamma: float
 
 
+@dataclass(frozen=True, eq=False)
+class Recovery:
+    """The recovery LP's answer: trades by pool, and its shadow prices ``ν = c + y``
+    (``y ≥ 0`` the multipliers of ``Ψ ≥ lb``; NaN for tokens no column touches)."""
+
+    trades: dict[int, tuple[NDArray[np.intp], Array, Array]]
+    prices: Array
+
+
 def recover(
     n: int,
     c: Array,
@@ -70,13 +80,16 @@ def recover(
     smooth: list[SmoothTrade],
     sums: list[CsPool],
     value_scale: float,
-) -> dict[int, tuple[NDArray[np.intp], Array, Array]] | None:
-    """Solve the recovery LP; ``{pool: (tokens, tendered, received)}`` for trading pools,
-    or ``None`` if ``Ψ ≥ lb`` cannot be met (only possible for ``lb > 0``, with margins).
+) -> Recovery | None:
+    """Solve the recovery LP, or return ``None`` if ``Ψ ≥ lb`` cannot be met (possible
+    only when some ``lb_k > 0``, i.e. with margins).
 
-    ``c`` are the objective weights and ``lb`` the lower bounds on net flow. Rows are
-    scaled by each token's flow and columns by each variable's natural size, so HiGHS
-    sees numbers of order one.
+    ``smooth`` may hold several candidate trades per pool (columns from several price
+    vectors, as in Dantzig-Wolfe decomposition); a pool then trades a convex combination
+    ``Σ θ_pk x_pk`` with ``Σ_k θ_pk ≤ 1``, feasible because its trading set is convex and
+    holds the zero trade. ``c`` are the objective weights and ``lb`` the lower bounds on
+    net flow. Rows are scaled by each token's flow and columns by each variable's natural
+    size, so HiGHS sees numbers of order one.
     """
     flow = np.zeros(n)
     for t in smooth:
@@ -84,62 +97,89 @@ def recover(
     for s in sums:
         np.maximum.at(flow, s.tokens, s.reserves)
     flow = np.where(flow > 0, flow, 1.0)
-    cols: list[tuple[NDArray[np.intp], Array]] = []  # (token ids, column of Ψ per unit var)
-    ub: list[float] = []
-    for t in smooth:  # tenders count 2e-12 extra, so rounding in HiGHS leaves Ψ ≥ lb
-        cols.append((t.tokens, np.where(t.net < 0, t.net * (1.0 + 2 * _MARGIN), t.net)))
-        ub.append(1.0)
-    cs_rows: list[tuple[list[int], list[float]]] = []
+    rows: list[NDArray[np.intp]] = [t.tokens for t in smooth]  # token rows per variable
+    vals: list[Array] = [t.net for t in smooth]  # Ψ per unit of the variable
+    ub: list[float] = [1.0] * len(smooth)
+    extra_rows: list[tuple[list[int], list[float]]] = []  # (variables, coefficients)
+    extra_rhs: list[float] = []
+    by_pool: dict[int, list[int]] = {}
+    for v, t in enumerate(smooth):
+        by_pool.setdefault(t.pool, []).append(v)
+    for ids in by_pool.values():
+        if len(ids) > 1:  # Σ θ ≤ 1 over a pool's candidate trades
+            extra_rows.append((ids, [1.0] * len(ids)))
+            extra_rhs.append(1.0)
     for s in sums:
         value = float(np.dot(s.prices, s.reserves))
-        ids, coef = [], []
-        for k in range(len(s.tokens)):  # Λ_k = R_k·ℓ, ℓ ∈ [0, 1]
-            unit = s.reserves[k]
-            cols.append((s.tokens[k : k + 1], np.array([unit])))
-            ub.append(1.0 if unit > 0 else 0.0)
-            ids.append(len(cols) - 1)
-            coef.append(s.prices[k] * unit / value)  # + p·Λ / value
-        for k in range(len(s.tokens)):  # Δ_k = (value / p_k)·δ, δ ≥ 0
-            unit = value / s.prices[k]
-            cols.append((s.tokens[k : k + 1], np.array([-unit * (1.0 + 2 * _MARGIN)])))
+        k_n = len(s.tokens)
+        ids = list(range(len(rows), len(rows) + 2 * k_n))
+        for k in range(k_n):  # Λ_k = R_k·ℓ, ℓ ∈ [0, 1]
+            rows.append(s.tokens[k : k + 1])
+            vals.append(s.reserves[k : k + 1])
+            ub.append(1.0 if s.reserves[k] > 0 else 0.0)
+        for k in range(k_n):  # Δ_k = (value / p_k)·δ, δ ≥ 0
+            rows.append(s.tokens[k : k + 1])
+            vals.append(np.array([-value / s.prices[k]]))
             ub.append(math.inf)
-            ids.append(len(cols) - 1)
-            coef.append(-s.gamma * s.prices[k] * unit / value * (1.0 - 2 * _MARGIN))
-        cs_rows.append((ids, coef))
-    nvar = len(cols)
+        # p·Λ − γ p·Δ ≤ 0, in units of the pool's value (the fee side shaded towards it)
+        coef = [s.prices[k] * s.reserves[k] / value for k in range(k_n)]
+        coef += [-s.gamma * (1.0 - 2 * _MARGIN)] * k_n
+        extra_rows.append((ids, coef))
+        extra_rhs.append(0.0)
+    nvar = len(rows)
     if nvar == 0:
-        return {} if (lb <= 0).all() else None
-    a_ub = np.zeros((n + len(cs_rows), nvar))
+        return Recovery({}, np.full(n, np.nan)) if (lb <= 0).all() else None
+    lengths = np.array([len(r) for r in rows])
+    col_idx = np.repeat(np.arange(nvar), lengths)
+    row_idx = np.concatenate(rows)
+    entries = np.concatenate(vals)
+    # tenders count 2e-12 extra, so HiGHS's rounding still leaves the true Ψ ≥ lb
+    entries = np.where(entries < 0, entries * (1.0 + 2 * _MARGIN), entries)
     obj = np.zeros(nvar)
-    for v, (at, col) in enumerate(cols):
-        a_ub[at, v] -= col / flow[at]  # −Ψ_k/flow_k ≤ −lb_k/flow_k
-        obj[v] = -float(np.dot(c[at], col)) / value_scale
-    for r, (ids, coef) in enumerate(cs_rows):
-        a_ub[n + r, ids] = coef  # p·Λ − γ p·Δ ≤ 0
-    b_ub = np.concatenate([-lb / flow, np.zeros(len(cs_rows))])
-    used = np.abs(a_ub[:n]).sum(axis=1) > 0
-    keep = np.concatenate([used, np.ones(len(cs_rows), dtype=bool)])
+    np.add.at(obj, col_idx, -c[row_idx] * entries / value_scale)
+    used = np.zeros(n, dtype=bool)
+    used[row_idx] = True
+    token_row = np.cumsum(used) - 1  # dense row number of each used token
+    n_used = int(used.sum())
+    r_all = [token_row[row_idx]]
+    c_all = [col_idx]
+    v_all = [-entries / flow[row_idx]]  # −Ψ_k/flow_k ≤ −lb_k/flow_k
+    if extra_rows:
+        sizes = np.array([len(ids) for ids, _ in extra_rows])
+        r_all.append(n_used + np.repeat(np.arange(len(extra_rows)), sizes))
+        c_all.append(np.concatenate([np.array(ids) for ids, _ in extra_rows]))
+        v_all.append(np.concatenate([np.array(coef) for _, coef in extra_rows]))
+    a_ub = coo_matrix(
+        (np.concatenate(v_all), (np.concatenate(r_all), np.concatenate(c_all))),
+        shape=(n_used + len(extra_rows), nvar),
+    ).tocsc()
+    b_ub = np.concatenate([(-lb / flow)[used], np.array(extra_rhs)])
     res = linprog(
         obj,
-        A_ub=a_ub[keep],
-        b_ub=b_ub[keep],
-        bounds=list(zip([0.0] * nvar, ub, strict=True)),
-        method="highs",
+        A_ub=a_ub,
+        b_ub=b_ub,
+        bounds=np.column_stack([np.zeros(nvar), np.array(ub)]),
+        method="highs-ds",
         options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
     )
     if res.status != 0 or res.x is None:
         if (lb <= 0).all():  # pragma: no cover - θ = 0 is feasible; HiGHS never fails here
-            return {}
+            return Recovery({}, np.full(n, np.nan))
         return None
     x = res.x
+    prices = np.full(n, np.nan)
+    marginals = np.asarray(res.ineqlin.marginals)[:n_used]
+    prices[used] = c[used] - marginals * value_scale / flow[used]
     out: dict[int, tuple[NDArray[np.intp], Array, Array]] = {}
-    v = 0
-    for t in smooth:
+    combined: dict[int, tuple[NDArray[np.intp], Array]] = {}
+    for v, t in enumerate(smooth):
         theta = float(min(max(x[v], 0.0), 1.0))
-        v += 1
         if theta > 0:
-            net = t.net * theta
-            out[t.pool] = (t.tokens, np.maximum(-net, 0.0), np.maximum(net, 0.0))
+            prev = combined.get(t.pool, (t.tokens, np.zeros(len(t.tokens))))[1]
+            combined[t.pool] = (t.tokens, prev + t.net * theta)
+    for pool, (tokens, net) in combined.items():
+        out[pool] = (tokens, np.maximum(-net, 0.0), np.maximum(net, 0.0))
+    v = len(smooth)
     for s in sums:
         k_n = len(s.tokens)
         value = float(np.dot(s.prices, s.reserves))
@@ -154,7 +194,7 @@ def recover(
             lam = lam * min(1.0, paid / owed) * (1.0 - _MARGIN)
         if (lam > 0).any():
             out[s.pool] = (s.tokens, dlt, lam)
-    return out
+    return Recovery(out, prices)
 
 
 def _net(n: int, trades: dict[int, tuple[NDArray[np.intp], Array, Array]]) -> Array:
@@ -198,6 +238,11 @@ def _shrink_to_accept(pool: Pool, tendered: list[int], received: list[int]) -> l
         return received
     one = 1 << 40
     lo, hi = 0, one  # accepted at lo, rejected at hi
+    for step in (1, 1 << 8, 1 << 16, 1 << 24, 1 << 32):  # near misses first
+        if pool.accepts(t, tuple(r * (one - step) // one for r in received)):
+            lo = one - step
+            break
+        hi = one - step
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if pool.accepts(t, tuple(r * mid // one for r in received)):
