@@ -297,8 +297,12 @@ def route(
     budget: Mapping[str, int] | None = None,
     *,
     max_iterations: int = 2000,
+    integers: bool = True,
 ) -> Route:
     """Maximise ``Σ c_k Ψ_k`` subject to ``Ψ_k ≥ −budget_k`` (0 if absent).
+
+    With ``integers=False`` the exact integer execution is skipped (its fields are
+    empty and ``value_int`` is 0): for callers that only need the float plan's value.
 
     ``c`` gives each valued token its weight (unlisted tokens weigh 0); ``budget`` how
     many base units of a token the trader may spend. Raises ``ValueError`` naming the
@@ -327,7 +331,9 @@ def route(
     nu0 = _reference_prices(network, keep, weights)
     nu0[~active] = 1.0
     stages, iterations, evaluations = _solve_dual(view, weights, lb, nu0, active, max_iterations)
-    return _finish(network, view, weights, lb, lb_int, stages, active, iterations, evaluations)
+    return _finish(
+        network, view, weights, lb, lb_int, stages, active, iterations, evaluations, integers
+    )
 
 
 def _columns(view: FloatView, nu: Array) -> list[SmoothTrade]:
@@ -365,6 +371,7 @@ def _finish(
     active: NDArray[np.bool_],
     iterations: int,
     evaluations: int,
+    integers: bool,
 ) -> Route:
     n = len(network.tokens)
     nu = stages[-1]
@@ -413,14 +420,14 @@ def _finish(
     for tk, dlt, _ in trades.values():
         np.add.at(throughput, tk, dlt)
     pass_through = (c == 0) & (psi - lb <= 1e-9 * np.maximum(throughput, 1.0))
-    ints = to_integers(network.pools, n, lb_int, trades, pass_through)
+    ints = to_integers(network.pools, n, lb_int, trades, pass_through) if integers else {}
     psi_int = [0] * n
     out: list[Trade] = []
     for p in sorted(trades):
         ids = network.pool_tokens[p]
         _, dlt, lam = trades[p]
-        ti, ri = ints.get(p, ([0] * len(ids), [0] * len(ids)))
-        for k, d, r in zip(ids, ti, ri, strict=True):
+        ti, ri = ints.get(p, ([0] * len(ids), [0] * len(ids))) if integers else ([], [])
+        for k, d, r in zip(ids, ti, ri, strict=False):  # empty without integers
             psi_int[k] += r - d
         out.append(
             Trade(
@@ -439,7 +446,7 @@ def _finish(
         value=value,
         value_int=float(np.dot(c, np.array(psi_int, dtype=float))),
         net=tuple(float(x) for x in psi),
-        net_int=tuple(psi_int),
+        net_int=tuple(psi_int) if integers else (),
         trades=tuple(out),
         prices=tuple(float(x) for x in nu),
         dual_value=bound,
@@ -464,13 +471,16 @@ def route_arbitrage(
     *,
     labels: Sequence[Sequence[str]] | None = None,
     max_iterations: int = 2000,
+    integers: bool = True,
 ) -> Route:
     """Arbitrage: maximise the market value ``Σ prices_k Ψ_k`` giving up no token.
 
     ``prices`` are per base unit; unlisted tokens are worth 0 (they may pass through a
     route but never be given up).
     """
-    return route(_as_network(pools, labels), prices, max_iterations=max_iterations)
+    return route(
+        _as_network(pools, labels), prices, max_iterations=max_iterations, integers=integers
+    )
 
 
 def route_swap(
@@ -481,6 +491,7 @@ def route_swap(
     *,
     labels: Sequence[Sequence[str]] | None = None,
     max_iterations: int = 2000,
+    integers: bool = True,
 ) -> Route:
     """Swap: tender at most ``amount`` base units of ``sell``, maximise what arrives of
     ``buy``, and give up no other token."""
@@ -493,4 +504,6 @@ def route_swap(
     _, reach = _component(network, [j])
     if i not in reach:
         raise ValueError(f"no pools connect {sell!r} to {buy!r}: nothing to route")
-    return route(network, {buy: 1.0}, {sell: amount}, max_iterations=max_iterations)
+    return route(
+        network, {buy: 1.0}, {sell: amount}, max_iterations=max_iterations, integers=integers
+    )
