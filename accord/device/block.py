@@ -84,19 +84,57 @@ class Skipped(NamedTuple):
     dropped: bool
 
 
-@dataclass(frozen=True, slots=True)
+ReceiptFields = tuple[
+    bytes, Status, int, int, int, object, tuple[Event, ...], str | None, str | None
+]
+"""A receipt's fields as a plain tuple, in :class:`Receipt`'s order."""
+
+_new_tuple = tuple.__new__
+
+
 class Block:
     """A sealed block: header, the transactions it included in order, their receipts,
-    and the items it attempted or could not fit but did not include."""
+    and the items it attempted or could not fit but did not include.
 
-    header: BlockHeader
-    transactions: tuple[Transaction, ...]
-    receipts: tuple[Receipt, ...]
-    skipped: tuple[Skipped, ...] = ()
+    The executor records each receipt as a plain tuple of :class:`Receipt`'s fields
+    (building a NamedTuple costs twice as much as a tuple, on every transaction);
+    ``receipts`` wraps them as :class:`Receipt` on first access, once.
+    """
+
+    __slots__ = ("_receipts", "_wrapped", "header", "skipped", "transactions")
+
+    def __init__(
+        self,
+        header: BlockHeader,
+        transactions: tuple[Transaction, ...],
+        receipts: tuple[Receipt | ReceiptFields, ...],
+        skipped: tuple[Skipped, ...] = (),
+    ) -> None:
+        self.header = header
+        self.transactions = transactions
+        self._receipts = receipts
+        self._wrapped = False
+        self.skipped = skipped
+
+    @property
+    def receipts(self) -> tuple[Receipt, ...]:
+        """The receipts of :attr:`transactions`, in order."""
+        if not self._wrapped:
+            self._receipts = tuple(
+                [r if type(r) is Receipt else _new_tuple(Receipt, r) for r in self._receipts]
+            )
+            self._wrapped = True
+        return self._receipts  # type: ignore[return-value]
 
     @property
     def number(self) -> int:
         return self.header.number
+
+    def __repr__(self) -> str:
+        return (
+            f"Block(number={self.number}, transactions={len(self.transactions)}, "
+            f"skipped={len(self.skipped)}, hash={self.header.hash.hex()[:16]})"
+        )
 
     def receipt(self, tx_hash: bytes) -> Receipt:
         for receipt in self.receipts:

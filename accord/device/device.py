@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, NoReturn
 
 from accord.device import gas as G
-from accord.device.block import Block, BlockHeader, Receipt, Skipped, tx_root
+from accord.device.block import Block, BlockHeader, Receipt, ReceiptFields, Skipped, tx_root
 from accord.device.builder import Builder, BuildRequest, Choice, HonestBuilder
 from accord.device.commitments.codec import MalformedCommitment, parse_commitment
 from accord.device.commitments.language import Commitment
@@ -68,6 +68,7 @@ from accord.device.transaction import (
 )
 
 GENESIS_PARENT = b"\x00" * 32
+_TX_BASE = G.TX_BASE
 _receipt_hash = itemgetter(0)
 """A receipt's transaction hash (its first field)."""
 _tx_hash = itemgetter(9)
@@ -90,7 +91,10 @@ class Device:
         seed: the run's seed; keys and random ordering derive from it.
         store: a path to persist the event log to SQLite (default: in memory).
         builder: who builds blocks (default: an honest builder at ``config.builder``).
-        history: how many recent blocks to keep in memory (default: all).
+        history: how many recent blocks to keep in memory (default: all): blocks, their
+            receipts and, when ``store`` is None, the in-memory event log
+            (``MemoryLog(limit=history)``, which can then no longer be replayed).
+            Headers are always kept.
     """
 
     def __init__(
@@ -136,13 +140,16 @@ class Device:
         """Per account, a keyed BLAKE2b state before any input: ``copy()`` and ``update``
         give the account's MAC without re-absorbing the key block every time."""
         self._latency = self.config.latency_ms
+        self._gas_limit = self.config.block_gas_limit
+        self._now = self.config.genesis_time_ms
+        """The head block's timestamp (``now``), kept at hand for submission."""
         self._default_latency = self.config.default_latency_ms
         self._seed_key = hashlib.blake2b(
             str(seed).encode(), digest_size=32, person=b"accord.seed"
         ).digest()
         self.base_fee = self.config.initial_base_fee if self.config.fee_market == "eip1559" else 0
         if store is None:
-            self.log: EventLog = MemoryLog()
+            self.log: EventLog = MemoryLog(limit=history)
         elif isinstance(store, (str, Path)):
             self.log = SqliteLog(store)
         else:
@@ -300,9 +307,15 @@ class Device:
             raise BadSignature(f"not signed by {sender!r}'s key (forged)")
 
     def _refuse(self, tx: Transaction) -> NoReturn:
-        """Raise the precise error for a transaction that failed a fast check."""
+        """Raise the precise error for a transaction that :meth:`submit` refuses."""
         self.verify(tx)
-        raise AssertionError("verify() accepted a transaction the fast path refused")
+        sender, nonce, gas_limit = tx[0], tx[1], tx[6]
+        current = self.ledger.nonces.get(sender, 0)
+        if nonce < current:
+            raise BadNonce(f"replayed: {sender} is at nonce {current}, transaction has {nonce}")
+        if tx[9] in self.mempool.txs:
+            raise Rejected("already pending", field="hash")
+        raise GasLimitTooLow(f"{gas_limit} is outside [{G.TX_BASE}, {self._gas_limit}]")
 
     def submit(self, tx: Transaction, *, at: int | None = None) -> bytes:
         """Send a transaction to the mempool; it arrives after the sender's latency.
@@ -311,31 +324,29 @@ class Device:
         used nonce, a duplicate or an impossible gas limit.
         """
         sender, nonce, _, _, _, _, gas_limit, _, _, tx_hash, signature = tx
-        # verify() inlined for the common case (a valid signature); any doubt and
-        # verify() itself runs, to raise the precise error.
-        state = self._macs.get(sender)
+        # verify() and the checks below inlined for the common case (a valid
+        # transaction); at any doubt _refuse() runs them in order, to raise the precise
+        # error.
         content = TX_HASH.copy()
         try:
             content.update(_dumps(tx[:9], 0))
         except ValueError:  # fields that cannot be encoded
             self._refuse(tx)
+        state = self._macs.get(sender)
         if state is None or content.digest() != tx_hash:
             self._refuse(tx)
         state = state.copy()
         state.update(tx_hash)
-        if state.digest() != signature:
-            self._refuse(tx)
-        current = self.ledger.nonces.get(sender, 0)
-        if nonce < current:
-            raise BadNonce(f"replayed: {sender} is at nonce {current}, transaction has {nonce}")
         mempool = self.mempool
-        if tx_hash in mempool.txs:
-            raise Rejected("already pending", field="hash")
-        if gas_limit < G.TX_BASE or gas_limit > self.config.block_gas_limit:
-            raise GasLimitTooLow(
-                f"{gas_limit} is outside [{G.TX_BASE}, {self.config.block_gas_limit}]"
-            )
-        sent_at = self.headers[-1].timestamp if at is None else at
+        if (
+            state.digest() != signature
+            or nonce < self.ledger.nonces.get(sender, 0)
+            or tx_hash in mempool.txs
+            or gas_limit < _TX_BASE
+            or gas_limit > self._gas_limit
+        ):
+            self._refuse(tx)
+        sent_at = self._now if at is None else at
         mempool.add(tx, sent_at + self._latency.get(sender, self._default_latency))
         return tx_hash
 
@@ -461,7 +472,7 @@ class Device:
         gas_left = self.config.block_gas_limit
         attempted: list[Transaction | Bundle] = []
         included: list[Transaction] = []
-        receipts: list[Receipt] = []
+        receipts: list[Receipt | ReceiptFields] = []
         skipped: list[Skipped] = []
         batched: dict[str, list[Any]] = {}
         batch_rule = self.config.ordering == "batch"
@@ -485,7 +496,7 @@ class Device:
                 done_bundles.append(bundle.hash)
                 included.extend(bundle.txs)
                 receipts.extend(results)
-                gas_left -= sum(r.gas_used for r in results)
+                gas_left -= sum(map(_gas_used, results))
                 continue
             tx = entry[0]  # type: ignore[index]  # a Pending (NamedTuple) here
             if tx[6] > gas_left:
@@ -513,10 +524,10 @@ class Device:
             gas_left -= receipt[2]
         journal = self.ledger.journal
         if batched:
-            settled: dict[bytes, Receipt] = {}
+            settled: dict[bytes, Receipt | ReceiptFields] = {}
             for address in sorted(batched):
                 for receipt in executor.settle_batch(address, batched[address], env):
-                    settled[receipt.tx_hash] = receipt
+                    settled[receipt[0]] = receipt
                 journal.clear()
             receipts = [
                 r if r is not None else settled[tx.hash]
@@ -531,20 +542,21 @@ class Device:
             number, timestamp, builder, included, tuple(receipts), attempted, done_bundles, skipped
         )
 
-    def _apply_bundle(self, bundle: Bundle, env: BlockEnv) -> list[Receipt]:
+    def _apply_bundle(self, bundle: Bundle, env: BlockEnv) -> list[ReceiptFields]:
         """Apply a bundle's transactions in order, all or nothing (raises BundleFailed)."""
         executor = self.executor
         point = executor.savepoint()
-        out: list[Receipt] = []
+        out: list[ReceiptFields] = []
         for i, tx in enumerate(bundle.txs):
             try:
                 receipt = executor.apply(tx, env)
             except Rejected as exc:
                 executor.restore(point)
                 raise BundleFailed(str(exc), index=i, cause=exc) from exc
-            if not receipt.ok and tx.hash not in bundle.reverting:
+            status = receipt[1]
+            if status != "success" and tx.hash not in bundle.reverting:
                 executor.restore(point)
-                raise BundleFailed(f"{receipt.status}: {receipt.error}", index=i)
+                raise BundleFailed(f"{status}: {receipt[7]}", index=i)
             out.append(receipt)
         return out
 
@@ -554,7 +566,7 @@ class Device:
         timestamp: int,
         builder: str,
         included: list[Transaction],
-        receipts: tuple[Receipt, ...],
+        receipts: tuple[Receipt | ReceiptFields, ...],
         attempted: list[Transaction | Bundle],
         done_bundles: list[bytes],
         skipped: list[Skipped],
@@ -579,6 +591,7 @@ class Device:
         block = Block(header, tuple(included), receipts, tuple(skipped))
         self.base_fee = next_base_fee
         self.headers.append(header)
+        self._now = timestamp
         if self._history is not None and len(self.blocks) == self._history:
             oldest = self.blocks[0]
             if oldest.number <= self._indexed:

@@ -26,7 +26,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from accord.device import gas as G
-from accord.device.block import Receipt
+from accord.device.block import Receipt, ReceiptFields, Status
 from accord.device.contract import NO_VALUE, BatchCall, Context, Contract
 from accord.device.errors import (
     BadNonce,
@@ -108,10 +108,25 @@ class Executor:
         self.fee_asset = fee_asset
         self.block_gas_limit = block_gas_limit
         self._first_price = fee_market.kind == "first_price"
+        self._context: type[Context] = type(
+            "Context",
+            (Context,),
+            {
+                "__slots__": (),
+                "__module__": Context.__module__,
+                "_device": device,
+                "_ledger": ledger,
+            },
+        )
+        """This device's :class:`Context`: the device and ledger are class attributes, so
+        a call's context is four attribute writes, not eight (they shadow the base
+        class's slots for reading; nothing writes them on this class)."""
         self._classes: dict[str, type[Contract]] = {}
 
     # -- block fee accounting ------------------------------------------------------------
-    def end_block(self, builder: str, receipts: Sequence[Receipt], base_fee: int) -> None:
+    def end_block(
+        self, builder: str, receipts: Sequence[Receipt | ReceiptFields], base_fee: int
+    ) -> None:
         """Pay the block's tips to its builder and burn its base fees.
 
         Every receipt's fee splits into ``gas_used × base_fee`` (burned) and
@@ -271,7 +286,7 @@ class Executor:
         return not can_mint and need > ledger.supply.get(fee_asset, 0)
 
     # -- execution ---------------------------------------------------------------------
-    def apply(self, tx: Transaction, env: BlockEnv, undoable: bool = True) -> Receipt:
+    def apply(self, tx: Transaction, env: BlockEnv, undoable: bool = True) -> ReceiptFields:
         """Apply one transaction; raises :class:`Rejected` (and changes nothing) if invalid.
 
         This is the device's hot path, so the common case is written out: one combined
@@ -348,6 +363,7 @@ class Executor:
         created: str | None = None
         error: str | None = None
         result: object = None
+        status: Status
         try:
             if to == DEPLOY:
                 created = self._deploy(tx, env)
@@ -355,9 +371,7 @@ class Executor:
                 sent = self._send_value(tx, to) if value else NO_VALUE
                 if contract is not None:
                     # Context.__init__ inlined: this is the hot path of every call.
-                    ctx = _new_context(Context)
-                    ctx._device = self.device
-                    ctx._ledger = ledger
+                    ctx = _new_context(self._context)
                     ctx.this = to
                     ctx.sender = ctx.origin = sender
                     ctx.value = sent
@@ -403,11 +417,8 @@ class Executor:
             if key not in origin:
                 origin[key] = have
             balances[key] = refund if have is MISSING else have + refund
-        # tuple.__new__ skips the NamedTuple's Python-level __new__ on this hot path.
-        return _new_tuple(
-            Receipt,
-            (tx_hash, status, used, used * price, used * tip, result, emitted, error, created),
-        )
+        # A plain tuple of the Receipt's fields: Block.receipts wraps it when asked.
+        return (tx_hash, status, used, used * price, used * tip, result, emitted, error, created)
 
     def _send_value(self, tx: Transaction, to: str) -> Mapping[str, int]:
         """Move the transaction's ``value`` from its sender to ``to`` (metered)."""

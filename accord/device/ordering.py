@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Sequence
+from operator import ge as _ge
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
@@ -34,10 +35,6 @@ class OrderingRule(Protocol):
     def order(self, items: Sequence[T], *, number: int, base_fee: int) -> list[T]: ...
 
 
-def _lane(item: Item) -> str:
-    return item[0][0] if type(item) is Pending else item.lane
-
-
 def _nonce(item: Item) -> int:
     return item[0][1] if type(item) is Pending else 0
 
@@ -46,14 +43,13 @@ def _nonce_order(queue: list[T]) -> list[T]:
     """One lane in nonce order (ties, i.e. two transactions with one nonce, by seq).
 
     Lanes usually arrive in nonce order already (a sender signs nonces in turn), so one
-    linear pass checks that before any sort.
+    linear pass checks that before any sort. (A lane of several items is a sender's
+    transactions: bundles are lanes of their own.)
     """
-    previous = -1
-    for item in queue:
-        nonce = _nonce(item)
-        if nonce <= previous:
+    if len(queue) > 1:
+        nonces = [item[0][1] for item in queue]  # type: ignore[index]
+        if any(map(_ge, nonces, nonces[1:])):  # not strictly increasing
             return sorted(queue, key=lambda it: (_nonce(it), it.seq))
-        previous = nonce
     return queue
 
 
@@ -64,18 +60,19 @@ def merge_lanes(items: Sequence[T], key: Callable[[T], Any]) -> list[T]:
     heap (geth's price-and-nonce heap). Two common shapes skip the heap: one item per
     lane (a plain sort) and a single lane (nonce order is the whole order).
     """
+    names = [item[0][0] if type(item) is Pending else item.lane for item in items]
+    distinct = len(set(names))
+    if distinct == len(items):  # one item per lane: a plain sort
+        return sorted(items, key=key)
+    if distinct == 1:  # one lane: nonce order is the whole order
+        return _nonce_order(list(items))
     lanes: dict[str, list[T]] = {}
-    for item in items:
-        lane = _lane(item)
-        queue = lanes.get(lane)
+    for name, item in zip(names, items, strict=True):
+        queue = lanes.get(name)
         if queue is None:
-            lanes[lane] = [item]
+            lanes[name] = [item]
         else:
             queue.append(item)
-    if len(lanes) == len(items):  # one item per lane: a plain sort
-        return sorted(items, key=key)
-    if len(lanes) == 1:  # one lane: nonce order is the whole order
-        return _nonce_order(list(items))
     heap: list[tuple[Any, int, str]] = []
     for lane, queue in lanes.items():
         if len(queue) > 1:

@@ -51,6 +51,11 @@ def replay(source: str | Path | MemoryLog) -> Device:
     if isinstance(source, MemoryLog):
         if source.header is None:
             raise DeviceError("the log was never started")
+        if source.truncated:
+            raise DeviceError(
+                f"the in-memory log kept only its last {source.records.maxlen} records "
+                "(the device's history); replaying needs a complete log: use store=path"
+            )
         config_json, genesis_json, seed = source.header
         return replay_records(config_json, genesis_json, seed, list(source.records))
     (config_json, genesis_json, seed), records = read_sqlite(source)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 V = TypeVar("V")
 _ATOMS = frozenset({int, str, bool, bytes, type(None)})
+_READ, _WRITE, _WRITE_NEW = G.READ, G.WRITE, G.WRITE_NEW  # module constants: cheaper lookups
 
 
 def _checked(value: Any, where: str) -> Any:
@@ -88,7 +89,7 @@ class BoundMap(Generic[V]):
 
     def __getitem__(self, key: Any) -> V:
         ledger = self._ledger
-        used = ledger.gas_used + G.READ
+        used = ledger.gas_used + _READ
         ledger.gas_used = used
         if used > ledger.gas_limit:
             raise OutOfGas(used, ledger.gas_limit)
@@ -98,7 +99,7 @@ class BoundMap(Generic[V]):
         ledger = self._ledger
         data = self._data
         old = data.get(key, MISSING)
-        used = ledger.gas_used + (G.WRITE_NEW if old is MISSING else G.WRITE)
+        used = ledger.gas_used + (_WRITE_NEW if old is MISSING else _WRITE)
         ledger.gas_used = used
         if used > ledger.gas_limit:
             raise OutOfGas(used, ledger.gas_limit)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,17 +55,40 @@ class EventLog(Protocol):
 
 
 class MemoryLog:
-    """An in-memory event log."""
+    """An in-memory event log, complete or bounded.
 
-    def __init__(self) -> None:
+    With ``limit``, only the last ``limit`` records are kept (a
+    :class:`~accord.device.device.Device` created with ``history=n`` and no store gets
+    ``MemoryLog(limit=n)``, so that memory stays flat over long runs). A log that has
+    dropped records is ``truncated`` and cannot be replayed: persist to SQLite
+    (``store=path``) to keep a replayable log of a long run.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be positive, got {limit}")
         self.header: tuple[str, str, int] | None = None
-        self.records: list[Record] = []
+        self.records: deque[Record] = deque(maxlen=limit)
+        self.truncated = False
 
     def start(self, config_json: str, genesis_json: str, seed: int) -> None:
         self.header = (config_json, genesis_json, seed)
 
     def append(self, record: Record) -> None:
-        self.records.append(record)
+        records = self.records
+        if len(records) == records.maxlen:
+            self.truncated = True
+        records.append(record)
+
+
+class NullLog:
+    """An event log that keeps nothing: the cheapest choice when no replay is wanted."""
+
+    def start(self, config_json: str, genesis_json: str, seed: int) -> None:
+        pass
+
+    def append(self, record: Record) -> None:
+        pass
 
 
 def encode_item(item: Item) -> Any:
