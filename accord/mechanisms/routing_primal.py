@@ -159,7 +159,8 @@ def recover(
         A_ub=a_ub,
         b_ub=b_ub,
         bounds=np.column_stack([np.zeros(nvar), np.array(ub)]),
-        method="highs-ds",
+        # dual simplex is fastest on small LPs; interior point (with crossover) on large ones
+        method="highs-ds" if nvar < 5000 else "highs-ipm",
         options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
     )
     if res.status != 0 or res.x is None:

@@ -371,14 +371,14 @@ def _generic_solve(
     cons.append({"type": "ineq", "fun": lambda z: (psi(z) - lb) / unit})
     scale = float(np.abs(c) @ unit)
     best = 0.0
-    for _ in range(8):
+    for _ in range(4):
         res = minimize(
             lambda z: -float(c @ psi(z)) / scale,
             rng.uniform(0, 0.01, 2 * total),
             method="SLSQP",
             bounds=[(0, None)] * total + [(0, 0.999)] * total,
             constraints=cons,
-            options={"ftol": 1e-15, "maxiter": 2000},
+            options={"ftol": 1e-15, "maxiter": 1000},
         )
         z = np.asarray(res.x)
         feasible = all(con["fun"](z) >= -1e-9 for con in cons[:-1]) and np.all(
