@@ -47,6 +47,7 @@ from accord.device.execution import BlockEnv, Executor
 from accord.device.fees import FeeMarket
 from accord.device.ledger import Ledger
 from accord.device.mempool import (
+    Item,
     Mempool,
     Pending,
     PendingBundle,
@@ -346,8 +347,10 @@ class Device:
             or gas_limit > self._gas_limit
         ):
             self._refuse(tx)
-        sent_at = self._now if at is None else at
-        mempool.add(tx, sent_at + self._latency.get(sender, self._default_latency))
+        arrival = (self._now if at is None else at) + self._latency.get(
+            sender, self._default_latency
+        )
+        mempool.txs[tx_hash] = (tx, arrival, next(mempool.seq))  # Mempool.add inlined
         return tx_hash
 
     def submit_bundle(self, bundle: Bundle, *, sender: str, at: int | None = None) -> bytes:
@@ -374,7 +377,7 @@ class Device:
         timestamp = self.config.genesis_time_ms + number * self.config.block_time_ms
         if type(builder) is HonestBuilder:
             # An honest builder includes everything that has arrived; skip the request.
-            honest: list[Pending | PendingBundle] = [*self.mempool.arrived(timestamp)]
+            honest: list[Item] = [*self.mempool.arrived_entries(timestamp)]
             honest.extend(self.mempool.arrived_bundles(timestamp, number))
             ordered = self.rule.order(honest, number=number, base_fee=self.base_fee)
             return self._execute_block(number, timestamp, builder.address, ordered)
@@ -411,15 +414,13 @@ class Device:
 
     def _resolve(
         self, choices: Iterable[Choice], builder: Builder, timestamp: int, number: int
-    ) -> list[Pending | PendingBundle]:
-        items: list[Pending | PendingBundle] = []
+    ) -> list[Item]:
+        items: list[Item] = []
         seen: set[bytes] = set()
         for choice in choices:
             if isinstance(choice, bytes):
-                entry: Pending | PendingBundle | None = self.mempool.get(
-                    choice
-                ) or self.mempool.bundle(choice)
-                if entry is None or entry.arrival > timestamp:
+                entry: Item | None = self.mempool.get(choice) or self.mempool.bundle(choice)
+                if entry is None or entry[1] > timestamp:
                     raise DeviceError(
                         f"builder {builder.address} chose unknown item {choice.hex()}"
                     )
@@ -441,8 +442,9 @@ class Device:
                     self.verify(choice)
                     entry = self.mempool.get(choice.hash) or self.mempool.add(choice, timestamp)
             assert entry is not None
-            if entry.hash not in seen:
-                seen.add(entry.hash)
+            key = entry.hash if isinstance(entry, PendingBundle) else entry[0][9]
+            if key not in seen:
+                seen.add(key)
                 items.append(entry)
         return items
 
@@ -451,7 +453,7 @@ class Device:
         number: int,
         timestamp: int,
         builder: str,
-        items: Sequence[Pending | PendingBundle],
+        items: Sequence[Item],
         *,
         strict: bool = False,
     ) -> Block:
@@ -498,7 +500,7 @@ class Device:
                 receipts.extend(results)
                 gas_left -= sum(map(_gas_used, results))
                 continue
-            tx = entry[0]  # type: ignore[index]  # a Pending (NamedTuple) here
+            tx: Transaction = entry[0]  # type: ignore[assignment]  # a transaction entry here
             if tx[6] > gas_left:
                 if strict:
                     raise GasLimitTooLow(f"{tx[6]} exceeds the block's gas left {gas_left}")
@@ -620,7 +622,7 @@ class Device:
         if record.number != number:
             raise DeviceError(f"log has block {record.number} where {number} was expected")
         timestamp = self.config.genesis_time_ms + number * self.config.block_time_ms
-        items: list[Pending | PendingBundle] = []
+        items: list[Item] = []
         for item in record.items:
             if isinstance(item, Bundle):
                 for tx in item.txs:

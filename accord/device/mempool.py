@@ -11,22 +11,30 @@ A transaction submitted at time ``t`` by an account with latency ``L`` arrives a
 
 Bundles go to the builder only, as ``eth_sendBundle`` does; under ``sealed`` the builder
 sees them as envelopes too.
+
+Inside, a pending transaction is a plain ``(tx, arrival, seq)`` tuple (an :data:`Entry`):
+submission stores one per transaction, and building a NamedTuple costs several times as
+much. Everything handed out (:meth:`Mempool.get`, :meth:`Mempool.arrived`, views) is a
+:class:`Pending`, the same tuple with field names. Ordering rules take either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import count
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias
 
 from accord.device.transaction import Bundle, Transaction
 
 _new_tuple = tuple.__new__
 
 
+Entry: TypeAlias = tuple[Transaction, int, int]
+"""A pending transaction as the mempool stores it: ``(tx, arrival, seq)``."""
+
+
 class Pending(NamedTuple):
-    """A transaction waiting in the mempool."""
+    """A transaction waiting in the mempool (an :data:`Entry` with field names)."""
 
     tx: Transaction
     arrival: int
@@ -51,9 +59,9 @@ class Pending(NamedTuple):
         return max(0, min(tx.priority_fee, tx.max_fee - base_fee))
 
 
-@dataclass(frozen=True, slots=True)
-class PendingBundle:
-    """A bundle waiting for a block in its range."""
+class PendingBundle(NamedTuple):
+    """A bundle waiting for a block in its range (``arrival`` and ``seq`` at the same
+    positions as a :class:`Pending`'s, so ordering keys can index either)."""
 
     bundle: Bundle
     arrival: int
@@ -84,6 +92,11 @@ class PendingBundle:
             )
             paid += max(0, tip) * tx.gas_limit
         return paid // total_gas
+
+
+Item: TypeAlias = Entry | Pending | PendingBundle
+"""What a block is built from: pending transactions (plain entries or :class:`Pending`,
+both ``(tx, arrival, seq)``) and bundles (``(bundle, arrival, seq, sender)``)."""
 
 
 class SealedTx(NamedTuple):
@@ -118,10 +131,12 @@ class Mempool:
     """Pending transactions and bundles, in submission order."""
 
     def __init__(self) -> None:
-        self.txs: dict[bytes, Pending] = {}
-        """Pending transactions by hash, in submission order (read-only outside)."""
+        self.txs: dict[bytes, Entry] = {}
+        """Pending transactions by hash, in submission order (read-only outside the
+        device, which inserts into it directly when submitting)."""
         self._bundles: dict[bytes, PendingBundle] = {}
-        self._seq = count(1)
+        self.seq = count(1)
+        """Submission order, shared by transactions and bundles."""
 
     def __len__(self) -> int:
         return len(self.txs)
@@ -130,20 +145,24 @@ class Mempool:
         return tx_hash in self.txs
 
     def get(self, tx_hash: bytes) -> Pending | None:
-        return self.txs.get(tx_hash)
+        entry = self.txs.get(tx_hash)
+        return None if entry is None else _new_tuple(Pending, entry)
 
-    def add(self, tx: Transaction, arrival: int) -> Pending:
-        # tuple.__new__ skips the NamedTuple's Python-level __new__ (submission hot path).
-        entry = self.txs[tx[9]] = _new_tuple(Pending, (tx, arrival, next(self._seq)))
+    def add(self, tx: Transaction, arrival: int) -> Entry:
+        entry = self.txs[tx[9]] = (tx, arrival, next(self.seq))
         return entry
 
     def add_bundle(self, bundle: Bundle, arrival: int, sender: str) -> PendingBundle:
-        entry = PendingBundle(bundle, arrival, next(self._seq), sender)
+        entry = PendingBundle(bundle, arrival, next(self.seq), sender)
         self._bundles[bundle.hash] = entry
         return entry
 
     def arrived(self, now: int) -> list[Pending]:
         """Transactions that have arrived by ``now``, in submission order."""
+        return [_new_tuple(Pending, p) for p in self.txs.values() if p[1] <= now]
+
+    def arrived_entries(self, now: int) -> list[Entry]:
+        """:meth:`arrived` as plain entries (the honest builder's path)."""
         return [p for p in self.txs.values() if p[1] <= now]
 
     def bundles(self) -> list[PendingBundle]:
@@ -183,9 +202,10 @@ class Mempool:
     ) -> list[Pending | SealedTx]:
         """What ``observer`` sees of the arrived transactions under ``visibility``."""
         out: list[Pending | SealedTx] = []
-        for p in self.txs.values():
-            if p.arrival > now:
+        for entry in self.txs.values():
+            if entry[1] > now:
                 continue
+            p = _new_tuple(Pending, entry)
             own = p.tx.sender == observer
             if own or visibility == "public":
                 out.append(p)

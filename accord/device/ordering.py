@@ -21,10 +21,9 @@ from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from accord.device.mempool import Pending, PendingBundle
+from accord.device.mempool import Item, PendingBundle
 
-Item = Pending | PendingBundle
-T = TypeVar("T", Pending, PendingBundle, Item)
+T = TypeVar("T", bound=Item)
 
 
 class OrderingRule(Protocol):
@@ -36,7 +35,15 @@ class OrderingRule(Protocol):
 
 
 def _nonce(item: Item) -> int:
-    return item[0][1] if type(item) is Pending else 0
+    return 0 if isinstance(item, PendingBundle) else item[0][1]
+
+
+def _lane(item: Item) -> str:
+    return item.lane if isinstance(item, PendingBundle) else item[0][0]
+
+
+def _hash(item: Item) -> bytes:
+    return item.hash if isinstance(item, PendingBundle) else item[0][9]
 
 
 def _nonce_order(queue: list[T]) -> list[T]:
@@ -47,9 +54,9 @@ def _nonce_order(queue: list[T]) -> list[T]:
     transactions: bundles are lanes of their own.)
     """
     if len(queue) > 1:
-        nonces = [item[0][1] for item in queue]  # type: ignore[index]
+        nonces = [_nonce(item) for item in queue]
         if any(map(_ge, nonces, nonces[1:])):  # not strictly increasing
-            return sorted(queue, key=lambda it: (_nonce(it), it.seq))
+            return sorted(queue, key=lambda it: (_nonce(it), it[2]))
     return queue
 
 
@@ -60,7 +67,7 @@ def merge_lanes(items: Sequence[T], key: Callable[[T], Any]) -> list[T]:
     heap (geth's price-and-nonce heap). Two common shapes skip the heap: one item per
     lane (a plain sort) and a single lane (nonce order is the whole order).
     """
-    names = [item[0][0] if type(item) is Pending else item.lane for item in items]
+    names = [item.lane if isinstance(item, PendingBundle) else item[0][0] for item in items]
     distinct = len(set(names))
     if distinct == len(items):  # one item per lane: a plain sort
         return sorted(items, key=key)
@@ -77,7 +84,7 @@ def merge_lanes(items: Sequence[T], key: Callable[[T], Any]) -> list[T]:
     for lane, queue in lanes.items():
         if len(queue) > 1:
             queue = lanes[lane] = _nonce_order(queue)
-        heap.append((key(queue[0]), queue[0].seq, lane))
+        heap.append((key(queue[0]), queue[0][2], lane))
     heapq.heapify(heap)
     positions = dict.fromkeys(lanes, 0)
     out: list[T] = []
@@ -90,7 +97,7 @@ def merge_lanes(items: Sequence[T], key: Callable[[T], Any]) -> list[T]:
         positions[lane] = i
         if i < len(queue):
             nxt = queue[i]
-            heapq.heappush(heap, (key(nxt), nxt.seq, lane))
+            heapq.heappush(heap, (key(nxt), nxt[2], lane))
     return out
 
 
@@ -100,7 +107,7 @@ class Fcfs:
     name = "fcfs"
 
     def order(self, items: Sequence[T], *, number: int, base_fee: int) -> list[T]:
-        return merge_lanes(items, lambda it: (it.arrival, it.seq))
+        return merge_lanes(items, lambda it: (it[1], it[2]))
 
 
 class PriorityFee:
@@ -116,11 +123,11 @@ class PriorityFee:
         first_price = kind == "first_price"
 
         def key(it: Item) -> tuple[int, int, int]:
-            if type(it) is Pending:  # Pending.tip inlined (the common item)
-                tx = it[0]
-                tip = tx[7] if first_price else min(tx[8], tx[7] - base_fee)
-                return (-tip if tip > 0 else 0, it[1], it[2])
-            return (-it.tip(kind, base_fee), it.arrival, it.seq)
+            if isinstance(it, PendingBundle):
+                return (-it.tip(kind, base_fee), it[1], it[2])
+            tx = it[0]  # Pending.tip inlined (the common item)
+            tip = tx[7] if first_price else min(tx[8], tx[7] - base_fee)
+            return (-tip if tip > 0 else 0, it[1], it[2])
 
         return merge_lanes(items, key)
 
@@ -135,9 +142,9 @@ class RandomOrder:
 
     def order(self, items: Sequence[T], *, number: int, base_fee: int) -> list[T]:
         rng = np.random.default_rng([self.seed, number, 0x0D0E])
-        by_seq = sorted(items, key=lambda it: it.seq)
-        draws = {it.seq: int(d) for it, d in zip(by_seq, rng.permutation(len(by_seq)), strict=True)}
-        return merge_lanes(items, lambda it: draws[it.seq])
+        by_seq = sorted(items, key=lambda it: it[2])
+        draws = {it[2]: int(d) for it, d in zip(by_seq, rng.permutation(len(by_seq)), strict=True)}
+        return merge_lanes(items, lambda it: draws[it[2]])
 
 
 class FrequentBatch:
@@ -146,7 +153,7 @@ class FrequentBatch:
     name = "batch"
 
     def order(self, items: Sequence[T], *, number: int, base_fee: int) -> list[T]:
-        return merge_lanes(items, lambda it: it.hash)
+        return merge_lanes(items, _hash)
 
 
 def make_rule(name: str, *, seed: int, fee_kind: str) -> OrderingRule:
