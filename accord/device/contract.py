@@ -26,9 +26,10 @@ at one uniform price and position in the block carries no advantage.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
+from types import FunctionType, MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
 from accord.device import gas as G
@@ -83,6 +84,9 @@ class Contract:
     _maps: ClassVar[dict[str, Map[Any]]] = {}
     _var_names: ClassVar[frozenset[str]] = frozenset()
     _public: ClassVar[frozenset[str]] = frozenset()
+    _entries: ClassVar[dict[str, Callable[..., Any]]] = {}
+    """Public method name -> a function called as ``f(contract, ctx, *args)``: the
+    method's own function when it is a plain one (no bound method is built per call)."""
     _batch: ClassVar[frozenset[str]] = frozenset()
 
     address: str
@@ -110,6 +114,7 @@ class Contract:
         cls._var_names = frozenset(var_names)
         cls._public = frozenset(public_names)
         cls._batch = frozenset(batch_names)
+        cls._entries = {name: _entry_function(cls, name) for name in public_names}
 
     @classmethod
     def class_path(cls) -> str:
@@ -319,6 +324,18 @@ class Context:
         except BaseException:
             ledger.rollback(mark)
             raise
+
+
+def _entry_function(cls: type[Contract], name: str) -> Callable[..., Any]:
+    """How the executor calls public method ``name`` of ``cls``: ``f(contract, ctx, *args)``."""
+    raw = inspect.getattr_static(cls, name)
+    if isinstance(raw, FunctionType):
+        return raw
+
+    def call(contract: Contract, ctx: Context, *args: Any) -> Any:  # staticmethod & co.
+        return getattr(contract, name)(ctx, *args)
+
+    return call
 
 
 def _entry_point(contract: Contract, method: str) -> Callable[..., Any]:

@@ -537,11 +537,19 @@ class Device:
             ]
         if self.registry.count():
             self.resolutions.append(resolve_commitments(self, self.registry, number, timestamp))
-        executor.end_block(builder, receipts, env.base_fee)
+        gas_used = executor.end_block(builder, receipts, env.base_fee)
         journal.clear()
         self.ledger.events.clear()
         return self._seal(
-            number, timestamp, builder, included, tuple(receipts), attempted, done_bundles, skipped
+            number,
+            timestamp,
+            builder,
+            gas_used,
+            included,
+            tuple(receipts),
+            attempted,
+            done_bundles,
+            skipped,
         )
 
     def _apply_bundle(self, bundle: Bundle, env: BlockEnv) -> list[ReceiptFields]:
@@ -567,13 +575,13 @@ class Device:
         number: int,
         timestamp: int,
         builder: str,
+        gas_used: int,
         included: list[Transaction],
         receipts: tuple[Receipt | ReceiptFields, ...],
         attempted: list[Transaction | Bundle],
         done_bundles: list[bytes],
         skipped: list[Skipped],
     ) -> Block:
-        gas_used = sum(map(_gas_used, receipts))
         base_fee = self.base_fee
         next_base_fee = self.fee_market.base_fee_after(
             base_fee, gas_used, self.config.block_gas_limit

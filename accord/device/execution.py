@@ -126,8 +126,9 @@ class Executor:
     # -- block fee accounting ------------------------------------------------------------
     def end_block(
         self, builder: str, receipts: Sequence[Receipt | ReceiptFields], base_fee: int
-    ) -> None:
-        """Pay the block's tips to its builder and burn its base fees.
+    ) -> int:
+        """Pay the block's tips to its builder and burn its base fees; returns the
+        block's gas used.
 
         Every receipt's fee splits into ``gas_used × base_fee`` (burned) and
         ``tip_paid`` (the builder's), so the block's totals follow from its receipts:
@@ -135,8 +136,10 @@ class Executor:
         settled once here, so the builder's tips become spendable from the next block.
         """
         ledger = self.ledger
+        gas_used: int = sum(map(_gas_used, receipts))
         ledger.credit(builder, self.fee_asset, sum(map(_tip_paid, receipts)))
-        ledger.burn_fee(self.fee_asset, base_fee * sum(map(_gas_used, receipts)))
+        ledger.burn_fee(self.fee_asset, base_fee * gas_used)
+        return gas_used
 
     def savepoint(self) -> tuple[int, int]:
         """A point to roll a group of transactions back to (journal, events)."""
@@ -305,7 +308,7 @@ class Executor:
         nonces = ledger.nonces
         base_fee = env.base_fee
         expected = nonces.get(sender, MISSING)
-        contract = None
+        contract = entry = None
         if (
             nonce != (0 if expected is MISSING else expected)
             or max_fee < base_fee
@@ -317,7 +320,8 @@ class Executor:
             self._reject(tx, base_fee)  # raises, unless this is a valid deployment
         elif method:
             contract = self.contracts.get(to)
-            if contract is None or method not in contract._public:
+            entry = None if contract is None else contract._entries.get(method)
+            if entry is None:
                 self._reject(tx, base_fee)
         if self._first_price:
             tip = max_fee
@@ -357,7 +361,7 @@ class Executor:
                 balances[key] = have - prepay
         # -- the call, in a journal frame --
         events = ledger.events
-        mark = (len(journal), len(events))
+        journal_mark, events_mark = len(journal), len(events)
         ledger.gas_used = _TX_BASE
         ledger.gas_limit = gas_limit
         created: str | None = None
@@ -369,7 +373,7 @@ class Executor:
                 created = self._deploy(tx, env)
             else:
                 sent = self._send_value(tx, to) if value else NO_VALUE
-                if contract is not None:
+                if entry is not None:
                     # Context.__init__ inlined: this is the hot path of every call.
                     ctx = _new_context(self._context)
                     ctx.this = to
@@ -377,36 +381,36 @@ class Executor:
                     ctx.value = sent
                     ctx.block_number = env.number
                     ctx.timestamp = env.timestamp
-                    entry = getattr(contract, method)
-                    # Spelled out for short argument lists: a call with *args costs
-                    # twice as much as one with positional arguments.
+                    # The method's function (Contract._entries: no bound method to
+                    # build), with positional arguments spelled out for short argument
+                    # lists: a call with *args costs twice as much.
                     n = len(args)
                     if n == 3:
-                        result = entry(ctx, args[0], args[1], args[2])
+                        result = entry(contract, ctx, args[0], args[1], args[2])
                     elif n == 2:
-                        result = entry(ctx, args[0], args[1])
+                        result = entry(contract, ctx, args[0], args[1])
                     elif n == 1:
-                        result = entry(ctx, args[0])
+                        result = entry(contract, ctx, args[0])
                     elif n == 0:
-                        result = entry(ctx)
+                        result = entry(contract, ctx)
                     else:
-                        result = entry(ctx, *args)
+                        result = entry(contract, ctx, *args)
             used = ledger.gas_used
             if used > gas_limit:  # contract code caught an OutOfGas: the call still fails
                 raise OutOfGas(used, gas_limit)
             status = "success"
         except OutOfGas as exc:
-            ledger.rollback(mark)
+            ledger.rollback((journal_mark, events_mark))
             status, used, error, created = "out_of_gas", gas_limit, exc.reason, None
         except Revert as exc:
-            ledger.rollback(mark)
+            ledger.rollback((journal_mark, events_mark))
             status, used, error, created = "reverted", ledger.gas_used, exc.reason, None
         except Exception as exc:  # a bug or a failed ledger op in contract code: a revert
-            ledger.rollback(mark)
+            ledger.rollback((journal_mark, events_mark))
             status, used, created = "reverted", ledger.gas_used, None
             error = f"{type(exc).__name__}: {exc}"
         ledger.gas_limit = UNMETERED
-        emitted = tuple(events[mark[1] :]) if len(events) > mark[1] else ()
+        emitted = tuple(events[events_mark:]) if len(events) > events_mark else ()
         # -- settle (_settle inlined): refund unused gas; burn and tip are per block --
         refund = (gas_limit - used) * price
         if refund:
