@@ -378,9 +378,10 @@ class Device:
         if type(builder) is HonestBuilder:
             # An honest builder includes everything that has arrived; skip the request.
             honest: list[Item] = [*self.mempool.arrived_entries(timestamp)]
+            drains = len(honest) == len(self.mempool)  # every pending tx is an item
             honest.extend(self.mempool.arrived_bundles(timestamp, number))
             ordered = self.rule.order(honest, number=number, base_fee=self.base_fee)
-            return self._execute_block(number, timestamp, builder.address, ordered)
+            return self._execute_block(number, timestamp, builder.address, ordered, drains=drains)
         sealed = self.config.mempool == "sealed"
         pending = self.mempool.view(
             builder.address, timestamp, self.config.mempool, builder.address
@@ -456,6 +457,7 @@ class Device:
         items: Sequence[Item],
         *,
         strict: bool = False,
+        drains: bool = False,
     ) -> Block:
         """Execute ``items`` in order and seal the block.
 
@@ -479,6 +481,7 @@ class Device:
         batched: dict[str, list[Any]] = {}
         batch_rule = self.config.ordering == "batch"
         done_bundles: list[bytes] = []
+        bundled = 0  # how many of ``included`` came in bundles
         for entry in items:
             if type(entry) is PendingBundle:
                 bundle = entry.bundle
@@ -497,6 +500,7 @@ class Device:
                     continue
                 done_bundles.append(bundle.hash)
                 included.extend(bundle.txs)
+                bundled += len(bundle.txs)
                 receipts.extend(results)
                 gas_left -= sum(map(_gas_used, results))
                 continue
@@ -540,6 +544,10 @@ class Device:
         gas_used = executor.end_block(builder, receipts, env.base_fee)
         journal.clear()
         self.ledger.events.clear()
+        # Whether every pending transaction was included (then the mempool is emptied
+        # at once): the items were the whole mempool, and as many of them were included
+        # as it holds now (nothing was skipped, nothing was added during the block).
+        emptied = drains and len(included) - bundled == len(self.mempool)
         return self._seal(
             number,
             timestamp,
@@ -550,6 +558,7 @@ class Device:
             attempted,
             done_bundles,
             skipped,
+            emptied,
         )
 
     def _apply_bundle(self, bundle: Bundle, env: BlockEnv) -> list[ReceiptFields]:
@@ -581,6 +590,7 @@ class Device:
         attempted: list[Transaction | Bundle],
         done_bundles: list[bytes],
         skipped: list[Skipped],
+        emptied: bool = False,
     ) -> Block:
         base_fee = self.base_fee
         next_base_fee = self.fee_market.base_fee_after(
@@ -610,7 +620,10 @@ class Device:
                     forget(old[0], None)
         self.blocks.append(block)
         mempool = self.mempool
-        mempool.remove(map(_tx_hash, included))
+        if emptied:
+            mempool.txs.clear()
+        else:
+            mempool.remove(map(_tx_hash, included))
         for item in skipped:
             if item.dropped and item.kind == "tx":
                 mempool.remove((item.hash,))

@@ -108,6 +108,7 @@ class Executor:
         self.fee_asset = fee_asset
         self.block_gas_limit = block_gas_limit
         self._first_price = fee_market.kind == "first_price"
+        self._fee_keys: dict[str, tuple[str, str]] = {}
         self._context: type[Context] = type(
             "Context",
             (Context,),
@@ -337,7 +338,9 @@ class Executor:
         for asset, amount in value:
             if asset == fee_asset:
                 need += amount
-        key = (sender, fee_asset)
+        key = self._fee_keys.get(sender)
+        if key is None:  # one (sender, fee asset) key per sender, not one per transaction
+            key = self._fee_keys[sender] = (sender, fee_asset)
         balances = ledger.balances
         have = balances.get(key, 0)
         if have < need:
