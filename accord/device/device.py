@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from marshal import dumps as _dumps
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, NoReturn
 
 from accord.device import gas as G
 from accord.device.block import Block, BlockHeader, Receipt, ReceiptFields, Skipped, tx_root
@@ -76,11 +76,6 @@ _tx_hash = itemgetter(9)
 """A transaction's hash."""
 _gas_used = itemgetter(2)
 """A receipt's gas used."""
-
-
-def _no_room(item_hash: bytes, kind: Literal["tx", "bundle"], needed: int, left: int) -> Skipped:
-    reason = f"needs {needed} gas, the block has {left} left"
-    return Skipped(item_hash, kind, "gas_limit", reason, False)
 
 
 class Device:
@@ -472,62 +467,16 @@ class Device:
         """
         env = BlockEnv(number, timestamp, self.base_fee, builder)
         executor = self.executor
-        apply = executor.apply
-        gas_left = self.config.block_gas_limit
-        attempted: list[Transaction | Bundle] = []
-        included: list[Transaction] = []
-        receipts: list[Receipt | ReceiptFields] = []
-        skipped: list[Skipped] = []
-        batched: dict[str, list[Any]] = {}
-        batch_rule = self.config.ordering == "batch"
-        done_bundles: list[bytes] = []
-        bundled = 0  # how many of ``included`` came in bundles
-        for entry in items:
-            if type(entry) is PendingBundle:
-                bundle = entry.bundle
-                needed = sum(tx.gas_limit for tx in bundle.txs)
-                if needed > gas_left:
-                    skipped.append(_no_room(bundle.hash, "bundle", needed, gas_left))
-                    continue
-                attempted.append(bundle)
-                try:
-                    results = self._apply_bundle(bundle, env)
-                except BundleFailed as exc:
-                    if strict:
-                        raise
-                    drop = exc.cause is not None and executor.never_valid(bundle.txs[exc.index])
-                    skipped.append(Skipped(bundle.hash, "bundle", exc.field, str(exc), drop))
-                    continue
-                done_bundles.append(bundle.hash)
-                included.extend(bundle.txs)
-                bundled += len(bundle.txs)
-                receipts.extend(results)
-                gas_left -= sum(map(_gas_used, results))
-                continue
-            tx: Transaction = entry[0]  # type: ignore[assignment]  # a transaction entry here
-            if tx[6] > gas_left:
-                if strict:
-                    raise GasLimitTooLow(f"{tx[6]} exceeds the block's gas left {gas_left}")
-                skipped.append(_no_room(tx[9], "tx", tx[6], gas_left))
-                continue
-            attempted.append(tx)
-            try:
-                if batch_rule and executor.is_batch_call(tx):
-                    collected = executor.collect_batch_call(tx, env)
-                    batched.setdefault(tx.to, []).append(collected)
-                    gas_left -= tx.gas_limit
-                    included.append(tx)
-                    receipts.append(None)  # type: ignore[arg-type]  # filled at settlement
-                    continue
-                receipt = apply(tx, env, False)
-            except Rejected as exc:
-                if strict:
-                    raise
-                skipped.append(Skipped(tx[9], "tx", exc.field, str(exc), executor.never_valid(tx)))
-                continue
-            included.append(tx)
-            receipts.append(receipt)
-            gas_left -= receipt[2]
+        done = executor.run(
+            items,
+            env,
+            self.config.block_gas_limit,
+            strict=strict,
+            batch=self.config.ordering == "batch",
+        )
+        attempted, included, skipped = done.attempted, done.included, done.skipped
+        receipts: list[Receipt | ReceiptFields] = done.receipts  # type: ignore[assignment]
+        batched = done.batched
         journal = self.ledger.journal
         if batched:
             settled: dict[bytes, Receipt | ReceiptFields] = {}
@@ -547,7 +496,7 @@ class Device:
         # Whether every pending transaction was included (then the mempool is emptied
         # at once): the items were the whole mempool, and as many of them were included
         # as it holds now (nothing was skipped, nothing was added during the block).
-        emptied = drains and len(included) - bundled == len(self.mempool)
+        emptied = drains and len(included) - done.bundled == len(self.mempool)
         return self._seal(
             number,
             timestamp,
@@ -556,28 +505,10 @@ class Device:
             included,
             tuple(receipts),
             attempted,
-            done_bundles,
+            done.done_bundles,
             skipped,
             emptied,
         )
-
-    def _apply_bundle(self, bundle: Bundle, env: BlockEnv) -> list[ReceiptFields]:
-        """Apply a bundle's transactions in order, all or nothing (raises BundleFailed)."""
-        executor = self.executor
-        point = executor.savepoint()
-        out: list[ReceiptFields] = []
-        for i, tx in enumerate(bundle.txs):
-            try:
-                receipt = executor.apply(tx, env)
-            except Rejected as exc:
-                executor.restore(point)
-                raise BundleFailed(str(exc), index=i, cause=exc) from exc
-            status = receipt[1]
-            if status != "success" and tx.hash not in bundle.reverting:
-                executor.restore(point)
-                raise BundleFailed(f"{status}: {receipt[7]}", index=i)
-            out.append(receipt)
-        return out
 
     def _seal(
         self,

@@ -19,17 +19,18 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from accord.device import gas as G
-from accord.device.block import Receipt, ReceiptFields, Status
+from accord.device.block import Receipt, ReceiptFields, Skipped, Status
 from accord.device.contract import NO_VALUE, BatchCall, Context, Contract
 from accord.device.errors import (
     BadNonce,
+    BundleFailed,
     FeeTooLow,
     GasLimitTooLow,
     InsufficientFunds,
@@ -41,7 +42,8 @@ from accord.device.errors import (
 )
 from accord.device.fees import FeeMarket
 from accord.device.ledger import MISSING, Ledger
-from accord.device.transaction import DEPLOY, Transaction
+from accord.device.mempool import Item, PendingBundle
+from accord.device.transaction import DEPLOY, Bundle, Transaction
 
 if TYPE_CHECKING:
     from accord.device.device import Device
@@ -87,6 +89,29 @@ def resolve_contract_class(path: str) -> type[Contract]:
 
 Prepaid = tuple[int, int]
 """``(price, tip)`` per gas of a validated transaction whose gas is prepaid."""
+
+
+def _no_room(item_hash: bytes, kind: Literal["tx", "bundle"], needed: int, left: int) -> Skipped:
+    reason = f"needs {needed} gas, the block has {left} left"
+    return Skipped(item_hash, kind, "gas_limit", reason, False)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What :meth:`Executor.run` did with a block's items."""
+
+    attempted: list[Transaction | Bundle]
+    """Every item tried, in order (the event log's record of the block)."""
+    included: list[Transaction]
+    receipts: list[Receipt | ReceiptFields | None]
+    """One per included transaction; ``None`` for a batch call until settlement."""
+    skipped: list[Skipped]
+    batched: dict[str, list[tuple[Transaction, Prepaid, BatchCall]]]
+    """Collected batch calls by contract address (batch rule)."""
+    done_bundles: list[bytes]
+    bundled: int
+    """How many of ``included`` came in bundles."""
+    gas_left: int
 
 
 class Executor:
@@ -290,142 +315,247 @@ class Executor:
         return not can_mint and need > ledger.supply.get(fee_asset, 0)
 
     # -- execution ---------------------------------------------------------------------
-    def apply(self, tx: Transaction, env: BlockEnv, undoable: bool = True) -> ReceiptFields:
-        """Apply one transaction; raises :class:`Rejected` (and changes nothing) if invalid.
+    def apply(self, tx: Transaction, env: BlockEnv) -> ReceiptFields:
+        """Apply one transaction, undoably (a savepoint before it can roll it back);
+        raises :class:`Rejected` (and changes nothing) if it is invalid."""
+        done = self.run(((tx, 0, 0),), env, self.block_gas_limit, strict=True, undoable=True)
+        return done.receipts[0]  # type: ignore[return-value]
 
-        This is the device's hot path, so the common case is written out: one combined
-        test of the fields (:meth:`_reject` names the failure), the prepayment
-        (:meth:`_take`), the call and the settlement (:meth:`_settle`), inlined, with
-        no intermediate objects.
+    def run(
+        self,
+        items: Iterable[Item],
+        env: BlockEnv,
+        gas_left: int,
+        *,
+        strict: bool = False,
+        undoable: bool = False,
+        batch: bool = False,
+    ) -> Outcome:
+        """Execute a block's ``items`` in order: the device's hot path.
 
-        The call's writes are always journaled (a revert undoes them). The nonce bump,
-        prepayment and refund are journaled only if ``undoable``: a savepoint taken
-        before the transaction (a bundle's) must be able to undo them, but nothing else
-        ever rolls back past the start of a call, so the block loop passes ``False``.
-        The state hash's tracking (the ``origin`` dicts) records them either way.
+        A transaction is validated (a wrong nonce or fee, an unknown target, a sender
+        that cannot prepay: a :class:`Rejected` error, nothing changed), its nonce
+        bumped and ``gas_limit × price`` taken from its sender; its call runs in a
+        journal frame that a :class:`Revert` (or any error in contract code) rolls back,
+        and :class:`OutOfGas` also uses up the whole limit; unused gas is refunded. A
+        rejected transaction is skipped (``Outcome.skipped``, and dropped from the
+        mempool if :meth:`never_valid`) or, with ``strict``, raised. An item that does
+        not fit ``gas_left`` is not attempted. Bundles go through
+        :meth:`apply_bundle`; under the batch rule (``batch``), calls to batchable
+        methods are collected for :meth:`settle_batch` instead.
+
+        The call's writes are always journaled. The nonce bump, prepayment and refund
+        are journaled only if ``undoable``: a savepoint taken before the transaction (a
+        bundle's) must be able to undo them, and nothing else ever rolls back past the
+        start of a call. The state hash's tracking (the ``origin`` dicts) records them
+        either way.
+
+        Everything per transaction is written out in this one loop, with the block's
+        constants in local variables: validation in one combined test (:meth:`_reject`
+        names the failure), then the prepayment (:meth:`_take`), the call and the
+        settlement (:meth:`_settle`), inlined. Each receipt is a plain tuple of the
+        :class:`Receipt`'s fields, which :class:`Block` wraps when asked.
         """
-        sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee, tx_hash, _ = tx
+        out = Outcome([], [], [], [], {}, [], 0, gas_left)
+        attempted, included, receipts = out.attempted, out.included, out.receipts
         ledger = self.ledger
-        nonces = ledger.nonces
-        base_fee = env.base_fee
-        expected = nonces.get(sender, MISSING)
-        contract = entry = None
-        if (
-            nonce != (0 if expected is MISSING else expected)
-            or max_fee < base_fee
-            or priority_fee > max_fee
-            or gas_limit < _TX_BASE
-            or gas_limit > self.block_gas_limit
-            or to == DEPLOY
-        ):
-            self._reject(tx, base_fee)  # raises, unless this is a valid deployment
-        elif method:
-            contract = self.contracts.get(to)
-            entry = None if contract is None else contract._entries.get(method)
-            if entry is None:
-                self._reject(tx, base_fee)
-        if self._first_price:
-            tip = max_fee
-        else:
-            tip = max_fee - base_fee
-            if priority_fee < tip:
-                tip = priority_fee
-        price = base_fee + tip
-        # -- prepay (_take inlined) --
-        prepay = gas_limit * price
-        fee_asset = self.fee_asset
-        need = prepay
-        for asset, amount in value:
-            if asset == fee_asset:
-                need += amount
-        key = self._fee_keys.get(sender)
-        if key is None:  # one (sender, fee asset) key per sender, not one per transaction
-            key = self._fee_keys[sender] = (sender, fee_asset)
-        balances = ledger.balances
-        have = balances.get(key, 0)
-        if have < need:
-            self._cannot_pay(sender, need, have)
-        journal = ledger.journal
-        if undoable:
-            journal.append((nonces, sender, expected))
-        origin = ledger.nonces_origin
-        if sender not in origin:
-            origin[sender] = expected
-        nonces[sender] = 1 if expected is MISSING else expected + 1
-        if prepay:
+        nonces, balances, journal, events = (
+            ledger.nonces,
+            ledger.balances,
+            ledger.journal,
+            ledger.events,
+        )
+        nonces_origin, balances_origin = ledger.nonces_origin, ledger.balances_origin
+        contracts, fee_keys, fee_asset = self.contracts, self._fee_keys, self.fee_asset
+        first_price, max_gas, context = self._first_price, self.block_gas_limit, self._context
+        base_fee, number, timestamp = env.base_fee, env.number, env.timestamp
+        for item in items:
+            if type(item) is PendingBundle:
+                out.gas_left = gas_left
+                self._run_bundle(item[0], env, out, strict)
+                gas_left = out.gas_left
+                continue
+            tx: Transaction = item[0]  # type: ignore[assignment]  # a transaction entry
+            sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee, tx_hash, _ = (
+                tx
+            )
+            if gas_limit > gas_left:
+                if strict:
+                    raise GasLimitTooLow(f"{gas_limit} exceeds the block's gas left {gas_left}")
+                out.skipped.append(_no_room(tx_hash, "tx", gas_limit, gas_left))
+                continue
+            attempted.append(tx)
+            try:
+                if batch and self.is_batch_call(tx):
+                    collected = self.collect_batch_call(tx, env)
+                    out.batched.setdefault(to, []).append(collected)
+                    gas_left -= gas_limit
+                    included.append(tx)
+                    receipts.append(None)  # filled at settlement
+                    continue
+                # -- validation: one combined test, _reject() names the failure --
+                expected = nonces.get(sender, MISSING)
+                contract = entry = None
+                if (
+                    nonce != (0 if expected is MISSING else expected)
+                    or max_fee < base_fee
+                    or priority_fee > max_fee
+                    or gas_limit < _TX_BASE
+                    or gas_limit > max_gas
+                    or to == DEPLOY
+                ):
+                    self._reject(tx, base_fee)  # raises, unless this is a valid deployment
+                elif method:
+                    contract = contracts.get(to)
+                    entry = None if contract is None else contract._entries.get(method)
+                    if entry is None:
+                        self._reject(tx, base_fee)
+                if first_price:
+                    tip = max_fee
+                else:
+                    tip = max_fee - base_fee
+                    if priority_fee < tip:
+                        tip = priority_fee
+                price = base_fee + tip
+                # -- prepay (_take inlined) --
+                prepay = gas_limit * price
+                need = prepay
+                for asset, amount in value:
+                    if asset == fee_asset:
+                        need += amount
+                key = fee_keys.get(sender)
+                if key is None:  # one (sender, fee asset) key per sender
+                    key = fee_keys[sender] = (sender, fee_asset)
+                have = balances.get(key, 0)
+                if have < need:
+                    self._cannot_pay(sender, need, have)
+            except Rejected as exc:
+                if strict:
+                    raise
+                out.skipped.append(
+                    Skipped(tx_hash, "tx", exc.field, str(exc), self.never_valid(tx))
+                )
+                continue
             if undoable:
-                journal.append((balances, key, have))
-            origin = ledger.balances_origin
-            if key not in origin:
-                origin[key] = have
-            if have == prepay:
-                del balances[key]
-            else:
-                balances[key] = have - prepay
-        # -- the call, in a journal frame --
-        events = ledger.events
-        journal_mark, events_mark = len(journal), len(events)
-        ledger.gas_used = _TX_BASE
-        ledger.gas_limit = gas_limit
-        created: str | None = None
-        error: str | None = None
-        result: object = None
-        status: Status
+                journal.append((nonces, sender, expected))
+            if sender not in nonces_origin:
+                nonces_origin[sender] = expected
+            nonces[sender] = 1 if expected is MISSING else expected + 1
+            if prepay:
+                if undoable:
+                    journal.append((balances, key, have))
+                if key not in balances_origin:
+                    balances_origin[key] = have
+                if have == prepay:
+                    del balances[key]
+                else:
+                    balances[key] = have - prepay
+            # -- the call, in a journal frame --
+            journal_mark, events_mark = len(journal), len(events)
+            ledger.gas_used = _TX_BASE
+            ledger.gas_limit = gas_limit
+            created: str | None = None
+            error: str | None = None
+            result: object = None
+            status: Status
+            try:
+                if to == DEPLOY:
+                    created = self._deploy(tx, env)
+                else:
+                    sent = self._send_value(tx, to) if value else NO_VALUE
+                    if entry is not None:
+                        # Context.__init__ inlined (this device's Context class binds
+                        # the device and the ledger).
+                        ctx = _new_context(context)
+                        ctx.this = to
+                        ctx.sender = ctx.origin = sender
+                        ctx.value = sent
+                        ctx.block_number = number
+                        ctx.timestamp = timestamp
+                        # The method's function (Contract._entries: no bound method
+                        # to build), with positional arguments spelled out for short
+                        # argument lists: a call with *args costs twice as much.
+                        n = len(args)
+                        if n == 3:
+                            result = entry(contract, ctx, args[0], args[1], args[2])
+                        elif n == 2:
+                            result = entry(contract, ctx, args[0], args[1])
+                        elif n == 1:
+                            result = entry(contract, ctx, args[0])
+                        elif n == 0:
+                            result = entry(contract, ctx)
+                        else:
+                            result = entry(contract, ctx, *args)
+                used = ledger.gas_used
+                if used > gas_limit:  # contract code caught an OutOfGas: still fails
+                    raise OutOfGas(used, gas_limit)
+                status = "success"
+            except OutOfGas as exc:
+                ledger.rollback((journal_mark, events_mark))
+                status, used, error, created = "out_of_gas", gas_limit, exc.reason, None
+            except Revert as exc:
+                ledger.rollback((journal_mark, events_mark))
+                status, used, error, created = "reverted", ledger.gas_used, exc.reason, None
+            except Exception as exc:  # a bug or a failed ledger op in contract code
+                ledger.rollback((journal_mark, events_mark))
+                status, used, created = "reverted", ledger.gas_used, None
+                error = f"{type(exc).__name__}: {exc}"
+            ledger.gas_limit = UNMETERED
+            emitted = tuple(events[events_mark:]) if len(events) > events_mark else ()
+            # -- settle (_settle inlined): refund unused gas; burn and tip are per block --
+            refund = (gas_limit - used) * price
+            if refund:
+                have = balances.get(key, MISSING)
+                if undoable:
+                    journal.append((balances, key, have))
+                if key not in balances_origin:
+                    balances_origin[key] = have
+                balances[key] = refund if have is MISSING else have + refund
+            included.append(tx)
+            receipts.append(
+                (tx_hash, status, used, used * price, used * tip, result, emitted, error, created)
+            )
+            gas_left -= used
+        out.gas_left = gas_left
+        return out
+
+    def _run_bundle(self, bundle: Bundle, env: BlockEnv, out: Outcome, strict: bool) -> None:
+        """Apply a bundle in :meth:`run`, or skip it (recording why)."""
+        needed = sum(tx.gas_limit for tx in bundle.txs)
+        if needed > out.gas_left:
+            out.skipped.append(_no_room(bundle.hash, "bundle", needed, out.gas_left))
+            return
+        out.attempted.append(bundle)
         try:
-            if to == DEPLOY:
-                created = self._deploy(tx, env)
-            else:
-                sent = self._send_value(tx, to) if value else NO_VALUE
-                if entry is not None:
-                    # Context.__init__ inlined: this is the hot path of every call.
-                    ctx = _new_context(self._context)
-                    ctx.this = to
-                    ctx.sender = ctx.origin = sender
-                    ctx.value = sent
-                    ctx.block_number = env.number
-                    ctx.timestamp = env.timestamp
-                    # The method's function (Contract._entries: no bound method to
-                    # build), with positional arguments spelled out for short argument
-                    # lists: a call with *args costs twice as much.
-                    n = len(args)
-                    if n == 3:
-                        result = entry(contract, ctx, args[0], args[1], args[2])
-                    elif n == 2:
-                        result = entry(contract, ctx, args[0], args[1])
-                    elif n == 1:
-                        result = entry(contract, ctx, args[0])
-                    elif n == 0:
-                        result = entry(contract, ctx)
-                    else:
-                        result = entry(contract, ctx, *args)
-            used = ledger.gas_used
-            if used > gas_limit:  # contract code caught an OutOfGas: the call still fails
-                raise OutOfGas(used, gas_limit)
-            status = "success"
-        except OutOfGas as exc:
-            ledger.rollback((journal_mark, events_mark))
-            status, used, error, created = "out_of_gas", gas_limit, exc.reason, None
-        except Revert as exc:
-            ledger.rollback((journal_mark, events_mark))
-            status, used, error, created = "reverted", ledger.gas_used, exc.reason, None
-        except Exception as exc:  # a bug or a failed ledger op in contract code: a revert
-            ledger.rollback((journal_mark, events_mark))
-            status, used, created = "reverted", ledger.gas_used, None
-            error = f"{type(exc).__name__}: {exc}"
-        ledger.gas_limit = UNMETERED
-        emitted = tuple(events[events_mark:]) if len(events) > events_mark else ()
-        # -- settle (_settle inlined): refund unused gas; burn and tip are per block --
-        refund = (gas_limit - used) * price
-        if refund:
-            have = balances.get(key, MISSING)
-            if undoable:
-                journal.append((balances, key, have))
-            origin = ledger.balances_origin
-            if key not in origin:
-                origin[key] = have
-            balances[key] = refund if have is MISSING else have + refund
-        # A plain tuple of the Receipt's fields: Block.receipts wraps it when asked.
-        return (tx_hash, status, used, used * price, used * tip, result, emitted, error, created)
+            results = self.apply_bundle(bundle, env)
+        except BundleFailed as exc:
+            if strict:
+                raise
+            drop = exc.cause is not None and self.never_valid(bundle.txs[exc.index])
+            out.skipped.append(Skipped(bundle.hash, "bundle", exc.field, str(exc), drop))
+            return
+        out.done_bundles.append(bundle.hash)
+        out.included.extend(bundle.txs)
+        out.bundled += len(bundle.txs)
+        out.receipts.extend(results)
+        out.gas_left -= sum(map(_gas_used, results))
+
+    def apply_bundle(self, bundle: Bundle, env: BlockEnv) -> list[ReceiptFields]:
+        """Apply a bundle's transactions in order, all or nothing (raises BundleFailed)."""
+        point = self.savepoint()
+        done: list[ReceiptFields] = []
+        for i, tx in enumerate(bundle.txs):
+            try:
+                receipt = self.apply(tx, env)
+            except Rejected as exc:
+                self.restore(point)
+                raise BundleFailed(str(exc), index=i, cause=exc) from exc
+            status = receipt[1]
+            if status != "success" and tx.hash not in bundle.reverting:
+                self.restore(point)
+                raise BundleFailed(f"{status}: {receipt[7]}", index=i)
+            done.append(receipt)
+        return done
 
     def _send_value(self, tx: Transaction, to: str) -> Mapping[str, int]:
         """Move the transaction's ``value`` from its sender to ``to`` (metered)."""

@@ -54,7 +54,7 @@ def _nonce_order(queue: list[T]) -> list[T]:
     transactions: bundles are lanes of their own.)
     """
     if len(queue) > 1:
-        nonces = [_nonce(item) for item in queue]
+        nonces = [item[0][1] for item in queue]  # type: ignore[index]  # tx lanes only
         if any(map(_ge, nonces, nonces[1:])):  # not strictly increasing
             return sorted(queue, key=lambda it: (_nonce(it), it[2]))
     return queue
