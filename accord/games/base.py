@@ -1,0 +1,82 @@
+"""What a game is, to the lab: typed parameters in, one seeded run, metrics out.
+
+A game is a scenario as code (who plays, on which contracts, what is measured). The lab
+(:mod:`accord.lab`) reads a scenario file, validates the game's parameters with the
+game's own pydantic model, sweeps them over seeds and grids, and stores each run's
+:class:`GameResult`. Games register themselves by name with :func:`register_game`, so a
+scenario file can say ``game = "defi_routing"``.
+
+A run must be a pure function of ``(params, device config, seed)``: the same inputs give
+the same metrics and the same final state hash (``DESIGN.md``: determinism).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from accord.device.config import DeviceConfig
+
+
+@dataclass(frozen=True)
+class GameResult:
+    """One run's outcome.
+
+    ``metrics`` are the scalar figures a sweep compares (user surplus, MEV, price of
+    anarchy, failed transactions …); ``tables`` are optional long-form rows (per agent,
+    per block) that the lab stores beside them; ``state_hash`` is the device's final
+    state hash in hex, the run's fingerprint.
+    """
+
+    metrics: Mapping[str, float | int]
+    state_hash: str
+    blocks: int
+    tables: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+class Game(Protocol):
+    """A runnable scenario. ``Params`` is its pydantic parameter model."""
+
+    name: ClassVar[str]
+    Params: ClassVar[type[BaseModel]]
+
+    def run(self, params: BaseModel, device: DeviceConfig, seed: int) -> GameResult: ...
+
+
+GAMES: dict[str, type[Game]] = {}
+G = TypeVar("G", bound=type[Any])
+
+
+def register_game(cls: G) -> G:
+    """Class decorator: make a game available to scenarios under ``cls.name``."""
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"{cls.__name__} needs a class attribute `name`")
+    if name in GAMES and GAMES[name] is not cls:
+        raise ValueError(f"a different game is already registered as {name!r}")
+    GAMES[name] = cls
+    return cls
+
+
+def get_game(name: str) -> type[Game]:
+    """The registered game called ``name`` (importing the built-in games first)."""
+    _import_builtin_games()
+    try:
+        return GAMES[name]
+    except KeyError:
+        known = ", ".join(sorted(GAMES)) or "none"
+        raise KeyError(f"unknown game {name!r} (known: {known})") from None
+
+
+BUILTIN_GAME_MODULES: tuple[str, ...] = ()
+"""Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""
+
+
+def _import_builtin_games() -> None:
+    import importlib
+
+    for module in BUILTIN_GAME_MODULES:
+        importlib.import_module(module)
