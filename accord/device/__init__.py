@@ -6,7 +6,7 @@ methods. See ``docs/device.md``.
 """
 
 from accord.device import checks, fees, gas
-from accord.device.block import Block, BlockHeader, Receipt
+from accord.device.block import Block, BlockHeader, Receipt, Skipped
 from accord.device.builder import Builder, BuildRequest, HonestBuilder
 from accord.device.config import AssetSpec, DeviceConfig, Genesis
 from accord.device.contract import BatchCall, Context, Contract, Event, public
@@ -72,6 +72,7 @@ __all__ = [
     "Revert",
     "SealedBundle",
     "SealedTx",
+    "Skipped",
     "Transaction",
     "UnknownAccount",
     "UnknownAsset",

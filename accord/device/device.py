@@ -119,6 +119,9 @@ class Device:
             self.config.block_gas_limit,
         )
         self.mempool = Mempool()
+        # The dicts and counter submit() touches, at hand (their identity never changes).
+        self._pending, self._seq = self.mempool.txs, self.mempool.seq
+        self._nonces = self.ledger.nonces
         self.builder: Builder = builder or HonestBuilder(self.config.builder)
         self.blocks: deque[Block] = deque(maxlen=history)
         self.headers: list[BlockHeader] = []
@@ -333,19 +336,19 @@ class Device:
             self._refuse(tx)
         state = state.copy()
         state.update(tx_hash)
-        mempool = self.mempool
+        pending = self._pending
         if (
             state.digest() != signature
-            or nonce < self.ledger.nonces.get(sender, 0)
-            or tx_hash in mempool.txs
+            or nonce < self._nonces.get(sender, 0)
+            or tx_hash in pending
             or gas_limit < _TX_BASE
             or gas_limit > self._gas_limit
         ):
             self._refuse(tx)
-        arrival = (self._now if at is None else at) + self._latency.get(
-            sender, self._default_latency
-        )
-        mempool.txs[tx_hash] = (tx, arrival, next(mempool.seq))  # Mempool.add inlined
+        arrival = self._now if at is None else at
+        latency = self._latency
+        arrival += latency.get(sender, self._default_latency) if latency else self._default_latency
+        pending[tx_hash] = (tx, arrival, next(self._seq))  # Mempool.add inlined
         return tx_hash
 
     def submit_bundle(self, bundle: Bundle, *, sender: str, at: int | None = None) -> bytes:
@@ -354,7 +357,7 @@ class Device:
             try:
                 self.verify(tx)
             except Rejected as exc:
-                raise BundleFailed(str(exc), index=i) from exc
+                raise BundleFailed(str(exc), index=i, cause=exc) from exc
         sent_at = self.now if at is None else at
         self.mempool.add_bundle(bundle, sent_at + self.latency(sender), sender)
         return bundle.hash
