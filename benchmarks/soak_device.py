@@ -61,7 +61,7 @@ from accord.device import (  # noqa: E402
     checks,
 )
 from accord.device.checks import InvariantViolation  # noqa: E402
-from accord.device.store import Record  # noqa: E402
+from accord.device.store import NullLog  # noqa: E402
 from benchmarks.bench_contracts import Escrow, LockBox  # noqa: E402
 
 ASSETS = ("ETH", "USD", "GOLD", "BOND")
@@ -75,22 +75,6 @@ MAX_FEE = 1_000
 SEARCHERS = 16
 GAP_PROBABILITY = 0.005
 BUNDLES_PER_BLOCK = 4  # at most
-
-
-class DiscardLog:
-    """An event log that keeps nothing, to bound memory over a million transactions.
-
-    The soak checks state hashes directly; replaying a run is tested elsewhere.
-    """
-
-    def __init__(self) -> None:
-        self.records = 0
-
-    def start(self, config_json: str, genesis_json: str, seed: int) -> None:
-        self.records = 0
-
-    def append(self, record: Record) -> None:
-        self.records += 1
 
 
 @dataclass
@@ -113,6 +97,11 @@ class Tally:
     bundles_landed: int = 0
     bundles_failed: int = 0
     bundle_txs_dropped: int = 0
+    skipped_txs: int = 0
+    """Transactions a block attempted or could not fit but left out (``Block.skipped``)."""
+    skipped_bundles: int = 0
+    dropped: int = 0
+    """Skipped items dropped from the mempool as never valid."""
     expected_included: int = 0
     rejections: dict[str, int] = field(default_factory=dict)
 
@@ -149,7 +138,7 @@ class Soak:
             block_gas_limit=(self.block_size + 4 * BUNDLES_PER_BLOCK) * CALL_GAS,
             initial_base_fee=100,
         )
-        self.device = Device(config, genesis, seed=self.seed, store=DiscardLog(), history=1)
+        self.device = Device(config, genesis, seed=self.seed, store=NullLog(), history=1)
         dev = self.device
         deployer = dev.account("deployer")
         self.escrow = dev.deploy(deployer, Escrow)
@@ -373,6 +362,16 @@ class Soak:
                 tally.out_of_gas += 1
             else:
                 tally.reverted += 1
+        for item in block.skipped:
+            if item.kind == "bundle":
+                tally.skipped_bundles += 1
+            else:
+                tally.skipped_txs += 1
+            tally.dropped += item.dropped
+        if len(bundles) - sum(1 for first in bundles if first in included) != sum(
+            1 for item in block.skipped if item.kind == "bundle"
+        ):
+            raise InvariantViolation(f"block {block.number}: failed bundles not all in skipped")
         tally.deferred += len(self.device.mempool)
         self.last_txs = block.transactions
         if self.on_block is not None:
@@ -407,6 +406,9 @@ class Soak:
             "bundles_landed": t.bundles_landed,
             "bundles_failed": t.bundles_failed,
             "bundle_txs_dropped": t.bundle_txs_dropped,
+            "skipped_txs": t.skipped_txs,
+            "skipped_bundles": t.skipped_bundles,
+            "dropped": t.dropped,
             "elapsed_s": round(elapsed, 3),
             "tx_per_s": round(t.txs / elapsed, 1),
             "included_per_s": round(t.included / elapsed, 1),
@@ -427,6 +429,7 @@ class Soak:
         if accounted != t.txs:
             raise InvariantViolation(f"{t.txs} txs offered but {accounted} accounted for")
         checks.block_invariants(dev)
+        checks.state_hash_matches(dev)  # the incremental hash equals a full recompute
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
