@@ -15,8 +15,10 @@ Two encodings:
   changed for these types since Python 3.0 (``tests/device/test_encoding.py`` pins
   it), and it is written in C, about 2.5× faster than ``repr``, which matters because
   the device hashes every transaction it verifies. ``bool`` is distinct from ``int``
-  (``T``/``F`` against ``i``) and only exact types are accepted: a subclass, a float, a
-  list or a dict raises :class:`InvalidValue`.
+  (``T``/``F`` against ``i``), and a subclass of a canonical type (an ``IntEnum``, a
+  ``str`` subclass) or an arbitrary object raises :class:`InvalidValue`. ``marshal``
+  also writes floats, lists and dicts, so values from outside must pass
+  :func:`canonical` first, as :meth:`~accord.device.transaction.Account.sign` does.
 * :func:`to_json` / :func:`from_json` — the event log's form. Tuples become arrays and
   bytes become ``{"$bytes": hex}``; decoding turns arrays back into tuples, so a value
   round-trips exactly and its digest is unchanged.
