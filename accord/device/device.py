@@ -136,7 +136,7 @@ class Device:
         """What each block's commitment resolution did (blocks with pending commitments)."""
         self._keys: dict[str, bytes] = {}
         self._macs: dict[str, Any] = {}
-        """Per account, a keyed BLAKE2b state before any input: ``copy()`` and ``update``
+        """Per account, a keyed BLAKE2s state before any input: ``copy()`` and ``update``
         give the account's MAC without re-absorbing the key block every time."""
         self._latency = self.config.latency_ms
         self._gas_limit = self.config.block_gas_limit

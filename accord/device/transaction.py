@@ -3,7 +3,7 @@
 A :class:`Transaction` is immutable data: sender, nonce, target and method, arguments,
 value sent, gas limit, max fee and priority fee, plus its hash and signature. The hash is
 BLAKE2b over the canonical encoding of the other fields
-(:func:`~accord.device.encoding.digest_bytes`); the signature is keyed BLAKE2b
+(:func:`~accord.device.encoding.digest_bytes`); the signature is keyed BLAKE2s
 (a MAC, RFC 7693 §2.9) of the hash under the sender's secret key. The device holds every
 account's key, so it can tell a forged or altered transaction (:class:`BadSignature`)
 without public-key cryptography, which an embedded, single-process device does not need:
@@ -28,6 +28,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from hashlib import blake2b as _blake2b
+from hashlib import blake2s as _blake2s
 from marshal import dumps as _dumps
 from typing import Any, NamedTuple
 
@@ -88,18 +89,23 @@ def transaction_hash(content: tuple[Canonical, ...]) -> bytes:
 
 
 def mac(key: bytes, message: bytes) -> bytes:
-    """Keyed BLAKE2b-128 (RFC 7693): the signature scheme of the device."""
-    return hashlib.blake2b(message, key=key, digest_size=16).digest()
+    """Keyed BLAKE2s-128 (RFC 7693 §2.9): the signature scheme of the device.
+
+    BLAKE2s, not BLAKE2b: a signature covers a 32-byte hash, one 64-byte BLAKE2s block
+    of 10 rounds against one 128-byte BLAKE2b block of 12, and the device checks one per
+    transaction it receives.
+    """
+    return hashlib.blake2s(message, key=key, digest_size=16).digest()
 
 
 def mac_state(key: bytes) -> Any:
-    """A keyed BLAKE2b-128 state that has absorbed only the key.
+    """A keyed BLAKE2s-128 state that has absorbed only the key.
 
     ``s = mac_state(key).copy(); s.update(m); s.digest() == mac(key, m)``: RFC 7693 pads
     the key to a full block and compresses it first, so copying this state skips that
     block's compression on every verification.
     """
-    return hashlib.blake2b(key=key, digest_size=16)
+    return hashlib.blake2s(key=key, digest_size=16)
 
 
 def _freeze_value(value: Mapping[str, int] | None) -> tuple[tuple[str, int], ...]:
@@ -174,7 +180,7 @@ class Account:
         state = TX_HASH.copy()
         state.update(_dumps(content, 0))
         digest = state.digest()
-        signature = _blake2b(digest, key=self.key, digest_size=16).digest()
+        signature = _blake2s(digest, key=self.key, digest_size=16).digest()
         return Transaction(*content, digest, signature)
 
 
