@@ -1,0 +1,336 @@
+"""DeFi users on the device: three ways to get a trade done across CFMM pools.
+
+A user arrives with a :class:`TradeNeed` (sell ``amount`` of one token for as much of
+another as it can get) and acts once, in the block it arrives. What differs is how:
+
+* :class:`NaiveUser`: a fixed route (the first pool that trades the pair directly, else
+  two hops through the network's hub token) with a slippage tolerance: ``min_out`` is
+  the quote at the block's starting state less ``tolerance_bps``. This is the default
+  wallet behaviour that sandwich bots feed on (Daian et al., "Flash Boys 2.0", IEEE S&P
+  2020; Zhou et al., "High-Frequency Trading on Decentralized On-Chain Exchanges", IEEE
+  S&P 2021).
+* :class:`RoutedUser`: the optimal split route over every pool (Angeris et al.,
+  "Optimal Routing for Constant Function Market Makers", EC 2022) from
+  :func:`accord.mechanisms.routing.route_swap` on the current pool states, executing
+  its exact integer trades, one swap per pool, each with the same tolerance.
+* :class:`IntentUser`: states what it wants and lets the device settle it. Under the
+  ``batch`` rule its swaps are limit orders (a tight ``min_out``) that the pools clear
+  together at one price per pair, netting opposite orders first: coincidence of wants,
+  as in CoW Protocol's batch auctions and Budish, Cramton & Shim's frequent batch
+  auctions (QJE 2015). Under the other rules it posts a conditional commitment
+  (``docs/commitments.md``) whose swaps run at the end of the block, after every
+  transaction, and only if each pool still quotes at least its limit; if not, it waits
+  for a better block until ``patience`` runs out. Nobody can trade after it in its
+  block, so a sandwich's back-run has nowhere to go. (A solver matching intents
+  peer-to-peer, with :mod:`accord.mechanisms.batch` when it lands, plugs in here by
+  returning commitments from :meth:`IntentUser.plan_commitment`.)
+
+The :class:`Market` is the public state every DeFi agent observes: the pools (as exact
+``cfmm`` curves with their addresses) and the external reference prices that value
+tokens. Its :meth:`Market.best_route` memoises ``route_swap``, so the game's ideal
+execution and a routed user asking the same question at the same state pay for one solve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from accord.agents.base import Action, Observation
+from accord.device import Account, Transaction
+from accord.device.commitments.build import all_of, call, commitment, view
+from accord.device.commitments.language import Action as CommitmentAction
+from accord.device.commitments.language import Commitment
+from accord.mechanisms import cfmm
+from accord.mechanisms.routing import Network, Route, route_swap
+
+SWAP_GAS = 150_000
+"""Gas limit of one swap transaction (a swap uses about half of it)."""
+
+Curve = cfmm.ProductPool | cfmm.WeightedPool
+
+
+@dataclass(frozen=True, slots=True)
+class PoolInfo:
+    """A pool contract's address and its exact curve (reserves, fee, weights, tokens)."""
+
+    address: str
+    curve: Curve
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return self.curve.tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One swap: sell ``amount_in`` of ``asset_in`` on ``pool`` for at least ``min_out``."""
+
+    pool: str
+    asset_in: str
+    amount_in: int
+    asset_out: str
+    min_out: int
+
+
+@dataclass(frozen=True, eq=False)
+class Market:
+    """The public DeFi state: pools at the block's starting state and reference prices.
+
+    ``prices`` value one base unit of each token (the "external market" that CEX-DEX
+    arbitrage trades against); ``fee_price`` values one base unit of the fee asset, so
+    that gas costs and tips are comparable with trading profits. ``hub`` is the token
+    every other token has a pool with (naive users route through it).
+    """
+
+    pools: tuple[PoolInfo, ...]
+    prices: Mapping[str, float]
+    fee_price: float
+    hub: str
+    _routes: dict[tuple[str, int, str], Route] = field(default_factory=dict, repr=False)
+    _network: list[Network] = field(default_factory=list, repr=False)
+
+    def by_address(self, address: str) -> PoolInfo | None:
+        for p in self.pools:
+            if p.address == address:
+                return p
+        return None
+
+    def direct(self, a: str, b: str) -> PoolInfo | None:
+        """The first pool (in deployment order) that trades ``a`` for ``b``."""
+        for p in self.pools:
+            if a in p.tokens and b in p.tokens:
+                return p
+        return None
+
+    def network(self) -> Network:
+        if not self._network:
+            self._network.append(Network.build([p.curve for p in self.pools]))
+        return self._network[0]
+
+    def best_route(self, sell: str, amount: int, buy: str) -> Route:
+        """The optimal route for selling ``amount`` of ``sell`` for ``buy`` (memoised)."""
+        key = (sell, amount, buy)
+        found = self._routes.get(key)
+        if found is None:
+            found = self._routes[key] = route_swap(self.network(), sell, amount, buy)
+        return found
+
+    def value(self, flows: Mapping[str, int]) -> float:
+        """Reference value of token amounts (unknown tokens are worth nothing)."""
+        return sum(self.prices.get(t, 0.0) * a for t, a in flows.items())
+
+
+@dataclass(frozen=True, slots=True)
+class TradeNeed:
+    """A user's private trade need: sell ``amount`` of ``sell``, buy ``buy``."""
+
+    need_id: int
+    sell: str
+    buy: str
+    amount: int
+    tolerance_bps: int
+
+
+def route_hops(market: Market, route: Route, sell: str, tolerance_bps: int) -> list[Hop]:
+    """An integer route as swaps, ordered so each token is received before it is re-sold.
+
+    Each pool's trade in a swap route tenders one token and receives another (pools of
+    two tokens); hops are sorted by how far their input token is from ``sell`` in the
+    route's own flow graph (breadth first), so multi-hop paths execute in sequence.
+    """
+    hops: list[tuple[str, str, int, str, int]] = []
+    for t in route.trades:
+        ins = [(k, a) for k, a in enumerate(t.tendered_int) if a > 0]
+        outs = [(k, a) for k, a in enumerate(t.received_int) if a > 0]
+        if len(ins) != 1 or len(outs) != 1:
+            continue  # a zero or a many-token trade: not expressible as one swap
+        address = market.pools[t.pool].address
+        hops.append((address, t.tokens[ins[0][0]], ins[0][1], t.tokens[outs[0][0]], outs[0][1]))
+    depth = {sell: 0}
+    for _ in range(len(hops) + 1):
+        for _, a, _, b, _ in hops:
+            if a in depth and b not in depth:
+                depth[b] = depth[a] + 1
+    hops.sort(key=lambda h: (depth.get(h[1], len(hops)), h[0]))
+    return [Hop(p, a, x, b, _floor_bps(y, tolerance_bps)) for p, a, x, b, y in hops]
+
+
+def _floor_bps(amount: int, bps: int) -> int:
+    return amount * (cfmm.BPS - bps) // cfmm.BPS
+
+
+def swap_tx(
+    account: Account,
+    nonce: int,
+    hop: Hop,
+    obs: Observation,
+    *,
+    priority_fee: int = 0,
+    gas_limit: int = SWAP_GAS,
+) -> Transaction:
+    """A signed ``pool.swap`` paying ``hop.amount_in`` as value, output to the signer."""
+    return account.sign(
+        nonce,
+        hop.pool,
+        "swap",
+        hop.asset_in,
+        hop.amount_in,
+        hop.min_out,
+        account.address,
+        hop.asset_out,
+        value={hop.asset_in: hop.amount_in},
+        gas_limit=gas_limit,
+        max_fee=obs.max_fee(priority_fee),
+        priority_fee=priority_fee,
+    )
+
+
+def market_of(obs: Observation) -> Market:
+    market = obs.state.get("market")
+    if not isinstance(market, Market):
+        raise TypeError("a DeFi agent needs obs.state['market'] (a Market)")
+    return market
+
+
+class User:
+    """A user with a trade need, acting once in the block its need arrives.
+
+    Subclasses say how the need becomes swaps (:meth:`plan`); the base class signs them
+    with consecutive nonces and a fixed ``priority_fee`` per gas.
+    """
+
+    kind: ClassVar[str] = "user"
+
+    def __init__(self, account: Account, rng: np.random.Generator, *, priority_fee: int = 0):
+        self.account = account
+        self.name = account.address
+        self.rng = rng
+        self.priority_fee = priority_fee
+
+    def plan(self, market: Market, need: TradeNeed) -> list[Hop]:
+        raise NotImplementedError
+
+    def act(self, obs: Observation) -> Sequence[Action]:
+        need = obs.private.get("need")
+        if not isinstance(need, TradeNeed):
+            return []
+        hops = self.plan(market_of(obs), need)
+        return [
+            swap_tx(self.account, obs.nonce + k, hop, obs, priority_fee=self.priority_fee)
+            for k, hop in enumerate(hops)
+        ]
+
+
+class NaiveUser(User):
+    """Fixed route, quoted at the block's starting state, ``min_out`` within tolerance."""
+
+    kind = "naive"
+
+    def plan(self, market: Market, need: TradeNeed) -> list[Hop]:
+        direct = market.direct(need.sell, need.buy)
+        path: list[tuple[PoolInfo, str, str]]
+        if direct is not None:
+            path = [(direct, need.sell, need.buy)]
+        else:
+            first = market.direct(need.sell, market.hub)
+            second = market.direct(market.hub, need.buy)
+            if first is None or second is None:
+                return []
+            path = [(first, need.sell, market.hub), (second, market.hub, need.buy)]
+        hops: list[Hop] = []
+        amount = need.amount
+        for pool, a, b in path:
+            c = pool.curve
+            out = c.out_given_in(c.index(a), c.index(b), amount)
+            if out <= 0:
+                return []
+            hops.append(Hop(pool.address, a, amount, b, _floor_bps(out, need.tolerance_bps)))
+            amount = out
+        return hops
+
+
+class RoutedUser(User):
+    """The optimal route (``route_swap``) at the block's starting state, within tolerance."""
+
+    kind = "routed"
+
+    def plan(self, market: Market, need: TradeNeed) -> list[Hop]:
+        route = market.best_route(need.sell, need.amount, need.buy)
+        return route_hops(market, route, need.sell, need.tolerance_bps)
+
+
+class IntentUser(User):
+    """Posts its optimal route as limit orders (``batch``) or as a conditional commitment.
+
+    ``patience`` is how many blocks the commitment may wait for its limit prices.
+    """
+
+    kind = "intent"
+
+    def __init__(
+        self,
+        account: Account,
+        rng: np.random.Generator,
+        *,
+        priority_fee: int = 0,
+        patience: int = 2,
+    ) -> None:
+        super().__init__(account, rng, priority_fee=priority_fee)
+        self.patience = patience
+
+    def plan(self, market: Market, need: TradeNeed) -> list[Hop]:
+        route = market.best_route(need.sell, need.amount, need.buy)
+        return route_hops(market, route, need.sell, need.tolerance_bps)
+
+    def plan_commitment(self, obs: Observation, need: TradeNeed, hops: list[Hop]) -> Commitment:
+        """The commitment: every hop's pool still quotes its limit, then all hops run."""
+        actions: list[CommitmentAction] = [
+            call(
+                h.pool,
+                "swap",
+                h.asset_in,
+                h.amount_in,
+                h.min_out,
+                self.name,
+                h.asset_out,
+                value={h.asset_in: h.amount_in},
+                gas=SWAP_GAS,
+            )
+            for h in hops
+        ]
+        conditions = [
+            view(h.pool, "quote", h.asset_in, h.amount_in, h.asset_out) >= h.min_out for h in hops
+        ]
+        return commitment(
+            self.name,
+            f"need-{need.need_id}",
+            expiry=obs.number + self.patience,
+            condition=all_of(*conditions),
+            actions=actions,
+        )
+
+    def act(self, obs: Observation) -> Sequence[Action]:
+        need = obs.private.get("need")
+        if not isinstance(need, TradeNeed):
+            return []
+        hops = self.plan(market_of(obs), need)
+        if not hops:
+            return []
+        if obs.ordering == "batch":
+            return [
+                swap_tx(self.account, obs.nonce + k, hop, obs, priority_fee=self.priority_fee)
+                for k, hop in enumerate(hops)
+            ]
+        return [self.plan_commitment(obs, need, hops)]
+
+
+USER_KINDS: dict[str, type[User]] = {
+    "naive": NaiveUser,
+    "routed": RoutedUser,
+    "intent": IntentUser,
+}
+"""User classes by the name a game's parameters use for them."""
