@@ -67,7 +67,10 @@ def merge_lanes(items: Sequence[T], key: Callable[[T], Any]) -> list[T]:
     heap (geth's price-and-nonce heap). Two common shapes skip the heap: one item per
     lane (a plain sort) and a single lane (nonce order is the whole order).
     """
-    names = [item.lane if isinstance(item, PendingBundle) else item[0][0] for item in items]
+    names = [
+        item[0][0] if type(item) is not PendingBundle else item.lane  # type: ignore[union-attr,index]
+        for item in items
+    ]
     distinct = len(set(names))
     if distinct == len(items):  # one item per lane: a plain sort
         return sorted(items, key=key)
