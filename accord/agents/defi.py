@@ -90,7 +90,8 @@ class Market:
     prices: Mapping[str, float]
     fee_price: float
     hub: str
-    _routes: dict[tuple[str, int, str], Route] = field(default_factory=dict, repr=False)
+    _routes: dict[tuple[str, int, str], Route | list[Hop]] = field(default_factory=dict, repr=False)
+    fallbacks: list[tuple[str, int, str]] = field(default_factory=list, repr=False)
     _network: list[Network] = field(default_factory=list, repr=False)
 
     def by_address(self, address: str) -> PoolInfo | None:
@@ -111,13 +112,48 @@ class Market:
             self._network.append(Network.build([p.curve for p in self.pools]))
         return self._network[0]
 
-    def best_route(self, sell: str, amount: int, buy: str) -> Route:
-        """The optimal route for selling ``amount`` of ``sell`` for ``buy`` (memoised)."""
+    def best_route(self, sell: str, amount: int, buy: str) -> Route | list[Hop]:
+        """The optimal route for selling ``amount`` of ``sell`` for ``buy`` (memoised).
+
+        If the router fails (it raises on numerically hard cases), the best simple path
+        of at most two hops, quoted exactly, stands in; ``fallbacks`` counts those.
+        """
         key = (sell, amount, buy)
         found = self._routes.get(key)
         if found is None:
-            found = self._routes[key] = route_swap(self.network(), sell, amount, buy)
+            try:
+                found = route_swap(self.network(), sell, amount, buy)
+            except (ValueError, ArithmeticError):
+                self.fallbacks.append(key)
+                found = self.best_path(sell, amount, buy)
+            self._routes[key] = found
         return found
+
+    def best_path(self, sell: str, amount: int, buy: str) -> list[Hop]:
+        """The best path of one or two pools, by exact quote (``min_out`` = the quote)."""
+        best: list[Hop] = []
+        best_out = 0
+        for first in self.pools:
+            if sell not in first.tokens:
+                continue
+            for mid in first.tokens:
+                if mid == sell:
+                    continue
+                c = first.curve
+                out1 = c.out_given_in(c.index(sell), c.index(mid), amount)
+                hop1 = Hop(first.address, sell, amount, mid, out1)
+                if mid == buy:
+                    if out1 > best_out:
+                        best, best_out = [hop1], out1
+                    continue
+                for second in self.pools:
+                    if second is first or mid not in second.tokens or buy not in second.tokens:
+                        continue
+                    d = second.curve
+                    out2 = d.out_given_in(d.index(mid), d.index(buy), out1) if out1 else 0
+                    if out2 > best_out:
+                        best, best_out = [hop1, Hop(second.address, mid, out1, buy, out2)], out2
+        return best
 
     def value(self, flows: Mapping[str, int]) -> float:
         """Reference value of token amounts (unknown tokens are worth nothing)."""
@@ -135,13 +171,31 @@ class TradeNeed:
     tolerance_bps: int
 
 
-def route_hops(market: Market, route: Route, sell: str, tolerance_bps: int) -> list[Hop]:
+def route_flows(route: Route | list[Hop]) -> dict[str, int]:
+    """The trader's integer net flow per token of a route (or of a path of hops)."""
+    if isinstance(route, Route):
+        return {t: a for t, a in zip(route.tokens, route.net_int, strict=True) if a}
+    flows: dict[str, int] = {}
+    for h in route:
+        flows[h.asset_in] = flows.get(h.asset_in, 0) - h.amount_in
+        flows[h.asset_out] = flows.get(h.asset_out, 0) + h.min_out
+    return {t: a for t, a in flows.items() if a}
+
+
+def route_hops(
+    market: Market, route: Route | list[Hop], sell: str, tolerance_bps: int
+) -> list[Hop]:
     """An integer route as swaps, ordered so each token is received before it is re-sold.
 
     Each pool's trade in a swap route tenders one token and receives another (pools of
     two tokens); hops are sorted by how far their input token is from ``sell`` in the
     route's own flow graph (breadth first), so multi-hop paths execute in sequence.
     """
+    if not isinstance(route, Route):
+        return [
+            Hop(h.pool, h.asset_in, h.amount_in, h.asset_out, _floor_bps(h.min_out, tolerance_bps))
+            for h in route
+        ]
     hops: list[tuple[str, str, int, str, int]] = []
     for t in route.trades:
         ins = [(k, a) for k, a in enumerate(t.tendered_int) if a > 0]

@@ -275,6 +275,9 @@ class Searcher:
         self.bundles = bundles
         self.rule_blind = rule_blind
 
+    def act(self, obs: Observation) -> Sequence[Action]:
+        raise NotImplementedError
+
     def _tip(self, value: float, market: Market, gas: int) -> int:
         """Tip per gas that pays ``bid_share`` of ``value`` (with a little seeded noise)."""
         share = self.bid_share * float(self.rng.uniform(0.9, 1.1))
@@ -423,7 +426,8 @@ class ExtractingBuilder:
         self.may_insert = may_insert
         self.max_sandwiches = max_sandwiches
         self.self_tip = self_tip
-        self.inserted: list[bytes] = []
+        self.inserted: list[Bundle] = []
+        """Every bundle this builder inserted, in order."""
 
     def build(self, request: BuildRequest) -> list[Choice]:
         txs = [p for p in request.pending]
@@ -463,7 +467,7 @@ class ExtractingBuilder:
             (bundle,) = sandwich_actions(self.account, obs, s, sw, tip, True, nonce=n)
             assert isinstance(bundle, Bundle)
             chosen.append(bundle)
-            self.inserted.append(bundle.hash)
+            self.inserted.append(bundle)
             victims.add(s.pending.hash)
             taken.add(s.pool)
             n += 2
