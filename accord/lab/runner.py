@@ -1,0 +1,291 @@
+"""The runner: a scenario's grid × replicates, expanded into runs and executed.
+
+**Seeds.** Every run's seed is derived, never drawn: with ``root`` the scenario's
+``seed``, ``r`` the replicate number and ``w₀…w₃`` the first 16 bytes of
+BLAKE2b(canonical JSON of the grid point's swept values) read as four little-endian
+uint32 words,
+
+    seed = SeedSequence(entropy=root, spawn_key=(w₀, w₁, w₂, w₃, r))
+               .generate_state(1, uint64)[0] >> 1
+
+(63 bits, so the seed fits a signed 64-bit column). ``spawn_key`` is NumPy's own
+mechanism for independent child streams (O'Neill's SeedSequence hashing), so distinct
+grid points and replicates get statistically independent streams, and a run's seed
+depends only on its own point and replicate: adding a sweep value or a replicate leaves
+the other runs' seeds, and hence their results, unchanged. With
+``common_random_numbers = true`` the point is left out (``spawn_key=(r,)``), so every grid
+point sees the same seeds: paired comparisons of designs under the same draws.
+
+**Execution.** :func:`run_sweep` hands the runs to an :class:`Executor`:
+:class:`InProcess` (``workers=1``) or :class:`LocalPool` (a
+``concurrent.futures.ProcessPoolExecutor`` with the ``spawn`` start method, so workers
+start clean whatever threads the parent runs). Outcomes come back in any order and are
+sorted by run index, so the results do not depend on the executor or the number of
+workers. A run that raises is recorded with its error (``"ValueError: …"``) and the sweep
+goes on. A Ray backend would be one more :class:`Executor` (``ray.remote`` on
+:func:`execute_run`, ``ray.wait`` for completions); nothing here depends on Ray.
+
+Timing is never part of a run's outcome: results are a pure function of the scenario.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import math
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import numpy as np
+from pydantic import BaseModel
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from accord.device.config import DeviceConfig
+from accord.games.base import GAMES, GameResult, get_game
+from accord.lab.scenario import Scenario, canonical_json
+
+__all__ = [
+    "Executor",
+    "InProcess",
+    "LocalPool",
+    "RunOutcome",
+    "RunSpec",
+    "Sweep",
+    "derive_seed",
+    "execute_run",
+    "expand",
+    "make_executor",
+    "run_sweep",
+]
+
+
+def _point_words(values: Mapping[str, Any]) -> tuple[int, int, int, int]:
+    digest = hashlib.blake2b(canonical_json(dict(values)).encode(), digest_size=16).digest()
+    words = [int.from_bytes(digest[k : k + 4], "little") for k in range(0, 16, 4)]
+    return (words[0], words[1], words[2], words[3])
+
+
+def derive_seed(root: int, point: Mapping[str, Any] | None, replicate: int) -> int:
+    """The seed of replicate ``replicate`` at the grid point ``point`` (module docstring).
+
+    ``point`` is the grid point's swept values; ``None`` derives the common-random-numbers
+    seed, the same at every point.
+    """
+    if type(root) is not int or root < 0:
+        raise ValueError(f"root seed must be a non-negative int, got {root!r}")
+    if type(replicate) is not int or replicate < 0:
+        raise ValueError(f"replicate must be a non-negative int, got {replicate!r}")
+    key = () if point is None else _point_words(point)
+    sequence = np.random.SeedSequence(entropy=root, spawn_key=(*key, replicate))
+    return int(sequence.generate_state(1, np.uint64)[0]) >> 1
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: a grid point, a replicate and its derived seed; everything a worker needs."""
+
+    index: int
+    run_id: str
+    point: int
+    values: Mapping[str, Any]
+    replicate: int
+    seed: int
+    game: str
+    game_module: str
+    """The module that registers the game, imported by a worker that lacks it."""
+    params: BaseModel
+    device: DeviceConfig
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What became of a run: its :class:`GameResult`, or the error that stopped it."""
+
+    spec: RunSpec
+    status: Literal["ok", "error"]
+    result: GameResult | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A scenario's outcomes, in run order."""
+
+    scenario: Scenario
+    outcomes: tuple[RunOutcome, ...]
+
+    @property
+    def failed(self) -> tuple[RunOutcome, ...]:
+        return tuple(o for o in self.outcomes if not o.ok)
+
+
+def expand(scenario: Scenario) -> list[RunSpec]:
+    """Every run of the scenario: grid points in order, replicates within each point."""
+    game_module = scenario.game_class.__module__
+    point_width = len(str(max(len(scenario.points) - 1, 0)))
+    rep_width = len(str(max(scenario.replicates)))
+    specs: list[RunSpec] = []
+    for point in scenario.points:
+        for replicate in scenario.replicates:
+            key = None if scenario.common_random_numbers else point.values
+            specs.append(
+                RunSpec(
+                    index=len(specs),
+                    run_id=f"p{point.index:0{point_width}d}-r{replicate:0{rep_width}d}",
+                    point=point.index,
+                    values=dict(point.values),
+                    replicate=replicate,
+                    seed=derive_seed(scenario.seed, key, replicate),
+                    game=scenario.game,
+                    game_module=game_module,
+                    params=point.params,
+                    device=point.device,
+                )
+            )
+    return specs
+
+
+def execute_run(spec: RunSpec) -> RunOutcome:
+    """Run one game and check what it returns; any exception becomes an error outcome."""
+    try:
+        if spec.game not in GAMES:
+            importlib.import_module(spec.game_module)
+        game = get_game(spec.game)()
+        result = game.run(spec.params, spec.device, spec.seed)
+        _check_result(result)
+    except Exception as exc:  # one run's failure is data, not the sweep's end
+        return RunOutcome(spec, "error", None, _describe(exc))
+    return RunOutcome(spec, "ok", result)
+
+
+def _check_result(result: object) -> None:
+    if not isinstance(result, GameResult):
+        raise TypeError(f"the game returned {type(result).__name__}, not a GameResult")
+    for name, value in result.metrics.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"metric name {name!r} is not a non-empty string")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"metric {name!r} is {type(value).__name__}, not an int or float")
+        if isinstance(value, float) and math.isinf(value):
+            raise ValueError(f"metric {name!r} is infinite")
+    if not isinstance(result.state_hash, str):
+        raise TypeError("state_hash must be the final state hash in hex (a str)")
+    for table, rows in result.tables.items():
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise TypeError(f"table {table!r} must be a list of dicts")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Executor(Protocol):
+    """Runs specs and yields their outcomes as they finish, in any order.
+
+    ``fn`` is :func:`execute_run` (a module-level function, so it pickles). An executor
+    must yield exactly one outcome per spec, turning its own failures (a dead worker, a
+    spec that does not pickle) into error outcomes.
+    """
+
+    def map_unordered(
+        self, fn: Callable[[RunSpec], RunOutcome], specs: Sequence[RunSpec]
+    ) -> Iterator[RunOutcome]: ...
+
+
+class InProcess:
+    """Runs every spec in this process, in order (``workers=1``; easiest to debug)."""
+
+    def map_unordered(
+        self, fn: Callable[[RunSpec], RunOutcome], specs: Sequence[RunSpec]
+    ) -> Iterator[RunOutcome]:
+        for spec in specs:
+            yield fn(spec)
+
+
+class LocalPool:
+    """A local process pool of ``workers`` processes (``spawn`` start method)."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.workers = workers
+
+    def map_unordered(
+        self, fn: Callable[[RunSpec], RunOutcome], specs: Sequence[RunSpec]
+    ) -> Iterator[RunOutcome]:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
+            futures: dict[Future[RunOutcome], RunSpec] = {pool.submit(fn, s): s for s in specs}
+            for future in as_completed(futures):
+                spec = futures[future]
+                try:
+                    yield future.result()
+                except Exception as exc:  # a worker died, or the spec did not pickle
+                    yield RunOutcome(spec, "error", None, _describe(exc))
+
+
+def make_executor(workers: int | None, n_runs: int) -> Executor:
+    """``InProcess`` for one worker (or one run), else a ``LocalPool``; ``None`` means
+    one worker per CPU."""
+    count = workers if workers is not None else os.cpu_count() or 1
+    if count < 1:
+        raise ValueError(f"workers must be at least 1, got {count}")
+    count = min(count, max(n_runs, 1))
+    return InProcess() if count == 1 else LocalPool(count)
+
+
+def run_sweep(
+    scenario: Scenario,
+    *,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    console: Console | None = None,
+) -> Sweep:
+    """Run every run of ``scenario`` and return the outcomes in run order.
+
+    ``console`` shows a progress bar there (none when ``None``).
+    """
+    specs = expand(scenario)
+    executor = executor or make_executor(workers, len(specs))
+    outcomes: list[RunOutcome] = []
+    if console is None:
+        outcomes.extend(executor.map_unordered(execute_run, specs))
+    else:
+        columns = (
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("[red]{task.fields[failed]} failed", justify="right"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task(scenario.name, total=len(specs), failed=0)
+            failed = 0
+            for outcome in executor.map_unordered(execute_run, specs):
+                outcomes.append(outcome)
+                failed += not outcome.ok
+                progress.update(task, advance=1, failed=failed)
+    if len(outcomes) != len(specs):
+        raise RuntimeError(f"the executor returned {len(outcomes)} outcomes for {len(specs)}")
+    outcomes.sort(key=lambda o: o.spec.index)
+    return Sweep(scenario, tuple(outcomes))
