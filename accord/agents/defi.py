@@ -320,7 +320,10 @@ class RoutedUser(User):
 class IntentUser(User):
     """Posts its optimal route as limit orders (``batch``) or as a conditional commitment.
 
-    ``patience`` is how many blocks the commitment may wait for its limit prices.
+    ``patience`` is how many blocks the commitment may wait for its limit prices; with
+    ``fallback_bps``, if they never come, the same swaps run at expiry with that looser
+    tolerance (the commitment's ``otherwise``, still after every transaction of the
+    block), as :func:`accord.agents.intents.swap_if_offer` falls back to a router.
     """
 
     kind = "intent"
@@ -332,9 +335,11 @@ class IntentUser(User):
         *,
         priority_fee: int = 0,
         patience: int = 2,
+        fallback_bps: int | None = None,
     ) -> None:
         super().__init__(account, rng, priority_fee=priority_fee)
         self.patience = patience
+        self.fallback_bps = fallback_bps
 
     def plan(self, market: Market, need: TradeNeed) -> list[Hop]:
         route = market.best_route(need.sell, need.amount, need.buy)
@@ -359,12 +364,30 @@ class IntentUser(User):
         conditions = [
             view(h.pool, "quote", h.asset_in, h.amount_in, h.asset_out) >= h.min_out for h in hops
         ]
+        otherwise: list[CommitmentAction] = []
+        if self.fallback_bps is not None:
+            widen = (cfmm.BPS - self.fallback_bps) / (cfmm.BPS - need.tolerance_bps)
+            otherwise = [
+                call(
+                    h.pool,
+                    "swap",
+                    h.asset_in,
+                    h.amount_in,
+                    int(h.min_out * widen),
+                    self.name,
+                    h.asset_out,
+                    value={h.asset_in: h.amount_in},
+                    gas=SWAP_GAS,
+                )
+                for h in hops
+            ]
         return commitment(
             self.name,
             f"need-{need.need_id}",
             expiry=obs.number + self.patience,
             condition=all_of(*conditions),
             actions=actions,
+            otherwise=otherwise,
         )
 
     def act(self, obs: Observation) -> Sequence[Action]:

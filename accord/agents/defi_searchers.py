@@ -278,8 +278,14 @@ class Searcher:
     def act(self, obs: Observation) -> Sequence[Action]:
         raise NotImplementedError
 
-    def _tip(self, value: float, market: Market, gas: int) -> int:
-        """Tip per gas that pays ``bid_share`` of ``value`` (with a little seeded noise)."""
+    def _tip(self, value: float, market: Market, gas: int, ordering: str) -> int:
+        """Tip per gas that pays ``bid_share`` of ``value`` (with a little seeded noise).
+
+        Only the ``priority`` rule sells position for tips; under the others a tip buys
+        nothing, so a searcher bids none.
+        """
+        if ordering != "priority":
+            return 0
         share = self.bid_share * float(self.rng.uniform(0.9, 1.1))
         return max(0, int(share * value / market.fee_price / gas))
 
@@ -308,7 +314,12 @@ class Sandwicher(Searcher):
             return []
         value, s, sw = best
         return sandwich_actions(
-            self.account, obs, s, sw, self._tip(value, market, 2 * SWAP_GAS_USED), self.bundles
+            self.account,
+            obs,
+            s,
+            sw,
+            self._tip(value, market, 2 * SWAP_GAS_USED, obs.ordering),
+            self.bundles,
         )
 
 
@@ -389,7 +400,11 @@ class Arbitrageur(Searcher):
                 h.asset_out
             ]
             hop = Hop(h.pool, h.asset_in, h.amount_in, h.asset_out, math.ceil(floor))
-            tip = 0 if self.backrun else self._tip(arb.value - gas_value, market, SWAP_GAS_USED)
+            tip = (
+                0
+                if self.backrun
+                else self._tip(arb.value - gas_value, market, SWAP_GAS_USED, obs.ordering)
+            )
             actions.append(swap_tx(self.account, obs.nonce + k, hop, obs, priority_fee=tip))
         return actions
 

@@ -241,7 +241,11 @@ def _setup(params: Params, config: DeviceConfig, seed: int) -> _Run:
         r = np.random.default_rng(s)
         if cls is IntentUser:
             users[name] = IntentUser(
-                account, r, priority_fee=params.user_priority_fee, patience=params.intent_patience
+                account,
+                r,
+                priority_fee=params.user_priority_fee,
+                patience=params.intent_patience,
+                fallback_bps=params.slippage_bps,
             )
         else:
             users[name] = cls(account, r, priority_fee=params.user_priority_fee)
