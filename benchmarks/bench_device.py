@@ -22,8 +22,9 @@ balance (``assert balances[a] >= amount; balances[a] -= amount; balances[b] += a
   ``contract.move(a, b, 1)`` in boa's default mode (one py-evm message call per call; no
   signatures, mempool or blocks).
 
-Both sides are warmed up, timed with :func:`time.perf_counter` (best of ``--repeats``) and
-checked for correctness (final balances) before anything is reported.
+Both sides are warmed up, timed with :func:`time.perf_counter` in interleaved repetitions
+(accord, titanoboa, accord, ...; the best of ``--repeats`` counts for each) and checked
+for correctness (final balances) before anything is reported.
 
 Usage (from the repository root)::
 
@@ -79,38 +80,46 @@ class SideResult:
         return self.calls / self.best
 
 
-def bench_accord(calls: int, repeats: int, block_size: int, warmup: int) -> SideResult:
-    """Per repetition: submit and build ``calls`` pre-signed escrow moves (the headline),
-    then sign, submit and build as many again (signing timed too)."""
-    if calls % block_size:
-        raise SystemExit(f"--calls ({calls}) must be a multiple of --block-size ({block_size})")
-    config = DeviceConfig(block_gas_limit=block_size * GAS_LIMIT, initial_base_fee=1_000)
-    genesis = Genesis(assets={"ETH": AssetSpec(issuer="treasury", alloc={"alice": 10**30})})
-    device = Device(config, genesis, history=1)
-    alice = device.account("alice")
-    address = device.deploy(alice, Escrow)
-    receipt = device.call(alice, address, "deposit", "a", START_BALANCE)
-    assert receipt.ok, receipt.error
-    escrow = device.contract_at(address)
-    sign, submit, build_block = alice.sign, device.submit, device.build_block
+class AccordBench:
+    """The accord side: a device with the escrow deployed, run one repetition at a time."""
 
-    def signed(first: int, n: int) -> list[Transaction]:
+    def __init__(self, calls: int, block_size: int) -> None:
+        if calls % block_size:
+            raise SystemExit(f"--calls ({calls}) must be a multiple of --block-size ({block_size})")
+        self.calls, self.block_size = calls, block_size
+        config = DeviceConfig(block_gas_limit=block_size * GAS_LIMIT, initial_base_fee=1_000)
+        genesis = Genesis(assets={"ETH": AssetSpec(issuer="treasury", alloc={"alice": 10**30})})
+        self.device = device = Device(config, genesis, history=1)
+        self.alice = alice = device.account("alice")
+        self.address = device.deploy(alice, Escrow)
+        receipt = device.call(alice, self.address, "deposit", "a", START_BALANCE)
+        assert receipt.ok, receipt.error
+        self.moved = 0
+        self.seconds: list[float] = []
+        self.execute_seconds: list[float] = []
+        self.sign_seconds: list[float] = []
+
+    def _signed(self, first: int, n: int) -> list[Transaction]:
+        sign, address = self.alice.sign, self.address
         return [
             sign(first + i, address, "move", "a", "b", 1, **TX_FIELDS)  # type: ignore[arg-type]
             for i in range(n)
         ]
 
-    def check(first: int, n: int) -> None:
+    def _check(self, first: int, n: int) -> None:
+        device = self.device
         if device.nonce("alice") != first + n or len(device.mempool):
             raise AssertionError(f"accord: not every transaction was included ({n} sent)")
+        self.moved += n
 
-    def device_run(n: int) -> tuple[float, float]:
+    def device_run(self, n: int) -> tuple[float, float]:
         """Submit + build ``n`` transactions, signed block by block before the timer
         starts for that block: (time in submit + build, time inside build_block)."""
-        first = device.nonce("alice")
+        submit, build_block, size = self.device.submit, self.device.build_block, self.block_size
+        first = self.device.nonce("alice")
         elapsed = in_build = 0.0
-        for block in range(first, first + n, block_size):
-            txs = signed(block, block_size)  # the client's work, outside the timer
+        for block in range(first, first + n, size):
+            txs = self._signed(block, size)  # the client's work, outside the timer
             start = time.perf_counter()
             for tx in txs:
                 submit(tx)
@@ -119,35 +128,39 @@ def bench_accord(calls: int, repeats: int, block_size: int, warmup: int) -> Side
             done = time.perf_counter()
             elapsed += done - start
             in_build += done - began
-        check(first, n)
+        self._check(first, n)
         return elapsed, in_build
 
-    def sign_run(n: int) -> float:
+    def sign_run(self, n: int) -> float:
         """Sign + submit + build ``n`` transactions, all inside the timer."""
-        first = device.nonce("alice")
+        sign, submit, build_block = self.alice.sign, self.device.submit, self.device.build_block
+        address, size = self.address, self.block_size
+        first = self.device.nonce("alice")
         start = time.perf_counter()
-        for block in range(first, first + n, block_size):
-            for nonce in range(block, block + block_size):
+        for block in range(first, first + n, size):
+            for nonce in range(block, block + size):
                 submit(sign(nonce, address, "move", "a", "b", 1, **TX_FIELDS))  # type: ignore[arg-type]
             build_block()
         elapsed = time.perf_counter() - start
-        check(first, n)
+        self._check(first, n)
         return elapsed
 
-    device_run(warmup)
-    sign_run(warmup)
-    moved = 2 * warmup
-    seconds, execute_seconds, sign_seconds = [], [], []
-    for _ in range(repeats):
-        total, in_build = device_run(calls)
-        seconds.append(total)
-        execute_seconds.append(in_build)
-        sign_seconds.append(sign_run(calls))
-        moved += 2 * calls
-    balances = escrow.storage()["balances"]
-    if balances.get("a") != START_BALANCE - moved or balances.get("b") != moved:
-        raise AssertionError(f"accord: wrong final balances {balances} after {moved} moves")
-    return SideResult(calls, seconds, execute_seconds, sign_seconds)
+    def warm(self) -> None:
+        self.device_run(self.block_size)
+        self.sign_run(self.block_size)
+
+    def repetition(self) -> None:
+        total, in_build = self.device_run(self.calls)
+        self.seconds.append(total)
+        self.execute_seconds.append(in_build)
+        self.sign_seconds.append(self.sign_run(self.calls))
+
+    def result(self) -> SideResult:
+        """The timings, after checking the escrow's final balances."""
+        balances = self.device.contract_at(self.address).storage()["balances"]
+        if balances.get("a") != START_BALANCE - self.moved or balances.get("b") != self.moved:
+            raise AssertionError(f"accord: wrong final balances {balances} after {self.moved}")
+        return SideResult(self.calls, self.seconds, self.execute_seconds, self.sign_seconds)
 
 
 def boa_available() -> bool:
@@ -158,29 +171,40 @@ def boa_available() -> bool:
     return True
 
 
-def bench_titanoboa(calls: int, repeats: int, warmup: int) -> SideResult:
-    """Call ``move(a, b, 1)`` ``calls`` times per repetition on titanoboa."""
-    import boa
+class BoaBench:
+    """The titanoboa side: ``benchmarks/escrow.vy`` loaded, ``move(a, b, 1)`` per call."""
 
-    contract: Any = boa.load(str(VYPER_SOURCE))
-    a = "0x" + "00" * 19 + "0a"
-    b = "0x" + "00" * 19 + "0b"
-    contract.deposit(a, START_BALANCE)
+    def __init__(self, calls: int, warmup: int) -> None:
+        import boa
 
-    def run(n: int) -> float:
-        move = contract.move
+        self.calls, self.warmup = calls, warmup
+        self.contract: Any = boa.load(str(VYPER_SOURCE))
+        self.a = "0x" + "00" * 19 + "0a"
+        self.b = "0x" + "00" * 19 + "0b"
+        self.contract.deposit(self.a, START_BALANCE)
+        self.moved = 0
+        self.seconds: list[float] = []
+
+    def run(self, n: int) -> float:
+        move, a, b = self.contract.move, self.a, self.b
         start = time.perf_counter()
         for _ in range(n):
             move(a, b, 1)
-        return time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        self.moved += n
+        return elapsed
 
-    run(warmup)
-    seconds = [run(calls) for _ in range(repeats)]
-    moved = warmup + calls * repeats
-    got_a, got_b = contract.balances(a), contract.balances(b)
-    if got_a != START_BALANCE - moved or got_b != moved:
-        raise AssertionError(f"titanoboa: wrong final balances a={got_a} b={got_b}")
-    return SideResult(calls, seconds)
+    def warm(self) -> None:
+        self.run(self.warmup)
+
+    def repetition(self) -> None:
+        self.seconds.append(self.run(self.calls))
+
+    def result(self) -> SideResult:
+        got_a, got_b = self.contract.balances(self.a), self.contract.balances(self.b)
+        if got_a != START_BALANCE - self.moved or got_b != self.moved:
+            raise AssertionError(f"titanoboa: wrong final balances a={got_a} b={got_b}")
+        return SideResult(self.calls, self.seconds)
 
 
 def version(dist: str) -> str | None:
@@ -216,11 +240,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
-    warmup = args.block_size
-    accord = bench_accord(args.calls, args.repeats, args.block_size, warmup)
-    boa: SideResult | None = None
+    accord_bench = AccordBench(args.calls, args.block_size)
+    boa_bench = None
     if not args.no_titanoboa and boa_available():
-        boa = bench_titanoboa(args.boa_calls, args.repeats, min(200, args.boa_calls))
+        boa_bench = BoaBench(args.boa_calls, min(200, args.boa_calls))
+    # Interleaved repetitions (accord, titanoboa, accord, ...): on a shared machine the
+    # load changes over time, and alternating keeps it from favouring either side.
+    sides: list[AccordBench | BoaBench] = [accord_bench]
+    if boa_bench is not None:
+        sides.append(boa_bench)
+    for side in sides:
+        side.warm()
+    for _ in range(args.repeats):
+        for side in sides:
+            side.repetition()
+    accord = accord_bench.result()
+    boa = boa_bench.result() if boa_bench is not None else None
     assert accord.execute_seconds is not None and accord.sign_seconds is not None
     execute_per_s = accord.calls / min(accord.execute_seconds)
     sign_per_s = accord.calls / min(accord.sign_seconds)
