@@ -398,6 +398,14 @@ class IntentUser(User):
         if not hops:
             return []
         if obs.ordering == "batch":
+            # the batch itself is the protection (one price, opposite orders netted); a
+            # refunded order cannot wait, so limits are the fallback tolerance
+            if self.fallback_bps is not None:
+                widen = (cfmm.BPS - self.fallback_bps) / (cfmm.BPS - need.tolerance_bps)
+                hops = [
+                    Hop(h.pool, h.asset_in, h.amount_in, h.asset_out, int(h.min_out * widen))
+                    for h in hops
+                ]
             return [
                 swap_tx(self.account, obs.nonce + k, hop, obs, priority_fee=self.priority_fee)
                 for k, hop in enumerate(hops)
