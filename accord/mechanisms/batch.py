@@ -53,8 +53,11 @@ gets exactly the pool's ``out_given_in``.
   ``accepts``. Conservation holds exactly, with the rounding dust reported per token.
 - Two tokens, partially fillable orders, no pools (``BatchResult.exact``): the real optimum
   lies among the candidates (the objective is concave and piecewise linear in the price
-  between limit prices, with kinks at the candidate breakpoints), so the result is optimal
-  up to integer rounding, at most a base unit per order.
+  between limit prices, with kinks at the candidate breakpoints). It is reported as
+  ``upper_bound``, and ``upper_bound − surplus`` is what integer settlement costs: a base
+  unit or so per order, except that at a price exactly on an order's limit the order can
+  only sell multiples of the price's denominator (``bought·S ≥ sold·B`` must hold in
+  integers), which matters only for amounts of a few base units.
 - Otherwise: the best settlement among the candidates searched, at least as good as
   filling no order, as any lone order executed against a pool (those prices are
   candidates), and, with two tokens and one pool, as clearing every order at once on the
@@ -69,6 +72,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from fractions import Fraction
 
 from accord.mechanisms.batch_candidates import price_candidates
@@ -179,9 +183,11 @@ def clear(
         if best is None or key > best[0]:
             best = (key, s)
 
+    real_best = 0.0
     for vec in candidates:
         prices = dict(zip(order_tokens, vec, strict=True))
         plan = solve_fills(tokens, prices, orders, value, network, columns)
+        real_best = max(real_best, plan.value)
         settled = settle(tokens, prices, orders, plan, network)
         consider(settled)
         if uniform and settled is not None and any(settled.sold):
@@ -192,7 +198,10 @@ def clear(
         consider(settle_uniform(order_tokens, orders, [o.sell_amount for o in orders], network))
     exact = len(order_tokens) == 2 and network is None and all(o.partial for o in orders)
     chosen = best[1] if best is not None else None
-    return _result(tokens, order_tokens, orders, chosen, network, value, tried, exact)
+    result = _result(tokens, order_tokens, orders, chosen, network, value, tried, exact)
+    if exact:
+        result = replace(result, upper_bound=max(real_best, float(result.surplus)))
+    return result
 
 
 def _score(

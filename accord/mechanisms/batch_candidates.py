@@ -9,7 +9,8 @@ optimality guarantee comes from. Its members, as ratios on each token pair:
   willing), every pool's **spot price** with and without its fee, and the **valuation
   ratio** (the reference prices the surplus is scored in, CoW Protocol's external prices);
 - the price at which each order would **execute alone** against each pool that trades its
-  pair (``out_given_in(sell) / sell``, the pool's average price);
+  pair (``out_given_in(sell) / sell``, the pool's average price), or, when no single pool
+  does, routed alone over several hops (:func:`accord.mechanisms.routing.route_swap`);
 - on each pair, the **breakpoints of the two-token problem**: between two consecutive limit
   prices the set of eligible orders is fixed, one side of the book is short and filled
   completely, and the long side is rationed best limit first. With the surplus scored at
@@ -19,6 +20,10 @@ optimality guarantee comes from. Its members, as ratios on each token pair:
   ``π = Y / cumulative X``). Together with the limit prices these points contain a
   maximiser of the two-token problem with partially fillable orders, so on two tokens
   without pools the search is exact.
+
+Each of these also comes nudged by a factor ``1 ± 10⁻¹²``: at a price exactly on an
+order's limit, ``bought·S ≥ sold·B`` holds in integers only for multiples of the price's
+denominator, and a hair of slack lets the order trade in full at realistic sizes.
 
 With more than two tokens, a vector is built from each spanning tree of the token graph
 and a choice of one candidate ratio per tree edge (the vertices of the arrangement of
@@ -34,9 +39,12 @@ from fractions import Fraction
 
 from accord.mechanisms.batch_types import Order
 from accord.mechanisms.cfmm import BPS
+from accord.mechanisms.routing import route_swap
 from accord.mechanisms.routing_network import Network
 
 __all__ = ["pair_breakpoints", "price_candidates"]
+
+_NUDGE = 1 + Fraction(1, 10**12)
 
 
 def pair_breakpoints(u: str, w: str, orders: Sequence[Order]) -> set[Fraction]:
@@ -104,14 +112,36 @@ def _pool_ratios(
                     {spot, spot * gamma, spot / gamma}
                 )
         for o in orders:
-            if o.sell_token in names and o.buy_token in names:
+            if o.sell_token in names and o.buy_token in names and o.sell_token in index:
                 i, j = names.index(o.sell_token), names.index(o.buy_token)
                 got = pool.out_given_in(i, j, o.sell_amount)
                 if got > 0:
                     r = Fraction(got, o.sell_amount)
                     a, b = index[o.sell_token], index[o.buy_token]
                     ratios.setdefault((min(a, b), max(a, b)), set()).add(r if a < b else 1 / r)
+    for o in orders:
+        routed = _routed_alone(network, o)
+        if routed is not None:
+            a, b = index[o.sell_token], index[o.buy_token]
+            ratios.setdefault((min(a, b), max(a, b)), set()).add(routed if a < b else 1 / routed)
     return ratios
+
+
+def _routed_alone(network: Network, o: Order) -> Fraction | None:
+    """``bought / sold`` of ``o`` routed alone through the pools (several hops), when no
+    single pool trades its pair; ``None`` if the pools do not connect it."""
+    if any(
+        o.sell_token in names and o.buy_token in names
+        for names in ({network.tokens[g] for g in ids} for ids in network.pool_tokens)
+    ):
+        return None
+    if o.sell_token not in network.tokens or o.buy_token not in network.tokens:
+        return None
+    try:
+        got = route_swap(network, o.sell_token, o.sell_amount, o.buy_token).amount(o.buy_token)
+    except ValueError:
+        return None
+    return Fraction(got, o.sell_amount) if got > 0 else None
 
 
 def _find(parent: list[int], x: int) -> int:
@@ -160,6 +190,9 @@ def price_candidates(
     }
     for a, b in sorted(pairs):
         ratios[(a, b)] |= pair_breakpoints(tokens[a], tokens[b], orders)
+        # an order exactly at its limit can sell only multiples of the price's denominator
+        # in integers; a price a hair off the limit (either way) lets it trade in full
+        ratios[(a, b)] |= {r * k for r in ratios[(a, b)] for k in (_NUDGE, 1 / _NUDGE)}
     base = tuple(valuation[t] / valuation[tokens[0]] for t in tokens)
     seen = {base}
     out = [base]

@@ -11,7 +11,7 @@ acceptable trades is convex and contains zero (Angeris et al. 2022, §2), every 
 combination is a trade the pool accepts, so the LP never plans an impossible pool trade.
 The problem is then
 
-    maximise Σ_o v_b(o)·(S_o·π_o − B_o)·f_o
+    maximise Σ_o v_b(o)·(S_o·π_o − B_o)·f_o   (+ 10⁻⁹ of the traded value, a tie-break)
     s.t.     Σ_{o sells t} S_o f_o − Σ_{o buys t} S_o π_o f_o + Σ_cols λ·(out − d)_t ≥ 0  ∀t
              Σ_{cols of pool q} λ ≤ 1,  0 ≤ f ≤ 1,  f_o ∈ {0, 1} for fill-or-kill orders,
 
@@ -168,7 +168,10 @@ def solve_fills(
     scale[scale == 0] = 1.0
     a = a / scale[:, None]
     wmax = float(np.abs(weights).max()) or 1.0
-    c = np.concatenate([-weights / wmax, np.zeros(len(usable))])
+    # a 1e-9 tie-break for traded value, so orders exactly at their limit still fill
+    volume = np.array([float(valuation[o.sell_token] * o.sell_amount) for o in orders]) * upper
+    vmax = float(volume.max()) or 1.0
+    c = np.concatenate([-weights / wmax - 1e-9 * volume / vmax, np.zeros(len(usable))])
     constraints = [LinearConstraint(a, np.zeros(len(tokens)), np.full(len(tokens), np.inf))]
     if n_pools:
         constraints.append(LinearConstraint(pool_rows, np.zeros(n_pools), np.ones(n_pools)))

@@ -103,7 +103,9 @@ class BatchResult:
     ``Σ sold + Σ pool received = Σ bought + Σ pool tendered + dust``.
     ``surplus`` is the total ``surplus_value``. ``candidates`` is how many price vectors
     were tried; ``exact`` says the search provably contains the real optimum (two tokens,
-    partially fillable orders, no pools).
+    partially fillable orders, no pools), and then ``upper_bound`` is that optimum, a bound
+    on any settlement's surplus, so ``upper_bound − surplus`` is the integer rounding's
+    cost (``None`` when not exact).
     """
 
     tokens: tuple[str, ...]
@@ -116,6 +118,7 @@ class BatchResult:
     dust: dict[str, int]
     candidates: int
     exact: bool
+    upper_bound: float | None = None
 
     def fill(self, order_id: str) -> Fill:
         """The fill of an order by id."""

@@ -1,0 +1,336 @@
+"""Batch auctions: hand-computed clearings, CoW rings, pools, and invariants (hypothesis)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accord.mechanisms.batch import BatchResult, Order, clear
+from accord.mechanisms.batch_settle import solve_fills
+from accord.mechanisms.cfmm import Order as CfmmOrder
+from accord.mechanisms.cfmm import Pool, ProductPool, amount_out, uniform_clearing
+
+
+def _order(oid: str, sell: str, buy: str, amount: int, minimum: int, partial: bool = True) -> Order:
+    return Order(oid, f"owner-{oid}", sell, buy, amount, minimum, partial)
+
+
+def _check_invariants(result: BatchResult, orders: list[Order], pools: list[Pool]) -> None:
+    """Conservation, limits, uniform prices and pool invariants, checked independently."""
+    net = dict.fromkeys(result.tokens, 0)
+    for o, f in zip(orders, result.fills, strict=True):
+        assert f.order_id == o.id
+        assert 0 <= f.sold <= o.sell_amount
+        if not o.partial:
+            assert f.sold in (0, o.sell_amount)
+        if f.sold:
+            pi = result.prices[o.sell_token] / result.prices[o.buy_token]
+            assert f.bought * o.sell_amount >= f.sold * o.min_buy_amount  # limit
+            assert f.bought == f.sold * pi.numerator // pi.denominator  # uniform price, floored
+            if not o.partial:
+                assert f.bought >= o.min_buy_amount
+        else:
+            assert f.bought == 0
+        net[o.sell_token] += f.sold
+        net[o.buy_token] -= f.bought
+    for t in result.pool_trades:
+        assert pools[t.pool].accepts(t.tendered, t.received)
+        for name, d, r in zip(t.tokens, t.tendered, t.received, strict=True):
+            net[name] += r - d
+    assert net == result.dust
+    assert all(v >= 0 for v in result.dust.values())
+    total = sum((f.surplus_value for f in result.fills), Fraction(0))
+    assert result.surplus == total
+    assert all(f.surplus >= 0 for f in result.fills)
+
+
+# -- two tokens, no pools --------------------------------------------------------------------
+def test_two_opposite_orders_cross_at_the_surplus_maximising_price() -> None:
+    # a: 100 A for ≥ 100 B (limit 1 B/A); b: 200 B for ≥ 100 A (pays up to 2 B/A).
+    # At π B per A ∈ [1, 2]: a sells 100 A for 100π B (surplus 100π − 100), b sells 100π
+    # B for 100 A (limit 50π A, surplus 100 − 50π). Total 50π: largest at π = 2.
+    orders = [_order("a", "A", "B", 100, 100), _order("b", "B", "A", 200, 100)]
+    r = clear(orders)
+    assert r.exact
+    assert r.prices == {"A": 1, "B": Fraction(1, 2)}
+    assert r.integer_prices == {"A": 2, "B": 1}
+    assert (r.fill("a").sold, r.fill("a").bought) == (100, 200)
+    assert (r.fill("b").sold, r.fill("b").bought) == (200, 100)
+    assert r.surplus == 100
+    assert r.pool_trades == () and all(v == 0 for v in r.dust.values())
+    _check_invariants(r, orders, [])
+
+
+def test_the_price_follows_the_valuation() -> None:
+    # With A worth 3 and B 1: 50π·... total = 3·(100 − 50π) + (100π − 100) = 200 − 50π,
+    # largest at π = 1: b sells only 100 B and keeps 50 A of surplus (worth 150).
+    orders = [_order("a", "A", "B", 100, 100), _order("b", "B", "A", 200, 100)]
+    r = clear(orders, valuation={"A": 3, "B": 1})
+    assert r.prices == {"A": 1, "B": 1}
+    assert (r.fill("a").sold, r.fill("a").bought) == (100, 100)
+    assert (r.fill("b").sold, r.fill("b").bought) == (100, 100)
+    assert r.fill("b").surplus == 50
+    assert r.surplus == 150
+
+
+def test_fill_or_kill_pair_clears_at_the_only_balancing_price() -> None:
+    # Both all-or-nothing: 100 A against 150 B balances only at 1.5 B per A.
+    orders = [
+        _order("a", "A", "B", 100, 100, partial=False),
+        _order("b", "B", "A", 150, 100, partial=False),
+    ]
+    r = clear(orders)
+    assert r.prices["A"] / r.prices["B"] == Fraction(3, 2)
+    assert (r.fill("a").sold, r.fill("a").bought) == (100, 150)
+    assert (r.fill("b").sold, r.fill("b").bought) == (150, 100)
+    assert r.surplus == 50  # a gets 50 B beyond its limit, b exactly its limit
+    _check_invariants(r, orders, [])
+
+
+def test_orders_that_do_not_cross_stay_unfilled() -> None:
+    # a wants ≥ 2 B per A, b pays ≤ 1 B per A: no price satisfies both.
+    orders = [_order("a", "A", "B", 100, 200), _order("b", "B", "A", 100, 100)]
+    r = clear(orders)
+    assert all(f.sold == 0 and f.bought == 0 for f in r.fills)
+    assert r.surplus == 0
+    assert r.pool_trades == ()
+
+
+def test_same_side_orders_alone_cannot_trade() -> None:
+    r = clear([_order("a", "A", "B", 100, 1), _order("b", "A", "B", 50, 1)])
+    assert all(f.sold == 0 for f in r.fills)
+
+
+def test_empty_batch() -> None:
+    r = clear([])
+    assert r.fills == () and r.surplus == 0
+
+
+# -- rings -----------------------------------------------------------------------------------
+def test_three_token_ring_is_matched_without_the_pools() -> None:
+    orders = [
+        _order("x", "A", "B", 100, 90, partial=False),
+        _order("y", "B", "C", 100, 90, partial=False),
+        _order("z", "C", "A", 100, 90, partial=False),
+    ]
+    pools: list[Pool] = [
+        ProductPool((10**6, 10**6), 30, ("A", "B")),
+        ProductPool((10**6, 10**6), 30, ("B", "C")),
+        ProductPool((10**6, 10**6), 30, ("C", "A")),
+    ]
+    r = clear(orders, pools)
+    assert r.prices == {"A": 1, "B": 1, "C": 1}
+    assert [(f.sold, f.bought) for f in r.fills] == [(100, 100)] * 3
+    assert r.pool_trades == ()
+    assert r.pools_after == tuple(pools)
+    assert r.surplus == 30
+    _check_invariants(r, orders, pools)
+
+
+def test_ring_with_unequal_sizes_moves_prices_to_the_short_leg() -> None:
+    # At equal prices value must circulate at the smallest leg's 60 (surplus 3·30 = 90).
+    # Pricing B at 2 does better: x sells all 100 A at its limit 0.5 B/A for 50 B; y sells
+    # those 50 B at 2 C/B for 100 C (limit 25: surplus 75); z sells 100 C at 1 A/C for
+    # 100 A (limit 50: surplus 50). Total 125, and every leg balances.
+    orders = [
+        _order("x", "A", "B", 100, 50),
+        _order("y", "B", "C", 60, 30),
+        _order("z", "C", "A", 100, 50),
+    ]
+    r = clear(orders)
+    assert r.prices == {"A": 1, "B": 2, "C": 1}
+    assert [(f.sold, f.bought) for f in r.fills] == [(100, 50), (50, 100), (100, 100)]
+    assert r.surplus == 125
+    _check_invariants(r, orders, [])
+
+
+# -- pools -----------------------------------------------------------------------------------
+POOL = ProductPool((10**6, 2 * 10**6), 30, ("A", "B"))
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_one_sided_batch_trades_exactly_like_the_pool(partial: bool) -> None:
+    order = _order("s", "A", "B", 1_000, 1_000, partial)
+    r = clear([order], [POOL])
+    out = amount_out(1_000, 10**6, 2 * 10**6)
+    assert (r.fill("s").sold, r.fill("s").bought) == (1_000, out)
+    assert [(t.tendered, t.received) for t in r.pool_trades] == [((1_000, 0), (0, out))]
+    clearing = uniform_clearing(POOL, 0, 1, (CfmmOrder(True, 1_000, 1_000),))
+    assert clearing.outs == (out,)
+    assert r.prices["A"] / r.prices["B"] == clearing.price
+    assert r.pools_after == (clearing.pool,)
+    _check_invariants(r, [order], [POOL])
+
+
+def test_cow_nets_opposite_orders_and_sends_only_the_imbalance_to_the_pool() -> None:
+    orders = [_order("a", "A", "B", 1_000, 1_000, False), _order("b", "B", "A", 1_500, 500, False)]
+    r = clear(orders, [POOL])
+    (trade,) = r.pool_trades
+    # 1,000 A against 1,500 B at about 2 B/A: roughly 250 A of imbalance goes to the pool
+    assert 200 <= trade.tendered[0] <= 300 and trade.tendered[1] == 0
+    # alone, a gets 1,992 B (surplus 992) and b 747 A (surplus 247): 1,239 in all
+    alone_a = amount_out(1_000, 10**6, 2 * 10**6)
+    alone_b = amount_out(1_500, 2 * 10**6, 10**6)
+    assert (alone_a, alone_b) == (1_992, 747)
+    assert r.surplus >= (alone_a - 1_000) + (alone_b - 500)
+    _check_invariants(r, orders, [POOL])
+
+
+def test_order_routes_through_a_pool_only_token() -> None:
+    pools: list[Pool] = [
+        ProductPool((10**6, 10**6), 30, ("A", "X")),
+        ProductPool((10**6, 10**6), 30, ("X", "B")),
+    ]
+    order = _order("s", "A", "B", 1_000, 900, partial=False)
+    r = clear([order], pools)
+    assert r.fill("s").sold == 1_000
+    assert r.fill("s").bought >= 900
+    assert "X" in r.tokens and "X" not in r.prices
+    _check_invariants(r, [order], pools)
+
+
+# -- bad input -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"sell_amount": 0}, "'o1': sell_amount must be at least 1"),
+        ({"sell_amount": 1.5}, "'o1': sell_amount must be an int"),
+        ({"min_buy_amount": -1}, "'o1': min_buy_amount must be at least 0"),
+        ({"buy_token": "A"}, "'o1': sell_token and buy_token are both 'A'"),
+        ({"partial": 1}, "'o1': partial must be a bool"),
+        ({"owner": ""}, "'o1': owner must be a non-empty string"),
+    ],
+)
+def test_bad_orders_are_named(kwargs: dict[str, object], message: str) -> None:
+    fields: dict[str, object] = {
+        "id": "o1",
+        "owner": "alice",
+        "sell_token": "A",
+        "buy_token": "B",
+        "sell_amount": 10,
+        "min_buy_amount": 1,
+        "partial": True,
+    }
+    fields.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        Order(**fields)  # type: ignore[arg-type]
+
+
+def test_bad_batches_are_named() -> None:
+    a = _order("a", "A", "B", 10, 1)
+    with pytest.raises(ValueError, match="order id 'a' appears twice"):
+        clear([a, a])
+    with pytest.raises(ValueError, match="valuation has no price for token 'B'"):
+        clear([a], valuation={"A": 1})
+    with pytest.raises(ValueError, match="valuation of 'B' must be positive"):
+        clear([a], valuation={"A": 1, "B": 0})
+    with pytest.raises(ValueError, match=r"orders\[0\] is a tuple"):
+        clear([("a",)])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="max_candidates"):
+        clear([a], max_candidates=0)
+    with pytest.raises(ValueError, match="token names"):
+        clear([a], [ProductPool((10, 10))])
+
+
+# -- determinism -----------------------------------------------------------------------------
+def test_deterministic_and_independent_of_order_positions() -> None:
+    orders = [
+        _order("a", "A", "B", 100, 90),
+        _order("b", "B", "A", 120, 100),
+        _order("c", "A", "B", 40, 50),
+        _order("d", "B", "C", 70, 60, partial=False),
+        _order("e", "C", "A", 80, 70),
+    ]
+    first, second = clear(orders), clear(orders)
+    assert first == second
+    flipped = clear(orders[::-1])
+    assert flipped.surplus == first.surplus
+    assert flipped.prices == first.prices
+
+
+# -- properties ------------------------------------------------------------------------------
+TOKENS = ("A", "B", "C")
+
+
+@st.composite
+def batches(draw: st.DrawFn, tokens: tuple[str, ...] = TOKENS) -> list[Order]:
+    n = draw(st.integers(1, 5))
+    out = []
+    for k in range(n):
+        sell, buy = draw(st.permutations(tokens))[:2]
+        amount = draw(st.integers(1, 10_000))
+        minimum = draw(st.integers(0, 15_000))
+        out.append(_order(f"o{k}", sell, buy, amount, minimum, draw(st.booleans())))
+    return out
+
+
+PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(batches(), st.booleans())
+def test_conservation_and_limits_always_hold(orders: list[Order], with_pools: bool) -> None:
+    pools: list[Pool] = (
+        [
+            ProductPool((50_000, 60_000), 30, ("A", "B")),
+            ProductPool((40_000, 30_000), 5, ("B", "C")),
+        ]
+        if with_pools
+        else []
+    )
+    r = clear(orders, pools, max_candidates=60)
+    _check_invariants(r, orders, pools)
+
+
+@PROPERTY
+@given(batches(("A", "B")), st.lists(st.fractions(Fraction(1, 4), 4), min_size=1, max_size=6))
+def test_two_token_search_is_exact(orders: list[Order], probes: list[Fraction]) -> None:
+    # No price does better in reals than the reported optimum, which bounds the settlement.
+    orders = [Order(o.id, o.owner, o.sell_token, o.buy_token, o.sell_amount,
+                    o.min_buy_amount, True) for o in orders]  # fmt: skip
+    r = clear(orders)
+    assert r.exact and r.upper_bound is not None
+    assert float(r.surplus) <= r.upper_bound * (1 + 1e-9) + 1e-9
+    value = {"A": Fraction(1), "B": Fraction(1)}
+    for pi in probes:
+        plan = solve_fills(("A", "B"), {"A": pi, "B": Fraction(1)}, orders, value, None, [])
+        assert plan.value <= r.upper_bound * (1 + 1e-7) + 1e-7
+
+
+def test_rounding_costs_little_at_realistic_sizes() -> None:
+    e18 = 10**18
+    orders = [
+        _order("a", "A", "B", 11 * e18 + 7, 5 * e18 + 3),
+        _order("b", "B", "A", 4 * e18 + 1, 1),
+        _order("c", "A", "B", 3 * e18, 2 * e18),
+    ]
+    r = clear(orders)
+    assert r.upper_bound is not None
+    assert r.upper_bound - float(r.surplus) <= 1e-9 * r.upper_bound
+
+
+@PROPERTY
+@given(batches(("A", "B")))
+def test_batch_beats_any_order_alone_against_the_pool(orders: list[Order]) -> None:
+    r = clear(orders, [POOL])
+    for o in orders:
+        alone = clear([o], [POOL])
+        assert r.surplus >= alone.surplus
+
+
+@PROPERTY
+@given(st.integers(1, 20_000), st.integers(1, 40_000), st.booleans(), st.booleans())
+def test_cow_of_opposite_orders_beats_executing_each_alone(
+    x: int, y: int, pa: bool, pb: bool
+) -> None:
+    # Each alone gets the pool's price on its whole amount; together they net first and
+    # the pool only sees the imbalance, so the pair does at least as well (up to rounding).
+    a = _order("a", "A", "B", x, 0, pa)
+    b = _order("b", "B", "A", y, 0, pb)
+    together = clear([a, b], [POOL])
+    apart = clear([a], [POOL]).surplus + clear([b], [POOL]).surplus
+    assert together.surplus >= apart - 4
+    _check_invariants(together, [a, b], [POOL])
