@@ -91,9 +91,18 @@ def largest_front_run(
     output, which is non-increasing in ``f``.
     """
 
-    def ok(f: int) -> bool:
-        _, pool = _after_front(curve, i, j, f)
-        return pool.out_given_in(i, j, victim_in) >= victim_min_out
+    if isinstance(curve, cfmm.ProductPool):  # the same integers, without pool objects
+        x, y, fee = curve.reserves[i], curve.reserves[j], curve.fee_bps
+
+        def ok(f: int) -> bool:
+            fo = cfmm.amount_out(f, x, y, fee)
+            return cfmm.amount_out(victim_in, x + f, y - fo, fee) >= victim_min_out
+
+    else:
+
+        def ok(f: int) -> bool:
+            _, pool = _after_front(curve, i, j, f)
+            return pool.out_given_in(i, j, victim_in) >= victim_min_out
 
     if not ok(0):
         return -1
@@ -111,6 +120,12 @@ def largest_front_run(
 
 def sandwich_at(curve: Curve, i: int, j: int, victim_in: int, f: int) -> Sandwich:
     """The exact outcome of front-running ``victim_in`` with ``f``."""
+    if isinstance(curve, cfmm.ProductPool):  # Uniswap v2's integers on plain reserves
+        x, y, fee = curve.reserves[i], curve.reserves[j], curve.fee_bps
+        fo = cfmm.amount_out(f, x, y, fee)
+        vo = cfmm.amount_out(victim_in, x + f, y - fo, fee)
+        bo = cfmm.amount_out(fo, y - fo - vo, x + f + victim_in, fee) if fo else 0
+        return Sandwich(f, fo, vo, bo)
     fo, pool = _after_front(curve, i, j, f)
     vo, pool = pool.swap(i, j, victim_in)
     bo = pool.out_given_in(j, i, fo) if fo else 0
