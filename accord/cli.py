@@ -241,7 +241,7 @@ def route(
 
 
 def _route_table(result: dict[str, Any], title: str, pools: int) -> Table:
-    table = Table(title=f"{title}: {len(result['trades'])} of {pools} pools trade", box=None)
+    table = Table(title=title, box=box.SIMPLE_HEAD)
     table.add_column("pool", justify="right")
     table.add_column("tendered")
     table.add_column("received")
@@ -252,7 +252,10 @@ def _route_table(result: dict[str, Any], title: str, pools: int) -> Table:
             ", ".join(f"{v:,} {k}" for k, v in trade["received"].items()),
         )
     net = ", ".join(f"{v:+,} {k}" for k, v in result["net"].items()) or "nothing"
-    table.caption = f"net {net}; value {result['value']:.6g} (gap {result['gap']:.2g})"
+    table.caption = (
+        f"{len(result['trades'])} of {pools} pools trade; net {net}; "
+        f"value {result['value']:.6g} (duality gap {result['gap']:.2g})"
+    )
     return table
 
 

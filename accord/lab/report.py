@@ -273,7 +273,8 @@ def render_html(
         + "</code></pre></section>"
     )
     if source:
-        parts.append(f"<section><h2>Scenario</h2><pre><code>{esc(source)}</code></pre></section>")
+        scenario = esc(source, quote=False)
+        parts.append(f"<section><h2>Scenario</h2><pre><code>{scenario}</code></pre></section>")
     parts.append("</main></body></html>\n")
     return "\n".join(parts)
 

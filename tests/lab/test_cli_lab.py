@@ -1,0 +1,306 @@
+"""``accord run``, ``accord report`` and ``accord route`` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import tests.lab.probe  # noqa: F401  (registers lab_probe)
+from accord.cli import app
+from accord.lab.pools import load_pools
+from accord.lab.results import query
+from accord.lab.stats import summarize
+from accord.mechanisms.cfmm import ConstantSumPool, ProductPool, WeightedPool, amount_out
+from accord.mechanisms.routing import Network, route_arbitrage, route_swap
+
+runner = CliRunner()
+
+SCENARIO = """
+name = "cli-toy"
+game = "toy"
+seed = 5
+seeds = 2
+
+[params]
+agents = 4
+blocks = 5
+
+[device]
+block_gas_limit = 90_000
+
+[sweep]
+"device.ordering" = ["fcfs", "priority"]
+"""
+
+POOLS = {
+    "tokens": ["A", "B", "C", "D"],
+    "pools": [
+        {"kind": "product", "tokens": ["A", "B"], "reserves": [1_000_000, 2_000_000], "fee": 0.003},
+        {
+            "kind": "weighted",
+            "tokens": ["A", "B", "C"],
+            "reserves": [1_000_000, 1_500_000, 3_000_000],
+            "weights": [2, 1, 1],
+            "fee": 0.003,
+        },
+        {
+            "kind": "constant_sum",
+            "tokens": ["C", "D"],
+            "reserves": [500_000, 500_000],
+            "fee": 0.0005,
+        },
+    ],
+}
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def last_json(output: str) -> dict[str, object]:
+    value = json.loads(output.strip().splitlines()[-1])
+    assert isinstance(value, dict)
+    return value
+
+
+def test_run_writes_results_and_report_and_ends_with_json(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO)
+    out = tmp_path / "runs"
+    result = runner.invoke(app, ["run", str(scenario), "--workers", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    run_dir = out / "cli-toy"
+    assert (run_dir / "results.parquet").is_file() and (run_dir / "report.html").is_file()
+    text = flat(result.output)
+    assert "cli-toy: game toy, 2 grid points × 2 seeds = 4 runs on 1 worker" in text
+    assert "summary: mean ±95% CI over seeds" in text
+    assert "4 runs ok, 0 failed" in text
+    line = last_json(result.output)
+    assert line["scenario"] == "cli-toy" and line["runs"] == 4 and line["failed"] == 0
+    assert line["results"] == str(run_dir / "results.parquet")
+    assert line["report"] == str(run_dir / "report.html")
+    summary = summarize(run_dir)
+    assert line == {**json.loads(json.dumps(summary.as_dict())), **line}
+    points = line["points"]
+    assert isinstance(points, list) and len(points) == 2
+    means = query(
+        run_dir, "SELECT point, avg(submitted) AS m FROM results GROUP BY point ORDER BY point"
+    )
+    assert [p["metrics"]["submitted"]["mean"] for p in points] == [r["m"] for r in means]
+    assert points[1]["values"] == {"device.ordering": "priority"}
+
+
+def test_run_seeds_override(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO)
+    out = tmp_path / "runs"
+    args = ["run", str(scenario), "--workers", "1", "--out", str(out), "--seeds", "3"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    line = last_json(result.output)
+    assert line["runs"] == 6
+    rows = query(out / "cli-toy", "SELECT DISTINCT replicate FROM results ORDER BY 1")
+    assert [r["replicate"] for r in rows] == [0, 1, 2]
+
+
+def test_run_with_failures_exits_1_after_writing_everything(tmp_path: Path) -> None:
+    scenario = tmp_path / "f.toml"
+    scenario.write_text('game = "lab_probe"\n[sweep]\n"params.fail" = [false, true]\n')
+    out = tmp_path / "runs"
+    result = runner.invoke(app, ["run", str(scenario), "--workers", "1", "--out", str(out)])
+    assert result.exit_code == 1
+    text = flat(result.output)
+    assert "failed p1-r0: ValueError: probe told to fail" in text
+    assert "1 of 2 runs failed" in text
+    line = last_json(result.output)
+    assert line["failed"] == 1
+    assert (out / "f" / "report.html").is_file()
+
+
+def test_run_refuses_a_bad_scenario_and_runs_nothing(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text('game = "toy"\n[sweep]\n"device.ordering" = ["fcfs", "fastest"]\n')
+    out = tmp_path / "runs"
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(out)])
+    assert result.exit_code == 1
+    text = flat(result.output)
+    assert text.startswith("error:")
+    assert "bad.toml: device.ordering:" in text and "fastest" in text
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_run_rejects_zero_workers(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(tmp_path / "x.toml"), "--workers", "0"])
+    assert result.exit_code == 2
+
+
+def test_report_rebuilds_the_page(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO)
+    out = tmp_path / "runs"
+    ran = runner.invoke(app, ["run", str(scenario), "--workers", "1", "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    page = out / "cli-toy" / "report.html"
+    page.unlink()
+    result = runner.invoke(app, ["report", str(out / "cli-toy")])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == str(page)
+    assert page.read_text().count("data:image/png;base64,") == 14
+
+
+def test_report_of_a_directory_without_results(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "is not a run directory" in flat(result.output)
+
+
+@pytest.fixture
+def pools_file(tmp_path: Path) -> Path:
+    path = tmp_path / "pools.json"
+    path.write_text(json.dumps(POOLS))
+    return path
+
+
+def the_network() -> Network:
+    """The pool file's network, built directly from cfmm pools (not through the parser)."""
+    return Network.build(
+        [
+            ProductPool((1_000_000, 2_000_000), 30, ("A", "B")),
+            WeightedPool((1_000_000, 1_500_000, 3_000_000), (2, 1, 1), 30, ("A", "B", "C")),
+            ConstantSumPool((500_000, 500_000), 5, (), ("C", "D")),
+        ],
+        tokens=["A", "B", "C", "D"],
+    )
+
+
+def test_route_arbitrage_equals_the_routing_api(pools_file: Path) -> None:
+    prices = {"A": 2.0, "B": 1.0, "C": 0.5, "D": 0.5}
+    args = ["route", str(pools_file), "--arbitrage", "--prices", "A=2,B=1,C=0.5,D=0.5", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    line = last_json(result.output)
+    expected = route_arbitrage(the_network(), prices).as_dict()
+    assert line == json.loads(json.dumps(expected))
+    assert set(line) >= {"value", "net", "trades"}
+    net = line["net"]
+    assert isinstance(net, dict) and all(v >= 0 for v in net.values())  # gives up nothing
+    assert line["value"] == sum(prices[t] * v for t, v in net.items())
+
+
+def test_route_swap_equals_the_routing_api(pools_file: Path) -> None:
+    args = ["route", str(pools_file), "--swap", "A:1000", "--to", "D", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    line = last_json(result.output)
+    assert line == json.loads(json.dumps(route_swap(the_network(), "A", 1000, "D").as_dict()))
+    net = line["net"]
+    assert isinstance(net, dict) and net["A"] >= -1000 and net["D"] > 0
+
+
+def test_route_swap_on_one_pool_is_uniswap_math(tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(
+        json.dumps(
+            {"pools": [{"kind": "product", "tokens": ["X", "Y"], "reserves": [10**9, 10**6]}]}
+        )
+    )
+    result = runner.invoke(app, ["route", str(path), "--swap", "X:5000000", "--to", "Y", "--json"])
+    assert result.exit_code == 0, result.output
+    line = last_json(result.output)
+    net = line["net"]
+    assert isinstance(net, dict)
+    # The best one can get for 5,000,000 X is Uniswap v2's amount_out, and the router
+    # tenders no more X than that output needs.
+    assert net["Y"] == amount_out(5_000_000, 10**9, 10**6, 30) == 4960
+    assert -5_000_000 <= net["X"] < 0
+    assert amount_out(-net["X"], 10**9, 10**6, 30) == 4960
+
+
+def test_route_without_json_prints_a_table_only(pools_file: Path) -> None:
+    result = runner.invoke(app, ["route", str(pools_file), "--swap", "A:1000", "--to", "D"])
+    assert result.exit_code == 0, result.output
+    assert "swap up to 1000 A for D" in result.output
+    assert not result.output.strip().splitlines()[-1].startswith("{")
+
+
+@pytest.mark.parametrize(
+    ("pools", "args", "message"),
+    [
+        (None, ["--swap", "A:10"], "--swap needs --to"),
+        (None, ["--arbitrage"], "--arbitrage needs --prices"),
+        (None, ["--prices", "A=1"], "exactly one of --arbitrage"),
+        (None, ["--arbitrage", "--prices", "A=1", "--swap", "A:1"], "exactly one of"),
+        (None, ["--arbitrage", "--prices", "A=1,Z=2"], "--prices: unknown token 'Z'"),
+        (None, ["--arbitrage", "--prices", "A:1"], "'A:1' is not TOKEN=PRICE"),
+        (None, ["--arbitrage", "--prices", "A=cheap"], "price 'cheap' is not a number"),
+        (None, ["--swap", "A:ten", "--to", "D"], "amount 'ten' is not an int"),
+        (None, ["--swap", "A:-5", "--to", "D"], "amount must be positive"),
+        (None, ["--swap", "A:5", "--to", "Q"], "--to: unknown token 'Q'"),
+        (
+            {"pools": [{"kind": "product", "tokens": ["A", "B"], "reserves": [1, 2.5]}]},
+            ["--swap", "A:1", "--to", "B"],
+            "pools[0].reserves[1]: Input should be a valid integer",
+        ),
+        (
+            {
+                "pools": [
+                    {"kind": "product", "tokens": ["A", "B"], "reserves": [9, 9], "fee": 0.00301}
+                ]
+            },
+            ["--swap", "A:1", "--to", "B"],
+            "pools[0].fee: fee 0.00301 is not a whole number of basis points",
+        ),
+        (
+            {"pools": [{"kind": "weighted", "tokens": ["A", "B"], "reserves": [9, 9]}]},
+            ["--swap", "A:1", "--to", "B"],
+            "pools[0].weights: required for a weighted pool",
+        ),
+        (
+            {"pools": [{"kind": "curve", "tokens": ["A", "B"], "reserves": [9, 9]}]},
+            ["--swap", "A:1", "--to", "B"],
+            "pools[0].kind: Input should be 'product', 'weighted' or 'constant_sum'",
+        ),
+        (
+            {"pools": [{"kind": "product", "tokens": ["A", "B"], "reserves": [9, 9], "size": 1}]},
+            ["--swap", "A:1", "--to", "B"],
+            "pools[0].size: unknown key",
+        ),
+        (
+            {
+                "tokens": ["A"],
+                "pools": [{"kind": "product", "tokens": ["A", "B"], "reserves": [9, 9]}],
+            },
+            ["--swap", "A:1", "--to", "B"],
+            "pool 0 trades unknown token 'B'",
+        ),
+        ({"pools": []}, ["--swap", "A:1", "--to", "B"], "pools: List should have at least 1 item"),
+    ],
+)
+def test_route_errors_name_the_problem(
+    pools_file: Path, pools: dict[str, object] | None, args: list[str], message: str
+) -> None:
+    if pools is not None:
+        pools_file.write_text(json.dumps(pools))
+    result = runner.invoke(app, ["route", str(pools_file), *args, "--json"])
+    assert result.exit_code == 1, result.output
+    assert message in flat(result.output)
+    assert flat(result.output).startswith("error:")
+    assert "Traceback" not in result.output
+
+
+def test_route_malformed_and_missing_files(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"pools": [')
+    result = runner.invoke(app, ["route", str(bad), "--swap", "A:1", "--to", "B"])
+    assert result.exit_code == 1 and "bad.json: malformed JSON" in flat(result.output)
+    result = runner.invoke(app, ["route", str(tmp_path / "no.json"), "--swap", "A:1", "--to", "B"])
+    assert result.exit_code == 1 and "no.json: no such pool file" in flat(result.output)
+
+
+def test_parser_and_direct_network_agree(pools_file: Path) -> None:
+    parsed, direct = load_pools(pools_file), the_network()
+    assert parsed.tokens == direct.tokens and parsed.pools == direct.pools
