@@ -21,7 +21,7 @@ optimality guarantee comes from. Its members, as ratios on each token pair:
   maximiser of the two-token problem with partially fillable orders, so on two tokens
   without pools the search is exact.
 
-Each of these also comes nudged by a factor ``1 ± 10⁻¹²``: at a price exactly on an
+Each limit price also comes nudged by a factor ``1 ± 10⁻¹²``: at a price exactly on an
 order's limit, ``bought·S ≥ sold·B`` holds in integers only for multiples of the price's
 denominator, and a hair of slack lets the order trade in full at realistic sizes.
 
@@ -192,7 +192,12 @@ def price_candidates(
         ratios[(a, b)] |= pair_breakpoints(tokens[a], tokens[b], orders)
         # an order exactly at its limit can sell only multiples of the price's denominator
         # in integers; a price a hair off the limit (either way) lets it trade in full
-        ratios[(a, b)] |= {r * k for r in ratios[(a, b)] for k in (_NUDGE, 1 / _NUDGE)}
+        limits = {
+            o.limit if index[o.sell_token] == a else 1 / o.limit
+            for o in orders
+            if {index[o.sell_token], index[o.buy_token]} == {a, b} and o.min_buy_amount
+        }
+        ratios[(a, b)] |= {r * k for r in limits for k in (_NUDGE, 1 / _NUDGE)}
     base = tuple(valuation[t] / valuation[tokens[0]] for t in tokens)
     seen = {base}
     out = [base]

@@ -267,7 +267,7 @@ def batches(draw: st.DrawFn, tokens: tuple[str, ...] = TOKENS) -> list[Order]:
     return out
 
 
-PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
