@@ -74,6 +74,8 @@ def format_number(x: float) -> str:
     """
     if math.isnan(x):
         return "—"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
     if 1e3 <= abs(x) < 1e6:
         return f"{x:,.0f}"
     return f"{x:.4g}"
@@ -112,8 +114,8 @@ def metric_png(summary: Summary, metric: str) -> bytes:
             if tuple(p.values[k] for k in rest) != hue:
                 continue
             cell = p.cells[metric]
-            if cell.n == 0:
-                continue
+            if cell.n == 0 or not math.isfinite(cell.mean):
+                continue  # nothing to draw (an infinite mean shows in the table)
             pos = xs.index(p.values[primary] if primary else None) - 0.4 + width * (h + 0.5)
             positions.append(pos)
             means.append(cell.mean)
@@ -307,13 +309,13 @@ def summary_table_html(summary: Summary) -> str:
 
 
 def _range(values: list[float]) -> tuple[float, float]:
-    finite = [v for v in values if not math.isnan(v)]
+    finite = [v for v in values if math.isfinite(v)]
     return (min(finite), max(finite)) if finite else (0.0, 0.0)
 
 
 def _shade(value: float, bounds: tuple[float, float]) -> str:
     low, high = bounds
-    if math.isnan(value) or high <= low:
+    if not math.isfinite(value) or high <= low:
         return "transparent"
     t = (value - low) / (high - low)
     alpha = 0.05 + 0.35 * t

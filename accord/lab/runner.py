@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import math
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -183,8 +182,6 @@ def _check_result(result: object) -> None:
             raise TypeError(f"metric name {name!r} is not a non-empty string")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise TypeError(f"metric {name!r} is {type(value).__name__}, not an int or float")
-        if isinstance(value, float) and math.isinf(value):
-            raise ValueError(f"metric {name!r} is infinite")
     if not isinstance(result.state_hash, str):
         raise TypeError("state_hash must be the final state hash in hex (a str)")
     for table, rows in result.tables.items():

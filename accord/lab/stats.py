@@ -5,6 +5,8 @@ standard deviation (``ddof=1``) of the ``n`` successful replicates at the point.
 assumes the replicates are independent draws, which the runner's seed derivation gives
 (:mod:`accord.lab.runner`). With one replicate there is no interval (NaN); a metric that
 is NULL in a run (undefined there, or the run failed) is left out of that point's ``n``.
+An infinite value (a ratio over zero) stays in: the mean is then infinite and the
+interval undefined, which the report shows as such rather than hiding the run.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ def mean_ci(values: list[float] | tuple[float, ...]) -> tuple[float, float]:
         return math.nan, math.nan
     array = np.asarray(values, dtype=np.float64)
     mean = float(array.mean())
-    if n < 2:
+    if n < 2 or not math.isfinite(mean):
         return mean, math.nan
     sem = float(array.std(ddof=1)) / math.sqrt(n)
     return mean, float(stats.t.ppf(0.975, n - 1)) * sem
@@ -138,4 +140,5 @@ def _float(value: object) -> float:
 
 
 def _json(x: float) -> float | None:
-    return None if math.isnan(x) else x
+    """Strict JSON has no NaN or infinity: both become ``null``."""
+    return x if math.isfinite(x) else None

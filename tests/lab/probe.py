@@ -42,6 +42,7 @@ class ProbeGame:
                 "big": BIG + seed % 7,
                 "undefined": float("nan"),
                 "half": 0.5,
+                "unbounded": float("inf"),
             },
             state_hash=f"{seed:016x}",
             blocks=params.scale,

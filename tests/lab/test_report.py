@@ -110,6 +110,14 @@ def test_report_lists_failed_runs(tmp_path: Path) -> None:
     assert [(p.ok, p.failed) for p in summary.points] == [(2, 0), (0, 2)]
     assert math.isnan(summary.points[1].cells["residue"].mean)
     assert summary.as_dict()["points"][1]["metrics"]["residue"]["mean"] is None
+    unbounded = summary.points[0].cells["unbounded"]
+    assert unbounded.n == 2 and unbounded.mean == float("inf") and math.isnan(unbounded.ci95)
+    assert summary.as_dict()["points"][0]["metrics"]["unbounded"] == {
+        "mean": None,
+        "ci95": None,
+        "n": 2,
+    }
+    assert ">∞</td>" in text
 
 
 def test_format_number() -> None:
@@ -117,3 +125,4 @@ def test_format_number() -> None:
     assert format_number(4451.0) == "4,451"
     assert format_number(3.684e10) == "3.684e+10"
     assert format_number(float("nan")) == "—"
+    assert format_number(float("-inf")) == "−∞"

@@ -45,7 +45,7 @@ def test_layout_and_meta(run_dir: Path) -> None:
     assert meta.game == "lab_probe" and meta.runs == 8 and meta.failed == 4
     assert meta.swept_keys == ("params.scale", "params.fail")
     assert meta.swept == (("params.scale", (1, 10)), ("params.fail", (False, True)))
-    assert meta.metrics == ("residue", "gas_limit", "big", "undefined", "half")
+    assert meta.metrics == ("residue", "gas_limit", "big", "undefined", "half", "unbounded")
     assert meta.tables == ("rows",)
     assert json.loads((run_dir / "meta.json").read_text())["replicates"] == [0, 1]
 
@@ -97,6 +97,7 @@ def test_round_trip_values_equal_the_outcomes(tmp_path: Path) -> None:
         assert row["big"] == Decimal(BIG + spec.seed % 7) == Decimal(m["big"])
         assert row["half"] == 0.5 and row["gas_limit"] == 30_000_000
         assert row["undefined"] is None  # NaN is stored as NULL
+        assert row["unbounded"] == float("inf")  # infinity is a value, kept
         assert row["state_hash"] == f"{spec.seed:016x}" and row["blocks"] == row["params.scale"]
 
 
