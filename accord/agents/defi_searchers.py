@@ -32,7 +32,19 @@ Angeris et al., "Optimal Routing for CFMMs", 2022, and
 :mod:`accord.mechanisms.routing_closed_forms`). An :class:`Arbitrageur` trades pools
 back to the market at the block's starting state; a back-runner (``backrun=True``) first
 replays the visible pending swaps on its copy of the pools and arbitrages what they will
-leave, landing after them by bidding no tip.
+leave, landing after them by bidding no tip. With nothing visible (a ``private`` or
+``sealed`` mempool) a back-runner *is* an arbitrageur: same information, same order.
+
+Under the ``batch`` rule there is no "first": every arbitrageur's order on a pool clears
+at the same uniform price, together with the users'. If each of ``n`` arbitrageurs sent
+the single-trader optimum ``x*``, the batch would trade ``n·x*`` and, for ``n = 2`` on a
+locally quadratic profit ``a·x − b·x²`` (optimum ``x* = a/2b``), exactly the amount that
+leaves no profit at all: every arbitrage order misses its floor and is refunded, the pools
+stay mispriced, and users who trade alongside are crowded out. A batch-aware arbitrageur
+(``competitors = n > 1``) therefore reduces its demand to the symmetric Cournot quantity
+``2·x*/(n + 1)`` (each trader of ``n`` maximises ``x·(a − b·Σx)``), the standard
+demand reduction of uniform-price multi-unit auctions (Ausubel, Cramton, Pycia, Rostek &
+Weretka, "Demand Reduction and Inefficiency in Multi-Unit Auctions", REStud 2014).
 
 **Builders**: :class:`ExtractingBuilder` sees the mempool as the device lets the builder
 see it, inserts its own sandwiches when ``builder_may_insert`` is on (paying the tips to
@@ -384,10 +396,14 @@ class Arbitrageur(Searcher):
         backrun: bool = False,
         bid_share: float = 0.5,
         max_trades: int = 2,
+        competitors: int = 1,
     ) -> None:
         super().__init__(account, rng, bid_share=bid_share, bundles=False)
         self.backrun = backrun
         self.max_trades = max_trades
+        self.competitors = max(1, competitors)
+        """Arbitrageurs (this one included) expected to trade the same pools; under the
+        ``batch`` rule each sizes its order to the Cournot share (module docstring)."""
         if backrun:
             self.kind = "backrun"
 
@@ -399,8 +415,11 @@ class Arbitrageur(Searcher):
             curves = {p.address: p.curve for p in market.pools}
         gas_value = SWAP_GAS_USED * obs.base_fee * market.fee_price
         found: list[PoolArbitrage] = []
+        n = self.competitors if obs.ordering == "batch" else 1
         for address, curve in curves.items():
             arb = pool_arbitrage(address, curve, market)
+            if arb is not None and n > 1:
+                arb = _cournot_share(arb, curve, market, n)
             if arb is None or arb.value <= 2 * gas_value:
                 continue
             if obs.balances.get(arb.hop.asset_in, 0) < arb.hop.amount_in:
@@ -422,6 +441,21 @@ class Arbitrageur(Searcher):
             )
             actions.append(swap_tx(self.account, obs.nonce + k, hop, obs, priority_fee=tip))
         return actions
+
+
+def _cournot_share(
+    arb: PoolArbitrage, curve: Curve, market: Market, n: int
+) -> PoolArbitrage | None:
+    """The symmetric Cournot order ``2·x*/(n + 1)`` of ``n`` arbitrageurs in one batch,
+    valued as if it traded alone (its fill at the batch's uniform price is worse)."""
+    h = arb.hop
+    amount = 2 * h.amount_in // (n + 1)
+    i, j = curve.index(h.asset_in), curve.index(h.asset_out)
+    out = curve.out_given_in(i, j, amount) if amount > 0 else 0
+    value = market.prices[h.asset_out] * out - market.prices[h.asset_in] * amount
+    if out <= 0 or value <= 0:
+        return None
+    return PoolArbitrage(Hop(h.pool, h.asset_in, amount, h.asset_out, out), out, value)
 
 
 # -- builders --------------------------------------------------------------------------

@@ -47,17 +47,27 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from accord.agents.base import Agent, observe, submit
 from accord.agents.defi import (
     USER_KINDS,
+    Curve,
+    Hop,
     IntentUser,
     Market,
     PoolInfo,
     TradeNeed,
     User,
     route_flows,
+    route_hops,
 )
-from accord.agents.defi_searchers import Arbitrageur, ExtractingBuilder, Sandwicher, Searcher
+from accord.agents.defi_searchers import (
+    Arbitrageur,
+    ExtractingBuilder,
+    Sandwicher,
+    Searcher,
+    pool_arbitrage,
+)
 from accord.contracts.amm import ProductAMM, WeightedAMM, pool_state
 from accord.device import AssetSpec, Block, Bundle, Device, DeviceConfig, Genesis, checks
 from accord.games.base import GameResult, register_game
+from accord.mechanisms.routing import Route
 
 WEIGHTS = ((80, 20), (20, 80), (60, 40), (40, 60), (50, 50))
 
@@ -93,6 +103,9 @@ class Params(BaseModel):
     bid_share: float = Field(0.5, ge=0, le=1, description="share of MEV searchers bid as tips")
     searcher_bundles: bool = Field(True, description="sandwich with bundles (else tips)")
     rule_blind: bool = Field(False, description="sandwichers attack even under batch")
+    batch_aware_arbitrage: bool = Field(
+        True, description="under batch, arbitrageurs reduce demand to the Cournot share"
+    )
     builder: Literal["honest", "extracting"] = "honest"
     fee_price_usd: float = Field(1e-8, gt=0, description="USD per base unit of the fee asset")
     inventory_usd: float = Field(1e7, gt=0, description="each agent's holding per token")
@@ -120,6 +133,7 @@ class _Need:
     kind: str
     block: int
     ideal: dict[str, int]
+    seq: dict[str, int]
     before: dict[str, int]
     hashes: list[bytes] = field(default_factory=list)
     until: int = 0
@@ -152,6 +166,8 @@ class _Run:
     sandwich_fronts: dict[bytes, str] = field(default_factory=dict)
     sandwiches_landed: int = 0
     sandwich_attempts: int = 0
+    arb_gap: list[float] = field(default_factory=list)
+    pools_value_start: float = 0.0
 
 
 PoolSpec = tuple[str, str, tuple[int, int] | None, float]
@@ -261,8 +277,13 @@ def _setup(params: Params, config: DeviceConfig, seed: int) -> _Run:
                 rule_blind=params.rule_blind,
             )
         else:
+            arbs = params.arbitrageurs + params.backrunners
             searchers[name] = Arbitrageur(
-                account, r, backrun=role == "backrun", bid_share=params.bid_share
+                account,
+                r,
+                backrun=role == "backrun",
+                bid_share=params.bid_share,
+                competitors=arbs if params.batch_aware_arbitrage else 1,
             )
     run = _Run(
         params,
@@ -276,7 +297,35 @@ def _setup(params: Params, config: DeviceConfig, seed: int) -> _Run:
         params.fee_price_usd,
     )
     run.pnl = dict.fromkeys([*searchers, config.builder], 0.0)
+    run.pools_value_start = _pools_value(run)
     return run
+
+
+def _pools_value(run: _Run) -> float:
+    """The pools' reserves at reference prices (the LPs' claim; MINIMUM_LIQUIDITY aside)."""
+    return sum(_value(run, _flows(run, address)) for address, _ in run.pools)
+
+
+def _sequential(
+    market: Market, curves: dict[str, Curve], route: Route | list[Hop], sell: str
+) -> dict[str, int]:
+    """Execute ``route``'s swaps on ``curves`` (updated in place), exactly, no limits.
+
+    The counterfactual of the block's needs run one after another in arrival order on
+    the block's starting pools with no searcher in between: what position-by-arrival
+    (fcfs without MEV) would have given each of them.
+    """
+    flows: dict[str, int] = {}
+    for h in route_hops(market, route, sell, 0):
+        c = curves[h.pool]
+        i, j = c.index(h.asset_in), c.index(h.asset_out)
+        out = c.out_given_in(i, j, h.amount_in)
+        if out <= 0:
+            continue
+        curves[h.pool] = c.after(i, j, h.amount_in, out)
+        flows[h.asset_in] = flows.get(h.asset_in, 0) - h.amount_in
+        flows[h.asset_out] = flows.get(h.asset_out, 0) + out
+    return flows
 
 
 def _read_market(run: _Run) -> Market:
@@ -300,7 +349,13 @@ def _value(run: _Run, flows: Mapping[str, int]) -> float:
     )
 
 
-def _new_need(run: _Run, rng: np.random.Generator, need_id: int, market: Market) -> None:
+def _new_need(
+    run: _Run,
+    rng: np.random.Generator,
+    need_id: int,
+    market: Market,
+    curves: dict[str, Curve],
+) -> None:
     idle = sorted(set(run.users) - set(run.open))
     if not idle:
         return
@@ -313,9 +368,11 @@ def _new_need(run: _Run, rng: np.random.Generator, need_id: int, market: Market)
     amount = max(1, int(usd / run.prices[sell]))
     tolerance = run.params.intent_slippage_bps if user.kind == "intent" else run.params.slippage_bps
     need = TradeNeed(need_id, sell, buy, amount, tolerance)
-    ideal = route_flows(market.best_route(sell, amount, buy))
+    route = market.best_route(sell, amount, buy)
+    ideal = route_flows(route)
+    seq = _sequential(market, curves, route, sell)
     device = run.device
-    record = _Need(need, name, user.kind, device.number + 1, ideal, _flows(run, name))
+    record = _Need(need, name, user.kind, device.number + 1, ideal, seq, _flows(run, name))
     obs = observe(device, name, state={"market": market}, private={"need": need}, mempool=False)
     done = submit(device, name, user.act(obs))
     record.hashes = [s.hash for s in done if s.hash is not None]
@@ -406,8 +463,16 @@ def play(params: Params, config: DeviceConfig, seed: int) -> GameResult:
     order = sorted(run.searchers)
     for _ in range(params.blocks):
         market = run.market = _read_market(run)
+        run.arb_gap.append(
+            sum(
+                a.value
+                for p in market.pools
+                if (a := pool_arbitrage(p.address, p.curve, market)) is not None
+            )
+        )
+        curves = {p.address: p.curve for p in market.pools}
         for _ in range(int(rng.poisson(params.arrival_rate))):
-            _new_need(run, rng, need_id, market)
+            _new_need(run, rng, need_id, market, curves)
             need_id += 1
         before = {name: _flows(run, name) for name in watched}
         for k in rng.permutation(len(order)):
@@ -445,35 +510,51 @@ def _need_value(run: _Run, need: _Need, flows: Mapping[str, int]) -> float:
 
 def _result(run: _Run) -> GameResult:
     p = run.params
+    fee_asset = run.device.config.fee_asset
     rows: list[dict[str, Any]] = []
-    kinds: dict[str, list[float]] = {k: [0.0, 0.0, 0.0] for k in USER_KINDS}
-    w_real = w_opt = 0.0
+    # per kind: surplus vs ideal, surplus vs sequential, notional, needs, filled
+    kinds: dict[str, list[float]] = {k: [0.0, 0.0, 0.0, 0.0, 0.0] for k in USER_KINDS}
+    users_value = users_ideal = users_ref = ideal_ref = users_pnl = 0.0
+    gains_real = gains_opt = 0.0
     filled = 0
     for need in run.needs:
+        n = need.need
         realised = need.realised or {}
         v_real = _need_value(run, need, realised)
-        v_opt = _need_value(run, need, need.ideal)
-        notional = need.need.amount * run.prices[need.need.sell]
-        got = realised.get(need.need.buy, 0)
+        v_ideal = _need_value(run, need, need.ideal)
+        v_seq = _need_value(run, need, need.seq)
+        tokens = {t: a for t, a in realised.items() if t != fee_asset}
+        notional = n.amount * run.prices[n.sell]
+        got = realised.get(n.buy, 0)
         filled += got > 0
-        w_real += v_real
-        w_opt += v_opt
+        users_value += v_real
+        users_ideal += v_ideal
+        users_ref += _value(run, tokens)
+        ideal_ref += _value(run, need.ideal)
+        users_pnl += _value(run, realised)
+        gains_real += p.premium * run.prices[n.buy] * max(got, 0)
+        gains_opt += p.premium * run.prices[n.buy] * max(need.ideal.get(n.buy, 0), 0)
         k = kinds[need.kind]
-        k[0] += v_real - v_opt
-        k[1] += notional
-        k[2] += 1
+        k[0] += v_real - v_ideal
+        k[1] += v_real - v_seq
+        k[2] += notional
+        k[3] += 1
+        k[4] += got > 0
         rows.append(
             {
-                "need": need.need.need_id,
+                "need": n.need_id,
                 "user": need.user,
                 "kind": need.kind,
                 "block": need.block,
-                "sell": need.need.sell,
-                "buy": need.need.buy,
-                "amount": need.need.amount,
-                "ideal_out": need.ideal.get(need.need.buy, 0),
+                "sell": n.sell,
+                "buy": n.buy,
+                "amount": n.amount,
+                "ideal_out": need.ideal.get(n.buy, 0),
+                "sequential_out": need.seq.get(n.buy, 0),
                 "realised_out": got,
-                "surplus_usd": v_real - v_opt,
+                "surplus_usd": v_real - v_ideal,
+                "surplus_seq_usd": v_real - v_seq,
+                "value_ref_usd": _value(run, tokens),
                 "notional_usd": notional,
             }
         )
@@ -481,32 +562,52 @@ def _result(run: _Run) -> GameResult:
     by_kind: dict[str, float] = {}
     for name, s in run.searchers.items():
         by_kind[s.kind] = by_kind.get(s.kind, 0.0) + run.pnl[name]
-    notional_total = sum(k[1] for k in kinds.values())
-    surplus_total = sum(k[0] for k in kinds.values())
+    notional_total = sum(k[2] for k in kinds.values())
+
+    def bps(x: float, notional: float = notional_total) -> float:
+        return 1e4 * x / notional if notional else 0.0
+
+    surplus_ideal = sum(k[0] for k in kinds.values())
+    surplus_seq = sum(k[1] for k in kinds.values())
+    burned = (run.fees_paid - run.tips_paid) * run.fee_price
+    welfare = gains_real - burned
     metrics: dict[str, float | int] = {
         "needs": len(run.needs),
         "filled": filled,
         "unfilled": len(run.needs) - filled,
-        "user_surplus_usd": surplus_total,
-        "user_surplus_bps": 1e4 * surplus_total / notional_total if notional_total else 0.0,
-        "welfare_realised_usd": w_real,
-        "welfare_optimal_usd": w_opt,
-        "price_of_anarchy": w_opt / w_real if w_real > 0 else math.inf,
+        "user_surplus_bps": bps(surplus_ideal),
+        "user_surplus_seq_bps": bps(surplus_seq),
+        "user_value_ref_bps": bps(users_ref),
+        "ideal_value_ref_bps": bps(ideal_ref),
+        "user_surplus_usd": surplus_ideal,
+        "user_surplus_seq_usd": surplus_seq,
+        "users_value_usd": users_value,
+        "users_value_ideal_usd": users_ideal,
+        "users_pnl_usd": users_pnl,
+        "welfare_realised_usd": welfare,
+        "welfare_optimal_usd": gains_opt,
+        "welfare_gap_usd": gains_opt - welfare,
+        "price_of_anarchy": gains_opt / welfare if welfare > 0 else math.inf,
         "mev_searchers_usd": sum(by_kind.values()),
         "mev_sandwich_usd": by_kind.get("sandwich", 0.0),
         "mev_arbitrage_usd": by_kind.get("arbitrage", 0.0),
         "mev_backrun_usd": by_kind.get("backrun", 0.0),
         "mev_builder_usd": run.pnl[builder],
+        "lp_pnl_usd": _pools_value(run) - run.pools_value_start,
+        "arb_gap_usd": float(np.mean(run.arb_gap)) if run.arb_gap else 0.0,
         "builder_tips_usd": run.tips_paid * run.fee_price,
+        "fees_burned_usd": burned,
+        "fees_paid_usd": run.fees_paid * run.fee_price,
         "sandwich_attempts": run.sandwich_attempts,
         "sandwiches_landed": run.sandwiches_landed,
         "failed_txs": run.failed_txs,
         "gas_used": run.gas_used,
-        "fees_paid_usd": run.fees_paid * run.fee_price,
     }
-    for kind, (surplus, notional, n) in kinds.items():
-        metrics[f"needs_{kind}"] = int(n)
-        metrics[f"surplus_bps_{kind}"] = 1e4 * surplus / notional if notional else 0.0
+    for kind, (s_ideal, s_seq, notional, count, got_any) in kinds.items():
+        metrics[f"needs_{kind}"] = int(count)
+        metrics[f"unfilled_{kind}"] = int(count - got_any)
+        metrics[f"surplus_bps_{kind}"] = bps(s_ideal, notional)
+        metrics[f"surplus_seq_bps_{kind}"] = bps(s_seq, notional)
     agents = [
         {"agent": name, "kind": s.kind, "pnl_usd": run.pnl[name]}
         for name, s in sorted(run.searchers.items())
