@@ -22,16 +22,43 @@ route (:func:`accord.mechanisms.routing.route_swap`) executed alone at the block
 starting state. Users act, then searchers act on what they may see, then the builder
 builds the block under the run's :class:`~accord.device.DeviceConfig`.
 
-**Metrics.** With ``v(flows) = Σ_t p_t·flow_t + θ·p_buy·flow_buy`` (reference prices
-``p``, and ``θ = premium``: the user values what it buys a little above the market, which
-is why it trades), a need's **surplus** is ``v(realised) − v(ideal)`` (≤ 0 unless a batch
-matched it with an opposite trade); **welfare** is ``Σ v``, realised or ideal, and the
-**price of anarchy** is ideal welfare over realised welfare (Roughgarden & Tardos, "How
-bad is selfish routing?", JACM 2002; here the "selfish" outcome includes the
-searchers'). **MEV** is each searcher's and the builder's profit, block by block, at
-reference prices, gas and tips included (the builder's tips are its income). Failed
-transactions, gas used and fees burned complete the picture. Conservation of every
-asset is checked after every block (``check_conservation``).
+**Metrics** (``docs/defi.md`` has the table). Value is at reference prices ``p``; a
+need's value to its user is ``v(flows) = Σ_t p_t·flow_t + θ·p_buy·flow_buy`` (gas aside;
+``θ = premium``: the user values what it buys a little above the market, which is why
+it trades). Three baselines per need, each in bps of the notional sold:
+
+* ``user_surplus_bps``: ``v(realised) − v(ideal)``, against the need's best route
+  executed *alone* at the block's starting state (implementation shortfall against the
+  arrival quote). The ideal ignores the other users of the same block, so it can only
+  be met by a need that trades first; it also counts the block-start staleness of the
+  pools as the user's (a stale pool is a gift to whoever trades it first).
+* ``user_surplus_seq_bps``: ``v(realised) − v(sequential)``, against the block's needs
+  executed one after another *in arrival order* on the block's starting pools, with no
+  searcher in between (fcfs without MEV). A batch that only re-splits the same net flow
+  at one price scores about 0 in total here; netting opposite orders scores above 0;
+  MEV, refunds and worse routes score below.
+* ``user_value_ref_bps``: ``Σ p·realised`` (no premium): what users gave up against the
+  reference (external) price, fees, impact and MEV included; ``ideal_value_ref_bps`` is
+  the same for the ideal executions, i.e. what the block-start pools offered (above
+  ``−fee`` when pools were stale in users' favour); ``arb_gap_usd`` is the mean value of
+  the arbitrage left in the pools at the start of a block.
+
+An unfilled need (refunded by a batch, reverted, or an expired intent) realises no
+trade, so it scores ``−v(baseline)``: the gains from trade it forwent.
+
+**Welfare** counts everyone: tokens only move between agents, pools and LPs, so at
+reference prices the run's total surplus is the users' private gains on what they
+bought minus the gas burned, ``W = θ·Σ p_buy·bought − burned``. ``welfare_optimal_usd``
+is the same with every need getting its ideal output and no gas burned (the optimal
+routing, need by need); ``welfare_gap_usd = W_opt − W`` is the primary figure and the
+**price of anarchy** is ``W_opt / W`` (Roughgarden & Tardos, "How bad is selfish
+routing?", JACM 2002; here the "selfish" outcome includes the searchers'), reported as
+``inf`` if ``W ≤ 0`` (the run destroyed all the gains from trade). **MEV** is each
+searcher's and the builder's profit, block by block, at reference prices, gas and tips
+included (the builder's tips are its income); ``lp_pnl_usd`` is the pools' value change.
+Accounting identity (tested): users' P&L + searchers' + builder's + LPs' + gas burned =
+0, so no dollar is counted twice. Conservation of every asset is checked after every
+block (``check_conservation``).
 """
 
 from __future__ import annotations

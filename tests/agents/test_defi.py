@@ -256,3 +256,41 @@ def test_observation_is_frozen() -> None:
     with pytest.raises(AttributeError):
         obs.number = 2  # type: ignore[misc]
     assert Hop("p", "A", 1, "B", 0).min_out == 0
+
+
+def _two_arbitrageurs(push: int, competitors: int) -> tuple[dict[str, int], float]:
+    """Both arbitrageurs' profits and the arbitrage value left after one batch."""
+    device, pool = _device("batch", "private")
+    alice = device.account("alice")
+    device.call(alice, pool, "swap", "USD", push, 0, "alice", value={"USD": push})
+    market = _market(device, pool)
+    before = {n: {a: device.balance(n, a) for a in ("USD", "TOK")} for n in ("searcher", "bob")}
+    for name in before:
+        obs = observe(device, name, assets=("USD", "TOK"), state={"market": market})
+        arb = Arbitrageur(device.account(name), np.random.default_rng(0), competitors=competitors)
+        submit(device, name, arb.act(obs))
+    device.build_block()
+    profit = {n: sum(device.balance(n, a) - v for a, v in b.items()) for n, b in before.items()}
+    after = _market(device, pool)
+    gap = pool_arbitrage(pool, after.pools[0].curve, after)
+    return profit, gap.value if gap is not None else 0.0
+
+
+def test_two_arbitrageurs_in_one_batch() -> None:
+    """Two arbitrageurs with the same information each send an order into one batch.
+
+    Each sending the lone optimum x* (``competitors=1``) trades 2·x*, which on a small
+    mispricing leaves no profit: both orders miss their floors, are refunded, and the
+    pool stays stale. Sized to the Cournot share 2·x*/3 (``competitors=2``) both clear at
+    one price with identical profits (equal P&L is a real effect, not double counting)
+    and the pool is fresh. On a large mispricing, 2·x* overshoots; Cournot earns more
+    and leaves less.
+    """
+    naive, stale = _two_arbitrageurs(2_000, 1)
+    aware, fresh = _two_arbitrageurs(2_000, 2)
+    assert naive == {"searcher": 0, "bob": 0} and stale > 0
+    assert aware["searcher"] == aware["bob"] > 0 and fresh == 0
+    naive, left_naive = _two_arbitrageurs(20_000, 1)
+    aware, left_aware = _two_arbitrageurs(20_000, 2)
+    assert aware["searcher"] == aware["bob"] and naive["searcher"] == naive["bob"]
+    assert sum(aware.values()) > sum(naive.values()) and left_aware < left_naive
