@@ -182,6 +182,13 @@ class Context:
 
     ``sender`` is the immediate caller (an account, or a contract for nested calls) and
     ``origin`` the account that signed the transaction.
+
+    A context is read-only: setting any attribute raises ``AttributeError`` (a revert,
+    inside a call). Its facts are what the device's authority rests on: ``lock`` takes
+    the *sender's* funds because calling is consent, so a contract that could rewrite
+    ``ctx.sender`` could lock and release anyone's funds. Read-only contexts are also
+    what lets the executor share one among a block's calls from one sender to one
+    contract (their facts are equal).
     """
 
     __slots__ = (
@@ -195,8 +202,17 @@ class Context:
         "value",
     )
 
-    def __init__(
-        self,
+    _device: Any
+    _ledger: Ledger
+    this: str
+    sender: str
+    origin: str
+    value: Mapping[str, int]
+    block_number: int
+    timestamp: int
+
+    def __new__(
+        cls,
         device: Any,
         ledger: Ledger,
         this: str,
@@ -205,15 +221,24 @@ class Context:
         value: Mapping[str, int],
         block_number: int,
         timestamp: int,
-    ) -> None:
-        self._device = device
-        self._ledger = ledger
-        self.this = this
-        self.sender = sender
-        self.origin = origin
-        self.value = value
-        self.block_number = block_number
-        self.timestamp = timestamp
+    ) -> Context:
+        ctx = _new_object(_WritableContext)
+        ctx._device = device
+        ctx._ledger = ledger
+        ctx.this = this
+        ctx.sender = sender
+        ctx.origin = origin
+        ctx.value = value
+        ctx.block_number = block_number
+        ctx.timestamp = timestamp
+        ctx.__class__ = cls  # type: ignore[assignment]  # read-only from here on
+        return ctx
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Context is read-only: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Context is read-only: cannot delete {name!r}")
 
     def as_caller(self, sender: str, value: Mapping[str, int]) -> Context:
         """The same call facts with another immediate caller (used by batch settlement)."""
@@ -324,6 +349,25 @@ class Context:
         except BaseException:
             ledger.rollback(mark)
             raise
+
+
+class _WritableContext(Context):
+    """:class:`Context`'s twin with ordinary attribute writes, used only while one is
+    filled in: then ``__class__`` is switched to the read-only class (same layout), one
+    write instead of eight ``object.__setattr__`` calls."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__  # type: ignore[assignment]
+
+
+_new_object = object.__new__
+
+
+def writable_twin(cls: type[Context]) -> type[Context]:
+    """A subclass of ``cls`` with ordinary attribute writes, to fill in a ``cls`` fast
+    (see :class:`_WritableContext`)."""
+    namespace = {"__slots__": (), "__module__": cls.__module__, "__setattr__": object.__setattr__}
+    return type(cls.__name__, (cls,), namespace)
 
 
 def _entry_function(cls: type[Contract], name: str) -> Callable[..., Any]:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from accord.device import gas as G
 from accord.device.block import Receipt, ReceiptFields, Skipped, Status
-from accord.device.contract import NO_VALUE, BatchCall, Context, Contract
+from accord.device.contract import NO_VALUE, BatchCall, Context, Contract, writable_twin
 from accord.device.errors import (
     BadNonce,
     BundleFailed,
@@ -144,9 +144,10 @@ class Executor:
                 "_ledger": ledger,
             },
         )
-        """This device's :class:`Context`: the device and ledger are class attributes, so
-        a call's context is four attribute writes, not eight (they shadow the base
-        class's slots for reading; nothing writes them on this class)."""
+        """This device's read-only :class:`Context`: the device and ledger are class
+        attributes, so a call's context is four attribute writes, not eight (they shadow
+        the base class's slots for reading)."""
+        self._writable_context = writable_twin(self._context)
         self._classes: dict[str, type[Contract]] = {}
 
     # -- block fee accounting ------------------------------------------------------------
@@ -367,7 +368,11 @@ class Executor:
         )
         nonces_origin, balances_origin = ledger.nonces_origin, ledger.balances_origin
         contracts, fee_keys, fee_asset = self.contracts, self._fee_keys, self.fee_asset
-        first_price, max_gas, context = self._first_price, self.block_gas_limit, self._context
+        first_price, max_gas = self._first_price, self.block_gas_limit
+        context, writable = self._context, self._writable_context
+        # One read-only context per (contract, sender) for the block's value-less calls:
+        # their facts are equal, so they may share one.
+        contexts: dict[str, dict[str, Context]] = {}
         base_fee, number, timestamp = env.base_fee, env.number, env.timestamp
         for item in items:
             if type(item) is PendingBundle:
@@ -464,14 +469,20 @@ class Executor:
                 else:
                     sent = self._send_value(tx, to) if value else NO_VALUE
                     if entry is not None:
-                        # Context.__init__ inlined (this device's Context class binds
-                        # the device and the ledger).
-                        ctx = _new_context(context)
-                        ctx.this = to
-                        ctx.sender = ctx.origin = sender
-                        ctx.value = sent
-                        ctx.block_number = number
-                        ctx.timestamp = timestamp
+                        by_sender = contexts.get(to) if sent is NO_VALUE else None
+                        ctx = None if by_sender is None else by_sender.get(sender)
+                        if ctx is None:
+                            # Context() inlined: fill in the writable twin, then make it
+                            # read-only (this device's class binds device and ledger).
+                            ctx = _new_context(writable)
+                            ctx.this = to
+                            ctx.sender = ctx.origin = sender
+                            ctx.value = sent
+                            ctx.block_number = number
+                            ctx.timestamp = timestamp
+                            ctx.__class__ = context
+                            if sent is NO_VALUE:
+                                contexts.setdefault(to, {})[sender] = ctx
                         # The method's function (Contract._entries: no bound method
                         # to build), with positional arguments spelled out for short
                         # argument lists: a call with *args costs twice as much.

@@ -314,3 +314,19 @@ class Scratch(Contract):
         self.slots[("via", key)] = value
         with contextlib.suppress(Revert):
             ctx.call(other, "put", key, value, True)
+
+
+class Thief(Contract):
+    """Tries to rewrite its context to lock someone else's funds (must revert)."""
+
+    seen = Map(None)
+
+    @public
+    def steal_from(self, ctx: Context, victim: str, asset: str, amount: int) -> None:
+        ctx.sender = victim  # type: ignore[misc]  # read-only: raises AttributeError
+        ctx.lock(asset, amount)
+
+    @public
+    def note(self, ctx: Context, tag: str) -> None:
+        """Record the facts this call saw."""
+        self.seen[tag] = (ctx.sender, ctx.origin, ctx.this, ctx.block_number, ctx.timestamp)

@@ -7,7 +7,17 @@ import pytest
 from accord.device import Device, DeviceError, Revert, gas
 from accord.device.contract import Contract, public
 from accord.device.execution import contract_address
-from tests.device.sample_contracts import Callee, Caller, CallMarket, Escrow, Tally, Token, Vault
+from tests.device.conftest import make_device
+from tests.device.sample_contracts import (
+    Callee,
+    Caller,
+    CallMarket,
+    Escrow,
+    Tally,
+    Thief,
+    Token,
+    Vault,
+)
 
 
 def test_public_and_batch_registration() -> None:
@@ -219,3 +229,32 @@ def test_direct_settle_batch_default_runs_calls_in_order() -> None:
 def test_revert_default_reason() -> None:
     assert Revert().reason == "reverted"
     assert str(Revert("x")) == "x"
+
+
+def test_a_context_is_read_only_so_a_contract_cannot_pose_as_another_caller() -> None:
+    device = make_device()
+    mallory, bob = device.account("carol"), "bob"
+    thief = device.deploy(mallory, Thief)
+    before = device.balance(bob, "USD")
+    receipt = device.call(mallory, thief, "steal_from", bob, "USD", 100)
+    assert receipt.status == "reverted"
+    assert receipt.error == "AttributeError: Context is read-only: cannot set 'sender'"
+    assert device.balance(bob, "USD") == before
+    assert device.locked(bob, "USD", thief) == 0
+
+
+def test_calls_in_one_block_see_their_own_facts() -> None:
+    device = make_device()
+    alice, bob = device.account("alice"), device.account("bob")
+    thief = device.deploy(alice, Thief)
+    for account, tag in ((alice, "a1"), (bob, "b1"), (alice, "a2")):
+        device.submit(device.sign(account, thief, "note", tag))
+    block = device.build_block()
+    assert all(r.ok for r in block.receipts)
+    seen = device.contract_at(thief).storage()["seen"]
+    stamp = (block.number, block.header.timestamp)
+    assert seen == {
+        "a1": ("alice", "alice", thief, *stamp),
+        "b1": ("bob", "bob", thief, *stamp),
+        "a2": ("alice", "alice", thief, *stamp),
+    }
