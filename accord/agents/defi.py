@@ -93,6 +93,8 @@ class Market:
     _routes: dict[tuple[str, int, str], Route | list[Hop]] = field(default_factory=dict, repr=False)
     fallbacks: list[tuple[str, int, str]] = field(default_factory=list, repr=False)
     _network: list[Network] = field(default_factory=list, repr=False)
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False)
+    """Per-block memo shared by every agent that reads this market (e.g. sandwich sizes)."""
 
     def by_address(self, address: str) -> PoolInfo | None:
         for p in self.pools:

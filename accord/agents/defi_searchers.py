@@ -149,6 +149,11 @@ def best_sandwich(
 ) -> Sandwich | None:
     """The most profitable sandwich that keeps the victim at its ``min_out`` (or None)."""
     f_max = largest_front_run(curve, i, j, victim_in, victim_min_out, budget)
+    return _best_below(curve, i, j, victim_in, f_max)
+
+
+def _best_below(curve: Curve, i: int, j: int, victim_in: int, f_max: int) -> Sandwich | None:
+    """The most profitable front-run in ``[0, f_max]`` (ternary search), or None."""
     if f_max <= 0:
         return None
     lo, hi = 0, f_max
@@ -167,6 +172,32 @@ def best_sandwich(
         key=lambda s: (s.profit, -s.front_in),
     )
     return best if best.profit > 0 else None
+
+
+def shared_best_sandwich(market: Market, s: SwapCall, budget: int) -> Sandwich | None:
+    """:func:`best_sandwich` of a visible victim, memoised on the block's ``market``.
+
+    Every sandwicher sizes the same victims on the same pools; the largest front-run is
+    computed once without the budget (capped at four times the pool's input reserve) and
+    clipped to each attacker's budget, which gives exactly :func:`best_sandwich`'s
+    answer because the victim's output is monotone in the front-run.
+    """
+    cap = 4 * s.curve.reserves[s.i]
+    key = ("sandwich", s.pool, s.i, s.j, s.amount_in, s.min_out)
+    f_unc = market.memo.get(key)
+    if f_unc is None:
+        f_unc = largest_front_run(s.curve, s.i, s.j, s.amount_in, s.min_out, cap)
+        market.memo[key] = f_unc
+    assert isinstance(f_unc, int)
+    if f_unc >= cap and budget > cap:  # beyond the cap: no sharing
+        return best_sandwich(s.curve, s.i, s.j, s.amount_in, s.min_out, budget)
+    f_max = min(f_unc, budget)
+    key2 = (*key, f_max)
+    if key2 not in market.memo:
+        market.memo[key2] = _best_below(s.curve, s.i, s.j, s.amount_in, f_max)
+    found = market.memo[key2]
+    assert found is None or isinstance(found, Sandwich)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +362,7 @@ class Sandwicher(Searcher):
         for s in targets(obs, market, self.name):
             asset = s.curve.tokens[s.i]
             budget = obs.balances.get(asset, 0)
-            sw = best_sandwich(s.curve, s.i, s.j, s.amount_in, s.min_out, budget)
+            sw = shared_best_sandwich(market, s, budget)
             if sw is None:
                 continue
             value = sw.profit * market.prices[asset] - gas_value

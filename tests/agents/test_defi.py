@@ -294,3 +294,17 @@ def test_two_arbitrageurs_in_one_batch() -> None:
     aware, left_aware = _two_arbitrageurs(20_000, 2)
     assert aware["searcher"] == aware["bob"] and naive["searcher"] == naive["bob"]
     assert sum(aware.values()) > sum(naive.values()) and left_aware < left_naive
+
+
+def test_shared_sandwich_sizing_equals_best_sandwich() -> None:
+    """The per-block memo shared by sandwichers gives best_sandwich's exact answer."""
+    from accord.agents.defi_searchers import SwapCall, shared_best_sandwich
+
+    weighted = cfmm.WeightedPool((80_000, 20_000), (80, 20), 30, ("USD", "TOK"))
+    for curve in (POOL, weighted):
+        market = Market((PoolInfo("p", curve),), {"USD": 1.0, "TOK": 1.0}, 1e-12, "USD")
+        alone = curve.out_given_in(0, 1, 10_000)
+        s = SwapCall(None, "p", curve, 0, 1, 10_000, alone * 95 // 100)  # type: ignore[arg-type]
+        for budget in (0, 500, 2_000, 10**9, 1_000, 10**9):
+            expected = best_sandwich(curve, 0, 1, 10_000, s.min_out, budget)
+            assert shared_best_sandwich(market, s, budget) == expected
