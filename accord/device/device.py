@@ -268,7 +268,7 @@ class Device:
 
     def state_hash(self) -> bytes:
         """Hash of the current state (equal to the head's ``state_hash`` between blocks)."""
-        return self._digest.digest(self.number, self.base_fee)
+        return self._digest.peek(self.number, self.base_fee)
 
     def receipt(self, tx_hash: bytes) -> Receipt:
         """The receipt of an included transaction in a block still in ``blocks``."""

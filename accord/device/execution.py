@@ -373,6 +373,7 @@ class Executor:
         # One read-only context per (contract, sender) for the block's value-less calls:
         # their facts are equal, so they may share one.
         contexts: dict[str, dict[str, Context]] = {}
+        known: set[str] = set()  # senders whose nonce and fee-balance origins are recorded
         base_fee, number, timestamp = env.base_fee, env.number, env.timestamp
         for item in items:
             if type(item) is PendingBundle:
@@ -443,14 +444,20 @@ class Executor:
                 continue
             if undoable:
                 journal.append((nonces, sender, expected))
-            if sender not in nonces_origin:
+            # The state hash's origins of the sender's nonce and fee balance: a sender
+            # whose prepayment this block has recorded (``known``) has both already,
+            # since origins are only cleared when a block is sealed.
+            first_time = sender not in known
+            if first_time and sender not in nonces_origin:
                 nonces_origin[sender] = expected
             nonces[sender] = 1 if expected is MISSING else expected + 1
             if prepay:
                 if undoable:
                     journal.append((balances, key, have))
-                if key not in balances_origin:
-                    balances_origin[key] = have
+                if first_time:
+                    if key not in balances_origin:
+                        balances_origin[key] = have
+                    known.add(sender)
                 if have == prepay:
                     del balances[key]
                 else:
@@ -519,8 +526,7 @@ class Executor:
                 have = balances.get(key, MISSING)
                 if undoable:
                     journal.append((balances, key, have))
-                if key not in balances_origin:
-                    balances_origin[key] = have
+                # no origin to record: the prepayment (refund > 0 means it was > 0) did
                 balances[key] = refund if have is MISSING else have + refund
             included.append(tx)
             receipts.append(

@@ -167,12 +167,15 @@ class StateDigest:
         for tracked in ledger.tracked.values():
             tracked.origin.clear()
 
-    def fold(self) -> int:
-        """Fold every key written since the last fold into H(S); returns H(S).
+    def fold(self, *, clear: bool = True) -> int:
+        """H(S) with every key written since the last fold folded in.
 
         Each changed key's old entry is subtracted and its new entry added, encoded as
         the table's prefix (:func:`entry_prefix`) plus the key's and the value's bytes:
         the same bytes as :func:`entry_hash` of the whole entry, built with less work.
+        With ``clear`` (sealing a block), the result is kept and the origins are
+        forgotten; without it (a look between blocks, or during one), nothing changes,
+        so the origins of a block's writes are only ever cleared when it is sealed.
         """
         acc = self.accumulator
         prefixes = self._prefixes
@@ -194,10 +197,17 @@ class StateDigest:
                     acc -= _bytes_hash(head + _dumps(old.class_path() if contracts else old, 0))
                 if new is not MISSING:
                     acc += _bytes_hash(head + _dumps(new.class_path() if contracts else new, 0))
-            origin.clear()
-        self.accumulator = acc = acc & _MASK
+            if clear:
+                origin.clear()
+        acc &= _MASK
+        if clear:
+            self.accumulator = acc
         return acc
 
     def digest(self, number: int, base_fee: int) -> bytes:
-        """The state hash now (after folding in pending writes)."""
+        """Seal: the state hash now, with pending writes folded in for good."""
         return finish(self.fold(), number, base_fee)
+
+    def peek(self, number: int, base_fee: int) -> bytes:
+        """The state hash now, without folding anything in for good (``state_hash()``)."""
+        return finish(self.fold(clear=False), number, base_fee)

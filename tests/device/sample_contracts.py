@@ -309,6 +309,13 @@ class Scratch(Contract):
             raise Revert("put refused")
 
     @public
+    def peek_then_put(self, ctx: Context, key: Canonical, value: Canonical) -> bytes:
+        """Ask the device for its state hash in the middle of a call, then write."""
+        seen: bytes = ctx._device.state_hash()
+        self.slots[key] = value
+        return seen
+
+    @public
     def put_via(self, ctx: Context, other: str, key: Canonical, value: Canonical) -> None:
         """Write here, then in ``other`` through a nested call whose revert is swallowed."""
         self.slots[("via", key)] = value

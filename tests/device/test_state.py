@@ -184,3 +184,16 @@ def test_keys_equal_as_dict_keys_hash_alike_whatever_object_the_dict_kept() -> N
     assert entry_hash(("map", "0x1", "m", dict_key((True, "a")), 1)) == entry_hash(
         ("map", "0x1", "m", (1, "a"), 1)
     )
+
+
+def test_a_state_hash_taken_during_a_block_does_not_disturb_the_block() -> None:
+    device = make_device()
+    alice = device.account("alice")
+    scratch = device.deploy(alice, Scratch)
+    for i in range(3):  # one sender, several calls in one block, each peeking mid-call
+        device.submit(device.sign(alice, scratch, "peek_then_put", f"k{i}", i + 1))
+    block = device.build_block()
+    assert [r.status for r in block.receipts] == ["success"] * 3
+    assert all(len(r.result) == 32 for r in block.receipts)  # type: ignore[arg-type]
+    assert device.contract_at(scratch).storage()["slots"] == {"k0": 1, "k1": 2, "k2": 3}
+    assert checks.state_hash_matches(device) == device.head.state_hash
