@@ -227,9 +227,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--boa-calls",
         type=int,
         default=None,
-        help="titanoboa calls per repetition (default: min(--calls, 3000); py-evm is slow)",
+        help="titanoboa calls per repetition (default: min(--calls, 300): py-evm is slow, "
+        "and a repetition then lasts about as long as accord's)",
     )
-    p.add_argument("--repeats", type=int, default=5, help="repetitions; the best one counts")
+    p.add_argument("--repeats", type=int, default=10, help="repetitions; the best one counts")
     p.add_argument("--block-size", type=int, default=1_000, help="transactions per block")
     p.add_argument("--no-titanoboa", action="store_true", help="skip titanoboa (report null)")
     p.add_argument(
@@ -246,7 +247,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.calls % args.block_size:
         p.error("--calls must be a multiple of --block-size")
     if args.boa_calls is None:
-        args.boa_calls = min(args.calls, 3_000)
+        args.boa_calls = min(args.calls, 300)
     return args
 
 
