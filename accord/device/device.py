@@ -30,15 +30,17 @@ from accord.device.commitments.registry import (
     REGISTRY_ADDRESS,
     CommitmentRegistry,
 )
-from accord.device.commitments.resolver import Resolution, resolve_commitments
+from accord.device.commitments.resolver import VIEW_GAS, Resolution, resolve_commitments
 from accord.device.config import DeviceConfig, Genesis
-from accord.device.contract import Contract
+from accord.device.contract import NO_VALUE, Context, Contract, _entry_point
+from accord.device.encoding import canonical_args
 from accord.device.errors import (
     BadNonce,
     BadSignature,
     BundleFailed,
     DeviceError,
     GasLimitTooLow,
+    OutOfGas,
     Rejected,
     UnknownAccount,
     UnknownContract,
@@ -256,6 +258,9 @@ class Device:
         """The nonce after the account's pending transactions."""
         nonce = self.nonce(account)
         pending = {p.tx.nonce for p in self.mempool.arrived(1 << 62) if p.tx.sender == account}
+        pending.update(  # a pending bundle's transactions hold their nonces too
+            tx.nonce for b in self.mempool.bundles() for tx in b.bundle.txs if tx.sender == account
+        )
         while nonce in pending:
             nonce += 1
         return nonce
@@ -681,6 +686,41 @@ class Device:
     ) -> Receipt:
         """Sign, include and return the receipt of one call (one block)."""
         return self.execute(self.sign(account, to, method, *args, **kwargs))
+
+    def view(self, address: str, method: str, *args: object, sender: str = "") -> Any:
+        """Run a public method read-only, as the EVM's STATICCALL would, and return its result.
+
+        Nothing it writes survives (the journal is rolled back), no block is built, no
+        fee is paid and no nonce moves: it is how agents and tests read views such as a
+        pool's ``quote``. Gas is metered against :data:`VIEW_GAS` so a runaway view
+        stops. A revert raises :class:`Revert`; an unknown contract or method raises
+        :class:`UnknownContract` / :class:`UnknownMethod`.
+        """
+        ledger = self.ledger
+        target = self.contract_at(address)
+        fn = _entry_point(target, method)
+        mark = ledger.mark()
+        used, limit, events = ledger.gas_used, ledger.gas_limit, len(ledger.events)
+        ledger.gas_used, ledger.gas_limit = 0, VIEW_GAS
+        try:
+            ctx = Context(
+                self,
+                ledger,
+                address,
+                sender or address,
+                sender or address,
+                NO_VALUE,
+                self.number,
+                self.now,
+            )
+            result = fn(ctx, *canonical_args(args))
+            if ledger.gas_used > VIEW_GAS:
+                raise OutOfGas(ledger.gas_used, VIEW_GAS)
+            return result
+        finally:
+            ledger.rollback(mark)
+            del ledger.events[events:]
+            ledger.gas_used, ledger.gas_limit = used, limit
 
     def deploy(self, account: Account, cls: type[Contract], *args: object, **kwargs: Any) -> str:
         """Deploy a contract class (one block) and return its address.
