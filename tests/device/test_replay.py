@@ -139,7 +139,8 @@ def run_scenario(
             device.submit_bundle(
                 Bundle(
                     (device.sign(bob, escrow, "pay", 999, nonce=k), may_revert),
-                    reverting=frozenset({may_revert.hash}),
+                    max_block=target,  # it fails (no deal 999): let it expire, not hold
+                    reverting=frozenset({may_revert.hash}),  # bob's nonces for good
                 ),
                 sender="bob",
             )
