@@ -222,15 +222,15 @@ def version(dist: str) -> str | None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--calls", type=int, default=20_000, help="accord calls per repetition")
+    p.add_argument("--calls", type=int, default=5_000, help="accord calls per repetition")
     p.add_argument(
         "--boa-calls",
         type=int,
         default=None,
-        help="titanoboa calls per repetition (default: min(--calls, 300): py-evm is slow, "
+        help="titanoboa calls per repetition (default: min(--calls, 50): py-evm is slow, "
         "and a repetition then lasts about as long as accord's)",
     )
-    p.add_argument("--repeats", type=int, default=10, help="repetitions; the best one counts")
+    p.add_argument("--repeats", type=int, default=50, help="repetitions; the best one counts")
     p.add_argument("--block-size", type=int, default=1_000, help="transactions per block")
     p.add_argument("--no-titanoboa", action="store_true", help="skip titanoboa (report null)")
     p.add_argument(
@@ -247,7 +247,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.calls % args.block_size:
         p.error("--calls must be a multiple of --block-size")
     if args.boa_calls is None:
-        args.boa_calls = min(args.calls, 300)
+        args.boa_calls = min(args.calls, 50)
     return args
 
 
