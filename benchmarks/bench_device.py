@@ -4,7 +4,7 @@ The workload is ``move(a, b, 1)`` on an escrow contract that checks and moves an
 balance (``assert balances[a] >= amount; balances[a] -= amount; balances[b] += amount``).
 
 * **accord** (the headline, ``accord_calls_per_s`` and ``ratio_vs_titanoboa``): the
-  device processing client-signed transactions. The client signs each repetition's
+  device processing client-signed transactions. The client signs each block's
   transactions first (:meth:`Account.sign`, explicit nonces; a titanoboa call carries no
   signature, so signing is the client's work and stays outside the timer). The timed
   loop then submits each one (:meth:`Device.submit`: the hash recomputed from the
@@ -24,8 +24,9 @@ balance (``assert balances[a] >= amount; balances[a] -= amount; balances[b] += a
 
 Both sides are warmed up, timed with :func:`time.perf_counter` (or, with ``--clock cpu``,
 :func:`time.thread_time`: the CPU time of the benchmarking thread, which on a shared
-machine leaves out the time spent waiting for a core) in interleaved repetitions
-(accord, titanoboa, accord, ...; the best of ``--repeats`` counts for each) and checked
+machine leaves out the time spent waiting for a core) in short interleaved repetitions of
+similar length (accord, titanoboa, accord, ...; the best of ``--repeats`` counts for
+each, which on a shared machine estimates each side's speed with a CPU to itself) and checked
 for correctness (final balances) before anything is reported.
 
 Usage (from the repository root)::
