@@ -27,6 +27,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import platform
 import sys
@@ -176,9 +177,11 @@ def run(n: int, seed: int) -> dict[str, Any]:
         state=lambda atom, prog: atom.op == "block" or device.balance(prog.owner, "USD") >= 0,
         matcher=lambda pattern, self_id: [],
     )
+    gc.disable()  # as the device's resolver does (see resolve_commitments)
     t0 = time.perf_counter()
     solver.solve(solver.instance(cid) for cid in programs)
     solve_s = time.perf_counter() - t0
+    gc.enable()
 
     t0 = time.perf_counter()
     device.build_block()

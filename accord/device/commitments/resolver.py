@@ -22,6 +22,7 @@ resolves all pending commitments together (``docs/commitments.md`` has the full 
 
 from __future__ import annotations
 
+import gc
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -427,5 +428,18 @@ def _fired_event(cid: str, otherwise: bool) -> Event:
 def resolve_commitments(
     device: Any, registry: CommitmentRegistry, number: int, ts: int
 ) -> Resolution:
-    """Resolve and settle every pending commitment of ``registry`` at block ``number``."""
-    return _Resolver(device, registry, number, ts).run()
+    """Resolve and settle every pending commitment of ``registry`` at block ``number``.
+
+    The cyclic garbage collector is paused meanwhile: compiling 10,000 commitments
+    allocates tens of thousands of small containers, and on a large device heap each
+    automatic collection would rescan everything (it was 40% of the benchmark's time).
+    Nothing here creates reference cycles that outlive the call, and results do not
+    depend on collection.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Resolver(device, registry, number, ts).run()
+    finally:
+        if was_enabled:
+            gc.enable()
