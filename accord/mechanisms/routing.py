@@ -39,16 +39,29 @@ quasi-Newton method with box bounds fits exactly that, with memory linear in the
 of tokens. A bisection or Newton method would only cover the two-token special case.
 Variables are scaled by reference prices (``ν = ν₀ ⊙ z``, ``ν₀`` propagated from the
 valued tokens through the pools' spot prices) and ``g`` by its size, so the solver sees
-numbers of order one. Constant-sum pools make ``g`` piecewise linear: their ``f_i`` is
-replaced by an entropy-smoothed ``f_μ`` whose smoothing ``μ`` shrinks by 100× per stage
-(1e-3 … 1e-9 of each reserve's value) with warm starts, and they are settled exactly in
-the primal recovery.
+numbers of order one.
+
+**Constant-sum pools** make ``g`` piecewise linear, with its minimum on a kink. L-BFGS-B
+minimises an entropy-smoothed ``f_μ`` in their place (``μ`` 1e-3 of each reserve's
+value), which only brings ``ν`` near the optimum: ``f ≤ f_μ ≤ f + Σ μ log n`` is loose
+when the reserves are worth far more than the arbitrage, and shrinking ``μ`` further
+makes the smoothed problem so ill-conditioned that L-BFGS-B's line search fails at the
+first step (that was the gap of 1e-3 this replaced). The exact optimum comes from
+**column generation** on the recovery LP (Dantzig–Wolfe, with constant-sum pools as
+exact linear variables): each round the LP's shadow prices, kept within a trust region
+of 10× around the best prices so far, give a segment along which ``g`` (unsmoothed,
+convex) is minimised by bisection on its slope; that point lowers the bound and its
+pools' trades become new columns (Wentges' in-out stabilisation, with the in-out weight
+found by line search). Mis-priced rounds add the trades at the LP's own prices, as
+Kelley's method does, so every round either cuts the LP or proves it optimal.
 
 **Primal recovery** (:mod:`accord.mechanisms.routing_primal`) makes the returned route
-*always feasible*: an LP over per-pool trade fractions ``θ_i ∈ [0, 1]`` of the dual's
-product and weighted trades, with constant-sum pools as exact linear variables, then a
-float repair and integer execution with cfmm's exact math, rounded towards the pools.
-**The certificate** is the duality gap ``g(ν) − cᵀΨ`` with ``g`` evaluated unsmoothed:
+*always feasible*: the LP above over per-pool combinations ``θ`` of the columns, with
+constant-sum pools exact, checked and re-solved until HiGHS's tolerances cannot leave a
+token short, re-solved with margins for rounding, then a float repair and integer
+execution with cfmm's exact math, rounded towards the pools.
+**The certificate** is the duality gap ``g(ν) − cᵀΨ`` with ``g`` evaluated unsmoothed at
+the best prices found: an upper bound on how far the route is from optimal.
 an upper bound on how far the route is from optimal.
 """
 
@@ -73,7 +86,9 @@ from accord.mechanisms.routing_closed_forms import (
 from accord.mechanisms.routing_network import FloatView, Network, float_view
 from accord.mechanisms.routing_primal import (
     CsPool,
+    Recovery,
     SmoothTrade,
+    Trades,
     recover,
     repair_floats,
     to_integers,
@@ -91,10 +106,15 @@ __all__ = [
     "route_swap",
 ]
 
-_SMOOTHING = (1e-3, 1e-5, 1e-7, 1e-9)
+_SMOOTHING = (1e-3,)  # constant-sum smoothing stages (column generation does the rest)
 _FLOOR = 1e-9  # lower bound on unvalued prices, relative to their reference
-_ROUNDS = 5  # column-generation rounds at most
+_ROUNDS = 40  # column-generation rounds at most
+_TRUST = 10.0  # LP prices are clipped to within this factor of the best prices so far
+_SEARCH_STEPS = 8  # bisection steps on the segment to the LP's prices
 _GAP_TOL = 1e-8  # relative gap below which no column-generation round runs
+_STALL_GAP = 1e-6  # below this relative gap, stalling ends column generation
+_STALL = 0.9  # a column-generation round must shrink the gap 10% in two rounds
+_MARGIN_COST = 1e-7  # relative value the rounding margins may cost at most
 
 
 @dataclass(frozen=True)
@@ -277,7 +297,12 @@ def _solve_dual(
                 jac=True,
                 method="L-BFGS-B",
                 bounds=bounds,
-                options={"maxiter": max_iterations, "maxcor": 20, "ftol": 1e-15, "gtol": 1e-13},
+                options={
+                    "maxiter": max_iterations,
+                    "maxcor": 20,
+                    "ftol": 1e-15,
+                    "gtol": 1e-13,
+                },
             )
             z = np.asarray(res.x, dtype=float)
             iterations += int(res.nit)
@@ -336,15 +361,30 @@ def route(
     )
 
 
-def _columns(view: FloatView, nu: Array) -> list[SmoothTrade]:
-    """Each product or weighted pool's optimal trade at ``nu``, as an LP column.
+@dataclass(frozen=True, eq=False)
+class _Priced:
+    """The unsmoothed dual at one ``ν``: ``g(ν)``, a subgradient ``Ψ(ν) − lb``, and
+    the pools' optimal trades (by group) from which LP columns are made."""
+
+    nu: Array
+    value: float
+    grad: Array
+    nets: list[tuple[int, Array]]
+
+
+def _price(view: FloatView, c: Array, lb: Array, nu: Array) -> _Priced:
+    total, grad, nets = _pool_values(view, nu, None, nu)
+    return _Priced(nu, total - float(np.dot(nu - c, lb)), grad - lb, nets)
+
+
+def _columns(view: FloatView, priced: _Priced) -> list[SmoothTrade]:
+    """Each product or weighted pool's optimal trade at the priced ``ν``, as an LP column.
 
     Received amounts shrink by 1e-12 so that the pool's invariant holds in floats
     despite rounding in the closed forms.
     """
-    _, _, nets = _pool_values(view, nu, None, nu)
     out: list[SmoothTrade] = []
-    for gi, net in nets:
+    for gi, net in priced.nets:
         g = view.groups[gi]
         if g.kind == "constant_sum":
             continue
@@ -361,6 +401,145 @@ def _net_flow(n: int, trades: dict[int, tuple[NDArray[np.intp], Array, Array]]) 
     return psi
 
 
+def _model(columns: list[SmoothTrade], nu: Array) -> dict[int, float]:
+    """Each pool's cutting-plane model ``max(0, max_columns νᵀx)`` at ``nu``."""
+    out: dict[int, float] = {}
+    for col in columns:
+        v = float(np.dot(nu[col.tokens], col.net))
+        if v > out.get(col.pool, 0.0):
+            out[col.pool] = v
+    return out
+
+
+def _segment_search(
+    view: FloatView, c: Array, lb: Array, best: _Priced, lp: Array
+) -> tuple[_Priced, _Priced, list[_Priced]]:
+    """``(lowest, far, visited)``: the lowest ``g`` found on the segment from ``best.nu``
+    to ``lp``, the point at ``lp`` itself, and every point priced. ``g`` is convex on
+    the segment, so bisection on the sign of its directional derivative (one pricing
+    pass per step) brackets the minimum."""
+    d = lp - best.nu
+    far = _price(view, c, lb, lp)
+    if float(np.dot(far.grad, d)) <= 0.0:
+        return far, far, [far]  # g still falls at the LP's prices: take them
+    low = far if far.value < best.value else best
+    visited = [far]
+    lo, hi = 0.0, 1.0
+    for _ in range(_SEARCH_STEPS):
+        t = 0.5 * (lo + hi)
+        mid = _price(view, c, lb, best.nu + t * d)
+        visited.append(mid)
+        if mid.value < low.value:
+            low = mid
+        if float(np.dot(mid.grad, d)) > 0.0:
+            hi = t
+        else:
+            lo = t
+    return low, far, visited
+
+
+@dataclass(frozen=True, eq=False)
+class _Master:
+    """The recovery LP's fixed data: the pools (``view``, and the constant-sum pools as
+    exact variables), the objective ``c``, the tokens the route may use, the LP's value
+    and row scales, and the floor under relative gaps. ``columns`` grows in place."""
+
+    view: FloatView
+    c: Array
+    active: NDArray[np.bool_]
+    sums: list[CsPool]
+    value_scale: float
+    token_scale: Array
+    floor: float
+    columns: list[SmoothTrade]
+
+    def solve(self, lb: Array) -> Recovery | None:
+        n = self.view.n_tokens
+        return recover(n, self.c, lb, self.columns, self.sums, self.value_scale, self.token_scale)
+
+    def value(self, plan: Recovery) -> float:
+        return float(np.dot(self.c, _net_flow(self.view.n_tokens, plan.trades)))
+
+
+def _column_generation(
+    master: _Master, lb: Array, nu: Array, enough: float = math.inf
+) -> tuple[Recovery, _Priced]:
+    """Stabilised column generation on the recovery LP: ``(plan, best priced ν)``.
+
+    Each round solves the LP (its value is a feasible route's), then searches the
+    segment from the best dual prices so far to the LP's shadow prices for the lowest
+    ``g`` (a line-search form of Wentges' in-out stabilisation): that lowers the bound,
+    and the pools' trades at the points searched become new columns. If the trades at
+    the lowest point do not cut the LP's prices (mis-pricing), the trades at the LP's
+    prices themselves are added too (a Kelley step), which either cuts or proves the
+    LP optimal. Stops once the gap is at round-off level (``_GAP_TOL``), the plan is
+    worth ``enough``, two rounds have not shrunk the gap by a tenth (the LP's own
+    round-off, see :func:`recover`, is then the limit), or after ``_ROUNDS`` rounds.
+    """
+    view, c, columns = master.view, master.c, master.columns
+    best = _price(view, c, lb, nu)
+    plan = Recovery({}, np.full(view.n_tokens, np.nan))  # the zero route: lb ≤ 0 holds
+    solved = len(columns)  # columns in the last LP that HiGHS solved (or the first)
+    gaps: list[float] = []
+    for _round in range(_ROUNDS):
+        found = master.solve(lb)
+        if found is None:  # infeasible, or numerical trouble with the latest columns
+            del columns[solved:]
+            break
+        plan, solved = found, len(columns)
+        value = master.value(plan)
+        gaps.append(best.value - value)
+        scale = max(best.value, master.floor)
+        if gaps[-1] <= _GAP_TOL * scale or value >= enough:
+            break
+        if len(gaps) > 2 and gaps[-1] > _STALL * gaps[-3] and gaps[-1] <= _STALL_GAP * scale:
+            break
+        # the LP's prices, within a trust region around the best prices so far (prices
+        # far from them give huge, useless trades that only upset HiGHS's numerics)
+        lp = np.where(np.isfinite(plan.prices), plan.prices, best.nu)
+        lp = np.clip(lp, best.nu / _TRUST, best.nu * _TRUST)
+        lp = np.where(master.active, np.maximum(lp, c), 0.0)
+        before = _model(columns, lp)
+        low, far, visited = _segment_search(view, c, lb, best, lp)
+        best = low if low.value < best.value else best
+        fresh = _columns(view, low)
+        cut = sum(
+            max(0.0, float(np.dot(lp[col.tokens], col.net)) - before.get(col.pool, 0.0))
+            for col in fresh
+        )
+        for point in visited:  # the other points of the search are columns too
+            if point is not low and point is not far:
+                fresh += _columns(view, point)
+        if cut <= 1e-3 * gaps[-1] and low is not far:  # mis-pricing: a Kelley step
+            fresh += _columns(view, far)
+        columns += fresh
+    return plan, best
+
+
+def _margins(n: int, plan: Recovery) -> Array:
+    """Base units to keep on every token the plan tenders, so that rounding to base
+    units (≤ ½ unit per tender, float error ~1e-11 per amount) cannot leave one short."""
+    tendered = np.zeros(n)
+    moved = np.zeros(n)
+    touching = np.zeros(n)
+    for tk, dlt, lam in plan.trades.values():
+        np.add.at(tendered, tk, dlt)
+        np.add.at(moved, tk, dlt + lam)
+        np.add.at(touching, tk, 1.0)
+    return np.where(tendered > 0, 2.0 * touching + 2.0 + 1e-11 * moved, 0.0)
+
+
+def _int_value(
+    n: int, c: Array, network: Network, ints: dict[int, tuple[list[int], list[int]]]
+) -> float:
+    """``cᵀΨ`` of integer trades ``{pool: (tendered, received)}``."""
+    psi = np.zeros(n)
+    for p, (tend, rec) in ints.items():
+        for k, d, r in zip(network.pool_tokens[p], tend, rec, strict=True):
+            psi[k] += r - d
+    return float(np.dot(c, psi))
+
+
 def _finish(
     network: Network,
     view: FloatView,
@@ -375,52 +554,63 @@ def _finish(
 ) -> Route:
     n = len(network.tokens)
     nu = stages[-1]
-    sums = [
-        CsPool(int(g.pools[r]), g.tokens[r], g.reserves[r], g.shape[r], float(g.gamma[r]))
-        for g in view.groups
-        if g.kind == "constant_sum"
-        for r in range(len(g.pools))
-    ]
-    columns = [col for stage in stages for col in _columns(view, stage)]
     held = sum(float(np.dot(nu[g.tokens].ravel(), g.reserves.ravel())) for g in view.groups)
-    floor = max(1e-12 * held, 1e-300)
-    value_scale = max(held * 1e-6, 1e-300)
-    bound = dual_value(view, c, lb, nu)
-    # Column generation (Dantzig-Wolfe): the LP's shadow prices give new columns and,
-    # often, a tighter bound; stop once the gap is at round-off level.
-    last_gap = math.inf
-    for _round in range(_ROUNDS):
-        found = recover(n, c, lb, columns, sums, value_scale)
-        assert found is not None  # θ = 0 is feasible when lb ≤ 0
-        plan = found
-        gap = bound - float(np.dot(c, _net_flow(n, plan.trades)))
-        if gap <= _GAP_TOL * max(bound, floor) or gap > 0.5 * last_gap:
-            break  # small enough, or no longer halving
-        last_gap = gap
-        trial = np.where(np.isfinite(plan.prices) & (plan.prices > 0), plan.prices, nu)
-        trial = np.where(active, np.maximum(trial, np.maximum(c, _FLOOR * nu)), 0.0)
-        trial_bound = dual_value(view, c, lb, trial)
-        if trial_bound < bound:
-            bound, nu = trial_bound, trial
-        columns += _columns(view, trial)
-    # Re-solve with a margin on every token the plan tenders, so that rounding to base
-    # units (≤ ½ unit per tender, float error ~1e-11 per amount) cannot leave one short.
-    tendered = np.zeros(n)
-    moved = np.zeros(n)
-    touching = np.zeros(n)
-    for tk, dlt, lam in plan.trades.values():
-        np.add.at(tendered, tk, dlt)
-        np.add.at(moved, tk, dlt + lam)
-        np.add.at(touching, tk, 1.0)
-    margin = np.where(tendered > 0, 2.0 * touching + 2.0 + 1e-11 * moved, 0.0)
-    safe = recover(n, c, lb + margin, columns, sums, value_scale) if margin.any() else None
-    trades = repair_floats(n, lb, (safe if safe is not None else plan).trades)
+    token_scale = np.zeros(n)  # each token's largest reserve: the LP's row scale
+    for g in view.groups:
+        np.maximum.at(token_scale, g.tokens.ravel(), g.reserves.ravel())
+    master = _Master(
+        view,
+        c,
+        active,
+        [
+            CsPool(int(g.pools[r]), g.tokens[r], g.reserves[r], g.shape[r], float(g.gamma[r]))
+            for g in view.groups
+            if g.kind == "constant_sum"
+            for r in range(len(g.pools))
+        ],
+        max(held * 1e-6, 1e-300),
+        token_scale,
+        max(1e-12 * held, 1e-300),
+        [],
+    )
+    bound = math.inf
+    for stage in stages:  # every stage's trades are columns; the lowest g starts
+        priced = _price(view, c, lb, stage)
+        master.columns.extend(_columns(view, priced))
+        if priced.value < bound:
+            bound, nu = priced.value, stage
+    plan, best = _column_generation(master, lb, nu)
+    bound, nu = best.value, best.nu
+    # Re-solve with margins (see _margins) for the integer execution. The LP can only
+    # scale whole trades, so a margin on a token that a large multi-token trade tenders
+    # a little of can cost far more than it is worth, until column generation finds
+    # that trade with less of the token. Both plans are executed in integers and the one
+    # worth more kept: the margined plan when it loses less than _MARGIN_COST of the
+    # value, or when rounding leaves the unmargined plan short round an arbitrage cycle
+    # (cutting one tender there only moves the shortfall on round the cycle, and
+    # to_integers gives up).
+    plans = [plan]
+    if integers and (margin := _margins(n, plan)).any():
+        enough = master.value(plan) - _MARGIN_COST * max(bound, master.floor)
+        safe, _ = _column_generation(master, lb + margin, nu, enough)
+        plans.insert(0 if master.value(safe) >= enough else 1, safe)
+    best_exec: tuple[Trades, dict[int, tuple[list[int], list[int]]], float] | None = None
+    for candidate in plans:
+        trades = repair_floats(n, lb, candidate.trades)
+        psi = _net_flow(n, trades)
+        throughput = np.zeros(n)
+        for tk, dlt, _ in trades.values():
+            np.add.at(throughput, tk, dlt)
+        pass_through = (c == 0) & (psi - lb <= 1e-9 * np.maximum(throughput, 1.0))
+        ints = to_integers(network.pools, n, lb_int, trades, pass_through) if integers else {}
+        worth = _int_value(n, c, network, ints)
+        if best_exec is None or worth > best_exec[2]:
+            best_exec = (trades, ints, worth)
+        if not integers or worth >= float(np.dot(c, psi)) * (1.0 - _MARGIN_COST):
+            break  # the first plan's integers lose no more than a margin would
+    assert best_exec is not None
+    trades, ints, _ = best_exec
     psi = _net_flow(n, trades)
-    throughput = np.zeros(n)
-    for tk, dlt, _ in trades.values():
-        np.add.at(throughput, tk, dlt)
-    pass_through = (c == 0) & (psi - lb <= 1e-9 * np.maximum(throughput, 1.0))
-    ints = to_integers(network.pools, n, lb_int, trades, pass_through) if integers else {}
     psi_int = [0] * n
     out: list[Trade] = []
     for p in sorted(trades):
@@ -451,7 +641,7 @@ def _finish(
         prices=tuple(float(x) for x in nu),
         dual_value=bound,
         gap=gap,
-        relative_gap=gap / max(bound, floor),
+        relative_gap=gap / max(bound, master.floor),
         iterations=iterations,
         evaluations=evaluations,
     )

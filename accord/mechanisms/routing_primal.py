@@ -7,19 +7,23 @@ not determined at all when ``ν`` sits on its price threshold (its arbitrage is 
 program with a whole face of optima). Three steps turn them into a feasible primal:
 
 1. **A small LP** (:func:`recover`). Every trading product or weighted pool ``p``
-   contributes its dual trade scaled by ``θ_p ∈ [0, 1]`` (feasible for any ``θ``: the
-   trading set is convex and holds the zero trade); every constant-sum pool enters
-   exactly, with its own ``Δ, Λ ≥ 0``, ``Λ ≤ R`` and ``pᵀ(γΔ − Λ) ≥ 0``. The LP
-   maximises ``cᵀΨ`` subject to ``Ψ ≥ lb``; ``θ = 0`` is feasible, so it always has a
-   solution, and at the dual optimum ``θ = 1`` is optimal for strictly convex pools
-   (this is the "restricted primal" of Diamandis et al. 2023, §3.3, made linear).
-2. **A float repair** (:func:`repair_floats`). HiGHS meets constraints to its tolerance,
-   not exactly, so any token still short of its bound has the pools tendering it scaled
-   down, repeated until every bound holds with a relative margin of 1e-12.
-3. **Integer execution** (:func:`to_integers`). Tenders are rounded to whole base units;
-   for single-pair trades the pool's own ``out_given_in`` (cfmm's exact integer math)
-   gives what it pays, and multi-token trades are floored and shrunk until the pool's
-   exact ``accepts`` holds. Tokens then short of their bound have their tenders cut
+   contributes its candidate trades (closed forms at several prices: the columns of a
+   Dantzig–Wolfe master problem) in a combination ``Σ θ_pk x_pk`` with ``θ ≥ 0``,
+   ``Σ_k θ_pk ≤ 1`` (feasible for any such ``θ``: the trading set is convex and holds
+   the zero trade); every constant-sum pool enters exactly, with its own ``Δ, Λ ≥ 0``,
+   ``Λ ≤ R`` and ``pᵀ(γΔ − Λ) ≥ 0``. The LP maximises ``cᵀΨ`` subject to ``Ψ ≥ lb``;
+   ``θ = 0`` is feasible, so it has a solution whenever ``lb ≤ 0`` (this is the
+   "restricted primal" of Diamandis et al. 2023, §3.3, made linear). HiGHS meets each
+   row only to a tolerance, so the solution is checked in floats and the LP re-solved
+   with rescaled rows or raised bounds until no token is short (iterative refinement).
+2. **A float repair** (:func:`repair_floats`). Should a token still be short of its
+   bound, the pools tendering it are scaled down, repeated until every bound holds with
+   a relative margin of 1e-12.
+3. **Integer execution** (:func:`to_integers`). Tenders are rounded up to whole base
+   units (so that what the pools pay for them loses only a floor); for single-pair
+   trades the pool's own ``out_given_in`` (cfmm's exact integer math) gives what it
+   pays, and multi-token trades are floored and shrunk until the pool's exact
+   ``accepts`` holds. Tokens then short of their bound have their tenders cut
    (recomputing what those pools pay) until none is; tokens meant to pass through
    (objective weight 0) have leftover units pushed on. Every integer trade is checked
    with the pool's exact invariant: rounding goes towards the pools, never the user.
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +47,8 @@ Array = NDArray[np.float64]
 __all__ = ["CsPool", "Recovery", "SmoothTrade", "recover", "repair_floats", "to_integers"]
 
 _MARGIN = 1e-12
+_RESOLVES = 4  # re-solves for HiGHS's tolerance: rows rescaled, bounds shifted
+Trades = dict[int, tuple[NDArray[np.intp], Array, Array]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,7 +76,7 @@ class Recovery:
     """The recovery LP's answer: trades by pool, and its shadow prices ``ν = c + y``
     (``y ≥ 0`` the multipliers of ``Ψ ≥ lb``; NaN for tokens no column touches)."""
 
-    trades: dict[int, tuple[NDArray[np.intp], Array, Array]]
+    trades: Trades
     prices: Array
 
 
@@ -80,23 +87,31 @@ def recover(
     smooth: list[SmoothTrade],
     sums: list[CsPool],
     value_scale: float,
+    token_scale: Array,
 ) -> Recovery | None:
-    """Solve the recovery LP, or return ``None`` if ``Ψ ≥ lb`` cannot be met (possible
-    only when some ``lb_k > 0``, i.e. with margins).
+    """Solve the recovery LP, or return ``None`` if HiGHS finds no solution: ``Ψ ≥ lb``
+    cannot be met (possible only when some ``lb_k > 0``, i.e. with margins), or, rarely,
+    numerical trouble.
 
     ``smooth`` may hold several candidate trades per pool (columns from several price
     vectors, as in Dantzig-Wolfe decomposition); a pool then trades a convex combination
     ``Σ θ_pk x_pk`` with ``Σ_k θ_pk ≤ 1``, feasible because its trading set is convex and
     holds the zero trade. ``c`` are the objective weights and ``lb`` the lower bounds on
-    net flow. Rows are scaled by each token's flow and columns by each variable's natural
-    size, so HiGHS sees numbers of order one.
+    net flow. Rows are scaled by ``token_scale`` (each token's largest reserve), the
+    objective by ``value_scale`` and constant-sum variables by their natural size, so
+    HiGHS sees numbers of order one.
+
+    HiGHS meets each scaled row to an absolute 1e-10, and its round-off on rows with
+    large, cancelling entries can be of that order too. So the trades are checked in
+    floats against ``Ψ ≥ lb`` with the relative margin :func:`repair_floats` asks for;
+    a short token whose row is scaled by far more than its own throughput (a small
+    trade next to a large reserve) has its row rescaled by that throughput; otherwise
+    every short token has its bound raised by twice the shortfall plus the tolerance;
+    and the LP is solved again (iterative refinement, at most ``_RESOLVES`` times).
+    Were that ever infeasible, the last solution stands and :func:`repair_floats`
+    scales it down.
     """
-    flow = np.zeros(n)
-    for t in smooth:
-        np.maximum.at(flow, t.tokens, np.abs(t.net))
-    for s in sums:
-        np.maximum.at(flow, s.tokens, s.reserves)
-    flow = np.where(flow > 0, flow, 1.0)
+    flow = np.where(token_scale > 0, token_scale, 1.0)
     rows: list[NDArray[np.intp]] = [t.tokens for t in smooth]  # token rows per variable
     vals: list[Array] = [t.net for t in smooth]  # Ψ per unit of the variable
     ub: list[float] = [1.0] * len(smooth)
@@ -141,37 +156,75 @@ def recover(
     used[row_idx] = True
     token_row = np.cumsum(used) - 1  # dense row number of each used token
     n_used = int(used.sum())
-    r_all = [token_row[row_idx]]
-    c_all = [col_idx]
-    v_all = [-entries / flow[row_idx]]  # −Ψ_k/flow_k ≤ −lb_k/flow_k
-    if extra_rows:
-        sizes = np.array([len(ids) for ids, _ in extra_rows])
-        r_all.append(n_used + np.repeat(np.arange(len(extra_rows)), sizes))
-        c_all.append(np.concatenate([np.array(ids) for ids, _ in extra_rows]))
-        v_all.append(np.concatenate([np.array(coef) for _, coef in extra_rows]))
-    a_ub = coo_matrix(
-        (np.concatenate(v_all), (np.concatenate(r_all), np.concatenate(c_all))),
-        shape=(n_used + len(extra_rows), nvar),
-    ).tocsc()
-    b_ub = np.concatenate([(-lb / flow)[used], np.array(extra_rhs)])
-    res = linprog(
-        obj,
-        A_ub=a_ub,
-        b_ub=b_ub,
-        bounds=np.column_stack([np.zeros(nvar), np.array(ub)]),
-        # dual simplex is fastest on small LPs; interior point (with crossover) on large ones
-        method="highs-ds" if nvar < 5000 else "highs-ipm",
-        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
-    )
-    if res.status != 0 or res.x is None:
-        if (lb <= 0).all():  # pragma: no cover - θ = 0 is feasible; HiGHS never fails here
-            return Recovery({}, np.full(n, np.nan))
+    sizes = np.array([len(ids) for ids, _ in extra_rows], dtype=np.intp)
+    extra_r = n_used + np.repeat(np.arange(len(extra_rows)), sizes)
+    extra_c = np.array([v for ids, _ in extra_rows for v in ids], dtype=np.intp)
+    extra_v = np.array([x for _, coef in extra_rows for x in coef], dtype=float)
+    all_r = np.concatenate([token_row[row_idx], extra_r]).astype(np.intp)
+    all_c = np.concatenate([col_idx, extra_c]).astype(np.intp)
+    bounds = np.column_stack([np.zeros(nvar), np.array(ub)])
+    solved: tuple[Trades, Array, Array] | None = None  # (trades, marginals, flow)
+    shift = np.zeros(n)  # extra required on each token, from the previous solve's misses
+    for _attempt in range(_RESOLVES + 1):
+        a_ub = coo_matrix(
+            (np.concatenate([-entries / flow[row_idx], extra_v]), (all_r, all_c)),
+            shape=(n_used + len(extra_rows), nvar),
+        ).tocsc()
+        b_ub = np.concatenate([(-(lb + shift) / flow)[used], np.array(extra_rhs)])
+        res = _linprog(obj, a_ub, b_ub, bounds)
+        if res is None:
+            break  # infeasible margins, or HiGHS's numerical trouble: keep what was solved
+        x, marginals = res
+        trades = _trades_of(x, smooth, sums)
+        solved = (trades, marginals[:n_used], flow)
+        psi = _net(n, trades)
+        tendered = np.zeros(n)
+        for tokens, dlt, _lam in trades.values():
+            np.add.at(tendered, tokens, dlt)
+        short = lb + _MARGIN * tendered - psi  # what repair_floats would have to fix
+        if not (short > 0).any():
+            break
+        scale = np.maximum(tendered, np.abs(lb))
+        loose = used & (short > 0) & (scale < 0.5 * flow)
+        if loose.any():  # rows scaled by far more than the token's use: rescale them
+            flow = np.where(loose, np.maximum(scale, 1e-300), flow)
+        else:  # raise the short tokens' bounds past HiGHS's tolerance and the shortfall
+            shift = np.where(short > 0, shift + 2.0 * short + 2e-10 * flow, shift)
+    if solved is None:
         return None
-    x = res.x
+    trades, marginals, flow = solved
     prices = np.full(n, np.nan)
-    marginals = np.asarray(res.ineqlin.marginals)[:n_used]
     prices[used] = c[used] - marginals * value_scale / flow[used]
-    out: dict[int, tuple[NDArray[np.intp], Array, Array]] = {}
+    return Recovery(trades, prices)
+
+
+def _linprog(obj: Array, a_ub: Any, b_ub: Array, bounds: Array) -> tuple[Array, Array] | None:
+    """``(x, marginals)`` of ``min objᵀx, a_ub·x ≤ b_ub`` by HiGHS, or ``None``.
+
+    Dual simplex is fastest on small LPs and interior point (with crossover) on large
+    ones; each is the other's fallback, since either can stop on numerical trouble
+    (status 4) where the other does not.
+    """
+    methods = ("highs-ds", "highs-ipm") if len(obj) < 5000 else ("highs-ipm", "highs-ds")
+    for method in methods:
+        res = linprog(
+            obj,
+            A_ub=a_ub,
+            b_ub=b_ub,
+            bounds=bounds,
+            method=method,
+            options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
+        )
+        if res.status == 0 and res.x is not None:
+            return np.asarray(res.x), np.asarray(res.ineqlin.marginals)
+        if res.status == 2:  # infeasible: the other method will not do better
+            return None
+    return None
+
+
+def _trades_of(x: Array, smooth: list[SmoothTrade], sums: list[CsPool]) -> Trades:
+    """The recovery LP's solution ``x`` as trades ``{pool: (tokens, Δ, Λ)}``."""
+    out: Trades = {}
     combined: dict[int, tuple[NDArray[np.intp], Array]] = {}
     for v, t in enumerate(smooth):
         theta = float(min(max(x[v], 0.0), 1.0))
@@ -195,7 +248,7 @@ def recover(
             lam = lam * min(1.0, paid / owed) * (1.0 - _MARGIN)
         if (lam > 0).any():
             out[s.pool] = (s.tokens, dlt, lam)
-    return Recovery(out, prices)
+    return out
 
 
 def _net(n: int, trades: dict[int, tuple[NDArray[np.intp], Array, Array]]) -> Array:
@@ -298,7 +351,7 @@ def to_integers(
         book(p, tend, rec, +1)
 
     for p, (tokens, dlt, lam) in trades.items():
-        tend = [round(float(d)) for d in dlt]
+        tend = [math.ceil(float(d)) for d in dlt]  # up: receipts then lose only a floor
         if not any(tend):
             continue
         ids[p] = [int(k) for k in tokens]

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
@@ -280,6 +280,13 @@ def test_arbitrage_against_a_mispriced_constant_sum_pool() -> None:
 # -- random networks: gap and feasibility -----------------------------------------------------
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), pools=st.integers(10, 50), mixed=st.booleans())
+# regressions: seeds 1 and 449 stopped at gaps 1.2e-3 and 4e-4 (the smoothed dual stalled
+# short of the constant-sum kinks and column generation gave up); seed 10 has HiGHS leave
+# a token 7e-11 of its flow short, which the float repair alone cascades round an
+# arbitrage cycle to the empty route
+@example(seed=1, pools=10, mixed=True)
+@example(seed=10, pools=10, mixed=False)
+@example(seed=449, pools=10, mixed=True)
 def test_random_arbitrage_has_small_gap_and_is_feasible(seed: int, pools: int, mixed: bool) -> None:
     network, reference = random_network(
         np.random.default_rng(seed), pools, kinds=MIXED if mixed else None
@@ -298,6 +305,12 @@ def test_random_arbitrage_has_small_gap_and_is_feasible(seed: int, pools: int, m
     mixed=st.booleans(),
     share=st.floats(1e-6, 0.5),
 )
+# regression: a margin on a token that a large three-token trade tenders a little of
+# cost 3.7e-6 of the value when the LP could only scale that trade as a whole
+@example(seed=439326, pools=10, mixed=False, share=1e-6)
+# regression: a tiny swap into a network rich in arbitrage cycles; rounding the unmargined
+# plan left a token short round a cycle and integer execution gave up (the empty route)
+@example(seed=18, pools=28, mixed=False, share=1e-6)
 def test_random_swap_has_small_gap_and_is_feasible(
     seed: int, pools: int, mixed: bool, share: float
 ) -> None:
