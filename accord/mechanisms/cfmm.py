@@ -672,9 +672,17 @@ def uniform_clearing(pool: Pool, i: int, j: int, orders: tuple[Order, ...]) -> C
 
     Sellers of i receive ``floor(amount·p)`` of j, sellers of j ``floor(amount/p)`` of i;
     the rounding dust stays in the pool, and in every case the pool's net trade is one its
-    invariant (with fee) accepts. Orders whose ``min_out`` the price misses, or that would
-    receive nothing, are dropped together and the price recomputed, until every remaining
-    order is satisfied. Nothing depends on the orders' positions.
+    invariant (with fee) accepts.
+
+    If the price misses some orders' ``min_out`` (or gives an order nothing), only the
+    *worst-missing* is dropped, the one with the largest relative shortfall
+    ``(m − out)/m`` with ``m = max(min_out, 1)``, and the price is recomputed; this repeats
+    until every remaining order is satisfied. Dropping every missing order at once would
+    also exclude orders that the price without the worst one satisfies. Orders tied at
+    exactly the largest shortfall are dropped together: a tie broken by position would
+    let one of two identical orders fill and not the other depending on where it stands,
+    the advantage of position a batch exists to remove. So nothing depends on the
+    orders' positions.
     """
     n = len(pool.reserves)
     i, j = _pair(n, i, j)
@@ -702,7 +710,8 @@ def uniform_clearing(pool: Pool, i: int, j: int, orders: tuple[Order, ...]) -> C
             else:
                 price = Fraction(y, x) if x and y else Fraction(0)
         outs = [0] * len(orders)
-        bad = False
+        worst: Fraction | None = None
+        missing: list[tuple[Fraction, int]] = []
         for k, o in enumerate(orders):
             if not active[k]:
                 continue
@@ -710,13 +719,18 @@ def uniform_clearing(pool: Pool, i: int, j: int, orders: tuple[Order, ...]) -> C
                 got = o.amount * price.numerator // price.denominator
             else:
                 got = o.amount * price.denominator // price.numerator if price else 0
-            if got < max(o.min_out, 1):
-                active[k] = False
-                bad = True
-            else:
-                outs[k] = got
-        if not bad:
+            outs[k] = got
+            floor = max(o.min_out, 1)
+            if got < floor:
+                shortfall = Fraction(floor - got, floor)
+                missing.append((shortfall, k))
+                if worst is None or shortfall > worst:
+                    worst = shortfall
+        if worst is None:
             break
+        for shortfall, k in missing:
+            if shortfall == worst:
+                active[k] = False
     if not any(active):
         price = None
     net = [0] * n
