@@ -357,12 +357,20 @@ class Device:
         return tx_hash
 
     def submit_bundle(self, bundle: Bundle, *, sender: str, at: int | None = None) -> bytes:
-        """Send a bundle privately to the builder (``eth_sendBundle``)."""
+        """Send a bundle privately to the builder (``eth_sendBundle``).
+
+        Raises :class:`BundleFailed` naming the transaction at fault for a forged one
+        and, under the ``batch`` ordering rule, for a call to a batchable method (which
+        settles in the block's batch, so a bundle cannot sequence it; checked again at
+        inclusion for contracts deployed since).
+        """
         for i, tx in enumerate(bundle.txs):
             try:
                 self.verify(tx)
             except Rejected as exc:
                 raise BundleFailed(str(exc), index=i, cause=exc) from exc
+        if self.config.ordering == "batch":
+            self.executor.batch_call_in_bundle(bundle)
         sent_at = self.now if at is None else at
         self.mempool.add_bundle(bundle, sent_at + self.latency(sender), sender)
         return bundle.hash

@@ -378,7 +378,7 @@ class Executor:
         for item in items:
             if type(item) is PendingBundle:
                 out.gas_left = gas_left
-                self._run_bundle(item[0], env, out, strict)
+                self._run_bundle(item[0], env, out, strict, batch)
                 gas_left = out.gas_left
                 continue
             tx: Transaction = item[0]  # type: ignore[assignment]  # a transaction entry
@@ -536,13 +536,30 @@ class Executor:
         out.gas_left = gas_left
         return out
 
-    def _run_bundle(self, bundle: Bundle, env: BlockEnv, out: Outcome, strict: bool) -> None:
-        """Apply a bundle in :meth:`run`, or skip it (recording why)."""
+    def _run_bundle(
+        self, bundle: Bundle, env: BlockEnv, out: Outcome, strict: bool, batch: bool = False
+    ) -> None:
+        """Apply a bundle in :meth:`run`, or skip it (recording why).
+
+        Under the batch rule (``batch``) a bundle holding a call to a batchable method
+        is refused whole (:meth:`batch_call_in_bundle`): that call settles in the block's
+        batch at the uniform price, so a bundle cannot order it or make it atomic with
+        the bundle's other transactions.
+        """
         needed = sum(tx.gas_limit for tx in bundle.txs)
         if needed > out.gas_left:
             out.skipped.append(_no_room(bundle.hash, "bundle", needed, out.gas_left))
             return
         out.attempted.append(bundle)
+        if batch:
+            try:
+                self.batch_call_in_bundle(bundle)
+            except BundleFailed as exc:
+                if strict:
+                    raise
+                # never valid under this rule: dropped from the mempool
+                out.skipped.append(Skipped(bundle.hash, "bundle", exc.field, str(exc), True))
+                return
         try:
             results = self.apply_bundle(bundle, env)
         except BundleFailed as exc:
@@ -614,6 +631,18 @@ class Executor:
     def is_batch_call(self, tx: Transaction) -> bool:
         contract = self.contracts.get(tx.to)
         return contract is not None and tx.method in contract._batch
+
+    def batch_call_in_bundle(self, bundle: Bundle) -> None:
+        """Raise :class:`BundleFailed` naming the first of ``bundle``'s transactions that
+        calls a batchable method (under the batch rule such calls settle together, at one
+        price, so no bundle can sequence them)."""
+        for i, tx in enumerate(bundle.txs):
+            if self.is_batch_call(tx):
+                raise BundleFailed(
+                    f"{tx.to}.{tx.method} settles in the block's batch under the batch "
+                    "ordering rule, so a bundle cannot order it or make it atomic",
+                    index=i,
+                )
 
     def collect_batch_call(
         self, tx: Transaction, env: BlockEnv

@@ -6,7 +6,7 @@ import pytest
 
 from accord.device import Device, Transaction, checks, gas
 from tests.device.conftest import make_device
-from tests.device.sample_contracts import CallMarket, Tally
+from tests.device.sample_contracts import CallMarket, Tally, Vault
 
 # (who, side, limit): three buyers, two sells by dave
 ORDERS = [
@@ -187,3 +187,35 @@ def test_rejected_batch_call_waits_like_any_rejected_transaction() -> None:
     assert block.number == 2
     assert block.transactions == ()
     assert unfunded.hash in device.mempool
+
+
+def test_a_bundle_cannot_sequence_a_batch_call() -> None:
+    """Under the batch rule a batchable call settles in the batch at the uniform price, so
+    a bundle holding one is refused whole, naming it: at submission if the contract
+    exists, else at inclusion (then dropped, with nothing of the bundle applied)."""
+    from accord.device import Bundle
+    from accord.device.errors import BundleFailed
+    from accord.device.execution import contract_address
+
+    device = make_device(ordering="batch")
+    alice = device.account("alice")
+    market = contract_address("alice", device.nonce("alice"))
+    vault = contract_address("alice", device.nonce("alice") + 1)
+    nonce = device.nonce("bob")
+    bob = device.account("bob")
+    bump = device.sign(bob, vault, "deposit", "bob", 5, nonce=nonce)  # not batchable
+    buy = device.sign(bob, market, "order", "buy", 100, value={"USD": 100}, nonce=nonce + 1)
+    device.submit_bundle(Bundle((bump, buy)), sender="bob")  # neither contract exists yet
+    assert device.deploy(alice, CallMarket) == market
+    assert device.deploy(alice, Vault) == vault
+    before = holdings(device, market)
+    block = device.build_block()
+    assert [s.field for s in block.skipped] == ["txs[1]"] and block.skipped[0].dropped
+    assert "settles in the block's batch" in block.skipped[0].reason
+    assert holdings(device, market) == before and device.nonce("bob") == nonce
+    assert device.contract_at(vault).storage()["balances"] == {}
+    assert device.mempool.bundle(Bundle((bump, buy)).hash) is None
+    again = Bundle((bump, buy), max_block=device.number + 5)
+    with pytest.raises(BundleFailed, match="settles in the block's batch") as refused:
+        device.submit_bundle(again, sender="bob")
+    assert refused.value.field == "txs[1]"

@@ -127,7 +127,9 @@ def run_scenario(
             target = device.number + 1
             failing = Bundle(
                 (
-                    device.sign(dave, vault, "deposit", "dave", 1, nonce=m),
+                    # a move, not a deposit: under the batch rule a bundle cannot hold a
+                    # batchable call (refused at submission)
+                    device.sign(dave, vault, "move", "dave", "bob", 1, nonce=m),
                     device.sign(dave, vault, "move", "dave", "bob", 10**9, nonce=m + 1),
                 ),
                 min_block=target,
@@ -516,9 +518,12 @@ def run_actions(config: DeviceConfig, script: list[Action], seed: int) -> Device
             submit(device.sign(who, other, value={"ETH": amount}, priority_fee=i))
         elif kind == "bundle":
             n = device.next_nonce(who.address)
+            # under the batch rule a bundle cannot hold a batchable call such as deposit
+            batch = config.ordering == "batch"
+            first = ("move", who.address, other) if batch else ("deposit", who.address)
             bundle = Bundle(
                 (
-                    device.sign(who, vault, "deposit", who.address, amount, nonce=n),
+                    device.sign(who, vault, *first, amount, nonce=n),
                     device.sign(who, vault, "move", who.address, other, amount + j, nonce=n + 1),
                 ),
                 max_block=device.number + 2,
