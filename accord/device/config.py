@@ -30,6 +30,11 @@ class DeviceConfig(BaseModel):
     * ``latency_ms``: per-account delay between submitting and arriving in the mempool;
       ``default_latency_ms`` for the rest.
     * ``finality_depth``: a block is final once this many blocks are built on it.
+    * ``mempool_lifetime_ms``: a transaction or bundle still pending this long after it
+      arrived is evicted when a block is sealed (geth's ``txpool.lifetime``, 3 hours by
+      default), so one stuck on a nonce gap, an unaffordable fee or a condition that
+      never holds cannot hold its sender's later nonces for ever; ``None`` keeps
+      everything until it lands or its nonce is used.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -47,6 +52,7 @@ class DeviceConfig(BaseModel):
     default_latency_ms: int = Field(0, ge=0)
     latency_ms: dict[str, int] = Field(default_factory=dict)
     finality_depth: int = Field(0, ge=0)
+    mempool_lifetime_ms: int | None = Field(3 * 3600 * 1000, gt=0)
     genesis_time_ms: int = Field(0, ge=0)
 
     @model_validator(mode="after")

@@ -578,7 +578,12 @@ class Device:
                 mempool.remove_bundle(item.hash)
         for h in done_bundles:
             mempool.remove_bundle(h)
-        mempool.prune(self.ledger.nonces, number)
+        mempool.prune(
+            self.ledger.nonces,
+            number,
+            timestamp=block.header.timestamp,
+            lifetime=self.config.mempool_lifetime_ms,
+        )
         self.log.append(BlockRecord(number, builder, tuple(attempted), root))
         for hook in self.block_hooks:
             hook(self, block)

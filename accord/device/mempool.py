@@ -183,16 +183,27 @@ class Mempool:
     def remove_bundle(self, bundle_hash: bytes) -> None:
         self._bundles.pop(bundle_hash, None)
 
-    def prune(self, nonces: dict[str, int], number: int) -> None:
-        """Drop transactions whose nonce is used and bundles whose range has passed."""
+    def prune(
+        self,
+        nonces: dict[str, int],
+        number: int,
+        *,
+        timestamp: int = 0,
+        lifetime: int | None = None,
+    ) -> None:
+        """Drop transactions whose nonce is used and bundles whose range has passed, and,
+        with a ``lifetime`` (ms), everything that arrived ``lifetime`` or more before
+        ``timestamp``."""
         get = nonces.get
-        stale = [h for h, p in self.txs.items() if p[0][1] < get(p[0][0], 0)]
+        born = -1 if lifetime is None else timestamp - lifetime  # arrived at or before: old
+        stale = [h for h, p in self.txs.items() if p[0][1] < get(p[0][0], 0) or p[1] <= born]
         for h in stale:
             del self.txs[h]
         expired = [
             h
             for h, b in self._bundles.items()
-            if b.bundle.max_block is not None and b.bundle.max_block <= number
+            if (b.bundle.max_block is not None and b.bundle.max_block <= number)
+            or b.arrival <= born
         ]
         for h in expired:
             del self._bundles[h]

@@ -11,6 +11,7 @@ from accord.device import (
     Account,
     BadSignature,
     BuildRequest,
+    Bundle,
     Device,
     DeviceError,
     Pending,
@@ -278,3 +279,34 @@ def test_duplicate_choices_are_included_once() -> None:
             return [tx.hash, tx.hash]
 
     assert device.build_block(Stutter()).transactions == (tx,)
+
+
+def test_stuck_items_are_evicted_after_the_mempool_lifetime() -> None:
+    """A nonce-gap transaction and an open-ended bundle that never lands leave the mempool
+    once they have waited ``mempool_lifetime_ms`` (geth's txpool.lifetime), and with them
+    the nonces they held: ``next_nonce`` falls back to the ledger's."""
+    device = make_device(block_time_ms=1_000, mempool_lifetime_ms=3_000)
+    alice = device.account("alice")
+    gap = device.sign(alice, "bob", value={"ETH": 1}, nonce=device.nonce("alice") + 1)
+    device.submit(gap)  # waits for a nonce that never comes
+    n = device.next_nonce("bob")
+    bob = device.account("bob")
+    more = device.balance("bob", "ETH") + 1  # more than bob holds, less than the supply
+    never = Bundle((device.sign(bob, "carol", value={"ETH": more}, nonce=n),))
+    device.submit_bundle(never, sender="bob")
+    assert device.next_nonce("bob") == n + 1
+    device.build_block()  # t = 1 s
+    device.build_block()  # t = 2 s
+    assert gap.hash in device.mempool.txs and device.mempool.bundle(never.hash) is not None
+    device.build_block()  # t = 3 s: both arrived at t = 0, three seconds ago
+    assert gap.hash not in device.mempool.txs and device.mempool.bundle(never.hash) is None
+    assert device.next_nonce("bob") == n == device.nonce("bob")
+
+
+def test_without_a_lifetime_stuck_items_wait() -> None:
+    device = make_device(block_time_ms=1_000, mempool_lifetime_ms=None)
+    alice = device.account("alice")
+    gap = device.sign(alice, "bob", value={"ETH": 1}, nonce=device.nonce("alice") + 1)
+    device.submit(gap)
+    device.build_blocks(50)
+    assert gap.hash in device.mempool.txs
