@@ -264,6 +264,22 @@ class Context:
         self._ledger.use_gas(G.READ)
         return self._ledger.locked_balance(owner, asset, self.this)
 
+    def supply(self, asset: str) -> int:
+        """Total supply of ``asset`` (0 if it does not exist; metered as a read)."""
+        self._ledger.use_gas(G.READ)
+        return self._ledger.supply.get(asset, 0)
+
+    def asset_exists(self, asset: str) -> bool:
+        """Whether ``asset`` has been created (metered as a read)."""
+        self._ledger.use_gas(G.READ)
+        return asset in self._ledger.issuers
+
+    def verify_signature(self, signer: str, message: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` is ``signer``'s signature of ``message``
+        (:meth:`accord.device.Account.sign_message`); costs ``VERIFY`` gas."""
+        self._ledger.use_gas(G.VERIFY)
+        return bool(self._device.verify_message(signer, message, signature))
+
     # -- ledger operations -------------------------------------------------------------
     def transfer(self, asset: str, to: str, amount: int) -> None:
         """Pay ``amount`` of this contract's own free ``asset`` to ``to``."""

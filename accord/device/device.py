@@ -13,6 +13,7 @@ return at once (one block per call, like a development chain's automine).
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from marshal import dumps as _dumps
@@ -67,6 +68,7 @@ from accord.device.transaction import (
     Bundle,
     Transaction,
     mac_state,
+    message_digest,
     transaction_hash,
 )
 
@@ -292,6 +294,16 @@ class Device:
         return self.config.latency_ms.get(account, self.config.default_latency_ms)
 
     # -- submission --------------------------------------------------------------------
+    def verify_message(self, signer: str, message: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` is ``signer``'s :meth:`Account.sign_message` of
+        ``message`` (False for an unknown signer or a malformed signature)."""
+        state = self._macs.get(signer)
+        if state is None or type(signature) is not bytes:
+            return False
+        state = state.copy()
+        state.update(message_digest(message))
+        return hmac.compare_digest(state.digest(), signature)
+
     def verify(self, tx: Transaction) -> None:
         """Check that ``tx`` was signed by its sender's key and not altered since.
 

@@ -15,13 +15,15 @@ operation              gas      EVM analogue (source)
 ``CALL``                2,600   cold account access, EIP-2929
 ``EVENT``                 750   LOG1: G_log + G_logtopic (375 + 375)
 ``BATCH_CALL``         21,000   a call settled in a batch pays the intrinsic cost
+``VERIFY``              3,000   the ECRECOVER precompile, Yellow Paper appendix E
 =====================  =======  ==========================================================
 
 A storage ``READ`` is charged whenever contract code reads a storage slot; a write is
 ``WRITE_NEW`` when the slot held its default and ``WRITE`` otherwise. Ledger operations
 (transfer, lock, unlock, release, mint, burn) cost ``LEDGER_OP`` each, and a value sent
 with a transaction costs one ``LEDGER_OP`` per asset. Contracts doing heavy math charge
-for it explicitly with ``ctx.use_gas(n)``.
+for it explicitly with ``ctx.use_gas(n)``. Checking a signed message
+(``ctx.verify_signature``) costs ``VERIFY``.
 """
 
 from __future__ import annotations
@@ -35,3 +37,4 @@ LEDGER_OP = 9_000
 CALL = 2_600
 EVENT = 750
 BATCH_CALL = TX_BASE
+VERIFY = 3_000

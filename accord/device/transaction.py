@@ -98,6 +98,19 @@ def mac(key: bytes, message: bytes) -> bytes:
     return hashlib.blake2s(message, key=key, digest_size=16).digest()
 
 
+MESSAGE_PERSON = b"accord-message"
+"""BLAKE2b personalisation of signed messages' digests: a message digest is never a
+transaction hash (those are unpersonalised), so a signed message cannot be replayed as a
+transaction signature or the other way round."""
+
+
+def message_digest(message: bytes) -> bytes:
+    """The 32-byte digest an account signs for an off-device message (an order, a vote)."""
+    if type(message) is not bytes:
+        raise InvalidValue(f"a message must be bytes, got {type(message).__name__}")
+    return hashlib.blake2b(message, digest_size=32, person=MESSAGE_PERSON).digest()
+
+
 def mac_state(key: bytes) -> Any:
     """A keyed BLAKE2s-128 state that has absorbed only the key.
 
@@ -182,6 +195,12 @@ class Account:
         digest = state.digest()
         signature = _blake2s(digest, key=self.key, digest_size=16).digest()
         return Transaction(*content, digest, signature)
+
+    def sign_message(self, message: bytes) -> bytes:
+        """Sign an off-device message (EIP-191's role): contracts check it with
+        :meth:`accord.device.Context.verify_signature`, e.g. a signed order a solver
+        settles or a vote counted on chain."""
+        return mac(self.key, message_digest(message))
 
 
 @dataclass(frozen=True, slots=True)

@@ -337,3 +337,20 @@ class Thief(Contract):
     def note(self, ctx: Context, tag: str) -> None:
         """Record the facts this call saw."""
         self.seen[tag] = (ctx.sender, ctx.origin, ctx.this, ctx.block_number, ctx.timestamp)
+
+
+class Notary(Contract):
+    """Counts messages whose signature checks out, and reads asset facts (Context reads)."""
+
+    accepted = Map(0)
+
+    @public
+    def attest(self, ctx: Context, signer: str, message: bytes, signature: bytes) -> bool:
+        if not ctx.verify_signature(signer, message, signature):
+            raise Revert(f"bad signature for {signer}")
+        self.accepted[signer] += 1
+        return True
+
+    @public
+    def asset_facts(self, ctx: Context, asset: str) -> tuple[bool, int]:
+        return ctx.asset_exists(asset), ctx.supply(asset)
