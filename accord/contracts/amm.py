@@ -52,7 +52,8 @@ order is refunded the same way, so one bad order cannot fail the batch. Pairs of
 many-token pool clear one after the other, in token-index order.
 
 **Events**: ``Swap``, ``Mint``, ``Burn``, ``Sync``, ``Refunded``, ``Batch``; events of a
-batched swap carry its ``tx`` hash, so each receipt shows its own.
+batched swap carry its ``tx`` hash, so each receipt shows its own; the batch's ``Batch``
+and ``Sync`` appear in every batched swap's receipt.
 """
 
 from __future__ import annotations

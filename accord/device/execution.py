@@ -717,14 +717,20 @@ class Executor:
             for call in calls:
                 for asset, amount in call.value.items():
                     ledger.unlock(asset, call.sender, amount, holder=address)
+        # An event whose data names a call's hash (``tx=``) belongs to that call's receipt;
+        # an event naming none (a clearing price, say) is the whole batch's and appears in
+        # every batched call's receipt, in emission order.
         events = tuple(ledger.events[mark[1] :])
+        tagged = [e.data and dict(e.data).get("tx") for e in events]
         receipts = []
         share, remainder = divmod(shared, n)
         for i, (tx, paid, call) in enumerate(collected):
             used = min(G.BATCH_CALL + share + (1 if i < remainder else 0), tx.gas_limit)
             fee, tip = self._settle(tx.sender, tx.gas_limit, paid, used, env.base_fee)
-            mine = tuple(e for e in events if e.data and dict(e.data).get("tx") == call.tx_hash)
+            mine = tuple(
+                e for e, t in zip(events, tagged, strict=True) if not t or t == call.tx_hash
+            )
             receipts.append(
-                Receipt(call.tx_hash, status, used, fee, tip, results[i], mine or events, error)  # type: ignore[arg-type]
+                Receipt(call.tx_hash, status, used, fee, tip, results[i], mine, error)  # type: ignore[arg-type]
             )
         return receipts

@@ -354,8 +354,12 @@ def test_opposite_swaps_clear_at_one_price_and_net() -> None:
     assert receipts["bob"].result == 525  # floor(500 · 1000/951)
     assert storage(device, pool)["reserve"] == (10_475, 9_549) == expected.pool.reserves
     assert_reserves_are_balances(device, pool)
-    # each receipt carries its own Swap event; the batch price is in the Batch event
-    assert [e.name for e in receipts["alice"].events] == ["Swap"]
+    # each receipt carries its own Swap event and the batch's own (price, new reserves),
+    # but not the other calls' events
+    assert [e.name for e in receipts["alice"].events] == ["Swap", "Batch", "Sync"]
+    assert [e.name for e in receipts["bob"].events] == ["Swap", "Batch", "Sync"]
+    assert receipts["alice"].events[1] == receipts["bob"].events[1]
+    assert receipts["alice"].events[0] != receipts["bob"].events[0]
     # sequentially, whoever goes first does worse than in the batch:
     alice_first = amount_out(1_000, 10_000, 10_000)  # 906
     bob_first = amount_out(500, 10_000, 10_000)  # 474
@@ -415,7 +419,7 @@ def test_batch_refunds_orders_whose_min_out_is_missed() -> None:
         [("alice", "A", 1_000, 0, 0), ("carol", "A", 1_000, 900, 0), ("bob", "B", 100, 0, 0)],
     )
     assert receipts["carol"].ok and receipts["carol"].result == 0
-    assert [e.name for e in receipts["carol"].events] == ["Refunded"]
+    assert [e.name for e in receipts["carol"].events] == ["Refunded", "Batch", "Sync"]
     assert device.balance("carol", "A") == a0
     expected = uniform_clearing(
         cfmm.ProductPool((10_000, 10_000)), 0, 1, (Order(True, 1_000), Order(False, 100))
