@@ -307,6 +307,11 @@ def _summary_tables(summary: Summary, width: int) -> list[Table]:
     return tables
 
 
+from accord.cli_judge import judge_app  # noqa: E402
+
+app.add_typer(judge_app, name="judge")
+
+
 @app.command()
 def version() -> None:
     """Print accord's version."""

@@ -75,7 +75,7 @@ class JudgementJury(Contract):
         if type(game) is not str or not game:
             raise Revert(f"game must be a contract address, got {game!r}")
         try:
-            ratio = V.juror_ratio(choice, multiplier_centi)
+            V.juror_ratio(choice, multiplier_centi)  # validates the answer
         except ValueError as exc:
             raise Revert(str(exc)) from None
         key = (game, aid)

@@ -42,8 +42,8 @@ from scipy.sparse.linalg import spsolve
 
 from accord.mechanisms.judgement_data import (
     Item,
-    Jury,
     JudgementInputError,
+    Jury,
     Submission,
     check_covers,
     log_matrix,

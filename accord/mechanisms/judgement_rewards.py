@@ -75,10 +75,8 @@ def rewards(
     out: dict[str, int] = {}
     for o, wo, pay in zip(owner_keys, owner_w, owner_pay, strict=True):
         subs = by_owner[o]
-        if wo == 0:
-            inner = [Fraction(1, len(subs))] * len(subs)  # pay is 0 here
-        else:
-            inner = [weights[n] / wo for n in subs]
+        # an owner of weight 0 is paid 0 (a zero remainder never wins a unit)
+        inner = [weights[n] / wo for n in subs] if wo else [Fraction(1, len(subs))] * len(subs)
         for n, part in zip(subs, largest_remainder(pay, inner, subs), strict=True):
             out[n] = part
     return {n: out[n] for n in names}

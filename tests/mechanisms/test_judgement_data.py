@@ -24,13 +24,11 @@ HEADER = "timestamp,juror,repo_a,repo_b,parent,choice,multiplier\n"
 
 
 def test_rows_become_log_ratio_samples() -> None:
-    jury = parse_jury(
-        HEADER + "t1,j1,a,b,p,1,3\nt2,j2,a,b,p,2,3\nt3,j1,b,c,p,2,1\n", "j.csv"
-    )
+    jury = parse_jury(HEADER + "t1,j1,a,b,p,1,3\nt2,j2,a,b,p,2,3\nt3,j1,b,c,p,2,1\n", "j.csv")
     assert [s.c for s in jury.samples] == [-math.log(3), math.log(3), 0.0]
     assert [s.line for s in jury.samples] == [2, 3, 4]
     assert jury.samples[0].item_a == ("p", "a") and jury.samples[0].item_b == ("p", "b")
-    items, a, b, c = jury.arrays()
+    items, a, b, _ = jury.arrays()
     assert items == (("p", "a"), ("p", "b"), ("p", "c"))
     assert a.tolist() == [0, 0, 1] and b.tolist() == [1, 1, 2]
 

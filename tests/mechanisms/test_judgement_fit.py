@@ -131,7 +131,7 @@ def test_linear_pooling_matches_a_brute_force_optimum_for_two_lists() -> None:
         t0 = grid[int(np.argmin(vals))]
         lo, hi = max(0.0, t0 - 1e-3), min(1.0, t0 + 1e-3)
         best = minimize_scalar(
-            lambda t: linear_cost(xa, xb, c, np.array([1 - t, t])),
+            lambda t, xa=xa, xb=xb, c=c: linear_cost(xa, xb, c, np.array([1 - t, t])),
             bounds=(lo, hi),
             method="bounded",
             options={"xatol": 1e-12},

@@ -9,8 +9,8 @@ import pytest
 from accord.mechanisms.judgement_verdict import (
     check_claim,
     claim_holds,
-    jury_ratio,
     juror_ratio,
+    jury_ratio,
 )
 
 CLAIM = ("ethereum", "prysm", "nimbus", 1, 3)  # nimbus = prysm / 3
