@@ -118,15 +118,28 @@ def kkt_violation(a: Array, c: Array, w: Array) -> float:
     return max(float(stationarity), float(dual)) / (scale or 1.0) + feasible
 
 
+_KEY_ROWS = 64
+
+
 def _groups(signature: Array) -> tuple[tuple[tuple[int, ...], ...], npt.NDArray[np.intp]]:
-    """The copies of each distinct column of ``signature``, distinct columns ordered by
-    their bytes (a canonical order, independent of the input order), and one
-    representative column index per group."""
-    cols = np.ascontiguousarray(signature.T + 0.0)  # + 0.0 makes -0.0 equal to 0.0
-    members: dict[bytes, list[int]] = {}
-    for j in range(cols.shape[0]):
-        members.setdefault(cols[j].tobytes(), []).append(j)
-    ordered = [members[key] for key in sorted(members)]
+    """The copies of each distinct column of ``signature``, and one representative
+    column index per group, groups in a canonical order that depends only on the
+    columns' contents (by the bytes of their first rows, ties by all their bytes), so
+    that the solver's input is the same whatever the order or number of copies."""
+    head = np.ascontiguousarray(signature[:_KEY_ROWS].T + 0.0)  # + 0.0: -0.0 equals 0.0
+    buckets: dict[bytes, list[int]] = {}
+    for j in range(head.shape[0]):
+        buckets.setdefault(head[j].tobytes(), []).append(j)
+    ordered: list[list[int]] = []
+    for key in sorted(buckets):
+        members = buckets[key]
+        if len(members) == 1 or signature.shape[0] <= _KEY_ROWS:
+            ordered.append(members)
+            continue
+        full: dict[bytes, list[int]] = {}
+        for j in members:  # same first rows: compare whole columns
+            full.setdefault((signature[:, j] + 0.0).tobytes(), []).append(j)
+        ordered.extend(full[k] for k in sorted(full))
     groups = tuple(tuple(g) for g in ordered)
     return groups, np.array([g[0] for g in ordered], dtype=np.intp)
 
@@ -148,11 +161,12 @@ def fit_geometric(a: Array, c: Array) -> Fit:
     a, c = np.asarray(a, dtype=np.float64), np.asarray(c, dtype=np.float64)
     _check(a, c)
     groups, first = _groups(a)
-    distinct = a[:, first]
-    gram = residual_gram(distinct, c)
+    b = np.take(a, first, axis=1)  # distinct columns, canonical order
+    b -= c[:, None]  # B = A − c1ᵀ
+    gram = np.asarray(b.T @ b, dtype=np.float64)
     gw = simplex_nnls(gram)
     w = _spread(a.shape[1], groups, gw)
-    resid = distinct @ gw - c
+    resid = b @ gw  # = A w − c, since Σ w = 1
     costs = np.empty(a.shape[1])
     for g, members in enumerate(groups):
         costs[list(members)] = gram[g, g]

@@ -161,3 +161,20 @@ def test_bad_shapes_are_refused() -> None:
         simplex_least_squares(np.array([[np.nan]]), np.zeros(1))
     with pytest.raises(ValueError, match="positive shares"):
         fit_linear(np.zeros((1, 2)), np.ones((1, 2)), np.zeros(1))
+
+
+def test_columns_equal_on_their_first_rows_are_still_told_apart() -> None:
+    rng = np.random.default_rng(8)
+    m = 200
+    base = rng.normal(size=m)
+    later = base.copy()
+    later[150] += 1.0  # same first 150 rows, different afterwards
+    c = base + 0.1 * rng.normal(size=m)
+    a = np.stack([later, base, base, -base], axis=1)
+    result = fit_geometric(a, c)
+    assert sorted(result.groups) == [(0,), (1, 2), (3,)]
+    assert result.weights[1] == result.weights[2]
+    assert result.weights.sum() == pytest.approx(1.0, abs=1e-15)
+    swapped = fit_geometric(a[:, [3, 2, 0, 1]], c)
+    assert swapped.cost == result.cost
+    assert swapped.weights[[2, 1, 3, 0]].tolist() == result.weights.tolist()
