@@ -159,3 +159,19 @@ def test_shipped_examples_are_what_the_script_makes(capsys: pytest.CaptureFixtur
     module = runpy.run_path(str(EX / "make_submissions.py"), run_name="example")
     assert module["main"](["--check"]) == 0
     assert capsys.readouterr().out.strip() == "examples are up to date"
+
+
+def test_readme_judgement_example_runs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = EX.parents[1]
+    text = (root / "README.md").read_text()
+    section = text.split("## Distilled human judgement", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(root)
+    exec(compile(block, "README.md", "exec"), {"__name__": "readme_judgement"})
+    assert capsys.readouterr().out.splitlines() == [
+        "jury-only credits cost 2851.4",
+        "{'careful': 0.8413, 'sloppy': 0.0385, 'equal': 0.1203, 'contrarian': 0.0} 3544.2",
+        "{'careful': 841276, 'sloppy': 38453, 'equal': 120271, 'contrarian': 0}",
+    ]
