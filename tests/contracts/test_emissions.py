@@ -165,3 +165,29 @@ def test_minted_equals_budget_and_matches_the_math(
         )
         for who in ACCOUNTS:
             assert device.balance(who, "EMIT") == kept.get(who, 0)
+
+
+# -- docs/contracts/emissions.md ---------------------------------------------------------------
+def test_doc_example_prints_what_the_page_says(capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "contracts" / "emissions.md"
+    found = re.search(
+        r"^```python\n(.*?)^```\n.*?^```text\n(.*?)^```",
+        page.read_text(),
+        flags=re.DOTALL | re.MULTILINE,
+    )
+    assert found, "no ```python block followed by ```text"
+    exec(compile(found.group(1), str(page), "exec"), {"__name__": "docs_emissions"})
+    assert capsys.readouterr().out == found.group(2)
+
+
+def test_doc_page_names_every_public_method() -> None:
+    from pathlib import Path
+
+    from accord.contracts.emissions import Emissions as Documented
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "contracts" / "emissions.md").read_text()
+    missing = sorted(m for m in Documented._public if f"`{m}(" not in text)
+    assert not missing, f"docs/contracts/emissions.md does not document {missing}"

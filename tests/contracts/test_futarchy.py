@@ -408,3 +408,29 @@ def test_random_trading_settles_exactly(
     assert device.balance(market, "USD") == 0
     assert device.balance("sponsor", "USD") >= FUNDS - SUBSIDY
     assert sum(device.balance(u, "USD") for u in USERS) == len(USERS) * FUNDS
+
+
+# -- docs/contracts/futarchy.md ---------------------------------------------------------------
+def test_doc_example_prints_what_the_page_says(capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "contracts" / "futarchy.md"
+    found = re.search(
+        r"^```python\n(.*?)^```\n.*?^```text\n(.*?)^```",
+        page.read_text(),
+        flags=re.DOTALL | re.MULTILINE,
+    )
+    assert found, "no ```python block followed by ```text"
+    exec(compile(found.group(1), str(page), "exec"), {"__name__": "docs_futarchy"})
+    assert capsys.readouterr().out == found.group(2)
+
+
+def test_doc_page_names_every_public_method() -> None:
+    from pathlib import Path
+
+    from accord.contracts.futarchy import DecisionMarket as Documented
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "contracts" / "futarchy.md").read_text()
+    missing = sorted(m for m in Documented._public if f"`{m}(" not in text)
+    assert not missing, f"docs/contracts/futarchy.md does not document {missing}"
