@@ -200,3 +200,21 @@ def test_maker_never_owes_more_than_subsidy_plus_receipts(
         q[i] += amount
         assert cash >= max(q), (cash, q)
         assert cash >= 0
+
+
+def test_readme_futarchy_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    blocks = re.findall(r"^```python\n(.*?)^```", readme.read_text(), flags=re.DOTALL | re.M)
+    mine = [b for b in blocks if "lmsr.charge" in b]
+    assert len(mine) == 1, "README.md needs one example using lmsr.charge"
+    exec(compile(mine[0], str(readme), "exec"), {"__name__": "readme_futarchy"})
+    assert capsys.readouterr().out.splitlines() == [
+        "[0.5 0.5] 1434 694",
+        "140.0",
+        "[('A', 150), ('B', 300), ('C', 150), ('F', 400)]",
+    ]
+    # 1000·ln((e² + 1)/2) = 1433.5…; 1000·ln 2 = 693.1…
+    assert math.ceil(1_000 * math.log((math.exp(2) + 1) / 2)) == 1_434
