@@ -98,3 +98,16 @@ def test_held_out_on_the_real_level1_jury_pinned() -> None:
     assert equal == pytest.approx(8.731862777803554, rel=1e-9)
     ridge = pooled(held_out_by_juror(jury, ridge=1.0))[0]
     assert ridge == pytest.approx(5.90887123423015, rel=1e-9)
+
+
+def test_sampling_experiment_figures_pinned() -> None:
+    """examples/judgement/sampling_experiment.py, as reported in docs/judgement.md:
+    max-disagreement sampling does not beat random sampling on these planted rounds."""
+    import runpy
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "judgement"
+    module = runpy.run_path(str(path / "sampling_experiment.py"), run_name="experiment")
+    iid, blind = module["experiment"]("iid"), module["experiment"]("blind")
+    assert round(iid["random"], 4) == 0.1141 and round(iid["active"], 4) == 0.1237
+    assert round(blind["random"], 4) == 0.2517 and round(blind["active"], 4) == 0.3108
+    assert iid["active_wins"] == 0.525 and blind["active_wins"] == 0.425
