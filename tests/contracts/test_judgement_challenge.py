@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from accord.contracts.challenge import BURN_ADDRESS, ChallengeGame
+from accord.contracts.challenge import ChallengeGame
 from accord.contracts.judgement_challenge import JudgementJury
-from accord.contracts.staking import Staking
+from accord.contracts.staking import BURN_ADDRESS, Staking
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
 
 BOND = "BOND"
