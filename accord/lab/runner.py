@@ -22,8 +22,9 @@ point sees the same seeds: paired comparisons of designs under the same draws.
 start clean whatever threads the parent runs). Outcomes come back in any order and are
 sorted by run index, so the results do not depend on the executor or the number of
 workers. A run that raises is recorded with its error (``"ValueError: …"``) and the sweep
-goes on. A Ray backend would be one more :class:`Executor` (``ray.remote`` on
-:func:`execute_run`, ``ray.wait`` for completions); nothing here depends on Ray.
+goes on. The Ray backend (:class:`accord.lab.ray_backend.RayPool`, ``backend="ray"`` in
+:func:`make_executor`) is one more :class:`Executor`: ``ray.remote`` on
+:func:`execute_run`, ``ray.wait`` for completions; nothing here imports Ray.
 
 Timing is never part of a run's outcome: results are a pure function of the scenario.
 """
@@ -64,6 +65,7 @@ __all__ = [
     "RunSpec",
     "Sweep",
     "derive_seed",
+    "describe_error",
     "execute_run",
     "expand",
     "make_executor",
@@ -170,7 +172,7 @@ def execute_run(spec: RunSpec) -> RunOutcome:
         result = game.run(spec.params, spec.device, spec.seed)
         _check_result(result)
     except Exception as exc:  # one run's failure is data, not the sweep's end
-        return RunOutcome(spec, "error", None, _describe(exc))
+        return RunOutcome(spec, "error", None, describe_error(exc))
     return RunOutcome(spec, "ok", result)
 
 
@@ -189,7 +191,8 @@ def _check_result(result: object) -> None:
             raise TypeError(f"table {table!r} must be a list of dicts")
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
+    """``"ValueError: what went wrong"``: how an outcome records the exception that ended it."""
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
@@ -236,12 +239,38 @@ class LocalPool:
                 try:
                     yield future.result()
                 except Exception as exc:  # a worker died, or the spec did not pickle
-                    yield RunOutcome(spec, "error", None, _describe(exc))
+                    yield RunOutcome(spec, "error", None, describe_error(exc))
 
 
-def make_executor(workers: int | None, n_runs: int) -> Executor:
-    """``InProcess`` for one worker (or one run), else a ``LocalPool``; ``None`` means
-    one worker per CPU."""
+BACKENDS = ("local", "ray")
+"""Where a sweep can run: this machine's processes, or Ray."""
+
+
+def make_executor(
+    workers: int | None,
+    n_runs: int,
+    *,
+    backend: str = "local",
+    address: str | None = None,
+) -> Executor:
+    """The executor for a sweep of ``n_runs`` runs.
+
+    ``backend="local"``: ``InProcess`` for one worker (or one run), else a
+    ``LocalPool``; ``None`` workers means one per CPU. ``backend="ray"``: a
+    :class:`~accord.lab.ray_backend.RayPool` on the cluster at ``address`` (a local Ray
+    instance of ``workers`` CPUs when ``address`` is ``None``); raises
+    :class:`~accord.lab.ray_backend.RayUnavailable` if Ray is not installed.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
+    if backend == "ray":
+        from accord.lab.ray_backend import RayPool
+
+        if workers is not None and workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        return RayPool(address, num_cpus=workers)
+    if address is not None:
+        raise ValueError("address is for the ray backend (--backend ray)")
     count = workers if workers is not None else os.cpu_count() or 1
     if count < 1:
         raise ValueError(f"workers must be at least 1, got {count}")
