@@ -101,6 +101,16 @@ def run(
     seeds: Annotated[
         int | None, typer.Option(min=1, help="Replicates per grid point (overrides the file).")
     ] = None,
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="Where runs execute: local (process pool) or ray (pip install 'accord[ray]')."
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(help="With --backend ray: a cluster's address (auto, ray://host:10001)."),
+    ] = None,
 ) -> None:
     """Run a scenario's sweep: every grid point × seed, then results and report.
 
@@ -123,12 +133,19 @@ def run(
             loaded = loaded.with_seeds(seeds)
     except ScenarioError as exc:
         raise _fail(str(exc)) from None
-    executor = make_executor(workers, loaded.n_runs)
+    from rich.markup import escape
+
+    from accord.lab.ray_backend import RayUnavailable
+
+    try:
+        executor = make_executor(workers, loaded.n_runs, backend=backend, address=address)
+    except (RayUnavailable, ValueError) as exc:
+        raise _fail(escape(str(exc))) from None  # "[ray]" is not markup
     count = getattr(executor, "workers", 1)
+    where = getattr(executor, "where", f"{count} worker{'s' if count != 1 else ''}")
     console.print(
         f"[bold]{loaded.name}[/]: game {loaded.game}, {len(loaded.points)} grid points × "
-        f"{len(loaded.replicates)} seeds = {loaded.n_runs} runs on {count} "
-        f"worker{'s' if count != 1 else ''}",
+        f"{len(loaded.replicates)} seeds = {loaded.n_runs} runs on {where}",
         highlight=False,
     )
     started = time.perf_counter()  # shown to the user, never stored
