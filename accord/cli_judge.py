@@ -33,7 +33,7 @@ console = Console()
 JuryOpt = Annotated[
     Path,
     typer.Option(
-        "--jury", help="Jury CSV: [timestamp,]juror,repo_a,repo_b,parent,choice,multiplier."
+        "--jury", help="Jury CSV: (timestamp,) juror,repo_a,repo_b,parent,choice,multiplier."
     ),
 ]
 SubmissionOpt = Annotated[
@@ -126,7 +126,7 @@ def credits(
 
 @judge_app.command()
 def score(jury: JuryOpt, submission: SubmissionOpt, as_json: JsonOpt = False) -> None:
-    """The deep-funding cost Σ(log x[b] − log x[a] − c)² of each list."""
+    """The deep-funding cost Σ (log x_b − log x_a − c)² of each list."""
     from accord.mechanisms.judgement import score as score_list
 
     data, subs = _jury(jury), _submissions(submission)
