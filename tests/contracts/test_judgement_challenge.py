@@ -202,3 +202,18 @@ def test_doc_page_mentions_every_public_method() -> None:
     text = DOC.read_text()
     missing = sorted(m for m in JudgementJury._public if f"{m}(" not in text)
     assert not missing, f"docs/contracts/judgement_challenge.md does not mention {missing}"
+
+
+def test_self_flagging_costs_the_burn_whatever_the_verdict(device: Device) -> None:
+    """A submitter flagging its own claim from a second account (bob) to buy jury time
+    pays the 10% burn of one bond, upheld or refuted."""
+    jury, game = setup_round(device)
+    aid = call(device, "alice", game, "propose", claim(1, 3), B)
+    call(device, "bob", game, "challenge", aid)
+    call(device, "j1", jury, "judge", game, aid, 1, 362)  # upheld
+    aid = call(device, "alice", game, "propose", claim(10, 1), B)
+    call(device, "bob", game, "challenge", aid)
+    call(device, "j1", jury, "judge", game, aid, 1, 362)  # refuted
+    expect(device, alice=900 - B, bob=-B + 900, burn=200)
+    pair = device.balance("alice", BOND) + device.balance("bob", BOND)
+    assert pair == 2 * START - 2 * (B // 10)
