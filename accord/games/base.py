@@ -71,7 +71,11 @@ def get_game(name: str) -> type[Game]:
         raise KeyError(f"unknown game {name!r} (known: {known})") from None
 
 
-BUILTIN_GAME_MODULES: tuple[str, ...] = ("accord.games.toy", "accord.games.defi_routing")
+BUILTIN_GAME_MODULES: tuple[str, ...] = (
+    "accord.games.toy",
+    "accord.games.defi_routing",
+    "accord.games.llm_defi",
+)
 """Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""
 
 
