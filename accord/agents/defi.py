@@ -14,16 +14,20 @@ another as it can get) and acts once, in the block it arrives. What differs is h
   :func:`accord.mechanisms.routing.route_swap` on the current pool states, executing
   its exact integer trades, one swap per pool, each with the same tolerance.
 * :class:`IntentUser`: states what it wants and lets the device settle it. Under the
-  ``batch`` rule its swaps are limit orders (a tight ``min_out``) that the pools clear
-  together at one price per pair, netting opposite orders first: coincidence of wants,
-  as in CoW Protocol's batch auctions and Budish, Cramton & Shim's frequent batch
-  auctions (QJE 2015). Under the other rules it posts a conditional commitment
-  (``docs/commitments.md``) whose swaps run at the end of the block, after every
-  transaction, and only if each pool still quotes at least its limit; if not, it waits
-  for a better block until ``patience`` runs out. Nobody can trade after it in its
-  block, so a sandwich's back-run has nowhere to go. (A solver matching intents
-  peer-to-peer, with :mod:`accord.mechanisms.batch` when it lands, plugs in here by
-  returning commitments from :meth:`IntentUser.plan_commitment`.)
+  ``batch`` rule, where the market has a CoW settlement contract
+  (:class:`accord.contracts.cow.CowSettlement`, ``Market.settlement``), it posts one
+  limit order for the whole need (sell ``amount`` for at least the best route's quote
+  less its tolerance, escrowed with the order); the contract settles every intent of the
+  block together with :func:`accord.mechanisms.batch.clear`: coincidence of wants across
+  all of them (rings included) at uniform clearing prices, the pools taking only the
+  imbalance, as in CoW Protocol's batch auctions and Budish, Cramton & Shim's frequent
+  batch auctions (QJE 2015). Without a settlement contract its route's swaps go to each
+  pool's own batch as limit orders (netted only against the same pool's other orders).
+  Under the other rules it posts a conditional commitment (``docs/commitments.md``)
+  whose swaps run at the end of the block, after every transaction, and only if each
+  pool still quotes at least its limit; if not, it waits for a better block until
+  ``patience`` runs out. Nobody can trade after it in its block, so a sandwich's
+  back-run has nowhere to go.
 
 The :class:`Market` is the public state every DeFi agent observes: the pools (as exact
 ``cfmm`` curves with their addresses) and the external reference prices that value
@@ -40,6 +44,7 @@ from typing import ClassVar
 import numpy as np
 
 from accord.agents.base import Action, Observation
+from accord.contracts.cow import order_gas
 from accord.device import Account, Transaction
 from accord.device.commitments.build import all_of, call, commitment, view
 from accord.device.commitments.language import Action as CommitmentAction
@@ -90,6 +95,8 @@ class Market:
     prices: Mapping[str, float]
     fee_price: float
     hub: str
+    settlement: str = ""
+    """Address of the CoW settlement contract intents go to under ``batch`` ("" if none)."""
     _routes: dict[tuple[str, int, str], Route | list[Hop]] = field(default_factory=dict, repr=False)
     fallbacks: list[tuple[str, int, str]] = field(default_factory=list, repr=False)
     _network: list[Network] = field(default_factory=list, repr=False)
@@ -326,6 +333,9 @@ class IntentUser(User):
     ``fallback_bps``, if they never come, the same swaps run at expiry with that looser
     tolerance (the commitment's ``otherwise``, still after every transaction of the
     block), as :func:`accord.agents.intents.swap_if_offer` falls back to a router.
+    ``partial`` makes its CoW order partially fillable (CoW Protocol's
+    ``partiallyFillable``): the batch may sell part of it at the clearing price and
+    return the rest, where a fill-or-kill order would be refunded whole.
     """
 
     kind = "intent"
@@ -338,10 +348,12 @@ class IntentUser(User):
         priority_fee: int = 0,
         patience: int = 2,
         fallback_bps: int | None = None,
+        partial: bool = True,
     ) -> None:
         super().__init__(account, rng, priority_fee=priority_fee)
         self.patience = patience
         self.fallback_bps = fallback_bps
+        self.partial = partial
 
     def plan(self, market: Market, need: TradeNeed) -> list[Hop]:
         route = market.best_route(need.sell, need.amount, need.buy)
@@ -392,6 +404,32 @@ class IntentUser(User):
             otherwise=otherwise,
         )
 
+    def limit(self, market: Market, need: TradeNeed) -> int:
+        """The order's ``min_buy``: the best route's quote at the block's starting state,
+        less the fallback tolerance (else the need's own), floored."""
+        quote = route_flows(market.best_route(need.sell, need.amount, need.buy)).get(need.buy, 0)
+        bps = self.fallback_bps if self.fallback_bps is not None else need.tolerance_bps
+        return _floor_bps(max(quote, 0), bps)
+
+    def order_tx(self, obs: Observation, market: Market, need: TradeNeed) -> Transaction:
+        """The need as one CoW order: ``settlement.order(sell, amount, buy, min_buy, me)``
+        with the sold amount as value (escrowed until the batch settles)."""
+        return self.account.sign(
+            obs.nonce,
+            market.settlement,
+            "order",
+            need.sell,
+            need.amount,
+            need.buy,
+            self.limit(market, need),
+            self.name,
+            self.partial,
+            value={need.sell: need.amount},
+            gas_limit=order_gas(len(market.pools)),
+            max_fee=obs.max_fee(self.priority_fee),
+            priority_fee=self.priority_fee,
+        )
+
     def act(self, obs: Observation) -> Sequence[Action]:
         need = obs.private.get("need")
         if not isinstance(need, TradeNeed):
@@ -402,6 +440,9 @@ class IntentUser(User):
         if obs.ordering == "batch":
             # the batch itself is the protection (one price, opposite orders netted); a
             # refunded order cannot wait, so limits are the fallback tolerance
+            market = market_of(obs)
+            if market.settlement:
+                return [self.order_tx(obs, market, need)]
             if self.fallback_bps is not None:
                 widen = (cfmm.BPS - self.fallback_bps) / (cfmm.BPS - need.tolerance_bps)
                 hops = [

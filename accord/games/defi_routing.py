@@ -15,6 +15,13 @@ reserves are set so that its spot price equals the reference prices (for weighte
 pools, value shares equal the weights). Users of three kinds (``mix``), searchers
 (sandwich, arbitrage, back-run) and a builder (honest or extracting) hold inventories.
 
+**Intents under batch.** With ``cow`` (the default), the game deploys a CoW settlement
+contract (:class:`accord.contracts.cow.CowSettlement`) over every pool under the
+``batch`` rule, and intent users send it one limit order per need; it settles all of a
+block's intents together (coincidence of wants, uniform prices, the pools for the
+imbalance). ``cow_matched_usd`` is the volume buyers got straight from sellers there,
+``cow_dust_usd`` the rounding dust it keeps (part of the accounting identity below).
+
 **Each block.** Trade needs arrive as a Poisson process (``arrival_rate`` per block),
 each given to an idle user: sell a log-normal dollar amount of one token for another.
 The game records the need's **ideal execution**: the exact integer output of the best
@@ -56,9 +63,9 @@ routing?", JACM 2002; here the "selfish" outcome includes the searchers'), repor
 ``inf`` if ``W ≤ 0`` (the run destroyed all the gains from trade). **MEV** is each
 searcher's and the builder's profit, block by block, at reference prices, gas and tips
 included (the builder's tips are its income); ``lp_pnl_usd`` is the pools' value change.
-Accounting identity (tested): users' P&L + searchers' + builder's + LPs' + gas burned =
-0, so no dollar is counted twice. Conservation of every asset is checked after every
-block (``check_conservation``).
+Accounting identity (tested): users' P&L + searchers' + builder's + LPs' + the CoW
+settlement's dust + gas burned = 0, so no dollar is counted twice. Conservation of every
+asset is checked after every block (``check_conservation``).
 """
 
 from __future__ import annotations
@@ -92,6 +99,7 @@ from accord.agents.defi_searchers import (
     pool_arbitrage,
 )
 from accord.contracts.amm import ProductAMM, WeightedAMM, pool_state
+from accord.contracts.cow import POOL_GAS, CowSettlement
 from accord.device import AssetSpec, Block, Bundle, Device, DeviceConfig, Genesis, checks
 from accord.games.base import GameResult, register_game
 from accord.mechanisms.routing import Route
@@ -122,6 +130,10 @@ class Params(BaseModel):
     slippage_bps: int = Field(100, ge=0, lt=10_000, description="naive and routed tolerance")
     intent_slippage_bps: int = Field(20, ge=0, lt=10_000, description="intents' limit")
     intent_patience: int = Field(2, ge=0, description="blocks an intent commitment may wait")
+    cow: bool = Field(True, description="under batch, intents settle in a CoW settlement")
+    cow_max_candidates: int = Field(
+        64, ge=1, description="price vectors the CoW settlement's solver tries per batch"
+    )
     user_priority_fee: int = Field(1, ge=0, description="users' tip per gas")
     premium: float = Field(0.02, ge=0, description="θ: users' private value over market")
     sandwichers: int = Field(2, ge=0)
@@ -181,6 +193,7 @@ class _Run:
     users: dict[str, User]
     searchers: dict[str, Searcher]
     fee_price: float
+    settlement: str = ""
     market: Market | None = None
     needs: list[_Need] = field(default_factory=list)
     open: dict[str, _Need] = field(default_factory=dict)
@@ -276,6 +289,20 @@ def _setup(params: Params, config: DeviceConfig, seed: int) -> _Run:
             address = device.deploy(lp, WeightedAMM, (a, b), w, params.fee_bps)
             pools.append((address, WeightedAMM))
         device.call(lp, address, "add_liquidity", 0, "lp", value={a: amt_a, b: amt_b})
+    settlement = ""
+    if params.cow and config.ordering == "batch":
+        described = tuple(
+            (address, "product" if kind is ProductAMM else "weighted", params.fee_bps, w or ())
+            for (address, kind), (_, _, w, _) in zip(pools, specs, strict=True)
+        )
+        settlement = device.deploy(
+            lp,
+            CowSettlement,
+            described,
+            "T0",
+            params.cow_max_candidates,
+            gas_limit=1_000_000 + POOL_GAS * len(pools),
+        )
     seqs = agents_seq.spawn(len(user_names) + len(searcher_specs) + 1)
     users: dict[str, User] = {}
     for name, kind, s in zip(user_names, user_kinds, seqs, strict=False):
@@ -322,6 +349,7 @@ def _setup(params: Params, config: DeviceConfig, seed: int) -> _Run:
         users,
         searchers,
         params.fee_price_usd,
+        settlement,
     )
     run.pnl = dict.fromkeys([*searchers, config.builder], 0.0)
     run.pools_value_start = _pools_value(run)
@@ -361,7 +389,7 @@ def _read_market(run: _Run) -> Market:
         PoolInfo(address, pool_state(contracts[address].storage(), kind))  # type: ignore[arg-type]
         for address, kind in run.pools
     )
-    return Market(infos, run.prices, run.fee_price, run.hub)
+    return Market(infos, run.prices, run.fee_price, run.hub, run.settlement)
 
 
 def _flows(run: _Run, account: str) -> dict[str, int]:
@@ -527,6 +555,14 @@ def play(params: Params, config: DeviceConfig, seed: int) -> GameResult:
     return _result(run)
 
 
+def _cow_matched(run: _Run) -> float:
+    """Reference value of what buyers got straight from sellers in the CoW settlement."""
+    if not run.settlement:
+        return 0.0
+    matched: dict[str, int] = run.device.contract_at(run.settlement).storage()["matched_volume"]
+    return float(sum(run.prices[t] * a for t, a in matched.items()))
+
+
 def _need_value(run: _Run, need: _Need, flows: Mapping[str, int]) -> float:
     fee = run.device.config.fee_asset
     tokens = {t: a for t, a in flows.items() if t != fee}
@@ -621,6 +657,8 @@ def _result(run: _Run) -> GameResult:
         "mev_backrun_usd": by_kind.get("backrun", 0.0),
         "mev_builder_usd": run.pnl[builder],
         "lp_pnl_usd": _pools_value(run) - run.pools_value_start,
+        "cow_matched_usd": _cow_matched(run),
+        "cow_dust_usd": _value(run, _flows(run, run.settlement)) if run.settlement else 0.0,
         "arb_gap_usd": float(np.mean(run.arb_gap)) if run.arb_gap else 0.0,
         "builder_tips_usd": run.tips_paid * run.fee_price,
         "fees_burned_usd": burned,
