@@ -131,3 +131,43 @@ def test_an_agent_that_never_answers_validly_does_nothing() -> None:
     assert m["llm_calls_trader"] == 3 and m["llm_invalid_trader"] == 3
     assert m["llm_gave_up_trader"] == 1 and m["filled"] == 0
     assert r.tables["needs"][0]["realised_out"] == 0 and r.tables["needs"][0]["sold"] == 0
+
+
+def test_readme_llm_example_and_table(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's LLM section: its example runs, and its table is the replayed sweep's."""
+    import re
+
+    from accord.lab.runner import run_sweep
+
+    monkeypatch.chdir(ROOT)  # the scenario's cache path is relative to the repository root
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## LLM agents and natural-language intents") :]
+    [block] = re.findall(r"^```python\n(.*?)^```", section, flags=re.DOTALL | re.MULTILINE)[:1]
+    exec(compile(block, "README.md", "exec"), {"__name__": "readme_llm"})
+    out = capsys.readouterr().out.splitlines()
+    assert "pool pool-A-B quotes at least 150 B for 100 A" in out[0]
+    assert out[1] == (
+        "llm 2 At the end of the first block in which the block number is at least 20, "
+        "pay 10 A to bob."
+    )
+    sweep = run_sweep(load_scenario(ROOT / "examples" / "llm-defi.toml"), workers=1)
+    assert not sweep.failed
+    rows: dict[tuple[str, str, str], list[dict[str, float | int]]] = {}
+    for o in sweep.outcomes:
+        v = o.spec.values
+        key = (v["params.trader_tools"], v["device.mempool"], v["device.ordering"])
+        assert o.result is not None
+        rows.setdefault(key, []).append(dict(o.result.metrics))
+    table = section[section.index("| trader may use") :].split("\n\n", 1)[0].splitlines()[2:]
+    assert len(table) == len(rows) == 8
+    for line in table:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        tools = "intent" if cells[0] == "swaps + intents" else "swap"
+        runs = rows[(tools, cells[1], cells[2])]
+        mean = sum(float(r["trader_shortfall_bps"]) for r in runs) / len(runs)
+        pnl = sum(float(r["searcher_pnl_usd"]) for r in runs) / len(runs)
+        assert cells[4] == f"{mean:.1f}" and cells[5] == f"{pnl:,.0f}"
+        assert cells[9] == str(sum(int(r["llm_calls"]) for r in runs))
+        assert cells[10] == f"{sum(int(r['llm_tokens']) for r in runs):,}"
