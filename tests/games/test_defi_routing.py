@@ -1,23 +1,15 @@
-"""The DeFi routing game's must-holds, with fixed seeds and a small network."""
+"""The DeFi routing game: registry, parameters, metrics and their accounting.
+
+The issue's must-holds are in tests/games/test_defi_must_hold.py (sharing its runs)."""
 
 from __future__ import annotations
-
-from functools import cache
 
 import pytest
 
 from accord.device import DeviceConfig
-from accord.games.base import GameResult, get_game
+from accord.games.base import get_game
 from accord.games.defi_routing import DefiRouting, Params, play
-
-SMALL = Params(blocks=25, users=30, arrival_rate=1.5, sandwichers=2)
-
-
-@cache
-def _run(ordering: str, mempool: str, builder: str = "honest", blind: bool = False) -> GameResult:
-    params = SMALL.model_copy(update={"builder": builder, "rule_blind": blind})
-    config = DeviceConfig(ordering=ordering, mempool=mempool, builder_may_insert=True)
-    return play(params, config, seed=3)  # conservation is checked after every block
+from tests.games.test_defi_must_hold import SMALL, _run
 
 
 def test_registered_and_deterministic() -> None:
@@ -35,39 +27,11 @@ def test_bad_params_name_the_key() -> None:
         Params(depth_usd=(5.0, 1.0))
 
 
-@pytest.mark.parametrize("ordering", ["priority", "random"])
-def test_sandwiching_disappears_under_a_sealed_mempool(ordering: str) -> None:
-    public = _run(ordering, "public").metrics
-    sealed = _run(ordering, "sealed").metrics
-    assert public["sandwiches_landed"] > 0 and public["mev_sandwich_usd"] > 0
-    assert sealed["sandwich_attempts"] == sealed["sandwiches_landed"] == 0
-    assert sealed["mev_sandwich_usd"] == 0
-
-
 def test_sealed_mempool_stops_an_extracting_builder_too() -> None:
     private = _run("priority", "private", "extracting").metrics
     sealed = _run("priority", "sealed", "extracting").metrics
     assert private["sandwiches_landed"] > 0  # a private mempool only moves MEV to the builder
     assert sealed["sandwiches_landed"] == 0
-
-
-def test_batch_rule_removes_the_advantage_of_position() -> None:
-    """Rule-blind sandwichers attack under both rules; only priority pays them."""
-    priority = _run("priority", "public", blind=True).metrics
-    batch = _run("batch", "public", blind=True).metrics
-    assert priority["mev_sandwich_usd"] > 0
-    assert (
-        batch["sandwiches_landed"] == 0
-        or batch["mev_sandwich_usd"] < priority["mev_sandwich_usd"] / 4
-    )
-    assert batch["user_surplus_bps"] > priority["user_surplus_bps"]
-
-
-@pytest.mark.parametrize("ordering", ["priority", "random"])
-def test_intent_users_keep_more_surplus_than_naive_users(ordering: str) -> None:
-    m = _run(ordering, "public").metrics
-    assert m["needs_intent"] > 0 and m["needs_naive"] > 0
-    assert m["surplus_bps_intent"] > m["surplus_bps_naive"]
 
 
 @pytest.mark.parametrize(
@@ -83,14 +47,17 @@ def test_metrics_are_consistent(ordering: str, mempool: str) -> None:
     assert m["users_value_ideal_usd"] - m["users_value_usd"] == pytest.approx(
         -m["user_surplus_usd"]
     )
-    # every dollar is somebody's: users + searchers + builder + LPs + gas burned = 0
+    # every dollar is somebody's: users + searchers + builder + LPs + CoW dust + burned = 0
     total = (
         m["users_pnl_usd"]
         + m["mev_searchers_usd"]
         + m["mev_builder_usd"]
         + m["lp_pnl_usd"]
+        + m["cow_dust_usd"]
         + m["fees_burned_usd"]
     )
+    if ordering == "batch":  # intents went through the CoW settlement, which kept ~no dust
+        assert m["cow_dust_usd"] < 1e-3 * m["welfare_optimal_usd"]
     assert abs(total) < 1e-6 * m["welfare_optimal_usd"]
     assert m["welfare_gap_usd"] == pytest.approx(
         m["welfare_optimal_usd"] - m["welfare_realised_usd"]
@@ -114,8 +81,14 @@ def test_sequential_baseline_is_the_ideal_for_a_blocks_first_need() -> None:
 def test_batch_aware_arbitrage_keeps_batch_pools_fresh() -> None:
     """Two arbitrageurs each sending the lone optimum into one batch trade away the profit
     (refunded together on small gaps, tests/agents/test_defi.py); Cournot-sized orders
-    clear and keep the pools fresher at the start of each block."""
+    clear and keep the pools fresher at the start of each block. Summed over three seeds:
+    since a batch drops only its worst-missing order, naive arbitrage fills more often and
+    on seed 3 alone the two are within 2 %."""
     config = DeviceConfig(ordering="batch", mempool="private")
-    naive = play(SMALL.model_copy(update={"batch_aware_arbitrage": False}), config, seed=3)
-    aware = _run("batch", "private")
-    assert aware.metrics["arb_gap_usd"] < naive.metrics["arb_gap_usd"]
+    naive = aware = 0.0
+    for seed in (3, 4, 5):
+        naive += play(
+            SMALL.model_copy(update={"batch_aware_arbitrage": False}), config, seed
+        ).metrics["arb_gap_usd"]
+        aware += play(SMALL, config, seed).metrics["arb_gap_usd"]
+    assert aware < 0.9 * naive
