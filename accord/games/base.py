@@ -75,6 +75,8 @@ BUILTIN_GAME_MODULES: tuple[str, ...] = (
     "accord.games.toy",
     "accord.games.defi_routing",
     "accord.games.llm_defi",
+    "accord.games.futarchy",
+    "accord.games.emissions",
 )
 """Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""
 

@@ -154,13 +154,14 @@ def run_tour(
         + ", ".join(tx.short() for tx in block.transactions)
     )
 
-    # 5. Bundles (eth_sendBundle): all-or-nothing, within a block range.
+    # 5. Bundles (eth_sendBundle): all-or-nothing, within a block range. (Moves only: under
+    # the batch rule a bundle may not hold a batchable call such as deposit.)
     target = device.number + 1
     n = device.nonce("bob")
     good = Bundle(
         (
-            device.sign(bob, vault, "deposit", "bob", 5, nonce=n, priority_fee=2),
-            device.sign(bob, vault, "move", "bob", "carol", 30, nonce=n + 1, priority_fee=2),
+            device.sign(bob, vault, "move", "bob", "alice", 5, nonce=n, priority_fee=2),
+            device.sign(bob, vault, "move", "bob", "carol", 20, nonce=n + 1, priority_fee=2),
         ),
         min_block=target,
         max_block=target,
@@ -168,7 +169,7 @@ def run_tour(
     m = device.nonce("carol")
     bad = Bundle(
         (
-            device.sign(carol, vault, "deposit", "carol", 1, nonce=m, priority_fee=2),
+            device.sign(carol, vault, "move", "carol", "alice", 1, nonce=m, priority_fee=2),
             device.sign(carol, vault, "move", "carol", "alice", 10_000, nonce=m + 1),
         ),
         min_block=target,

@@ -168,3 +168,12 @@ def test_with_seeds_rejects_zero() -> None:
 def test_probe_game_params_validate_through_its_model() -> None:
     scenario = parse_scenario('game = "lab_probe"\n[sweep]\n"params.fail" = [false, true]\n')
     assert [p.params.model_dump()["fail"] for p in scenario.points] == [False, True]
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLE.parent.glob("*.toml")), ids=lambda p: Path(p).name)
+def test_every_shipped_scenario_loads_with_its_game(path: Path) -> None:
+    """Each examples/*.toml validates: its game is registered and its params and sweep
+    keys exist (the error would name the key)."""
+    scenario = load_scenario(path)
+    assert scenario.name == path.stem
+    assert scenario.points
