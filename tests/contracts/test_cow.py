@@ -251,3 +251,12 @@ def test_share_leftover_floors_and_never_exceeds_what_is_left() -> None:
     # nobody bought C: it goes back to its seller y (w did not fill)
     assert back == [0, 7, 0, 0]
     assert sum(more) <= 100
+
+
+def test_the_doc_example_runs_and_prints_what_it_says(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "contracts" / "cow.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "docs/contracts/cow.md", "exec"), {})
+    assert capsys.readouterr().out.split() == ["100", "100"]
