@@ -328,6 +328,10 @@ from accord.cli_judge import judge_app  # noqa: E402
 
 app.add_typer(judge_app, name="judge")
 
+from accord.cli_deepfund import deepfund_app  # noqa: E402
+
+app.add_typer(deepfund_app, name="deepfund")
+
 from accord.cli_intent import intent_app  # noqa: E402
 
 app.add_typer(intent_app, name="intent")
