@@ -40,8 +40,10 @@ entering it circulates for ever. :class:`SingularGraph` names its nodes.
 * ``gmres``: restarted GMRES on the same operator, refined until the bound holds.
 
 ``auto`` takes ``neumann`` whenever ``C`` is finite (the credit provably leaks within
-64 steps from every node), otherwise it restricts to the reached nodes, checks for a
-closed class that keeps nothing (an error) and solves by ``spsolve``. Every result
+64 steps from every node) and the guaranteed rate certifies ``tol`` within
+``NEUMANN_BUDGET`` steps; otherwise it restricts to the reached nodes, checks for a
+closed class that keeps nothing (an error) and solves by ``spsolve`` (up to
+``LU_MAX_NODES`` reached nodes) or ``gmres``. Every result
 carries ``error_bound``, a bound on ``‖s − ŝ‖₁`` (exact arithmetic; floating-point
 rounding adds about 1e-16 relative).
 """
@@ -50,7 +52,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -65,12 +67,20 @@ METHODS: tuple[Method, ...] = ("auto", "neumann", "spsolve", "gmres")
 DEFAULT_TOL = 1e-12
 EXTRAPOLATE_BELOW = 1e-3
 """Try the geometric extrapolation once the plain error bound is below this."""
+NEUMANN_BUDGET = 5_000
+"""``auto`` sums the series only if its rate certifies ``tol`` within this many steps."""
+LU_MAX_NODES = 20_000
+"""``auto`` factorises at most this many reached nodes; beyond, it uses GMRES."""
+SAFETY = 1.0 + 1e-12
+"""Relative inflation of the computed ``ρ_j`` against rounding (products are exact to
+about 1e-16 relative per step)."""
 BOUND_STEPS = 64
 """How many steps :func:`inverse_norm_bound` looks ahead for every path to leak."""
 
 __all__ = [
     "DEFAULT_TOL",
     "METHODS",
+    "InverseBound",
     "Propagation",
     "SingularGraph",
     "closed_classes",
@@ -123,26 +133,47 @@ def weight_matrix(graph: Graph) -> sp.csr_matrix:
     return sp.csr_matrix((graph.weight, graph.dst, indptr), shape=(n, n))
 
 
-def inverse_norm_bound(w: sp.csr_matrix, out_weight: FloatArray, steps: int = BOUND_STEPS) -> float:
-    """An upper bound ``C`` on ``‖(I − Wᵀ)⁻¹‖₁``, or ``inf`` if none is found in ``steps``.
+class InverseBound(NamedTuple):
+    """``norm ≥ ‖(I − Wᵀ)⁻¹‖₁`` (``inf`` if none was found) and a per-step ``rate``:
+    ``‖(Wᵀ)^k‖₁ ≤ rate^(k − m)``, so credit in flight shrinks at least that fast."""
+
+    norm: float
+    rate: float
+    m: int
+
+    def steps(self, tol: float) -> float:
+        """Steps the fixed point needs at most to certify ``tol`` (``inf`` if unknown)."""
+        if not math.isfinite(self.norm) or self.rate <= 0.0:
+            return math.inf if not math.isfinite(self.norm) else float(self.m)
+        return self.m + max(0.0, math.log(tol / self.norm) / math.log(self.rate))
+
+
+def inverse_norm_bound(
+    w: sp.csr_matrix, out_weight: FloatArray, steps: int = BOUND_STEPS
+) -> InverseBound:
+    """An upper bound ``C`` on ``‖(I − Wᵀ)⁻¹‖₁`` and the rate the series converges at.
 
     ``u_m = W^m 1`` is, per node, the credit still in flight after ``m`` steps from it,
     so ``ρ_m = max u_m = ‖(Wᵀ)^m‖₁``. If ``ρ_m < 1`` then ``(I − Wᵀ)⁻¹ =
-    Σ_{j<m}(Wᵀ)^j · Σ_k (Wᵀ)^{mk}`` gives ``C = (Σ_{j<m} ρ_j) / (1 − ρ_m)``. With
-    ``ρ = ρ_1 < 0.999`` this is ``1/(1 − ρ)`` at no cost; otherwise (some node keeps
-    nothing, e.g. a root that splits everything among seeds) it takes ``m`` products
-    and keeps the smallest bound.
+    Σ_{j<m}(Wᵀ)^j · Σ_k (Wᵀ)^{mk}`` gives ``C = (Σ_{j<m} ρ_j) / (1 − ρ_m)`` and the rate
+    ``ρ_m^{1/m}``. With ``ρ = ρ_1 < 0.999`` this is ``1/(1 − ρ)`` and ``ρ`` at no cost;
+    otherwise (some node keeps nothing, e.g. a root that splits everything among seeds)
+    it takes up to ``steps`` products and keeps the smallest bound. Each ``ρ_j`` is
+    inflated by the relative :data:`SAFETY` margin, so floating-point rounding in the
+    products cannot make the bound too small.
     """
-    rho = float(out_weight.max(initial=0.0))
+    rho = float(out_weight.max(initial=0.0)) * SAFETY
     if rho < 0.999:
-        return 1.0 / (1.0 - rho)
-    best, acc, u = math.inf, 1.0, out_weight
-    for _ in range(2, steps + 1):
-        acc += float(u.max(initial=0.0))
+        return InverseBound(1.0 / (1.0 - rho), rho, 1)
+    best = InverseBound(math.inf, 1.0, steps)
+    acc, u = 1.0, out_weight
+    for m in range(2, steps + 1):
+        acc += float(u.max(initial=0.0)) * SAFETY
         u = w @ u
-        top = float(u.max(initial=0.0))
+        top = float(u.max(initial=0.0)) * SAFETY
         if top < 1.0 - TOLERANCE:
-            best = min(best, acc / (1.0 - top))
+            if acc / (1.0 - top) < best.norm:
+                best = InverseBound(acc / (1.0 - top), top ** (1.0 / m), m)
             if top <= 0.5:
                 break
     return best
@@ -196,8 +227,9 @@ def propagate(
     w = weight_matrix(graph)
     if method in ("auto", "neumann"):
         bound = inverse_norm_bound(w, graph.out_weight)
-        if math.isfinite(bound):
-            flow, its, err = _neumann(w, r, bound, tol, max_iter)
+        fast = bound.steps(tol) <= NEUMANN_BUDGET
+        if math.isfinite(bound.norm) and (fast or method == "neumann"):
+            flow, its, err = _neumann(w, r, bound.norm, tol, max_iter)
             return _result(graph, r, flow, "neumann", its, err)
     w = w.copy()  # the graph's arrays are shared (and read-only)
     w.sum_duplicates()  # canonical (sorted, parallel edges added) for csgraph and LU
@@ -213,9 +245,9 @@ def propagate(
         )
     sub = w[reach][:, reach].tocsr()
     local_root = int(np.searchsorted(reach, r))
-    if method == "gmres":
-        bound = inverse_norm_bound(sub, np.asarray(sub.sum(axis=1)).ravel())
-        local, its, err = _gmres(sub, local_root, bound, tol)
+    if method == "gmres" or (method == "auto" and reach.size > LU_MAX_NODES):
+        sub_bound = inverse_norm_bound(sub, np.asarray(sub.sum(axis=1)).ravel())
+        local, its, err = _gmres(sub, local_root, sub_bound.norm, tol)
         name = "gmres"
     else:
         local, err = _spsolve(sub, local_root)
@@ -250,8 +282,9 @@ def _neumann(
     for k in range(1, max_iter + 1):
         r = wt @ prev
         mass = float(r.sum())  # r ≥ 0: its sum is its 1-norm
-        err = bound * mass  # the error of s = s_{k-1} is (I − Wᵀ)⁻¹ r_k
-        if err <= tol:
+        err = bound * mass  # the error of s_{k-1} is (I − Wᵀ)⁻¹ r_k
+        if err <= tol:  # s_k's error, (I − Wᵀ)⁻¹ r_{k+1}, is no larger: ‖Wᵀ‖₁ ≤ 1
+            s += r
             return s, k, err
         lam = mass / prev_mass
         if k >= 2 and err <= EXTRAPOLATE_BELOW and lam < 1.0:

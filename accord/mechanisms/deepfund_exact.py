@@ -214,29 +214,24 @@ def _solve_cycle(
 def to_units(graph: Graph, scale: int) -> list[UnitEdge]:
     """A float-weighted graph as unit edges out of ``scale``, each source's total exact.
 
-    Source ``i`` gets ``T_i = min(scale, round(scale · Σ_j w_ij))`` units in all, split
-    among its edges by :func:`largest_remainder` over their (exact) float weights; so
-    each edge is within one unit of ``scale · w_ij``. Edges rounded to 0 units are dropped.
+    Parallel edges are merged (their weights add). Source ``i`` gets ``T_i = min(scale,
+    round(scale · Σ_j w_ij))`` units in all, split among its edges by
+    :func:`largest_remainder` over their (exact) float weights; so each edge is within one
+    unit of ``scale · w_ij``. Edges rounded to 0 units are dropped.
     """
     if type(scale) is not int or scale <= 0:
         raise GraphError(f"scale must be a positive int, got {scale!r}")
     names = graph.nodes
-    src, dst, w = graph.src.tolist(), graph.dst.tolist(), graph.weight.tolist()
+    out: dict[int, dict[int, float]] = {}
+    for s, t, w in zip(graph.src.tolist(), graph.dst.tolist(), graph.weight.tolist(), strict=True):
+        targets = out.setdefault(s, {})
+        targets[t] = targets.get(t, 0.0) + w
     edges: list[UnitEdge] = []
-    start = 0
-    while start < len(src):
-        end = start
-        while end < len(src) and src[end] == src[start]:
-            end += 1
-        total = min(scale, round(scale * graph.out_weight[src[start]]))
-        weights = float_weights(w[start:end])
-        units = largest_remainder(total, weights) if any(weights) else [0] * (end - start)
-        edges.extend(
-            (names[src[start]], names[dst[e]], u)
-            for e, u in zip(range(start, end), units, strict=True)
-            if u > 0
-        )
-        start = end
+    for s, targets in out.items():
+        total = min(scale, round(scale * graph.out_weight[s]))
+        weights = float_weights(list(targets.values()))
+        units = largest_remainder(total, weights) if any(weights) else [0] * len(weights)
+        edges.extend((names[s], names[t], u) for t, u in zip(targets, units, strict=True) if u)
     return edges
 
 

@@ -175,7 +175,7 @@ class Graph:
         if over.size:
             i = int(over[np.argmax(out[over])])
             raise GraphError(
-                f"source {names[i]!r}: outgoing weights sum to {out[i]!r} > 1 "
+                f"source {names[i]!r}: outgoing weights sum to {float(out[i])!r} > 1 "
                 f"(at most 1, tolerance {TOLERANCE:g}; the rest is the source's originality)"
             )
         near = np.flatnonzero(out > 1.0)
@@ -201,13 +201,14 @@ def _check_edges(names: tuple[str, ...], src: IndexArray, dst: IndexArray, w: Fl
     if bad.size:
         k = int(bad[0])
         raise GraphError(
-            f"edge {k} ({names[src[k]]!r} → {names[dst[k]]!r}): weight {w[k]!r} is not finite"
+            f"edge {k} ({names[src[k]]!r} → {names[dst[k]]!r}): "
+            f"weight {float(w[k])!r} is not finite"
         )
     bad = np.flatnonzero(w < 0)
     if bad.size:
         k = int(bad[0])
         raise GraphError(
-            f"edge {k} ({names[src[k]]!r} → {names[dst[k]]!r}): negative weight {w[k]!r}"
+            f"edge {k} ({names[src[k]]!r} → {names[dst[k]]!r}): negative weight {float(w[k])!r}"
         )
     bad = np.flatnonzero(src == dst)
     if bad.size:

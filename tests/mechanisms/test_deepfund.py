@@ -100,7 +100,7 @@ def test_root_that_keeps_nothing_still_gets_a_bound() -> None:
     # the contest's "ethereum" root splits everything among seeds: ρ = 1, but every path
     # leaks within two steps, so the fixed point still carries a certified bound
     g = Graph.from_edges([("eth", "a", 0.5), ("eth", "b", 0.5), ("a", "b", 0.6), ("b", "a", 0.3)])
-    bound = inverse_norm_bound(weight_matrix(g), g.out_weight)
+    bound = inverse_norm_bound(weight_matrix(g), g.out_weight).norm
     dense = np.linalg.inv(np.eye(g.n) - weight_matrix(g).toarray().T)
     assert math.isfinite(bound) and bound >= np.abs(dense).sum(axis=0).max() - 1e-12
     p = propagate(g, "eth")
@@ -112,7 +112,26 @@ def test_root_that_keeps_nothing_still_gets_a_bound() -> None:
 
 def test_inverse_norm_bound_is_one_over_one_minus_rho() -> None:
     g = Graph.from_edges([("a", "b", 0.9), ("b", "a", 0.5)])
-    assert inverse_norm_bound(weight_matrix(g), g.out_weight) == pytest.approx(10.0)
+    bound = inverse_norm_bound(weight_matrix(g), g.out_weight)
+    assert bound.norm == pytest.approx(10.0) and bound.rate == pytest.approx(0.9, rel=1e-11)
+    # certifying 1e-12 then takes at most log(1e-13)/log(0.9) ≈ 284 steps
+    assert bound.steps(1e-12) == pytest.approx(1 + math.log(1e-13) / math.log(0.9))
+
+
+def test_slow_leaks_go_to_the_direct_solver() -> None:
+    # n0 keeps one millionth, n1 nothing: the series would need ~10^8 steps
+    g = Graph.from_edges([("n0", "n1", 0.999999), ("n1", "n0", 1.0)])
+    bound = inverse_norm_bound(weight_matrix(g), g.out_weight)
+    true_norm = np.abs(np.linalg.inv(np.eye(2) - weight_matrix(g).toarray().T)).sum(axis=0).max()
+    assert true_norm <= bound.norm == pytest.approx(2 / (1 - 0.999999), rel=1e-5)
+    assert bound.steps(1e-12) > 10**7
+    p = propagate(g, "n0")
+    assert p.method == "spsolve"
+    s0 = 1 / (1 - 0.999999)  # Σ_k (0.999999 · 1)^k
+    assert p.flow[0] == pytest.approx(s0, rel=1e-9) and p.flow[1] == pytest.approx(
+        0.999999 * s0, rel=1e-9
+    )
+    assert p.credits() == pytest.approx({"n0": 1.0, "n1": 0.0}, abs=1e-9)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
