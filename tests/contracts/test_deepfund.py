@@ -7,7 +7,9 @@ contract keeps nothing, and the ledger's conservation holds after every block.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -203,3 +205,12 @@ def test_payouts_are_conserved_and_within_a_unit_of_the_exact_quota(
         assert usd(device, f"m_{node}") == got
     assert usd(device, fund) == 0 and usd(device, "donor") == START - amount
     checks.conservation(device)
+
+
+def test_doc_example(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "contracts" / "deepfund.md"
+    text = doc.read_text()
+    code = re.findall(r"^```python\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE)
+    printed = re.findall(r"^```text\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE)
+    exec(compile(code[0], str(doc), "exec"), {"__name__": "deepfund_contract_doc"})
+    assert capsys.readouterr().out == printed[0]
