@@ -62,34 +62,42 @@ token short, re-solved with margins for rounding, then a float repair and intege
 execution with cfmm's exact math, rounded towards the pools.
 **The certificate** is the duality gap ``g(ν) − cᵀΨ`` with ``g`` evaluated unsmoothed at
 the best prices found: an upper bound on how far the route is from optimal.
-an upper bound on how far the route is from optimal.
+
+The parts live in their own modules: the dual in :mod:`accord.mechanisms.routing_dual`,
+column generation in :mod:`accord.mechanisms.routing_colgen`, the recovery LP and integer
+execution in :mod:`accord.mechanisms.routing_primal`, the per-pool closed forms in
+:mod:`accord.mechanisms.routing_closed_forms`.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize
 
 from accord.mechanisms.cfmm import Pool
-from accord.mechanisms.routing_closed_forms import (
-    product_arbitrage,
-    sum_arbitrage,
-    weighted_arbitrage,
+from accord.mechanisms.routing_colgen import (
+    Master,
+    column_generation,
+    columns_at,
+    margins,
+    net_flow,
+    price,
+)
+from accord.mechanisms.routing_dual import (
+    component,
+    dual_value,
+    reference_prices,
+    solve_dual,
 )
 from accord.mechanisms.routing_network import FloatView, Network, float_view
 from accord.mechanisms.routing_primal import (
     CsPool,
-    Recovery,
-    SmoothTrade,
     Trades,
-    recover,
     repair_floats,
     to_integers,
 )
@@ -106,14 +114,6 @@ __all__ = [
     "route_swap",
 ]
 
-_SMOOTHING = (1e-3,)  # constant-sum smoothing stages (column generation does the rest)
-_FLOOR = 1e-9  # lower bound on unvalued prices, relative to their reference
-_ROUNDS = 40  # column-generation rounds at most
-_TRUST = 10.0  # LP prices are clipped to within this factor of the best prices so far
-_SEARCH_STEPS = 8  # bisection steps on the segment to the LP's prices
-_GAP_TOL = 1e-8  # relative gap below which no column-generation round runs
-_STALL_GAP = 1e-6  # below this relative gap, stalling ends column generation
-_STALL = 0.9  # a column-generation round must shrink the gap 10% in two rounds
 _MARGIN_COST = 1e-7  # relative value the rounding margins may cost at most
 
 
@@ -180,141 +180,6 @@ class Route:
         }
 
 
-# -- the dual -------------------------------------------------------------------------------
-def _pool_values(
-    view: FloatView, nu: Array, mu: float | None, nu_ref: Array
-) -> tuple[float, Array, list[tuple[int, Array]]]:
-    """``(Σ f_i, Σ A_i x_i, [(group, net)])`` at prices ``nu`` (smoothed if ``mu``)."""
-    total = 0.0
-    grad = np.zeros(view.n_tokens)
-    nets: list[tuple[int, Array]] = []
-    for gi, g in enumerate(view.groups):
-        local = nu[g.tokens]
-        if g.kind == "product":
-            value, net = product_arbitrage(g.reserves, g.gamma, local)
-        elif g.kind == "weighted":
-            value, net = weighted_arbitrage(g.reserves, g.shape, g.gamma, local)
-        else:
-            smooth = None if mu is None else mu * g.reserves * nu_ref[g.tokens] + 1e-300
-            value, net = sum_arbitrage(g.reserves, g.shape, g.gamma, local, smooth)
-        total += float(value.sum())
-        grad += np.bincount(g.tokens.ravel(), weights=net.ravel(), minlength=view.n_tokens)
-        nets.append((gi, net))
-    return total, grad, nets
-
-
-def dual_value(view: FloatView, c: Array, lb: Array, nu: Array) -> float:
-    """``g(ν)``, unsmoothed: an upper bound on the optimum for any ``ν ≥ c``."""
-    if (nu < c).any():
-        raise ValueError("dual prices must be at least the objective weights c")
-    total, _, _ = _pool_values(view, nu, None, nu)
-    return total - float(np.dot(nu - c, lb))
-
-
-def _reference_prices(network: Network, keep: list[int], c: Array) -> Array:
-    """``ν₀``: ``c`` on valued tokens, spot prices outwards from them (breadth first)."""
-    n = len(network.tokens)
-    nu = np.where(c > 0, c, 0.0)
-    by_token: list[list[int]] = [[] for _ in range(n)]
-    for p in keep:
-        for k in network.pool_tokens[p]:
-            by_token[k].append(p)
-    queue = deque(int(k) for k in np.flatnonzero(c > 0))
-    while queue:
-        k = queue.popleft()
-        for p in by_token[k]:
-            pool = network.pools[p]
-            ids = network.pool_tokens[p]
-            a = ids.index(k)
-            for b, other in enumerate(ids):
-                if nu[other] > 0:
-                    continue
-                spot = pool.spot_price(b, a)  # units of k per unit of other
-                nu[other] = nu[k] * float(spot)
-                queue.append(other)
-    return nu
-
-
-def _component(network: Network, seeds: list[int]) -> tuple[list[int], set[int]]:
-    """Pools and tokens connected to ``seeds`` through pools."""
-    n = len(network.tokens)
-    by_token: list[list[int]] = [[] for _ in range(n)]
-    for p, ids in enumerate(network.pool_tokens):
-        for k in ids:
-            by_token[k].append(p)
-    seen_tokens = set(seeds)
-    seen_pools: set[int] = set()
-    queue = deque(seeds)
-    while queue:
-        k = queue.popleft()
-        for p in by_token[k]:
-            if p in seen_pools:
-                continue
-            seen_pools.add(p)
-            for other in network.pool_tokens[p]:
-                if other not in seen_tokens:
-                    seen_tokens.add(other)
-                    queue.append(other)
-    return sorted(seen_pools), seen_tokens
-
-
-def _solve_dual(
-    view: FloatView,
-    c: Array,
-    lb: Array,
-    nu0: Array,
-    active: NDArray[np.bool_],
-    max_iterations: int,
-) -> tuple[list[Array], int, int]:
-    """Minimise ``g`` over ``ν ≥ c`` with L-BFGS-B: ``(ν after each smoothing stage,
-    iterations, evaluations)``; the last ``ν`` is the answer."""
-    has_sum = any(g.kind == "constant_sum" for g in view.groups)
-    stages: tuple[float | None, ...] = _SMOOTHING if has_sum else (None,)
-    free = np.flatnonzero(active)
-    scale = nu0[free]
-    lower = np.maximum(c[free], _FLOOR * scale) / scale
-    bounds = list(zip(lower.tolist(), [None] * len(free), strict=True))
-    z = np.maximum(np.ones(len(free)), lower)
-    nu = nu0.copy()
-    iterations = evaluations = 0
-    found: list[Array] = []
-    for mu in stages:
-        for _restart in range(3):
-            nu[free] = z * scale
-            size = abs(_pool_values(view, nu, mu, nu0)[0] - float(np.dot(nu - c, lb)))
-            size = max(size, 1e-300)
-
-            def fun(zv: Array, mu: float | None = mu, size: float = size) -> tuple[float, Array]:
-                v = nu.copy()
-                v[free] = zv * scale
-                total, grad, _ = _pool_values(view, v, mu, nu0)
-                value = total - float(np.dot(v - c, lb))
-                return value / size, (grad[free] - lb[free]) * scale / size
-
-            res = minimize(
-                fun,
-                z,
-                jac=True,
-                method="L-BFGS-B",
-                bounds=bounds,
-                options={
-                    "maxiter": max_iterations,
-                    "maxcor": 20,
-                    "ftol": 1e-15,
-                    "gtol": 1e-13,
-                },
-            )
-            z = np.asarray(res.x, dtype=float)
-            iterations += int(res.nit)
-            evaluations += int(res.nfev)
-            if res.nit <= 2:
-                break
-        stage = np.zeros_like(nu)
-        stage[free] = np.maximum(z * scale, c[free])
-        found.append(stage)
-    return found, iterations, evaluations
-
-
 # -- routing --------------------------------------------------------------------------------
 def route(
     network: Network,
@@ -349,184 +214,16 @@ def route(
             raise ValueError(f"budget of {token!r} must be a non-negative int, got {amount!r}")
         lb_int[k] = -amount
     lb = np.array(lb_int, dtype=float)
-    keep, tokens = _component(network, [int(k) for k in np.flatnonzero(weights > 0)])
+    keep, tokens = component(network, [int(k) for k in np.flatnonzero(weights > 0)])
     view = float_view(network, keep)
     active = np.zeros(n, dtype=bool)
     active[list(tokens)] = True
-    nu0 = _reference_prices(network, keep, weights)
+    nu0 = reference_prices(network, keep, weights)
     nu0[~active] = 1.0
-    stages, iterations, evaluations = _solve_dual(view, weights, lb, nu0, active, max_iterations)
+    stages, iterations, evaluations = solve_dual(view, weights, lb, nu0, active, max_iterations)
     return _finish(
         network, view, weights, lb, lb_int, stages, active, iterations, evaluations, integers
     )
-
-
-@dataclass(frozen=True, eq=False)
-class _Priced:
-    """The unsmoothed dual at one ``ν``: ``g(ν)``, a subgradient ``Ψ(ν) − lb``, and
-    the pools' optimal trades (by group) from which LP columns are made."""
-
-    nu: Array
-    value: float
-    grad: Array
-    nets: list[tuple[int, Array]]
-
-
-def _price(view: FloatView, c: Array, lb: Array, nu: Array) -> _Priced:
-    total, grad, nets = _pool_values(view, nu, None, nu)
-    return _Priced(nu, total - float(np.dot(nu - c, lb)), grad - lb, nets)
-
-
-def _columns(view: FloatView, priced: _Priced) -> list[SmoothTrade]:
-    """Each product or weighted pool's optimal trade at the priced ``ν``, as an LP column.
-
-    Received amounts shrink by 1e-12 so that the pool's invariant holds in floats
-    despite rounding in the closed forms.
-    """
-    out: list[SmoothTrade] = []
-    for gi, net in priced.nets:
-        g = view.groups[gi]
-        if g.kind == "constant_sum":
-            continue
-        net = np.where(net > 0, net * (1.0 - 1e-12), net)
-        for row in np.flatnonzero(np.abs(net).sum(axis=1) > 0):
-            out.append(SmoothTrade(int(g.pools[row]), g.tokens[row], net[row]))
-    return out
-
-
-def _net_flow(n: int, trades: dict[int, tuple[NDArray[np.intp], Array, Array]]) -> Array:
-    psi = np.zeros(n)
-    for tk, dlt, lam in trades.values():
-        np.add.at(psi, tk, lam - dlt)
-    return psi
-
-
-def _model(columns: list[SmoothTrade], nu: Array) -> dict[int, float]:
-    """Each pool's cutting-plane model ``max(0, max_columns νᵀx)`` at ``nu``."""
-    out: dict[int, float] = {}
-    for col in columns:
-        v = float(np.dot(nu[col.tokens], col.net))
-        if v > out.get(col.pool, 0.0):
-            out[col.pool] = v
-    return out
-
-
-def _segment_search(
-    view: FloatView, c: Array, lb: Array, best: _Priced, lp: Array
-) -> tuple[_Priced, _Priced, list[_Priced]]:
-    """``(lowest, far, visited)``: the lowest ``g`` found on the segment from ``best.nu``
-    to ``lp``, the point at ``lp`` itself, and every point priced. ``g`` is convex on
-    the segment, so bisection on the sign of its directional derivative (one pricing
-    pass per step) brackets the minimum."""
-    d = lp - best.nu
-    far = _price(view, c, lb, lp)
-    if float(np.dot(far.grad, d)) <= 0.0:
-        return far, far, [far]  # g still falls at the LP's prices: take them
-    low = far if far.value < best.value else best
-    visited = [far]
-    lo, hi = 0.0, 1.0
-    for _ in range(_SEARCH_STEPS):
-        t = 0.5 * (lo + hi)
-        mid = _price(view, c, lb, best.nu + t * d)
-        visited.append(mid)
-        if mid.value < low.value:
-            low = mid
-        if float(np.dot(mid.grad, d)) > 0.0:
-            hi = t
-        else:
-            lo = t
-    return low, far, visited
-
-
-@dataclass(frozen=True, eq=False)
-class _Master:
-    """The recovery LP's fixed data: the pools (``view``, and the constant-sum pools as
-    exact variables), the objective ``c``, the tokens the route may use, the LP's value
-    and row scales, and the floor under relative gaps. ``columns`` grows in place."""
-
-    view: FloatView
-    c: Array
-    active: NDArray[np.bool_]
-    sums: list[CsPool]
-    value_scale: float
-    token_scale: Array
-    floor: float
-    columns: list[SmoothTrade]
-
-    def solve(self, lb: Array) -> Recovery | None:
-        n = self.view.n_tokens
-        return recover(n, self.c, lb, self.columns, self.sums, self.value_scale, self.token_scale)
-
-    def value(self, plan: Recovery) -> float:
-        return float(np.dot(self.c, _net_flow(self.view.n_tokens, plan.trades)))
-
-
-def _column_generation(
-    master: _Master, lb: Array, nu: Array, enough: float = math.inf
-) -> tuple[Recovery, _Priced]:
-    """Stabilised column generation on the recovery LP: ``(plan, best priced ν)``.
-
-    Each round solves the LP (its value is a feasible route's), then searches the
-    segment from the best dual prices so far to the LP's shadow prices for the lowest
-    ``g`` (a line-search form of Wentges' in-out stabilisation): that lowers the bound,
-    and the pools' trades at the points searched become new columns. If the trades at
-    the lowest point do not cut the LP's prices (mis-pricing), the trades at the LP's
-    prices themselves are added too (a Kelley step), which either cuts or proves the
-    LP optimal. Stops once the gap is at round-off level (``_GAP_TOL``), the plan is
-    worth ``enough``, two rounds have not shrunk the gap by a tenth (the LP's own
-    round-off, see :func:`recover`, is then the limit), or after ``_ROUNDS`` rounds.
-    """
-    view, c, columns = master.view, master.c, master.columns
-    best = _price(view, c, lb, nu)
-    plan = Recovery({}, np.full(view.n_tokens, np.nan))  # the zero route: lb ≤ 0 holds
-    solved = len(columns)  # columns in the last LP that HiGHS solved (or the first)
-    gaps: list[float] = []
-    for _round in range(_ROUNDS):
-        found = master.solve(lb)
-        if found is None:  # infeasible, or numerical trouble with the latest columns
-            del columns[solved:]
-            break
-        plan, solved = found, len(columns)
-        value = master.value(plan)
-        gaps.append(best.value - value)
-        scale = max(best.value, master.floor)
-        if gaps[-1] <= _GAP_TOL * scale or value >= enough:
-            break
-        if len(gaps) > 2 and gaps[-1] > _STALL * gaps[-3] and gaps[-1] <= _STALL_GAP * scale:
-            break
-        # the LP's prices, within a trust region around the best prices so far (prices
-        # far from them give huge, useless trades that only upset HiGHS's numerics)
-        lp = np.where(np.isfinite(plan.prices), plan.prices, best.nu)
-        lp = np.clip(lp, best.nu / _TRUST, best.nu * _TRUST)
-        lp = np.where(master.active, np.maximum(lp, c), 0.0)
-        before = _model(columns, lp)
-        low, far, visited = _segment_search(view, c, lb, best, lp)
-        best = low if low.value < best.value else best
-        fresh = _columns(view, low)
-        cut = sum(
-            max(0.0, float(np.dot(lp[col.tokens], col.net)) - before.get(col.pool, 0.0))
-            for col in fresh
-        )
-        for point in visited:  # the other points of the search are columns too
-            if point is not low and point is not far:
-                fresh += _columns(view, point)
-        if cut <= 1e-3 * gaps[-1] and low is not far:  # mis-pricing: a Kelley step
-            fresh += _columns(view, far)
-        columns += fresh
-    return plan, best
-
-
-def _margins(n: int, plan: Recovery) -> Array:
-    """Base units to keep on every token the plan tenders, so that rounding to base
-    units (≤ ½ unit per tender, float error ~1e-11 per amount) cannot leave one short."""
-    tendered = np.zeros(n)
-    moved = np.zeros(n)
-    touching = np.zeros(n)
-    for tk, dlt, lam in plan.trades.values():
-        np.add.at(tendered, tk, dlt)
-        np.add.at(moved, tk, dlt + lam)
-        np.add.at(touching, tk, 1.0)
-    return np.where(tendered > 0, 2.0 * touching + 2.0 + 1e-11 * moved, 0.0)
 
 
 def _int_value(
@@ -558,7 +255,7 @@ def _finish(
     token_scale = np.zeros(n)  # each token's largest reserve: the LP's row scale
     for g in view.groups:
         np.maximum.at(token_scale, g.tokens.ravel(), g.reserves.ravel())
-    master = _Master(
+    master = Master(
         view,
         c,
         active,
@@ -575,13 +272,13 @@ def _finish(
     )
     bound = math.inf
     for stage in stages:  # every stage's trades are columns; the lowest g starts
-        priced = _price(view, c, lb, stage)
-        master.columns.extend(_columns(view, priced))
+        priced = price(view, c, lb, stage)
+        master.columns.extend(columns_at(view, priced))
         if priced.value < bound:
             bound, nu = priced.value, stage
-    plan, best = _column_generation(master, lb, nu)
+    plan, best = column_generation(master, lb, nu)
     bound, nu = best.value, best.nu
-    # Re-solve with margins (see _margins) for the integer execution. The LP can only
+    # Re-solve with margins (see margins) for the integer execution. The LP can only
     # scale whole trades, so a margin on a token that a large multi-token trade tenders
     # a little of can cost far more than it is worth, until column generation finds
     # that trade with less of the token. Both plans are executed in integers and the one
@@ -590,14 +287,14 @@ def _finish(
     # (cutting one tender there only moves the shortfall on round the cycle, and
     # to_integers gives up).
     plans = [plan]
-    if integers and (margin := _margins(n, plan)).any():
+    if integers and (margin := margins(n, plan)).any():
         enough = master.value(plan) - _MARGIN_COST * max(bound, master.floor)
-        safe, _ = _column_generation(master, lb + margin, nu, enough)
+        safe, _ = column_generation(master, lb + margin, nu, enough)
         plans.insert(0 if master.value(safe) >= enough else 1, safe)
     best_exec: tuple[Trades, dict[int, tuple[list[int], list[int]]], float] | None = None
     for candidate in plans:
         trades = repair_floats(n, lb, candidate.trades)
-        psi = _net_flow(n, trades)
+        psi = net_flow(n, trades)
         throughput = np.zeros(n)
         for tk, dlt, _ in trades.values():
             np.add.at(throughput, tk, dlt)
@@ -610,7 +307,7 @@ def _finish(
             break  # the first plan's integers lose no more than a margin would
     assert best_exec is not None
     trades, ints, _ = best_exec
-    psi = _net_flow(n, trades)
+    psi = net_flow(n, trades)
     psi_int = [0] * n
     out: list[Trade] = []
     for p in sorted(trades):
@@ -691,7 +388,7 @@ def route_swap(
         raise ValueError(f"cannot swap {sell!r} for itself")
     if type(amount) is not int or amount <= 0:
         raise ValueError(f"swap amount must be a positive int in base units, got {amount!r}")
-    _, reach = _component(network, [j])
+    _, reach = component(network, [j])
     if i not in reach:
         raise ValueError(f"no pools connect {sell!r} to {buy!r}: nothing to route")
     return route(
