@@ -33,10 +33,11 @@ entering it circulates for ever. :class:`SingularGraph` names its nodes.
   :func:`inverse_norm_bound`: ``1/(1 − ρ)`` when every out-weight sum is at most
   ``ρ < 1`` (``‖Wᵀ‖₁ = ρ``), so with ρ ≤ 0.9 the credit in flight shrinks by at least
   0.9 per step and the loop takes at most ``log(tol(1 − ρ))/log ρ ≈ 284`` steps (on a
-  random graph with sums in [0.5, 0.9] it takes about 85, each one sparse product).
+  random graph with sums in [0.5, 0.9] it takes 84, each one sparse product, and 30 with
+  the certified geometric extrapolation of :func:`_neumann`).
 * ``spsolve``: a sparse LU of ``I − Wᵀ`` (SuperLU) on the nodes the root reaches; fast
-  on tree-like dependency graphs, hopeless on large random ones (fill-in: 70 s at 10,000
-  random nodes, see ``benchmarks/bench_deepfund.py``).
+  on tree-like dependency graphs, hopeless on large random ones (fill-in: 1.5 s at 3,000
+  random nodes, 71 s at 10,000; ``benchmarks/bench_deepfund.py --lu-sizes``).
 * ``gmres``: restarted GMRES on the same operator, refined until the bound holds.
 
 ``auto`` takes ``neumann`` whenever ``C`` is finite (the credit provably leaks within
