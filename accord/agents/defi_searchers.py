@@ -1,18 +1,10 @@
 """Searchers and an extracting builder: who takes value from DeFi users, and how.
 
-**Sandwich within the victim's slippage tolerance** (Zhou, Qin, Torres, Le & Gervais,
-"High-Frequency Trading on Decentralized On-Chain Exchanges", IEEE S&P 2021, §IV). A
-victim sells ``a`` of token i on a pool for at least ``m`` of j. The attacker sells
-``f`` of i first, which moves the price against the victim, lets the victim trade, then
-sells back what it bought. The victim's output falls as ``f`` grows, so the largest
-front-run the victim's ``min_out`` admits is
-
-    f_max = max { f ≤ budget : out(a | pool after f) ≥ m },
-
-found by bisection on the exact integer curve (:mod:`accord.mechanisms.cfmm`, Uniswap v2's
-rounding bit for bit), and the attacker's profit ``back_out(f) − f`` is maximised over
-``[0, f_max]`` by an integer ternary search (it is unimodal for constant-product and
-weighted curves). :func:`best_sandwich` returns the exact amounts.
+**Sandwichers** attack a visible victim with the largest front-run its slippage tolerance
+admits and the most profitable one below it (Zhou, Qin, Torres, Le & Gervais,
+"High-Frequency Trading on Decentralized On-Chain Exchanges", IEEE S&P 2021, §IV), sized
+exactly by :mod:`accord.agents.defi_sandwich`; the victims are read from the mempool by
+:mod:`accord.agents.defi_mempool`.
 
 How the attacker gets its position depends on the device (``docs/device.md``): a
 Flashbots bundle ``[front, victim, back]`` (``eth_sendBundle``, the all-or-nothing
@@ -27,8 +19,8 @@ price (Budish, Cramton & Shim, QJE 2015); a ``rule_blind`` searcher attacks anyw
 which is how the tests show that it gains nothing.
 
 **Arbitrage** against the external market (CEX-DEX arbitrage): at reference prices
-``p`` each pool's optimal trade is in closed form (the dual's per-pool subproblem in
-Angeris et al., "Optimal Routing for CFMMs", 2022, and
+``p`` each pool's optimal trade is in closed form (:mod:`accord.agents.defi_arbitrage`:
+the dual's per-pool subproblem in Angeris et al., "Optimal Routing for CFMMs", 2022, and
 :mod:`accord.mechanisms.routing_closed_forms`). An :class:`Arbitrageur` trades pools
 back to the market at the block's starting state; a back-runner (``backrun=True``) first
 replays the visible pending swaps on its copy of the pools and arbitrages what they will
@@ -54,261 +46,48 @@ itself), and drops searchers' bundles that would race its own for the same victi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 import numpy as np
 
 from accord.agents.base import Action, Observation
 from accord.agents.defi import Curve, Hop, Market, market_of, swap_tx
-from accord.device import Account, BuildRequest, Bundle, Pending, PendingBundle
+from accord.agents.defi_arbitrage import PoolArbitrage, pool_arbitrage
+from accord.agents.defi_mempool import SwapCall, decode_swap, expected_order, simulate, targets
+from accord.agents.defi_sandwich import (
+    Sandwich,
+    best_sandwich,
+    largest_front_run,
+    sandwich_at,
+    shared_best_sandwich,
+)
+from accord.device import Account, BuildRequest, Bundle, PendingBundle
 from accord.device.builder import Choice
-from accord.mechanisms import cfmm
-from accord.mechanisms.routing_closed_forms import product_arbitrage, weighted_arbitrage
 
 SWAP_GAS_USED = 60_000
 """A swap's gas use, roughly, for valuing gas costs before the fact."""
 
-
-# -- the math ----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Sandwich:
-    """A sandwich's exact amounts: sell ``front_in`` of i for ``front_out`` of j, the
-    victim gets ``victim_out``, sell ``front_out`` of j back for ``back_out`` of i.
-    ``profit = back_out − front_in`` (in token i)."""
-
-    front_in: int
-    front_out: int
-    victim_out: int
-    back_out: int
-
-    @property
-    def profit(self) -> int:
-        return self.back_out - self.front_in
-
-
-def _after_front(curve: Curve, i: int, j: int, f: int) -> tuple[int, Curve]:
-    if f == 0:
-        return 0, curve
-    return curve.swap(i, j, f)
-
-
-def largest_front_run(
-    curve: Curve, i: int, j: int, victim_in: int, victim_min_out: int, budget: int
-) -> int:
-    """The largest ``f ≤ budget`` after which the victim still gets ``victim_min_out``.
-
-    ``-1`` if the victim's trade fails even alone. Bisection on the exact integer
-    output, which is non-increasing in ``f``.
-    """
-
-    if isinstance(curve, cfmm.ProductPool):  # the same integers, without pool objects
-        x, y, fee = curve.reserves[i], curve.reserves[j], curve.fee_bps
-
-        def ok(f: int) -> bool:
-            fo = cfmm.amount_out(f, x, y, fee)
-            return cfmm.amount_out(victim_in, x + f, y - fo, fee) >= victim_min_out
-
-    else:
-
-        def ok(f: int) -> bool:
-            _, pool = _after_front(curve, i, j, f)
-            return pool.out_given_in(i, j, victim_in) >= victim_min_out
-
-    if not ok(0):
-        return -1
-    if ok(budget):
-        return budget
-    lo, hi = 0, budget  # ok(lo), not ok(hi)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if ok(mid):
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
-def sandwich_at(curve: Curve, i: int, j: int, victim_in: int, f: int) -> Sandwich:
-    """The exact outcome of front-running ``victim_in`` with ``f``."""
-    if isinstance(curve, cfmm.ProductPool):  # Uniswap v2's integers on plain reserves
-        x, y, fee = curve.reserves[i], curve.reserves[j], curve.fee_bps
-        fo = cfmm.amount_out(f, x, y, fee)
-        vo = cfmm.amount_out(victim_in, x + f, y - fo, fee)
-        bo = cfmm.amount_out(fo, y - fo - vo, x + f + victim_in, fee) if fo else 0
-        return Sandwich(f, fo, vo, bo)
-    fo, pool = _after_front(curve, i, j, f)
-    vo, pool = pool.swap(i, j, victim_in)
-    bo = pool.out_given_in(j, i, fo) if fo else 0
-    return Sandwich(f, fo, vo, bo)
-
-
-def best_sandwich(
-    curve: Curve, i: int, j: int, victim_in: int, victim_min_out: int, budget: int
-) -> Sandwich | None:
-    """The most profitable sandwich that keeps the victim at its ``min_out`` (or None)."""
-    f_max = largest_front_run(curve, i, j, victim_in, victim_min_out, budget)
-    return _best_below(curve, i, j, victim_in, f_max)
-
-
-def _best_below(curve: Curve, i: int, j: int, victim_in: int, f_max: int) -> Sandwich | None:
-    """The most profitable front-run in ``[0, f_max]`` (ternary search), or None."""
-    if f_max <= 0:
-        return None
-    lo, hi = 0, f_max
-    while hi - lo > 2:  # ternary search on a unimodal integer function
-        m1 = lo + (hi - lo) // 3
-        m2 = hi - (hi - lo) // 3
-        if (
-            sandwich_at(curve, i, j, victim_in, m1).profit
-            < sandwich_at(curve, i, j, victim_in, m2).profit
-        ):
-            lo = m1 + 1
-        else:
-            hi = m2 - 1
-    best = max(
-        (sandwich_at(curve, i, j, victim_in, f) for f in {lo, hi, (lo + hi) // 2, f_max}),
-        key=lambda s: (s.profit, -s.front_in),
-    )
-    return best if best.profit > 0 else None
-
-
-def shared_best_sandwich(market: Market, s: SwapCall, budget: int) -> Sandwich | None:
-    """:func:`best_sandwich` of a visible victim, memoised on the block's ``market``.
-
-    Every sandwicher sizes the same victims on the same pools; the largest front-run is
-    computed once without the budget (capped at four times the pool's input reserve) and
-    clipped to each attacker's budget, which gives exactly :func:`best_sandwich`'s
-    answer because the victim's output is monotone in the front-run.
-    """
-    cap = 4 * s.curve.reserves[s.i]
-    key = ("sandwich", s.pool, s.i, s.j, s.amount_in, s.min_out)
-    f_unc = market.memo.get(key)
-    if f_unc is None:
-        f_unc = largest_front_run(s.curve, s.i, s.j, s.amount_in, s.min_out, cap)
-        market.memo[key] = f_unc
-    assert isinstance(f_unc, int)
-    if f_unc >= cap and budget > cap:  # beyond the cap: no sharing
-        return best_sandwich(s.curve, s.i, s.j, s.amount_in, s.min_out, budget)
-    f_max = min(f_unc, budget)
-    key2 = (*key, f_max)
-    if key2 not in market.memo:
-        market.memo[key2] = _best_below(s.curve, s.i, s.j, s.amount_in, f_max)
-    found = market.memo[key2]
-    assert found is None or isinstance(found, Sandwich)
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class PoolArbitrage:
-    """The best trade of one pool against reference prices: ``value`` at those prices."""
-
-    hop: Hop
-    amount_out: int
-    value: float
-
-
-def pool_arbitrage(
-    address: str, curve: Curve, prices: Mapping[str, float] | Market
-) -> PoolArbitrage | None:
-    """Optimal single-pool arbitrage at reference prices, executed exactly in integers.
-
-    The float trade is the closed form of :mod:`accord.mechanisms.routing_closed_forms`
-    (the no-arbitrage band of a product pool, the breakpoint solve of a weighted one);
-    the tender is floored and the output is the pool's exact ``out_given_in``.
-    """
-    book = prices.prices if isinstance(prices, Market) else prices
-    p = np.array([[book[t] for t in curve.tokens]])
-    reserves = np.array([curve.reserves], dtype=float)
-    gamma = np.array([curve.gamma])
-    if isinstance(curve, cfmm.WeightedPool):
-        w = np.array([curve.normalized_weights])
-        _, net = weighted_arbitrage(reserves, w, gamma, p)
-    else:
-        _, net = product_arbitrage(reserves, gamma, p)
-    row = net[0]
-    if not (row < 0).any():
-        return None
-    i = int(np.argmin(row))
-    j = 1 - i
-    amount = int(-row[i])
-    if amount <= 0:
-        return None
-    out = curve.out_given_in(i, j, amount)
-    value = p[0, j] * out - p[0, i] * amount
-    if value <= 0:
-        return None
-    hop = Hop(address, curve.tokens[i], amount, curve.tokens[j], out)
-    return PoolArbitrage(hop, out, float(value))
-
-
-# -- reading the mempool ---------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class SwapCall:
-    """A pending swap transaction, decoded against the market's pools."""
-
-    pending: Pending
-    pool: str
-    curve: Curve
-    i: int
-    j: int
-    amount_in: int
-    min_out: int
-
-
-def decode_swap(pending: Pending, market: Market) -> SwapCall | None:
-    """The swap a pending transaction makes on one of the market's pools, if it is one."""
-    tx = pending.tx
-    if tx.method != "swap":
-        return None
-    info = market.by_address(tx.to)
-    if info is None or not 4 <= len(tx.args) <= 5:
-        return None
-    asset_in, amount_in, min_out = tx.args[0], tx.args[1], tx.args[2]
-    asset_out = tx.args[4] if len(tx.args) == 5 else ""
-    tokens = info.tokens
-    if asset_in not in tokens or type(amount_in) is not int or type(min_out) is not int:
-        return None
-    i = tokens.index(asset_in)
-    j = tokens.index(asset_out) if asset_out in tokens else 1 - i
-    if len(tokens) != 2 or i == j or amount_in <= 0:
-        return None
-    return SwapCall(pending, tx.to, info.curve, i, j, amount_in, min_out)
-
-
-def expected_order(pending: Sequence[Pending], ordering: str, base_fee: int) -> list[Pending]:
-    """Pending transactions in the order the rule is expected to run them."""
-    if ordering == "priority":
-        return sorted(pending, key=lambda p: (-p.tip("eip1559", base_fee), p.arrival, p.seq))
-    return sorted(pending, key=lambda p: (p.arrival, p.seq))
-
-
-def simulate(
-    market: Market, swaps: Sequence[SwapCall], ordering: str, base_fee: int
-) -> dict[str, Curve]:
-    """The pools after the given pending swaps run (those whose ``min_out`` holds)."""
-    curves: dict[str, Curve] = {p.address: p.curve for p in market.pools}
-    by_hash = {s.pending.hash: s for s in swaps}
-    for p in expected_order([s.pending for s in swaps], ordering, base_fee):
-        s = by_hash[p.hash]
-        curve = curves[s.pool]
-        out = curve.out_given_in(s.i, s.j, s.amount_in)
-        if out >= s.min_out and out > 0:
-            curves[s.pool] = curve.after(s.i, s.j, s.amount_in, out)
-    return curves
-
-
-def targets(obs: Observation, market: Market, me: str) -> list[SwapCall]:
-    """Others' visible swaps that could run next: each sender's lowest pending nonce."""
-    lowest: dict[str, Pending] = {}
-    for p in obs.visible():
-        sender = p.tx.sender
-        if sender == me:
-            continue
-        if sender not in lowest or p.tx.nonce < lowest[sender].tx.nonce:
-            lowest[sender] = p
-    return [s for p in lowest.values() if (s := decode_swap(p, market)) is not None]
+__all__ = [
+    "SWAP_GAS_USED",
+    "Arbitrageur",
+    "ExtractingBuilder",
+    "PoolArbitrage",
+    "Sandwich",
+    "Sandwicher",
+    "Searcher",
+    "SwapCall",
+    "best_sandwich",
+    "decode_swap",
+    "expected_order",
+    "largest_front_run",
+    "pool_arbitrage",
+    "sandwich_actions",
+    "sandwich_at",
+    "shared_best_sandwich",
+    "simulate",
+    "targets",
+]
 
 
 # -- searchers -------------------------------------------------------------------------
