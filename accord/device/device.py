@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 from accord.device import gas as G
 from accord.device.block import Block, BlockHeader, Receipt, ReceiptFields, Skipped, tx_root
 from accord.device.builder import Builder, BuildRequest, Choice, HonestBuilder
+from accord.device.collector import collector_paused
 from accord.device.commitments.codec import MalformedCommitment, parse_commitment
 from accord.device.commitments.language import Commitment
 from accord.device.commitments.registry import (
@@ -491,8 +492,21 @@ class Device:
         ``strict``, the first rejection is raised instead and nothing is sealed.
 
         The journal is kept for the whole block (marks are relative, so rolling back a
-        call or a bundle works the same) and cleared once at the end.
+        call or a bundle works the same) and cleared once at the end. The cyclic garbage
+        collector is paused meanwhile (:mod:`accord.device.collector`).
         """
+        with collector_paused():
+            return self._execute_block_now(number, timestamp, builder, items, strict, drains)
+
+    def _execute_block_now(
+        self,
+        number: int,
+        timestamp: int,
+        builder: str,
+        items: Sequence[Item],
+        strict: bool,
+        drains: bool,
+    ) -> Block:
         env = BlockEnv(number, timestamp, self.base_fee, builder)
         executor = self.executor
         done = executor.run(

@@ -22,7 +22,6 @@ resolves all pending commitments together (``docs/commitments.md`` has the full 
 
 from __future__ import annotations
 
-import gc
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from accord.device import gas as G
+from accord.device.collector import collector_paused
 from accord.device.commitments.language import (
     REFS,
     SELF,
@@ -436,10 +436,5 @@ def resolve_commitments(
     Nothing here creates reference cycles that outlive the call, and results do not
     depend on collection.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _Resolver(device, registry, number, ts).run()
-    finally:
-        if was_enabled:
-            gc.enable()
