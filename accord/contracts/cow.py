@@ -10,14 +10,17 @@ together, which settles them all at once with :func:`accord.mechanisms.batch.cle
   each other directly;
 * **uniform clearing prices**: one price per token, so every order selling ``s`` for ``b``
   trades at the same rate and its position in the block is worth nothing (Budish, Cramton
-  & Shim, QJE 2015);
+  & Shim, QJE 2015); what the pools pay beyond those prices goes to the buyers as a lower
+  buy price for every buyer of the token alike (CoW's uniform *directional* prices);
 * **user surplus** is the objective, scored at the pools' spot prices in a numéraire
   (CoW Protocol's "Solver competition rules" score surplus at external prices; on the
   device the pools are the market it can see);
 * **the pools are the liquidity** for the imbalance: their current states enter the
   solve, and the settlement executes the pools' part itself, as ordinary ``swap`` calls
-  from this contract (``Context.call`` with value), one pool after another in the
-  solution's order, each with ``min_out`` equal to the planned output. A nested call runs
+  from this contract (``Context.call`` with value), one swap after another in the
+  solution's order (which spends only what the orders sold and earlier swaps delivered,
+  so the orders' escrow funds it), each with ``min_out`` equal to the planned output.
+  A nested call runs
   at once: it cannot join the pool's own per-pool batch, so this contract trades against
   each pool at the state it finds it in when it settles. The device settles batched
   contracts in canonical order (by address), so that is before or after the pools' own
@@ -57,17 +60,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from accord.contracts.cow_plan import (
-    PoolSpec,
-    Swap,
-    curve,
-    deepest_per_pair,
-    delivered,
-    routed_plan,
-    share_leftover,
-    swap_plan,
-    valuation,
-)
+from accord.contracts.cow_plan import PoolSpec, Swap, curve, swap_plan, valuation
 from accord.device import BatchCall, Context, Contract, DeviceError, Map, Revert, Var, public
 from accord.device.encoding import Canonical
 from accord.mechanisms import cfmm
@@ -273,53 +266,24 @@ class CowSettlement(Contract):
     def _solve(
         self, ctx: Context, orders: tuple[Order, ...]
     ) -> tuple[BatchResult, list[Swap]] | str:
-        """The batch's solution and its pool swaps in execution order, or why there is
-        none.
-
-        Tried in turn until one can be executed: every live pool; the deepest pool of
-        each token pair (no two parallel pools, so no arbitrage cycle between them); no
-        pools at all (pure coincidence of wants). A solution is rejected if the solver's
-        own check fails, or if its swaps cannot be funded in any order from what the
-        contract holds (a cycle of pool trades needs capital up front).
-
-        When the filled orders' net imbalance is one token against another, the pools'
-        part is the optimal route of that imbalance (:func:`routed_plan`) if it delivers
-        more than the solver's own pool trades: the solver plans pools on sampled trades,
-        which cannot split an order across parallel routes as well as the router.
-        """
+        """The batch's solution over every live pool and its swaps in execution order, or
+        why there is none (the solver failed)."""
         live = self._live(ctx)
         tokens = sorted({t for o in orders for t in (o.sell_token, o.buy_token)})
         value = valuation([c for _, c in live], self.numeraire, tokens)
-        holdings: dict[str, int] = {}
-        for o in orders:
-            holdings[o.sell_token] = holdings.get(o.sell_token, 0) + o.sell_amount
-        reasons: list[str] = []
-        for pools in (live, deepest_per_pair(live), []):
-            if reasons and len(pools) == len(live) and pools:
-                continue  # the same pools as a failed attempt
-            try:
-                result = clear(
-                    orders,
-                    [c for _, c in pools],
-                    valuation={t: value[t] for t in tokens},
-                    max_candidates=self.max_candidates,
-                )
-            except (ValueError, ArithmeticError, AssertionError) as exc:
-                # AssertionError: the solver's self-check (batch._verify) refused its answer
-                ctx.use_gas(SOLVE_GAS * self.max_candidates)
-                reasons.append(f"{len(pools)} pools: {type(exc).__name__}: {exc}")
-                continue
-            ctx.use_gas(SOLVE_GAS * result.candidates)
-            specs = [spec for spec, _ in pools]
-            plan = swap_plan(result, specs, orders, holdings)
-            if plan is None:
-                reasons.append(f"{len(pools)} pools: the pool trades cannot be funded in order")
-                continue
-            routed = routed_plan(result, orders, pools, holdings)
-            if routed is not None and routed[1] > delivered(result, orders):
-                plan = routed[0]
-            return result, plan
-        return "; ".join(reasons)
+        try:
+            result = clear(
+                orders,
+                [c for _, c in live],
+                valuation={t: value[t] for t in tokens},
+                max_candidates=self.max_candidates,
+            )
+        except (ValueError, ArithmeticError, AssertionError) as exc:
+            # AssertionError: the solver's self-check (batch._verify) refused its answer
+            ctx.use_gas(SOLVE_GAS * self.max_candidates)
+            return f"{len(live)} pools: {type(exc).__name__}: {exc}"
+        ctx.use_gas(SOLVE_GAS * result.candidates)
+        return result, swap_plan(result, [spec for spec, _ in live])
 
     def _execute(
         self,
@@ -332,52 +296,46 @@ class CowSettlement(Contract):
     ) -> list[int]:
         """Trade the pools' part, then pay every order (or refund it).
 
-        What the batch leaves over is measured on the ledger: the contract's balance after
-        the swaps, less what it held before the batch and less what it owes (every
-        order's ``bought``, and the unsold part of its escrow), per token. It goes back
-        to the orders (:func:`share_leftover`).
+        Each swap's ``min_out`` is its planned output, so a pool that pays less reverts
+        the whole settlement (and the device refunds every order). The fills are paid as
+        the solver settled them: the pools' output beyond the clearing prices is already
+        in them (price improvement), and the contract keeps only ``result.dust``.
         """
-        fills = result.fills
-        sold = [f.sold for f in fills]
-        bought = [f.bought for f in fills]
-        tokens = sorted(
-            {t for o in orders for t in (o.sell_token, o.buy_token)}
-            | {t for s in plan for t in (s.asset_in, s.asset_out)}
-        )
-        owed = dict.fromkeys(tokens, 0)
-        for o, x, b in zip(orders, sold, bought, strict=True):
-            owed[o.sell_token] -= x  # the escrow kept; the rest is refunded
-            owed[o.buy_token] += b
-        before = {t: ctx.balance(ctx.this, t) for t in tokens}
-        self._trade_pools(ctx, plan)
-        leftover = {t: ctx.balance(ctx.this, t) - before[t] - owed[t] for t in tokens}
-        more, back = share_leftover(orders, sold, bought, leftover)
+        for swap in plan:
+            ctx.call(
+                swap.pool,
+                "swap",
+                swap.asset_in,
+                swap.amount,
+                swap.min_out,
+                ctx.this,
+                swap.asset_out,
+                value={swap.asset_in: swap.amount},
+            )
         paid: list[int] = []
         per_token: dict[str, int] = {}
         sold_per_token: dict[str, int] = {}
-        for k, (call, order, to) in enumerate(zip(calls, orders, receivers, strict=True)):
-            if sold[k] == 0:
+        for call, order, to, fill in zip(calls, orders, receivers, result.fills, strict=True):
+            if fill.sold == 0:
                 self._refund(ctx, call, {order.sell_token: order.sell_amount}, "limit not met")
                 paid.append(0)
                 continue
-            got, gave = bought[k] + more[k], sold[k] - back[k]
-            ctx.transfer(order.buy_token, to, got)
-            if order.sell_amount > gave:
-                ctx.transfer(order.sell_token, call.sender, order.sell_amount - gave)
-            per_token[order.buy_token] = per_token.get(order.buy_token, 0) + got
-            sold_per_token[order.sell_token] = sold_per_token.get(order.sell_token, 0) + gave
+            ctx.transfer(order.buy_token, to, fill.bought)
+            if order.sell_amount > fill.sold:
+                ctx.transfer(order.sell_token, call.sender, order.sell_amount - fill.sold)
+            per_token[order.buy_token] = per_token.get(order.buy_token, 0) + fill.bought
+            sold_per_token[order.sell_token] = sold_per_token.get(order.sell_token, 0) + fill.sold
             ctx.emit(
                 "Filled",
                 tx=call.tx_hash,
                 owner=call.sender,
                 to=to,
                 sell_token=order.sell_token,
-                sold=gave,
+                sold=fill.sold,
                 buy_token=order.buy_token,
-                bought=got,
-                improvement=(more[k], back[k]),
+                bought=fill.bought,
             )
-            paid.append(got)
+            paid.append(fill.bought)
         # coincidence of wants: what buyers of t got from sellers of t, not from a pool
         matched = {t: min(b, sold_per_token.get(t, 0)) for t, b in sorted(per_token.items())}
         for t, b in sorted(per_token.items()):
@@ -394,32 +352,6 @@ class CowSettlement(Contract):
             pool_trades=len(result.pool_trades),
         )
         return paid
-
-    @staticmethod
-    def _trade_pools(ctx: Context, plan: Sequence[Swap]) -> None:
-        """Execute the planned swaps (:func:`swap_plan`) from this contract.
-
-        ``min_out`` is the planned output, so a pool that pays less reverts the whole
-        settlement (and the device refunds every order). The last swap out of a token
-        that no filled order buys (a hop between two pools) tenders all the batch holds
-        of it, so route leftovers flow on to the buyers instead of staying behind.
-        """
-        start = {s.asset_in: ctx.balance(ctx.this, s.asset_in) for s in plan if s.last_hop}
-        for swap in plan:
-            amount = swap.amount
-            if swap.last_hop:
-                # what the batch's earlier swaps brought in, less what later ones will not need
-                amount = max(amount, ctx.balance(ctx.this, swap.asset_in) - start[swap.asset_in])
-            ctx.call(
-                swap.pool,
-                "swap",
-                swap.asset_in,
-                amount,
-                swap.min_out,
-                ctx.this,
-                swap.asset_out,
-                value={swap.asset_in: amount},
-            )
 
     @staticmethod
     def _refund(ctx: Context, call: BatchCall, value: Any, reason: str) -> None:

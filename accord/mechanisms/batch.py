@@ -30,8 +30,15 @@ suggests, needs the prices normalised, and the optimum then depends on which tok
 numéraire: two crossing orders (100 A for ≥ 100 B; 200 B for ≥ 100 A) clear at ``√2`` B
 per A with A as numéraire and at 2 with B. With fixed ``v`` the answer does not depend on
 such a choice, clearing prices stay rational, and surplus is comparable across batches and
-ordering rules (what the DeFi game measures). Ties between equally good price vectors go to
-the one closest to ``v`` in log-price, then to more traded volume.
+ordering rules (what the DeFi game measures). Ties between equally good settlements go to
+more traded volume, then to the one whose clearing prices need the fewest improved buy
+prices (below), then to the prices closest to ``v`` in log-price.
+
+**Price improvement.** What the pools pay beyond the clearing prices goes to the buyers:
+each bought token ``t`` gets a buy price ``p'_t ≤ p_t``, the same for all its buyers, and
+an order selling ``s`` for ``b`` trades at ``p_s / p'_b`` — one rate per direction, CoW
+Protocol's uniform directional clearing prices
+(:func:`accord.mechanisms.batch_execute.improve`). Settlements are scored after it.
 
 **Why candidates and a MILP.** The problem is bilinear (fills times prices) and, with
 fill-or-kill orders, combinatorial. For fixed prices it is a MILP, an LP when all orders
@@ -39,18 +46,29 @@ are partial (:mod:`accord.mechanisms.batch_settle`), which HiGHS solves to optim
 So the solver enumerates candidate price vectors (:mod:`accord.mechanisms.batch_candidates`:
 limit prices, pool spot and lone-execution prices, the valuation, and the breakpoints of
 the two-token problem, combined along spanning trees of the token graph), solves the fills
-at each, settles each exactly in integers, and keeps the best. With two tokens and one pool
+at each, settles each exactly in integers (:mod:`accord.mechanisms.batch_execute`: each
+pool's trades netted, run in a self-financing order, the leftover returned by price
+improvement), and keeps the best. A second round re-prices the best vector at the real
+prices of routed executions (:mod:`accord.mechanisms.batch_routes`: each order alone, each
+one-sided book, each pair's imbalance, routed optimally over all pools), whose hops are
+also sampled trades of the LP; and the router's execution of the chosen settlement's
+imbalance, when it is one token against one other, replaces the LP's pool trades if that
+gives the users more. With two tokens and one pool
 every settlement also goes through :func:`accord.mechanisms.cfmm.uniform_clearing`, which
 nets the two sides and prices the imbalance exactly on the curve, so a one-sided batch
 gets exactly the pool's ``out_given_in``.
 
 **What is guaranteed.**
 
-- Always: a feasible settlement in exact integers. Users never get more than the clearing
-  price allows (``bought = ⌊sold·p_s/p_b⌋``), never sell more than ``sell_amount``, and get
-  at least their limit (``bought·S ≥ sold·B``; ``bought ≥ min_buy_amount`` on a full fill).
-  Fill-or-kill orders are all or nothing. Every pool trade passes the pool's exact
-  ``accepts``. Conservation holds exactly, with the rounding dust reported per token.
+- Always: a feasible settlement in exact integers. Users get exactly what their
+  directional price gives (``bought = ⌊sold·p_s/p'_b⌋``), never sell more than
+  ``sell_amount``, and get at least their limit (``bought·S ≥ sold·B``;
+  ``bought ≥ min_buy_amount`` on a full fill). Fill-or-kill orders are all or nothing.
+  The pool trades are single swaps in the order they run, each the pool's exact
+  ``out_given_in`` on the state the earlier ones left, each spending only what the orders
+  sold and earlier swaps delivered; a two-token pool trades one way only. Conservation
+  holds exactly, with the rounding dust reported per token (less than a base unit per
+  buyer of a token whose price improved).
 - Two tokens, partially fillable orders, no pools (``BatchResult.exact``): the real optimum
   lies among the candidates (the objective is concave and piecewise linear in the price
   between limit prices, with kinks at the candidate breakpoints). It is reported as
@@ -59,10 +77,11 @@ gets exactly the pool's ``out_given_in``.
   only sell multiples of the price's denominator (``bought·S ≥ sold·B`` must hold in
   integers), which matters only for amounts of a few base units.
 - Otherwise: the best settlement among the candidates searched, at least as good as
-  filling no order, as any lone order executed against a pool (those prices are
-  candidates), and, with two tokens and one pool, as clearing every order at once on the
-  curve. No gap is certified for multi-token rings with pools. The search is capped at
-  ``max_candidates`` price vectors, taken in a fixed order.
+  filling no order, as any lone order executed against a pool or routed alone (those
+  prices are candidates), and, with two tokens and one pool, as clearing every order at
+  once on the curve. No gap is certified for multi-token rings with pools. The first
+  round is capped at ``max_candidates`` price vectors, taken in a fixed order; the
+  second adds at most two per routed execution.
 
 Nothing depends on the orders' positions except that fixed order of the candidates, and
 the result is a pure function of the inputs.
@@ -75,8 +94,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from fractions import Fraction
 
-from accord.mechanisms.batch_candidates import price_candidates
+from accord.mechanisms.batch_candidates import price_candidates, routed_candidates
+from accord.mechanisms.batch_routes import batch_routes, route_imbalance
 from accord.mechanisms.batch_settle import (
+    Plan,
     Settlement,
     pool_columns,
     settle,
@@ -163,15 +184,16 @@ def clear(
     value = _valuation(order_tokens, valuation)
     if not orders:
         return _result(tokens, order_tokens, orders, None, network, value, 0, False)
-    columns = pool_columns(network, orders)
-    candidates = price_candidates(order_tokens, orders, network, value, max_candidates)
+    routes = batch_routes(network, orders, value)
+    columns = pool_columns(network, orders, [h for r in routes for h in r.hops])
+    candidates = price_candidates(order_tokens, orders, network, value, max_candidates, routes)
     uniform = (
         network is not None
         and len(network.pools) == 1
         and len(order_tokens) == 2
         and set(network.tokens) == set(order_tokens)
     )
-    best: tuple[tuple[Fraction, Fraction, float, int], Settlement] | None = None
+    best: tuple[tuple[Fraction, Fraction, int, float, int], Settlement] | None = None
     tried = 0
 
     def consider(s: Settlement | None) -> None:
@@ -184,18 +206,28 @@ def clear(
             best = (key, s)
 
     real_best = 0.0
-    for vec in candidates:
-        prices = dict(zip(order_tokens, vec, strict=True))
-        plan = solve_fills(tokens, prices, orders, value, network, columns)
-        real_best = max(real_best, plan.value)
-        settled = settle(tokens, prices, orders, plan, network)
-        consider(settled)
-        if uniform and settled is not None and any(settled.sold):
-            assert network is not None
-            consider(settle_uniform(order_tokens, orders, settled.sold, network))
+
+    def search(vectors: Sequence[tuple[Fraction, ...]]) -> None:
+        nonlocal real_best
+        for vec in vectors:
+            prices = dict(zip(order_tokens, vec, strict=True))
+            plan = solve_fills(tokens, prices, orders, value, network, columns)
+            real_best = max(real_best, plan.value)
+            settled = settle(tokens, prices, orders, plan, network)
+            consider(settled)
+            if uniform and settled is not None and any(settled.sold):
+                assert network is not None
+                consider(settle_uniform(order_tokens, orders, settled.sold, network))
+
+    search(candidates)
+    if routes:  # the second round: the best so far, re-priced at the routed prices
+        start = best[1].prices if best is not None else candidates[0]
+        search([v for v in routed_candidates(order_tokens, start, routes) if v not in candidates])
     if uniform:
         assert network is not None
         consider(settle_uniform(order_tokens, orders, [o.sell_amount for o in orders], network))
+    if best is not None and network is not None:
+        consider(_rerouted(tokens, order_tokens, orders, best[1], network))
     exact = len(order_tokens) == 2 and network is None and all(o.partial for o in orders)
     chosen = best[1] if best is not None else None
     result = _result(tokens, order_tokens, orders, chosen, network, value, tried, exact)
@@ -204,9 +236,35 @@ def clear(
     return result
 
 
+def _rerouted(
+    tokens: tuple[str, ...],
+    order_tokens: tuple[str, ...],
+    orders: Sequence[Order],
+    s: Settlement,
+    network: Network,
+) -> Settlement | None:
+    """The settlement ``s`` with its pools' part replaced by the router's execution of its
+    imbalance (:func:`accord.mechanisms.batch_routes.route_imbalance`): the LP plans the
+    pools on sampled trades and splits flow over parallel routes less well than the
+    router. Settled at the same clearing prices, so what the route delivers beyond the
+    orders' due goes to the buyers by price improvement."""
+    prices = dict(zip(order_tokens, s.prices, strict=True))
+    rates = [prices[o.sell_token] / prices[o.buy_token] for o in orders]
+    due = [x * pi.numerator // pi.denominator for x, pi in zip(s.sold, rates, strict=True)]
+    route = route_imbalance(network, orders, s.sold, due)
+    if route is None:
+        return None
+    plan = Plan((0.0,) * len(orders), tuple((q, i, j, float(d)) for q, i, j, d in route.hops),
+                0.0, s.sold)  # fmt: skip
+    return settle(tokens, prices, orders, plan, network)
+
+
 def _score(
     orders: Sequence[Order], s: Settlement, value: Mapping[str, Fraction], index: int
-) -> tuple[Fraction, Fraction, float, int]:
+) -> tuple[Fraction, Fraction, int, float, int]:
+    """Surplus first, then traded volume; among equal trades, the clearing prices that
+    need the fewest improved buy prices (they then describe the trades themselves), then
+    those closest to the valuation, then the earliest candidate."""
     surplus = sum(
         (
             Fraction(b * o.sell_amount - x * o.min_buy_amount, o.sell_amount) * value[o.buy_token]
@@ -218,7 +276,8 @@ def _score(
         (x * value[o.sell_token] for o, x in zip(orders, s.sold, strict=True)), Fraction(0)
     )
     ref = [value[t] for t in sorted(value)]
-    return surplus, volume, -_distance(s.prices, ref), -index
+    improved = sum(1 for p, b in zip(s.prices, s.buy_prices, strict=False) if b != p)
+    return surplus, volume, -improved, -_distance(s.prices, ref), -index
 
 
 def _result(
@@ -234,12 +293,16 @@ def _result(
     if s is None:
         base = value[order_tokens[0]] if order_tokens else Fraction(1)
         prices = {t: value[t] / base for t in order_tokens}
+        buy_prices = dict(prices)
         sold = bought = (0,) * len(orders)
         dust = dict.fromkeys(tokens, 0)
         trades: tuple[PoolTrade, ...] = ()
         after: tuple[Pool, ...] = network.pools if network is not None else ()
     else:
         prices = {t: p / s.prices[0] for t, p in zip(order_tokens, s.prices, strict=True)}
+        buy_prices = {
+            t: p / s.prices[0] for t, p in zip(order_tokens, s.buy_prices or s.prices, strict=True)
+        }
         sold, bought = s.sold, s.bought
         dust = dict(zip(tokens, s.dust, strict=True))
         after = s.pools_after
@@ -265,6 +328,7 @@ def _result(
     result = BatchResult(
         tokens=tokens,
         prices=prices,
+        buy_prices=buy_prices,
         integer_prices={t: v // g for t, v in integer.items()},
         fills=fills,
         pool_trades=trades,
@@ -282,19 +346,32 @@ def _verify(result: BatchResult, orders: Sequence[Order], network: Network | Non
     """The settlement's invariants; a failure is a bug here, never a user error."""
     net = dict.fromkeys(result.tokens, 0)
     for o, f in zip(orders, result.fills, strict=True):
-        pi = result.prices[o.sell_token] / result.prices[o.buy_token]
+        pi = result.prices[o.sell_token] / result.buy_prices[o.buy_token]
         ok = 0 <= f.sold <= o.sell_amount and f.bought * o.sell_amount >= f.sold * o.min_buy_amount
         ok = ok and (o.partial or f.sold in (0, o.sell_amount))
-        ok = ok and (f.sold == 0 or f.bought <= f.sold * pi)
+        ok = ok and f.bought == f.sold * pi.numerator // pi.denominator
+        ok = ok and result.buy_prices[o.buy_token] <= result.prices[o.buy_token]
         if not ok:  # pragma: no cover
             raise AssertionError(f"order {o.id!r} settled outside its terms: {f}")
         net[o.sell_token] += f.sold
-        net[o.buy_token] -= f.bought
+    held = dict(net)  # before the pools trade, the settlement holds what the orders sold
+    pools = list(network.pools) if network is not None else []
     for t in result.pool_trades:
         assert network is not None
-        if not network.pools[t.pool].accepts(t.tendered, t.received):  # pragma: no cover
-            raise AssertionError(f"pool {t.pool} does not accept {t}")
+        ins = [k for k, d in enumerate(t.tendered) if d]
+        outs = [k for k, r in enumerate(t.received) if r]
+        pool = pools[t.pool]
+        ok = len(ins) == 1 and len(outs) == 1 and pool.accepts(t.tendered, t.received)
+        ok = ok and held[t.tokens[ins[0]]] >= t.tendered[ins[0]]
+        if not ok:  # pragma: no cover
+            raise AssertionError(f"pool trade {t} is not a funded swap the pool accepts")
+        pools[t.pool] = pool.after(ins[0], outs[0], t.tendered[ins[0]], t.received[outs[0]])
         for name, d, r in zip(t.tokens, t.tendered, t.received, strict=True):
+            held[name] += r - d
             net[name] += r - d
+    for o, f in zip(orders, result.fills, strict=True):
+        net[o.buy_token] -= f.bought
+    if tuple(pools) != result.pools_after:  # pragma: no cover
+        raise AssertionError("the pools after the batch are not its trades' result")
     if net != result.dust or any(v < 0 for v in net.values()):  # pragma: no cover
         raise AssertionError(f"conservation broken: {net} against dust {result.dust}")

@@ -9,8 +9,11 @@ optimality guarantee comes from. Its members, as ratios on each token pair:
   willing), every pool's **spot price** with and without its fee, and the **valuation
   ratio** (the reference prices the surplus is scored in, CoW Protocol's external prices);
 - the price at which each order would **execute alone** against each pool that trades its
-  pair (``out_given_in(sell) / sell``, the pool's average price), or, when no single pool
-  does, routed alone over several hops (:func:`accord.mechanisms.routing.route_swap`);
+  pair (``out_given_in(sell) / sell``, the pool's average price), and the **routed
+  prices** of :mod:`accord.mechanisms.batch_routes`: each order alone, each one-sided book
+  and each pair's imbalance routed optimally over all the pools
+  (:func:`accord.mechanisms.routing.route_swap`), so multi-hop and split executions are
+  candidates at their real prices;
 - on each pair, the **breakpoints of the two-token problem**: between two consecutive limit
   prices the set of eligible orders is fixed, one side of the book is short and filled
   completely, and the long side is rationed best limit first. With the surplus scored at
@@ -37,12 +40,12 @@ import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
 
+from accord.mechanisms.batch_routes import Routed
 from accord.mechanisms.batch_types import Order
 from accord.mechanisms.cfmm import BPS
-from accord.mechanisms.routing import route_swap
 from accord.mechanisms.routing_network import Network
 
-__all__ = ["pair_breakpoints", "price_candidates"]
+__all__ = ["pair_breakpoints", "price_candidates", "routed_candidates"]
 
 _NUDGE = 1 + Fraction(1, 10**12)
 
@@ -93,9 +96,14 @@ def pair_breakpoints(u: str, w: str, orders: Sequence[Order]) -> set[Fraction]:
 
 
 def _pool_ratios(
-    network: Network | None, orders: Sequence[Order], index: Mapping[str, int]
+    network: Network | None,
+    orders: Sequence[Order],
+    index: Mapping[str, int],
+    alone: Mapping[tuple[str, int, str], Routed],
 ) -> dict[tuple[int, int], set[Fraction]]:
-    """Spot prices (with and without fee) and lone-order execution prices per pair."""
+    """Spot prices (with and without fee), lone-order execution prices per pool, and,
+    for an order that no single pool trades, its price routed alone (``alone``, keyed by
+    ``(sell, amount, buy)``)."""
     ratios: dict[tuple[int, int], set[Fraction]] = {}
     if network is None:
         return ratios
@@ -119,29 +127,17 @@ def _pool_ratios(
                     r = Fraction(got, o.sell_amount)
                     a, b = index[o.sell_token], index[o.buy_token]
                     ratios.setdefault((min(a, b), max(a, b)), set()).add(r if a < b else 1 / r)
-    for o in orders:
-        routed = _routed_alone(network, o)
-        if routed is not None:
+    for o in orders:  # an order no single pool trades: its price routed alone
+        direct = any(
+            {o.sell_token, o.buy_token} <= {network.tokens[g] for g in ids}
+            for ids in network.pool_tokens
+        )
+        lone = alone.get((o.sell_token, o.sell_amount, o.buy_token))
+        if not direct and lone is not None:
             a, b = index[o.sell_token], index[o.buy_token]
-            ratios.setdefault((min(a, b), max(a, b)), set()).add(routed if a < b else 1 / routed)
+            price = lone.price
+            ratios.setdefault((min(a, b), max(a, b)), set()).add(price if a < b else 1 / price)
     return ratios
-
-
-def _routed_alone(network: Network, o: Order) -> Fraction | None:
-    """``bought / sold`` of ``o`` routed alone through the pools (several hops), when no
-    single pool trades its pair; ``None`` if the pools do not connect it."""
-    if any(
-        o.sell_token in names and o.buy_token in names
-        for names in ({network.tokens[g] for g in ids} for ids in network.pool_tokens)
-    ):
-        return None
-    if o.sell_token not in network.tokens or o.buy_token not in network.tokens:
-        return None
-    try:
-        got = route_swap(network, o.sell_token, o.sell_amount, o.buy_token).amount(o.buy_token)
-    except ValueError:
-        return None
-    return Fraction(got, o.sell_amount) if got > 0 else None
 
 
 def _find(parent: list[int], x: int) -> int:
@@ -171,8 +167,12 @@ def price_candidates(
     network: Network | None,
     valuation: Mapping[str, Fraction],
     max_candidates: int,
+    routes: Sequence[Routed] = (),
 ) -> list[tuple[Fraction, ...]]:
     """Distinct candidate price vectors over ``tokens`` (normalised: ``p[0] = 1``).
+    ``routes`` are the batch's routed executions (:mod:`accord.mechanisms.batch_routes`),
+    of which this round uses the lone orders that no single pool trades;
+    :func:`routed_candidates` uses the rest.
 
     The valuation vector comes first (the market's own prices), then the tree vectors in
     a fixed order; nothing depends on the orders' positions beyond that order.
@@ -182,7 +182,8 @@ def price_candidates(
     ratios: dict[tuple[int, int], set[Fraction]] = {}
     for a, b in itertools.combinations(range(n), 2):
         ratios[(a, b)] = {valuation[tokens[a]] / valuation[tokens[b]]}
-    for (a, b), rs in _pool_ratios(network, orders, index).items():
+    alone = {(r.sell, r.amount, r.buy): r for r in routes}
+    for (a, b), rs in _pool_ratios(network, orders, index, alone).items():
         ratios[(a, b)] |= rs
     pairs = {
         (min(index[o.sell_token], index[o.buy_token]), max(index[o.sell_token], index[o.buy_token]))
@@ -239,3 +240,26 @@ def _tree_vector(
             raise AssertionError("tree does not span the tokens")
         pending = rest
     return tuple(x for x in p if x is not None)
+
+
+def routed_candidates(
+    tokens: Sequence[str], best: Sequence[Fraction], routes: Sequence[Routed]
+) -> list[tuple[Fraction, ...]]:
+    """The second round of candidates: the first round's best vector ``best``, re-priced on
+    one pair at a time to a routed execution's real price (``p_a / p_b = out / amount``,
+    moving ``p_b``, then moving ``p_a``), normalised so ``p[0] = 1``. A local search, so
+    the routed prices add to the first round's candidates without displacing any under
+    its cap."""
+    index = {t: k for k, t in enumerate(tokens)}
+    out: list[tuple[Fraction, ...]] = []
+    for r in routes:
+        if r.sell not in index or r.buy not in index:
+            continue
+        a, b = index[r.sell], index[r.buy]
+        for move in (b, a):
+            p = list(best)
+            p[move] = p[a] / r.price if move == b else p[b] * r.price
+            vec = tuple(x / p[0] for x in p)
+            if vec not in out:
+                out.append(vec)
+    return out

@@ -11,21 +11,36 @@ acceptable trades is convex and contains zero (Angeris et al. 2022, §2), every 
 combination is a trade the pool accepts, so the LP never plans an impossible pool trade.
 The problem is then
 
-    maximise Σ_o v_b(o)·(S_o·π_o − B_o)·f_o   (+ 10⁻⁹ of the traded value, a tie-break)
-    s.t.     Σ_{o sells t} S_o f_o − Σ_{o buys t} S_o π_o f_o + Σ_cols λ·(out − d)_t ≥ 0  ∀t
+    maximise Σ_o v_b(o)·(S_o·π_o − B_o)·f_o + Σ_t v_t·e_t   (+ 10⁻⁹ of the traded value)
+    s.t.     Σ_{o sells t} S_o f_o − Σ_{o buys t} S_o π_o f_o + Σ_cols λ·(out − d)_t ≥ e_t  ∀t
+             e_t ≤ 1000·Σ_{o buys t} S_o π_o f_o,   e ≥ 0,
              Σ_{cols of pool q} λ ≤ 1,  0 ≤ f ≤ 1,  f_o ∈ {0, 1} for fill-or-kill orders,
 
 a MILP that HiGHS (via :func:`scipy.optimize.milp`) solves to optimality; it is an LP when
-every order is partially fillable.
+every order is partially fillable. ``e_t`` is what the pools deliver of ``t`` beyond what
+its buyers get at the clearing prices: settlement hands it to them by price improvement,
+so the LP counts it as theirs (with pools only; it needs a filled buyer, and the factor
+1000 only keeps the LP bounded).
+
+**Pools' plan.** The LP's combination of a pool's sampled trades is netted into one swap
+per pool pair (:func:`accord.mechanisms.batch_execute.net_swaps`: a pool traded both ways is
+dominated by its net trade, Angeris et al. 2022, §2). A tiny cost per unit of ``λ`` keeps
+the LP from planning pool trades that no order needs (with no fills, any pool cycle is
+otherwise as good as none).
 
 **Integer settlement**, rounding towards the protocol: an order sells
 ``⌊f_o·S_o⌋ ≤ S_o`` and buys ``⌊sold·π_o⌋`` (CoW's ``executedBuy = executedSell·p_s/p_b``,
 floored). Its limit is CoW's ``bought·S ≥ sold·B``; if flooring breaks it at a tight price,
-``sold`` drops to a multiple of ``π_o``'s denominator, where the product is exact. Pools
-execute their planned tenders, floored, with cfmm's exact ``out_given_in``, one swap after
-another on the updated pool. Any token left short (a few base units of rounding) is
-repaired by cutting the fills of orders that buy it, partially fillable ones first, or a
-pool's tender of it; whatever is left over is dust, reported per token, and conservation
+``sold`` drops to a multiple of ``π_o``'s denominator, where the product is exact. The
+pools' swaps, floored, run in a self-financing order with cfmm's exact ``out_given_in``
+(:func:`accord.mechanisms.batch_execute.execute`): each spends only what the orders sold
+and earlier swaps delivered, and a token no order buys is pushed on whole by its last
+swap. Any token left short (a few base units of rounding) is repaired by cutting, in
+turn, the fills of partially fillable orders that buy it, the pools' tenders of it, and
+the fill-or-kill orders that buy it. What is left over of a bought token goes to its
+buyers by price improvement
+(:func:`accord.mechanisms.batch_execute.improve`: a lower buy price for every buyer of
+the token alike); the rest is dust, reported per token, and conservation
 ``sold + pool out = bought + pool in + dust`` holds exactly.
 """
 
@@ -39,6 +54,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from accord.mechanisms.batch_execute import execute, improve, net_swaps
 from accord.mechanisms.batch_types import Order
 from accord.mechanisms.cfmm import Order as CfmmOrder
 from accord.mechanisms.cfmm import Pool, uniform_clearing
@@ -56,6 +72,9 @@ __all__ = [
 
 _GRID = tuple(2.0**k for k in range(-24, 3))
 _MAX_COLUMNS = 64
+_POOL_COST = 1e-10  # per unit of λ: no pool trade that no order needs
+_IMPROVEMENT = 1_000.0  # a token's leftover the LP counts as its buyers' is at most this
+# many times what they get at the clearing prices
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,17 +91,22 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """The fill MILP's solution at one price vector: fractions and pool tenders."""
+    """The fill MILP's solution at one price vector: fractions, and the pools' netted
+    swaps ``(pool, i, j, amount of i)``. ``sold``, when given, are the exact amounts the
+    orders sell (instead of ``fills``)."""
 
     fills: tuple[float, ...]
-    tenders: tuple[tuple[int, int, int, float], ...]  # (pool, i, j, amount of i)
+    tenders: tuple[tuple[int, int, int, float], ...]
     value: float
+    sold: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Settlement:
-    """Exact integer transfers: per order ``sold``/``bought``, per pool its trade and the
-    pool after it, and the dust left over per global token."""
+    """Exact integer transfers: per order ``sold``/``bought``, the pools' swaps in the
+    order they run (``(pool, tendered, received)``, one pair each), the pools after them,
+    and the dust left over per global token. ``buy_prices`` are the prices buyers pay
+    per order token after price improvement (``≤ prices``)."""
 
     prices: tuple[Fraction, ...]
     sold: tuple[int, ...]
@@ -90,15 +114,25 @@ class Settlement:
     pool_trades: tuple[tuple[int, tuple[int, ...], tuple[int, ...]], ...]
     pools_after: tuple[Pool, ...]
     dust: tuple[int, ...]
+    buy_prices: tuple[Fraction, ...] = ()
 
 
-def pool_columns(network: Network | None, orders: Sequence[Order]) -> list[Column]:
+def pool_columns(
+    network: Network | None,
+    orders: Sequence[Order],
+    extra: Sequence[tuple[int, int, int, int]] = (),
+) -> list[Column]:
     """Sampled trades for every pool and ordered pair: a geometric grid of tenders from
-    ``R_i·2⁻²⁴`` to ``4·R_i`` plus every order amount (and their running totals) sold in
-    the pool's input token, so lone orders and whole one-sided books are sampled exactly."""
+    ``R_i·2⁻²⁴`` to ``4·R_i``, every order amount (and their running totals) sold in the
+    pool's input token, and the ``extra`` tenders ``(pool, i, j, amount)`` (the hops of
+    routed executions, :mod:`accord.mechanisms.batch_routes`), so lone orders, whole
+    one-sided books and multi-hop routes are sampled exactly."""
     cols: list[Column] = []
     if network is None:
         return cols
+    hops: dict[tuple[int, int, int], set[int]] = {}
+    for q, i, j, d in extra:
+        hops.setdefault((q, i, j), set()).add(d)
     for q, (pool, ids) in enumerate(zip(network.pools, network.pool_tokens, strict=True)):
         names = [network.tokens[g] for g in ids]
         for i in range(len(names)):
@@ -113,7 +147,7 @@ def pool_columns(network: Network | None, orders: Sequence[Order]) -> list[Colum
             for j in range(len(names)):
                 if i == j:
                     continue
-                for d in pts:
+                for d in sorted(set(pts) | hops.get((q, i, j), set())):
                     out = pool.out_given_in(i, j, d)
                     if out > 0:
                         cols.append(Column(q, i, j, d, out))
@@ -151,7 +185,14 @@ def solve_fills(
     if not upper.any():
         return Plan((0.0,) * m, (), 0.0)
     usable = list(columns) if network is not None else []
-    n_var = m + len(usable)
+    # with pools, a leftover of a token that filled orders buy is theirs (price
+    # improvement): one variable per such token, worth its valuation
+    kept = (
+        sorted({o.buy_token for k, o in enumerate(orders) if upper[k]} & set(valuation))
+        if usable
+        else []
+    )
+    n_var = m + len(usable) + len(kept)
     a = np.zeros((len(tokens), n_var))
     for k, o in enumerate(orders):
         a[index[o.sell_token], k] += o.sell_amount
@@ -164,6 +205,13 @@ def solve_fills(
         a[index[network.tokens[ids[col.i]]], m + c_idx] -= col.d
         a[index[network.tokens[ids[col.j]]], m + c_idx] += col.out
         pool_rows[col.q, m + c_idx] = 1.0
+    link = np.zeros((len(kept), n_var))
+    for r, t in enumerate(kept):
+        a[index[t], m + len(usable) + r] = -1.0
+        link[r, m + len(usable) + r] = 1.0
+        for k, o in enumerate(orders):
+            if o.buy_token == t:
+                link[r, k] = -_IMPROVEMENT * o.sell_amount * rate[k]
     scale = np.abs(a).max(axis=1)
     scale[scale == 0] = 1.0
     a = a / scale[:, None]
@@ -171,30 +219,38 @@ def solve_fills(
     # a 1e-9 tie-break for traded value, so orders exactly at their limit still fill
     volume = np.array([float(valuation[o.sell_token] * o.sell_amount) for o in orders]) * upper
     vmax = float(volume.max()) or 1.0
-    c = np.concatenate([-weights / wmax - 1e-9 * volume / vmax, np.zeros(len(usable))])
+    keep = np.array([float(valuation[t]) for t in kept]) / wmax
+    c = np.concatenate(
+        [-weights / wmax - 1e-9 * volume / vmax, np.full(len(usable), _POOL_COST), -keep]
+    )
     constraints = [LinearConstraint(a, np.zeros(len(tokens)), np.full(len(tokens), np.inf))]
     if n_pools:
         constraints.append(LinearConstraint(pool_rows, np.zeros(n_pools), np.ones(n_pools)))
+    if kept:
+        constraints.append(LinearConstraint(link, np.full(len(kept), -np.inf), np.zeros(len(kept))))
     integrality = np.zeros(n_var)
     for k, o in enumerate(orders):
         if not o.partial:
             integrality[k] = 1
-    bounds = Bounds(np.zeros(n_var), np.concatenate([upper, np.ones(len(usable))]))
+    bounds = Bounds(
+        np.zeros(n_var),
+        np.concatenate([upper, np.ones(len(usable)), np.full(len(kept), np.inf)]),
+    )
     res = milp(c, constraints=constraints, integrality=integrality, bounds=bounds)
     if res.x is None:  # pragma: no cover - zero fills are always feasible
         return Plan((0.0,) * m, (), 0.0)
-    x = np.clip(res.x, 0.0, 1.0)
-    tenders: dict[tuple[int, int, int], float] = {}
+    x = np.clip(res.x[: m + len(usable)], 0.0, 1.0)
+    flows: dict[int, list[float]] = {}
     for c_idx, col in enumerate(usable):
         lam = float(x[m + c_idx])
         if lam > 1e-12:
-            key = (col.q, col.i, col.j)
-            tenders[key] = tenders.get(key, 0.0) + lam * col.d
-    return Plan(
-        tuple(float(v) for v in x[:m]),
-        tuple((q, i, j, t) for (q, i, j), t in sorted(tenders.items())),
-        float(weights @ x[:m]),
-    )
+            assert network is not None
+            flow = flows.setdefault(col.q, [0.0] * len(network.pool_tokens[col.q]))
+            flow[col.i] += lam * col.d
+            flow[col.j] -= lam * col.out
+    swaps = net_swaps(network, flows) if network is not None else []
+    value = float(weights @ x[:m]) + float(keep @ res.x[m + len(usable) :]) * wmax
+    return Plan(tuple(float(v) for v in x[:m]), tuple(swaps), value)
 
 
 def _bought(sold: int, pi: Fraction) -> int:
@@ -212,23 +268,6 @@ def _fit_limit(o: Order, sold: int, pi: Fraction) -> int:
     return sold - sold % pi.denominator
 
 
-def _run_pools(
-    network: Network, swaps: list[list[int]]
-) -> tuple[list[Pool], list[list[int]], list[list[int]], list[int]]:
-    """Execute ``[q, i, j, amount]`` swaps in order; returns pools after, per-pool tendered
-    and received, and the outputs."""
-    pools = list(network.pools)
-    tend = [[0] * len(p.reserves) for p in pools]
-    recv = [[0] * len(p.reserves) for p in pools]
-    outs = []
-    for q, i, j, amt in swaps:
-        out, pools[q] = pools[q].swap(i, j, amt) if amt > 0 else (0, pools[q])
-        tend[q][i] += amt
-        recv[q][j] += out
-        outs.append(out)
-    return pools, tend, recv, outs
-
-
 def settle(
     tokens: Sequence[str],
     prices: Mapping[str, Fraction],
@@ -241,46 +280,57 @@ def settle(
     index = {t: k for k, t in enumerate(tokens)}
     pis = [prices[o.sell_token] / prices[o.buy_token] for o in orders]
     sold = []
-    for o, f, pi in zip(orders, plan.fills, pis, strict=True):
-        want = (o.sell_amount if f > 0.5 else 0) if not o.partial else math.floor(f * o.sell_amount)
+    for k, (o, f, pi) in enumerate(zip(orders, plan.fills, pis, strict=True)):
+        if plan.sold is not None:
+            want = plan.sold[k]
+        elif o.partial:
+            want = math.floor(f * o.sell_amount)
+        else:
+            want = o.sell_amount if f > 0.5 else 0
         sold.append(_fit_limit(o, min(max(want, 0), o.sell_amount), pi))
     swaps = [[q, i, j, math.floor(t)] for q, i, j, t in plan.tenders if math.floor(t) > 0]
     for _ in range(20 * (len(orders) + len(swaps)) + 100):
         bought = [_bought(s, pi) for s, pi in zip(sold, pis, strict=True)]
         sold = [s if b > 0 else 0 for s, b in zip(sold, bought, strict=True)]
         bal = [0] * len(tokens)
-        for o, s, b in zip(orders, sold, bought, strict=True):
+        for o, s in zip(orders, sold, strict=True):
             bal[index[o.sell_token]] += s
-            bal[index[o.buy_token]] -= b
         pools_after: list[Pool] = list(network.pools) if network is not None else []
-        tend: list[list[int]] = []
-        recv: list[list[int]] = []
+        trades: list[tuple[int, tuple[int, ...], tuple[int, ...]]] = []
         if network is not None and swaps:
-            pools_after, tend, recv, _ = _run_pools(network, swaps)
-            for q, ids in enumerate(network.pool_tokens):
-                for k, g in enumerate(ids):
-                    bal[index[network.tokens[g]]] += recv[q][k] - tend[q][k]
+            held = [bal[index[t]] if t in index else 0 for t in network.tokens]
+            wanted = {o.buy_token for o, s in zip(orders, sold, strict=True) if s > 0}
+            drain = {g for g, t in enumerate(network.tokens) if t not in wanted}
+            pools_after, done, after = execute(
+                network, [(q, i, j, a) for q, i, j, a in swaps], held, drain
+            )
+            for g, t in enumerate(network.tokens):
+                bal[index[t]] += after[g] - held[g]
+            for e in done:
+                tend = [0] * len(network.pool_tokens[e.q])
+                recv = [0] * len(tend)
+                tend[e.i], recv[e.j] = e.amount, e.out
+                trades.append((e.q, tuple(tend), tuple(recv)))
+        for o, b in zip(orders, bought, strict=True):
+            bal[index[o.buy_token]] -= b
         short = [t for t in range(len(tokens)) if bal[t] < 0]
         if not short:
-            trades = tuple(
-                (q, tuple(tend[q]), tuple(recv[q]))
-                for q in range(len(tend))
-                if any(tend[q]) or any(recv[q])
-            )
+            buy_prices, bought, bal = improve(tokens, prices, orders, sold, bought, bal)
             return Settlement(
                 tuple(prices[t] for t in tokens if t in prices),
                 tuple(sold),
                 tuple(bought),
-                trades,
+                tuple(trades),
                 tuple(pools_after),
                 tuple(bal),
+                tuple(buy_prices[t] for t in tokens if t in prices),
             )
-        t = short[0]
-        need = -bal[t]
+        lack = short[0]
+        need = -bal[lack]
         buyers = [
             k
             for k, o in enumerate(orders)
-            if index[o.buy_token] == t and bought[k] > 0 and o.partial
+            if index[o.buy_token] == lack and bought[k] > 0 and o.partial
         ]
         if buyers:
             k = max(buyers, key=lambda k: (bought[k], -k))
@@ -289,21 +339,22 @@ def settle(
             new = ((target + 1) * pi.denominator - 1) // pi.numerator
             sold[k] = _fit_limit(o, min(new, sold[k]), pi)
             continue
-        fok = [k for k, o in enumerate(orders) if index[o.buy_token] == t and bought[k] > 0]
-        if fok:
-            sold[max(fok, key=lambda k: (bought[k], -k))] = 0
+        feeding = [s for s in swaps if s[3] > 0 and _token(network, s) == tokens[lack]]
+        if feeding:  # tender less of it to the pools before dropping a fill-or-kill order
+            swap = max(feeding, key=lambda s: (s[3], -s[0]))
+            swap[3] = max(swap[3] - need, 0)
             continue
-        feeding = [s for s in swaps if network is not None and _swap_token(network, s) == t]
-        live = [s for s in feeding if s[3] > 0]
-        if not live:
+        fok = [k for k, o in enumerate(orders) if index[o.buy_token] == lack and bought[k] > 0]
+        if not fok:  # pragma: no cover - swaps never spend more than is held
             return None
-        live[0][3] = max(live[0][3] - need, 0)
+        sold[max(fok, key=lambda k: (bought[k], -k))] = 0
     return None  # pragma: no cover - the repair loop always terminates well before this
 
 
-def _swap_token(network: Network, swap: list[int]) -> int:
-    q, i = swap[0], swap[1]
-    return network.pool_tokens[q][i]
+def _token(network: Network | None, swap: Sequence[int]) -> str:
+    """The name of the token a swap tenders."""
+    assert network is not None
+    return network.tokens[network.pool_tokens[swap[0]][swap[1]]]
 
 
 def settle_uniform(
@@ -351,4 +402,5 @@ def settle_uniform(
         trades,
         (clearing.pool,),
         (0,) * len(tokens),
+        (Fraction(1), 1 / clearing.price),
     )

@@ -82,8 +82,12 @@ class Fill:
 
 @dataclass(frozen=True, slots=True)
 class PoolTrade:
-    """A pool's net trade in its own token order: ``tendered`` went into the pool,
-    ``received`` came out (the pool's ``accepts`` holds for them)."""
+    """One swap on a pool, in the pool's own token order: ``tendered`` went into the pool
+    (one token), ``received`` came out (another). A batch's pool trades are listed in the
+    order they run: each is exactly ``out_given_in`` on the pool as the earlier ones left
+    it (so its ``accepts`` holds), and each spends only what the orders sold and earlier
+    swaps delivered. A two-token pool trades at most once, in one direction, unless a
+    cycle of pool trades must finance itself in slices."""
 
     pool: int
     tokens: tuple[str, ...]
@@ -95,9 +99,12 @@ class PoolTrade:
 class BatchResult:
     """A settled batch.
 
-    ``prices`` are the uniform clearing prices (exact, normalised so the first token is 1;
-    an order of ``s`` for ``b`` trades at ``prices[s] / prices[b]``) and ``integer_prices``
-    the same vector scaled to the smallest integers (CoW's clearing-price vector).
+    ``prices`` are the uniform clearing prices (exact, normalised so the first token is 1)
+    and ``integer_prices`` the same vector scaled to the smallest integers (CoW's
+    clearing-price vector). ``buy_prices`` are what buyers pay per token after price
+    improvement (``buy_prices[t] ≤ prices[t]``, equal where the batch had nothing left
+    over to give): an order of ``s`` for ``b`` trades at ``prices[s] / buy_prices[b]``, the
+    same rate for every order in that direction (CoW's uniform directional prices).
     ``fills`` follow the input orders. ``dust`` is what the settlement keeps per token after
     rounding towards the protocol (never negative), so for every token
     ``Σ sold + Σ pool received = Σ bought + Σ pool tendered + dust``.
@@ -110,6 +117,7 @@ class BatchResult:
 
     tokens: tuple[str, ...]
     prices: dict[str, Fraction]
+    buy_prices: dict[str, Fraction]
     integer_prices: dict[str, int]
     fills: tuple[Fill, ...]
     pool_trades: tuple[PoolTrade, ...]
@@ -131,6 +139,7 @@ class BatchResult:
         """A JSON-friendly summary (prices as strings of exact fractions)."""
         return {
             "prices": {t: str(p) for t, p in self.prices.items()},
+            "buy_prices": {t: str(p) for t, p in self.buy_prices.items()},
             "fills": {f.order_id: {"sold": f.sold, "bought": f.bought} for f in self.fills},
             "pool_trades": [
                 {

@@ -9,9 +9,7 @@ import pytest
 from accord.contracts import cow as cow_module
 from accord.contracts.amm import ProductAMM
 from accord.contracts.cow import CowSettlement
-from accord.contracts.cow_plan import share_leftover
 from accord.device import AssetSpec, Device, DeviceConfig, DeviceError, Genesis, checks
-from accord.mechanisms.batch import Order
 from accord.mechanisms.cfmm import amount_out
 
 USERS = ("alice", "bob", "carol", "dave", "lp")
@@ -88,7 +86,7 @@ def test_a_ring_clears_among_users() -> None:
 
 def test_a_lone_order_gets_the_pools_exact_output() -> None:
     """Nothing to match: the imbalance is the whole order, routed into the pool, and the
-    user gets exactly Uniswap v2's amount_out (the batch's leftover goes back to it)."""
+    user gets exactly Uniswap v2's amount_out."""
     device, (pool,), cow = make()
     expected = amount_out(10_000, DEPTH, DEPTH)
     h = order(device, cow, "alice", "A", 10_000, "B", expected * 99 // 100)
@@ -237,20 +235,41 @@ def test_setup_checks_every_pool_description() -> None:
         device.deploy(lp, CowSettlement, ((pool, "product", 30, ()),) * 2)
 
 
-def test_share_leftover_floors_and_never_exceeds_what_is_left() -> None:
-    orders = [
-        Order("x", "u1", "A", "B", 100, 90),
-        Order("y", "u2", "C", "B", 300, 200),
-        Order("z", "u3", "B", "A", 50, 40),
-        Order("w", "u4", "A", "C", 10, 5),
-    ]
-    sold, bought = [100, 300, 50, 0], [95, 210, 45, 0]
-    more, back = share_leftover(orders, sold, bought, {"B": 100, "C": 7, "A": 0})
-    # B goes to its buyers x and y by what they bought (95 : 210), floored
-    assert more == [100 * 95 // 305, 100 * 210 // 305, 0, 0] == [31, 68, 0, 0]
-    # nobody bought C: it goes back to its seller y (w did not fill)
-    assert back == [0, 7, 0, 0]
-    assert sum(more) <= 100
+def test_a_two_hop_order_runs_hop_by_hop_from_the_escrow_alone() -> None:
+    """A → C over an A/B and a B/C pool, with the B/C pool registered first: the
+    settlement holds no B before the first hop, so the A → B swap must run first (the
+    block's checks see no negative balance). The user gets exactly the two Uniswap v2
+    hops chained (the pools' whole output, by price improvement) and the contract keeps
+    no dust."""
+    device, pools, cow = make(pairs=(("B", "C"), ("A", "B")))
+    hop = amount_out(10_000, DEPTH, DEPTH)
+    expected = amount_out(hop, DEPTH, DEPTH)
+    h = order(device, cow, "alice", "A", 10_000, "C", expected * 99 // 100)
+    before = holdings(device, "alice")
+    block = device.build_block()
+    assert device.receipt(h).result == expected
+    assert holdings(device, "alice")["C"] - before["C"] == expected
+    swaps = [e.as_dict() for r in block.receipts for e in r.events if e.name == "Swap"]
+    assert len(swaps) == 2
+    assert device.contract_at(pools[1]).storage()["reserve"] == (DEPTH + 10_000, DEPTH - hop)
+    assert device.contract_at(pools[0]).storage()["reserve"] == (DEPTH + hop, DEPTH - expected)
+    assert {t: device.view(cow, "dust", t) for t in TOKENS} == dict.fromkeys(TOKENS, 0)
+
+
+def test_buyers_of_a_token_share_the_pools_output_at_one_rate() -> None:
+    """Two orders sell A for C in one block over two hops: the pools' output goes to
+    both at one rate (uniform directional price), all of it but the rounding."""
+    device, _, cow = make(pairs=(("A", "B"), ("B", "C")))
+    total = 30_000
+    expected = amount_out(amount_out(total, DEPTH, DEPTH), DEPTH, DEPTH)
+    a = order(device, cow, "alice", "A", 10_000, "C", 9_000)
+    b = order(device, cow, "bob", "A", 20_000, "C", 18_000)
+    device.build_block()
+    got_a, got_b = device.receipt(a).result, device.receipt(b).result
+    assert got_a + got_b + device.view(cow, "dust", "C") == expected
+    assert device.view(cow, "dust", "C") <= 1  # less than one base unit per buyer
+    assert abs(got_b - 2 * got_a) <= 2  # the same rate, floored
+    assert device.view(cow, "dust", "A") == device.view(cow, "dust", "B") == 0
 
 
 def test_the_doc_example_runs_and_prints_what_it_says(capsys: pytest.CaptureFixture[str]) -> None:

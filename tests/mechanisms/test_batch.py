@@ -5,13 +5,14 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accord.mechanisms.batch import BatchResult, Order, clear
 from accord.mechanisms.batch_settle import solve_fills
 from accord.mechanisms.cfmm import Order as CfmmOrder
-from accord.mechanisms.cfmm import Pool, ProductPool, amount_out, uniform_clearing
+from accord.mechanisms.cfmm import Pool, ProductPool, WeightedPool, amount_out, uniform_clearing
+from accord.mechanisms.routing import route_swap
 
 
 def _order(oid: str, sell: str, buy: str, amount: int, minimum: int, partial: bool = True) -> Order:
@@ -19,7 +20,8 @@ def _order(oid: str, sell: str, buy: str, amount: int, minimum: int, partial: bo
 
 
 def _check_invariants(result: BatchResult, orders: list[Order], pools: list[Pool]) -> None:
-    """Conservation, limits, uniform prices and pool invariants, checked independently."""
+    """Conservation, limits, uniform directional prices, and pool swaps that each pool
+    accepts in the order they run and that spend only what is held, checked independently."""
     net = dict.fromkeys(result.tokens, 0)
     for o, f in zip(orders, result.fills, strict=True):
         assert f.order_id == o.id
@@ -27,7 +29,7 @@ def _check_invariants(result: BatchResult, orders: list[Order], pools: list[Pool
         if not o.partial:
             assert f.sold in (0, o.sell_amount)
         if f.sold:
-            pi = result.prices[o.sell_token] / result.prices[o.buy_token]
+            pi = result.prices[o.sell_token] / result.buy_prices[o.buy_token]
             assert f.bought * o.sell_amount >= f.sold * o.min_buy_amount  # limit
             assert f.bought == f.sold * pi.numerator // pi.denominator  # uniform price, floored
             if not o.partial:
@@ -35,11 +37,20 @@ def _check_invariants(result: BatchResult, orders: list[Order], pools: list[Pool
         else:
             assert f.bought == 0
         net[o.sell_token] += f.sold
-        net[o.buy_token] -= f.bought
+    for t in result.buy_prices:
+        assert 0 < result.buy_prices[t] <= result.prices[t]
+    state = list(pools)
     for t in result.pool_trades:
-        assert pools[t.pool].accepts(t.tendered, t.received)
+        (i,) = [k for k, d in enumerate(t.tendered) if d]  # one swap: one token in, one out
+        (j,) = [k for k, r in enumerate(t.received) if r]
+        assert state[t.pool].out_given_in(i, j, t.tendered[i]) == t.received[j]
+        assert net[t.tokens[i]] >= t.tendered[i]  # self-financing: only what is held
+        state[t.pool] = state[t.pool].after(i, j, t.tendered[i], t.received[j])
         for name, d, r in zip(t.tokens, t.tendered, t.received, strict=True):
             net[name] += r - d
+    assert tuple(state) == result.pools_after
+    for o, f in zip(orders, result.fills, strict=True):
+        net[o.buy_token] -= f.bought
     assert net == result.dust
     assert all(v >= 0 for v in result.dust.values())
     total = sum((f.surplus_value for f in result.fills), Fraction(0))
@@ -192,6 +203,96 @@ def test_order_routes_through_a_pool_only_token() -> None:
     _check_invariants(r, [order], pools)
 
 
+# the B/C pool first: a settlement that ran pools in their listed order would spend B
+# before the A → B hop delivered it
+CHAIN: list[Pool] = [
+    ProductPool((3 * 10**6, 10**6), 30, ("B", "C")),
+    ProductPool((10**6, 2 * 10**6), 30, ("A", "B")),
+]
+
+
+@pytest.mark.parametrize("amount", [1_000, 10_000, 100_000])
+@pytest.mark.parametrize("tight", [False, True])
+def test_a_lone_order_over_two_hops_gets_the_chained_pool_output(amount: int, tight: bool) -> None:
+    # Closed form: Uniswap v2's amount_out chained over the two hops, which is what the
+    # router (route_swap) delivers; before price improvement the order got its limit
+    # price and the pools' excess stayed as dust (6,261 of 6,518 C for 10,000 A).
+    hop = amount_out(amount, 10**6, 2 * 10**6)
+    chained = amount_out(hop, 3 * 10**6, 10**6)
+    assert route_swap(CHAIN, "A", amount, "C").amount("C") == chained
+    # fill-or-kill when tight: partially fillable, it would stop where the marginal price
+    # falls to its limit (more surplus than the whole: the objective is surplus)
+    order = _order("s", "A", "C", amount, chained * 99 // 100 if tight else 0, partial=not tight)
+    r = clear([order], CHAIN)
+    assert (r.fill("s").sold, r.fill("s").bought) == (amount, chained)
+    assert [(t.pool, t.tendered, t.received) for t in r.pool_trades] == [
+        (1, (amount, 0), (0, hop)),  # A → B first: the settlement holds no B before it
+        (0, (hop, 0), (0, chained)),
+    ]
+    assert r.dust == {"A": 0, "B": 0, "C": 0}
+    _check_invariants(r, [order], CHAIN)
+
+
+SPLIT: list[Pool] = [*CHAIN, ProductPool((3 * 10**6, 2 * 10**6), 30, ("A", "C"))]
+
+
+def test_buyers_of_one_token_share_the_pools_output_at_one_rate() -> None:
+    # Two orders sell A for C over the two hops. The pools pay chained(30,000) C for the
+    # whole book; both orders get it at one rate (a lower buy price of C for both), and
+    # less than a base unit per buyer is left.
+    orders = [_order("x", "A", "C", 10_000, 6_000), _order("y", "A", "C", 20_000, 12_000)]
+    r = clear(orders, CHAIN)
+    total = amount_out(amount_out(30_000, 10**6, 2 * 10**6), 3 * 10**6, 10**6)
+    got = [f.bought for f in r.fills]
+    assert sum(got) + r.dust["C"] == total and r.dust["C"] <= 1
+    assert abs(got[1] - 2 * got[0]) <= 1
+    _check_invariants(r, orders, CHAIN)
+
+
+MISPRICED: list[Pool] = [
+    ProductPool((10**7, 11 * 10**6), 30, ("A", "B")),
+    ProductPool((10**7, 10**7), 30, ("B", "C")),
+    ProductPool((10**7, 10**7), 30, ("A", "C")),
+    WeightedPool((10**7, 35 * 10**6), (80, 20), 30, ("A", "B")),
+]
+
+
+def test_a_batch_whose_plan_trades_a_pool_both_ways_settles() -> None:
+    # Found by random search: the fill LP combined A → C and C → A trades of the A/C pool,
+    # and the settlement's own check then refused the sum of the two swaps (the pool does
+    # not accept it as one trade) and raised. Now each pool trades its net flow.
+    orders = [
+        _order("o0", "A", "C", 642_030, 588_196, partial=False),
+        _order("o1", "A", "C", 490_577, 539_010, partial=False),
+    ]
+    r = clear(orders, MISPRICED)
+    for q in range(len(MISPRICED)):
+        directions = {(t.tendered.index(max(t.tendered))) for t in r.pool_trades if t.pool == q}
+        assert len(directions) <= 1  # one direction per pool
+    assert r.surplus > 0
+    _check_invariants(r, orders, MISPRICED)
+
+
+def test_orders_that_cannot_fill_leave_mispriced_pools_alone() -> None:
+    # The pools hold an arbitrage cycle (A → C → B → A) and no order can fill on its own.
+    # A previous version traded the cycle anyway, with 580 B that the batch does not hold
+    # before the cycle pays it back (1 A sold, 7 B of the profit kept as dust). Run in an
+    # order that spends only what is held, the cycle cannot start: nothing trades.
+    pools: list[Pool] = [
+        ProductPool((50_000, 60_000), 30, ("A", "B")),
+        ProductPool((40_000, 30_000), 5, ("B", "C")),
+        ProductPool((30_000, 30_000), 30, ("A", "C")),
+    ]
+    orders = [
+        _order("o0", "A", "B", 396, 10_777),
+        _order("o1", "A", "B", 624, 6_857),
+        _order("o2", "B", "A", 2_149, 8_894),
+    ]
+    r = clear(orders, pools)
+    assert all(f.sold == 0 for f in r.fills)
+    assert r.pool_trades == () and set(r.dust.values()) == {0}
+
+
 # -- bad input -------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("kwargs", "message"),
@@ -334,3 +435,19 @@ def test_cow_of_opposite_orders_beats_executing_each_alone(
     apart = clear([a], [POOL]).surplus + clear([b], [POOL]).surplus
     assert together.surplus >= apart - 4
     _check_invariants(together, [a, b], [POOL])
+
+
+@PROPERTY
+@given(st.integers(1_000, 300_000), st.integers(90, 100))
+@example(1_000, 100).via("the limit is the router's output exactly")
+@example(300_000, 100).via("the limit is the router's output exactly")
+def test_a_lone_order_gets_at_least_the_routers_output(amount: int, percent: int) -> None:
+    # Over two parallel routes (A → C direct, and A → B → C), the router splits the order
+    # optimally; a fill-or-kill order whose limit the router meets is filled, and gets at
+    # least what the router delivers (its execution is tried in place of the LP's).
+    routed = route_swap(SPLIT, "A", amount, "C").amount("C")
+    order = _order("s", "A", "C", amount, routed * percent // 100, partial=False)
+    r = clear([order], SPLIT)
+    assert r.fill("s").sold == amount
+    assert r.fill("s").bought >= routed
+    _check_invariants(r, [order], SPLIT)
