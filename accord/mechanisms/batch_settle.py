@@ -11,16 +11,17 @@ acceptable trades is convex and contains zero (Angeris et al. 2022, §2), every 
 combination is a trade the pool accepts, so the LP never plans an impossible pool trade.
 The problem is then
 
-    maximise Σ_o v_b(o)·(S_o·π_o − B_o)·f_o + Σ_t v_t·e_t   (+ 10⁻⁹ of the traded value)
+    maximise Σ_o v_b(o)·(S_o·π_o − B_o)·f_o + Σ_t v_t·e_t   (+ a tie-break for volume)
     s.t.     Σ_{o sells t} S_o f_o − Σ_{o buys t} S_o π_o f_o + Σ_cols λ·(out − d)_t ≥ e_t  ∀t
-             e_t ≤ 1000·Σ_{o buys t} S_o π_o f_o,   e ≥ 0,
+             e_t ≤ Σ_{o buys t} S_o π_o f_o,   e ≥ 0,
              Σ_{cols of pool q} λ ≤ 1,  0 ≤ f ≤ 1,  f_o ∈ {0, 1} for fill-or-kill orders,
 
 a MILP that HiGHS (via :func:`scipy.optimize.milp`) solves to optimality; it is an LP when
 every order is partially fillable. ``e_t`` is what the pools deliver of ``t`` beyond what
 its buyers get at the clearing prices: settlement hands it to them by price improvement,
-so the LP counts it as theirs (with pools only; it needs a filled buyer, and the factor
-1000 only keeps the LP bounded).
+so the LP counts it as theirs (with pools only; it needs a filled buyer, and counts at
+most what the buyers get at the clearing prices, so no order is filled a sliver for a
+windfall the integer settlement cannot deliver).
 
 **Pools' plan.** The LP's combination of a pool's sampled trades is netted into one swap
 per pool pair (:func:`accord.mechanisms.batch_execute.net_swaps`: a pool traded both ways is
@@ -36,9 +37,11 @@ pools' swaps, floored, run in a self-financing order with cfmm's exact ``out_giv
 (:func:`accord.mechanisms.batch_execute.execute`): each spends only what the orders sold
 and earlier swaps delivered, and a token no order buys is pushed on whole by its last
 swap. Any token left short (a few base units of rounding) is repaired by cutting, in
-turn, the fills of partially fillable orders that buy it, the pools' tenders of it, and
-the fill-or-kill orders that buy it. What is left over of a bought token goes to its
-buyers by price improvement
+turn, the fills of partially fillable orders that buy it; or by selling more of it from a
+partially filled order whose own buy token has enough left over (a bounded number of
+times); or by cutting the pools' tenders of it; and last the fill-or-kill orders that buy
+it.
+What is left over of a bought token goes to its buyers by price improvement
 (:func:`accord.mechanisms.batch_execute.improve`: a lower buy price for every buyer of
 the token alike); the rest is dust, reported per token, and conservation
 ``sold + pool out = bought + pool in + dust`` holds exactly.
@@ -72,9 +75,10 @@ __all__ = [
 
 _GRID = tuple(2.0**k for k in range(-24, 3))
 _MAX_COLUMNS = 64
-_POOL_COST = 1e-10  # per unit of λ: no pool trade that no order needs
-_IMPROVEMENT = 1_000.0  # a token's leftover the LP counts as its buyers' is at most this
-# many times what they get at the clearing prices
+_POOL_COST = 1e-7  # per unit of λ: no pool trade that no order needs
+_IMPROVEMENT = 1.0  # a token's leftover the LP counts as its buyers' is at most this many
+# times what they get at the clearing prices: enough for what pools pay beyond prices near
+# the market, and no incentive to fill an order a sliver for a windfall on it
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,23 +209,28 @@ def solve_fills(
         a[index[network.tokens[ids[col.i]]], m + c_idx] -= col.d
         a[index[network.tokens[ids[col.j]]], m + c_idx] += col.out
         pool_rows[col.q, m + c_idx] = 1.0
+    scale = np.abs(a).max(axis=1)
+    scale[scale == 0] = 1.0
+    a = a / scale[:, None]
+    # e_t in units of its row's scale, so every coefficient is of order one
     link = np.zeros((len(kept), n_var))
     for r, t in enumerate(kept):
         a[index[t], m + len(usable) + r] = -1.0
         link[r, m + len(usable) + r] = 1.0
         for k, o in enumerate(orders):
             if o.buy_token == t:
-                link[r, k] = -_IMPROVEMENT * o.sell_amount * rate[k]
-    scale = np.abs(a).max(axis=1)
-    scale[scale == 0] = 1.0
-    a = a / scale[:, None]
-    wmax = float(np.abs(weights).max()) or 1.0
-    # a 1e-9 tie-break for traded value, so orders exactly at their limit still fill
+                link[r, k] = -_IMPROVEMENT * o.sell_amount * rate[k] / scale[index[t]]
+    keep = np.array([float(valuation[t]) * scale[index[t]] for t in kept])
+    # everything in units of the largest value at stake, so every coefficient is at most 1
+    norm = max(float(np.abs(weights).max()), float(keep.max()) if kept else 0.0) or 1.0
+    # a tie-break for traded value, so orders exactly at their limit still fill; with
+    # pools it must beat HiGHS's absolute MIP gap (10⁻⁶), or a fill-or-kill order that
+    # only the pools' exact capacity can fill is left out as "optimal within the gap"
+    tie = 1e-5 if kept else 1e-9
     volume = np.array([float(valuation[o.sell_token] * o.sell_amount) for o in orders]) * upper
     vmax = float(volume.max()) or 1.0
-    keep = np.array([float(valuation[t]) for t in kept]) / wmax
     c = np.concatenate(
-        [-weights / wmax - 1e-9 * volume / vmax, np.full(len(usable), _POOL_COST), -keep]
+        [-weights / norm - tie * volume / vmax, np.full(len(usable), _POOL_COST), -keep / norm]
     )
     constraints = [LinearConstraint(a, np.zeros(len(tokens)), np.full(len(tokens), np.inf))]
     if n_pools:
@@ -249,7 +258,7 @@ def solve_fills(
             flow[col.i] += lam * col.d
             flow[col.j] -= lam * col.out
     swaps = net_swaps(network, flows) if network is not None else []
-    value = float(weights @ x[:m]) + float(keep @ res.x[m + len(usable) :]) * wmax
+    value = float(weights @ x[:m]) + float(keep @ res.x[m + len(usable) :])
     return Plan(tuple(float(v) for v in x[:m]), tuple(swaps), value)
 
 
@@ -289,6 +298,7 @@ def settle(
             want = o.sell_amount if f > 0.5 else 0
         sold.append(_fit_limit(o, min(max(want, 0), o.sell_amount), pi))
     swaps = [[q, i, j, math.floor(t)] for q, i, j, t in plan.tenders if math.floor(t) > 0]
+    grown = 0
     for _ in range(20 * (len(orders) + len(swaps)) + 100):
         bought = [_bought(s, pi) for s, pi in zip(sold, pis, strict=True)]
         sold = [s if b > 0 else 0 for s, b in zip(sold, bought, strict=True)]
@@ -338,6 +348,19 @@ def settle(
             target = max(bought[k] - need, 0)
             new = ((target + 1) * pi.denominator - 1) // pi.numerator
             sold[k] = _fit_limit(o, min(new, sold[k]), pi)
+            continue
+        growing = [  # a partially filled seller of it whose buy token has room to spare
+            k
+            for k, o in enumerate(orders)
+            if index[o.sell_token] == lack
+            and o.partial
+            and 0 < sold[k] < o.sell_amount
+            and bal[index[o.buy_token]] > _bought(need, pis[k]) + 1
+        ]
+        if growing and grown < len(orders):
+            k = max(growing, key=lambda k: (orders[k].sell_amount - sold[k], -k))
+            grown += 1
+            sold[k] = _fit_limit(orders[k], min(sold[k] + need, orders[k].sell_amount), pis[k])
             continue
         feeding = [s for s in swaps if s[3] > 0 and _token(network, s) == tokens[lack]]
         if feeding:  # tender less of it to the pools before dropping a fill-or-kill order

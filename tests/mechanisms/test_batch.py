@@ -213,24 +213,35 @@ CHAIN: list[Pool] = [
 
 @pytest.mark.parametrize("amount", [1_000, 10_000, 100_000])
 @pytest.mark.parametrize("tight", [False, True])
-def test_a_lone_order_over_two_hops_gets_the_chained_pool_output(amount: int, tight: bool) -> None:
+@pytest.mark.parametrize("unit", [1, 10**9])
+def test_a_lone_order_over_two_hops_gets_the_chained_pool_output(
+    amount: int, tight: bool, unit: int
+) -> None:
     # Closed form: Uniswap v2's amount_out chained over the two hops, which is what the
     # router (route_swap) delivers; before price improvement the order got its limit
-    # price and the pools' excess stayed as dust (6,261 of 6,518 C for 10,000 A).
-    hop = amount_out(amount, 10**6, 2 * 10**6)
-    chained = amount_out(hop, 3 * 10**6, 10**6)
-    assert route_swap(CHAIN, "A", amount, "C").amount("C") == chained
+    # price and the pools' excess stayed as dust (6,261 of 6,518 C for 10,000 A). With
+    # unit = 10⁹ the amounts are the DeFi game's (10¹³ base units, pools of 10¹⁵).
+    pools: list[Pool] = [
+        ProductPool(tuple(r * unit for r in p.reserves), 30, p.tokens) for p in CHAIN
+    ]
+    amount *= unit
+    hop = amount_out(amount, 10**6 * unit, 2 * 10**6 * unit)
+    chained = amount_out(hop, 3 * 10**6 * unit, 10**6 * unit)
+    # the router gets it up to its certified gap (at 10¹³ it leaves a few hundred B
+    # unrouted); the batch pushes every unit it holds of A and B on, so it gets it all
+    routed = route_swap(pools, "A", amount, "C").amount("C")
+    assert chained - 10**-8 * chained <= routed <= chained
     # fill-or-kill when tight: partially fillable, it would stop where the marginal price
     # falls to its limit (more surplus than the whole: the objective is surplus)
     order = _order("s", "A", "C", amount, chained * 99 // 100 if tight else 0, partial=not tight)
-    r = clear([order], CHAIN)
+    r = clear([order], pools)
     assert (r.fill("s").sold, r.fill("s").bought) == (amount, chained)
     assert [(t.pool, t.tendered, t.received) for t in r.pool_trades] == [
         (1, (amount, 0), (0, hop)),  # A → B first: the settlement holds no B before it
         (0, (hop, 0), (0, chained)),
     ]
     assert r.dust == {"A": 0, "B": 0, "C": 0}
-    _check_invariants(r, [order], CHAIN)
+    _check_invariants(r, [order], pools)
 
 
 SPLIT: list[Pool] = [*CHAIN, ProductPool((3 * 10**6, 2 * 10**6), 30, ("A", "C"))]
