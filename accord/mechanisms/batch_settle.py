@@ -36,11 +36,11 @@ floored). Its limit is CoW's ``bought·S ≥ sold·B``; if flooring breaks it at
 pools' swaps, floored, run in a self-financing order with cfmm's exact ``out_given_in``
 (:func:`accord.mechanisms.batch_execute.execute`): each spends only what the orders sold
 and earlier swaps delivered, and a token no order buys is pushed on whole by its last
-swap. Any token left short (a few base units of rounding) is repaired by cutting, in
-turn, the fills of partially fillable orders that buy it; or by selling more of it from a
-partially filled order whose own buy token has enough left over (a bounded number of
-times); or by cutting the pools' tenders of it; and last the fill-or-kill orders that buy
-it.
+swap. Any token left short (a few base units of rounding) is repaired, each a bounded
+number of times, by tendering more to a pool swap into it from a token with some left
+over; or by selling more of it from a partially filled order whose own buy token has
+enough left over; or by cutting the fills of partially fillable orders that buy it; or by
+cutting the pools' tenders of it; and last by dropping fill-or-kill orders that buy it.
 What is left over of a bought token goes to its buyers by price improvement
 (:func:`accord.mechanisms.batch_execute.improve`: a lower buy price for every buyer of
 the token alike); the rest is dust, reported per token, and conservation
@@ -57,7 +57,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from accord.mechanisms.batch_execute import execute, improve, net_swaps
+from accord.mechanisms.batch_execute import Executed, execute, improve, net_swaps
 from accord.mechanisms.batch_types import Order
 from accord.mechanisms.cfmm import Order as CfmmOrder
 from accord.mechanisms.cfmm import Pool, uniform_clearing
@@ -292,13 +292,14 @@ def settle(
     for k, (o, f, pi) in enumerate(zip(orders, plan.fills, pis, strict=True)):
         if plan.sold is not None:
             want = plan.sold[k]
-        elif o.partial:
-            want = math.floor(f * o.sell_amount)
+        elif o.partial:  # a hair up, so 5022.9999999 of a planned 5023 is 5023
+            want = math.floor(f * o.sell_amount + 1e-6)
         else:
             want = o.sell_amount if f > 0.5 else 0
         sold.append(_fit_limit(o, min(max(want, 0), o.sell_amount), pi))
     swaps = [[q, i, j, math.floor(t)] for q, i, j, t in plan.tenders if math.floor(t) > 0]
-    grown = 0
+    grown = topped = 0
+    done: list[Executed] = []
     for _ in range(20 * (len(orders) + len(swaps)) + 100):
         bought = [_bought(s, pi) for s, pi in zip(sold, pis, strict=True)]
         sold = [s if b > 0 else 0 for s, b in zip(sold, bought, strict=True)]
@@ -337,6 +338,32 @@ def settle(
             )
         lack = short[0]
         need = -bal[lack]
+        topping = [  # a swap into it whose input token has enough left over: tender more
+            e
+            for e in done
+            if _name(network, e.q, e.j) == tokens[lack] and bal[index[_name(network, e.q, e.i)]] > 0
+        ]
+        if topping and topped < 4 * len(swaps) + 4:
+            e = max(topping, key=lambda e: (bal[index[_name(network, e.q, e.i)]], -e.q))
+            extra = min(bal[index[_name(network, e.q, e.i)]], -(-need * e.amount // e.out) + 1)
+            for swap in swaps:
+                if swap[:3] == [e.q, e.i, e.j]:
+                    swap[3] = max(swap[3], e.amount) + extra
+            topped += 1
+            continue
+        growing = [  # a partially filled seller of it whose buy token has room to spare
+            k
+            for k, o in enumerate(orders)
+            if index[o.sell_token] == lack
+            and o.partial
+            and 0 < sold[k] < o.sell_amount
+            and bal[index[o.buy_token]] >= _bought(need, pis[k])
+        ]
+        if growing and grown < 4 * len(orders) + 4:
+            k = max(growing, key=lambda k: (orders[k].sell_amount - sold[k], -k))
+            grown += 1
+            sold[k] = _fit_limit(orders[k], min(sold[k] + need, orders[k].sell_amount), pis[k])
+            continue
         buyers = [
             k
             for k, o in enumerate(orders)
@@ -348,19 +375,6 @@ def settle(
             target = max(bought[k] - need, 0)
             new = ((target + 1) * pi.denominator - 1) // pi.numerator
             sold[k] = _fit_limit(o, min(new, sold[k]), pi)
-            continue
-        growing = [  # a partially filled seller of it whose buy token has room to spare
-            k
-            for k, o in enumerate(orders)
-            if index[o.sell_token] == lack
-            and o.partial
-            and 0 < sold[k] < o.sell_amount
-            and bal[index[o.buy_token]] > _bought(need, pis[k]) + 1
-        ]
-        if growing and grown < len(orders):
-            k = max(growing, key=lambda k: (orders[k].sell_amount - sold[k], -k))
-            grown += 1
-            sold[k] = _fit_limit(orders[k], min(sold[k] + need, orders[k].sell_amount), pis[k])
             continue
         feeding = [s for s in swaps if s[3] > 0 and _token(network, s) == tokens[lack]]
         if feeding:  # tender less of it to the pools before dropping a fill-or-kill order
@@ -376,8 +390,13 @@ def settle(
 
 def _token(network: Network | None, swap: Sequence[int]) -> str:
     """The name of the token a swap tenders."""
+    return _name(network, swap[0], swap[1])
+
+
+def _name(network: Network | None, q: int, k: int) -> str:
+    """The name of pool ``q``'s local token ``k``."""
     assert network is not None
-    return network.tokens[network.pool_tokens[swap[0]][swap[1]]]
+    return network.tokens[network.pool_tokens[q][k]]
 
 
 def settle_uniform(
