@@ -36,11 +36,13 @@ floored). Its limit is CoW's ``bought·S ≥ sold·B``; if flooring breaks it at
 pools' swaps, floored, run in a self-financing order with cfmm's exact ``out_given_in``
 (:func:`accord.mechanisms.batch_execute.execute`): each spends only what the orders sold
 and earlier swaps delivered, and a token no order buys is pushed on whole by its last
-swap. Any token left short (a few base units of rounding) is repaired, each a bounded
-number of times, by tendering more to a pool swap into it from a token with some left
-over; or by selling more of it from a partially filled order whose own buy token has
-enough left over; or by cutting the fills of partially fillable orders that buy it; or by
-cutting the pools' tenders of it; and last by dropping fill-or-kill orders that buy it.
+swap (one the orders sell but the LP left unused gets a swap into an untouched pool that
+pays a token the orders buy). Any token left short (a few base units of rounding) is
+repaired, each a bounded number of times, by tendering more to a pool swap into it from
+a token with some left over; or by selling more of it from a partially filled order
+whose own buy token has enough left over; or by cutting the fills of partially fillable
+orders that buy it; or by cutting the pools' tenders of it; and last by dropping
+fill-or-kill orders that buy it.
 What is left over of a bought token goes to its buyers by price improvement
 (:func:`accord.mechanisms.batch_execute.improve`: a lower buy price for every buyer of
 the token alike); the rest is dust, reported per token, and conservation
@@ -298,6 +300,8 @@ def settle(
             want = o.sell_amount if f > 0.5 else 0
         sold.append(_fit_limit(o, min(max(want, 0), o.sell_amount), pi))
     swaps = [[q, i, j, math.floor(t)] for q, i, j, t in plan.tenders if math.floor(t) > 0]
+    if network is not None:
+        swaps += _sweeps(network, prices, orders, sold, swaps)
     grown = topped = 0
     done: list[Executed] = []
     for _ in range(20 * (len(orders) + len(swaps)) + 100):
@@ -386,6 +390,44 @@ def settle(
             return None
         sold[max(fok, key=lambda k: (bought[k], -k))] = 0
     return None  # pragma: no cover - the repair loop always terminates well before this
+
+
+def _sweeps(
+    network: Network,
+    prices: Mapping[str, Fraction],
+    orders: Sequence[Order],
+    sold: Sequence[int],
+    swaps: Sequence[Sequence[int]],
+) -> list[list[int]]:
+    """A swap for each token the orders sell but no filled order buys and no planned swap
+    takes (the LP leaves it over when it has no use for it): into an untouched pool that
+    pays a token filled orders buy, the one paying the most at the clearing prices. The
+    drain rule of :func:`accord.mechanisms.batch_execute.execute` then tenders all of it,
+    and the buyers get the output by price improvement instead of the token staying
+    behind as dust."""
+    wanted = {o.buy_token for o, x in zip(orders, sold, strict=True) if x > 0}
+    held: dict[str, int] = {}
+    for o, x in zip(orders, sold, strict=True):
+        held[o.sell_token] = held.get(o.sell_token, 0) + x
+    used = {q for q, *_ in swaps}
+    taken = {_token(network, s) for s in swaps}
+    out: list[list[int]] = []
+    for t in sorted(set(held) - wanted - taken):
+        best: tuple[Fraction, list[int]] | None = None
+        for q, ids in enumerate(network.pool_tokens):
+            names = [network.tokens[g] for g in ids]
+            if q in used or t not in names or held[t] <= 0:
+                continue
+            i = names.index(t)
+            for j, u in enumerate(names):
+                if u in wanted and u in prices:
+                    worth = network.pools[q].out_given_in(i, j, held[t]) * prices[u]
+                    if worth > 0 and (best is None or worth > best[0]):
+                        best = (worth, [q, i, j, held[t]])
+        if best is not None:
+            used.add(best[1][0])
+            out.append(best[1])
+    return out
 
 
 def _token(network: Network | None, swap: Sequence[int]) -> str:

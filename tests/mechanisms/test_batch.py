@@ -304,6 +304,28 @@ def test_orders_that_cannot_fill_leave_mispriced_pools_alone() -> None:
     assert r.pool_trades == () and set(r.dust.values()) == {0}
 
 
+def test_a_sold_token_nobody_buys_goes_to_a_pool_not_to_dust() -> None:
+    # Found by random search: o2's 1,804 A had no buyer (o1 cannot fill) and the fill LP
+    # had no use for it, so it stayed as dust. Now it is swept into the A/B pool and the
+    # B it buys goes to o2, the buyer of B, by price improvement.
+    pools: list[Pool] = [
+        ProductPool((50_000, 60_000), 30, ("A", "B")),
+        ProductPool((40_000, 30_000), 5, ("B", "C")),
+    ]
+    orders = [
+        _order("o0", "B", "C", 7_569, 180, partial=False),
+        _order("o1", "B", "A", 7_902, 7_757, partial=False),
+        _order("o2", "A", "B", 1_804, 215, partial=False),
+    ]
+    r = clear(orders, pools, max_candidates=60)
+    assert r.fill("o2").sold == 1_804 and r.fill("o1").sold == 0
+    assert (0, (1_804, 0), (0, amount_out(1_804, 50_000, 60_000))) in [
+        (t.pool, t.tendered, t.received) for t in r.pool_trades
+    ]
+    assert set(r.dust.values()) == {0}
+    _check_invariants(r, orders, pools)
+
+
 # -- bad input -------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("kwargs", "message"),
