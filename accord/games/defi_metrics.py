@@ -21,10 +21,16 @@ import numpy as np
 
 from accord.agents.defi import USER_KINDS
 from accord.games.base import GameResult
-from accord.games.defi_state import _flows, _Need, _pools_value, _Run, _value
+from accord.games.defi_state import (
+    NeedState,
+    RunState,
+    account_flows,
+    flows_value_usd,
+    pools_value_usd,
+)
 
 
-def _cow_matched(run: _Run) -> float:
+def _cow_matched(run: RunState) -> float:
     """Reference value of what buyers got straight from sellers in the CoW settlement."""
     if not run.settlement:
         return 0.0
@@ -32,15 +38,15 @@ def _cow_matched(run: _Run) -> float:
     return float(sum(run.prices[t] * a for t, a in matched.items()))
 
 
-def _need_value(run: _Run, need: _Need, flows: Mapping[str, int]) -> float:
+def _need_value(run: RunState, need: NeedState, flows: Mapping[str, int]) -> float:
     fee = run.device.config.fee_asset
     tokens = {t: a for t, a in flows.items() if t != fee}
-    return _value(run, tokens) + run.params.premium * run.prices[need.need.buy] * tokens.get(
-        need.need.buy, 0
-    )
+    return flows_value_usd(run, tokens) + run.params.premium * run.prices[
+        need.need.buy
+    ] * tokens.get(need.need.buy, 0)
 
 
-def _result(run: _Run) -> GameResult:
+def game_result(run: RunState) -> GameResult:
     p = run.params
     fee_asset = run.device.config.fee_asset
     rows: list[dict[str, Any]] = []
@@ -61,9 +67,9 @@ def _result(run: _Run) -> GameResult:
         filled += got > 0
         users_value += v_real
         users_ideal += v_ideal
-        users_ref += _value(run, tokens)
-        ideal_ref += _value(run, need.ideal)
-        users_pnl += _value(run, realised)
+        users_ref += flows_value_usd(run, tokens)
+        ideal_ref += flows_value_usd(run, need.ideal)
+        users_pnl += flows_value_usd(run, realised)
         gains_real += p.premium * run.prices[n.buy] * max(got, 0)
         gains_opt += p.premium * run.prices[n.buy] * max(need.ideal.get(n.buy, 0), 0)
         k = kinds[need.kind]
@@ -86,7 +92,7 @@ def _result(run: _Run) -> GameResult:
                 "realised_out": got,
                 "surplus_usd": v_real - v_ideal,
                 "surplus_seq_usd": v_real - v_seq,
-                "value_ref_usd": _value(run, tokens),
+                "value_ref_usd": flows_value_usd(run, tokens),
                 "notional_usd": notional,
             }
         )
@@ -125,9 +131,11 @@ def _result(run: _Run) -> GameResult:
         "mev_arbitrage_usd": by_kind.get("arbitrage", 0.0),
         "mev_backrun_usd": by_kind.get("backrun", 0.0),
         "mev_builder_usd": run.pnl[builder],
-        "lp_pnl_usd": _pools_value(run) - run.pools_value_start,
+        "lp_pnl_usd": pools_value_usd(run) - run.pools_value_start,
         "cow_matched_usd": _cow_matched(run),
-        "cow_dust_usd": _value(run, _flows(run, run.settlement)) if run.settlement else 0.0,
+        "cow_dust_usd": flows_value_usd(run, account_flows(run, run.settlement))
+        if run.settlement
+        else 0.0,
         "arb_gap_usd": float(np.mean(run.arb_gap)) if run.arb_gap else 0.0,
         "builder_tips_usd": run.tips_paid * run.fee_price,
         "fees_burned_usd": burned,

@@ -86,10 +86,10 @@ from accord.agents.defi_arbitrage import pool_arbitrage
 from accord.agents.defi_searchers import ExtractingBuilder
 from accord.device import Block, Bundle, DeviceConfig
 from accord.games.base import GameResult, register_game
-from accord.games.defi_metrics import _result
+from accord.games.defi_metrics import game_result
 from accord.games.defi_params import Params
-from accord.games.defi_setup import WEIGHTS, PoolSpec, _setup
-from accord.games.defi_state import _flows, _Need, _read_market, _Run, _value
+from accord.games.defi_setup import WEIGHTS, PoolSpec, setup_run
+from accord.games.defi_state import NeedState, RunState, account_flows, flows_value_usd, read_market
 from accord.mechanisms.routing import Route
 
 __all__ = ["WEIGHTS", "DefiRouting", "Params", "PoolSpec", "play"]
@@ -118,7 +118,7 @@ def _sequential(
 
 
 def _new_need(
-    run: _Run,
+    run: RunState,
     rng: np.random.Generator,
     need_id: int,
     market: Market,
@@ -140,7 +140,9 @@ def _new_need(
     ideal = route_flows(route)
     seq = _sequential(market, curves, route, sell)
     device = run.device
-    record = _Need(need, name, user.kind, device.number + 1, ideal, seq, _flows(run, name))
+    record = NeedState(
+        need, name, user.kind, device.number + 1, ideal, seq, account_flows(run, name)
+    )
     obs = observe(device, name, state={"market": market}, private={"need": need}, mempool=False)
     done = submit(device, name, user.act(obs))
     record.hashes = [s.hash for s in done if s.hash is not None]
@@ -151,12 +153,12 @@ def _new_need(
     run.needs.append(record)
 
 
-def _close(run: _Run, need: _Need) -> None:
-    after = _flows(run, need.user)
+def _close(run: RunState, need: NeedState) -> None:
+    after = account_flows(run, need.user)
     need.realised = {t: after[t] - need.before.get(t, 0) for t in after}
 
 
-def _after_block(run: _Run, block: Block, before: dict[str, dict[str, int]]) -> dict[str, Any]:
+def _after_block(run: RunState, block: Block, before: dict[str, dict[str, int]]) -> dict[str, Any]:
     device = run.device
     failed = gas = fees = tips = 0
     landed = set()
@@ -175,9 +177,9 @@ def _after_block(run: _Run, block: Block, before: dict[str, dict[str, int]]) -> 
     run.sandwiches_landed += len(landed)
     mev: dict[str, float] = {}
     for name, old in before.items():
-        new = _flows(run, name)
+        new = account_flows(run, name)
         delta = {t: new[t] - old.get(t, 0) for t in new}
-        mev[name] = _value(run, delta)
+        mev[name] = flows_value_usd(run, delta)
         run.pnl[name] += mev[name]
     pending = {c.owner for c in device.pending_commitments()} if run.open else set()
     mempool = device.mempool
@@ -213,7 +215,7 @@ class DefiRouting:
 
 def play(params: Params, config: DeviceConfig, seed: int) -> GameResult:
     """One run of the game: a pure function of ``(params, config, seed)``."""
-    run = _setup(params, config, seed)
+    run = setup_run(params, config, seed)
     device = run.device
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xDEF1]))
     builder = None
@@ -221,7 +223,7 @@ def play(params: Params, config: DeviceConfig, seed: int) -> GameResult:
         addr = config.builder
         builder = ExtractingBuilder(
             device.account(addr),
-            lambda: run.market if run.market is not None else _read_market(run),
+            lambda: run.market if run.market is not None else read_market(run),
             lambda: device.nonce(addr),
             lambda asset: device.balance(addr, asset),
             may_insert=config.builder_may_insert,
@@ -230,7 +232,7 @@ def play(params: Params, config: DeviceConfig, seed: int) -> GameResult:
     need_id = 0
     order = sorted(run.searchers)
     for _ in range(params.blocks):
-        market = run.market = _read_market(run)
+        market = run.market = read_market(run)
         run.arb_gap.append(
             sum(
                 a.value
@@ -242,7 +244,7 @@ def play(params: Params, config: DeviceConfig, seed: int) -> GameResult:
         for _ in range(int(rng.poisson(params.arrival_rate))):
             _new_need(run, rng, need_id, market, curves)
             need_id += 1
-        before = {name: _flows(run, name) for name in watched}
+        before = {name: account_flows(run, name) for name in watched}
         for k in rng.permutation(len(order)):
             name = order[int(k)]
             agent: Agent = run.searchers[name]
@@ -265,4 +267,4 @@ def play(params: Params, config: DeviceConfig, seed: int) -> GameResult:
     for need in run.open.values():  # still pending at the end: what happened so far
         _close(run, need)
     run.open.clear()
-    return _result(run)
+    return game_result(run)

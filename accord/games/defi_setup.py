@@ -21,7 +21,7 @@ from accord.contracts.amm import ProductAMM, WeightedAMM
 from accord.contracts.cow import POOL_GAS, CowSettlement
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
 from accord.games.defi_params import Params
-from accord.games.defi_state import _pools_value, _Run
+from accord.games.defi_state import RunState, pools_value_usd
 
 __all__ = ["WEIGHTS", "PoolSpec"]
 
@@ -51,7 +51,7 @@ def _network(
     return tokens, prices, specs
 
 
-def _setup(params: Params, config: DeviceConfig, seed: int) -> _Run:
+def setup_run(params: Params, config: DeviceConfig, seed: int) -> RunState:
     root = np.random.SeedSequence(seed)
     net_seq, agents_seq = root.spawn(2)
     rng = np.random.default_rng(net_seq)
@@ -156,7 +156,7 @@ def _setup(params: Params, config: DeviceConfig, seed: int) -> _Run:
                 bid_share=params.bid_share,
                 competitors=arbs if params.batch_aware_arbitrage else 1,
             )
-    run = _Run(
+    run = RunState(
         params,
         device,
         tuple(tokens),
@@ -169,5 +169,5 @@ def _setup(params: Params, config: DeviceConfig, seed: int) -> _Run:
         settlement,
     )
     run.pnl = dict.fromkeys([*searchers, config.builder], 0.0)
-    run.pools_value_start = _pools_value(run)
+    run.pools_value_start = pools_value_usd(run)
     return run

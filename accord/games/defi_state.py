@@ -1,11 +1,11 @@
 """The DeFi routing game's bookkeeping: one run's mutable record, valued at reference prices.
 
-``_Run`` holds everything the metrics are made from (the device, the pools, the agents,
-every trade need as ``_Need`` with its ideal, sequential and realised flows, P&L and
-per-block counters). The helpers read the device: an account's balances (``_flows``),
-their value at the reference prices (``_value``: ``Σ_t p_t·flow_t``, gas at the fee
+``RunState`` holds everything the metrics are made from (the device, the pools, the agents,
+every trade need as ``NeedState`` with its ideal, sequential and realised flows, P&L and
+per-block counters). The helpers read the device: an account's balances (``account_flows``),
+their value at the reference prices (``flows_value_usd``: ``Σ_t p_t·flow_t``, gas at the fee
 asset's price), the pools' value (the LPs' claim) and the pools as a
-:class:`~accord.agents.defi.Market` (``_read_market``). Internal to
+:class:`~accord.agents.defi.Market` (``read_market``). Internal to
 :mod:`accord.games.defi_routing` and its :mod:`~accord.games.defi_setup` and
 :mod:`~accord.games.defi_metrics`.
 """
@@ -24,7 +24,7 @@ from accord.games.defi_params import Params
 
 
 @dataclass
-class _Need:
+class NeedState:
     need: TradeNeed
     user: str
     kind: str
@@ -39,7 +39,7 @@ class _Need:
 
 
 @dataclass
-class _Run:
+class RunState:
     """Mutable bookkeeping of one run (everything the metrics are made from)."""
 
     params: Params
@@ -53,8 +53,8 @@ class _Run:
     fee_price: float
     settlement: str = ""
     market: Market | None = None
-    needs: list[_Need] = field(default_factory=list)
-    open: dict[str, _Need] = field(default_factory=dict)
+    needs: list[NeedState] = field(default_factory=list)
+    open: dict[str, NeedState] = field(default_factory=dict)
     pnl: dict[str, float] = field(default_factory=dict)
     per_block: list[dict[str, Any]] = field(default_factory=list)
     failed_txs: int = 0
@@ -68,12 +68,12 @@ class _Run:
     pools_value_start: float = 0.0
 
 
-def _pools_value(run: _Run) -> float:
+def pools_value_usd(run: RunState) -> float:
     """The pools' reserves at reference prices (the LPs' claim; MINIMUM_LIQUIDITY aside)."""
-    return sum(_value(run, _flows(run, address)) for address, _ in run.pools)
+    return sum(flows_value_usd(run, account_flows(run, address)) for address, _ in run.pools)
 
 
-def _read_market(run: _Run) -> Market:
+def read_market(run: RunState) -> Market:
     contracts = run.device.contracts
     infos = tuple(
         PoolInfo(address, pool_state(contracts[address].storage(), kind))  # type: ignore[arg-type]
@@ -82,12 +82,12 @@ def _read_market(run: _Run) -> Market:
     return Market(infos, run.prices, run.fee_price, run.hub, run.settlement)
 
 
-def _flows(run: _Run, account: str) -> dict[str, int]:
+def account_flows(run: RunState, account: str) -> dict[str, int]:
     device = run.device
     return {t: device.balance(account, t) for t in (*run.tokens, run.device.config.fee_asset)}
 
 
-def _value(run: _Run, flows: Mapping[str, int]) -> float:
+def flows_value_usd(run: RunState, flows: Mapping[str, int]) -> float:
     fee = run.device.config.fee_asset
     return sum(
         (run.fee_price if t == fee else run.prices.get(t, 0.0)) * a for t, a in flows.items()
