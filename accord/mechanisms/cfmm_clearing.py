@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from accord.mechanisms.cfmm_pools import Pool, _pair
-from accord.mechanisms.cfmm_v2 import _nonneg, _positive
+from accord.mechanisms.cfmm_pools import Pool, check_pair
+from accord.mechanisms.cfmm_v2 import check_nonneg, check_positive
 
 __all__ = ["Clearing", "Order", "uniform_clearing"]
 
@@ -109,10 +109,10 @@ def uniform_clearing(pool: Pool, i: int, j: int, orders: tuple[Order, ...]) -> C
     orders' positions.
     """
     n = len(pool.reserves)
-    i, j = _pair(n, i, j)
+    i, j = check_pair(n, i, j)
     for k, o in enumerate(orders):
-        _positive(f"orders[{k}].amount", o.amount)
-        _nonneg(f"orders[{k}].min_out", o.min_out)
+        check_positive(f"orders[{k}].amount", o.amount)
+        check_nonneg(f"orders[{k}].min_out", o.min_out)
     active = [True] * len(orders)
     counter = [0]
     price: Fraction | None = None

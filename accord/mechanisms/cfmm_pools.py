@@ -42,7 +42,14 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from fractions import Fraction
 from typing import Self
 
-from accord.mechanisms.cfmm_v2 import BPS, _fee, _nonneg, _positive, amount_in, amount_out
+from accord.mechanisms.cfmm_v2 import (
+    BPS,
+    amount_in,
+    amount_out,
+    check_fee,
+    check_nonneg,
+    check_positive,
+)
 
 EXACT_WEIGHT_LIMIT = 512
 """Largest sum of gcd-reduced weights for which weighted pools check exactly."""
@@ -65,8 +72,8 @@ def _pool_fields(
     if not isinstance(reserves, tuple):
         raise ValueError(f"{kind}.reserves must be a tuple of ints, got {reserves!r}")
     for k, r in enumerate(reserves):
-        (_nonneg if zero_ok else _positive)(f"{kind}.reserves[{k}]", r)
-    _fee(fee_bps)
+        (check_nonneg if zero_ok else check_positive)(f"{kind}.reserves[{k}]", r)
+    check_fee(fee_bps)
     if tokens:
         if len(tokens) != len(reserves):
             raise ValueError(f"{kind}.tokens has {len(tokens)} names for {len(reserves)} reserves")
@@ -74,7 +81,7 @@ def _pool_fields(
             raise ValueError(f"{kind}.tokens must be distinct strings, got {tokens!r}")
 
 
-def _pair(n: int, i: object, j: object) -> tuple[int, int]:
+def check_pair(n: int, i: object, j: object) -> tuple[int, int]:
     if type(i) is not int or not 0 <= i < n:
         raise ValueError(f"token index i must be an int in [0, {n}), got {i!r}")
     if type(j) is not int or not 0 <= j < n:
@@ -88,8 +95,8 @@ def _flows(n: int, tendered: tuple[int, ...], received: tuple[int, ...]) -> None
     if len(tendered) != n or len(received) != n:
         raise ValueError(f"tendered and received must have one entry per token ({n})")
     for k in range(n):
-        _nonneg(f"tendered[{k}]", tendered[k])
-        _nonneg(f"received[{k}]", received[k])
+        check_nonneg(f"tendered[{k}]", tendered[k])
+        check_nonneg(f"received[{k}]", received[k])
 
 
 class _PoolOps:
@@ -123,10 +130,10 @@ class _PoolOps:
 
     def after(self, i: int, j: int, amount_in: int, amount_out: int) -> Self:
         """The pool after ``amount_in`` of token i came in and ``amount_out`` of j left."""
-        i, j = _pair(len(self.reserves), i, j)
+        i, j = check_pair(len(self.reserves), i, j)
         r = list(self.reserves)
-        r[i] += _nonneg("amount_in", amount_in)
-        r[j] -= _nonneg("amount_out", amount_out)
+        r[i] += check_nonneg("amount_in", amount_in)
+        r[j] -= check_nonneg("amount_out", amount_out)
         return self.with_reserves(tuple(r))
 
     def swap(self, i: int, j: int, amount_in: int) -> tuple[int, Self]:
@@ -140,7 +147,7 @@ class _PoolOps:
     def accepts_swap(self, i: int, j: int, amount_in: int, amount_out: int) -> bool:
         """Whether the pool accepts ``amount_in`` of i for ``amount_out`` of j."""
         n = len(self.reserves)
-        i, j = _pair(n, i, j)
+        i, j = check_pair(n, i, j)
         tendered = [0] * n
         received = [0] * n
         tendered[i] = amount_in
@@ -175,16 +182,16 @@ class ProductPool(_PoolOps):
 
     def spot_price(self, i: int, j: int, *, with_fee: bool = False) -> Fraction:
         """Units of j per unit of i at the margin: ``R_j / R_i`` (times ``γ`` with fee)."""
-        i, j = _pair(2, i, j)
+        i, j = check_pair(2, i, j)
         price = Fraction(self.reserves[j], self.reserves[i])
         return price * Fraction(BPS - self.fee_bps, BPS) if with_fee else price
 
     def out_given_in(self, i: int, j: int, amount_in: int) -> int:
-        i, j = _pair(2, i, j)
+        i, j = check_pair(2, i, j)
         return amount_out(amount_in, self.reserves[i], self.reserves[j], self.fee_bps)
 
     def in_given_out(self, i: int, j: int, amount_out: int) -> int:
-        i, j = _pair(2, i, j)
+        i, j = check_pair(2, i, j)
         return amount_in(amount_out, self.reserves[i], self.reserves[j], self.fee_bps)
 
     def accepts(self, tendered: tuple[int, ...], received: tuple[int, ...]) -> bool:
@@ -231,7 +238,7 @@ class WeightedPool(_PoolOps):
         if not isinstance(self.weights, tuple) or len(self.weights) != n:
             raise ValueError(f"WeightedPool.weights must be a tuple of {n} positive ints")
         for k, w in enumerate(self.weights):
-            _positive(f"WeightedPool.weights[{k}]", w)
+            check_positive(f"WeightedPool.weights[{k}]", w)
 
     @property
     def normalized_weights(self) -> tuple[float, ...]:
@@ -252,7 +259,7 @@ class WeightedPool(_PoolOps):
 
     def spot_price(self, i: int, j: int, *, with_fee: bool = False) -> Fraction:
         """Units of j per unit of i at the margin: ``(B_j/w_j) / (B_i/w_i)``."""
-        i, j = _pair(len(self.reserves), i, j)
+        i, j = check_pair(len(self.reserves), i, j)
         price = Fraction(self.reserves[j] * self.weights[i], self.reserves[i] * self.weights[j])
         return price * Fraction(BPS - self.fee_bps, BPS) if with_fee else price
 
@@ -294,8 +301,8 @@ class WeightedPool(_PoolOps):
 
     def out_given_in(self, i: int, j: int, amount_in: int) -> int:
         """``floor(B_o · (1 − (B_i / (B_i + γ·A_i))^(w_i/w_o)))`` (Balancer, out-given-in)."""
-        i, j = _pair(len(self.reserves), i, j)
-        a = _nonneg("amount_in", amount_in)
+        i, j = check_pair(len(self.reserves), i, j)
+        a = check_nonneg("amount_in", amount_in)
         if a == 0:
             return 0
         b_i, b_o = self.reserves[i], self.reserves[j]
@@ -321,8 +328,8 @@ class WeightedPool(_PoolOps):
 
         ``amount_out`` must be below the output reserve ``B_o``.
         """
-        i, j = _pair(len(self.reserves), i, j)
-        out = _nonneg("amount_out", amount_out)
+        i, j = check_pair(len(self.reserves), i, j)
+        out = check_nonneg("amount_out", amount_out)
         b_i, b_o = self.reserves[i], self.reserves[j]
         if out >= b_o:
             raise ValueError(f"amount_out must be below reserve {b_o} of token {j}, got {out}")
@@ -373,7 +380,7 @@ class ConstantSumPool(_PoolOps):
         if not isinstance(self.prices, tuple) or len(self.prices) != n:
             raise ValueError(f"ConstantSumPool.prices must be a tuple of {n} positive ints")
         for k, p in enumerate(self.prices):
-            _positive(f"ConstantSumPool.prices[{k}]", p)
+            check_positive(f"ConstantSumPool.prices[{k}]", p)
 
     def invariant(self) -> int:
         """``Σ p_k·B_k``."""
@@ -382,21 +389,21 @@ class ConstantSumPool(_PoolOps):
     def spot_price(self, i: int, j: int, *, with_fee: bool = False) -> Fraction:
         """Units of j per unit of i: ``p_i / p_j`` (times ``γ`` with fee), at any size
         up to the output reserve."""
-        i, j = _pair(len(self.reserves), i, j)
+        i, j = check_pair(len(self.reserves), i, j)
         price = Fraction(self.prices[i], self.prices[j])
         return price * Fraction(BPS - self.fee_bps, BPS) if with_fee else price
 
     def out_given_in(self, i: int, j: int, amount_in: int) -> int:
         """``min(floor(A_i·γ·p_i/p_j), B_j)``."""
-        i, j = _pair(len(self.reserves), i, j)
-        a = _nonneg("amount_in", amount_in)
+        i, j = check_pair(len(self.reserves), i, j)
+        a = check_nonneg("amount_in", amount_in)
         out = a * (BPS - self.fee_bps) * self.prices[i] // (BPS * self.prices[j])
         return min(out, self.reserves[j])
 
     def in_given_out(self, i: int, j: int, amount_out: int) -> int:
         """``ceil(A_o·p_j / (γ·p_i))``; ``amount_out`` may be at most ``B_j``."""
-        i, j = _pair(len(self.reserves), i, j)
-        out = _nonneg("amount_out", amount_out)
+        i, j = check_pair(len(self.reserves), i, j)
+        out = check_nonneg("amount_out", amount_out)
         if out > self.reserves[j]:
             raise ValueError(
                 f"amount_out must be at most reserve {self.reserves[j]} of token {j}, got {out}"

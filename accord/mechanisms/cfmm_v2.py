@@ -12,8 +12,9 @@ out is rounded down and what it takes is rounded up, towards the pool.
   pro-rata share; a burn pays the pro-rata share of each reserve, floored (Adams,
   Zinsmeister & Robinson, "Uniswap v2 Core", 2020, §3.4). :func:`proportional_join` and
   :func:`proportional_exit` are the same for n assets.
-- :data:`BPS` and the argument checks (``_int``, ``_nonneg``, ``_positive``, ``_fee``) are
-  shared with :mod:`accord.mechanisms.cfmm_pools` and :mod:`accord.mechanisms.cfmm_clearing`.
+- :data:`BPS` and the argument checks (``_int``, ``check_nonneg``, ``check_positive``,
+  ``check_fee``) are shared with :mod:`accord.mechanisms.cfmm_pools` and
+  :mod:`accord.mechanisms.cfmm_clearing`.
 
 Import these names from :mod:`accord.mechanisms.cfmm`, which re-exports them.
 """
@@ -49,21 +50,21 @@ def _int(name: str, value: object) -> int:
     return value
 
 
-def _nonneg(name: str, value: object) -> int:
+def check_nonneg(name: str, value: object) -> int:
     v = _int(name, value)
     if v < 0:
         raise ValueError(f"{name} must be non-negative, got {v}")
     return v
 
 
-def _positive(name: str, value: object) -> int:
+def check_positive(name: str, value: object) -> int:
     v = _int(name, value)
     if v <= 0:
         raise ValueError(f"{name} must be positive, got {v}")
     return v
 
 
-def _fee(fee_bps: object) -> int:
+def check_fee(fee_bps: object) -> int:
     f = _int("fee_bps", fee_bps)
     if not 0 <= f < BPS:
         raise ValueError(f"fee_bps must be in [0, {BPS}), got {f}")
@@ -92,10 +93,10 @@ def amount_out(amount_in: int, reserve_in: int, reserve_out: int, fee_bps: int =
     ``R_out·γ·in / (R_in + γ·in)``. With ``fee_bps=30`` it equals v2's
     ``in·997·R_out // (R_in·1000 + in·997)``. A zero input gives zero.
     """
-    a = _nonneg("amount_in", amount_in)
-    r_in = _positive("reserve_in", reserve_in)
-    r_out = _positive("reserve_out", reserve_out)
-    with_fee = a * (BPS - _fee(fee_bps))
+    a = check_nonneg("amount_in", amount_in)
+    r_in = check_positive("reserve_in", reserve_in)
+    r_out = check_positive("reserve_out", reserve_out)
+    with_fee = a * (BPS - check_fee(fee_bps))
     return (with_fee * r_out) // (r_in * BPS + with_fee)
 
 
@@ -106,10 +107,10 @@ def amount_in(amount_out: int, reserve_in: int, reserve_out: int, fee_bps: int =
     more than the exact minimum when the division is exact. ``amount_out`` must be below
     ``reserve_out``; a zero output needs zero input (v2 reverts on it instead).
     """
-    out = _nonneg("amount_out", amount_out)
-    r_in = _positive("reserve_in", reserve_in)
-    r_out = _positive("reserve_out", reserve_out)
-    fee = _fee(fee_bps)
+    out = check_nonneg("amount_out", amount_out)
+    r_in = check_positive("reserve_in", reserve_in)
+    r_out = check_positive("reserve_out", reserve_out)
+    fee = check_fee(fee_bps)
     if out >= r_out:
         raise ValueError(f"amount_out must be below reserve_out {r_out}, got {out}")
     if out == 0:
@@ -127,14 +128,14 @@ def mint_liquidity(
     Later: ``min(amount0·S // R0, amount1·S // R1)``; whatever exceeds the pro-rata ratio
     is donated to the pool. Raises ``ValueError`` if the result would not be positive.
     """
-    a0 = _nonneg("amount0", amount0)
-    a1 = _nonneg("amount1", amount1)
-    supply = _nonneg("total_supply", total_supply)
+    a0 = check_nonneg("amount0", amount0)
+    a1 = check_nonneg("amount1", amount1)
+    supply = check_nonneg("total_supply", total_supply)
     if supply == 0:
         minted = math.isqrt(a0 * a1) - MINIMUM_LIQUIDITY
     else:
-        r0 = _positive("reserve0", reserve0)
-        r1 = _positive("reserve1", reserve1)
+        r0 = check_positive("reserve0", reserve0)
+        r1 = check_positive("reserve1", reserve1)
         minted = min(a0 * supply // r0, a1 * supply // r1)
     if minted <= 0:
         raise ValueError(
@@ -147,10 +148,10 @@ def burn_liquidity(
     liquidity: int, reserve0: int, reserve1: int, total_supply: int
 ) -> tuple[int, int]:
     """Amounts paid for burning ``liquidity`` (``UniswapV2Pair.burn``): pro rata, floored."""
-    lp = _nonneg("liquidity", liquidity)
-    r0 = _nonneg("reserve0", reserve0)
-    r1 = _nonneg("reserve1", reserve1)
-    supply = _positive("total_supply", total_supply)
+    lp = check_nonneg("liquidity", liquidity)
+    r0 = check_nonneg("reserve0", reserve0)
+    r1 = check_nonneg("reserve1", reserve1)
+    supply = check_positive("total_supply", total_supply)
     if lp > supply:
         raise ValueError(f"liquidity {lp} exceeds total_supply {supply}")
     return lp * r0 // supply, lp * r1 // supply
@@ -167,13 +168,13 @@ def proportional_join(
     is used keeps every existing share's claim ``R_k / S`` from falling. A zero reserve
     (a drained constant-sum side) takes nothing and does not limit ``shares``.
     """
-    supply = _positive("total_supply", total_supply)
+    supply = check_positive("total_supply", total_supply)
     if len(amounts) != len(reserves):
         raise ValueError(f"amounts has {len(amounts)} entries for {len(reserves)} reserves")
     limits = [
-        _nonneg(f"amounts[{k}]", a) * supply // r
+        check_nonneg(f"amounts[{k}]", a) * supply // r
         for k, (a, r) in enumerate(zip(amounts, reserves, strict=True))
-        if _nonneg(f"reserves[{k}]", r) > 0
+        if check_nonneg(f"reserves[{k}]", r) > 0
     ]
     if not limits:
         raise ValueError("every reserve is zero: no proportional deposit is defined")
@@ -185,8 +186,8 @@ def proportional_join(
 
 def proportional_exit(shares: int, reserves: tuple[int, ...], total_supply: int) -> tuple[int, ...]:
     """What burning ``shares`` pays: ``shares·R_k // S`` of each reserve (v2 ``burn``)."""
-    lp = _nonneg("shares", shares)
-    supply = _positive("total_supply", total_supply)
+    lp = check_nonneg("shares", shares)
+    supply = check_positive("total_supply", total_supply)
     if lp > supply:
         raise ValueError(f"shares {lp} exceed total_supply {supply}")
-    return tuple(lp * _nonneg(f"reserves[{k}]", r) // supply for k, r in enumerate(reserves))
+    return tuple(lp * check_nonneg(f"reserves[{k}]", r) // supply for k, r in enumerate(reserves))
