@@ -75,8 +75,10 @@ def demo(
     out: Annotated[Path, typer.Option(help="Where to write the event log.")] = Path("runs/tour.db"),
     seed: Annotated[int, typer.Option(help="The run's seed.")] = 7,
 ) -> None:
-    """Run the device tour (examples/device_tour.py): contracts, mempool, builders,
-    bundles, a revert, escrow, then replay of the persisted log."""
+    """Run the device tour: contracts, mempool, builders, bundles, a revert, escrow, replay.
+
+    The same tour as examples/device_tour.py; the persisted log is replayed at the end.
+    """
     from accord.lab.tour import run_tour
 
     result = run_tour(
