@@ -64,7 +64,6 @@ from typing import Any, ClassVar
 
 import gymnasium
 import numpy as np
-from pettingzoo import ParallelEnv
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.agents.base import Action, Observation, observe, submit
@@ -78,6 +77,7 @@ from accord.agents.defi_searchers import (
 )
 from accord.contracts.amm import ProductAMM, pool_state
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, SealedTx, checks
+from accord.envs.base import DeviceEnv, check_render_mode
 from accord.mechanisms.cfmm import ProductPool
 
 ACTIONS: tuple[str, ...] = ("abstain", "sandwich", "backrun")
@@ -140,7 +140,7 @@ class DefiEnvParams(BaseModel):
         return self
 
 
-class DefiRoutingEnv(ParallelEnv[str, np.ndarray, int]):  # type: ignore[misc]
+class DefiRoutingEnv(DeviceEnv):
     """Searchers ``searcher_0 …`` on CFMM pools, one block per step (module docstring)."""
 
     metadata: ClassVar[dict[str, Any]] = {
@@ -155,9 +155,7 @@ class DefiRoutingEnv(ParallelEnv[str, np.ndarray, int]):  # type: ignore[misc]
         render_mode: str | None = None,
         **params: Any,
     ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"render_mode {render_mode!r} is not supported (none is)")
-        self.render_mode = render_mode
+        check_render_mode(render_mode)
         self.params = DefiEnvParams.model_validate(params)
         if device is None:
             self.config = DEFAULT_DEVICE
@@ -165,44 +163,17 @@ class DefiRoutingEnv(ParallelEnv[str, np.ndarray, int]):  # type: ignore[misc]
             self.config = device
         else:
             self.config = DeviceConfig.model_validate(dict(device))
-        self.possible_agents: list[str] = [f"searcher_{k}" for k in range(self.params.searchers)]
-        self.agents: list[str] = []
+        agents = [f"searcher_{k}" for k in range(self.params.searchers)]
         high = np.ones(len(OBS_FIELDS), dtype=np.float32)
         high[3:6] = np.inf
-        self._obs_space = {
-            a: gymnasium.spaces.Box(0.0, high, dtype=np.float32) for a in self.possible_agents
-        }
-        n = len(self.params.actions)
-        self._act_space = {a: gymnasium.spaces.Discrete(n) for a in self.possible_agents}
-        self._seeds = np.random.default_rng(0)
-        self._device: Device | None = None
-
-    # -- spaces ------------------------------------------------------------------------
-    def observation_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
-        return self._obs_space[agent]
-
-    def action_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
-        return self._act_space[agent]
-
-    @property
-    def device(self) -> Device:
-        """The current episode's device (after :meth:`reset`)."""
-        if self._device is None:
-            raise RuntimeError("call reset() first")
-        return self._device
+        spaces = {a: gymnasium.spaces.Box(0.0, high, dtype=np.float32) for a in agents}
+        super().__init__(render_mode, agents, spaces, len(self.params.actions))
 
     # -- episode -----------------------------------------------------------------------
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, Any]]]:
-        if seed is not None:
-            if type(seed) is not int or seed < 0:
-                raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-            self._seeds = np.random.default_rng(seed)
-            episode_seed = seed
-        else:
-            episode_seed = int(self._seeds.integers(2**63 - 1))
-        self._setup(episode_seed)
+        self._setup(self._episode_seed(seed))
         self.agents = list(self.possible_agents)
         self._blocks = 0
         obs = self._prepare_block()

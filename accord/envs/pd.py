@@ -32,12 +32,12 @@ from typing import Any, ClassVar
 
 import gymnasium
 import numpy as np
-from pettingzoo import ParallelEnv
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis
 from accord.device.commitments.build import commitment
 from accord.device.commitments.library import LIBRARY
+from accord.envs.base import DeviceEnv, check_render_mode
 from accord.games.program_equilibrium import PD_PAYOFFS
 
 PLAYERS: tuple[str, str] = ("player_0", "player_1")
@@ -65,7 +65,7 @@ class PDEnvParams(BaseModel):
         return self
 
 
-class CommitmentPDEnv(ParallelEnv[str, np.ndarray, int]):  # type: ignore[misc]
+class CommitmentPDEnv(DeviceEnv):
     """Two players posting programs to the device, round after round (module docstring)."""
 
     metadata: ClassVar[dict[str, Any]] = {
@@ -75,44 +75,19 @@ class CommitmentPDEnv(ParallelEnv[str, np.ndarray, int]):  # type: ignore[misc]
     }
 
     def __init__(self, render_mode: str | None = None, **params: Any) -> None:
-        if render_mode is not None:
-            raise ValueError(f"render_mode {render_mode!r} is not supported (none is)")
-        self.render_mode = render_mode
+        check_render_mode(render_mode)
         self.params = PDEnvParams.model_validate(params)
-        self.possible_agents: list[str] = list(PLAYERS)
-        self.agents: list[str] = []
         size = len(self.params.menu) + 1 + len(OUTCOMES) + 1
-        self._obs_space = {
+        spaces = {
             a: gymnasium.spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32) for a in PLAYERS
         }
-        n = len(self.params.menu)
-        self._act_space = {a: gymnasium.spaces.Discrete(n) for a in PLAYERS}
-        self._seeds = np.random.default_rng(0)
-        self._device: Device | None = None
+        super().__init__(render_mode, list(PLAYERS), spaces, len(self.params.menu))
         self._programs = {name: LIBRARY[f"{name}/pd"] for name in self.params.menu}
-
-    def observation_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
-        return self._obs_space[agent]
-
-    def action_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
-        return self._act_space[agent]
-
-    @property
-    def device(self) -> Device:
-        if self._device is None:
-            raise RuntimeError("call reset() first")
-        return self._device
 
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, Any]]]:
-        if seed is not None:
-            if type(seed) is not int or seed < 0:
-                raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-            self._seeds = np.random.default_rng(seed)
-            episode_seed = seed
-        else:
-            episode_seed = int(self._seeds.integers(2**63 - 1))
+        episode_seed = self._episode_seed(seed)
         config = DeviceConfig(fee_market="first_price")
         genesis = Genesis(
             assets={"ETH": AssetSpec(issuer="treasury", alloc=dict.fromkeys(PLAYERS, 10**18))}
