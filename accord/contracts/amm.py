@@ -63,20 +63,13 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal, localcontext
 from typing import Any
 
+from accord.contracts.args import base_units
 from accord.device import BatchCall, Context, Contract, Revert, UnknownAsset, Var, public
 from accord.device.encoding import Canonical
 from accord.mechanisms import cfmm
 
 CURVE_GAS = 200
 """Gas charged per evaluation of the curve (the math the storage schedule does not see)."""
-
-
-def _int(name: str, value: object, *, positive: bool = False) -> int:
-    if type(value) is not int:
-        raise Revert(f"{name} must be an int in base units, got {value!r}")
-    if value < 0 or (positive and value == 0):
-        raise Revert(f"{name} must be {'positive' if positive else 'non-negative'}, got {value}")
-    return value
 
 
 def _address(name: str, value: object) -> str:
@@ -110,7 +103,7 @@ class AMM(Contract):
     ) -> None:
         if len(set(tokens)) != len(tokens) or not all(isinstance(t, str) and t for t in tokens):
             raise Revert(f"tokens must be distinct asset symbols, got {tokens!r}")
-        fee = _int("fee_bps", fee_bps)
+        fee = base_units("fee_bps", fee_bps)
         if fee >= cfmm.BPS:
             raise Revert(f"fee_bps must be below {cfmm.BPS}, got {fee}")
         for t in tokens:
@@ -181,8 +174,8 @@ class AMM(Contract):
         """Sell ``amount_in`` of ``asset_in`` (sent as value) for at least ``min_out``."""
         self._open()
         i, j = self._pair(asset_in, asset_out)
-        amount = _int("amount_in", amount_in, positive=True)
-        floor = _int("min_out", min_out)
+        amount = base_units("amount_in", amount_in, positive=True)
+        floor = base_units("min_out", min_out)
         _address("to", to)
         if dict(ctx.value) != {asset_in: amount}:
             raise Revert(
@@ -215,7 +208,7 @@ class AMM(Contract):
         """What ``swap`` would pay now for ``amount_in`` (a view)."""
         self._no_value(ctx, "quote")
         i, j = self._pair(asset_in, asset_out)
-        amount = _int("amount_in", amount_in)
+        amount = base_units("amount_in", amount_in)
         ctx.use_gas(CURVE_GAS)
         return self._live_curve().out_given_in(i, j, amount)
 
@@ -245,7 +238,7 @@ class AMM(Contract):
     def add_liquidity(self, ctx: Context, min_shares: int, to: str) -> int:
         """Deposit the tokens sent as value; mint LP shares to ``to``."""
         self._open()
-        floor = _int("min_shares", min_shares)
+        floor = base_units("min_shares", min_shares)
         _address("to", to)
         tokens = self.symbols
         extra = sorted(set(ctx.value) - set(tokens))
@@ -295,7 +288,7 @@ class AMM(Contract):
             raise Revert(f"remove_liquidity must send only {lp} shares as value")
         if not isinstance(min_amounts, tuple) or len(min_amounts) != len(tokens):
             raise Revert(f"min_amounts must hold one minimum per token {tokens}")
-        floors = [_int(f"min_amounts[{k}]", m) for k, m in enumerate(min_amounts)]
+        floors = [base_units(f"min_amounts[{k}]", m) for k, m in enumerate(min_amounts)]
         supply = self.lp_supply
         reserves = self.reserve
         amounts = cfmm.proportional_exit(shares, reserves, supply)
@@ -324,7 +317,7 @@ class AMM(Contract):
         n = len(tokens)
         if not isinstance(amounts_out, tuple) or len(amounts_out) != n:
             raise Revert(f"amounts_out must hold one amount per token {tokens}")
-        outs = tuple(_int(f"amounts_out[{k}]", a) for k, a in enumerate(amounts_out))
+        outs = tuple(base_units(f"amounts_out[{k}]", a) for k, a in enumerate(amounts_out))
         if not any(outs):
             raise Revert("flash_swap must borrow something: amounts_out are all zero")
         if not isinstance(method, str) or not method:
@@ -442,8 +435,8 @@ class AMM(Contract):
         asset_in, amount_in, min_out, to = call.args[:4]
         asset_out = call.args[4] if len(call.args) == 5 else ""
         i, j = self._pair(asset_in, asset_out)
-        amount = _int("amount_in", amount_in, positive=True)
-        floor = _int("min_out", min_out)
+        amount = base_units("amount_in", amount_in, positive=True)
+        floor = base_units("min_out", min_out)
         if dict(call.value) != {asset_in: amount}:
             raise Revert(f"swap must send exactly amount_in={amount} {asset_in!r} as value")
         return i, j, cfmm.Order(i < j, amount, floor), _address("to", to)
@@ -488,7 +481,9 @@ class WeightedAMM(AMM):
             raise Revert(f"tokens must be a tuple of at least 2 symbols, got {tokens!r}")
         if not isinstance(weights, tuple) or len(weights) != len(tokens):
             raise Revert(f"weights must hold one positive int per token, got {weights!r}")
-        self.params = tuple(_int(f"weights[{k}]", w, positive=True) for k, w in enumerate(weights))
+        self.params = tuple(
+            base_units(f"weights[{k}]", w, positive=True) for k, w in enumerate(weights)
+        )
         self._init(ctx, tokens, rest[0] if rest else 30, rest[1] if len(rest) > 1 else "")
 
     def curve(self, reserves: tuple[int, ...] | None = None) -> cfmm.WeightedPool:
@@ -540,7 +535,9 @@ class ConstantSumAMM(AMM):
         prices = rest[0] if rest and rest[0] else (1,) * len(tokens)
         if not isinstance(prices, tuple) or len(prices) != len(tokens):
             raise Revert(f"prices must hold one positive int per token, got {prices!r}")
-        self.params = tuple(_int(f"prices[{k}]", p, positive=True) for k, p in enumerate(prices))
+        self.params = tuple(
+            base_units(f"prices[{k}]", p, positive=True) for k, p in enumerate(prices)
+        )
         fee = rest[1] if len(rest) > 1 else 0
         self._init(ctx, tokens, fee, rest[2] if len(rest) > 2 else "")
 

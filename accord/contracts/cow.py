@@ -60,6 +60,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from accord.contracts.args import base_units
 from accord.contracts.cow_plan import PoolSpec, Swap, curve, swap_plan, valuation
 from accord.device import BatchCall, Context, Contract, DeviceError, Map, Revert, Var, public
 from accord.device.encoding import Canonical
@@ -83,14 +84,6 @@ def order_gas(pools: int) -> int:
     """A gas limit for one order on a settlement over ``pools`` pools, enough even when the
     order is alone in its batch."""
     return ORDER_GAS + POOL_GAS * pools
-
-
-def _int(name: str, value: object, *, positive: bool = False) -> int:
-    if type(value) is not int:
-        raise Revert(f"{name} must be an int in base units, got {value!r}")
-    if value < 0 or (positive and value == 0):
-        raise Revert(f"{name} must be {'positive' if positive else 'non-negative'}, got {value}")
-    return value
 
 
 def _token(name: str, value: object) -> str:
@@ -121,7 +114,7 @@ class CowSettlement(Contract):
             )
         if not isinstance(numeraire, str):
             raise Revert(f"numeraire must be a token symbol, got {numeraire!r}")
-        self.max_candidates = _int("max_candidates", cap, positive=True)
+        self.max_candidates = base_units("max_candidates", cap, positive=True)
         specs: list[PoolSpec] = []
         for k, entry in enumerate(pools):
             specs.append(self._register(ctx, k, entry))
@@ -140,12 +133,14 @@ class CowSettlement(Contract):
             raise Revert(f"{where}: address must be a non-empty string, got {address!r}")
         if kind not in KINDS:
             raise Revert(f"{where}: kind must be one of {KINDS}, got {kind!r}")
-        fee_bps = _int(f"{where}.fee_bps", fee)
+        fee_bps = base_units(f"{where}.fee_bps", fee)
         if fee_bps >= cfmm.BPS:
             raise Revert(f"{where}: fee_bps must be below {cfmm.BPS}, got {fee_bps}")
         if not isinstance(params, tuple):
             raise Revert(f"{where}: params must be a tuple of ints, got {params!r}")
-        values = tuple(_int(f"{where}.params[{m}]", p, positive=True) for m, p in enumerate(params))
+        values = tuple(
+            base_units(f"{where}.params[{m}]", p, positive=True) for m, p in enumerate(params)
+        )
         try:
             tokens = ctx.call(address, "tokens")
             reserves = ctx.call(address, "reserves")
@@ -239,8 +234,8 @@ class CowSettlement(Contract):
         partial = call.args[5] if len(call.args) > 5 else False
         if sell == buy:
             raise Revert(f"sell_token and buy_token are both {sell!r}")
-        amount = _int("sell_amount", amount, positive=True)
-        floor = _int("min_buy", floor)
+        amount = base_units("sell_amount", amount, positive=True)
+        floor = base_units("min_buy", floor)
         if not isinstance(to, str):
             raise Revert(f"to must be an address, got {to!r}")
         if not isinstance(partial, bool):
