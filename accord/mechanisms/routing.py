@@ -226,15 +226,13 @@ def route(
     )
 
 
-def _int_value(
-    n: int, c: Array, network: Network, ints: dict[int, tuple[list[int], list[int]]]
-) -> float:
-    """``cᵀΨ`` of integer trades ``{pool: (tendered, received)}``."""
-    psi = np.zeros(n)
+def _int_net(n: int, network: Network, ints: dict[int, tuple[list[int], list[int]]]) -> list[int]:
+    """Exact integer net flow ``Ψ`` of integer trades ``{pool: (tendered, received)}``."""
+    psi = [0] * n
     for p, (tend, rec) in ints.items():
         for k, d, r in zip(network.pool_tokens[p], tend, rec, strict=True):
             psi[k] += r - d
-    return float(np.dot(c, psi))
+    return psi
 
 
 def _finish(
@@ -291,7 +289,7 @@ def _finish(
         enough = master.value(plan) - _MARGIN_COST * max(bound, master.floor)
         safe, _ = column_generation(master, lb + margin, nu, enough)
         plans.insert(0 if master.value(safe) >= enough else 1, safe)
-    best_exec: tuple[Trades, dict[int, tuple[list[int], list[int]]], float] | None = None
+    best_exec: tuple[Trades, dict[int, tuple[list[int], list[int]]], list[int], float] | None = None
     for candidate in plans:
         trades = repair_floats(n, lb, candidate.trades)
         psi = net_flow(n, trades)
@@ -300,22 +298,20 @@ def _finish(
             np.add.at(throughput, tk, dlt)
         pass_through = (c == 0) & (psi - lb <= 1e-9 * np.maximum(throughput, 1.0))
         ints = to_integers(network.pools, n, lb_int, trades, pass_through) if integers else {}
-        worth = _int_value(n, c, network, ints)
-        if best_exec is None or worth > best_exec[2]:
-            best_exec = (trades, ints, worth)
+        psi_int = _int_net(n, network, ints)
+        worth = float(np.dot(c, np.array(psi_int, dtype=float)))
+        if best_exec is None or worth > best_exec[3]:
+            best_exec = (trades, ints, psi_int, worth)
         if not integers or worth >= float(np.dot(c, psi)) * (1.0 - _MARGIN_COST):
             break  # the first plan's integers lose no more than a margin would
     assert best_exec is not None
-    trades, ints, _ = best_exec
+    trades, ints, psi_int, value_int = best_exec
     psi = net_flow(n, trades)
-    psi_int = [0] * n
     out: list[Trade] = []
     for p in sorted(trades):
         ids = network.pool_tokens[p]
         _, dlt, lam = trades[p]
         ti, ri = ints.get(p, ([0] * len(ids), [0] * len(ids))) if integers else ([], [])
-        for k, d, r in zip(ids, ti, ri, strict=False):  # empty without integers
-            psi_int[k] += r - d
         out.append(
             Trade(
                 pool=p,
@@ -331,7 +327,7 @@ def _finish(
     return Route(
         tokens=network.tokens,
         value=value,
-        value_int=float(np.dot(c, np.array(psi_int, dtype=float))),
+        value_int=value_int,
         net=tuple(float(x) for x in psi),
         net_int=tuple(psi_int) if integers else (),
         trades=tuple(out),
