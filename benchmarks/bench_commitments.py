@@ -177,7 +177,7 @@ def run(n: int, seed: int) -> dict[str, Any]:
         state=lambda atom, prog: atom.op == "block" or device.balance(prog.owner, "USD") >= 0,
         matcher=lambda pattern, self_id: [],
     )
-    gc.disable()  # as the device's resolver does (see resolve_commitments)
+    gc.disable()  # as the device does while a block executes (accord.device.collector)
     t0 = time.perf_counter()
     solver.solve(solver.instance(cid) for cid in programs)
     solve_s = time.perf_counter() - t0
