@@ -148,6 +148,8 @@ class Device:
         self._now = self.config.genesis_time_ms
         """The head block's timestamp (``now``), kept at hand for submission."""
         self._default_latency = self.config.default_latency_ms
+        self._arrival = self._now + self._default_latency
+        """When a transaction submitted now arrives under the default latency."""
         self._seed_key = hashlib.blake2b(
             str(seed).encode(), digest_size=32, person=b"accord.seed"
         ).digest()
@@ -340,32 +342,37 @@ class Device:
         Raises a :class:`Rejected` error (nothing changes) for a forged transaction, a
         used nonce, a duplicate or an impossible gas limit.
         """
-        sender, nonce, _, _, _, _, gas_limit, _, _, tx_hash, signature = tx
         # verify() and the checks below inlined for the common case (a valid
         # transaction); at any doubt _refuse() runs them in order, to raise the precise
         # error.
-        content = TX_HASH.copy()
+        content = tx[:9]
+        digest = TX_HASH.copy()
         try:
-            content.update(_dumps(tx[:9], 0))
+            digest.update(_dumps(content, 0))
         except ValueError:  # fields that cannot be encoded
             self._refuse(tx)
+        # Read from the slice: unpacking a plain tuple is faster than a NamedTuple.
+        sender, nonce, _, _, _, _, gas_limit, _, _ = content
+        tx_hash = tx[9]
         state = self._macs.get(sender)
-        if state is None or content.digest() != tx_hash:
+        if state is None or digest.digest() != tx_hash:
             self._refuse(tx)
         state = state.copy()
         state.update(tx_hash)
         pending = self._pending
         if (
-            state.digest() != signature
+            state.digest() != tx[10]
             or nonce < self._nonces.get(sender, 0)
             or tx_hash in pending
             or gas_limit < _TX_BASE
             or gas_limit > self._gas_limit
         ):
             self._refuse(tx)
-        arrival = self._now if at is None else at
-        latency = self._latency
-        arrival += latency.get(sender, self._default_latency) if latency else self._default_latency
+        if at is None and not self._latency:
+            arrival = self._arrival
+        else:
+            sent = self._now if at is None else at
+            arrival = sent + self._latency.get(sender, self._default_latency)
         pending[tx_hash] = (tx, arrival, next(self._seq))  # Mempool.add inlined
         return tx_hash
 
@@ -585,6 +592,7 @@ class Device:
         self.base_fee = next_base_fee
         self.headers.append(header)
         self._now = timestamp
+        self._arrival = timestamp + self._default_latency
         if self._history is not None and len(self.blocks) == self._history:
             oldest = self.blocks[0]
             if oldest.number <= self._indexed:

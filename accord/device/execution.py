@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from types import MappingProxyType
@@ -54,6 +54,8 @@ _tip_paid = itemgetter(4)
 _gas_used = itemgetter(2)
 _new_tuple = tuple.__new__
 _new_context = object.__new__
+_NOBODY: Any = object()
+"""Is no sender, target or method: an empty slot of :meth:`Executor.run`'s caches."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +151,20 @@ class Executor:
         the base class's slots for reading)."""
         self._writable_context = writable_twin(self._context)
         self._classes: dict[str, type[Contract]] = {}
+
+    def _call_context(
+        self, to: str, sender: str, value: Mapping[str, int], number: int, timestamp: int
+    ) -> Context:
+        """A transaction's call context: ``Context()`` inlined (fill in the writable twin,
+        then make it read-only; this device's class binds device and ledger)."""
+        ctx: Any = _new_context(self._writable_context)
+        ctx.this = to
+        ctx.sender = ctx.origin = sender
+        ctx.value = value
+        ctx.block_number = number
+        ctx.timestamp = timestamp
+        ctx.__class__ = self._context
+        return ctx  # type: ignore[no-any-return]
 
     # -- block fee accounting ------------------------------------------------------------
     def end_block(
@@ -357,6 +373,21 @@ class Executor:
         settlement (:meth:`_settle`), inlined. Each receipt is a plain tuple of the
         :class:`Receipt`'s fields, which :class:`Block` wraps when asked.
         """
+        try:
+            return self._run(items, env, gas_left, strict, undoable, batch)
+        finally:
+            self.ledger.gas_limit = UNMETERED  # nothing is metered between calls
+
+    def _run(
+        self,
+        items: Iterable[Item],
+        env: BlockEnv,
+        gas_left: int,
+        strict: bool,
+        undoable: bool,
+        batch: bool,
+    ) -> Outcome:
+        """:meth:`run`'s loop."""
         out = Outcome([], [], [], [], {}, [], 0, gas_left)
         attempted, included, receipts = out.attempted, out.included, out.receipts
         ledger = self.ledger
@@ -368,13 +399,23 @@ class Executor:
         )
         nonces_origin, balances_origin = ledger.nonces_origin, ledger.balances_origin
         contracts, fee_keys, fee_asset = self.contracts, self._fee_keys, self.fee_asset
-        first_price, max_gas = self._first_price, self.block_gas_limit
-        context, writable = self._context, self._writable_context
+        first_price = self._first_price
         # One read-only context per (contract, sender) for the block's value-less calls:
         # their facts are equal, so they may share one.
         contexts: dict[str, dict[str, Context]] = {}
         known: set[str] = set()  # senders whose nonce and fee-balance origins are recorded
         base_fee, number, timestamp = env.base_fee, env.number, env.timestamp
+        # The previous transaction's sender, target and method, and what was looked up
+        # for them: consecutive transactions often share them, and an identity test is
+        # cheaper than the lookups. (Nothing a lookup found can change within a block:
+        # contracts are only ever added, at fresh addresses.)
+        last_sender: object = _NOBODY
+        last_to: object = _NOBODY
+        last_method: object = _NOBODY
+        key: tuple[str, str] = ("", "")
+        contract: Contract | None = None
+        entry: Callable[..., Any] | None = None
+        ctx: Context | None = None
         for item in items:
             if type(item) is PendingBundle:
                 out.gas_left = gas_left
@@ -385,6 +426,8 @@ class Executor:
             sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee, tx_hash, _ = (
                 tx
             )
+            # gas_left never exceeds the block gas limit, so this also catches a gas
+            # limit above it (_reject names both).
             if gas_limit > gas_left:
                 if strict:
                     raise GasLimitTooLow(f"{gas_limit} exceeds the block's gas left {gas_left}")
@@ -400,22 +443,28 @@ class Executor:
                     receipts.append(None)  # filled at settlement
                     continue
                 # -- validation: one combined test, _reject() names the failure --
-                expected = nonces.get(sender, MISSING)
-                contract = entry = None
+                expected = nonces.get(sender, 0)  # a nonce is never stored as 0
                 if (
-                    nonce != (0 if expected is MISSING else expected)
+                    nonce != expected
                     or max_fee < base_fee
                     or priority_fee > max_fee
                     or gas_limit < _TX_BASE
-                    or gas_limit > max_gas
                     or to == DEPLOY
                 ):
                     self._reject(tx, base_fee)  # raises, unless this is a valid deployment
-                elif method:
-                    contract = contracts.get(to)
-                    entry = None if contract is None else contract._entries.get(method)
-                    if entry is None:
-                        self._reject(tx, base_fee)
+                    entry = None
+                    last_to = _NOBODY
+                elif to is not last_to or method is not last_method:
+                    if method:
+                        found = contracts.get(to)
+                        function = None if found is None else found._entries.get(method)
+                        if function is None:
+                            self._reject(tx, base_fee)  # raises
+                        contract, entry = found, function
+                    else:
+                        entry = None
+                    last_to, last_method = to, method
+                    last_sender = _NOBODY  # the cached context was for another target
                 if first_price:
                     tip = max_fee
                 else:
@@ -424,14 +473,16 @@ class Executor:
                         tip = priority_fee
                 price = base_fee + tip
                 # -- prepay (_take inlined) --
-                prepay = gas_limit * price
-                need = prepay
-                for asset, amount in value:
-                    if asset == fee_asset:
-                        need += amount
-                key = fee_keys.get(sender)
-                if key is None:  # one (sender, fee asset) key per sender
-                    key = fee_keys[sender] = (sender, fee_asset)
+                prepay = need = gas_limit * price
+                if value:
+                    for asset, amount in value:
+                        if asset == fee_asset:
+                            need += amount
+                if sender is not last_sender:
+                    got = fee_keys.get(sender)
+                    if got is None:  # one (sender, fee asset) key per sender
+                        got = fee_keys[sender] = (sender, fee_asset)
+                    key, ctx, last_sender = got, None, sender
                 have = balances.get(key, 0)
                 if have < need:
                     self._cannot_pay(sender, need, have)
@@ -443,14 +494,14 @@ class Executor:
                 )
                 continue
             if undoable:
-                journal.append((nonces, sender, expected))
+                journal.append((nonces, sender, expected or MISSING))
             # The state hash's origins of the sender's nonce and fee balance: a sender
             # whose prepayment this block has recorded (``known``) has both already,
             # since origins are only cleared when a block is sealed.
             first_time = sender not in known
             if first_time and sender not in nonces_origin:
-                nonces_origin[sender] = expected
-            nonces[sender] = 1 if expected is MISSING else expected + 1
+                nonces_origin[sender] = expected or MISSING
+            nonces[sender] = expected + 1
             if prepay:
                 if undoable:
                     journal.append((balances, key, have))
@@ -471,39 +522,39 @@ class Executor:
             result: object = None
             status: Status
             try:
-                if to == DEPLOY:
-                    created = self._deploy(tx, env)
-                else:
-                    sent = self._send_value(tx, to) if value else NO_VALUE
-                    if entry is not None:
-                        by_sender = contexts.get(to) if sent is NO_VALUE else None
-                        ctx = None if by_sender is None else by_sender.get(sender)
+                if entry is not None:
+                    if value:
+                        sent = self._send_value(tx, to)
+                        call_ctx = self._call_context(to, sender, sent, number, timestamp)
+                    else:
                         if ctx is None:
-                            # Context() inlined: fill in the writable twin, then make it
-                            # read-only (this device's class binds device and ledger).
-                            ctx = _new_context(writable)
-                            ctx.this = to
-                            ctx.sender = ctx.origin = sender
-                            ctx.value = sent
-                            ctx.block_number = number
-                            ctx.timestamp = timestamp
-                            ctx.__class__ = context
-                            if sent is NO_VALUE:
-                                contexts.setdefault(to, {})[sender] = ctx
-                        # The method's function (Contract._entries: no bound method
-                        # to build), with positional arguments spelled out for short
-                        # argument lists: a call with *args costs twice as much.
-                        n = len(args)
-                        if n == 3:
-                            result = entry(contract, ctx, args[0], args[1], args[2])
-                        elif n == 2:
-                            result = entry(contract, ctx, args[0], args[1])
-                        elif n == 1:
-                            result = entry(contract, ctx, args[0])
-                        elif n == 0:
-                            result = entry(contract, ctx)
-                        else:
-                            result = entry(contract, ctx, *args)
+                            by_sender = contexts.get(to)
+                            if by_sender is None:
+                                by_sender = contexts[to] = {}
+                            ctx = by_sender.get(sender)
+                            if ctx is None:
+                                ctx = by_sender[sender] = self._call_context(
+                                    to, sender, NO_VALUE, number, timestamp
+                                )
+                        call_ctx = ctx
+                    # The method's function (Contract._entries: no bound method
+                    # to build), with positional arguments spelled out for short
+                    # argument lists: a call with *args costs twice as much.
+                    n = len(args)
+                    if n == 3:
+                        result = entry(contract, call_ctx, args[0], args[1], args[2])
+                    elif n == 2:
+                        result = entry(contract, call_ctx, args[0], args[1])
+                    elif n == 1:
+                        result = entry(contract, call_ctx, args[0])
+                    elif n == 0:
+                        result = entry(contract, call_ctx)
+                    else:
+                        result = entry(contract, call_ctx, *args)
+                elif to == DEPLOY:
+                    created = self._deploy(tx, env)
+                elif value:  # a plain transfer
+                    self._send_value(tx, to)
                 used = ledger.gas_used
                 if used > gas_limit:  # contract code caught an OutOfGas: still fails
                     raise OutOfGas(used, gas_limit)
@@ -518,7 +569,6 @@ class Executor:
                 ledger.rollback((journal_mark, events_mark))
                 status, used, created = "reverted", ledger.gas_used, None
                 error = f"{type(exc).__name__}: {exc}"
-            ledger.gas_limit = UNMETERED
             emitted = tuple(events[events_mark:]) if len(events) > events_mark else ()
             # -- settle (_settle inlined): refund unused gas; burn and tip are per block --
             refund = (gas_limit - used) * price

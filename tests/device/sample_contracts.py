@@ -72,6 +72,13 @@ class Vault(Contract):
         return amount
 
     @public
+    def credit_me(self, ctx: Context, amount: int) -> tuple[str, int]:
+        """Credit ``amount`` to the caller's internal balance; returns who was credited
+        and the ETH the call carried (the call's context as the contract saw it)."""
+        self.balances[ctx.sender] += amount
+        return ctx.sender, ctx.value.get("ETH", 0)
+
+    @public
     def pay_in_then_revert(self, ctx: Context) -> None:
         self.balances[ctx.sender] += ctx.value.get("ETH", 0)
         raise Revert("no thanks")
