@@ -49,13 +49,17 @@ def _hash(item: Item) -> bytes:
 def _nonce_order(queue: list[T]) -> list[T]:
     """One lane in nonce order (ties, i.e. two transactions with one nonce, by seq).
 
-    Lanes usually arrive in nonce order already (a sender signs nonces in turn), so one
-    linear pass checks that before any sort. (A lane of several items is a sender's
+    Lanes usually arrive in nonce order already, one after another (a sender signs
+    nonces in turn), so that is checked before any sort: a comparison with a range,
+    cheaper than comparing neighbours. (A lane of several items is a sender's
     transactions: bundles are lanes of their own.)
     """
     if len(queue) > 1:
         nonces = [item[0][1] for item in queue]  # type: ignore[index]  # tx lanes only
-        if any(map(_ge, nonces, nonces[1:])):  # not strictly increasing
+        first = nonces[0]
+        if nonces != list(range(first, first + len(nonces))) and any(
+            map(_ge, nonces, nonces[1:])  # not strictly increasing
+        ):
             return sorted(queue, key=lambda it: (_nonce(it), it[2]))
     return queue
 
