@@ -30,7 +30,7 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import FunctionType, MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self, TypeVar, overload
 
 from accord.device import gas as G
 from accord.device.encoding import Canonical, canonical, canonical_args
@@ -88,6 +88,8 @@ class Contract:
     """Public method name -> a function called as ``f(contract, ctx, *args)``: the
     method's own function when it is a plain one (no bound method is built per call)."""
     _batch: ClassVar[frozenset[str]] = frozenset()
+    _declared_maps: ClassVar[dict[str, Map[Any]]] = {}
+    """The Maps declared in this class's own body (taken off the class)."""
 
     address: str
     _ledger: Ledger
@@ -96,15 +98,23 @@ class Contract:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        # A class's Maps are collected and taken off the class: a deployed instance
+        # holds each BoundMap in its own attributes, and with no class attribute of the
+        # same name CPython's specialising interpreter reads it as a plain instance
+        # attribute (a non-data descriptor on the class prevents that, and contract
+        # code reads its Maps on every storage access).
+        declared = {name: attr for name, attr in vars(cls).items() if isinstance(attr, Map)}
+        for name in declared:
+            delattr(cls, name)
+        cls._declared_maps = declared
         maps: dict[str, Map[Any]] = {}
         var_names: set[str] = set()
         public_names: set[str] = set()
         batch_names: set[str] = set()
         for klass in reversed(cls.__mro__):
+            maps.update(vars(klass).get("_declared_maps", {}))
             for name, attr in vars(klass).items():
-                if isinstance(attr, Map):
-                    maps[name] = attr
-                elif isinstance(attr, Var):
+                if isinstance(attr, Var):
                     var_names.add(name)
                 elif callable(attr) and getattr(attr, "__accord_public__", False):
                     public_names.add(name)
@@ -115,6 +125,13 @@ class Contract:
         cls._public = frozenset(public_names)
         cls._batch = frozenset(batch_names)
         cls._entries = {name: _entry_function(cls, name) for name in public_names}
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        """An instance whose Maps refuse use until :meth:`_bind` deploys it."""
+        self = super().__new__(cls)
+        for name in cls._maps:
+            object.__setattr__(self, name, _UnboundMap(cls.__name__, name))
+        return self
 
     @classmethod
     def class_path(cls) -> str:
@@ -164,6 +181,27 @@ class Contract:
             bound = self.__dict__[name]
             out[name] = dict(bound._data)
         return out
+
+
+class _UnboundMap:
+    """Stands for a Map of a contract that is not deployed yet: any use raises."""
+
+    __slots__ = ("_where",)
+
+    def __init__(self, contract: str, name: str) -> None:
+        self._where = f"storage {name!r} of {contract}"
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"{self._where} is used before the contract is deployed")
+
+    def __getitem__(self, key: object) -> NoReturn:
+        raise AttributeError(f"{self._where} is used before the contract is deployed")
+
+    def __setitem__(self, key: object, value: object) -> NoReturn:
+        raise AttributeError(f"{self._where} is used before the contract is deployed")
+
+    def __contains__(self, key: object) -> NoReturn:
+        raise AttributeError(f"{self._where} is used before the contract is deployed")
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,9 @@ class Map(Generic[V]):
     @overload
     def __get__(self, instance: object, owner: type) -> BoundMap[V]: ...
     def __get__(self, instance: object | None, owner: type) -> Map[V] | BoundMap[V]:
-        # Reached only before deployment binds the instance's own BoundMap.
+        # For type checkers (an instance's Map reads as its BoundMap): at run time
+        # Contract takes its Maps off the class, so this is reached only by a Map
+        # declared outside a Contract.
         if instance is None:
             return self
         raise AttributeError(f"storage {self.name!r} is used before the contract is deployed")

@@ -127,8 +127,22 @@ def test_undeclared_attributes_are_refused() -> None:
 
 def test_map_used_before_deployment() -> None:
     vault = Vault.__new__(Vault)
+    with pytest.raises(AttributeError, match="'balances' of Vault is used before the contract"):
+        _ = vault.balances["a"]
     with pytest.raises(AttributeError, match="before the contract is deployed"):
-        _ = vault.balances
+        vault.balances["a"] = 1
+    with pytest.raises(AttributeError, match="before the contract is deployed"):
+        vault.balances.keys()
+
+
+def test_maps_leave_the_class_and_live_on_each_instance() -> None:
+    # An instance attribute with no class attribute of its name is what CPython reads
+    # fastest (see Contract.__init_subclass__); the class keeps its Maps in _maps.
+    assert "balances" not in vars(Vault) and set(Vault._maps) == {"balances"}
+    vault, _ = bound(Vault)
+    other, _ = bound(Vault)
+    vault.balances["a"] = 5
+    assert vault.balances["a"] == 5 and other.balances["a"] == 0
 
 
 def test_map_iteration_is_sorted_and_metered() -> None:
