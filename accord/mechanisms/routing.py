@@ -73,8 +73,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -88,19 +86,22 @@ from accord.mechanisms.routing_colgen import (
     net_flow,
     price,
 )
-from accord.mechanisms.routing_dual import (
+from accord.mechanisms.routing_dual import dual_value, solve_dual
+from accord.mechanisms.routing_network import (
+    FloatView,
+    Network,
     component,
-    dual_value,
     reference_prices,
-    solve_dual,
+    subview,
 )
-from accord.mechanisms.routing_network import FloatView, Network, float_view
+from accord.mechanisms.routing_newton import newton, recover_direct
 from accord.mechanisms.routing_primal import (
     CsPool,
     Trades,
     repair_floats,
     to_integers,
 )
+from accord.mechanisms.routing_result import Block, Route, Trade, blocks_of
 
 Array = NDArray[np.float64]
 
@@ -117,69 +118,6 @@ __all__ = [
 _MARGIN_COST = 1e-7  # relative value the rounding margins may cost at most
 
 
-@dataclass(frozen=True)
-class Trade:
-    """One pool's part of a route, in the pool's own token order.
-
-    ``tendered``/``received`` are the float plan; ``tendered_int``/``received_int`` are
-    base units that the pool's exact invariant accepts (``pool.accepts`` holds, and a
-    single-pair trade receives exactly ``pool.out_given_in`` of its tender).
-    """
-
-    pool: int
-    tokens: tuple[str, ...]
-    tendered: tuple[float, ...]
-    received: tuple[float, ...]
-    tendered_int: tuple[int, ...]
-    received_int: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Route:
-    """A routed trade with its certificate.
-
-    ``value`` is the objective ``cᵀΨ`` of the float plan and ``value_int`` of the integer
-    execution; ``net``/``net_int`` the net flow to the trader per token (global order,
-    ``tokens``); ``prices`` the dual prices ``ν``; ``dual_value`` the upper bound
-    ``g(ν)``; ``gap = dual_value − value ≥ 0`` and ``relative_gap = gap /
-    max(dual_value, 1e-12·(value of the routed reserves at ν))``.
-    """
-
-    tokens: tuple[str, ...]
-    value: float
-    value_int: float
-    net: tuple[float, ...]
-    net_int: tuple[int, ...]
-    trades: tuple[Trade, ...]
-    prices: tuple[float, ...]
-    dual_value: float
-    gap: float
-    relative_gap: float
-    iterations: int
-    evaluations: int
-
-    def amount(self, token: str) -> int:
-        """Integer net flow of ``token`` (what the trader ends up with of it)."""
-        return self.net_int[self.tokens.index(token)]
-
-    def as_dict(self) -> dict[str, Any]:
-        """The CLI's JSON shape: value, integer net flow and integer trades by token name."""
-        return {
-            "value": self.value_int,
-            "net": {t: v for t, v in zip(self.tokens, self.net_int, strict=True) if v},
-            "trades": [
-                {
-                    "pool": t.pool,
-                    "tendered": {k: v for k, v in zip(t.tokens, t.tendered_int, strict=True) if v},
-                    "received": {k: v for k, v in zip(t.tokens, t.received_int, strict=True) if v},
-                }
-                for t in self.trades
-            ],
-            "dual_value": self.dual_value,
-            "gap": self.gap,
-        }
-
-
 # -- routing --------------------------------------------------------------------------------
 def route(
     network: Network,
@@ -188,8 +126,13 @@ def route(
     *,
     max_iterations: int = 2000,
     integers: bool = True,
+    method: str = "auto",
 ) -> Route:
     """Maximise ``Σ c_k Ψ_k`` subject to ``Ψ_k ≥ −budget_k`` (0 if absent).
+
+    ``method``: ``"auto"`` (projected Newton when every pool is strictly convex and it
+    certifies its gap, else the LP path), ``"newton"`` (that or ``ValueError``) or
+    ``"lp"`` (L-BFGS-B with column generation on the recovery LP, any pools).
 
     With ``integers=False`` the exact integer execution is skipped (its fields are
     empty and ``value_int`` is 0): for callers that only need the float plan's value.
@@ -198,6 +141,8 @@ def route(
     many base units of a token the trader may spend. Raises ``ValueError`` naming the
     problem for an unknown token, a negative weight or budget, or nothing to value.
     """
+    if method not in ("auto", "newton", "lp"):
+        raise ValueError(f"method must be 'auto', 'newton' or 'lp', got {method!r}")
     n = len(network.tokens)
     weights = np.zeros(n)
     for token, w in c.items():
@@ -215,14 +160,106 @@ def route(
         lb_int[k] = -amount
     lb = np.array(lb_int, dtype=float)
     keep, tokens = component(network, [int(k) for k in np.flatnonzero(weights > 0)])
-    view = float_view(network, keep)
+    view = network.view if keep.all() else subview(network.view, keep)
     active = np.zeros(n, dtype=bool)
     active[list(tokens)] = True
-    nu0 = reference_prices(network, keep, weights)
+    nu0 = reference_prices(view, weights)
     nu0[~active] = 1.0
+    if method in ("auto", "newton") and all(g.kind != "constant_sum" for g in view.groups):
+        found = _route_newton(network, view, weights, lb, lb_int, nu0, active, integers)
+        if found is not None or method == "newton":
+            if found is None:
+                raise ValueError("the Newton route did not converge to a gap within 1e-7")
+            return found
+    elif method == "newton":
+        raise ValueError("method='newton' needs strictly convex pools, not constant-sum ones")
     stages, iterations, evaluations = solve_dual(view, weights, lb, nu0, active, max_iterations)
     return _finish(
         network, view, weights, lb, lb_int, stages, active, iterations, evaluations, integers
+    )
+
+
+def _held(view: FloatView, nu: Array) -> float:
+    """The value of the routed reserves at ``ν``: the floor under relative gaps."""
+    return sum(float(np.dot(nu[g.tokens].ravel(), g.reserves.ravel())) for g in view.groups)
+
+
+def _execute(
+    network: Network,
+    c: Array,
+    lb: Array,
+    lb_int: list[int],
+    trades: Trades,
+) -> tuple[dict[int, tuple[list[int], list[int]]], list[int], float]:
+    """Integer execution of a float plan: ``(integer trades, Ψ_int, cᵀΨ_int)``."""
+    n = len(network.tokens)
+    psi = net_flow(n, trades)
+    throughput = np.zeros(n)
+    for tk, dlt, _ in trades.values():
+        np.add.at(throughput, tk, dlt)
+    pass_through = (c == 0) & (psi - lb <= 1e-9 * np.maximum(throughput, 1.0))
+    ints = to_integers(network.pools, n, lb_int, trades, pass_through)
+    psi_int = _int_net(n, network, ints)
+    return ints, psi_int, float(np.dot(c, np.array(psi_int, dtype=float)))
+
+
+def _route_newton(
+    network: Network,
+    view: FloatView,
+    c: Array,
+    lb: Array,
+    lb_int: list[int],
+    nu0: Array,
+    active: NDArray[np.bool_],
+    integers: bool,
+) -> Route | None:
+    """The route of projected Newton (:mod:`accord.mechanisms.routing_newton`), or
+    ``None`` when it did not converge, its certified relative gap exceeds
+    ``_MARGIN_COST`` (its margins for rounding cost about 1e-9; without them the gap is
+    about 1e-11), or rounding to base units costs more than rounding can (the LP path
+    then decides)."""
+    floor = max(1e-12 * _held(view, nu0), 1e-300)
+    found = newton(view, c, lb, nu0, active, floor, units=integers)
+    nets, psi = recover_direct(view, lb, found.evaluation.nets)
+    value = float(np.dot(c, psi))
+    bound = found.value
+    floor = max(1e-12 * _held(view, found.nu), 1e-300)
+    relative_gap = (bound - value) / max(bound, floor)
+    if not (found.converged and relative_gap <= _MARGIN_COST):
+        return None
+    blocks = tuple(
+        Block(g.pools, g.tokens, np.maximum(-net, 0.0), np.maximum(net, 0.0))
+        for g, net in zip(view.groups, nets, strict=True)
+    )
+    ints: dict[int, tuple[list[int], list[int]]] | None = None
+    psi_int: list[int] = []
+    value_int = 0.0
+    if integers:
+        trades: Trades = {}
+        touching = np.zeros(len(c))
+        for b in blocks:
+            for r in np.flatnonzero((b.received > 0).any(axis=1)):
+                trades[int(b.pools[r])] = (b.tokens[r], b.tendered[r], b.received[r])
+                np.add.at(touching, b.tokens[r], 1.0)
+        ints, psi_int, value_int = _execute(network, c, lb, lb_int, trades)
+        rounding = float(np.dot(c, touching + 2.0))  # a unit per pool and token, and slack
+        if value_int < value * (1.0 - _MARGIN_COST) - rounding:
+            return None
+    return Route(
+        tokens=network.tokens,
+        value=value,
+        value_int=value_int,
+        net=tuple(float(x) for x in psi),
+        net_int=tuple(psi_int),
+        prices=tuple(float(x) for x in found.nu),
+        dual_value=bound,
+        gap=bound - value,
+        relative_gap=relative_gap,
+        iterations=found.iterations,
+        evaluations=found.evaluations,
+        method="newton",
+        blocks=blocks,
+        integer_trades=ints,
     )
 
 
@@ -249,7 +286,7 @@ def _finish(
 ) -> Route:
     n = len(network.tokens)
     nu = stages[-1]
-    held = sum(float(np.dot(nu[g.tokens].ravel(), g.reserves.ravel())) for g in view.groups)
+    held = _held(view, nu)
     token_scale = np.zeros(n)  # each token's largest reserve: the LP's row scale
     for g in view.groups:
         np.maximum.at(token_scale, g.tokens.ravel(), g.reserves.ravel())
@@ -292,36 +329,17 @@ def _finish(
     best_exec: tuple[Trades, dict[int, tuple[list[int], list[int]]], list[int], float] | None = None
     for candidate in plans:
         trades = repair_floats(n, lb, candidate.trades)
-        psi = net_flow(n, trades)
-        throughput = np.zeros(n)
-        for tk, dlt, _ in trades.values():
-            np.add.at(throughput, tk, dlt)
-        pass_through = (c == 0) & (psi - lb <= 1e-9 * np.maximum(throughput, 1.0))
-        ints = to_integers(network.pools, n, lb_int, trades, pass_through) if integers else {}
-        psi_int = _int_net(n, network, ints)
-        worth = float(np.dot(c, np.array(psi_int, dtype=float)))
+        if integers:
+            ints, psi_int, worth = _execute(network, c, lb, lb_int, trades)
+        else:
+            ints, psi_int, worth = {}, [], 0.0
         if best_exec is None or worth > best_exec[3]:
             best_exec = (trades, ints, psi_int, worth)
-        if not integers or worth >= float(np.dot(c, psi)) * (1.0 - _MARGIN_COST):
+        if not integers or worth >= float(np.dot(c, net_flow(n, trades))) * (1.0 - _MARGIN_COST):
             break  # the first plan's integers lose no more than a margin would
     assert best_exec is not None
     trades, ints, psi_int, value_int = best_exec
     psi = net_flow(n, trades)
-    out: list[Trade] = []
-    for p in sorted(trades):
-        ids = network.pool_tokens[p]
-        _, dlt, lam = trades[p]
-        ti, ri = ints.get(p, ([0] * len(ids), [0] * len(ids))) if integers else ([], [])
-        out.append(
-            Trade(
-                pool=p,
-                tokens=tuple(network.tokens[k] for k in ids),
-                tendered=tuple(float(x) for x in dlt),
-                received=tuple(float(x) for x in lam),
-                tendered_int=tuple(ti),
-                received_int=tuple(ri),
-            )
-        )
     value = float(np.dot(c, psi))
     gap = bound - value
     return Route(
@@ -329,14 +347,16 @@ def _finish(
         value=value,
         value_int=value_int,
         net=tuple(float(x) for x in psi),
-        net_int=tuple(psi_int) if integers else (),
-        trades=tuple(out),
+        net_int=tuple(psi_int),
         prices=tuple(float(x) for x in nu),
         dual_value=bound,
         gap=gap,
         relative_gap=gap / max(bound, master.floor),
         iterations=iterations,
         evaluations=evaluations,
+        method="lp",
+        blocks=blocks_of(trades),
+        integer_trades=ints if integers else None,
     )
 
 
@@ -355,6 +375,7 @@ def route_arbitrage(
     labels: Sequence[Sequence[str]] | None = None,
     max_iterations: int = 2000,
     integers: bool = True,
+    method: str = "auto",
 ) -> Route:
     """Arbitrage: maximise the market value ``Σ prices_k Ψ_k`` giving up no token.
 
@@ -362,7 +383,11 @@ def route_arbitrage(
     route but never be given up).
     """
     return route(
-        _as_network(pools, labels), prices, max_iterations=max_iterations, integers=integers
+        _as_network(pools, labels),
+        prices,
+        max_iterations=max_iterations,
+        integers=integers,
+        method=method,
     )
 
 
@@ -375,6 +400,7 @@ def route_swap(
     labels: Sequence[Sequence[str]] | None = None,
     max_iterations: int = 2000,
     integers: bool = True,
+    method: str = "auto",
 ) -> Route:
     """Swap: tender at most ``amount`` base units of ``sell``, maximise what arrives of
     ``buy``, and give up no other token."""
@@ -388,5 +414,10 @@ def route_swap(
     if i not in reach:
         raise ValueError(f"no pools connect {sell!r} to {buy!r}: nothing to route")
     return route(
-        network, {buy: 1.0}, {sell: amount}, max_iterations=max_iterations, integers=integers
+        network,
+        {buy: 1.0},
+        {sell: amount},
+        max_iterations=max_iterations,
+        integers=integers,
+        method=method,
     )

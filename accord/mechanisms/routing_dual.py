@@ -10,8 +10,6 @@ Through Constant Function Market Makers", FC 2023).
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
@@ -21,11 +19,11 @@ from accord.mechanisms.routing_closed_forms import (
     sum_arbitrage,
     weighted_arbitrage,
 )
-from accord.mechanisms.routing_network import FloatView, Network
+from accord.mechanisms.routing_network import FloatView
 
 Array = NDArray[np.float64]
 
-__all__ = ["component", "dual_value", "pool_values", "reference_prices", "solve_dual"]
+__all__ = ["dual_value", "pool_values", "solve_dual"]
 
 _SMOOTHING = (1e-3,)  # constant-sum smoothing stages (column generation does the rest)
 _FLOOR = 1e-9  # lower bound on unvalued prices, relative to their reference
@@ -59,53 +57,6 @@ def dual_value(view: FloatView, c: Array, lb: Array, nu: Array) -> float:
         raise ValueError("dual prices must be at least the objective weights c")
     total, _, _ = pool_values(view, nu, None, nu)
     return total - float(np.dot(nu - c, lb))
-
-
-def reference_prices(network: Network, keep: list[int], c: Array) -> Array:
-    """``ν₀``: ``c`` on valued tokens, spot prices outwards from them (breadth first)."""
-    n = len(network.tokens)
-    nu = np.where(c > 0, c, 0.0)
-    by_token: list[list[int]] = [[] for _ in range(n)]
-    for p in keep:
-        for k in network.pool_tokens[p]:
-            by_token[k].append(p)
-    queue = deque(int(k) for k in np.flatnonzero(c > 0))
-    while queue:
-        k = queue.popleft()
-        for p in by_token[k]:
-            pool = network.pools[p]
-            ids = network.pool_tokens[p]
-            a = ids.index(k)
-            for b, other in enumerate(ids):
-                if nu[other] > 0:
-                    continue
-                spot = pool.spot_price(b, a)  # units of k per unit of other
-                nu[other] = nu[k] * float(spot)
-                queue.append(other)
-    return nu
-
-
-def component(network: Network, seeds: list[int]) -> tuple[list[int], set[int]]:
-    """Pools and tokens connected to ``seeds`` through pools."""
-    n = len(network.tokens)
-    by_token: list[list[int]] = [[] for _ in range(n)]
-    for p, ids in enumerate(network.pool_tokens):
-        for k in ids:
-            by_token[k].append(p)
-    seen_tokens = set(seeds)
-    seen_pools: set[int] = set()
-    queue = deque(seeds)
-    while queue:
-        k = queue.popleft()
-        for p in by_token[k]:
-            if p in seen_pools:
-                continue
-            seen_pools.add(p)
-            for other in network.pool_tokens[p]:
-                if other not in seen_tokens:
-                    seen_tokens.add(other)
-                    queue.append(other)
-    return sorted(seen_pools), seen_tokens
 
 
 def solve_dual(

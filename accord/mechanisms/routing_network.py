@@ -15,16 +15,28 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from accord.mechanisms.cfmm import BPS, ConstantSumPool, Pool, ProductPool, WeightedPool
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
-__all__ = ["FloatView", "Group", "Network", "float_view", "random_network"]
+__all__ = [
+    "FloatView",
+    "Group",
+    "Network",
+    "component",
+    "float_view",
+    "random_network",
+    "reference_prices",
+    "subview",
+]
 
 KINDS = ("product", "weighted", "constant_sum")
 
@@ -101,6 +113,26 @@ class Network:
     def __len__(self) -> int:
         return len(self.pools)
 
+    @cached_property
+    def view(self) -> FloatView:
+        """All pools as float arrays (:func:`float_view`), built once per network."""
+        return float_view(self)
+
+    @cached_property
+    def first_tokens(self) -> IntArray:
+        """Each pool's first token (global index)."""
+        return np.array([ids[0] for ids in self.pool_tokens], dtype=np.intp)
+
+    @cached_property
+    def token_labels(self) -> IntArray:
+        """Each token's connected component (tokens joined by sharing a pool)."""
+        n = len(self.tokens)
+        src = [ids[0] for ids in self.pool_tokens for _ in ids[1:]]
+        dst = [k for ids in self.pool_tokens for k in ids[1:]]
+        graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)).tocsr()
+        _, labels = connected_components(graph, directed=False)
+        return np.asarray(labels, dtype=np.intp)
+
 
 @dataclass(frozen=True, eq=False)
 class Group:
@@ -113,6 +145,16 @@ class Group:
     gamma: Array  # (g,)
     shape: Array  # (g, n): normalised weights (weighted), pool prices (constant sum), else 1
 
+    @cached_property
+    def log_ratio(self) -> Array:
+        """``log(R/shape)``: with ``log ν`` the weighted closed form's ``u = log(Rν/w)``."""
+        return np.log(self.reserves / self.shape)
+
+    @cached_property
+    def fee_log(self) -> Array:
+        """``−log γ``: the width of each pool's no-arbitrage band in log prices."""
+        return -np.log(self.gamma)
+
 
 @dataclass(frozen=True, eq=False)
 class FloatView:
@@ -120,6 +162,109 @@ class FloatView:
 
     n_tokens: int
     groups: tuple[Group, ...]
+
+    @cached_property
+    def spot_edges(self) -> tuple[IntArray, IntArray, Array]:
+        """``(src, dst, step)``, sorted by ``(src, dst)``: one edge per ordered pair of
+        tokens sharing a pool (the pool of least index), with ``exp(step)`` the spot
+        price of ``dst`` in units of ``src``.
+
+        That is ``(R_a/w_a)/(R_b/w_b)`` (product: ``w = 1``; Balancer's spot price
+        without fee) or ``p_b/p_a`` (constant sum), so each column has a log value per
+        unit ``lv``, ``log(w/R)`` or ``log p``, and ``step = lv_dst − lv_src``.
+        """
+        n = self.n_tokens
+        src_l: list[IntArray] = []
+        dst_l: list[IntArray] = []
+        pool_l: list[IntArray] = []
+        step_l: list[Array] = []
+        for g in self.groups:
+            lv = np.log(g.shape) if g.kind == "constant_sum" else -g.log_ratio
+            k = g.tokens.shape[1]
+            for a in range(k):
+                for b in range(k):
+                    if a != b:
+                        src_l.append(g.tokens[:, a])
+                        dst_l.append(g.tokens[:, b])
+                        pool_l.append(g.pools)
+                        step_l.append(lv[:, b] - lv[:, a])
+        if not src_l:
+            empty = np.zeros(0, dtype=np.intp)
+            return empty, empty, np.zeros(0)
+        src, dst = np.concatenate(src_l), np.concatenate(dst_l)
+        pool, step = np.concatenate(pool_l), np.concatenate(step_l)
+        order = np.lexsort((pool, dst, src))
+        key = src[order] * n + dst[order]
+        first = order[np.concatenate([[True], key[1:] != key[:-1]])]
+        return src[first], dst[first], step[first]
+
+    @cached_property
+    def spot_graph(self) -> csr_matrix:
+        """The tokens as a directed graph along :attr:`spot_edges`."""
+        src, dst, _ = self.spot_edges
+        n = self.n_tokens
+        return coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)).tocsr()
+
+
+def subview(view: FloatView, keep: NDArray[np.bool_]) -> FloatView:
+    """The pools of ``view`` with ``keep[pool]`` set (groups left empty are dropped)."""
+    groups = []
+    for g in view.groups:
+        rows = keep[g.pools]
+        if rows.all():
+            groups.append(g)
+        elif rows.any():
+            groups.append(
+                Group(
+                    g.kind,
+                    g.pools[rows],
+                    g.tokens[rows],
+                    g.reserves[rows],
+                    g.gamma[rows],
+                    g.shape[rows],
+                )
+            )
+    return FloatView(view.n_tokens, tuple(groups))
+
+
+def component(network: Network, seeds: Sequence[int]) -> tuple[NDArray[np.bool_], set[int]]:
+    """``(pools, tokens)`` connected to ``seeds`` through pools: a mask over the pools
+    and the set of token indices."""
+    labels = network.token_labels
+    reached = np.isin(labels, labels[np.asarray(seeds, dtype=np.intp)])
+    return reached[network.first_tokens], {int(k) for k in np.flatnonzero(reached)}
+
+
+def reference_prices(view: FloatView, c: Array) -> Array:
+    """``ν₀``: ``c`` on valued tokens, spot prices outwards from them (breadth first).
+
+    Along each edge of the breadth-first tree (:attr:`FloatView.spot_edges`, rooted at a
+    virtual token joined to every valued one), ``ν_b = ν_a·exp(step)``. Tokens not
+    reached stay 0.
+    """
+    n = view.n_tokens
+    nu = np.where(c > 0, c, 0.0)
+    src, dst, step = view.spot_edges
+    valued = np.flatnonzero(c > 0)
+    if not len(src) or len(valued) == n:
+        return nu
+    if len(valued) == 1:  # one source: search the network's own graph
+        root = int(valued[0])
+        graph = view.spot_graph
+    else:
+        root = n  # a virtual source joined to every valued token
+        rows = np.concatenate([src, np.full(len(valued), root)])
+        cols = np.concatenate([dst, valued])
+        graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1)).tocsr()
+    reached, pred = breadth_first_order(graph, root, directed=True, return_predecessors=True)
+    tree = reached[1:][c[reached[1:]] <= 0]  # tokens reached through a pool, in order
+    if len(tree):
+        parent = pred[tree]
+        at = np.searchsorted(src * n + dst, parent * n + tree)  # edges are sorted by key
+        gain = step[at]
+        for k, p, s in zip(tree.tolist(), parent.tolist(), gain.tolist(), strict=True):
+            nu[k] = nu[p] * math.exp(s)
+    return nu
 
 
 def float_view(network: Network, keep: Sequence[int] | None = None) -> FloatView:
