@@ -416,8 +416,15 @@ class Executor:
         contract: Contract | None = None
         entry: Callable[..., Any] | None = None
         ctx: Context | None = None
+        # ``attempted`` is every item tried, in order. While every one tried was also
+        # included it equals ``included``, so it is only filled in (``tracking``) from
+        # the first item that is not a plain included transaction.
+        tracking = False
         for item in items:
             if type(item) is PendingBundle:
+                if not tracking:
+                    attempted.extend(included)
+                    tracking = True
                 out.gas_left = gas_left
                 self._run_bundle(item[0], env, out, strict, batch)
                 gas_left = out.gas_left
@@ -433,12 +440,13 @@ class Executor:
                     raise GasLimitTooLow(f"{gas_limit} exceeds the block's gas left {gas_left}")
                 out.skipped.append(_no_room(tx_hash, "tx", gas_limit, gas_left))
                 continue
-            attempted.append(tx)
             try:
                 if batch and self.is_batch_call(tx):
                     collected = self.collect_batch_call(tx, env)
                     out.batched.setdefault(to, []).append(collected)
                     gas_left -= gas_limit
+                    if tracking:
+                        attempted.append(tx)
                     included.append(tx)
                     receipts.append(None)  # filled at settlement
                     continue
@@ -483,32 +491,37 @@ class Executor:
                     if got is None:  # one (sender, fee asset) key per sender
                         got = fee_keys[sender] = (sender, fee_asset)
                     key, ctx, last_sender = got, None, sender
+                    if sender not in known:
+                        # The state hash's origins of the sender's nonce and fee
+                        # balance, taken before this block writes them here (harmless
+                        # if it does not: the old and new values are then equal).
+                        known.add(sender)
+                        if sender not in nonces_origin:
+                            nonces_origin[sender] = expected or MISSING
+                        if key not in balances_origin:
+                            balances_origin[key] = balances.get(key, MISSING)
                 have = balances.get(key, 0)
                 if have < need:
                     self._cannot_pay(sender, need, have)
             except Rejected as exc:
                 if strict:
                     raise
+                if not tracking:
+                    attempted.extend(included)
+                    tracking = True
+                attempted.append(tx)
                 out.skipped.append(
                     Skipped(tx_hash, "tx", exc.field, str(exc), self.never_valid(tx))
                 )
                 continue
+            if tracking:
+                attempted.append(tx)
             if undoable:
                 journal.append((nonces, sender, expected or MISSING))
-            # The state hash's origins of the sender's nonce and fee balance: a sender
-            # whose prepayment this block has recorded (``known``) has both already,
-            # since origins are only cleared when a block is sealed.
-            first_time = sender not in known
-            if first_time and sender not in nonces_origin:
-                nonces_origin[sender] = expected or MISSING
             nonces[sender] = expected + 1
             if prepay:
                 if undoable:
                     journal.append((balances, key, have))
-                if first_time:
-                    if key not in balances_origin:
-                        balances_origin[key] = have
-                    known.add(sender)
                 if have == prepay:
                     del balances[key]
                 else:
@@ -569,20 +582,23 @@ class Executor:
                 ledger.rollback((journal_mark, events_mark))
                 status, used, created = "reverted", ledger.gas_used, None
                 error = f"{type(exc).__name__}: {exc}"
-            emitted = tuple(events[events_mark:]) if len(events) > events_mark else ()
+            emitted = tuple(events[events_mark:]) if events and len(events) > events_mark else ()
             # -- settle (_settle inlined): refund unused gas; burn and tip are per block --
             refund = (gas_limit - used) * price
-            if refund:
-                have = balances.get(key, MISSING)
+            if refund:  # (the key's origin is recorded: the sender was known)
                 if undoable:
+                    have = balances.get(key, MISSING)
                     journal.append((balances, key, have))
-                # no origin to record: the prepayment (refund > 0 means it was > 0) did
-                balances[key] = refund if have is MISSING else have + refund
+                    balances[key] = refund if have is MISSING else have + refund
+                else:
+                    balances[key] = balances.get(key, 0) + refund
             included.append(tx)
             receipts.append(
                 (tx_hash, status, used, used * price, used * tip, result, emitted, error, created)
             )
             gas_left -= used
+        if not tracking:
+            attempted.extend(included)
         out.gas_left = gas_left
         return out
 
