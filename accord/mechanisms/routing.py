@@ -94,7 +94,7 @@ from accord.mechanisms.routing_network import (
     reference_prices,
     subview,
 )
-from accord.mechanisms.routing_newton import newton, recover_direct
+from accord.mechanisms.routing_newton import newton, recover_direct, unit_margins
 from accord.mechanisms.routing_primal import (
     CsPool,
     Trades,
@@ -116,6 +116,7 @@ __all__ = [
 ]
 
 _MARGIN_COST = 1e-7  # relative value the rounding margins may cost at most
+_UNIT_GAP = 1e-6  # relative gap a Newton plan with margins for rounding may keep (tiny swaps)
 
 
 # -- routing --------------------------------------------------------------------------------
@@ -214,53 +215,72 @@ def _route_newton(
     integers: bool,
 ) -> Route | None:
     """The route of projected Newton (:mod:`accord.mechanisms.routing_newton`), or
-    ``None`` when it did not converge, its certified relative gap exceeds
-    ``_MARGIN_COST`` (its margins for rounding cost about 1e-9; without them the gap is
-    about 1e-11), or rounding to base units costs more than rounding can (the LP path
-    then decides)."""
+    ``None`` (the LP path then decides) when it did not converge, its certified relative
+    gap exceeds ``_MARGIN_COST`` (``_UNIT_GAP`` with margins for rounding, which a swap of
+    a few hundred thousand base units can spend 1e-7 of its value on), or its integer
+    execution collapsed.
+
+    As on the LP path, a plan without rounding margins is executed in base units first;
+    if rounding cost it more than a unit per pool and token (round an arbitrage cycle,
+    cutting one tender only moves the shortfall on), the plan with margins
+    (:func:`accord.mechanisms.routing_newton.unit_margins`) is solved from the first
+    one's prices and executed too, and the one worth more is kept.
+    """
     floor = max(1e-12 * _held(view, nu0), 1e-300)
-    found = newton(view, c, lb, nu0, active, floor, units=integers)
-    nets, psi = recover_direct(view, lb, found.evaluation.nets)
-    value = float(np.dot(c, psi))
-    bound = found.value
-    floor = max(1e-12 * _held(view, found.nu), 1e-300)
-    relative_gap = (bound - value) / max(bound, floor)
-    if not (found.converged and relative_gap <= _MARGIN_COST):
+    best: Route | None = None
+    start: Array | None = None
+    units: Array | None = None
+    for attempt in range(2 if integers else 1):
+        found = newton(view, c, lb, nu0, active, floor, units=units, start=start)
+        start = found.nu
+        if attempt == 0:
+            units = unit_margins(view, found.evaluation)
+        nets, psi = recover_direct(view, lb, found.evaluation.nets)
+        value = float(np.dot(c, psi))
+        bound = found.value
+        relative_gap = (bound - value) / max(bound, 1e-12 * _held(view, found.nu), 1e-300)
+        if not (found.converged and relative_gap <= (_MARGIN_COST if attempt == 0 else _UNIT_GAP)):
+            continue
+        blocks = tuple(
+            Block(g.pools, g.tokens, np.maximum(-net, 0.0), np.maximum(net, 0.0))
+            for g, net in zip(view.groups, nets, strict=True)
+        )
+        ints: dict[int, tuple[list[int], list[int]]] | None = None
+        psi_int: list[int] = []
+        value_int = 0.0
+        rounding = 0.0
+        if integers:
+            trades: Trades = {}
+            touching = np.zeros(len(c))
+            for b in blocks:
+                for r in np.flatnonzero((b.received > 0).any(axis=1)):
+                    trades[int(b.pools[r])] = (b.tokens[r], b.tendered[r], b.received[r])
+                    touching[b.tokens[r]] += 1.0
+            ints, psi_int, value_int = _execute(network, c, lb, lb_int, trades)
+            rounding = float(np.dot(c, touching + 2.0))  # a unit per pool and token, and slack
+        route = Route(
+            tokens=network.tokens,
+            value=value,
+            value_int=value_int,
+            net=tuple(float(x) for x in psi),
+            net_int=tuple(psi_int),
+            prices=tuple(float(x) for x in found.nu),
+            dual_value=bound,
+            gap=bound - value,
+            relative_gap=relative_gap,
+            iterations=found.iterations + (best.iterations if best else 0),
+            evaluations=found.evaluations + (best.evaluations if best else 0),
+            method="newton",
+            blocks=blocks,
+            integer_trades=ints,
+        )
+        if best is None or value_int > best.value_int:
+            best = route
+        if not integers or value_int >= value * (1.0 - _MARGIN_COST) - rounding:
+            break
+    if best is None or (integers and best.value > 0 and best.value_int <= 0.5 * best.value):
         return None
-    blocks = tuple(
-        Block(g.pools, g.tokens, np.maximum(-net, 0.0), np.maximum(net, 0.0))
-        for g, net in zip(view.groups, nets, strict=True)
-    )
-    ints: dict[int, tuple[list[int], list[int]]] | None = None
-    psi_int: list[int] = []
-    value_int = 0.0
-    if integers:
-        trades: Trades = {}
-        touching = np.zeros(len(c))
-        for b in blocks:
-            for r in np.flatnonzero((b.received > 0).any(axis=1)):
-                trades[int(b.pools[r])] = (b.tokens[r], b.tendered[r], b.received[r])
-                np.add.at(touching, b.tokens[r], 1.0)
-        ints, psi_int, value_int = _execute(network, c, lb, lb_int, trades)
-        rounding = float(np.dot(c, touching + 2.0))  # a unit per pool and token, and slack
-        if value_int < value * (1.0 - _MARGIN_COST) - rounding:
-            return None
-    return Route(
-        tokens=network.tokens,
-        value=value,
-        value_int=value_int,
-        net=tuple(float(x) for x in psi),
-        net_int=tuple(psi_int),
-        prices=tuple(float(x) for x in found.nu),
-        dual_value=bound,
-        gap=bound - value,
-        relative_gap=relative_gap,
-        iterations=found.iterations,
-        evaluations=found.evaluations,
-        method="newton",
-        blocks=blocks,
-        integer_trades=ints,
-    )
+    return best
 
 
 def _int_net(n: int, network: Network, ints: dict[int, tuple[list[int], list[int]]]) -> list[int]:

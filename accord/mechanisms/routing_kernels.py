@@ -47,6 +47,13 @@ __all__ = ["COMPILED", "Cases", "Evaluation", "evaluate", "new_cases", "pool_hes
 COMPILED = importlib.util.find_spec("numba") is not None
 """Whether the compiled kernels are in use (Numba is installed)."""
 
+NOISE = 1e-12
+"""A pool whose every leg is at most this fraction of its reserve does not trade: at the
+edge of a no-arbitrage band the closed forms return trades of the size of their own
+rounding (the log prices carry absolute errors of ~1e-14), and a token traded only there
+would keep a shortfall no price can fix. Dropping such a trade moves ``Ψ`` by at most
+1e-12 of a reserve, and its value is second order in it."""
+
 
 @dataclass(frozen=True, eq=False)
 class Evaluation:
@@ -94,8 +101,9 @@ def _evaluate_numpy(view: FloatView, nu: Array, hessian: bool) -> Evaluation:
     hess = np.zeros(n * n) if hessian else None
     nets: list[Array] = []
     for g in view.groups:
-        value, net = _numpy_group(g, nu)
-        total += float(value.sum())
+        _, net = _numpy_group(g, nu)
+        net[(np.abs(net) / g.reserves).max(axis=1) <= NOISE] = 0.0
+        total += float(np.einsum("ij,ij->", net, nu[g.tokens]))
         grad += np.bincount(g.tokens.ravel(), weights=net.ravel(), minlength=n)
         through += np.bincount(g.tokens.ravel(), weights=np.abs(net).ravel(), minlength=n)
         if hess is not None:
@@ -113,6 +121,8 @@ def _compile() -> tuple[Any, Any]:
     import math
 
     from numba import njit  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    noise = NOISE
 
     @njit(cache=True)  # type: ignore[misc,unused-ignore]
     def _root(
@@ -245,6 +255,9 @@ def _compile() -> tuple[Any, Any]:
                 step = q_minus / (root + 1.0)
                 n2 = -r2 * step / gm
                 n1 = r1 * step / root
+            if max(abs(n1) / r1, abs(n2) / r2) <= noise:
+                n1 = 0.0
+                n2 = 0.0
             net[r, 0] = n1
             net[r, 1] = n2
             if n1 == 0.0 and n2 == 0.0:
@@ -317,19 +330,24 @@ def _compile() -> tuple[Any, Any]:
                     root, ok = _from_case(u, weights, r, g, cases[r])
                     if not ok:  # a tie at a breakpoint the closed form misjudged
                         root = swept
-            moved = False
+            size = 0.0
             for j in range(k):
                 t = root - u[j]
                 phi = t - min(max(t, 0.0), g)
                 change = reserves[r, j] * math.expm1(phi)
                 x = -change / gm if change > 0.0 else -change
                 net[r, j] = x
-                if x != 0.0:
-                    moved = True
-                    total += x * nu[tokens[r, j]]
-                    grad[tokens[r, j]] += x
-                    through[tokens[r, j]] += abs(x)
-            if not (want and moved):
+                size = max(size, abs(x) / reserves[r, j])
+            if size <= noise:
+                for j in range(k):
+                    net[r, j] = 0.0
+                continue
+            for j in range(k):
+                x = net[r, j]
+                total += x * nu[tokens[r, j]]
+                grad[tokens[r, j]] += x
+                through[tokens[r, j]] += abs(x)
+            if not want:
                 continue
             av = 0.0  # diag(a/ν) − a aᵀ/(aᵀν) with a read off the trade
             for j in range(k):

@@ -46,8 +46,10 @@ __all__ = ["Direct", "newton", "recover_direct", "unit_margins"]
 
 _ARMIJO = 1e-4
 _MAX_ITERATIONS = 60
-_BACKTRACKS = 30
+_BACKTRACKS = 12
 _TARGET = 1e-11  # stop once the estimated relative gap is below this
+_STALLED = 1e-9  # ... or below this, once rounding stops progress
+_STALE = 4  # iterations without a tenth off the best estimate that mean no progress
 _BOUND_MARGIN = 4e-12  # of each token's throughput, added to its bound while solving
 _SHAVE = 1e-12  # receipts shaved so that invariants hold in floats
 _MARGIN = 1e-12  # relative margin every bound must hold by after recovery
@@ -95,29 +97,34 @@ def newton(
     active: NDArray[np.bool_],
     floor: float,
     *,
-    units: bool = False,
+    units: Array | None = None,
+    start: Array | None = None,
     lower_floor: float = 1e-9,
 ) -> Direct:
-    """Minimise ``g`` over ``ν ≥ c`` by projected Newton (module docstring), from ``ν₀``.
+    """Minimise ``g`` over ``ν ≥ c`` by projected Newton (module docstring).
 
     Works in the scaled variables ``z = ν/ν₀`` on the ``active`` tokens (the others stay
-    at ``ν₀``); unvalued tokens are kept above ``lower_floor·ν₀``. Every bound carries a
-    margin of ``4e-12`` of the token's throughput at the current point (re-read each
+    at ``ν₀``), from ``start`` (default ``ν₀``); unvalued tokens are kept above
+    ``lower_floor·ν₀``. Every bound carries a margin of ``4e-12`` of the token's
+    throughput at the current point (re-read each
     iteration, fixed within its line search): the solution's own ``Ψ ≥ lb`` then holds
     with room for the receipts :func:`recover_direct` shaves and for its relative
     margin, so no repair beyond round-off is left, at a cost of at most that fraction
     of the value. Stops once the estimated gap (:func:`_estimate`) is below
-    ``_TARGET·max(g, floor)`` and no token is short by more than half its margin.
+    ``_TARGET·max(g, floor)`` and no token is short by more than half its margin. When
+    rounding stops progress first (no step can be told from ``g``'s rounding, or the
+    best estimate has not fallen by a tenth in ``_STALE`` iterations), the best point
+    seen counts as converged if its estimate is below ``_STALLED·max(g, floor)``.
 
-    With ``units`` every tendered token also keeps ``2·(pools trading it) + 2`` base
-    units plus ``1e-11`` of its throughput (:func:`unit_margins`), so that rounding the
-    trades to base units cannot leave it short either.
+    With ``units`` (base units per token, fixed: e.g. :func:`unit_margins` of an earlier
+    solution) every bound carries at least that margin too, so that rounding the trades
+    to base units cannot leave a token short either.
     """
     free = np.flatnonzero(active)
     every = len(free) == len(nu0)
     scale = nu0[free]
     lower = np.maximum(c[free], lower_floor * scale) / scale
-    z = np.maximum(np.ones(len(free)), lower)
+    z = np.maximum(np.ones(len(free)) if start is None else start[free] / scale, lower)
     base = nu0.copy()
     cases = new_cases(view)
 
@@ -132,39 +139,55 @@ def newton(
     point, ev = at(z)
     evaluations, iterations = 1, 0
     converged = False
+    best: tuple[float, Array, Evaluation] | None = None  # the least estimate with margins
+    stale = 0  # iterations since the best estimate last fell by a tenth
     while True:
         margin = _BOUND_MARGIN * ev.through
-        if units:
-            margin = np.maximum(margin, unit_margins(view, ev))
+        if units is not None:
+            margin = np.maximum(margin, units)
         bound = lb + margin
         val = value(point, ev, bound)
         est = _estimate(c, bound, point, ev.grad)
-        if est <= _TARGET * max(val, floor) and (bound - ev.grad <= 0.5 * margin).all():
+        margins_hold = bool((bound - ev.grad <= 0.5 * margin).all())
+        if est <= _TARGET * max(val, floor) and margins_hold:
             converged = True
             break
-        if iterations >= _MAX_ITERATIONS:
-            break
+        if margins_hold:
+            stale = 0 if best is None or est < 0.9 * best[0] else stale + 1
+            if best is None or est < best[0]:
+                best = (est, point, ev)
+        if stale >= _STALE or iterations >= _MAX_ITERATIONS:
+            break  # cycling at the flows' rounding, or out of iterations: keep the best
         iterations += 1
         step, gz = _step(ev, bound, free, every, scale, z, lower)
         # never let a price fall below half its value in one step (a trust region)
         shrink = np.where(step < 0, -0.5 * z / np.minimum(step, -1e-300), np.inf)
         alpha = min(1.0, float(shrink.min()))
-        # g's rounding: each pool's value is a difference of what it pays and takes
-        noise = 1e-13 * max(abs(val), floor) + 1e-14 * float(np.dot(point, ev.through))
+        # g's rounding (each pool's value is a difference of what it pays and takes),
+        # generously: a step inside it must still cut the estimate by a tenth
+        noise = _TARGET * max(abs(val), floor) + 1e-13 * float(np.dot(point, ev.through))
         for _ in range(_BACKTRACKS):
             trial = np.maximum(z + alpha * step, lower)
+            if (trial == z).all():
+                alpha = 0.0  # the step is below the prices' resolution
+                break
             t_point, t_ev = at(trial)
             evaluations += 1
             t_val = value(t_point, t_ev, bound)
-            # Armijo; or, once g cannot tell the points apart, a smaller estimated gap
+            # Armijo; or, once g cannot tell the points apart, a clearly smaller estimate
             if t_val <= val + _ARMIJO * float(np.dot(gz, trial - z)) or (
-                abs(t_val - val) <= noise and _estimate(c, bound, t_point, t_ev.grad) < est
+                abs(t_val - val) <= noise and _estimate(c, bound, t_point, t_ev.grad) < 0.9 * est
             ):
                 z, point, ev = trial, t_point, t_ev
                 break
             alpha *= 0.5
         else:
-            break  # no descent left at float precision: recovery certifies what we have
+            alpha = 0.0
+        if alpha == 0.0:  # no descent left at float precision
+            break
+    if not converged and best is not None and best[0] <= _STALLED * max(best[2].value, floor):
+        converged = True  # not to the target, but as far as rounding lets Newton go
+        point, ev = best[1], best[2]
     return Direct(point, value(point, ev, lb), ev, iterations, evaluations, converged)
 
 
