@@ -141,8 +141,8 @@ class Device:
         """What each block's commitment resolution did (blocks with pending commitments)."""
         self._keys: dict[str, bytes] = {}
         self._macs: dict[str, Any] = {}
-        """Per account, a keyed BLAKE2s state before any input: ``copy()`` and ``update``
-        give the account's MAC without re-absorbing the key block every time."""
+        """Per account, the MAC's state after its key (:func:`mac_state`): ``copy()``,
+        ``update(digest)`` and ``digest()`` give the account's signature of a digest."""
         self._latency = self.config.latency_ms
         self._gas_limit = self.config.block_gas_limit
         self._now = self.config.genesis_time_ms

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from hashlib import blake2s
+
 import pytest
 
 from accord.device import Account, Bundle, InvalidValue
-from accord.device.transaction import DEFAULT_GAS_LIMIT, mac, transaction_hash
+from accord.device.transaction import (
+    DEFAULT_GAS_LIMIT,
+    MAC_PERSON,
+    mac,
+    mac_state,
+    transaction_hash,
+)
 
 ALICE = Account("alice", b"k" * 32)
 BOB = Account("bob", b"b" * 32)
@@ -41,6 +49,34 @@ def test_signing_is_deterministic_and_key_dependent() -> None:
     assert other_key.hash == one.hash
     assert other_key.signature != one.signature
     assert ALICE.sign(1, "bob", value={"ETH": 1}).hash != one.hash
+
+
+def test_the_mac_is_one_personalised_blake2s_block_of_key_and_digest() -> None:
+    digest = bytes(range(32))
+    expected = blake2s(ALICE.key + digest, digest_size=16, person=MAC_PERSON).digest()
+    assert mac(ALICE.key, digest) == expected
+    state = mac_state(ALICE.key).copy()
+    state.update(digest)
+    assert state.digest() == expected
+    # every byte of the key and of the digest matters
+    for i in (0, 17, 31):
+        flipped = bytes(b ^ (1 << (i % 8)) if j == i else b for j, b in enumerate(digest))
+        assert mac(ALICE.key, flipped) != expected
+        other = bytes(b ^ 1 if j == i else b for j, b in enumerate(ALICE.key))
+        assert mac(other, digest) != expected
+    # not RFC 7693's keyed mode (which pads the key to a block), nor unpersonalised
+    assert expected != blake2s(digest, key=ALICE.key, digest_size=16).digest()
+    assert expected != blake2s(ALICE.key + digest, digest_size=16).digest()
+
+
+def test_the_mac_refuses_keys_and_digests_of_other_lengths() -> None:
+    with pytest.raises(ValueError, match="32-byte digest, got 31"):
+        mac(ALICE.key, b"d" * 31)
+    with pytest.raises(ValueError, match="32 bytes, got 16"):
+        mac_state(b"k" * 16)
+    with pytest.raises(InvalidValue, match="32 bytes") as info:
+        Account("alice", b"k" * 33)
+    assert info.value.field == "key"
 
 
 def test_value_is_sorted_and_zero_amounts_dropped() -> None:
