@@ -208,6 +208,22 @@ class ProductPool(_PoolOps):
 
 
 # -- weighted geometric mean -----------------------------------------------------------------
+def _ceil_root(m: int, k: int) -> int:
+    """The least integer ``s ≥ 0`` with ``s^k ≥ m`` (``m ≥ 0``, ``k ≥ 1``): Newton's
+    method for the integer k-th root from an estimate above it, then one step up."""
+    if m <= 1 or k == 1:
+        return max(m, 0)
+    x = int(math.exp2(math.log2(m) / k)) + 2  # within float precision of the root
+    while x**k < m:  # make sure the start is at or above the root
+        x *= 2
+    while True:  # x_{n+1} = ((k−1)x + m // x^{k−1}) // k decreases to ⌊m^{1/k}⌋
+        y = ((k - 1) * x + m // x ** (k - 1)) // k
+        if y >= x:
+            break
+        x = y
+    return x if x**k >= m else x + 1
+
+
 def _ipow_check(bases: list[int], exps: list[int]) -> int:
     out = 1
     for b, e in zip(bases, exps, strict=True):
@@ -294,17 +310,41 @@ class WeightedPool(_PoolOps):
             )
             return bool(gain > Decimal(10) ** (-_EXTRA_DIGITS // 2))
 
+    def _exact_out(self, i: int, j: int, a: int) -> int:
+        """The largest ``out`` with ``accepts_swap(i, j, a, out)`` (see :meth:`out_given_in`)."""
+        w = self._reduced()
+        g = math.gcd(w[i], w[j])
+        w_i, w_o = w[i] // g, w[j] // g
+        b_i, b_o = self.reserves[i], self.reserves[j]
+        gamma = BPS - self.fee_bps
+        need = (BPS * b_i) ** w_i * (BPS * b_o) ** w_o
+        have = (BPS * b_i + gamma * a) ** w_i
+        s = _ceil_root(-(-need // have), w_o)
+        keep = -(-s // BPS)  # the least output reserve left
+        return min(max(b_o - keep, 0), b_o - 1)
+
     def _exact(self, i: int, j: int) -> bool:
         w = self._reduced()
         g = math.gcd(w[i], w[j])
         return (w[i] + w[j]) // g <= EXACT_WEIGHT_LIMIT
 
     def out_given_in(self, i: int, j: int, amount_in: int) -> int:
-        """``floor(B_o · (1 − (B_i / (B_i + γ·A_i))^(w_i/w_o)))`` (Balancer, out-given-in)."""
+        """``floor(B_o · (1 − (B_i / (B_i + γ·A_i))^(w_i/w_o)))`` (Balancer, out-given-in).
+
+        With exact weights this is the largest output :meth:`accepts` takes, found in
+        integers: with ``N = (10⁴B_i)^{w_i}(10⁴B_o)^{w_o}`` and ``D = (10⁴B_i +
+        γA_i)^{w_i}``, the new output reserve must be at least ``⌈s/10⁴⌉`` for the least
+        integer ``s`` with ``s^{w_o}·D ≥ N``, i.e. ``s = ⌈⌈N/D⌉^{1/w_o}⌉`` (an integer
+        root by Newton's method). Otherwise the floor of the real formula at high decimal
+        precision, adjusted to what :meth:`accepts` takes (or one below it, when even the
+        pair's weights are too large for exact powers).
+        """
         i, j = check_pair(len(self.reserves), i, j)
         a = check_nonneg("amount_in", amount_in)
         if a == 0:
             return 0
+        if sum(self._reduced()) <= EXACT_WEIGHT_LIMIT:  # accepts is exact integer math
+            return self._exact_out(i, j, a)
         b_i, b_o = self.reserves[i], self.reserves[j]
         w_i, w_o = self.weights[i], self.weights[j]
         gamma = BPS - self.fee_bps

@@ -191,14 +191,21 @@ def _execute(
     lb: Array,
     lb_int: list[int],
     trades: Trades,
+    psi: Array | None = None,
+    tendered: Array | None = None,
 ) -> tuple[dict[int, tuple[list[int], list[int]]], list[int], float]:
-    """Integer execution of a float plan: ``(integer trades, Ψ_int, cᵀΨ_int)``."""
+    """Integer execution of a float plan: ``(integer trades, Ψ_int, cᵀΨ_int)``.
+
+    ``psi`` and ``tendered`` (the plan's net flow and what it tenders of each token)
+    are computed from ``trades`` unless given."""
     n = len(network.tokens)
-    psi = net_flow(n, trades)
-    throughput = np.zeros(n)
-    for tk, dlt, _ in trades.values():
-        np.add.at(throughput, tk, dlt)
-    pass_through = (c == 0) & (psi - lb <= 1e-9 * np.maximum(throughput, 1.0))
+    if psi is None:
+        psi = net_flow(n, trades)
+    if tendered is None:
+        tendered = np.zeros(n)
+        for tk, dlt, _ in trades.values():
+            np.add.at(tendered, tk, dlt)
+    pass_through = (c == 0) & (psi - lb <= 1e-9 * np.maximum(tendered, 1.0))
     ints = to_integers(network.pools, n, lb_int, trades, pass_through)
     psi_int = _int_net(n, network, ints)
     return ints, psi_int, float(np.dot(c, np.array(psi_int, dtype=float)))
@@ -250,13 +257,19 @@ def _route_newton(
         value_int = 0.0
         rounding = 0.0
         if integers:
+            n = len(c)
             trades: Trades = {}
-            touching = np.zeros(len(c))
+            touching = np.zeros(n)
+            tendered = np.zeros(n)
             for b in blocks:
-                for r in np.flatnonzero((b.received > 0).any(axis=1)):
+                rows = np.flatnonzero((b.received > 0).any(axis=1))
+                touching += np.bincount(b.tokens[rows].ravel(), minlength=n)
+                tendered += np.bincount(
+                    b.tokens[rows].ravel(), weights=b.tendered[rows].ravel(), minlength=n
+                )
+                for r in rows.tolist():
                     trades[int(b.pools[r])] = (b.tokens[r], b.tendered[r], b.received[r])
-                    touching[b.tokens[r]] += 1.0
-            ints, psi_int, value_int = _execute(network, c, lb, lb_int, trades)
+            ints, psi_int, value_int = _execute(network, c, lb, lb_int, trades, psi, tendered)
             rounding = float(np.dot(c, touching + 2.0))  # a unit per pool and token, and slack
         route = Route(
             tokens=network.tokens,

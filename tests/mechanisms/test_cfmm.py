@@ -401,3 +401,13 @@ def test_proportional_join_known_values() -> None:
     assert proportional_exit(600, (4400, 9900), 6600) == (400, 900)
     with pytest.raises(ValueError, match="every reserve is zero"):
         proportional_join((1, 1), (0, 0), 10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 10**300), st.integers(1, 12))
+def test_ceil_root_is_the_least_integer_whose_power_reaches(m: int, k: int) -> None:
+    from accord.mechanisms.cfmm_pools import _ceil_root
+
+    s = _ceil_root(m, k)
+    assert s**k >= m
+    assert s == 0 or (s - 1) ** k < m
