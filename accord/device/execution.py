@@ -334,8 +334,18 @@ class Executor:
     # -- execution ---------------------------------------------------------------------
     def apply(self, tx: Transaction, env: BlockEnv) -> ReceiptFields:
         """Apply one transaction, undoably (a savepoint before it can roll it back);
-        raises :class:`Rejected` (and changes nothing) if it is invalid."""
-        done = self.run(((tx, 0, 0),), env, self.block_gas_limit, strict=True, undoable=True)
+        raises :class:`Rejected` (and changes nothing) if it is invalid.
+
+        :meth:`run` journals a call's writes but not the nonce bump, the prepayment and
+        the refund, which only a savepoint taken before the transaction (a bundle's)
+        needs to undo: the sender's nonce and fee balance are journaled here, before
+        it runs, so that rolling back restores them whatever the transaction did.
+        """
+        ledger, sender = self.ledger, tx[0]
+        nonces, balances, key = ledger.nonces, ledger.balances, (sender, self.fee_asset)
+        ledger.journal.append((nonces, sender, nonces.get(sender, MISSING)))
+        ledger.journal.append((balances, key, balances.get(key, MISSING)))
+        done = self.run(((tx, 0, 0),), env, self.block_gas_limit, strict=True)
         return done.receipts[0]  # type: ignore[return-value]
 
     def run(
@@ -345,7 +355,6 @@ class Executor:
         gas_left: int,
         *,
         strict: bool = False,
-        undoable: bool = False,
         batch: bool = False,
     ) -> Outcome:
         """Execute a block's ``items`` in order: the device's hot path.
@@ -361,11 +370,10 @@ class Executor:
         :meth:`apply_bundle`; under the batch rule (``batch``), calls to batchable
         methods are collected for :meth:`settle_batch` instead.
 
-        The call's writes are always journaled. The nonce bump, prepayment and refund
-        are journaled only if ``undoable``: a savepoint taken before the transaction (a
-        bundle's) must be able to undo them, and nothing else ever rolls back past the
-        start of a call. The state hash's tracking (the ``origin`` dicts) records them
-        either way.
+        The call's writes are journaled; the nonce bump, prepayment and refund are not,
+        since nothing rolls back past the start of a call but a bundle's savepoint, and
+        :meth:`apply` journals what that needs. The state hash's tracking (the
+        ``origin`` dicts) records them all.
 
         Everything per transaction is written out in this one loop, with the block's
         constants in local variables: validation in one combined test (:meth:`_reject`
@@ -374,7 +382,7 @@ class Executor:
         :class:`Receipt`'s fields, which :class:`Block` wraps when asked.
         """
         try:
-            return self._run(items, env, gas_left, strict, undoable, batch)
+            return self._run(items, env, gas_left, strict, batch)
         finally:
             self.ledger.gas_limit = UNMETERED  # nothing is metered between calls
 
@@ -384,7 +392,6 @@ class Executor:
         env: BlockEnv,
         gas_left: int,
         strict: bool,
-        undoable: bool,
         batch: bool,
     ) -> Outcome:
         """:meth:`run`'s loop."""
@@ -516,12 +523,8 @@ class Executor:
                 continue
             if tracking:
                 attempted.append(tx)
-            if undoable:
-                journal.append((nonces, sender, expected or MISSING))
             nonces[sender] = expected + 1
             if prepay:
-                if undoable:
-                    journal.append((balances, key, have))
                 if have == prepay:
                     del balances[key]
                 else:
@@ -586,12 +589,7 @@ class Executor:
             # -- settle (_settle inlined): refund unused gas; burn and tip are per block --
             refund = (gas_limit - used) * price
             if refund:  # (the key's origin is recorded: the sender was known)
-                if undoable:
-                    have = balances.get(key, MISSING)
-                    journal.append((balances, key, have))
-                    balances[key] = refund if have is MISSING else have + refund
-                else:
-                    balances[key] = balances.get(key, 0) + refund
+                balances[key] = balances.get(key, 0) + refund
             included.append(tx)
             receipts.append(
                 (tx_hash, status, used, used * price, used * tip, result, emitted, error, created)
