@@ -75,11 +75,10 @@ def merge_lanes(items: Sequence[T], key: Callable[[T], Any]) -> list[T]:
         item[0][0] if type(item) is not PendingBundle else item.lane  # type: ignore[union-attr,index]
         for item in items
     ]
-    distinct = len(set(names))
-    if distinct == len(items):  # one item per lane: a plain sort
+    if len(names) > 1 and names.count(names[0]) == len(names):
+        return _nonce_order(list(items))  # one lane: nonce order is the whole order
+    if len(set(names)) == len(items):  # one item per lane: a plain sort
         return sorted(items, key=key)
-    if distinct == 1:  # one lane: nonce order is the whole order
-        return _nonce_order(list(items))
     lanes: dict[str, list[T]] = {}
     for name, item in zip(names, items, strict=True):
         queue = lanes.get(name)
