@@ -6,9 +6,16 @@ weighted pools half each, 5% mispricing) it times
 * an **arbitrage** at the reference prices (maximise market value, give up no token), and
 * a **swap** of 1% of token T0's pooled reserves into the last token,
 
-each end to end (dual solve, recovery LP and exact integer execution), and once more with
-``integers=False`` (the float plan only), and reports each route's relative duality gap.
-Timings are the median of ``--repeat`` runs; building the network is not timed.
+each end to end (dual solve, primal recovery and exact integer execution through cfmm),
+and once more with ``integers=False`` (the certified float plan only, which is what a
+conic solver returns), and reports each route's relative duality gap and the method
+that produced it (``newton``: projected Newton on the dual; ``lp``: L-BFGS-B and column
+generation). Timings are the median of ``--repeat`` runs after a warm-up run; building
+the network, and its float arrays (timed on their own as ``ms_arrays_<size>``), is not
+timed.
+
+``ms_10k_pools`` is the 10,000-pool arbitrage's float route (dual solve and feasible,
+certified primal); ``ms_10k_pools_integers`` the same route executed in base units.
 
 If CVXPY is installed (the ``bench`` extra: ``pip install -e '.[bench]'``) the 1,000-pool
 arbitrage is also solved as a generic conic program with Clarabel (exact power cones), for
@@ -45,6 +52,7 @@ import numpy as np
 
 from accord.mechanisms.cfmm import BPS, ConstantSumPool, WeightedPool
 from accord.mechanisms.routing import Network, Route, route_arbitrage, route_swap
+from accord.mechanisms.routing_kernels import COMPILED
 from accord.mechanisms.routing_network import random_network
 
 SEED = 20240601
@@ -62,6 +70,18 @@ def _median_ms(fn: Callable[[], Route], repeat: int) -> tuple[float, Route]:
         fn()
         times.append((time.perf_counter() - start) * 1e3)
     return statistics.median(times), result
+
+
+def _arrays_ms(network: Network) -> float:
+    """Milliseconds to build the network's float arrays from its exact pools (done once
+    per network, on the first route: the warm-up run pays it, the timed runs do not)."""
+    fresh = Network.build(network.pools, tokens=network.tokens)
+    start = time.perf_counter()
+    view = fresh.view
+    _ = (view.spot_edges, view.spot_graph, fresh.token_labels, fresh.first_tokens)
+    for g in view.groups:
+        _ = (g.log_ratio, g.fee_log)
+    return (time.perf_counter() - start) * 1e3
 
 
 def _cvxpy_arbitrage(network: Network, prices: dict[str, float]) -> tuple[float, float] | None:
@@ -131,9 +151,11 @@ def run(sizes: list[int], repeat: int) -> dict[str, Any]:
             "arbitrage_float": partial(route_arbitrage, network, prices, integers=False),
             "swap_float": partial(route_swap, network, sell, amount, buy, integers=False),
         }
+        report[f"ms_arrays_{tag}"] = round(_arrays_ms(network), 2)
         for name, job in jobs.items():
             ms, result = _median_ms(job, repeat)
             report[f"ms_{name}_{tag}"] = round(ms, 2)
+            report[f"method_{name}_{tag}"] = result.method
             if not name.endswith("_float"):
                 gaps[f"{name}_{tag}"] = result.relative_gap
                 report[f"iterations_{name}_{tag}"] = result.iterations
@@ -156,9 +178,11 @@ def run(sizes: list[int], repeat: int) -> dict[str, Any]:
                 ours = report["value_arbitrage_1k"]
                 report["cvxpy_value_rel_diff_1k"] = (objective - ours) / max(abs(ours), 1e-300)
         if m == 10_000:
-            report["ms_10k_pools"] = report["ms_arbitrage_10k"]
+            report["ms_10k_pools"] = report["ms_arbitrage_float_10k"]
+            report["ms_10k_pools_integers"] = report["ms_arbitrage_10k"]
     report["rel_gap"] = gaps
     report["max_rel_gap"] = max(gaps.values()) if gaps else None
+    report["kernels"] = "numba" if COMPILED else "numpy"
     report["python"] = platform.python_version()
     report["blas_threads"] = os.environ.get("OPENBLAS_NUM_THREADS")
     return report

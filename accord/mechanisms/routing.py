@@ -30,16 +30,18 @@ and ``∇g(ν) = Ψ(ν) − lb`` is the sum of the pools' optimal trades less th
 no-arbitrage-band formula for product pools, a sorted-breakpoint solve of the KKT system
 for weighted pools, and an all-or-nothing LP for constant-sum pools.
 
-**The outer solver** is L-BFGS-B (Byrd, Lu, Nocedal & Zhu 1995, via SciPy) on ``g``,
-as in Diamandis et al. Why: ``g`` is convex, only bound-constrained (``ν ≥ c``), cheap
-(one vectorised pass over the pools), C¹ for product and weighted pools (each
-``f_i`` is differentiable because its trading set is strictly convex) but not C², since
-the optimal trades switch on and off at the edges of the no-arbitrage bands; a
-quasi-Newton method with box bounds fits exactly that, with memory linear in the number
-of tokens. A bisection or Newton method would only cover the two-token special case.
-Variables are scaled by reference prices (``ν = ν₀ ⊙ z``, ``ν₀`` propagated from the
-valued tokens through the pools' spot prices) and ``g`` by its size, so the solver sees
-numbers of order one.
+**Two outer solvers.** When every pool is strictly convex (constant product and weighted,
+the usual case), ``g`` is C¹ and piecewise C² with a closed-form Hessian
+(:mod:`accord.mechanisms.routing_kernels`, compiled with Numba when the ``fast`` extra is
+installed), and **projected Newton** (Bertsekas 1982; :mod:`accord.mechanisms.routing_newton`)
+converges in 6–15 iterations; its KKT conditions are exactly ``Ψ(ν) ≥ lb`` with
+complementary slackness, so the pools' closed-form trades at its ``ν`` are the route, with
+no linear program (:mod:`accord.mechanisms.routing_direct`). Otherwise, or should Newton
+not certify its gap, **L-BFGS-B** (Byrd, Lu, Nocedal & Zhu 1995, via SciPy) minimises
+``g``, as in Diamandis et al., and the primal comes from the recovery LP below
+(``method="lp"`` asks for this path). In both, variables are scaled by reference prices
+(``ν = ν₀ ⊙ z``, ``ν₀`` propagated from the valued tokens through the pools' spot prices)
+so the solvers see numbers of order one.
 
 **Constant-sum pools** make ``g`` piecewise linear, with its minimum on a kink. L-BFGS-B
 minimises an entropy-smoothed ``f_μ`` in their place (``μ`` 1e-3 of each reserve's
@@ -55,18 +57,23 @@ pools' trades become new columns (Wentges' in-out stabilisation, with the in-out
 found by line search). Mis-priced rounds add the trades at the LP's own prices, as
 Kelley's method does, so every round either cuts the LP or proves it optimal.
 
-**Primal recovery** (:mod:`accord.mechanisms.routing_primal`) makes the returned route
-*always feasible*: the LP above over per-pool combinations ``θ`` of the columns, with
+**Primal recovery** on the LP path (:mod:`accord.mechanisms.routing_primal`) makes the
+returned route *always feasible*: the LP above over per-pool combinations ``θ`` of the columns, with
 constant-sum pools exact, checked and re-solved until HiGHS's tolerances cannot leave a
 token short, re-solved with margins for rounding, then a float repair and integer
 execution with cfmm's exact math, rounded towards the pools.
 **The certificate** is the duality gap ``g(ν) − cᵀΨ`` with ``g`` evaluated unsmoothed at
 the best prices found: an upper bound on how far the route is from optimal.
 
-The parts live in their own modules: the dual in :mod:`accord.mechanisms.routing_dual`,
-column generation in :mod:`accord.mechanisms.routing_colgen`, the recovery LP and integer
-execution in :mod:`accord.mechanisms.routing_primal`, the per-pool closed forms in
-:mod:`accord.mechanisms.routing_closed_forms`.
+The parts live in their own modules: the L-BFGS-B dual in
+:mod:`accord.mechanisms.routing_dual`, column generation in
+:mod:`accord.mechanisms.routing_colgen`, the recovery LP and integer execution in
+:mod:`accord.mechanisms.routing_primal`, the per-pool closed forms in
+:mod:`accord.mechanisms.routing_closed_forms`, their Hessians in
+:mod:`accord.mechanisms.routing_kernels`, projected Newton in
+:mod:`accord.mechanisms.routing_newton` and its route in
+:mod:`accord.mechanisms.routing_direct`; the result types in
+:mod:`accord.mechanisms.routing_result`.
 """
 
 from __future__ import annotations
@@ -86,6 +93,7 @@ from accord.mechanisms.routing_colgen import (
     net_flow,
     price,
 )
+from accord.mechanisms.routing_direct import MARGIN_COST, execute, held, route_newton
 from accord.mechanisms.routing_dual import dual_value, solve_dual
 from accord.mechanisms.routing_network import (
     FloatView,
@@ -94,14 +102,12 @@ from accord.mechanisms.routing_network import (
     reference_prices,
     subview,
 )
-from accord.mechanisms.routing_newton import newton, recover_direct, unit_margins
 from accord.mechanisms.routing_primal import (
     CsPool,
     Trades,
     repair_floats,
-    to_integers,
 )
-from accord.mechanisms.routing_result import Block, Route, Trade, blocks_of
+from accord.mechanisms.routing_result import Route, Trade, blocks_of
 
 Array = NDArray[np.float64]
 
@@ -114,9 +120,6 @@ __all__ = [
     "route_arbitrage",
     "route_swap",
 ]
-
-_MARGIN_COST = 1e-7  # relative value the rounding margins may cost at most
-_UNIT_GAP = 1e-6  # relative gap a Newton plan with margins for rounding may keep (tiny swaps)
 
 
 # -- routing --------------------------------------------------------------------------------
@@ -167,7 +170,7 @@ def route(
     nu0 = reference_prices(view, weights)
     nu0[~active] = 1.0
     if method in ("auto", "newton") and all(g.kind != "constant_sum" for g in view.groups):
-        found = _route_newton(network, view, weights, lb, lb_int, nu0, active, integers)
+        found = route_newton(network, view, weights, lb, lb_int, nu0, active, integers)
         if found is not None or method == "newton":
             if found is None:
                 raise ValueError("the Newton route did not converge to a gap within 1e-7")
@@ -178,131 +181,6 @@ def route(
     return _finish(
         network, view, weights, lb, lb_int, stages, active, iterations, evaluations, integers
     )
-
-
-def _held(view: FloatView, nu: Array) -> float:
-    """The value of the routed reserves at ``ν``: the floor under relative gaps."""
-    return sum(float(np.dot(nu[g.tokens].ravel(), g.reserves.ravel())) for g in view.groups)
-
-
-def _execute(
-    network: Network,
-    c: Array,
-    lb: Array,
-    lb_int: list[int],
-    trades: Trades,
-    psi: Array | None = None,
-    tendered: Array | None = None,
-) -> tuple[dict[int, tuple[list[int], list[int]]], list[int], float]:
-    """Integer execution of a float plan: ``(integer trades, Ψ_int, cᵀΨ_int)``.
-
-    ``psi`` and ``tendered`` (the plan's net flow and what it tenders of each token)
-    are computed from ``trades`` unless given."""
-    n = len(network.tokens)
-    if psi is None:
-        psi = net_flow(n, trades)
-    if tendered is None:
-        tendered = np.zeros(n)
-        for tk, dlt, _ in trades.values():
-            np.add.at(tendered, tk, dlt)
-    pass_through = (c == 0) & (psi - lb <= 1e-9 * np.maximum(tendered, 1.0))
-    ints = to_integers(network.pools, n, lb_int, trades, pass_through)
-    psi_int = _int_net(n, network, ints)
-    return ints, psi_int, float(np.dot(c, np.array(psi_int, dtype=float)))
-
-
-def _route_newton(
-    network: Network,
-    view: FloatView,
-    c: Array,
-    lb: Array,
-    lb_int: list[int],
-    nu0: Array,
-    active: NDArray[np.bool_],
-    integers: bool,
-) -> Route | None:
-    """The route of projected Newton (:mod:`accord.mechanisms.routing_newton`), or
-    ``None`` (the LP path then decides) when it did not converge, its certified relative
-    gap exceeds ``_MARGIN_COST`` (``_UNIT_GAP`` with margins for rounding, which a swap of
-    a few hundred thousand base units can spend 1e-7 of its value on), or its integer
-    execution collapsed.
-
-    As on the LP path, a plan without rounding margins is executed in base units first;
-    if rounding cost it more than a unit per pool and token (round an arbitrage cycle,
-    cutting one tender only moves the shortfall on), the plan with margins
-    (:func:`accord.mechanisms.routing_newton.unit_margins`) is solved from the first
-    one's prices and executed too, and the one worth more is kept.
-    """
-    floor = max(1e-12 * _held(view, nu0), 1e-300)
-    best: Route | None = None
-    start: Array | None = None
-    units: Array | None = None
-    for attempt in range(2 if integers else 1):
-        found = newton(view, c, lb, nu0, active, floor, units=units, start=start)
-        start = found.nu
-        if attempt == 0:
-            units = unit_margins(view, found.evaluation)
-        nets, psi = recover_direct(view, lb, found.evaluation.nets)
-        value = float(np.dot(c, psi))
-        bound = found.value
-        relative_gap = (bound - value) / max(bound, 1e-12 * _held(view, found.nu), 1e-300)
-        if not (found.converged and relative_gap <= (_MARGIN_COST if attempt == 0 else _UNIT_GAP)):
-            continue
-        blocks = tuple(
-            Block(g.pools, g.tokens, np.maximum(-net, 0.0), np.maximum(net, 0.0))
-            for g, net in zip(view.groups, nets, strict=True)
-        )
-        ints: dict[int, tuple[list[int], list[int]]] | None = None
-        psi_int: list[int] = []
-        value_int = 0.0
-        rounding = 0.0
-        if integers:
-            n = len(c)
-            trades: Trades = {}
-            touching = np.zeros(n)
-            tendered = np.zeros(n)
-            for b in blocks:
-                rows = np.flatnonzero((b.received > 0).any(axis=1))
-                touching += np.bincount(b.tokens[rows].ravel(), minlength=n)
-                tendered += np.bincount(
-                    b.tokens[rows].ravel(), weights=b.tendered[rows].ravel(), minlength=n
-                )
-                for r in rows.tolist():
-                    trades[int(b.pools[r])] = (b.tokens[r], b.tendered[r], b.received[r])
-            ints, psi_int, value_int = _execute(network, c, lb, lb_int, trades, psi, tendered)
-            rounding = float(np.dot(c, touching + 2.0))  # a unit per pool and token, and slack
-        route = Route(
-            tokens=network.tokens,
-            value=value,
-            value_int=value_int,
-            net=tuple(float(x) for x in psi),
-            net_int=tuple(psi_int),
-            prices=tuple(float(x) for x in found.nu),
-            dual_value=bound,
-            gap=bound - value,
-            relative_gap=relative_gap,
-            iterations=found.iterations + (best.iterations if best else 0),
-            evaluations=found.evaluations + (best.evaluations if best else 0),
-            method="newton",
-            blocks=blocks,
-            integer_trades=ints,
-        )
-        if best is None or value_int > best.value_int:
-            best = route
-        if not integers or value_int >= value * (1.0 - _MARGIN_COST) - rounding:
-            break
-    if best is None or (integers and best.value > 0 and best.value_int <= 0.5 * best.value):
-        return None
-    return best
-
-
-def _int_net(n: int, network: Network, ints: dict[int, tuple[list[int], list[int]]]) -> list[int]:
-    """Exact integer net flow ``Ψ`` of integer trades ``{pool: (tendered, received)}``."""
-    psi = [0] * n
-    for p, (tend, rec) in ints.items():
-        for k, d, r in zip(network.pool_tokens[p], tend, rec, strict=True):
-            psi[k] += r - d
-    return psi
 
 
 def _finish(
@@ -319,7 +197,7 @@ def _finish(
 ) -> Route:
     n = len(network.tokens)
     nu = stages[-1]
-    held = _held(view, nu)
+    worth = held(view, nu)
     token_scale = np.zeros(n)  # each token's largest reserve: the LP's row scale
     for g in view.groups:
         np.maximum.at(token_scale, g.tokens.ravel(), g.reserves.ravel())
@@ -333,9 +211,9 @@ def _finish(
             if g.kind == "constant_sum"
             for r in range(len(g.pools))
         ],
-        max(held * 1e-6, 1e-300),
+        max(worth * 1e-6, 1e-300),
         token_scale,
-        max(1e-12 * held, 1e-300),
+        max(1e-12 * worth, 1e-300),
         [],
     )
     bound = math.inf
@@ -350,25 +228,25 @@ def _finish(
     # scale whole trades, so a margin on a token that a large multi-token trade tenders
     # a little of can cost far more than it is worth, until column generation finds
     # that trade with less of the token. Both plans are executed in integers and the one
-    # worth more kept: the margined plan when it loses less than _MARGIN_COST of the
+    # worth more kept: the margined plan when it loses less than MARGIN_COST of the
     # value, or when rounding leaves the unmargined plan short round an arbitrage cycle
     # (cutting one tender there only moves the shortfall on round the cycle, and
     # to_integers gives up).
     plans = [plan]
     if integers and (margin := margins(n, plan)).any():
-        enough = master.value(plan) - _MARGIN_COST * max(bound, master.floor)
+        enough = master.value(plan) - MARGIN_COST * max(bound, master.floor)
         safe, _ = column_generation(master, lb + margin, nu, enough)
         plans.insert(0 if master.value(safe) >= enough else 1, safe)
     best_exec: tuple[Trades, dict[int, tuple[list[int], list[int]]], list[int], float] | None = None
     for candidate in plans:
         trades = repair_floats(n, lb, candidate.trades)
         if integers:
-            ints, psi_int, worth = _execute(network, c, lb, lb_int, trades)
+            ints, psi_int, worth = execute(network, c, lb, lb_int, trades)
         else:
             ints, psi_int, worth = {}, [], 0.0
         if best_exec is None or worth > best_exec[3]:
             best_exec = (trades, ints, psi_int, worth)
-        if not integers or worth >= float(np.dot(c, net_flow(n, trades))) * (1.0 - _MARGIN_COST):
+        if not integers or worth >= float(np.dot(c, net_flow(n, trades))) * (1.0 - MARGIN_COST):
             break  # the first plan's integers lose no more than a margin would
     assert best_exec is not None
     trades, ints, psi_int, value_int = best_exec

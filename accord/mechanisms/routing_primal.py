@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
-from accord.mechanisms.cfmm import Pool
+from accord.mechanisms.cfmm import BPS, Pool, WeightedPool
 
 Array = NDArray[np.float64]
 
@@ -283,18 +283,57 @@ def repair_floats(
     return {}  # pragma: no cover - the zero trade is always feasible
 
 
-def _shrink_to_accept(pool: Pool, tendered: list[int], received: list[int]) -> list[int]:
-    """``floor(received·s)`` for the largest ``s = a/2⁴⁰ ≤ 1`` the pool exactly accepts.
+def _weighted_scale(pool: Pool, tendered: list[int], received: list[int]) -> float | None:
+    """For a weighted pool, the ``s`` at which ``Σ w_k log(x_k(s)/B_k) = 0`` with
+    ``x_k(s) = B_k + γΔ_k − sΛ_k``, in floats (``None`` for other pools or no root).
 
-    Acceptance is monotone in ``s`` (receiving less never hurts the invariant) and holds
-    at ``s = 0``, so bisection finds the boundary to within 2⁻⁴⁰ of each receipt.
+    That sum is concave and decreasing in ``s`` and negative at ``s = 1``, so Newton's
+    method from ``s = 1`` approaches its root from above (Balancer's invariant, the
+    whitepaper's value function ``∏ B_k^{w_k}``)."""
+    if not isinstance(pool, WeightedPool):
+        return None
+    gamma = (BPS - pool.fee_bps) / BPS
+    w = pool.normalized_weights
+    s = 1.0
+    for _ in range(8):
+        value = 0.0
+        slope = 0.0
+        for wk, b, d, r in zip(w, pool.reserves, tendered, received, strict=True):
+            change = (gamma * d - s * r) / b
+            if change <= -1.0:
+                return None
+            value += wk * math.log1p(change)
+            slope -= wk * r / (b * (1.0 + change))
+        if value >= 0.0 or slope >= 0.0:
+            break
+        s -= value / slope
+        if s <= 0.0:
+            return None
+    return s
+
+
+def _shrink_to_accept(pool: Pool, tendered: list[int], received: list[int]) -> list[int]:
+    """``floor(received·s)`` for an ``s = a/2⁴⁰ ≤ 1`` the pool exactly accepts.
+
+    For weighted pools ``s`` is first tried a relative 1e-12 inside the float root
+    (:func:`_weighted_scale`), which the exact check nearly always confirms. Otherwise,
+    acceptance being monotone in ``s`` (receiving less never hurts the invariant) and
+    holding at ``s = 0``, bisection finds the largest such ``s`` to within 2⁻⁴⁰.
     """
     t = tuple(tendered)
     if pool.accepts(t, tuple(received)):
         return received
     one = 1 << 40
     lo, hi = 0, one  # accepted at lo, rejected at hi
+    guess = _weighted_scale(pool, tendered, received)
+    if guess is not None:  # the float root, a hair inside: usually one exact check
+        a = min(max(int(guess * (1.0 - 1e-12) * one), 0), one - 1)
+        if pool.accepts(t, tuple(r * a // one for r in received)):
+            return [r * a // one for r in received]
+        hi = a
     for step in (1, 1 << 8, 1 << 16, 1 << 24, 1 << 32):  # near misses first
+        if one - step >= hi:
+            continue
         if pool.accepts(t, tuple(r * (one - step) // one for r in received)):
             lo = one - step
             break
