@@ -1,0 +1,209 @@
+"""Signing, including and reading at once: the device's development-chain helpers.
+
+For scripts and tests, :meth:`Automine.call` and :meth:`Automine.deploy` sign a
+transaction with the account's next nonce and a max fee that covers the base fee,
+include it alone in a new block and return its receipt (one block per call, like a
+development chain's automine); :meth:`Automine.view` runs a public method read-only;
+:meth:`Automine.commit` posts a conditional commitment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from accord.device import gas as G
+from accord.device.block import Block, Receipt
+from accord.device.builder import Builder
+from accord.device.commitments.codec import MalformedCommitment, parse_commitment
+from accord.device.commitments.language import Commitment
+from accord.device.commitments.registry import (
+    GAS_PER_DOCUMENT_BYTE,
+    REGISTRY_ADDRESS,
+    CommitmentRegistry,
+)
+from accord.device.commitments.resolver import VIEW_GAS
+from accord.device.config import DeviceConfig
+from accord.device.contract import NO_VALUE, Context, Contract, _entry_point
+from accord.device.encoding import canonical_args
+from accord.device.errors import DeviceError, OutOfGas
+from accord.device.ledger import Ledger
+from accord.device.mempool import Item, Pending
+from accord.device.transaction import DEFAULT_GAS_LIMIT, DEPLOY, Account, Transaction
+
+
+class Automine:
+    """The device's one-call helpers (a part of :class:`~accord.device.device.Device`,
+    which sets these attributes and provides the methods declared below)."""
+
+    config: DeviceConfig
+    ledger: Ledger
+    builder: Builder
+    registry: CommitmentRegistry
+    base_fee: int
+
+    if TYPE_CHECKING:
+
+        @property
+        def number(self) -> int: ...
+
+        @property
+        def now(self) -> int: ...
+
+        def next_nonce(self, account: str) -> int: ...
+
+        def contract_at(self, address: str) -> Contract: ...
+
+        def verify(self, tx: Transaction) -> None: ...
+
+        def submit(self, tx: Transaction, *, at: int | None = None) -> bytes: ...
+
+        def _execute_block(
+            self,
+            number: int,
+            timestamp: int,
+            builder: str,
+            items: Sequence[Item],
+            *,
+            strict: bool = False,
+            drains: bool = False,
+        ) -> Block: ...
+
+    def default_max_fee(self, priority_fee: int = 0) -> int:
+        if self.config.fee_market == "first_price":
+            return max(1, priority_fee)
+        return 2 * self.base_fee + priority_fee
+
+    def sign(
+        self,
+        account: Account,
+        to: str,
+        method: str = "",
+        *args: object,
+        value: Mapping[str, int] | None = None,
+        gas_limit: int = DEFAULT_GAS_LIMIT,
+        max_fee: int | None = None,
+        priority_fee: int = 0,
+        nonce: int | None = None,
+    ) -> Transaction:
+        """Sign with the account's next nonce and a max fee that covers the base fee."""
+        return account.sign(
+            self.next_nonce(account.address) if nonce is None else nonce,
+            to,
+            method,
+            *args,
+            value=value,
+            gas_limit=gas_limit,
+            max_fee=self.default_max_fee(priority_fee) if max_fee is None else max_fee,
+            priority_fee=priority_fee,
+        )
+
+    def commit(
+        self,
+        account: Account,
+        commitment: Commitment | Mapping[str, Any] | str,
+        *,
+        at: int | None = None,
+        priority_fee: int = 0,
+    ) -> bytes:
+        """Sign and submit a transaction posting ``commitment`` (a model, dict or JSON).
+
+        The document is validated first: a malformed one raises
+        :class:`~accord.device.commitments.MalformedCommitment` naming the field, and
+        nothing is submitted. Returns the posting transaction's hash.
+        """
+        if isinstance(commitment, str):
+            from accord.device.commitments.codec import from_json
+
+            commitment = from_json(commitment)
+        parsed = parse_commitment(commitment)
+        if parsed.owner != account.address:
+            raise MalformedCommitment(
+                f"{parsed.owner!r} is not the signer {account.address!r}", field="owner"
+            )
+        document = parsed.to_json()
+        gas_limit = (
+            G.TX_BASE
+            + G.CALL
+            + 3 * G.WRITE_NEW
+            + 2 * G.LEDGER_OP
+            + G.EVENT
+            + GAS_PER_DOCUMENT_BYTE * len(document)
+        )
+        tx = self.sign(
+            account,
+            REGISTRY_ADDRESS,
+            "post",
+            document,
+            gas_limit=gas_limit,
+            priority_fee=priority_fee,
+        )
+        return self.submit(tx, at=at)
+
+    def pending_commitments(self) -> list[Commitment]:
+        """Every pending commitment, in posting order: anyone may inspect them."""
+        return self.registry.pending()
+
+    def execute(self, tx: Transaction) -> Receipt:
+        """Include ``tx`` alone in a new block now and return its receipt.
+
+        Raises the rejection (and builds no block) if ``tx`` is invalid.
+        """
+        self.verify(tx)
+        number = self.number + 1
+        timestamp = self.config.genesis_time_ms + number * self.config.block_time_ms
+        entry = Pending(tx, timestamp, 0)
+        block = self._execute_block(number, timestamp, self.builder.address, [entry], strict=True)
+        return block.receipts[0]
+
+    def call(
+        self, account: Account, to: str, method: str = "", *args: object, **kwargs: Any
+    ) -> Receipt:
+        """Sign, include and return the receipt of one call (one block)."""
+        return self.execute(self.sign(account, to, method, *args, **kwargs))
+
+    def view(self, address: str, method: str, *args: object, sender: str = "") -> Any:
+        """Run a public method read-only, as the EVM's STATICCALL would, and return its result.
+
+        Nothing it writes survives (the journal is rolled back), no block is built, no
+        fee is paid and no nonce moves: it is how agents and tests read views such as a
+        pool's ``quote``. Gas is metered against :data:`VIEW_GAS` so a runaway view
+        stops. A revert raises :class:`Revert`; an unknown contract or method raises
+        :class:`UnknownContract` / :class:`UnknownMethod`.
+        """
+        ledger = self.ledger
+        target = self.contract_at(address)
+        fn = _entry_point(target, method)
+        mark = ledger.mark()
+        used, limit, events = ledger.gas_used, ledger.gas_limit, len(ledger.events)
+        ledger.gas_used, ledger.gas_limit = 0, VIEW_GAS
+        try:
+            ctx = Context(
+                self,
+                ledger,
+                address,
+                sender or address,
+                sender or address,
+                NO_VALUE,
+                self.number,
+                self.now,
+            )
+            result = fn(ctx, *canonical_args(args))
+            if ledger.gas_used > VIEW_GAS:
+                raise OutOfGas(ledger.gas_used, VIEW_GAS)
+            return result
+        finally:
+            ledger.rollback(mark)
+            del ledger.events[events:]
+            ledger.gas_used, ledger.gas_limit = used, limit
+
+    def deploy(self, account: Account, cls: type[Contract], *args: object, **kwargs: Any) -> str:
+        """Deploy a contract class (one block) and return its address.
+
+        Raises :class:`DeviceError` with the revert reason if the constructor fails.
+        """
+        kwargs.setdefault("gas_limit", 2_000_000)
+        receipt = self.call(account, DEPLOY, cls.class_path(), *args, **kwargs)
+        if not receipt.ok or receipt.contract_address is None:
+            raise DeviceError(f"deploying {cls.__name__} failed: {receipt.error}")
+        return receipt.contract_address

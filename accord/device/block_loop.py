@@ -1,0 +1,334 @@
+"""The block loop: a block's items executed in order, the device's hot path.
+
+:meth:`BlockLoop.run` takes the ordered items of a block (pending transactions and
+bundles) and, for each transaction, validates it, prepays its gas, runs its call in a
+journal frame and refunds the unused gas, as :mod:`accord.device.execution` describes;
+bundles go to :meth:`~accord.device.execution.Executor.apply_bundle` and, under the
+batch rule, batchable calls to :mod:`accord.device.settlement`.
+
+Everything per transaction is written out in one loop with the block's constants in
+local variables, because this loop is most of what the device costs per transaction:
+the checks of :mod:`accord.device.validation` in one combined test, the prepayment,
+the call and the refund inlined, and the lookups the previous transaction made
+(sender, target, method, context) reused when the next one repeats them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from accord.device import gas as G
+from accord.device.block import Skipped, Status
+from accord.device.contract import NO_VALUE, BatchCall, Context, Contract
+from accord.device.errors import GasLimitTooLow, OutOfGas, Rejected, Revert
+from accord.device.ledger import MISSING, Ledger
+from accord.device.mempool import Item, PendingBundle
+from accord.device.outcome import UNMETERED, BlockEnv, Outcome, Prepaid, no_room
+from accord.device.transaction import DEPLOY, Bundle, Transaction
+
+_TX_BASE = G.TX_BASE
+_new_context = object.__new__
+_NOBODY: Any = object()
+"""Is no sender, target or method: an empty slot of :meth:`BlockLoop.run`'s caches."""
+
+
+class BlockLoop:
+    """The executor's block loop (a part of :class:`~accord.device.execution.Executor`,
+    which sets these attributes and provides the methods declared below)."""
+
+    ledger: Ledger
+    contracts: dict[str, Contract]
+    fee_asset: str
+    _first_price: bool
+    _fee_keys: dict[str, tuple[str, str]]
+    _context: type[Context]
+    _writable_context: type[Context]
+
+    if TYPE_CHECKING:
+
+        def _reject(self, tx: Transaction, base_fee: int) -> None: ...
+
+        def _cannot_pay(self, sender: str, need: int, have: int) -> NoReturn: ...
+
+        def never_valid(self, tx: Transaction) -> bool: ...
+
+        def is_batch_call(self, tx: Transaction) -> bool: ...
+
+        def collect_batch_call(
+            self, tx: Transaction, env: BlockEnv
+        ) -> tuple[Transaction, Prepaid, BatchCall]: ...
+
+        def _run_bundle(
+            self, bundle: Bundle, env: BlockEnv, out: Outcome, strict: bool, batch: bool = False
+        ) -> None: ...
+
+        def _send_value(self, tx: Transaction, to: str) -> Mapping[str, int]: ...
+
+        def _deploy(self, tx: Transaction, env: BlockEnv) -> str: ...
+
+    def _call_context(
+        self, to: str, sender: str, value: Mapping[str, int], number: int, timestamp: int
+    ) -> Context:
+        """A transaction's call context: ``Context()`` inlined (fill in the writable twin,
+        then make it read-only; this device's class binds device and ledger)."""
+        ctx: Any = _new_context(self._writable_context)
+        ctx.this = to
+        ctx.sender = ctx.origin = sender
+        ctx.value = value
+        ctx.block_number = number
+        ctx.timestamp = timestamp
+        ctx.__class__ = self._context
+        return ctx  # type: ignore[no-any-return]
+
+    def run(
+        self,
+        items: Iterable[Item],
+        env: BlockEnv,
+        gas_left: int,
+        *,
+        strict: bool = False,
+        batch: bool = False,
+    ) -> Outcome:
+        """Execute a block's ``items`` in order: the device's hot path.
+
+        A transaction is validated (a wrong nonce or fee, an unknown target, a sender
+        that cannot prepay: a :class:`Rejected` error, nothing changed), its nonce
+        bumped and ``gas_limit × price`` taken from its sender; its call runs in a
+        journal frame that a :class:`Revert` (or any error in contract code) rolls back,
+        and :class:`OutOfGas` also uses up the whole limit; unused gas is refunded. A
+        rejected transaction is skipped (``Outcome.skipped``, and dropped from the
+        mempool if :meth:`never_valid`) or, with ``strict``, raised. An item that does
+        not fit ``gas_left`` is not attempted. Bundles go through
+        :meth:`apply_bundle`; under the batch rule (``batch``), calls to batchable
+        methods are collected for :meth:`settle_batch` instead.
+
+        The call's writes are journaled; the nonce bump, prepayment and refund are not,
+        since nothing rolls back past the start of a call but a bundle's savepoint, and
+        :meth:`apply` journals what that needs. The state hash's tracking (the
+        ``origin`` dicts) records them all.
+
+        Everything per transaction is written out in this one loop, with the block's
+        constants in local variables: validation in one combined test (:meth:`_reject`
+        names the failure), then the prepayment (:meth:`_take`), the call and the
+        settlement (:meth:`_settle`), inlined. Each receipt is a plain tuple of the
+        :class:`Receipt`'s fields, which :class:`Block` wraps when asked.
+        """
+        try:
+            return self._run(items, env, gas_left, strict, batch)
+        finally:
+            self.ledger.gas_limit = UNMETERED  # nothing is metered between calls
+
+    def _run(
+        self,
+        items: Iterable[Item],
+        env: BlockEnv,
+        gas_left: int,
+        strict: bool,
+        batch: bool,
+    ) -> Outcome:
+        """:meth:`run`'s loop."""
+        out = Outcome([], [], [], [], {}, [], 0, gas_left)
+        attempted, included, receipts = out.attempted, out.included, out.receipts
+        ledger = self.ledger
+        nonces, balances, journal, events = (
+            ledger.nonces,
+            ledger.balances,
+            ledger.journal,
+            ledger.events,
+        )
+        nonces_origin, balances_origin = ledger.nonces_origin, ledger.balances_origin
+        contracts, fee_keys, fee_asset = self.contracts, self._fee_keys, self.fee_asset
+        first_price = self._first_price
+        # One read-only context per (contract, sender) for the block's value-less calls:
+        # their facts are equal, so they may share one.
+        contexts: dict[str, dict[str, Context]] = {}
+        known: set[str] = set()  # senders whose nonce and fee-balance origins are recorded
+        base_fee, number, timestamp = env.base_fee, env.number, env.timestamp
+        # The previous transaction's sender, target and method, and what was looked up
+        # for them: consecutive transactions often share them, and an identity test is
+        # cheaper than the lookups. (Nothing a lookup found can change within a block:
+        # contracts are only ever added, at fresh addresses.)
+        last_sender: object = _NOBODY
+        last_to: object = _NOBODY
+        last_method: object = _NOBODY
+        key: tuple[str, str] = ("", "")
+        contract: Contract | None = None
+        entry: Callable[..., Any] | None = None
+        ctx: Context | None = None
+        # ``attempted`` is every item tried, in order. While every one tried was also
+        # included it equals ``included``, so it is only filled in (``tracking``) from
+        # the first item that is not a plain included transaction.
+        tracking = False
+        for item in items:
+            if type(item) is PendingBundle:
+                if not tracking:
+                    attempted.extend(included)
+                    tracking = True
+                out.gas_left = gas_left
+                self._run_bundle(item[0], env, out, strict, batch)
+                gas_left = out.gas_left
+                continue
+            tx: Transaction = item[0]  # type: ignore[assignment]  # a transaction entry
+            sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee, tx_hash, _ = (
+                tx
+            )
+            # gas_left never exceeds the block gas limit, so this also catches a gas
+            # limit above it (_reject names both).
+            if gas_limit > gas_left:
+                if strict:
+                    raise GasLimitTooLow(f"{gas_limit} exceeds the block's gas left {gas_left}")
+                out.skipped.append(no_room(tx_hash, "tx", gas_limit, gas_left))
+                continue
+            try:
+                if batch and self.is_batch_call(tx):
+                    collected = self.collect_batch_call(tx, env)
+                    out.batched.setdefault(to, []).append(collected)
+                    gas_left -= gas_limit
+                    if tracking:
+                        attempted.append(tx)
+                    included.append(tx)
+                    receipts.append(None)  # filled at settlement
+                    continue
+                # -- validation: one combined test, _reject() names the failure --
+                expected = nonces.get(sender, 0)  # a nonce is never stored as 0
+                if (
+                    nonce != expected
+                    or max_fee < base_fee
+                    or priority_fee > max_fee
+                    or gas_limit < _TX_BASE
+                    or to == DEPLOY
+                ):
+                    self._reject(tx, base_fee)  # raises, unless this is a valid deployment
+                    entry = None
+                    last_to = _NOBODY
+                elif to is not last_to or method is not last_method:
+                    if method:
+                        found = contracts.get(to)
+                        function = None if found is None else found._entries.get(method)
+                        if function is None:
+                            self._reject(tx, base_fee)  # raises
+                        contract, entry = found, function
+                    else:
+                        entry = None
+                    last_to, last_method = to, method
+                    last_sender = _NOBODY  # the cached context was for another target
+                if first_price:
+                    tip = max_fee
+                else:
+                    tip = max_fee - base_fee
+                    if priority_fee < tip:
+                        tip = priority_fee
+                price = base_fee + tip
+                # -- prepay (_take inlined) --
+                prepay = need = gas_limit * price
+                if value:
+                    for asset, amount in value:
+                        if asset == fee_asset:
+                            need += amount
+                if sender is not last_sender:
+                    got = fee_keys.get(sender)
+                    if got is None:  # one (sender, fee asset) key per sender
+                        got = fee_keys[sender] = (sender, fee_asset)
+                    key, ctx, last_sender = got, None, sender
+                    if sender not in known:
+                        # The state hash's origins of the sender's nonce and fee
+                        # balance, taken before this block writes them here (harmless
+                        # if it does not: the old and new values are then equal).
+                        known.add(sender)
+                        if sender not in nonces_origin:
+                            nonces_origin[sender] = expected or MISSING
+                        if key not in balances_origin:
+                            balances_origin[key] = balances.get(key, MISSING)
+                have = balances.get(key, 0)
+                if have < need:
+                    self._cannot_pay(sender, need, have)
+            except Rejected as exc:
+                if strict:
+                    raise
+                if not tracking:
+                    attempted.extend(included)
+                    tracking = True
+                attempted.append(tx)
+                out.skipped.append(
+                    Skipped(tx_hash, "tx", exc.field, str(exc), self.never_valid(tx))
+                )
+                continue
+            if tracking:
+                attempted.append(tx)
+            nonces[sender] = expected + 1
+            if prepay:
+                if have == prepay:
+                    del balances[key]
+                else:
+                    balances[key] = have - prepay
+            # -- the call, in a journal frame --
+            journal_mark, events_mark = len(journal), len(events)
+            ledger.gas_used = _TX_BASE
+            ledger.gas_limit = gas_limit
+            created: str | None = None
+            error: str | None = None
+            result: object = None
+            status: Status
+            try:
+                if entry is not None:
+                    if value:
+                        sent = self._send_value(tx, to)
+                        call_ctx = self._call_context(to, sender, sent, number, timestamp)
+                    else:
+                        if ctx is None:
+                            by_sender = contexts.get(to)
+                            if by_sender is None:
+                                by_sender = contexts[to] = {}
+                            ctx = by_sender.get(sender)
+                            if ctx is None:
+                                ctx = by_sender[sender] = self._call_context(
+                                    to, sender, NO_VALUE, number, timestamp
+                                )
+                        call_ctx = ctx
+                    # The method's function (Contract._entries: no bound method
+                    # to build), with positional arguments spelled out for short
+                    # argument lists: a call with *args costs twice as much.
+                    n = len(args)
+                    if n == 3:
+                        result = entry(contract, call_ctx, args[0], args[1], args[2])
+                    elif n == 2:
+                        result = entry(contract, call_ctx, args[0], args[1])
+                    elif n == 1:
+                        result = entry(contract, call_ctx, args[0])
+                    elif n == 0:
+                        result = entry(contract, call_ctx)
+                    else:
+                        result = entry(contract, call_ctx, *args)
+                elif to == DEPLOY:
+                    created = self._deploy(tx, env)
+                elif value:  # a plain transfer
+                    self._send_value(tx, to)
+                used = ledger.gas_used
+                if used > gas_limit:  # contract code caught an OutOfGas: still fails
+                    raise OutOfGas(used, gas_limit)
+                status = "success"
+            except OutOfGas as exc:
+                ledger.rollback((journal_mark, events_mark))
+                status, used, error, created = "out_of_gas", gas_limit, exc.reason, None
+            except Revert as exc:
+                ledger.rollback((journal_mark, events_mark))
+                status, used, error, created = "reverted", ledger.gas_used, exc.reason, None
+            except Exception as exc:  # a bug or a failed ledger op in contract code
+                ledger.rollback((journal_mark, events_mark))
+                status, used, created = "reverted", ledger.gas_used, None
+                error = f"{type(exc).__name__}: {exc}"
+            emitted = tuple(events[events_mark:]) if events and len(events) > events_mark else ()
+            # -- settle (_settle inlined): refund unused gas; burn and tip are per block --
+            refund = (gas_limit - used) * price
+            if refund:  # (the key's origin is recorded: the sender was known)
+                balances[key] = balances.get(key, 0) + refund
+            included.append(tx)
+            receipts.append(
+                (tx_hash, status, used, used * price, used * tip, result, emitted, error, created)
+            )
+            gas_left -= used
+        if not tracking:
+            attempted.extend(included)
+        out.gas_left = gas_left
+        return out

@@ -1,0 +1,315 @@
+"""Producing blocks: asking the builder, ordering, executing and sealing.
+
+:meth:`BlockProduction.build_block` asks the builder for the next block (an honest
+builder takes every arrived transaction and bundle, with no request built), orders the
+items by the configured rule when the rule is enforced (or the builder follows it),
+executes them (:class:`~accord.device.execution.Executor`), resolves the pending
+commitments (:mod:`accord.device.commitments.resolver`), settles the block's fees and
+seals it: EIP-1559's next base fee, the state hash, the header, the mempool pruned, the
+event log and the block hooks. :meth:`BlockProduction.replay_block` re-executes a
+logged block in its logged order.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
+from typing import TYPE_CHECKING, cast
+
+from accord.device.block import Block, BlockHeader, Receipt, ReceiptFields, Skipped, tx_root
+from accord.device.builder import Builder, BuildRequest, Choice, HonestBuilder
+from accord.device.collector import collector_paused
+from accord.device.commitments.registry import CommitmentRegistry
+from accord.device.commitments.resolver import Resolution, resolve_commitments
+from accord.device.config import DeviceConfig
+from accord.device.errors import DeviceError
+from accord.device.execution import BlockEnv, Executor
+from accord.device.fees import FeeMarket
+from accord.device.ledger import Ledger
+from accord.device.mempool import Item, Mempool, PendingBundle, SealedBundle
+from accord.device.ordering import OrderingRule
+from accord.device.state import StateDigest
+from accord.device.store import BlockRecord, EventLog
+from accord.device.transaction import Bundle, Transaction
+
+if TYPE_CHECKING:
+    from accord.device.device import Device
+
+_tx_hash = itemgetter(9)
+"""A transaction's hash."""
+
+
+class BlockProduction:
+    """The device's block production (a part of :class:`~accord.device.device.Device`,
+    which sets these attributes)."""
+
+    config: DeviceConfig
+    ledger: Ledger
+    mempool: Mempool
+    executor: Executor
+    builder: Builder
+    rule: OrderingRule
+    fee_market: FeeMarket
+    registry: CommitmentRegistry
+    resolutions: deque[Resolution]
+    base_fee: int
+    headers: list[BlockHeader]
+    blocks: deque[Block]
+    log: EventLog
+    block_hooks: list[Callable[[Device, Block], None]]
+    _digest: StateDigest
+    _history: int | None
+    _indexed: int
+    _receipts: dict[bytes, Receipt]
+    _now: int
+    _arrival: int
+    _default_latency: int
+
+    if TYPE_CHECKING:
+
+        @property
+        def number(self) -> int: ...
+
+        def verify(self, tx: Transaction) -> None: ...
+
+        def submit_bundle(self, bundle: Bundle, *, sender: str, at: int | None = None) -> bytes: ...
+
+    def build_block(self, builder: Builder | None = None) -> Block:
+        """Ask the builder for the next block, order it, execute it and seal it."""
+        builder = builder or self.builder
+        number = self.number + 1
+        timestamp = self.config.genesis_time_ms + number * self.config.block_time_ms
+        if type(builder) is HonestBuilder:
+            # An honest builder includes everything that has arrived; skip the request.
+            honest: list[Item] = [*self.mempool.arrived_entries(timestamp)]
+            drains = len(honest) == len(self.mempool)  # every pending tx is an item
+            honest.extend(self.mempool.arrived_bundles(timestamp, number))
+            ordered = self.rule.order(honest, number=number, base_fee=self.base_fee)
+            return self._execute_block(number, timestamp, builder.address, ordered, drains=drains)
+        sealed = self.config.mempool == "sealed"
+        pending = self.mempool.view(
+            builder.address, timestamp, self.config.mempool, builder.address
+        )
+        arrived_bundles = self.mempool.arrived_bundles(timestamp, number)
+        bundles: list[PendingBundle | SealedBundle] = [
+            SealedBundle(
+                b.hash, len(b.bundle.txs), b.tip(self.config.fee_market, self.base_fee), b.arrival
+            )
+            if sealed
+            else b
+            for b in arrived_bundles
+        ]
+        request = BuildRequest(
+            number,
+            timestamp,
+            self.base_fee,
+            self.config.block_gas_limit,
+            self.config.ordering,
+            self.config.mempool,
+            tuple(pending),
+            tuple(bundles),
+        )
+        items = self._resolve(builder.build(request), builder, timestamp, number)
+        if self.config.ordering_enforced or builder.follows_rule:
+            items = self.rule.order(items, number=number, base_fee=self.base_fee)
+        return self._execute_block(number, timestamp, builder.address, items)
+
+    def build_blocks(self, count: int) -> list[Block]:
+        return [self.build_block() for _ in range(count)]
+
+    def _resolve(
+        self, choices: Iterable[Choice], builder: Builder, timestamp: int, number: int
+    ) -> list[Item]:
+        items: list[Item] = []
+        seen: set[bytes] = set()
+        for choice in choices:
+            if isinstance(choice, bytes):
+                entry: Item | None = self.mempool.get(choice) or self.mempool.bundle(choice)
+                if entry is None or entry[1] > timestamp:
+                    raise DeviceError(
+                        f"builder {builder.address} chose unknown item {choice.hex()}"
+                    )
+                if isinstance(entry, PendingBundle) and not entry.bundle.in_range(number):
+                    raise DeviceError(
+                        f"builder {builder.address} chose bundle {choice.hex()} outside its "
+                        f"block range [{entry.bundle.min_block}, {entry.bundle.max_block}]"
+                    )
+            else:
+                if not self.config.builder_may_insert:
+                    raise DeviceError(
+                        f"builder {builder.address} inserted its own item, "
+                        "but builder_may_insert is false"
+                    )
+                if isinstance(choice, Bundle):
+                    self.submit_bundle(choice, sender=builder.address, at=timestamp)
+                    entry = self.mempool.bundle(choice.hash)
+                else:
+                    self.verify(choice)
+                    entry = self.mempool.get(choice.hash) or self.mempool.add(choice, timestamp)
+            assert entry is not None
+            key = entry.hash if isinstance(entry, PendingBundle) else entry[0][9]
+            if key not in seen:
+                seen.add(key)
+                items.append(entry)
+        return items
+
+    def _execute_block(
+        self,
+        number: int,
+        timestamp: int,
+        builder: str,
+        items: Sequence[Item],
+        *,
+        strict: bool = False,
+        drains: bool = False,
+    ) -> Block:
+        """Execute ``items`` in order and seal the block.
+
+        Items that are invalid now (a nonce gap, an unaffordable fee) are skipped and
+        stay pending; items that can never become valid are skipped and dropped from
+        the mempool (:meth:`Executor.never_valid`); items that do not fit the remaining
+        gas are not attempted. Each lands in ``Block.skipped`` with its reason. With
+        ``strict``, the first rejection is raised instead and nothing is sealed.
+
+        The journal is kept for the whole block (marks are relative, so rolling back a
+        call or a bundle works the same) and cleared once at the end. The cyclic garbage
+        collector is paused meanwhile (:mod:`accord.device.collector`).
+        """
+        with collector_paused():
+            return self._execute_block_now(number, timestamp, builder, items, strict, drains)
+
+    def _execute_block_now(
+        self,
+        number: int,
+        timestamp: int,
+        builder: str,
+        items: Sequence[Item],
+        strict: bool,
+        drains: bool,
+    ) -> Block:
+        env = BlockEnv(number, timestamp, self.base_fee, builder)
+        executor = self.executor
+        done = executor.run(
+            items,
+            env,
+            self.config.block_gas_limit,
+            strict=strict,
+            batch=self.config.ordering == "batch",
+        )
+        attempted, included, skipped = done.attempted, done.included, done.skipped
+        receipts: list[Receipt | ReceiptFields] = done.receipts  # type: ignore[assignment]
+        batched = done.batched
+        journal = self.ledger.journal
+        if batched:
+            settled: dict[bytes, Receipt | ReceiptFields] = {}
+            for address in sorted(batched):
+                for receipt in executor.settle_batch(address, batched[address], env):
+                    settled[receipt[0]] = receipt
+                journal.clear()
+            receipts = [
+                r if r is not None else settled[tx.hash]
+                for tx, r in zip(included, receipts, strict=True)
+            ]
+        if self.registry.count():
+            self.resolutions.append(resolve_commitments(self, self.registry, number, timestamp))
+        gas_used = executor.end_block(builder, receipts, env.base_fee)
+        journal.clear()
+        self.ledger.events.clear()
+        # Whether every pending transaction was included (then the mempool is emptied
+        # at once): the items were the whole mempool, and as many of them were included
+        # as it holds now (nothing was skipped, nothing was added during the block).
+        emptied = drains and len(included) - done.bundled == len(self.mempool)
+        return self._seal(
+            number,
+            timestamp,
+            builder,
+            gas_used,
+            included,
+            tuple(receipts),
+            attempted,
+            done.done_bundles,
+            skipped,
+            emptied,
+        )
+
+    def _seal(
+        self,
+        number: int,
+        timestamp: int,
+        builder: str,
+        gas_used: int,
+        included: list[Transaction],
+        receipts: tuple[Receipt | ReceiptFields, ...],
+        attempted: list[Transaction | Bundle],
+        done_bundles: list[bytes],
+        skipped: list[Skipped],
+        emptied: bool = False,
+    ) -> Block:
+        base_fee = self.base_fee
+        next_base_fee = self.fee_market.base_fee_after(
+            base_fee, gas_used, self.config.block_gas_limit
+        )
+        root = self._digest.digest(number, next_base_fee)
+        header = BlockHeader(
+            number,
+            timestamp,
+            self.headers[-1].hash,
+            builder,
+            base_fee,
+            self.config.block_gas_limit,
+            gas_used,
+            tx_root(included),
+            root,
+        )
+        block = Block(header, tuple(included), receipts, tuple(skipped))
+        self.base_fee = next_base_fee
+        self.headers.append(header)
+        self._now = timestamp
+        self._arrival = timestamp + self._default_latency
+        if self._history is not None and len(self.blocks) == self._history:
+            oldest = self.blocks[0]
+            if oldest.number <= self._indexed:
+                forget = self._receipts.pop
+                for old in oldest.receipts:
+                    forget(old[0], None)
+        self.blocks.append(block)
+        mempool = self.mempool
+        if emptied:
+            mempool.txs.clear()
+        else:
+            mempool.remove(map(_tx_hash, included))
+        for item in skipped:
+            if item.dropped and item.kind == "tx":
+                mempool.remove((item.hash,))
+            elif item.dropped:
+                mempool.remove_bundle(item.hash)
+        for h in done_bundles:
+            mempool.remove_bundle(h)
+        mempool.prune(
+            self.ledger.nonces,
+            number,
+            timestamp=block.header.timestamp,
+            lifetime=self.config.mempool_lifetime_ms,
+        )
+        self.log.append(BlockRecord(number, builder, tuple(attempted), root))
+        for hook in self.block_hooks:
+            hook(cast("Device", self), block)
+        return block
+
+    def replay_block(self, record: BlockRecord) -> Block:
+        """Re-execute a logged block's items in their logged order (used by replay)."""
+        number = self.number + 1
+        if record.number != number:
+            raise DeviceError(f"log has block {record.number} where {number} was expected")
+        timestamp = self.config.genesis_time_ms + number * self.config.block_time_ms
+        items: list[Item] = []
+        for item in record.items:
+            if isinstance(item, Bundle):
+                for tx in item.txs:
+                    self.verify(tx)
+                items.append(self.mempool.add_bundle(item, timestamp, "replay"))
+            else:
+                self.verify(item)
+                items.append(self.mempool.get(item.hash) or self.mempool.add(item, timestamp))
+        return self._execute_block(number, timestamp, record.builder, items)

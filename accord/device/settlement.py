@@ -1,0 +1,154 @@
+"""Batch settlement under the frequent-batch-auction ordering rule.
+
+Under the ``batch`` rule (Budish, Cramton & Shim, "The High-Frequency Trading Arms
+Race: Frequent Batch Auctions as a Market Design Response", QJE 2015) every
+transaction of a block is simultaneous: a call to a method marked
+``@public(batch=True)`` is not run in place but prepaid and collected
+(:meth:`BatchSettlement.collect_batch_call`), its value locked under the contract, and
+after the block's other transactions all of a contract's collected calls are handed to
+its :meth:`~accord.device.contract.Contract.settle_batch` together
+(:meth:`BatchSettlement.settle_batch`), so that it can clear them at one uniform price.
+A bundle cannot hold such a call (:meth:`BatchSettlement.batch_call_in_bundle`): it
+could neither order it nor make it atomic with the bundle's other transactions.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from accord.device import gas as G
+from accord.device.block import Receipt
+from accord.device.contract import NO_VALUE, BatchCall, Context, Contract
+from accord.device.errors import BundleFailed, InsufficientFunds, OutOfGas, Rejected, Revert
+from accord.device.ledger import Ledger
+from accord.device.outcome import UNMETERED, BlockEnv, Prepaid
+from accord.device.transaction import Bundle, Transaction
+
+if TYPE_CHECKING:
+    from accord.device.device import Device
+
+
+class BatchSettlement:
+    """The executor's batch rule (a part of :class:`~accord.device.execution.Executor`,
+    which sets these attributes and provides the prepayment and settlement)."""
+
+    device: Device
+    ledger: Ledger
+    contracts: dict[str, Contract]
+    fee_asset: str
+
+    if TYPE_CHECKING:
+
+        def _prepay(self, tx: Transaction, base_fee: int) -> Prepaid: ...
+
+        def _settle(
+            self, sender: str, gas_limit: int, paid: Prepaid, used: int, base_fee: int
+        ) -> tuple[int, int]: ...
+
+    def is_batch_call(self, tx: Transaction) -> bool:
+        contract = self.contracts.get(tx.to)
+        return contract is not None and tx.method in contract._batch
+
+    def batch_call_in_bundle(self, bundle: Bundle) -> None:
+        """Raise :class:`BundleFailed` naming the first of ``bundle``'s transactions that
+        calls a batchable method (under the batch rule such calls settle together, at one
+        price, so no bundle can sequence them)."""
+        for i, tx in enumerate(bundle.txs):
+            if self.is_batch_call(tx):
+                raise BundleFailed(
+                    f"{tx.to}.{tx.method} settles in the block's batch under the batch "
+                    "ordering rule, so a bundle cannot order it or make it atomic",
+                    index=i,
+                )
+
+    def collect_batch_call(
+        self, tx: Transaction, env: BlockEnv
+    ) -> tuple[Transaction, Prepaid, BatchCall]:
+        """Prepay a batchable call and lock its value under the contract until settlement."""
+        ledger = self.ledger
+        fee_asset = self.fee_asset
+        for asset, amount in tx.value:
+            # The fee asset's value is checked with the prepayment in _prepay.
+            have = ledger.balance(tx.sender, asset)
+            if asset != fee_asset and have < amount:
+                error = InsufficientFunds(tx.sender, asset, amount, have)
+                raise Rejected(str(error), field="value") from error
+        paid = self._prepay(tx, env.base_fee)
+        for asset, amount in tx.value:
+            ledger.lock(asset, tx.sender, amount, holder=tx.to)
+        call = BatchCall(tx.hash, tx.sender, tx.method, tx.args, MappingProxyType(dict(tx.value)))
+        return tx, paid, call
+
+    def settle_batch(
+        self, address: str, collected: list[tuple[Transaction, Prepaid, BatchCall]], env: BlockEnv
+    ) -> list[Receipt]:
+        """Settle every batched call to one contract at once, then charge each call.
+
+        The settlement's metered gas is shared equally among its calls (the remainder to
+        the first in canonical order), each paying at most its own gas limit. If the
+        settlement reverts, every call reverts and its locked value returns to its sender.
+        """
+        ledger = self.ledger
+        contract = self.contracts[address]
+        calls = [call for _, _, call in collected]
+        n = len(calls)
+        cap = sum(tx.gas_limit - G.BATCH_CALL for tx, _, _ in collected)
+        mark = ledger.mark()
+        ledger.gas_used = 0
+        ledger.gas_limit = max(cap, 0)
+        status, error = "success", None
+        results: list[object] = [None] * n
+        try:
+            for call in calls:
+                for asset, amount in call.value.items():
+                    ledger.use_gas(G.LEDGER_OP)
+                    ledger.release(asset, call.sender, amount, address, holder=address)
+            ctx = Context(
+                self.device,
+                ledger,
+                address,
+                address,
+                address,
+                NO_VALUE,
+                env.number,
+                env.timestamp,
+            )
+            out = contract.settle_batch(ctx, calls)
+            if ledger.gas_used > ledger.gas_limit:  # an OutOfGas was caught by the contract
+                raise OutOfGas(ledger.gas_used, ledger.gas_limit)
+            if len(out) != n:
+                raise Revert(f"settle_batch returned {len(out)} results for {n} calls")
+            results = list(out)
+        except OutOfGas as exc:
+            ledger.rollback(mark)
+            status, error = "out_of_gas", exc.reason
+        except Revert as exc:
+            ledger.rollback(mark)
+            status, error = "reverted", exc.reason
+        except Exception as exc:
+            ledger.rollback(mark)
+            status, error = "reverted", f"{type(exc).__name__}: {exc}"
+        shared = ledger.gas_used if status == "success" else ledger.gas_limit
+        ledger.gas_limit = UNMETERED
+        if status != "success":
+            for call in calls:
+                for asset, amount in call.value.items():
+                    ledger.unlock(asset, call.sender, amount, holder=address)
+        # An event whose data names a call's hash (``tx=``) belongs to that call's receipt;
+        # an event naming none (a clearing price, say) is the whole batch's and appears in
+        # every batched call's receipt, in emission order.
+        events = tuple(ledger.events[mark[1] :])
+        tagged = [e.data and dict(e.data).get("tx") for e in events]
+        receipts = []
+        share, remainder = divmod(shared, n)
+        for i, (tx, paid, call) in enumerate(collected):
+            used = min(G.BATCH_CALL + share + (1 if i < remainder else 0), tx.gas_limit)
+            fee, tip = self._settle(tx.sender, tx.gas_limit, paid, used, env.base_fee)
+            mine = tuple(
+                e for e, t in zip(events, tagged, strict=True) if not t or t == call.tx_hash
+            )
+            receipts.append(
+                Receipt(call.tx_hash, status, used, fee, tip, results[i], mine, error)  # type: ignore[arg-type]
+            )
+        return receipts
