@@ -43,6 +43,27 @@ def test_reverting_transaction_drops_the_whole_bundle_fees_included() -> None:
     assert device.nonce("alice") == 1
 
 
+def test_a_failed_bundle_restores_a_sender_its_own_calls_paid() -> None:
+    """The nonce bump, prepayment and refund are not journaled by the block loop; a
+    bundle's savepoint still undoes them, even when the call itself paid the sender."""
+    device, alice, _bob, vault = setup_vault()
+    control, *_ = setup_vault()
+    for d in (device, control):
+        assert d.call(d.account("alice"), vault, "pay_in", value={"ETH": 5_000}).ok
+    assert control.state_hash() == device.state_hash()
+    # the vault pays alice 3,000 of her fee asset inside the call, then the bundle fails
+    withdraw = device.sign(alice, vault, "withdraw", 3_000, priority_fee=2)
+    fail = device.sign(alice, vault, "deposit_then_revert", "y", 1, nonce=withdraw.nonce + 1)
+    device.submit_bundle(Bundle((withdraw, fail), max_block=3), sender="alice")
+    block = device.build_block()
+    control.build_block()
+    assert block.transactions == () and block.skipped[0].kind == "bundle"
+    assert device.state_hash() == control.state_hash()
+    assert balances(device) == balances(control)
+    assert device.nonce("alice") == control.nonce("alice") == withdraw.nonce
+    assert device.contract_at(vault).storage() == control.contract_at(vault).storage()
+
+
 def test_a_listed_transaction_may_revert() -> None:
     device, alice, _bob, vault = setup_vault()
     before = balances(device)
