@@ -105,16 +105,19 @@ def newton(
 
     Works in the scaled variables ``z = ν/ν₀`` on the ``active`` tokens (the others stay
     at ``ν₀``), from ``start`` (default ``ν₀``); unvalued tokens are kept above
-    ``lower_floor·ν₀``. Every bound carries a margin of ``4e-12`` of the token's
-    throughput at the current point (re-read each
-    iteration, fixed within its line search): the solution's own ``Ψ ≥ lb`` then holds
-    with room for the receipts :func:`recover_direct` shaves and for its relative
-    margin, so no repair beyond round-off is left, at a cost of at most that fraction
-    of the value. Stops once the estimated gap (:func:`_estimate`) is below
-    ``_TARGET·max(g, floor)`` and no token is short by more than half its margin. When
-    rounding stops progress first (no step can be told from ``g``'s rounding, or the
-    best estimate has not fallen by a tenth in ``_STALE`` iterations), the best point
-    seen counts as converged if its estimate is below ``_STALLED·max(g, floor)``.
+    ``lower_floor·ν₀``.
+
+    Every bound carries a margin of ``4e-12`` of the token's throughput at the current
+    point (re-read each iteration, fixed within its line search). The solution's own
+    ``Ψ ≥ lb`` then holds with room for the receipts :func:`recover_direct` shaves and
+    for its relative margin, so no repair beyond round-off is left, at a cost of at most
+    that fraction of the value.
+
+    Stops once the estimated gap (:func:`_estimate`) is below ``_TARGET·max(g, floor)``
+    and no token is short by more than half its margin. Rounding may stop progress
+    first: no step can be told from ``g``'s rounding, or the best estimate has not
+    fallen by a tenth in ``_STALE`` iterations. The best point seen then counts as
+    converged if its estimate is below ``_STALLED·max(g, floor)``.
 
     With ``units`` (base units per token, fixed: e.g. :func:`unit_margins` of an earlier
     solution) every bound carries at least that margin too, so that rounding the trades
