@@ -377,6 +377,7 @@ def to_integers(
     plan: dict[int, tuple[list[int], list[int]]] = {}
     ids: dict[int, list[int]] = {}
     users: list[set[int]] = [set() for _ in range(n)]  # pools tendering each token
+    single: dict[int, bool] = {}  # pools trading one token for one other
     psi = [0] * n
 
     def book(p: int, tend: list[int], rec: list[int], sign: int) -> None:
@@ -390,6 +391,7 @@ def to_integers(
             book(p, *plan[p], -1)
         plan[p] = (tend, rec)
         book(p, tend, rec, +1)
+        single[p] = sum(d > 0 for d in tend) == 1 and sum(r > 0 for r in rec) == 1
 
     for p, (tokens, dlt, lam) in trades.items():
         tend = [math.ceil(float(d)) for d in dlt]  # up: receipts then lose only a floor
@@ -423,12 +425,7 @@ def to_integers(
             extra = psi[k] - lb_int[k]
             if extra <= 0 or not pass_through[k]:
                 continue
-            pairs = [
-                p
-                for p in users[k]
-                if sum(1 for d in plan[p][0] if d > 0) == 1
-                and sum(1 for r in plan[p][1] if r > 0) == 1
-            ]
+            pairs = [p for p in users[k] if single[p]]
             if not pairs:
                 continue
             p = max(pairs, key=lambda q: (plan[q][0][ids[q].index(k)], -q))
