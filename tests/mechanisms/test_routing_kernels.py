@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from accord.mechanisms.cfmm import ConstantSumPool, ProductPool, WeightedPool
+from accord.mechanisms.cfmm import ConstantSumPool, Pool, ProductPool, WeightedPool
 from accord.mechanisms.routing_kernels import COMPILED, evaluate, new_cases, pool_hessians
 from accord.mechanisms.routing_network import Network, random_network
 
@@ -99,7 +99,10 @@ def test_remembered_cases_give_the_same_answer_bit_for_bit() -> None:
 
 @pytest.mark.parametrize("compiled", KERNELS)
 def test_equal_weights_weighted_pool_is_the_product_pool(compiled: bool) -> None:
-    pools = [ProductPool((10**9, 3 * 10**9), 30), WeightedPool((10**9, 3 * 10**9), (1, 1), 30)]
+    pools: list[Pool] = [
+        ProductPool((10**9, 3 * 10**9), 30),
+        WeightedPool((10**9, 3 * 10**9), (1, 1), 30),
+    ]
     network = Network.build(pools, [("A", "B"), ("A", "B")])
     ev = evaluate(network.view, np.array([3.2, 1.0]), hessian=True, compiled=compiled)
     kinds = [g.kind for g in network.view.groups]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from accord.mechanisms.cfmm import ConstantSumPool, ProductPool
+from accord.mechanisms.cfmm import ConstantSumPool, Pool, ProductPool
 from accord.mechanisms.routing import Network, route, route_arbitrage, route_swap
 from accord.mechanisms.routing_kernels import evaluate
 from accord.mechanisms.routing_network import random_network, reference_prices
@@ -99,7 +99,10 @@ def test_the_benchmark_network_is_routed_by_newton_with_a_tiny_gap() -> None:
 
 
 def test_method_is_checked_and_newton_refuses_constant_sum_pools() -> None:
-    pools = [ProductPool((10**9, 10**9), 30), ConstantSumPool((10**9, 10**9), 30, (1, 1))]
+    pools: list[Pool] = [
+        ProductPool((10**9, 10**9), 30),
+        ConstantSumPool((10**9, 10**9), 30, (1, 1)),
+    ]
     network = Network.build(pools, [("A", "B"), ("A", "B")])
     with pytest.raises(ValueError, match="method must be"):
         route(network, {"A": 1.0}, method="simplex")
@@ -110,7 +113,10 @@ def test_method_is_checked_and_newton_refuses_constant_sum_pools() -> None:
 
 def test_reference_prices_follow_spot_prices_from_the_valued_token() -> None:
     # A–B at 2 B per A, B–C at 3 C per B: valued at A only, ν_B = ν_A/2, ν_C = ν_A/6
-    pools = [ProductPool((10**6, 2 * 10**6), 30), ProductPool((10**6, 3 * 10**6), 30)]
+    pools: list[Pool] = [
+        ProductPool((10**6, 2 * 10**6), 30),
+        ProductPool((10**6, 3 * 10**6), 30),
+    ]
     network = Network.build(pools, [("A", "B"), ("B", "C")])
     nu = reference_prices(network.view, np.array([6.0, 0.0, 0.0]))
     assert nu == pytest.approx([6.0, 3.0, 1.0], rel=1e-12)
@@ -130,3 +136,22 @@ def test_routes_compare_by_content_and_build_trades_on_demand() -> None:
     assert evaluate(network.view, np.array(first.prices)).value == pytest.approx(
         first.dual_value, rel=1e-12
     )
+
+
+def test_the_numpy_kernels_route_as_well(monkeypatch: pytest.MonkeyPatch) -> None:
+    # without the fast extra the Newton path runs on the vectorised NumPy closed forms
+    import accord.mechanisms.routing_newton as routing_newton
+
+    network, reference = random_network(np.random.default_rng(12), 300)
+    compiled = route_arbitrage(network, reference)
+
+    def numpy_only(*args: object, **kwargs: object) -> object:
+        kwargs["compiled"] = False
+        return evaluate(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(routing_newton, "evaluate", numpy_only)
+    fallback = route_arbitrage(network, reference)
+    assert fallback.method == "newton"
+    assert fallback.relative_gap <= 1e-9
+    assert abs(fallback.value - compiled.value) <= fallback.gap + compiled.gap
+    assert_feasible(network, fallback, {})
