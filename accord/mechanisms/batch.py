@@ -51,9 +51,12 @@ pool's trades netted, run in a self-financing order, the leftover returned by pr
 improvement), and keeps the best. A second round re-prices the best vector at the real
 prices of routed executions (:mod:`accord.mechanisms.batch_routes`: each order alone, each
 one-sided book, each pair's imbalance, routed optimally over all pools), whose hops are
-also sampled trades of the LP; and the router's execution of the chosen settlement's
-imbalance, when it is one token against one other, replaces the LP's pool trades if that
-gives the users more. With two tokens and one pool
+also sampled trades of the LP; and the router's execution of a settlement's imbalance,
+when it is one token against one other, replaces the LP's pool trades if that gives the
+users more: for the chosen settlement, and for every candidate whose settlement had to cut
+fills the LP planned (the LP holds its conservation rows only up to HiGHS's feasibility
+tolerance, so its plan can fall a base unit short of what an order at its limit is due, and
+a fill-or-kill order is dropped). With two tokens and one pool
 every settlement also goes through :func:`accord.mechanisms.cfmm.uniform_clearing`, which
 nets the two sides and prices the imbalance exactly on the curve, so a one-sided batch
 gets exactly the pool's ``out_given_in``.
@@ -95,10 +98,11 @@ from dataclasses import replace
 from fractions import Fraction
 
 from accord.mechanisms.batch_candidates import price_candidates, routed_candidates
-from accord.mechanisms.batch_routes import batch_routes, route_imbalance
+from accord.mechanisms.batch_routes import Routed, batch_routes, route_imbalance
 from accord.mechanisms.batch_settle import (
     Plan,
     Settlement,
+    planned_sold,
     pool_columns,
     settle,
     settle_uniform,
@@ -206,6 +210,10 @@ def clear(
             best = (key, s)
 
     real_best = 0.0
+    # the router's answers, seeded with the executions already routed for the candidates
+    reroutes: dict[tuple[str, int, str], Routed | None] = {
+        (r.sell, r.amount, r.buy): r for r in routes
+    }
 
     def search(vectors: Sequence[tuple[Fraction, ...]]) -> None:
         nonlocal real_best
@@ -215,6 +223,11 @@ def clear(
             real_best = max(real_best, plan.value)
             settled = settle(tokens, prices, orders, plan, network)
             consider(settled)
+            want = planned_sold(prices, orders, plan)
+            if network is not None and (
+                settled is None or any(x < w for x, w in zip(settled.sold, want, strict=True))
+            ):  # repair cut the LP's fills: the pools' plan fell short; try the router's
+                consider(_rerouted(tokens, prices, orders, want, network, reroutes))
             if uniform and settled is not None and any(settled.sold):
                 assert network is not None
                 consider(settle_uniform(order_tokens, orders, settled.sold, network))
@@ -227,7 +240,8 @@ def clear(
         assert network is not None
         consider(settle_uniform(order_tokens, orders, [o.sell_amount for o in orders], network))
     if best is not None and network is not None:
-        consider(_rerouted(tokens, order_tokens, orders, best[1], network))
+        prices = dict(zip(order_tokens, best[1].prices, strict=True))
+        consider(_rerouted(tokens, prices, orders, best[1].sold, network, reroutes))
     exact = len(order_tokens) == 2 and network is None and all(o.partial for o in orders)
     chosen = best[1] if best is not None else None
     result = _result(tokens, order_tokens, orders, chosen, network, value, tried, exact)
@@ -238,24 +252,27 @@ def clear(
 
 def _rerouted(
     tokens: tuple[str, ...],
-    order_tokens: tuple[str, ...],
+    prices: Mapping[str, Fraction],
     orders: Sequence[Order],
-    s: Settlement,
+    sold: Sequence[int],
     network: Network,
+    cache: dict[tuple[str, int, str], Routed | None],
 ) -> Settlement | None:
-    """The settlement ``s`` with its pools' part replaced by the router's execution of its
-    imbalance (:func:`accord.mechanisms.batch_routes.route_imbalance`): the LP plans the
-    pools on sampled trades and splits flow over parallel routes less well than the
-    router. Settled at the same clearing prices, so what the route delivers beyond the
-    orders' due goes to the buyers by price improvement."""
-    prices = dict(zip(order_tokens, s.prices, strict=True))
+    """The orders selling ``sold`` at ``prices``, with the pools' part the router's
+    execution of their imbalance (:func:`accord.mechanisms.batch_routes.route_imbalance`)
+    instead of the LP's: the LP plans the pools on sampled trades, splits flow over
+    parallel routes less well than the router, and meets its conservation rows only up to
+    HiGHS's feasibility tolerance, so its plan can fall a base unit short of what an order
+    at its limit is due. Tried for the chosen settlement and for every plan whose
+    settlement had to cut fills. What the route delivers beyond the orders' due goes to
+    the buyers by price improvement."""
     rates = [prices[o.sell_token] / prices[o.buy_token] for o in orders]
-    due = [x * pi.numerator // pi.denominator for x, pi in zip(s.sold, rates, strict=True)]
-    route = route_imbalance(network, orders, s.sold, due)
+    due = [x * pi.numerator // pi.denominator for x, pi in zip(sold, rates, strict=True)]
+    route = route_imbalance(network, orders, sold, due, cache)
     if route is None:
         return None
     plan = Plan((0.0,) * len(orders), tuple((q, i, j, float(d)) for q, i, j, d in route.hops),
-                0.0, s.sold)  # fmt: skip
+                0.0, tuple(sold))  # fmt: skip
     return settle(tokens, prices, orders, plan, network)
 
 

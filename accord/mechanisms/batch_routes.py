@@ -145,11 +145,16 @@ def _balance(
 
 
 def route_imbalance(
-    network: Network | None, orders: Sequence[Order], sold: Sequence[int], bought: Sequence[int]
+    network: Network | None,
+    orders: Sequence[Order],
+    sold: Sequence[int],
+    bought: Sequence[int],
+    cache: dict[tuple[str, int, str], Routed | None] | None = None,
 ) -> Routed | None:
     """The router's execution of a settled batch's imbalance, when the filled orders give
     more than they take of exactly one token and less of exactly one other; ``None``
-    otherwise."""
+    otherwise. ``cache``, keyed by ``(sell, amount, buy)``, keeps the router's answers
+    across calls (the router is deterministic, so a cached answer is the same)."""
     if network is None:
         return None
     net: dict[str, int] = {}
@@ -161,4 +166,9 @@ def route_imbalance(
     need = sorted(t for t, v in net.items() if v < 0)
     if len(give) != 1 or len(need) != 1:
         return None
-    return routed(network, give[0], net[give[0]], need[0])
+    key = (give[0], net[give[0]], need[0])
+    if cache is None:
+        return routed(network, *key)
+    if key not in cache:
+        cache[key] = routed(network, *key)
+    return cache[key]

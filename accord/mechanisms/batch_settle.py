@@ -69,6 +69,7 @@ __all__ = [
     "Column",
     "Plan",
     "Settlement",
+    "planned_sold",
     "pool_columns",
     "settle",
     "settle_uniform",
@@ -279,6 +280,24 @@ def _fit_limit(o: Order, sold: int, pi: Fraction) -> int:
     return sold - sold % pi.denominator
 
 
+def planned_sold(prices: Mapping[str, Fraction], orders: Sequence[Order], plan: Plan) -> list[int]:
+    """What each order sells under ``plan`` before settlement repairs anything: its fill
+    floored (``plan.sold`` if given; a fill-or-kill order all or nothing), and cut to the
+    largest amount whose floored output meets its limit at ``prices``."""
+    sold = []
+    for k, o in enumerate(orders):
+        pi = prices[o.sell_token] / prices[o.buy_token]
+        f = plan.fills[k]
+        if plan.sold is not None:
+            want = plan.sold[k]
+        elif o.partial:  # a hair up, so 5022.9999999 of a planned 5023 is 5023
+            want = math.floor(f * o.sell_amount + 1e-6)
+        else:
+            want = o.sell_amount if f > 0.5 else 0
+        sold.append(_fit_limit(o, min(max(want, 0), o.sell_amount), pi))
+    return sold
+
+
 def settle(
     tokens: Sequence[str],
     prices: Mapping[str, Fraction],
@@ -290,15 +309,7 @@ def settle(
     if rounding could not be repaired."""
     index = {t: k for k, t in enumerate(tokens)}
     pis = [prices[o.sell_token] / prices[o.buy_token] for o in orders]
-    sold = []
-    for k, (o, f, pi) in enumerate(zip(orders, plan.fills, pis, strict=True)):
-        if plan.sold is not None:
-            want = plan.sold[k]
-        elif o.partial:  # a hair up, so 5022.9999999 of a planned 5023 is 5023
-            want = math.floor(f * o.sell_amount + 1e-6)
-        else:
-            want = o.sell_amount if f > 0.5 else 0
-        sold.append(_fit_limit(o, min(max(want, 0), o.sell_amount), pi))
+    sold = planned_sold(prices, orders, plan)
     swaps = [[q, i, j, math.floor(t)] for q, i, j, t in plan.tenders if math.floor(t) > 0]
     if network is not None:
         swaps += _sweeps(network, prices, orders, sold, swaps)

@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accord.mechanisms.batch import BatchResult, Order, clear
-from accord.mechanisms.batch_settle import solve_fills
+from accord.mechanisms.batch_settle import Plan, settle, solve_fills
 from accord.mechanisms.cfmm import Order as CfmmOrder
 from accord.mechanisms.cfmm import Pool, ProductPool, WeightedPool, amount_out, uniform_clearing
 from accord.mechanisms.routing import route_swap
+from accord.mechanisms.routing_network import Network
 
 
 def _order(oid: str, sell: str, buy: str, amount: int, minimum: int, partial: bool = True) -> Order:
@@ -474,6 +475,10 @@ def test_cow_of_opposite_orders_beats_executing_each_alone(
 @given(st.integers(1_000, 300_000), st.integers(90, 100))
 @example(1_000, 100).via("the limit is the router's output exactly")
 @example(300_000, 100).via("the limit is the router's output exactly")
+@example(9552, 100).via(
+    "the LP's plan fell a unit short at the limit price and the order was dropped, "
+    "the router's execution never tried (explore profile)"
+)
 def test_a_lone_order_gets_at_least_the_routers_output(amount: int, percent: int) -> None:
     # Over two parallel routes (A → C direct, and A → B → C), the router splits the order
     # optimally; a fill-or-kill order whose limit the router meets is filled, and gets at
@@ -483,4 +488,30 @@ def test_a_lone_order_gets_at_least_the_routers_output(amount: int, percent: int
     r = clear([order], SPLIT)
     assert r.fill("s").sold == amount
     assert r.fill("s").bought >= routed
+    _check_invariants(r, [order], SPLIT)
+
+
+def test_a_plan_the_pools_fall_short_of_is_rerouted() -> None:
+    # 9,552 A for at least 6,329 C, fill-or-kill: exactly what the router gets over SPLIT
+    # (838 A over A → B → C for 554 C, 8,714 A direct for 5,775 C). At that limit price
+    # the fill LP may plan the whole order into the A/C pool alone, which pays 6,328 C:
+    # its conservation row is met only within HiGHS's feasibility tolerance (one base
+    # unit in 8·10⁶ after row scaling). Settlement cannot repair a fill-or-kill order's
+    # shortfall and drops it; the batch once tried the router only on the imbalance of
+    # the best settlement, which then filled nothing.
+    order = _order("s", "A", "C", 9_552, 6_329, partial=False)
+    assert route_swap(SPLIT, "A", 9_552, "C").amount("C") == 6_329
+    assert SPLIT[2].out_given_in(0, 1, 9_552) == 6_328
+    prices = {"A": Fraction(1), "C": Fraction(9_552, 6_329)}
+    direct = Plan((1.0,), ((2, 0, 1, 9_552.0),), 0.0)
+    settled = settle(("A", "C", "B"), prices, [order], direct, Network.build(SPLIT))
+    assert settled is not None and settled.sold == (0,)  # short by one C: dropped
+    r = clear([order], SPLIT)
+    assert (r.fill("s").sold, r.fill("s").bought) == (9_552, 6_329)
+    assert [(t.pool, t.tendered, t.received) for t in r.pool_trades] == [
+        (1, (838, 0), (0, 1_669)),  # A → B, then B → C, then A → C
+        (0, (1_669, 0), (0, 554)),
+        (2, (8_714, 0), (0, 5_775)),
+    ]
+    assert r.dust == {"A": 0, "C": 0, "B": 0}
     _check_invariants(r, [order], SPLIT)

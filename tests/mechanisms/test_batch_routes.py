@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
-from accord.mechanisms.batch_routes import batch_routes, route_imbalance, routed
+from accord.mechanisms.batch_routes import Routed, batch_routes, route_imbalance, routed
 from accord.mechanisms.batch_types import Order
 from accord.mechanisms.cfmm import Pool, ProductPool, amount_out
 from accord.mechanisms.routing_network import Network
@@ -75,3 +75,18 @@ def test_route_imbalance_needs_one_token_against_one_other() -> None:
     assert route_imbalance(network, orders, [10_000, 5_000], [3_000, 1_000]) is None
     r = route_imbalance(network, orders, [10_000, 0], [3_000, 0])
     assert r is not None and (r.sell, r.amount, r.buy) == ("A", 10_000, "C")
+
+
+def test_route_imbalance_keeps_the_routers_answers_in_its_cache() -> None:
+    network = Network.build(CHAIN)
+    orders = [Order("x", "u1", "A", "C", 10_000, 0)]
+    cache: dict[tuple[str, int, str], Routed | None] = {}
+    r = route_imbalance(network, orders, [10_000], [3_000], cache)
+    assert r is not None and r.out == 6_518  # the chained Uniswap output above
+    assert cache == {("A", 10_000, "C"): r}
+    # a cached answer is used as is: the batch seeds the cache with its routed executions
+    seeded = Routed("A", "C", 10_000, 1, ())
+    assert route_imbalance(network, orders, [10_000], [3_000], {("A", 10_000, "C"): seeded}) is (
+        seeded
+    )
+    assert route_imbalance(network, orders, [10_000], [3_000], {("A", 10_000, "C"): None}) is None
