@@ -117,6 +117,11 @@ __all__ = ["BatchResult", "Fill", "Order", "PoolTrade", "clear"]
 MAX_CANDIDATES = 400
 """Default cap on the candidate price vectors tried."""
 
+REROUTE_REPAIRS = 8
+"""Repair rounds the search gives the router's execution of a plan it had to cut: one
+that fits needs none or a few (rounding); one that takes more is a routed cycle the
+orders' sales cannot finance, which would take every round of the repair loop."""
+
 
 def _valuation(
     tokens: Sequence[str], valuation: Mapping[str, object] | None
@@ -227,7 +232,9 @@ def clear(
             if network is not None and (
                 settled is None or any(x < w for x, w in zip(settled.sold, want, strict=True))
             ):  # repair cut the LP's fills: the pools' plan fell short; try the router's
-                consider(_rerouted(tokens, prices, orders, want, network, reroutes))
+                consider(
+                    _rerouted(tokens, prices, orders, want, network, reroutes, REROUTE_REPAIRS)
+                )
             if uniform and settled is not None and any(settled.sold):
                 assert network is not None
                 consider(settle_uniform(order_tokens, orders, settled.sold, network))
@@ -257,6 +264,7 @@ def _rerouted(
     sold: Sequence[int],
     network: Network,
     cache: dict[tuple[str, int, str], Routed | None],
+    repairs: int | None = None,
 ) -> Settlement | None:
     """The orders selling ``sold`` at ``prices``, with the pools' part the router's
     execution of their imbalance (:func:`accord.mechanisms.batch_routes.route_imbalance`)
@@ -264,8 +272,8 @@ def _rerouted(
     parallel routes less well than the router, and meets its conservation rows only up to
     HiGHS's feasibility tolerance, so its plan can fall a base unit short of what an order
     at its limit is due. Tried for the chosen settlement and for every plan whose
-    settlement had to cut fills. What the route delivers beyond the orders' due goes to
-    the buyers by price improvement."""
+    settlement had to cut fills (those with at most ``repairs`` rounds of repair). What
+    the route delivers beyond the orders' due goes to the buyers by price improvement."""
     rates = [prices[o.sell_token] / prices[o.buy_token] for o in orders]
     due = [x * pi.numerator // pi.denominator for x, pi in zip(sold, rates, strict=True)]
     route = route_imbalance(network, orders, sold, due, cache)
@@ -273,7 +281,7 @@ def _rerouted(
         return None
     plan = Plan((0.0,) * len(orders), tuple((q, i, j, float(d)) for q, i, j, d in route.hops),
                 0.0, tuple(sold))  # fmt: skip
-    return settle(tokens, prices, orders, plan, network)
+    return settle(tokens, prices, orders, plan, network, repairs)
 
 
 def _score(

@@ -9,11 +9,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accord.mechanisms.batch import BatchResult, Order, clear
-from accord.mechanisms.batch_settle import Plan, settle, solve_fills
+from accord.mechanisms.batch_settle import solve_fills
 from accord.mechanisms.cfmm import Order as CfmmOrder
 from accord.mechanisms.cfmm import Pool, ProductPool, WeightedPool, amount_out, uniform_clearing
 from accord.mechanisms.routing import route_swap
-from accord.mechanisms.routing_network import Network
 
 
 def _order(oid: str, sell: str, buy: str, amount: int, minimum: int, partial: bool = True) -> Order:
@@ -497,15 +496,11 @@ def test_a_plan_the_pools_fall_short_of_is_rerouted() -> None:
     # the fill LP may plan the whole order into the A/C pool alone, which pays 6,328 C:
     # its conservation row is met only within HiGHS's feasibility tolerance (one base
     # unit in 8·10⁶ after row scaling). Settlement cannot repair a fill-or-kill order's
-    # shortfall and drops it; the batch once tried the router only on the imbalance of
-    # the best settlement, which then filled nothing.
+    # shortfall and drops it (test_batch_settle); the batch once tried the router only on
+    # the imbalance of the best settlement, which then filled nothing.
     order = _order("s", "A", "C", 9_552, 6_329, partial=False)
     assert route_swap(SPLIT, "A", 9_552, "C").amount("C") == 6_329
     assert SPLIT[2].out_given_in(0, 1, 9_552) == 6_328
-    prices = {"A": Fraction(1), "C": Fraction(9_552, 6_329)}
-    direct = Plan((1.0,), ((2, 0, 1, 9_552.0),), 0.0)
-    settled = settle(("A", "C", "B"), prices, [order], direct, Network.build(SPLIT))
-    assert settled is not None and settled.sold == (0,)  # short by one C: dropped
     r = clear([order], SPLIT)
     assert (r.fill("s").sold, r.fill("s").bought) == (9_552, 6_329)
     assert [(t.pool, t.tendered, t.received) for t in r.pool_trades] == [
