@@ -42,7 +42,7 @@ from accord.mechanisms.routing_network import FloatView, Group
 Array = NDArray[np.float64]
 Cases = tuple[NDArray[np.int64], ...]
 
-__all__ = ["COMPILED", "Cases", "Evaluation", "evaluate", "new_cases", "pool_hessians"]
+__all__ = ["COMPILED", "NOISE", "Cases", "Evaluation", "evaluate", "new_cases", "pool_hessians"]
 
 COMPILED = importlib.util.find_spec("numba") is not None
 """Whether the compiled kernels are in use (Numba is installed)."""
