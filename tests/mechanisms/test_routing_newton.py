@@ -111,33 +111,6 @@ def test_method_is_checked_and_newton_refuses_constant_sum_pools() -> None:
     assert route(network, {"A": 1.0, "B": 1.0}).method == "lp"
 
 
-def test_reference_prices_follow_spot_prices_from_the_valued_token() -> None:
-    # A–B at 2 B per A, B–C at 3 C per B: valued at A only, ν_B = ν_A/2, ν_C = ν_A/6
-    pools: list[Pool] = [
-        ProductPool((10**6, 2 * 10**6), 30),
-        ProductPool((10**6, 3 * 10**6), 30),
-    ]
-    network = Network.build(pools, [("A", "B"), ("B", "C")])
-    nu = reference_prices(network.view, np.array([6.0, 0.0, 0.0]))
-    assert nu == pytest.approx([6.0, 3.0, 1.0], rel=1e-12)
-    # valued at A and C: both keep their own price, B comes from the first pool reached
-    nu = reference_prices(network.view, np.array([6.0, 0.0, 5.0]))
-    assert nu[0] == 6.0 and nu[2] == 5.0 and nu[1] in (pytest.approx(3.0), pytest.approx(15.0))
-
-
-def test_routes_compare_by_content_and_build_trades_on_demand() -> None:
-    network, reference = random_network(np.random.default_rng(9), 60)
-    first = route_arbitrage(network, reference)
-    second = route_arbitrage(network, reference)
-    assert "trades" not in first.__dict__  # not built until read
-    assert first == second
-    trades = first.trades
-    assert trades and [t.pool for t in trades] == sorted(t.pool for t in trades)
-    assert evaluate(network.view, np.array(first.prices)).value == pytest.approx(
-        first.dual_value, rel=1e-12
-    )
-
-
 def test_the_numpy_kernels_route_as_well(monkeypatch: pytest.MonkeyPatch) -> None:
     # without the fast extra the Newton path runs on the vectorised NumPy closed forms
     import accord.mechanisms.routing_newton as routing_newton
