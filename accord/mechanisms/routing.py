@@ -90,7 +90,6 @@ from accord.mechanisms.routing_colgen import (
     column_generation,
     columns_at,
     margins,
-    net_flow,
     price,
 )
 from accord.mechanisms.routing_direct import MARGIN_COST, execute, held, route_newton
@@ -105,6 +104,7 @@ from accord.mechanisms.routing_network import (
 from accord.mechanisms.routing_primal import (
     CsPool,
     Trades,
+    net_flow,
     repair_floats,
 )
 from accord.mechanisms.routing_result import Route, Trade, blocks_of

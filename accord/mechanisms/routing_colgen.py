@@ -17,11 +17,18 @@ from numpy.typing import NDArray
 
 from accord.mechanisms.routing_dual import pool_values
 from accord.mechanisms.routing_network import FloatView
-from accord.mechanisms.routing_primal import CsPool, Recovery, SmoothTrade, recover
+from accord.mechanisms.routing_primal import (
+    CsPool,
+    Recovery,
+    SmoothTrade,
+    net_flow,
+    recover,
+    rounding_margins,
+)
 
 Array = NDArray[np.float64]
 
-__all__ = ["Master", "Priced", "column_generation", "columns_at", "margins", "net_flow", "price"]
+__all__ = ["Master", "Priced", "column_generation", "columns_at", "margins", "price"]
 
 _ROUNDS = 40  # column-generation rounds at most
 _TRUST = 10.0  # LP prices are clipped to within this factor of the best prices so far
@@ -62,13 +69,6 @@ def columns_at(view: FloatView, priced: Priced) -> list[SmoothTrade]:
         for row in np.flatnonzero(np.abs(net).sum(axis=1) > 0):
             out.append(SmoothTrade(int(g.pools[row]), g.tokens[row], net[row]))
     return out
-
-
-def net_flow(n: int, trades: dict[int, tuple[NDArray[np.intp], Array, Array]]) -> Array:
-    psi = np.zeros(n)
-    for tk, dlt, lam in trades.values():
-        np.add.at(psi, tk, lam - dlt)
-    return psi
 
 
 def _model(columns: list[SmoothTrade], nu: Array) -> dict[int, float]:
@@ -187,8 +187,7 @@ def column_generation(
 
 
 def margins(n: int, plan: Recovery) -> Array:
-    """Base units to keep on every token the plan tenders, so that rounding to base
-    units (≤ ½ unit per tender, float error ~1e-11 per amount) cannot leave one short."""
+    """Base units to keep on every token the plan tenders (:func:`rounding_margins`)."""
     tendered = np.zeros(n)
     moved = np.zeros(n)
     touching = np.zeros(n)
@@ -196,4 +195,4 @@ def margins(n: int, plan: Recovery) -> Array:
         np.add.at(tendered, tk, dlt)
         np.add.at(moved, tk, dlt + lam)
         np.add.at(touching, tk, 1.0)
-    return np.where(tendered > 0, 2.0 * touching + 2.0 + 1e-11 * moved, 0.0)
+    return rounding_margins(tendered, touching, moved)

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from accord.mechanisms.routing_colgen import net_flow
 from accord.mechanisms.routing_network import FloatView, Network
 from accord.mechanisms.routing_newton import Direct, newton, recover_direct, unit_margins
-from accord.mechanisms.routing_primal import Trades, to_integers
+from accord.mechanisms.routing_primal import Trades, net_flow, to_integers
 from accord.mechanisms.routing_result import Block, Route
 
 Array = NDArray[np.float64]

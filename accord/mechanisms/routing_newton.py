@@ -39,6 +39,7 @@ from scipy.linalg.lapack import dpotrf, dpotrs
 
 from accord.mechanisms.routing_kernels import Evaluation, evaluate, new_cases
 from accord.mechanisms.routing_network import FloatView
+from accord.mechanisms.routing_primal import rounding_margins
 
 Array = NDArray[np.float64]
 
@@ -78,15 +79,13 @@ def _estimate(c: Array, lb: Array, nu: Array, psi: Array) -> float:
 
 
 def unit_margins(view: FloatView, ev: Evaluation) -> Array:
-    """Base units each tendered token keeps back for rounding: ``2·(pools trading it) +
-    2 + 1e-11·throughput`` (half a unit per tender rounded up, float error ~1e-11 per
-    amount; as :func:`accord.mechanisms.routing_colgen.margins`)."""
+    """Base units each tendered token keeps back for rounding
+    (:func:`accord.mechanisms.routing_primal.rounding_margins`) at an evaluation's trades."""
     n = view.n_tokens
     touching = np.zeros(n)
     for g, net in zip(view.groups, ev.nets, strict=True):
         touching += np.bincount(g.tokens.ravel(), weights=(net != 0).ravel(), minlength=n)
-    tendered = 0.5 * (ev.through - ev.grad)
-    return np.where(tendered > 0, 2.0 * touching + 2.0 + 1e-11 * ev.through, 0.0)
+    return rounding_margins(0.5 * (ev.through - ev.grad), touching, ev.through)
 
 
 def newton(

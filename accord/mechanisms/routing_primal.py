@@ -46,7 +46,16 @@ from accord.mechanisms.cfmm import BPS, Pool, WeightedPool
 
 Array = NDArray[np.float64]
 
-__all__ = ["CsPool", "Recovery", "SmoothTrade", "recover", "repair_floats", "to_integers"]
+__all__ = [
+    "CsPool",
+    "Recovery",
+    "SmoothTrade",
+    "net_flow",
+    "recover",
+    "repair_floats",
+    "rounding_margins",
+    "to_integers",
+]
 
 _MARGIN = 1e-12
 _RESOLVES = 4  # re-solves for HiGHS's tolerance: rows rescaled, bounds shifted
@@ -179,7 +188,7 @@ def recover(
         x, marginals = res
         trades = _trades_of(x, smooth, sums)
         solved = (trades, marginals[:n_used], flow)
-        psi = _net(n, trades)
+        psi = net_flow(n, trades)
         tendered = np.zeros(n)
         for tokens, dlt, _lam in trades.values():
             np.add.at(tendered, tokens, dlt)
@@ -253,11 +262,21 @@ def _trades_of(x: Array, smooth: list[SmoothTrade], sums: list[CsPool]) -> Trade
     return out
 
 
-def _net(n: int, trades: dict[int, tuple[NDArray[np.intp], Array, Array]]) -> Array:
+def net_flow(n: int, trades: dict[int, tuple[NDArray[np.intp], Array, Array]]) -> Array:
+    """The net flow ``Ψ = Σ_i A_i(Λ_i − Δ_i)`` of trades ``{pool: (tokens, Δ, Λ)}``."""
     psi = np.zeros(n)
     for tokens, dlt, lam in trades.values():
         np.add.at(psi, tokens, lam - dlt)
     return psi
+
+
+def rounding_margins(tendered: Array, touching: Array, moved: Array) -> Array:
+    """Base units to keep on every token a plan tenders, so that rounding it to base
+    units (≤ ½ unit per tender, float error ~1e-11 per amount) cannot leave one short:
+    ``2·touching + 2 + 1e-11·moved`` where ``tendered > 0``, else 0 (``touching`` the
+    pools trading each token, ``moved`` what passes through it)."""
+    out: Array = np.where(tendered > 0, 2.0 * touching + 2.0 + 1e-11 * moved, 0.0)
+    return out
 
 
 def repair_floats(
@@ -266,7 +285,7 @@ def repair_floats(
     """Scale down pools tendering any token short of ``lb`` until none is (margin 1e-12)."""
     trades = dict(trades)
     for _ in range(200):
-        psi = _net(n, trades)
+        psi = net_flow(n, trades)
         tendered = np.zeros(n)
         for tokens, dlt, _lam in trades.values():
             np.add.at(tendered, tokens, dlt)
