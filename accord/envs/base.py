@@ -18,7 +18,17 @@ from pettingzoo import ParallelEnv
 
 from accord.device import Device
 
-__all__ = ["DeviceEnv", "check_render_mode"]
+__all__ = ["DeviceEnv", "StepResult", "check_render_mode"]
+
+StepResult = tuple[
+    dict[str, np.ndarray],
+    dict[str, float],
+    dict[str, bool],
+    dict[str, bool],
+    dict[str, dict[str, Any]],
+]
+"""What a ParallelEnv's ``step`` returns: observations, rewards, terminations,
+truncations and infos, each by agent."""
 
 
 def check_render_mode(render_mode: str | None) -> None:

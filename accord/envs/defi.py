@@ -77,7 +77,7 @@ from accord.agents.defi_searchers import (
 )
 from accord.contracts.amm import ProductAMM, pool_state
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, SealedTx, checks
-from accord.envs.base import DeviceEnv, check_render_mode
+from accord.envs.base import DeviceEnv, StepResult, check_render_mode
 from accord.mechanisms.cfmm import ProductPool
 
 ACTIONS: tuple[str, ...] = ("abstain", "sandwich", "backrun")
@@ -336,15 +336,7 @@ class DefiRoutingEnv(DeviceEnv):
             return list(self._backrunners[agent].act(obs))
         return []
 
-    def step(
-        self, actions: Mapping[str, Any]
-    ) -> tuple[
-        dict[str, np.ndarray],
-        dict[str, float],
-        dict[str, bool],
-        dict[str, bool],
-        dict[str, dict[str, Any]],
-    ]:
+    def step(self, actions: Mapping[str, Any]) -> StepResult:
         if not self.agents:
             raise RuntimeError("the episode is over: call reset()")
         chosen: dict[str, int] = {}

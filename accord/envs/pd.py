@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis
 from accord.device.commitments.build import commitment
 from accord.device.commitments.library import LIBRARY
-from accord.envs.base import DeviceEnv, check_render_mode
+from accord.envs.base import DeviceEnv, StepResult, check_render_mode
 from accord.games.program_equilibrium import PD_PAYOFFS
 
 PLAYERS: tuple[str, str] = ("player_0", "player_1")
@@ -128,15 +128,7 @@ class CommitmentPDEnv(DeviceEnv):
         fired = set(resolution.fired)
         return ("C" if ids[0] in fired else "D", "C" if ids[1] in fired else "D")
 
-    def step(
-        self, actions: Mapping[str, Any]
-    ) -> tuple[
-        dict[str, np.ndarray],
-        dict[str, float],
-        dict[str, bool],
-        dict[str, bool],
-        dict[str, dict[str, Any]],
-    ]:
+    def step(self, actions: Mapping[str, Any]) -> StepResult:
         if not self.agents:
             raise RuntimeError("the episode is over: call reset()")
         chosen: list[int] = []
