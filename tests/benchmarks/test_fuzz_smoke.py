@@ -1,0 +1,69 @@
+"""Smoke tests of the device fuzzer (``benchmarks/fuzz_device.py``) at a tiny size."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.benchmarks.test_bench_smoke import run_script
+
+ROOT = Path(__file__).resolve().parents[2]
+FUZZ = ROOT / "benchmarks" / "fuzz_device.py"
+KEYS = {
+    "inputs_tried",
+    "halts",
+    "invariant_breaks",
+    "max_block_ms",
+    "per_class",
+    "seed",
+    "unclean_refusals",
+    "failures",
+}
+TIMING = {"max_block_ms", "max_block_class", "elapsed_s", "cpu_s", "inputs_per_s"}
+
+
+def fuzz(*args: str) -> dict[str, Any]:
+    return run_script(FUZZ, "--json", "--inputs", "3000", "--blocks", "4", *args)
+
+
+def test_fuzz_reports_every_class_and_adds_up() -> None:
+    report = fuzz("--seed", "1")
+    assert report.keys() >= KEYS
+    assert report["seed"] == 1
+    assert report["inputs_tried"] >= 3000
+    per_class = report["per_class"]
+    assert sum(c["inputs"] for c in per_class.values()) == report["inputs_tried"]
+    assert sum(c["halts"] for c in per_class.values()) == report["halts"]
+    breaks = sum(c["invariant_breaks"] for c in per_class.values()) + report["replay_breaks"]
+    assert breaks == report["invariant_breaks"]
+    for name, counts in per_class.items():
+        if name != "builder":  # a builder's choices are not submitted one by one
+            assert counts["admitted"] + counts["refused"] + counts["unclean_refusals"] == (
+                counts["inputs"]
+            ), name
+    assert report["blocks"] > 0 and report["max_block_ms"] > 0
+    for failure in report["failures"]:  # every failure is recorded, never raised
+        assert failure["kind"] in ("halt", "break")
+        assert failure["error"]
+
+
+def test_fuzz_is_deterministic_given_the_seed() -> None:
+    first, again = fuzz("--seed", "5"), fuzz("--seed", "5")
+    for key in TIMING:
+        first.pop(key), again.pop(key)
+    assert first == again
+
+
+def test_fuzz_table_mode_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, str(FUZZ), "--inputs", "500", "--blocks", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert '"inputs_tried"' in done.stdout
