@@ -22,12 +22,18 @@ balance (``assert balances[a] >= amount; balances[a] -= amount; balances[b] += a
   ``contract.move(a, b, 1)`` in boa's default mode (one py-evm message call per call; no
   signatures, mempool or blocks).
 
-Both sides are warmed up, timed with :func:`time.perf_counter` (or, with ``--clock cpu``,
-:func:`time.thread_time`: the CPU time of the benchmarking thread, which on a shared
-machine leaves out the time spent waiting for a core) in short interleaved repetitions of
-similar length (accord, titanoboa, accord, ...; the best of ``--repeats`` counts for
-each, which on a shared machine estimates each side's speed with a CPU to itself) and checked
-for correctness (final balances) before anything is reported.
+* ``calls_per_s_ed25519`` / ``ratio_vs_titanoboa_ed25519``: the headline workload on a
+  device that verifies ed25519 signatures (``DeviceConfig.signatures = "ed25519"``)
+  instead of MACs; null on a device without that switch. The headline is MAC mode.
+
+Every side is warmed up and timed in short interleaved repetitions of similar length
+(accord MAC, accord ed25519, titanoboa, accord MAC, ...), so that a change of load on a
+shared machine hits every side alike. Each repetition is timed twice: wall time
+(:func:`time.perf_counter`) and CPU time (:func:`time.process_time`, which leaves out the
+time spent waiting for a core). The figures are the **median** repetition of each side
+(``--stat best`` for the best one); ``--clock`` says which clock the headline figures
+use, and the other clock's figures are reported beside them (``*_cpu`` / ``*_wall``).
+Both sides are checked for correctness (final balances) before anything is reported.
 
 Usage (from the repository root)::
 
@@ -42,6 +48,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -58,9 +65,9 @@ from benchmarks.bench_contracts import Escrow  # noqa: E402
 
 VYPER_SOURCE = Path(__file__).resolve().parent / "escrow.vy"
 GOAL_RATIO = 100.0
-CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.thread_time}
-clock: Callable[[], float] = time.perf_counter
-"""The clock every timing reads (``--clock``): wall time by default."""
+CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.process_time}
+"""The two clocks every repetition reads."""
+STATS: dict[str, Callable[[list[float]], float]] = {"median": statistics.median, "best": min}
 START_BALANCE = 10**18
 GAS_LIMIT = 100_000
 MAX_FEE = 10_000
@@ -69,32 +76,44 @@ TX_FIELDS = {"gas_limit": GAS_LIMIT, "max_fee": MAX_FEE, "priority_fee": 1}
 
 @dataclass(frozen=True, slots=True)
 class SideResult:
-    """One side's timings: calls per repetition, seconds per repetition."""
+    """One side's timings: calls per repetition, seconds per repetition by clock."""
 
     calls: int
-    seconds: list[float]
-    execute_seconds: list[float] | None = None
+    seconds: dict[str, list[float]]
+    """Per clock (``wall``, ``cpu``), each repetition's seconds."""
+    execute_seconds: dict[str, list[float]] | None = None
     """accord only: the part of each repetition spent building blocks (execution)."""
-    sign_seconds: list[float] | None = None
+    sign_seconds: dict[str, list[float]] | None = None
     """accord only: each repetition of a separate run with signing inside the loop."""
 
-    @property
-    def best(self) -> float:
-        return min(self.seconds)
+    def calls_per_s(self, clock: str, stat: str, which: str = "seconds") -> float:
+        timings: dict[str, list[float]] | None = getattr(self, which)
+        assert timings is not None
+        return self.calls / STATS[stat](timings[clock])
 
-    @property
-    def calls_per_s(self) -> float:
-        return self.calls / self.best
+
+def _clocks() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _add(into: dict[str, float], start: tuple[float, float], end: tuple[float, float]) -> None:
+    into["wall"] += end[0] - start[0]
+    into["cpu"] += end[1] - start[1]
 
 
 class AccordBench:
     """The accord side: a device with the escrow deployed, run one repetition at a time."""
 
-    def __init__(self, calls: int, block_size: int) -> None:
+    def __init__(self, calls: int, block_size: int, signatures: str | None = None) -> None:
         if calls % block_size:
             raise SystemExit(f"--calls ({calls}) must be a multiple of --block-size ({block_size})")
         self.calls, self.block_size = calls, block_size
-        config = DeviceConfig(block_gas_limit=block_size * GAS_LIMIT, initial_base_fee=1_000)
+        extra: dict[str, Any] = {}
+        if signatures is not None:
+            extra["signatures"] = signatures
+        config = DeviceConfig(
+            block_gas_limit=block_size * GAS_LIMIT, initial_base_fee=1_000, **extra
+        )
         genesis = Genesis(assets={"ETH": AssetSpec(issuer="treasury", alloc={"alice": 10**30})})
         self.device = device = Device(config, genesis, history=1)
         self.alice = alice = device.account("alice")
@@ -102,9 +121,9 @@ class AccordBench:
         receipt = device.call(alice, self.address, "deposit", "a", START_BALANCE)
         assert receipt.ok, receipt.error
         self.moved = 0
-        self.seconds: list[float] = []
-        self.execute_seconds: list[float] = []
-        self.sign_seconds: list[float] = []
+        self.seconds: dict[str, list[float]] = {"wall": [], "cpu": []}
+        self.execute_seconds: dict[str, list[float]] = {"wall": [], "cpu": []}
+        self.sign_seconds: dict[str, list[float]] = {"wall": [], "cpu": []}
 
     def _signed(self, first: int, n: int) -> list[Transaction]:
         sign, address = self.alice.sign, self.address
@@ -119,36 +138,39 @@ class AccordBench:
             raise AssertionError(f"accord: not every transaction was included ({n} sent)")
         self.moved += n
 
-    def device_run(self, n: int) -> tuple[float, float]:
+    def device_run(self, n: int) -> tuple[dict[str, float], dict[str, float]]:
         """Submit + build ``n`` transactions, signed block by block before the timer
-        starts for that block: (time in submit + build, time inside build_block)."""
+        starts for that block: (time in submit + build, time inside build_block), by
+        clock."""
         submit, build_block, size = self.device.submit, self.device.build_block, self.block_size
         first = self.device.nonce("alice")
-        elapsed = in_build = 0.0
+        elapsed = {"wall": 0.0, "cpu": 0.0}
+        in_build = {"wall": 0.0, "cpu": 0.0}
         for block in range(first, first + n, size):
             txs = self._signed(block, size)  # the client's work, outside the timer
-            start = clock()
+            start = _clocks()
             for tx in txs:
                 submit(tx)
-            began = clock()
+            began = _clocks()
             build_block()
-            done = clock()
-            elapsed += done - start
-            in_build += done - began
+            done = _clocks()
+            _add(elapsed, start, done)
+            _add(in_build, began, done)
         self._check(first, n)
         return elapsed, in_build
 
-    def sign_run(self, n: int) -> float:
+    def sign_run(self, n: int) -> dict[str, float]:
         """Sign + submit + build ``n`` transactions, all inside the timer."""
         sign, submit, build_block = self.alice.sign, self.device.submit, self.device.build_block
         address, size = self.address, self.block_size
         first = self.device.nonce("alice")
-        start = clock()
+        elapsed = {"wall": 0.0, "cpu": 0.0}
+        start = _clocks()
         for block in range(first, first + n, size):
             for nonce in range(block, block + size):
                 submit(sign(nonce, address, "move", "a", "b", 1, **TX_FIELDS))  # type: ignore[arg-type]
             build_block()
-        elapsed = clock() - start
+        _add(elapsed, start, _clocks())
         self._check(first, n)
         return elapsed
 
@@ -158,9 +180,11 @@ class AccordBench:
 
     def repetition(self) -> None:
         total, in_build = self.device_run(self.calls)
-        self.seconds.append(total)
-        self.execute_seconds.append(in_build)
-        self.sign_seconds.append(self.sign_run(self.calls))
+        signing = self.sign_run(self.calls)
+        for clock in CLOCKS:
+            self.seconds[clock].append(total[clock])
+            self.execute_seconds[clock].append(in_build[clock])
+            self.sign_seconds[clock].append(signing[clock])
 
     def result(self) -> SideResult:
         """The timings, after checking the escrow's final balances."""
@@ -190,14 +214,15 @@ class BoaBench:
         self.b = "0x" + "00" * 19 + "0b"
         self.contract.deposit(self.a, START_BALANCE)
         self.moved = 0
-        self.seconds: list[float] = []
+        self.seconds: dict[str, list[float]] = {"wall": [], "cpu": []}
 
-    def run(self, n: int) -> float:
+    def run(self, n: int) -> dict[str, float]:
         move, a, b = self.contract.move, self.a, self.b
-        start = clock()
+        elapsed = {"wall": 0.0, "cpu": 0.0}
+        start = _clocks()
         for _ in range(n):
             move(a, b, 1)
-        elapsed = clock() - start
+        _add(elapsed, start, _clocks())
         self.moved += n
         return elapsed
 
@@ -205,7 +230,9 @@ class BoaBench:
         self.run(self.warmup)
 
     def repetition(self) -> None:
-        self.seconds.append(self.run(self.calls))
+        elapsed = self.run(self.calls)
+        for clock in CLOCKS:
+            self.seconds[clock].append(elapsed[clock])
 
     def result(self) -> SideResult:
         got_a, got_b = self.contract.balances(self.a), self.contract.balances(self.b)
@@ -231,14 +258,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="titanoboa calls per repetition (default: min(--calls, 50): py-evm is slow, "
         "and a repetition then lasts about as long as accord's)",
     )
-    p.add_argument("--repeats", type=int, default=50, help="repetitions; the best one counts")
+    p.add_argument(
+        "--repeats", type=int, default=21, help="repetitions; the median one counts (--stat)"
+    )
     p.add_argument("--block-size", type=int, default=1_000, help="transactions per block")
     p.add_argument("--no-titanoboa", action="store_true", help="skip titanoboa (report null)")
     p.add_argument(
         "--clock",
         choices=sorted(CLOCKS),
         default="wall",
-        help="wall: time.perf_counter; cpu: time.thread_time (this thread's CPU time)",
+        help="the headline's clock (both are reported): wall, time.perf_counter; "
+        "cpu, time.process_time (this process's CPU time)",
+    )
+    p.add_argument(
+        "--stat",
+        choices=sorted(STATS),
+        default="median",
+        help="which repetition counts: the median (default) or the best",
+    )
+    p.add_argument(
+        "--no-ed25519", action="store_true", help="skip the ed25519 device (report null)"
     )
     p.add_argument("--json", action="store_true", help="print only a JSON line")
     args = p.parse_args(argv)
@@ -252,17 +291,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def ed25519_available() -> bool:
+    """Whether this device can verify ed25519 signatures (``DeviceConfig.signatures``)."""
+    return "signatures" in DeviceConfig.model_fields
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    global clock
     args = parse_args(argv)
-    clock = CLOCKS[args.clock]
-    accord_bench = AccordBench(args.calls, args.block_size)
+    clock, other, stat = args.clock, "cpu" if args.clock == "wall" else "wall", args.stat
+    mac = "mac" if ed25519_available() else None
+    accord_bench = AccordBench(args.calls, args.block_size, mac)
+    ed_bench = None
+    if not args.no_ed25519 and ed25519_available():
+        ed_bench = AccordBench(args.calls, args.block_size, "ed25519")
     boa_bench = None
     if not args.no_titanoboa and boa_available():
         boa_bench = BoaBench(args.boa_calls, min(200, args.boa_calls))
-    # Interleaved repetitions (accord, titanoboa, accord, ...): on a shared machine the
-    # load changes over time, and alternating keeps it from favouring either side.
+    # Interleaved repetitions (accord, accord ed25519, titanoboa, accord, ...): on a
+    # shared machine the load changes over time, and alternating keeps it from favouring
+    # any side.
     sides: list[AccordBench | BoaBench] = [accord_bench]
+    if ed_bench is not None:
+        sides.append(ed_bench)
     if boa_bench is not None:
         sides.append(boa_bench)
     for side in sides:
@@ -271,93 +321,132 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for side in sides:
             side.repetition()
     accord = accord_bench.result()
+    ed = ed_bench.result() if ed_bench is not None else None
     boa = boa_bench.result() if boa_bench is not None else None
-    assert accord.execute_seconds is not None and accord.sign_seconds is not None
-    execute_per_s = accord.calls / min(accord.execute_seconds)
-    sign_per_s = accord.calls / min(accord.sign_seconds)
 
-    def ratio_of(per_s: float) -> float | None:
-        return round(per_s / boa.calls_per_s, 2) if boa else None
+    def per_s(side: SideResult | None, on: str = clock, which: str = "seconds") -> float | None:
+        return round(side.calls_per_s(on, stat, which), 1) if side is not None else None
 
-    ratio = ratio_of(accord.calls_per_s)
+    def ratio_of(figure: float | None, on: str = clock) -> float | None:
+        if boa is None or figure is None:
+            return None
+        return round(figure / boa.calls_per_s(on, stat), 2)
+
+    def seconds(side: SideResult | None, on: str, which: str = "seconds") -> list[float] | None:
+        if side is None:
+            return None
+        timings: dict[str, list[float]] = getattr(side, which)
+        return [round(t, 4) for t in timings[on]]
+
+    headline = per_s(accord)
+    ratio = ratio_of(headline)
+    sign_per_s = per_s(accord, which="sign_seconds")
+    execute_per_s = per_s(accord, which="execute_seconds")
+    ed_per_s = per_s(ed)
     report: dict[str, Any] = {
         "benchmark": "escrow move(a, b, 1)",
-        "accord_calls_per_s": round(accord.calls_per_s, 1),
-        "titanoboa_calls_per_s": round(boa.calls_per_s, 1) if boa else None,
+        "accord_calls_per_s": headline,
+        "titanoboa_calls_per_s": per_s(boa),
         "ratio_vs_titanoboa": ratio,
-        "accord_sign_submit_build_calls_per_s": round(sign_per_s, 1),
+        "signatures": "mac",
+        "calls_per_s_ed25519": ed_per_s,
+        "ratio_vs_titanoboa_ed25519": ratio_of(ed_per_s),
+        "accord_sign_submit_build_calls_per_s": sign_per_s,
         "ratio_sign_submit_build_vs_titanoboa": ratio_of(sign_per_s),
-        "accord_execute_calls_per_s": round(execute_per_s, 1),
+        "accord_execute_calls_per_s": execute_per_s,
         "ratio_execute_vs_titanoboa": ratio_of(execute_per_s),
+        f"accord_calls_per_s_{other}": per_s(accord, other),
+        f"titanoboa_calls_per_s_{other}": per_s(boa, other),
+        f"ratio_vs_titanoboa_{other}": ratio_of(per_s(accord, other), other),
+        f"calls_per_s_ed25519_{other}": per_s(ed, other),
+        f"ratio_vs_titanoboa_ed25519_{other}": ratio_of(per_s(ed, other), other),
         "timed": "accord: Device.submit + Device.build_block of client-signed transactions",
-        "clock": args.clock,
+        "clock": clock,
+        "stat": stat,
         "goal_ratio": GOAL_RATIO,
         "goal_met": ratio >= GOAL_RATIO if ratio is not None else None,
         "calls": args.calls,
         "titanoboa_calls": boa.calls if boa else None,
         "repeats": args.repeats,
         "block_size": args.block_size,
-        "accord_seconds": [round(s, 4) for s in accord.seconds],
-        "accord_sign_submit_build_seconds": [round(s, 4) for s in accord.sign_seconds],
-        "accord_execute_seconds": [round(s, 4) for s in accord.execute_seconds],
-        "titanoboa_seconds": [round(s, 4) for s in boa.seconds] if boa else None,
+        "accord_seconds": seconds(accord, clock),
+        "accord_sign_submit_build_seconds": seconds(accord, clock, "sign_seconds"),
+        "accord_execute_seconds": seconds(accord, clock, "execute_seconds"),
+        "ed25519_seconds": seconds(ed, clock),
+        "titanoboa_seconds": seconds(boa, clock),
+        f"accord_seconds_{other}": seconds(accord, other),
+        f"ed25519_seconds_{other}": seconds(ed, other),
+        f"titanoboa_seconds_{other}": seconds(boa, other),
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "titanoboa_version": version("titanoboa"),
         "vyper_version": version("vyper"),
+        "cryptography_version": version("cryptography"),
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
     }
     if args.json:
         print(json.dumps(report, sort_keys=False))
     else:
-        print_table(report, accord, boa)
+        print_table(report, accord, ed, boa)
     return report
 
 
-def print_table(report: dict[str, Any], accord: SideResult, boa: SideResult | None) -> None:
+def print_table(
+    report: dict[str, Any], accord: SideResult, ed: SideResult | None, boa: SideResult | None
+) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{report['benchmark']}: best of {report['repeats']}")
+    clock, stat = report["clock"], report["stat"]
+    other = "cpu" if clock == "wall" else "wall"
+    table = Table(title=f"{report['benchmark']}: {stat} of {report['repeats']}, {clock} clock")
     table.add_column("engine")
     table.add_column("calls / rep", justify="right")
-    table.add_column("best s", justify="right")
+    table.add_column(f"{stat} s", justify="right")
     table.add_column("calls/s", justify="right")
+    table.add_column(f"calls/s ({other})", justify="right")
     table.add_column("what is timed")
-    table.add_row(
-        "accord",
-        f"{accord.calls:,}",
-        f"{accord.best:.3f}",
-        f"{accord.calls_per_s:,.0f}",
-        f"submit + build, pre-signed ({report['block_size']:,} txs/block)",
-    )
-    if boa is not None:
+    rows: list[tuple[str, SideResult | None, str]] = [
+        (
+            "accord (MAC)",
+            accord,
+            f"submit + build, pre-signed ({report['block_size']:,} txs/block)",
+        ),
+        ("accord (ed25519)", ed, "the same, ed25519 signatures verified"),
+        (f"titanoboa {report['titanoboa_version']}", boa, "contract.move(a, b, 1)"),
+    ]
+    for name, side, what in rows:
+        if side is None:
+            table.add_row(name, "-", "-", "-", "-", "not available or skipped")
+            continue
         table.add_row(
-            f"titanoboa {report['titanoboa_version']}",
-            f"{boa.calls:,}",
-            f"{boa.best:.3f}",
-            f"{boa.calls_per_s:,.0f}",
-            "contract.move(a, b, 1)",
+            name,
+            f"{side.calls:,}",
+            f"{STATS[stat](side.seconds[clock]):.3f}",
+            f"{side.calls_per_s(clock, stat):,.0f}",
+            f"{side.calls_per_s(other, stat):,.0f}",
+            what,
         )
-    else:
-        table.add_row("titanoboa", "-", "-", "-", "not installed or skipped")
     console = Console()
     console.print(table)
     ratio = report["ratio_vs_titanoboa"]
     if ratio is not None:
         verdict = "[green]met[/]" if report["goal_met"] else "[red]not met[/]"
         console.print(
-            f"ratio accord / titanoboa: {ratio:.1f}x (goal >= {GOAL_RATIO:.0f}x: {verdict})"
+            f"ratio accord / titanoboa: {ratio:.1f}x (goal >= {GOAL_RATIO:.0f}x: {verdict}); "
+            f"{report[f'ratio_vs_titanoboa_{other}']:.1f}x by {other} time"
         )
+    if report["ratio_vs_titanoboa_ed25519"] is not None:
+        console.print(f"ratio ed25519 / titanoboa: {report['ratio_vs_titanoboa_ed25519']:.1f}x")
     for key, what in (
         ("sign_submit_build", "client signing + submit + build"),
         ("execute", "inside build_block alone"),
     ):
-        other = report[f"ratio_{key}_vs_titanoboa"]
+        ratio_key = report[f"ratio_{key}_vs_titanoboa"]
         console.print(
             f"accord {what}: {report[f'accord_{key}_calls_per_s']:,.0f} calls/s"
-            + (f", {other:.1f}x" if other is not None else "")
+            + (f", {ratio_key:.1f}x" if ratio_key is not None else "")
         )
     console.print(f"Python {report['python']}, {report['cpus']} CPUs")
 

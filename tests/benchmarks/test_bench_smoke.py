@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from accord.device import DeviceConfig
+
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "benchmarks" / "bench_device.py"
 SOAK = ROOT / "benchmarks" / "soak_device.py"
@@ -23,10 +25,17 @@ BENCH_KEYS = {
     "accord_calls_per_s",
     "titanoboa_calls_per_s",
     "ratio_vs_titanoboa",
+    "calls_per_s_ed25519",
+    "ratio_vs_titanoboa_ed25519",
+    "accord_calls_per_s_cpu",
+    "ratio_vs_titanoboa_cpu",
+    "stat",
+    "clock",
     "calls",
     "block_size",
     "python",
 }
+HAS_ED25519 = "signatures" in DeviceConfig.model_fields
 SOAK_KEYS = {
     "txs",
     "blocks",
@@ -65,6 +74,30 @@ def test_bench_device_without_titanoboa_reports_null() -> None:
     assert report["calls"] == 200
     assert report["titanoboa_calls_per_s"] is None
     assert report["ratio_vs_titanoboa"] is None
+    assert report["ratio_vs_titanoboa_ed25519"] is None
+    assert report["stat"] == "median" and report["clock"] == "wall"
+    if HAS_ED25519:
+        assert report["calls_per_s_ed25519"] > 0
+    else:
+        assert report["calls_per_s_ed25519"] is None
+
+
+def test_bench_device_median_of_interleaved_repetitions_by_both_clocks() -> None:
+    args = ("--json", "--calls", "1000", "--block-size", "500", "--repeats", "3", "--no-titanoboa")
+    report = run_script(BENCH, *args, "--clock", "cpu")
+    assert report["clock"] == "cpu"
+    for key in ("accord_seconds", "accord_seconds_wall"):
+        assert len(report[key]) == 3 and all(s > 0 for s in report[key])
+    # The headline is the median repetition of the chosen clock (seconds are rounded to
+    # 0.1 ms in the report, hence the tolerance).
+    median = sorted(report["accord_seconds"])[1]
+    assert report["accord_calls_per_s"] == pytest.approx(1000 / median, rel=0.05)
+    median_wall = sorted(report["accord_seconds_wall"])[1]
+    assert report["accord_calls_per_s_wall"] == pytest.approx(1000 / median_wall, rel=0.05)
+    best = run_script(
+        BENCH, "--json", "--calls", "200", "--repeats", "3", "--no-titanoboa", "--stat", "best"
+    )
+    assert best["stat"] == "best"
 
 
 def test_bench_device_side_by_side() -> None:
@@ -74,6 +107,8 @@ def test_bench_device_side_by_side() -> None:
     if HAS_BOA:
         assert report["titanoboa_calls_per_s"] > 0
         assert report["ratio_vs_titanoboa"] > 0
+        assert report["ratio_vs_titanoboa_cpu"] > 0
+        assert (report["ratio_vs_titanoboa_ed25519"] is not None) == HAS_ED25519
     else:
         assert report["titanoboa_calls_per_s"] is None
         assert report["ratio_vs_titanoboa"] is None
