@@ -145,6 +145,11 @@ class Escrow(Contract):
         The escrow calls this on itself to read a view with every write undone. Anyone
         may call it; it never changes anything (it always reverts).
         """
+        if type(address) is not str or type(method) is not str or type(args) is not tuple:
+            raise Revert(
+                f"probe takes (address str, method str, args tuple), got "
+                f"{address!r}, {method!r}, {args!r}"
+            )
         raise _ViewResult(ctx.call(address, method, *args))
 
     def _static_call(self, ctx: Context, address: str, method: str, args: Any) -> Any:
@@ -240,6 +245,8 @@ class Escrow(Contract):
     def deal(self, ctx: Context, deal: int) -> Deal:
         """The deal's terms and state: ``(payer, payee, arbiter, asset, amount, condition,
         timeout, state)``."""
+        if type(deal) is not int:
+            raise Revert(f"deal id must be an int, got {deal!r}")
         terms = self.deals[deal]
         if terms is None:
             raise Revert(f"no deal {deal}")

@@ -22,6 +22,10 @@ class Escrow(Contract):
     @public
     def open(self, ctx: Context, payee: str, asset: str, amount: int) -> int:
         """Lock ``amount`` of the caller's ``asset`` for ``payee``; returns the deal id."""
+        if type(payee) is not str or not payee or payee == ctx.sender:
+            raise Revert(f"payee must be an address other than the payer, got {payee!r}")
+        if type(asset) is not str or not asset:
+            raise Revert(f"asset must be a non-empty symbol, got {asset!r}")
         if type(amount) is not int or amount <= 0:
             raise Revert(f"amount must be a positive int, got {amount!r}")
         ctx.lock(asset, amount)  # raises (a revert) if the caller cannot cover it
@@ -32,6 +36,8 @@ class Escrow(Contract):
         return deal
 
     def _close(self, deal: int) -> tuple[str, str, str, int]:
+        if type(deal) is not int:
+            raise Revert(f"deal id must be an int, got {deal!r}")
         terms = self.deals[deal]
         if terms is None:
             raise Revert(f"no open deal {deal}")
