@@ -8,6 +8,7 @@ behind a failure. See that module for what counts as a halt or an invariant brea
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import inspect
 import random
@@ -58,6 +59,25 @@ HOSTILE_MODULE = "tests.device.hostile_contracts"
 PROBES_ABSENT = tuple(m for m in Inputs.PROBE_MODULES if m not in sys.modules)
 """Modules a hostile deployer names that were not loaded when the fuzzer started: if one
 appears in ``sys.modules``, the device imported it."""
+
+
+def device_options(seed: int) -> dict[str, Any]:
+    """Keyword arguments that make an episode's device reproducible from its seed: a
+    keyring whose secret derives from the seed (keys are otherwise fresh random bytes,
+    and a re-run must accept the original's signatures)."""
+    try:
+        from accord.device.keys import Keyring
+    except ImportError:
+        return {}
+    secret = hashlib.blake2b(str(seed).encode(), digest_size=32, person=b"fuzz.keys").digest()
+    return {"keyring": Keyring(secret)}
+
+
+def replay_log(device: Device) -> Device:
+    """Replay ``device``'s log with its keys (a MAC log needs them)."""
+    if "keys" in inspect.signature(replay).parameters:
+        return replay(device.log, keys=device.keyring)  # type: ignore[call-arg, attr-defined]
+    return replay(device.log)
 
 
 class BlockTimeout(BaseException):
@@ -278,7 +298,9 @@ class Episode:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
-        self.device = Device(self.params.config(), genesis(), seed=self.seed)
+        self.device = Device(
+            self.params.config(), genesis(), seed=self.seed, **device_options(self.seed)
+        )
         device = self.device
         deployer = device.account("h0")
         contracts = [device.deploy(deployer, Escrow), device.deploy(deployer, LockBox)]
@@ -368,9 +390,12 @@ class Episode:
         """Inputs signed for another device: same genesis, another seed (and chain id)."""
         if self._other is None:
             config = self.params.config()
+            options = device_options(self.seed)  # the same keys, where there is a keyring
             if "chain_id" in DeviceConfig.model_fields:
                 config = config.model_copy(update={"chain_id": config.chain_id + 1})  # type: ignore[attr-defined]
-            other = Device(config, genesis(), seed=self.seed + 1)
+            else:
+                options = {}  # no chain id: another seed gives other keys
+            other = Device(config, genesis(), seed=self.seed + 1, **options)
             self._other = Inputs(
                 other,
                 random.Random(self.seed + 1),
@@ -518,7 +543,7 @@ class Episode:
     def _replay_check(self) -> Failure | None:
         device = self.device
         try:
-            again = replay(device.log)
+            again = replay_log(device)
             problem = None
             if again.head.hash != device.head.hash:
                 problem = "replay ended at another head"

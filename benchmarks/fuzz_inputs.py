@@ -196,10 +196,17 @@ class Signer:
         return found
 
     def sign_hash(self, name: str, digest: bytes) -> bytes:
-        """``name``'s signature of a 32-byte digest (a transaction hash)."""
+        """``name``'s signature of a 32-byte digest (a transaction hash), under the
+        device's scheme and chain (``Account.sign_digest``; a bare MAC of the digest on
+        a device that predates it)."""
+        account = self.key(name)
+        sign_digest = getattr(account, "sign_digest", None)
+        if sign_digest is not None:
+            signature: bytes = sign_digest(digest)
+            return signature
         from accord.device.transaction import mac
 
-        return mac(self.key(name).key, digest)
+        return mac(account.key, digest)
 
     def sign(self, name: str, content: tuple[Any, ...], rng: random.Random) -> Transaction:
         digest = content_hash(content, rng)
