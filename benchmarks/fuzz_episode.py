@@ -26,6 +26,7 @@ from accord.device import (
     Contract,
     Device,
     DeviceConfig,
+    DeviceError,
     Genesis,
     Rejected,
     Transaction,
@@ -271,7 +272,7 @@ class HostileBuilder:
 class Action:
     """An input the device admitted (or a block built), in episode order."""
 
-    kind: str  # "tx", "bundle", "build"
+    kind: str  # "tx", "bundle", "build", "refused_build"
     obj: Any
     cls: str
     sender: str = ""
@@ -477,6 +478,12 @@ class Episode:
             raise
         except BaseException as exc:
             signal.setitimer(signal.ITIMER_REAL, 0)
+            if builder is not None and self._refused_block(exc):
+                # A hostile builder's block refused whole, the device untouched: the
+                # builder lost its block, the chain goes on (the next block is built).
+                self.refused[cls] += 1
+                self.actions.append(Action("refused_build", builder.choices, cls))
+                return None
             self.actions.append(Action("build", builder.choices if builder else None, cls))
             return self._halt(cls, exc, number, builder)
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -498,6 +505,16 @@ class Episode:
         for block_tx in device.blocks[-1].transactions:
             self._included.add(block_tx.hash)
         return None
+
+    def _refused_block(self, exc: BaseException) -> bool:
+        """Whether ``build_block`` refused a builder's block cleanly: a device error
+        naming the fault, nothing sealed, the state the head's."""
+        device = self.device
+        return (
+            isinstance(exc, DeviceError)
+            and device.state_hash() == device.head.state_hash
+            and not device.ledger.journal
+        )
 
     def _halt(
         self, cls: str, exc: BaseException, number: int, builder: HostileBuilder | None
@@ -535,7 +552,7 @@ class Episode:
         return tuple(
             i
             for i, a in enumerate(self.actions)
-            if a.kind != "build"
+            if a.kind in ("tx", "bundle")
             and a.cls != "honest"
             and (everything or not any(h in included for h in a.hashes))
         )
@@ -574,6 +591,10 @@ class Episode:
         try:
             for i, action in enumerate(actions[: failure.step + 1]):
                 if i in drop:
+                    continue
+                if action.kind == "refused_build":
+                    with _quiet():
+                        device.build_block(FixedBuilder(device.config.builder, action.obj))
                     continue
                 if action.kind == "build":
                     for name in PROBES_ABSENT:
