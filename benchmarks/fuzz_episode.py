@@ -449,8 +449,7 @@ class Episode:
         device = self.device
         number = device.number + 1
         step = len(self.actions)
-        for name in PROBES_ABSENT:
-            sys.modules.pop(name, None)
+        _forget_probes()
         builder: HostileBuilder | None = None
         signal.setitimer(signal.ITIMER_REAL, self.timeout)
         try:
@@ -588,6 +587,7 @@ class Episode:
         device = self.device
         self.actions = actions
         signal.setitimer(signal.ITIMER_REAL, self.timeout)
+        _forget_probes()
         try:
             for i, action in enumerate(actions[: failure.step + 1]):
                 if i in drop:
@@ -597,8 +597,6 @@ class Episode:
                         device.build_block(FixedBuilder(device.config.builder, action.obj))
                     continue
                 if action.kind == "build":
-                    for name in PROBES_ABSENT:
-                        sys.modules.pop(name, None)
                     builder = (
                         FixedBuilder(device.config.builder, action.obj) if action.obj else None
                     )
@@ -622,6 +620,7 @@ class Episode:
                         if problem is None:
                             return None
                         return Failure(False, action.cls, signature(problem), problem, 0, i)
+                    _forget_probes()  # as the original did before the next block
                     continue
                 with _quiet():
                     if action.kind == "bundle":
@@ -656,6 +655,12 @@ class _quiet:
 
     def __exit__(self, *exc: object) -> bool:
         return exc[0] is not None and issubclass(exc[0], Exception)  # type: ignore[arg-type]
+
+
+def _forget_probes() -> None:
+    """Unload the probe modules, so that the next import of one is seen."""
+    for name in PROBES_ABSENT:
+        sys.modules.pop(name, None)
 
 
 def _imported() -> str | None:
