@@ -340,6 +340,8 @@ class Episode:
             )
         else:
             self.admitted[cls] += 1
+            if cls == "deploy" or cls == "field":
+                _check_probes(cls, obj)
             hashes: tuple[bytes, ...] = ()
             if isinstance(obj, Bundle):
                 txs = obj.txs if isinstance(obj.txs, (tuple, list)) else ()
@@ -350,7 +352,9 @@ class Episode:
             self.actions.append(Action(kind, obj, cls, sender or "u0", hashes))
             return
         if (len(device.mempool), len(device.mempool._bundles)) != before:
-            raise _Refusal(cls, obj)
+            raise _Refusal(cls, obj, "refused input changed the mempool")
+        if cls == "deploy" or cls == "field":
+            _check_probes(cls, obj)
 
     def _batch(self, cls: str, n: int) -> None:
         gen, rng, device = self.gen, self.rng, self.device
@@ -467,8 +471,8 @@ class Episode:
             return Failure(
                 False,
                 cls,
-                "refused input changed the mempool",
-                "",
+                signature(bad.message),
+                bad.message,
                 number,
                 step,
                 example=_short(bad.obj),
@@ -642,9 +646,20 @@ class Episode:
 
 
 class _Refusal(Exception):
-    def __init__(self, cls: str, obj: Any) -> None:
-        super().__init__(cls)
-        self.cls, self.obj = cls, obj
+    """A submission broke an invariant (it changed the mempool although refused, or
+    imported a module it named)."""
+
+    def __init__(self, cls: str, obj: Any, message: str) -> None:
+        super().__init__(message)
+        self.cls, self.obj, self.message = cls, obj, message
+
+
+def _check_probes(cls: str, obj: Any) -> None:
+    """Raise if submitting ``obj`` imported a probe module (admission must import
+    nothing a sender names)."""
+    found = _imported()
+    if found is not None:
+        raise _Refusal(cls, obj, f"at submission: {found}")
 
 
 class _quiet:
