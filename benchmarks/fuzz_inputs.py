@@ -91,6 +91,22 @@ GENERIC: tuple[Any, ...] = (
 """Hostile values tried in any field."""
 
 
+CONTRACT_ARGS: tuple[Any, ...] = (
+    0,
+    1,
+    10,
+    10**6,
+    10**7,
+    -1,
+    "x",
+    REGISTRY_ADDRESS,
+    *("spin", "exit", "memory", "recursion", "generator_exit", "custom", "revert", "short"),
+)
+"""Arguments for calls to the hostile test contracts: sizes, depths and the names of
+their ways of misbehaving (not ``"keyboard"``: a ``KeyboardInterrupt`` is how the
+fuzzer itself is stopped, so it cannot tell one raised by a contract from Ctrl-C)."""
+
+
 def field_pools(contracts: Sequence[str], block_gas_limit: int) -> dict[int, tuple[Any, ...]]:
     """Per field index (sender, nonce, to, method, args, value, gas_limit, max_fee,
     priority_fee), the values tried on top of :data:`GENERIC`."""
@@ -414,9 +430,8 @@ class Inputs:
         """A call to one of ``targets`` ((address, method, arity)) with small arguments."""
         rng = self.rng
         address, method, arity = rng.choice(targets)
-        args = tuple(
-            rng.choice((0, 1, 10, 10**6, "x", REGISTRY_ADDRESS, address)) for _ in range(arity)
-        )
+        pool = (*CONTRACT_ARGS, address, rng.choice(targets)[0], rng.choice(self.senders))
+        args = tuple(rng.choice(pool) for _ in range(arity))
         sender = rng.choice(self.senders)
         nonce = self.device.nonce(sender) + rng.randrange(2)
         gas = rng.choice((50_000, 1_000_000, 5_000_000))
