@@ -150,8 +150,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     totals = Totals()
     started, cpu_started = time.perf_counter(), time.process_time()
-    sink = io.StringIO()  # what imported modules or contracts print must not mix with JSON
-    with contextlib.redirect_stdout(sink):
+    # What imported modules or contracts print, and what the device logs about the
+    # inputs it drops, must not mix with the report.
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         while sum(totals.inputs.values()) < args.inputs:
             params = draw_params(rng)
             episode = Episode(params, rng.getrandbits(32), timeout=args.timeout)
