@@ -155,6 +155,7 @@ def field_pools(contracts: Sequence[str], block_gas_limit: int) -> dict[int, tup
             ("ETH", 1, "h0"),
             ("ETH", 1, ["h0"]),
             ("x" * 20_000,),
+            ("y" * 1_000_000,),
             ["a", "b", 1],
             "abc",
             7,
