@@ -60,6 +60,9 @@ from accord.mechanisms.slashing import BPS
 METRIC_ANSWERS = ("yes", "no")
 MATH_GAS = 20_000
 """Gas charged for one exact LMSR evaluation (the schedule does not meter Python math)."""
+MAX_LIQUIDITY = 2**96
+"""The largest ``b``: the integer LMSR's charges are exact ceilings to within
+``b · 2^{−110}`` base units (:mod:`accord.mechanisms.lmsr`), so below ``2^{−14}``."""
 
 Twap = tuple[int, int, int]
 """``(Σ price_ppb × blocks in the window, last price_ppb, last block)``."""
@@ -102,6 +105,8 @@ class DecisionMarket(ConditionalTokens):
         SchellingOracle's address) and ``resolver`` (an account) settles the metric."""
         self._create_tokens(ctx, collateral, prefix)
         self.b = positive_int(b, "b")
+        if b > MAX_LIQUIDITY:
+            raise Revert(f"b must be at most 2**96 (the exact LMSR's precision), got {b}")
         if type(delay_blocks) is not int or delay_blocks < 0:
             raise Revert(f"delay_blocks must be a non-negative int, got {delay_blocks!r}")
         positive_int(window_blocks, "window_blocks")
@@ -217,6 +222,8 @@ class DecisionMarket(ConditionalTokens):
         self._trading(ctx)
         positive_int(shares, "shares")
         paid = self._paid_in(ctx, branch, "buy")
+        if type(max_cost) is not int or max_cost < 0:
+            raise Revert(f"max_cost must be a non-negative int, got {max_cost!r}")
         ctx.use_gas(MATH_GAS)
         cost = lmsr.charge(self.q[branch], self._delta(outcome, shares), self.b)
         if cost > min(max_cost, paid):
@@ -230,7 +237,11 @@ class DecisionMarket(ConditionalTokens):
     ) -> tuple[int, int]:
         """A limit order: buy ``outcome`` until its price reaches ``price_ppb`` or the
         ``branch`` tokens sent as value (capped at ``max_cost``) run out. Returns
-        ``(shares, cost)``; ``(0, 0)`` if the price is already there (all refunded)."""
+        ``(shares, cost)``; ``(0, 0)`` if the price is already there (all refunded).
+
+        Sized in exact integers (:func:`~accord.mechanisms.lmsr.size_buy`: a bisection on
+        the shares with the ceiling charge, no float), so every installation fills the
+        same order; the bisection's evaluations are charged as gas before it runs."""
         branch = self._branch(branch)
         outcome = self._outcome(outcome)
         self._trading(ctx)
@@ -238,14 +249,8 @@ class DecisionMarket(ConditionalTokens):
             raise Revert(f"price_ppb must be an int in (0, {lmsr.PRICE_SCALE}), got {price_ppb!r}")
         budget = min(self._paid_in(ctx, branch, "buy_to_price"), positive_int(max_cost, "max_cost"))
         q, i = self.q[branch], OUTCOMES.index(outcome)
-        ctx.use_gas(3 * MATH_GAS)
-        target = lmsr.shares_to_price(q, self.b, i, price_ppb / lmsr.PRICE_SCALE)
-        afford = lmsr.shares_for_budget(q, self.b, i, float(budget))
-        shares = max(0, int(min(target, afford)))
-        cost = lmsr.charge(q, self._delta(outcome, shares), self.b) if shares else 0
-        while shares and cost > budget:  # float rounding: step down to what is affordable
-            shares -= 1
-            cost = lmsr.charge(q, self._delta(outcome, shares), self.b) if shares else 0
+        ctx.use_gas(MATH_GAS * lmsr.buy_steps(q, self.b, i, budget))  # the bisection's bound
+        shares, cost = lmsr.size_buy(q, self.b, i, budget, price_ppb)
         if not shares:
             ctx.transfer(self.token(branch), ctx.sender, ctx.value[self.token(branch)])
             return (0, 0)

@@ -6,7 +6,8 @@ key). A bundle is its own lane.
 
 * :class:`Fcfs` — by arrival time, then submission order.
 * :class:`PriorityFee` — by tip per gas, highest first, then arrival.
-* :class:`RandomOrder` — by a seeded draw per block; position cannot be bought.
+* :class:`RandomOrder` — by a keyed hash of (seed, block number, item hash): a fresh
+  draw per block that no fee buys (see the class for what a sender *can* grind).
 * :class:`FrequentBatch` — canonical order by hash. In a frequent batch auction
   (Budish, Cramton & Shim 2015) every transaction in a block is simultaneous: batchable
   calls settle together at uniform prices, and the rest run in an order no one chooses.
@@ -14,12 +15,11 @@ key). A bundle is its own lane.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections.abc import Callable, Sequence
 from operator import ge as _ge
 from typing import Any, Protocol, TypeVar
-
-import numpy as np
 
 from accord.device.mempool import Item, PendingBundle
 
@@ -138,18 +138,63 @@ class PriorityFee:
         return merge_lanes(items, key)
 
 
+RANDOM_PERSON = b"accord.random"
+"""BLAKE2b personalisation of the random rule's key (RFC 7693 §2.8)."""
+
+
+def random_key(seed: int) -> bytes:
+    """The random rule's 32-byte BLAKE2b key: ``BLAKE2b-256(str(seed), person="accord.random")``."""
+    return hashlib.blake2b(str(seed).encode(), digest_size=32, person=RANDOM_PERSON).digest()
+
+
+def random_sort_key(key: bytes, number: int, item_hash: bytes) -> bytes:
+    """An item's place under :class:`RandomOrder` in block ``number``:
+    ``BLAKE2b-128(number as 8 bytes big-endian ‖ item hash, key=key)``."""
+    return hashlib.blake2b(number.to_bytes(8, "big") + item_hash, digest_size=16, key=key).digest()
+
+
 class RandomOrder:
-    """A uniformly random order, drawn from a generator seeded by (seed, block number)."""
+    """A fresh uniform order every block, from the device's own hash-based permutation.
+
+    Items are sorted by ``BLAKE2b-128(number ‖ item hash, key=random_key(seed))``
+    (:func:`random_sort_key`; ``number`` is the block number as 8 big-endian bytes, the
+    item hash a transaction's or a bundle's hash), ties (none, unless one hash is pending
+    twice) by submission order; lanes stay in nonce order (:func:`merge_lanes`). Keyed
+    BLAKE2b is a PRF (RFC 7693), so for hashes no one chose with the key in mind this is a
+    uniformly random permutation, drawn afresh each block. It is the device's own
+    function of bytes, so the order is the same on every installation: it does not
+    depend on NumPy's ``Generator`` streams, which NEP 19 does not promise to keep
+    across versions.
+
+    What a sender can and cannot influence. The seed is no secret (a log's meta records
+    it) and the next block's number is known, so a sender **can grind its transaction's
+    hash**: re-sign with another fee, gas limit or payload until the sort key for the
+    block it aims at is small, and run first among that block's items with about as
+    many tries as there are items. That is what hash ordering allows under the batch
+    rule too (:class:`FrequentBatch` sorts by the hash itself); the difference is that
+    a hash ground for block ``n`` draws a fresh, uniform place in any other block, so
+    the sender must be included in the very block it ground for, whereas a hash ground
+    low under ``batch`` stays first in every block. A sender cannot: buy a place with a
+    fee (the tip is not in the key), move another sender's items relative to each
+    other, run its own nonces out of order, or change the seed or the block number.
+    Position is for sale to CPU time, not to money; a rule that a searcher cannot grind
+    at all needs randomness no sender knows when it signs (a commit-reveal beacon),
+    which this device does not have.
+    """
 
     name = "random"
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
+        self._key = random_key(seed)
 
     def order(self, items: Sequence[T], *, number: int, base_fee: int) -> list[T]:
-        rng = np.random.default_rng([self.seed, number, 0x0D0E])
-        by_seq = sorted(items, key=lambda it: it[2])
-        draws = {it[2]: int(d) for it, d in zip(by_seq, rng.permutation(len(by_seq)), strict=True)}
+        prefix = hashlib.blake2b(number.to_bytes(8, "big"), digest_size=16, key=self._key)
+        draws: dict[int, tuple[bytes, int]] = {}
+        for it in items:
+            h = prefix.copy()
+            h.update(_hash(it))
+            draws[it[2]] = (h.digest(), it[2])
         return merge_lanes(items, lambda it: draws[it[2]])
 
 

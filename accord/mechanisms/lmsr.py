@@ -24,43 +24,40 @@ Two halves:
 * **floats** (:func:`cost`, :func:`prices`, :func:`trade_cost`, :func:`shares_to_price`,
   :func:`shares_for_budget`): numpy/scipy, with the stable log-sum-exp
   (``scipy.special.logsumexp``), for analysis, agents and plots;
-* **money** (:func:`charge`, :func:`subsidy`): integer base units, as a device contract
-  settles. :func:`charge` is the exact ceiling ``⌈C(q + δ) − C(q)⌉`` for integer ``q``,
-  ``δ`` and ``b``: a buyer pays the cost rounded **up** and a seller receives the
-  proceeds rounded **down** (a negative charge rounded up), so every rounding goes to
-  the market maker (``DESIGN.md``: round towards the protocol). Hence the maker, funded
-  with ``subsidy(b, n) = ⌈b ln n⌉``, never owes more than it holds, whatever the trades
-  (tested by hypothesis in ``tests/mechanisms/test_lmsr.py``).
+* **money** (:func:`charge`, :func:`subsidy`, :func:`price_ppb`, :func:`size_buy`):
+  integer base units, as a device contract settles, computed with Python ints only
+  (:mod:`accord.mechanisms.fixedpoint`: ``exp`` and ``ln`` as fixed-point intervals
+  with 128 fractional bits and directed rounding), so every installation gets the same
+  bits and no float decides a balance. :func:`charge` is ``⌈hi(C(q + δ)) − lo(C(q))⌉``,
+  never below the true cost: a buyer pays at least the cost and a seller receives at
+  most its proceeds, so every rounding goes to the market maker (``DESIGN.md``: round
+  towards the protocol). Hence the maker, funded with ``subsidy(b, n) = ⌈b ln n⌉``,
+  never owes more than it holds, whatever the trades (tested by hypothesis in
+  ``tests/mechanisms/test_lmsr.py``).
 
-How the ceiling is guaranteed. ``C`` is evaluated in :mod:`decimal` with a rigorous
-error bound (every ``exp``/``ln``/division of :mod:`decimal` is correctly rounded, so the
-error of the log-sum-exp is bounded by a few units in the last place, times ``n²``; see
-:func:`_cost_interval`). If the interval ``[D − ε, D + ε]`` around the computed
-difference ``D`` contains no integer, its ceiling is the exact ceiling; otherwise the
-precision is doubled (Ziv's strategy) up to :data:`MAX_PRECISION` digits. The difference
-is an integer only when the new state is the old one permuted and shifted by that
-integer (Lindemann–Weierstrass: ``exp`` of distinct rationals are linearly independent
-over the rationals), a case :func:`charge` recognises exactly before evaluating
-anything; so the loop ends unless ``D`` lies within ``10⁻²⁵⁰`` of an integer, when the
-upper end is charged (still towards the maker).
+Precision. ``C``'s interval is at most ``b · 2^{−111}`` base units wide (measured in the
+tests), so :func:`charge` is the exact ceiling ``⌈C(q + δ) − C(q)⌉`` unless the true
+cost lies within ``b · 2^{−110}`` below an integer, when it is one unit more (towards
+the maker). The cost difference is an integer only when the new state is the old one
+permuted and shifted (Lindemann–Weierstrass: ``exp`` of distinct rationals are linearly
+independent over the rationals), which :func:`charge` recognises exactly, so a whole
+number of full sets costs exactly that number.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp, softmax
 
+from accord.mechanisms import fixedpoint as fx
+from accord.mechanisms.fixedpoint import Interval
+
 PRICE_SCALE = 10**9
 """Fixed-point prices on the device: parts per billion (:func:`price_ppb`)."""
-
-START_PRECISION = 40
-MAX_PRECISION = 320
-"""Decimal digits of :func:`charge`'s first and last attempt."""
 
 
 # -- floats --------------------------------------------------------------------------
@@ -138,16 +135,26 @@ def shares_for_budget(q: ArrayLike, b: float, i: int, budget: float) -> float:
     if not budget >= 0:
         raise ValueError(f"budget must be >= 0, got {budget!r}")
     x = _vector(q)
+    if budget == 0:
+        return 0.0
     log_r = _log_rest(x, i, b)
     log_1r = float(np.logaddexp(0.0, log_r))  # ln(1 + R)
     return budget + b * log_1r + b * math.log1p(-math.exp(log_r - budget / b - log_1r))
 
 
 # -- money: integers, rounding towards the maker --------------------------------------
+MAX_OUTCOMES = 64
+"""The most outcomes the integer half evaluates (each costs one ``exp``)."""
+
+
 def _ints(values: Sequence[int], name: str) -> tuple[int, ...]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise ValueError(f"{name} must be a sequence of ints, got {type(values).__name__}")
     out = tuple(values)
     if not out:
         raise ValueError(f"{name} must name at least one outcome")
+    if len(out) > MAX_OUTCOMES:
+        raise ValueError(f"{name} has {len(out)} outcomes, above {MAX_OUTCOMES}")
     for k, v in enumerate(out):
         if type(v) is not int:
             raise ValueError(f"{name}[{k}] must be an int in base units, got {v!r}")
@@ -160,32 +167,21 @@ def _int_b(b: int) -> int:
     return b
 
 
-def _cost_interval(q: Sequence[int], b: int, prec: int) -> tuple[Decimal, Decimal]:
-    """``C(q)`` in :mod:`decimal` at ``prec`` digits, and a bound on its error.
-
-    Error analysis (``u = 10^{1−prec}``, each operation correctly rounded, so within
-    ``u/2`` relative): ``aᵢ = (qᵢ − m)/b ≤ 0`` with ``m = max q``; ``exp(aᵢ)`` is off by
-    at most ``e^{aᵢ}(|aᵢ| + 1) u/2 ≤ u`` absolutely; the ``n`` terms and ``n − 1``
-    additions of ``S ∈ [1, n]`` add at most ``n² u/2``; ``ln S`` (``S ≥ 1``) adds the
-    error of ``S`` plus ``u ln n``; multiplying by ``b`` and adding ``m`` add
-    ``u |C|``. The bound returned, ``u (b (n² + 2n + 2) + |C| + 1)``, covers the sum.
-    """
-    n = len(q)
-    with localcontext() as ctx:
-        ctx.prec = prec
-        m = max(q)
-        total = sum(((Decimal(qi - m) / b).exp() for qi in q), Decimal(0))
-        c = m + b * total.ln()
-        err = Decimal(10) ** (1 - prec) * (b * (n * n + 2 * n + 2) + abs(c) + 1)
-    return c, err
+def _terms(q: Sequence[int], b: int) -> tuple[int, list[Interval]]:
+    """``m = max q`` and each ``exp((qᵢ − m)/b)`` as a fixed-point interval (the max's
+    term is exactly ``ONE``)."""
+    m = max(q)
+    return m, [fx.exp_neg(m - qi, b) for qi in q]
 
 
-def _ceil(x: Decimal) -> int:
-    return int(x.to_integral_value(rounding=ROUND_CEILING))
-
-
-def _floor(x: Decimal) -> int:
-    return int(x.to_integral_value(rounding=ROUND_FLOOR))
+def cost_bounds(q: Sequence[int], b: int) -> Interval:
+    """``C(q) = m + b ln Σ exp((qᵢ − m)/b)`` as a fixed-point interval (scale
+    :data:`~accord.mechanisms.fixedpoint.ONE`), ``lo ≤ C(q) · ONE ≤ hi``."""
+    b = _int_b(b)
+    q = _ints(q, "q")
+    m, terms = _terms(q, b)
+    lo, hi = fx.ln((sum(t[0] for t in terms), sum(t[1] for t in terms)))
+    return (m << fx.FRAC_BITS) + b * lo, (m << fx.FRAC_BITS) + b * hi
 
 
 def _exact_shift(q: Sequence[int], after: Sequence[int]) -> int | None:
@@ -194,71 +190,118 @@ def _exact_shift(q: Sequence[int], after: Sequence[int]) -> int | None:
     return k if sorted(a - k for a in after) == sorted(q) else None
 
 
-def charge(q: Sequence[int], delta: Sequence[int], b: int) -> int:
-    """``⌈C(q + δ) − C(q)⌉`` exactly, in base units: what the trade ``δ`` pays the maker.
+def _after(q: Sequence[int], delta: Sequence[int]) -> tuple[int, ...]:
+    if len(q) != len(delta):
+        raise ValueError(f"delta has {len(delta)} outcomes, q has {len(q)}")
+    return tuple(x + y for x, y in zip(q, delta, strict=True))
 
-    Positive: the trader pays. Negative: the maker pays ``−charge`` (the proceeds of a
-    sale, which the ceiling rounds *down*). ``q``, ``δ`` and ``b`` are ints in base units
-    (one share of an outcome pays one base unit of collateral).
-    """
-    b = _int_b(b)
-    q = _ints(q, "q")
-    d = _ints(delta, "delta")
-    if len(q) != len(d):
-        raise ValueError(f"delta has {len(d)} outcomes, q has {len(q)}")
-    after = tuple(x + y for x, y in zip(q, d, strict=True))
+
+def _charge_from(before: Interval, q: Sequence[int], after: Sequence[int], b: int) -> int:
     exact = _exact_shift(q, after)
     if exact is not None:
         return exact
-    prec = START_PRECISION
-    while True:
-        c1, e1 = _cost_interval(after, b, prec)
-        c0, e0 = _cost_interval(q, b, prec)
-        with localcontext() as ctx:
-            ctx.prec = prec + 10
-            diff = c1 - c0
-            err = e1 + e0 + Decimal(10) ** (1 - prec) * abs(diff)
-            lo, hi = _ceil(diff - err), _ceil(diff + err)
-        if lo == hi or prec >= MAX_PRECISION:
-            return hi
-        prec *= 2
+    return fx.cdiv(cost_bounds(after, b)[1] - before[0], fx.ONE)
 
 
-def subsidy(b: int, n: int) -> int:
-    """``⌈b · ln n⌉``: the base units that fund a maker against its worst-case loss.
+def charge(q: Sequence[int], delta: Sequence[int], b: int) -> int:
+    """What the trade ``δ`` pays the maker, in base units: ``⌈hi(C(q + δ)) − lo(C(q))⌉``,
+    which is never below the true cost ``C(q + δ) − C(q)``.
 
-    ``b ln n`` is irrational for ``n ≥ 2`` (``e`` is transcendental), so its ceiling is
-    pinned down by the same interval refinement as :func:`charge`.
-    """
-    b = _int_b(b)
-    if type(n) is not int or n < 1:
-        raise ValueError(f"number of outcomes n must be a positive int, got {n!r}")
-    if n == 1:
-        return 0
-    prec = START_PRECISION
-    while True:
-        with localcontext() as ctx:
-            ctx.prec = prec
-            value = b * Decimal(n).ln()
-            err = Decimal(10) ** (1 - prec) * value
-            lo, hi = _ceil(value - err), _ceil(value + err)
-        if lo == hi or prec >= MAX_PRECISION:
-            return hi
-        prec *= 2
-
-
-def price_ppb(q: Sequence[int], b: int, i: int) -> int:
-    """Outcome ``i``'s price in parts per billion, rounded down, from integer state.
-
-    Computed in :mod:`decimal` (``pᵢ = 1 / Σⱼ exp((qⱼ − qᵢ)/b)``), so the device's
-    figure does not depend on the platform's float ``exp``. It feeds the decision rule's
-    TWAP (:mod:`accord.contracts.futarchy`), never a balance.
+    Positive: the trader pays. Negative: the maker pays ``−charge`` (the proceeds of a
+    sale, rounded *down*). ``q``, ``δ`` and ``b`` are ints in base units (one share of an
+    outcome pays one base unit of collateral). It equals the exact ceiling
+    ``⌈C(q + δ) − C(q)⌉`` unless the true cost lies within the intervals' width
+    (``b · 2^{−110}`` base units or less) below an integer, when it is one more; a
+    trade that merely permutes and shifts the state by ``k`` costs exactly ``k``.
     """
     b = _int_b(b)
     q = _ints(q, "q")
-    if not 0 <= i < len(q):
-        raise ValueError(f"outcome index {i} is out of range for {len(q)} outcomes")
-    with localcontext() as ctx:
-        ctx.prec = START_PRECISION
-        total = sum(((Decimal(qj - q[i]) / b).exp() for qj in q), Decimal(0))
-        return _floor(Decimal(PRICE_SCALE) / total)
+    after = _after(q, _ints(delta, "delta"))
+    return _charge_from(cost_bounds(q, b), q, after, b)
+
+
+def subsidy(b: int, n: int) -> int:
+    """``⌈b · ln n⌉`` (from the upper end of ``ln n``'s interval): the base units that
+    fund a maker against its worst-case loss ``b ln n``."""
+    b = _int_b(b)
+    if type(n) is not int or not 1 <= n <= MAX_OUTCOMES:
+        raise ValueError(f"number of outcomes n must be an int in [1, {MAX_OUTCOMES}], got {n!r}")
+    return fx.cdiv(b * fx.ln_int(n)[1], fx.ONE)
+
+
+def price_ppb(q: Sequence[int], b: int, i: int) -> int:
+    """Outcome ``i``'s price in parts per billion, rounded down, from integer state:
+    ``⌊10⁹ · lo(eᵢ) / hi(Σⱼ eⱼ)⌋`` with ``eⱼ = exp((qⱼ − max q)/b)``, so at most the
+    exact floor and below it only when ``10⁹ pᵢ`` lies within the intervals' width
+    above an integer. It feeds the decision rule's TWAP
+    (:mod:`accord.contracts.futarchy`), never a balance.
+    """
+    b = _int_b(b)
+    q = _ints(q, "q")
+    if type(i) is not int or not 0 <= i < len(q):
+        raise ValueError(f"outcome index {i!r} is out of range for {len(q)} outcomes")
+    _, terms = _terms(q, b)
+    return PRICE_SCALE * terms[i][0] // sum(t[1] for t in terms)
+
+
+def price_at_most(q: Sequence[int], b: int, i: int, limit_ppb: int) -> bool:
+    """Whether outcome ``i``'s true price is at most ``limit_ppb / 10⁹`` for certain:
+    ``10⁹ · hi(eᵢ) ≤ limit_ppb · lo(Σⱼ eⱼ)``, exactly in integers (so a limit order
+    never buys past its limit, by up to the intervals' width short of it)."""
+    _, terms = _terms(q, b)
+    return PRICE_SCALE * terms[i][1] <= limit_ppb * sum(t[0] for t in terms)
+
+
+def buy_bound(q: Sequence[int], b: int, i: int, budget: int) -> int:
+    """More shares of outcome ``i`` than ``budget`` can buy: ``budget + max(0, maxⱼ qⱼ −
+    qᵢ) + ⌈b ln n⌉ + 1``. (The true cost of ``x`` shares is ``C(q + x eᵢ) − C(q) ≥ qᵢ + x
+    − C(q)``, and ``C(q) ≤ max q + b ln n``.)"""
+    q = _ints(q, "q")
+    return budget + max(0, max(q) - q[i]) + subsidy(b, len(q)) + 1
+
+
+def buy_steps(q: Sequence[int], b: int, i: int, budget: int) -> int:
+    """How many cost evaluations :func:`size_buy` makes at most (charge gas for these
+    before calling it): one per halving of ``[0, buy_bound]``, plus one."""
+    return buy_bound(q, b, i, budget).bit_length() + 1
+
+
+def size_buy(q: Sequence[int], b: int, i: int, budget: int, limit_ppb: int) -> tuple[int, int]:
+    """The most shares ``x`` of outcome ``i`` that ``budget`` pays for while the price
+    stays at most ``limit_ppb``: ``(x, charge)``, with ``charge(x) ≤ budget`` and
+    ``price_at_most(q + x eᵢ, limit_ppb)`` (``(0, 0)`` if the price is already above).
+
+    Exact integer bisection on ``x`` over ``[0, buy_bound)`` with :func:`charge` and
+    :func:`price_at_most` (both monotone in ``x``), at most :func:`buy_steps` evaluations;
+    no float anywhere, so every installation sizes the same order. The float inverses
+    :func:`shares_for_budget` and :func:`shares_to_price` give the same answer to within
+    a share, for planning off the device.
+    """
+    b = _int_b(b)
+    q = _ints(q, "q")
+    if type(i) is not int or not 0 <= i < len(q):
+        raise ValueError(f"outcome index {i!r} is out of range for {len(q)} outcomes")
+    if type(budget) is not int or budget < 0:
+        raise ValueError(f"budget must be a non-negative int, got {budget!r}")
+    if type(limit_ppb) is not int or not 0 <= limit_ppb <= PRICE_SCALE:
+        raise ValueError(f"limit_ppb must be an int in [0, {PRICE_SCALE}], got {limit_ppb!r}")
+    before = cost_bounds(q, b)
+
+    def fits(x: int) -> int | None:
+        after = (*q[:i], q[i] + x, *q[i + 1 :])
+        cost = _charge_from(before, q, after, b)
+        if cost > budget or not price_at_most(after, b, i, limit_ppb):
+            return None
+        return cost
+
+    if fits(0) is None:
+        return (0, 0)
+    lo, lo_cost, hi = 0, 0, buy_bound(q, b, i, budget)  # fits(lo); not fits(hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        cost = fits(mid)
+        if cost is None:
+            hi = mid
+        else:
+            lo, lo_cost = mid, cost
+    return (lo, lo_cost)

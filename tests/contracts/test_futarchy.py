@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from accord.contracts.conditional_tokens import FAIL, NO, PASS, YES
@@ -408,6 +408,133 @@ def test_random_trading_settles_exactly(
     assert device.balance(market, "USD") == 0
     assert device.balance("sponsor", "USD") >= FUNDS - SUBSIDY
     assert sum(device.balance(u, "USD") for u in USERS) == len(USERS) * FUNDS
+
+
+hostile = st.one_of(
+    st.sampled_from([5_000, 300_000_000, 600_000_000, 999_999_999]),  # valid: trades happen
+    st.sampled_from([0, 1, -1, 2, 10**9, 10**9 - 1, 10**40, -(10**40), True, None]),
+    st.sampled_from([0.5, float("nan"), float("inf"), "1", b"1", [1], (1,), {"a": 1}]),
+    st.integers(),
+)
+outcomes = st.sampled_from([YES, NO, "MAYBE", "", 0, None, [YES], YES.lower()])
+branches = st.sampled_from([PASS, FAIL, "P1", 1, None])
+
+
+def token_balances(device: Device, market: str) -> dict[tuple[str, str], int]:
+    tokens = ["USD"] + [f"P1-{b}{s}" for b in (PASS, FAIL) for s in ("", "-YES", "-NO")]
+    return {(w, t): device.balance(w, t) for w in (*USERS, market) for t in tokens}
+
+
+valid_call = st.tuples(
+    st.sampled_from(["buy_to_price", "buy"]),
+    st.sampled_from([PASS, FAIL]),
+    st.sampled_from([YES, NO]),
+    st.integers(1, 10**9 - 1),
+    st.integers(0, 10**6),
+    st.sampled_from([1, 500, 30_000, 10**5]),
+)
+hostile_call = st.tuples(
+    st.sampled_from(["buy_to_price", "buy", "quote"]),
+    branches,
+    outcomes,
+    hostile,
+    hostile,
+    st.sampled_from([0, 1, 500, 30_000, 10**12]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(calls=st.lists(st.one_of(valid_call, hostile_call), min_size=1, max_size=6))
+def test_hostile_orders_settle_exactly_or_change_nothing(
+    calls: list[tuple[str, Any, Any, Any, Any, int]],
+) -> None:
+    """Hostile limits, budgets, share counts, branches and outcomes (0, 1, huge, negative,
+    float, NaN, wrong type, wrong outcome): each call either trades at the exact integer
+    charge or reverts changing no token balance; the backing and the collateral's
+    conservation hold after every call, and a limit order never buys past its limit."""
+    device = make_device()
+    market = deploy(device, window=50)
+    ok(call(device, "alice", market, "split", 200_000, value={"USD": 200_000}))
+    total_usd = sum(device.balance(u, "USD") for u in (*USERS, market))
+    traded = 0
+    for method, branch, outcome, first, second, paid in calls:
+        value = {f"P1-{branch}": paid} if branch in (PASS, FAIL) and paid else {}
+        before = token_balances(device, market)
+        q_before = {br: device.view(market, "shares", br) for br in (PASS, FAIL)}
+        try:
+            receipt = call(
+                device, "alice", market, method, branch, outcome, first, second, value=value
+            )
+        except DeviceError:  # refused at signing or admission (floats, lists, dicts …)
+            assert token_balances(device, market) == before
+            continue
+        after = token_balances(device, market)
+        if not receipt.ok or method == "quote":
+            assert after == before, receipt.error
+        else:
+            q = q_before[branch]
+            i = 0 if outcome == YES else 1
+            if method == "buy_to_price":
+                shares, cost = receipt.result
+                assert 0 < first < 10**9 and type(first) is int
+                if shares:
+                    delta = (shares, 0) if i == 0 else (0, shares)
+                    assert cost == lmsr.charge(q, delta, B) <= min(paid, second)
+                    new_q = (q[0] + delta[0], q[1] + delta[1])
+                    assert lmsr.price_at_most(new_q, B, i, first)
+            else:
+                delta = (first, 0) if i == 0 else (0, first)
+                assert receipt.result == lmsr.charge(q, delta, B) <= min(paid, second)
+            traded += 1
+            spent = before[("alice", f"P1-{branch}")] - after[("alice", f"P1-{branch}")]
+            assert spent == (receipt.result[1] if method == "buy_to_price" else receipt.result)
+        assert all(type(v) is int and v >= 0 for v in after.values())
+        assert sum(device.balance(u, "USD") for u in (*USERS, market)) == total_usd
+        backing(device, market)
+    event(f"trades: {min(traded, 2)}")
+
+
+def test_limit_order_bisection_is_charged_as_gas() -> None:
+    """A huge budget sizes in a bounded number of evaluations, each charged: the gas used
+    grows with the budget's bit length, and a gas limit below it reverts the order."""
+    device = make_device()
+    market = deploy(device)
+    ok(call(device, "alice", market, "split", 500_000, value={"USD": 500_000}))
+    small = call(
+        device, "alice", market, "buy_to_price", PASS, YES, 600_000_000, 10, value={"P1-PASS": 10}
+    )
+    big = call(
+        device,
+        "alice",
+        market,
+        "buy_to_price",
+        PASS,
+        YES,
+        600_000_000,
+        400_000,
+        value={"P1-PASS": 400_000},
+    )
+    assert ok(small)[0] > 0 and ok(big)[0] > 0
+    steps_small = lmsr.buy_steps((0, 0), B, 0, 10)
+    steps_big = lmsr.buy_steps(device.view(market, "shares", PASS), B, 0, 400_000)
+    assert big.gas_used - small.gas_used >= 20_000 * (steps_big - steps_small) - 20_000
+    before = token_balances(device, market)
+    starved = call(device, "bob", market, "split", 1, value={"USD": 1})
+    assert starved.ok
+    poor = call(
+        device,
+        "alice",
+        market,
+        "buy_to_price",
+        PASS,
+        YES,
+        900_000_000,
+        10_000,
+        value={"P1-PASS": 10_000},
+        gas_limit=100_000,
+    )
+    assert not poor.ok and "gas" in (poor.error or "").lower()
+    assert token_balances(device, market)[("alice", "P1-PASS")] == before[("alice", "P1-PASS")]
 
 
 # -- docs/contracts/futarchy.md ---------------------------------------------------------------

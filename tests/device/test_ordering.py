@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accord.device import Account, AssetSpec, Bundle, Device, DeviceConfig, Genesis, Transaction
 from accord.device.mempool import Pending, PendingBundle
@@ -16,6 +19,8 @@ from accord.device.ordering import (
     RandomOrder,
     make_rule,
     merge_lanes,
+    random_key,
+    random_sort_key,
 )
 
 ETH = 10**18
@@ -94,6 +99,67 @@ def test_random_is_deterministic_per_seed_and_block() -> None:
     assert len(by_seed) > 1
     by_block = {tuple(names(RandomOrder(1).order(items, number=n, base_fee=0))) for n in range(6)}
     assert len(by_block) > 1
+
+
+def formula_key(seed: int, number: int, item_hash: bytes) -> bytes:
+    """The random rule's sort key written out from its documented formula, with hashlib
+    alone: BLAKE2b-128(number (8 bytes, big-endian) || item hash), keyed with
+    BLAKE2b-256(str(seed), person="accord.random")."""
+    key = hashlib.blake2b(str(seed).encode(), digest_size=32, person=b"accord.random").digest()
+    data = number.to_bytes(8, "big") + item_hash
+    return hashlib.blake2b(data, digest_size=16, key=key).digest()
+
+
+def test_random_golden_permutation() -> None:
+    """Pinned: seed 7, block 3, item hashes 00..00, 01..01, ..., 07..07 sort as below.
+    The literal was computed once from the formula (formula_key); it must never change,
+    on any installation or version (the old rule drew from NumPy's Generator stream)."""
+    hashes = [bytes([i]) * 32 for i in range(8)]
+    golden = [3, 5, 2, 0, 6, 4, 7, 1]
+    assert sorted(range(8), key=lambda i: formula_key(7, 3, hashes[i])) == golden
+    key = random_key(7)
+    assert key.hex().startswith("3ab9dec301e455db")
+    assert formula_key(7, 3, hashes[3]).hex().startswith("012d21f5")
+    assert sorted(range(8), key=lambda i: random_sort_key(key, 3, hashes[i])) == golden
+
+
+def test_random_rule_orders_by_the_formula() -> None:
+    """The rule itself, on real transactions: one per sender, sorted by formula_key."""
+    items = [pend(f"u{i}", 0, 0, i + 1) for i in range(8)]
+    for seed, number in [(0, 1), (7, 3), (2**62, 10**6), (-5, 0)]:
+        out = RandomOrder(seed).order(items, number=number, base_fee=0)
+        expected = sorted(items, key=lambda p: formula_key(seed, number, p.hash))
+        assert out == expected
+
+
+@given(
+    seed=st.integers(-(2**70), 2**70),
+    number=st.integers(0, 2**63),
+    lanes=st.lists(st.integers(1, 3), min_size=1, max_size=6),
+    arrivals=st.lists(st.integers(0, 10**6), min_size=18, max_size=18),
+)
+def test_random_rule_keeps_lanes_and_merges_heads_by_the_formula(
+    seed: int, number: int, lanes: list[int], arrivals: list[int]
+) -> None:
+    """Lanes in nonce order; between lanes, the head with the smallest key goes next."""
+    items = []
+    for lane, count in enumerate(lanes):
+        for nonce in range(count):
+            seq = len(items) + 1
+            items.append(pend(f"u{lane}", count - 1 - nonce, arrivals[seq - 1], seq))
+    out = RandomOrder(seed).order(items, number=number, base_fee=0)
+    assert sorted(map(id, out)) == sorted(map(id, items))
+    queues = {
+        f"u{lane}": sorted((p for p in items if p.tx.sender == f"u{lane}"), key=lambda p: p.nonce)
+        for lane in range(len(lanes))
+    }
+    expected = []
+    while any(queues.values()):
+        head = min(
+            (q[0] for q in queues.values() if q), key=lambda p: formula_key(seed, number, p.hash)
+        )
+        expected.append(queues[head.tx.sender].pop(0))
+    assert out == expected
 
 
 def test_batch_is_canonical_by_hash() -> None:

@@ -4,7 +4,9 @@ and the integer charge that rounds towards the maker (never exceeding the subsid
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from decimal import Decimal, localcontext
+from typing import Any
 
 import numpy as np
 import pytest
@@ -170,7 +172,7 @@ def test_price_ppb() -> None:
         (lambda: lmsr.shares_to_price([0, 0], 1, 0, 1.0), r"target price must be in \(0, 1\)"),
         (lambda: lmsr.shares_to_price([0, 0], 1, 2, 0.5), "outcome index 2 is out of range"),
         (lambda: lmsr.shares_for_budget([0, 0], 1, 0, -1), "budget must be >= 0"),
-        (lambda: lmsr.subsidy(10, 0), "number of outcomes n must be a positive int"),
+        (lambda: lmsr.subsidy(10, 0), r"number of outcomes n must be an int in \[1, 64\]"),
     ],
 )
 def test_bad_input_names_the_problem(call: object, message: str) -> None:
@@ -218,3 +220,142 @@ def test_readme_futarchy_example_runs(capsys: pytest.CaptureFixture[str]) -> Non
     ]
     # 1000·ln((e² + 1)/2) = 1433.5…; 1000·ln 2 = 693.1…
     assert math.ceil(1_000 * math.log((math.exp(2) + 1) / 2)) == 1_434
+
+
+# -- the integer half: fixed-point intervals, never undercharging, exact sizing --------
+ONE = 2**128  # accord.mechanisms.fixedpoint.ONE: the documented 128 fractional bits
+
+
+def shifted_cost(q: Sequence[int], b: int) -> Decimal:
+    """C(q) = m + b ln Σ exp((qᵢ − m)/b) in 150-digit decimal (no overflow for any q)."""
+    with localcontext() as ctx:
+        ctx.prec = 150
+        m = max(q)
+        return m + b * sum((Decimal(x - m) / b).exp() for x in q).ln()
+
+
+states = st.lists(st.integers(-(10**12), 10**12), min_size=2, max_size=5)
+liquidity = st.integers(1, 10**9) | st.integers(1, 2**96)
+
+
+@settings(max_examples=200, deadline=None)
+@given(q=states, b=liquidity)
+def test_cost_bounds_hold_c_and_are_narrow(q: list[int], b: int) -> None:
+    """lo ≤ C(q)·2^128 ≤ hi, and hi − lo ≤ b·2^-111 base units (the documented precision)."""
+    lo, hi = lmsr.cost_bounds(q, b)
+    true = shifted_cost(q, b) * ONE
+    assert lo <= true <= hi
+    assert (hi - lo) * 2**111 <= b * ONE
+
+
+@settings(max_examples=200, deadline=None)
+@given(q=states, b=liquidity, data=st.data())
+def test_charge_never_undercharges_and_is_at_most_one_above_the_ceiling(
+    q: list[int], b: int, data: st.DataObject
+) -> None:
+    """charge ≥ the true cost (a buyer pays at least it, a seller gets at most it), and
+    charge ∈ {⌈true⌉, ⌈true⌉ + 1}, the latter only within b·2^-110 of an integer."""
+    d = data.draw(st.lists(st.integers(-(10**12), 10**12), min_size=len(q), max_size=len(q)))
+    after = tuple(x + y for x, y in zip(q, d, strict=True))
+    c = lmsr.charge(q, d, b)
+    with localcontext() as ctx:
+        ctx.prec = 150
+        true = shifted_cost(after, b) - shifted_cost(q, b)
+        ceiling = math.ceil(true)
+        assert c >= true
+        if c != ceiling:
+            assert c == ceiling + 1
+            assert (ceiling - true) * 2**110 <= b
+
+
+def test_charge_matches_the_float_closed_form_within_the_precision() -> None:
+    """Binary market, x shares of outcome 0 from q = 0: b ln((e^{x/b} + 1)/2)."""
+    for b, x in [(10_000, 5_000), (10_000, 1), (10**18, 10**17), (7, 1_000)]:
+        true = b * math.log((math.exp(x / b) + 1) / 2)
+        assert abs(lmsr.charge((0, 0), (x, 0), b) - true) <= 1 + 1e-12 * true
+
+
+def price(q: Sequence[int], b: int, i: int) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return 1 / sum((Decimal(x - q[i]) / b).exp() for x in q)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    q=st.lists(st.integers(-50_000, 50_000), min_size=2, max_size=2),
+    b=st.integers(100, 100_000),
+    i=st.integers(0, 1),
+    budget=st.integers(0, 200_000),
+    limit=st.integers(0, lmsr.PRICE_SCALE),
+)
+def test_size_buy_is_the_largest_order_that_fits(
+    q: list[int], b: int, i: int, budget: int, limit: int
+) -> None:
+    """x fits (its charge ≤ budget and the price after ≤ limit), x + 1 does not; and x is
+    within one share of the float closed forms (shares_for_budget, shares_to_price)."""
+    x, cost = lmsr.size_buy(q, b, i, budget, limit)
+    delta = [0, 0]
+    delta[i] = x
+    after = [q[0] + delta[0], q[1] + delta[1]]
+    if (x, cost) == (0, 0) and not lmsr.price_at_most(q, b, i, limit):
+        return  # already above the limit: nothing bought
+    assert cost == lmsr.charge(q, delta, b) <= budget
+    assert lmsr.price_at_most(after, b, i, limit)
+    assert price(after, b, i) <= Decimal(limit) / lmsr.PRICE_SCALE  # the true price
+    more = list(delta)
+    more[i] += 1
+    beyond = [q[0] + more[0], q[1] + more[1]]
+    assert lmsr.charge(q, more, b) > budget or not lmsr.price_at_most(beyond, b, i, limit)
+    cap = lmsr.shares_for_budget(q, float(b), i, float(budget))
+    if 0 < limit < lmsr.PRICE_SCALE:
+        cap = min(cap, lmsr.shares_to_price(q, float(b), i, limit / lmsr.PRICE_SCALE))
+    assert abs(x - max(0, math.floor(cap))) <= 1
+
+
+def test_size_buy_exact_cases() -> None:
+    # NO to 0.7 from q = 0, b = 10,000: x = b ln(7/3) = 8,472.98…, floored
+    assert lmsr.size_buy((0, 0), 10_000, 1, 20_000, 700_000_000)[0] == 8_472
+    assert lmsr.size_buy((0, 0), 10_000, 0, 0, 900_000_000) == (0, 0)  # no budget
+    assert lmsr.size_buy((0, 0), 10_000, 0, 10**6, 400_000_000) == (0, 0)  # above already
+    # one base unit buys one share while the price is low: cost ⌈b ln((e^{1/b}+1)/2)⌉ = 1
+    assert lmsr.size_buy((0, 0), 10_000, 0, 1, 900_000_000) == (1, 1)
+    # a huge budget is stopped by the price limit, in a bounded number of steps
+    x, cost = lmsr.size_buy((0, 0), 10_000, 0, 10**30, 999_999_999)
+    assert x == math.floor(10_000 * math.log(999_999_999))  # 207,232
+    assert cost == lmsr.charge((0, 0), (x, 0), 10_000)
+    assert lmsr.buy_steps((0, 0), 10_000, 0, 10**30) == 101
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (((0, 0), 10, 2, 5, 1), r"outcome index 2 is out of range"),
+        (((0, 0), 10, -1, 5, 1), r"outcome index -1 is out of range"),
+        (((0, 0), 10, "0", 5, 1), r"outcome index '0' is out of range"),
+        (((0, 0), 10, 0, -1, 1), "budget must be a non-negative int"),
+        (((0, 0), 10, 0, 5.0, 1), "budget must be a non-negative int"),
+        (((0, 0), 10, 0, True, 1), "budget must be a non-negative int"),
+        (((0, 0), 10, 0, 5, 10**9 + 1), r"limit_ppb must be an int in \[0, 1000000000\]"),
+        (((0, 0), 10, 0, 5, 0.5), r"limit_ppb must be an int"),
+        (((0, 0), 0, 0, 5, 1), "liquidity b must be a positive int"),
+        (((0, 0), 2.5, 0, 5, 1), "liquidity b must be a positive int"),
+        (((0, 0.5), 10, 0, 5, 1), r"q\[1\] must be an int"),
+        (("ab", 10, 0, 5, 1), "q must be a sequence of ints"),
+        (((0,) * 65, 10, 0, 5, 1), "q has 65 outcomes, above 64"),
+    ],
+)
+def test_size_buy_refuses_hostile_input(args: tuple[Any, ...], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        lmsr.size_buy(*args)
+
+
+def test_charge_and_price_refuse_hostile_input() -> None:
+    with pytest.raises(ValueError, match=r"q\[0\] must be an int"):
+        lmsr.charge((float("nan"), 0), (1, 0), 10)
+    with pytest.raises(ValueError, match=r"outcome index 5 is out of range"):
+        lmsr.price_ppb((0, 0), 10, 5)
+    with pytest.raises(ValueError, match="delta must be a sequence of ints"):
+        lmsr.charge((0, 0), 5, 10)  # type: ignore[arg-type]
+    # huge but valid: a 10^300-share trade is charged (its cost ~ the shares), quickly
+    assert lmsr.charge((0, 0), (10**300, 0), 10_000) == 10**300 - lmsr.subsidy(10_000, 2) + 1
