@@ -46,6 +46,7 @@ from accord.device import (
     checks,
     public,
 )
+from accord.mechanisms.commit_reveal import commitment_hash
 
 USERS = ("alice", "bob", "carol", "mallory")
 START = 1_000_000
@@ -400,6 +401,13 @@ def call(*args: st.SearchStrategy[Any], value: Any = None) -> Call:
     return st.tuples(st.tuples(*args), vs)
 
 
+def relayed(target: str, methods: Mapping[str, st.SearchStrategy[tuple[Any, ...]]]) -> Call:
+    """Arguments of :meth:`Relay.relay`: ``target``'s method and that method's arguments
+    (``methods`` maps a name to a strategy of argument tuples), so the contract calls it."""
+    pairs = [st.tuples(st.just(target), st.just(m), args) for m, args in sorted(methods.items())]
+    return st.tuples(st.one_of(*pairs), st.none())
+
+
 def steps(
     methods: Mapping[str, Call],
     *,
@@ -421,9 +429,25 @@ def steps(
             to, _, method = name.rpartition(":")
             return Step(who, method, tuple(args), value, to=to)
 
-        arity = st.sampled_from((0,) * 18 + (-1, 1))
+        arity = st.sampled_from((0,) * 38 + (-1, 1))
         return st.builds(build, st.sampled_from(senders), methods[name], arity)
 
     call_step = st.sampled_from(sorted(methods)).flatmap(one)
     mine = st.builds(lambda n: Step("", "mine", blocks=n), st.integers(1, max_blocks))
     return st.lists(st.one_of(call_step, call_step, call_step, mine), max_size=max_size)
+
+
+# -- commit-reveal ------------------------------------------------------------------------
+SALT = b"hostile-salt-16b"
+
+
+def commitments(opened: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Commitments to a value drawn from ``opened`` by any user (often not the sender:
+    a copied commitment), or junk (wrong length, not bytes)."""
+    return mixed(
+        st.builds(lambda v, who: commitment_hash(v, SALT, who), opened, st.sampled_from(USERS))
+    )
+
+
+def salts() -> st.SearchStrategy[Any]:
+    return mixed(st.just(SALT), st.just(SALT), st.just(b"\x00" * 16))
