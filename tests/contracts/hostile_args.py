@@ -113,7 +113,14 @@ def junk() -> st.SearchStrategy[object]:
 def mixed(*valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """Valid values (each strategy given) or junk: about three in four valid."""
     good = st.one_of(*valid)
-    return st.one_of(good, good, good, junk())
+    both = st.one_of(good, good, good, junk())
+    both._hostile_valid = good  # type: ignore[attr-defined]  # read by call()
+    return both
+
+
+def _valid(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """The valid part of a :func:`mixed` strategy (the strategy itself otherwise)."""
+    return getattr(strategy, "_hostile_valid", strategy)
 
 
 def amounts(high: int = START) -> st.SearchStrategy[Any]:
@@ -396,9 +403,18 @@ Call = st.SearchStrategy[tuple[tuple[Any, ...], Mapping[str, Any] | None]]
 
 
 def call(*args: st.SearchStrategy[Any], value: Any = None) -> Call:
-    """The arguments of one method (a strategy each) and, optionally, its value strategy."""
+    """The arguments of one method (a strategy each) and, optionally, its value strategy.
+
+    A third of the draws have every argument valid, a third exactly one argument junk
+    (the others valid: so the junk is what the method must refuse), a third each
+    argument mixed."""
     vs = value if value is not None else st.none()
-    return st.tuples(st.tuples(*args), vs)
+    good = [_valid(a) for a in args]
+    variants = [st.tuples(*good), st.tuples(*args)]
+    if args:
+        one_bad = [st.tuples(*good[:k], junk(), *good[k + 1 :]) for k in range(len(args))]
+        variants.append(st.one_of(*one_bad))
+    return st.tuples(st.one_of(*variants), vs)
 
 
 def relayed(target: str, methods: Mapping[str, st.SearchStrategy[tuple[Any, ...]]]) -> Call:
