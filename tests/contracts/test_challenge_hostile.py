@@ -167,7 +167,7 @@ def jury_invariant(jury: str, game: str) -> object:
     def check(device: Device) -> None:
         s = device.contract_at(jury).storage()
         assertions = device.contract_at(game).storage()["assertions"]
-        for (g, aid), answers in s["answers_of"].items():
+        for answers in s["answers_of"].values():
             jurors = [a[0] for a in answers]
             assert len(set(jurors)) == len(jurors) and set(jurors) <= set(JURORS), answers
         for (g, aid), holds in s["verdicts"].items():
@@ -186,7 +186,7 @@ def test_jury_hostile_sequences(sequence: list[Step]) -> None:
     device = hostile_device()
     relay = device.deploy(device.account("mallory"), Relay)
     jury = device.deploy(device.account("alice"), JudgementJury, JURORS, 2, 20_000)
-    staking, game = deploy_game(device, jury)
+    _, game = deploy_game(device, jury)
     hostile = Hostile(device, watch=[jury, game], aliases={"@relay": relay, "@game": game})
     hostile.invariant = lambda d: (  # type: ignore[assignment]
         jury_invariant(jury, game)(d),
