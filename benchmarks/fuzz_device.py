@@ -12,7 +12,8 @@ spammers. Every block gets a little honest traffic and one batch of one hostile 
 * **invariant break**: conservation or non-negativity (:mod:`accord.device.checks`)
   fails, a balance, lock, supply or base fee is not an ``int``, ``state_hash()`` differs
   from the head's, a refused input changed the mempool, a module a deployer named was
-  imported, or, at the end of the episode, replaying the event log
+  imported, an honest account lost more than its own transactions could take (someone
+  acted for it), or, at the end of the episode, replaying the event log
   (:mod:`accord.device.replay`) raises or ends at another head.
 
 A halt or a break ends its episode (the device is no longer trustworthy). The fuzzer

@@ -465,6 +465,7 @@ class Episode:
                 self.inputs[cls] += CLASSES[cls][1]
             else:
                 self._batch(cls, CLASSES[cls][1])
+            held = self._honest_holdings()
             started = time.perf_counter()
             device.build_block(builder)
             elapsed = (time.perf_counter() - started) * 1000
@@ -496,7 +497,7 @@ class Episode:
         self.blocks += 1
         if elapsed > self.max_block_ms:
             self.max_block_ms, self.max_block_cls = elapsed, cls
-        problem = check_block(device) or _imported()
+        problem = check_block(device) or _imported() or self._acted_for(held)
         if problem is not None:
             return Failure(
                 False,
@@ -509,6 +510,33 @@ class Episode:
             )
         for block_tx in device.blocks[-1].transactions:
             self._included.add(block_tx.hash)
+        return None
+
+    def _honest_holdings(self) -> dict[tuple[str, str], int]:
+        balances = self.device.ledger.balances
+        return {(h, a): balances.get((h, a), 0) for h in HONEST for a in ("ETH", "USD")}
+
+    def _acted_for(self, held: dict[tuple[str, str], int]) -> str | None:
+        """Whether an honest account lost more in the last block than its own included
+        transactions can take (fees at their cap, value sent, USD it locked): if so,
+        someone acted for it."""
+        device = self.device
+        budget = dict.fromkeys(held, 0)
+        for tx in device.blocks[-1].transactions:
+            if tx.sender not in HONEST:
+                continue
+            budget[(tx.sender, "ETH")] += tx.gas_limit * tx.max_fee
+            for asset, amount in tx.value:
+                budget[(tx.sender, asset)] += amount
+            if tx.method == "lock":
+                budget[(tx.sender, tx.args[0])] += tx.args[1]
+        balances = device.ledger.balances
+        for key, before in held.items():
+            lost = before - balances.get(key, 0)
+            if lost > budget[key]:
+                return (
+                    f"{key[0]} lost {lost} {key[1]} in a block where it spent at most {budget[key]}"
+                )
         return None
 
     def _refused_block(self, exc: BaseException) -> bool:

@@ -431,7 +431,8 @@ class Inputs:
         """A call to one of ``targets`` ((address, method, arity)) with small arguments."""
         rng = self.rng
         address, method, arity = rng.choice(targets)
-        pool = (*CONTRACT_ARGS, address, rng.choice(targets)[0], rng.choice(self.senders))
+        victim = rng.choice(("h0", "h1", "h2", *self.senders))
+        pool = (*CONTRACT_ARGS, address, rng.choice(targets)[0], victim)
         args = tuple(rng.choice(pool) for _ in range(arity))
         sender = rng.choice(self.senders)
         nonce = self.device.nonce(sender) + rng.randrange(2)
