@@ -107,7 +107,8 @@ def canonical_values() -> st.SearchStrategy[object]:
 
 def junk() -> st.SearchStrategy[object]:
     """Hostile values: the fixed list above and arbitrary canonical values."""
-    return st.one_of(st.sampled_from(JUNK_ATOMS), canonical_values())
+    fixed = st.sampled_from(range(len(JUNK_ATOMS))).map(JUNK_ATOMS.__getitem__)  # short repr
+    return st.one_of(fixed, canonical_values())
 
 
 def mixed(*valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -125,7 +126,11 @@ def _valid(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 def amounts(high: int = START) -> st.SearchStrategy[Any]:
     """Dust, ordinary and too-large amounts, and junk."""
-    return mixed(st.integers(1, high), st.sampled_from((0, 1, 2, high, high + 1)))
+    return mixed(
+        st.integers(1, high),
+        st.integers(max(1, high // 20), high),
+        st.sampled_from((0, 1, 2, high, high + 1)),
+    )
 
 
 def names(*valid: str) -> st.SearchStrategy[Any]:
@@ -430,10 +435,12 @@ def steps(
     senders: Sequence[str] = USERS,
     max_blocks: int = 6,
     max_size: int = 25,
+    focus: Sequence[str] = (),
 ) -> st.SearchStrategy[list[Step]]:
     """Sequences of calls of ``methods`` (name → :func:`call`) by ``senders``, with
     blocks mined between them (phases), and now and then a wrong number of arguments.
-    A name ``"@relay:relay"`` calls method ``relay`` of the contract aliased ``@relay``."""
+    A name ``"@relay:relay"`` calls method ``relay`` of the contract aliased ``@relay``;
+    the names in ``focus`` are drawn four times as often as the others."""
 
     def one(name: str) -> st.SearchStrategy[Step]:
         def build(who: str, drawn: tuple[tuple[Any, ...], Any], arity: int) -> Step:
@@ -448,9 +455,10 @@ def steps(
         arity = st.sampled_from((0,) * 38 + (-1, 1))
         return st.builds(build, st.sampled_from(senders), methods[name], arity)
 
-    call_step = st.sampled_from(sorted(methods)).flatmap(one)
+    names = sorted(methods) + [name for name in focus for _ in range(3)]
+    call_step = st.sampled_from(names).flatmap(one)
     mine = st.builds(lambda n: Step("", "mine", blocks=n), st.integers(1, max_blocks))
-    return st.lists(st.one_of(call_step, call_step, call_step, mine), max_size=max_size)
+    return st.lists(st.one_of(call_step, call_step, call_step, mine), min_size=2, max_size=max_size)
 
 
 # -- commit-reveal ------------------------------------------------------------------------
@@ -460,9 +468,14 @@ SALT = b"hostile-salt-16b"
 def commitments(opened: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """Commitments to a value drawn from ``opened`` by any user (often not the sender:
     a copied commitment), or junk (wrong length, not bytes)."""
-    return mixed(
-        st.builds(lambda v, who: commitment_hash(v, SALT, who), opened, st.sampled_from(USERS))
-    )
+
+    def seal(value: Any, who: str) -> Any:
+        try:
+            return commitment_hash(value, SALT, who)
+        except ValueError:  # a value no commitment can hold: send it as the commitment
+            return value
+
+    return mixed(st.builds(seal, opened, st.sampled_from(USERS)))
 
 
 def salts() -> st.SearchStrategy[Any]:
