@@ -1,89 +1,128 @@
-"""CoW settlement: a block's intent orders settled together, user to user first.
+"""CoW settlement as a solver competition: orders escrowed, solutions verified exactly.
 
-Users post *intents*: "sell ``sell_amount`` of ``sell_token`` for at least ``min_buy`` of
-``buy_token``", a limit order whose sell side is escrowed with the order. Under the
-``batch`` ordering rule the device collects every ``order`` call of a block (its value
-locked under this contract) and hands them to :meth:`CowSettlement.settle_batch`
-together, which settles them all at once with :func:`accord.mechanisms.batch.clear`:
+This is CoW Protocol's design (docs.cow.fi, "Solver competition rules"; the settlement
+contract ``GPv2Settlement.settle``) on the device, with the solver *off* the device:
 
-* **coincidence of wants**: opposite orders, and rings such as A → B → C → A, trade with
-  each other directly;
-* **uniform clearing prices**: one price per token, so every order selling ``s`` for ``b``
-  trades at the same rate and its position in the block is worth nothing (Budish, Cramton
-  & Shim, QJE 2015); what the pools pay beyond those prices goes to the buyers as a lower
-  buy price for every buyer of the token alike (CoW's uniform *directional* prices);
-* **user surplus** is the objective, scored at the pools' spot prices in a numéraire
-  (CoW Protocol's "Solver competition rules" score surplus at external prices; on the
-  device the pools are the market it can see);
-* **the pools are the liquidity** for the imbalance: their current states enter the
-  solve, and the settlement executes the pools' part itself, as ordinary ``swap`` calls
-  from this contract (``Context.call`` with value), one swap after another in the
-  solution's order (which spends only what the orders sold and earlier swaps delivered,
-  so the orders' escrow funds it), each with ``min_out`` equal to the planned output.
-  A nested call runs
-  at once: it cannot join the pool's own per-pool batch, so this contract trades against
-  each pool at the state it finds it in when it settles. The device settles batched
-  contracts in canonical order (by address), so that is before or after the pools' own
-  batches of the block, the same for every intent of the block.
+1. **Orders** (block ``N``). ``order(sell_token, sell_amount, buy_token, min_buy, to="",
+   partial=False)`` escrows ``sell_amount`` (sent as value) in this contract and records
+   the order in batch ``N`` (the block that includes it), under a sequential id. The
+   order is now in the contract's storage, which every agent can read after block ``N``
+   whatever the mempool's visibility (public, private or sealed): the batch is "closed
+   for orders" when its block is sealed.
+2. **Solutions** (block ``N + 1`` … ``N + window``). Any solver (or only the allowlisted
+   ones, if ``setup`` names them; CoW whitelists its solvers) sends
+   ``settle(N, solution)``, computed off the device with any algorithm. The call is
+   charged up front for its verification (:func:`settle_gas`, proportional to the
+   solution's size, every loop bounded), then verified exactly in integers
+   (:func:`accord.contracts.cow_verify.verify`: the batch's orders only, each at most
+   once, limit prices, fill-or-kill all or nothing, one uniform integer price vector,
+   conservation with the pools' part, every pool quoting its ``min_out`` now). A
+   solution that fails reverts with the field and the reason: its solver paid its gas and
+   nothing else changed. A valid one is scored (users' surplus at the pools' spot prices
+   when the batch's first solution came, an exact ``Fraction``) and kept if it is among
+   the :data:`MAX_KEPT` best (ties go to the earlier submission).
+3. **Deadline** (block ``N + 1`` or later). ``execute(N)`` settles the batch: the kept
+   solutions are tried best first; each runs its pool swaps (``swap`` with ``min_out``,
+   output measured on this contract's balance) and pays its fills, inside a nested call
+   that rolls back whole if a pool pays less; the first that runs settles the batch.
+   If none does, or none was submitted, every order of the batch is refunded whole.
+   ``execute`` is batchable: under the ``batch`` ordering rule the device runs it at the
+   end of the block, after every ``settle`` of the block, so the deadline is the end of
+   block ``N + 1`` and the competition is simultaneous; under the other rules it runs
+   where the builder puts it. Anyone may call it (an order's owner too), so no escrow
+   waits on a solver.
 
-This is CoW Protocol's settlement contract (``GPv2Settlement.settle``: orders, clearing
-prices, and "interactions" with AMMs for what the orders do not match among themselves)
-on the device, with the solver in the contract.
+**Never partly lost.** Every order is either filled within its limit (its unsold rest
+returned) or refunded whole. Rounding dust and whatever a pool pays beyond ``min_out``
+stay in the contract (``dust()``); the contract checks after each settlement that it
+still holds every other batch's escrow.
 
-**Never partly lost.** An order that the batch fills gets ``bought`` of its buy token
-(at least its limit: ``bought·sell_amount ≥ sold·min_buy``, all of it if fill-or-kill)
-and whatever it did not sell back. An order that misses its limit, a malformed one, and
-every order of a batch the solver cannot settle get their whole escrow back (a
-``Refunded`` event), as does every order of a settlement that reverts (the device unlocks
-them). The rounding dust of each batch (a few base units, rounded towards the protocol)
-stays in the contract; ``dust()`` shows it. Amounts are exact integers throughout.
+**Solvers are not paid** by the contract: a winning solver gets nothing but the
+settlement of the orders it solved, and pays its own gas. A fee would come out of the
+users' surplus; CoW pays its solvers from the protocol (second-price rewards, CIP-20 and
+CIP-38), which has no counterpart here yet.
 
-**Outside the batch rule** ``order`` settles at once, as a batch of one: against the pools
-at the best uniform price the solver finds, reverting if that misses ``min_buy``.
+**Gas.** ``order`` costs :data:`ORDER_GAS`; ``settle`` :func:`settle_gas` up front;
+``execute`` :func:`execute_gas` up front, before anything runs; the pool calls and storage
+are metered on top. Re-entry while a settlement runs (a pool calling back) reverts.
 
-**Entry points**: ``order(sell_token, sell_amount, buy_token, min_buy, to="",
-partial=False) -> bought`` (batchable; value ``{sell_token: sell_amount}``), and the views
-``pools()``, ``matched(token)``, ``traded(token)``, ``dust(token)``.
-``setup(pools, numeraire="", max_candidates=64)`` registers the pools: a tuple of
-``(address, kind, fee_bps, params)`` with ``kind`` one of ``product``, ``weighted``,
-``constant_sum`` and ``params`` its weights or prices (``()`` for product pools), as the
-pool contract was deployed; each description is checked against the pool's own quote.
-Pools of two tokens only (``swap`` trades one pair).
+**Entry points**: ``order``, ``settle(batch_id, solution)``, ``execute(batch_id)``
+(batchable), and the views ``pools()``, ``batch(batch_id)``, ``best(batch_id)``,
+``matched(token)``, ``traded(token)``, ``dust(token)``. ``setup(pools, numeraire="",
+solvers=(), window=1)`` registers the pools (``(address, kind, fee_bps, params)``, each
+checked against the pool's own quote), the token prices are read in, the solver
+allowlist (empty: anyone) and how many blocks after its own a batch takes solutions.
 
-**Events**: ``Filled`` and ``Refunded`` per order (with its ``tx``), ``Settled`` per batch
-(``orders``, ``filled``, ``prices``, ``matched`` per token, ``pool_trades``),
-``Unsettled`` if the solver fails.
+**Events**: ``Ordered``, ``Submitted`` (a kept solution), ``Filled`` and ``Refunded`` per
+order, ``Settled`` per batch (``solver``, ``prices``, ``matched`` per token,
+``pool_trades``), ``Unsettled`` with the reason when no solution ran.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 from accord.contracts.args import base_units
-from accord.contracts.cow_plan import PoolSpec, Swap, curve, swap_plan, valuation
+from accord.contracts.cow_plan import PoolSpec, curve, valuation
+from accord.contracts.cow_verify import (
+    MAX_AMOUNT,
+    MAX_INTERACTIONS,
+    MAX_ORDERS,
+    BookOrder,
+    InvalidSolution,
+    items,
+    verify,
+)
 from accord.device import BatchCall, Context, Contract, DeviceError, Map, Revert, Var, public
 from accord.device.encoding import Canonical
 from accord.mechanisms import cfmm
-from accord.mechanisms.batch import BatchResult, Order, clear
 
-ORDER_GAS = 300_000
-"""Gas for one order's share of a settlement (the device shares a settlement's gas equally
-among its orders), before the pools: see :func:`order_gas`."""
+ORDER_GAS = 60_000
+"""Gas charged up front for recording and escrowing one order (storage on top)."""
+
+SETTLE_GAS = 40_000
+"""Gas charged up front for any ``settle`` call, before its solution is looked at."""
+
+ITEM_GAS = 4_000
+"""Gas per entry of a solution (price, trade or interaction), charged up front."""
 
 POOL_GAS = 40_000
-"""Gas per registered pool: reading its reserves, and a swap if the batch trades with it."""
+"""Gas per registered pool read (the valuation) or swapped (execution)."""
 
-SOLVE_GAS = 1_000
-"""Gas charged per candidate price vector the solver tries (work the schedule does not see)."""
+EXECUTE_GAS = 40_000
+"""Gas charged up front for closing a batch, plus :data:`PAY_GAS` per order."""
+
+PAY_GAS = 10_000
+"""Gas per order paid or refunded at execution."""
+
+MAX_KEPT = 4
+"""Verified solutions kept per batch (the best ones): execution tries at most these."""
 
 KINDS = ("product", "weighted", "constant_sum")
 
 
-def order_gas(pools: int) -> int:
-    """A gas limit for one order on a settlement over ``pools`` pools, enough even when the
-    order is alone in its batch."""
-    return ORDER_GAS + POOL_GAS * pools
+def settle_gas(solution: object) -> int:
+    """Gas a ``settle`` call is charged up front: :data:`SETTLE_GAS` plus
+    :data:`ITEM_GAS` per entry and :data:`POOL_GAS` per interaction (its quote)."""
+    try:
+        n = items(solution)
+        pools = len(solution[2])  # type: ignore[index]
+    except (InvalidSolution, TypeError, ValueError):
+        return SETTLE_GAS
+    return SETTLE_GAS + ITEM_GAS * n + POOL_GAS * pools
+
+
+def execute_gas(orders: int) -> int:
+    """Gas ``execute`` is charged up front for a batch of ``orders`` orders; each kept
+    solution it tries is charged :data:`POOL_GAS` per swap before it runs."""
+    return EXECUTE_GAS + PAY_GAS * orders
+
+
+def order_gas(pools: int = 0) -> int:
+    """A gas limit for one ``order`` call (storage included)."""
+    return ORDER_GAS + 140_000
 
 
 def _token(name: str, value: object) -> str:
@@ -93,36 +132,50 @@ def _token(name: str, value: object) -> str:
 
 
 class CowSettlement(Contract):
-    """Settles every intent order of a block together (module docstring)."""
+    """Escrows orders per block and settles each batch with the best verified solution
+    a solver submitted (module docstring)."""
 
     registry: Var[tuple[PoolSpec, ...]] = Var(())
     numeraire: Var[str] = Var("")
-    max_candidates: Var[int] = Var(64)
+    solvers: Var[tuple[str, ...]] = Var(())
+    window: Var[int] = Var(1)
+    next_order: Var[int] = Var(0)
+    submissions: Var[int] = Var(0)
+    busy: Var[bool] = Var(False)
+    settled: Var[int] = Var(0)
+    orders: Map[tuple[Any, ...]] = Map(())
+    batch_orders: Map[tuple[int, ...]] = Map(())
+    batch_valuation: Map[tuple[Any, ...]] = Map(())
+    candidates: Map[tuple[Any, ...]] = Map(())
+    escrowed: Map[int] = Map(0)
     matched_volume: Map[int] = Map(0)
     traded_volume: Map[int] = Map(0)
-    settled: Var[int] = Var(0)
 
     def setup(self, ctx: Context, *args: Any) -> None:
-        if len(args) > 3:
-            raise Revert("CowSettlement takes (pools, numeraire='', max_candidates=64)")
+        if len(args) > 4:
+            raise Revert("CowSettlement takes (pools, numeraire='', solvers=(), window=1)")
         pools = args[0] if args else ()
         numeraire = args[1] if len(args) > 1 else ""
-        cap = args[2] if len(args) > 2 else 64
+        solvers = args[2] if len(args) > 2 else ()
+        window = args[3] if len(args) > 3 else 1
         if not isinstance(pools, tuple):
             raise Revert(
                 f"pools must be a tuple of (address, kind, fee_bps, params), got {pools!r}"
             )
         if not isinstance(numeraire, str):
             raise Revert(f"numeraire must be a token symbol, got {numeraire!r}")
-        self.max_candidates = base_units("max_candidates", cap, positive=True)
-        specs: list[PoolSpec] = []
-        for k, entry in enumerate(pools):
-            specs.append(self._register(ctx, k, entry))
+        if not isinstance(solvers, tuple) or not all(isinstance(s, str) and s for s in solvers):
+            raise Revert(f"solvers must be a tuple of account names, got {solvers!r}")
+        self.window = base_units("window", window, positive=True)
+        if len(pools) > 4 * MAX_INTERACTIONS:
+            raise Revert(f"at most {4 * MAX_INTERACTIONS} pools, got {len(pools)}")
+        specs = [self._register(ctx, k, entry) for k, entry in enumerate(pools)]
         addresses = [s[0] for s in specs]
         if len(set(addresses)) != len(addresses):
             raise Revert("pools lists one address twice")
         self.registry = tuple(specs)
         self.numeraire = numeraire
+        self.solvers = tuple(sorted(set(solvers)))
 
     def _register(self, ctx: Context, k: int, entry: object) -> PoolSpec:
         where = f"pools[{k}]"
@@ -170,8 +223,12 @@ class CowSettlement(Contract):
                     )
         return spec
 
-    # -- orders --------------------------------------------------------------------------
-    @public(batch=True)
+    def _not_busy(self) -> None:
+        if self.busy:
+            raise Revert("re-entrant call: a settlement is running")
+
+    # -- 1. orders -------------------------------------------------------------------------
+    @public
     def order(
         self,
         ctx: Context,
@@ -182,184 +239,270 @@ class CowSettlement(Contract):
         to: str = "",
         partial: bool = False,
     ) -> int:
-        """Sell ``sell_amount`` (sent as value) for at least ``min_buy``, settled at once
-        as a batch of one (outside the batch rule); reverts if the limit is missed."""
-        args: tuple[Canonical, ...] = (sell_token, sell_amount, buy_token, min_buy, to, partial)
-        call = BatchCall(b"", ctx.sender, "order", args, ctx.value)
-        order, receiver = self._parse(call, "direct")
-        solved = self._solve(ctx, (order,))
-        if isinstance(solved, str):
-            raise Revert(f"cannot settle: {solved}")
-        fill = solved[0].fills[0]
-        if fill.sold == 0:
-            raise Revert(f"min_buy {order.min_buy_amount} not met at the best price")
-        self._execute(ctx, [call], [order], [receiver], *solved)
-        return fill.bought
-
-    def settle_batch(self, ctx: Context, calls: Sequence[BatchCall]) -> list[Canonical]:
-        """Settle every order of the block together (module docstring)."""
-        results: list[Canonical] = [0] * len(calls)
-        parsed: list[tuple[int, Order, str]] = []
-        for k, call in enumerate(calls):
-            try:
-                order, receiver = self._parse(call, call.tx_hash.hex())
-            except Revert as exc:
-                self._refund(ctx, call, call.value, exc.reason)
-                continue
-            parsed.append((k, order, receiver))
-        if not parsed:
-            return results
-        orders = tuple(o for _, o, _ in parsed)
-        solved = self._solve(ctx, orders)
-        valid = [calls[k] for k, _, _ in parsed]
-        if isinstance(solved, str):
-            ctx.emit("Unsettled", orders=len(orders), reason=solved)
-            for call in valid:
-                self._refund(ctx, call, call.value, f"batch not settled: {solved}")
-            return results
-        bought = self._execute(ctx, valid, list(orders), [r for _, _, r in parsed], *solved)
-        for (k, _, _), b in zip(parsed, bought, strict=True):
-            results[k] = b
-        return results
-
-    def _parse(self, call: BatchCall, order_id: str) -> tuple[Order, str]:
-        if call.method != "order":
-            raise Revert(f"{call.method!r} does not settle in batch")
-        if not 4 <= len(call.args) <= 6:
-            raise Revert(f"order takes 4 to 6 arguments, got {len(call.args)}")
-        sell = _token("sell_token", call.args[0])
-        buy = _token("buy_token", call.args[2])
-        amount, floor = call.args[1], call.args[3]
-        to = call.args[4] if len(call.args) > 4 else ""
-        partial = call.args[5] if len(call.args) > 5 else False
+        """Escrow ``sell_amount`` (sent as value) for at least ``min_buy`` in proportion,
+        in the batch of this block; returns the order's id (module docstring)."""
+        ctx.use_gas(ORDER_GAS)
+        self._not_busy()
+        sell = _token("sell_token", sell_token)
+        buy = _token("buy_token", buy_token)
         if sell == buy:
             raise Revert(f"sell_token and buy_token are both {sell!r}")
-        amount = base_units("sell_amount", amount, positive=True)
-        floor = base_units("min_buy", floor)
+        amount = base_units("sell_amount", sell_amount, positive=True)
+        floor = base_units("min_buy", min_buy)
+        if amount >= MAX_AMOUNT or floor >= MAX_AMOUNT:
+            raise Revert(f"sell_amount and min_buy must be below 2**128, got {amount}, {floor}")
         if not isinstance(to, str):
             raise Revert(f"to must be an address, got {to!r}")
         if not isinstance(partial, bool):
             raise Revert(f"partial must be a bool, got {partial!r}")
-        if dict(call.value) != {sell: amount}:
+        if dict(ctx.value) != {sell: amount}:
             raise Revert(
                 f"order must send exactly sell_amount={amount} {sell} as value, "
-                f"got {dict(call.value)}"
+                f"got {dict(ctx.value)}"
             )
-        order = Order(order_id, call.sender, sell, buy, amount, floor, partial)
-        return order, to or call.sender
+        batch = ctx.block_number
+        ids = self.batch_orders[batch]
+        if len(ids) >= MAX_ORDERS:
+            raise Revert(f"batch {batch} is full ({MAX_ORDERS} orders)")
+        oid = self.next_order
+        self.next_order = oid + 1
+        record = BookOrder(batch, ctx.sender, to or ctx.sender, sell, amount, buy, floor, partial)
+        self.orders[oid] = tuple(record)
+        self.batch_orders[batch] = (*ids, oid)
+        self.escrowed[sell] += amount
+        ctx.emit("Ordered", id=oid, batch=batch, owner=ctx.sender, sell_token=sell, sold=amount)
+        return oid
 
-    # -- solving and executing -------------------------------------------------------------
-    def _live(self, ctx: Context) -> list[tuple[PoolSpec, cfmm.Pool]]:
-        """The registered pools with liquidity, at their current reserves."""
-        live: list[tuple[PoolSpec, cfmm.Pool]] = []
-        for spec in self.registry:
-            reserves = ctx.call(spec[0], "reserves")
-            if isinstance(reserves, tuple) and all(reserves):
-                live.append((spec, curve(spec, reserves)))
-        return live
+    # -- 2. solutions ----------------------------------------------------------------------
+    @public
+    def settle(self, ctx: Context, batch_id: int, solution: Any) -> int:
+        """Verify ``solution`` for batch ``batch_id`` and keep it if it is among the best;
+        returns its rank among the kept (0: the best so far). Reverts naming the failed
+        check otherwise (module docstring)."""
+        ctx.use_gas(settle_gas(solution))
+        self._not_busy()
+        if self.solvers and ctx.sender not in self.solvers:
+            raise Revert(f"sender {ctx.sender!r} is not an allowlisted solver")
+        if ctx.value:
+            raise Revert("settle takes no value")
+        batch = base_units("batch_id", batch_id)
+        ids = self.batch_orders[batch]
+        if ctx.block_number <= batch:
+            raise Revert(f"batch {batch} takes solutions from block {batch + 1} (early)")
+        if ctx.block_number > batch + self.window:
+            raise Revert(f"batch {batch} took solutions until block {batch + self.window} (late)")
+        if not ids:
+            raise Revert(f"batch {batch} has no open orders")
+        book = {oid: BookOrder(*self.orders[oid]) for oid in ids}
+        value = self._valuation(ctx, batch, book)
+        pools = {spec[0]: spec[2] for spec in self.registry}
 
-    def _solve(
-        self, ctx: Context, orders: tuple[Order, ...]
-    ) -> tuple[BatchResult, list[Swap]] | str:
-        """The batch's solution over every live pool and its swaps in execution order, or
-        why there is none (the solver failed)."""
-        live = self._live(ctx)
-        tokens = sorted({t for o in orders for t in (o.sell_token, o.buy_token)})
-        value = valuation([c for _, c in live], self.numeraire, tokens)
+        def quote(pool: str, asset_in: str, amount: int, asset_out: str) -> int:
+            try:
+                out = ctx.call(pool, "quote", asset_in, amount, asset_out)
+            except (Revert, DeviceError) as exc:
+                raise InvalidSolution("interactions", f"{pool} refused to quote: {exc}") from None
+            return out if type(out) is int else -1
+
         try:
-            result = clear(
-                orders,
-                [c for _, c in live],
-                valuation={t: value[t] for t in tokens},
-                max_candidates=self.max_candidates,
-            )
-        except (ValueError, ArithmeticError, AssertionError) as exc:
-            # AssertionError: the solver's self-check (batch._verify) refused its answer
-            ctx.use_gas(SOLVE_GAS * self.max_candidates)
-            return f"{len(live)} pools: {type(exc).__name__}: {exc}"
-        ctx.use_gas(SOLVE_GAS * result.candidates)
-        return result, swap_plan(result, [spec for spec, _ in live])
+            checked = verify(book, solution, pools, value, quote)
+        except InvalidSolution as exc:
+            raise Revert(str(exc)) from None
+        seq = self.submissions
+        self.submissions = seq + 1
+        entry = (checked.score.numerator, checked.score.denominator, seq, ctx.sender, solution)
+        kept = sorted(
+            (*self.candidates[batch], entry), key=lambda c: (-Fraction(c[0], c[1]), c[2])
+        )[:MAX_KEPT]
+        if entry not in kept:
+            raise Revert(f"the solution scores below the {MAX_KEPT} kept for batch {batch}")
+        self.candidates[batch] = tuple(kept)
+        rank = kept.index(entry)
+        ctx.emit("Submitted", batch=batch, solver=ctx.sender, score=str(checked.score), rank=rank)
+        return rank
 
-    def _execute(
-        self,
-        ctx: Context,
-        calls: Sequence[BatchCall],
-        orders: Sequence[Order],
-        receivers: Sequence[str],
-        result: BatchResult,
-        plan: Sequence[Swap],
-    ) -> list[int]:
-        """Trade the pools' part, then pay every order (or refund it).
+    def _valuation(
+        self, ctx: Context, batch: int, book: dict[int, BookOrder]
+    ) -> dict[str, Fraction]:
+        """The batch's reference prices: the pools' spot prices when its first solution
+        came (stored, so every solution of the batch is scored alike)."""
+        stored = self.batch_valuation[batch]
+        if not stored:
+            tokens = sorted({t for o in book.values() for t in (o.sell_token, o.buy_token)})
+            ctx.use_gas(POOL_GAS * len(self.registry))
+            live = []
+            for spec in self.registry:
+                reserves = ctx.call(spec[0], "reserves")
+                if isinstance(reserves, tuple) and all(reserves):
+                    live.append(curve(spec, reserves))
+            prices = valuation(live, self.numeraire, tokens)
+            stored = tuple((t, prices[t].numerator, prices[t].denominator) for t in tokens)
+            self.batch_valuation[batch] = stored
+        return {t: Fraction(n, d) for t, n, d in stored}
 
-        Each swap's ``min_out`` is its planned output, so a pool that pays less reverts
-        the whole settlement (and the device refunds every order). The fills are paid as
-        the solver settled them: the pools' output beyond the clearing prices is already
-        in them (price improvement), and the contract keeps only ``result.dust``.
-        """
-        for swap in plan:
-            ctx.call(
-                swap.pool,
-                "swap",
-                swap.asset_in,
-                swap.amount,
-                swap.min_out,
-                ctx.this,
-                swap.asset_out,
-                value={swap.asset_in: swap.amount},
-            )
-        paid: list[int] = []
-        per_token: dict[str, int] = {}
-        sold_per_token: dict[str, int] = {}
-        for call, order, to, fill in zip(calls, orders, receivers, result.fills, strict=True):
-            if fill.sold == 0:
-                self._refund(ctx, call, {order.sell_token: order.sell_amount}, "limit not met")
-                paid.append(0)
+    # -- 3. execution ----------------------------------------------------------------------
+    @public(batch=True)
+    def execute(self, ctx: Context, batch_id: int) -> str:
+        """Settle batch ``batch_id`` with its best solution that runs, or refund it."""
+        if ctx.value:
+            raise Revert("execute takes no value")
+        return self._close(ctx, base_units("batch_id", batch_id))
+
+    def settle_batch(self, ctx: Context, calls: Sequence[BatchCall]) -> list[Canonical]:
+        """The block's ``execute`` calls, after every other transaction: each distinct
+        batch once, in increasing order. A bad call gets its reason as its result (and any
+        value back) without touching the others."""
+        results: list[Canonical] = [""] * len(calls)
+        wanted: dict[int, list[int]] = {}
+        for k, call in enumerate(calls):
+            for asset, amount in sorted(dict(call.value).items()):
+                if amount:
+                    ctx.transfer(asset, call.sender, amount)
+            args = call.args
+            if call.method != "execute" or len(args) != 1 or type(args[0]) is not int:
+                results[k] = f"refused: execute takes one int batch_id, got {args!r:.80}"
                 continue
-            ctx.transfer(order.buy_token, to, fill.bought)
-            if order.sell_amount > fill.sold:
-                ctx.transfer(order.sell_token, call.sender, order.sell_amount - fill.sold)
-            per_token[order.buy_token] = per_token.get(order.buy_token, 0) + fill.bought
-            sold_per_token[order.sell_token] = sold_per_token.get(order.sell_token, 0) + fill.sold
+            wanted.setdefault(args[0], []).append(k)
+        for batch in sorted(wanted):
+            try:
+                outcome = self._close(ctx, batch) if batch >= 0 else "refused: negative batch_id"
+            except Revert as exc:
+                outcome = f"refused: {exc.reason}"
+            for k in wanted[batch]:
+                results[k] = outcome
+        return results
+
+    def _close(self, ctx: Context, batch: int) -> str:
+        self._not_busy()
+        if ctx.block_number <= batch:
+            raise Revert(f"batch {batch} can be executed from block {batch + 1} (early)")
+        ids = self.batch_orders[batch]
+        if not ids:
+            raise Revert(f"batch {batch} has no open orders")
+        kept = self.candidates[batch]
+        ctx.use_gas(execute_gas(len(ids)))
+        self.busy = True
+        outcome = ""
+        for rank in range(len(kept)):
+            ctx.use_gas(POOL_GAS * len(kept[rank][4][2]))
+            try:
+                ctx.call(ctx.this, "run_solution", batch, rank)
+            except Revert as exc:
+                ctx.emit("Failed", batch=batch, rank=rank, reason=exc.reason)
+                continue
+            outcome = f"settled by {kept[rank][3]}"
+            break
+        else:
+            reason = "no solution was submitted" if not kept else "no kept solution ran"
+            for oid in ids:
+                order = BookOrder(*self.orders[oid])
+                self._refund(ctx, oid, order, f"batch not settled: {reason}")
+            ctx.emit("Unsettled", batch=batch, orders=len(ids), reason=reason)
+            outcome = f"refunded: {reason}"
+        tokens = {t for c in kept for i in c[4][2] for t in (i[1], i[3])}
+        for oid in ids:
+            order = BookOrder(*self.orders[oid])
+            self.escrowed[order.sell_token] -= order.sell_amount
+            tokens |= {order.sell_token, order.buy_token}
+            self.orders[oid] = ()
+        for token in sorted(tokens):
+            if ctx.balance(ctx.this, token) < self.escrowed[token]:
+                raise Revert(f"settlement would spend other batches' {token} escrow")
+        self.batch_orders[batch] = ()
+        self.candidates[batch] = ()
+        self.batch_valuation[batch] = ()
+        self.busy = False
+        return outcome
+
+    @public
+    def run_solution(self, ctx: Context, batch: int, rank: int) -> None:
+        """Run kept solution ``rank`` of ``batch``: its swaps, then its fills. Only this
+        contract calls it, inside :meth:`_close`, so a pool that pays less than
+        ``min_out`` rolls every swap of the solution back."""
+        if ctx.sender != ctx.this or not self.busy:
+            raise Revert("run_solution is internal to execute")
+        _, _, _, solver, solution = self.candidates[batch][rank]
+        prices, trades, interactions = solution
+        for pool, asset_in, amount_in, asset_out, min_out in interactions:
+            before = ctx.balance(ctx.this, asset_out)
+            ctx.call(
+                pool,
+                "swap",
+                asset_in,
+                amount_in,
+                min_out,
+                ctx.this,
+                asset_out,
+                value={asset_in: amount_in},
+            )
+            got = ctx.balance(ctx.this, asset_out) - before
+            if got < min_out:
+                raise Revert(f"pool {pool} paid {got} {asset_out}, less than {min_out}")
+        filled = {oid: (sold, bought) for oid, sold, bought in trades}
+        bought_per: dict[str, int] = {}
+        sold_per: dict[str, int] = {}
+        for oid in self.batch_orders[batch]:
+            order = BookOrder(*self.orders[oid])
+            if oid not in filled:
+                self._refund(ctx, oid, order, "not in the winning solution")
+                continue
+            sold, bought = filled[oid]
+            if bought:
+                ctx.transfer(order.buy_token, order.receiver, bought)
+            if order.sell_amount > sold:
+                ctx.transfer(order.sell_token, order.owner, order.sell_amount - sold)
+            bought_per[order.buy_token] = bought_per.get(order.buy_token, 0) + bought
+            sold_per[order.sell_token] = sold_per.get(order.sell_token, 0) + sold
             ctx.emit(
                 "Filled",
-                tx=call.tx_hash,
-                owner=call.sender,
-                to=to,
+                id=oid,
+                owner=order.owner,
+                to=order.receiver,
                 sell_token=order.sell_token,
-                sold=fill.sold,
+                sold=sold,
                 buy_token=order.buy_token,
-                bought=fill.bought,
+                bought=bought,
             )
-            paid.append(fill.bought)
         # coincidence of wants: what buyers of t got from sellers of t, not from a pool
-        matched = {t: min(b, sold_per_token.get(t, 0)) for t, b in sorted(per_token.items())}
-        for t, b in sorted(per_token.items()):
+        matched = {t: min(b, sold_per.get(t, 0)) for t, b in sorted(bought_per.items())}
+        for t, b in sorted(bought_per.items()):
             self.traded_volume[t] += b
             if matched[t]:
                 self.matched_volume[t] += matched[t]
         self.settled += 1
         ctx.emit(
             "Settled",
-            orders=len(orders),
-            filled=sum(1 for b in paid if b),
-            prices=tuple(sorted(result.integer_prices.items())),
+            batch=batch,
+            solver=solver,
+            orders=len(self.batch_orders[batch]),
+            filled=len(trades),
+            prices=prices,
             matched=tuple((t, m) for t, m in matched.items() if m),
-            pool_trades=len(result.pool_trades),
+            pool_trades=len(interactions),
         )
-        return paid
 
-    @staticmethod
-    def _refund(ctx: Context, call: BatchCall, value: Any, reason: str) -> None:
-        for asset, amount in sorted(dict(value).items()):
-            if amount:
-                ctx.transfer(asset, call.sender, amount)
-        ctx.emit("Refunded", tx=call.tx_hash, sender=call.sender, reason=reason)
+    def _refund(self, ctx: Context, oid: int, order: BookOrder, reason: str) -> None:
+        ctx.transfer(order.sell_token, order.owner, order.sell_amount)
+        ctx.emit("Refunded", id=oid, owner=order.owner, reason=reason)
 
     # -- views -----------------------------------------------------------------------------
     @public
     def pools(self, ctx: Context) -> tuple[PoolSpec, ...]:
         """The registered pools ``(address, kind, tokens, fee_bps, params)``."""
         return self.registry
+
+    @public
+    def batch(self, ctx: Context, batch_id: int) -> tuple[tuple[Any, ...], ...]:
+        """The open orders of batch ``batch_id``: ``(id, batch, owner, receiver,
+        sell_token, sell_amount, buy_token, min_buy, partial)`` each (what solvers read)."""
+        batch = base_units("batch_id", batch_id)
+        return tuple((oid, *self.orders[oid]) for oid in self.batch_orders[batch])
+
+    @public
+    def best(self, ctx: Context, batch_id: int) -> tuple[Any, ...]:
+        """The best kept solution of ``batch_id`` as ``(score, solver)`` (``()`` if none)."""
+        kept = self.candidates[base_units("batch_id", batch_id)]
+        return (str(Fraction(kept[0][0], kept[0][1])), kept[0][3]) if kept else ()
 
     @public
     def matched(self, ctx: Context, token: str) -> int:
@@ -373,5 +516,6 @@ class CowSettlement(Contract):
 
     @public
     def dust(self, ctx: Context, token: str) -> int:
-        """The rounding dust the contract holds of ``token``."""
-        return ctx.balance(ctx.this, token)
+        """What the contract holds of ``token`` beyond the open orders' escrow (rounding,
+        and what pools paid beyond ``min_out``)."""
+        return ctx.balance(ctx.this, token) - self.escrowed[token]

@@ -1,23 +1,15 @@
-"""The pure parts of :mod:`accord.contracts.cow`'s settlement: the registered pools as
-curves, the valuation, and the solution's pool trades as swaps. No device here: each
-function takes exact integers and pools, so it is testable alone.
-
-The solver (:func:`accord.mechanisms.batch.clear`) already returns what a settlement
-contract needs: its pool trades are single swaps in an order that spends only what the
-orders sold and earlier swaps delivered, each pool trades its net flow in one direction,
-and what the pools pay beyond the clearing prices goes back to the buyers by price
-improvement (docs/batch.md). So the contract runs the swaps as listed and pays the fills
-as they are; only the rounding dust stays behind.
+"""The pure parts of :mod:`accord.contracts.cow`'s settlement shared with its solvers:
+the registered pools as curves and the reference valuation that scores solutions. No
+device here: each function takes exact integers and pools (no float), so the contract
+and a solver off the device compute the same valuation from the same reserves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 
 from accord.mechanisms import cfmm
-from accord.mechanisms.batch import BatchResult
 
 PoolSpec = tuple[str, str, tuple[str, ...], int, tuple[int, ...]]
 """A registered pool: ``(address, kind, tokens, fee_bps, params)``."""
@@ -70,32 +62,3 @@ def valuation(
                             nxt.append(b)
             frontier = nxt
     return price
-
-
-@dataclass(frozen=True, slots=True)
-class Swap:
-    """One pool swap of a settlement: ``amount`` of ``asset_in`` for at least ``min_out``
-    (the planned output) on ``pool`` (the solver's pool index ``q``)."""
-
-    q: int
-    pool: str
-    asset_in: str
-    asset_out: str
-    amount: int
-    min_out: int
-
-
-def swap_plan(result: BatchResult, specs: Sequence[PoolSpec]) -> list[Swap]:
-    """The solution's pool trades as swaps, in the order the solver ran them (each spends
-    only what the orders sold and earlier swaps delivered, so the contract can fund them
-    in this order from the orders' escrow). ``specs[q]`` is the pool the solver knew as
-    ``q``."""
-    swaps: list[Swap] = []
-    for trade in result.pool_trades:
-        (i,) = [k for k, d in enumerate(trade.tendered) if d]
-        (j,) = [k for k, r in enumerate(trade.received) if r]
-        address, tokens = specs[trade.pool][0], specs[trade.pool][2]
-        swaps.append(
-            Swap(trade.pool, address, tokens[i], tokens[j], trade.tendered[i], trade.received[j])
-        )
-    return swaps

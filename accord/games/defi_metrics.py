@@ -133,6 +133,7 @@ def game_result(run: RunState) -> GameResult:
         "mev_builder_usd": run.pnl[builder],
         "lp_pnl_usd": pools_value_usd(run) - run.pools_value_start,
         "cow_matched_usd": _cow_matched(run),
+        "cow_solvers_usd": sum(run.pnl[name] for name in run.solvers),
         "cow_dust_usd": flows_value_usd(run, account_flows(run, run.settlement))
         if run.settlement
         else 0.0,
@@ -154,6 +155,7 @@ def game_result(run: RunState) -> GameResult:
         {"agent": name, "kind": s.kind, "pnl_usd": run.pnl[name]}
         for name, s in sorted(run.searchers.items())
     ]
+    agents += [{"agent": name, "kind": "solver", "pnl_usd": run.pnl[name]} for name in run.solvers]
     agents.append({"agent": builder, "kind": f"builder:{p.builder}", "pnl_usd": run.pnl[builder]})
     return GameResult(
         metrics=metrics,

@@ -42,7 +42,10 @@ class Params(BaseModel):
     intent_patience: int = Field(2, ge=0, description="blocks an intent commitment may wait")
     cow: bool = Field(True, description="under batch, intents settle in a CoW settlement")
     cow_max_candidates: int = Field(
-        64, ge=1, description="price vectors the CoW settlement's solver tries per batch"
+        64, ge=1, description="price vectors each CoW solver (off the device) tries per batch"
+    )
+    cow_solvers: int = Field(
+        1, ge=1, le=8, description="competing CoW solvers (solver k tries cow_max_candidates·2^-k)"
     )
     user_priority_fee: int = Field(1, ge=0, description="users' tip per gas")
     premium: float = Field(0.02, ge=0, description="θ: users' private value over market")

@@ -17,10 +17,15 @@ pools, value shares equal the weights). Users of three kinds (``mix``), searcher
 
 **Intents under batch.** With ``cow`` (the default), the game deploys a CoW settlement
 contract (:class:`accord.contracts.cow.CowSettlement`) over every pool under the
-``batch`` rule, and intent users send it one limit order per need; it settles all of a
-block's intents together (coincidence of wants, uniform prices, the pools for the
-imbalance). ``cow_matched_usd`` is the volume buyers got straight from sellers there,
-``cow_dust_usd`` the rounding dust it keeps (part of the accounting identity below).
+``batch`` rule, and intent users send it one limit order per need, escrowed in the
+batch of its block. ``cow_solvers`` solver agents
+(:class:`accord.agents.defi_solver.CowSolver`) solve each batch off the device in the
+next block (coincidence of wants, uniform prices, the pools for the imbalance) and
+submit their settlements, which the contract verifies exactly and settles at the end of
+that block (the best one) or refunds. ``cow_matched_usd`` is the volume buyers got
+straight from sellers there, ``cow_dust_usd`` the rounding dust it keeps and
+``cow_solvers_usd`` the solvers' P&L (their gas: the contract pays them nothing), both
+part of the accounting identity below.
 
 **Each block.** Trade needs arrive as a Poisson process (``arrival_rate`` per block),
 each given to an idle user: sell a log-normal dollar amount of one token for another.
@@ -64,8 +69,8 @@ routing?", JACM 2002; here the "selfish" outcome includes the searchers'), repor
 searcher's and the builder's profit, block by block, at reference prices, gas and tips
 included (the builder's tips are its income); ``lp_pnl_usd`` is the pools' value change.
 Accounting identity (tested): users' P&L + searchers' + builder's + LPs' + the CoW
-settlement's dust + gas burned = 0, so no dollar is counted twice. Conservation of every
-asset is checked after every block (``check_conservation``).
+settlement's dust + its solvers' + gas burned = 0, so no dollar is counted twice.
+Conservation of every asset is checked after every block (``check_conservation``).
 
 The code is split by concern: :mod:`accord.games.defi_params` (the parameters),
 :mod:`accord.games.defi_setup` (network, device and agents from the seed),
@@ -84,6 +89,7 @@ from accord.agents.base import Agent, observe, submit
 from accord.agents.defi import Curve, Hop, Market, TradeNeed, route_flows, route_hops
 from accord.agents.defi_arbitrage import pool_arbitrage
 from accord.agents.defi_searchers import ExtractingBuilder
+from accord.agents.defi_solver import CowBook
 from accord.device import Block, Bundle, DeviceConfig
 from accord.games.base import GameResult, register_game
 from accord.games.defi_metrics import game_result
@@ -148,6 +154,8 @@ def _new_need(
     record.hashes = [s.hash for s in done if s.hash is not None]
     record.rejected = sum(1 for s in done if s.hash is None)
     patience = run.params.intent_patience if user.kind == "intent" else 0
+    if user.kind == "intent" and run.settlement:
+        patience = max(patience, 1)  # the order settles at the end of the next block
     record.until = device.number + 1 + patience
     run.open[name] = record
     run.needs.append(record)
@@ -201,6 +209,20 @@ def _after_block(run: RunState, block: Block, before: dict[str, dict[str, int]])
     }
 
 
+def _solve(run: RunState, market: Market) -> None:
+    """The CoW solvers' turn: batch ``N``'s orders are in storage once block ``N`` is
+    sealed, and each solver submits its settlements for the block being built."""
+    if not run.solvers:
+        return
+    device = run.device
+    orders = device.view(run.settlement, "batch", device.number)
+    stale = tuple(b for b in (device.number - 1,) if device.view(run.settlement, "batch", b))
+    cow = CowBook(run.settlement, run.hub, device.number, orders, stale)
+    for name, solver in run.solvers.items():
+        obs = observe(device, name, state={"market": market, "cow_book": cow}, mempool=False)
+        submit(device, name, solver.act(obs))
+
+
 @register_game
 class DefiRouting:
     """Users, searchers and a builder on CFMM pools under one device design."""
@@ -228,7 +250,7 @@ def play(params: Params, config: DeviceConfig, seed: int) -> GameResult:
             lambda asset: device.balance(addr, asset),
             may_insert=config.builder_may_insert,
         )
-    watched = [*run.searchers, config.builder]
+    watched = [*run.searchers, *run.solvers, config.builder]
     need_id = 0
     order = sorted(run.searchers)
     for _ in range(params.blocks):
@@ -245,6 +267,7 @@ def play(params: Params, config: DeviceConfig, seed: int) -> GameResult:
             _new_need(run, rng, need_id, market, curves)
             need_id += 1
         before = {name: account_flows(run, name) for name in watched}
+        _solve(run, market)
         for k in rng.permutation(len(order)):
             name = order[int(k)]
             agent: Agent = run.searchers[name]
@@ -264,6 +287,12 @@ def play(params: Params, config: DeviceConfig, seed: int) -> GameResult:
                 run.sandwich_fronts[bundle.txs[0].hash] = config.builder
                 run.sandwich_attempts += 1
         run.per_block.append(_after_block(run, block, before))
+    if run.solvers and device.view(run.settlement, "batch", device.number):
+        # the last block's orders settle in one more block (its row is not a played block)
+        market = run.market = read_market(run)
+        before = {name: account_flows(run, name) for name in watched}
+        _solve(run, market)
+        _after_block(run, device.build_block(builder), before)
     for need in run.open.values():  # still pending at the end: what happened so far
         _close(run, need)
     run.open.clear()

@@ -6,8 +6,9 @@ random pairs, each weighted with probability ``weighted_share`` (Balancer; weigh
 :data:`WEIGHTS`). Each pool's depth is drawn from ``depth_usd`` and its reserves are set so
 that its spot price equals the reference prices (for weighted pools, value shares equal
 the weights). Then the device (genesis inventories, every pool deployed and funded, the
-CoW settlement under ``batch`` if ``cow``), and the users (``mix``), searchers and their
-seeded generators, each from its own child of the run's ``SeedSequence``. Internal to
+CoW settlement under ``batch`` if ``cow``, with ``cow_solvers`` allowlisted solvers), and
+the users (``mix``), searchers, solvers and their seeded generators, each from its own
+child of the run's ``SeedSequence``. Internal to
 :mod:`accord.games.defi_routing`, which re-exports :data:`WEIGHTS` and :data:`PoolSpec`.
 """
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from accord.agents.defi import USER_KINDS, IntentUser, User
 from accord.agents.defi_searchers import Arbitrageur, Sandwicher, Searcher
+from accord.agents.defi_solver import CowSolver
 from accord.contracts.amm import ProductAMM, WeightedAMM
 from accord.contracts.cow import POOL_GAS, CowSettlement
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
@@ -67,7 +69,9 @@ def setup_run(params: Params, config: DeviceConfig, seed: int) -> RunState:
         + [("arbitrage", f"arb{k}") for k in range(params.arbitrageurs)]
         + [("backrun", f"backrun{k}") for k in range(params.backrunners)]
     )
-    holders = [*user_names, *(n for _, n in searcher_specs), config.builder]
+    cow = params.cow and config.ordering == "batch"
+    solver_names = [f"solver{k}" for k in range(params.cow_solvers)] if cow else []
+    holders = [*user_names, *(n for _, n in searcher_specs), *solver_names, config.builder]
     lp_alloc = {t: 0 for t in tokens}
     pool_amounts: list[tuple[int, int]] = []
     for a, b, w, depth in specs:
@@ -107,7 +111,7 @@ def setup_run(params: Params, config: DeviceConfig, seed: int) -> RunState:
             pools.append((address, WeightedAMM))
         device.call(lp, address, "add_liquidity", 0, "lp", value={a: amt_a, b: amt_b})
     settlement = ""
-    if params.cow and config.ordering == "batch":
+    if cow:
         described = tuple(
             (address, "product" if kind is ProductAMM else "weighted", params.fee_bps, w or ())
             for (address, kind), (_, _, w, _) in zip(pools, specs, strict=True)
@@ -117,9 +121,13 @@ def setup_run(params: Params, config: DeviceConfig, seed: int) -> RunState:
             CowSettlement,
             described,
             "T0",
-            params.cow_max_candidates,
+            tuple(solver_names),
             gas_limit=1_000_000 + POOL_GAS * len(pools),
         )
+    solvers = {
+        name: CowSolver(device.account(name), max_candidates=max(1, params.cow_max_candidates >> k))
+        for k, name in enumerate(solver_names)
+    }
     seqs = agents_seq.spawn(len(user_names) + len(searcher_specs) + 1)
     users: dict[str, User] = {}
     for name, kind, s in zip(user_names, user_kinds, seqs, strict=False):
@@ -167,7 +175,8 @@ def setup_run(params: Params, config: DeviceConfig, seed: int) -> RunState:
         searchers,
         params.fee_price_usd,
         settlement,
+        solvers,
     )
-    run.pnl = dict.fromkeys([*searchers, config.builder], 0.0)
+    run.pnl = dict.fromkeys([*searchers, *solvers, config.builder], 0.0)
     run.pools_value_start = pools_value_usd(run)
     return run

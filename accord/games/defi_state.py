@@ -18,6 +18,7 @@ from typing import Any
 
 from accord.agents.defi import Market, PoolInfo, TradeNeed, User
 from accord.agents.defi_searchers import Searcher
+from accord.agents.defi_solver import CowSolver
 from accord.contracts.amm import ProductAMM, WeightedAMM, pool_state
 from accord.device import Device
 from accord.games.defi_params import Params
@@ -52,6 +53,7 @@ class RunState:
     searchers: dict[str, Searcher]
     fee_price: float
     settlement: str = ""
+    solvers: dict[str, CowSolver] = field(default_factory=dict)
     market: Market | None = None
     needs: list[NeedState] = field(default_factory=list)
     open: dict[str, NeedState] = field(default_factory=dict)
