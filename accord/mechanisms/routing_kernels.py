@@ -30,6 +30,7 @@ a given installation always picks the same one, so runs stay reproducible.
 from __future__ import annotations
 
 import importlib.util
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,10 +43,27 @@ from accord.mechanisms.routing_network import FloatView, Group
 Array = NDArray[np.float64]
 Cases = tuple[NDArray[np.int64], ...]
 
-__all__ = ["COMPILED", "NOISE", "Cases", "Evaluation", "evaluate", "new_cases", "pool_hessians"]
+__all__ = [
+    "COMPILED",
+    "KERNELS",
+    "NOISE",
+    "Cases",
+    "Evaluation",
+    "evaluate",
+    "new_cases",
+    "pool_hessians",
+]
 
-COMPILED = importlib.util.find_spec("numba") is not None
-"""Whether the compiled kernels are in use (Numba is installed)."""
+KERNELS = os.environ.get("ACCORD_KERNELS", "").strip().lower()
+"""``ACCORD_KERNELS=numpy`` forces the NumPy kernels even where Numba is installed (to
+check that a run recorded with one backend replays with the other); unset or ``numba``
+uses Numba when it is installed."""
+
+if KERNELS not in ("", "numba", "numpy"):
+    raise ValueError(f"ACCORD_KERNELS must be 'numba' or 'numpy', got {KERNELS!r}")
+
+COMPILED = KERNELS != "numpy" and importlib.util.find_spec("numba") is not None
+"""Whether the compiled kernels are in use (Numba is installed and not overridden)."""
 
 NOISE = 1e-12
 """A pool whose every leg is at most this fraction of its reserve does not trade: at the

@@ -47,13 +47,15 @@ def test_metrics_are_consistent(ordering: str, mempool: str) -> None:
     assert m["users_value_ideal_usd"] - m["users_value_usd"] == pytest.approx(
         -m["user_surplus_usd"]
     )
-    # every dollar is somebody's: users + searchers + builder + LPs + CoW dust + burned = 0
+    # every dollar is somebody's: users + searchers + builder + LPs + CoW dust + CoW
+    # solvers + burned = 0
     total = (
         m["users_pnl_usd"]
         + m["mev_searchers_usd"]
         + m["mev_builder_usd"]
         + m["lp_pnl_usd"]
         + m["cow_dust_usd"]
+        + m["cow_solvers_usd"]
         + m["fees_burned_usd"]
     )
     if ordering == "batch":  # intents went through the CoW settlement, which kept ~no dust
