@@ -48,21 +48,43 @@ def _fail(message: str) -> typer.Exit:
 @app.command()
 def replay(
     run: Annotated[Path, typer.Argument(help="An event log written with store=PATH.")],
+    keys: Annotated[
+        Path | None, typer.Option(help="The run's key file (needed to check a MAC log).")
+    ] = None,
+    trust_signatures: Annotated[
+        bool,
+        typer.Option(help="Replay a MAC log without its key file, checking no signature."),
+    ] = False,
+    genesis_hash: Annotated[
+        str | None, typer.Option(help="The run's published genesis hash (hex), checked too.")
+    ] = None,
 ) -> None:
     """Replay a run's event log and print its final state hash.
 
-    Every block's state hash is checked against the logged one on the way; the last line
-    printed is the final state hash, in hex.
+    The log's meta (config, genesis, seed) is checked against its field digests and
+    genesis hash first (and against --genesis-hash), then every block's state hash
+    against the logged one; the last line printed is the final state hash, in hex.
     """
     from accord.device.replay import replay as replay_log
 
     try:
-        device = replay_log(run)
+        device = replay_log(
+            run, keys=keys, trust_signatures=trust_signatures, genesis_hash=genesis_hash
+        )
     except DeviceError as exc:
         raise _fail(str(exc)) from None
     except _BAD_LOG as exc:
         raise _fail(f"{run} is not a valid accord event log: {type(exc).__name__}: {exc}") from None
     console.print(f"replayed {device.number} blocks")
+    console.print(f"genesis hash {device.genesis_hash.hex()}", highlight=False)
+    if device.trusts_signatures:
+        console.print(
+            "[yellow]warning:[/yellow] signatures were NOT checked (--trust-signatures): "
+            "this replay shows the log is consistent, not that its accounts signed it",
+            highlight=False,
+        )
+    else:
+        console.print(f"signatures checked ({device.config.signatures})", highlight=False)
     print(device.state_hash().hex())
 
 

@@ -118,9 +118,9 @@ def replay_equality(device: Device) -> bytes:
 
     log = device.log
     if isinstance(log, MemoryLog):
-        replayed = replay(log)
+        replayed = replay(log, keys=device.keyring)
     elif isinstance(log, SqliteLog):
-        replayed = replay(log.path)
+        replayed = replay(log.path, keys=device.keyring)
     else:
         raise DeviceError(f"cannot replay a log of type {type(log).__name__}")
     # The original's hash is recomputed from scratch, so that state changed behind the

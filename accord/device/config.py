@@ -7,6 +7,7 @@ them. Both are written to the event log, so a replay rebuilds the same device.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -14,6 +15,19 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Ordering = Literal["fcfs", "priority", "random", "batch"]
 Visibility = Literal["public", "private", "sealed"]
 FeeKind = Literal["eip1559", "first_price"]
+SignatureScheme = Literal["ed25519", "mac"]
+DEFAULT_CHAIN_ID = 1
+"""The chain id of a device whose config names none."""
+DEFAULT_CONTRACT_MODULES = ("accord.contracts",)
+"""The contract allowlist of a genesis that names none: accord's own contracts."""
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+_HEX32 = re.compile(r"[0-9a-f]{64}\Z")
+
+
+def is_dotted(name: object) -> bool:
+    """Whether ``name`` is a dotted Python identifier path (``a.b_c.d``), at most 200
+    characters: the only module names the allowlist and a deploy may use."""
+    return type(name) is str and len(name) <= 200 and _DOTTED.match(name) is not None
 
 
 class DeviceConfig(BaseModel):
@@ -35,6 +49,11 @@ class DeviceConfig(BaseModel):
       default), so one stuck on a nonce gap, an unaffordable fee or a condition that
       never holds cannot hold its sender's later nonces for ever; ``None`` keeps
       everything until it lands or its nonce is used.
+    * ``signatures``: ``ed25519`` (public-key accounts: the device verifies with public
+      keys only; the default) or ``mac`` (closed simulations where the device holds every
+      key; faster), :mod:`accord.device.transaction`.
+    * ``chain_id``: every signature covers it (EIP-155's role), so a transaction signed
+      for one device is refused by a device with another chain id.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -54,6 +73,10 @@ class DeviceConfig(BaseModel):
     finality_depth: int = Field(0, ge=0)
     mempool_lifetime_ms: int | None = Field(3 * 3600 * 1000, gt=0)
     genesis_time_ms: int = Field(0, ge=0)
+
+    # -- keys: accounts and signatures (accord.device.keys, transaction.py) --
+    signatures: SignatureScheme = "ed25519"
+    chain_id: int = Field(DEFAULT_CHAIN_ID, ge=0, lt=1 << 64, strict=True)
 
     @model_validator(mode="after")
     def _latencies_non_negative(self) -> DeviceConfig:
@@ -80,16 +103,43 @@ class AssetSpec(BaseModel):
 
 
 class Genesis(BaseModel):
-    """Assets and accounts at block 0. Every issuer and holder becomes an account."""
+    """Assets and accounts at block 0. Every issuer, holder, listed account and bound key
+    becomes an account.
+
+    * ``public_keys``: account name → its key, 64 hex digits: the ed25519 public key, or
+      under ``signatures="mac"`` the key's fingerprint
+      (:func:`accord.device.transaction.key_fingerprint`). Accounts without one get a key
+      from the device's keyring, and the device writes the completed mapping to the log,
+      so the genesis hash binds every account to its key.
+    * ``contract_modules``: the contract allowlist, module names or package prefixes
+      (dotted identifiers). The device deploys only classes defined in these modules,
+      and checks a deploy's class path against them before importing anything.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     assets: dict[str, AssetSpec] = Field(default_factory=dict)
     accounts: list[str] = Field(default_factory=list)
+    # -- keys: key bindings and the contract allowlist --
+    public_keys: dict[str, str] = Field(default_factory=dict)
+    contract_modules: tuple[str, ...] = DEFAULT_CONTRACT_MODULES
+
+    @model_validator(mode="after")
+    def _keys_and_allowlist(self) -> Genesis:
+        for name, key in self.public_keys.items():
+            if not name or _HEX32.match(key) is None:
+                raise ValueError(
+                    f"public_keys[{name!r}] must be 64 lowercase hex digits (32 bytes)"
+                )
+        for module in self.contract_modules:
+            if not is_dotted(module):
+                raise ValueError(f"contract_modules entry {module!r} is not a dotted module name")
+        return self
 
     def account_names(self) -> list[str]:
         """Every account the genesis names, sorted."""
         names = set(self.accounts)
+        names.update(self.public_keys)
         for spec in self.assets.values():
             names.add(spec.issuer)
             names.update(spec.alloc)

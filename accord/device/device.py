@@ -6,6 +6,18 @@ transactions and :meth:`Device.submit` them; a builder turns the mempool into bl
 (:meth:`Device.build_block`). Every sealed block carries a hash of the whole state, and
 the event log lets :mod:`accord.device.replay` reproduce the run bit for bit.
 
+Keys. Private keys live in a :class:`~accord.device.keys.Keyring`, outside the log. A
+device is given one (``keyring=``) or makes a fresh random one, and
+:meth:`Device.account` asks it for the signing handle of a genesis account: that is
+how a closed simulation hands each agent its account. Under ``signatures="ed25519"``
+the device itself verifies with the public keys the genesis binds, so an account whose
+public key came from an agent's own keyring cannot be signed for through the device
+(:meth:`Device.account` refuses it). Under ``signatures="mac"`` the device must hold
+every key (it verifies with them). The genesis written to the log binds every account
+to its public key (or MAC key fingerprint), and the genesis hash
+(:mod:`accord.device.genesis_hash`) covers it and every config field; it is block 0's
+parent hash.
+
 For scripts and tests, :meth:`Device.call` and :meth:`Device.deploy` sign, include and
 return at once (one block per call, like a development chain's automine).
 
@@ -17,11 +29,12 @@ parts: submission (:mod:`accord.device.submission`), block production
 
 from __future__ import annotations
 
-import hashlib
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from accord.device.automine import Automine
 from accord.device.block import Block, BlockHeader, Receipt, tx_root
@@ -34,11 +47,14 @@ from accord.device.commitments.resolver import Resolution
 from accord.device.config import DeviceConfig, Genesis
 from accord.device.contract import Contract
 from accord.device.errors import (
+    DeviceError,
     UnknownAccount,
     UnknownContract,
 )
 from accord.device.execution import Executor
 from accord.device.fees import FeeMarket
+from accord.device.genesis_hash import field_digests, genesis_hash
+from accord.device.keys import Keyring
 from accord.device.ledger import Ledger
 from accord.device.mempool import (
     Mempool,
@@ -46,15 +62,14 @@ from accord.device.mempool import (
 from accord.device.ordering import make_rule
 from accord.device.production import BlockProduction
 from accord.device.state import StateDigest
-from accord.device.store import AccountRecord, EventLog, MemoryLog, SqliteLog
+from accord.device.store import AccountRecord, EventLog, LogHeader, MemoryLog, SqliteLog
 from accord.device.submission import Submission
 from accord.device.transaction import (
     DEPLOY,
     Account,
+    chain_key,
     mac_state,
 )
-
-GENESIS_PARENT = b"\x00" * 32
 
 
 class Device(Submission, BlockProduction, Automine):
@@ -63,13 +78,18 @@ class Device(Submission, BlockProduction, Automine):
     Args:
         config: the device's design (ordering, visibility, fees, builder, latency...).
         genesis: assets, issuers, allocations and accounts at block 0.
-        seed: the run's seed; keys and random ordering derive from it.
+        seed: the run's seed; random ordering derives from it (keys never do).
         store: a path to persist the event log to SQLite (default: in memory).
         builder: who builds blocks (default: an honest builder at ``config.builder``).
         history: how many recent blocks to keep in memory (default: all): blocks, their
             receipts and, when ``store`` is None, the in-memory event log
             (``MemoryLog(limit=history)``, which can then no longer be replayed).
             Headers are always kept.
+        keyring: where the private keys of the genesis accounts (and of accounts opened
+            later without a public key) come from (default: a fresh random keyring;
+            :mod:`accord.device.keys`). Under the MAC it must hold every account's key.
+        trust_signatures: accept every signature unchecked (hashes are still checked):
+            only for replaying a MAC log without its key file, which then says so.
     """
 
     def __init__(
@@ -81,9 +101,16 @@ class Device(Submission, BlockProduction, Automine):
         store: str | Path | EventLog | None = None,
         builder: Builder | None = None,
         history: int | None = None,
+        keyring: Keyring | None = None,
+        trust_signatures: bool = False,
     ) -> None:
         self.config = config or DeviceConfig()
-        self.genesis = genesis or Genesis()
+        self.keyring = keyring if keyring is not None else Keyring()
+        self.trusts_signatures = trust_signatures
+        """Whether signatures are accepted unchecked (a replay without the MAC key file)."""
+        self._scheme = self.config.signatures
+        self._chain_id = self.config.chain_id
+        self.genesis = self._bind_keys(genesis or Genesis())
         self.seed = seed
         self.ledger = Ledger()
         self.contracts: dict[str, Contract] = {}
@@ -97,6 +124,7 @@ class Device(Submission, BlockProduction, Automine):
             self.config.fee_asset,
             self.config.block_gas_limit,
         )
+        self.executor.contract_modules = self.genesis.contract_modules
         self.mempool = Mempool()
         # The dicts and counter submit() touches, at hand (their identity never changes).
         self._pending, self._seq = self.mempool.txs, self.mempool.seq
@@ -113,10 +141,16 @@ class Device(Submission, BlockProduction, Automine):
         """Called after every sealed block (e.g. :func:`accord.device.checks.check_every_block`)."""
         self.resolutions: deque[Resolution] = deque(maxlen=history or 1024)
         """What each block's commitment resolution did (blocks with pending commitments)."""
-        self._keys: dict[str, bytes] = {}
+        self._bound: dict[str, bytes] = {}
+        """Per account, the public key (or MAC key fingerprint) it is bound to."""
         self._macs: dict[str, Any] = {}
-        """Per account, the MAC's state after its key (:func:`mac_state`): ``copy()``,
-        ``update(digest)`` and ``digest()`` give the account's signature of a digest."""
+        """Per account, under the MAC, the MAC's state after its chain key
+        (:func:`mac_state`): ``copy()``, ``update(digest)`` and ``digest()`` give the
+        account's signature of a digest. Empty under ed25519."""
+        self._public: dict[str, Ed25519PublicKey] = {}
+        """Per account, under ed25519, its public key."""
+        self._accounts: dict[str, Account] = {}
+        """Signing handles already checked against their binding (:meth:`account`)."""
         self._latency = self.config.latency_ms
         self._gas_limit = self.config.block_gas_limit
         self._now = self.config.genesis_time_ms
@@ -124,9 +158,6 @@ class Device(Submission, BlockProduction, Automine):
         self._default_latency = self.config.default_latency_ms
         self._arrival = self._now + self._default_latency
         """When a transaction submitted now arrives under the default latency."""
-        self._seed_key = hashlib.blake2b(
-            str(seed).encode(), digest_size=32, person=b"accord.seed"
-        ).digest()
         self.base_fee = self.config.initial_base_fee if self.config.fee_market == "eip1559" else 0
         if store is None:
             self.log: EventLog = MemoryLog(limit=history)
@@ -134,13 +165,38 @@ class Device(Submission, BlockProduction, Automine):
             self.log = SqliteLog(store)
         else:
             self.log = store
-        self.log.start(self.config.model_dump_json(), self.genesis.model_dump_json(), seed)
+        digests = field_digests(self.config, self.genesis, seed)
+        self.genesis_hash = genesis_hash(digests)
+        """The hash of the whole design (:mod:`accord.device.genesis_hash`): block 0's
+        parent hash; publish it to pin the run's log."""
+        self.log.start(
+            LogHeader(
+                self.config.model_dump_json(),
+                self.genesis.model_dump_json(),
+                seed,
+                digests,
+                self.genesis_hash.hex(),
+            )
+        )
         self._apply_genesis()
 
     # -- genesis and accounts ----------------------------------------------------------
+    def _bind_keys(self, genesis: Genesis) -> Genesis:
+        """``genesis`` with every account bound to a key: those it names keep theirs,
+        the others get their key from the keyring."""
+        bound = dict(genesis.public_keys)
+        for name in genesis.account_names():
+            _check_name(name)
+            if name not in bound:
+                bound[name] = self.keyring.public_key(name, self._scheme).hex()
+        if bound == genesis.public_keys:
+            return genesis
+        return genesis.model_copy(update={"public_keys": dict(sorted(bound.items()))})
+
     def _apply_genesis(self) -> None:
+        keys = self.genesis.public_keys
         for name in self.genesis.account_names():
-            self._register(name)
+            self._register(name, bytes.fromhex(keys[name]))
         ledger = self.ledger
         assets = dict(self.genesis.assets)
         for symbol in sorted(assets):
@@ -160,7 +216,7 @@ class Device(Submission, BlockProduction, Automine):
         header = BlockHeader(
             0,
             self.config.genesis_time_ms,
-            GENESIS_PARENT,
+            self.genesis_hash,
             "genesis",
             self.base_fee,
             self.config.block_gas_limit,
@@ -171,34 +227,84 @@ class Device(Submission, BlockProduction, Automine):
         self.headers.append(header)
         self.blocks.append(Block(header, (), ()))
 
-    def _register(self, name: str) -> Account:
-        if not isinstance(name, str) or not name or name.startswith("0x") or name == DEPLOY:
-            raise UnknownAccount(
-                f"account name must be a non-empty string not starting with 0x: {name!r}"
-            )
-        if name in self._keys:
+    def _register(self, name: str, public_key: bytes) -> None:
+        """Bind ``name`` to ``public_key`` (ed25519) or key fingerprint (MAC)."""
+        _check_name(name)
+        if name in self._bound:
             raise UnknownAccount(f"account {name!r} already exists")
-        key = hashlib.blake2b(name.encode(), key=self._seed_key, digest_size=32).digest()
-        self._keys[name] = key
-        self._macs[name] = mac_state(key)
-        return Account(name, key)
+        if type(public_key) is not bytes or len(public_key) != 32:
+            raise UnknownAccount(f"account {name!r}: a public key is 32 bytes")
+        if self.trusts_signatures:
+            pass
+        elif self._scheme == "ed25519":
+            try:
+                self._public[name] = Ed25519PublicKey.from_public_bytes(public_key)
+            except ValueError as exc:
+                raise UnknownAccount(f"account {name!r}: bad ed25519 public key: {exc}") from None
+        else:
+            key = self.keyring.private_key(name, "mac")
+            account = Account(name, key, "mac", self._chain_id)
+            if account.public_key != public_key:
+                raise DeviceError(
+                    f"account {name!r}: under signatures='mac' the device must hold every "
+                    "key, and its keyring's key does not match the bound fingerprint "
+                    "(the wrong key file?)"
+                )
+            self._macs[name] = mac_state(chain_key(key, self._chain_id))
+            self._accounts[name] = account
+        self._bound[name] = public_key
 
-    def open_account(self, name: str) -> Account:
-        """Open a new (empty) account after genesis; recorded in the event log."""
-        account = self._register(name)
-        self.log.append(AccountRecord(name))
-        return account
+    def open_account(self, name: str, public_key: bytes | None = None) -> Account | None:
+        """Open a new (empty) account after genesis, bound to ``public_key`` (default:
+        the keyring's key for ``name``); recorded in the event log with its key.
+
+        Returns its signing handle, or None when the device does not hold its key.
+        """
+        if public_key is None:
+            _check_name(name)
+            public_key = self.keyring.public_key(name, self._scheme)
+        self._register(name, public_key)
+        self.log.append(AccountRecord(name, public_key))
+        try:
+            return self.account(name)
+        except UnknownAccount:
+            return None
 
     def account(self, name: str) -> Account:
-        """The signing handle of an existing account."""
-        key = self._keys.get(name)
-        if key is None:
+        """The signing handle of an existing account, from the device's keyring.
+
+        Raises :class:`UnknownAccount` for an unknown name, or for an account whose
+        key the keyring does not hold (bound to an agent's own public key).
+        """
+        found = self._accounts.get(name)
+        if found is not None:
+            return found
+        bound = self._bound.get(name)
+        if bound is None:
             raise UnknownAccount(f"no account {name!r} on this device")
-        return Account(name, key)
+        account = self.keyring.account(name, scheme=self._scheme, chain_id=self._chain_id)
+        if account.public_key != bound:
+            raise UnknownAccount(
+                f"the device's keyring holds no key for {name!r}: its public key is "
+                "someone else's (sign with that agent's own keyring)"
+            )
+        self._accounts[name] = account
+        return account
+
+    @property
+    def chain_id(self) -> int:
+        return self._chain_id
+
+    def public_key(self, name: str) -> bytes:
+        """The 32 bytes ``name`` is bound to (ed25519 public key or MAC fingerprint)."""
+        bound = self._bound.get(name)
+        if bound is None:
+            raise UnknownAccount(f"no account {name!r} on this device")
+        return bound
 
     @property
     def accounts(self) -> list[str]:
-        return sorted(self._keys)
+        return sorted(self._bound)
 
     # -- reads -------------------------------------------------------------------------
     @property
@@ -269,3 +375,10 @@ class Device(Submission, BlockProduction, Automine):
 
     def latency(self, account: str) -> int:
         return self.config.latency_ms.get(account, self.config.default_latency_ms)
+
+
+def _check_name(name: object) -> None:
+    if type(name) is not str or not name or name.startswith("0x") or name == DEPLOY:
+        raise UnknownAccount(
+            f"account name must be a non-empty string not starting with 0x: {name!r}"
+        )

@@ -1,9 +1,20 @@
 """Replaying an event log: rebuild a run and check every state hash.
 
-Replay constructs a fresh :class:`~accord.device.device.Device` from the log's config,
-genesis and seed, then re-executes each logged block's items in their logged order. The
-state hash after every block must equal the logged one; the first difference raises
-:class:`ReplayMismatch` naming the block.
+Replay first checks the log's header (:mod:`accord.device.genesis_hash`): every meta
+field (each config field, each genesis field, the seed) must match its logged digest,
+the digests the logged genesis hash, and that hash the published one when the caller
+gives it. An edited field fails with :class:`~accord.device.genesis_hash.MetaMismatch`
+naming it. It then constructs a fresh :class:`~accord.device.device.Device` from the
+logged config, genesis (whose allowlist is the only way contract classes resolve) and
+seed, and re-executes each logged block's items in their logged order, verifying every
+signature again. The state hash after every block must equal the logged one; the first
+difference raises :class:`ReplayMismatch` naming the block.
+
+Signatures. An ed25519 log carries every account's public key, so it replays on its
+own. A MAC log carries only key fingerprints: replaying it needs the run's key file
+(``keys=``, checked against the fingerprints), or ``trust_signatures=True``, which
+checks every transaction's hash but none of their signatures, and leaves
+``device.trusts_signatures`` set so that the caller can say so.
 """
 
 from __future__ import annotations
@@ -16,26 +27,67 @@ from pydantic import ValidationError
 from accord.device.config import DeviceConfig, Genesis
 from accord.device.device import Device
 from accord.device.errors import DeviceError
-from accord.device.store import AccountRecord, MemoryLog, Record, read_sqlite
+from accord.device.genesis_hash import verify_meta
+from accord.device.keys import Keyring
+from accord.device.store import AccountRecord, LogHeader, MemoryLog, Record, read_sqlite
 
 
 class ReplayMismatch(DeviceError):
     """A replayed block's state hash differs from the logged one."""
 
 
-def replay_records(
-    config_json: str, genesis_json: str, seed: int, records: Iterable[Record]
-) -> Device:
-    """Re-execute ``records`` on a fresh device; returns it after the last block."""
+def _published(genesis_hash: bytes | str | None) -> bytes | None:
+    if genesis_hash is None or type(genesis_hash) is bytes:
+        return genesis_hash
     try:
-        config = DeviceConfig.model_validate_json(config_json)
-        genesis = Genesis.model_validate_json(genesis_json)
+        raw = bytes.fromhex(str(genesis_hash))
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise DeviceError(f"a genesis hash is 64 hex digits, got {str(genesis_hash)[:80]!r}")
+    return raw
+
+
+def replay_records(
+    header: LogHeader,
+    records: Iterable[Record],
+    *,
+    keys: Keyring | None = None,
+    trust_signatures: bool = False,
+    genesis_hash: bytes | str | None = None,
+) -> Device:
+    """Check ``header`` and re-execute ``records`` on a fresh device; returns it after
+    the last block."""
+    try:
+        config = DeviceConfig.model_validate_json(header.config)
     except ValidationError as exc:
-        raise DeviceError(f"the log's config or genesis is invalid: {exc}") from None
-    device = Device(config, genesis, seed=seed)
+        raise DeviceError(f"the log's config is invalid: {exc}") from None
+    try:
+        genesis = Genesis.model_validate_json(header.genesis)
+    except ValidationError as exc:
+        raise DeviceError(f"the log's genesis is invalid: {exc}") from None
+    computed = verify_meta(
+        config,
+        genesis,
+        header.seed,
+        header.digests,
+        header.genesis_hash,
+        _published(genesis_hash),
+    )
+    if config.signatures == "mac" and keys is None and not trust_signatures:
+        raise DeviceError(
+            "this log is signed with MACs: replaying it needs the run's key file "
+            "(keys=..., accord replay --keys FILE), or trust_signatures=True "
+            "(--trust-signatures), which checks no signature"
+        )
+    device = Device(
+        config, genesis, seed=header.seed, keyring=keys, trust_signatures=trust_signatures
+    )
+    if device.genesis_hash != computed:  # every account was bound in the logged genesis
+        raise DeviceError("the log's genesis does not bind every account to a key")
     for record in records:
         if isinstance(record, AccountRecord):
-            device.open_account(record.name)
+            device.open_account(record.name, record.public_key)
             continue
         block = device.replay_block(record)
         if block.header.state_hash != record.state_hash:
@@ -46,8 +98,31 @@ def replay_records(
     return device
 
 
-def replay(source: str | Path | MemoryLog) -> Device:
-    """Replay a SQLite log file or an in-memory log."""
+def replay(
+    source: str | Path | MemoryLog,
+    *,
+    keys: Keyring | str | Path | None = None,
+    trust_signatures: bool = False,
+    genesis_hash: bytes | str | None = None,
+) -> Device:
+    """Replay a SQLite log file or an in-memory log.
+
+    Args:
+        keys: a MAC log's keyring, or the path of its key file.
+        trust_signatures: replay a MAC log without its key file, checking no signature.
+        genesis_hash: the run's published genesis hash (bytes or hex), checked too.
+    """
+    keyring = Keyring.load(keys) if isinstance(keys, (str, Path)) else keys
+
+    def run(header: LogHeader, records: Iterable[Record]) -> Device:
+        return replay_records(
+            header,
+            records,
+            keys=keyring,
+            trust_signatures=trust_signatures,
+            genesis_hash=genesis_hash,
+        )
+
     if isinstance(source, MemoryLog):
         if source.header is None:
             raise DeviceError("the log was never started")
@@ -56,7 +131,6 @@ def replay(source: str | Path | MemoryLog) -> Device:
                 f"the in-memory log kept only its last {source.records.maxlen} records "
                 "(the device's history); replaying needs a complete log: use store=path"
             )
-        config_json, genesis_json, seed = source.header
-        return replay_records(config_json, genesis_json, seed, list(source.records))
-    (config_json, genesis_json, seed), records = read_sqlite(source)
-    return replay_records(config_json, genesis_json, seed, records)
+        return run(source.header, list(source.records))
+    header, records = read_sqlite(source)
+    return run(header, records)

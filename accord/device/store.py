@@ -1,8 +1,11 @@
 """The event log: everything needed to rebuild a run, in order.
 
-A log holds the run's config, genesis and seed, then a sequence of records:
+A log holds the run's header (:class:`LogHeader`: config, genesis, seed, the digest of
+each of their fields and the genesis hash, :mod:`accord.device.genesis_hash`), then a
+sequence of records:
 
-* ``account``: an account opened after genesis;
+* ``account``: an account opened after genesis, with its public key (or, under the
+  MAC, its key's fingerprint);
 * ``block``: a sealed block's number, the items its builder proposed *in the order the
   device executed them*, and the block's state hash.
 
@@ -22,7 +25,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from accord.device.encoding import from_json, to_json
 from accord.device.errors import DeviceError
@@ -31,9 +34,29 @@ from accord.device.transaction import Bundle, Transaction
 Item = Transaction | Bundle
 
 
+class LogHeader(NamedTuple):
+    """What a log starts with: enough to rebuild the device and check it was not edited.
+
+    ``genesis`` holds every account's public key (``Genesis.public_keys``); no private
+    key, MAC key or keyring secret is ever part of a log.
+    """
+
+    config: str
+    """The config, as JSON."""
+    genesis: str
+    """The genesis, as JSON."""
+    seed: int
+    digests: dict[str, str]
+    """Each meta field's digest, in hex, by name (``"config.ordering"``)."""
+    genesis_hash: str
+    """In hex."""
+
+
 @dataclass(frozen=True, slots=True)
 class AccountRecord:
     name: str
+    public_key: bytes = b""
+    """The ed25519 public key, or the MAC key's fingerprint (32 bytes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +73,7 @@ Record = AccountRecord | BlockRecord
 class EventLog(Protocol):
     """Where a device writes its run."""
 
-    def start(self, config_json: str, genesis_json: str, seed: int) -> None: ...
+    def start(self, header: LogHeader) -> None: ...
     def append(self, record: Record) -> None: ...
 
 
@@ -67,12 +90,12 @@ class MemoryLog:
     def __init__(self, limit: int | None = None) -> None:
         if limit is not None and limit < 1:
             raise ValueError(f"limit must be positive, got {limit}")
-        self.header: tuple[str, str, int] | None = None
+        self.header: LogHeader | None = None
         self.records: deque[Record] = deque(maxlen=limit)
         self.truncated = False
 
-    def start(self, config_json: str, genesis_json: str, seed: int) -> None:
-        self.header = (config_json, genesis_json, seed)
+    def start(self, header: LogHeader) -> None:
+        self.header = header
 
     def append(self, record: Record) -> None:
         records = self.records
@@ -84,7 +107,7 @@ class MemoryLog:
 class NullLog:
     """An event log that keeps nothing: the cheapest choice when no replay is wanted."""
 
-    def start(self, config_json: str, genesis_json: str, seed: int) -> None:
+    def start(self, header: LogHeader) -> None:
         pass
 
     def append(self, record: Record) -> None:
@@ -145,20 +168,27 @@ class SqliteLog:
             """
         )
 
-    def start(self, config_json: str, genesis_json: str, seed: int) -> None:
+    def start(self, header: LogHeader) -> None:
         if self._db.execute("SELECT COUNT(*) FROM meta").fetchone()[0]:
             raise DeviceError(f"{self.path} already holds a run; use a new file")
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany(
                 "INSERT INTO meta(key, value) VALUES (?, ?)",
-                [("config", config_json), ("genesis", genesis_json), ("seed", str(seed))],
+                [
+                    ("config", header.config),
+                    ("genesis", header.genesis),
+                    ("seed", str(header.seed)),
+                    ("digests", json.dumps(header.digests, sort_keys=True)),
+                    ("genesis_hash", header.genesis_hash),
+                ],
             )
 
     def append(self, record: Record) -> None:
         row: tuple[str, int | None, str, bytes | None]
         if isinstance(record, AccountRecord):
-            row = ("account", None, json.dumps(record.name), None)
+            payload = json.dumps({"name": record.name, "public_key": record.public_key.hex()})
+            row = ("account", None, payload, None)
         else:
             body = {"builder": record.builder, "items": [encode_item(i) for i in record.items]}
             payload = json.dumps(body, separators=(",", ":"))
@@ -171,8 +201,8 @@ class SqliteLog:
         self._db.close()
 
 
-def read_sqlite(path: str | Path) -> tuple[tuple[str, str, int], Iterator[Record]]:
-    """Open a persisted log: its header (config, genesis, seed) and its records."""
+def read_sqlite(path: str | Path) -> tuple[LogHeader, Iterator[Record]]:
+    """Open a persisted log: its header and its records."""
     path = Path(path)
     if not path.exists():
         raise DeviceError(f"no event log at {path}")
@@ -184,6 +214,19 @@ def read_sqlite(path: str | Path) -> tuple[tuple[str, str, int], Iterator[Record
     missing = {"config", "genesis", "seed"} - set(meta)
     if missing:
         raise DeviceError(f"{path} is not an accord event log: missing {sorted(missing)}")
+    if "digests" not in meta or "genesis_hash" not in meta:
+        raise DeviceError(
+            f"{path}: the log has no field digests or genesis hash (written before "
+            "genesis hashes existed), so its meta cannot be checked; re-record the run"
+        )
+    try:
+        digests = json.loads(meta["digests"])
+    except ValueError:
+        digests = None
+    if type(digests) is not dict or not all(
+        type(k) is str and type(v) is str and len(v) == 64 for k, v in digests.items()
+    ):
+        raise DeviceError(f"{path}: the log's field digests are malformed")
 
     try:
         seed = int(meta["seed"])
@@ -198,7 +241,8 @@ def read_sqlite(path: str | Path) -> tuple[tuple[str, str, int], Iterator[Record
             for seq, kind, number, payload, digest in rows:
                 try:
                     if kind == "account":
-                        yield AccountRecord(json.loads(payload))
+                        data = json.loads(payload)
+                        yield AccountRecord(data["name"], bytes.fromhex(data["public_key"]))
                         continue
                     body = json.loads(payload)
                     items = tuple(decode_item(d) for d in body["items"])
@@ -211,4 +255,5 @@ def read_sqlite(path: str | Path) -> tuple[tuple[str, str, int], Iterator[Record
         finally:
             db.close()
 
-    return (meta["config"], meta["genesis"], seed), records()
+    header = LogHeader(meta["config"], meta["genesis"], seed, digests, meta["genesis_hash"])
+    return header, records()

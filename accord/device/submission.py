@@ -1,8 +1,9 @@
 """Submitting to the device: signature checks, the mempool and what each party sees.
 
 :meth:`Submission.submit` is how a signed transaction enters the mempool: its hash is
-recomputed from its fields (an altered transaction fails), its MAC from the sender's
-key (a forged one fails, :mod:`accord.device.transaction`), its nonce must not be
+recomputed from its fields (an altered transaction fails), its signature checked
+against the sender's public key or MAC key on this chain (a forged one, or one signed
+for another chain, fails, :mod:`accord.device.transaction`), its nonce must not be
 used, it must not be pending already and its gas limit must fit a block; it then
 arrives after the sender's latency. Bundles go to the builder only
 (:meth:`Submission.submit_bundle`), and :meth:`Submission.pending_view` is the
@@ -15,6 +16,8 @@ import hmac
 from itertools import count
 from marshal import dumps as _dumps
 from typing import TYPE_CHECKING, Any, NoReturn
+
+from cryptography.exceptions import InvalidSignature
 
 from accord.device import gas as G
 from accord.device.config import DeviceConfig
@@ -33,6 +36,7 @@ from accord.device.transaction import (
     Bundle,
     Transaction,
     message_digest,
+    signing_payload,
     transaction_hash,
 )
 
@@ -53,6 +57,10 @@ class Submission:
     executor: Executor
     builder: Builder
     _macs: dict[str, Any]
+    _public: dict[str, Any]
+    _bound: dict[str, bytes]
+    _chain_id: int
+    trusts_signatures: bool
     _pending: dict[bytes, Entry]
     _seq: count[int]
     _nonces: dict[str, int]
@@ -71,31 +79,54 @@ class Submission:
 
     def verify_message(self, signer: str, message: bytes, signature: bytes) -> bool:
         """Whether ``signature`` is ``signer``'s :meth:`Account.sign_message` of
-        ``message`` (False for an unknown signer or a malformed signature)."""
-        state = self._macs.get(signer)
-        if state is None or type(signature) is not bytes:
+        ``message`` on this chain (False for an unknown signer, a malformed signature
+        or a message that is not bytes)."""
+        if type(signature) is not bytes or type(message) is not bytes:
             return False
-        state = state.copy()
-        state.update(message_digest(message))
-        return hmac.compare_digest(state.digest(), signature)
+        return self._signed_by(signer, message_digest(message), signature)
+
+    def _signed_by(self, signer: object, digest: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` (bytes) is ``signer``'s signature of ``digest`` on this
+        chain, under the configured scheme."""
+        if type(signer) is not str:
+            return False
+        state = self._macs.get(signer)
+        if state is not None:
+            state = state.copy()
+            state.update(digest)
+            return hmac.compare_digest(state.digest(), signature)
+        public = self._public.get(signer)
+        if public is not None:
+            try:
+                public.verify(signature, signing_payload(self._chain_id, digest))
+            except InvalidSignature:
+                return False
+            return True
+        return self.trusts_signatures and signer in self._bound
 
     def verify(self, tx: Transaction) -> None:
-        """Check that ``tx`` was signed by its sender's key and not altered since.
+        """Check that ``tx`` was signed by its sender's key for this chain and not
+        altered since.
 
         The hash is recomputed from the contents (an altered transaction fails here) and
-        the MAC from the sender's key (a forged one fails here): both, every time.
+        the signature checked with the sender's key (a forged one, or one made for
+        another chain id, fails here): both, every time. A device that trusts
+        signatures (a replay without the MAC key file) checks the hash only.
         """
+        if type(tx) is not Transaction:
+            raise BadSignature(f"not a Transaction: {type(tx).__name__}")
         sender = tx[0]
-        state = self._macs.get(sender)
-        if state is None:
+        if type(sender) is not str or sender not in self._bound:
             raise UnknownAccount(f"no account {sender!r} on this device")
         digest = transaction_hash(tx[:9])
         if digest != tx[9]:
             raise BadSignature("the transaction's hash does not match its contents (altered)")
-        state = state.copy()
-        state.update(digest)
-        if state.digest() != tx[10]:
-            raise BadSignature(f"not signed by {sender!r}'s key (forged)")
+        signature = tx[10]
+        if type(signature) is not bytes or not self._signed_by(sender, digest, signature):
+            raise BadSignature(
+                f"not signed by {sender!r}'s key for chain {self._chain_id} "
+                "(forged, or signed for another chain)"
+            )
 
     def _refuse(self, tx: Transaction) -> NoReturn:
         """Raise the precise error for a transaction that :meth:`submit` refuses."""
@@ -127,13 +158,18 @@ class Submission:
         sender, nonce, _, _, _, _, gas_limit, _, _ = content
         tx_hash = tx[9]
         state = self._macs.get(sender)
-        if state is None or digest.digest() != tx_hash:
+        if state is None:  # ed25519 (or an unknown sender): the full check
+            self.verify(tx)
+            forged = False
+        elif digest.digest() != tx_hash:
             self._refuse(tx)
-        state = state.copy()
-        state.update(tx_hash)
+        else:
+            state = state.copy()
+            state.update(tx_hash)
+            forged = state.digest() != tx[10]
         pending = self._pending
         if (
-            state.digest() != tx[10]
+            forged
             or nonce < self._nonces.get(sender, 0)
             or tx_hash in pending
             or gas_limit < _TX_BASE

@@ -3,11 +3,20 @@
 A :class:`Transaction` is immutable data: sender, nonce, target and method, arguments,
 value sent, gas limit, max fee and priority fee, plus its hash and signature. The hash is
 BLAKE2b-256 over the canonical encoding of the other fields
-(:func:`~accord.device.encoding.digest_bytes`); the signature is a MAC of the hash under
-the sender's secret key (:func:`mac`). The device holds every account's key, so it can
-tell a forged or altered transaction (:class:`BadSignature`) without public-key
-cryptography, which an embedded, single-process device does not need: what matters is
-that no agent, builder included, can sign for another.
+(:func:`~accord.device.encoding.digest_bytes`); the signature covers the hash *and the
+device's chain id*, under one of two schemes (``DeviceConfig.signatures``):
+
+* ``ed25519`` (the default): an Ed25519 signature (RFC 8032, through the
+  ``cryptography`` package) of :func:`signing_payload` ``(chain_id, hash)``. The device
+  holds public keys only, so it can verify but never sign for an account.
+* ``mac``: for closed simulations, where the device holds every key. The tag is
+  :func:`mac` of the hash under the account's *chain key*
+  ``BLAKE2b-256(chain_id, key=key, person="accord.chainkey")`` (:func:`chain_key`), so a
+  tag made for one chain is refused on another, at no cost per verification.
+
+Either way a transaction signed for one chain fails on another (EIP-155's purpose), and
+the device tells an altered transaction (its hash does not match its fields) from a
+forged one (:class:`BadSignature`).
 
 **The MAC** of a 32-byte digest ``d`` (a transaction hash, or a signed message's
 :func:`message_digest`) under a 32-byte key ``k`` is::
@@ -59,6 +68,8 @@ from dataclasses import dataclass, field
 from hashlib import blake2b as _blake2b
 from marshal import dumps as _dumps
 from typing import Any, NamedTuple
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from accord.device.encoding import Canonical, canonical_args
 from accord.device.errors import InvalidValue
@@ -182,20 +193,106 @@ def _freeze_value(value: Mapping[str, int] | None) -> tuple[tuple[str, int], ...
     return tuple(out)
 
 
+CHAIN_PERSON = b"accord.chainkey"
+SIGNED_PERSON = b"accord.signed"
+KEYID_PERSON = b"accord.keyid"
+CHAIN_ID_BYTES = 8
+"""A chain id is an int in ``[0, 2**64)``, encoded as 8 bytes big endian."""
+
+
+def chain_key(key: bytes, chain_id: int) -> bytes:
+    """The MAC key of ``key`` on chain ``chain_id``: BLAKE2b-256(chain id, key=key,
+    person="accord.chainkey"). A tag under one chain's key is a different PRF's output
+    on every other chain, so it verifies nowhere else."""
+    return _blake2b(
+        chain_id.to_bytes(CHAIN_ID_BYTES, "big"), key=key, digest_size=32, person=CHAIN_PERSON
+    ).digest()
+
+
+def signing_payload(chain_id: int, digest: bytes) -> bytes:
+    """What an ed25519 signature covers: BLAKE2b-256(chain id || digest,
+    person="accord.signed"), the chain id as 8 bytes big endian."""
+    return _blake2b(
+        chain_id.to_bytes(CHAIN_ID_BYTES, "big") + digest, digest_size=32, person=SIGNED_PERSON
+    ).digest()
+
+
+def key_fingerprint(key: bytes) -> bytes:
+    """A MAC key's public fingerprint: BLAKE2b-256(key, person="accord.keyid")
+    (preimage-resistant, so it reveals nothing of the key)."""
+    return _blake2b(key, digest_size=32, person=KEYID_PERSON).digest()
+
+
+def ed25519_private(key: bytes) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(key)
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
-    """An externally owned account: an address and the secret key that signs for it.
+    """An externally owned account: an address and the private key that signs for it.
 
-    Get one from :meth:`accord.device.Device.account`. Hand an agent its own ``Account``
-    and nothing else: that is what lets it sign as itself and no one else.
+    ``scheme`` is ``"ed25519"`` or ``"mac"`` and ``chain_id`` the chain its signatures
+    are for (:mod:`accord.device.transaction`). Get one from
+    :meth:`accord.device.Device.account` or :meth:`accord.device.keys.Keyring.account`.
+    Hand an agent its own ``Account`` and nothing else: that is what lets it sign as
+    itself and no one else.
     """
 
     address: str
     key: bytes = field(repr=False)
+    scheme: str = "mac"
+    chain_id: int = 1
+    _mac: Any = field(init=False, repr=False, compare=False, default=None)
+    """The MAC's state after the chain key (MAC scheme), copied per signature."""
+    _ed: Any = field(init=False, repr=False, compare=False, default=None)
+    """The Ed25519 private key object (ed25519 scheme)."""
 
     def __post_init__(self) -> None:
         if type(self.key) is not bytes or len(self.key) != KEY_BYTES:
             raise InvalidValue(f"an account key is {KEY_BYTES} bytes", field="key")
+        chain = self.chain_id
+        if type(chain) is not int or not 0 <= chain < 1 << (8 * CHAIN_ID_BYTES):
+            raise InvalidValue(
+                f"a chain id is an int in [0, 2**64), got {chain!r}", field="chain_id"
+            )
+        if self.scheme == "mac":
+            object.__setattr__(self, "_mac", mac_state(chain_key(self.key, chain)))
+        elif self.scheme == "ed25519":
+            object.__setattr__(self, "_ed", ed25519_private(self.key))
+        else:
+            raise InvalidValue(f"unknown signature scheme {self.scheme!r}", field="scheme")
+
+    @property
+    def public_key(self) -> bytes:
+        """The 32 bytes a genesis binds to this account: the ed25519 public key, or the
+        MAC key's fingerprint (:func:`key_fingerprint`)."""
+        if self._ed is not None:
+            raw: bytes = self._ed.public_key().public_bytes_raw()
+            return raw
+        return key_fingerprint(self.key)
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        """The signature of a 32-byte digest (a transaction hash, a message digest) on
+        this account's chain."""
+        if type(digest) is not bytes or len(digest) != DIGEST_BYTES:
+            raise InvalidValue(f"a signed digest is {DIGEST_BYTES} bytes", field="hash")
+        if self._mac is not None:
+            state = self._mac.copy()
+            state.update(digest)
+            tag: bytes = state.digest()
+            return tag
+        signature: bytes = self._ed.sign(signing_payload(self.chain_id, digest))
+        return signature
+
+    def sign_content(self, content: tuple[Any, ...]) -> Transaction:
+        """Hash and sign nine transaction fields *as given*, with no check of their
+        types or ranges: for tests that play a hostile sender signing whatever it
+        likes (the device must refuse it at admission). Raises :class:`InvalidValue`
+        only when the fields cannot be encoded at all."""
+        if type(content) is not tuple or len(content) != 9:
+            raise InvalidValue("a transaction's content is a tuple of nine fields", field="content")
+        digest = transaction_hash(content)
+        return Transaction(*content, digest, self.sign_digest(digest))  # type: ignore[call-arg]
 
     def sign(
         self,
@@ -243,16 +340,18 @@ class Account:
         state = TX_HASH.copy()
         state.update(_dumps(content, 0))
         digest = state.digest()
-        signing = _MAC.copy()  # mac() inlined
-        signing.update(self.key)
-        signing.update(digest)
-        return Transaction(*content, digest, signing.digest())
+        signing = self._mac
+        if signing is not None:  # sign_digest inlined for the MAC
+            signing = signing.copy()
+            signing.update(digest)
+            return Transaction(*content, digest, signing.digest())
+        return Transaction(*content, digest, self._ed.sign(signing_payload(self.chain_id, digest)))
 
     def sign_message(self, message: bytes) -> bytes:
         """Sign an off-device message (EIP-191's role): contracts check it with
         :meth:`accord.device.Context.verify_signature`, e.g. a signed order a solver
-        settles or a vote counted on chain."""
-        return mac(self.key, message_digest(message))
+        settles or a vote counted on chain. The signature covers the chain id too."""
+        return self.sign_digest(message_digest(message))
 
 
 @dataclass(frozen=True, slots=True)

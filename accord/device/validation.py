@@ -23,6 +23,7 @@ import importlib
 from typing import Any, NoReturn
 
 from accord.device import gas as G
+from accord.device.config import DEFAULT_CONTRACT_MODULES, is_dotted
 from accord.device.contract import Contract
 from accord.device.errors import (
     BadNonce,
@@ -38,11 +39,37 @@ from accord.device.outcome import Prepaid
 from accord.device.transaction import DEPLOY, Transaction
 
 
-def resolve_contract_class(path: str) -> type[Contract]:
-    """Import ``module:QualName`` and check that it is a Contract subclass."""
-    module_name, _, qualname = path.partition(":")
-    if not module_name or not qualname:
-        raise UnknownMethod(f"deploy target {path!r} is not of the form 'module:Class'")
+def allowlisted(module: str, allowlist: tuple[str, ...]) -> bool:
+    """Whether ``module`` is one of ``allowlist``'s modules or inside one of its packages."""
+    return any(module == allowed or module.startswith(allowed + ".") for allowed in allowlist)
+
+
+def resolve_contract_class(path: str, allowlist: tuple[str, ...]) -> type[Contract]:
+    """The contract class ``path`` (``"module:QualName"``) names, if the genesis
+    allowlist (``Genesis.contract_modules``) admits it.
+
+    Python contract code is trusted code (it runs with the interpreter's privileges),
+    so which code may run is the genesis's decision, never a sender's: the path's
+    syntax (dotted identifiers, no dunder parts) and its module's place in the
+    allowlist are checked *before anything is imported*, so a sender cannot make the
+    device import (and run the top level of) any other module. The class found must
+    also be defined in an allowlisted module (not merely re-exported by one) and be a
+    :class:`Contract` subclass. Raises :class:`UnknownMethod` (field ``method``).
+    """
+    if type(path) is not str:
+        raise UnknownMethod(f"a deploy names its class as a string, got {type(path).__name__}")
+    module_name, sep, qualname = path.partition(":")
+    if not sep or not is_dotted(module_name) or not is_dotted(qualname):
+        raise UnknownMethod(
+            f"deploy target {path[:100]!r} is not of the form 'module:QualName' "
+            "(dotted identifiers)"
+        )
+    if any(part.startswith("__") for part in qualname.split(".")):
+        raise UnknownMethod(f"deploy target {path!r} names a dunder attribute")
+    if not allowlisted(module_name, allowlist):
+        raise UnknownMethod(
+            f"module {module_name!r} is not in the genesis contract allowlist {list(allowlist)}"
+        )
     try:
         obj: Any = importlib.import_module(module_name)
         for part in qualname.split("."):
@@ -51,6 +78,10 @@ def resolve_contract_class(path: str) -> type[Contract]:
         raise UnknownMethod(f"cannot import contract class {path!r}: {exc}") from None
     if not (isinstance(obj, type) and issubclass(obj, Contract)):
         raise UnknownMethod(f"{path!r} is not a Contract subclass")
+    if not allowlisted(obj.__module__, allowlist):
+        raise UnknownMethod(
+            f"{path!r} is defined in {obj.__module__!r}, outside the genesis contract allowlist"
+        )
     return obj
 
 
@@ -64,6 +95,8 @@ class TxValidation:
     block_gas_limit: int
     _first_price: bool
     _classes: dict[str, type[Contract]]
+    contract_modules: tuple[str, ...] = DEFAULT_CONTRACT_MODULES
+    """The genesis contract allowlist (set by the device)."""
 
     def _reject(self, tx: Transaction, base_fee: int) -> None:
         """Raise the precise :class:`Rejected` error for an invalid ``tx`` (checked in
@@ -207,5 +240,5 @@ class TxValidation:
     def _contract_class(self, path: str) -> type[Contract]:
         cls = self._classes.get(path)
         if cls is None:
-            cls = self._classes[path] = resolve_contract_class(path)
+            cls = self._classes[path] = resolve_contract_class(path, self.contract_modules)
         return cls

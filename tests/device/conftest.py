@@ -7,9 +7,12 @@ from typing import Any
 import pytest
 
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
+from accord.device.keys import Keyring
 
 ETH = 10**18
 USERS = ("alice", "bob", "carol", "dave")
+TEST_CONTRACTS = ("accord.contracts", "tests")
+"""The contract allowlist of the test genesis: accord's contracts and those under tests/."""
 
 
 def make_genesis(*, extra: dict[str, AssetSpec] | None = None) -> Genesis:
@@ -20,12 +23,14 @@ def make_genesis(*, extra: dict[str, AssetSpec] | None = None) -> Genesis:
         "TOK": AssetSpec(issuer="mint", alloc=dict.fromkeys(USERS, 10)),
     }
     assets.update(extra or {})
-    return Genesis(assets=assets, accounts=["empty"])
+    return Genesis(assets=assets, accounts=["empty"], contract_modules=TEST_CONTRACTS)
 
 
-def make_device(check: bool = True, seed: int = 0, **config: Any) -> Device:
+def make_device(
+    check: bool = True, seed: int = 0, keyring: Keyring | None = None, **config: Any
+) -> Device:
     """A device with the standard genesis; invariants checked after every block."""
-    device = Device(DeviceConfig(**config), make_genesis(), seed=seed)
+    device = Device(DeviceConfig(**config), make_genesis(), seed=seed, keyring=keyring)
     if check:
         checks.check_every_block(device)
     return device

@@ -56,5 +56,9 @@ def test_a_transaction_hash_is_blake2b_of_its_first_nine_fields_signed_by_blake2
     expected = blake2b(digest_bytes(content), digest_size=32).digest()
     assert tx.hash == transaction_hash(content) == expected == digest(content)
     # the MAC: BLAKE2s-128 of key || hash, one 64-byte block, personalised
-    mac = blake2s(b"k" * 32 + expected, digest_size=16, person=b"acc.mac1").digest()
+    # under the key for chain 1: BLAKE2b-256(chain id as 8 bytes, key=key)
+    chained = blake2b(
+        (1).to_bytes(8, "big"), key=b"k" * 32, digest_size=32, person=b"accord.chainkey"
+    )
+    mac = blake2s(chained.digest() + expected, digest_size=16, person=b"acc.mac1").digest()
     assert tx.signature == mac

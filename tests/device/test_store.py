@@ -24,6 +24,7 @@ from accord.device import (
     Genesis,
     replay,
 )
+from accord.device.genesis_hash import field_digests
 from accord.device.store import (
     AccountRecord,
     BlockRecord,
@@ -60,10 +61,16 @@ def test_sqlite_log_layout(tmp_path: Path) -> None:
     meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     db.close()
-    assert set(meta) == {"config", "genesis", "seed"}
+    assert set(meta) == {"config", "genesis", "seed", "digests", "genesis_hash"}
     assert DeviceConfig.model_validate_json(meta["config"]) == config
-    assert Genesis.model_validate_json(meta["genesis"]) == GENESIS
+    # the logged genesis is the given one with every account bound to its public key
+    logged = Genesis.model_validate_json(meta["genesis"])
+    assert logged == device.genesis
+    assert logged.model_copy(update={"public_keys": {}}) == GENESIS
+    assert sorted(logged.public_keys) == ["alice", "bob", "treasury"]
     assert meta["seed"] == "11"
+    assert meta["genesis_hash"] == device.genesis_hash.hex() == device.headers[0].parent_hash.hex()
+    assert json.loads(meta["digests"]) == field_digests(config, device.genesis, 11)
     assert rows(path) == [(1, "block", 1), (2, "account", None), (3, "block", 2)]
 
 
@@ -86,15 +93,17 @@ def test_records_round_trip_through_sqlite(tmp_path: Path) -> None:
     device.open_account("zed")
     block = device.build_block()
     assert len(block.transactions) == 3
-    (config_json, genesis_json, seed), records = read_sqlite(path)
-    assert (config_json, genesis_json, seed) == (
+    header, records = read_sqlite(path)
+    assert header == (
         DeviceConfig().model_dump_json(),
-        GENESIS.model_dump_json(),
+        device.genesis.model_dump_json(),
         0,
+        field_digests(DeviceConfig(), device.genesis, 0),
+        device.genesis_hash.hex(),
     )
     got = list(records)
     assert [type(r) for r in got] == [BlockRecord, AccountRecord, BlockRecord]
-    assert got[1] == AccountRecord("zed")
+    assert got[1] == AccountRecord("zed", device.public_key("zed"))
     second = got[2]
     assert isinstance(second, BlockRecord)
     assert second.number == 2 and second.builder == "builder"
@@ -168,10 +177,15 @@ def test_memory_log_and_explicit_sqlite_log(tmp_path: Path) -> None:
     memory = MemoryLog()
     device = Device(DeviceConfig(), GENESIS, seed=5, store=memory)
     device.build_blocks(2)
-    assert memory.header == (DeviceConfig().model_dump_json(), GENESIS.model_dump_json(), 5)
+    assert memory.header is not None
+    assert memory.header[:3] == (
+        DeviceConfig().model_dump_json(),
+        device.genesis.model_dump_json(),
+        5,
+    )
     assert [r.number for r in memory.records if isinstance(r, BlockRecord)] == [1, 2]
     log = SqliteLog(tmp_path / "explicit.db")
-    other = Device(DeviceConfig(), GENESIS, seed=5, store=log)
+    other = Device(DeviceConfig(), GENESIS, seed=5, store=log, keyring=device.keyring)
     other.build_blocks(2)
     log.close()
     assert replay(tmp_path / "explicit.db").headers == device.headers == other.headers

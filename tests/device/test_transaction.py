@@ -10,6 +10,7 @@ from accord.device import Account, Bundle, InvalidValue
 from accord.device.transaction import (
     DEFAULT_GAS_LIMIT,
     MAC_PERSON,
+    chain_key,
     mac,
     mac_state,
     transaction_hash,
@@ -33,7 +34,8 @@ def test_sign_fields_hash_and_signature() -> None:
         2,
     )
     assert tx.hash == transaction_hash(tx.content())
-    assert tx.signature == mac(ALICE.key, tx.hash)
+    # the MAC under the account's key for chain 1 (the default chain id)
+    assert tx.signature == mac(chain_key(ALICE.key, 1), tx.hash)
     assert len(tx.hash) == 32 and len(tx.signature) == 16
     assert tx.value_map() == {"ETH": 7}
     assert tx.short() == "alice#3→0xabc.deposit"
