@@ -155,7 +155,7 @@ def run(n: int, seed: int) -> dict[str, Any]:
             "TOK": AssetSpec(issuer="mint", alloc=dict.fromkeys(owners, 100)),
         }
     )
-    config = DeviceConfig(block_gas_limit=2_000_000_000)
+    config = DeviceConfig(block_gas_limit=2_000_000_000, signatures="mac")
     device = Device(config, genesis, seed=seed, history=4)
     per_block = 2_500
     post_blocks = -(-len(probe) // per_block)

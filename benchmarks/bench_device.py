@@ -116,7 +116,10 @@ class AccordBench:
         config = DeviceConfig(
             block_gas_limit=block_size * GAS_LIMIT, initial_base_fee=1_000, **extra
         )
-        genesis = Genesis(assets={"ETH": AssetSpec(issuer="treasury", alloc={"alice": 10**30})})
+        genesis = Genesis(
+            assets={"ETH": AssetSpec(issuer="treasury", alloc={"alice": 10**30})},
+            contract_modules=("accord.contracts", "benchmarks"),
+        )
         self.device = device = Device(config, genesis, history=1)
         self.alice = alice = device.account("alice")
         self.address = device.deploy(alice, Escrow)

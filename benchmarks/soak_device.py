@@ -61,6 +61,7 @@ from accord.device import (  # noqa: E402
     checks,
 )
 from accord.device.checks import InvariantViolation  # noqa: E402
+from accord.device.keys import Keyring  # noqa: E402
 from accord.device.store import NullLog  # noqa: E402
 from benchmarks.bench_contracts import Escrow, LockBox  # noqa: E402
 
@@ -106,6 +107,10 @@ class Tally:
     rejections: dict[str, int] = field(default_factory=dict)
 
 
+KEYRING = Keyring()
+"""The accounts' keys: fresh per process, never derived from the seed."""
+
+
 @dataclass
 class Soak:
     """One run of the soak workload on a fresh device."""
@@ -133,12 +138,20 @@ class Soak:
         for name in [*self.searchers, "deployer"]:
             for asset in ASSETS:
                 alloc[asset][name] = 10**15
-        genesis = Genesis(assets={a: AssetSpec(issuer="treasury", alloc=alloc[a]) for a in ASSETS})
+        genesis = Genesis(
+            assets={a: AssetSpec(issuer="treasury", alloc=alloc[a]) for a in ASSETS},
+            contract_modules=("accord.contracts", "benchmarks"),
+        )
         config = DeviceConfig(
+            signatures="mac",
             block_gas_limit=(self.block_size + 4 * BUNDLES_PER_BLOCK) * CALL_GAS,
             initial_base_fee=100,
         )
-        self.device = Device(config, genesis, seed=self.seed, store=NullLog(), history=1)
+        # One keyring for every run in this process: header hashes commit to the public
+        # keys (through the genesis hash), and --check-determinism compares them.
+        self.device = Device(
+            config, genesis, seed=self.seed, store=NullLog(), history=1, keyring=KEYRING
+        )
         dev = self.device
         deployer = dev.account("deployer")
         self.escrow = dev.deploy(deployer, Escrow)

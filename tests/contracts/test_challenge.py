@@ -59,7 +59,8 @@ def make_device() -> Device:
         assets={
             "ETH": AssetSpec(issuer="treasury", alloc={u: 10**18 for u in USERS}),
             BOND: AssetSpec(issuer="foundation", alloc=dict.fromkeys(USERS, START)),
-        }
+        },
+        contract_modules=("accord.contracts", "tests"),  # the test's own contracts too
     )
     device = Device(DeviceConfig(), genesis, seed=11)
     checks.check_every_block(device)

@@ -77,6 +77,7 @@ def make_device() -> Device:
             "GOLD": AssetSpec(issuer="mint", alloc={"alice": 50}),
         },
         accounts=["arbiter"],
+        contract_modules=("accord.contracts", "tests"),  # the test's own contracts too
     )
     device = Device(DeviceConfig(), genesis, seed=3)
     checks.check_every_block(device)

@@ -61,7 +61,8 @@ def make_device() -> Device:
         assets={
             "ETH": AssetSpec(issuer="eth-issuer", alloc=dict.fromkeys(VOTERS, 10**18)),
             "USD": AssetSpec(issuer="fed", alloc=dict.fromkeys(VOTERS, FUNDS)),
-        }
+        },
+        contract_modules=("accord.contracts", "tests"),  # the test's own contracts too
     )
     device = Device(DeviceConfig(), genesis, seed=11)
     checks.check_every_block(device)
