@@ -148,7 +148,7 @@ class Emissions(Contract):
         who = ctx.sender
         if not self.registered[who]:
             raise Revert(f"{who} is not a registered forecaster")
-        if epoch != self.epoch:
+        if type(epoch) is not int or epoch != self.epoch:
             raise Revert(f"epoch {epoch!r} is not open (the open epoch is {self.epoch})")
         k = self.questions
         if not isinstance(probabilities, tuple) or len(probabilities) != k:
@@ -164,7 +164,7 @@ class Emissions(Contract):
         stream; open the next epoch. Returns the amount minted (budget or 0)."""
         if ctx.sender != self.resolver:
             raise Revert(f"only the resolver {self.resolver} may resolve an epoch")
-        if epoch != self.epoch:
+        if type(epoch) is not int or epoch != self.epoch:
             raise Revert(f"epoch {epoch!r} is not open (the open epoch is {self.epoch})")
         k = self.questions
         if not isinstance(outcomes, tuple) or len(outcomes) != k:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from accord.contracts.args import address, base_units
 from accord.device import Context, Contract, Revert, Var, public
 
 QUOTE_GAS = 2_000
@@ -74,8 +75,9 @@ class Router(Contract):
     def _best(
         self, ctx: Context, asset_in: str, amount_in: int, asset_out: str
     ) -> tuple[int, list[tuple[str, str, str]]]:
-        if type(amount_in) is not int or amount_in <= 0:
-            raise Revert(f"amount_in must be a positive int, got {amount_in!r}")
+        address("asset_in", asset_in)
+        address("asset_out", asset_out)
+        base_units("amount_in", amount_in, positive=True)
         if asset_in == asset_out:
             raise Revert("asset_in and asset_out are the same")
         best, best_path = 0, []
@@ -100,6 +102,9 @@ class Router(Contract):
         self, ctx: Context, asset_in: str, amount_in: int, asset_out: str, min_out: int, to: str
     ) -> int:
         """Swap ``amount_in`` (sent as value) along the best path; pay ``to``."""
+        base_units("min_out", min_out)
+        if address("to", to) == ctx.this:  # what the router is paid it can never pay out
+            raise Revert("to must not be the router itself: the output would be stuck there")
         if dict(ctx.value) != {asset_in: amount_in}:
             raise Revert(f"send exactly amount_in={amount_in} {asset_in} as value")
         _, path = self._best(ctx, asset_in, amount_in, asset_out)

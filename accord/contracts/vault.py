@@ -16,6 +16,7 @@ contract that holds real ledger assets.
 
 from __future__ import annotations
 
+from accord.contracts.args import address, base_units
 from accord.device import Context, Contract, Map, Revert, Var, public
 
 
@@ -34,8 +35,8 @@ class Vault(Contract):
     @public(batch=True)
     def deposit(self, ctx: Context, who: str, amount: int) -> int:
         """Credit ``amount`` to ``who``; returns ``who``'s new balance."""
-        if type(amount) is not int or amount <= 0:
-            raise Revert(f"deposit amount must be a positive int, got {amount!r}")
+        address("who", who)
+        base_units("deposit amount", amount, positive=True)
         balance = self.balances[who] + amount
         self.balances[who] = balance
         self.total = self.total + amount
@@ -45,8 +46,9 @@ class Vault(Contract):
     @public
     def move(self, ctx: Context, a: str, b: str, amount: int) -> int:
         """Move ``amount`` from ``a`` to ``b``; returns ``a``'s remaining balance."""
-        if type(amount) is not int or amount <= 0:
-            raise Revert(f"move amount must be a positive int, got {amount!r}")
+        address("a", a)
+        address("b", b)
+        base_units("move amount", amount, positive=True)
         if ctx.sender != a and ctx.sender != self.owner:
             raise Revert(f"{ctx.sender} may not move {a}'s balance")
         have = self.balances[a]

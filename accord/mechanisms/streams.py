@@ -74,11 +74,12 @@ def check_stream(node: str, stream: Mapping[str, int]) -> dict[str, int]:
     """``stream`` as a sorted dict if every share is valid, else :class:`StreamError`."""
     if not isinstance(node, str) or not node:
         raise StreamError(f"node must be a non-empty str, got {node!r}")
+    for child in stream:  # before sorting: names of mixed types do not sort
+        if type(child) is not str or not child:
+            raise StreamError(f"stream of {node}: child must be a non-empty str, got {child!r}")
     out: dict[str, int] = {}
     for child in sorted(stream):
         bps = stream[child]
-        if not isinstance(child, str) or not child:
-            raise StreamError(f"stream of {node}: child must be a non-empty str, got {child!r}")
         if type(bps) is not int or not 0 < bps <= BPS:
             raise StreamError(f"stream of {node}: share to {child} must be an int in (0, {BPS}]")
         out[child] = bps

@@ -169,6 +169,8 @@ class Relay(Contract):
     @public
     def arm(self, ctx: Context, plan: tuple[Any, ...]) -> None:
         """What the next view or callback re-enters with."""
+        if type(plan) is not tuple:
+            raise Revert(f"plan must be (target, method, args) or (), got {plan!r}")
         self.plan = plan
 
     @public
@@ -420,6 +422,23 @@ def call(*args: st.SearchStrategy[Any], value: Any = None) -> Call:
         one_bad = [st.tuples(*good[:k], junk(), *good[k + 1 :]) for k in range(len(args))]
         variants.append(st.one_of(*one_bad))
     return st.tuples(st.one_of(*variants), vs)
+
+
+def matching(
+    args: Call, value_of: Callable[..., Mapping[str, Any]], hostile: st.SearchStrategy[Any]
+) -> Call:
+    """A method's arguments with, two times in three, the value they call for
+    (``value_of(*args)``, when the arguments allow one) and else a hostile value."""
+
+    def build(drawn: tuple[tuple[Any, ...], Any], pick: Any) -> Any:
+        if pick != "match":
+            return (drawn[0], pick)
+        try:
+            return (drawn[0], value_of(*drawn[0]))
+        except (TypeError, ValueError, KeyError):  # junk arguments: no value fits them
+            return (drawn[0], None)
+
+    return st.builds(build, args, st.one_of(st.just("match"), st.just("match"), hostile))
 
 
 def relayed(target: str, methods: Mapping[str, st.SearchStrategy[tuple[Any, ...]]]) -> Call:
