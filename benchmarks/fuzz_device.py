@@ -161,7 +161,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             totals.episodes += 1
             totals.designs[params.ordering] += 1
             failures = episode.play(
-                args.blocks, remaining=args.inputs - sum(totals.inputs.values())
+                args.blocks,
+                remaining=args.inputs - sum(totals.inputs.values()),
+                every_class=args.every_class,
             )
             for name in CLASSES:
                 totals.inputs[name] += episode.inputs[name]
@@ -224,6 +226,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--blocks", type=int, default=30, help="blocks per episode")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per block step")
     p.add_argument("--isolate", type=int, default=2, help="bisections per kind of failure")
+    p.add_argument(
+        "--every-class",
+        action="store_true",
+        help="the hostile classes take turns, block by block, instead of being drawn by "
+        "weight (small runs then cover every class)",
+    )
     p.add_argument("--max-examples", type=int, default=60, help="failures listed in full")
     p.add_argument("--json", action="store_true", help="print only a JSON line")
     args = p.parse_args(argv)

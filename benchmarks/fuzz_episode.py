@@ -435,15 +435,20 @@ class Episode:
             self.actions.append(Action("tx", tx, "honest", name, (tx.hash,)))
 
     # -- the episode -------------------------------------------------------------------
-    def play(self, blocks: int, remaining: int) -> list[Failure]:
+    def play(self, blocks: int, remaining: int, every_class: bool = False) -> list[Failure]:
         """Run up to ``blocks`` hostile blocks (fewer once ``remaining`` inputs are
-        tried); return the failures (at most one halt or break, plus replay's)."""
+        tried); return the failures (at most one halt or break, plus replay's). With
+        ``every_class``, the classes take turns (each block the next one) rather than
+        being drawn by weight."""
         names = [n for n in CLASSES if n != "contract" or self.targets]
         weights = [CLASSES[n][0] for n in names]
         previous = signal.signal(signal.SIGALRM, _alarm)
         try:
-            for _ in range(blocks):
-                cls = self.rng.choices(names, weights)[0]
+            for index in range(blocks):
+                if every_class:
+                    cls = names[index % len(names)]
+                else:
+                    cls = self.rng.choices(names, weights)[0]
                 failure = self._block(cls)
                 if failure is not None:
                     return [failure]
