@@ -66,7 +66,12 @@ def replay(
     against the logged one; the last line printed is the final state hash, in hex.
     """
     from accord.device.replay import replay as replay_log
+    from accord.lab.provenance import read_log_versions, version_warning
 
+    recorded = read_log_versions(run) if run.is_file() else None
+    warning = version_warning(recorded) if recorded else None
+    if warning:
+        console.print(warning, style="yellow", markup=False, highlight=False, soft_wrap=True)
     try:
         device = replay_log(
             run, keys=keys, trust_signatures=trust_signatures, genesis_hash=genesis_hash
@@ -135,13 +140,21 @@ def run(
         str | None,
         typer.Option(help="With --backend ray: a cluster's address (auto, ray://host:10001)."),
     ] = None,
+    logs: Annotated[
+        bool,
+        typer.Option(
+            "--logs", help="Keep each run's event log, OUT/NAME/logs/RUN-ID.db (accord replay)."
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario's sweep: every grid point × seed, then results and report.
 
     Writes OUT/NAME/results.parquet (one row per run; query it with DuckDB) and
     OUT/NAME/report.html, prints the summary table, and ends with one JSON line: the mean
-    and 95% CI of every metric per grid point. Exits 1 if the scenario is invalid (nothing
-    runs) or if any run failed (its error is in the results and the report).
+    and 95% CI of every metric per grid point. With --logs every run's event log is kept
+    in OUT/NAME/logs/ (replay one with `accord replay OUT/NAME/logs/RUN-ID.db`). Exits 1
+    if the scenario is invalid (nothing runs) or if any run failed (its error is in the
+    results and the report).
     """
     import time
 
@@ -173,7 +186,8 @@ def run(
         highlight=False,
     )
     started = time.perf_counter()  # shown to the user, never stored
-    sweep = run_sweep(loaded, executor=executor, console=console)
+    log_dir = out / loaded.name / "logs" if logs else None
+    sweep = run_sweep(loaded, executor=executor, console=console, logs=log_dir)
     elapsed = time.perf_counter() - started
     run_dir = write_results(sweep, out)
     report_path = build_report(run_dir)
@@ -187,6 +201,8 @@ def run(
     )
     console.print(f"results: {run_dir / RESULTS}", highlight=False, soft_wrap=True)
     console.print(f"report:  {report_path}", highlight=False, soft_wrap=True)
+    if log_dir is not None:
+        console.print(f"logs:    {log_dir}/ (accord replay one)", highlight=False, soft_wrap=True)
     for outcome in failed[:5]:
         console.print(
             f"[red]failed[/red] {outcome.spec.run_id}: {outcome.error}",
@@ -202,6 +218,7 @@ def run(
         **summary.as_dict(),
         "results": str(run_dir / RESULTS),
         "report": str(report_path),
+        **({"logs": str(log_dir)} if log_dir is not None else {}),
     }
     print(json.dumps(line, separators=(",", ":"), default=str))
     if failed:

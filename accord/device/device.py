@@ -61,6 +61,7 @@ from accord.device.mempool import (
 )
 from accord.device.ordering import make_rule
 from accord.device.production import BlockProduction
+from accord.device.recording import recorded_log
 from accord.device.state import StateDigest
 from accord.device.store import AccountRecord, EventLog, LogHeader, MemoryLog, SqliteLog
 from accord.device.submission import Submission
@@ -159,6 +160,8 @@ class Device(Submission, BlockProduction, Automine):
         self._arrival = self._now + self._default_latency
         """When a transaction submitted now arrives under the default latency."""
         self.base_fee = self.config.initial_base_fee if self.config.fee_market == "eip1559" else 0
+        if store is None:
+            store = recorded_log()  # the lab's --logs (accord.device.recording)
         if store is None:
             self.log: EventLog = MemoryLog(limit=history)
         elif isinstance(store, (str, Path)):

@@ -7,12 +7,17 @@ A run directory ``runs/<name>/`` holds:
   (``device.ordering`` …), ``status`` (``ok``/``error``), ``error``, ``blocks``,
   ``state_hash``, every metric the game reported, and last the full configuration of the
   run, flattened one level (``params.<field>``, ``device.<field>``; dicts and lists as
-  JSON text). A failed run has NULL metrics. A metric that is NaN (undefined, such as a
+  JSON text), and ``versions``: the library versions of the installation the run executed
+  on (JSON text, :mod:`accord.lab.provenance`). With ``accord run --logs`` a ``log``
+  column after ``state_hash`` names the run's event log (``logs/<run-id>.db``, relative
+  to the run directory). A failed run has NULL metrics. A metric that is NaN (undefined, such as a
   mean of nothing) is stored as NULL. Integers beyond 64 bits are ``DECIMAL(38,0)``.
 * ``tables/<table>.parquet``: the games' long-form tables (``GameResult.tables``), each
   row prefixed with ``run`` and ``run_id``.
+* ``logs/<run-id>.db`` (with ``--logs``): each run's event log, for ``accord replay``;
 * ``meta.json``: the scenario's name, game, swept keys and their values, replicates,
-  metric names and run counts (what :mod:`accord.lab.report` needs), and
+  metric names and run counts (what :mod:`accord.lab.report` needs), the library
+  versions of the installation that wrote the results (``versions``), and
   ``scenario.toml``: the scenario as given.
 
 Read it back with :func:`load` (a DuckDB connection with a ``results`` view and one view
@@ -37,6 +42,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from accord.lab.provenance import library_versions
 from accord.lab.runner import RunOutcome, Sweep
 from accord.lab.scenario import canonical_json
 
@@ -54,6 +60,7 @@ __all__ = [
 
 RESULTS = "results.parquet"
 TABLES = "tables"
+LOGS = "logs"
 META = "meta.json"
 SCENARIO = "scenario.toml"
 
@@ -91,10 +98,13 @@ def write_results(sweep: Sweep, out: str | Path) -> Path:
     for stale in (run_dir / RESULTS, run_dir / META, run_dir / SCENARIO, run_dir / "report.html"):
         stale.unlink(missing_ok=True)
     shutil.rmtree(run_dir / TABLES, ignore_errors=True)
+    logged = sweep.logs is not None
+    if not logged:  # logs of an earlier run of this name would describe other runs
+        shutil.rmtree(run_dir / LOGS, ignore_errors=True)
     run_dir.mkdir(parents=True, exist_ok=True)
 
     swept = list(scenario.swept_keys)
-    reserved = {*_FIXED, *_OUTCOME, *swept}
+    reserved = {*_FIXED, *_OUTCOME, *swept, "log", "versions"}
     metric_names: dict[str, str] = {}  # metric -> column
     for outcome in sweep.outcomes:
         if outcome.result is not None:
@@ -119,6 +129,8 @@ def write_results(sweep: Sweep, out: str | Path) -> Path:
         row["error"] = outcome.error
         row["blocks"] = result.blocks if result else None
         row["state_hash"] = result.state_hash if result else None
+        if logged:
+            row["log"] = f"{LOGS}/{Path(outcome.logs[0]).name}" if outcome.logs else None
         for metric, column in metric_names.items():
             row[column] = result.metrics.get(metric) if result else None
         for prefix, model in (("params", spec.params), ("device", spec.device)):
@@ -128,8 +140,18 @@ def write_results(sweep: Sweep, out: str | Path) -> Path:
                     continue
                 config_columns[column] = None
                 row[column] = value
+        row["versions"] = canonical_json(dict(outcome.versions)) if outcome.versions else None
         rows.append(row)
-    columns = [*_FIXED, *swept, *_OUTCOME, *metric_names.values(), *config_columns]
+    log_column = ["log"] if logged else []
+    columns = [
+        *_FIXED,
+        *swept,
+        *_OUTCOME,
+        *log_column,
+        *metric_names.values(),
+        *config_columns,
+        "versions",
+    ]
     _write_parquet(rows, columns, run_dir / RESULTS)
 
     table_names = _write_tables(sweep.outcomes, run_dir / TABLES)
@@ -143,6 +165,8 @@ def write_results(sweep: Sweep, out: str | Path) -> Path:
         "tables": table_names,
         "runs": len(sweep.outcomes),
         "failed": len(sweep.failed),
+        "versions": library_versions(),
+        "logs": LOGS if logged else None,
     }
     (run_dir / META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     (run_dir / SCENARIO).write_text(scenario.source, encoding="utf-8")

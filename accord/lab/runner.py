@@ -26,6 +26,13 @@ goes on. The Ray backend (:class:`accord.lab.ray_backend.RayPool`, ``backend="ra
 :func:`make_executor`) is one more :class:`Executor`: ``ray.remote`` on
 :func:`execute_run`, ``ray.wait`` for completions; nothing here imports Ray.
 
+**Logs.** With ``logs`` (``accord run --logs``) each run executes inside
+:func:`accord.device.recording.recording`, so every device the game creates without a
+``store`` writes its event log to ``logs/<run-id>.db`` (a second device of the same run to
+``<run-id>-2.db``, …); each log also records the installation's library versions
+(:mod:`accord.lab.provenance`). ``accord replay`` then replays any run, on any
+installation.
+
 Timing is never part of a run's outcome: results are a pure function of the scenario.
 """
 
@@ -35,9 +42,11 @@ import hashlib
 import importlib
 import multiprocessing
 import os
+import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -54,7 +63,10 @@ from rich.progress import (
 )
 
 from accord.device.config import DeviceConfig
+from accord.device.recording import recording
+from accord.device.store import EventLog, SqliteLog
 from accord.games.base import GAMES, GameResult, get_game
+from accord.lab.provenance import library_versions, write_log_versions
 from accord.lab.scenario import Scenario, canonical_json
 
 __all__ = [
@@ -109,6 +121,8 @@ class RunSpec:
     """The module that registers the game, imported by a worker that lacks it."""
     params: BaseModel
     device: DeviceConfig
+    logs: str | None = None
+    """The directory to write this run's event logs to (``None``: no logs)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,10 @@ class RunOutcome:
     status: Literal["ok", "error"]
     result: GameResult | None
     error: str | None = None
+    versions: Mapping[str, str | None] | None = None
+    """The installation's library versions where the run executed (provenance)."""
+    logs: tuple[str, ...] = ()
+    """The event logs the run wrote (paths), with ``logs`` set in its spec."""
 
     @property
     def ok(self) -> bool:
@@ -131,14 +149,17 @@ class Sweep:
 
     scenario: Scenario
     outcomes: tuple[RunOutcome, ...]
+    logs: Path | None = None
+    """Where the runs' event logs went (``None``: not kept)."""
 
     @property
     def failed(self) -> tuple[RunOutcome, ...]:
         return tuple(o for o in self.outcomes if not o.ok)
 
 
-def expand(scenario: Scenario) -> list[RunSpec]:
-    """Every run of the scenario: grid points in order, replicates within each point."""
+def expand(scenario: Scenario, logs: str | Path | None = None) -> list[RunSpec]:
+    """Every run of the scenario: grid points in order, replicates within each point
+    (with ``logs``, each run writes its event logs to that directory)."""
     game_module = scenario.game_class.__module__
     point_width = len(str(max(len(scenario.points) - 1, 0)))
     rep_width = len(str(max(scenario.replicates)))
@@ -158,6 +179,7 @@ def expand(scenario: Scenario) -> list[RunSpec]:
                     game_module=game_module,
                     params=point.params,
                     device=point.device,
+                    logs=None if logs is None else str(logs),
                 )
             )
     return specs
@@ -165,15 +187,41 @@ def expand(scenario: Scenario) -> list[RunSpec]:
 
 def execute_run(spec: RunSpec) -> RunOutcome:
     """Run one game and check what it returns; any exception becomes an error outcome."""
+    versions = library_versions()
+    logs: list[str] = []
     try:
         if spec.game not in GAMES:
             importlib.import_module(spec.game_module)
         game = get_game(spec.game)()
-        result = game.run(spec.params, spec.device, spec.seed)
+        if spec.logs is None:
+            result = game.run(spec.params, spec.device, spec.seed)
+        else:
+            with recording(_log_factory(Path(spec.logs), spec.run_id, logs)):
+                result = game.run(spec.params, spec.device, spec.seed)
         _check_result(result)
     except Exception as exc:  # one run's failure is data, not the sweep's end
-        return RunOutcome(spec, "error", None, describe_error(exc))
-    return RunOutcome(spec, "ok", result)
+        return RunOutcome(
+            spec, "error", None, describe_error(exc), versions, _close(logs, versions)
+        )
+    return RunOutcome(spec, "ok", result, None, versions, _close(logs, versions))
+
+
+def _log_factory(directory: Path, run_id: str, made: list[str]) -> Callable[[], EventLog]:
+    """Event logs ``<run-id>.db``, then ``<run-id>-2.db`` …, one per device created."""
+
+    def make() -> EventLog:
+        suffix = f"-{len(made) + 1}" if made else ""
+        path = directory / f"{run_id}{suffix}.db"
+        made.append(str(path))
+        return SqliteLog(path)
+
+    return make
+
+
+def _close(logs: list[str], versions: dict[str, str | None]) -> tuple[str, ...]:
+    for path in logs:
+        write_log_versions(path, versions)
+    return tuple(logs)
 
 
 def _check_result(result: object) -> None:
@@ -284,12 +332,18 @@ def run_sweep(
     workers: int | None = None,
     executor: Executor | None = None,
     console: Console | None = None,
+    logs: str | Path | None = None,
 ) -> Sweep:
     """Run every run of ``scenario`` and return the outcomes in run order.
 
-    ``console`` shows a progress bar there (none when ``None``).
+    ``console`` shows a progress bar there (none when ``None``). ``logs``: a directory
+    (emptied first) where every run writes its event logs, ``<run-id>.db``.
     """
-    specs = expand(scenario)
+    if logs is not None:
+        logs = Path(logs)
+        shutil.rmtree(logs, ignore_errors=True)
+        logs.mkdir(parents=True)
+    specs = expand(scenario, logs)
     executor = executor or make_executor(workers, len(specs))
     outcomes: list[RunOutcome] = []
     if console is None:
@@ -314,4 +368,4 @@ def run_sweep(
     if len(outcomes) != len(specs):
         raise RuntimeError(f"the executor returned {len(outcomes)} outcomes for {len(specs)}")
     outcomes.sort(key=lambda o: o.spec.index)
-    return Sweep(scenario, tuple(outcomes))
+    return Sweep(scenario, tuple(outcomes), None if logs is None else Path(logs))
