@@ -24,14 +24,15 @@ from accord.lab.results import query
 SCENARIO = """
 name = "cross-{ordering}"
 game = "defi_routing"
-seed = 4
-seeds = 1
+seed = 1
+seeds = [1]
+common_random_numbers = true
 
 [params]
-blocks = 14
-tokens = 4
-extra_pools = 2
-users = 24
+blocks = 30
+tokens = 5
+extra_pools = 3
+users = 40
 arrival_rate = 1.5
 sandwichers = 1
 arbitrageurs = 1
@@ -39,12 +40,15 @@ backrunners = 1
 
 [params.mix]
 naive = 0.3
-routed = 0.4
-intent = 0.3
+routed = 0.3
+intent = 0.4
 
 [device]
 ordering = "{ordering}"
 """
+"""Replicate 1 of this scenario under ``batch``, recorded with Numba, failed replay under
+NumPy at block 17 while the CoW contract still solved and routed in floats on the device
+(checked before the solver competition landed); under ``priority`` it always replayed."""
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,7 +74,7 @@ def accord(args: list[str], kernels: str, cwd: Path) -> subprocess.CompletedProc
 @pytest.mark.skipif(
     importlib.util.find_spec("numba") is None, reason="needs both kernels: Numba not installed"
 )
-@pytest.mark.parametrize("ordering", ["priority"])
+@pytest.mark.parametrize("ordering", ["priority", "batch"])
 @pytest.mark.parametrize(("recorded", "replayed"), [("numba", "numpy"), ("numpy", "numba")])
 def test_log_recorded_with_one_kernel_replays_with_the_other(
     tmp_path: Path, ordering: str, recorded: str, replayed: str
@@ -84,7 +88,7 @@ def test_log_recorded_with_one_kernel_replays_with_the_other(
     run_dir = tmp_path / "runs" / f"cross-{ordering}"
     [row] = query(run_dir, "SELECT run_id, log, state_hash, blocks, versions FROM results")
     assert json.loads(row["versions"])["kernels"] == recorded
-    assert row["blocks"] >= 14
+    assert row["blocks"] >= 30
     replay = accord(["replay", str(run_dir / row["log"])], replayed, tmp_path)
     assert replay.returncode == 0, replay.stdout + replay.stderr
     lines = replay.stdout.strip().splitlines()
