@@ -100,6 +100,11 @@ def _copy(logged: Path, tmp_path: Path) -> Path:
             "DELETE FROM records WHERE seq = (SELECT MIN(seq) FROM records WHERE kind = 'block')",
             "block",
         ),
+        (  # the design is in the genesis hash: an edited rule is named
+            "UPDATE meta SET value = replace(value, '\"random\"', '\"fcfs\"') WHERE key = 'config'",
+            "config.ordering",
+        ),
+        ("UPDATE meta SET value = '12' WHERE key = 'seed'", "seed"),
     ],
 )
 def test_an_edited_log_fails_replay(logged: Path, tmp_path: Path, sql: str, message: str) -> None:
