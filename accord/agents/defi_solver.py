@@ -54,6 +54,16 @@ EXECUTE_MARGIN = 600_000
 SWAP_GAS = 200_000
 """Gas a solver allows per swap of its solutions at execution (charged and metered)."""
 
+PRECISION = 64
+"""Bits added to the clearing prices before :func:`fit` sets buy prices (its ceilings
+are then a 2^-64 fraction of a price)."""
+
+FIT_ROUNDS = 16
+"""Sweeps :func:`fit` makes at most."""
+
+Swap = tuple[str, str, int, str, int]
+"""``(pool, asset_in, amount_in, asset_out, min_out)``."""
+
 Solution = tuple[
     tuple[tuple[str, int, int], ...],
     tuple[tuple[int, int, int], ...],
@@ -90,33 +100,68 @@ def solution_of(
     book: Mapping[int, BookOrder],
     addresses: Sequence[str],
     slack_bps: int = 0,
+    curves: Sequence[cfmm.Pool] = (),
 ) -> Solution | None:
     """The contract's solution for ``result`` (orders in the order of ``ids``, pools the
-    solver knew as ``q`` at ``addresses[q]``), with the pools' outputs promised
-    ``slack_bps`` below what they pay; ``None`` if it cannot be expressed (a pool traded
-    twice)."""
-    fills = {oid: f for oid, f in zip(ids, result.fills, strict=True) if f.sold > 0}
+    solver knew as ``q`` at ``addresses[q]`` and ``curves[q]``), with the pools' outputs
+    promised ``slack_bps`` below what they pay; ``None`` if it cannot be expressed.
+
+    When every pool trades once and there is no slack, the fills and prices are
+    ``clear``'s exactly. Otherwise (``clear`` financed a cycle in slices, a pool trading
+    several times; or outputs promised below the quote) each pool's slices are netted
+    into one swap priced on ``curves`` (the contract allows one swap per pool), and the
+    buy prices are refitted to what the swaps deliver (:func:`fit`)."""
+    fills = {oid: f.sold for oid, f in zip(ids, result.fills, strict=True) if f.sold > 0}
+    tokens = sorted({t for oid in fills for t in (book[oid].sell_token, book[oid].buy_token)})
+    if not tokens:
+        return None
+    pools = [t.pool for t in result.pool_trades]
+    if len(set(pools)) == len(pools) and not (slack_bps and curves):
+        return _as_planned(result, fills, book, addresses, slack_bps, tokens)
+    if not curves:
+        return None
+    available = _available(fills, book, ())
+    swaps = _netted(result, curves, addresses, slack_bps, available)
+    if swaps is None:
+        return None
+    start = _integers(
+        {
+            **{(t, 0): result.prices[t] for t in tokens},
+            **{(t, 1): result.buy_prices.get(t, result.prices[t]) for t in tokens},
+        }
+    )
+    vector = {t: [start[t, 0] << PRECISION, start[t, 1] << PRECISION] for t in tokens}
+    fit(vector, fills, book, available)
+    prices = tuple((t, vector[t][0], vector[t][1]) for t in tokens)
+    trades = tuple(
+        (oid, x, x * vector[book[oid].sell_token][0] // vector[book[oid].buy_token][1])
+        for oid, x in sorted(fills.items())
+    )
+    return prices, trades, tuple(swaps)
+
+
+def _as_planned(
+    result: BatchResult,
+    fills: Mapping[int, int],
+    book: Mapping[int, BookOrder],
+    addresses: Sequence[str],
+    slack_bps: int,
+    tokens: Sequence[str],
+) -> Solution | None:
+    """``clear``'s own fills, prices and pool trades (one swap per pool)."""
     sold_tokens = {book[oid].sell_token for oid in fills}
-    swaps: list[tuple[str, str, int, str, int]] = []
-    seen: set[int] = set()
+    swaps: list[Swap] = []
     delivered: set[str] = set()
     for trade in result.pool_trades:
-        if trade.pool in seen:
-            return None
-        seen.add(trade.pool)
         ins = [k for k, a in enumerate(trade.tendered) if a]
         outs = [k for k, a in enumerate(trade.received) if a]
         if len(ins) != 1 or len(outs) != 1:
             return None
         i, j = ins[0], outs[0]
         out = trade.received[j] * (cfmm.BPS - slack_bps) // cfmm.BPS
-        swaps.append(
-            (addresses[trade.pool], trade.tokens[i], trade.tendered[i], trade.tokens[j], out)
-        )
+        address = addresses[trade.pool]
+        swaps.append((address, trade.tokens[i], trade.tendered[i], trade.tokens[j], out))
         delivered.add(trade.tokens[j])
-    tokens = sorted({t for oid in fills for t in (book[oid].sell_token, book[oid].buy_token)})
-    if not tokens:
-        return None
     sell: dict[str, Fraction] = {}
     buy: dict[str, Fraction] = {}
     for t in tokens:
@@ -131,10 +176,108 @@ def solution_of(
     )
     prices = tuple((t, ints[t, 0], ints[t, 1]) for t in tokens)
     trades = tuple(
-        (oid, f.sold, f.sold * ints[book[oid].sell_token, 0] // ints[book[oid].buy_token, 1])
-        for oid, f in sorted(fills.items())
+        (oid, x, x * ints[book[oid].sell_token, 0] // ints[book[oid].buy_token, 1])
+        for oid, x in sorted(fills.items())
     )
     return prices, trades, tuple(swaps)
+
+
+def _netted(
+    result: BatchResult,
+    curves: Sequence[cfmm.Pool],
+    addresses: Sequence[str],
+    slack_bps: int,
+    have: dict[str, int],
+) -> list[Swap] | None:
+    """Each pool's slices as one swap of their net input, in an order that spends only
+    what is there (``have``: the orders' sales, then each swap's output), each input cut
+    to what is there, each output on the pool's curve (exact integers, what the pool will
+    quote), less the slack where the output is a final delivery (no swap takes it in)."""
+    net: dict[int, list[int]] = {}
+    for trade in result.pool_trades:
+        flow = net.setdefault(trade.pool, [0] * len(trade.tokens))
+        for k in range(len(trade.tokens)):
+            flow[k] += trade.tendered[k] - trade.received[k]
+    left: list[tuple[int, int, int, int]] = []
+    for q in sorted(net):
+        flow = net[q]
+        ins = [k for k, a in enumerate(flow) if a > 0]
+        if len(flow) != 2 or len(ins) != 1:
+            if any(flow):
+                return None
+            continue
+        left.append((q, ins[0], 1 - ins[0], flow[ins[0]]))
+    feeds = {curves[n[0]].tokens[n[1]] for n in left}  # tokens some swap takes in
+    swaps: list[Swap] = []
+    while left:
+        funded = [n for n in left if have.get(curves[n[0]].tokens[n[1]], 0) >= n[3]]
+        q, i, j, x = (
+            funded or sorted(left, key=lambda n: -have.get(curves[n[0]].tokens[n[1]], 0))
+        )[0]
+        left.remove((q, i, j, x))
+        curve = curves[q]
+        x = min(x, have.get(curve.tokens[i], 0))
+        if x <= 0:
+            continue
+        out = curve.out_given_in(i, j, x)
+        if curve.tokens[j] not in feeds:  # slack on final deliveries only
+            out = out * (cfmm.BPS - slack_bps) // cfmm.BPS
+        have[curve.tokens[i]] -= x
+        have[curve.tokens[j]] = have.get(curve.tokens[j], 0) + out
+        swaps.append((addresses[q], curve.tokens[i], x, curve.tokens[j], out))
+    return swaps
+
+
+def _available(
+    fills: Mapping[int, int], book: Mapping[int, BookOrder], swaps: Sequence[Swap]
+) -> dict[str, int]:
+    """Per token: what the orders sell plus what the swaps deliver less what they take."""
+    available: dict[str, int] = {}
+    for oid, x in fills.items():
+        t = book[oid].sell_token
+        available[t] = available.get(t, 0) + x
+    for _, asset_in, amount_in, asset_out, out in swaps:
+        available[asset_in] = available.get(asset_in, 0) - amount_in
+        available[asset_out] = available.get(asset_out, 0) + out
+    return available
+
+
+def fit(
+    vector: dict[str, list[int]],
+    sold: Mapping[int, int],
+    book: Mapping[int, BookOrder],
+    available: Mapping[str, int],
+    rounds: int = FIT_ROUNDS,
+) -> None:
+    """Set each bought token's buy price to what its buyers can be paid, in place.
+
+    ``vector[t] = [price, buy_price]``. A token ``t``'s buyers are due
+    ``Σ ⌊sold·price_sell / buy_price_t⌋``, at most ``Σ sold·price_sell / buy_price_t``;
+    so ``buy_price_t = ⌈Σ sold·price_sell / available_t⌉`` pays them all that is
+    available of ``t`` and never more (exact integers). Where that is above ``t``'s own
+    price, the price rises with it (a buy price may not exceed the price), which pays
+    ``t``'s sellers more of what they buy, so a few Gauss–Seidel sweeps settle it; the
+    contract's check has the last word (limits included).
+    """
+    buyers: dict[str, list[int]] = {}
+    for oid in sorted(sold):
+        buyers.setdefault(book[oid].buy_token, []).append(oid)
+    for _ in range(rounds):
+        moved = False
+        for t in sorted(buyers):
+            have = available.get(t, 0)
+            if have <= 0:
+                return
+            due = sum(sold[o] * vector[book[o].sell_token][0] for o in buyers[t])
+            need = max(-(-due // have), 1)
+            if need > vector[t][0]:
+                vector[t][0] = need
+                moved = True
+            if need != vector[t][1]:
+                vector[t][1] = need
+                moved = True
+        if not moved:
+            return
 
 
 class CowSolver:
@@ -147,7 +290,7 @@ class CowSolver:
         account: Account,
         *,
         max_candidates: int = 64,
-        slack_bps: Sequence[int] = (0, 30),
+        slack_bps: Sequence[int] = (0, 50, 150),
         priority_fee: int = 0,
     ) -> None:
         self.account = account
@@ -186,7 +329,7 @@ class CowSolver:
 
         found: list[tuple[Verified, Solution]] = []
         for slack in self.slack_bps:
-            solution = solution_of(result, ids, book, [p.address for p in live], slack)
+            solution = solution_of(result, ids, book, [p.address for p in live], slack, curves)
             if solution is None or any(solution == s for _, s in found):
                 continue
             try:
