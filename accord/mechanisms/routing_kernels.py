@@ -56,14 +56,19 @@ __all__ = [
 
 KERNELS = os.environ.get("ACCORD_KERNELS", "").strip().lower()
 """``ACCORD_KERNELS=numpy`` forces the NumPy kernels even where Numba is installed (to
-check that a run recorded with one backend replays with the other); unset or ``numba``
-uses Numba when it is installed."""
+check that a run recorded with one backend replays with the other); ``numba`` requires
+Numba (an ImportError without it); unset uses Numba when it is installed."""
 
 if KERNELS not in ("", "numba", "numpy"):
     raise ValueError(f"ACCORD_KERNELS must be 'numba' or 'numpy', got {KERNELS!r}")
 
 COMPILED = KERNELS != "numpy" and importlib.util.find_spec("numba") is not None
 """Whether the compiled kernels are in use (Numba is installed and not overridden)."""
+
+if KERNELS == "numba" and not COMPILED:
+    raise ImportError(
+        "ACCORD_KERNELS=numba but Numba is not installed (pip install 'accord[fast]')"
+    )
 
 NOISE = 1e-12
 """A pool whose every leg is at most this fraction of its reserve does not trade: at the
