@@ -161,7 +161,7 @@ class Device(Submission, BlockProduction, Automine):
         """When a transaction submitted now arrives under the default latency."""
         self.base_fee = self.config.initial_base_fee if self.config.fee_market == "eip1559" else 0
         if store is None:
-            store = recorded_log()  # the lab's --logs (accord.device.recording)
+            store = recorded_log(self)  # the lab's --logs (accord.device.recording)
         if store is None:
             self.log: EventLog = MemoryLog(limit=history)
         elif isinstance(store, (str, Path)):

@@ -29,9 +29,9 @@ goes on. The Ray backend (:class:`accord.lab.ray_backend.RayPool`, ``backend="ra
 **Logs.** With ``logs`` (``accord run --logs``) each run executes inside
 :func:`accord.device.recording.recording`, so every device the game creates without a
 ``store`` writes its event log to ``logs/<run-id>.db`` (a second device of the same run to
-``<run-id>-2.db``, …); each log also records the installation's library versions
-(:mod:`accord.lab.provenance`). ``accord replay`` then replays any run, on any
-installation.
+``<run-id>-2.db``, …; under the MAC with its key file ``<run-id>.keys``); each log also
+records the installation's library versions (:mod:`accord.lab.provenance`). ``accord
+replay`` then replays any run, on any installation.
 
 Timing is never part of a run's outcome: results are a pure function of the scenario.
 """
@@ -206,13 +206,18 @@ def execute_run(spec: RunSpec) -> RunOutcome:
     return RunOutcome(spec, "ok", result, None, versions, _close(logs, versions))
 
 
-def _log_factory(directory: Path, run_id: str, made: list[str]) -> Callable[[], EventLog]:
-    """Event logs ``<run-id>.db``, then ``<run-id>-2.db`` …, one per device created."""
+def _log_factory(directory: Path, run_id: str, made: list[str]) -> Callable[[Any], EventLog]:
+    """Event logs ``<run-id>.db``, then ``<run-id>-2.db`` …, one per device created;
+    under the MAC also the device's key file, ``<run-id>.keys`` (replay checks MACs with
+    it: ``accord replay LOG --keys KEYS``). ed25519 logs need none: they hold the
+    public keys."""
 
-    def make() -> EventLog:
+    def make(device: Any) -> EventLog:
         suffix = f"-{len(made) + 1}" if made else ""
         path = directory / f"{run_id}{suffix}.db"
         made.append(str(path))
+        if device.config.signatures == "mac":
+            device.keyring.save(path.with_suffix(".keys"))
         return SqliteLog(path)
 
     return make

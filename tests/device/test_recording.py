@@ -10,12 +10,14 @@ from accord.device.store import MemoryLog
 
 def test_devices_inside_recording_log_to_the_factory() -> None:
     made: list[MemoryLog] = []
+    seen: list[Device] = []
 
-    def factory() -> MemoryLog:
+    def factory(device: Device) -> MemoryLog:
+        seen.append(device)
         made.append(MemoryLog())
         return made[-1]
 
-    assert recorded_log() is None
+    assert recorded_log(None) is None
     explicit = MemoryLog()
     with recording(factory):
         first = Device(DeviceConfig(), Genesis(), seed=1)
@@ -24,6 +26,7 @@ def test_devices_inside_recording_log_to_the_factory() -> None:
     after = Device(DeviceConfig(), Genesis(), seed=4)
     assert [first.log, second.log] == made
     assert kept.log is explicit and after.log not in made
-    assert recorded_log() is None
+    assert recorded_log(None) is None
+    assert seen == [first, second]
     first.build_blocks(3)
     assert replay(made[0]).state_hash() == first.state_hash()

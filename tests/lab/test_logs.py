@@ -142,3 +142,37 @@ def test_without_logs_no_logs_are_kept(logged: Path, tmp_path: Path) -> None:
     assert "log" not in {
         r["column_name"] for r in query(tmp_path / "plain-toy", "DESCRIBE results")
     }
+
+
+def test_mac_runs_keep_their_key_file_and_replay_with_it(tmp_path: Path) -> None:
+    """Under the MAC a log needs its keys to be checked: the lab keeps <run-id>.keys
+    beside it; with --keys it replays to the run's state hash, without it replay
+    refuses (naming the key file)."""
+    scenario = tmp_path / "mac.toml"
+    text = SCENARIO.replace('"logged-toy"', '"mac-toy"').replace("seeds = 2", "seeds = 1")
+    scenario.write_text(text.replace("[device]\n", '[device]\nsignatures = "mac"\n'))
+    out = tmp_path / "runs"
+    result = runner.invoke(
+        app, ["run", str(scenario), "--workers", "1", "--out", str(out), "--logs"]
+    )
+    assert result.exit_code == 0, result.output
+    logs = out / "mac-toy" / "logs"
+    assert sorted(p.name for p in logs.iterdir()) == [
+        "p0-r0.db",
+        "p0-r0.keys",
+        "p1-r0.db",
+        "p1-r0.keys",
+    ]
+    [row] = query(out / "mac-toy", "SELECT state_hash FROM results WHERE run_id = 'p1-r0'")
+    replayed = runner.invoke(
+        app, ["replay", str(logs / "p1-r0.db"), "--keys", str(logs / "p1-r0.keys")]
+    )
+    assert replayed.exit_code == 0, replayed.output
+    assert replayed.output.strip().splitlines()[-1] == row["state_hash"]
+    assert "signatures checked (mac)" in replayed.output
+    wrong = runner.invoke(
+        app, ["replay", str(logs / "p1-r0.db"), "--keys", str(logs / "p0-r0.keys")]
+    )
+    assert wrong.exit_code == 1
+    bare = runner.invoke(app, ["replay", str(logs / "p1-r0.db")])
+    assert bare.exit_code == 1 and "key file" in bare.output
