@@ -188,7 +188,7 @@ def expand(scenario: Scenario, logs: str | Path | None = None) -> list[RunSpec]:
 def execute_run(spec: RunSpec) -> RunOutcome:
     """Run one game and check what it returns; any exception becomes an error outcome."""
     versions = library_versions()
-    logs: list[str] = []
+    logs: list[SqliteLog] = []
     try:
         if spec.game not in GAMES:
             importlib.import_module(spec.game_module)
@@ -206,7 +206,7 @@ def execute_run(spec: RunSpec) -> RunOutcome:
     return RunOutcome(spec, "ok", result, None, versions, _close(logs, versions))
 
 
-def _log_factory(directory: Path, run_id: str, made: list[str]) -> Callable[[Any], EventLog]:
+def _log_factory(directory: Path, run_id: str, made: list[SqliteLog]) -> Callable[[Any], EventLog]:
     """Event logs ``<run-id>.db``, then ``<run-id>-2.db`` …, one per device created;
     under the MAC also the device's key file, ``<run-id>.keys`` (replay checks MACs with
     it: ``accord replay LOG --keys KEYS``). ed25519 logs need none: they hold the
@@ -215,18 +215,21 @@ def _log_factory(directory: Path, run_id: str, made: list[str]) -> Callable[[Any
     def make(device: Any) -> EventLog:
         suffix = f"-{len(made) + 1}" if made else ""
         path = directory / f"{run_id}{suffix}.db"
-        made.append(str(path))
         if device.config.signatures == "mac":
             device.keyring.save(path.with_suffix(".keys"))
-        return SqliteLog(path)
+        made.append(SqliteLog(path))
+        return made[-1]
 
     return make
 
 
-def _close(logs: list[str], versions: dict[str, str | None]) -> tuple[str, ...]:
-    for path in logs:
-        write_log_versions(path, versions)
-    return tuple(logs)
+def _close(logs: list[SqliteLog], versions: dict[str, str | None]) -> tuple[str, ...]:
+    """Close the run's logs (so SQLite checkpoints each WAL into its ``.db``: the file
+    alone is the whole log) and record the versions in each."""
+    for log in logs:
+        log.close()
+        write_log_versions(log.path, versions)
+    return tuple(str(log.path) for log in logs)
 
 
 def _check_result(result: object) -> None:
