@@ -78,6 +78,40 @@ class DeviceConfig(BaseModel):
     signatures: SignatureScheme = "ed25519"
     chain_id: int = Field(DEFAULT_CHAIN_ID, ge=0, lt=1 << 64, strict=True)
 
+    # -- admission (accord.device.admission): how much of the mempool one sender and
+    # everyone together may hold, as geth's txpool bounds it (accountslots/globalslots,
+    # pricebump). geth's defaults are 16 executable + 64 queued per account and 5,120 +
+    # 1,024 in all; ours are larger because simulations legitimately queue a whole
+    # block from one account before the block is built.
+    max_pending_per_sender: int = Field(4_096, gt=0)
+    """Pending transactions one sender may hold (geth: ``txpool.accountslots``). One
+    agent may queue a whole block before it is built: ``benchmarks/bench_device.py``
+    submits 1,000 per block from one account by default (``--block-size``), and 4,096
+    leaves room for larger blocks. A sender at the limit is refused (field ``sender``)
+    until some of its transactions land."""
+    mempool_capacity: int = Field(65_536, gt=0)
+    """Pending transactions in all (geth: ``txpool.globalslots`` + ``globalqueue``). The
+    soak benchmark keeps about one block (1,000) plus its nonce-gapped leftovers
+    pending; a full pool evicts its cheapest transaction for a newcomer that pays
+    strictly more, and refuses the newcomer otherwise (field ``max_fee``)."""
+    replacement_bump_pct: int = Field(10, ge=0)
+    """How much higher (in percent) both ``max_fee`` and ``priority_fee`` must be for a
+    transaction to replace a pending one of the same sender and nonce (geth's
+    ``txpool.pricebump``, 10 by default); otherwise "replacement underpriced"."""
+    admission_checks_assets: bool = False
+    """Whether admission also refuses a transaction whose value in an asset other than
+    the fee asset exceeds the sender's free balance of it (field ``value``). Off by
+    default, as in geth: its pool checks the native asset only (``ErrInsufficientFunds``:
+    balance < value + gas fee cap × gas), and a token transfer the sender cannot cover
+    is found at execution, where it reverts and still pays its gas (the fee-asset check
+    guarantees it can), so it is not free spam. Games and benchmarks that send transfers
+    beyond a balance on purpose (the toy game, the soak) rely on that revert."""
+    max_pending_bundles_per_sender: int = Field(64, gt=0)
+    """Pending bundles one bundle sender may hold (geth has no bundles; Flashbots' relay
+    rate-limits searchers instead). The DeFi searchers send one per block."""
+    max_bundle_txs: int = Field(64, gt=0)
+    """Transactions one bundle may hold (a sandwich has three)."""
+
     @model_validator(mode="after")
     def _latencies_non_negative(self) -> DeviceConfig:
         for account, ms in self.latency_ms.items():

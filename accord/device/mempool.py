@@ -16,10 +16,20 @@ Inside, a pending transaction is a plain ``(tx, arrival, seq)`` tuple (an :data:
 submission stores one per transaction, and building a NamedTuple costs several times as
 much. Everything handed out (:meth:`Mempool.get`, :meth:`Mempool.arrived`, views) is a
 :class:`Pending`, the same tuple with field names. Ordering rules take either.
+
+**Lanes and the cheapest.** Admission (:mod:`accord.device.admission`) bounds the pool
+as geth's transaction pool does: a per-sender number of slots, replacement of a
+``(sender, nonce)`` by a fee bump, and a global capacity at which the cheapest pending
+transaction is evicted for a better-paying newcomer. For that the pool keeps
+:attr:`Mempool.lanes` (sender → nonce → hash, kept in step by every method here) and,
+only once the pool has been full, a lazily built heap of ``(max_fee, priority_fee)``
+(:meth:`Mempool.cheapest`), so that submission pays nothing for eviction until the
+pool is full.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from itertools import count
 from typing import NamedTuple, TypeAlias
@@ -120,6 +130,12 @@ class SealedBundle(NamedTuple):
     arrival: int
 
 
+def _fee_key(entry: Entry) -> tuple[int, int, int, int, bytes]:
+    """A pending transaction's place in :meth:`Mempool.cheapest`'s heap."""
+    tx = entry[0]
+    return (tx[7], tx[8], -tx[1], -entry[2], tx[9])
+
+
 def seal(pending: Pending) -> SealedTx:
     tx = pending.tx
     return SealedTx(
@@ -137,6 +153,24 @@ class Mempool:
         self._bundles: dict[bytes, PendingBundle] = {}
         self.seq = count(1)
         """Submission order, shared by transactions and bundles."""
+        self.lanes: dict[str, dict[int, bytes]] = {}
+        """Per sender, the pending transactions' hashes by nonce (read-only outside the
+        device; :meth:`lane` heals it if the pool was changed behind its back)."""
+        self._heap: list[tuple[int, int, int, int, bytes]] | None = None
+        """``(max_fee, priority_fee, -nonce, -seq, hash)`` of pending transactions, built
+        the first time the pool is full (:meth:`cheapest`); entries of transactions no
+        longer pending are skipped when they reach the top."""
+        self._heaped = 0
+        """The highest ``seq`` already pushed on ``_heap``."""
+        # What Submission.submit's inlined common case reads, set by the admission gate
+        # (Admission._enter) from the device's config and ledger: until then (room 0)
+        # every transaction takes the gate's slow path.
+        self.room = 0
+        """``min(max_pending_per_sender, mempool_capacity)``: below this many pending
+        transactions in all, no sender is at its slots and the pool is not full."""
+        self.fee_asset = ""
+        self.balances: dict[tuple[str, str], int] = {}
+        """The ledger's balances (the gate reads the sender's fee-asset balance)."""
 
     def __len__(self) -> int:
         return len(self.txs)
@@ -150,7 +184,71 @@ class Mempool:
 
     def add(self, tx: Transaction, arrival: int) -> Entry:
         entry = self.txs[tx[9]] = (tx, arrival, next(self.seq))
+        lane = self.lanes.get(tx[0])
+        if lane is None:
+            lane = self.lanes[tx[0]] = {}
+        lane[tx[1]] = tx[9]
         return entry
+
+    def lane(self, sender: str) -> dict[int, bytes]:
+        """``sender``'s pending transactions' hashes by nonce (a live dict).
+
+        Entries whose transaction left the pool without passing through this class (a
+        caller clearing ``txs`` directly) are dropped here first, so the lane is exact.
+        """
+        lane = self.lanes.get(sender)
+        if lane is None:
+            lane = self.lanes[sender] = {}
+            return lane
+        txs = self.txs
+        stale = [n for n, h in lane.items() if h not in txs]
+        for n in stale:
+            del lane[n]
+        return lane
+
+    def discard(self, tx_hash: bytes) -> Entry | None:
+        """Remove one pending transaction (and its lane entry); returns its entry."""
+        entry = self.txs.pop(tx_hash, None)
+        if entry is not None:
+            tx = entry[0]
+            lane = self.lanes.get(tx[0])
+            if lane is not None and lane.get(tx[1]) == tx_hash:
+                del lane[tx[1]]
+        return entry
+
+    def cheapest(self) -> Entry | None:
+        """The pending transaction that pays least: lowest ``max_fee``, then lowest
+        ``priority_fee``, then (so that evicting it opens no nonce gap where it can be
+        avoided) highest nonce, then newest. ``None`` if the pool is empty.
+
+        geth's pool evicts the same way, by a heap of fee caps then tips
+        (``core/txpool/legacypool``'s ``pricedList``). The heap here is built the first
+        time it is asked for and then topped up with what was added since (entries are
+        in submission order, so the new ones are at the end of ``txs``), so submissions
+        below capacity never touch it.
+        """
+        txs = self.txs
+        heap = self._heap
+        if heap is None or len(heap) > 2 * len(txs) + 64:
+            heap = self._heap = [_fee_key(e) for e in txs.values()]
+            heapq.heapify(heap)
+        else:
+            fresh = []
+            for entry in reversed(txs.values()):
+                if entry[2] <= self._heaped:
+                    break
+                fresh.append(entry)
+            for entry in fresh:
+                heapq.heappush(heap, _fee_key(entry))
+        if txs:
+            self._heaped = max(self._heaped, next(reversed(txs.values()))[2])
+        while heap:
+            top = heap[0]
+            found = txs.get(top[4])
+            if found is not None and found[2] == -top[3]:
+                return found
+            heapq.heappop(heap)
+        return None
 
     def add_bundle(self, bundle: Bundle, arrival: int, sender: str) -> PendingBundle:
         entry = PendingBundle(bundle, arrival, next(self.seq), sender)
@@ -176,9 +274,14 @@ class Mempool:
         return self._bundles.get(bundle_hash)
 
     def remove(self, tx_hashes: Iterable[bytes]) -> None:
-        pop = self.txs.pop
+        pop, lanes = self.txs.pop, self.lanes
         for h in tx_hashes:
-            pop(h, None)
+            entry = pop(h, None)
+            if entry is not None:
+                tx = entry[0]
+                lane = lanes.get(tx[0])
+                if lane is not None and lane.get(tx[1]) == h:
+                    del lane[tx[1]]
 
     def remove_bundle(self, bundle_hash: bytes) -> None:
         self._bundles.pop(bundle_hash, None)
@@ -197,8 +300,11 @@ class Mempool:
         get = nonces.get
         born = -1 if lifetime is None else timestamp - lifetime  # arrived at or before: old
         stale = [h for h, p in self.txs.items() if p[0][1] < get(p[0][0], 0) or p[1] <= born]
-        for h in stale:
-            del self.txs[h]
+        if stale:
+            self.remove(stale)
+        if not self.txs:  # emptied (here or by the caller): nothing is left in any lane
+            self.lanes.clear()
+            self._heap = None
         expired = [
             h
             for h, b in self._bundles.items()

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, cast
 
+from accord.device.admission import check_fields
 from accord.device.block import Block, BlockHeader, Receipt, ReceiptFields, Skipped, tx_root
 from accord.device.builder import Builder, BuildRequest, Choice, HonestBuilder
 from accord.device.collector import collector_paused
@@ -72,6 +73,12 @@ class BlockProduction:
         def number(self) -> int: ...
 
         def verify(self, tx: Transaction) -> None: ...
+
+        def _admissible(self, tx: object) -> Transaction: ...
+
+        def _enter(self, tx: Transaction, arrival: int) -> bytes: ...
+
+        def _check_logged(self, number: int, index: int, item: object) -> None: ...
 
         def submit_bundle(self, bundle: Bundle, *, sender: str, at: int | None = None) -> bytes: ...
 
@@ -141,18 +148,30 @@ class BlockProduction:
                         f"builder {builder.address} inserted its own item, "
                         "but builder_may_insert is false"
                     )
+                # The builder's own items pass the same admission gate as anyone's
+                # (accord.device.admission); a refusal raises, as a bad choice does.
                 if isinstance(choice, Bundle):
                     self.submit_bundle(choice, sender=builder.address, at=timestamp)
                     entry = self.mempool.bundle(choice.hash)
                 else:
-                    self.verify(choice)
-                    entry = self.mempool.get(choice.hash) or self.mempool.add(choice, timestamp)
+                    entry = self._insert(choice, timestamp)
             assert entry is not None
             key = entry.hash if isinstance(entry, PendingBundle) else entry[0][9]
             if key not in seen:
                 seen.add(key)
                 items.append(entry)
         return items
+
+    def _insert(self, choice: object, timestamp: int) -> Item:
+        """A builder's own transaction, through the admission gate (or the pending
+        transaction it equals), arriving at ``timestamp``."""
+        checked = check_fields(choice, self.config.block_gas_limit)
+        found = self.mempool.get(checked[9])
+        if found is None or found.tx != checked:  # exact types: == compares values
+            self._enter(self._admissible(checked), timestamp)
+            found = self.mempool.get(checked[9])
+        assert found is not None
+        return found
 
     def _execute_block(
         self,
@@ -304,12 +323,12 @@ class BlockProduction:
             raise DeviceError(f"log has block {record.number} where {number} was expected")
         timestamp = self.config.genesis_time_ms + number * self.config.block_time_ms
         items: list[Item] = []
-        for item in record.items:
+        for index, item in enumerate(record.items):
+            # The gate's stateless steps (fields, signature); LogRejected names the
+            # block, the item and the field.
+            self._check_logged(number, index, item)
             if isinstance(item, Bundle):
-                for tx in item.txs:
-                    self.verify(tx)
                 items.append(self.mempool.add_bundle(item, timestamp, "replay"))
             else:
-                self.verify(item)
                 items.append(self.mempool.get(item.hash) or self.mempool.add(item, timestamp))
         return self._execute_block(number, timestamp, record.builder, items)

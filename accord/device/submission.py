@@ -1,11 +1,12 @@
 """Submitting to the device: signature checks, the mempool and what each party sees.
 
-:meth:`Submission.submit` is how a signed transaction enters the mempool: its hash is
+:meth:`Submission.submit` is how a signed transaction enters the mempool, through the
+admission gate (:mod:`accord.device.admission`): its fields' types and ranges, its hash
 recomputed from its fields (an altered transaction fails), its signature checked
 against the sender's public key or MAC key on this chain (a forged one, or one signed
-for another chain, fails, :mod:`accord.device.transaction`), its nonce must not be
-used, it must not be pending already and its gas limit must fit a block; it then
-arrives after the sender's latency. Bundles go to the builder only
+for another chain, fails, :mod:`accord.device.transaction`), an unused nonce, a gas
+limit that fits a block, a sender that can pay, and the pool's bounds; it then arrives
+after the sender's latency. Bundles go to the builder only
 (:meth:`Submission.submit_bundle`), and :meth:`Submission.pending_view` is the
 mempool as an observer may see it under the configured visibility.
 """
@@ -15,18 +16,15 @@ from __future__ import annotations
 import hmac
 from itertools import count
 from marshal import dumps as _dumps
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 
 from accord.device import gas as G
+from accord.device.admission import MAX_AMOUNT, MAX_NONCE, Admission
 from accord.device.config import DeviceConfig
 from accord.device.errors import (
-    BadNonce,
     BadSignature,
-    BundleFailed,
-    GasLimitTooLow,
-    Rejected,
     UnknownAccount,
 )
 from accord.device.ledger import Ledger
@@ -45,9 +43,11 @@ if TYPE_CHECKING:
     from accord.device.execution import Executor
 
 _TX_BASE = G.TX_BASE
+_MAX_AMOUNT, _MAX_NONCE = MAX_AMOUNT, MAX_NONCE
+_ATOMS = frozenset({int, str, bool, bytes, type(None)})
 
 
-class Submission:
+class Submission(Admission):
     """The device's submission methods (a part of :class:`~accord.device.device.Device`,
     which sets these attributes)."""
 
@@ -128,80 +128,105 @@ class Submission:
                 "(forged, or signed for another chain)"
             )
 
-    def _refuse(self, tx: Transaction) -> NoReturn:
-        """Raise the precise error for a transaction that :meth:`submit` refuses."""
-        self.verify(tx)
-        sender, nonce, gas_limit = tx[0], tx[1], tx[6]
-        current = self.ledger.nonces.get(sender, 0)
-        if nonce < current:
-            raise BadNonce(f"replayed: {sender} is at nonce {current}, transaction has {nonce}")
-        if tx[9] in self.mempool.txs:
-            raise Rejected("already pending", field="hash")
-        raise GasLimitTooLow(f"{gas_limit} is outside [{G.TX_BASE}, {self._gas_limit}]")
-
     def submit(self, tx: Transaction, *, at: int | None = None) -> bytes:
         """Send a transaction to the mempool; it arrives after the sender's latency.
 
-        Raises a :class:`Rejected` error (nothing changes) for a forged transaction, a
-        used nonce, a duplicate or an impossible gas limit.
+        Every transaction passes the admission gate (:mod:`accord.device.admission`):
+        its fields' types, ranges and shapes, its hash and signature, an unused nonce,
+        a gas limit that fits a block, a sender that can pay ``max_fee × gas_limit``
+        plus its value in the fee asset, and the pool's bounds (slots per sender,
+        replacement by fee bump, eviction of the cheapest when full). A refusal raises
+        a :class:`Rejected` error naming the field, and nothing changes.
         """
-        # verify() and the checks below inlined for the common case (a valid
-        # transaction); at any doubt _refuse() runs them in order, to raise the precise
-        # error.
+        # The gate's common case (a valid transaction: atoms-only arguments, no value,
+        # not a deploy, room in the pool) inlined; at any doubt Admission._admit runs
+        # the whole gate in order, to raise the precise error or admit the rest.
+        if type(tx) is not Transaction or len(tx) != 11:
+            return self._admit(tx, at)
         content = tx[:9]
+        # Read from the slice: unpacking a plain tuple is faster than a NamedTuple.
+        sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee = content
+        tx_hash, signature = tx[9], tx[10]
+        # No test of the sender's type: marshal refuses str subclasses, and a sender's
+        # key is found only under an exact str equal to an account name.
+        if not (
+            type(to) is str
+            and type(method) is str
+            and type(nonce) is int
+            and type(gas_limit) is int
+            and type(max_fee) is int
+            and type(priority_fee) is int
+            and type(args) is tuple
+            and type(tx_hash) is bytes
+            and type(signature) is bytes
+            and value == ()  # only the empty tuple equals (); marshal refuses the rest
+            and to  # else a deploy
+            and 0 <= priority_fee <= max_fee <= _MAX_AMOUNT
+            and nonce <= _MAX_NONCE
+        ):
+            return self._admit(tx, at)
+        for arg in args:
+            if type(arg) not in _ATOMS:
+                return self._admit(tx, at)
         digest = TX_HASH.copy()
         try:
             digest.update(_dumps(content, 0))
-        except ValueError:  # fields that cannot be encoded
-            self._refuse(tx)
-        # Read from the slice: unpacking a plain tuple is faster than a NamedTuple.
-        sender, nonce, _, _, _, _, gas_limit, _, _ = content
-        tx_hash = tx[9]
-        state = self._macs.get(sender)
+            state = self._macs.get(sender)  # TypeError: an unhashable sender
+        except (ValueError, TypeError):  # fields that cannot be encoded
+            return self._admit(tx, at)
         if state is None:  # ed25519 (or an unknown sender): the full check
             self.verify(tx)
             forged = False
         elif digest.digest() != tx_hash:
-            self._refuse(tx)
+            return self._admit(tx, at)
         else:
             state = state.copy()
             state.update(tx_hash)
-            forged = state.digest() != tx[10]
+            forged = state.digest() != signature
         pending = self._pending
+        pool = self.mempool
+        lane = pool.lanes.get(sender)
+        # pool.room is 0 until the gate's slow path (every sender's first transaction
+        # takes it) has set it: until then every transaction takes the slow path.
         if (
             forged
             or nonce < self._nonces.get(sender, 0)
             or tx_hash in pending
             or gas_limit < _TX_BASE
             or gas_limit > self._gas_limit
+            or pool.balances.get((sender, pool.fee_asset), 0) < gas_limit * max_fee
+            or lane is None
+            or nonce in lane  # a replacement
+            # Below min(slots, capacity) pending in all, no sender can be at its slots
+            # and the pool is not full; else the slow path counts.
+            or len(pending) >= pool.room
         ):
-            self._refuse(tx)
+            return self._admit(tx, at)
         if at is None and not self._latency:
             arrival = self._arrival
         else:
-            sent = self._now if at is None else at
-            arrival = sent + self._latency.get(sender, self._default_latency)
+            arrival = self._arrival_at(sender, at)
         pending[tx_hash] = (tx, arrival, next(self._seq))  # Mempool.add inlined
+        lane[nonce] = tx_hash
         return tx_hash
 
     def submit_bundle(self, bundle: Bundle, *, sender: str, at: int | None = None) -> bytes:
         """Send a bundle privately to the builder (``eth_sendBundle``).
 
-        Raises :class:`BundleFailed` naming the transaction at fault for a forged one
-        and, under the ``batch`` ordering rule, for a call to a batchable method (which
-        settles in the block's batch, so a bundle cannot sequence it; checked again at
-        inclusion for contracts deployed since).
+        The bundle passes the admission gate (:func:`~accord.device.admission.check_bundle`
+        and :meth:`~accord.device.admission.Admission._admit_bundle`): its own fields,
+        each transaction's fields, signature and unused nonce (a failure raises
+        :class:`BundleFailed` naming the transaction), its first transaction's funds
+        and the sender's pending bundles. Under the ``batch`` ordering rule, a call to a
+        batchable method is refused too (it settles in the block's batch, so a bundle
+        cannot sequence it; checked again at inclusion for contracts deployed since).
         """
-        for i, tx in enumerate(bundle.txs):
-            try:
-                self.verify(tx)
-            except Rejected as exc:
-                raise BundleFailed(str(exc), index=i, cause=exc) from exc
+        checked = self._admit_bundle(bundle, sender, at)
         if self.config.ordering == "batch":
-            self.executor.batch_call_in_bundle(bundle)
+            self.executor.batch_call_in_bundle(checked)
         sent_at = self.now if at is None else at
-        self.mempool.add_bundle(bundle, sent_at + self.latency(sender), sender)
-        return bundle.hash
+        self.mempool.add_bundle(checked, sent_at + self.latency(sender), sender)
+        return checked.hash
 
     def pending_view(self, observer: str, *, at: int | None = None) -> list[Pending | SealedTx]:
         """The mempool as ``observer`` may see it under the configured visibility."""

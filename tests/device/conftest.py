@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
+from accord.device import AssetSpec, Device, DeviceConfig, Genesis, Transaction, checks
 from accord.device.keys import Keyring
 
 ETH = 10**18
@@ -43,3 +43,27 @@ def device() -> Device:
 
 def balances(device: Device, asset: str = "ETH") -> dict[str, int]:
     return {who: device.balance(who, asset) for who in device.accounts}
+
+
+def drain(device: Device, sender: str, to: str = "treasury") -> Transaction:
+    """A transfer of all of ``sender``'s ETH but the fee of :data:`DRAIN_GAS` at the next
+    block's base fee (no tip): once it has run, ``sender`` holds less than the gas of
+    any transaction with the default gas limit costs.
+
+    Admission checks each transaction's funds on its own (as geth does), so a
+    transaction of ``sender`` signed after this one (a higher nonce) is admitted but
+    cannot pay when it runs after it: the way to reach the block loop's "cannot pay now"
+    path, which a sender without funds can no longer reach by submitting.
+    """
+    fee = DRAIN_GAS * device.base_fee
+    return device.sign(
+        device.account(sender),
+        to,
+        value={"ETH": device.balance(sender, "ETH") - fee},
+        gas_limit=DRAIN_GAS,
+        max_fee=device.base_fee,
+    )
+
+
+DRAIN_GAS = 100_000
+"""A plain transfer's gas limit in :func:`drain`: more than it uses, half the default."""

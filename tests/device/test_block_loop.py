@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from accord.device import Device
 from accord.device.block import Receipt
-from tests.device.conftest import make_device
+from tests.device.conftest import ETH, drain, make_device
 from tests.device.sample_contracts import Callee, Vault
 
 
@@ -29,6 +29,7 @@ def test_consecutive_calls_each_see_their_own_sender_method_and_value() -> None:
     vault = device.deploy(alice, Vault)
     callee = device.deploy(alice, Callee)
     carol_eth = device.balance("carol", "ETH")
+    device.call(alice, "empty", value={"ETH": ETH // 100})
     _block_of(
         device,
         [
@@ -36,7 +37,13 @@ def test_consecutive_calls_each_see_their_own_sender_method_and_value() -> None:
             ("alice", vault, "credit_me", (2,), 0),  # same sender, target, method
             ("dave", vault, "no_such_method", (), 0),  # rejected: dropped
             ("bob", vault, "credit_me", (4,), 0),  # same target and method, other sender
-            ("empty", vault, "credit_me", (5,), 0),  # cannot pay its fee: skipped
+        ],
+    )
+    device.submit(drain(device, "empty"))  # all of empty's ETH but the exact fee
+    _block_of(
+        device,
+        [
+            ("empty", vault, "credit_me", (5,), 0),  # admitted, cannot pay now: skipped
             ("bob", vault, "credit_me", (8,), 3),  # with value: its own context
             ("bob", vault, "credit_me", (16,), 0),  # without value again
             ("alice", "carol", "", (), 7),  # a plain transfer in between
@@ -51,6 +58,7 @@ def test_consecutive_calls_each_see_their_own_sender_method_and_value() -> None:
         ("success", ("alice", 0)),
         ("success", ("alice", 0)),
         ("success", ("bob", 0)),
+        ("success", None),  # empty's drain
         ("success", ("bob", 3)),
         ("success", ("bob", 0)),
         ("success", None),

@@ -140,7 +140,8 @@ def test_bundle_expires_after_max_block() -> None:
     assert device.mempool.bundle(late.hash) is None  # pruned
     assert device.balance("bob", "ETH") == 10**18
     # a bundle that keeps failing until its last block is dropped after it
-    failing = Bundle((device.sign(alice, "bob", value={"ETH": 2 * 10**18}),), max_block=4)
+    gap = device.nonce("alice") + 1  # a nonce gap: fails in every block
+    failing = Bundle((device.sign(alice, "bob", value={"ETH": 1}, nonce=gap),), max_block=4)
     device.submit_bundle(failing, sender="alice")
     device.build_block()
     assert device.mempool.bundle(failing.hash) is not None

@@ -12,6 +12,7 @@ from accord.device import (
     Account,
     BadNonce,
     BadSignature,
+    Bundle,
     Device,
     DeviceConfig,
     DeviceError,
@@ -31,7 +32,7 @@ from accord.device import (
 from accord.device.fees import next_base_fee
 from accord.device.keys import Keyring
 from accord.device.transaction import transaction_hash
-from tests.device.conftest import ETH, balances, make_device
+from tests.device.conftest import ETH, balances, drain, make_device
 from tests.device.sample_contracts import Callee, Caller, Vault
 
 
@@ -332,9 +333,9 @@ def test_gap_transactions_wait_until_the_gap_is_filled(device: Device) -> None:
 
 def test_stale_transactions_are_pruned(device: Device) -> None:
     alice = device.account("alice")
-    a = device.sign(alice, "bob", value={"ETH": 1})
+    a = device.sign(alice, "bob", value={"ETH": 1}, priority_fee=10)
     b = device.sign(alice, "carol", value={"ETH": 1}, nonce=0)  # same nonce
-    device.submit(a)
+    device.submit_bundle(Bundle((a,)), sender="alice")  # the mempool would refuse b's twin
     device.submit(b)
     block = device.build_block()
     assert len(block.transactions) == 1
@@ -494,14 +495,16 @@ def test_unfunded_rejection_carries_the_shortfall(device: Device) -> None:
 
 
 def test_rejected_transactions_stay_pending_in_blocks(device: Device) -> None:
-    empty = device.account("empty")
-    tx = device.sign(empty, "bob", value={"ETH": 1})
-    device.submit(tx)
-    before = balances(device)
+    device.call(device.account("alice"), "empty", value={"ETH": ETH // 100})
+    device.submit(drain(device, "empty"))
+    tx = device.sign(device.account("empty"), "bob", value={"ETH": 1})
+    device.submit(tx)  # admitted alone; cannot pay once the drain has run
     block = device.build_block()
-    assert block.transactions == ()
-    assert balances(device) == before
+    assert tx not in block.transactions
+    before = balances(device)
     assert tx.hash in device.mempool
+    assert device.build_block().transactions == ()
+    assert balances(device) == before
     device.call(device.account("alice"), "empty", value={"ETH": ETH // 10})
     block = device.build_block()
     assert block.transactions == (tx,)

@@ -292,9 +292,15 @@ def test_stuck_items_are_evicted_after_the_mempool_lifetime() -> None:
     n = device.next_nonce("bob")
     bob = device.account("bob")
     more = device.balance("bob", "ETH") + 1  # more than bob holds, less than the supply
-    never = Bundle((device.sign(bob, "carol", value={"ETH": more}, nonce=n),))
+    # Its first transaction can pay (admission checks it), its second never can.
+    never = Bundle(
+        (
+            device.sign(bob, "carol", value={"ETH": 1}, nonce=n),
+            device.sign(bob, "carol", value={"ETH": more}, nonce=n + 1),
+        )
+    )
     device.submit_bundle(never, sender="bob")
-    assert device.next_nonce("bob") == n + 1
+    assert device.next_nonce("bob") == n + 2
     device.build_block()  # t = 1 s
     device.build_block()  # t = 2 s
     assert gap.hash in device.mempool.txs and device.mempool.bundle(never.hash) is not None

@@ -34,6 +34,7 @@ from accord.device import (
     checks,
     replay,
 )
+from accord.device.admission import LogRejected
 from accord.device.builder import Choice
 from accord.device.genesis_hash import MetaMismatch
 from accord.device.store import MemoryLog
@@ -327,8 +328,11 @@ def test_tampered_argument_is_detected_as_altered(
     tx = next(t for t in body["items"] if isinstance(t, list) and t[3] == "deposit")
     tx[4][1] += 1_000_000  # deposit a million more than was signed
     bad = tampered(path, tmp_path, "UPDATE records SET payload=? WHERE number=5", json.dumps(body))
-    with pytest.raises(BadSignature, match="altered"):
+    with pytest.raises(
+        LogRejected, match=r"block 5, item \d+ fails admission: signature: .*altered"
+    ) as info:
         replay(bad)
+    assert isinstance(info.value.cause, BadSignature) and info.value.field == "signature"
 
 
 def test_rehashed_but_unsigned_change_is_detected_as_forged(
@@ -342,8 +346,9 @@ def test_rehashed_but_unsigned_change_is_detected_as_forged(
     content = (fields[0], fields[1], fields[2], fields[3], tuple(fields[4]), (), *fields[6:9])
     fields[9] = {"$bytes": transaction_hash(content).hex()}
     bad = tampered(path, tmp_path, "UPDATE records SET payload=? WHERE number=5", json.dumps(body))
-    with pytest.raises(BadSignature, match="forged"):
+    with pytest.raises(LogRejected, match="forged") as info:
         replay(bad)
+    assert isinstance(info.value.cause, BadSignature) and info.value.field == "signature"
 
 
 def test_changed_builder_moves_the_tips_and_mismatches(

@@ -17,7 +17,7 @@ from accord.device import (
     replay,
 )
 from accord.device.store import MemoryLog, NullLog
-from tests.device.conftest import ETH, make_device, make_genesis
+from tests.device.conftest import ETH, drain, make_device, make_genesis
 from tests.device.sample_contracts import Vault
 
 
@@ -43,11 +43,13 @@ def test_a_nonce_gap_is_skipped_and_waits() -> None:
 
 
 def test_a_used_nonce_is_dropped() -> None:
+    """A pending transaction whose nonce another one uses first (here a bundle's: the
+    mempool itself only replaces a nonce for a fee bump) is skipped and dropped."""
     device = make_device()
     alice = device.account("alice")
-    one = device.sign(alice, "bob", value={"ETH": 1}, nonce=0)
+    one = device.sign(alice, "bob", value={"ETH": 1}, nonce=0, priority_fee=50)
     other = device.sign(alice, "carol", value={"ETH": 2}, nonce=0)  # same nonce
-    device.submit(one)
+    device.submit_bundle(Bundle((one,)), sender="alice")
     device.submit(other)
     block = device.build_block()
     assert block.transactions == (one,)
@@ -57,14 +59,13 @@ def test_a_used_nonce_is_dropped() -> None:
     assert len(device.mempool) == 0
 
 
-def test_fields_that_can_never_be_valid_are_dropped() -> None:
+def test_fields_that_can_never_be_valid_are_refused_or_dropped() -> None:
     device = make_device()
     alice, bob = device.account("alice"), device.account("bob")
     vault = device.deploy(alice, Vault)
-    inverted = device.sign(alice, "bob", value={"ETH": 1}, max_fee=5, priority_fee=10)
-    no_method = device.sign(bob, vault, "not_public")
+    inverted = device.sign(alice, "bob", value={"ETH": 1}, max_fee=5_000, priority_fee=10_000)
     # Even its lowest possible price, min(priority_fee, max_fee), times its gas limit
-    # exceeds all the ETH there is, and ETH's issuer (an account) can never mint more.
+    # exceeds all the ETH there is: carol cannot pay it.
     whale = device.sign(
         device.account("carol"),
         "bob",
@@ -72,28 +73,33 @@ def test_fields_that_can_never_be_valid_are_dropped() -> None:
         max_fee=10 * ETH,
         priority_fee=10 * ETH,
     )
-    for tx in (inverted, no_method, whale):
-        device.submit(tx)
+    for tx, field in ((inverted, "priority_fee"), (whale, "sender")):
+        with pytest.raises(Rejected) as info:
+            device.submit(tx)
+        assert info.value.field == field
+    # A method the contract does not expose is found when the call runs: dropped.
+    no_method = device.sign(bob, vault, "not_public")
+    device.submit(no_method)
     block = device.build_block()
     assert block.transactions == ()
     found = skipped_by_hash(device)
     assert {h: (s.field, s.dropped) for h, s in found.items()} == {
-        inverted.hash: ("max_fee", True),  # the first check to fail names it
         no_method.hash: ("method", True),
-        whale.hash: ("sender", True),
     }
     assert len(device.mempool) == 0
 
 
 def test_a_sender_short_of_funds_now_stays_pending_and_pays_later() -> None:
     device = make_device()
-    empty, alice = device.account("empty"), device.account("alice")
-    tx = device.sign(empty, "bob", value={"ETH": 1})
+    alice = device.account("alice")
+    device.call(alice, "empty", value={"ETH": ETH // 100})
+    device.submit(drain(device, "empty"))
+    tx = device.sign(device.account("empty"), "bob", value={"ETH": 1})  # admitted alone
     device.submit(tx)
     block = device.build_block()
     skip = skipped_by_hash(device)[tx.hash]
     assert (skip.kind, skip.field, skip.dropped) == ("tx", "sender", False)
-    assert block.transactions == ()
+    assert block.transactions != () and tx not in block.transactions
     device.call(alice, "empty", value={"ETH": ETH // 2})  # automine: funds arrive
     assert device.mempool.get(tx.hash) is not None
     assert device.build_block().transactions == (tx,)
@@ -138,12 +144,16 @@ def test_a_bundle_whose_nonce_is_used_is_dropped() -> None:
     device = make_device()
     alice = device.account("alice")
     stale = device.sign(alice, "bob", value={"ETH": 1})
-    device.call(alice, "carol", value={"ETH": 1})  # uses the same nonce first
     device.submit_bundle(Bundle((stale,)), sender="alice")  # no max_block: would wait forever
+    device.call(alice, "carol", value={"ETH": 1}, nonce=stale.nonce)  # uses the nonce first
     device.build_block()
     (skip,) = device.blocks[-1].skipped
     assert (skip.field, skip.dropped) == ("txs[0]", True)
     assert device.mempool.bundles() == []
+    with pytest.raises(BundleFailed) as info:  # and it cannot come back
+        device.submit_bundle(Bundle((stale,)), sender="alice")
+    assert info.value.field == "txs[0]" and info.value.cause is not None
+    assert info.value.cause.field == "nonce"
 
 
 def test_bundle_failed_is_a_rejection_naming_the_field() -> None:
