@@ -17,8 +17,9 @@ fault, and nothing changes. In order:
    tuple of canonical values (:mod:`accord.device.encoding`, tuples only: a list is
    converted by ``sign``, so a list here was not signed by it); ``value`` a tuple of
    ``(asset, amount)`` pairs with positive amounts, assets strictly increasing (sorted
-   and unique, as ``_freeze_value`` produces them); ``hash`` 32 bytes; ``signature``
-   bytes. A deploy (``to == DEPLOY``) names ``module:QualName`` of ASCII identifiers.
+   and unique, as ``_freeze_value`` produces them); ``hash`` 32 bytes (the
+   signature's type and length are step 2's). A deploy (``to == DEPLOY``) names
+   ``module:QualName`` of ASCII identifiers.
 2. **Signature** (:meth:`~accord.device.submission.Submission.verify`): the hash is
    recomputed from the fields and the signature checked with the sender's key.
 3. **State**: the nonce is not used, the transaction is not already pending, a deploy's
@@ -84,9 +85,6 @@ MAX_AMOUNT = 2**256 - 1
 """The highest fee or amount: the EVM's 256-bit word (geth refuses fee caps and values
 beyond it, ``ErrFeeCapVeryHigh``)."""
 HASH_BYTES = 32
-SIGNATURE_BYTES = frozenset({16, 64})
-"""A signature's possible lengths: a BLAKE2s-128 MAC (16) or an ed25519 signature (64,
-RFC 8032); the signature check itself tells which one is right."""
 MAX_ARG_DEPTH = 32
 """How deep arguments may nest (a tuple in a tuple ...): walked without recursion, and
 far below ``marshal``'s own limit."""
@@ -207,7 +205,7 @@ def check_fields(tx: object, block_gas_limit: int) -> Transaction:
         raise InvalidValue(f"must be a Transaction, got {type(tx).__name__}", field="tx")
     if len(tx) != 11:
         raise InvalidValue(f"a Transaction has 11 fields, got {len(tx)}", field="tx")
-    sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee, h, sig = tx
+    sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee, h, _ = tx
     for name, text in (("sender", sender), ("to", to), ("method", method)):
         if type(text) is not str:
             raise InvalidValue(f"must be a str, got {type(text).__name__}", field=name)
@@ -225,8 +223,8 @@ def check_fields(tx: object, block_gas_limit: int) -> Transaction:
         check_deploy_path(method)
     if type(h) is not bytes or len(h) != HASH_BYTES:
         raise InvalidValue(f"must be {HASH_BYTES} bytes", field="hash")
-    if type(sig) is not bytes or len(sig) not in SIGNATURE_BYTES:
-        raise InvalidValue(f"must be bytes of length {sorted(SIGNATURE_BYTES)}", field="signature")
+    # The signature's type and length are the signature check's (step 2: verify
+    # refuses anything but the sender's exact signature, as BadSignature).
     return tx
 
 

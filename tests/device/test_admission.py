@@ -302,7 +302,7 @@ def test_wrong_shapes_of_the_transaction_itself_are_refused() -> None:
         (tuple.__new__(Transaction, (*good, b"x")), "tx"),  # 12 fields
         (tuple.__new__(Transaction, tuple(good)[:10]), "tx"),  # 10 fields
         (good._replace(hash=bytearray(good.hash)), "hash"),
-        (good._replace(signature=bytearray(good.signature)), "signature"),
+        (good._replace(signature=bytearray(good.signature)), "signature"),  # BadSignature
         (good._replace(hash=good.hash[:31]), "hash"),
         ("not a transaction", "tx"),
     ]:
@@ -633,7 +633,7 @@ def test_replay_refuses_a_logged_item_that_fails_the_gate_naming_block_and_field
     records[1] = BlockRecord(2, target.builder, (forged,), target.state_hash)
     tampered = MemoryLog()
     assert log.header is not None
-    tampered.start(*log.header)
+    tampered.start(log.header)
     for record in records:
         tampered.append(record)
     with pytest.raises(LogRejected) as info:
