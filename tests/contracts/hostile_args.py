@@ -202,10 +202,7 @@ def hostile_genesis(extra: Mapping[str, AssetSpec] | None = None) -> Genesis:
         "GOLD": AssetSpec(issuer="vault", alloc=dict.fromkeys(USERS, START)),
     }
     assets.update(extra or {})
-    kwargs: dict[str, Any] = {"assets": assets}
-    if "contract_modules" in Genesis.model_fields:  # the allowlist: accord's and tests'
-        kwargs["contract_modules"] = ("accord.contracts", "tests")
-    return Genesis(**kwargs)
+    return Genesis(assets=assets, contract_modules=("accord.contracts", "tests"))
 
 
 def hostile_device(**config: Any) -> Device:
