@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from benchmarks.fuzz_episode import CLASSES
 from tests.benchmarks.test_bench_smoke import run_script
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,3 +67,13 @@ def test_fuzz_table_mode_runs() -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert '"inputs_tried"' in done.stdout
+
+
+def test_fuzz_finds_no_halt_no_break_and_no_unclean_refusal() -> None:
+    """Every hostile class, a turn each, under the drawn designs: the device holds."""
+    report = fuzz("--seed", "7", "--every-class", "--blocks", "10")
+    classes = {name for name, counts in report["per_class"].items() if counts["inputs"]}
+    assert classes >= set(CLASSES) - {"contract"}, classes
+    assert report["halts"] == 0, report["failures"][:3]
+    assert report["invariant_breaks"] == 0, report["failures"][:3]
+    assert report["unclean_refusals"] == 0, report["unclean_examples"]
