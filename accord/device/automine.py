@@ -12,24 +12,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from accord.device import gas as G
 from accord.device.block import Block, Receipt
 from accord.device.builder import Builder
 from accord.device.commitments.codec import MalformedCommitment, parse_commitment
 from accord.device.commitments.language import Commitment
 from accord.device.commitments.registry import (
-    GAS_PER_DOCUMENT_BYTE,
     REGISTRY_ADDRESS,
     CommitmentRegistry,
 )
 from accord.device.commitments.resolver import VIEW_GAS
 from accord.device.config import DeviceConfig
-from accord.device.contract import NO_VALUE, Context, Contract, _entry_point
+from accord.device.contract import NO_VALUE, Contract, _entry_point
 from accord.device.encoding import canonical_args
 from accord.device.errors import DeviceError, OutOfGas
 from accord.device.ledger import Ledger
 from accord.device.mempool import Item, Pending
 from accord.device.transaction import DEFAULT_GAS_LIMIT, DEPLOY, Account, Transaction
+
+if TYPE_CHECKING:
+    from accord.device.execution import Executor
 
 
 class Automine:
@@ -41,6 +42,7 @@ class Automine:
     builder: Builder
     registry: CommitmentRegistry
     base_fee: int
+    executor: Executor
 
     if TYPE_CHECKING:
 
@@ -122,14 +124,7 @@ class Automine:
                 f"{parsed.owner!r} is not the signer {account.address!r}", field="owner"
             )
         document = parsed.to_json()
-        gas_limit = (
-            G.TX_BASE
-            + G.CALL
-            + 3 * G.WRITE_NEW
-            + 2 * G.LEDGER_OP
-            + G.EVENT
-            + GAS_PER_DOCUMENT_BYTE * len(document)
-        )
+        gas_limit = CommitmentRegistry.post_gas(parsed, self.number + 1)
         tx = self.sign(
             account,
             REGISTRY_ADDRESS,
@@ -177,17 +172,12 @@ class Automine:
         mark = ledger.mark()
         used, limit, events = ledger.gas_used, ledger.gas_limit, len(ledger.events)
         ledger.gas_used, ledger.gas_limit = 0, VIEW_GAS
+        kit = self.executor.contexts
+        ctx = kit.make(
+            address, sender or address, sender or address, NO_VALUE, self.number, self.now
+        )
+        previous = kit.enter(ctx)
         try:
-            ctx = Context(
-                self,
-                ledger,
-                address,
-                sender or address,
-                sender or address,
-                NO_VALUE,
-                self.number,
-                self.now,
-            )
             result = fn(ctx, *canonical_args(args))
             if ledger.gas_used > VIEW_GAS:
                 raise OutOfGas(ledger.gas_used, VIEW_GAS)
@@ -196,6 +186,7 @@ class Automine:
             ledger.rollback(mark)
             del ledger.events[events:]
             ledger.gas_used, ledger.gas_limit = used, limit
+            kit.leave(previous)
 
     def deploy(self, account: Account, cls: type[Contract], *args: object, **kwargs: Any) -> str:
         """Deploy a contract class (one block) and return its address.

@@ -28,7 +28,7 @@ from accord.device.outcome import UNMETERED, BlockEnv, Outcome, Prepaid, no_room
 from accord.device.transaction import DEPLOY, Bundle, Transaction
 
 _TX_BASE = G.TX_BASE
-_new_context = object.__new__
+_new_context = tuple.__new__
 _NOBODY: Any = object()
 """Is no sender, target or method: an empty slot of :meth:`BlockLoop.run`'s caches."""
 
@@ -43,7 +43,7 @@ class BlockLoop:
     _first_price: bool
     _fee_keys: dict[str, tuple[str, str]]
     _context: type[Context]
-    _writable_context: type[Context]
+    _active: list[Context | None]
 
     if TYPE_CHECKING:
 
@@ -70,16 +70,9 @@ class BlockLoop:
     def _call_context(
         self, to: str, sender: str, value: Mapping[str, int], number: int, timestamp: int
     ) -> Context:
-        """A transaction's call context: ``Context()`` inlined (fill in the writable twin,
-        then make it read-only; this device's class binds device and ledger)."""
-        ctx: Any = _new_context(self._writable_context)
-        ctx.this = to
-        ctx.sender = ctx.origin = sender
-        ctx.value = value
-        ctx.block_number = number
-        ctx.timestamp = timestamp
-        ctx.__class__ = self._context
-        return ctx  # type: ignore[no-any-return]
+        """A transaction's call context: :meth:`ContextKit.make` inlined (a tuple of the
+        call's facts, of this device's context class; :mod:`accord.device.context`)."""
+        return _new_context(self._context, (to, sender, sender, value, number, timestamp))
 
     def run(
         self,
@@ -118,6 +111,7 @@ class BlockLoop:
             return self._run(items, env, gas_left, strict, batch)
         finally:
             self.ledger.gas_limit = UNMETERED  # nothing is metered between calls
+            self._active[0] = None  # nor does any context act between calls
 
     def _run(
         self,
@@ -140,6 +134,7 @@ class BlockLoop:
         nonces_origin, balances_origin = ledger.nonces_origin, ledger.balances_origin
         contracts, fee_keys, fee_asset = self.contracts, self._fee_keys, self.fee_asset
         first_price = self._first_price
+        active = self._active  # the running call's context (ContextKit.active)
         # One read-only context per (contract, sender) for the block's value-less calls:
         # their facts are equal, so they may share one.
         contexts: dict[str, dict[str, Context]] = {}
@@ -286,6 +281,7 @@ class BlockLoop:
                                     to, sender, NO_VALUE, number, timestamp
                                 )
                         call_ctx = ctx
+                    active[0] = call_ctx  # only the running call's context acts
                     # The method's function (Contract._entries: no bound method
                     # to build), with positional arguments spelled out for short
                     # argument lists: a call with *args costs twice as much.

@@ -73,6 +73,11 @@ class DeviceConfig(BaseModel):
     finality_depth: int = Field(0, ge=0)
     mempool_lifetime_ms: int | None = Field(3 * 3600 * 1000, gt=0)
     genesis_time_ms: int = Field(0, ge=0)
+    # -- gas bounds (caps) --
+    max_commitment_blocks: int = Field(100_000, gt=0)
+    """How many blocks ahead a posted commitment's expiry may be (its life, posting block
+    included): the registry charges its evaluation for each of them up front
+    (:mod:`accord.device.commitments.cost`)."""
 
     # -- keys: accounts and signatures (accord.device.keys, transaction.py) --
     signatures: SignatureScheme = "ed25519"

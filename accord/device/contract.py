@@ -29,20 +29,27 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from types import FunctionType, MappingProxyType
+from types import FunctionType
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self, TypeVar, overload
 
-from accord.device import gas as G
-from accord.device.encoding import Canonical, canonical, canonical_args
+from accord.device.context import NO_VALUE, Context, Event
+from accord.device.encoding import Canonical
 from accord.device.errors import Revert, UnknownMethod
-from accord.device.storage import Map, Var
+from accord.device.storage import BoundMap, Map, Var, storage_class
 
 if TYPE_CHECKING:
     from accord.device.ledger import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-NO_VALUE: Mapping[str, int] = MappingProxyType({})
+__all__ = [
+    "NO_VALUE",
+    "BatchCall",
+    "Context",
+    "Contract",
+    "Event",
+    "public",
+]
 
 
 @overload
@@ -58,18 +65,6 @@ def public(fn: F | None = None, *, batch: bool = False) -> F | Callable[[F], F]:
         return f
 
     return mark(fn) if fn is not None else mark
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """A log record emitted by a contract during a successful call."""
-
-    address: str
-    name: str
-    data: tuple[tuple[str, Canonical], ...]
-
-    def as_dict(self) -> dict[str, Canonical]:
-        return dict(self.data)
 
 
 class Contract:
@@ -92,9 +87,8 @@ class Contract:
     """The Maps declared in this class's own body (taken off the class)."""
 
     address: str
-    _ledger: Ledger
     _vars: dict[str, Any]
-    _vars_origin: dict[str, Any]
+    _var_store: BoundMap[Any]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -139,12 +133,17 @@ class Contract:
         return f"{cls.__module__}:{cls.__qualname__}"
 
     def _bind(self, address: str, ledger: Ledger) -> None:
-        """Give the instance its address and empty storage, tracked by the ledger."""
+        """Give the instance its address and empty storage, tracked by the ledger.
+
+        The instance keeps no reference to the ledger: its ``Var`` slots live in a
+        plain dict (``_vars``) written through ``_var_store``, a metered map of the
+        ledger's storage class, as its Maps are (:func:`~accord.device.storage.storage_class`).
+        """
         object.__setattr__(self, "address", address)
-        object.__setattr__(self, "_ledger", ledger)
         slots: dict[str, Any] = {}
         object.__setattr__(self, "_vars", slots)
-        object.__setattr__(self, "_vars_origin", ledger.track(("var", address), slots))
+        origin = ledger.track(("var", address), slots)
+        object.__setattr__(self, "_var_store", storage_class(ledger)(slots, None, "", origin))
         for name, spec in self._maps.items():
             object.__setattr__(self, name, spec.bind(ledger, address))
 
@@ -164,14 +163,15 @@ class Contract:
     def settle_batch(self, ctx: Context, calls: Sequence[BatchCall]) -> list[Canonical]:
         """Settle every batched call of a block together (batch ordering rule only).
 
-        The default settles them one by one in the given (canonical) order; contracts that
-        can clear at uniform prices override it. Return one result per call; raise
-        ``Revert`` to fail the whole batch.
+        The default settles them one by one in the given (canonical) order, each with
+        the context the device made for it (``call.ctx``: that call's sender and value);
+        contracts that can clear at uniform prices override it. Return one result per
+        call; raise ``Revert`` to fail the whole batch. ``ctx`` is the contract's own
+        (sender: itself).
         """
         results: list[Canonical] = []
         for call in calls:
-            sub = ctx.as_caller(call.sender, call.value)
-            results.append(getattr(self, call.method)(sub, *call.args))
+            results.append(getattr(self, call.method)(call.ctx, *call.args))
         return results
 
     def storage(self) -> dict[str, Any]:
@@ -206,222 +206,20 @@ class _UnboundMap:
 
 @dataclass(frozen=True, slots=True)
 class BatchCall:
-    """One call collected for batch settlement."""
+    """One call collected for batch settlement.
+
+    ``ctx`` is the read-only context the device made for this call (its sender and
+    value): what a ``settle_batch`` passes to code acting for this caller, as the
+    default :meth:`Contract.settle_batch` does. There is no other way to act as
+    another caller (a contract acts only as itself, :mod:`accord.device.context`).
+    """
 
     tx_hash: bytes
     sender: str
     method: str
     args: tuple[Canonical, ...]
     value: Mapping[str, int]
-
-
-class Context:
-    """What a running call sees and may do: the call's facts and metered ledger operations.
-
-    ``sender`` is the immediate caller (an account, or a contract for nested calls) and
-    ``origin`` the account that signed the transaction.
-
-    A context is read-only: setting any attribute raises ``AttributeError`` (a revert,
-    inside a call). Its facts are what the device's authority rests on: ``lock`` takes
-    the *sender's* funds because calling is consent, so a contract that could rewrite
-    ``ctx.sender`` could lock and release anyone's funds. Read-only contexts are also
-    what lets the executor share one among a block's calls from one sender to one
-    contract (their facts are equal).
-    """
-
-    __slots__ = (
-        "_device",
-        "_ledger",
-        "block_number",
-        "origin",
-        "sender",
-        "this",
-        "timestamp",
-        "value",
-    )
-
-    _device: Any
-    _ledger: Ledger
-    this: str
-    sender: str
-    origin: str
-    value: Mapping[str, int]
-    block_number: int
-    timestamp: int
-
-    def __new__(
-        cls,
-        device: Any,
-        ledger: Ledger,
-        this: str,
-        sender: str,
-        origin: str,
-        value: Mapping[str, int],
-        block_number: int,
-        timestamp: int,
-    ) -> Context:
-        ctx = _new_object(_WritableContext)
-        ctx._device = device
-        ctx._ledger = ledger
-        ctx.this = this
-        ctx.sender = sender
-        ctx.origin = origin
-        ctx.value = value
-        ctx.block_number = block_number
-        ctx.timestamp = timestamp
-        ctx.__class__ = cls  # type: ignore[assignment]  # read-only from here on
-        return ctx
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"Context is read-only: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"Context is read-only: cannot delete {name!r}")
-
-    def as_caller(self, sender: str, value: Mapping[str, int]) -> Context:
-        """The same call facts with another immediate caller (used by batch settlement)."""
-        return Context(
-            self._device,
-            self._ledger,
-            self.this,
-            sender,
-            sender,
-            value,
-            self.block_number,
-            self.timestamp,
-        )
-
-    # -- reads -------------------------------------------------------------------------
-    def balance(self, account: str, asset: str) -> int:
-        """Free balance of any account (metered as a storage read)."""
-        self._ledger.use_gas(G.READ)
-        return self._ledger.balance(account, asset)
-
-    def locked(self, owner: str, asset: str) -> int:
-        """What this contract holds locked of ``owner``'s ``asset``."""
-        self._ledger.use_gas(G.READ)
-        return self._ledger.locked_balance(owner, asset, self.this)
-
-    def supply(self, asset: str) -> int:
-        """Total supply of ``asset`` (0 if it does not exist; metered as a read)."""
-        self._ledger.use_gas(G.READ)
-        return self._ledger.supply.get(asset, 0)
-
-    def asset_exists(self, asset: str) -> bool:
-        """Whether ``asset`` has been created (metered as a read)."""
-        self._ledger.use_gas(G.READ)
-        return asset in self._ledger.issuers
-
-    def verify_signature(self, signer: str, message: bytes, signature: bytes) -> bool:
-        """Whether ``signature`` is ``signer``'s signature of ``message``
-        (:meth:`accord.device.Account.sign_message`); costs ``VERIFY`` gas."""
-        self._ledger.use_gas(G.VERIFY)
-        return bool(self._device.verify_message(signer, message, signature))
-
-    # -- ledger operations -------------------------------------------------------------
-    def transfer(self, asset: str, to: str, amount: int) -> None:
-        """Pay ``amount`` of this contract's own free ``asset`` to ``to``."""
-        self._ledger.use_gas(G.LEDGER_OP)
-        self._ledger.transfer(asset, self.this, to, amount)
-
-    def lock(self, asset: str, amount: int) -> None:
-        """Lock ``amount`` of the caller's free ``asset`` under this contract (escrow).
-
-        Only the immediate caller's funds can be locked: calling the contract is the
-        caller's consent. The funds stay the caller's, but only this contract can
-        :meth:`unlock` or :meth:`release` them.
-        """
-        self._ledger.use_gas(G.LEDGER_OP)
-        self._ledger.lock(asset, self.sender, amount, holder=self.this)
-
-    def unlock(self, owner: str, asset: str, amount: int) -> None:
-        """Return funds this contract locked to their owner's free balance."""
-        self._ledger.use_gas(G.LEDGER_OP)
-        self._ledger.unlock(asset, owner, amount, holder=self.this)
-
-    def release(self, owner: str, asset: str, amount: int, to: str) -> None:
-        """Pay funds this contract locked of ``owner`` to ``to`` (settle or slash)."""
-        self._ledger.use_gas(G.LEDGER_OP)
-        self._ledger.release(asset, owner, amount, to, holder=self.this)
-
-    def create_asset(self, asset: str) -> None:
-        """Create a new asset whose issuer is this contract."""
-        self._ledger.use_gas(G.WRITE_NEW)
-        self._ledger.create_asset(asset, self.this)
-
-    def mint(self, asset: str, to: str, amount: int) -> None:
-        """Mint an asset this contract issues."""
-        self._ledger.use_gas(G.LEDGER_OP)
-        self._ledger.mint(asset, to, amount, by=self.this)
-
-    def burn(self, asset: str, amount: int) -> None:
-        """Burn ``amount`` of an asset this contract issues, from its own balance."""
-        self._ledger.use_gas(G.LEDGER_OP)
-        self._ledger.burn(asset, self.this, amount, by=self.this)
-
-    def emit(self, name: str, **data: Any) -> None:
-        """Log an event; it is kept only if the call succeeds."""
-        self._ledger.use_gas(G.EVENT)
-        fields = tuple(
-            (k, canonical(v, field=f"event {name}.{k}")) for k, v in sorted(data.items())
-        )
-        self._ledger.events.append(Event(self.this, name, fields))
-
-    def use_gas(self, amount: int) -> None:
-        """Charge extra gas for work the schedule does not meter (heavy math)."""
-        self._ledger.use_gas(amount)
-
-    def call(
-        self, address: str, method: str, *args: Any, value: Mapping[str, int] | None = None
-    ) -> Any:
-        """Call another contract's public method as this contract.
-
-        If the callee reverts, its writes are undone and the :class:`Revert` propagates;
-        catch it to continue.
-        """
-        ledger = self._ledger
-        ledger.use_gas(G.CALL)
-        target = self._device.contract_at(address)
-        fn = _entry_point(target, method)
-        mark = ledger.mark()
-        try:
-            sent = value or NO_VALUE
-            for asset, amount in sorted(sent.items()):
-                ledger.use_gas(G.LEDGER_OP)
-                ledger.transfer(asset, self.this, address, amount)
-            sub = Context(
-                self._device,
-                ledger,
-                address,
-                self.this,
-                self.origin,
-                MappingProxyType(dict(sent)) if sent else NO_VALUE,
-                self.block_number,
-                self.timestamp,
-            )
-            return fn(sub, *canonical_args(args))
-        except BaseException:
-            ledger.rollback(mark)
-            raise
-
-
-class _WritableContext(Context):
-    """:class:`Context`'s twin with ordinary attribute writes, used only while one is
-    filled in: then ``__class__`` is switched to the read-only class (same layout), one
-    write instead of eight ``object.__setattr__`` calls."""
-
-    __slots__ = ()
-    __setattr__ = object.__setattr__  # type: ignore[assignment]
-
-
-_new_object = object.__new__
-
-
-def writable_twin(cls: type[Context]) -> type[Context]:
-    """A subclass of ``cls`` with ordinary attribute writes, to fill in a ``cls`` fast
-    (see :class:`_WritableContext`)."""
-    namespace = {"__slots__": (), "__module__": cls.__module__, "__setattr__": object.__setattr__}
-    return type(cls.__name__, (cls,), namespace)
+    ctx: Context
 
 
 def _entry_function(cls: type[Contract], name: str) -> Callable[..., Any]:

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 from accord.device import gas as G
 from accord.device.block import Receipt, ReceiptFields, Skipped
 from accord.device.block_loop import BlockLoop
-from accord.device.contract import NO_VALUE, Context, Contract, writable_twin
+from accord.device.context import NO_VALUE, ContextKit
+from accord.device.contract import Contract
 from accord.device.errors import BundleFailed, Rejected
 from accord.device.fees import FeeMarket
 from accord.device.ledger import MISSING, Ledger
@@ -82,20 +83,16 @@ class Executor(BlockLoop, BatchSettlement, TxValidation):
         self.block_gas_limit = block_gas_limit
         self._first_price = fee_market.kind == "first_price"
         self._fee_keys: dict[str, tuple[str, str]] = {}
-        self._context: type[Context] = type(
-            "Context",
-            (Context,),
-            {
-                "__slots__": (),
-                "__module__": Context.__module__,
-                "_device": device,
-                "_ledger": ledger,
-            },
+        self.contexts = ContextKit(
+            ledger,
+            device.contract_at,
+            device.verify_message,
+            lambda: int(getattr(device.config, "chain_id", 0)),
         )
-        """This device's read-only :class:`Context`: the device and ledger are class
-        attributes, so a call's context is four attribute writes, not eight (they shadow
-        the base class's slots for reading)."""
-        self._writable_context = writable_twin(self._context)
+        """This device's call contexts (:mod:`accord.device.context`): their class, whose
+        ledger operations are closures over the ledger, and the running-call slot."""
+        self._context = self.contexts.cls
+        self._active = self.contexts.active
         self._classes: dict[str, type[Contract]] = {}
 
     # -- block fee accounting ------------------------------------------------------------
@@ -212,9 +209,8 @@ class Executor(BlockLoop, BatchSettlement, TxValidation):
         instance = cls.__new__(cls)
         instance._bind(address, ledger)
         ledger.write(self.contracts, address, instance)
-        ctx = Context(
-            self.device,
-            ledger,
+        kit = self.contexts
+        ctx = kit.make(
             address,
             tx.sender,
             tx.sender,
@@ -222,5 +218,9 @@ class Executor(BlockLoop, BatchSettlement, TxValidation):
             env.number,
             env.timestamp,
         )
-        instance.setup(ctx, *tx.args)
+        previous = kit.enter(ctx)
+        try:
+            instance.setup(ctx, *tx.args)
+        finally:
+            kit.leave(previous)
         return address

@@ -16,7 +16,16 @@ operation              gas      EVM analogue (source)
 ``EVENT``                 750   LOG1: G_log + G_logtopic (375 + 375)
 ``BATCH_CALL``         21,000   a call settled in a batch pays the intrinsic cost
 ``VERIFY``              3,000   the ECRECOVER precompile, Yellow Paper appendix E
+``STORAGE_BYTE_NEW``      625   SSTORE_SET 20,000 / 32 bytes (EIP-2200), per byte > 96
+``STORAGE_BYTE``          157   SSTORE_RESET 5,000 / 32 bytes (EIP-2200), per byte > 96
+``EVENT_BYTE``              8   G_logdata, Yellow Paper appendix G, per byte of event data
 =====================  =======  ==========================================================
+
+A storage write's base cost covers its first ``STORAGE_FREE_BYTES`` (96) bytes of key
+and value (their canonical encodings, :func:`accord.device.storage.encoded_size`);
+every byte beyond costs ``STORAGE_BYTE_NEW`` (slot was at its default) or
+``STORAGE_BYTE`` (rewritten), so a 20 MB key costs ~1.25e10 gas and never fits a block.
+An event costs ``EVENT`` plus ``EVENT_BYTE`` per byte of its name and encoded data.
 
 A storage ``READ`` is charged whenever contract code reads a storage slot; a write is
 ``WRITE_NEW`` when the slot held its default and ``WRITE`` otherwise. Ledger operations
@@ -38,3 +47,18 @@ CALL = 2_600
 EVENT = 750
 BATCH_CALL = TX_BASE
 VERIFY = 3_000
+
+# -- per-byte charges for data written (storage and logs) ------------------------------
+STORAGE_FREE_BYTES = 96
+"""Bytes of a storage write (its key's and its value's canonical encodings together)
+that the base ``WRITE``/``WRITE_NEW`` covers: an EVM slot's 32-byte key and 32-byte value,
+plus the encoding's type and length headers (5 bytes per atom)."""
+STORAGE_BYTE_NEW = 625
+"""Gas per byte beyond ``STORAGE_FREE_BYTES`` written to a slot that held its default:
+SSTORE's 20,000 per new 32-byte word (EIP-2200 ``SSTORE_SET``) is 625 per byte."""
+STORAGE_BYTE = 157
+"""Gas per byte beyond ``STORAGE_FREE_BYTES`` rewriting a slot: SSTORE's 5,000 per
+32-byte word reset (EIP-2200 ``SSTORE_RESET``), 156.25 per byte, rounded up."""
+EVENT_BYTE = 8
+"""Gas per byte of an event's name and encoded data: G_logdata (Yellow Paper,
+appendix G), LOG's charge per byte of data."""

@@ -35,6 +35,7 @@ from accord.device.errors import (
     OutOfGas,
     UnknownAsset,
 )
+from accord.device.permits import NotAllowed, check_amount, check_name
 
 MISSING: Any = object()
 """Journal marker: the key was absent before the write."""
@@ -62,6 +63,7 @@ class Ledger:
     the gas meter of the call being executed."""
 
     __slots__ = (
+        "allowances",
         "balances",
         "balances_origin",
         "events",
@@ -72,6 +74,8 @@ class Ledger:
         "locked",
         "nonces",
         "nonces_origin",
+        "permit_nonces",
+        "storage_classes",
         "supply",
         "tracked",
     )
@@ -93,6 +97,15 @@ class Ledger:
         self.track(("supply",), self.supply)
         self.track(("issuers",), self.issuers)
         self.nonces_origin = self.track(("nonces",), self.nonces)
+        self.allowances: dict[tuple[str, str, str], int] = {}
+        """``(owner, spender, asset) -> amount`` that ``spender`` may take of ``owner``'s
+        free ``asset`` (:mod:`accord.device.permits`)."""
+        self.permit_nonces: dict[str, int] = {}
+        """The nonce of each owner's next permit (absent: 0)."""
+        self.track(("allowances",), self.allowances)
+        self.track(("permit_nonces",), self.permit_nonces)
+        self.storage_classes: Any = None
+        """This ledger's metered storage classes (:func:`accord.device.storage.storage_classes`)."""
 
     def track(self, label: Label, data: dict[Any, Any]) -> dict[Any, Any]:
         """Make ``data`` part of the state under ``label``; returns its origin dict.
@@ -245,6 +258,47 @@ class Ledger:
         """Pay locked funds of ``owner`` to ``to`` (settle or slash); only the holder may."""
         self._unlock(asset, owner, amount, holder)
         self.credit(to, asset, amount)
+
+    # -- allowances (acting for another account) ---------------------------------------
+    def allowance(self, owner: str, spender: str, asset: str) -> int:
+        """What ``spender`` may still take of ``owner``'s free ``asset``."""
+        return self.allowances.get((owner, spender, asset), 0)
+
+    def approve(self, owner: str, spender: str, asset: str, amount: int) -> None:
+        """Set ``owner``'s allowance for ``spender`` in ``asset`` to ``amount`` (ERC-20
+        ``approve`` semantics: it replaces the previous amount; 0 removes it)."""
+        check_name("owner", owner)
+        check_name("spender", spender)
+        check_name("asset", asset)
+        check_amount("amount", amount)
+        if asset not in self.issuers:
+            raise UnknownAsset(f"asset {asset!r} does not exist")
+        self.write(self.allowances, (owner, spender, asset), amount)
+
+    def transfer_from(self, owner: str, spender: str, asset: str, to: str, amount: int) -> None:
+        """Move ``amount`` of ``owner``'s free ``asset`` to ``to`` for ``spender``,
+        spending that much of ``owner``'s allowance for ``spender`` (refused, changing
+        nothing, if the allowance or the balance is short)."""
+        check_name("owner", owner)
+        check_name("asset", asset)
+        check_name("to", to)
+        check_amount("amount", amount)
+        key = (owner, spender, asset)
+        allowed = self.allowances.get(key, 0)
+        if allowed < amount:
+            raise NotAllowed(
+                f"{spender} may take {allowed} {asset} of {owner}, not {amount}: "
+                "acting for another account takes its allowance or permit"
+            )
+        self.transfer(asset, owner, to, amount)  # checks the asset and the balance first
+        self.write(self.allowances, key, allowed - amount)
+
+    def use_permit_nonce(self, owner: str, nonce: int) -> None:
+        """Consume ``owner``'s permit nonce ``nonce`` (which must be the current one)."""
+        current = self.permit_nonces.get(owner, 0)
+        if nonce != current:
+            raise NotAllowed(f"permit nonce {nonce} of {owner} is not the current {current}")
+        self.write(self.permit_nonces, owner, current + 1)
 
     # -- metered ops used by contracts ----------------------------------------------
     def charge_ledger_op(self) -> None:

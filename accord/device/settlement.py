@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from accord.device import gas as G
 from accord.device.block import Receipt
-from accord.device.contract import NO_VALUE, BatchCall, Context, Contract
+from accord.device.context import ContextKit
+from accord.device.contract import NO_VALUE, BatchCall, Contract
 from accord.device.errors import BundleFailed, InsufficientFunds, OutOfGas, Rejected, Revert
 from accord.device.ledger import Ledger
 from accord.device.outcome import UNMETERED, BlockEnv, Prepaid
@@ -37,6 +38,7 @@ class BatchSettlement:
     ledger: Ledger
     contracts: dict[str, Contract]
     fee_asset: str
+    contexts: ContextKit
 
     if TYPE_CHECKING:
 
@@ -77,7 +79,11 @@ class BatchSettlement:
         paid = self._prepay(tx, env.base_fee)
         for asset, amount in tx.value:
             ledger.lock(asset, tx.sender, amount, holder=tx.to)
-        call = BatchCall(tx.hash, tx.sender, tx.method, tx.args, MappingProxyType(dict(tx.value)))
+        value = MappingProxyType(dict(tx.value)) if tx.value else NO_VALUE
+        # The call's own context (its sender and value), made by the device: what
+        # settle_batch acts for this caller with (a contract cannot make one).
+        ctx = self.contexts.make(tx.to, tx.sender, tx.sender, value, env.number, env.timestamp)
+        call = BatchCall(tx.hash, tx.sender, tx.method, tx.args, value, ctx)
         return tx, paid, call
 
     def settle_batch(
@@ -104,17 +110,15 @@ class BatchSettlement:
                 for asset, amount in call.value.items():
                     ledger.use_gas(G.LEDGER_OP)
                     ledger.release(asset, call.sender, amount, address, holder=address)
-            ctx = Context(
-                self.device,
-                ledger,
-                address,
-                address,
-                address,
-                NO_VALUE,
-                env.number,
-                env.timestamp,
-            )
-            out = contract.settle_batch(ctx, calls)
+            kit = self.contexts
+            ctx = kit.make(address, address, address, NO_VALUE, env.number, env.timestamp)
+            kit.open_batch([call.ctx for call in calls])
+            previous = kit.enter(ctx)
+            try:
+                out = contract.settle_batch(ctx, calls)
+            finally:
+                kit.leave(previous)
+                kit.close_batch()
             if ledger.gas_used > ledger.gas_limit:  # an OutOfGas was caught by the contract
                 raise OutOfGas(ledger.gas_used, ledger.gas_limit)
             if len(out) != n:

@@ -8,6 +8,8 @@ The state is a set of *entries*, one per stored key, each a canonical tuple:
 ``("supply", asset, amount)``                  supplies
 ``("issuers", asset, issuer)``                 issuers
 ``("nonces", account, nonce)``                 nonces
+``("allowances", (owner, spender, asset), n)`` allowances (:mod:`accord.device.permits`)
+``("permit_nonces", owner, nonce)``            permit nonces
 ``("contracts", address, "module:Class")``     deployed contracts
 ``("var", address, name, value)``              a contract's ``Var`` slots
 ``("map", address, name, key, value)``         a contract's ``Map`` items
@@ -116,6 +118,8 @@ def state_entries(ledger: Ledger, contracts: Mapping[str, Contract]) -> Iterator
         ("supply", ledger.supply),
         ("issuers", ledger.issuers),
         ("nonces", ledger.nonces),
+        ("allowances", ledger.allowances),
+        ("permit_nonces", ledger.permit_nonces),
     ):
         for key, value in table.items():
             yield (name, dict_key(key), value)

@@ -26,6 +26,7 @@ from accord.device import (
     checks,
 )
 from accord.device.state import dict_key, entry_hash, full_state_hash, state_entries
+from tests.device import sample_contracts
 from tests.device.conftest import USERS, make_device
 from tests.device.sample_contracts import Scratch
 
@@ -190,6 +191,7 @@ def test_a_state_hash_taken_during_a_block_does_not_disturb_the_block() -> None:
     device = make_device()
     alice = device.account("alice")
     scratch = device.deploy(alice, Scratch)
+    sample_contracts.STATE_HASH.append(device.state_hash)
     for i in range(3):  # one sender, several calls in one block, each peeking mid-call
         device.submit(device.sign(alice, scratch, "peek_then_put", f"k{i}", i + 1))
     block = device.build_block()

@@ -8,17 +8,28 @@ promised (:meth:`CommitmentRegistry.pending`).
 
 A posted commitment **cannot be withdrawn**. It stays pending until it fires or its
 expiry block passes; that is what makes it a commitment rather than an offer.
+
+Posting pays for what the commitment will cost the device (:mod:`.cost`): its document
+per byte (as calldata, and as storage through the storage schedule), and, up front,
+its evaluation in every block of its life. Its expiry may be at most
+``DeviceConfig.max_commitment_blocks`` blocks ahead.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from accord.device import gas as G
 from accord.device.commitments.codec import MalformedCommitment, from_json
+from accord.device.commitments.cost import (
+    DEFAULT_MAX_COMMITMENT_BLOCKS,
+    evaluation_gas,
+    lifetime,
+)
 from accord.device.commitments.language import Commitment
 from accord.device.contract import Context, Contract, public
 from accord.device.errors import Revert
-from accord.device.storage import Map, Var
+from accord.device.storage import Map, Var, encoded_size
 
 REGISTRY_ADDRESS = "commitments"
 """Where every device deploys its registry at genesis."""
@@ -37,6 +48,12 @@ class CommitmentRegistry(Contract):
 
     entries: Map[tuple[int, str] | None] = Map(None)
     next_seq: Var[int] = Var(0)
+    max_blocks: int = DEFAULT_MAX_COMMITMENT_BLOCKS
+    """How far ahead an expiry may be (the device sets its ``max_commitment_blocks``)."""
+
+    def configure(self, max_blocks: int) -> None:
+        """Set the device's ``max_commitment_blocks`` (at genesis; not state: config)."""
+        object.__setattr__(self, "max_blocks", max_blocks)
 
     @public
     def post(self, ctx: Context, document: str) -> str:
@@ -56,6 +73,13 @@ class CommitmentRegistry(Contract):
             raise Revert(
                 f"expiry {commitment.expiry} is before the current block {ctx.block_number}"
             )
+        blocks = lifetime(commitment, ctx.block_number)
+        if blocks > self.max_blocks:
+            raise Revert(
+                f"expiry {commitment.expiry} is {blocks} blocks ahead, more than "
+                f"max_commitment_blocks = {self.max_blocks}"
+            )
+        ctx.use_gas(evaluation_gas(commitment, blocks))  # up front, for every block
         if commitment.bond is not None:
             ctx.lock(commitment.bond.asset, commitment.bond.amount)
         seq = self.next_seq
@@ -63,6 +87,27 @@ class CommitmentRegistry(Contract):
         self.entries[commitment.id] = (seq, commitment.to_json())
         ctx.emit("Posted", id=commitment.id, owner=commitment.owner, expiry=commitment.expiry)
         return commitment.id
+
+    @staticmethod
+    def post_gas(commitment: Commitment, block_number: int) -> int:
+        """A gas limit enough for posting ``commitment`` in block ``block_number`` or
+        later (a later block leaves fewer blocks to pay for): the transaction, the
+        document as calldata (twice: the registry's charge and the intrinsic one), its
+        storage, the bond, the event and the evaluation charge."""
+        document = commitment.to_json()
+        stored = encoded_size(commitment.id) + encoded_size((1 << 62, document))
+        blocks = max(lifetime(commitment, block_number), 1)
+        return (
+            G.TX_BASE
+            + G.CALL
+            + 2 * GAS_PER_DOCUMENT_BYTE * len(document.encode())
+            + 3 * G.WRITE_NEW
+            + G.STORAGE_BYTE_NEW * max(stored - G.STORAGE_FREE_BYTES, 0)
+            + 2 * G.LEDGER_OP
+            + G.EVENT
+            + G.EVENT_BYTE * 2 * (len(commitment.id) + 64)
+            + evaluation_gas(commitment, blocks)
+        )
 
     def pending(self) -> list[Commitment]:
         """Every pending commitment, in posting order (free: for inspection and agents)."""

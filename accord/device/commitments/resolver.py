@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from accord.device import gas as G
+from accord.device.commitments.cost import COMMITMENT_VIEW_GAS
 from accord.device.commitments.language import (
     REFS,
     SELF,
@@ -46,7 +47,7 @@ from accord.device.commitments.language import (
 from accord.device.commitments.library import LIBRARY
 from accord.device.commitments.modal import ModalSolver, StateAtom
 from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry, parse_document
-from accord.device.contract import NO_VALUE, Context, Event, _entry_point
+from accord.device.contract import NO_VALUE, Event, _entry_point
 from accord.device.encoding import canonical
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
 
 UNMETERED = 1 << 62
 VIEW_GAS = 1_000_000
-"""Gas a view atom may use while it is evaluated (then rolled back)."""
+"""Gas a read-only view may use (:meth:`Device.view`, off the device's blocks)."""
 _FAILED = object()
 
 
@@ -196,25 +197,22 @@ class _Resolver:
         ledger = self.ledger
         mark = ledger.mark()
         used, limit = ledger.gas_used, ledger.gas_limit
-        ledger.gas_used, ledger.gas_limit = 0, VIEW_GAS
+        ledger.gas_used, ledger.gas_limit = 0, COMMITMENT_VIEW_GAS  # paid for at posting
+        kit = self.device.executor.contexts
+        previous = kit.active[0]
         try:
             fn = _entry_point(self.device.contract_at(address), method)
-            ctx = Context(
-                self.device,
-                ledger,
-                address,
-                REGISTRY_ADDRESS,
-                REGISTRY_ADDRESS,
-                NO_VALUE,
-                self.number,
-                self.timestamp,
+            ctx = kit.make(
+                address, REGISTRY_ADDRESS, REGISTRY_ADDRESS, NO_VALUE, self.number, self.timestamp
             )
+            kit.enter(ctx)
             result: object = fn(ctx, *args)
-            if ledger.gas_used > VIEW_GAS:
+            if ledger.gas_used > COMMITMENT_VIEW_GAS:
                 result = _FAILED
         except Exception:  # a failing view makes its atom false
             result = _FAILED
         finally:
+            kit.leave(previous)
             ledger.rollback(mark)
             ledger.gas_used, ledger.gas_limit = used, limit
         return result
@@ -364,6 +362,8 @@ class _Resolver:
         ledger.gas_used = 0
         ledger.gas_limit = action.gas if isinstance(action, Call) else G.LEDGER_OP
         mark = ledger.mark()
+        kit = self.device.executor.contexts
+        previous = kit.active[0]
         try:
             ledger.use_gas(G.LEDGER_OP if not isinstance(action, Call) else G.CALL)
             if not isinstance(action, Call):
@@ -376,16 +376,8 @@ class _Resolver:
             value: Mapping[str, int] = (
                 MappingProxyType(dict(action.value)) if action.value else NO_VALUE
             )
-            ctx = Context(
-                self.device,
-                ledger,
-                action.to,
-                owner,
-                owner,
-                value,
-                self.number,
-                self.timestamp,
-            )
+            ctx = kit.make(action.to, owner, owner, value, self.number, self.timestamp)
+            kit.enter(ctx)
             fn(ctx, *canonical(action.args))  # type: ignore[misc]
             if ledger.gas_used > ledger.gas_limit:
                 return f"out of gas ({ledger.gas_used} > {ledger.gas_limit})"
@@ -394,6 +386,7 @@ class _Resolver:
             ledger.rollback(mark)
             return f"{type(exc).__name__}: {exc}"
         finally:
+            kit.leave(previous)
             ledger.gas_used, ledger.gas_limit = used, limit
 
     def _close(self, cid: str) -> None:
