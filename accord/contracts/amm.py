@@ -67,6 +67,7 @@ from accord.contracts.args import base_units
 from accord.device import BatchCall, Context, Contract, Revert, UnknownAsset, Var, public
 from accord.device.encoding import Canonical
 from accord.mechanisms import cfmm
+from accord.mechanisms.introot import ROOT_WORD_GAS, iroot, root_gas
 
 CURVE_GAS = 200
 """Gas charged per evaluation of the curve (the math the storage schedule does not see)."""
@@ -97,6 +98,10 @@ class AMM(Contract):
     def initial_shares(self, amounts: tuple[int, ...]) -> int:
         """Shares minted by the first deposit (before the locked minimum)."""
         raise NotImplementedError
+
+    def initial_shares_gas(self, amounts: tuple[int, ...]) -> int:
+        """Gas charged, before it runs, for :meth:`initial_shares` on ``amounts``."""
+        return CURVE_GAS
 
     def _init(
         self, ctx: Context, tokens: tuple[str, ...], fee_bps: object, lp_symbol: object
@@ -251,7 +256,7 @@ class AMM(Contract):
         if supply == 0:
             if min(amounts) == 0:
                 raise Revert(f"the first deposit must include every token {tokens}")
-            ctx.use_gas(CURVE_GAS)
+            ctx.use_gas(self.initial_shares_gas(amounts))  # before the work, bounded by it
             shares = self.initial_shares(amounts) - cfmm.MINIMUM_LIQUIDITY
             if shares <= 0:
                 raise Revert(f"deposit {amounts} mints no liquidity (insufficient liquidity)")
@@ -489,16 +494,25 @@ class WeightedAMM(AMM):
     def curve(self, reserves: tuple[int, ...] | None = None) -> cfmm.WeightedPool:
         return cfmm.WeightedPool(reserves or self.reserve, self.params, self.fee_bps, self.symbols)
 
+    def initial_shares_gas(self, amounts: tuple[int, ...]) -> int:
+        """The exact path's work: the product ``∏ a^w`` (``Σw`` multiplications of words
+        growing to its size) and its ``Σw``-th root by Newton's method from above
+        (:func:`~accord.mechanisms.introot.root_gas`); the high-precision-log path is
+        charged as one root of the same size."""
+        reduced = _reduced(self.params)
+        total = sum(reduced)
+        bits = sum(w * max(a.bit_length(), 1) for w, a in zip(reduced, amounts, strict=True))
+        words = -(-bits // 256)
+        return CURVE_GAS + ROOT_WORD_GAS * total * words + root_gas((1 << bits) - 1, total)
+
     def initial_shares(self, amounts: tuple[int, ...]) -> int:
-        weights = self.params
-        g = math.gcd(*weights)
-        reduced = [w // g for w in weights]
+        reduced = _reduced(self.params)
         total = sum(reduced)
         if total <= cfmm.EXACT_WEIGHT_LIMIT:  # exact: the largest V with V^W ≤ ∏ a^w
             product = 1
             for w, a in zip(reduced, amounts, strict=True):
                 product *= a**w
-            return _iroot(product, total)
+            return iroot(product, total)
         with localcontext() as dec:
             dec.prec = 80
             log = Decimal(0)
@@ -508,16 +522,9 @@ class WeightedAMM(AMM):
             return max(int(value.to_integral_value(rounding=ROUND_FLOOR)) - 1, 0)
 
 
-def _iroot(x: int, k: int) -> int:
-    """The largest ``r`` with ``r**k <= x`` (integer Newton from a float guess)."""
-    if x < 2 or k == 1:
-        return x
-    r = int(math.exp(math.log(x) / k)) + 1
-    while r**k > x:
-        r = ((k - 1) * r + x // r ** (k - 1)) // k
-    while (r + 1) ** k <= x:
-        r += 1
-    return r
+def _reduced(weights: tuple[int, ...]) -> list[int]:
+    g = math.gcd(*weights)
+    return [w // g for w in weights]
 
 
 class ConstantSumAMM(AMM):

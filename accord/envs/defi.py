@@ -47,7 +47,7 @@ ordering rule and the mempool visibility.
 base fee: a transaction pays its tip per gas), so the gas a sandwich pays is the known
 constant ``searcher_tip × gas_used × fee_price_usd``: a sandwich then pays exactly when
 its exact token profit exceeds that, which is the threshold the learning tests check
-(with the defaults, ``2 × 60,400 gas × 300,000 × 1e-9 = $36.24``).
+(with the defaults, ``2 × ~62,300 gas × 300,000 × 1e-9 ≈ $37.38``).
 Pass ``device=`` (a :class:`~accord.device.DeviceConfig` or a dict of its fields) to play
 any other design.
 

@@ -50,6 +50,7 @@ from accord.mechanisms.cfmm_v2 import (
     check_nonneg,
     check_positive,
 )
+from accord.mechanisms.introot import ceil_root
 
 EXACT_WEIGHT_LIMIT = 512
 """Largest sum of gcd-reduced weights for which weighted pools check exactly."""
@@ -210,18 +211,9 @@ class ProductPool(_PoolOps):
 # -- weighted geometric mean -----------------------------------------------------------------
 def _ceil_root(m: int, k: int) -> int:
     """The least integer ``s ≥ 0`` with ``s^k ≥ m`` (``m ≥ 0``, ``k ≥ 1``): Newton's
-    method for the integer k-th root from an estimate above it, then one step up."""
-    if m <= 1 or k == 1:
-        return max(m, 0)
-    x = int(math.exp2(math.log2(m) / k)) + 2  # within float precision of the root
-    while x**k < m:  # make sure the start is at or above the root
-        x *= 2
-    while True:  # x_{n+1} = ((k−1)x + m // x^{k−1}) // k decreases to ⌊m^{1/k}⌋
-        y = ((k - 1) * x + m // x ** (k - 1)) // k
-        if y >= x:
-            break
-        x = y
-    return x if x**k >= m else x + 1
+    method for the integer k-th root from above, in bounded steps, no float
+    (:func:`accord.mechanisms.introot.ceil_root`)."""
+    return ceil_root(m, k)
 
 
 def _ipow_check(bases: list[int], exps: list[int]) -> int:

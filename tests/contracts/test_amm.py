@@ -596,3 +596,49 @@ def test_replay_reproduces_an_amm_run() -> None:
 def test_amm_base_is_abstract() -> None:
     assert {"swap", "add_liquidity", "remove_liquidity", "flash_swap"} <= AMM._public
     assert AMM._batch == frozenset({"swap"})
+
+
+def test_a_huge_first_weighted_deposit_is_exact_bounded_and_charged() -> None:
+    """The issue's first WeightedAMM deposit of ~1e24 at weights 80/20 ran for minutes
+    (a float-guessed root walked by +1) for 51,800 gas; its root is now Newton's from
+    above, exact, in a few steps, and charged before it runs for the work's size."""
+    from accord.mechanisms.introot import iroot, root_gas
+
+    big = 10**24
+    assets = {
+        "ETH": AssetSpec(issuer="treasury", alloc={"alice": 10**18, "builder": 10**18}),
+        "A": AssetSpec(issuer="ia", alloc={"alice": big}),
+        "B": AssetSpec(issuer="ib", alloc={"alice": big + 12_345}),
+    }
+    device = Device(DeviceConfig(), Genesis(assets=assets), seed=3)
+    checks.check_every_block(device)
+    alice = device.account("alice")
+    pool = device.deploy(alice, WeightedAMM, ("A", "B"), (80, 20))
+    receipt = device.call(
+        alice, pool, "add_liquidity", 0, "alice", value={"A": big, "B": big + 12_345}
+    )
+    assert receipt.ok, receipt.error
+    exact = iroot(big**4 * (big + 12_345), 5)  # weights 80/20 reduce to 4/1
+    assert exact**5 <= big**4 * (big + 12_345) < (exact + 1) ** 5
+    assert device.balance("alice", storage(device, pool)["lp_asset"]) == (
+        exact - cfmm.MINIMUM_LIQUIDITY
+    )
+    charged = device.contract_at(pool).initial_shares_gas((big, big + 12_345))  # type: ignore[attr-defined]
+    assert charged > root_gas(big**4 * (big + 12_345), 5) > 0
+
+
+def test_a_first_deposit_whose_root_work_exceeds_the_gas_limit_runs_out_of_gas() -> None:
+    """Huge amounts make the root's work, and so its charge, grow: the charge comes
+    before the work, so an unpayable root is never computed."""
+    big = 10**3000
+    assets = {
+        "ETH": AssetSpec(issuer="treasury", alloc={"alice": 10**18, "builder": 10**18}),
+        "A": AssetSpec(issuer="ia", alloc={"alice": big}),
+        "B": AssetSpec(issuer="ib", alloc={"alice": big}),
+    }
+    device = Device(DeviceConfig(), Genesis(assets=assets), seed=3)
+    alice = device.account("alice")
+    pool = device.deploy(alice, WeightedAMM, ("A", "B"), (255, 256))
+    receipt = device.call(alice, pool, "add_liquidity", 0, "alice", value={"A": big, "B": big})
+    assert receipt.status == "out_of_gas"
+    assert device.balance("alice", "A") == big

@@ -5,11 +5,16 @@ from __future__ import annotations
 from typing import TypeVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accord.device import InvalidValue, Map, OutOfGas, Var, gas
 from accord.device.contract import Contract
+from accord.device.encoding import digest_bytes
 from accord.device.ledger import Ledger
-from tests.device.sample_contracts import Callee, Vault
+from accord.device.storage import encoded_size
+from tests.device.conftest import make_device
+from tests.device.sample_contracts import Callee, Scratch, Vault
 
 C = TypeVar("C", bound=Contract)
 
@@ -167,3 +172,71 @@ def test_two_instances_do_not_share_storage() -> None:
     one.slots["k"] = 1
     assert two.slots["k"] == 0
     assert two.storage() == {"slots": {}}
+
+
+CANONICAL = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.integers(min_value=-(2**700), max_value=2**700),
+        st.text(max_size=40),
+        st.binary(max_size=40),
+    ),
+    lambda inner: st.lists(inner, max_size=4).map(tuple),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=CANONICAL)
+def test_encoded_size_is_the_canonical_encodings_length(value: object) -> None:
+    assert encoded_size(value) == len(digest_bytes(value))  # type: ignore[arg-type]
+
+
+def test_storage_costs_gas_per_byte_beyond_the_slot() -> None:
+    vault, ledger = bound(Vault)
+    key = "k" * 1_000  # 1,005 encoded bytes, a value of 5: 914 bytes beyond the free 96
+    extra = encoded_size(key) + encoded_size(1) - gas.STORAGE_FREE_BYTES
+    assert extra == 914
+    ledger.gas_used = 0
+    vault.balances[key] = 1
+    assert ledger.gas_used == gas.WRITE_NEW + gas.STORAGE_BYTE_NEW * extra
+    ledger.gas_used = 0
+    vault.balances[key] = 2  # a rewrite: SSTORE_RESET per byte
+    assert ledger.gas_used == gas.WRITE + gas.STORAGE_BYTE * extra
+    ledger.gas_used = 0
+    vault.owner = "x" * 300  # Vars too
+    assert ledger.gas_used == gas.WRITE_NEW + gas.STORAGE_BYTE_NEW * (
+        encoded_size("owner") + encoded_size("x" * 300) - gas.STORAGE_FREE_BYTES
+    )
+    ledger.gas_used = 0
+    vault.balances["short"] = 10**30  # small writes cost what they always did
+    assert ledger.gas_used == gas.WRITE_NEW
+
+
+def test_a_huge_key_runs_out_of_gas_and_writes_nothing() -> None:
+    """The issue's 20 MB key cost 50,950 gas and wrote 40 MB of log; now it cannot fit a
+    block (here 2 MB against a whole 30M block)."""
+    device = make_device()
+    alice = device.account("alice")
+    scratch = device.deploy(alice, Scratch)
+    key = "k" * 2_000_000
+    assert gas.STORAGE_BYTE_NEW * (len(key) - gas.STORAGE_FREE_BYTES) > 30_000_000
+    receipt = device.call(alice, scratch, "put", key, 1, False, gas_limit=30_000_000)
+    assert receipt.status == "out_of_gas"
+    assert device.contract_at(scratch).storage()["slots"] == {}
+
+
+def test_a_big_event_pays_per_byte() -> None:
+    device = make_device()
+    alice = device.account("alice")
+    vault = device.deploy(alice, Vault)
+    small = device.call(alice, vault, "deposit_logged", "x", 3)
+    big = device.call(alice, vault, "deposit_logged", "x" * 10_001, 3, gas_limit=10_000_000)
+    assert small.ok and big.ok
+    # 10,000 more bytes of event data at G_logdata = 8, and the longer key's storage.
+    storage = gas.STORAGE_BYTE_NEW * (
+        encoded_size("x" * 10_001) + encoded_size(3) - gas.STORAGE_FREE_BYTES
+    )
+    assert big.gas_used - small.gas_used == gas.EVENT_BYTE * 10_000 + storage

@@ -53,7 +53,9 @@ def _sandwich_pays(tolerance_bps: int) -> bool:
     assert sw is not None
     _, _, _, _, infos = env.step({"searcher_0": 1})
     gas_usd = -infos["searcher_0"]["delta"]["ETH"] * env.params.fee_price_usd
-    assert gas_usd == pytest.approx(36.24, rel=1e-3)  # 2 × 60,400 gas × 300,000 × 1e-9
+    # 2 × ~62,300 gas × 300,000 × 1e-9: a swap's events pay 8 gas per byte, and their
+    # amounts' encodings grow with the amounts, so the gas varies by a few dozen
+    assert gas_usd == pytest.approx(37.38, rel=2e-3)
     return sw.profit * env.prices[asset] > gas_usd
 
 
@@ -79,7 +81,8 @@ def test_a_searcher_learns_to_sandwich_exactly_when_the_tolerance_makes_it_pay()
     assert score["never"] == 0.0
     assert score["learned"] > score["always"] > 0.0
     # the gap is the loss the learner avoids on 10 bps victims (a quarter of the blocks)
-    assert score["learned"] - score["always"] == pytest.approx(0.25 * 18.7, rel=0.3)
+    # (a 10 bps sandwich loses ~$19.84: its ~$37.38 of gas less its token profit)
+    assert score["learned"] - score["always"] == pytest.approx(0.25 * 19.84, rel=0.3)
 
 
 def test_under_the_batch_rule_the_same_searcher_learns_to_stop_sandwiching() -> None:
