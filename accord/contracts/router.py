@@ -21,6 +21,10 @@ from accord.device import Context, Contract, Revert, Var, public
 
 QUOTE_GAS = 2_000
 """Gas per hop quoted while searching, on top of the nested calls' own gas."""
+SEARCH_GAS = 100
+"""Gas per pool examined while enumerating paths (EIP-2929's warm read, 100): the search
+is charged as it goes, so a router with many pools or a large ``max_hops`` runs out of
+gas instead of enumerating for free before its first quote."""
 
 
 class Router(Contract):
@@ -39,14 +43,18 @@ class Router(Contract):
             raise Revert(f"max_hops must be >= 1, got {self.max_hops}")
         self.pools = tuple((p, tuple(ctx.call(p, "tokens"))) for p in pools)
 
-    def _paths(self, asset_in: str, asset_out: str) -> list[list[tuple[str, str, str]]]:
+    def _paths(
+        self, ctx: Context, asset_in: str, asset_out: str
+    ) -> list[list[tuple[str, str, str]]]:
         """Every simple path as hops ``(pool, asset_in, asset_out)``, in search order."""
         out: list[list[tuple[str, str, str]]] = []
 
         def extend(path: list[tuple[str, str, str]], at: str, seen: set[str]) -> None:
             if len(path) == self.max_hops:
                 return
-            for pool, tokens in self.pools:
+            pools = self.pools
+            ctx.use_gas(SEARCH_GAS * len(pools))
+            for pool, tokens in pools:
                 if at not in tokens or any(pool == hop[0] for hop in path):
                     continue
                 for nxt in tokens:
@@ -81,7 +89,7 @@ class Router(Contract):
         if asset_in == asset_out:
             raise Revert("asset_in and asset_out are the same")
         best, best_path = 0, []
-        for path in self._paths(asset_in, asset_out):
+        for path in self._paths(ctx, asset_in, asset_out):
             out = self._quote_path(ctx, path, amount_in)
             if out > best:
                 best, best_path = out, path

@@ -16,15 +16,15 @@ operation              gas      EVM analogue (source)
 ``EVENT``                 750   LOG1: G_log + G_logtopic (375 + 375)
 ``BATCH_CALL``         21,000   a call settled in a batch pays the intrinsic cost
 ``VERIFY``              3,000   the ECRECOVER precompile, Yellow Paper appendix E
-``STORAGE_BYTE_NEW``      625   SSTORE_SET 20,000 / 32 bytes (EIP-2200), per byte > 96
-``STORAGE_BYTE``          157   SSTORE_RESET 5,000 / 32 bytes (EIP-2200), per byte > 96
+``STORAGE_BYTE_NEW``       68   G_txdatanonzero (Yellow Paper, pre-EIP-2028), per byte > 96
+``STORAGE_BYTE``           16   G_txdatanonzero after EIP-2028, per byte > 96
 ``EVENT_BYTE``              8   G_logdata, Yellow Paper appendix G, per byte of event data
 =====================  =======  ==========================================================
 
 A storage write's base cost covers its first ``STORAGE_FREE_BYTES`` (96) bytes of key
 and value (their canonical encodings, :func:`accord.device.storage.encoded_size`);
 every byte beyond costs ``STORAGE_BYTE_NEW`` (slot was at its default) or
-``STORAGE_BYTE`` (rewritten), so a 20 MB key costs ~1.25e10 gas and never fits a block.
+``STORAGE_BYTE`` (rewritten), so a 20 MB key costs ~1.4e9 gas and never fits a block.
 An event costs ``EVENT`` plus ``EVENT_BYTE`` per byte of its name and encoded data.
 
 A storage ``READ`` is charged whenever contract code reads a storage slot; a write is
@@ -53,12 +53,16 @@ STORAGE_FREE_BYTES = 96
 """Bytes of a storage write (its key's and its value's canonical encodings together)
 that the base ``WRITE``/``WRITE_NEW`` covers: an EVM slot's 32-byte key and 32-byte value,
 plus the encoding's type and length headers (5 bytes per atom)."""
-STORAGE_BYTE_NEW = 625
+STORAGE_BYTE_NEW = 68
 """Gas per byte beyond ``STORAGE_FREE_BYTES`` written to a slot that held its default:
-SSTORE's 20,000 per new 32-byte word (EIP-2200 ``SSTORE_SET``) is 625 per byte."""
-STORAGE_BYTE = 157
-"""Gas per byte beyond ``STORAGE_FREE_BYTES`` rewriting a slot: SSTORE's 5,000 per
-32-byte word reset (EIP-2200 ``SSTORE_RESET``), 156.25 per byte, rounded up."""
+the Yellow Paper's data price per non-zero byte, G_txdatanonzero = 68 (appendix G, before
+EIP-2028 lowered calldata to 16): stored data pays four times what passing it costs.
+(SSTORE's 20,000 per new 32-byte word would be 625 per byte; the device's state is a
+simulation's, kept in memory and the event log, not a global chain's for ever, and at 68
+a 20 MB key still needs 1.4·10⁹ gas, far beyond any block.)"""
+STORAGE_BYTE = 16
+"""Gas per byte beyond ``STORAGE_FREE_BYTES`` rewriting a slot: EIP-2028's calldata
+price per non-zero byte (the bytes are written again, not added)."""
 EVENT_BYTE = 8
 """Gas per byte of an event's name and encoded data: G_logdata (Yellow Paper,
 appendix G), LOG's charge per byte of data."""

@@ -40,6 +40,10 @@ _ATOMS = frozenset({int, str, bool, bytes, type(None)})
 _READ, _WRITE, _WRITE_NEW = G.READ, G.WRITE, G.WRITE_NEW  # module constants: cheaper lookups
 _FREE, _BYTE, _BYTE_NEW = G.STORAGE_FREE_BYTES, G.STORAGE_BYTE, G.STORAGE_BYTE_NEW
 _SMALL_MIN, _SMALL_MAX = -(1 << 31), (1 << 31) - 1
+_FAST_KEY, _FAST_LO, _FAST_HI = 16, -(1 << 100), 1 << 100
+"""A str key of at most 16 characters (≤ 69 encoded bytes) and an int value of at most
+100 bits (≤ 19 bytes) fit ``STORAGE_FREE_BYTES``: the common write is priced without
+measuring it."""
 
 
 def encoded_size(value: Any) -> int:
@@ -83,9 +87,6 @@ def _checked(value: Any, where: str) -> Any:
 def _write_cost(old: Any, key: Any, value: Any) -> int:
     """Gas for writing ``value`` under ``key`` over ``old``: the base write plus the
     per-byte charge beyond ``STORAGE_FREE_BYTES`` (gas schedule in :mod:`.gas`)."""
-    kind = type(key)
-    if kind is str and value.__class__ is int and len(key) < 64 and key.isascii():
-        return _WRITE_NEW if old is MISSING else _WRITE  # the common case: small
     size = encoded_size(key) + encoded_size(value)
     if old is MISSING:
         return _WRITE_NEW + (_BYTE_NEW * (size - _FREE) if size > _FREE else 0)
@@ -202,13 +203,17 @@ def storage_class(ledger: Ledger) -> type[BoundMap[Any]]:
         return self._data.get(key, self._default)
 
     def setitem(self: BoundMap[Any], key: Any, value: Any) -> None:
-        if type(value) not in _ATOMS:
+        vt = type(value)
+        if vt not in _ATOMS:
             value = _checked(value, f"{self.name}[{_shown(key)}]")
         if type(key) not in _ATOMS:
             key = _checked(key, f"{self.name} key")
         data = self._data
         old = data.get(key, MISSING)
-        used = ledger.gas_used + _write_cost(old, key, value)
+        if vt is int and _FAST_LO < value < _FAST_HI and type(key) is str and len(key) <= _FAST_KEY:
+            used = ledger.gas_used + (_WRITE_NEW if old is MISSING else _WRITE)  # small
+        else:
+            used = ledger.gas_used + _write_cost(old, key, value)
         ledger.gas_used = used
         if used > ledger.gas_limit:
             raise OutOfGas(used, ledger.gas_limit)

@@ -98,9 +98,7 @@ def usd(device: Device) -> dict[str, int]:
 
 
 def call(device: Device, who: str, to: str, method: str, *args: Any) -> Any:
-    # 1,000,000 gas: a deal with a view condition stores ~250 bytes, which the storage
-    # schedule charges per byte (docs/device.md, "Data costs per byte")
-    receipt = device.call(device.account(who), to, method, *args, gas_limit=1_000_000)
+    receipt = device.call(device.account(who), to, method, *args)
     if not receipt.ok:
         raise AssertionError(f"{method} reverted: {receipt.error}")
     return receipt.result
