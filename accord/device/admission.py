@@ -360,6 +360,7 @@ class Admission:
         if not mempool.room:  # what submit's inlined common case reads
             mempool.room = min(config.max_pending_per_sender, config.mempool_capacity)
             mempool.fee_asset = config.fee_asset
+            mempool.checks_assets = config.admission_checks_assets
             mempool.balances = self.ledger.balances
         sender, nonce = tx[0], tx[1]
         lane = mempool.lanes.get(sender) or {}

@@ -169,6 +169,8 @@ class Mempool:
         """``min(max_pending_per_sender, mempool_capacity)``: below this many pending
         transactions in all, no sender is at its slots and the pool is not full."""
         self.fee_asset = ""
+        self.checks_assets = False
+        """``DeviceConfig.admission_checks_assets``."""
         self.balances: dict[tuple[str, str], int] = {}
         """The ledger's balances (the gate reads the sender's fee-asset balance)."""
 

@@ -138,8 +138,8 @@ class Submission(Admission):
         replacement by fee bump, eviction of the cheapest when full). A refusal raises
         a :class:`Rejected` error naming the field, and nothing changes.
         """
-        # The gate's common case (a valid transaction: atoms-only arguments, no value,
-        # not a deploy, room in the pool) inlined; at any doubt Admission._admit runs
+        # The gate's common case (a valid transaction: atoms-only arguments, no value or
+        # one asset's, not a deploy, room in the pool) inlined; at any doubt Admission._admit runs
         # the whole gate in order, to raise the precise error or admit the rest.
         if type(tx) is not Transaction or len(tx) != 11:
             return self._admit(tx, at)
@@ -159,7 +159,7 @@ class Submission(Admission):
             and type(args) is tuple
             and type(tx_hash) is bytes
             and type(signature) is bytes
-            and value == ()  # only the empty tuple equals (); marshal refuses the rest
+            and type(value) is tuple
             and to  # else a deploy
             and 0 <= priority_fee <= max_fee <= _MAX_AMOUNT
             and nonce <= _MAX_NONCE
@@ -174,27 +174,38 @@ class Submission(Admission):
             state = self._macs.get(sender)  # TypeError: an unhashable sender
         except (ValueError, TypeError):  # fields that cannot be encoded
             return self._admit(tx, at)
-        if state is None:  # ed25519 (or an unknown sender): the full check
-            self.verify(tx)
-            forged = False
-        elif digest.digest() != tx_hash:
+        if state is None or digest.digest() != tx_hash:
+            # ed25519 (or an unknown sender): the whole gate, in order; its cost is small
+            # beside the signature check's
             return self._admit(tx, at)
-        else:
-            state = state.copy()
-            state.update(tx_hash)
-            forged = state.digest() != signature
+        state = state.copy()
+        state.update(tx_hash)
         pending = self._pending
         pool = self.mempool
+        need = gas_limit * max_fee
+        if value:  # one (asset, amount) pair, a plain transfer's; anything else: slow path
+            if len(value) != 1:
+                return self._admit(tx, at)
+            pair = value[0]
+            if type(pair) is not tuple or len(pair) != 2:
+                return self._admit(tx, at)
+            asset, amount = pair
+            if type(asset) is not str or type(amount) is not int or not 0 < amount <= _MAX_AMOUNT:
+                return self._admit(tx, at)
+            if asset == pool.fee_asset:
+                need += amount
+            elif pool.checks_assets:
+                return self._admit(tx, at)
         lane = pool.lanes.get(sender)
         # pool.room is 0 until the gate's slow path (every sender's first transaction
         # takes it) has set it: until then every transaction takes the slow path.
         if (
-            forged
+            state.digest() != signature
             or nonce < self._nonces.get(sender, 0)
             or tx_hash in pending
             or gas_limit < _TX_BASE
             or gas_limit > self._gas_limit
-            or pool.balances.get((sender, pool.fee_asset), 0) < gas_limit * max_fee
+            or pool.balances.get((sender, pool.fee_asset), 0) < need
             or lane is None
             or nonce in lane  # a replacement
             # Below min(slots, capacity) pending in all, no sender can be at its slots
