@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.contracts.amm import ProductAMM
+from accord.contracts.cow import settle_gas
 from accord.contracts.cow_verify import MAX_AMOUNT, BookOrder, InvalidSolution, verify
 from accord.device import Context, Revert, Var, public
 from accord.mechanisms.cfmm import amount_out
@@ -229,6 +230,7 @@ def _refused(rig: dict[str, Any], who: str, batch: object, solution: object) -> 
     assert snapshot(device, [cow, rig["pool"]], who) == before
     assert device.balance(who, device.config.fee_asset) == fee_before - receipt.fee_paid
     assert receipt.fee_paid > 0
+    assert receipt.gas_used >= settle_gas(solution)  # the verification, charged up front
     return receipt.error or ""
 
 
