@@ -321,7 +321,7 @@ class Inputs:
         if kind == 5:  # a hash of the wrong type or length
             return tx._replace(hash=rng.choice((tx.hash[:-1], tx.hash.hex(), None)))
         # another sender's name on one's own signature
-        victim = rng.choice(self.senders)
+        victim = rng.choice([s for s in self.senders if s != tx.sender] or self.senders)
         content = (victim, self.device.nonce(victim), *tx[2:9])
         digest = content_hash(content, rng)
         return Transaction(*content, digest, self.signer.sign_hash(tx.sender, digest))
