@@ -58,6 +58,10 @@ def replay(
     genesis_hash: Annotated[
         str | None, typer.Option(help="The run's published genesis hash (hex), checked too.")
     ] = None,
+    head_hash: Annotated[
+        str | None,
+        typer.Option(help="A published header hash of the log's last block (hex), checked too."),
+    ] = None,
 ) -> None:
     """Replay a run's event log and print its final state hash.
 
@@ -74,7 +78,11 @@ def replay(
         console.print(warning, style="yellow", markup=False, highlight=False, soft_wrap=True)
     try:
         device = replay_log(
-            run, keys=keys, trust_signatures=trust_signatures, genesis_hash=genesis_hash
+            run,
+            keys=keys,
+            trust_signatures=trust_signatures,
+            genesis_hash=genesis_hash,
+            head_hash=head_hash,
         )
     except DeviceError as exc:
         raise _fail(str(exc)) from None
@@ -82,6 +90,7 @@ def replay(
         raise _fail(f"{run} is not a valid accord event log: {type(exc).__name__}: {exc}") from None
     console.print(f"replayed {device.number} blocks")
     console.print(f"genesis hash {device.genesis_hash.hex()}", highlight=False)
+    console.print(f"head hash {device.head.hash.hex()}", highlight=False)
     if device.trusts_signatures:
         console.print(
             "[yellow]warning:[/yellow] signatures were NOT checked (--trust-signatures): "

@@ -37,6 +37,7 @@ from hashlib import blake2b
 from pathlib import Path
 from typing import Literal
 
+from accord.device.config import DEFAULT_CHAIN_ID
 from accord.device.errors import DeviceError
 from accord.device.transaction import KEY_BYTES, Account, key_fingerprint
 
@@ -96,7 +97,7 @@ class Keyring:
     def public_key(self, name: str, scheme: Scheme) -> bytes:
         """What the genesis binds to ``name``: the ed25519 public key, or the MAC key's
         fingerprint (32 bytes either way)."""
-        return self.account(name, scheme=scheme, chain_id=0).public_key
+        return self.account(name, scheme=scheme, chain_id=DEFAULT_CHAIN_ID).public_key
 
     # -- key files -------------------------------------------------------------------
     @classmethod

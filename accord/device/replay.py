@@ -3,11 +3,12 @@
 Replay first checks the log's header (:mod:`accord.device.genesis_hash`): every meta
 field (each config field, each genesis field, the seed) must match its logged digest,
 the digests the logged genesis hash, and that hash the published one when the caller
-gives it. An edited field fails with :class:`~accord.device.genesis_hash.MetaMismatch`
-naming it. It then constructs a fresh :class:`~accord.device.device.Device` from the
-logged config, genesis (whose allowlist is the only way contract classes resolve) and
-seed, and re-executes each logged block's items in their logged order, verifying every
-signature again. The state hash after every block must equal the logged one; the first
+gives it (and, at the end, the head's header hash a published one). An edited field
+fails with :class:`~accord.device.genesis_hash.MetaMismatch` naming it. It then
+constructs a fresh :class:`~accord.device.device.Device` from the logged config,
+genesis (whose allowlist is the only way contract classes resolve) and seed, and
+re-executes each logged block's items in their logged order, verifying every signature
+again. The state hash after every block must equal the logged one; the first
 difference raises :class:`ReplayMismatch` naming the block.
 
 Signatures. An ed25519 log carries every account's public key, so it replays on its
@@ -36,15 +37,18 @@ class ReplayMismatch(DeviceError):
     """A replayed block's state hash differs from the logged one."""
 
 
-def _published(genesis_hash: bytes | str | None) -> bytes | None:
-    if genesis_hash is None or type(genesis_hash) is bytes:
-        return genesis_hash
-    try:
-        raw = bytes.fromhex(str(genesis_hash))
-    except ValueError:
-        raw = b""
+def _published(value: bytes | str | None, what: str = "genesis hash") -> bytes | None:
+    if value is None:
+        return None
+    if type(value) is bytes:
+        raw = value
+    else:
+        try:
+            raw = bytes.fromhex(str(value))
+        except ValueError:
+            raw = b""
     if len(raw) != 32:
-        raise DeviceError(f"a genesis hash is 64 hex digits, got {str(genesis_hash)[:80]!r}")
+        raise DeviceError(f"a {what} is 64 hex digits (32 bytes), got {str(value)[:80]!r}")
     return raw
 
 
@@ -55,9 +59,10 @@ def replay_records(
     keys: Keyring | None = None,
     trust_signatures: bool = False,
     genesis_hash: bytes | str | None = None,
+    head_hash: bytes | str | None = None,
 ) -> Device:
     """Check ``header`` and re-execute ``records`` on a fresh device; returns it after
-    the last block."""
+    the last block. ``head_hash``, if given, must be the last block's header hash."""
     try:
         config = DeviceConfig.model_validate_json(header.config)
     except ValidationError as exc:
@@ -66,6 +71,7 @@ def replay_records(
         genesis = Genesis.model_validate_json(header.genesis)
     except ValidationError as exc:
         raise DeviceError(f"the log's genesis is invalid: {exc}") from None
+    published_head = _published(head_hash, "head hash")
     computed = verify_meta(
         config,
         genesis,
@@ -95,6 +101,11 @@ def replay_records(
                 f"block {record.number}: replayed state hash {block.header.state_hash.hex()} "
                 f"differs from logged {record.state_hash.hex()}"
             )
+    if published_head is not None and device.head.hash != published_head:
+        raise ReplayMismatch(
+            f"head_hash: the replayed head (block {device.number}) has hash "
+            f"{device.head.hash.hex()}, not the published {published_head.hex()}"
+        )
     return device
 
 
@@ -104,6 +115,7 @@ def replay(
     keys: Keyring | str | Path | None = None,
     trust_signatures: bool = False,
     genesis_hash: bytes | str | None = None,
+    head_hash: bytes | str | None = None,
 ) -> Device:
     """Replay a SQLite log file or an in-memory log.
 
@@ -111,6 +123,9 @@ def replay(
         keys: a MAC log's keyring, or the path of its key file.
         trust_signatures: replay a MAC log without its key file, checking no signature.
         genesis_hash: the run's published genesis hash (bytes or hex), checked too.
+        head_hash: a published header hash of the log's last block, checked too: it
+            pins the whole history (every header commits to its parent, its
+            transactions' hashes and its state hash, back to the genesis hash).
     """
     keyring = Keyring.load(keys) if isinstance(keys, (str, Path)) else keys
 
@@ -121,6 +136,7 @@ def replay(
             keys=keyring,
             trust_signatures=trust_signatures,
             genesis_hash=genesis_hash,
+            head_hash=head_hash,
         )
 
     if isinstance(source, MemoryLog):
