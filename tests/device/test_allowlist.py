@@ -25,7 +25,7 @@ DEFAULT = ("accord.contracts",)
 NOT_IMPORTED = textwrap.dedent(
     """
     import json, sys
-    from accord.device import DEPLOY, AssetSpec, Device, DeviceConfig, Genesis
+    from accord.device import DEPLOY, AssetSpec, Device, DeviceConfig, Genesis, Rejected
     watched = ["this", "json.tool", "http.server", "tests.device.sample_contracts", "tests"]
     before = [m for m in watched if m in sys.modules]
     genesis = Genesis(assets={"ETH": AssetSpec(issuer="t", alloc={"a": 10**18})})
@@ -35,8 +35,12 @@ NOT_IMPORTED = textwrap.dedent(
     for path in ["this:X", "json.tool:main", "http.server:HTTPServer",
                  "tests.device.sample_contracts:Vault", "this:__loader__"]:
         tx = device.sign(a, DEPLOY, path, gas_limit=2_000_000)
-        device.submit(tx)
-        block = device.build_block()
+        try:
+            device.submit(tx)  # refused at admission ...
+        except Rejected as exc:
+            outcomes.append(exc.field)
+        # ... and by the block loop, if a builder inserts it anyway
+        block = device._execute_block(device.number + 1, device.now + 1, "b", [(tx, 0, 0)])
         outcomes.append([s.field for s in block.skipped] + [len(block.transactions)])
     after = [m for m in watched if m in sys.modules]
     print(json.dumps({"before": before, "after": after, "outcomes": outcomes}))
@@ -59,7 +63,7 @@ def test_a_deploy_outside_the_allowlist_imports_nothing() -> None:
     assert "Beautiful is better than ugly" not in done.stdout
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["before"] == [] and report["after"] == []
-    assert report["outcomes"] == [["method", 0]] * 5
+    assert report["outcomes"] == ["method", ["method", 0]] * 5
 
 
 @pytest.mark.parametrize(
@@ -132,8 +136,12 @@ def test_the_device_refuses_and_drops_a_deploy_outside_its_allowlist() -> None:
     device = Device(DeviceConfig(), Genesis(accounts=[], assets=make_genesis().assets))
     alice = device.account("alice")
     tx = device.sign(alice, DEPLOY, "tests.device.sample_contracts:Vault", gas_limit=2_000_000)
-    device.submit(tx)
-    block = device.build_block()
+    before = device.state_hash()
+    with pytest.raises(UnknownMethod, match="not in the genesis contract allowlist"):
+        device.submit(tx)
+    assert device.state_hash() == before and len(device.mempool) == 0
+    # in a block (a builder's own insertion): skipped and dropped, nothing charged
+    block = device._execute_block(1, device.now + 1, "builder", [(tx, 0, 0)])
     assert block.transactions == ()
     (skipped,) = block.skipped
     assert skipped.field == "method" and skipped.dropped

@@ -19,11 +19,11 @@ from accord.cli import app
 from accord.contracts.vault import Vault
 from accord.device import (
     AssetSpec,
-    BadSignature,
     Device,
     DeviceConfig,
     DeviceError,
     Genesis,
+    Rejected,
     replay,
 )
 from accord.device.genesis_hash import MetaMismatch, field_digests, genesis_hash
@@ -212,7 +212,7 @@ def test_a_log_resigned_with_made_up_keys_no_longer_has_the_runs_genesis_hash(
         digests=original["digests"],
         genesis_hash=original["genesis_hash"],
     )
-    with pytest.raises(BadSignature, match="not signed by"):
+    with pytest.raises(Rejected, match="not signed by 'alice'"):  # LogRejected, block 1
         replay(restored)
 
 
