@@ -83,12 +83,25 @@ class Automine:
         method: str = "",
         *args: object,
         value: Mapping[str, int] | None = None,
-        gas_limit: int = DEFAULT_GAS_LIMIT,
+        gas_limit: int | None = None,
         max_fee: int | None = None,
         priority_fee: int = 0,
         nonce: int | None = None,
     ) -> Transaction:
-        """Sign with the account's next nonce and a max fee that covers the base fee."""
+        """Sign with the account's next nonce and a max fee that covers the base fee.
+
+        The default gas limit is ``DEFAULT_GAS_LIMIT`` plus the call's calldata cost
+        (EIP-2028, :func:`accord.device.gas.intrinsic_gas`), at most the block gas
+        limit, so that a call with large arguments keeps the same room for its work.
+        """
+        if gas_limit is None:
+            gas_limit = DEFAULT_GAS_LIMIT
+            try:
+                sent = tuple(sorted((a, n) for a, n in (value or {}).items() if n))
+                calldata = G.intrinsic_gas(method, canonical_args(args), sent) - G.TX_BASE
+                gas_limit = min(DEFAULT_GAS_LIMIT + calldata, self.config.block_gas_limit)
+            except Exception:  # not canonical: Account.sign names the field
+                pass
         return account.sign(
             self.next_nonce(account.address) if nonce is None else nonce,
             to,
@@ -124,7 +137,12 @@ class Automine:
                 f"{parsed.owner!r} is not the signer {account.address!r}", field="owner"
             )
         document = parsed.to_json()
-        gas_limit = CommitmentRegistry.post_gas(parsed, self.number + 1)
+        # post_gas counts the intrinsic cost as TX_BASE; add the document's calldata
+        gas_limit = (
+            CommitmentRegistry.post_gas(parsed, self.number + 1)
+            - G.TX_BASE
+            + G.intrinsic_gas("post", (document,), ())
+        )
         tx = self.sign(
             account,
             REGISTRY_ADDRESS,

@@ -163,6 +163,13 @@ class Genesis(BaseModel):
     public_keys: dict[str, str] = Field(default_factory=dict)
     contract_modules: tuple[str, ...] = DEFAULT_CONTRACT_MODULES
 
+    # -- liveness: the step meter --
+    metered_modules: tuple[str, ...] = ()
+    """Modules (names, or package prefixes) whose contracts run under the deterministic
+    step meter (:mod:`accord.device.meter`): every line they run costs ``gas.STEP`` and
+    their frames nest at most ``gas.MAX_FRAMES`` deep. Contracts from other modules run
+    with no tracer, at full speed."""
+
     @model_validator(mode="after")
     def _keys_and_allowlist(self) -> Genesis:
         for name, key in self.public_keys.items():
@@ -173,6 +180,9 @@ class Genesis(BaseModel):
         for module in self.contract_modules:
             if not is_dotted(module):
                 raise ValueError(f"contract_modules entry {module!r} is not a dotted module name")
+        for module in self.metered_modules:
+            if not is_dotted(module):
+                raise ValueError(f"metered_modules entry {module!r} is not a dotted module name")
         return self
 
     def account_names(self) -> list[str]:

@@ -254,10 +254,14 @@ class ContextKit:
         contract_at: Callable[[str], Any],
         verify_message: Callable[[str, bytes, bytes], bool],
         chain_id: Callable[[], int],
+        meter: Any = None,
     ) -> None:
+        """``meter``: the executor's :class:`~accord.device.meter.StepMeter`, which runs
+        a callee from a metered module under the step meter (none: nothing is metered)."""
         from accord.device.contract import _entry_point
 
         active: list[Context | None] = [None]
+        depth = [0]  # nested ctx.call frames running (each decrements as it ends)
         live: set[int] = set()
         self.active = active
         self.live = live
@@ -399,13 +403,20 @@ class ContextKit:
             *args: Any,
             value: Mapping[str, int] | None = None,
         ) -> Any:
+            # Calls nest at most MAX_CALL_DEPTH deep (the EVM's is 1024, Yellow Paper
+            # §9.4; gas.py says why this one is lower): one more reverts. A callee from
+            # a metered module runs under the step meter (accord.device.meter).
             if self is not active[0]:
                 running(self)
             use_gas(G.CALL)
-            fn = _entry_point(contract_at(address), method)
+            if depth[0] >= G.MAX_CALL_DEPTH:
+                raise Revert(f"call depth: more than {G.MAX_CALL_DEPTH} nested calls")
+            target = contract_at(address)
+            fn = _entry_point(target, method)
             mark = ledger.mark()
             previous = active[0]
             this = self[0]
+            depth[0] += 1
             try:
                 sent = value or NO_VALUE
                 for asset, amount in sorted(sent.items()):
@@ -423,12 +434,15 @@ class ContextKit:
                     ),
                 )
                 active[0] = sub
+                if meter is not None and meter.prefixes and meter.is_metered(type(target)):
+                    return meter.call(fn, sub, *canonical_args(args))
                 return fn(sub, *canonical_args(args))
             except BaseException:
                 ledger.rollback(mark)
                 raise
             finally:
                 active[0] = previous
+                depth[0] -= 1
 
         namespace: dict[str, Any] = {
             "__slots__": (),

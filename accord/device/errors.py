@@ -6,6 +6,8 @@ diagnosed from its message alone. A rejected transaction changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class DeviceError(Exception):
     """Base class of every error the device raises on bad input."""
@@ -114,13 +116,39 @@ class Revert(Exception):
         self.reason = reason
 
 
-class OutOfGas(Revert):
-    """The call used more gas than its limit: reverts, and the whole limit is paid."""
+class OutOfGas(BaseException):
+    """The call used more gas than its limit: reverts, and the whole limit is paid.
 
-    def __init__(self, used: int, limit: int) -> None:
-        super().__init__(f"out of gas: used {used} of limit {limit}")
+    A :class:`BaseException`, not a :class:`Revert` (nor an :class:`Exception`), so that
+    contract code's ``except Exception`` or ``except Revert`` cannot swallow it. Code
+    that catches it anyway (``except BaseException``) gains nothing: a call that ends
+    above its gas limit fails as out of gas all the same (the executor compares
+    ``gas_used`` with the limit after the call), and under the step meter
+    (:mod:`accord.device.meter`) every later line raises it again.
+    """
+
+    def __init__(self, used: int, limit: int, reason: str | None = None) -> None:
+        self.reason = reason or f"out of gas: used {used} of limit {limit}"
+        super().__init__(self.reason)
         self.used = used
         self.limit = limit
+
+    def __del__(self) -> None:
+        # The step meter re-arms its tracer, which CPython removes when the tracer
+        # raises, once contract code lets go of a caught OutOfGas (meter.py).
+        hook = _released
+        if hook is not None:
+            hook()
+
+
+_released: Callable[[], None] | None = None
+"""Set by the step meter while a metered call runs out of gas (:mod:`accord.device.meter`)."""
+
+
+def set_release_hook(hook: Callable[[], None] | None) -> None:
+    """Install (or remove, with ``None``) what :meth:`OutOfGas.__del__` calls."""
+    global _released
+    _released = hook
 
 
 class BundleFailed(Rejected):

@@ -23,10 +23,10 @@ transfers and the block's fee accounting.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from accord.device import gas as G
 from accord.device.block import Receipt, ReceiptFields, Skipped
@@ -36,6 +36,7 @@ from accord.device.contract import Contract
 from accord.device.errors import BundleFailed, Rejected
 from accord.device.fees import FeeMarket
 from accord.device.ledger import MISSING, Ledger
+from accord.device.meter import StepMeter
 from accord.device.outcome import UNMETERED, BlockEnv, Outcome, Prepaid, no_room
 from accord.device.settlement import BatchSettlement
 from accord.device.transaction import Bundle, Transaction
@@ -83,17 +84,23 @@ class Executor(BlockLoop, BatchSettlement, TxValidation):
         self.block_gas_limit = block_gas_limit
         self._first_price = fee_market.kind == "first_price"
         self._fee_keys: dict[str, tuple[str, str]] = {}
+        self.meter = StepMeter(ledger, tuple(device.genesis.metered_modules))
+        """Runs the calls of contracts from ``Genesis.metered_modules`` under the step
+        meter (:mod:`accord.device.meter`)."""
         self.contexts = ContextKit(
             ledger,
             device.contract_at,
             device.verify_message,
             lambda: int(getattr(device.config, "chain_id", 0)),
+            self.meter,
         )
         """This device's call contexts (:mod:`accord.device.context`): their class, whose
         ledger operations are closures over the ledger, and the running-call slot."""
         self._context = self.contexts.cls
         self._active = self.contexts.active
         self._classes: dict[str, type[Contract]] = {}
+        self._metered_entries: dict[tuple[type[Contract], str], Callable[..., Any]] = {}
+        self.offenders: tuple[object, ...] = ()
 
     # -- block fee accounting ------------------------------------------------------------
     def end_block(
@@ -147,8 +154,15 @@ class Executor(BlockLoop, BatchSettlement, TxValidation):
         batch at the uniform price, so a bundle cannot order it or make it atomic with
         the bundle's other transactions.
         """
-        needed = sum(tx.gas_limit for tx in bundle.txs)
-        if needed > out.gas_left:
+        try:
+            needed = sum(tx.gas_limit for tx in bundle.txs)
+            fits = needed <= out.gas_left
+        except Exception as exc:  # a malformed gas limit that escaped admission
+            out.attempted.append(bundle)
+            reason = f"{type(exc).__name__}: gas limits cannot be summed"
+            out.skipped.append(Skipped(bundle.hash, "bundle", "txs", reason, True))
+            return
+        if not fits:
             out.skipped.append(no_room(bundle.hash, "bundle", needed, out.gas_left))
             return
         out.attempted.append(bundle)
@@ -220,7 +234,10 @@ class Executor(BlockLoop, BatchSettlement, TxValidation):
         )
         previous = kit.enter(ctx)
         try:
-            instance.setup(ctx, *tx.args)
+            if self.meter.is_metered(cls):
+                self.meter.call(instance.setup, ctx, *tx.args)
+            else:
+                instance.setup(ctx, *tx.args)
         finally:
             kit.leave(previous)
         return address

@@ -19,6 +19,9 @@ operation              gas      EVM analogue (source)
 ``STORAGE_BYTE_NEW``       68   G_txdatanonzero (Yellow Paper, pre-EIP-2028), per byte > 96
 ``STORAGE_BYTE``           16   G_txdatanonzero after EIP-2028, per byte > 96
 ``EVENT_BYTE``              8   G_logdata, Yellow Paper appendix G, per byte of event data
+``CALLDATA_NONZERO``       16   per non-zero byte of calldata, EIP-2028
+``CALLDATA_ZERO``           4   per zero byte of calldata, EIP-2028 (G_txdatazero)
+``STEP``                  100   per line a metered contract runs (below; no analogue)
 =====================  =======  ==========================================================
 
 A storage write's base cost covers its first ``STORAGE_FREE_BYTES`` (96) bytes of key
@@ -26,6 +29,35 @@ and value (their canonical encodings, :func:`accord.device.storage.encoded_size`
 every byte beyond costs ``STORAGE_BYTE_NEW`` (slot was at its default) or
 ``STORAGE_BYTE`` (rewritten), so a 20 MB key costs ~1.4e9 gas and never fits a block.
 An event costs ``EVENT`` plus ``EVENT_BYTE`` per byte of its name and encoded data.
+
+**Intrinsic gas** (:func:`intrinsic_gas`). A transaction's intrinsic cost is
+``TX_BASE + 16 × (non-zero bytes) + 4 × (zero bytes)`` of its *calldata*, as EIP-2028
+prices an Ethereum transaction's data field (Yellow Paper appendix G, G_txdatanonzero
+and G_txdatazero). The calldata is the canonical encoding
+(:func:`accord.device.encoding.digest_bytes`, marshal version 0) of the tuple
+``(method, args, value)``: what the call carries beyond the envelope that ``TX_BASE``
+already covers (sender, nonce, target, gas and fee fields, all of bounded size). A
+transaction's ``gas_limit`` must cover it (else ``GasLimitTooLow`` naming the intrinsic
+gas); it is charged before the call runs, so a 20 MB argument costs about 320 M gas
+and cannot be sent at all under a 30 M block gas limit.
+
+**The step meter** (:mod:`accord.device.meter`). Contracts from the genesis's
+``metered_modules`` run under a tracer that charges ``STEP`` gas for every line event
+(each line CPython starts executing, loops included). A line of Python runs a handful
+of bytecode instructions, each doing the work of a few EVM opcodes (3 gas each, the
+Yellow Paper's G_verylow) plus interpretation overhead, and tracing it costs about a
+microsecond: at 100 gas a line, a 30 M gas block runs at most 300,000 traced lines,
+a few hundred milliseconds, which bounds a block's wall time. Python frames of metered
+code nest at most ``MAX_FRAMES`` deep per call, so a metered recursion stops
+deterministically long before CPython's own recursion limit (whose point depends on how
+deep the host's stack already is).
+
+**Call depth.** ``Context.call`` nests at most ``MAX_CALL_DEPTH`` calls; one more
+reverts. The EVM's limit is 1024 (Yellow Paper §9.4, the call-depth check of
+``CALL``); each nested call here takes at least two Python frames and CPython's default
+recursion limit is 1000 frames, so the EVM's figure would be decided by a
+``RecursionError`` at a depth that depends on the host's stack. 64 keeps the limit the
+device's own, far from that.
 
 A storage ``READ`` is charged whenever contract code reads a storage slot; a write is
 ``WRITE_NEW`` when the slot held its default and ``WRITE`` otherwise. Ledger operations
@@ -36,6 +68,8 @@ for it explicitly with ``ctx.use_gas(n)``. Checking a signed message
 """
 
 from __future__ import annotations
+
+from marshal import dumps as _dumps
 
 TX_BASE = 21_000
 DEPLOY = 32_000
@@ -66,3 +100,27 @@ price per non-zero byte (the bytes are written again, not added)."""
 EVENT_BYTE = 8
 """Gas per byte of an event's name and encoded data: G_logdata (Yellow Paper,
 appendix G), LOG's charge per byte of data."""
+CALLDATA_NONZERO = 16
+CALLDATA_ZERO = 4
+STEP = 100
+MAX_FRAMES = 200
+MAX_CALL_DEPTH = 64
+
+
+def intrinsic_gas(method: str, args: tuple[object, ...], value: tuple[object, ...]) -> int:
+    """``TX_BASE`` plus EIP-2028's calldata cost of ``(method, args, value)`` (above).
+
+    Fields ``marshal`` cannot encode (a malformed transaction that escaped admission)
+    cost :data:`UNPAYABLE`, more than any block holds, so such a transaction is refused
+    for its gas limit: the function never raises.
+    """
+    try:
+        data = _dumps((method, args, value), 0)  # type: ignore[arg-type]
+    except Exception:  # not canonical: a hostile field
+        return UNPAYABLE
+    return TX_BASE + CALLDATA_NONZERO * len(data) - _SAVED * data.count(0)
+
+
+UNPAYABLE = 1 << 62
+"""The intrinsic gas of calldata that cannot be encoded: no gas limit covers it."""
+_SAVED = CALLDATA_NONZERO - CALLDATA_ZERO

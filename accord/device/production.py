@@ -12,10 +12,11 @@ logged block in its logged order.
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from accord.device.admission import check_fields
 from accord.device.block import Block, BlockHeader, Receipt, ReceiptFields, Skipped, tx_root
@@ -25,9 +26,9 @@ from accord.device.commitments.registry import CommitmentRegistry
 from accord.device.commitments.resolver import Resolution, resolve_commitments
 from accord.device.config import DeviceConfig
 from accord.device.errors import DeviceError
-from accord.device.execution import BlockEnv, Executor
+from accord.device.execution import UNMETERED, BlockEnv, Executor
 from accord.device.fees import FeeMarket
-from accord.device.ledger import Ledger
+from accord.device.ledger import MISSING, Ledger
 from accord.device.mempool import Item, Mempool, PendingBundle, SealedBundle
 from accord.device.ordering import OrderingRule
 from accord.device.state import StateDigest
@@ -39,6 +40,61 @@ if TYPE_CHECKING:
 
 _tx_hash = itemgetter(9)
 """A transaction's hash."""
+_log = logging.getLogger("accord.device")
+
+MAX_ATTEMPTS = 3
+"""How many times a block is executed, each time without the item that failed it, before
+an empty block is sealed instead (:meth:`BlockProduction._execute_block`)."""
+
+_Sealing = tuple[
+    int,
+    int,
+    str,
+    int,
+    list[Transaction],
+    tuple[Receipt | ReceiptFields, ...],
+    list[Transaction | Bundle],
+    list[bytes],
+    list[Skipped],
+    bool,
+]
+""":meth:`BlockProduction._seal`'s arguments."""
+
+
+def _item_hash(item: object) -> bytes:
+    """The hash of a mempool item (a pending transaction or bundle) or a transaction."""
+    if isinstance(item, PendingBundle):
+        return item.hash
+    if isinstance(item, Transaction):
+        return item.hash
+    return item[0].hash  # type: ignore[index,no-any-return]  # Pending: (tx, arrival, seq)
+
+
+def _well_formed(item: object) -> bool:
+    """Whether a mempool item's transactions have fields of the types the ordering rules
+    compare (ints where ints are due, strings where strings are)."""
+    txs = item.bundle.txs if isinstance(item, PendingBundle) else (item[0],)  # type: ignore[index]
+    return all(
+        type(tx) is Transaction
+        and type(tx[0]) is str
+        and type(tx[2]) is str
+        and type(tx[3]) is str
+        and type(tx[4]) is tuple
+        and type(tx[5]) is tuple
+        and all(type(field) is int for field in (tx[1], *tx[6:9]))
+        and type(tx[9]) is bytes
+        for tx in txs
+    )
+
+
+def _dropped(item: object, exc: BaseException) -> Skipped:
+    """The record of an item dropped because the block failed on it."""
+    kind: Literal["tx", "bundle"] = "bundle" if isinstance(item, PendingBundle) else "tx"
+    try:
+        reason = f"internal error: {type(exc).__name__}: {exc}"[:500]
+    except Exception:
+        reason = f"internal error: {type(exc).__name__}"
+    return Skipped(_item_hash(item), kind, "internal", reason, True)
 
 
 class BlockProduction:
@@ -92,7 +148,8 @@ class BlockProduction:
             honest: list[Item] = [*self.mempool.arrived_entries(timestamp)]
             drains = len(honest) == len(self.mempool)  # every pending tx is an item
             honest.extend(self.mempool.arrived_bundles(timestamp, number))
-            ordered = self.rule.order(honest, number=number, base_fee=self.base_fee)
+            ordered = self._order(honest, number)
+            drains = drains and len(ordered) == len(honest)
             return self._execute_block(number, timestamp, builder.address, ordered, drains=drains)
         sealed = self.config.mempool == "sealed"
         pending = self.mempool.view(
@@ -119,8 +176,37 @@ class BlockProduction:
         )
         items = self._resolve(builder.build(request), builder, timestamp, number)
         if self.config.ordering_enforced or builder.follows_rule:
-            items = self.rule.order(items, number=number, base_fee=self.base_fee)
+            items = self._order(items, number)
         return self._execute_block(number, timestamp, builder.address, items)
+
+    def _order(self, items: list[Item], number: int) -> list[Item]:
+        """The ordering rule's order of ``items``; never raises.
+
+        The rule compares fields (nonces, fees, arrival), so a transaction whose fields
+        are of the wrong type (one that reached the mempool without admission) would
+        make it raise: then the malformed items are dropped from the mempool (logged),
+        and the rest ordered; if that still fails, the block is built empty.
+        """
+        try:
+            return self.rule.order(items, number=number, base_fee=self.base_fee)
+        except Exception as exc:
+            bad = [item for item in items if not _well_formed(item)]
+            _log.error(
+                "block %d: the ordering rule failed (%s); dropping %d malformed items",
+                number,
+                type(exc).__name__,
+                len(bad),
+            )
+            for item in bad:
+                if isinstance(item, PendingBundle):
+                    self.mempool.remove_bundle(item.hash)
+                else:
+                    self.mempool.remove((item[0][9],))
+            kept = [item for item in items if _well_formed(item)]
+        try:
+            return self.rule.order(kept, number=number, base_fee=self.base_fee)
+        except Exception:
+            return []
 
     def build_blocks(self, count: int) -> list[Block]:
         return [self.build_block() for _ in range(count)]
@@ -194,9 +280,106 @@ class BlockProduction:
         The journal is kept for the whole block (marks are relative, so rolling back a
         call or a bundle works the same) and cleared once at the end. The cyclic garbage
         collector is paused meanwhile (:mod:`accord.device.collector`).
+
+        **Whole-block rollback.** Nothing a transaction does makes this raise (the
+        executor turns it into a rejection or a revert). If something escapes anyway, a
+        bug in the device rather than in contract code, the block is rolled back to its
+        pre-state (:meth:`_roll_back`), the item being processed (the executor's
+        ``offenders``) is dropped from the mempool and recorded in ``skipped`` (field
+        ``"internal"``), the error is logged, and the block is built again without it.
+        After :data:`MAX_ATTEMPTS` failed attempts, or when no item is to blame (the
+        commitments' resolution, the fee accounting), an *empty* block is sealed: no
+        items, no resolution, so production always moves on. ``KeyboardInterrupt`` also
+        rolls the block back and drops the item it interrupted (a contract raising it
+        must not halt the device), then propagates: the user asked to stop. With
+        ``strict`` (the automine helpers), the block is rolled back and the error
+        raised, and nothing is sealed. The block hooks run after sealing and are the
+        user's own: what they raise propagates, with the block sealed.
         """
+        dropped: list[Skipped] = []
+        attempt = 0
         with collector_paused():
-            return self._execute_block_now(number, timestamp, builder, items, strict, drains)
+            while True:
+                point = self._block_savepoint()
+                try:
+                    if attempt >= MAX_ATTEMPTS:  # give up: an empty block
+                        sealed = self._empty_block(number, timestamp, builder)
+                    else:
+                        sealed = self._execute_block_now(
+                            number, timestamp, builder, items, strict, drains
+                        )
+                except BaseException as exc:
+                    offenders = self.executor.offenders
+                    self._roll_back(point)
+                    if strict:
+                        raise
+                    hashes = {_item_hash(o) for o in offenders}
+                    dropped.extend(_dropped(o, exc) for o in offenders)
+                    if isinstance(exc, KeyboardInterrupt):
+                        self._drop(dropped)
+                        raise
+                    _log.error(
+                        "block %d: internal error, rolled back (attempt %d), dropping %s",
+                        number,
+                        attempt + 1,
+                        ", ".join(h.hex()[:16] for h in hashes) or "nothing: sealing it empty",
+                        exc_info=exc,
+                    )
+                    if hashes:
+                        items = [i for i in items if _item_hash(i) not in hashes]
+                        attempt += 1
+                    else:
+                        attempt = MAX_ATTEMPTS
+                    drains = False
+                    continue
+                break
+            if dropped:
+                sealed[8].extend(dropped)
+            return self._seal(*sealed)
+
+    def _block_savepoint(self) -> tuple[int, int]:
+        """What :meth:`_roll_back` needs beyond the state's origins: how many tables the
+        ledger tracked and how many resolutions were recorded before the block."""
+        return len(self.ledger.tracked), len(self.resolutions)
+
+    def _roll_back(self, point: tuple[int, int]) -> None:
+        """Put the state back as the head block sealed it.
+
+        The state hash's tracking already records, for every key of every tracked table
+        written since the last seal, its value then (the ``origin`` dicts: the block
+        loop records nonce bumps, prepayments and refunds there too, and the contract
+        registry is a tracked table), so restoring those values restores the head's
+        state exactly, deployments included, without the hot loop journaling anything
+        more. Tables first tracked during the block (the storage of contracts it
+        deployed) are forgotten.
+        """
+        ledger = self.ledger
+        tracked_before, resolutions_before = point
+        for tracked in ledger.tracked.values():
+            data = tracked.data
+            for key, old in tracked.origin.items():
+                if old is MISSING:
+                    data.pop(key, None)
+                else:
+                    data[key] = old
+        for table_id in list(ledger.tracked)[tracked_before:]:
+            del ledger.tracked[table_id]
+        ledger.journal.clear()
+        ledger.events.clear()
+        ledger.gas_used, ledger.gas_limit = 0, UNMETERED
+        while len(self.resolutions) > resolutions_before:
+            self.resolutions.pop()
+
+    def _drop(self, dropped: list[Skipped]) -> None:
+        for item in dropped:
+            if item.kind == "tx":
+                self.mempool.remove((item.hash,))
+            else:
+                self.mempool.remove_bundle(item.hash)
+
+    def _empty_block(self, number: int, timestamp: int, builder: str) -> _Sealing:
+        """An empty block's sealing arguments: nothing executed, nothing resolved."""
+        return (number, timestamp, builder, 0, [], (), [], [], [], False)
 
     def _execute_block_now(
         self,
@@ -206,7 +389,9 @@ class BlockProduction:
         items: Sequence[Item],
         strict: bool,
         drains: bool,
-    ) -> Block:
+    ) -> _Sealing:
+        """Execute the block; returns :meth:`_seal`'s arguments (sealed by the caller,
+        outside the whole-block rollback)."""
         env = BlockEnv(number, timestamp, self.base_fee, builder)
         executor = self.executor
         done = executor.run(
@@ -239,7 +424,7 @@ class BlockProduction:
         # at once): the items were the whole mempool, and as many of them were included
         # as it holds now (nothing was skipped, nothing was added during the block).
         emptied = drains and len(included) - done.bundled == len(self.mempool)
-        return self._seal(
+        return (
             number,
             timestamp,
             builder,
@@ -265,6 +450,7 @@ class BlockProduction:
         skipped: list[Skipped],
         emptied: bool = False,
     ) -> Block:
+        """Seal the block: base fee, state hash, header, mempool, event log, hooks."""
         base_fee = self.base_fee
         next_base_fee = self.fee_market.base_fee_after(
             base_fee, gas_used, self.config.block_gas_limit

@@ -23,6 +23,7 @@ from accord.device.context import ContextKit
 from accord.device.contract import NO_VALUE, BatchCall, Contract
 from accord.device.errors import BundleFailed, InsufficientFunds, OutOfGas, Rejected, Revert
 from accord.device.ledger import Ledger
+from accord.device.meter import StepMeter
 from accord.device.outcome import UNMETERED, BlockEnv, Prepaid
 from accord.device.transaction import Bundle, Transaction
 
@@ -36,6 +37,8 @@ class BatchSettlement:
 
     device: Device
     ledger: Ledger
+    meter: StepMeter
+    offenders: tuple[object, ...]
     contracts: dict[str, Contract]
     fee_asset: str
     contexts: ContextKit
@@ -67,19 +70,36 @@ class BatchSettlement:
     def collect_batch_call(
         self, tx: Transaction, env: BlockEnv
     ) -> tuple[Transaction, Prepaid, BatchCall]:
-        """Prepay a batchable call and lock its value under the contract until settlement."""
+        """Prepay a batchable call and lock its value under the contract until settlement.
+
+        All or nothing: the value is checked per asset *summed over its entries* before
+        anything is taken (an asset listed twice must be covered twice), and if anything
+        fails after the prepayment (it should not) the prepayment, the nonce bump and
+        the locks are rolled back before the error propagates, so a refused call changes
+        nothing (its nonce and prepayment are journaled by ``_take``).
+        """
         ledger = self.ledger
         fee_asset = self.fee_asset
+        totals: dict[str, int] = {}
         for asset, amount in tx.value:
+            if type(amount) is not int or amount < 0:
+                raise Rejected(f"amount of {asset!r} is not a non-negative int", field="value")
+            totals[asset] = totals.get(asset, 0) + amount
+        for asset, amount in totals.items():
             # The fee asset's value is checked with the prepayment in _prepay.
             have = ledger.balance(tx.sender, asset)
             if asset != fee_asset and have < amount:
                 error = InsufficientFunds(tx.sender, asset, amount, have)
                 raise Rejected(str(error), field="value") from error
-        paid = self._prepay(tx, env.base_fee)
-        for asset, amount in tx.value:
-            ledger.lock(asset, tx.sender, amount, holder=tx.to)
-        value = MappingProxyType(dict(tx.value)) if tx.value else NO_VALUE
+        mark = ledger.mark()
+        try:
+            paid = self._prepay(tx, env.base_fee)
+            for asset, amount in tx.value:
+                ledger.lock(asset, tx.sender, amount, holder=tx.to)
+        except BaseException:
+            ledger.rollback(mark)
+            raise
+        value = MappingProxyType(totals) if totals else NO_VALUE
         # The call's own context (its sender and value), made by the device: what
         # settle_batch acts for this caller with (a contract cannot make one).
         ctx = self.contexts.make(tx.to, tx.sender, tx.sender, value, env.number, env.timestamp)
@@ -95,11 +115,26 @@ class BatchSettlement:
         the first in canonical order), each paying at most its own gas limit. If the
         settlement reverts, every call reverts and its locked value returns to its sender.
         """
+        try:
+            return self._settle_batch(address, collected, env)
+        except BaseException:
+            # An unexpected error (a bug in the device): the whole-block rollback drops
+            # the batch's calls.
+            self.offenders = tuple(tx for tx, _, _ in collected)
+            raise
+
+    def _settle_batch(
+        self, address: str, collected: list[tuple[Transaction, Prepaid, BatchCall]], env: BlockEnv
+    ) -> list[Receipt]:
         ledger = self.ledger
         contract = self.contracts[address]
         calls = [call for _, _, call in collected]
         n = len(calls)
-        cap = sum(tx.gas_limit - G.BATCH_CALL for tx, _, _ in collected)
+        # Each call pays its own intrinsic gas (TX_BASE and its calldata, EIP-2028).
+        intrinsic = [G.intrinsic_gas(tx.method, tx.args, tx.value) for tx, _, _ in collected]
+        cap = sum(
+            tx.gas_limit - base for (tx, _, _), base in zip(collected, intrinsic, strict=True)
+        )
         mark = ledger.mark()
         ledger.gas_used = 0
         ledger.gas_limit = max(cap, 0)
@@ -115,7 +150,10 @@ class BatchSettlement:
             kit.open_batch([call.ctx for call in calls])
             previous = kit.enter(ctx)
             try:
-                out = contract.settle_batch(ctx, calls)
+                if self.meter.is_metered(type(contract)):
+                    out = self.meter.call(contract.settle_batch, ctx, calls)
+                else:
+                    out = contract.settle_batch(ctx, calls)
             finally:
                 kit.leave(previous)
                 kit.close_batch()
@@ -130,9 +168,17 @@ class BatchSettlement:
         except Revert as exc:
             ledger.rollback(mark)
             status, error = "reverted", exc.reason
+        except (MemoryError, RecursionError) as exc:  # resource exhaustion
+            ledger.rollback(mark)
+            status, error = "out_of_gas", f"out of gas: {type(exc).__name__}"
         except Exception as exc:
             ledger.rollback(mark)
-            status, error = "reverted", f"{type(exc).__name__}: {exc}"
+            status, error = "reverted", f"{type(exc).__name__}: {exc}"[:500]
+        except KeyboardInterrupt:
+            raise  # the user's: the whole block is rolled back
+        except BaseException as exc:  # SystemExit, GeneratorExit... from contract code
+            ledger.rollback(mark)
+            status, error = "out_of_gas", f"out of gas: {type(exc).__name__}"
         shared = ledger.gas_used if status == "success" else ledger.gas_limit
         ledger.gas_limit = UNMETERED
         if status != "success":
@@ -147,7 +193,7 @@ class BatchSettlement:
         receipts = []
         share, remainder = divmod(shared, n)
         for i, (tx, paid, call) in enumerate(collected):
-            used = min(G.BATCH_CALL + share + (1 if i < remainder else 0), tx.gas_limit)
+            used = min(intrinsic[i] + share + (1 if i < remainder else 0), tx.gas_limit)
             fee, tip = self._settle(tx.sender, tx.gas_limit, paid, used, env.base_fee)
             mine = tuple(
                 e for e, t in zip(events, tagged, strict=True) if not t or t == call.tx_hash

@@ -1,7 +1,9 @@
 """Validating a transaction and prepaying its gas: the executor's checks.
 
 Validation changes nothing: a wrong nonce, a fee cap below the base fee, a priority fee
-above the fee cap, a gas limit outside ``[TX_BASE, block gas limit]``, an unknown
+above the fee cap, a gas limit outside ``[intrinsic gas, block gas limit]`` (the
+intrinsic gas is ``TX_BASE`` plus EIP-2028's calldata cost,
+:func:`accord.device.gas.intrinsic_gas`), an unknown
 target, method or contract class, or a sender that cannot prepay
 ``gas_limit × price`` (plus value in the fee asset) raises a
 :class:`~accord.device.errors.Rejected` error naming the field. Prepaying bumps the
@@ -112,9 +114,11 @@ class TxValidation:
             raise FeeTooLow(
                 f"priority_fee {priority_fee} exceeds max_fee {max_fee}", field="priority_fee"
             )
-        if gas_limit < G.TX_BASE or gas_limit > self.block_gas_limit:
+        intrinsic = G.intrinsic_gas(method, tx[4], tx[5])
+        if gas_limit < intrinsic or gas_limit > self.block_gas_limit:
             raise GasLimitTooLow(
-                f"{gas_limit} is outside [{G.TX_BASE}, block gas limit {self.block_gas_limit}]"
+                f"{gas_limit} is outside [intrinsic gas {intrinsic}, "
+                f"block gas limit {self.block_gas_limit}]"
             )
         if to == DEPLOY:
             self._contract_class(method)
@@ -218,11 +222,22 @@ class TxValidation:
         price, ``min(priority_fee, max_fee)`` under EIP-1559, where the price is
         ``min(base_fee + priority_fee, max_fee)``), the prepayment exceeds the fee asset's
         whole supply, and that supply can never grow because its issuer is not a
-        contract (only contracts mint after genesis).
+        contract (only contracts mint after genesis). Also true when its gas limit is
+        below its intrinsic gas or above the block gas limit, and for a transaction whose
+        fields are not even comparable (a malformed one that escaped admission): this
+        never raises.
         """
+        try:
+            return self._never_valid(tx)
+        except Exception:
+            return True
+
+    def _never_valid(self, tx: Transaction) -> bool:
         sender, nonce, to, method, _, value, gas_limit, max_fee, priority_fee = tx[:9]
         ledger = self.ledger
         if nonce < ledger.nonces.get(sender, 0) or priority_fee > max_fee:
+            return True
+        if not G.intrinsic_gas(method, tx[4], value) <= gas_limit <= self.block_gas_limit:
             return True
         try:
             if to == DEPLOY:

@@ -36,11 +36,15 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, Pending, checks
-from accord.device.gas import LEDGER_OP, TX_BASE
+from accord.device.gas import CALLDATA_NONZERO, LEDGER_OP, intrinsic_gas
 from accord.games.base import GameResult, register_game
 
-TRANSFER_GAS = TX_BASE + LEDGER_OP
-"""Gas of one plain transfer of one asset (``docs/device.md``, gas schedule)."""
+MIN_TRANSFER_GAS = intrinsic_gas("", (), (("TOK", 1),)) + LEDGER_OP
+"""Gas of the cheapest plain transfer of TOK (``docs/device.md``, gas schedule): the
+intrinsic gas with its calldata (EIP-2028), and one ledger operation."""
+TRANSFER_GAS = MIN_TRANSFER_GAS + 3 * (CALLDATA_NONZERO - 4)
+"""The gas limit of a transfer: enough for any amount below 2**31 (at most three more of
+the amount's four calldata bytes are non-zero than for an amount of 1; a zero byte costs 4)."""
 
 
 class ToyParams(BaseModel):

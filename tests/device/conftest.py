@@ -6,7 +6,16 @@ from typing import Any
 
 import pytest
 
-from accord.device import AssetSpec, Device, DeviceConfig, Genesis, Transaction, checks
+from accord.device import (
+    AssetSpec,
+    Device,
+    DeviceConfig,
+    Genesis,
+    Receipt,
+    Transaction,
+    checks,
+    gas,
+)
 from accord.device.keys import Keyring
 
 ETH = 10**18
@@ -39,6 +48,15 @@ def make_device(
 @pytest.fixture
 def device() -> Device:
     return make_device()
+
+
+def intrinsic(device: Device, receipt: Receipt) -> int:
+    """The intrinsic gas (``TX_BASE`` plus EIP-2028 calldata) of ``receipt``'s transaction."""
+    for block in device.blocks:
+        for tx in block.transactions:
+            if tx.hash == receipt.tx_hash:
+                return gas.intrinsic_gas(tx.method, tx.args, tx.value)
+    raise KeyError(receipt.tx_hash.hex())
 
 
 def balances(device: Device, asset: str = "ETH") -> dict[str, int]:

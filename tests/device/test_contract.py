@@ -7,7 +7,7 @@ import pytest
 from accord.device import Device, DeviceError, Revert, gas
 from accord.device.contract import Contract, public
 from accord.device.execution import contract_address
-from tests.device.conftest import make_device
+from tests.device.conftest import intrinsic, make_device
 from tests.device.sample_contracts import (
     Callee,
     Caller,
@@ -69,7 +69,7 @@ def test_deploy_gas(device: Device) -> None:
     receipt = device.call(alice, "", Vault.class_path(), gas_limit=2_000_000)
     assert receipt.ok
     # intrinsic + create + owner slot written from its default
-    assert receipt.gas_used == gas.TX_BASE + gas.DEPLOY + gas.WRITE_NEW
+    assert receipt.gas_used == intrinsic(device, receipt) + gas.DEPLOY + gas.WRITE_NEW
     assert receipt.contract_address is not None
 
 
@@ -140,7 +140,7 @@ def test_events_kept_on_success_only(device: Device) -> None:
     # ("(" + 4) + ("(" + 4 + "amount" 11 + 3 as "i" + 4) + ("(" + 4 + "who" 8 + "x" 6) = 45
     event_bytes = len("Deposit") + 45
     assert ok.gas_used == (
-        gas.TX_BASE + gas.READ + gas.WRITE_NEW + gas.EVENT + gas.EVENT_BYTE * event_bytes
+        intrinsic(device, ok) + gas.READ + gas.WRITE_NEW + gas.EVENT + gas.EVENT_BYTE * event_bytes
     )
     bad = device.call(alice, vault, "deposit_then_revert", "x", 3)
     assert bad.status == "reverted"

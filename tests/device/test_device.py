@@ -32,7 +32,7 @@ from accord.device import (
 from accord.device.fees import next_base_fee
 from accord.device.keys import Keyring
 from accord.device.transaction import transaction_hash
-from tests.device.conftest import ETH, balances, drain, make_device
+from tests.device.conftest import ETH, balances, drain, intrinsic, make_device
 from tests.device.sample_contracts import Callee, Caller, Vault
 
 
@@ -117,7 +117,7 @@ def test_gas_and_fee_accounting_of_a_call() -> None:
     tip = 3
     receipt = device.call(alice, vault, "deposit", "x", 100, priority_fee=tip)
     assert receipt.ok
-    assert receipt.gas_used == gas.TX_BASE + gas.READ + gas.WRITE_NEW == 43_100
+    assert receipt.gas_used == intrinsic(device, receipt) + gas.READ + gas.WRITE_NEW
     assert receipt.fee_paid == receipt.gas_used * (base_fee + tip)
     assert receipt.tip_paid == receipt.gas_used * tip
     assert device.balance("alice", "ETH") == alice_before - receipt.fee_paid
@@ -125,9 +125,9 @@ def test_gas_and_fee_accounting_of_a_call() -> None:
     assert device.supply("ETH") == supply - receipt.gas_used * base_fee
     # the second deposit to the same key rewrites a slot: WRITE, not WRITE_NEW
     again = device.call(alice, vault, "deposit", "x", 1)
-    assert again.gas_used == gas.TX_BASE + gas.READ + gas.WRITE == 28_100
+    assert again.gas_used == intrinsic(device, again) + gas.READ + gas.WRITE
     move = device.call(alice, vault, "move", "x", "y", 30)
-    assert move.gas_used == gas.TX_BASE + 3 * gas.READ + gas.WRITE + gas.WRITE_NEW
+    assert move.gas_used == intrinsic(device, move) + 3 * gas.READ + gas.WRITE + gas.WRITE_NEW
 
 
 def test_gas_and_fee_accounting_of_a_value_transfer() -> None:
@@ -138,7 +138,7 @@ def test_gas_and_fee_accounting_of_a_value_transfer() -> None:
     before = balances(device)
     receipt = device.call(alice, "bob", value={"ETH": 12_345}, priority_fee=2, max_fee=5_000)
     assert receipt.ok
-    assert receipt.gas_used == gas.TX_BASE + gas.LEDGER_OP
+    assert receipt.gas_used == intrinsic(device, receipt) + gas.LEDGER_OP
     assert receipt.fee_paid == receipt.gas_used * (base_fee + 2)
     after = balances(device)
     assert after["alice"] == before["alice"] - receipt.fee_paid - 12_345
@@ -159,7 +159,7 @@ def test_tip_is_capped_by_max_fee() -> None:
 def test_multi_asset_value_costs_one_ledger_op_each(device: Device) -> None:
     alice = device.account("alice")
     receipt = device.call(alice, "bob", value={"ETH": 1, "USD": 2, "TOK": 3})
-    assert receipt.gas_used == gas.TX_BASE + 3 * gas.LEDGER_OP
+    assert receipt.gas_used == intrinsic(device, receipt) + 3 * gas.LEDGER_OP
     assert device.balance("bob", "USD") == 1_002
     assert device.balance("bob", "TOK") == 13
 
@@ -178,7 +178,7 @@ def test_revert_pays_gas_and_undoes_everything() -> None:
     assert receipt.error == "no thanks"
     assert receipt.events == ()
     # value transfer and storage write were metered, then undone
-    assert receipt.gas_used == gas.TX_BASE + gas.LEDGER_OP + gas.READ + gas.WRITE_NEW
+    assert receipt.gas_used == intrinsic(device, receipt) + gas.LEDGER_OP + gas.READ + gas.WRITE_NEW
     assert receipt.fee_paid == receipt.gas_used * base_fee
     assert device.contract_at(vault).storage() == storage
     assert device.balance(vault, "ETH") == 0

@@ -89,18 +89,20 @@ def test_device_base_fee_follows_eip1559_each_block() -> None:
 def test_device_base_fee_rises_on_full_blocks() -> None:
     device = make_device(initial_base_fee=1_000, block_gas_limit=100_000)
     alice = device.account("alice")
-    receipt = device.call(alice, "bob", value={"ETH": 1}, gas_limit=gas.TX_BASE + gas.LEDGER_OP)
-    assert receipt.gas_used == 30_000  # below the 50_000 target: the fee falls
-    assert device.base_fee == next_base_fee(1_000, 30_000, 50_000) == 950
-    a = device.sign(alice, "bob", value={"ETH": 1}, gas_limit=30_000)
-    b = device.sign(alice, "carol", value={"ETH": 1}, gas_limit=30_000, nonce=a.nonce + 1)
+    # a transfer: intrinsic gas (21,000 + EIP-2028 calldata) and one ledger op
+    one = gas.intrinsic_gas("", (), (("ETH", 1),)) + gas.LEDGER_OP
+    assert one < 50_000 < 2 * one
+    receipt = device.call(alice, "bob", value={"ETH": 1}, gas_limit=one)
+    assert receipt.gas_used == one  # below the 50_000 target: the fee falls
+    fee = next_base_fee(1_000, one, 50_000)
+    assert device.base_fee == fee < 1_000
+    a = device.sign(alice, "bob", value={"ETH": 1}, gas_limit=one)
+    b = device.sign(alice, "carol", value={"ETH": 1}, gas_limit=one, nonce=a.nonce + 1)
     device.submit(a)
     device.submit(b)
     block = device.build_block()
-    assert block.header.gas_used == 60_000
-    assert (
-        device.base_fee == next_base_fee(950, 60_000, 50_000) == 973
-    )  # 950*10k//50k = 190, //8 = 23
+    assert block.header.gas_used == 2 * one > 50_000
+    assert device.base_fee == next_base_fee(fee, 2 * one, 50_000) > fee
 
 
 def test_first_price_has_no_base_fee_and_pays_builder_max_fee() -> None:
@@ -112,7 +114,7 @@ def test_first_price_has_no_base_fee_and_pays_builder_max_fee() -> None:
     alice_before = device.balance("alice", "ETH")
     receipt = device.call(alice, "bob", value={"ETH": 10}, max_fee=7)
     assert receipt.ok
-    assert receipt.gas_used == gas.TX_BASE + gas.LEDGER_OP
+    assert receipt.gas_used == gas.intrinsic_gas("", (), (("ETH", 10),)) + gas.LEDGER_OP
     assert receipt.fee_paid == receipt.tip_paid == 7 * receipt.gas_used
     assert device.balance("builder", "ETH") - builder_before == 7 * receipt.gas_used
     assert alice_before - device.balance("alice", "ETH") == 7 * receipt.gas_used + 10

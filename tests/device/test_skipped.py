@@ -17,7 +17,7 @@ from accord.device import (
     replay,
 )
 from accord.device.store import MemoryLog, NullLog
-from tests.device.conftest import ETH, drain, make_device, make_genesis
+from tests.device.conftest import ETH, drain, intrinsic, make_device, make_genesis
 from tests.device.sample_contracts import Vault
 
 
@@ -116,7 +116,9 @@ def test_an_item_that_does_not_fit_is_skipped_with_the_gas_left() -> None:
     assert block.transactions == (big,)
     skip = skipped_by_hash(device)[small.hash]
     assert skip.field == "gas_limit" and not skip.dropped
-    assert skip.reason == "needs 80000 gas, the block has 70000 left"  # big used 30,000
+    used = block.receipts[0].gas_used  # intrinsic (with calldata) + one ledger op
+    assert used == intrinsic(device, block.receipts[0]) + 9_000
+    assert skip.reason == f"needs 80000 gas, the block has {100_000 - used} left"
     assert device.build_block().transactions == (small,)
 
 
@@ -180,7 +182,8 @@ def test_receipts_are_receipt_objects_and_found_by_hash() -> None:
     assert all(type(r) is Receipt for r in block.receipts)
     assert [r.tx_hash for r in block.receipts] == [tx.hash for tx in txs]
     assert device.receipt(txs[1].hash) == block.receipts[1]
-    assert block.receipt(txs[2].hash).gas_used == 21_000 + 9_000  # base + one ledger op
+    third = block.receipt(txs[2].hash)
+    assert third.gas_used == intrinsic(device, third) + 9_000  # intrinsic + one ledger op
 
 
 def test_history_bounds_blocks_receipts_and_the_memory_log() -> None:

@@ -181,7 +181,17 @@ def test_keys_equal_as_dict_keys_hash_alike_whatever_object_the_dict_kept() -> N
         device.call(alice, scratch, "put", keys[1], 1, False)
         assert device.contract_at(scratch).storage()["slots"] == {0: 1}
         assert checks.state_hash_matches(device) == device.state_hash()
-    assert first.state_hash() == second.state_hash()
+    # The calls' calldata differ (0 and False encode differently), so their fees do:
+    # compare everything but the fee asset's balances and supply.
+    parts = [
+        {
+            e
+            for e in state_entries(d.ledger, d.contracts)
+            if e[0] not in ("balances", "supply") or "ETH" not in repr(e[1])
+        }
+        for d in (first, second)
+    ]
+    assert parts[0] == parts[1]
     assert entry_hash(("map", "0x1", "m", dict_key((True, "a")), 1)) == entry_hash(
         ("map", "0x1", "m", (1, "a"), 1)
     )
