@@ -187,7 +187,7 @@ class Relay(Contract):
 
     def _reenter(self, ctx: Context) -> None:
         plan = self.plan
-        if len(plan) == 3 and type(plan[2]) is tuple:
+        if type(plan) is tuple and len(plan) == 3 and type(plan[2]) is tuple:
             with suppress(Revert, DeviceError):
                 ctx.call(plan[0], plan[1], *plan[2])
 

@@ -10,7 +10,7 @@ import pytest
 
 import tests.lab.probe  # noqa: F401  (registers lab_probe)
 from accord.device.config import DeviceConfig
-from accord.games.toy import ToyGame, ToyParams
+from accord.games.toy import MIN_TRANSFER_GAS, TRANSFER_GAS, ToyGame, ToyParams
 from accord.lab.runner import (
     InProcess,
     LocalPool,
@@ -92,7 +92,9 @@ def test_a_run_is_the_game_itself() -> None:
     assert outcome.result.blocks == 6
     m = outcome.result.metrics
     assert m["included"] + m["pending"] == m["submitted"]
-    assert m["gas_used"] == m["included"] * 30_000
+    # each transfer: its intrinsic gas (with calldata, EIP-2028) and one ledger op
+    assert m["included"] * MIN_TRANSFER_GAS <= m["gas_used"] <= m["included"] * TRANSFER_GAS
+    assert m["included"] > 0
 
 
 def test_workers_1_and_2_give_identical_results() -> None:
