@@ -39,6 +39,7 @@ class Automine:
 
     config: DeviceConfig
     ledger: Ledger
+    executor: Executor
     builder: Builder
     registry: CommitmentRegistry
     base_fee: int
@@ -196,7 +197,11 @@ class Automine:
         )
         previous = kit.enter(ctx)
         try:
-            result = fn(ctx, *canonical_args(args))
+            meter = self.executor.meter  # a metered contract's view is metered too
+            if meter.prefixes and meter.is_metered(type(target)):
+                result = meter.call(fn, ctx, *canonical_args(args))
+            else:
+                result = fn(ctx, *canonical_args(args))
             if ledger.gas_used > VIEW_GAS:
                 raise OutOfGas(ledger.gas_used, VIEW_GAS)
             return result

@@ -28,6 +28,12 @@ class Hostile(Contract):
     blob = Var("")
     slots = Map(0)
 
+    def setup(self, ctx: Context, *args: Any) -> None:
+        """Spin for ever if asked to (a constructor runs under the meter too)."""
+        if args == ("spin",):
+            while True:
+                pass
+
     @public
     def bump(self, ctx: Context) -> int:
         """An honest method: one read, one write."""
@@ -106,6 +112,12 @@ class Hostile(Contract):
         except OutOfGas:
             self.counter += 1
             return "fine"
+
+    @public
+    def burn(self, ctx: Context, amount: int) -> int:
+        """Charge ``amount`` gas through the schedule (a view that may run out of gas)."""
+        ctx.use_gas(amount)
+        return 1
 
     @public
     def mutate_class(self, ctx: Context) -> int:

@@ -431,3 +431,66 @@ def test_strict_execution_rolls_back_and_raises() -> None:
     with pytest.raises(Rejected):
         device.execute(stale)
     assert device.head == head and device.state_hash() == head.state_hash
+
+
+def test_commitments_survive_views_and_actions_that_run_out_of_gas() -> None:
+    # OutOfGas is a BaseException now: the resolver must still treat it as a failure
+    # of the view (atom false) or of the action (group fails), not as a device error.
+    from accord.device.commitments.build import call, commitment, transfer, view
+
+    device, a, _ = hostile_device()
+    alice, bob = device.account("alice"), device.account("bob")
+    never = commitment(
+        "alice",
+        "view-oog",
+        expiry=device.number + 3,
+        condition=view(a, "burn", 10**9).eq(1),  # more than VIEW_GAS: out of gas
+        actions=[transfer("USD", "bob", 5)],
+    )
+    failing = commitment(
+        "bob",
+        "action-oog",
+        expiry=device.number + 3,
+        actions=[call(a, "burn", 10**9, gas=100_000), transfer("USD", "alice", 7)],
+    )
+    device.commit(alice, never)
+    device.commit(bob, failing)
+    for _ in range(4):
+        device.build_block()
+        assert_healthy(device)
+    assert device.balance("bob", "USD") == 1_000 and device.balance("alice", "USD") == 1_000
+    fired = [r for r in device.resolutions if r.groups]
+    assert fired and all(not g.ok for r in fired for g in r.groups)
+    assert all("bob/action-oog" not in r.settled for r in device.resolutions)
+
+
+def test_metered_constructor_and_callee_of_a_trusted_caller_are_metered() -> None:
+    from accord.device import DEPLOY
+
+    device, a, _ = hostile_device()
+    alice = device.account("alice")
+    # setup runs under the meter: one line (``if args == ("spin",)``) without args ...
+    receipt = device.call(alice, DEPLOY, Hostile.class_path(), gas_limit=2_000_000)
+    assert receipt.ok
+    intrinsic = G.intrinsic_gas(Hostile.class_path(), (), ())
+    assert receipt.gas_used == intrinsic + G.DEPLOY + G.STEP
+    # ... and a constructor that spins runs out of gas, deploying nothing
+    spun = device.call(alice, DEPLOY, Hostile.class_path(), "spin", gas_limit=500_000)
+    assert spun.status == "out_of_gas" and spun.contract_address is None
+    assert len(device.contracts) == 4  # the registry, A, B and the first deployment
+    # a trusted (unmetered) contract calling a metered one: the callee is metered
+    from tests.contracts.hostile_args import Relay
+
+    relay = device.deploy(alice, Relay)
+    through = device.call(alice, relay, "relay", a, "spin", (), gas_limit=500_000)
+    assert through.status == "out_of_gas" and through.gas_used == 500_000
+    assert_healthy(device)
+
+
+def test_a_view_of_a_metered_contract_is_metered() -> None:
+    from accord.device import OutOfGas
+
+    device, a, _ = hostile_device()
+    with pytest.raises(OutOfGas):
+        device.view(a, "spin")
+    assert device.state_hash() == device.head.state_hash

@@ -209,7 +209,9 @@ class _Resolver:
             result: object = fn(ctx, *args)
             if ledger.gas_used > COMMITMENT_VIEW_GAS:
                 result = _FAILED
-        except Exception:  # a failing view makes its atom false
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # a failing view (revert, out of gas, anything) makes it false
             result = _FAILED
         finally:
             kit.leave(previous)
@@ -382,7 +384,10 @@ class _Resolver:
             if ledger.gas_used > ledger.gas_limit:
                 return f"out of gas ({ledger.gas_used} > {ledger.gas_limit})"
             return None
-        except Exception as exc:  # a revert, a failed ledger op or a bug: the action fails
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # a revert, out of gas, a failed ledger op: it fails
+            # (OutOfGas and resource exhaustion are BaseExceptions, not Exceptions.)
             ledger.rollback(mark)
             return f"{type(exc).__name__}: {exc}"
         finally:
