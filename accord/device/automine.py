@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from accord.device import gas as G
 from accord.device.block import Block, Receipt
 from accord.device.builder import Builder
 from accord.device.commitments.codec import MalformedCommitment, parse_commitment
@@ -43,7 +44,6 @@ class Automine:
     builder: Builder
     registry: CommitmentRegistry
     base_fee: int
-    executor: Executor
 
     if TYPE_CHECKING:
 

@@ -217,11 +217,13 @@ def test_storage_costs_gas_per_byte_beyond_the_slot() -> None:
 
 def test_a_huge_key_runs_out_of_gas_and_writes_nothing() -> None:
     """The issue's 20 MB key cost 50,950 gas and wrote 40 MB of log; now it cannot fit a
-    block (here 2 MB against a whole 30M block)."""
+    block (here 1 MB against a whole 30M block: its calldata, 16 gas a byte (EIP-2028),
+    fits; storing it, 68 a byte, does not; 2 MB could not even be sent)."""
     device = make_device()
     alice = device.account("alice")
     scratch = device.deploy(alice, Scratch)
-    key = "k" * 2_000_000
+    key = "k" * 1_000_000
+    assert gas.intrinsic_gas("put", (key, 1, False), ()) < 30_000_000
     assert gas.STORAGE_BYTE_NEW * (len(key) - gas.STORAGE_FREE_BYTES) > 30_000_000
     receipt = device.call(alice, scratch, "put", key, 1, False, gas_limit=30_000_000)
     assert receipt.status == "out_of_gas"
@@ -239,4 +241,8 @@ def test_a_big_event_pays_per_byte() -> None:
     storage = gas.STORAGE_BYTE_NEW * (
         encoded_size("x" * 10_001) + encoded_size(3) - gas.STORAGE_FREE_BYTES
     )
-    assert big.gas_used - small.gas_used == gas.EVENT_BYTE * 10_000 + storage
+    calldata = gas.intrinsic_gas("deposit_logged", ("x" * 10_001, 3), ()) - gas.intrinsic_gas(
+        "deposit_logged", ("x", 3), ()
+    )
+    assert 16 * 10_000 <= calldata < 16 * 10_001  # EIP-2028: 10,000 more non-zero bytes
+    assert big.gas_used - small.gas_used == gas.EVENT_BYTE * 10_000 + storage + calldata
