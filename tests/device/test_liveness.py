@@ -333,8 +333,12 @@ def test_hostile_mixes_never_halt_and_replay(
     device.build_block()  # what is left
     assert_healthy(device)
     checks.replay_equality(device)
-    # nobody acted for bob: a contract holds none of his ETH
+    # nobody acted for another: a contract holds none of anyone's ETH, free or locked
     assert device.balance(a, "ETH") == 0 and device.balance(b, "ETH") == 0
+    assert not [k for k in device.ledger.locked if k[2] in (a, b) and k[1] == "ETH"]
+    for block in device.blocks:
+        for receipt in block.receipts:
+            assert receipt.result != "acted for another"
 
 
 # -- whole-block rollback: a bug in the device ------------------------------------------
@@ -494,3 +498,13 @@ def test_a_view_of_a_metered_contract_is_metered() -> None:
     with pytest.raises(OutOfGas):
         device.view(a, "spin")
     assert device.state_hash() == device.head.state_hash
+
+
+def test_a_contract_cannot_act_for_another() -> None:
+    # bob never calls the contract: no handle a context offers may take his funds.
+    device, a, _ = hostile_device()
+    before = device.balance("bob", "ETH")
+    receipt = device.call(device.account("alice"), a, "act_for", "bob", 10)
+    assert receipt.status == "reverted", receipt.result
+    assert device.balance("bob", "ETH") == before
+    assert device.locked("bob", "ETH", a) == 0
