@@ -1,5 +1,6 @@
-"""The device-wide hostile suite: arbitrary mixes of hostile transactions, bundles, spam
-and builder insertions across accounts, under every ordering rule, visibility and fee
+"""The device-wide hostile suite: arbitrary mixes of hostile transactions, bundles, spam,
+builder insertions and calls to the hostile test contracts (under the step meter) across
+accounts, under every ordering rule, visibility and fee
 market, with the device checked after every block.
 
 The per-area suites (``test_admission.py``, ``test_liveness.py``, ``test_keys.py``...)
@@ -40,6 +41,7 @@ from accord.device.commitments.registry import REGISTRY_ADDRESS
 from accord.device.keys import Keyring
 from accord.device.replay import replay
 from tests.device.conftest import USERS, make_genesis
+from tests.device.hostile_contracts import Hostile
 from tests.device.sample_contracts import Escrow, Vault
 
 SETTINGS = settings(
@@ -115,6 +117,36 @@ tx_fields = st.fixed_dictionaries(
     }
 )
 spam = st.tuples(st.just("spam"), st.integers(1, 40))
+HOSTILE_CALLS: tuple[tuple[str, tuple[Any, ...]], ...] = (
+    ("bump", ()),
+    ("spin", ()),
+    ("spin_writing", ()),
+    ("recurse", (0,)),
+    ("hoard", (10**6,)),
+    ("exit", ()),
+    ("base_exception", ("generator_exit",)),
+    ("base_exception", ("custom",)),
+    ("exhaust", ("memory",)),
+    ("exhaust", ("recursion",)),
+    ("swallow", ()),
+    ("swallow_once", ()),
+    ("ping", ("hostile", 0)),
+    ("act_for", ("bob", 10**6)),
+    ("bid", ("spin",)),
+    ("bid", ("exit",)),
+    ("bid", ("memory",)),
+    ("bid", ("short",)),
+)
+"""Calls to ``tests/device/hostile_contracts.Hostile`` (run under the step meter):
+infinite loops, deep recursion, huge storage, ``sys.exit``, other BaseExceptions,
+resource exhaustion, catching OutOfGas, re-entrancy and reaching for another's funds
+(``"hostile"`` stands for the contract's own address)."""
+hostile_call = st.tuples(
+    st.just("hostile"),
+    st.sampled_from(SIGNERS),
+    st.sampled_from(HOSTILE_CALLS),
+    st.sampled_from([50_000, 400_000, 2_000_000]),
+)
 step = st.one_of(
     st.tuples(st.just("tx"), tx_fields),
     st.tuples(st.just("tx"), tx_fields),
@@ -126,6 +158,7 @@ step = st.one_of(
         st.sampled_from(["none", "own", "foreign", "hostile"]),  # reverting
     ),
     spam,
+    hostile_call,
     st.tuples(
         st.just("builder"), st.lists(st.one_of(tx_fields, st.binary(max_size=32)), max_size=4)
     ),
@@ -153,16 +186,17 @@ def sign_raw(device: Device, signer: str, content: tuple[Any, ...]) -> Transacti
 
 
 class World:
-    """A device with two contracts, and the hostile steps applied to it."""
+    """A device with three contracts (one hostile), and the hostile steps applied to it."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         keys = Keyring(b"\x07" * 32)  # fixed keys: two worlds sign alike
-        genesis = make_genesis()
+        genesis = make_genesis().model_copy(update={"metered_modules": (Hostile.__module__,)})
         self.device = device = Device(DeviceConfig(**config), genesis, keyring=keys)
         deployer = device.account("alice")
         self.targets = {
             "vault": device.deploy(deployer, Vault),
             "escrow": device.deploy(deployer, Escrow),
+            "hostile": device.deploy(deployer, Hostile),
             "registry": REGISTRY_ADDRESS,
             "user": "bob",
             "deploy": DEPLOY,
@@ -238,6 +272,14 @@ class World:
             object.__setattr__(bundle, name, field_value)
         return bundle
 
+    def hostile_call(self, signer: str, call: tuple[str, tuple[Any, ...]], gas: int) -> Any:
+        method, args = call
+        target = self.targets["hostile"]
+        args = tuple(target if a == "hostile" else a for a in args)
+        nonce = self.device.nonce(signer)
+        content = (signer, nonce, target, method, args, (), gas, 10**6, 1)
+        return sign_raw(self.device, signer, content)
+
     def spam(self, count: int) -> None:
         device = self.device
         for _ in range(count):
@@ -300,6 +342,8 @@ def play(world: World, steps: list[tuple[Any, ...]]) -> None:
             world.submit(world.bundle(txs, item[2], item[3], item[4]), bundle_sender="dave")
         elif kind == "spam":
             world.spam(item[1])
+        elif kind == "hostile":
+            world.submit(world.hostile_call(item[1], item[2], item[3]))
         elif kind == "builder":
             inserted = [x if isinstance(x, bytes) else world.transaction(x) for x in item[1]]
             world.build(inserted)
