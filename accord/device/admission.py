@@ -13,7 +13,9 @@ fault, and nothing changes. In order:
    ``max_fee`` and ``priority_fee`` of type ``int`` (not ``bool``, float or a numpy
    integer), non-negative, the nonce at most ``2**64 - 1`` (EIP-2681) and fees at most
    ``2**256 - 1`` (the EVM's word); ``priority_fee <= max_fee`` (geth's
-   ``ErrTipAboveFeeCap``); the gas limit in ``[TX_BASE, block gas limit]``; ``args`` a
+   ``ErrTipAboveFeeCap``); the gas limit in ``[intrinsic gas, block gas limit]`` (the
+   intrinsic gas is ``TX_BASE`` plus EIP-2028's calldata cost of ``(method, args,
+   value)``, :func:`accord.device.gas.intrinsic_gas`; geth's ``ErrIntrinsicGas``); ``args`` a
    tuple of canonical values (:mod:`accord.device.encoding`, tuples only: a list is
    converted by ``sign``, so a list here was not signed by it); ``value`` a tuple of
    ``(asset, amount)`` pairs with positive amounts, assets strictly increasing (sorted
@@ -213,8 +215,11 @@ def check_fields(tx: object, block_gas_limit: int) -> Transaction:
         _non_negative_int(number, name, MAX_NONCE if name == "nonce" else MAX_AMOUNT)
     check_args(args)
     check_value(value)
-    if gas_limit < G.TX_BASE or gas_limit > block_gas_limit:
-        raise GasLimitTooLow(f"{gas_limit} is outside [{G.TX_BASE}, {block_gas_limit}]")
+    intrinsic = G.intrinsic_gas(method, args, value)
+    if gas_limit < intrinsic or gas_limit > block_gas_limit:
+        raise GasLimitTooLow(
+            f"{gas_limit} is outside [intrinsic gas {intrinsic}, block gas limit {block_gas_limit}]"
+        )
     if priority_fee > max_fee:
         raise FeeTooLow(
             f"priority_fee {priority_fee} exceeds max_fee {max_fee}", field="priority_fee"
@@ -351,7 +356,11 @@ class Admission:
         """The whole gate (steps 1 to 4) for a submitted transaction, then insertion."""
         checked = self._admissible(tx)
         arrival = self._arrival_at(checked[0], at)
-        return self._enter(checked, arrival)
+        tx_hash = self._enter(checked, arrival)
+        # For the block loop (Mempool.gas); check_fields computed it too, but this is
+        # the slow path.
+        self.mempool.gas[tx_hash] = G.intrinsic_gas(checked[3], checked[4], checked[5])
+        return tx_hash
 
     def _enter(self, tx: Transaction, arrival: int) -> bytes:
         """Step 4: replace, or take a slot (evicting the cheapest if the pool is full),
@@ -362,6 +371,7 @@ class Admission:
             mempool.fee_asset = config.fee_asset
             mempool.checks_assets = config.admission_checks_assets
             mempool.balances = self.ledger.balances
+            self.executor.known_gas = mempool.gas
         sender, nonce = tx[0], tx[1]
         lane = mempool.lanes.get(sender) or {}
         old_hash = lane.get(nonce)

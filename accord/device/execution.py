@@ -78,6 +78,7 @@ class Executor(BlockLoop, BatchSettlement, TxValidation):
     ) -> None:
         self.device = device
         self.ledger = ledger
+        self.known_gas: dict[bytes, int] = {}  # the mempool's ``gas`` once the gate has run
         self.contracts = contracts
         self.fee_market = fee_market
         self.fee_asset = fee_asset

@@ -173,6 +173,12 @@ class Mempool:
         """``DeviceConfig.admission_checks_assets``."""
         self.balances: dict[tuple[str, str], int] = {}
         """The ledger's balances (the gate reads the sender's fee-asset balance)."""
+        self.gas: dict[bytes, int] = {}
+        """Pending transactions' intrinsic gas by hash, computed once at admission
+        (:func:`accord.device.gas.intrinsic_gas`); the block loop takes it from here
+        (the executor's ``known_gas``, the same dict once the gate has run) instead of
+        encoding the calldata again. The hash is recomputed from the contents at
+        admission, so a hash names one intrinsic gas."""
 
     def __len__(self) -> int:
         return len(self.txs)
@@ -211,6 +217,7 @@ class Mempool:
     def discard(self, tx_hash: bytes) -> Entry | None:
         """Remove one pending transaction (and its lane entry); returns its entry."""
         entry = self.txs.pop(tx_hash, None)
+        self.gas.pop(tx_hash, None)
         if entry is not None:
             tx = entry[0]
             lane = self.lanes.get(tx[0])
@@ -307,6 +314,11 @@ class Mempool:
         if not self.txs:  # emptied (here or by the caller): nothing is left in any lane
             self.lanes.clear()
             self._heap = None
+            self.gas.clear()
+        elif len(self.gas) > len(self.txs):  # left the pool without being run
+            gone = [h for h in self.gas if h not in self.txs]
+            for h in gone:
+                del self.gas[h]
         expired = [
             h
             for h, b in self._bundles.items()

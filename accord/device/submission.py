@@ -42,7 +42,11 @@ if TYPE_CHECKING:
     from accord.device.builder import Builder
     from accord.device.execution import Executor
 
-_TX_BASE = G.TX_BASE
+_NONZERO = G.CALLDATA_NONZERO
+_SAVED = G.CALLDATA_NONZERO - G.CALLDATA_ZERO
+_CALLDATA_BASE = G.TX_BASE + 5 * _NONZERO - 3 * _SAVED
+"""``TX_BASE`` plus the calldata's 5-byte tuple header (``(``, then 3 of ``\\x00``)."""
+_I32 = 1 << 31
 _MAX_AMOUNT, _MAX_NONCE = MAX_AMOUNT, MAX_NONCE
 _ATOMS = frozenset({int, str, bool, bytes, type(None)})
 
@@ -170,14 +174,27 @@ class Submission(Admission):
                 return self._admit(tx, at)
         digest = TX_HASH.copy()
         try:
-            digest.update(_dumps(content, 0))
+            data = _dumps(content, 0)
             state = self._macs.get(sender)  # TypeError: an unhashable sender
         except (ValueError, TypeError):  # fields that cannot be encoded
             return self._admit(tx, at)
+        digest.update(data)
         if state is None or digest.digest() != tx_hash:
             # ed25519 (or an unknown sender): the whole gate, in order; its cost is small
             # beside the signature check's
             return self._admit(tx, at)
+        # The intrinsic gas (gas.intrinsic_gas) from the bytes just encoded: marshal
+        # version 0 encodes a tuple as b"(" + 4-byte count + its items' encodings, with
+        # no back-references, so the calldata (method, args, value) is a 5-byte header
+        # (3 zero bytes) plus data[start:end]: after the header, sender ("u" + 4-byte
+        # length + UTF-8), nonce ("i" + 4 bytes below 2**31) and to; before gas_limit,
+        # max_fee and priority_fee (5 bytes each). Anything else (a non-ASCII name, an
+        # int of 2**31 or more) takes the slow path, which computes it in full.
+        if (nonce | gas_limit | max_fee) >= _I32 or not (sender.isascii() and to.isascii()):
+            return self._admit(tx, at)
+        start = 20 + len(sender) + len(to)
+        end = len(data) - 15
+        intrinsic = _CALLDATA_BASE + _NONZERO * (end - start) - _SAVED * data.count(0, start, end)
         state = state.copy()
         state.update(tx_hash)
         pending = self._pending
@@ -203,7 +220,7 @@ class Submission(Admission):
             state.digest() != signature
             or nonce < self._nonces.get(sender, 0)
             or tx_hash in pending
-            or gas_limit < _TX_BASE
+            or gas_limit < intrinsic
             or gas_limit > self._gas_limit
             or pool.balances.get((sender, pool.fee_asset), 0) < need
             or lane is None
@@ -219,6 +236,7 @@ class Submission(Admission):
             arrival = self._arrival_at(sender, at)
         pending[tx_hash] = (tx, arrival, next(self._seq))  # Mempool.add inlined
         lane[nonce] = tx_hash
+        pool.gas[tx_hash] = intrinsic
         return tx_hash
 
     def submit_bundle(self, bundle: Bundle, *, sender: str, at: int | None = None) -> bytes:

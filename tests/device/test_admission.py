@@ -98,6 +98,7 @@ def well_formed(tx: Transaction) -> bool:
             for p in value
         )
         and assets == sorted(set(assets))
+        and gas_limit >= G.intrinsic_gas(method, args, value)  # TX_BASE + EIP-2028 calldata
         and type(h) is bytes
         and type(sig) is bytes
     )
@@ -191,6 +192,8 @@ def test_hostile_fields_are_admitted_well_formed_or_refused_naming_a_field(
         else:
             assert well_formed(tx), tx
             assert device.mempool.get(tx.hash) is not None
+            # the intrinsic gas the block loop will charge, computed once at admission
+            assert device.mempool.gas[tx.hash] == G.intrinsic_gas(tx[3], tx[4], tx[5])
         for _ in range(blocks):
             device.build_block()  # never raises
     device.build_blocks(2)
@@ -366,7 +369,7 @@ def test_free_spam_from_a_zero_balance_account_is_refused_at_submission() -> Non
     refusals = 0
     for nonce in range(2_000):
         try:
-            device.submit(empty.sign(nonce, "bob", gas_limit=21_000, max_fee=2_000))
+            device.submit(empty.sign(nonce, "bob", gas_limit=30_000, max_fee=2_000))
         except CannotPay as exc:
             assert exc.field == "sender"
             refusals += 1
@@ -576,7 +579,7 @@ def test_the_builders_inserted_transactions_pass_the_same_gate(
 ) -> None:
     device = make_device(builder_may_insert=True)
     device.submit(device.sign(device.account("alice"), "bob", value={"ETH": 1}))
-    fields = ["builder", 0, "sink", "", (), (("ETH", 1),), 21_000, 2_000, 0]
+    fields = ["builder", 0, "sink", "", (), (("ETH", 1),), 30_000, 2_000, 0]
     fields[index] = hostile
     own = sign_fields(device, "builder", fields)
     before = snapshot(device)
@@ -590,7 +593,7 @@ def test_the_builders_inserted_transactions_pass_the_same_gate(
 def test_the_builders_inserted_transaction_must_be_payable() -> None:
     device = make_device(builder_may_insert=True)
     device.open_account("mev")
-    own = sign_fields(device, "mev", ["mev", 0, "sink", "", (), (), 21_000, 2_000, 0])
+    own = sign_fields(device, "mev", ["mev", 0, "sink", "", (), (), 30_000, 2_000, 0])
     with pytest.raises(CannotPay):
         device.build_block(Inserter("mev", own))
     assert device.number == 0
