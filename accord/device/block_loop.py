@@ -385,6 +385,8 @@ class BlockLoop:
                 except Revert as exc:
                     ledger.rollback((journal_mark, events_mark))
                     status, used, error, created = "reverted", ledger.gas_used, exc.reason, None
+                    if used > gas_limit:  # it caught an OutOfGas, then reverted
+                        status, used = "out_of_gas", gas_limit
                 except (MemoryError, RecursionError) as exc:  # resource exhaustion
                     ledger.rollback((journal_mark, events_mark))
                     status, used, created = "out_of_gas", gas_limit, None
@@ -393,14 +395,14 @@ class BlockLoop:
                     ledger.rollback((journal_mark, events_mark))
                     status, used, created = "reverted", ledger.gas_used, None
                     error = _describe(exc)
+                    if used > gas_limit:  # it caught an OutOfGas, then raised this
+                        status, used = "out_of_gas", gas_limit
                 except KeyboardInterrupt:
                     raise  # the user's: the whole block is rolled back
                 except BaseException as exc:  # SystemExit, GeneratorExit... from a contract
                     ledger.rollback((journal_mark, events_mark))
                     status, used, created = "out_of_gas", gas_limit, None
                     error = f"out of gas: {_describe(exc)}"
-                if used > gas_limit:  # it caught an OutOfGas, then raised something else
-                    status, used = "out_of_gas", gas_limit
                 emitted = (
                     tuple(events[events_mark:]) if events and len(events) > events_mark else ()
                 )

@@ -203,16 +203,21 @@ def storage_class(ledger: Ledger) -> type[BoundMap[Any]]:
         return self._data.get(key, self._default)
 
     def setitem(self: BoundMap[Any], key: Any, value: Any) -> None:
-        vt = type(value)
-        if vt not in _ATOMS:
-            value = _checked(value, f"{self.name}[{_shown(key)}]")
-        if type(key) not in _ATOMS:
-            key = _checked(key, f"{self.name} key")
         data = self._data
-        old = data.get(key, MISSING)
-        if vt is int and _FAST_LO < value < _FAST_HI and type(key) is str and len(key) <= _FAST_KEY:
-            used = ledger.gas_used + (_WRITE_NEW if old is MISSING else _WRITE)  # small
+        if (
+            type(value) is int
+            and type(key) is str
+            and _FAST_LO < value < _FAST_HI
+            and len(key) <= _FAST_KEY
+        ):  # the common write: canonical, and priced without measuring it
+            old = data.get(key, MISSING)
+            used = ledger.gas_used + (_WRITE_NEW if old is MISSING else _WRITE)
         else:
+            if type(value) not in _ATOMS:
+                value = _checked(value, f"{self.name}[{_shown(key)}]")
+            if type(key) not in _ATOMS:
+                key = _checked(key, f"{self.name} key")
+            old = data.get(key, MISSING)
             used = ledger.gas_used + _write_cost(old, key, value)
         ledger.gas_used = used
         if used > ledger.gas_limit:
