@@ -49,8 +49,8 @@ SOAK_KEYS = {
 }
 
 
-def run_script(script: Path, *args: str) -> dict[str, Any]:
-    """Run a script from the repository root; return its last stdout line as JSON."""
+def run_text(script: Path, *args: str) -> str:
+    """Run a script from the repository root; assert it exits 0; return its stdout."""
     done = subprocess.run(
         [sys.executable, str(script), *args],
         cwd=ROOT,
@@ -60,8 +60,13 @@ def run_script(script: Path, *args: str) -> dict[str, Any]:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    lines = done.stdout.strip().splitlines()
-    assert lines, f"no output; stderr: {done.stderr[-3000:]}"
+    assert done.stdout.strip(), f"no output; stderr: {done.stderr[-3000:]}"
+    return done.stdout
+
+
+def run_script(script: Path, *args: str) -> dict[str, Any]:
+    """Run a script from the repository root; return its last stdout line as JSON."""
+    lines = run_text(script, *args).strip().splitlines()
     report = json.loads(lines[-1])
     assert isinstance(report, dict)
     return report
@@ -115,16 +120,8 @@ def test_bench_device_side_by_side() -> None:
 
 
 def test_bench_device_table_mode() -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCH), "--calls", "200", "--repeats", "1", "--no-titanoboa"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "accord" in done.stdout
+    out = run_text(BENCH, "--calls", "200", "--repeats", "1", "--no-titanoboa")
+    assert "accord" in out
 
 
 def test_soak_device_json() -> None:

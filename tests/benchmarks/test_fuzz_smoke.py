@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from benchmarks.fuzz_episode import CLASSES
-from tests.benchmarks.test_bench_smoke import run_script
+from tests.benchmarks.test_bench_smoke import run_script, run_text
 
 ROOT = Path(__file__).resolve().parents[2]
 FUZZ = ROOT / "benchmarks" / "fuzz_device.py"
@@ -57,16 +55,7 @@ def test_fuzz_is_deterministic_given_the_seed() -> None:
 
 
 def test_fuzz_table_mode_runs() -> None:
-    done = subprocess.run(
-        [sys.executable, str(FUZZ), "--inputs", "500", "--blocks", "2"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert '"inputs_tried"' in done.stdout
+    assert '"inputs_tried"' in run_text(FUZZ, "--inputs", "500", "--blocks", "2")
 
 
 def test_fuzz_finds_no_halt_no_break_and_no_unclean_refusal() -> None:
