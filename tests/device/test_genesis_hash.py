@@ -287,3 +287,18 @@ def test_cli_replay_of_a_mac_log_needs_keys_or_says_it_trusted(tmp_path: Path) -
     (tmp_path / "bad.json").write_text("{")
     broken = runner.invoke(app, ["replay", str(path), "--keys", str(tmp_path / "bad.json")])
     assert broken.exit_code == 1 and "not JSON" in flat(broken.output)
+
+
+@pytest.mark.parametrize("option", ["--genesis-hash", "--head-hash"])
+@pytest.mark.parametrize("published", ["zz" * 32, "ab", "", "ab" * 40, "0x" + "ab" * 32, "é" * 64])
+def test_cli_replay_refuses_a_malformed_published_hash_in_one_line(
+    logged: tuple[Path, Device], option: str, published: str
+) -> None:
+    """A published hash that is not 64 hex digits is refused with one clear line, exit 1,
+    never a traceback."""
+    path, _ = logged
+    done = runner.invoke(app, ["replay", str(path), option, published])
+    assert done.exit_code == 1, done.output
+    assert done.exception is None or isinstance(done.exception, SystemExit)
+    lines = done.output.strip().splitlines()
+    assert lines and lines[-1].startswith("error:") and "64 hex digits" in flat(done.output)
