@@ -243,7 +243,7 @@ def test_route_without_json_prints_a_table_only(pools_file: Path) -> None:
         (
             {"pools": [{"kind": "product", "tokens": ["A", "B"], "reserves": [1, 2.5]}]},
             ["--swap", "A:1", "--to", "B"],
-            "pools[0].reserves[1]: Input should be a valid integer",
+            "pools[0].reserves[1]: 2.5 has a fraction, but B has no decimals",
         ),
         (
             {
