@@ -291,6 +291,7 @@ def _result(world: _World, client: LLMClient, played: int) -> GameResult:
         "llm_budget_refusals": ledger.run.refused,
     }
     transcript: list[dict[str, Any]] = []
+    endpoint_errors = 0
     for role, agent in world.agents.items():
         spent = ledger.spent(agent.name)
         invalid = sum(1 for r in agent.transcript if r["status"] == "invalid")
@@ -299,7 +300,9 @@ def _result(world: _World, client: LLMClient, played: int) -> GameResult:
         metrics[f"llm_invalid_{role}"] = invalid
         metrics[f"llm_decisions_{role}"] = agent.decisions
         metrics[f"llm_gave_up_{role}"] = agent.gave_up
+        endpoint_errors += agent.endpoint_errors
         transcript.extend(agent.transcript)
+    metrics["llm_endpoint_errors"] = endpoint_errors  # only with tolerate_endpoint_errors
     metrics["llm_invalid_answers"] = sum(int(metrics[f"llm_invalid_{r}"]) for r in world.agents)
     transcript.sort(key=lambda r: (r["block"], r["role"] != "trader", r["attempt"]))
     return GameResult(

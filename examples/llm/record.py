@@ -7,7 +7,10 @@
         $OPENAI_API_KEY) into examples/llm/llm-defi.<model>.jsonl, and writes a scenario
         that replays it offline (runs/llm-defi.<model>.toml)
 
-The recording starts from an empty file, so it holds exactly this scenario's calls.
+The recording starts from an empty file, so it holds exactly this scenario's calls. It
+is written beside the cache file and moved into place only when every run succeeded: an
+unreachable endpoint or an HTTP error fails the runs (the scenario does not tolerate
+endpoint errors), the script exits 1 naming the error, and an earlier recording is kept.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="the model name (with --base-url)")
     parser.add_argument("--out", type=Path, help="the cache file to write")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--runs", type=Path, default=ROOT / "runs", help="where runs go")
     args = parser.parse_args(argv)
     if args.base_url and not args.model:
         parser.error("--base-url needs --model")
@@ -46,25 +50,37 @@ def main(argv: list[str] | None = None) -> int:
         llm["base_url"], llm["model"] = args.base_url, args.model
         name = f"llm-defi.{slug}"
     cache = Path(cache).resolve()
-    cache.unlink(missing_ok=True)
-    llm["cache"], llm["mode"] = str(cache), "record"
+    if not cache.parent.is_dir():
+        print(f"error: {cache.parent} is not a directory", file=sys.stderr)
+        return 1
+    partial = cache.with_name(cache.name + ".recording")
+    partial.unlink(missing_ok=True)
+    llm["cache"], llm["mode"] = str(partial), "record"
     raw["name"] = name + "-record"
-    runs = ROOT / "runs"
+    runs: Path = args.runs
     runs.mkdir(exist_ok=True)
     recording = runs / f"{name}-record.toml"
     recording.write_text(tomli_w.dumps(raw))
-    llm["mode"] = "replay"
+    llm["cache"], llm["mode"] = str(cache), "replay"
     raw["name"] = name
     replaying = runs / f"{name}.toml"
     replaying.write_text(tomli_w.dumps(raw))
 
     from accord.cli import app
 
+    code: int | str | None = 0
     try:
         app(["run", str(recording), "--workers", str(args.workers), "--out", str(runs)])
     except SystemExit as exc:
-        if exc.code:
-            return int(exc.code)
+        code = exc.code
+    if code or not partial.is_file():
+        partial.unlink(missing_ok=True)
+        replaying.unlink(missing_ok=True)
+        why = "runs failed" if code else "no call was recorded"
+        kept = f"; {cache} is unchanged" if cache.exists() else ""
+        print(f"error: recording {name} failed ({why}; see above){kept}", file=sys.stderr)
+        return 1
+    partial.replace(cache)
     print(f"recorded {cache}; replay offline with: accord run {replaying}", file=sys.stderr)
     from table import main as table
 

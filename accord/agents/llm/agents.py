@@ -4,10 +4,14 @@ Each is an ordinary :class:`~accord.agents.base.Agent`: ``act(obs)`` renders the
 observation (:mod:`.prompt`), asks the model for a structured decision
 (:func:`~accord.agents.llm.structured.ask`), and returns device actions only after
 :func:`~accord.agents.llm.actions.to_device` has validated and signed them. An answer
-that stays invalid after the retries, a spent budget or a failing endpoint makes the
-agent do nothing this step; each attempt is kept in ``transcript`` (one row per call:
-block, request hash, status, error, answer, tokens), which games store with their
-results.
+that stays invalid after the retries or a spent budget makes the agent do nothing this
+step; each attempt is kept in ``transcript`` (one row per call: block, request hash,
+status, error, answer, tokens), which games store with their results. A failing endpoint
+(unreachable, an HTTP error) raises :class:`~accord.agents.llm.client.EndpointFailure`,
+which fails the run (an error row in the results, and ``accord run`` exits 1): a run
+whose model never answered measures nothing. A scenario that means to measure an
+unreliable endpoint sets ``tolerate_endpoint_errors = true``; the agent then does nothing
+this step, and ``llm_endpoint_errors`` counts such calls.
 
 * :class:`LLMTrader`: a user with a private trade need (the ``need`` of
   :class:`~accord.agents.defi.TradeNeed`); it is asked only in the block its need
@@ -27,7 +31,7 @@ from accord.agents.base import Action, Observation
 from accord.agents.defi import TradeNeed, market_of
 from accord.agents.llm import prompt
 from accord.agents.llm.actions import Decision, Kind, decision_schema, to_device
-from accord.agents.llm.client import LLMClient
+from accord.agents.llm.client import EndpointFailure, LLMClient
 from accord.agents.llm.structured import Outcome, ask, parse_json_model
 from accord.device import Account, Pending
 
@@ -56,6 +60,7 @@ class LLMAgent:
         self.schema = decision_schema(self.kinds)
         self.transcript: list[dict[str, Any]] = []
         self.decisions = 0
+        self.endpoint_errors = 0
         self.gave_up = 0
 
     def wants_to_act(self, obs: Observation) -> bool:
@@ -81,6 +86,15 @@ class LLMAgent:
         self.decisions += 1
         self.gave_up += outcome.value is None
         self._log(obs, outcome)
+        last = outcome.attempts[-1] if outcome.attempts else None
+        if last is not None and last.status == "endpoint_error":
+            self.endpoint_errors += 1
+            if not self.client.settings.tolerate_endpoint_errors:
+                raise EndpointFailure(
+                    f"{self.name} at block {obs.number}: the LLM endpoint "
+                    f"{self.client.endpoint.base_url} failed: {last.error} (a scenario that "
+                    "means to measure this sets [params.llm] tolerate_endpoint_errors = true)"
+                )
         return outcome.value or []
 
     def _log(self, obs: Observation, outcome: Outcome[list[Action]]) -> None:

@@ -62,6 +62,11 @@ class LLMSettings(BaseModel):
     max_tokens: int = Field(800, gt=0, description="completion tokens per call")
     max_retries: int = Field(2, ge=0, le=10, description="retries after an invalid output")
     timeout_s: float = Field(60.0, gt=0)
+    tolerate_endpoint_errors: bool = Field(
+        False,
+        description="a call the endpoint fails (unreachable, HTTP error) makes the agent do "
+        "nothing this step and the run goes on; by default it fails the run",
+    )
     per_agent: Budget = Budget()
     per_run: Budget = Budget()
 
