@@ -19,7 +19,12 @@ from rich.table import Table
 
 from accord.mechanisms.deepfund import Propagation, propagate
 from accord.mechanisms.deepfund_graph import GraphError
-from accord.mechanisms.deepfund_io import DEFAULT_DEPENDENCY_SHARE, read_graph, read_seeds
+from accord.mechanisms.deepfund_io import (
+    DEFAULT_DEPENDENCY_SHARE,
+    UnknownSeeds,
+    read_graph,
+    read_seeds,
+)
 from accord.mechanisms.deepfund_payouts import apportion
 
 deepfund_app = typer.Typer(
@@ -73,8 +78,9 @@ def propagate_command(
     seeds: Annotated[
         Path | None,
         typer.Option(
-            help="Unweighted forms: seedRepos.json; --root becomes a new node that splits "
-            "its credit equally among the seeds."
+            help="Unweighted forms: a JSON list of repository names (seedRepos.json) or a "
+            "text file, one name a line; each must be in the graph. --root becomes a new "
+            "node that splits its credit equally among them."
         ),
     ] = None,
     method: Annotated[Solver, typer.Option(help="The linear solver.")] = Solver.auto,
@@ -99,6 +105,8 @@ def propagate_command(
             root=root if seed_list else None,
         )
         result = propagate(loaded.graph, root, method=method.value)
+    except UnknownSeeds as exc:
+        raise _fail(f"--seeds {seeds}: {exc} ({graph})") from None
     except GraphError as exc:
         raise _fail(str(exc)) from None
     credits = result.credits()

@@ -168,3 +168,31 @@ def test_the_readme_example_runs() -> None:
     # the README quotes these figures
     assert payouts[GH + "ethereum/solidity"] == 191_489
     assert f"{payouts[GH + 'ethereum/solidity']:,}" in section
+
+
+def test_a_misspelt_seed_is_an_error_and_pays_nothing(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds.json"
+    seeds.write_text(json.dumps([GH + "ethereum/go-etherum", GH + "sigp/lighthouse"]))
+    graph = EXAMPLES / "dependency-graph-v2.csv"
+    result = runner.invoke(
+        app,
+        [
+            "deepfund", "propagate", "--graph", str(graph), "--seeds", str(seeds),
+            "--root", "ethereum", "--fund", "1000", "--json",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    line = " ".join(result.output.split())
+    assert line.startswith(f"error: --seeds {seeds}: seed is not in the graph: ")
+    assert "'https://github.com/ethereum/go-etherum' (did you mean" in line
+    assert line.endswith(f"({graph})") and "payouts" not in line
+
+
+def test_a_csv_given_as_seeds_is_refused() -> None:
+    graph = EXAMPLES / "dependency-graph-v2.csv"
+    result = runner.invoke(
+        app,
+        ["deepfund", "propagate", "--graph", str(graph), "--seeds", str(graph), "--root", "e"],
+    )
+    assert result.exit_code == 1
+    assert "not a CSV" in result.output and "Traceback" not in result.output

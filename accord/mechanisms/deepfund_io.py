@@ -34,6 +34,7 @@ nothing, as the contest's level-1 parent ``ethereum`` does.
 from __future__ import annotations
 
 import csv
+import difflib
 import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
@@ -57,6 +58,7 @@ V1_COLUMNS = ("seed_repo_owner", "seed_repo_name", "package_repo_owner", "packag
 __all__ = [
     "DEFAULT_DEPENDENCY_SHARE",
     "LoadedGraph",
+    "UnknownSeeds",
     "read_graph",
     "read_seeds",
     "read_weighted_csv",
@@ -128,7 +130,10 @@ def weigh_dependencies(
     Each dependent with ``k`` distinct dependencies gives each ``dependency_share / k``
     and keeps ``1 − dependency_share``; self-references are dropped. With ``seeds``, the
     node ``root`` (required, and not a repository of the graph) gives each distinct seed
-    ``1/len(seeds)``.
+    ``1/len(seeds)``. Every seed must be a repository of the graph, spelled as the graph
+    spells it: a misspelt seed would otherwise become a new leaf that keeps its whole
+    share (issue 12: a typo received 500 of 1,000 units), so unknown seeds are an error
+    naming them.
     """
     if not (isinstance(dependency_share, int | float) and 0.0 <= dependency_share <= 1.0):
         raise GraphError(f"dependency_share must be a number in [0, 1], got {dependency_share!r}")
@@ -156,6 +161,9 @@ def weigh_dependencies(
         unique = list(dict.fromkeys(seeds))
         if root in unique:
             raise GraphError(f"root {root!r} is also listed as a seed")
+        _check_seeds(unique, deps)
+        if len(unique) < len(seeds):
+            notes.append(f"{len(seeds) - len(unique)} repeated seeds counted once")
         nodes.append(root)
         edges.extend((root, seed, 1.0 / len(unique)) for seed in unique)
         notes.append(f"root {root!r} splits its credit equally among {len(unique)} seeds")
@@ -167,10 +175,45 @@ def weigh_dependencies(
     return LoadedGraph(Graph.from_edges(edges, nodes), "dependency-graph", tuple(notes))
 
 
+class UnknownSeeds(GraphError):
+    """Seeds that are not repositories of the graph; the message names them."""
+
+
+def _check_seeds(seeds: Sequence[str], deps: dict[str, dict[str, None]]) -> None:
+    """Refuse seeds that are not repositories of the graph, naming them (and the graph's
+    closest spellings, which is what a typo needs)."""
+    known = set(deps)
+    for targets in deps.values():
+        known.update(targets)
+    unknown = [seed for seed in seeds if seed not in known]
+    if not unknown:
+        return
+    shown = []
+    for seed in unknown[:3]:
+        close = difflib.get_close_matches(seed, known, n=1, cutoff=0.8)
+        shown.append(f"{seed!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+    noun = "seed is" if len(unknown) == 1 else f"{len(unknown)} seeds are"
+    raise UnknownSeeds(
+        f"{noun} not in the graph: {', '.join(shown)}{more}; a seed must be a repository "
+        "the graph names, spelled as it spells it"
+    )
+
+
 def read_seeds(path: str | Path) -> list[str]:
-    """``seedRepos.json`` (a JSON list of repository URLs), or a text file, one a line."""
+    """``seedRepos.json`` (a JSON list of repository names), or a text file, one a line.
+
+    A ``.json`` file must hold a JSON list of non-empty strings. Any other file is read
+    one name a line (blank lines skipped); a line holding a comma or a tab is refused, so
+    a CSV (a dependency graph given as ``--seeds`` by mistake) is not read as names.
+    """
     path = Path(path)
     text = _read_text(path)
+    if path.suffix.lower() in (".csv", ".tsv"):
+        raise GraphError(
+            f"{path}: seeds are a JSON list (seedRepos.json) or a text file with one name a "
+            "line, not a CSV"
+        )
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
@@ -183,7 +226,15 @@ def read_seeds(path: str | Path) -> list[str]:
                 raise GraphError(f"{path}: item {k} is not a non-empty string: {item!r}")
         seeds = [item.strip() for item in data]
     else:
-        seeds = [line.strip() for line in text.splitlines() if line.strip()]
+        seeds = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if "," in line or "\t" in line:
+                raise GraphError(
+                    f"{path}: line {number} holds a comma or a tab: seeds are one repository "
+                    "name a line (is this a CSV?)"
+                )
+            if line.strip():
+                seeds.append(line.strip())
     if not seeds:
         raise GraphError(f"{path}: no seeds")
     return seeds

@@ -7,10 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accord.mechanisms.deepfund import propagate
 from accord.mechanisms.deepfund_graph import GraphError
-from accord.mechanisms.deepfund_io import read_graph, read_seeds, read_weighted_csv
+from accord.mechanisms.deepfund_io import (
+    UnknownSeeds,
+    read_graph,
+    read_seeds,
+    read_weighted_csv,
+    weigh_dependencies,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "deepfund"
 GH = "https://github.com/"
@@ -160,3 +168,57 @@ def test_read_seeds_text_and_errors(tmp_path: Path) -> None:
         read_seeds(write(tmp_path, '["a", 3]', "seeds.json"))
     with pytest.raises(GraphError, match="no seeds"):
         read_seeds(write(tmp_path, "[]", "empty.json"))
+
+
+def test_unknown_seeds_are_refused_naming_them() -> None:
+    """A misspelt seed used to become a leaf keeping its whole share (issue 12)."""
+    good = read_seeds(EXAMPLES / "seedRepos.json")
+    typo = "https://github.com/ethereum/go-etherum"
+    with pytest.raises(UnknownSeeds) as caught:
+        read_graph(EXAMPLES / "dependency-graph-v2.csv", seeds=[*good, typo], root="ethereum")
+    message = str(caught.value)
+    assert message.startswith(f"seed is not in the graph: {typo!r}")
+    assert "did you mean 'https://github.com/ethereum/go-ethereum'?" in message
+    many = [f"nowhere-{k}" for k in range(5)]
+    with pytest.raises(
+        UnknownSeeds, match=r"5 seeds are not in the graph: 'nowhere-0', .* and 2 more"
+    ):
+        read_graph(EXAMPLES / "dependency-graph-v2.csv", seeds=many, root="ethereum")
+
+
+def test_a_dependency_is_a_known_seed_and_repeats_count_once() -> None:
+    dep = "https://github.com/holiman/uint256"  # only ever a dependency in the file
+    seeds = [dep, dep, "https://github.com/sigp/lighthouse"]
+    loaded = read_graph(EXAMPLES / "dependency-graph-v2.csv", seeds=seeds, root="ethereum")
+    assert "1 repeated seeds counted once" in loaded.notes
+    assert propagate(loaded.graph, "ethereum").credits()[dep] == pytest.approx(0.5)  # 1 of 2
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("graph.csv", "source,target,weight\na,b,1\n", "not a CSV"),
+        ("seeds.txt", "seed_repo,dependency_repo\nx,y\n", "line 1 holds a comma or a tab"),
+        ("seeds.txt", "a\nb\tc\n", "line 2 holds a comma or a tab"),
+        ("seeds.json", '{"a": 1}', "expected a JSON list"),
+    ],
+)
+def test_seed_files_are_names_not_csv(tmp_path: Path, name: str, text: str, message: str) -> None:
+    with pytest.raises(GraphError, match=message):
+        read_seeds(write(tmp_path, text, name))
+
+
+@given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=6))
+def test_any_seed_list_is_refused_or_only_pays_graph_nodes(seeds: list[str]) -> None:
+    """Whatever the seeds, either an error naming an unknown one, or every node paid is
+    a node of the file (the root aside)."""
+    pairs = [("r1", "d1"), ("r1", "d2"), ("r2", "d2")]
+    try:
+        loaded = weigh_dependencies(pairs, seeds=seeds, root="root")
+    except UnknownSeeds as exc:
+        assert any(repr(s) in str(exc) for s in seeds if s not in {"r1", "r2", "d1", "d2"})
+    except GraphError as exc:
+        assert "root 'root' is also listed as a seed" in str(exc)
+    else:
+        assert set(seeds) <= {"r1", "r2", "d1", "d2"}
+        assert set(loaded.graph.nodes) == {"root", "r1", "r2", "d1", "d2"}
