@@ -77,14 +77,25 @@ def replay(
     warning = version_warning(recorded) if recorded else None
     if warning:
         console.print(warning, style="yellow", markup=False, highlight=False, soft_wrap=True)
+    import warnings
+
+    from accord.device.store import SidecarWarning
+
     try:
-        device = replay_log(
-            run,
-            keys=keys,
-            trust_signatures=trust_signatures,
-            genesis_hash=genesis_hash,
-            head_hash=head_hash,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SidecarWarning)
+            device = replay_log(
+                run,
+                keys=keys,
+                trust_signatures=trust_signatures,
+                genesis_hash=genesis_hash,
+                head_hash=head_hash,
+            )
+        for w in caught:
+            if not issubclass(w.category, SidecarWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+                continue
+            console.print(f"warning: {w.message}", style="yellow", markup=False, soft_wrap=True)
     except DeviceError as exc:
         raise _fail(str(exc)) from None
     except _BAD_LOG as exc:

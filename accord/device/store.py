@@ -15,12 +15,25 @@ every block and must reproduce every state hash bit for bit.
 :class:`MemoryLog` keeps records as objects (the default: cheap). :class:`SqliteLog`
 writes each record in its own SQLite transaction, in WAL mode, so a process killed
 mid-run loses no block that was sealed: a block is in the log as soon as it is sealed.
+
+**Sidecar files.** While a log is written, SQLite keeps recent blocks in ``LOG-wal`` (and
+an index in ``LOG-shm``) beside it. Closing the log (``close()``, or the end of the
+process that wrote it) checkpoints them into the file and switches it back to
+rollback-journal mode, so a closed log is one self-contained file, and reading it
+(:func:`read_sqlite`, ``accord replay``) creates no sidecar. A log still in WAL mode was
+not closed: its writer crashed (or still runs), and blocks since the last checkpoint are
+only in its ``-wal``. If that file is missing (a log copied without it), the log reads
+as a shorter run; :func:`open_readonly` then warns (:class:`SidecarWarning`) rather than
+replaying fewer blocks in silence. ``docs/device.md`` says how to copy a log.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
+import warnings
+import weakref
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -147,12 +160,65 @@ def _decode_tx(fields: Any) -> Transaction:
     return Transaction(*values)
 
 
+class SidecarWarning(UserWarning):
+    """A log was not closed and its ``-wal`` sidecar is missing: blocks may be lost."""
+
+
+def _finish(db: sqlite3.Connection) -> None:
+    """Checkpoint the WAL into the file and leave it in rollback-journal mode, so the
+    closed log is one file and read-only opens create no ``-wal``/``-shm``."""
+    # Another connection reading it (or a finalizer on another thread) makes the switch
+    # fail; SQLite's own close still checkpoints, and the file stays in WAL mode.
+    with contextlib.suppress(sqlite3.Error):
+        db.execute("PRAGMA journal_mode=DELETE")
+    with contextlib.suppress(sqlite3.Error):
+        db.close()
+
+
+def in_wal_mode(path: Path) -> bool:
+    """Whether the SQLite file at ``path`` is in WAL mode (header bytes 18-19 are 2:
+    https://www.sqlite.org/fileformat.html#file_format_version_numbers)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(20)
+    except OSError:
+        return False
+    return head[:16] == b"SQLite format 3\x00" and head[18:20] == b"\x02\x02"
+
+
+def open_readonly(path: str | Path, *, warn: bool = True) -> sqlite3.Connection:
+    """A read-only connection to a log that creates no sidecar file beside it.
+
+    A log in WAL mode without its ``-wal`` was not closed and was copied (or its sidecar
+    deleted): it is opened as it stands (``immutable``, creating nothing) and, with
+    ``warn``, a :class:`SidecarWarning` says blocks may be missing.
+    """
+    path = Path(path)
+    wal = path.with_name(path.name + "-wal")
+    if in_wal_mode(path) and not wal.exists():
+        if warn:
+            warnings.warn(
+                f"{path} was not closed (its writer crashed or still runs) and {wal.name} "
+                "is not beside it: blocks sealed since its last checkpoint may be missing; "
+                "copy a log with its -wal and -shm files (docs/device.md)",
+                SidecarWarning,
+                stacklevel=2,
+            )
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
 class SqliteLog:
-    """An event log persisted to SQLite, one committed transaction per record."""
+    """An event log persisted to SQLite, one committed transaction per record.
+
+    ``close()`` (or the writer's end, by a finalizer) checkpoints the WAL into the file:
+    see the module's note on sidecar files.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._db = sqlite3.connect(str(self.path), isolation_level=None)
+        self._closer = weakref.finalize(self, _finish, self._db)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(
@@ -198,7 +264,8 @@ class SqliteLog:
         )
 
     def close(self) -> None:
-        self._db.close()
+        """Checkpoint and close: the log is then one self-contained file."""
+        self._closer()
 
 
 def read_sqlite(path: str | Path) -> tuple[LogHeader, Iterator[Record]]:
@@ -206,7 +273,10 @@ def read_sqlite(path: str | Path) -> tuple[LogHeader, Iterator[Record]]:
     path = Path(path)
     if not path.exists():
         raise DeviceError(f"no event log at {path}")
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        db = open_readonly(path)
+    except sqlite3.Error as exc:
+        raise DeviceError(f"{path}: cannot open it: {exc}") from None
     try:
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.DatabaseError as exc:

@@ -24,6 +24,8 @@ import platform
 import sqlite3
 from pathlib import Path
 
+from accord.device.store import open_readonly
+
 __all__ = [
     "LIBRARIES",
     "library_versions",
@@ -76,7 +78,7 @@ def write_log_versions(path: str | Path, versions: dict[str, str | None]) -> Non
 def read_log_versions(path: str | Path) -> dict[str, str | None] | None:
     """The versions a log recorded, or ``None`` (no such table, or not a readable log)."""
     try:
-        db = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+        db = open_readonly(path, warn=False)  # creates no -wal/-shm beside the log
     except sqlite3.Error:
         return None
     try:
