@@ -1,7 +1,7 @@
 """Benchmark: deep-funding propagation (accord.mechanisms.deepfund) on a large random graph.
 
 The graph (default 1,000,000 nodes and 10,000,000 edges) is drawn with a seeded numpy
-Generator by :func:`~accord.mechanisms.deepfund_graph.random_graph`: uniform sources and
+Generator by :func:`~accord.mechanisms.deepfund.graph.random_graph`: uniform sources and
 targets (cycles everywhere), each source's out-weights scaled to sum to U(0.5, 0.9).
 Drawing and validating it is timed separately (``gen_s``) and not counted. The figure
 ``s_1m_nodes`` is the median over ``--repeat`` runs of ``propagate(graph, root)`` end to
@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from accord.mechanisms.deepfund import Propagation, propagate
-from accord.mechanisms.deepfund_graph import Graph, random_graph
+from accord.mechanisms.deepfund.graph import Graph, random_graph
 
 SEED = 20250601
 

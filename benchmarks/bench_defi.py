@@ -16,7 +16,7 @@ import warnings
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from accord.device import DeviceConfig
-from accord.games.defi_routing import Params, play
+from accord.games.defi.routing import Params, play
 
 
 def flagship(agents: int, blocks: int) -> Params:

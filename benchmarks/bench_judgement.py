@@ -1,4 +1,4 @@
-"""Benchmark: the distilled-human-judgement fit (accord.mechanisms.judgement_fit).
+"""Benchmark: the distilled-human-judgement fit (accord.mechanisms.judgement.fitting).
 
 Two figures, on seeded synthetic rounds shaped like a deep-funding contest: ``n`` items
 with true log-credits ``t ~ N(0, 1)``; ``k`` submitted lists ``log x_j = t + σ_j ε_j``
@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
-from accord.mechanisms.judgement_fit import Fit, fit_geometric, kkt_violation
+from accord.mechanisms.judgement.fitting import Fit, fit_geometric, kkt_violation
 
 SEED = 20251203
 GOAL_RATIO, GOAL_S = 50.0, 2.0

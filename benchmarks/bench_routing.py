@@ -52,8 +52,8 @@ import numpy as np
 
 from accord.mechanisms.cfmm import BPS, ConstantSumPool, WeightedPool
 from accord.mechanisms.routing import Network, Route, route_arbitrage, route_swap
-from accord.mechanisms.routing_kernels import COMPILED
-from accord.mechanisms.routing_network import random_network
+from accord.mechanisms.routing.kernels import COMPILED
+from accord.mechanisms.routing.network import random_network
 
 SEED = 20240601
 

@@ -13,9 +13,9 @@ the sum over all paths from the funded node to ``i`` of the products of the weig
 times ``i``'s originality (:mod:`accord.mechanisms.deepfund`). So the funded node's own
 maintainer keeps its originality share, and the rest reaches its dependencies, their
 dependencies, and so on, cycles included. The shares are computed in exact rational
-arithmetic (:mod:`accord.mechanisms.deepfund_exact`) and the amount is split among the
+arithmetic (:mod:`accord.mechanisms.deepfund.exact`) and the amount is split among the
 maintainers by the largest-remainder method over them
-(:func:`~accord.mechanisms.deepfund_payouts.largest_remainder`, ties to the first node
+(:func:`~accord.mechanisms.deepfund.payouts.largest_remainder`, ties to the first node
 by name): the payouts are whole base units, sum to the amount exactly, and each is the
 floor or the ceiling of its exact quota. Nothing stays in the contract.
 
@@ -34,9 +34,9 @@ from fractions import Fraction
 from typing import Any
 
 from accord.device import Context, Contract, Map, Revert, Var, public
-from accord.mechanisms.deepfund_exact import adjacency, closed_cycles, exact_shares
-from accord.mechanisms.deepfund_graph import GraphError
-from accord.mechanisms.deepfund_payouts import fraction_weights, largest_remainder
+from accord.mechanisms.deepfund.exact import adjacency, closed_cycles, exact_shares
+from accord.mechanisms.deepfund.graph import GraphError
+from accord.mechanisms.deepfund.payouts import fraction_weights, largest_remainder
 
 WORK_GAS = 50
 """Gas per unit of exact-propagation work (an edge visited, a rational operation)."""

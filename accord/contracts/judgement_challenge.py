@@ -5,7 +5,7 @@ Flagging an item is a :class:`~accord.contracts.challenge.ChallengeGame` round
 the jury, at a cost, and is paid if the jury agrees):
 
 1. A submitter **asserts** a ratio claim from its list, ``(parent, repo_a, repo_b, num,
-   den)`` (":mod:`~accord.mechanisms.judgement_verdict`"), with a bond
+   den)`` (":mod:`~accord.mechanisms.judgement.verdict`"), with a bond
    (``game.propose``); with ``staking`` set on the game it must also have stake bonded.
 2. A **flagger** who thinks the ratio is wrong **stakes** a matching bond to send the
    item to the jury (``game.challenge``). Unflagged claims finalize after the window.
@@ -30,7 +30,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from accord.device import Context, Contract, Map, Revert, Var, public
-from accord.mechanisms import judgement_verdict as V
+from accord.mechanisms.judgement import verdict as V
 
 Answer = tuple[str, int, int]
 """``(juror, choice, multiplier_centi)``."""

@@ -5,7 +5,7 @@ with constant-product pools ``T0/T1 … T0/T{n-1}`` (Uniswap v2 integers,
 :class:`accord.contracts.amm.ProductAMM`):
 
 1. **Re-anchoring** (``rebalance``): a scripted arbitrageur
-   (:class:`accord.agents.defi_searchers.Arbitrageur`) trades every pool back to the
+   (:class:`accord.agents.defi.searchers.Arbitrageur`) trades every pool back to the
    reference prices in a block of its own, so that every step starts from the same
    prices; the learning agents never see that block. This stands in for the external
    market that CEX-DEX arbitrage keeps the pools tied to.
@@ -20,13 +20,13 @@ with constant-product pools ``T0/T1 … T0/T{n-1}`` (Uniswap v2 integers,
 
    * ``abstain``: nothing.
    * ``sandwich``: the most profitable exact sandwich of the visible victims within each
-     victim's ``min_out`` (:func:`accord.agents.defi_searchers.best_sandwich`, Zhou et al.,
+     victim's ``min_out`` (:func:`accord.agents.defi.searchers.best_sandwich`, Zhou et al.,
      "High-Frequency Trading on Decentralized On-Chain Exchanges", S&P 2021), sent as a
      Flashbots bundle ``[front, victim, back]`` tipping ``searcher_tip`` per gas (under
      the ``batch`` rule, where bundles have no position to buy, as two transactions).
      Nothing is sent when no victim can be sandwiched at a token profit.
    * ``backrun``: arbitrage what the visible swaps will leave
-     (:class:`~accord.agents.defi_searchers.Arbitrageur` with ``backrun=True``).
+     (:class:`~accord.agents.defi.searchers.Arbitrageur` with ``backrun=True``).
 
 4. The device builds the block (honest builder, the run's ordering rule and fee market).
 
@@ -68,7 +68,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.agents.base import Action, Observation, observe, submit
 from accord.agents.defi import Market, NaiveUser, PoolInfo, TradeNeed
-from accord.agents.defi_searchers import (
+from accord.agents.defi.searchers import (
     Arbitrageur,
     SwapCall,
     best_sandwich,

@@ -73,7 +73,7 @@ def get_game(name: str) -> type[Game]:
 
 BUILTIN_GAME_MODULES: tuple[str, ...] = (
     "accord.games.toy",
-    "accord.games.defi_routing",
+    "accord.games.defi.routing",
     "accord.games.llm_defi",
     "accord.games.futarchy",
     "accord.games.emissions",

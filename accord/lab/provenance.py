@@ -3,7 +3,7 @@
 A run is a pure function of its scenario and seed *on a given installation*; the device
 itself keeps floats out of state (integer money, the exact LMSR, hash-based random
 ordering), but the agents off the device plan with NumPy, SciPy (HiGHS for the LP/MILP)
-and the router's kernels (Numba or NumPy, :mod:`accord.mechanisms.routing_kernels`), and
+and the router's kernels (Numba or NumPy, :mod:`accord.mechanisms.routing.kernels`), and
 their float choices decide which transactions are sent. A log replays on any
 installation (it holds the transactions); re-running a scenario from scratch reproduces
 it bit for bit only where these match. So every run records them:
@@ -48,7 +48,7 @@ def _version(name: str) -> str | None:
 def library_versions() -> dict[str, str | None]:
     """Python, the platform's machine, each of :data:`LIBRARIES`, and the routing
     kernels actually in use (``numba`` or ``numpy``; ``ACCORD_KERNELS`` can force it)."""
-    from accord.mechanisms.routing_kernels import COMPILED
+    from accord.mechanisms.routing.kernels import COMPILED
 
     versions: dict[str, str | None] = {
         "python": f"{platform.python_implementation()} {platform.python_version()}",

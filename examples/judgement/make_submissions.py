@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from accord.mechanisms.judgement import fit, jury_credits
-from accord.mechanisms.judgement_data import (
+from accord.mechanisms.judgement.data import (
     Item,
     format_submission,
     parse_submission,

@@ -4,7 +4,7 @@ Each round: 500 items with true log-credits ``t ~ N(0, 1)``; 10 lists; a jury bu
 50 pairs with noise sd 0.5. Lists are either truth plus i.i.d. noise (sd uniform in
 [0.1, 2]) or accurate (sd 0.1) with *blind spots* (a fraction in [0, 0.3] of the items
 off by N(0, 3²)). The jury sees 50 random pairs, or the 50 pairs where the lists
-disagree most (:func:`~accord.mechanisms.judgement_sampling.active_pairs`); the fit's
+disagree most (:func:`~accord.mechanisms.judgement.sampling.active_pairs`); the fit's
 pooled list is scored on 20,000 fresh random pairs against the *true* ratios (mean
 squared log error). Run: ``python examples/judgement/sampling_experiment.py``.
 """
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from accord.mechanisms.judgement_fit import fit_geometric
-from accord.mechanisms.judgement_sampling import active_pairs, random_pairs
+from accord.mechanisms.judgement.fitting import fit_geometric
+from accord.mechanisms.judgement.sampling import active_pairs, random_pairs
 
 N, K, BUDGET, ROUNDS = 500, 10, 50, 40
 ITEMS = tuple(("p", f"r{i}") for i in range(N))

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from accord.contracts.deepfund import DeepFund
 from accord.device import AssetSpec, Device, DeviceConfig, DeviceError, Genesis, checks
-from accord.mechanisms.deepfund_exact import UnitEdge, adjacency, exact_shares
-from tests.mechanisms.test_deepfund_exact import unit_graphs
+from accord.mechanisms.deepfund.exact import UnitEdge, adjacency, exact_shares
+from tests.mechanisms.deepfund.test_exact import unit_graphs
 
 USD = "USD"
 START = 10**30

@@ -9,7 +9,7 @@ pytest.importorskip("pettingzoo")
 
 from pettingzoo.test import parallel_api_test, parallel_seed_test
 
-from accord.agents.defi_searchers import best_sandwich
+from accord.agents.defi.searchers import best_sandwich
 from accord.envs import defi_routing_v0
 from accord.envs.defi import OBS_FIELDS
 

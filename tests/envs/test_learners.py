@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("pettingzoo")
 
-from accord.agents.defi_searchers import best_sandwich
+from accord.agents.defi.searchers import best_sandwich
 from accord.envs import commitment_pd_v0, defi_routing_v0
 from accord.envs.learners import (
     Discretiser,

@@ -16,7 +16,7 @@ The policy reads the observation JSON the prompt carries (:mod:`.prompt`):
   swap with a ``naive_slippage_bps`` tolerance ("so that it goes through"), the vanilla
   wallet behaviour sandwich bots feed on;
 * **searcher**: sizes the best sandwich of every readable pending swap (or pending
-  commitment that swaps) with :func:`accord.agents.defi_searchers.best_sandwich` and
+  commitment that swaps) with :func:`accord.agents.defi.searchers.best_sandwich` and
   sends ``[front, victim, back]`` as a bundle; it attacks whatever it can read, whatever
   the ordering rule, as a naive agent would;
 * **intent-compiler**: a small table of sentence shapes; anything else is refused.
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from accord.agents.defi_searchers import best_sandwich
+from accord.agents.defi.searchers import best_sandwich
 from accord.agents.llm.prompt import read_observation
 from accord.mechanisms import cfmm
 

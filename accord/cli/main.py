@@ -1,0 +1,37 @@
+"""The ``accord`` command: every command and command group on one typer app.
+
+Each command is a thin wrapper in its own module (parse, call the library, print); this
+module only puts them on :data:`app`, in the order ``accord --help`` lists them.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from accord.cli.deepfund import deepfund_app
+from accord.cli.demo import demo
+from accord.cli.intent import intent_app
+from accord.cli.judge import judge_app
+from accord.cli.replay import replay
+from accord.cli.report import report
+from accord.cli.route import route
+from accord.cli.run import run
+
+app = typer.Typer(help="accord: credible commitments for AI agents.", no_args_is_help=True)
+
+app.command()(replay)
+app.command()(demo)
+app.command()(run)
+app.command()(report)
+app.command()(route)
+app.add_typer(judge_app, name="judge")
+app.add_typer(deepfund_app, name="deepfund")
+app.add_typer(intent_app, name="intent")
+
+
+@app.command()
+def version() -> None:
+    """Print accord's version."""
+    from accord import __version__
+
+    print(__version__)

@@ -1,0 +1,170 @@
+"""``accord run``: a scenario's sweep, its results and report, and the summary table."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+
+from accord.cli.common import console, fail
+
+if TYPE_CHECKING:
+    from accord.lab.stats import Summary
+
+
+def run(
+    scenario: Annotated[Path, typer.Argument(help="A scenario file (TOML).")],
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Processes to run on (default: one per CPU; 1: in-process)."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where run directories go.")] = Path("runs"),
+    seeds: Annotated[
+        int | None, typer.Option(min=1, help="Replicates per grid point (overrides the file).")
+    ] = None,
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="Where runs execute: local (process pool) or ray (pip install 'accord[ray]')."
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(help="With --backend ray: a cluster's address (auto, ray://host:10001)."),
+    ] = None,
+    logs: Annotated[
+        bool,
+        typer.Option(
+            "--logs", help="Keep each run's event log, OUT/NAME/logs/RUN-ID.db (accord replay)."
+        ),
+    ] = False,
+) -> None:
+    """Run a scenario's sweep: every grid point × seed, then results and report.
+
+    Writes OUT/NAME/results.parquet (one row per run; query it with DuckDB) and
+    OUT/NAME/report.html, prints the summary table, and ends with one JSON line: the mean
+    and 95% CI of every metric per grid point. With --logs every run's event log is kept
+    in OUT/NAME/logs/ (replay one with `accord replay OUT/NAME/logs/RUN-ID.db`). Exits 1
+    if the scenario is invalid (nothing runs) or if any run failed (its error is in the
+    results and the report).
+    """
+    import time
+
+    from accord.lab.report import build_report
+    from accord.lab.results import RESULTS, write_results
+    from accord.lab.runner import make_executor, run_sweep
+    from accord.lab.scenario import ScenarioError, load_scenario
+    from accord.lab.stats import summarize
+
+    try:
+        loaded = load_scenario(scenario)
+        if seeds is not None:
+            loaded = loaded.with_seeds(seeds)
+    except ScenarioError as exc:
+        raise fail(str(exc)) from None
+    from rich.markup import escape
+
+    from accord.lab.ray_backend import RayUnavailable
+
+    try:
+        executor = make_executor(workers, loaded.n_runs, backend=backend, address=address)
+    except (RayUnavailable, ValueError) as exc:
+        raise fail(escape(str(exc))) from None  # "[ray]" is not markup
+    count = getattr(executor, "workers", 1)
+    where = getattr(executor, "where", f"{count} worker{'s' if count != 1 else ''}")
+    console.print(
+        f"[bold]{loaded.name}[/]: game {loaded.game}, {len(loaded.points)} grid points × "
+        f"{len(loaded.replicates)} seeds = {loaded.n_runs} runs on {where}",
+        highlight=False,
+    )
+    started = time.perf_counter()  # shown to the user, never stored
+    log_dir = out / loaded.name / "logs" if logs else None
+    sweep = run_sweep(loaded, executor=executor, console=console, logs=log_dir)
+    elapsed = time.perf_counter() - started
+    run_dir = write_results(sweep, out)
+    report_path = build_report(run_dir)
+    summary = summarize(run_dir)
+    for table in _summary_tables(summary, console.width):
+        console.print(table)
+    failed = sweep.failed
+    console.print(
+        f"{len(sweep.outcomes) - len(failed)} runs ok, {len(failed)} failed, in {elapsed:.1f} s",
+        highlight=False,
+    )
+    console.print(f"results: {run_dir / RESULTS}", highlight=False, soft_wrap=True)
+    console.print(f"report:  {report_path}", highlight=False, soft_wrap=True)
+    if log_dir is not None:
+        console.print(f"logs:    {log_dir}/ (accord replay one)", highlight=False, soft_wrap=True)
+    for outcome in failed[:5]:
+        console.print(
+            f"[red]failed[/red] {outcome.spec.run_id}: {outcome.error}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if failed:
+        console.print(
+            f"[red]error:[/red] {len(failed)} of {len(sweep.outcomes)} runs failed",
+            highlight=False,
+        )
+    line = {
+        **summary.as_dict(),
+        "results": str(run_dir / RESULTS),
+        "report": str(report_path),
+        **({"logs": str(log_dir)} if log_dir is not None else {}),
+    }
+    print(json.dumps(line, separators=(",", ":"), default=str))
+    if failed:
+        raise typer.Exit(code=1)
+
+
+def _summary_tables(summary: Summary, width: int) -> list[Table]:
+    """The summary as rich tables: grid points as rows, metrics as columns (mean ± 95%
+    CI), split into several tables when the metrics do not fit the console's width."""
+    from accord.lab.report import format_number
+    from accord.lab.scenario import plain, short_key
+
+    keys = summary.meta.swept_keys
+    metrics = list(summary.meta.metrics)
+    key_width = sum(
+        max(len(short_key(k)), *(len(plain(p.values[k])) for p in summary.points)) + 3 for k in keys
+    )
+    cells = {
+        (p.index, m): format_number(p.cells[m].mean)
+        + ("" if math.isnan(p.cells[m].ci95) else f" ±{format_number(p.cells[m].ci95)}")
+        for p in summary.points
+        for m in metrics
+    }
+    widths = {
+        m: max(len(m), *(len(cells[(p.index, m)]) for p in summary.points)) + 3 for m in metrics
+    }
+    chunks: list[list[str]] = [[]]
+    used = key_width + 8
+    for m in metrics:
+        if chunks[-1] and used + widths[m] > width:
+            chunks.append([])
+            used = key_width + 8
+        chunks[-1].append(m)
+        used += widths[m]
+    tables = []
+    for k, chunk in enumerate(chunks):
+        title = "summary: mean ±95% CI over seeds" if k == 0 else None
+        table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+        for key in keys:
+            table.add_column(short_key(key), no_wrap=True)
+        table.add_column("runs", justify="right", no_wrap=True)
+        for m in chunk:
+            table.add_column(m, justify="right", no_wrap=True)
+        for p in summary.points:
+            runs = str(p.ok) if not p.failed else f"{p.ok}+{p.failed}✗"
+            table.add_row(
+                *(plain(p.values[key]) for key in keys),
+                runs,
+                *(cells[(p.index, m)] for m in chunk),
+            )
+        tables.append(table)
+    return tables
