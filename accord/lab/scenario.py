@@ -38,6 +38,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -60,6 +61,10 @@ __all__ = [
 ]
 
 SECTIONS = ("params", "device")
+MAX_RUNS = 1_000_000
+"""The most runs one sweep may hold (grid points × seeds): a sweep is expanded into its
+runs before any starts, so a typo such as ``seeds = 100000000000`` is refused by name
+instead of exhausting memory."""
 """The tables a sweep key may reach into."""
 
 _TOP_LEVEL = {
@@ -145,6 +150,13 @@ class Scenario:
         """The same scenario with replicates ``0..count-1`` (``accord run --seeds N``)."""
         if type(count) is not int or count < 1:
             raise ScenarioError(self.name, "seeds", f"must be a positive int, got {count!r}")
+        if count * len(self.points) > MAX_RUNS:
+            raise ScenarioError(
+                self.name,
+                "seeds",
+                f"{len(self.points):,} grid points × {count:,} seeds = "
+                f"{count * len(self.points):,} runs, more than the {MAX_RUNS:,} one sweep may hold",
+            )
         return replace(self, replicates=tuple(range(count)))
 
     def with_name(self, name: str) -> Scenario:
@@ -226,6 +238,13 @@ def _build(raw: dict[str, Any], text: str, source: str, default_name: str) -> Sc
     base_device = _validate(DeviceConfig, tables["device"], "device", None, fail)
     assert isinstance(base_device, DeviceConfig)
 
+    grid = math.prod(len(values) for _, values in sweep)
+    if grid * len(replicates) > MAX_RUNS:
+        raise fail(
+            "sweep" if grid > MAX_RUNS else "seeds",
+            f"{grid:,} grid points × {len(replicates):,} seeds = "
+            f"{grid * len(replicates):,} runs, more than the {MAX_RUNS:,} one sweep may hold",
+        )
     points: list[GridPoint] = []
     keys = [key for key, _ in sweep]
     for index, combo in enumerate(itertools.product(*(values for _, values in sweep))):
@@ -258,8 +277,8 @@ def _build(raw: dict[str, Any], text: str, source: str, default_name: str) -> Sc
 
 def _replicates(value: object, fail: Fail) -> tuple[int, ...]:
     if type(value) is int:
-        if value < 1:
-            raise fail("seeds", f"must be at least 1, got {value}")
+        if not 1 <= value <= MAX_RUNS:
+            raise fail("seeds", f"must be a count in [1, {MAX_RUNS:,}], got {value:,}")
         return tuple(range(value))
     if isinstance(value, list):
         if not value:

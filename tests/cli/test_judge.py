@@ -147,7 +147,7 @@ def test_bad_arguments(tmp_path: Path) -> None:
     code, out = run("fit", "--jury", str(REAL), "--submission", "nofile")
     assert code == 1 and "--submission must be NAME=FILE.csv, got 'nofile'" in out
     code, out = run("fit", "--jury", str(tmp_path / "none.csv"), *subs("equal"))
-    assert code == 1 and "cannot read jury file" in out
+    assert code == 1 and "none.csv: no such file" in out
     code, out = run("fit", "--jury", str(REAL), *subs("equal"), *subs("equal"))
     assert code == 1 and "submission name 'equal' is given twice" in out
     code, out = run("fit", "--jury", str(REAL), *subs("equal"), "--pool", "-5")

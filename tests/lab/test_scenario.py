@@ -96,7 +96,15 @@ def test_the_shipped_example_loads() -> None:
         ('game = "toy"\n[params]\nagents = 1\n', "params.agents", ["greater than or equal to 2"]),
         ('game = "nope"\n', "game", ["unknown game 'nope'", "toy"]),
         ("seeds = 3\n", "game", ["missing"]),
-        ('game = "toy"\nseeds = 0\n', "seeds", ["at least 1"]),
+        ('game = "toy"\nseeds = 0\n', "seeds", ["must be a count in [1, 1,000,000], got 0"]),
+        ('game = "toy"\nseeds = 100000000000\n', "seeds", ["got 100,000,000,000"]),
+        (
+            'game = "toy"\nseeds = 1000\n[sweep]\n"params.agents" = '
+            + str(list(range(2, 1003)))
+            + "\n",
+            "seeds",
+            ["1,001 grid points × 1,000 seeds = 1,001,000 runs, more than the 1,000,000"],
+        ),
         ('game = "toy"\nseeds = [1, -2]\n', "seeds[1]", ["non-negative"]),
         ('game = "toy"\nseeds = "ten"\n', "seeds", ["a string"]),
         ('game = "toy"\nworkers = 4\n', "workers", ["unknown key"]),
@@ -160,9 +168,11 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
         load_scenario(tmp_path / "nope.toml")
 
 
-def test_with_seeds_rejects_zero() -> None:
+def test_with_seeds_rejects_zero_and_more_runs_than_a_sweep_holds() -> None:
     with pytest.raises(ScenarioError, match="seeds: must be a positive int"):
         parse_scenario('game = "toy"').with_seeds(0)
+    with pytest.raises(ScenarioError, match=r"1 grid points × 1,000,001 seeds = 1,000,001 runs"):
+        parse_scenario('game = "toy"').with_seeds(1_000_001)
 
 
 def test_probe_game_params_validate_through_its_model() -> None:

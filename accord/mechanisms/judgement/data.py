@@ -199,14 +199,30 @@ def parse_submission(text: str, name: str, source: str = "") -> Submission:
     return Submission(name, weights, source)
 
 
+def _read_text(path: Path) -> str:
+    """A file's UTF-8 text, or :class:`JudgementInputError` naming the file and why."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise JudgementInputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise JudgementInputError(f"{path}: is a directory, not a CSV file") from None
+    except UnicodeDecodeError as exc:
+        raise JudgementInputError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise JudgementInputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+
+
 def read_jury(path: Path) -> Jury:
     """:func:`parse_jury` on a file."""
-    return parse_jury(path.read_text(encoding="utf-8"), str(path))
+    return parse_jury(_read_text(path), str(path))
 
 
 def read_submission(path: Path, name: str) -> Submission:
     """:func:`parse_submission` on a file."""
-    return parse_submission(path.read_text(encoding="utf-8"), name, str(path))
+    return parse_submission(_read_text(path), name, str(path))
 
 
 def check_covers(jury: Jury, submission: Submission) -> None:

@@ -134,6 +134,11 @@ def held_out_by_time(jury: Jury, folds: int = 5, ridge: float = 0.0) -> list[Spl
     ``< i``. Labels are the test block's first and last timestamps."""
     if folds < 2:
         raise ValueError(f"folds must be >= 2, got {folds}")
+    if folds > len(jury.samples):
+        raise ValueError(
+            f"folds must be at most the number of samples, {len(jury.samples)} in "
+            f"{jury.source}, got {folds} (every time block needs a sample)"
+        )
     if any(not s.timestamp for s in jury.samples):
         line = next(s.line for s in jury.samples if not s.timestamp)
         raise ValueError(f"{jury.source} line {line}: no timestamp, cannot split by time")

@@ -106,3 +106,14 @@ def test_real_jury_file() -> None:
     assert first.line == 2 and first.juror == "L1Juror1"
     assert first.c == -math.log(3.62)
     assert max(abs(s.c) for s in jury.samples) == math.log(999)
+
+
+def test_unreadable_jury_files_are_named(tmp_path: Path) -> None:
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes(HEADER.encode() + b"1,J\xe9r\xf4me,a,b,p,1,2\n")
+    with pytest.raises(JudgementInputError, match=r"latin1\.csv: not UTF-8 text .* save it as"):
+        read_jury(latin)
+    with pytest.raises(JudgementInputError, match=r"nope\.csv: no such file"):
+        read_jury(tmp_path / "nope.csv")
+    with pytest.raises(JudgementInputError, match="is a directory"):
+        read_jury(tmp_path)

@@ -70,6 +70,9 @@ def test_held_out_by_juror_and_time_small() -> None:
     assert [(s.train, s.test, s.linked) for s in time] == [(2, 2, 2)]
     with pytest.raises(ValueError, match="folds must be >= 2"):
         held_out_by_time(jury, folds=1)
+    assert len(held_out_by_time(jury, folds=4)) == 3  # one sample a block
+    with pytest.raises(ValueError, match="folds must be at most the number of samples, 4 in"):
+        held_out_by_time(jury, folds=5)
 
 
 def test_held_out_on_the_real_level1_jury_pinned() -> None:
