@@ -6,3 +6,7 @@ See ``docs/`` and the README for a tour.
 """
 
 __version__ = "0.1.0"
+
+from accord.compat import install as _install_moved_modules
+
+_install_moved_modules()
