@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The flagship: the DeFi routing game under every ordering rule and mempool visibility
-# (36 runs, a few minutes on two cores); leaves runs/defi-ordering/report.html.
+# (36 runs, about 45 s on two idle cores, as the README says); prints the headline
+# metrics and leaves runs/defi-ordering/report.html (every metric; --json for a JSON line).
 # BLAS threads only slow the small linear algebra of routing, so they are pinned to one.
 demo: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 $(BIN)/accord run examples/defi-ordering.toml --workers 2

@@ -1,9 +1,8 @@
-"""``accord run``: a scenario's sweep, its results and report, and the summary table."""
+"""``accord run``: a scenario's sweep, its results and report, and the headline table."""
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -43,23 +42,30 @@ def run(
             "--logs", help="Keep each run's event log, OUT/NAME/logs/RUN-ID.db (accord replay)."
         ),
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="End with one JSON line: every metric's mean and interval per point."
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario's sweep: every grid point × seed, then results and report.
 
     Writes OUT/NAME/results.parquet (one row per run; query it with DuckDB) and
-    OUT/NAME/report.html, prints the summary table, and ends with one JSON line: the mean
-    and 95% CI of every metric per grid point. With --logs every run's event log is kept
-    in OUT/NAME/logs/ (replay one with `accord replay OUT/NAME/logs/RUN-ID.db`). Exits 1
-    if the scenario is invalid (nothing runs) or if any run failed (its error is in the
-    results and the report).
+    OUT/NAME/report.html (every metric, paired differences, the glossary), and prints
+    the headline metrics' table and where the report is. With --json it ends with one
+    JSON line: the mean and 95% bootstrap interval of every metric per grid point, and
+    the paired differences from the baseline design. With --logs every run's event log
+    is kept in OUT/NAME/logs/ (replay one with `accord replay OUT/NAME/logs/RUN-ID.db`).
+    Exits 1 if the scenario is invalid (nothing runs) or if any run failed (its error is
+    in the results and the report).
     """
     import time
 
-    from accord.lab.report import build_report
+    from accord.lab.report import analyse, build_report, headline_metrics
     from accord.lab.results import RESULTS, write_results
     from accord.lab.runner import make_executor, run_sweep
     from accord.lab.scenario import ScenarioError, load_scenario
-    from accord.lab.stats import summarize
 
     try:
         loaded = load_scenario(scenario)
@@ -87,9 +93,10 @@ def run(
     sweep = run_sweep(loaded, executor=executor, console=console, logs=log_dir)
     elapsed = time.perf_counter() - started
     run_dir = write_results(sweep, out)
-    report_path = build_report(run_dir)
-    summary = summarize(run_dir)
-    for table in _summary_tables(summary, console.width):
+    analysis = analyse(run_dir)
+    report_path = build_report(run_dir, analysis=analysis)
+    summary = analysis.summary
+    for table in _summary_tables(summary, headline_metrics(summary), console.width):
         console.print(table)
     failed = sweep.failed
     console.print(
@@ -97,7 +104,11 @@ def run(
         highlight=False,
     )
     console.print(f"results: {run_dir / RESULTS}", highlight=False, soft_wrap=True)
-    console.print(f"report:  {report_path}", highlight=False, soft_wrap=True)
+    console.print(
+        f"report:  {report_path} (every metric, paired differences, glossary)",
+        highlight=False,
+        soft_wrap=True,
+    )
     if log_dir is not None:
         console.print(f"logs:    {log_dir}/ (accord replay one)", highlight=False, soft_wrap=True)
     for outcome in failed[:5]:
@@ -111,31 +122,32 @@ def run(
             f"[red]error:[/red] {len(failed)} of {len(sweep.outcomes)} runs failed",
             highlight=False,
         )
-    line = {
-        **summary.as_dict(),
-        "results": str(run_dir / RESULTS),
-        "report": str(report_path),
-        **({"logs": str(log_dir)} if log_dir is not None else {}),
-    }
-    print(json.dumps(line, separators=(",", ":"), default=str))
+    if as_json:
+        line = {
+            **analysis.as_dict(),
+            "results": str(run_dir / RESULTS),
+            "report": str(report_path),
+            **({"logs": str(log_dir)} if log_dir is not None else {}),
+        }
+        print(json.dumps(line, separators=(",", ":"), default=str))
     if failed:
         raise typer.Exit(code=1)
 
 
-def _summary_tables(summary: Summary, width: int) -> list[Table]:
-    """The summary as rich tables: grid points as rows, metrics as columns (mean ± 95%
-    CI), split into several tables when the metrics do not fit the console's width."""
-    from accord.lab.report import format_number
+def _summary_tables(summary: Summary, metrics: list[str], width: int) -> list[Table]:
+    """The headline metrics as rich tables: grid points as rows, metrics as columns (mean
+    and 95% bootstrap interval), split into several tables when they do not fit the
+    console's width. The report has every metric."""
+    from accord.lab.report_style import format_number, interval_text
     from accord.lab.scenario import plain, short_key
 
     keys = summary.meta.swept_keys
-    metrics = list(summary.meta.metrics)
     key_width = sum(
         max(len(short_key(k)), *(len(plain(p.values[k])) for p in summary.points)) + 3 for k in keys
     )
     cells = {
-        (p.index, m): format_number(p.cells[m].mean)
-        + ("" if math.isnan(p.cells[m].ci95) else f" ±{format_number(p.cells[m].ci95)}")
+        (p.index, m): f"{format_number(p.cells[m].mean)} "
+        f"{interval_text(p.cells[m].low, p.cells[m].high)}".strip()
         for p in summary.points
         for m in metrics
     }
@@ -151,8 +163,9 @@ def _summary_tables(summary: Summary, width: int) -> list[Table]:
         chunks[-1].append(m)
         used += widths[m]
     tables = []
+    seeds = len(summary.meta.replicates)
     for k, chunk in enumerate(chunks):
-        title = "summary: mean ±95% CI over seeds" if k == 0 else None
+        title = f"headline metrics: mean [95% interval] over {seeds} seeds" if k == 0 else None
         table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
         for key in keys:
             table.add_column(short_key(key), no_wrap=True)

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from pydantic import BaseModel
 
 from accord.device.config import DeviceConfig
+from accord.games.glossary import Glossary
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,13 @@ class GameResult:
 
 
 class Game(Protocol):
-    """A runnable scenario. ``Params`` is its pydantic parameter model."""
+    """A runnable scenario. ``Params`` is its pydantic parameter model; ``glossary``
+    declares every metric its runs report (:mod:`accord.games.glossary`), which the
+    lab's report renders and uses for each metric's support and direction."""
 
     name: ClassVar[str]
     Params: ClassVar[type[BaseModel]]
+    glossary: ClassVar[Glossary]
 
     def run(self, params: BaseModel, device: DeviceConfig, seed: int) -> GameResult: ...
 
@@ -59,6 +63,17 @@ def register_game(cls: G) -> G:
         raise ValueError(f"a different game is already registered as {name!r}")
     GAMES[name] = cls
     return cls
+
+
+def game_glossary(name: str) -> Glossary:
+    """The glossary of the registered game ``name``; empty for an unknown game or one
+    that declares none (a run directory written by a game this installation lacks)."""
+    try:
+        game = get_game(name)
+    except KeyError:
+        return {}
+    declared: Glossary = getattr(game, "glossary", {})
+    return declared
 
 
 def get_game(name: str) -> type[Game]:

@@ -41,6 +41,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from accord.contracts.emissions import Emissions
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
 from accord.games.base import GameResult, register_game
+from accord.games.glossary import (
+    NON_NEGATIVE,
+    UNIT_INTERVAL,
+    Better,
+    Glossary,
+    Metric,
+    Support,
+    glossary,
+)
 from accord.mechanisms.scoring import PPM
 from accord.mechanisms.streams import BPS
 
@@ -67,12 +76,115 @@ class EmissionsParams(BaseModel):
     collude: bool = True
 
 
+GLOSSARY: Glossary = glossary(
+    [
+        Metric(
+            "honest_emitted",
+            "EMIT base units",
+            NON_NEGATIVE,
+            "Emissions the contract paid the honest forecaster over the run.",
+            Better.NEITHER,
+        ),
+        Metric(
+            "colluder_emitted",
+            "EMIT base units",
+            NON_NEGATIVE,
+            "Emissions the contract paid the colluding forecaster over the run.",
+            Better.LOWER,
+        ),
+        Metric(
+            "honest_take",
+            "EMIT base units",
+            NON_NEGATIVE,
+            "What the honest forecaster kept after streaming to its contributors.",
+            Better.HIGHER,
+            True,
+        ),
+        Metric(
+            "colluder_take",
+            "EMIT base units",
+            NON_NEGATIVE,
+            "What the colluder kept, its crony's receipts included.",
+            Better.LOWER,
+            True,
+        ),
+        Metric(
+            "colluder_take_first_epoch",
+            "EMIT base units",
+            NON_NEGATIVE,
+            "The colluder's take in the first epoch, before its contributors slack.",
+            Better.NEITHER,
+        ),
+        Metric(
+            "honest_take_first_epoch",
+            "EMIT base units",
+            NON_NEGATIVE,
+            "The honest forecaster's take in the first epoch.",
+            Better.NEITHER,
+        ),
+        Metric(
+            "colluder_emitted_late",
+            "EMIT base units",
+            NON_NEGATIVE,
+            "Emissions paid to the colluder in the second half of the epochs.",
+            Better.LOWER,
+        ),
+        Metric(
+            "honest_emitted_late",
+            "EMIT base units",
+            NON_NEGATIVE,
+            "Emissions paid to the honest forecaster in the second half of the epochs.",
+            Better.NEITHER,
+        ),
+        Metric(
+            "colluder_brier_last",
+            "Brier score",
+            UNIT_INTERVAL,
+            "The colluder's mean squared forecast error in the last epoch.",
+            Better.NEITHER,
+        ),
+        Metric(
+            "honest_brier_last",
+            "Brier score",
+            UNIT_INTERVAL,
+            "The honest forecaster's mean squared forecast error in the last epoch.",
+            Better.LOWER,
+        ),
+        Metric(
+            "colluder_effort_last",
+            "effort",
+            UNIT_INTERVAL,
+            "Mean effort of the colluder's contributors in the last epoch.",
+            Better.NEITHER,
+        ),
+        Metric(
+            "crossover_epoch",
+            "epoch",
+            Support(-1.0),
+            "First epoch from which the colluder's cumulative take stays below the honest "
+            "one's; -1 if never.",
+            Better.NEITHER,
+            True,
+        ),
+        Metric(
+            "minted",
+            "EMIT base units",
+            NON_NEGATIVE,
+            "Emission asset in existence.",
+            Better.NEITHER,
+        ),
+    ]
+)
+"""Every metric the emissions game reports."""
+
+
 @register_game
 class EmissionsGame:
     """An honest and a colluding forecaster paid by score, streaming to contributors."""
 
     name: ClassVar[str] = "emissions"
     Params: ClassVar[type[BaseModel]] = EmissionsParams
+    glossary: ClassVar[Glossary] = GLOSSARY
 
     def run(self, params: BaseModel, device: DeviceConfig, seed: int) -> GameResult:
         p = EmissionsParams.model_validate(params.model_dump())

@@ -41,6 +41,15 @@ from accord.contracts.futarchy import DecisionMarket
 from accord.contracts.schelling import SchellingOracle
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
 from accord.games.base import GameResult, register_game
+from accord.games.glossary import (
+    NON_NEGATIVE,
+    REAL,
+    UNIT_INTERVAL,
+    Better,
+    Glossary,
+    Metric,
+    glossary,
+)
 from accord.mechanisms import lmsr
 from accord.mechanisms.commit_reveal import commitment_hash
 
@@ -69,12 +78,98 @@ class FutarchyParams(BaseModel):
     """The YES price the manipulator aims for in the branch it wants to lose."""
 
 
+GLOSSARY: Glossary = glossary(
+    [
+        Metric(
+            "decision", "indicator", UNIT_INTERVAL, "1 if the market decided PASS.", Better.NEITHER
+        ),
+        Metric(
+            "favoured",
+            "indicator",
+            UNIT_INTERVAL,
+            "1 if the informed traders' mean beliefs favour PASS under the decision rule.",
+            Better.NEITHER,
+        ),
+        Metric(
+            "correct",
+            "indicator",
+            UNIT_INTERVAL,
+            "1 if the decision is the one the traders' beliefs favour (manipulation failed).",
+            Better.HIGHER,
+            True,
+        ),
+        Metric(
+            "twap_pass",
+            "price",
+            UNIT_INTERVAL,
+            "Time-weighted YES price under PASS over the decision window.",
+            Better.NEITHER,
+        ),
+        Metric(
+            "twap_fail",
+            "price",
+            UNIT_INTERVAL,
+            "Time-weighted YES price under FAIL over the decision window.",
+            Better.NEITHER,
+        ),
+        Metric(
+            "metric", "indicator", UNIT_INTERVAL, "1 if the metric turned out met.", Better.NEITHER
+        ),
+        Metric(
+            "manipulator_pnl",
+            "collateral base units",
+            REAL,
+            "The manipulator's realised profit.",
+            Better.LOWER,
+            True,
+        ),
+        Metric(
+            "manipulator_expected_pnl",
+            "collateral base units",
+            REAL,
+            "The manipulator's profit expected at the true odds of the branch taken.",
+            Better.LOWER,
+        ),
+        Metric(
+            "informed_pnl",
+            "collateral base units",
+            REAL,
+            "The informed traders' realised profit, summed.",
+            Better.HIGHER,
+        ),
+        Metric(
+            "informed_expected_pnl",
+            "collateral base units",
+            REAL,
+            "The informed traders' profit expected at the true odds, summed.",
+            Better.HIGHER,
+        ),
+        Metric(
+            "sponsor_pnl",
+            "collateral base units",
+            REAL,
+            "The sponsor's profit: minus the subsidy it spent.",
+            Better.NEITHER,
+        ),
+        Metric(
+            "collateral_left_in_market",
+            "collateral base units",
+            NON_NEGATIVE,
+            "Collateral still held by the market after everyone redeemed.",
+            Better.NEITHER,
+        ),
+    ]
+)
+"""Every metric the futarchy game reports."""
+
+
 @register_game
 class FutarchyGame:
     """Informed traders and a manipulator trade a decision market to its decision."""
 
     name: ClassVar[str] = "futarchy"
     Params: ClassVar[type[BaseModel]] = FutarchyParams
+    glossary: ClassVar[Glossary] = GLOSSARY
 
     def run(self, params: BaseModel, device: DeviceConfig, seed: int) -> GameResult:
         p = FutarchyParams.model_validate(params.model_dump())

@@ -49,10 +49,20 @@ from accord.agents.llm.config import SCRIPTED, SCRIPTED_MODEL, LLMSettings
 from accord.contracts.amm import ProductAMM, pool_state
 from accord.device import AssetSpec, Bundle, Device, DeviceConfig, Genesis, checks
 from accord.games.base import GameResult, register_game
+from accord.games.glossary import (
+    NON_NEGATIVE,
+    REAL,
+    Better,
+    Glossary,
+    Metric,
+    glossary,
+)
 
 TOKENS_USD: dict[str, float] = {"A": 1.0, "B": 2.0, "C": 0.5, "D": 1000.0}
 PAIRS: tuple[tuple[str, str], ...] = (("A", "B"), ("A", "C"), ("A", "D"), ("B", "D"))
 TRADER, SEARCHER = "trader", "searcher"
+ROLES = (TRADER, SEARCHER)
+"""The LLM agents, by role (their ``llm_*_<role>`` metrics)."""
 
 
 class Params(BaseModel):
@@ -184,12 +194,107 @@ def _ideal(market: Market, need: TradeNeed) -> int:
     return best
 
 
+def _llm_metrics() -> list[Metric]:
+    n, h, lo = Better.NEITHER, Better.HIGHER, Better.LOWER
+    out = [
+        Metric("needs", "needs", NON_NEGATIVE, "Trade needs given to the LLM trader.", n),
+        Metric("filled", "needs", NON_NEGATIVE, "Needs that bought some of their token.", h),
+        Metric("unfilled", "needs", NON_NEGATIVE, "Needs that realised no trade.", lo, True),
+        Metric(
+            "trader_shortfall_usd",
+            "USD",
+            REAL,
+            "Filled needs' ideal output minus realised output, at reference prices.",
+            lo,
+        ),
+        Metric(
+            "trader_shortfall_bps",
+            "bps",
+            REAL,
+            "The trader's shortfall in bps of the notional sold.",
+            lo,
+            True,
+        ),
+        Metric(
+            "searcher_pnl_usd",
+            "USD",
+            REAL,
+            "The searcher's profit at reference prices, gas and tips included.",
+            lo,
+            True,
+        ),
+        Metric("sandwich_attempts", "attempts", NON_NEGATIVE, "Sandwiches the searcher sent.", n),
+        Metric("sandwiches_landed", "sandwiches", NON_NEGATIVE, "Sandwiches that landed.", lo),
+        Metric(
+            "searcher_refused",
+            "transactions",
+            NON_NEGATIVE,
+            "The searcher's transactions or bundles the device refused.",
+            n,
+        ),
+        Metric("llm_calls", "calls", NON_NEGATIVE, "LLM calls made by every agent.", n),
+        Metric("llm_tokens", "tokens", NON_NEGATIVE, "LLM tokens spent by every agent.", n),
+        Metric("llm_prompt_tokens", "tokens", NON_NEGATIVE, "Prompt tokens spent.", n),
+        Metric("llm_completion_tokens", "tokens", NON_NEGATIVE, "Completion tokens spent.", n),
+        Metric(
+            "llm_budget_refusals",
+            "calls",
+            NON_NEGATIVE,
+            "LLM calls refused because a token budget was spent.",
+            lo,
+        ),
+    ]
+    for role in ROLES:
+        out += [
+            Metric(f"llm_calls_{role}", "calls", NON_NEGATIVE, f"LLM calls by the {role}.", n),
+            Metric(
+                f"llm_tokens_{role}", "tokens", NON_NEGATIVE, f"LLM tokens the {role} spent.", n
+            ),
+            Metric(
+                f"llm_invalid_{role}",
+                "answers",
+                NON_NEGATIVE,
+                f"The {role}'s LLM answers that did not parse as a valid action.",
+                lo,
+            ),
+            Metric(
+                f"llm_decisions_{role}",
+                "decisions",
+                NON_NEGATIVE,
+                f"Decisions the {role} took with a valid answer.",
+                n,
+            ),
+            Metric(
+                f"llm_gave_up_{role}",
+                "decisions",
+                NON_NEGATIVE,
+                f"Decisions the {role} gave up on after its retries.",
+                lo,
+            ),
+        ]
+    out.append(
+        Metric(
+            "llm_invalid_answers",
+            "answers",
+            NON_NEGATIVE,
+            "Invalid LLM answers of every agent.",
+            lo,
+        )
+    )
+    return out
+
+
+GLOSSARY: Glossary = glossary(_llm_metrics())
+"""Every metric the LLM DeFi game reports."""
+
+
 @register_game
 class LLMDefi:
     """An LLM trader and an LLM searcher on four pools under one device design."""
 
     name: ClassVar[str] = "llm_defi"
     Params: ClassVar[type[BaseModel]] = Params
+    glossary: ClassVar[Glossary] = GLOSSARY
 
     def run(self, params: BaseModel, device: DeviceConfig, seed: int) -> GameResult:
         p = params if isinstance(params, Params) else Params.model_validate(params.model_dump())

@@ -38,6 +38,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, Pending, checks
 from accord.device.gas import CALLDATA_NONZERO, LEDGER_OP, intrinsic_gas
 from accord.games.base import GameResult, register_game
+from accord.games.glossary import (
+    NON_NEGATIVE,
+    REAL,
+    Better,
+    Glossary,
+    Metric,
+    glossary,
+)
 
 MIN_TRANSFER_GAS = intrinsic_gas("", (), (("TOK", 1),)) + LEDGER_OP
 """Gas of the cheapest plain transfer of TOK (``docs/device.md``, gas schedule): the
@@ -66,12 +74,111 @@ class ToyParams(BaseModel):
     """Per-block discount of a transfer's value while it waits."""
 
 
+GLOSSARY: Glossary = glossary(
+    [
+        Metric(
+            "submitted", "transfers", NON_NEGATIVE, "Transfers the agents sent.", Better.NEITHER
+        ),
+        Metric(
+            "included", "transfers", NON_NEGATIVE, "Transfers included in a block.", Better.HIGHER
+        ),
+        Metric(
+            "reverted",
+            "transfers",
+            NON_NEGATIVE,
+            "Included transfers that reverted (overspent) and paid their fee.",
+            Better.LOWER,
+        ),
+        Metric(
+            "crowded_out",
+            "transfer-blocks",
+            NON_NEGATIVE,
+            "Pending transfers a block had no gas left for, summed over blocks.",
+            Better.LOWER,
+        ),
+        Metric(
+            "pending",
+            "transfers",
+            NON_NEGATIVE,
+            "Transfers still waiting when the run ended.",
+            Better.LOWER,
+            True,
+        ),
+        Metric(
+            "gas_used", "gas", NON_NEGATIVE, "Gas used by every included transfer.", Better.NEITHER
+        ),
+        Metric(
+            "fees_burned",
+            "fee base units",
+            NON_NEGATIVE,
+            "Base fees burned (the fee asset's base units).",
+            Better.LOWER,
+        ),
+        Metric(
+            "tips_paid",
+            "fee base units",
+            NON_NEGATIVE,
+            "Priority tips paid to the builder.",
+            Better.LOWER,
+            True,
+        ),
+        Metric(
+            "mean_delay",
+            "blocks",
+            NON_NEGATIVE,
+            "Mean blocks from submission to inclusion of an included transfer.",
+            Better.LOWER,
+            True,
+        ),
+        Metric(
+            "delay_high_value",
+            "blocks",
+            NON_NEGATIVE,
+            "Mean delay of included transfers with a value above the median.",
+            Better.LOWER,
+        ),
+        Metric(
+            "delay_low_value",
+            "blocks",
+            NON_NEGATIVE,
+            "Mean delay of included transfers with a value at or below the median.",
+            Better.LOWER,
+        ),
+        Metric(
+            "priority_advantage",
+            "blocks",
+            REAL,
+            "Low-value delay minus high-value delay: how much sooner value buys inclusion.",
+            Better.NEITHER,
+            True,
+        ),
+        Metric(
+            "realised_value",
+            "value units",
+            NON_NEGATIVE,
+            "Values of included successful transfers, discounted per block of delay.",
+            Better.HIGHER,
+            True,
+        ),
+        Metric(
+            "final_base_fee",
+            "fee base units/gas",
+            NON_NEGATIVE,
+            "The base fee after the last block.",
+            Better.NEITHER,
+        ),
+    ]
+)
+"""Every metric the toy game reports."""
+
+
 @register_game
 class ToyGame:
     """Agents bid tips for scarce block space under the device's ordering rule."""
 
     name: ClassVar[str] = "toy"
     Params: ClassVar[type[BaseModel]] = ToyParams
+    glossary: ClassVar[Glossary] = GLOSSARY
 
     def run(self, params: BaseModel, device: DeviceConfig, seed: int) -> GameResult:
         p = ToyParams.model_validate(params.model_dump())

@@ -1,58 +1,129 @@
-"""The report: ``runs/<name>/report.html``, one self-contained page of tables and plots.
+"""The report: ``runs/<name>/report.html``, one self-contained page a researcher reads.
 
-The summary table first (mean ± 95% Student-t interval over seeds per grid point,
-:mod:`accord.lab.stats`, each column shaded by its values); then for every metric a plot
-of its mean at each grid point with the interval and every seed's value as a dot, grouped
-by the swept keys (the first on the x axis, the others as coloured bars); then the failed
-runs with their errors, and the scenario as given. Plots are PNGs drawn on matplotlib's
-Agg canvas (the object API: importing this module switches no global backend) and
-embedded as base64, so the file can be mailed or archived alone.
+In order: the design (swept keys); the summary table (each metric's mean over seeds and
+its 95% bootstrap percentile interval, :mod:`accord.lab.stats`, shaded as the page
+explains), with the metrics that are constant or float dust listed instead of shown; the
+paired differences of every design from a baseline design under common random numbers
+(:mod:`accord.lab.paired`); the glossary of every metric as the game declares it
+(:mod:`accord.games.glossary`); a plot per metric (:mod:`accord.lab.plots`); the failed
+runs with their errors; how to query the results (by absolute path, so the snippet runs
+from any directory); and the scenario as given. Plots are PNGs embedded as base64, so
+the file can be mailed or archived alone.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
 import math
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
-from accord.lab.results import SCENARIO, load
+from accord.games.glossary import Better, Metric
+from accord.lab.paired import Paired, find_baseline, paired_differences
+from accord.lab.plots import metric_png
+from accord.lab.report_style import CSS, format_number, interval_text
+from accord.lab.results import RESULTS, SCENARIO, load
 from accord.lab.scenario import plain, short_key
-from accord.lab.stats import PointSummary, Summary, summarize
+from accord.lab.stats import DUST_RTOL, N_RESAMPLES, Summary, declaration, hidden_metrics, summarize
 
-__all__ = ["REPORT", "build_report", "format_number", "render_html"]
+__all__ = [
+    "REPORT",
+    "Analysis",
+    "analyse",
+    "build_report",
+    "format_number",
+    "headline_metrics",
+    "query_snippet",
+    "render_html",
+    "scenario_baseline",
+]
 
 REPORT = "report.html"
-_COLOURS = (
-    "#4C72B0",
-    "#DD8452",
-    "#55A868",
-    "#C44E52",
-    "#8172B3",
-    "#937860",
-    "#DA8BC3",
-    "#8C8C8C",
-    "#CCB974",
-    "#64B5CD",
-)
+_HEADLINE_FALLBACK = 6
 
 
-def build_report(run_dir: str | Path) -> Path:
-    """Write ``report.html`` into the run directory and return its path."""
+@dataclass(frozen=True)
+class Analysis:
+    """What a report shows, computed once: the summary, the paired differences from the
+    baseline design (``None`` with a single design), the failures and the scenario."""
+
+    run_dir: Path
+    summary: Summary
+    paired: Paired | None
+    failures: tuple[tuple[str, str], ...]
+    source: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (``accord run --json``): the summary, which metrics are hidden and
+        why, and the paired differences."""
+        hidden = hidden_metrics(self.summary)
+        return {
+            **self.summary.as_dict(),
+            "hidden": {m: why for m, (why, _, _) in hidden.items()},
+            "paired": self.paired.as_dict() if self.paired is not None else None,
+        }
+
+
+def analyse(run_dir: str | Path, baseline: Mapping[str, Any] | None = None) -> Analysis:
+    """Summarise a run directory and pair its designs with the baseline.
+
+    ``baseline`` (swept key -> value) picks the design the paired differences are taken
+    from; by default the scenario's ``baseline`` table, else the first design.
+    """
     run_dir = Path(run_dir)
     summary = summarize(run_dir)
-    failures = _failures(run_dir)
     scenario = run_dir / SCENARIO
     source = scenario.read_text(encoding="utf-8") if scenario.is_file() else ""
-    path = run_dir / REPORT
-    path.write_text(render_html(summary, failures, source), encoding="utf-8")
+    wanted = baseline if baseline is not None else scenario_baseline(source)
+    paired = None
+    if len(summary.points) > 1:
+        index = find_baseline(summary, wanted) if wanted else summary.points[0].index
+        paired = paired_differences(summary, index)
+    return Analysis(run_dir, summary, paired, tuple(_failures(run_dir)), source)
+
+
+def build_report(
+    run_dir: str | Path,
+    baseline: Mapping[str, Any] | None = None,
+    *,
+    analysis: Analysis | None = None,
+) -> Path:
+    """Write ``report.html`` into the run directory and return its path (from
+    ``analysis`` if given, else from :func:`analyse` with ``baseline``)."""
+    found = analysis if analysis is not None else analyse(run_dir, baseline)
+    path = found.run_dir / REPORT
+    text = render_html(
+        found.summary,
+        found.failures,
+        found.source,
+        paired=found.paired,
+        results=(found.run_dir / RESULTS).resolve(),
+    )
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+def scenario_baseline(source: str) -> dict[str, Any]:
+    """The ``baseline`` table of a scenario's TOML (empty if it has none)."""
+    try:
+        raw = tomllib.loads(source)
+    except tomllib.TOMLDecodeError:
+        return {}
+    found = raw.get("baseline", {})
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def headline_metrics(summary: Summary) -> list[str]:
+    """The metrics ``accord run`` prints: those the game marks ``headline`` that vary,
+    else the first few that vary."""
+    hidden = hidden_metrics(summary)
+    shown = [m for m in summary.meta.metrics if m not in hidden]
+    marked = [m for m in shown if (d := declaration(summary.glossary, m)) and d.headline]
+    return marked or shown[:_HEADLINE_FALLBACK]
 
 
 def _failures(run_dir: Path) -> list[tuple[str, str]]:
@@ -66,148 +137,24 @@ def _failures(run_dir: Path) -> list[tuple[str, str]]:
     return [(str(run_id), str(error)) for run_id, error in rows]
 
 
-def format_number(x: float) -> str:
-    """Short and readable: ``2.286``, ``1,234``, ``3.684e+10``; NaN as an em dash.
-
-    Four significant figures below 1,000 and from a million up; whole numbers with
-    thousands separators in between.
-    """
-    if math.isnan(x):
-        return "—"
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if 1e3 <= abs(x) < 1e6:
-        return f"{x:,.0f}"
-    return f"{x:.4g}"
-
-
-# -- plots ------------------------------------------------------------------------------------
-def metric_png(summary: Summary, metric: str) -> bytes:
-    """The metric's bar chart with 95% CIs and per-seed dots, as PNG bytes."""
-    keys = summary.meta.swept_keys
-    primary = keys[0] if keys else None
-    rest = keys[1:]
-    xs: list[Any] = []
-    hues: list[tuple[Any, ...]] = []
-    for p in summary.points:
-        x = p.values[primary] if primary else None
-        hue = tuple(p.values[k] for k in rest)
-        if x not in xs:
-            xs.append(x)
-        if hue not in hues:
-            hues.append(hue)
-    width = 0.8 / len(hues)
-    fig_width = min(14.0, max(5.0, 1.0 + 0.45 * len(xs) * len(hues)))
-    # A Figure on an Agg canvas, not pyplot: no global backend switch, no figure registry.
-    fig = Figure(figsize=(fig_width, 3.6), dpi=110)
-    FigureCanvasAgg(fig)
-    ax = fig.subplots()
-    for h, hue in enumerate(hues):
-        colour = _COLOURS[h % len(_COLOURS)]
-        label = (
-            plain(hue[0])
-            if len(rest) == 1
-            else ", ".join(f"{short_key(k)}={plain(v)}" for k, v in zip(rest, hue, strict=True))
-        )
-        positions, means, errors = [], [], []
-        for p in summary.points:
-            if tuple(p.values[k] for k in rest) != hue:
-                continue
-            cell = p.cells[metric]
-            if cell.n == 0 or not math.isfinite(cell.mean):
-                continue  # nothing to draw (an infinite mean shows in the table)
-            pos = xs.index(p.values[primary] if primary else None) - 0.4 + width * (h + 0.5)
-            positions.append(pos)
-            means.append(cell.mean)
-            errors.append(0.0 if math.isnan(cell.ci95) else cell.ci95)
-            if cell.n > 1:  # every seed as a dot, spread evenly across the bar
-                spread = [pos + width * 0.6 * (i / (cell.n - 1) - 0.5) for i in range(cell.n)]
-                ax.scatter(spread, cell.values, s=9, color="#222222", alpha=0.45, zorder=3)
-        ax.bar(
-            positions,
-            means,
-            width=width * 0.92,
-            color=colour,
-            alpha=0.85,
-            label=label or None,
-            yerr=errors,
-            capsize=3,
-            error_kw={"elinewidth": 1.2, "ecolor": "#333333"},
-            zorder=2,
-        )
-    low, high = ax.get_ylim()
-    if low < 0 < high:
-        ax.axhline(0, color="#888888", linewidth=0.8, zorder=1)
-    ax.set_xticks(range(len(xs)))
-    ax.set_xticklabels([plain(x) if primary else "all runs" for x in xs])
-    if primary:
-        ax.set_xlabel(primary)
-    ax.set_ylabel(metric)
-    ax.set_title(f"{metric}: mean and 95% CI over seeds", fontsize=11, loc="left")
-    ax.grid(axis="y", color="#dddddd", linewidth=0.8, zorder=0)
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    if rest:
-        ax.legend(
-            title=", ".join(short_key(k) for k in rest),
-            fontsize=8,
-            title_fontsize=8,
-            frameon=False,
-            loc="upper left",
-            bbox_to_anchor=(1.0, 1.0),
-        )
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
-
-
-# -- html ---------------------------------------------------------------------------------------
-_CSS = """
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0;
-       color: #1d2330; background: #f6f7f9; }
-header { background: #1d2330; color: #fff; padding: 28px 40px 22px; }
-header h1 { margin: 0 0 6px; font-size: 26px; font-weight: 600; }
-header p { margin: 2px 0; color: #c8cdd8; }
-main { padding: 24px 40px 60px; max-width: 1500px; }
-section { background: #fff; border-radius: 8px; box-shadow: 0 1px 3px rgba(0,0,0,.08);
-          padding: 18px 22px; margin: 0 0 22px; }
-h2 { font-size: 18px; margin: 0 0 12px; font-weight: 600; }
-.cards { display: flex; gap: 14px; flex-wrap: wrap; margin-bottom: 22px; }
-.card { background: #fff; border-radius: 8px; padding: 12px 18px; min-width: 120px;
-        box-shadow: 0 1px 3px rgba(0,0,0,.08); }
-.card .v { font-size: 24px; font-weight: 600; } .card .k { color: #6b7385; font-size: 12px; }
-.card.bad .v { color: #c44e52; }
-.plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr));
-         gap: 18px; }
-.plots figure { margin: 0; background: #fff; border-radius: 8px; padding: 10px;
-                box-shadow: 0 1px 3px rgba(0,0,0,.08); }
-.plots img { width: 100%; height: auto; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; font-size: 13px; }
-th, td { padding: 5px 10px; text-align: right; white-space: nowrap; }
-th { position: sticky; top: 0; background: #eef0f4; font-weight: 600; }
-td.key, th.key { text-align: left; }
-tbody tr:nth-child(even) td.key { background: #fafbfc; }
-td .ci { color: #6b7385; font-size: 11px; }
-td.err { text-align: left; white-space: normal; color: #c44e52; font-family: monospace; }
-pre { background: #f3f4f7; padding: 12px; border-radius: 6px; overflow-x: auto; }
-code { font-family: "SFMono-Regular", Menlo, Consolas, monospace; }
-"""
-
-
 def render_html(
-    summary: Summary, failures: Sequence[tuple[str, str]] = (), source: str = ""
+    summary: Summary,
+    failures: Sequence[tuple[str, str]] = (),
+    source: str = "",
+    *,
+    paired: Paired | None = None,
+    results: Path | None = None,
 ) -> str:
     """The whole report page as a string."""
     meta = summary.meta
     esc = html.escape
+    hidden = hidden_metrics(summary)
+    shown = tuple(m for m in meta.metrics if m not in hidden)
     grid = " × ".join(str(len(values)) for _, values in meta.swept) or "1"
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>accord · {esc(meta.name)}</title><style>{_CSS}</style></head><body>",
+        f"<title>accord · {esc(meta.name)}</title><style>{CSS}</style></head><body>",
         f"<header><h1>{esc(meta.name)}</h1>",
         f"<p>game <b>{esc(meta.game)}</b> · grid {grid} = {len(summary.points)} points "
         f"× {len(meta.replicates)} seeds = {meta.runs} runs</p>",
@@ -231,32 +178,44 @@ def render_html(
     parts.append("</div>")
 
     if meta.swept:
-        parts.append("<section><h2>Design</h2><table><thead><tr>")
+        parts.append('<section id="design"><h2>Design</h2><table><thead><tr>')
         parts.append(
             '<th class="key">swept key</th><th class="key">values</th></tr></thead><tbody>'
         )
         for key, values in meta.swept:
-            shown = ", ".join(esc(plain(v)) for v in values)
+            values_shown = ", ".join(esc(plain(v)) for v in values)
             parts.append(
-                f'<tr><td class="key"><code>{esc(key)}</code></td><td class="key">{shown}</td></tr>'
+                f'<tr><td class="key"><code>{esc(key)}</code></td>'
+                f'<td class="key">{values_shown}</td></tr>'
             )
         parts.append("</tbody></table></section>")
 
-    parts.append("<section><h2>Summary: mean ± 95% CI over seeds</h2>")
-    parts.append(summary_table_html(summary))
+    parts.append('<section id="summary"><h2>Summary: mean and 95% interval over seeds</h2>')
+    parts.append(_summary_explanation(len(meta.replicates)))
+    parts.append(summary_table_html(summary, shown))
+    parts.append(_hidden_html(hidden))
     parts.append("</section>")
 
-    if meta.metrics:
-        parts.append('<section><h2>Metrics</h2><div class="plots">')
-        for metric in meta.metrics:
-            png = base64.b64encode(metric_png(summary, metric)).decode("ascii")
+    if paired is not None:
+        parts.append(paired_html(summary, paired, shown))
+
+    parts.append(glossary_html(summary, hidden))
+
+    if shown:
+        parts.append('<section id="plots"><h2>Metrics</h2><div class="plots">')
+        for metric in shown:
+            found = declaration(summary.glossary, metric)
+            png = base64.b64encode(metric_png(summary, metric, found.unit if found else ""))
             parts.append(
-                f'<figure><img alt="{esc(metric)}" src="data:image/png;base64,{png}"></figure>'
+                f'<figure><img alt="{esc(metric)}" '
+                f'src="data:image/png;base64,{png.decode("ascii")}"></figure>'
             )
         parts.append("</div></section>")
 
     if failures:
-        parts.append(f"<section><h2>Failed runs ({len(failures)})</h2><table><thead><tr>")
+        parts.append(
+            f'<section id="failed"><h2>Failed runs ({len(failures)})</h2><table><thead><tr>'
+        )
         parts.append('<th class="key">run</th><th class="key">error</th></tr></thead><tbody>')
         for run_id, error in failures:
             parts.append(
@@ -264,64 +223,251 @@ def render_html(
             )
         parts.append("</tbody></table></section>")
 
-    parts.append(
-        "<section><h2>Query the results</h2><pre><code>"
-        + esc(
-            "import duckdb\n"
-            "con = duckdb.connect()\n"
-            "con.sql(\"SELECT * FROM 'results.parquet'\").show()\n\n"
-            "# or: from accord.lab.results import query; query(run_dir, sql)"
+    if results is not None:
+        parts.append(
+            '<section id="query"><h2>Query the results</h2>'
+            "<p>Python, from any directory: the path is this run's results file, absolute, "
+            "as it was when the report was built (if you move the run directory, change "
+            "it). Column names with dots need double quotes in SQL.</p>"
+            f"<pre><code>{esc(query_snippet(summary, results))}</code></pre></section>"
         )
-        + "</code></pre></section>"
-    )
     if source:
         scenario = esc(source, quote=False)
-        parts.append(f"<section><h2>Scenario</h2><pre><code>{scenario}</code></pre></section>")
+        parts.append(
+            f'<section id="scenario"><h2>Scenario</h2><pre><code>{scenario}</code></pre></section>'
+        )
     parts.append("</main></body></html>\n")
     return "\n".join(parts)
 
 
-def summary_table_html(summary: Summary) -> str:
-    """Grid points as rows, metrics as columns (mean, then ± CI), shaded per column."""
+def query_snippet(summary: Summary, results: Path) -> str:
+    """A Python snippet that reads ``results`` (an absolute path) with DuckDB and runs a
+    query grouped by the first swept key."""
+    keys = summary.meta.swept_keys
+    hidden = hidden_metrics(summary)
+    metric = next((m for m in summary.meta.metrics if m not in hidden), None)
+    if keys and metric:
+        key = keys[0].replace('"', '""')
+        column = metric.replace('"', '""')
+        sql = f'SELECT "{key}", avg("{column}") FROM results GROUP BY 1 ORDER BY 1'
+    else:
+        sql = "SELECT count(*) FROM results"
+    return (
+        "import duckdb\n\n"
+        f"results = duckdb.read_parquet({str(results)!r})\n"
+        f"duckdb.sql({sql!r}).show()\n\n"
+        "# or: from accord.lab.results import query\n"
+        f"#     query({str(results.parent)!r}, 'SELECT * FROM results')"
+    )
+
+
+def _summary_explanation(seeds: int) -> str:
+    return (
+        '<p class="note">Each cell is the mean over seeds and, below it in brackets, its '
+        f"95% bootstrap percentile interval ({N_RESAMPLES:,} resamples of the {seeds} "
+        "seeds, seeded, so a rebuilt report shows the same numbers). The interval stays "
+        "within the values observed, so it respects the metric's support; with few seeds "
+        "it is narrow, and it is no interval at all with one seed.</p>"
+        '<p class="note" id="shading"><b>Shading.</b> Each column is shaded on its own, '
+        "by where the cell's mean lies between the column's lowest and highest mean. "
+        '<span class="swatch good"></span> Green, for a metric with a better direction '
+        "(see the glossary): the darker, the better: the darkest cell is the best design "
+        "for that metric, the palest the worst. "
+        '<span class="swatch plain"></span> Blue, for a metric with no better direction '
+        "(or none declared): the darker, the higher. A white cell has no finite mean. "
+        "The shade ranks designs within one column and says nothing about whether a "
+        "difference is larger than the seeds' noise: the paired differences do.</p>"
+    )
+
+
+def _hidden_html(hidden: Mapping[str, tuple[str, float, float]]) -> str:
+    if not hidden:
+        return ""
+    esc = html.escape
+    constant = [
+        f"<code>{esc(m)}</code> = {format_number(low)}"
+        for m, (why, low, _) in hidden.items()
+        if why == "constant"
+    ]
+    dust = [
+        f"<code>{esc(m)}</code> (from {format_number(low)} to {format_number(high)})"
+        for m, (why, low, high) in hidden.items()
+        if why == "dust"
+    ]
+    parts = ['<p class="note" id="hidden"><b>Hidden.</b> ']
+    if constant:
+        parts.append(f"Equal in every run, so not shown as columns: {', '.join(constant)}. ")
+    if dust:
+        parts.append(
+            f"Float dust (all values within {DUST_RTOL:g} of the metric's scale of each "
+            f"other, so not shown): {', '.join(dust)}."
+        )
+    parts.append("</p>")
+    return "".join(parts)
+
+
+def _column_shading(summary: Summary, metric: str) -> dict[int, str]:
+    means = {p.index: p.cells[metric].mean for p in summary.points}
+    finite = [v for v in means.values() if math.isfinite(v)]
+    found = declaration(summary.glossary, metric)
+    better = found.better if found else Better.NEITHER
+    low, high = (min(finite), max(finite)) if finite else (0.0, 0.0)
+    out: dict[int, str] = {}
+    for index, value in means.items():
+        if not math.isfinite(value) or high <= low:
+            out[index] = "transparent"
+            continue
+        t = (value - low) / (high - low)
+        if better is Better.LOWER:
+            t = 1.0 - t
+        colour = "85,168,104" if better is not Better.NEITHER else "76,114,176"
+        out[index] = f"rgba({colour},{0.05 + 0.4 * t:.3f})"
+    return out
+
+
+def summary_table_html(summary: Summary, metrics: Sequence[str] | None = None) -> str:
+    """Grid points as rows, metrics as columns (mean, then its interval), shaded per
+    column as :func:`_summary_explanation` says."""
     meta = summary.meta
+    metrics = tuple(meta.metrics if metrics is None else metrics)
     keys = meta.swept_keys
     esc = html.escape
     head = [f'<th class="key">{esc(short_key(k))}</th>' for k in keys]
-    head += ["<th>runs</th>"] + [f"<th>{esc(m)}</th>" for m in meta.metrics]
-    rows = [f'<div class="scroll"><table><thead><tr>{"".join(head)}</tr></thead><tbody>']
-    ranges = {m: _range([p.cells[m].mean for p in summary.points]) for m in meta.metrics}
+    head += ["<th>runs</th>"] + [f"<th>{esc(m)}</th>" for m in metrics]
+    rows = [
+        f'<div class="scroll"><table id="summary-table"><thead><tr>{"".join(head)}</tr>'
+        "</thead><tbody>"
+    ]
+    shades = {m: _column_shading(summary, m) for m in metrics}
     for p in summary.points:
         cells = [f'<td class="key">{esc(plain(p.values[k]))}</td>' for k in keys]
         runs = f"{p.ok}" if not p.failed else f'{p.ok} <span class="ci">+{p.failed} failed</span>'
         cells.append(f"<td>{runs}</td>")
-        for m in meta.metrics:
+        for m in metrics:
             cell = p.cells[m]
-            shade = _shade(cell.mean, ranges[m])
-            ci = (
-                ""
-                if math.isnan(cell.ci95)
-                else f' <span class="ci">± {format_number(cell.ci95)}</span>'
+            ci = interval_text(cell.low, cell.high)
+            ci_html = f'<br><span class="ci">{ci}</span>' if ci else ""
+            cells.append(
+                f'<td style="background:{shades[m][p.index]}">{format_number(cell.mean)}'
+                f"{ci_html}</td>"
             )
-            cells.append(f'<td style="background:{shade}">{format_number(cell.mean)}{ci}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     rows.append("</tbody></table></div>")
     return "".join(rows)
 
 
-def _range(values: list[float]) -> tuple[float, float]:
-    finite = [v for v in values if math.isfinite(v)]
-    return (min(finite), max(finite)) if finite else (0.0, 0.0)
+def paired_html(summary: Summary, paired: Paired, shown: Sequence[str]) -> str:
+    """The paired differences section (or why there are none)."""
+    esc = html.escape
+    keys = summary.meta.swept_keys
+    base = paired.baseline.label(keys)
+    parts = [f'<section id="paired"><h2>Paired differences from {esc(base)}</h2>']
+    if paired.pairs == 0:
+        parts.append(
+            '<p class="note">No paired differences: no seed ran under both a design and '
+            "the baseline, because the designs drew different seeds. Set "
+            "<code>common_random_numbers = true</code> in the scenario to run every design "
+            "on the same seeds and compare them pair by pair.</p></section>"
+        )
+        return "".join(parts)
+    unchanged = paired.unchanged(tuple(shown))
+    metrics = [m for m in shown if m not in unchanged]
+    parts.append(
+        '<p class="note">Every design ran the same seeds (common random numbers), so each '
+        "cell is the mean over seeds of that seed's value under the design minus its value "
+        f"under the baseline ({esc(base)}), and below it the 95% bootstrap percentile "
+        "interval of that mean, resampling seeds. Pairing removes what a seed's draw adds "
+        "to both designs, so these intervals are narrower than the summary's. The baseline "
+        "is the first design unless the scenario's <code>baseline</code> table or "
+        "<code>accord report --baseline KEY=VALUE,…</code> names another.</p>"
+        '<p class="note" id="paired-colours"><b>Colours.</b> '
+        '<span class="swatch better"></span> green: the interval excludes zero and the '
+        "design is better than the baseline in the metric's declared direction; "
+        '<span class="swatch worse"></span> red: it excludes zero and the design is worse; '
+        '<span class="swatch moved"></span> grey: it excludes zero for a metric with no '
+        "better direction; white: the interval contains zero (no difference the seeds can "
+        "tell apart).</p>"
+    )
+    if unchanged:
+        listed = ", ".join(f"<code>{esc(m)}</code>" for m in unchanged)
+        parts.append(
+            f'<p class="note">The same under every design, seed by seed (not shown): {listed}.</p>'
+        )
+    head = [f'<th class="key">{esc(short_key(k))}</th>' for k in keys]
+    head += ["<th>seeds</th>"] + [f"<th>Δ {esc(m)}</th>" for m in metrics]
+    parts.append(
+        f'<div class="scroll"><table id="paired-table"><thead><tr>{"".join(head)}</tr>'
+        "</thead><tbody>"
+    )
+    for point, cells in paired.points:
+        row = [f'<td class="key">{esc(plain(point.values[k]))}</td>' for k in keys]
+        row.append(f"<td>{min((cells[m].n for m in metrics), default=0)}</td>")
+        for m in metrics:
+            cell = cells[m]
+            found = declaration(summary.glossary, m)
+            verdict = _verdict(cell.low, cell.high, found)
+            ci = interval_text(cell.low, cell.high)
+            ci_html = f'<br><span class="ci">{ci}</span>' if ci else ""
+            mean = format_number(cell.mean)
+            sign = "+" if math.isfinite(cell.mean) and cell.mean > 0 else ""
+            row.append(f'<td class="{verdict}">{sign}{mean}{ci_html}</td>')
+        parts.append(f"<tr>{''.join(row)}</tr>")
+    parts.append("</tbody></table></div></section>")
+    return "".join(parts)
 
 
-def _shade(value: float, bounds: tuple[float, float]) -> str:
-    low, high = bounds
-    if not math.isfinite(value) or high <= low:
-        return "transparent"
-    t = (value - low) / (high - low)
-    alpha = 0.05 + 0.35 * t
-    return f"rgba(76,114,176,{alpha:.3f})"
+def _verdict(low: float, high: float, found: Metric | None) -> str:
+    """``better``/``worse``/``moved``/``same``: the paired cell's colour class."""
+    if not (math.isfinite(low) and math.isfinite(high)) or low <= 0 <= high:
+        return "same"
+    better = found.better if found else Better.NEITHER
+    if better is Better.NEITHER:
+        return "moved"
+    up = low > 0
+    return "better" if up == (better is Better.HIGHER) else "worse"
 
 
-def point_labels(points: Sequence[PointSummary], keys: tuple[str, ...]) -> list[str]:
-    """Each point's ``key=value`` label."""
-    return [p.label(keys) for p in points]
+def glossary_html(summary: Summary, hidden: Mapping[str, tuple[str, float, float]]) -> str:
+    """Every metric of the run, as its game declares it."""
+    esc = html.escape
+    parts = [
+        '<section id="glossary"><h2>Glossary</h2>',
+        '<p class="note">Every metric of this run as the game declares it '
+        f"(<code>{esc(summary.meta.game)}</code>'s <code>glossary</code>): its unit, the "
+        "values it can take (support), which way is better, and what it measures.</p>",
+    ]
+    undeclared = [m for m in summary.meta.metrics if declaration(summary.glossary, m) is None]
+    if undeclared:
+        listed = ", ".join(f"<code>{esc(m)}</code>" for m in undeclared)
+        parts.append(f'<p class="note bad">Not declared by the game: {listed}.</p>')
+    if summary.outside:
+        listed = ", ".join(f"<code>{esc(m)}</code> ({n})" for m, n in summary.outside.items())
+        parts.append(
+            '<p class="note bad">Values outside the declared support (how many), a wrong '
+            f"declaration or a bug; their intervals are clipped to the support: {listed}.</p>"
+        )
+    parts.append(
+        '<table id="glossary-table"><thead><tr><th class="key">metric</th>'
+        '<th class="key">unit</th><th class="key">support</th><th class="key">better</th>'
+        '<th class="key">meaning</th></tr></thead><tbody>'
+    )
+    for m in summary.meta.metrics:
+        found = declaration(summary.glossary, m)
+        note = ""
+        if m in hidden:
+            note = ' <span class="ci">(hidden: ' + hidden[m][0] + ")</span>"
+        if found is None:
+            parts.append(
+                f'<tr><td class="key"><code>{esc(m)}</code>{note}</td>'
+                '<td class="key" colspan="4">not declared</td></tr>'
+            )
+            continue
+        parts.append(
+            f'<tr><td class="key"><code>{esc(m)}</code>{note}</td>'
+            f'<td class="key">{esc(found.unit)}</td>'
+            f'<td class="key">{esc(str(found.support))}</td>'
+            f'<td class="key">{esc(found.better.value)}</td>'
+            f'<td class="key meaning">{esc(found.meaning)}</td></tr>'
+        )
+    parts.append("</tbody></table></section>")
+    return "".join(parts)

@@ -21,6 +21,11 @@ A scenario is data, validated before anything runs::
     "device.mempool" = ["public", "private"]
     "params.agents" = [4, 8]
 
+    [baseline]                     # the report's paired differences start from this design
+    "device.ordering" = "fcfs"     # (every swept key; default: the first grid point)
+    "device.mempool" = "public"
+    "params.agents" = 4
+
 Sweep keys start with ``params.`` or ``device.`` and name a field of the game's
 ``Params`` or of ``DeviceConfig``; deeper keys reach into dict fields
 (``"device.latency_ms.alice" = [0, 15000]``). The grid is the cartesian product of the
@@ -77,6 +82,7 @@ _TOP_LEVEL = {
     "params": "the game's parameters",
     "device": "the device's design (DeviceConfig)",
     "sweep": "dotted keys mapped to lists of values",
+    "baseline": "the design the report's paired differences start from (swept key -> value)",
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -234,6 +240,7 @@ def _build(raw: dict[str, Any], text: str, source: str, default_name: str) -> Sc
             _check_field(models[section], section, key, game, fail)
 
     sweep = _sweep(raw.get("sweep", {}), models, game, fail)
+    _check_baseline(raw.get("baseline", {}), sweep, fail)
     base_params = _validate(models["params"], tables["params"], "params", None, fail)
     base_device = _validate(DeviceConfig, tables["device"], "device", None, fail)
     assert isinstance(base_device, DeviceConfig)
@@ -273,6 +280,27 @@ def _build(raw: dict[str, Any], text: str, source: str, default_name: str) -> Sc
         points=tuple(points),
         source=text,
     )
+
+
+def _check_baseline(
+    value: object, sweep: Sequence[tuple[str, tuple[Any, ...]]], fail: Fail
+) -> None:
+    """``baseline`` must name exactly one grid point: swept keys, each with one of its
+    values, and every swept key when the sweep has several (the report pairs designs
+    with it, :mod:`accord.lab.paired`)."""
+    if not isinstance(value, dict):
+        raise fail("baseline", f"must be a table of swept keys to values, got {_type(value)}")
+    values = dict(sweep)
+    for key, chosen in value.items():
+        if key not in values:
+            known = ", ".join(values) or "none"
+            raise fail(f"baseline.{key}", f"not a swept key (swept: {known})")
+        if chosen not in values[key]:
+            shown = ", ".join(_show(v) for v in values[key])
+            raise fail(f"baseline.{key}", f"{_show(chosen)} is not one of the swept values {shown}")
+    if value and len(value) != len(values):
+        missing = ", ".join(k for k in values if k not in value)
+        raise fail("baseline", f"names one design: give every swept key (missing {missing})")
 
 
 def _replicates(value: object, fail: Fail) -> tuple[int, ...]:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from accord.device.config import DeviceConfig
 from accord.games.base import GameResult, register_game
+from accord.games.glossary import NON_NEGATIVE, REAL, Better, Glossary, Metric, glossary
 
 BIG = 10**20
 """Larger than any int64: the results must keep it exact (DECIMAL(38,0))."""
@@ -47,4 +48,44 @@ class ProbeGame:
             state_hash=f"{seed:016x}",
             blocks=params.scale,
             tables={"rows": [{"i": i, "seed_mod": (seed + i) % 10} for i in range(params.rows)]},
+        )
+
+
+class ShiftParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    shift: int = 0
+
+
+SHIFT_GLOSSARY = glossary(
+    [
+        Metric("level", "units", REAL, "The seed's draw plus the design's shift.", Better.HIGHER),
+        Metric("sparse", "events", NON_NEGATIVE, "9 for one seed in three, else 0.", Better.LOWER),
+        Metric("dust", "USD", REAL, "Float noise around zero.", Better.NEITHER),
+        Metric("constant", "items", NON_NEGATIVE, "Always 7.", Better.NEITHER),
+    ]
+)
+
+
+@register_game
+class ShiftGame:
+    """Designs that differ by an exact constant: ``level`` is a draw of the seed plus
+    ``shift``, so paired differences between designs are exactly the shifts' differences."""
+
+    name: ClassVar[str] = "lab_shift"
+    Params: ClassVar[type[BaseModel]] = ShiftParams
+    glossary: ClassVar[Glossary] = SHIFT_GLOSSARY
+
+    def run(self, params: BaseModel, device: DeviceConfig, seed: int) -> GameResult:
+        assert isinstance(params, ShiftParams)
+        return GameResult(
+            metrics={
+                "level": float(seed % 97) + params.shift,
+                "sparse": 9 if seed % 3 == 0 else 0,
+                "dust": 1e-13 * (seed % 5 - 2),
+                "constant": 7,
+                "undeclared": seed % 11,
+            },
+            state_hash=f"{seed:016x}",
+            blocks=1,
         )

@@ -70,13 +70,14 @@ def test_run_writes_results_and_report_and_ends_with_json(tmp_path: Path) -> Non
     scenario = tmp_path / "s.toml"
     scenario.write_text(SCENARIO)
     out = tmp_path / "runs"
-    result = runner.invoke(app, ["run", str(scenario), "--workers", "1", "--out", str(out)])
+    args = ["run", str(scenario), "--workers", "1", "--out", str(out), "--json"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     run_dir = out / "cli-toy"
     assert (run_dir / "results.parquet").is_file() and (run_dir / "report.html").is_file()
     text = flat(result.output)
     assert "cli-toy: game toy, 2 grid points × 2 seeds = 4 runs on 1 worker" in text
-    assert "summary: mean ±95% CI over seeds" in text
+    assert "headline metrics: mean [95% interval] over 2 seeds" in text
     assert "4 runs ok, 0 failed" in text
     line = last_json(result.output)
     assert line["scenario"] == "cli-toy" and line["runs"] == 4 and line["failed"] == 0
@@ -84,6 +85,10 @@ def test_run_writes_results_and_report_and_ends_with_json(tmp_path: Path) -> Non
     assert line["report"] == str(run_dir / "report.html")
     summary = summarize(run_dir)
     assert line == {**json.loads(json.dumps(summary.as_dict())), **line}
+    assert line["paired"]["baseline"] == 0
+    assert line["hidden"] == {"included": "constant", "final_base_fee": "constant"}
+    for metric in line["hidden"]:  # one value in every run
+        assert len(query(run_dir, f'SELECT DISTINCT "{metric}" FROM results')) == 1
     points = line["points"]
     assert isinstance(points, list) and len(points) == 2
     means = query(
@@ -97,7 +102,7 @@ def test_run_seeds_override(tmp_path: Path) -> None:
     scenario = tmp_path / "s.toml"
     scenario.write_text(SCENARIO)
     out = tmp_path / "runs"
-    args = ["run", str(scenario), "--workers", "1", "--out", str(out), "--seeds", "3"]
+    args = ["run", str(scenario), "--workers", "1", "--out", str(out), "--seeds", "3", "--json"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     line = last_json(result.output)
@@ -110,7 +115,8 @@ def test_run_with_failures_exits_1_after_writing_everything(tmp_path: Path) -> N
     scenario = tmp_path / "f.toml"
     scenario.write_text('game = "lab_probe"\n[sweep]\n"params.fail" = [false, true]\n')
     out = tmp_path / "runs"
-    result = runner.invoke(app, ["run", str(scenario), "--workers", "1", "--out", str(out)])
+    args = ["run", str(scenario), "--workers", "1", "--out", str(out), "--json"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 1
     text = flat(result.output)
     assert "failed p1-r0: ValueError: probe told to fail" in text
@@ -149,7 +155,22 @@ def test_report_rebuilds_the_page(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", str(out / "cli-toy")])
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1] == str(page)
-    assert page.read_text().count("data:image/png;base64,") == 14
+    # 14 metrics, 2 of them equal in every run (included, final_base_fee): 12 plots
+    assert page.read_text().count("data:image/png;base64,") == 12
+    assert "Paired differences from ordering=fcfs" in page.read_text()
+    result = runner.invoke(app, ["report", str(out / "cli-toy"), "--baseline", "ordering=priority"])
+    assert result.exit_code == 0, result.output
+    assert "Paired differences from ordering=priority" in page.read_text()
+    for bad, message in (
+        (
+            "ordering=batch",
+            "baseline ordering=batch matches no grid point; name exactly one design",
+        ),
+        ("mempool=public", "baseline: 'mempool' is not a swept key (swept: device.ordering)"),
+        ("ordering", "--baseline: 'ordering' is not KEY=VALUE"),
+    ):
+        result = runner.invoke(app, ["report", str(out / "cli-toy"), "--baseline", bad])
+        assert result.exit_code == 1 and flat(result.output) == f"error: {message}"
 
 
 def test_report_of_a_directory_without_results(tmp_path: Path) -> None:

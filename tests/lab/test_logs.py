@@ -41,7 +41,7 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     scenario.write_text(SCENARIO)
     out = root / "runs"
     result = runner.invoke(
-        app, ["run", str(scenario), "--workers", "1", "--out", str(out), "--logs"]
+        app, ["run", str(scenario), "--workers", "1", "--out", str(out), "--logs", "--json"]
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output.strip().splitlines()[-1])["logs"] == str(
@@ -153,7 +153,7 @@ def test_mac_runs_keep_their_key_file_and_replay_with_it(tmp_path: Path) -> None
     scenario.write_text(text.replace("[device]\n", '[device]\nsignatures = "mac"\n'))
     out = tmp_path / "runs"
     result = runner.invoke(
-        app, ["run", str(scenario), "--workers", "1", "--out", str(out), "--logs"]
+        app, ["run", str(scenario), "--workers", "1", "--out", str(out), "--logs", "--json"]
     )
     assert result.exit_code == 0, result.output
     logs = out / "mac-toy" / "logs"

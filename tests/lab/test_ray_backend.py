@@ -121,6 +121,7 @@ def test_accord_run_backend_ray_prints_the_local_runs_summary(
     for backend in ("local", "ray"):
         out = tmp_path / backend
         args = ["run", str(scenario), "--backend", backend, "--out", str(out), "--workers", "1"]
+        args.append("--json")
         result = CliRunner().invoke(app, args, terminal_width=200)
         assert result.exit_code == 0, result.output
         line = json.loads(result.output.strip().splitlines()[-1])

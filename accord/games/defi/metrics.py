@@ -7,7 +7,9 @@ searcher (fcfs without MEV). Welfare is the users' private gains minus the gas b
 the price of anarchy is ``W_opt / W`` (Roughgarden & Tardos, "How bad is selfish
 routing?", JACM 2002). MEV is each searcher's and the builder's P&L, ``lp_pnl_usd`` the
 pools' value change. The definitions and the accounting identity are in
-:mod:`accord.games.defi.routing`'s docstring and ``docs/defi.md``. Also the result's
+:mod:`accord.games.defi.routing`'s docstring and ``docs/defi.md``;
+:mod:`accord.games.defi.glossary` declares every metric (unit, support, meaning, better
+direction) and must be kept in step with :func:`game_result`. Also the result's
 tables: ``needs`` (one row per need), ``agents`` and ``blocks``.
 """
 

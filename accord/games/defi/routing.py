@@ -92,10 +92,12 @@ from accord.agents.defi.searchers import ExtractingBuilder
 from accord.agents.defi.solver import CowBook
 from accord.device import Block, Bundle, DeviceConfig
 from accord.games.base import GameResult, register_game
+from accord.games.defi.glossary import GLOSSARY
 from accord.games.defi.metrics import game_result
 from accord.games.defi.params import Params
 from accord.games.defi.setup import WEIGHTS, PoolSpec, setup_run
 from accord.games.defi.state import NeedState, RunState, account_flows, flows_value_usd, read_market
+from accord.games.glossary import Glossary
 from accord.mechanisms.routing import Route
 
 __all__ = ["WEIGHTS", "DefiRouting", "Params", "PoolSpec", "play"]
@@ -229,6 +231,7 @@ class DefiRouting:
 
     name: ClassVar[str] = "defi_routing"
     Params: ClassVar[type[BaseModel]] = Params
+    glossary: ClassVar[Glossary] = GLOSSARY
 
     def run(self, params: BaseModel, device: DeviceConfig, seed: int) -> GameResult:
         p = params if isinstance(params, Params) else Params.model_validate(params.model_dump())
