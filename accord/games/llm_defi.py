@@ -274,6 +274,15 @@ def _llm_metrics() -> list[Metric]:
         ]
     out.append(
         Metric(
+            "llm_endpoint_errors",
+            "calls",
+            NON_NEGATIVE,
+            "LLM calls that failed at the endpoint (tolerated only if the scenario says so).",
+            lo,
+        )
+    )
+    out.append(
+        Metric(
             "llm_invalid_answers",
             "answers",
             NON_NEGATIVE,
