@@ -356,22 +356,20 @@ class Admission:
         """The whole gate (steps 1 to 4) for a submitted transaction, then insertion."""
         checked = self._admissible(tx)
         arrival = self._arrival_at(checked[0], at)
-        tx_hash = self._enter(checked, arrival)
-        # For the block loop (Mempool.gas); check_fields computed it too, but this is
-        # the slow path.
-        self.mempool.gas[tx_hash] = G.intrinsic_gas(checked[3], checked[4], checked[5])
-        return tx_hash
+        # The intrinsic gas rides in the mempool entry to the block loop; check_fields
+        # computed it too, but this is the slow path.
+        gas = G.intrinsic_gas(checked[3], checked[4], checked[5])
+        return self._enter(checked, arrival, gas)
 
-    def _enter(self, tx: Transaction, arrival: int) -> bytes:
+    def _enter(self, tx: Transaction, arrival: int, gas: int | None = None) -> bytes:
         """Step 4: replace, or take a slot (evicting the cheapest if the pool is full),
-        then add ``tx`` to the mempool."""
+        then add ``tx`` to the mempool (with its intrinsic gas, if computed)."""
         config, mempool = self.config, self.mempool
         if not mempool.room:  # what submit's inlined common case reads
             mempool.room = min(config.max_pending_per_sender, config.mempool_capacity)
             mempool.fee_asset = config.fee_asset
             mempool.checks_assets = config.admission_checks_assets
             mempool.balances = self.ledger.balances
-            self.executor.known_gas = mempool.gas
         sender, nonce = tx[0], tx[1]
         lane = mempool.lanes.get(sender) or {}
         old_hash = lane.get(nonce)
@@ -400,7 +398,7 @@ class Admission:
                         "pay more than that to enter"
                     )
                 mempool.discard(cheapest[0][9])
-        mempool.add(tx, arrival)
+        mempool.add(tx, arrival, gas)
         return tx[9]
 
     def _admit_bundle(self, bundle: object, sender: object, at: object) -> Bundle:

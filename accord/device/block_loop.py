@@ -53,7 +53,6 @@ class BlockLoop:
     meter: StepMeter
     _metered_entries: dict[tuple[type[Contract], str], Callable[..., Any]]
     offenders: tuple[object, ...]
-    known_gas: dict[bytes, int]
     """What the block was processing when an unexpected error escaped :meth:`run` or
     a batch settlement: what the whole-block rollback drops."""
 
@@ -175,7 +174,6 @@ class BlockLoop:
         nonces_origin, balances_origin = ledger.nonces_origin, ledger.balances_origin
         contracts, fee_keys, fee_asset = self.contracts, self._fee_keys, self.fee_asset
         first_price = self._first_price
-        take_gas = self.known_gas.pop  # intrinsic gas computed at admission, by hash
         active = self._active  # the running call's context (ContextKit.active)
         metering = bool(self.meter.prefixes)
         # One read-only context per (contract, sender) for the block's value-less calls:
@@ -243,7 +241,11 @@ class BlockLoop:
                         receipts.append(None)  # filled at settlement
                         continue
                     # -- intrinsic gas: TX_BASE + EIP-2028 calldata (gas.intrinsic_gas) --
-                    intrinsic = take_gas(tx_hash, None)  # computed at admission
+                    # computed at admission: the entry's gas (item is no PendingBundle here)
+                    try:
+                        intrinsic: int | None = item[3]  # type: ignore[assignment]
+                    except IndexError:  # an (tx, arrival, seq) item made by hand
+                        intrinsic = None
                     if intrinsic is None:  # a bundle's, or not admitted through the pool
                         try:
                             data = _dumps((method, args, value), 0)

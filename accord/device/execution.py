@@ -78,7 +78,6 @@ class Executor(BlockLoop, BatchSettlement, TxValidation):
     ) -> None:
         self.device = device
         self.ledger = ledger
-        self.known_gas: dict[bytes, int] = {}  # the mempool's ``gas`` once the gate has run
         self.contracts = contracts
         self.fee_market = fee_market
         self.fee_asset = fee_asset
@@ -142,7 +141,7 @@ class Executor(BlockLoop, BatchSettlement, TxValidation):
         nonces, balances, key = ledger.nonces, ledger.balances, (sender, self.fee_asset)
         ledger.journal.append((nonces, sender, nonces.get(sender, MISSING)))
         ledger.journal.append((balances, key, balances.get(key, MISSING)))
-        done = self.run(((tx, 0, 0),), env, self.block_gas_limit, strict=True)
+        done = self.run(((tx, 0, 0, None),), env, self.block_gas_limit, strict=True)
         return done.receipts[0]  # type: ignore[return-value]
 
     def _run_bundle(

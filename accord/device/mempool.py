@@ -12,7 +12,8 @@ A transaction submitted at time ``t`` by an account with latency ``L`` arrives a
 Bundles go to the builder only, as ``eth_sendBundle`` does; under ``sealed`` the builder
 sees them as envelopes too.
 
-Inside, a pending transaction is a plain ``(tx, arrival, seq)`` tuple (an :data:`Entry`):
+Inside, a pending transaction is a plain ``(tx, arrival, seq, gas)`` tuple (an
+:data:`Entry`; ``gas`` is its intrinsic gas as admission computed it, or ``None``):
 submission stores one per transaction, and building a NamedTuple costs several times as
 much. Everything handed out (:meth:`Mempool.get`, :meth:`Mempool.arrived`, views) is a
 :class:`Pending`, the same tuple with field names. Ordering rules take either.
@@ -39,8 +40,14 @@ from accord.device.transaction import Bundle, Transaction
 _new_tuple = tuple.__new__
 
 
-Entry: TypeAlias = tuple[Transaction, int, int]
-"""A pending transaction as the mempool stores it: ``(tx, arrival, seq)``."""
+Entry: TypeAlias = tuple[Transaction, int, int, int | None]
+"""A pending transaction as the mempool stores it: ``(tx, arrival, seq, gas)``.
+
+``gas`` is the transaction's intrinsic gas (:func:`accord.device.gas.intrinsic_gas`) as
+the admission gate computed it, carried to the block loop so that it does not encode the
+calldata again (the hash is recomputed from the contents at admission, so the entry's
+transaction has exactly this intrinsic gas); ``None`` where no gate computed it (a
+replayed item, a builder's own): the block loop computes it then."""
 
 
 class Pending(NamedTuple):
@@ -49,6 +56,8 @@ class Pending(NamedTuple):
     tx: Transaction
     arrival: int
     seq: int
+    gas: int | None = None
+    """The intrinsic gas admission computed (``None``: the block loop computes it)."""
 
     @property
     def hash(self) -> bytes:
@@ -71,7 +80,8 @@ class Pending(NamedTuple):
 
 class PendingBundle(NamedTuple):
     """A bundle waiting for a block in its range (``arrival`` and ``seq`` at the same
-    positions as a :class:`Pending`'s, so ordering keys can index either)."""
+    positions as a :class:`Pending`'s, so ordering keys can index either; the block loop
+    tells the two apart by type before it reads anything else)."""
 
     bundle: Bundle
     arrival: int
@@ -106,7 +116,7 @@ class PendingBundle(NamedTuple):
 
 Item: TypeAlias = Entry | Pending | PendingBundle
 """What a block is built from: pending transactions (plain entries or :class:`Pending`,
-both ``(tx, arrival, seq)``) and bundles (``(bundle, arrival, seq, sender)``)."""
+both ``(tx, arrival, seq, gas)``) and bundles (``(bundle, arrival, seq, sender)``)."""
 
 
 class SealedTx(NamedTuple):
@@ -173,12 +183,6 @@ class Mempool:
         """``DeviceConfig.admission_checks_assets``."""
         self.balances: dict[tuple[str, str], int] = {}
         """The ledger's balances (the gate reads the sender's fee-asset balance)."""
-        self.gas: dict[bytes, int] = {}
-        """Pending transactions' intrinsic gas by hash, computed once at admission
-        (:func:`accord.device.gas.intrinsic_gas`); the block loop takes it from here
-        (the executor's ``known_gas``, the same dict once the gate has run) instead of
-        encoding the calldata again. The hash is recomputed from the contents at
-        admission, so a hash names one intrinsic gas."""
 
     def __len__(self) -> int:
         return len(self.txs)
@@ -190,8 +194,10 @@ class Mempool:
         entry = self.txs.get(tx_hash)
         return None if entry is None else _new_tuple(Pending, entry)
 
-    def add(self, tx: Transaction, arrival: int) -> Entry:
-        entry = self.txs[tx[9]] = (tx, arrival, next(self.seq))
+    def add(self, tx: Transaction, arrival: int, gas: int | None = None) -> Entry:
+        """Add ``tx``, arriving at ``arrival``, with the intrinsic gas the gate computed
+        (``None``: the block loop computes it)."""
+        entry = self.txs[tx[9]] = (tx, arrival, next(self.seq), gas)
         lane = self.lanes.get(tx[0])
         if lane is None:
             lane = self.lanes[tx[0]] = {}
@@ -217,7 +223,6 @@ class Mempool:
     def discard(self, tx_hash: bytes) -> Entry | None:
         """Remove one pending transaction (and its lane entry); returns its entry."""
         entry = self.txs.pop(tx_hash, None)
-        self.gas.pop(tx_hash, None)
         if entry is not None:
             tx = entry[0]
             lane = self.lanes.get(tx[0])
@@ -314,11 +319,6 @@ class Mempool:
         if not self.txs:  # emptied (here or by the caller): nothing is left in any lane
             self.lanes.clear()
             self._heap = None
-            self.gas.clear()
-        elif len(self.gas) > len(self.txs):  # left the pool without being run
-            gone = [h for h in self.gas if h not in self.txs]
-            for h in gone:
-                del self.gas[h]
         expired = [
             h
             for h, b in self._bundles.items()

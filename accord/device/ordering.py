@@ -71,10 +71,13 @@ def merge_lanes(items: Sequence[T], key: Callable[[T], Any]) -> list[T]:
     heap (geth's price-and-nonce heap). Two common shapes skip the heap: one item per
     lane (a plain sort) and a single lane (nonce order is the whole order).
     """
-    names = [
-        item[0][0] if type(item) is not PendingBundle else item.lane  # type: ignore[union-attr,index]
-        for item in items
-    ]
+    try:  # no test per item in the common block without bundles
+        names: list[str] = [item[0][0] for item in items]  # type: ignore[index]
+    except TypeError:  # a bundle (not subscriptable) among the items
+        names = [
+            item[0][0] if type(item) is not PendingBundle else item.lane  # type: ignore[union-attr,index]
+            for item in items
+        ]
     if len(names) > 1 and names.count(names[0]) == len(names):
         return _nonce_order(list(items))  # one lane: nonce order is the whole order
     if len(set(names)) == len(items):  # one item per lane: a plain sort

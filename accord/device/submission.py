@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.exceptions import InvalidSignature
 
 from accord.device import gas as G
-from accord.device.admission import MAX_AMOUNT, MAX_NONCE, Admission
+from accord.device.admission import MAX_AMOUNT, Admission
 from accord.device.config import DeviceConfig
 from accord.device.errors import (
     BadSignature,
@@ -46,9 +46,10 @@ _NONZERO = G.CALLDATA_NONZERO
 _SAVED = G.CALLDATA_NONZERO - G.CALLDATA_ZERO
 _CALLDATA_BASE = G.TX_BASE + 5 * _NONZERO - 3 * _SAVED
 """``TX_BASE`` plus the calldata's 5-byte tuple header (``(``, then 3 of ``\\x00``)."""
-_I32 = 1 << 31
-_MAX_AMOUNT, _MAX_NONCE = MAX_AMOUNT, MAX_NONCE
+_MAX_AMOUNT = MAX_AMOUNT
 _ATOMS = frozenset({int, str, bool, bytes, type(None)})
+_TX_TYPES = (str, int, str, str, tuple, tuple, int, int, int, bytes, bytes)
+"""The exact types of a :class:`Transaction`'s fields, in order."""
 
 
 class Submission(Admission):
@@ -143,55 +144,75 @@ class Submission(Admission):
         a :class:`Rejected` error naming the field, and nothing changes.
         """
         # The gate's common case (a valid transaction: atoms-only arguments, no value or
-        # one asset's, not a deploy, room in the pool) inlined; at any doubt Admission._admit runs
-        # the whole gate in order, to raise the precise error or admit the rest.
-        if type(tx) is not Transaction or len(tx) != 11:
+        # one asset's, not a deploy, room in the pool) inlined; at any doubt
+        # Admission._admit runs the whole gate in order, to raise the precise error or
+        # admit the rest.
+        if type(tx) is not Transaction:
             return self._admit(tx, at)
+        try:
+            # Unpacking fails unless there are exactly 11 fields.
+            (
+                sender,
+                nonce,
+                to,
+                method,
+                args,
+                value,
+                gas_limit,
+                max_fee,
+                priority_fee,
+                tx_hash,
+                signature,
+            ) = tx
+        except ValueError:
+            return self._admit(tx, at)
+        # Every field's exact type in one comparison (a str subclass, a bool or a numpy
+        # integer: the slow path names it).
+        if (
+            type(sender),
+            type(nonce),
+            type(to),
+            type(method),
+            type(args),
+            type(value),
+            type(gas_limit),
+            type(max_fee),
+            type(priority_fee),
+            type(tx_hash),
+            type(signature),
+        ) != _TX_TYPES or not (to and 0 <= priority_fee <= max_fee):  # no to: a deploy
+            return self._admit(tx, at)
+        # nonce, gas_limit and max_fee in [0, 2**31) (hence within MAX_NONCE and
+        # MAX_AMOUNT, and priority_fee too): one shift of their union, nonzero for a
+        # negative one or one of 2**31 or more. Those take the slow path, which checks
+        # them in full; below, marshal encodes each of them in 5 bytes.
+        if (nonce | gas_limit | max_fee) >> 31:
+            return self._admit(tx, at)
+        # The arguments' types (a nested tuple or anything else: the slow path checks
+        # it in full). A loop: cheaper than any one C-level call for a few arguments.
+        for arg in args:
+            if type(arg) not in _ATOMS:
+                return self._admit(tx, at)
         content = tx[:9]
-        # Read from the slice: unpacking a plain tuple is faster than a NamedTuple.
-        sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee = content
-        tx_hash, signature = tx[9], tx[10]
-        # No test of the sender's type: marshal refuses str subclasses, and a sender's
-        # key is found only under an exact str equal to an account name.
-        if not (
-            type(to) is str
-            and type(method) is str
-            and type(nonce) is int
-            and type(gas_limit) is int
-            and type(max_fee) is int
-            and type(priority_fee) is int
-            and type(args) is tuple
-            and type(tx_hash) is bytes
-            and type(signature) is bytes
-            and type(value) is tuple
-            and to  # else a deploy
-            and 0 <= priority_fee <= max_fee <= _MAX_AMOUNT
-            and nonce <= _MAX_NONCE
-        ):
-            return self._admit(tx, at)
-        # One C-level pass over the arguments' types (a nested tuple or anything else:
-        # the slow path checks it in full).
-        if args and not _ATOMS.issuperset(map(type, args)):
-            return self._admit(tx, at)
-        digest = TX_HASH.copy()
         try:
             data = _dumps(content, 0)
-            state = self._macs.get(sender)  # TypeError: an unhashable sender
-        except (ValueError, TypeError):  # fields that cannot be encoded
+        except ValueError:  # a value entry that cannot be encoded
             return self._admit(tx, at)
+        digest = TX_HASH.copy()
         digest.update(data)
+        state = self._macs.get(sender)
         if state is None or digest.digest() != tx_hash:
-            # ed25519 (or an unknown sender): the whole gate, in order; its cost is small
-            # beside the signature check's
+            # ed25519 (or an unknown sender, or an altered transaction): the whole gate,
+            # in order; its cost is small beside the signature check's
             return self._admit(tx, at)
         # The intrinsic gas (gas.intrinsic_gas) from the bytes just encoded: marshal
         # version 0 encodes a tuple as b"(" + 4-byte count + its items' encodings, with
         # no back-references, so the calldata (method, args, value) is a 5-byte header
         # (3 zero bytes) plus data[start:end]: after the header, sender ("u" + 4-byte
         # length + UTF-8), nonce ("i" + 4 bytes below 2**31) and to; before gas_limit,
-        # max_fee and priority_fee (5 bytes each). Anything else (a non-ASCII name, an
-        # int of 2**31 or more) takes the slow path, which computes it in full.
-        if (nonce | gas_limit | max_fee) >= _I32 or not (sender.isascii() and to.isascii()):
+        # max_fee and priority_fee (5 bytes each, checked above). A non-ASCII name takes
+        # the slow path, which computes it in full.
+        if not (sender.isascii() and to.isascii()):
             return self._admit(tx, at)
         start = 20 + len(sender) + len(to)
         end = len(data) - 15
@@ -214,9 +235,8 @@ class Submission(Admission):
                 need += amount
             elif pool.checks_assets:
                 return self._admit(tx, at)
-        lane = pool.lanes.get(sender)
-        # pool.room is 0 until the gate's slow path (every sender's first transaction
-        # takes it) has set it: until then every transaction takes the slow path.
+        # pool.room is 0 until the gate's slow path (the first transaction takes it)
+        # has set it: until then every transaction takes the slow path.
         if (
             state.digest() != signature
             or nonce < self._nonces.get(sender, 0)
@@ -224,20 +244,22 @@ class Submission(Admission):
             or gas_limit < intrinsic
             or gas_limit > self._gas_limit
             or pool.balances.get((sender, pool.fee_asset), 0) < need
-            or lane is None
-            or nonce in lane  # a replacement
             # Below min(slots, capacity) pending in all, no sender can be at its slots
             # and the pool is not full; else the slow path counts.
             or len(pending) >= pool.room
         ):
             return self._admit(tx, at)
+        lane = pool.lanes.get(sender)
+        if lane is None:  # the sender's first pending transaction (Mempool.add's lane)
+            lane = pool.lanes[sender] = {}
+        elif nonce in lane:  # a replacement
+            return self._admit(tx, at)
         if at is None and not self._latency:
             arrival = self._arrival
         else:
             arrival = self._arrival_at(sender, at)
-        pending[tx_hash] = (tx, arrival, next(self._seq))  # Mempool.add inlined
+        pending[tx_hash] = (tx, arrival, next(self._seq), intrinsic)  # Mempool.add inlined
         lane[nonce] = tx_hash
-        pool.gas[tx_hash] = intrinsic
         return tx_hash
 
     def submit_bundle(self, bundle: Bundle, *, sender: str, at: int | None = None) -> bytes:

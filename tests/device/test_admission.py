@@ -193,7 +193,7 @@ def test_hostile_fields_are_admitted_well_formed_or_refused_naming_a_field(
             assert well_formed(tx), tx
             assert device.mempool.get(tx.hash) is not None
             # the intrinsic gas the block loop will charge, computed once at admission
-            assert device.mempool.gas[tx.hash] == G.intrinsic_gas(tx[3], tx[4], tx[5])
+            assert device.mempool.txs[tx.hash][3] == G.intrinsic_gas(tx[3], tx[4], tx[5])
         for _ in range(blocks):
             device.build_block()  # never raises
     device.build_blocks(2)
