@@ -23,7 +23,8 @@ from accord.device.commitments.registry import (
 )
 from accord.device.commitments.resolver import VIEW_GAS
 from accord.device.config import DeviceConfig
-from accord.device.contract import NO_VALUE, Contract, _entry_point
+from accord.device.context import _entry_point
+from accord.device.contract import NO_VALUE, Contract
 from accord.device.encoding import canonical_args
 from accord.device.errors import DeviceError, OutOfGas
 from accord.device.ledger import Ledger

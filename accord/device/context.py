@@ -39,11 +39,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Protocol
 
 from accord.device import gas as G
 from accord.device.encoding import Canonical, canonical, canonical_args
-from accord.device.errors import Revert
+from accord.device.errors import Revert, UnknownMethod
 from accord.device.permits import MAX_AMOUNT, check_permit_fields, permit_message
 
 if TYPE_CHECKING:
@@ -232,6 +232,25 @@ def event_bytes(data: tuple[tuple[str, Canonical], ...]) -> int:
     return encoded_size(data)
 
 
+class _Callee(Protocol):
+    """A deployed contract as a call sees it (:class:`~accord.device.contract.Contract`,
+    named structurally: ``contract.py`` imports this module)."""
+
+    address: str
+    _public: ClassVar[frozenset[str]]
+
+
+def _entry_point(contract: _Callee, method: str) -> Callable[..., Any]:
+    """``contract``'s public ``method``, bound; :class:`UnknownMethod` for any other name.
+    The one lookup every call on the device goes through (``ctx.call``, the executor, the
+    commitment resolver)."""
+    if method not in contract._public:
+        raise UnknownMethod(
+            f"{type(contract).__name__} at {contract.address} has no public {method!r}"
+        )
+    return getattr(contract, method)  # type: ignore[no-any-return]
+
+
 class ContextKit:
     """One device's contexts: its :class:`Context` subclass and the running-call slot.
 
@@ -258,8 +277,6 @@ class ContextKit:
     ) -> None:
         """``meter``: the executor's :class:`~accord.device.meter.StepMeter`, which runs
         a callee from a metered module under the step meter (none: nothing is metered)."""
-        from accord.device.contract import _entry_point
-
         active: list[Context | None] = [None]
         depth = [0]  # nested ctx.call frames running (each decrements as it ends)
         live: set[int] = set()

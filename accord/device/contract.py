@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self, TypeVar, overlo
 
 from accord.device.context import NO_VALUE, Context, Event
 from accord.device.encoding import Canonical
-from accord.device.errors import Revert, UnknownMethod
+from accord.device.errors import Revert
 from accord.device.storage import BoundMap, Map, Var, storage_class
 
 if TYPE_CHECKING:
@@ -232,11 +232,3 @@ def _entry_function(cls: type[Contract], name: str) -> Callable[..., Any]:
         return getattr(contract, name)(ctx, *args)
 
     return call
-
-
-def _entry_point(contract: Contract, method: str) -> Callable[..., Any]:
-    if method not in contract._public:
-        raise UnknownMethod(
-            f"{type(contract).__name__} at {contract.address} has no public {method!r}"
-        )
-    return getattr(contract, method)  # type: ignore[no-any-return]

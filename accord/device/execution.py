@@ -26,7 +26,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from accord.device import gas as G
 from accord.device.block import Receipt, ReceiptFields, Skipped
@@ -35,15 +35,13 @@ from accord.device.context import NO_VALUE, ContextKit
 from accord.device.contract import Contract
 from accord.device.errors import BundleFailed, Rejected
 from accord.device.fees import FeeMarket
+from accord.device.host import Host
 from accord.device.ledger import MISSING, Ledger
 from accord.device.meter import StepMeter
 from accord.device.outcome import UNMETERED, BlockEnv, Outcome, Prepaid, no_room
 from accord.device.settlement import BatchSettlement
 from accord.device.transaction import Bundle, Transaction
 from accord.device.validation import TxValidation, resolve_contract_class
-
-if TYPE_CHECKING:
-    from accord.device.device import Device
 
 __all__ = [
     "UNMETERED",
@@ -69,7 +67,7 @@ class Executor(BlockLoop, BatchSettlement, TxValidation):
 
     def __init__(
         self,
-        device: Device,
+        device: Host,
         ledger: Ledger,
         contracts: dict[str, Contract],
         fee_market: FeeMarket,

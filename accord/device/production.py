@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 from accord.device.admission import check_fields
 from accord.device.block import Block, BlockHeader, Receipt, ReceiptFields, Skipped, tx_root
@@ -28,15 +28,13 @@ from accord.device.config import DeviceConfig
 from accord.device.errors import DeviceError
 from accord.device.execution import UNMETERED, BlockEnv, Executor
 from accord.device.fees import FeeMarket
+from accord.device.host import BlockHook
 from accord.device.ledger import MISSING, Ledger
 from accord.device.mempool import Item, Mempool, PendingBundle, SealedBundle
 from accord.device.ordering import OrderingRule
 from accord.device.state import StateDigest
 from accord.device.store import BlockRecord, EventLog
 from accord.device.transaction import Bundle, Transaction
-
-if TYPE_CHECKING:
-    from accord.device.device import Device
 
 _tx_hash = itemgetter(9)
 """A transaction's hash."""
@@ -114,7 +112,7 @@ class BlockProduction:
     headers: list[BlockHeader]
     blocks: deque[Block]
     log: EventLog
-    block_hooks: list[Callable[[Device, Block], None]]
+    block_hooks: list[BlockHook]
     _digest: StateDigest
     _history: int | None
     _indexed: int
@@ -499,7 +497,7 @@ class BlockProduction:
         )
         self.log.append(BlockRecord(number, builder, tuple(attempted), root))
         for hook in self.block_hooks:
-            hook(cast("Device", self), block)
+            hook(self, block)
         return block
 
     def replay_block(self, record: BlockRecord) -> Block:

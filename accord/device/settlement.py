@@ -22,20 +22,18 @@ from accord.device.block import Receipt
 from accord.device.context import ContextKit
 from accord.device.contract import NO_VALUE, BatchCall, Contract
 from accord.device.errors import BundleFailed, InsufficientFunds, OutOfGas, Rejected, Revert
+from accord.device.host import Host
 from accord.device.ledger import Ledger
 from accord.device.meter import StepMeter
 from accord.device.outcome import UNMETERED, BlockEnv, Prepaid
 from accord.device.transaction import Bundle, Transaction
-
-if TYPE_CHECKING:
-    from accord.device.device import Device
 
 
 class BatchSettlement:
     """The executor's batch rule (a part of :class:`~accord.device.execution.Executor`,
     which sets these attributes and provides the prepayment and settlement)."""
 
-    device: Device
+    device: Host
     ledger: Ledger
     meter: StepMeter
     offenders: tuple[object, ...]

@@ -47,7 +47,8 @@ from accord.device.commitments.language import (
 from accord.device.commitments.library import LIBRARY
 from accord.device.commitments.modal import ModalSolver, StateAtom
 from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry, parse_document
-from accord.device.contract import NO_VALUE, Event, _entry_point
+from accord.device.context import _entry_point
+from accord.device.contract import NO_VALUE, Event
 from accord.device.encoding import canonical
 
 if TYPE_CHECKING:
