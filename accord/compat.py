@@ -31,6 +31,7 @@ MOVED: dict[str, str] = {
     "accord.agents.defi_sandwich": "accord.agents.defi.sandwich",
     "accord.agents.defi_searchers": "accord.agents.defi.searchers",
     "accord.agents.defi_solver": "accord.agents.defi.solver",
+    "accord.agents.llm.structured": "accord.agents.structured",
     "accord.cli_deepfund": "accord.cli.deepfund",
     "accord.cli_intent": "accord.cli.intent",
     "accord.cli_judge": "accord.cli.judge",

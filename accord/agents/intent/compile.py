@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from accord.agents.intent.context import IntentContext
+from accord.agents.intent.llm import compile_with_llm
 from accord.agents.intent.parser import IntentError, NotRecognised, parse
 from accord.agents.intent.render import render
-from accord.agents.llm.client import LLMClient
+from accord.agents.structured import Chat
 from accord.device.commitments.codec import parse_commitment
 from accord.device.commitments.language import Commitment
 
@@ -33,7 +34,7 @@ class CompiledIntent:
 
 def compile_intent(
     sentence: str,
-    client: LLMClient | None = None,
+    client: Chat | None = None,
     *,
     context: IntentContext | None = None,
 ) -> CompiledIntent:
@@ -48,8 +49,6 @@ def compile_intent(
     except NotRecognised:
         if client is None:
             raise
-        from accord.agents.intent.llm import compile_with_llm
-
         c, outcome = compile_with_llm(sentence, ctx, client)
         c = parse_commitment(c.to_data())  # the stored form, validated once more
         return CompiledIntent(sentence, c, render(c), "llm", len(outcome.attempts))

@@ -4,7 +4,7 @@ The model is asked for ``{"commitment": <document> | null, "refusal": <why> | nu
 in structured output whose schema embeds the commitment language's own JSON Schema
 (:func:`accord.device.commitments.codec.json_schema`). Its answer passes three gates
 before anyone sees it, and a failure at any gate is fed back to the model (bounded
-retries, :func:`accord.agents.llm.structured.ask`):
+retries, :func:`accord.agents.structured.ask`):
 
 1. JSON that fits the wrapper;
 2. a valid commitment (:func:`~accord.device.commitments.codec.parse_commitment`, whose
@@ -26,12 +26,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from accord.agents.intent.check import check_commitment
 from accord.agents.intent.context import IntentContext
 from accord.agents.intent.parser import IntentError, parse
-from accord.agents.llm.client import LLMClient
-from accord.agents.llm.structured import InvalidOutput, Outcome, ask, parse_json_model
+from accord.agents.structured import Chat, InvalidOutput, Outcome, ask, parse_json_model
 from accord.device.commitments.codec import MalformedCommitment, json_schema, parse_commitment
-from accord.device.commitments.language import Call, Commitment
+from accord.device.commitments.language import Commitment
 
 SCHEMA_NAME = "intent"
 ROLE = "intent-compiler"
@@ -59,30 +59,6 @@ def answer_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "$defs": defs,
     }
-
-
-def check_commitment(c: Commitment, context: IntentContext) -> None:
-    """Gate 3: raise :class:`InvalidOutput` if ``c`` is not one this person may make."""
-    if c.owner != context.owner:
-        raise InvalidOutput(
-            f"owner must be {context.owner!r} (the person speaking), not {c.owner!r}"
-        )
-    if c.expiry < context.block:
-        raise InvalidOutput(
-            f"expiry {c.expiry} is before block {context.block}: it could never fire"
-        )
-    known = context.known_contracts()
-    for where, actions in (("actions", c.actions), ("otherwise", c.otherwise)):
-        for k, a in enumerate(actions):
-            if not isinstance(a, Call):
-                continue
-            if known is not None and a.to not in known:
-                raise InvalidOutput(
-                    f"{where}[{k}] calls {a.to!r}, which is not a pool or router here "
-                    f"(known: {', '.join(sorted(known))})"
-                )
-            if a.method not in ("swap", "swap_best"):
-                raise InvalidOutput(f"{where}[{k}] calls {a.method!r}: only swap and swap_best")
 
 
 def _parse_answer(context: IntentContext) -> Any:
@@ -141,7 +117,7 @@ def messages(sentence: str, context: IntentContext) -> list[dict[str, Any]]:
 
 
 def compile_with_llm(
-    sentence: str, context: IntentContext, client: LLMClient
+    sentence: str, context: IntentContext, client: Chat
 ) -> tuple[Commitment, Outcome[Commitment | str]]:
     """Ask the model; the commitment, or :class:`IntentError` with the reason."""
     outcome: Outcome[Commitment | str] = ask(

@@ -3,7 +3,8 @@
 * :mod:`.config`: endpoint, cache, sampling and budgets (``LLMSettings``);
 * :mod:`.client`: chat completions through the record/replay cache (:mod:`.cache`),
   within budgets (:mod:`.budget`); ``openai`` is imported only to send a request;
-* :mod:`.structured`: validate an answer, feed the error back, retry (bounded);
+* :mod:`accord.agents.structured` (shared with :mod:`accord.agents.intent`): validate an
+  answer, feed the error back, retry (bounded);
 * :mod:`.actions`, :mod:`.prompt`, :mod:`.agents`: the DeFi agents' answers, prompts and
   the :class:`LLMTrader` / :class:`LLMSearcher` on the Agent protocol;
 * :mod:`.scripted`: the deterministic stand-in endpoint (not a model) that produced the
@@ -17,7 +18,7 @@ from accord.agents.llm.budget import BudgetExceeded, BudgetLedger
 from accord.agents.llm.cache import CacheError, CacheMiss, CallCache, request_key
 from accord.agents.llm.client import STAND_IN_PRODUCER, ChatReply, EndpointFailure, LLMClient
 from accord.agents.llm.config import SCRIPTED, SCRIPTED_MODEL, Budget, LLMSettings
-from accord.agents.llm.structured import InvalidOutput, Outcome, ask
+from accord.agents.structured import InvalidOutput, Outcome, ask
 
 __all__ = [
     "LLM_AGENT_KINDS",

@@ -27,10 +27,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accord.agents.base import Action, Observation
 from accord.agents.defi import Hop, Market, swap_tx
+from accord.agents.intent.check import check_commitment
 from accord.agents.intent.context import IntentContext
-from accord.agents.intent.llm import check_commitment
 from accord.agents.intent.parser import IntentError, parse
-from accord.agents.llm.structured import InvalidOutput
+from accord.agents.structured import InvalidOutput
 from accord.device import Account, Bundle, Pending, Transaction
 from accord.device.commitments.codec import MalformedCommitment, parse_commitment
 from accord.device.commitments.language import Commitment

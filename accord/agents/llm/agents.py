@@ -2,7 +2,7 @@
 
 Each is an ordinary :class:`~accord.agents.base.Agent`: ``act(obs)`` renders the
 observation (:mod:`.prompt`), asks the model for a structured decision
-(:func:`~accord.agents.llm.structured.ask`), and returns device actions only after
+(:func:`~accord.agents.structured.ask`), and returns device actions only after
 :func:`~accord.agents.llm.actions.to_device` has validated and signed them. An answer
 that stays invalid after the retries or a spent budget makes the agent do nothing this
 step; each attempt is kept in ``transcript`` (one row per call: block, request hash,
@@ -32,7 +32,7 @@ from accord.agents.defi import TradeNeed, market_of
 from accord.agents.llm import prompt
 from accord.agents.llm.actions import Decision, Kind, decision_schema, to_device
 from accord.agents.llm.client import EndpointFailure, LLMClient
-from accord.agents.llm.structured import Outcome, ask, parse_json_model
+from accord.agents.structured import Outcome, ask, parse_json_model
 from accord.device import Account, Pending
 
 SCHEMA_NAME = "decision"

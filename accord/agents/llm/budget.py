@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from accord.agents.llm.config import Budget
+from accord.agents.structured import BudgetExceeded as BudgetExceeded
 
 CHARS_PER_TOKEN_ESTIMATE = 3
 
@@ -21,14 +22,6 @@ CHARS_PER_TOKEN_ESTIMATE = 3
 def estimate_tokens(text: str) -> int:
     """A deliberately high estimate of the tokens in ``text`` (ceil(chars / 3))."""
     return -(-len(text) // CHARS_PER_TOKEN_ESTIMATE)
-
-
-class BudgetExceeded(RuntimeError):
-    """A call that would break a budget; ``scope`` is the agent's name or ``run``."""
-
-    def __init__(self, scope: str, what: str, limit: int, need: int) -> None:
-        super().__init__(f"{scope} budget: {what} limit {limit} reached (would need {need})")
-        self.scope, self.what, self.limit, self.need = scope, what, limit, need
 
 
 @dataclass(slots=True)

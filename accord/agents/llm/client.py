@@ -12,14 +12,13 @@ network. Structured output is requested in one of two standard ways
   forcing it; the answer is the tool call's ``arguments``.
 
 Either way the answer is only *text that claims to fit the schema*: it is validated by
-:mod:`accord.agents.llm.structured` before anything reaches the device.
+:mod:`accord.agents.structured` before anything reaches the device.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from accord.agents.llm.budget import BudgetLedger, estimate_tokens
@@ -31,6 +30,10 @@ from accord.agents.llm.config import (
     LLMSettings,
     resolve_endpoint,
 )
+from accord.agents.llm.scripted import stand_in_http_client
+from accord.agents.structured import ChatReply as ChatReply
+from accord.agents.structured import EndpointFailure as EndpointFailure
+from accord.agents.structured import Message as Message
 
 STAND_IN_PRODUCER = (
     "scripted stand-in (accord.agents.llm.scripted): a deterministic hand-written policy "
@@ -38,24 +41,6 @@ STAND_IN_PRODUCER = (
 )
 SCRIPTED_URL = "http://scripted.invalid/v1"
 """Where the ``openai`` client is pointed for the stand-in (served in-process, no network)."""
-
-Message = dict[str, Any]
-
-
-class EndpointFailure(RuntimeError):
-    """The endpoint failed (network, HTTP error, malformed reply): no answer this time."""
-
-
-@dataclass(frozen=True, slots=True)
-class ChatReply:
-    """One answer: its request's hash, the structured text, and what it cost."""
-
-    key: str
-    text: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    cached: bool
-    finish_reason: str | None
 
 
 def producer_meta(endpoint: Endpoint) -> dict[str, Any]:
@@ -183,8 +168,6 @@ class LLMClient:
             http_client = self._http_client
             base_url = self.endpoint.base_url
             if self.endpoint.scripted:
-                from accord.agents.llm.scripted import stand_in_http_client
-
                 http_client = http_client or stand_in_http_client()
                 base_url = SCRIPTED_URL
             self._openai = openai.OpenAI(

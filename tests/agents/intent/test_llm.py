@@ -9,7 +9,7 @@ import pytest
 from accord.agents.intent import IntentContext, IntentError, compile_intent
 from accord.agents.intent.llm import answer_schema, check_commitment
 from accord.agents.llm import LLMClient, LLMSettings
-from accord.agents.llm.structured import InvalidOutput
+from accord.agents.structured import InvalidOutput
 from accord.device.commitments.build import block, call, commitment, transfer
 from accord.device.commitments.codec import json_schema
 

@@ -12,7 +12,7 @@ from accord.agents.defi import TradeNeed
 from accord.agents.llm import LLMClient, LLMSettings
 from accord.agents.llm.actions import Decision, decision_schema, to_device
 from accord.agents.llm.prompt import messages, observation_data, read_observation
-from accord.agents.llm.structured import InvalidOutput
+from accord.agents.structured import InvalidOutput
 from accord.device import Bundle, DeviceConfig, Transaction
 from accord.device.commitments.language import Commitment
 from accord.games.llm_defi import SEARCHER, TOKENS_USD, TRADER, Params, _market, _setup, _World

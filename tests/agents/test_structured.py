@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from accord.agents.llm.cache import CacheMiss, CallCache, request_key
 from accord.agents.llm.client import LLMClient
 from accord.agents.llm.config import Budget, LLMSettings
-from accord.agents.llm.structured import FEEDBACK, InvalidOutput, ask, parse_json_model
+from accord.agents.structured import FEEDBACK, InvalidOutput, ask, parse_json_model
 
 SCHEMA_NAME = "order"
 MESSAGES = [{"role": "system", "content": "answer"}, {"role": "user", "content": "buy"}]

@@ -14,6 +14,14 @@ must stop, not silently do something else).
 This is the validate-and-reprompt loop of structured-output libraries (e.g.
 ``instructor``'s retries with the validation error in the prompt), written against the
 plain chat-completions protocol.
+
+**Shared by ``agents/llm`` and ``agents/intent``.** The LLM agents and the intent
+compiler both ask a model for structured answers, and the LLM agents speak the intent
+language; so this module, with the types they pass (:class:`Chat`, :class:`ChatReply`,
+:class:`InvalidOutput`, :class:`Outcome`, the two refusals :class:`EndpointFailure` and
+:class:`BudgetExceeded`), imports neither package, and neither package imports the other
+back (``tests/test_import_cycles.py``). :class:`~accord.agents.llm.client.LLMClient` is a
+:class:`Chat`.
 """
 
 from __future__ import annotations
@@ -21,12 +29,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
-
-from accord.agents.llm.budget import BudgetExceeded
-from accord.agents.llm.client import EndpointFailure, LLMClient, Message
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -38,6 +43,54 @@ FEEDBACK = (
 """The message that feeds a validation error back to the model."""
 
 Status = Literal["ok", "invalid", "budget", "endpoint_error"]
+
+Message = dict[str, Any]
+"""One chat message, ``{"role": ..., "content": ...}``."""
+
+
+class EndpointFailure(RuntimeError):
+    """The endpoint failed (network, HTTP error, malformed reply): no answer this time."""
+
+
+class BudgetExceeded(RuntimeError):
+    """A call that would break a budget; ``scope`` is the agent's name or ``run``."""
+
+    def __init__(self, scope: str, what: str, limit: int, need: int) -> None:
+        super().__init__(f"{scope} budget: {what} limit {limit} reached (would need {need})")
+        self.scope, self.what, self.limit, self.need = scope, what, limit, need
+
+
+@dataclass(frozen=True, slots=True)
+class ChatReply:
+    """One answer: its request's hash, the structured text, and what it cost."""
+
+    key: str
+    text: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    cached: bool
+    finish_reason: str | None
+
+
+class Retries(Protocol):
+    @property
+    def max_retries(self) -> int: ...
+
+
+class Chat(Protocol):
+    """A chat model behind a budget (:class:`~accord.agents.llm.client.LLMClient`):
+    ``chat`` answers or raises :class:`BudgetExceeded` / :class:`EndpointFailure`."""
+
+    @property
+    def settings(self) -> Retries: ...
+
+    def chat(
+        self,
+        agent: str,
+        messages: Sequence[Message],
+        schema_name: str,
+        schema: Mapping[str, Any],
+    ) -> ChatReply: ...
 
 
 class InvalidOutput(ValueError):
@@ -95,7 +148,7 @@ def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
 
 
 def ask(
-    client: LLMClient,
+    client: Chat,
     agent: str,
     messages: Sequence[Message],
     schema_name: str,
