@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import math
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -280,3 +281,32 @@ def test_query_snippet_runs_from_another_directory(
     )
     for row in means:  # duckdb's box prints each group's average
         assert f"{row['m']:.1f}" in done.stdout or f"{row['m']}" in done.stdout
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install chromium)")
+def test_report_renders_in_headless_chromium(shift_page: tuple[Path, Page]) -> None:
+    """The page as a browser builds it (Debian's chromium, headless): the same sections
+    and tables as the file."""
+    assert CHROMIUM is not None
+    run_dir, page = shift_page
+    done = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--dump-dom",
+            (run_dir / "report.html").resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = Page(done.stdout)
+    for section in ("summary", "paired", "glossary", "plots", "query"):
+        assert dom.sections[section]["tables"] == page.sections[section]["tables"], section
+        assert dom.text(section) == page.text(section), section
