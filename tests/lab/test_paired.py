@@ -6,13 +6,15 @@ import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tests.lab.probe  # noqa: F401  (registers lab_shift)
 from accord.lab.paired import BaselineError, find_baseline, paired_differences, parse_baseline
 from accord.lab.results import query, write_results
 from accord.lab.runner import run_sweep
 from accord.lab.scenario import ScenarioError, parse_scenario
-from accord.lab.stats import summarize
+from accord.lab.stats import Summary, summarize
 
 SHIFT = """
 name = "shift"
@@ -112,3 +114,38 @@ def test_scenario_baseline_must_name_every_swept_key() -> None:
     )
     with pytest.raises(ScenarioError, match="give every swept key"):
         parse_scenario(text)
+
+
+@pytest.fixture(scope="module")
+def crn_summary(tmp_path_factory: pytest.TempPathFactory) -> Summary:
+    return summarize(run(tmp_path_factory.mktemp("runs"), crn=True))
+
+
+@given(st.text(max_size=40))
+def test_any_baseline_text_is_a_point_or_a_one_line_refusal(
+    crn_summary: Summary, text: str
+) -> None:
+    try:
+        index = find_baseline(crn_summary, parse_baseline(text))
+    except BaselineError as exc:
+        assert "\n" not in str(exc) or "\n" in text
+        return
+    assert index in {p.index for p in crn_summary.points}
+
+
+baseline_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+
+
+@given(st.dictionaries(st.sampled_from(["shift", "params.shift", "x", ""]), baseline_values))
+def test_any_baseline_mapping_is_a_point_or_a_refusal(
+    crn_summary: Summary, wanted: dict[str, object]
+) -> None:
+    try:
+        index = find_baseline(crn_summary, wanted)
+    except BaselineError:
+        return
+    assert crn_summary.points[index].values["params.shift"] in (0, 3, -2)
