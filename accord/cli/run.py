@@ -104,11 +104,9 @@ def run(
         highlight=False,
     )
     console.print(f"results: {run_dir / RESULTS}", highlight=False, soft_wrap=True)
-    console.print(
-        f"report:  {report_path} (every metric, paired differences, glossary)",
-        highlight=False,
-        soft_wrap=True,
-    )
+    paired = analysis.paired is not None and analysis.paired.pairs > 0
+    holds = "every metric, paired differences, glossary" if paired else "every metric, glossary"
+    console.print(f"report:  {report_path} ({holds})", highlight=False, soft_wrap=True)
     if log_dir is not None:
         console.print(f"logs:    {log_dir}/ (accord replay one)", highlight=False, soft_wrap=True)
     for outcome in failed[:5]:

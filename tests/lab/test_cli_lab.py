@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 import tests.lab.probe  # noqa: F401  (registers lab_probe)
 from accord.cli import app
+from accord.games.toy import GLOSSARY as TOY_GLOSSARY
 from accord.lab.pools import load_pools
 from accord.lab.results import query
 from accord.lab.stats import summarize
@@ -79,6 +80,7 @@ def test_run_writes_results_and_report_and_ends_with_json(tmp_path: Path) -> Non
     assert "cli-toy: game toy, 2 grid points × 2 seeds = 4 runs on 1 worker" in text
     assert "headline metrics: mean [95% interval] over 2 seeds" in text
     assert "4 runs ok, 0 failed" in text
+    assert "report.html (every metric, glossary)" in text  # no common random numbers
     line = last_json(result.output)
     assert line["scenario"] == "cli-toy" and line["runs"] == 4 and line["failed"] == 0
     assert line["results"] == str(run_dir / "results.parquet")
@@ -96,6 +98,31 @@ def test_run_writes_results_and_report_and_ends_with_json(tmp_path: Path) -> Non
     )
     assert [p["metrics"]["submitted"]["mean"] for p in points] == [r["m"] for r in means]
     assert points[1]["values"] == {"device.ordering": "priority"}
+
+
+def test_run_prints_the_headline_table_and_no_json_unless_asked(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO.replace("seeds = 2", "seeds = 2\ncommon_random_numbers = true"))
+    out = tmp_path / "runs"
+    result = runner.invoke(app, ["run", str(scenario), "--workers", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert not any(line.lstrip().startswith("{") for line in lines)
+    assert lines[-1].startswith("report:") and lines[-1].endswith(
+        "report.html (every metric, paired differences, glossary)"
+    )
+    # the toy game's headline metrics, and no other metric, in the table
+    headline = [m for m, d in TOY_GLOSSARY.items() if d.headline]
+    assert headline == [
+        "pending",
+        "tips_paid",
+        "mean_delay",
+        "priority_advantage",
+        "realised_value",
+    ]
+    text = flat(result.output)
+    assert all(m in text for m in headline) and "submitted" not in text
+    assert len(lines) < 40
 
 
 def test_run_seeds_override(tmp_path: Path) -> None:
