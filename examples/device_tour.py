@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from accord.lab.tour import run_tour
+from accord.lab.tour import TourOutError, run_tour
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,14 +24,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ordering", choices=["fcfs", "priority", "random", "batch"])
     parser.add_argument("--mempool", choices=["public", "private", "sealed"])
     parser.add_argument("--out", default="runs/tour.db", help="where to write the event log")
+    parser.add_argument("--force", action="store_true", help="overwrite --out, whatever it is")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    result = run_tour(
-        args.out,
-        ordering=args.ordering or "priority",
-        mempool=args.mempool or "sealed",
-        seed=args.seed,
-    )
+    if args.out == "runs/tour.db":
+        Path("runs").mkdir(exist_ok=True)
+    try:
+        result = run_tour(
+            args.out,
+            ordering=args.ordering or "priority",
+            mempool=args.mempool or "sealed",
+            seed=args.seed,
+            force=args.force,
+        )
+    except TourOutError as exc:
+        print(f"error: --out {exc}", file=sys.stderr)
+        return 1
     return 0 if result.matches else 1
 
 

@@ -17,6 +17,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from accord.cli.common import fail
 from accord.mechanisms.deepfund import Propagation, propagate
 from accord.mechanisms.deepfund.graph import GraphError
 from accord.mechanisms.deepfund.io import (
@@ -28,6 +29,7 @@ from accord.mechanisms.deepfund.io import (
 from accord.mechanisms.deepfund.payouts import apportion
 
 deepfund_app = typer.Typer(
+    rich_markup_mode="markdown",
     help="Deep funding: propagate credit down a dependency graph and split funds exactly.",
     no_args_is_help=True,
 )
@@ -48,8 +50,7 @@ class Solver(StrEnum):
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=1)
+    return fail(message)
 
 
 @deepfund_app.command("propagate")
@@ -59,7 +60,7 @@ def propagate_command(
         typer.Option(
             "--graph",
             help="Edges CSV: source,target,weight (source = the dependent); or a "
-            "dependency-graph file (seed_repo,dependency_repo CSV, v1 CSV, or JSON).",
+            "dependency-graph file (a seed_repo, dependency_repo CSV; v1 CSV; or JSON).",
         ),
     ],
     root: Annotated[str, typer.Option("--root", help="The node the credit enters.")],

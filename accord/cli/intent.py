@@ -9,7 +9,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-intent_app = typer.Typer(help="Natural language to intents (commitments).", no_args_is_help=True)
+from accord.cli.common import fail
+
+intent_app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Natural language to intents (commitments).",
+    no_args_is_help=True,
+)
 console = Console()
 
 
@@ -60,11 +66,10 @@ def compile_(
     from accord.agents.llm.cache import CacheError, CacheMiss
     from accord.agents.llm.config import EndpointError
 
-    def fail(reason: str) -> typer.Exit:
-        console.print(f"[red]cannot compile:[/red] {reason}", highlight=False, soft_wrap=True)
+    def refuse(reason: str) -> typer.Exit:
         if as_json:
             print(json.dumps({"error": reason}))
-        return typer.Exit(code=1)
+        return fail(reason, label="cannot compile")
 
     context = IntentContext(
         owner=owner, block=block, patience=patience, pools=_pools(pool or []), router=router
@@ -80,13 +85,13 @@ def compile_(
             )
             client = LLMClient(settings)
         except (ValidationError, EndpointError, CacheError) as exc:
-            raise fail(f"LLM settings: {exc}") from None
+            raise refuse(f"LLM settings: {exc}") from None
     try:
         compiled = compile_intent(sentence, client, context=context)
     except IntentError as exc:
-        raise fail(str(exc)) from None
+        raise refuse(str(exc)) from None
     except CacheMiss as exc:
-        raise fail(str(exc)) from None
+        raise refuse(str(exc)) from None
     console.print(compiled.english, highlight=False, soft_wrap=True)
     how = "the deterministic parser" if compiled.source == "parser" else "the LLM"
     console.print(f"[dim]compiled by {how}; confirm before posting it[/dim]", highlight=False)

@@ -16,6 +16,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from accord.cli.common import fail
 from accord.mechanisms.judgement.data import (
     JudgementInputError,
     Jury,
@@ -25,6 +26,7 @@ from accord.mechanisms.judgement.data import (
 )
 
 judge_app = typer.Typer(
+    rich_markup_mode="markdown",
     help="Distilled human judgement: score lists against a jury, fit credits and weights.",
     no_args_is_help=True,
 )
@@ -33,7 +35,8 @@ console = Console()
 JuryOpt = Annotated[
     Path,
     typer.Option(
-        "--jury", help="Jury CSV: (timestamp,) juror,repo_a,repo_b,parent,choice,multiplier."
+        "--jury",
+        help="Jury CSV: (timestamp,) juror, repo_a, repo_b, parent, choice, multiplier.",
     ),
 ]
 SubmissionOpt = Annotated[
@@ -54,8 +57,7 @@ class SplitBy(StrEnum):
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=1)
+    return fail(message)
 
 
 def _jury(path: Path) -> Jury:

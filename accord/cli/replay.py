@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from accord.cli.common import BAD_LOG, console, fail
+from accord.cli.common import BAD_LOG, console, fail, warn
 from accord.device.errors import DeviceError
 
 
@@ -59,7 +59,7 @@ def replay(
             if not issubclass(w.category, SidecarWarning):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
                 continue
-            console.print(f"warning: {w.message}", style="yellow", markup=False, soft_wrap=True)
+            warn(str(w.message))
     except DeviceError as exc:
         raise fail(str(exc)) from None
     except BAD_LOG as exc:

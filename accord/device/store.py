@@ -208,6 +208,29 @@ def open_readonly(path: str | Path, *, warn: bool = True) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
 
+def is_event_log(path: str | Path) -> bool:
+    """Whether ``path`` is a regular file holding an accord event log (a SQLite file with
+    the log's ``meta`` table): what may be replaced by a new run without asking. Reads
+    it read-only and creates no sidecar."""
+    path = Path(path)
+    if path.is_symlink() or not path.is_file():
+        return False
+    with path.open("rb") as f:
+        if f.read(16) != b"SQLite format 3\x00":
+            return False
+    try:
+        db = open_readonly(path, warn=False)
+    except sqlite3.Error:
+        return False
+    try:
+        keys = {k for (k,) in db.execute("SELECT key FROM meta").fetchall()}
+    except sqlite3.Error:
+        return False
+    finally:
+        db.close()
+    return {"config", "genesis", "seed"} <= keys
+
+
 class SqliteLog:
     """An event log persisted to SQLite, one committed transaction per record.
 

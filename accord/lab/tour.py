@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -42,6 +43,7 @@ from accord.device import (
 )
 from accord.device.builder import Choice
 from accord.device.config import Ordering, Visibility
+from accord.device.store import SqliteLog, is_event_log
 
 USERS = ("alice", "bob", "carol")
 ETH = 10**18
@@ -82,9 +84,34 @@ class SkimmingBuilder:
         return choices
 
 
-def _fresh(path: Path) -> None:
-    """Remove an earlier run's log (SQLite refuses to append a second run)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+class TourOutError(ValueError):
+    """Where the tour would write its log is not safe to write: the message says why."""
+
+
+def _fresh(path: Path, *, force: bool = False) -> None:
+    """Make room for the tour's log at ``path``, or refuse, changing nothing.
+
+    An earlier accord event log there is replaced (SQLite refuses to append a second run).
+    Anything else is the user's and is kept: a directory is refused; a file that is not an
+    event log, or a symbolic link (whose target would be written through), is refused
+    unless ``force``, and then only the file or the link itself is replaced, never a link's
+    target. A missing parent directory is refused rather than created.
+    """
+    if path.is_symlink():
+        if not force:
+            raise TourOutError(
+                f"{path} is a symbolic link (to {os.readlink(path)}); give a plain path, or "
+                "--force to replace the link (its target is left alone)"
+            )
+    elif path.is_dir():
+        raise TourOutError(f"{path} is a directory; give a file path, e.g. {path / 'tour.db'}")
+    elif path.exists() and not force and not is_event_log(path):
+        raise TourOutError(
+            f"{path} exists and is not an accord event log; refusing to overwrite it "
+            "(--force overwrites it)"
+        )
+    if not path.parent.is_dir():
+        raise TourOutError(f"{path.parent} does not exist; create it first (mkdir -p)")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
@@ -96,11 +123,15 @@ def run_tour(
     mempool: Visibility = "sealed",
     seed: int = 7,
     console: Console | None = None,
+    force: bool = False,
 ) -> TourResult:
-    """Run the tour, print what happens, persist it to ``path`` and replay it."""
+    """Run the tour, print what happens, persist it to ``path`` and replay it.
+
+    ``path`` may hold an earlier event log, which is replaced; anything else there is
+    refused with :class:`TourOutError` unless ``force`` (see :func:`_fresh`)."""
     out = console or Console()
     path = Path(path)
-    _fresh(path)
+    _fresh(path, force=force)
 
     # 1. The device's design is data: every switch below is a parameter of the run.
     config = DeviceConfig(
@@ -206,7 +237,10 @@ def run_tour(
     out.print(blocks_table(device))
     out.print(receipts_table(device))
 
-    # 8. The event log, replayed from SQLite, reproduces every block's state hash.
+    # 8. The event log, closed (one self-contained file) and replayed from SQLite,
+    #    reproduces every block's state hash.
+    if isinstance(device.log, SqliteLog):
+        device.log.close()
     replayed = replay(path)
     result = TourResult(device, replayed, path)
     verdict = "[green]match[/]" if result.matches else "[red]DIFFER[/]"
