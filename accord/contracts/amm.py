@@ -189,7 +189,7 @@ class AMM(Contract):
             )
         curve = self._live_curve()
         ctx.use_gas(CURVE_GAS)
-        out = curve.out_given_in(i, j, amount)
+        out = curve.out_given_in(i, j, amount, ctx.use_gas)
         if out == 0:
             raise Revert(f"insufficient output amount: {amount} {asset_in} buys nothing")
         if out < floor:
@@ -215,7 +215,7 @@ class AMM(Contract):
         i, j = self._pair(asset_in, asset_out)
         amount = base_units("amount_in", amount_in)
         ctx.use_gas(CURVE_GAS)
-        return self._live_curve().out_given_in(i, j, amount)
+        return self._live_curve().out_given_in(i, j, amount, ctx.use_gas)
 
     @public
     def tokens(self, ctx: Context) -> tuple[str, ...]:
@@ -342,7 +342,7 @@ class AMM(Contract):
         balances = tuple(ctx.balance(ctx.this, t) for t in tokens)
         ins = tuple(max(b - (r - o), 0) for b, r, o in zip(balances, reserves, outs, strict=True))
         ctx.use_gas(CURVE_GAS)
-        if not curve.accepts(ins, outs):
+        if not curve.accepts(ins, outs, ctx.use_gas):
             raise Revert(f"K: flash swap not repaid (in {ins}, out {outs}, fee included)")
         ctx.emit("Swap", sender=ctx.sender, to=to, amounts_in=ins, amounts_out=outs)
         self._set_reserves(ctx, balances)
@@ -394,8 +394,8 @@ class AMM(Contract):
             return [0] * len(calls)
         curve = self.curve()
         for (lo, hi), entries in sorted(pairs.items()):
-            clearing = cfmm.uniform_clearing(curve, lo, hi, tuple(e[2] for e in entries))
-            ctx.use_gas(CURVE_GAS * clearing.evaluations)
+            orders = tuple(e[2] for e in entries)  # charged per round, before each
+            clearing = cfmm.uniform_clearing(curve, lo, hi, orders, ctx.use_gas)
             price = clearing.price
             price_pair = (price.numerator, price.denominator) if price is not None else None
             for (k, sells_lo, order, to), out, filled in zip(

@@ -17,14 +17,25 @@ root each step shrinks it by about the factor ``(k−1)/k``, so at most about ``
 steps reach within a factor ``1 + 1/k`` of the root, from where convergence is
 quadratic: :func:`root_steps` is a bound that :func:`iroot` enforces (the tests measure
 at most a third of it).
+
+**Gas.** A caller on the device passes ``charge`` (e.g. ``ctx.use_gas``): :func:`iroot`
+calls it with :func:`root_step_gas` *before* each Newton step, so a root is charged by
+the steps it actually takes, and one that cannot be paid stops before its next step.
+:func:`root_gas` is the bound, :func:`root_steps` steps' worth, for a caller that charges
+everything up front.
 """
 
 from __future__ import annotations
 
-__all__ = ["ceil_root", "iroot", "root_gas", "root_steps"]
+from collections.abc import Callable
+
+__all__ = ["ceil_root", "iroot", "root_gas", "root_step_gas", "root_steps"]
 
 ROOT_WORD_GAS = 5
 """Gas per 256-bit word operation of a root's arithmetic: EVM ``MUL``/``DIV`` (G_low, 5)."""
+
+Charge = Callable[[int], object]
+"""Called with an amount of gas before the work it pays for (raises to stop it)."""
 
 
 def root_steps(x: int, k: int) -> int:
@@ -32,8 +43,9 @@ def root_steps(x: int, k: int) -> int:
     return 2 * k + 2 * max(x.bit_length(), 1).bit_length() + 8
 
 
-def iroot(x: int, k: int) -> int:
-    """``⌊x^{1/k}⌋`` for an int ``x ≥ 0`` and ``k ≥ 1`` (module docstring)."""
+def iroot(x: int, k: int, charge: Charge | None = None) -> int:
+    """``⌊x^{1/k}⌋`` for an int ``x ≥ 0`` and ``k ≥ 1`` (module docstring); ``charge``
+    is called with :func:`root_step_gas` before each Newton step."""
     if type(x) is not int or type(k) is not int:
         raise TypeError("iroot takes ints")
     if x < 0 or k < 1:
@@ -41,7 +53,10 @@ def iroot(x: int, k: int) -> int:
     if x < 2 or k == 1:
         return x
     r = 1 << -(-x.bit_length() // k)  # 2^⌈bits/k⌉ > x^{1/k}
+    step = root_step_gas(x, k) if charge is not None else 0
     for _ in range(root_steps(x, k)):
+        if charge is not None:
+            charge(step)
         y = ((k - 1) * r + x // r ** (k - 1)) // k
         if y >= r:
             return r
@@ -49,17 +64,27 @@ def iroot(x: int, k: int) -> int:
     raise ArithmeticError(f"iroot did not converge in {root_steps(x, k)} steps")  # a bug
 
 
-def ceil_root(m: int, k: int) -> int:
-    """The least integer ``s ≥ 0`` with ``s^k ≥ m`` (``m ≥ 0``, ``k ≥ 1``)."""
+def ceil_root(m: int, k: int, charge: Charge | None = None) -> int:
+    """The least integer ``s ≥ 0`` with ``s^k ≥ m`` (``m ≥ 0``, ``k ≥ 1``); ``charge`` as
+    for :func:`iroot` (the final check ``r^k ≥ m`` is one more step's worth)."""
     if m <= 1 or k == 1:
         return max(m, 0)
-    r = iroot(m, k)
+    r = iroot(m, k, charge)
+    if charge is not None:
+        charge(root_step_gas(m, k))
     return r if r**k >= m else r + 1
 
 
-def root_gas(x: int, k: int) -> int:
-    """Gas for :func:`iroot` on ``x``: each of at most :func:`root_steps` steps raises a
-    ``bits(x)/k``-bit number to the ``k−1``-th power and divides ``x`` by it, about
-    ``k·w²`` word operations for ``w = ⌈bits(x)/256⌉`` (schoolbook multiplication)."""
+def root_step_gas(x: int, k: int) -> int:
+    """Gas for one Newton step of :func:`iroot` on ``x``: it raises a ``bits(x)/k``-bit
+    number to the ``k−1``-th power and divides ``x`` by it, at most ``k·w²`` word
+    operations for ``w = ⌈bits(x)/256⌉`` (schoolbook multiplication: ``k−1`` products
+    each at most ``w`` words by ``w``; a bound, CPython's binary powering does less)."""
     words = -(-max(x.bit_length(), 1) // 256)
-    return ROOT_WORD_GAS * root_steps(x, k) * k * words * words
+    return ROOT_WORD_GAS * k * words * words
+
+
+def root_gas(x: int, k: int) -> int:
+    """Gas bound for :func:`iroot` on ``x``: :func:`root_steps` steps of
+    :func:`root_step_gas`."""
+    return root_steps(x, k) * root_step_gas(x, k)

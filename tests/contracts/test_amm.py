@@ -430,6 +430,48 @@ def test_batch_refunds_orders_whose_min_out_is_missed() -> None:
     assert_reserves_are_balances(device, pool)
 
 
+def hostile_batch_gas(n: int) -> tuple[int, int]:
+    """``n`` swaps from mallory, each asking far more than any price gives and each by a
+    different shortfall, so the clearing drops one per round. Returns the gas the batch
+    used beyond its transactions' intrinsic gas, and the clearing's curve evaluations."""
+    from accord.device.gas import intrinsic_gas
+
+    device = make_device(ordering="batch")
+    pool, _ = product_pool(device, 10**6, 10**6)
+    intrinsic = 0
+    for k in range(n):
+        tx = swap_tx(device, "mallory", pool, "B" if k % 2 else "A", 1_000 + k, 10**12 + k)
+        device.submit(tx)
+        intrinsic += intrinsic_gas(tx.method, tx.args, tx.value)
+    block = device.build_block()
+    assert len(block.receipts) == n
+    assert all(r.ok and r.result == 0 for r in block.receipts)  # every order refunded
+    orders = tuple(Order(k % 2 == 0, 1_000 + k, 10**12 + k) for k in range(n))
+    clearing = uniform_clearing(cfmm.ProductPool((10**6, 10**6)), 0, 1, orders)
+    assert clearing.filled == (False,) * n and clearing.rounds == n + 1
+    return sum(r.gas_used for r in block.receipts) - intrinsic, clearing.evaluations
+
+
+def test_a_hostile_many_order_batch_pays_for_every_round_of_its_clearing() -> None:
+    """Clearing drops one order per round, each round walking every order: the batch is
+    charged ``ORDER_ROUND_GAS`` per order per round before each round runs (``n + 2``
+    charges of ``n`` orders: the validation, ``n + 1`` rounds), so the gas of ``n`` such
+    orders has a quadratic part: doubling ``n`` adds ``ORDER_ROUND_GAS · 2n²`` beyond
+    twice the gas of ``n``, whatever each order's linear costs (transfer, event)."""
+    from accord.mechanisms.cfmm.clearing import EVALUATION_GAS, ORDER_ROUND_GAS
+
+    def rounds(n: int, evaluations: int) -> int:
+        return ORDER_ROUND_GAS * n * (n + 2) + EVALUATION_GAS * evaluations
+
+    (g1, e1), (g2, e2), (g3, e3) = (hostile_batch_gas(n) for n in (10, 20, 40))
+    # the rest is a fixed part per batch plus a linear part per order (transfer, event):
+    # two sizes fix both, and the third must match them exactly
+    per_order = (g2 - rounds(20, e2) - (g1 - rounds(10, e1))) // 10
+    fixed = g1 - rounds(10, e1) - 10 * per_order
+    assert per_order > 0 and fixed >= 0
+    assert g3 == fixed + 40 * per_order + rounds(40, e3)  # quadratic in n, all paid
+
+
 def test_batch_malformed_order_is_refunded_without_failing_the_batch() -> None:
     device = make_device(ordering="batch")
     pool, _ = product_pool(device, 10_000, 10_000)

@@ -8,6 +8,15 @@ the imbalance trades against the curve, and every order gets the same price; the
 net trade is always one its invariant (with fee) accepts. :class:`Order` is an order and
 :class:`Clearing` the result.
 
+**Bounded, charged work.** Each round of :func:`uniform_clearing` drops at least one
+order, so there are at most ``len(orders)`` rounds; each round walks every order once and
+bisects the net flow (at most ``2·(bits(X) + 1)`` curve evaluations). A device contract
+passes ``charge=ctx.use_gas``: :data:`ORDER_ROUND_GAS` per order is charged before each
+round's bookkeeping and :data:`EVALUATION_GAS` before each curve evaluation (plus what
+the pool itself charges, :class:`~accord.mechanisms.cfmm.pools.WeightedPool`), so a batch
+that needs many rounds pays for each of them before it runs, and one that cannot pay
+stops (out of gas) before the work.
+
 Import these names from :mod:`accord.mechanisms.cfmm`, which re-exports them.
 """
 
@@ -18,8 +27,17 @@ from fractions import Fraction
 
 from accord.mechanisms.cfmm.pools import Pool, check_pair
 from accord.mechanisms.cfmm.v2 import check_nonneg, check_positive
+from accord.mechanisms.introot import Charge
 
-__all__ = ["Clearing", "Order", "uniform_clearing"]
+__all__ = ["EVALUATION_GAS", "ORDER_ROUND_GAS", "Clearing", "Order", "uniform_clearing"]
+
+EVALUATION_GAS = 200
+"""Gas per evaluation of the pool's curve (``out_given_in`` of a product or
+constant-sum pool: a few big-int multiplications and a division)."""
+ORDER_ROUND_GAS = 200
+"""Gas per order per round of the clearing's bookkeeping: the order's share of the sums,
+its output at the round's price (a multiplication and a division), its shortfall against
+``min_out`` (one exact fraction compared): about as much work as one curve evaluation."""
 
 
 # -- uniform-price batch clearing against a pool ------------------------------------------------
@@ -40,7 +58,8 @@ class Clearing:
     ``price`` is units of j per unit of i, the same for every filled order (``None`` if
     none filled); ``outs[k]`` what order k receives (0 if unfilled: its input goes back);
     ``tendered``/``received`` the pool's net flows per token and ``pool`` the pool after
-    them; ``evaluations`` how many times the curve was evaluated (for gas metering).
+    them; ``evaluations`` how many times the curve was evaluated and ``rounds`` how many
+    price rounds ran (each walked every order), the work the gas paid for.
     """
 
     price: Fraction | None
@@ -50,20 +69,26 @@ class Clearing:
     received: tuple[int, ...]
     pool: Pool
     evaluations: int
+    rounds: int = 0
 
 
-def _largest_net(pool: Pool, i: int, j: int, x: int, y: int, counter: list[int]) -> tuple[int, int]:
+def _largest_net(
+    pool: Pool, i: int, j: int, x: int, y: int, counter: list[int], charge: Charge | None
+) -> tuple[int, int]:
     """Largest ``d ∈ [0, x]`` with ``out(d)·(x − d) ≥ y·d``, and ``out(d)``.
 
     ``out(d)/d`` (the pool's average price for the net flow ``d``) falls with ``d`` and
     ``y/(x − d)`` (the price at which the other side's ``y`` buys the remaining ``x − d``)
     rises, so this is the integer just below their crossing: the pool's price on the
-    imbalance is at least the price at which the two sides are netted.
+    imbalance is at least the price at which the two sides are netted. At most
+    ``bits(x) + 1`` evaluations (a bisection of ``[0, x]``), each charged before it runs.
     """
 
     def ok(d: int) -> tuple[bool, int]:
         counter[0] += 1
-        out = pool.out_given_in(i, j, d)
+        if charge is not None:
+            charge(EVALUATION_GAS)
+        out = pool.out_given_in(i, j, d, charge)
         return out * (x - d) >= y * d, out
 
     good, out = ok(x)
@@ -80,7 +105,9 @@ def _largest_net(pool: Pool, i: int, j: int, x: int, y: int, counter: list[int])
     return lo, lo_out
 
 
-def uniform_clearing(pool: Pool, i: int, j: int, orders: tuple[Order, ...]) -> Clearing:
+def uniform_clearing(
+    pool: Pool, i: int, j: int, orders: tuple[Order, ...], charge: Charge | None = None
+) -> Clearing:
     """Clear opposite swap orders on the pair (i, j) of ``pool`` at one uniform price.
 
     A frequent batch auction (Budish, Cramton & Shim, "The High-Frequency Trading Arms
@@ -107,9 +134,15 @@ def uniform_clearing(pool: Pool, i: int, j: int, orders: tuple[Order, ...]) -> C
     let one of two identical orders fill and not the other depending on where it stands,
     the advantage of position a batch exists to remove. So nothing depends on the
     orders' positions.
+
+    ``charge`` (``ctx.use_gas`` on the device) is called before each round's bookkeeping
+    with :data:`ORDER_ROUND_GAS` per order and before each curve evaluation (module
+    docstring); at most ``len(orders)`` rounds run.
     """
     n = len(pool.reserves)
     i, j = check_pair(n, i, j)
+    if charge is not None:
+        charge(ORDER_ROUND_GAS * len(orders))  # validation and the final netting
     for k, o in enumerate(orders):
         check_positive(f"orders[{k}].amount", o.amount)
         check_nonneg(f"orders[{k}].min_out", o.min_out)
@@ -117,18 +150,22 @@ def uniform_clearing(pool: Pool, i: int, j: int, orders: tuple[Order, ...]) -> C
     counter = [0]
     price: Fraction | None = None
     outs = [0] * len(orders)
-    while True:
+    rounds = 0
+    while True:  # each round drops at least one order: at most len(orders) rounds
+        rounds += 1
+        if charge is not None:
+            charge(ORDER_ROUND_GAS * len(orders))
         x = sum(o.amount for o, a in zip(orders, active, strict=True) if a and o.sells_i)
         y = sum(o.amount for o, a in zip(orders, active, strict=True) if a and not o.sells_i)
         if x == 0 and y == 0:
             price = None
             outs = [0] * len(orders)
             break
-        d, out_d = _largest_net(pool, i, j, x, y, counter) if x else (0, 0)
+        d, out_d = _largest_net(pool, i, j, x, y, counter, charge) if x else (0, 0)
         if d > 0:
             price = Fraction(out_d + y, x)
         else:
-            e, out_e = _largest_net(pool, j, i, y, x, counter) if y else (0, 0)
+            e, out_e = _largest_net(pool, j, i, y, x, counter, charge) if y else (0, 0)
             if e > 0:
                 price = Fraction(y, out_e + x) if out_e + x else Fraction(0)
             else:
@@ -165,7 +202,9 @@ def uniform_clearing(pool: Pool, i: int, j: int, orders: tuple[Order, ...]) -> C
             net[dst] -= got
     tendered = tuple(max(v, 0) for v in net)
     received = tuple(max(-v, 0) for v in net)
-    if not pool.accepts(tendered, received):  # pragma: no cover - a bug, never a user error
+    if not pool.accepts(tendered, received, charge):  # pragma: no cover - a bug, never a user error
         raise AssertionError(f"uniform clearing broke the invariant: {tendered} / {received}")
     after = pool.with_reserves(tuple(r + v for r, v in zip(pool.reserves, net, strict=True)))
-    return Clearing(price, tuple(outs), tuple(active), tendered, received, after, counter[0])
+    return Clearing(
+        price, tuple(outs), tuple(active), tendered, received, after, counter[0], rounds
+    )

@@ -25,11 +25,14 @@ The invariant check, with the fee, is the trading-function form of Angeris & Chi
 basis points. Each pool's :meth:`accepts` evaluates it in exact integer arithmetic, and
 its ``out_given_in``/``in_given_out`` return the largest/smallest integer it accepts.
 
-Weighted pools compute their real-valued formula with :mod:`decimal` at a precision of
-about 60 digits beyond the amounts, then step the integer to the exact boundary of the
-invariant (big-int powers with the weight ratio in lowest terms). When the reduced weights
-are too large for exact powers (sum above :data:`EXACT_WEIGHT_LIMIT`), they keep a margin
-of one base unit instead, still towards the pool.
+Weighted pools solve a pair whose weights, in lowest terms, sum to at most
+:data:`EXACT_WEIGHT_LIMIT` exactly, in closed form: big-int powers and one integer root by
+Newton's method from above (:mod:`accord.mechanisms.introot`), with no walk over amounts.
+A heavier pair takes its real-valued formula with :mod:`decimal` at a precision of about
+60 digits beyond the amounts and keeps a margin of one base unit, towards the pool. The
+product and constant-sum pools do constant work. Every method takes an optional
+``charge`` callback that a device contract sets to ``ctx.use_gas``: a weighted pool calls
+it before each power, Newton step and decimal evaluation (:class:`WeightedPool`).
 
 Import these names from :mod:`accord.mechanisms.cfmm`, which re-exports them.
 """
@@ -38,7 +41,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, Overflow, localcontext
 from fractions import Fraction
 from typing import Self
 
@@ -50,12 +53,16 @@ from accord.mechanisms.cfmm.v2 import (
     check_nonneg,
     check_positive,
 )
-from accord.mechanisms.introot import ceil_root
+from accord.mechanisms.introot import ROOT_WORD_GAS, Charge, ceil_root
 
 EXACT_WEIGHT_LIMIT = 512
 """Largest sum of gcd-reduced weights for which weighted pools check exactly."""
 
 _EXTRA_DIGITS = 60
+MAX_INPUT_DIGITS = 80
+"""``in_given_out`` refuses an output whose input would exceed ``10^80`` times the input
+reserve (more than any amount a transaction carries, 2^256 < 10^78, on any reserve): the
+precision its exact ceiling needs grows with its size."""
 
 __all__ = [
     "EXACT_WEIGHT_LIMIT",
@@ -137,15 +144,19 @@ class _PoolOps:
         r[j] -= check_nonneg("amount_out", amount_out)
         return self.with_reserves(tuple(r))
 
-    def swap(self, i: int, j: int, amount_in: int) -> tuple[int, Self]:
+    def swap(
+        self, i: int, j: int, amount_in: int, charge: Charge | None = None
+    ) -> tuple[int, Self]:
         """``(out, pool_after)`` for tendering ``amount_in`` of token i for token j."""
-        out = self.out_given_in(i, j, amount_in)
+        out = self.out_given_in(i, j, amount_in, charge)
         return out, self.after(i, j, amount_in, out)
 
-    def out_given_in(self, i: int, j: int, amount_in: int) -> int:
+    def out_given_in(self, i: int, j: int, amount_in: int, charge: Charge | None = None) -> int:
         raise NotImplementedError
 
-    def accepts_swap(self, i: int, j: int, amount_in: int, amount_out: int) -> bool:
+    def accepts_swap(
+        self, i: int, j: int, amount_in: int, amount_out: int, charge: Charge | None = None
+    ) -> bool:
         """Whether the pool accepts ``amount_in`` of i for ``amount_out`` of j."""
         n = len(self.reserves)
         i, j = check_pair(n, i, j)
@@ -153,9 +164,11 @@ class _PoolOps:
         received = [0] * n
         tendered[i] = amount_in
         received[j] = amount_out
-        return self.accepts(tuple(tendered), tuple(received))
+        return self.accepts(tuple(tendered), tuple(received), charge)
 
-    def accepts(self, tendered: tuple[int, ...], received: tuple[int, ...]) -> bool:
+    def accepts(
+        self, tendered: tuple[int, ...], received: tuple[int, ...], charge: Charge | None = None
+    ) -> bool:
         raise NotImplementedError
 
 
@@ -187,15 +200,17 @@ class ProductPool(_PoolOps):
         price = Fraction(self.reserves[j], self.reserves[i])
         return price * Fraction(BPS - self.fee_bps, BPS) if with_fee else price
 
-    def out_given_in(self, i: int, j: int, amount_in: int) -> int:
+    def out_given_in(self, i: int, j: int, amount_in: int, charge: Charge | None = None) -> int:
         i, j = check_pair(2, i, j)
         return amount_out(amount_in, self.reserves[i], self.reserves[j], self.fee_bps)
 
-    def in_given_out(self, i: int, j: int, amount_out: int) -> int:
+    def in_given_out(self, i: int, j: int, amount_out: int, charge: Charge | None = None) -> int:
         i, j = check_pair(2, i, j)
         return amount_in(amount_out, self.reserves[i], self.reserves[j], self.fee_bps)
 
-    def accepts(self, tendered: tuple[int, ...], received: tuple[int, ...]) -> bool:
+    def accepts(
+        self, tendered: tuple[int, ...], received: tuple[int, ...], charge: Charge | None = None
+    ) -> bool:
         """Uniswap v2's ``swap`` check, in bps: each ``R + Δ − Λ > 0`` and
         ``∏ (10⁴·(R + Δ − Λ) − fee·Δ) ≥ R0·R1·10⁸``."""
         _flows(2, tendered, received)
@@ -209,11 +224,31 @@ class ProductPool(_PoolOps):
 
 
 # -- weighted geometric mean -----------------------------------------------------------------
-def _ceil_root(m: int, k: int) -> int:
-    """The least integer ``s ≥ 0`` with ``s^k ≥ m`` (``m ≥ 0``, ``k ≥ 1``): Newton's
-    method for the integer k-th root from above, in bounded steps, no float
-    (:func:`accord.mechanisms.introot.ceil_root`)."""
-    return ceil_root(m, k)
+def _pow_gas(bits: int) -> int:
+    """Gas for big-integer powers and products whose result has ``bits`` bits: at most
+    ``w²`` 256-bit word operations for ``w = ⌈bits/256⌉`` (binary powering squares numbers
+    of ``w/2, w/4, …`` words and multiplies by the base: a schoolbook bound of ``w²``),
+    twice, at :data:`~accord.mechanisms.introot.ROOT_WORD_GAS` each."""
+    words = -(-max(bits, 1) // 256)
+    return 2 * ROOT_WORD_GAS * words * words
+
+
+DECIMAL_WORD_GAS = 100
+"""Gas per unit of a high-precision :mod:`decimal` ``ln``/``**``/``exp`` at ``w``
+19-digit words (libmpdec's word): ``w³ + 20·w²`` units (measured: at most ~0.7 µs per
+unit up to 1,200 digits), priced as the step meter's ~100 gas per µs."""
+
+
+def decimal_gas(prec: int) -> int:
+    """Gas for one transcendental :mod:`decimal` operation at ``prec`` digits."""
+    w = -(-prec // 19)
+    return DECIMAL_WORD_GAS * (w * w * w + 20 * w * w)
+
+
+def _digits(x: int) -> int:
+    """An upper bound on the decimal digits of ``|x|`` from its bit length (no ``str``:
+    CPython refuses ``str`` of ints beyond 4,300 digits): ``⌈bits·log₁₀2⌉ + 1``."""
+    return x.bit_length() * 30_103 // 100_000 + 2
 
 
 def _ipow_check(bases: list[int], exps: list[int]) -> int:
@@ -221,6 +256,11 @@ def _ipow_check(bases: list[int], exps: list[int]) -> int:
     for b, e in zip(bases, exps, strict=True):
         out *= b**e
     return out
+
+
+def _charged(charge: Charge | None, gas: int) -> None:
+    if charge is not None:
+        charge(gas)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +271,15 @@ class WeightedPool(_PoolOps):
     is ``∏ B_k^{w_k / Σw}``. The fee is taken on the input (Balancer whitepaper, "Trading
     formulas"; ``swapFee``). Integer results are the floor (out) and ceiling (in) of the
     whitepaper's real formulas, found exactly (module docstring).
+
+    **Bounded, charged work.** No method loops over amounts. A pair whose weights reduce
+    to a sum of at most :data:`EXACT_WEIGHT_LIMIT` is solved in closed form: big-integer
+    powers and one integer root by Newton's method from above, whose step count
+    :func:`~accord.mechanisms.introot.root_steps` bounds. Heavier pairs take one
+    high-precision :mod:`decimal` evaluation (two for ``in_given_out``). Each method takes
+    an optional ``charge`` (a device contract passes ``ctx.use_gas``), called before each
+    piece of work with its gas: :func:`_pow_gas` per power, the root's gas per Newton
+    step, :func:`decimal_gas` per decimal evaluation.
     """
 
     reserves: tuple[int, ...]
@@ -254,10 +303,6 @@ class WeightedPool(_PoolOps):
         total = sum(self.weights)
         return tuple(w / total for w in self.weights)
 
-    def _reduced(self) -> tuple[int, ...]:
-        g = math.gcd(*self.weights)
-        return tuple(w // g for w in self.weights)
-
     def invariant(self) -> float:
         """``∏ B_k^{w_k/Σw}`` (a float: for display; :meth:`accepts` checks exactly)."""
         total = sum(self.weights)
@@ -271,11 +316,15 @@ class WeightedPool(_PoolOps):
         price = Fraction(self.reserves[j] * self.weights[i], self.reserves[i] * self.weights[j])
         return price * Fraction(BPS - self.fee_bps, BPS) if with_fee else price
 
-    def accepts(self, tendered: tuple[int, ...], received: tuple[int, ...]) -> bool:
+    def accepts(
+        self, tendered: tuple[int, ...], received: tuple[int, ...], charge: Charge | None = None
+    ) -> bool:
         """``∏ (10⁴·(B_k − Λ_k) + (10⁴ − fee)·Δ_k)^{w_k} ≥ ∏ (10⁴·B_k)^{w_k}``, each new
-        reserve positive. Exact with gcd-reduced weights summing to at most
-        :data:`EXACT_WEIGHT_LIMIT`; beyond that, logarithms at high precision with a
-        strict margin (rejecting, towards the pool, what is too close to call)."""
+        reserve positive. Untouched reserves cancel; the touched ones' weights, reduced by
+        their gcd, are checked exactly when they sum to at most
+        :data:`EXACT_WEIGHT_LIMIT`. Beyond that, logarithms at high precision with a
+        strict margin far below one base unit's effect (rejecting, towards the pool, what
+        is too close to call)."""
         n = len(self.reserves)
         _flows(n, tendered, received)
         gamma = BPS - self.fee_bps
@@ -285,80 +334,78 @@ class WeightedPool(_PoolOps):
                 return False
             new.append(BPS * (r - lam) + gamma * d)
         old = [BPS * r for r in self.reserves]
-        weights = self._reduced()
-        if sum(weights) <= EXACT_WEIGHT_LIMIT:
-            # cancel untouched reserves: they contribute equally to both sides
-            touched = [k for k in range(n) if new[k] != old[k]]
-            ws = [weights[k] for k in touched]
+        touched = [k for k in range(n) if new[k] != old[k]]
+        if not touched:
+            return True
+        g = math.gcd(*(self.weights[k] for k in touched))
+        ws = [self.weights[k] // g for k in touched]
+        if sum(ws) <= EXACT_WEIGHT_LIMIT:
+            sizes = [max(new[k], old[k]).bit_length() for k in touched]
+            bits = sum(w * b for w, b in zip(ws, sizes, strict=True))
+            _charged(charge, 2 * _pow_gas(bits))
             return _ipow_check([new[k] for k in touched], ws) >= _ipow_check(
                 [old[k] for k in touched], ws
             )
-        digits = max(len(str(x)) for x in (*new, *old))
+        digits = max(_digits(x) for x in (*new, *old))
+        prec = digits + _digits(max(ws)) + _EXTRA_DIGITS
+        _charged(charge, 2 * len(touched) * decimal_gas(prec))
         with localcontext() as ctx:
-            ctx.prec = digits + _EXTRA_DIGITS
+            ctx.prec = prec
             gain = sum(
-                (Decimal(w) * (Decimal(a).ln() - Decimal(b).ln()))
-                for w, a, b in zip(weights, new, old, strict=True)
+                Decimal(w) * (Decimal(new[k]).ln() - Decimal(old[k]).ln())
+                for w, k in zip(ws, touched, strict=True)
             )
-            return bool(gain > Decimal(10) ** (-_EXTRA_DIGITS // 2))
+            # one base unit moves the gain by at least ~10^-(digits+5); the error of the
+            # sum is below 10^-(digits+50)
+            return bool(gain > Decimal(10) ** -(digits + _EXTRA_DIGITS // 2))
 
-    def _exact_out(self, i: int, j: int, a: int) -> int:
-        """The largest ``out`` with ``accepts_swap(i, j, a, out)`` (see :meth:`out_given_in`)."""
-        w = self._reduced()
-        g = math.gcd(w[i], w[j])
-        w_i, w_o = w[i] // g, w[j] // g
-        b_i, b_o = self.reserves[i], self.reserves[j]
-        gamma = BPS - self.fee_bps
-        need = (BPS * b_i) ** w_i * (BPS * b_o) ** w_o
-        have = (BPS * b_i + gamma * a) ** w_i
-        s = _ceil_root(-(-need // have), w_o)
-        keep = -(-s // BPS)  # the least output reserve left
-        return min(max(b_o - keep, 0), b_o - 1)
+    def _pair_weights(self, i: int, j: int) -> tuple[int, int]:
+        g = math.gcd(self.weights[i], self.weights[j])
+        return self.weights[i] // g, self.weights[j] // g
 
-    def _exact(self, i: int, j: int) -> bool:
-        w = self._reduced()
-        g = math.gcd(w[i], w[j])
-        return (w[i] + w[j]) // g <= EXACT_WEIGHT_LIMIT
-
-    def out_given_in(self, i: int, j: int, amount_in: int) -> int:
+    def out_given_in(self, i: int, j: int, amount_in: int, charge: Charge | None = None) -> int:
         """``floor(B_o · (1 − (B_i / (B_i + γ·A_i))^(w_i/w_o)))`` (Balancer, out-given-in).
 
-        With exact weights this is the largest output :meth:`accepts` takes, found in
-        integers: with ``N = (10⁴B_i)^{w_i}(10⁴B_o)^{w_o}`` and ``D = (10⁴B_i +
-        γA_i)^{w_i}``, the new output reserve must be at least ``⌈s/10⁴⌉`` for the least
-        integer ``s`` with ``s^{w_o}·D ≥ N``, i.e. ``s = ⌈⌈N/D⌉^{1/w_o}⌉`` (an integer
-        root by Newton's method). Otherwise the floor of the real formula at high decimal
-        precision, adjusted to what :meth:`accepts` takes (or one below it, when even the
-        pair's weights are too large for exact powers).
+        With the pair's weights reduced to ``w_i + w_o ≤`` :data:`EXACT_WEIGHT_LIMIT`, this
+        is the largest output :meth:`accepts` takes, found in integers: with ``N =
+        (10⁴B_i)^{w_i}(10⁴B_o)^{w_o}`` and ``D = (10⁴B_i + γA_i)^{w_i}``, the new output
+        reserve must be at least ``⌈s/10⁴⌉`` for the least integer ``s`` with ``s^{w_o}·D
+        ≥ N``, i.e. ``s = ⌈⌈N/D⌉^{1/w_o}⌉`` (an integer root by Newton's method from
+        above). Otherwise the floor of the real formula at high decimal precision, less
+        one unit of margin towards the pool.
         """
         i, j = check_pair(len(self.reserves), i, j)
         a = check_nonneg("amount_in", amount_in)
         if a == 0:
             return 0
-        if sum(self._reduced()) <= EXACT_WEIGHT_LIMIT:  # accepts is exact integer math
-            return self._exact_out(i, j, a)
+        w_i, w_o = self._pair_weights(i, j)
         b_i, b_o = self.reserves[i], self.reserves[j]
-        w_i, w_o = self.weights[i], self.weights[j]
         gamma = BPS - self.fee_bps
-        digits = len(str(max(b_i, b_o, a))) + 5
+        if w_i + w_o <= EXACT_WEIGHT_LIMIT:
+            x_i = BPS * b_i + gamma * a
+            _charged(charge, 2 * _pow_gas(w_i * x_i.bit_length() + w_o * (BPS * b_o).bit_length()))
+            need = (BPS * b_i) ** w_i * (BPS * b_o) ** w_o
+            s = ceil_root(-(-need // x_i**w_i), w_o, charge)
+            keep = -(-s // BPS)  # the least output reserve left
+            return min(max(b_o - keep, 0), b_o - 1)
+        prec = _digits(max(b_i, b_o, a)) + 5 + _digits(max(w_i, w_o)) + _EXTRA_DIGITS
+        _charged(charge, decimal_gas(prec))
         with localcontext() as ctx:
-            ctx.prec = digits + _EXTRA_DIGITS
+            ctx.prec = prec
             base = Decimal(BPS * b_i) / Decimal(BPS * b_i + gamma * a)
             real = Decimal(b_o) * (1 - base ** (Decimal(w_i) / Decimal(w_o)))
             guess = int(real.to_integral_value(rounding=ROUND_FLOOR))
-        guess = min(max(guess, 0), b_o - 1)
-        if not self._exact(i, j):
-            return max(guess - 1, 0)
-        while guess > 0 and not self.accepts_swap(i, j, a, guess):
-            guess -= 1
-        while guess + 1 < b_o and self.accepts_swap(i, j, a, guess + 1):
-            guess += 1
-        return guess
+        return max(min(guess, b_o - 1) - 1, 0)
 
-    def in_given_out(self, i: int, j: int, amount_out: int) -> int:
+    def in_given_out(self, i: int, j: int, amount_out: int, charge: Charge | None = None) -> int:
         """``ceil(B_i · ((B_o / (B_o − A_o))^(w_o/w_i) − 1) / γ)`` (Balancer, in-given-out).
 
-        ``amount_out`` must be below the output reserve ``B_o``.
+        ``amount_out`` must be below the output reserve ``B_o``. With exact pair weights
+        (as in :meth:`out_given_in`) the smallest input :meth:`accepts` takes: the input
+        reserve must reach the least ``t`` with ``t^{w_i}·S ≥ N``, ``S = (10⁴(B_o −
+        A_o))^{w_o}``, i.e. ``t = ⌈⌈N/S⌉^{1/w_i}⌉`` and ``A_i = ⌈(t − 10⁴B_i)/γ⌉``.
+        Otherwise the ceiling of the real formula plus one unit, at a precision set by a
+        first estimate of its size.
         """
         i, j = check_pair(len(self.reserves), i, j)
         out = check_nonneg("amount_out", amount_out)
@@ -367,22 +414,35 @@ class WeightedPool(_PoolOps):
             raise ValueError(f"amount_out must be below reserve {b_o} of token {j}, got {out}")
         if out == 0:
             return 0
-        w_i, w_o = self.weights[i], self.weights[j]
+        w_i, w_o = self._pair_weights(i, j)
         gamma = BPS - self.fee_bps
-        digits = len(str(max(b_i, b_o))) + 5
-        with localcontext() as ctx:
-            ctx.prec = digits + _EXTRA_DIGITS + len(str(b_o))
-            ratio = Decimal(b_o) / Decimal(b_o - out)
-            real = Decimal(b_i * BPS) * (ratio ** (Decimal(w_o) / Decimal(w_i)) - 1) / gamma
-            guess = int(real.to_integral_value(rounding=ROUND_CEILING))
-        guess = max(guess, 1)
-        if not self._exact(i, j):
-            return guess + 1
-        while not self.accepts_swap(i, j, guess, out):
-            guess += 1
-        while guess > 1 and self.accepts_swap(i, j, guess - 1, out):
-            guess -= 1
-        return guess
+        if w_i + w_o <= EXACT_WEIGHT_LIMIT:
+            bits = (w_i + 1) * (BPS * b_i).bit_length() + 2 * w_o * (BPS * b_o).bit_length()
+            _charged(charge, 2 * _pow_gas(bits))
+            need = (BPS * b_i) ** w_i * (BPS * b_o) ** w_o
+            t = ceil_root(-(-need // (BPS * (b_o - out)) ** w_o), w_i, charge)
+            return max(-(-(t - BPS * b_i) // gamma), 1)
+        prec = _digits(max(b_i, b_o)) + 5 + _digits(max(w_i, w_o)) + _EXTRA_DIGITS
+        for _ in range(2):  # the second pass at the precision the result's size needs
+            _charged(charge, decimal_gas(prec))
+            with localcontext() as ctx:
+                ctx.prec = prec
+                ratio = Decimal(b_o) / Decimal(b_o - out)
+                try:
+                    power = ratio ** (Decimal(w_o) / Decimal(w_i))
+                except Overflow:  # beyond decimal's exponent range: far past the cap below
+                    power = Decimal(10) ** (MAX_INPUT_DIGITS + 5)
+                real = Decimal(b_i * BPS) * (power - 1) / gamma
+                size = real.adjusted() + 1  # digits of the integer part
+            if size > _digits(b_i) + MAX_INPUT_DIGITS:
+                raise ValueError(
+                    f"amount_out {out} would need an input over 10^{MAX_INPUT_DIGITS} times the "
+                    f"input reserve {b_i}"
+                )
+            if size + _EXTRA_DIGITS <= prec:
+                break
+            prec = size + 5 + _digits(max(w_i, w_o)) + _EXTRA_DIGITS
+        return max(int(real.to_integral_value(rounding=ROUND_CEILING)), 1) + 1
 
 
 # -- constant sum -------------------------------------------------------------------------------
@@ -425,14 +485,14 @@ class ConstantSumPool(_PoolOps):
         price = Fraction(self.prices[i], self.prices[j])
         return price * Fraction(BPS - self.fee_bps, BPS) if with_fee else price
 
-    def out_given_in(self, i: int, j: int, amount_in: int) -> int:
+    def out_given_in(self, i: int, j: int, amount_in: int, charge: Charge | None = None) -> int:
         """``min(floor(A_i·γ·p_i/p_j), B_j)``."""
         i, j = check_pair(len(self.reserves), i, j)
         a = check_nonneg("amount_in", amount_in)
         out = a * (BPS - self.fee_bps) * self.prices[i] // (BPS * self.prices[j])
         return min(out, self.reserves[j])
 
-    def in_given_out(self, i: int, j: int, amount_out: int) -> int:
+    def in_given_out(self, i: int, j: int, amount_out: int, charge: Charge | None = None) -> int:
         """``ceil(A_o·p_j / (γ·p_i))``; ``amount_out`` may be at most ``B_j``."""
         i, j = check_pair(len(self.reserves), i, j)
         out = check_nonneg("amount_out", amount_out)
@@ -444,7 +504,9 @@ class ConstantSumPool(_PoolOps):
         den = (BPS - self.fee_bps) * self.prices[i]
         return -(-num // den)
 
-    def accepts(self, tendered: tuple[int, ...], received: tuple[int, ...]) -> bool:
+    def accepts(
+        self, tendered: tuple[int, ...], received: tuple[int, ...], charge: Charge | None = None
+    ) -> bool:
         """``Σ p_k·(10⁴·(B_k − Λ_k) + (10⁴ − fee)·Δ_k) ≥ 10⁴·Σ p_k·B_k``, reserves ≥ 0."""
         n = len(self.reserves)
         _flows(n, tendered, received)

@@ -406,7 +406,7 @@ def test_proportional_join_known_values() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 10**300), st.integers(1, 12))
 def test_ceil_root_is_the_least_integer_whose_power_reaches(m: int, k: int) -> None:
-    from accord.mechanisms.cfmm.pools import _ceil_root
+    from accord.mechanisms.introot import ceil_root as _ceil_root
 
     s = _ceil_root(m, k)
     assert s**k >= m
