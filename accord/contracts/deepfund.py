@@ -24,7 +24,9 @@ others) is refused at deployment and on every change, since credit entering it w
 never settle. The ``governor`` (``""`` for nobody, ever) may add nodes and replace a
 node's dependencies, e.g. after a distilled-judgement round; a maintainer may hand its
 payout address on. Gas: besides the storage reads and one transfer per paid maintainer,
-``WORK_GAS`` per unit of the rational work (edges visited, eliminations in cycles).
+``WORK_GAS`` per unit of the rational work (edges visited, eliminations in cycles, each
+by the size of its numbers), charged before each part of it runs
+(:mod:`accord.mechanisms.deepfund.exact`).
 See ``docs/contracts/deepfund.md``.
 """
 
@@ -34,12 +36,13 @@ from fractions import Fraction
 from typing import Any
 
 from accord.device import Context, Contract, Map, Revert, Var, public
-from accord.mechanisms.deepfund.exact import adjacency, closed_cycles, exact_shares
+from accord.mechanisms.deepfund.exact import adjacency, closed_cycles, exact_shares, payout_work
 from accord.mechanisms.deepfund.graph import GraphError
 from accord.mechanisms.deepfund.payouts import fraction_weights, largest_remainder
 
 WORK_GAS = 50
-"""Gas per unit of exact-propagation work (an edge visited, a rational operation)."""
+"""Gas per unit of exact-propagation work (:func:`~accord.mechanisms.deepfund.exact.
+fraction_op_work`: a unit is about half a microsecond, the step meter's 100 gas per µs)."""
 
 Deps = tuple[tuple[str, int], ...]
 Payouts = tuple[tuple[str, int], ...]
@@ -131,11 +134,11 @@ class DeepFund(Contract):
             adj[x] = out
             stack.extend(t for t, _ in out if t not in adj)
         scale = self.scale
-        try:
-            split = exact_shares(adj, scale, node)
+        try:  # charged as it goes, each part before it runs (the mechanism's docstring)
+            split = exact_shares(adj, scale, node, lambda work: ctx.use_gas(WORK_GAS * work))
         except GraphError as exc:  # unreachable: cycles are refused on every change
             raise Revert(str(exc)) from None
-        ctx.use_gas(WORK_GAS * split.work)
+        ctx.use_gas(WORK_GAS * payout_work(split.shares.values(), amount))
         names = sorted(split.shares)
         shares: list[Fraction] = [split.shares[x] for x in names]
         parts = largest_remainder(amount, fraction_weights(shares))

@@ -207,6 +207,44 @@ def test_payouts_are_conserved_and_within_a_unit_of_the_exact_quota(
     checks.conservation(device)
 
 
+def test_funding_charges_the_exact_work_and_a_cycle_too_big_to_pay_is_refused() -> None:
+    """``fund`` pays ``WORK_GAS`` per unit of the exact propagation's work and of its
+    payout split, each charged before it runs: a quote's gas covers them, and a dense
+    40-node cycle at scale 10^18 (its elimination takes seconds) runs out of gas on the
+    structural charge, before any elimination, paying nobody."""
+    from accord.contracts.deepfund import WORK_GAS
+    from accord.device.gas import intrinsic_gas
+    from accord.mechanisms.deepfund.exact import payout_work
+    from tests.mechanisms.deepfund.test_exact_work import dense_cycle
+
+    device = make_device()
+    scale = 10**18
+    edges = tuple(dense_cycle(40, scale))
+    nodes = tuple((f"n{i}", f"m{i}") for i in range(40))
+    fund = device.deploy(
+        device.account("gov"), DeepFund, USD, scale, nodes, edges, "gov", gas_limit=29_000_000
+    )
+    before = {m: usd(device, m) for _, m in nodes} | {"donor": usd(device, "donor")}
+    receipt = device.call(
+        device.account("donor"), fund, "fund", "n0", value={USD: 10**6}, gas_limit=GAS
+    )
+    assert receipt.status == "out_of_gas", receipt
+    assert {m: usd(device, m) for m in before} == before
+    # the default graph: quotes of a small and a 2^300 amount differ exactly by the
+    # payout split's work (the common denominator times a larger amount) and calldata
+    small = deploy(device)  # a → b ⇄ a, b → c, scale 100
+    split = exact_shares(adjacency([("a", "b", 50), ("b", "a", 40), ("b", "c", 30)], 100), 100, "a")
+    gas = {}
+    for amount in (10**6, 2**300):
+        tx = device.sign(device.account("donor"), small, "quote", "a", amount, gas_limit=GAS)
+        device.submit(tx)
+        (r,) = device.build_block().receipts
+        assert r.ok, r.error
+        gas[amount] = r.gas_used - intrinsic_gas(tx.method, tx.args, tx.value)
+    extra = payout_work(split.shares.values(), 2**300) - payout_work(split.shares.values(), 10**6)
+    assert extra > 0 and gas[2**300] - gas[10**6] == WORK_GAS * extra
+
+
 def test_doc_example(capsys: pytest.CaptureFixture[str]) -> None:
     doc = Path(__file__).resolve().parents[2] / "docs" / "contracts" / "deepfund.md"
     text = doc.read_text()
