@@ -172,6 +172,10 @@ class Mempool:
         longer pending are skipped when they reach the top."""
         self._heaped = 0
         """The highest ``seq`` already pushed on ``_heap``."""
+        self.latest = 0
+        """At least the arrival time of every transaction added by :meth:`add` (and by
+        submission's inlined common case when it computes an arrival of its own); the
+        rest arrive at the device's common arrival time (:meth:`arrived_entries`)."""
         # What Submission.submit's inlined common case reads, set by the admission gate
         # (Admission._enter) from the device's config and ledger: until then (room 0)
         # every transaction takes the gate's slow path.
@@ -198,6 +202,8 @@ class Mempool:
         """Add ``tx``, arriving at ``arrival``, with the intrinsic gas the gate computed
         (``None``: the block loop computes it)."""
         entry = self.txs[tx[9]] = (tx, arrival, next(self.seq), gas)
+        if arrival > self.latest:
+            self.latest = arrival
         lane = self.lanes.get(tx[0])
         if lane is None:
             lane = self.lanes[tx[0]] = {}
@@ -273,8 +279,16 @@ class Mempool:
         """Transactions that have arrived by ``now``, in submission order."""
         return [_new_tuple(Pending, p) for p in self.txs.values() if p[1] <= now]
 
-    def arrived_entries(self, now: int) -> list[Entry]:
-        """:meth:`arrived` as plain entries (the honest builder's path)."""
+    def arrived_entries(self, now: int, common: int | None = None) -> list[Entry]:
+        """:meth:`arrived` as plain entries (the honest builder's path).
+
+        ``common`` is the latest arrival time submission gives a transaction it inserts
+        without :meth:`add` (the device's arrival time after the head block; it only
+        grows): when it and :attr:`latest` are both ``<= now``, every pending
+        transaction has arrived and the entries are copied with no test per entry.
+        """
+        if common is not None and common <= now and self.latest <= now:
+            return list(self.txs.values())
         return [p for p in self.txs.values() if p[1] <= now]
 
     def bundles(self) -> list[PendingBundle]:

@@ -143,7 +143,7 @@ class BlockProduction:
         timestamp = self.config.genesis_time_ms + number * self.config.block_time_ms
         if type(builder) is HonestBuilder:
             # An honest builder includes everything that has arrived; skip the request.
-            honest: list[Item] = [*self.mempool.arrived_entries(timestamp)]
+            honest: list[Item] = self.mempool.arrived_entries(timestamp, self._arrival)  # type: ignore[assignment]
             drains = len(honest) == len(self.mempool)  # every pending tx is an item
             honest.extend(self.mempool.arrived_bundles(timestamp, number))
             ordered = self._order(honest, number)

@@ -40,7 +40,7 @@ _ATOMS = frozenset({int, str, bool, bytes, type(None)})
 _READ, _WRITE, _WRITE_NEW = G.READ, G.WRITE, G.WRITE_NEW  # module constants: cheaper lookups
 _FREE, _BYTE, _BYTE_NEW = G.STORAGE_FREE_BYTES, G.STORAGE_BYTE, G.STORAGE_BYTE_NEW
 _SMALL_MIN, _SMALL_MAX = -(1 << 31), (1 << 31) - 1
-_FAST_KEY, _FAST_LO, _FAST_HI = 16, -(1 << 100), 1 << 100
+_FAST_KEY, _FAST_HI = 16, 1 << 100
 """A str key of at most 16 characters (≤ 69 encoded bytes) and an int value of at most
 100 bits (≤ 19 bytes) fit ``STORAGE_FREE_BYTES``: the common write is priced without
 measuring it."""
@@ -207,7 +207,7 @@ def storage_class(ledger: Ledger) -> type[BoundMap[Any]]:
         if (
             type(value) is int
             and type(key) is str
-            and _FAST_LO < value < _FAST_HI
+            and abs(value) < _FAST_HI
             and len(key) <= _FAST_KEY
         ):  # the common write: canonical, and priced without measuring it
             old = data.get(key, MISSING)
@@ -223,9 +223,8 @@ def storage_class(ledger: Ledger) -> type[BoundMap[Any]]:
         if used > ledger.gas_limit:
             raise OutOfGas(used, ledger.gas_limit)
         journal.append((data, key, old))
-        origin = self._origin
-        if key not in origin:
-            origin[key] = old
+        if key not in self._origin:
+            self._origin[key] = old
         if value == self._default:
             data.pop(key, None)
         else:

@@ -147,25 +147,13 @@ class Submission(Admission):
         # one asset's, not a deploy, room in the pool) inlined; at any doubt
         # Admission._admit runs the whole gate in order, to raise the precise error or
         # admit the rest.
-        if type(tx) is not Transaction:
+        if type(tx) is not Transaction or len(tx) != 11:
             return self._admit(tx, at)
-        try:
-            # Unpacking fails unless there are exactly 11 fields.
-            (
-                sender,
-                nonce,
-                to,
-                method,
-                args,
-                value,
-                gas_limit,
-                max_fee,
-                priority_fee,
-                tx_hash,
-                signature,
-            ) = tx
-        except ValueError:
-            return self._admit(tx, at)
+        # Unpacked from a plain tuple (the signed fields, which marshal encodes below):
+        # unpacking the NamedTuple itself would go through an iterator.
+        content = tx[:9]
+        sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee = content
+        tx_hash, signature = tx[9], tx[10]
         # Every field's exact type in one comparison (a str subclass, a bool or a numpy
         # integer: the slow path names it).
         if (
@@ -193,7 +181,6 @@ class Submission(Admission):
         for arg in args:
             if type(arg) not in _ATOMS:
                 return self._admit(tx, at)
-        content = tx[:9]
         try:
             data = _dumps(content, 0)
         except ValueError:  # a value entry that cannot be encoded
@@ -258,6 +245,8 @@ class Submission(Admission):
             arrival = self._arrival
         else:
             arrival = self._arrival_at(sender, at)
+            if arrival > pool.latest:
+                pool.latest = arrival
         pending[tx_hash] = (tx, arrival, next(self._seq), intrinsic)  # Mempool.add inlined
         lane[nonce] = tx_hash
         return tx_hash
