@@ -195,6 +195,8 @@ def run(n: int, seed: int) -> dict[str, Any]:
         "groups": len(res.groups),
         "groups_ok": ok_groups,
         "worlds": res.worlds,
+        "evaluation_units": res.work,
+        "exhausted": res.exhausted,
         "still_pending": len(device.pending_commitments()),
         "resolve_block_s": round(resolve_s, 4),
         "modal_solve_s": round(solve_s, 4),

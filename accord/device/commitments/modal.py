@@ -26,6 +26,11 @@ solvers, Barasz et al. §4), which is what "fires" means. This always terminates
 **Cost.** Each world re-evaluates only the nodes above boxes that flipped (a heap in
 topological order), so a whole resolution costs O(nodes + edges · flips), not
 O(worlds · nodes): a chain of 10,000 references resolves in one pass per flip.
+
+**Budget.** Given a :class:`WorkBudget`, the solver spends one unit per circuit node it
+compiles (the first world's evaluation included) and one per node it re-evaluates in a
+later world, each before the work, and raises :class:`EvaluationExhausted` past the
+limit: the resolver gives a block what its commitments paid for (:mod:`.cost`).
 """
 
 from __future__ import annotations
@@ -66,6 +71,30 @@ PatternMatcher = Callable[[Pattern, str], list[str]]
 _CONST, _NOT, _AND, _OR, _BOX, _REF = range(6)
 
 
+class EvaluationExhausted(Exception):
+    """A resolution needed more evaluation work than its commitments paid for."""
+
+
+class WorkBudget:
+    """Evaluation units a resolution may spend (:mod:`.cost`); :meth:`spend` raises
+    :class:`EvaluationExhausted` once more than ``limit`` would be spent."""
+
+    __slots__ = ("limit", "used")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def spend(self, units: int) -> None:
+        """Spend ``units`` before the work they pay for."""
+        used = self.used + units
+        if used > self.limit:
+            raise EvaluationExhausted(
+                f"the commitments' evaluation needs more than the {self.limit} units paid for"
+            )
+        self.used = used
+
+
 @dataclass
 class Solution:
     """Which instances fire, plus what the resolver needs to group and order them."""
@@ -101,8 +130,14 @@ class ModalSolver:
         binding: Mapping[str, str | None] | None = None,
         state: StateOracle | None = None,
         matcher: PatternMatcher | None = None,
+        budget: WorkBudget | None = None,
+        sizes: Callable[[str], int] | None = None,
     ) -> None:
+        """``budget`` bounds the work (module docstring); ``sizes`` gives a program's
+        compiled-node bound (:func:`.cost.measure`), spent before compiling it."""
         self.programs = programs
+        self.budget = budget
+        self.sizes = sizes
         self.binding = binding or {}
         self.state = state or _no_state
         self.matcher = matcher or _no_matches
@@ -132,7 +167,15 @@ class ModalSolver:
             if program is None:  # an unknown or expired commitment never fires
                 self.root[inst] = self.false
                 continue
+            budget = self.budget
+            if budget is None:
+                self.root[inst] = self._compile(program.condition, inst, program, boxed=False)
+                continue
+            bound = self.sizes(inst[0]) if self.sizes is not None else 0
+            budget.spend(bound)  # before compiling (and evaluating at world 0)
+            before = len(self.c.kind)
             self.root[inst] = self._compile(program.condition, inst, program, boxed=False)
+            budget.spend(max(len(self.c.kind) - before - bound, 0))  # matches beyond it
 
     def _ref(self, target: Instance, owner: Instance, boxed: bool) -> int:
         self._require(target)
@@ -220,6 +263,8 @@ class ModalSolver:
             val[node] = _eval(node, kind, kids, val, box_val)
         worlds = 1
         flipping = [b for b, inner in c.box_inner.items() if not val[inner]]
+        budget = self.budget
+        left = budget.limit - budget.used if budget is not None else -1
         while flipping:
             worlds += 1
             heap: list[tuple[int, int]] = []
@@ -237,6 +282,11 @@ class ModalSolver:
             while heap:
                 _, node = heapq.heappop(heap)
                 queued.discard(node)
+                if left == 0:  # (left < 0: no budget)
+                    assert budget is not None
+                    budget.used = budget.limit
+                    budget.spend(1)  # raises: nothing is left
+                left -= 1
                 new = _eval(node, kind, kids, val, box_val)
                 if new == val[node]:
                     continue
@@ -250,6 +300,8 @@ class ModalSolver:
             flipping = sorted(
                 {b for i in changed_inner if not val[i] for b in watchers[i] if box_val[b]}
             )
+        if budget is not None:
+            budget.used = budget.limit - left
         fires = {inst: val[node] for inst, node in self.root.items()}
         return Solution(fires, self.references, worlds, n)
 

@@ -6,12 +6,16 @@ resolves all pending commitments together (``docs/commitments.md`` has the full 
 1. **Read.** State atoms read the state as the block's transactions left it; views run
    read-only (their writes are rolled back; a view that fails makes its atom false).
 2. **Solve.** :class:`~.modal.ModalSolver` decides which commitments fire, as one
-   fixed point under the Löbian reading (always terminates).
+   fixed point under the Löbian reading (always terminates), within the block's
+   evaluation budget: the units its pending commitments paid for per block
+   (:func:`.cost.block_budget`). Past it the solve stops and nothing fires this block
+   (``Resolution.exhausted``); expiries still run.
 3. **Group.** Firing commitments that refer to each other (``fires``/``exists`` of
    another's actual firing, or ``after``) form a group: connected components.
 4. **Settle.** Groups settle one by one in posting order of their oldest member. Within
    a group, members run in ``after`` order (ties: posting order), each action as a call
-   or transfer *by the owner*, each metered by its own gas limit. Then every member's
+   or transfer *by the owner*, each metered by its own gas limit (and, for a contract
+   from ``Genesis.metered_modules``, by the step meter, as any call into it is). Then every member's
    ``requires`` is checked against the owner's balance change over the whole group. Any
    failure undoes the whole group (journal rollback): it settles like a bundle or not
    at all. A member whose own action failed has broken its promise: its bond is paid to
@@ -23,13 +27,14 @@ resolves all pending commitments together (``docs/commitments.md`` has the full 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from accord.device import gas as G
-from accord.device.commitments.cost import COMMITMENT_VIEW_GAS
+from accord.device.commitments.cost import COMMITMENT_VIEW_GAS, evaluation_units, measure
 from accord.device.commitments.language import (
     REFS,
     SELF,
@@ -45,7 +50,12 @@ from accord.device.commitments.language import (
     ViewCmp,
 )
 from accord.device.commitments.library import LIBRARY
-from accord.device.commitments.modal import ModalSolver, StateAtom
+from accord.device.commitments.modal import (
+    EvaluationExhausted,
+    ModalSolver,
+    StateAtom,
+    WorkBudget,
+)
 from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry, parse_document
 from accord.device.context import _entry_point
 from accord.device.contract import NO_VALUE, Event
@@ -83,6 +93,10 @@ class Resolution:
     expired: tuple[GroupOutcome, ...]
     """Commitments that expired this block; ``ok`` says whether ``otherwise`` settled."""
     worlds: int
+    exhausted: bool = False
+    """The evaluation needed more than the block's budget: nothing fired (module doc)."""
+    work: int = 0
+    """Evaluation units spent (the budget is what the pending commitments paid for)."""
 
     @property
     def settled(self) -> tuple[str, ...]:
@@ -164,7 +178,8 @@ class _Resolver:
         raw = registry.__dict__["entries"]._data
         ordered = sorted(raw.items(), key=lambda kv: kv[1][0])
         self.seq = {cid: entry[0] for cid, entry in ordered}
-        self.programs = {cid: parse_document(entry[1]) for cid, entry in ordered}
+        self.documents = {cid: entry[1] for cid, entry in ordered}
+        self.programs = {cid: parse_document(doc) for cid, doc in self.documents.items()}
         # Indexes for pattern matching, so an `exists` costs its candidates, not a scan.
         self.by_owner: dict[str, list[str]] = {}
         self.by_method: dict[str, list[str]] = {}
@@ -176,6 +191,23 @@ class _Resolver:
             for to in sorted({a.to for a in c.actions}):
                 self.by_payee.setdefault(to, []).append(cid)
         self.views: dict[tuple[str, str, Any], object] = {}
+        self.budget = WorkBudget(sum(_document_units(entry[1]) for _, entry in ordered))
+
+    def compiled_size(self, cid: str) -> int:
+        """A program's compiled-node bound, spent before the solver compiles it."""
+        document = self.documents.get(cid)
+        if document is not None:
+            return _document_compiled(document)
+        return _library_compiled(cid)
+
+    def _call(self, target: object, fn: Callable[..., Any], ctx: Any, args: Any) -> Any:
+        """``fn(ctx, *args)``, under the step meter if ``target``'s class is metered
+        (``Genesis.metered_modules``): a commitment's view or action calls a metered
+        contract exactly as a transaction does."""
+        meter = self.device.executor.meter
+        if meter.prefixes and meter.is_metered(type(target)):
+            return meter.call(fn, ctx, *args)
+        return fn(ctx, *args)
 
     # -- the solver's oracles -----------------------------------------------------------
     def state(self, atom: StateAtom, program: Commitment) -> bool:
@@ -202,12 +234,13 @@ class _Resolver:
         kit = self.device.executor.contexts
         previous = kit.active[0]
         try:
-            fn = _entry_point(self.device.contract_at(address), method)
+            target = self.device.contract_at(address)
+            fn = _entry_point(target, method)
             ctx = kit.make(
                 address, REGISTRY_ADDRESS, REGISTRY_ADDRESS, NO_VALUE, self.number, self.timestamp
             )
             kit.enter(ctx)
-            result: object = fn(ctx, *args)
+            result: object = self._call(target, fn, ctx, args)
             if ledger.gas_used > COMMITMENT_VIEW_GAS:
                 result = _FAILED
         except KeyboardInterrupt:
@@ -233,9 +266,12 @@ class _Resolver:
             candidates = self.by_method.get(pattern.action.method, [])
         else:
             candidates = list(self.programs)
+        budget = self.budget
+        budget.spend(len(candidates))  # the scan, before it
         out = []
         for cid in candidates:
             c = self.programs[cid]
+            budget.spend(len(c.actions))
             if cid == self_id or (pattern.owner is not None and c.owner != pattern.owner):
                 continue
             action = pattern.action
@@ -250,8 +286,13 @@ class _Resolver:
             binding={cid: c.counterpart for cid, c in self.programs.items()},
             state=self.state,
             matcher=self.match,
+            budget=self.budget,
+            sizes=self.compiled_size,
         )
-        solution = solver.solve(solver.instance(cid) for cid in self.programs)
+        try:
+            solution = solver.solve(solver.instance(cid) for cid in self.programs)
+        except EvaluationExhausted:  # more work than was paid for: nothing fires
+            return self._exhausted()
         fired = [cid for cid in self.programs if solution.fires[solver.instance(cid)]]
         fired_set = set(fired)
         parent = {cid: cid for cid in fired}
@@ -290,6 +331,26 @@ class _Resolver:
             tuple(outcomes),
             tuple(expired),
             solution.worlds,
+            work=self.budget.used,
+        )
+
+    def _exhausted(self) -> Resolution:
+        """No commitment fires this block; those expiring now run ``otherwise``."""
+        self.linked = {}
+        expired = [
+            self.settle([cid], slash=False, otherwise=True)
+            for cid, c in self.programs.items()
+            if c.expiry == self.number
+        ]
+        return Resolution(
+            self.number,
+            len(self.programs),
+            (),
+            (),
+            tuple(expired),
+            0,
+            exhausted=True,
+            work=self.budget.used,
         )
 
     def _order(self, members: list[str]) -> list[str] | None:
@@ -372,7 +433,8 @@ class _Resolver:
             if not isinstance(action, Call):
                 ledger.transfer(action.asset, owner, action.to, action.amount)
                 return None
-            fn = _entry_point(self.device.contract_at(action.to), action.method)
+            target = self.device.contract_at(action.to)
+            fn = _entry_point(target, action.method)
             for asset, amount in sorted(action.value.items()):
                 ledger.use_gas(G.LEDGER_OP)
                 ledger.transfer(asset, owner, action.to, amount)
@@ -381,7 +443,7 @@ class _Resolver:
             )
             ctx = kit.make(action.to, owner, owner, value, self.number, self.timestamp)
             kit.enter(ctx)
-            fn(ctx, *canonical(action.args))  # type: ignore[misc]
+            self._call(target, fn, ctx, canonical(action.args))
             if ledger.gas_used > ledger.gas_limit:
                 return f"out of gas ({ledger.gas_used} > {ledger.gas_limit})"
             return None
@@ -417,6 +479,23 @@ class _Resolver:
             amount = share + (rest if i == 0 else 0)
             if amount:
                 self.ledger.release(c.bond.asset, c.owner, amount, payee, holder=REGISTRY_ADDRESS)
+
+
+@lru_cache(maxsize=1 << 16)
+def _document_units(document: str) -> int:
+    """:func:`.cost.evaluation_units` of a stored document (documents are immutable)."""
+    return evaluation_units(parse_document(document))
+
+
+@lru_cache(maxsize=1 << 16)
+def _document_compiled(document: str) -> int:
+    return measure(parse_document(document)).compiled
+
+
+@lru_cache(maxsize=256)
+def _library_compiled(cid: str) -> int:
+    program = LIBRARY.get(cid)
+    return measure(program).compiled if program is not None else 1
 
 
 def _fired_event(cid: str, otherwise: bool) -> Event:

@@ -82,9 +82,10 @@ def test_posting_charges_every_block_of_life_up_front() -> None:
     assert len(short.to_json()) == len(long.to_json())  # same size: only life differs
     l_status, l_gas, _ = post_raw(device, long, 5_000_000)
     assert s_status == l_status == "success"
-    # 100 more blocks of 3 nodes each (the sequence number's storage write differs
-    # between a first and a second post: WRITE_NEW then WRITE)
-    assert l_gas - s_gas == 100 * 3 * EVAL_NODE_GAS - (20_000 - 5_000)
+    # 100 more blocks of 3 nodes (one world: no box) and 1 action each (the sequence
+    # number's storage write differs between a first and a second post: WRITE_NEW then
+    # WRITE)
+    assert l_gas - s_gas == 100 * (3 + 1) * EVAL_NODE_GAS - (20_000 - 5_000)
 
 
 def test_too_little_gas_for_the_evaluation_posts_nothing() -> None:
