@@ -150,3 +150,22 @@ def test_soak_device_progress_mode_ends_in_json(extra: tuple[str, ...]) -> None:
     report = run_script(SOAK, "--txs", "500", "--block-size", "100", *extra)
     assert report.keys() >= SOAK_KEYS
     assert report["deterministic"] is (True if extra else None)
+
+
+def test_profile_device_counts_the_same_opcodes_every_run() -> None:
+    """The opcode profile of bench_device's workload: deterministic (the same counts on
+    two runs, whatever the load), split between submit and build_block, and the
+    functions listed are among what was counted."""
+    profile = ROOT / "benchmarks" / "profile_device.py"
+    first = run_script(profile, "--json", "--calls", "40", "--top", "5")
+    second = run_script(profile, "--json", "--calls", "40", "--top", "5")
+    assert first["opcodes_per_tx"] == second["opcodes_per_tx"]
+    assert first["by_function"] == second["by_function"]
+    assert first["opcodes_per_tx"] == pytest.approx(
+        first["submit_opcodes_per_tx"] + first["build_opcodes_per_tx"], abs=0.2
+    )
+    assert first["submit_opcodes_per_tx"] > 0 and first["build_opcodes_per_tx"] > 0
+    assert len(first["by_function"]) == 5
+    assert "submission.py:submit" in first["by_function"]
+    assert sum(first["by_function"].values()) <= first["opcodes_per_tx"] + 0.5
+    assert run_text(profile, "--calls", "20").strip()  # the table mode runs too
