@@ -102,7 +102,6 @@ GLOSSARY: Glossary = glossary(
             NON_NEGATIVE,
             "Transfers still waiting when the run ended.",
             Better.LOWER,
-            True,
         ),
         Metric(
             "gas_used", "gas", NON_NEGATIVE, "Gas used by every included transfer.", Better.NEITHER
@@ -120,7 +119,6 @@ GLOSSARY: Glossary = glossary(
             NON_NEGATIVE,
             "Priority tips paid to the builder.",
             Better.LOWER,
-            True,
         ),
         Metric(
             "mean_delay",
