@@ -14,6 +14,7 @@ module per command or command group:
 - ``deepfund``: ``accord deepfund …``, credit propagated down a dependency graph.
 - ``intent``: ``accord intent …``, natural language to intents.
 - ``common``: the console and one-line errors every command shares.
+- ``guard``: the CLI-wide guard, every unforeseen error one line (``--debug``: traceback).
 """
 
 from __future__ import annotations

@@ -1,1 +1,10 @@
-"""Stateful contracts deployed on the device: thin shells over ``accord.mechanisms``."""
+"""Stateful contracts deployed on the device: thin shells over ``accord.mechanisms``.
+
+Each contract is one module (its design note is ``docs/contracts/<name>.md``):
+``escrow`` (+ ``escrow_demo``, ``vault``), ``staking``, ``challenge``, ``commit_reveal``,
+``sealed_bid``, ``schelling``, ``amm`` (+ ``amm_flash``, a flash-swap borrower),
+``router``, ``cow`` (+ ``cow_plan`` and ``cow_verify``, the settlement's pure parts),
+``conditional_tokens``, ``futarchy``, ``emissions``, ``deepfund`` and
+``judgement_challenge``; ``args`` holds the argument checks they share. The genesis
+contract allowlist admits this package by default (``Genesis.contract_modules``).
+"""

@@ -2,7 +2,26 @@
 
 Start with :class:`Device`, :class:`DeviceConfig` and :class:`Genesis`; write contracts
 by subclassing :class:`Contract` with :class:`Var`/:class:`Map` storage and ``@public``
-methods. See ``docs/device.md``.
+methods. See ``docs/device.md`` (and ``docs/security.md`` for what it guarantees).
+
+``device`` puts the device together from its parts; no part imports it back (they name
+it through ``host``). Modules, by what they do:
+
+- **The design**: ``config`` (every switch, as data), ``genesis_hash``, ``keys`` (the
+  keyring, outside the log), ``errors``.
+- **Accounts and state**: ``ledger`` (balances, locks, nonces, a write journal),
+  ``storage`` (contract storage), ``state`` (the state hash), ``encoding`` (canonical
+  values), ``permits``.
+- **Contracts**: ``contract`` (the base class, ``@public``), ``context`` (what a running
+  call sees and may do), ``gas``, ``meter`` (the step meter).
+- **Transactions in**: ``transaction``, ``submission``, ``admission`` (the gate),
+  ``mempool``, ``automine`` (sign, include and read at once).
+- **Blocks out**: ``production``, ``builder``, ``ordering``, ``fees``, ``block``;
+  ``execution`` (the executor) with ``block_loop``, ``validation``, ``settlement`` (the
+  batch rule) and ``outcome``; ``collector`` (the garbage collector paused in hot loops).
+- **The record**: ``store`` (the event log), ``replay``, ``recording`` (``--logs``).
+- **Checks**: ``checks`` (conformance checks for your own contracts and scenarios).
+- :mod:`accord.device.commitments`: conditional commitments.
 """
 
 from accord.device import checks, fees, gas

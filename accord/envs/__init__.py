@@ -3,7 +3,13 @@
 Each ``*_v0`` module exposes ``parallel_env(**kwargs)`` (PettingZoo's convention, e.g.
 ``accord.envs.defi_routing_v0.parallel_env(searchers=2)``) and ``env(**kwargs)`` (the
 same game as an AEC env, through PettingZoo's ``parallel_to_aec``). The envs need the
-``rl`` extra (``pip install 'accord[rl]'``: ``pettingzoo`` and ``gymnasium``).
-:mod:`accord.envs.learners` has a numpy baseline (tabular Q-learning); ``docs/rl.md``
-shows how to plug in RLlib or CleanRL.
+``rl`` extra (``pip install 'accord[rl]'``: ``pettingzoo`` and ``gymnasium``). See
+``docs/rl.md`` for RLlib or CleanRL.
+
+- ``defi_routing_v0`` (built in ``defi``): searchers deciding, block by block, whether
+  to sandwich or back-run.
+- ``commitment_pd_v0`` (built in ``pd``): a repeated prisoner's dilemma whose moves are
+  commitments.
+- ``base``: what every device-backed env shares (spaces, the episode's device, seeding).
+- ``learners``: a numpy baseline, independent tabular Q-learning.
 """

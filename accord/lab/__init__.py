@@ -1,1 +1,13 @@
-"""The lab: scenarios, runners, sweeps, metrics, results and reports."""
+"""The lab: scenarios, runners, sweeps, metrics, results and reports (``docs/lab.md``).
+
+- ``scenario``: a TOML file naming a game, its parameters, the device's design, seeds.
+- ``runner``: a scenario's grid × replicates expanded into runs and executed.
+- ``ray_backend``: the same sweep on Ray, one task per run.
+- ``results``: one Parquet row per run, written and read with DuckDB.
+- ``stats``: per grid point, each metric's mean over seeds and its interval.
+- ``paired``: paired differences against a baseline design (common random numbers).
+- ``report``, ``plots``, ``report_style``: the HTML report, its plots and its number style.
+- ``provenance``: which installation produced a run.
+- ``pools``: pool files for ``accord route``.
+- ``tour``: the device tour (``accord demo``).
+"""

@@ -1,1 +1,18 @@
-"""Pure mechanism math: no state, no device. Importable and testable alone."""
+"""Pure mechanism math: no state, no device. Importable and testable alone.
+
+Families of modules are packages, each with a facade:
+
+- :mod:`accord.mechanisms.cfmm`: exact CFMM swap and liquidity math.
+- :mod:`accord.mechanisms.routing`: optimal routing over many CFMM pools.
+- :mod:`accord.mechanisms.batch`: batch auctions with coincidence of wants.
+- :mod:`accord.mechanisms.judgement`: distilled human judgement.
+- :mod:`accord.mechanisms.deepfund`: deep funding's credit propagation.
+
+One module each:
+
+- ``lmsr`` (Hanson's market maker) and ``fixedpoint`` (``exp``/``ln`` as intervals).
+- ``scoring`` (proper scoring rules, Kelly, emissions) and ``streams`` (stream trees).
+- ``slashing``, ``escrow_terms``, ``commit_reveal``, ``auctions``, ``schelling`` and
+  ``shares``: the enforcement primitives' math.
+- ``introot``: exact integer k-th roots.
+"""

@@ -1,4 +1,4 @@
-"""LLM agents over any OpenAI-compatible chat endpoint.
+"""LLM agents over any OpenAI-compatible chat endpoint (``docs/llm.md``).
 
 * :mod:`.config`: endpoint, cache, sampling and budgets (``LLMSettings``);
 * :mod:`.client`: chat completions through the record/replay cache (:mod:`.cache`),
@@ -9,8 +9,6 @@
   the :class:`LLMTrader` / :class:`LLMSearcher` on the Agent protocol;
 * :mod:`.scripted`: the deterministic stand-in endpoint (not a model) that produced the
   shipped recordings.
-
-See ``docs/llm.md``.
 """
 
 from accord.agents.llm.agents import LLM_AGENT_KINDS, LLMAgent, LLMSearcher, LLMTrader
