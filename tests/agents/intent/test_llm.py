@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from accord.agents.intent import IntentContext, IntentError, compile_intent
-from accord.agents.intent.llm import answer_schema, check_commitment
+from accord.agents.intent.check import check_commitment
+from accord.agents.intent.llm import answer_schema
 from accord.agents.llm import LLMClient, LLMSettings
 from accord.agents.structured import InvalidOutput
 from accord.device.commitments.build import block, call, commitment, transfer
