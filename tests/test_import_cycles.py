@@ -133,3 +133,24 @@ def test_a_cycle_through_a_facade_is_found(tmp_path: Path) -> None:
     assert cycles(import_graph(modules(tmp_path, "top"))) == {
         frozenset({"top.x.m", "top.y", "top.y.k"})
     }
+
+
+LAYERS = ("cli", "lab", "envs", "games", "agents", "contracts", "device", "mechanisms")
+"""The README's layers, top to bottom: a package imports only the ones below it."""
+
+
+def test_imports_point_down_the_layers() -> None:
+    root = Path(accord.__file__).parents[1]
+    rank = {name: i for i, name in enumerate(LAYERS)}
+
+    def layer(module: str) -> str:
+        return module.split(".")[1] if module.count(".") else ""
+
+    upward = sorted(
+        f"{a} -> {b}"
+        for a, targets in import_graph(modules(root, "accord")).items()
+        for b in targets
+        if layer(a) in rank and layer(b) in rank and rank[layer(b)] < rank[layer(a)]
+    )
+    assert upward == []
+    assert set(LAYERS) <= {p.name for p in (root / "accord").iterdir() if p.is_dir()}
