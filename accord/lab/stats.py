@@ -179,6 +179,13 @@ def bootstrap_intervals(
     supports = [REAL] * len(samples) if supports is None else list(supports)
     if len(supports) != len(samples):
         raise ValueError("one support per sample")
+    with np.errstate(all="ignore"):  # a mean past 1.8e308 is inf: no interval, no warning
+        return _intervals(samples, supports)
+
+
+def _intervals(
+    samples: Sequence[Sequence[float]], supports: Sequence[Support]
+) -> list[tuple[float, float, float]]:
     out: list[tuple[float, float, float]] = [(math.nan, math.nan, math.nan)] * len(samples)
     by_size: dict[int, list[int]] = {}
     for i, sample in enumerate(samples):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import tests.lab.probe  # noqa: F401  (registers lab_probe and lab_shift)
-from accord.games.glossary import NON_NEGATIVE, UNIT_INTERVAL, Support
+from accord.games.glossary import NON_NEGATIVE, REAL, UNIT_INTERVAL, Support
 from accord.lab.results import query, write_results
 from accord.lab.runner import run_sweep
 from accord.lab.scenario import parse_scenario
@@ -140,3 +140,17 @@ def test_constant_and_dust_metrics_are_hidden(shift_dir: Path) -> None:
     why, low, high = hidden["dust"]
     assert why == "dust" and -2e-13 <= low < high <= 2e-13
     assert "level" not in hidden and "undeclared" not in hidden
+
+
+@given(st.lists(st.floats(allow_nan=False), max_size=8), st.sampled_from([NON_NEGATIVE, REAL]))
+def test_any_finite_or_infinite_sample_gives_an_ordered_interval_or_none(
+    values: list[float], support: Support
+) -> None:
+    cell = make_cell(values, support=support)
+    assert cell.n == len(values)
+    if math.isnan(cell.low):
+        assert math.isnan(cell.high)
+        assert len(values) < 2 or not math.isfinite(cell.mean)
+    else:  # within the observed range, moved into the support
+        low, high = support.clip(min(values)), support.clip(max(values))
+        assert low <= cell.low <= cell.high <= high
