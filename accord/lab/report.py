@@ -59,12 +59,25 @@ class Analysis:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (``accord run --json``): the summary, which metrics are hidden and
-        why, and the paired differences."""
+        why, the paired differences, and each declared metric's glossary entry (an
+        infinite end of its support as ``null``)."""
         hidden = hidden_metrics(self.summary)
+        glossary: dict[str, dict[str, Any]] = {}
+        for m in self.summary.meta.metrics:
+            found = declaration(self.summary.glossary, m)
+            if found is not None:
+                ends = (found.support.low, found.support.high)
+                glossary[m] = {
+                    "unit": found.unit,
+                    "support": [x if math.isfinite(x) else None for x in ends],
+                    "better": found.better.value,
+                    "meaning": found.meaning,
+                }
         return {
             **self.summary.as_dict(),
             "hidden": {m: why for m, (why, _, _) in hidden.items()},
             "paired": self.paired.as_dict() if self.paired is not None else None,
+            "glossary": glossary,
         }
 
 

@@ -89,6 +89,13 @@ def test_run_writes_results_and_report_and_ends_with_json(tmp_path: Path) -> Non
     assert line == {**json.loads(json.dumps(summary.as_dict())), **line}
     assert line["paired"]["baseline"] == 0
     assert line["hidden"] == {"included": "constant", "final_base_fee": "constant"}
+    assert line["glossary"]["mean_delay"] == {
+        "unit": "blocks",
+        "support": [0.0, None],
+        "better": "lower",
+        "meaning": "Mean blocks from submission to inclusion of an included transfer.",
+    }
+    assert list(line["glossary"]) == list(summary.meta.metrics)
     for metric in line["hidden"]:  # one value in every run
         assert len(query(run_dir, f'SELECT DISTINCT "{metric}" FROM results')) == 1
     points = line["points"]
