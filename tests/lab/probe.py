@@ -63,6 +63,7 @@ SHIFT_GLOSSARY = glossary(
         Metric("sparse", "events", NON_NEGATIVE, "9 for one seed in three, else 0.", Better.LOWER),
         Metric("dust", "USD", REAL, "Float noise around zero.", Better.NEITHER),
         Metric("constant", "items", NON_NEGATIVE, "Always 7.", Better.NEITHER),
+        Metric("wobble", "units", REAL, "One, give or take float noise.", Better.HIGHER),
     ]
 )
 
@@ -84,6 +85,7 @@ class ShiftGame:
                 "sparse": 9 if seed % 3 == 0 else 0,
                 "dust": 1e-13 * (seed % 5 - 2),
                 "constant": 7,
+                "wobble": 1.0 + 1e-14 * params.shift,
                 "undeclared": seed % 11,
             },
             state_hash=f"{seed:016x}",

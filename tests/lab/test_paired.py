@@ -45,11 +45,15 @@ def test_designs_that_differ_by_a_constant_shift_give_that_shift_exactly(tmp_pat
     # Unpaired, the same designs' intervals overlap: the seeds' draws swamp the shift.
     means = [p.cells["level"] for p in summary.points]
     assert means[1].low < means[0].high
-    assert paired.unchanged(("level", "sparse", "constant", "dust")) == [
+    assert paired.unchanged(("level", "sparse", "constant", "dust", "wobble")) == [
         "sparse",
         "constant",
         "dust",
+        "wobble",
     ]
+    # wobble differs by 3e-14 between designs: float dust, snapped to an exact 0
+    for _, cells in paired.points:
+        assert cells["wobble"].values == (0.0,) * 5 and cells["wobble"].low == 0.0
 
 
 def test_paired_difference_is_the_mean_of_per_seed_differences(tmp_path: Path) -> None:
