@@ -215,11 +215,12 @@ class CowSettlement(Contract):
             for i, j in ((0, 1), (1, 0)):
                 probe = reserves[i] // 1000 + 1
                 quoted = ctx.call(address, "quote", tokens[i], probe, tokens[j])
-                if quoted != pool.out_given_in(i, j, probe):
+                expected = pool.out_given_in(i, j, probe, ctx.use_gas)  # charged per step
+                if quoted != expected:
                     raise Revert(
                         f"{where}: the pool quotes {quoted} {tokens[j]} for {probe} {tokens[i]}, "
                         f"a {kind} pool with fee {fee_bps} and params {values} gives "
-                        f"{pool.out_given_in(i, j, probe)}: the description is wrong"
+                        f"{expected}: the description is wrong"
                     )
         return spec
 

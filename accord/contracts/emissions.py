@@ -45,6 +45,13 @@ Stream = tuple[tuple[str, int], ...]
 
 GAS_PER_RECIPIENT = 5_000
 """Extra gas per forecaster scored and per stream node visited at settlement."""
+GAS_PER_EDGE = 500
+"""Extra gas per stream share walked (a cycle check in ``set_stream``, a share followed
+at settlement, where the flow splits it exactly): charged with the node's, before its
+shares are walked, so a stream of thousands of shares pays for each of them."""
+GAS_PER_QUESTION = 100
+"""Extra gas per question scored per forecaster (a Brier improvement: a few integer
+operations), charged with the forecaster's, before its forecast is scored."""
 
 
 class Emissions(Contract):
@@ -126,19 +133,24 @@ class Emissions(Contract):
         return value
 
     def _path_to(self, ctx: Context, target: str, starts: list[str]) -> list[str] | None:
-        """A stream path from one of ``starts`` to ``target``, if any (depth first)."""
-        seen: set[str] = set()
-        stack: list[tuple[str, list[str]]] = [(s, [s]) for s in reversed(starts)]
+        """A stream path from one of ``starts`` to ``target``, if any (depth first, with
+        parent links: each node visited and each share walked once, each charged before)."""
+        ctx.use_gas(GAS_PER_EDGE * len(starts))
+        parent: dict[str, str | None] = {}
+        stack: list[tuple[str, str | None]] = [(s, None) for s in reversed(starts)]
         while stack:
-            node, path = stack.pop()
-            if node == target:
-                return path
-            if node in seen:
+            node, via = stack.pop()
+            if node in parent:
                 continue
-            seen.add(node)
-            ctx.use_gas(GAS_PER_RECIPIENT)
-            for child, _ in reversed(self.streams[node]):
-                stack.append((child, [*path, child]))
+            parent[node] = via
+            if node == target:
+                path = [node]
+                while (up := parent[path[-1]]) is not None:  # at most len(parent) steps
+                    path.append(up)
+                return path[::-1]
+            stream = self.streams[node]
+            ctx.use_gas(GAS_PER_RECIPIENT + GAS_PER_EDGE * len(stream))
+            stack.extend((child, node) for child, _ in reversed(stream) if child not in parent)
         return None
 
     # -- epochs ------------------------------------------------------------------------
@@ -176,7 +188,7 @@ class Emissions(Contract):
         weights: list[int] = []
         for index in range(self.count):
             who = self.forecasters[index]
-            ctx.use_gas(GAS_PER_RECIPIENT)
+            ctx.use_gas(GAS_PER_RECIPIENT + GAS_PER_QUESTION * k)
             probs = self.forecasts[(epoch, who)]
             s = 0
             if probs is not None:
@@ -216,8 +228,9 @@ class Emissions(Contract):
             node = todo.pop()
             if node in graph:
                 continue
-            ctx.use_gas(GAS_PER_RECIPIENT)
-            graph[node] = dict(self.streams[node])
+            stream = self.streams[node]
+            ctx.use_gas(GAS_PER_RECIPIENT + GAS_PER_EDGE * len(stream))  # the flow splits each
+            graph[node] = dict(stream)
             todo.extend(graph[node])
         return graph
 

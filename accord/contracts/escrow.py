@@ -28,6 +28,7 @@ in which a third party's ruling settles a dispute. See ``docs/contracts/escrow.m
 
 from __future__ import annotations
 
+from marshal import dumps
 from typing import Any
 
 from accord.device import Context, Contract, DeviceError, Map, OutOfGas, Revert, Var, public
@@ -42,6 +43,12 @@ from accord.mechanisms.escrow_terms import (
 
 OPEN, RELEASED, REFUNDED = "open", "released", "refunded"
 
+CONDITION_BYTE_GAS = 8
+"""Gas per byte of a deal's condition (its canonical encoding), charged before each
+evaluation walks it (``release``, ``condition_holds``): a condition is nested at most 8
+deep but may be wide, and a stored one is walked again by every call that evaluates it.
+G_logdata's price per byte (Yellow Paper, appendix G); views are charged on top."""
+
 Deal = tuple[str, str, str, str, int, Any, tuple[str, int], str]
 """``(payer, payee, arbiter, asset, amount, condition, timeout, state)``."""
 
@@ -52,6 +59,12 @@ class _ViewResult(Revert):
     def __init__(self, result: Any) -> None:
         super().__init__("static call: result carried by a revert")
         self.result = result
+
+
+def _charge_walk(ctx: Context, condition: Condition) -> None:
+    """Charge :data:`CONDITION_BYTE_GAS` per byte of ``condition`` before it is walked
+    (its size from one C-level encoding pass, not a walk of its own)."""
+    ctx.use_gas(CONDITION_BYTE_GAS * len(dumps(condition, 0)))
 
 
 class _MissingView(Revert):
@@ -199,6 +212,7 @@ class Escrow(Contract):
         def read(address: str, method: str, args: tuple[Any, ...]) -> Any:
             return self._static_call(ctx, address, method, args)
 
+        _charge_walk(ctx, condition)
         if not evaluate(condition, ctx.block_number, ctx.timestamp, read):
             raise Revert(f"condition of deal {deal} does not hold: {condition!r}")
         self._settle(ctx, deal, terms, True, "condition")
@@ -267,4 +281,5 @@ class Escrow(Contract):
         def read(address: str, method: str, args: tuple[Any, ...]) -> Any:
             return self._static_call(ctx, address, method, args)
 
+        _charge_walk(ctx, condition)
         return evaluate(condition, ctx.block_number, ctx.timestamp, read)

@@ -3,6 +3,7 @@ cycles refused, bad input refused by name, and Σ minted == budget."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -191,3 +192,40 @@ def test_doc_page_names_every_public_method() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "contracts" / "emissions.md").read_text()
     missing = sorted(m for m in Documented._public if f"`{m}(" not in text)
     assert not missing, f"docs/contracts/emissions.md does not document {missing}"
+
+
+def refused_cycle_gas(n: int) -> tuple[int, str]:
+    """A chain of streams ``s0 → s1 → … → s{n-1}``; then ``s{n-1}`` tries to stream to
+    ``s0``. Returns the refused call's gas beyond its calldata, and its error."""
+    from accord.device.gas import intrinsic_gas
+
+    names = [f"s{k:02d}" for k in range(n)]
+    genesis = Genesis(
+        assets={"ETH": AssetSpec(issuer="eth-issuer", alloc=dict.fromkeys([*names, "dao"], 10**18))}
+    )
+    device = Device(DeviceConfig(), genesis, seed=2)
+    em = device.deploy(device.account("dao"), Emissions, "EMIT", 1_000, 2, "dao")
+    for a, b in itertools.pairwise(names):
+        ok(call(device, a, em, "set_stream", ((b, 5_000),)))
+    last = names[-1]
+    tx = device.sign(
+        device.account(last), em, "set_stream", ((names[0], 100),), gas_limit=3_000_000
+    )
+    receipt = device.execute(tx)
+    assert receipt.status == "reverted"
+    return receipt.gas_used - intrinsic_gas(tx.method, tx.args, tx.value), receipt.error or ""
+
+
+def test_a_cycle_check_walks_each_stream_once_and_pays_per_node_and_share() -> None:
+    """``set_stream``'s cycle check follows the chain back to the sender: one node and one
+    share per link, each charged before it is walked (``GAS_PER_RECIPIENT`` + a read +
+    ``GAS_PER_EDGE``), so twice the chain costs exactly that much per extra link, and the
+    error names the whole cycle."""
+    from accord.contracts.emissions import GAS_PER_EDGE, GAS_PER_RECIPIENT
+    from accord.device.gas import READ
+
+    gas_20, error = refused_cycle_gas(20)
+    chain = " -> ".join(f"s{k:02d}" for k in range(20))
+    assert error.endswith(f"cycle in streams: s19 -> {chain}")
+    gas_40, _ = refused_cycle_gas(40)
+    assert gas_40 - gas_20 == 20 * (GAS_PER_RECIPIENT + READ + GAS_PER_EDGE)

@@ -467,3 +467,34 @@ def test_random_actions_match_a_model(actions: list[tuple[Any, ...]]) -> None:
     assert sum(expect.values()) + locked == START * len(USERS)
     checks.block_invariants(device)
     checks.state_hash_matches(device)  # the incremental state hash equals a full recompute
+
+
+def test_a_wide_condition_pays_per_byte_each_time_it_is_walked(device: Device) -> None:
+    """A condition nests at most 8 deep but may be wide, and every ``condition_holds``
+    (or ``release``) walks it again: each walk is charged ``CONDITION_BYTE_GAS`` per byte
+    of its encoding before it runs, so two deals differing only in width differ in a
+    walk's gas by exactly that."""
+    from marshal import dumps
+
+    from accord.contracts.escrow import CONDITION_BYTE_GAS
+    from accord.device.gas import intrinsic_gas
+
+    escrow = setup_escrow(device)
+    narrow = ("any", *([("block", 10**6)] * 10))
+    wide = ("any", *([("block", 10**6)] * 2_000))
+    gas = []
+    for condition in (narrow, wide):
+        opened = device.call(
+            device.account("alice"), escrow, "open", "bob", USD, 300, "arbiter", condition,
+            ("block", 100), gas_limit=10_000_000,
+        )  # fmt: skip
+        assert opened.ok, opened.error
+        deal = opened.result
+        tx = device.sign(
+            device.account("carol"), escrow, "condition_holds", deal, gas_limit=1_000_000
+        )
+        receipt = device.execute(tx)
+        assert receipt.ok and receipt.result is False, receipt.error
+        gas.append(receipt.gas_used - intrinsic_gas(tx.method, tx.args, tx.value))
+    extra = len(dumps(wide, 0)) - len(dumps(narrow, 0))
+    assert gas[1] - gas[0] == CONDITION_BYTE_GAS * extra

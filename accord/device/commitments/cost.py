@@ -32,6 +32,11 @@ inclusive), and the life is capped by ``DeviceConfig.max_commitment_blocks``:
   gas the view may use when evaluated for a commitment, ``COMMITMENT_VIEW_GAS``: a
   view that needs more is false.
 
+A call action's own ``gas`` bounds what it may run when the commitment settles (the
+steps of a metered contract included) and is at most
+:data:`~.registry.MAX_ACTION_GAS`; it is not charged to the poster (see
+``docs/security.md``, "What is not defended").
+
 So a commitment with many references pays for its nodes in every world its references
 can add (quadratic in its size), one with thousands of view atoms pays for thousands of
 view runs per block of its life, and one whose charge does not fit a block's gas cannot

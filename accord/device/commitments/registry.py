@@ -12,7 +12,8 @@ expiry block passes; that is what makes it a commitment rather than an offer.
 Posting pays for what the commitment will cost the device (:mod:`.cost`): its document
 per byte (as calldata, and as storage through the storage schedule), and, up front,
 its evaluation in every block of its life. Its expiry may be at most
-``DeviceConfig.max_commitment_blocks`` blocks ahead.
+``DeviceConfig.max_commitment_blocks`` blocks ahead, and a call action may ask for at most
+:data:`MAX_ACTION_GAS`.
 """
 
 from __future__ import annotations
@@ -26,10 +27,16 @@ from accord.device.commitments.cost import (
     evaluation_gas,
     lifetime,
 )
-from accord.device.commitments.language import Commitment
+from accord.device.commitments.language import Call, Commitment
 from accord.device.contract import Context, Contract, public
 from accord.device.errors import Revert
 from accord.device.storage import Map, Var, encoded_size
+
+MAX_ACTION_GAS = 1_000_000
+"""The most gas a call action may ask for (``post`` refuses more). An action runs when its
+commitment settles, under its own gas limit, which bounds its work (a metered contract's
+steps included): the cap keeps one action to a thirtieth of a 30M block, about 10,000
+metered lines."""
 
 REGISTRY_ADDRESS = "commitments"
 """Where every device deploys its registry at genesis."""
@@ -65,6 +72,12 @@ class CommitmentRegistry(Contract):
             commitment = parse_document(document)
         except MalformedCommitment as exc:
             raise Revert(f"malformed commitment: {exc}") from None
+        for k, action in enumerate((*commitment.actions, *commitment.otherwise)):
+            if isinstance(action, Call) and action.gas > MAX_ACTION_GAS:
+                raise Revert(
+                    f"action {k} asks for gas {action.gas}, more than MAX_ACTION_GAS = "
+                    f"{MAX_ACTION_GAS}"
+                )
         if commitment.owner != ctx.sender:
             raise Revert(f"owner {commitment.owner!r} is not the sender {ctx.sender!r}")
         if commitment.id in self.entries:

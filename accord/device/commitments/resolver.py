@@ -362,17 +362,20 @@ class _Resolver:
             if REFS in after:  # after every member my condition refers to
                 after |= self.linked.get(m, set())
             waits[m] = {a for a in after if a in inside and a != m}
+        waiters: dict[str, list[str]] = {}  # who waits on m: each edge walked once
+        for other in members:
+            for m in waits[other]:
+                waiters.setdefault(m, []).append(other)
         ready = [(self.seq[m], m) for m in members if not waits[m]]
         heapq.heapify(ready)
         out: list[str] = []
         while ready:
             _, m = heapq.heappop(ready)
             out.append(m)
-            for other in members:
-                if m in waits[other]:
-                    waits[other].discard(m)
-                    if not waits[other]:
-                        heapq.heappush(ready, (self.seq[other], other))
+            for other in waiters.get(m, ()):
+                waits[other].discard(m)
+                if not waits[other]:
+                    heapq.heappush(ready, (self.seq[other], other))
         return out if len(out) == len(members) else None
 
     def settle(self, members: list[str], *, slash: bool, otherwise: bool = False) -> GroupOutcome:

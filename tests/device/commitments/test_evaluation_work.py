@@ -237,3 +237,23 @@ def test_an_action_calling_a_looping_metered_contract_fails_out_of_gas() -> None
     assert device.balance("bob", "USD") == 1_000  # the transfer before it was undone
     assert device.contract_at(hostile).storage().get("counter", 0) == 0
     checks.replay_equality(device)
+
+
+def test_an_action_may_not_ask_for_more_than_the_action_gas_cap() -> None:
+    """An action's ``gas`` bounds the steps a metered contract may run for it when the
+    commitment settles; posting one that asks for more than ``MAX_ACTION_GAS`` reverts
+    naming it, and nothing is pending."""
+    from accord.device.commitments.registry import MAX_ACTION_GAS
+
+    device, hostile = metered_device()
+    for gas, ok in ((MAX_ACTION_GAS, True), (MAX_ACTION_GAS + 1, False), (10**12, False)):
+        c = commitment("alice", f"g{gas}", expiry=device.number + 5,
+                       condition=FALSE, actions=[call(hostile, "spin", gas=gas)])  # fmt: skip
+        tx = device.sign(
+            device.account("alice"), REGISTRY_ADDRESS, "post", c.to_json(), gas_limit=5_000_000
+        )
+        receipt = device.execute(tx)
+        assert receipt.ok == ok, receipt.error
+        if not ok:
+            assert receipt.error is not None and "MAX_ACTION_GAS" in receipt.error
+    assert device.registry.count() == 1
