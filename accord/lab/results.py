@@ -10,22 +10,33 @@ A run directory ``runs/<name>/`` holds:
   JSON text), and ``versions``: the library versions of the installation the run executed
   on (JSON text, :mod:`accord.lab.provenance`). With ``accord run --logs`` a ``log``
   column after ``state_hash`` names the run's event log (``logs/<run-id>.db``, relative
-  to the run directory). A failed run has NULL metrics. A metric that is NaN (undefined, such as a
-  mean of nothing) is stored as NULL. Integers beyond 64 bits are ``DECIMAL(38,0)``.
+  to the run directory). A failed run has NULL metrics. A metric that is NaN (undefined,
+  such as a mean of nothing) is stored as NULL. Integers beyond 64 bits are
+  ``DECIMAL(38,0)``. A metric whose name is already a column of the run (``seed``, a
+  swept key, ``params.…``) is stored as ``metric.<name>``.
 * ``tables/<table>.parquet``: the games' long-form tables (``GameResult.tables``), each
   row prefixed with ``run`` and ``run_id``.
 * ``logs/<run-id>.db`` (with ``--logs``): each run's event log, for ``accord replay``;
 * ``meta.json``: the scenario's name, game, swept keys and their values, replicates,
   metric names and run counts (what :mod:`accord.lab.report` needs), the library
-  versions of the installation that wrote the results (``versions``), and
-  ``scenario.toml``: the scenario as given.
+  versions of the installation that wrote the results (``versions``), the design hash
+  (``scenario_hash``, :func:`~accord.lab.runner.design_hash`) that ``--resume`` checks,
+  and ``scenario.toml``: the scenario as given.
+
+The results are a pure function of the runs' rows (:class:`RunRow`,
+:func:`write_run_files`): ``accord run`` saves each row as a part file the moment the run
+finishes (:mod:`accord.lab.parts`) and assembles the directory from the parts, so a
+resumed sweep and an uninterrupted one write the same bytes' worth of rows. A run
+directory is never written in place: it is built in a hidden sibling and swapped in
+(:mod:`accord.lab.rundir`).
 
 Read it back with :func:`load` (a DuckDB connection with a ``results`` view and one view
 per table) or :func:`query`::
 
     query("runs/toy-sweep", 'SELECT "device.ordering", avg(tips_paid) FROM results GROUP BY 1')
 
-Column names contain dots, so quote them in SQL (``"device.ordering"``).
+Column names contain dots, so quote them in SQL (``"device.ordering"``). :func:`load` also
+opens an interrupted sweep's ``runs/.<name>.partial``: its finished runs, as one table.
 """
 
 from __future__ import annotations
@@ -43,18 +54,29 @@ import duckdb
 import numpy as np
 
 from accord.lab.provenance import library_versions
-from accord.lab.runner import RunOutcome, Sweep
-from accord.lab.scenario import canonical_json
+from accord.lab.rundir import link_tree, locked, new_sibling, partial_dir, recover, swap_in
+from accord.lab.runner import RunOutcome, Sweep, design_hash
+from accord.lab.scenario import Scenario, canonical_json
 
 __all__ = [
+    "LOGS",
     "META",
+    "PARTS",
     "RESULTS",
+    "SCENARIO",
     "TABLES",
     "RunMeta",
+    "RunRow",
+    "head_columns",
     "load",
+    "metric_column",
+    "outcome_row",
     "query",
     "read_meta",
+    "stored_column",
+    "write_parquet",
     "write_results",
+    "write_run_files",
     "write_table",
 ]
 
@@ -63,9 +85,12 @@ TABLES = "tables"
 LOGS = "logs"
 META = "meta.json"
 SCENARIO = "scenario.toml"
+PARTS = "parts"
 
 _FIXED = ("run", "run_id", "point", "replicate", "seed")
 _OUTCOME = ("status", "error", "blocks", "state_hash")
+_NULL_TYPES = {"blocks": "BIGINT"}
+"""The type of a column whose values are all NULL, where text would be wrong."""
 _INT64 = (-(2**63), 2**63 - 1)
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -84,110 +109,160 @@ class RunMeta:
     tables: tuple[str, ...]
     runs: int
     failed: int
+    scenario_hash: str | None = None
+    """The design the runs realise (:func:`~accord.lab.runner.design_hash`); ``None`` in
+    a run directory written before it was recorded."""
 
     @property
     def swept_keys(self) -> tuple[str, ...]:
         return tuple(key for key, _ in self.swept)
 
 
-def write_results(sweep: Sweep, out: str | Path) -> Path:
-    """Write a sweep to ``out/<scenario name>/`` (replacing an earlier run of that name)
-    and return that directory."""
-    scenario = sweep.scenario
-    run_dir = Path(out) / scenario.name
-    for stale in (run_dir / RESULTS, run_dir / META, run_dir / SCENARIO, run_dir / "report.html"):
-        stale.unlink(missing_ok=True)
-    shutil.rmtree(run_dir / TABLES, ignore_errors=True)
-    logged = sweep.logs is not None
-    if not logged:  # logs of an earlier run of this name would describe other runs
-        shutil.rmtree(run_dir / LOGS, ignore_errors=True)
-    run_dir.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class RunRow:
+    """One run's row of the results, as Python values keyed by column, and its tables.
 
-    swept = list(scenario.swept_keys)
+    What a part file holds (:mod:`accord.lab.parts`) and what :func:`write_run_files`
+    assembles: the results are a pure function of their rows, however they got here.
+    """
+
+    run: int
+    values: Mapping[str, Any]
+    """Column -> value: :func:`head_columns`, then ``metrics``, ``config``, ``versions``."""
+    metrics: tuple[str, ...]
+    """The run's metric columns, in the game's order (none for a failed run)."""
+    config: tuple[str, ...]
+    """The run's unswept configuration columns, ``params.<field>`` / ``device.<field>``."""
+    tables: Mapping[str, Sequence[Mapping[str, Any]]]
+    """Long-form table -> rows, each row prefixed with ``run`` and ``run_id``."""
+
+    @property
+    def run_id(self) -> str:
+        return str(self.values["run_id"])
+
+
+def head_columns(swept: Sequence[str], logged: bool) -> list[str]:
+    """The columns every row starts with, in order (``log`` only with ``--logs``)."""
+    return [*_FIXED, *swept, *_OUTCOME, *(["log"] if logged else [])]
+
+
+def metric_column(metric: str, swept: Sequence[str]) -> str:
+    """A metric's column: its name, or ``metric.<name>`` where that would clash with a
+    column of the run itself (``seed``, a swept key, ``params.…``)."""
     reserved = {*_FIXED, *_OUTCOME, *swept, "log", "versions"}
-    metric_names: dict[str, str] = {}  # metric -> column
-    for outcome in sweep.outcomes:
-        if outcome.result is not None:
-            for metric in outcome.result.metrics:
-                if metric not in metric_names:
-                    clash = metric in reserved or metric.startswith(("params.", "device."))
-                    metric_names[metric] = f"metric.{metric}" if clash else metric
+    clash = metric in reserved or metric.startswith(("params.", "device.", "metric."))
+    return f"metric.{metric}" if clash else metric
 
-    config_columns: dict[str, None] = {}
-    rows: list[dict[str, Any]] = []
-    for outcome in sweep.outcomes:
-        spec, result = outcome.spec, outcome.result
-        row: dict[str, Any] = {
-            "run": spec.index,
-            "run_id": spec.run_id,
-            "point": spec.point,
-            "replicate": spec.replicate,
-            "seed": spec.seed,
-        }
-        row.update(spec.values)
-        row["status"] = outcome.status
-        row["error"] = outcome.error
-        row["blocks"] = result.blocks if result else None
-        row["state_hash"] = result.state_hash if result else None
-        if logged:
-            row["log"] = f"{LOGS}/{Path(outcome.logs[0]).name}" if outcome.logs else None
-        for metric, column in metric_names.items():
-            row[column] = result.metrics.get(metric) if result else None
-        for prefix, model in (("params", spec.params), ("device", spec.device)):
-            for key, value in model.model_dump(mode="json").items():
-                column = f"{prefix}.{key}"
-                if column in swept:
-                    continue
-                config_columns[column] = None
-                row[column] = value
-        row["versions"] = canonical_json(dict(outcome.versions)) if outcome.versions else None
-        rows.append(row)
-    log_column = ["log"] if logged else []
-    columns = [
-        *_FIXED,
-        *swept,
-        *_OUTCOME,
-        *log_column,
-        *metric_names.values(),
-        *config_columns,
-        "versions",
-    ]
-    _write_parquet(rows, columns, run_dir / RESULTS)
 
-    table_names = _write_tables(sweep.outcomes, run_dir / TABLES)
+def outcome_row(outcome: RunOutcome, swept: Sequence[str], logged: bool) -> RunRow:
+    """A run's outcome as its row of the results (``logged``: with a ``log`` column)."""
+    spec, result = outcome.spec, outcome.result
+    values: dict[str, Any] = {
+        "run": spec.index,
+        "run_id": spec.run_id,
+        "point": spec.point,
+        "replicate": spec.replicate,
+        "seed": spec.seed,
+    }
+    values.update(spec.values)
+    values["status"] = outcome.status
+    values["error"] = outcome.error
+    values["blocks"] = result.blocks if result else None
+    values["state_hash"] = result.state_hash if result else None
+    if logged:
+        values["log"] = f"{LOGS}/{Path(outcome.logs[0]).name}" if outcome.logs else None
+    metrics: dict[str, None] = {}
+    for metric, value in (result.metrics if result else {}).items():
+        column = metric_column(metric, swept)
+        metrics[column] = None
+        values[column] = value
+    config: list[str] = []
+    for prefix, model in (("params", spec.params), ("device", spec.device)):
+        for key, value in model.model_dump(mode="json").items():
+            column = f"{prefix}.{key}"
+            if column not in swept:
+                config.append(column)
+                values[column] = value
+    values["versions"] = canonical_json(dict(outcome.versions)) if outcome.versions else None
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for name, rows in (result.tables if result else {}).items():
+        if not _is_table(name):
+            raise ValueError(f"table name {name!r} must be an identifier other than results")
+        prefix = {"run": spec.index, "run_id": spec.run_id}
+        tables[name] = [{**prefix, **row} for row in rows]
+    return RunRow(spec.index, values, tuple(metrics), tuple(config), tables)
+
+
+def write_run_files(
+    directory: Path,
+    scenario: Scenario,
+    rows: Sequence[RunRow],
+    *,
+    logged: bool,
+    scenario_hash: str,
+) -> None:
+    """Write ``results.parquet``, ``tables/``, ``meta.json`` and ``scenario.toml`` of a
+    run directory from its rows (in any order; written in run order)."""
+    rows = sorted(rows, key=lambda r: r.run)
+    swept = list(scenario.swept_keys)
+    metrics: dict[str, None] = {}
+    config: dict[str, None] = {}
+    for row in rows:
+        metrics.update(dict.fromkeys(row.metrics))
+        config.update(dict.fromkeys(row.config))
+    columns = [*head_columns(swept, logged), *metrics, *config, "versions"]
+    write_parquet([row.values for row in rows], columns, directory / RESULTS)
+
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        for name, table_rows in row.tables.items():
+            grouped.setdefault(name, []).extend(table_rows)
+    for name, table_rows in grouped.items():
+        (directory / TABLES).mkdir(exist_ok=True)
+        write_table(table_rows, directory / TABLES / f"{name}.parquet")
     meta = {
         "name": scenario.name,
         "game": scenario.game,
         "description": scenario.description,
         "swept": [[key, list(values)] for key, values in scenario.sweep],
         "replicates": list(scenario.replicates),
-        "metrics": list(metric_names.values()),
-        "tables": table_names,
-        "runs": len(sweep.outcomes),
-        "failed": len(sweep.failed),
+        "metrics": list(metrics),
+        "tables": sorted(grouped),
+        "runs": len(rows),
+        "failed": sum(row.values["status"] != "ok" for row in rows),
         "versions": library_versions(),
         "logs": LOGS if logged else None,
+        "scenario_hash": scenario_hash,
     }
-    (run_dir / META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    (run_dir / SCENARIO).write_text(scenario.source, encoding="utf-8")
-    return run_dir
+    (directory / META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    (directory / SCENARIO).write_text(scenario.source, encoding="utf-8")
 
 
-def _write_tables(outcomes: Sequence[RunOutcome], directory: Path) -> list[str]:
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for outcome in outcomes:
-        if outcome.result is None:
-            continue
-        for name, rows in outcome.result.tables.items():
-            if not _TABLE_NAME.match(name) or name == "results":
-                raise ValueError(f"table name {name!r} must be an identifier other than results")
-            target = grouped.setdefault(name, [])
-            prefix = {"run": outcome.spec.index, "run_id": outcome.spec.run_id}
-            target.extend({**prefix, **row} for row in rows)
-    for name, rows in grouped.items():
-        directory.mkdir(parents=True, exist_ok=True)
-        write_table(rows, directory / f"{name}.parquet")
-    return sorted(grouped)
+def write_results(sweep: Sweep, out: str | Path) -> Path:
+    """Write a sweep to ``out/<scenario name>/`` and return that directory.
+
+    An earlier run of that name is replaced atomically (:func:`accord.lab.rundir.swap_in`):
+    the new directory is built beside it and renamed into place, so a kill leaves either
+    the old results or the new, whole. ``accord run`` asks for ``--force`` first.
+    """
+    scenario = sweep.scenario
+    logged = sweep.logs is not None
+    swept = scenario.swept_keys
+    rows = [outcome_row(o, swept, logged) for o in sweep.outcomes]
+    design = design_hash([o.spec for o in sweep.outcomes], logs=logged)
+    out = Path(out)
+    target = out / scenario.name
+    with locked(out, scenario.name):
+        recover(out, scenario.name)
+        build = new_sibling(target)
+        try:
+            if sweep.logs is not None:
+                link_tree(sweep.logs, build / LOGS)
+            write_run_files(build, scenario, rows, logged=logged, scenario_hash=design)
+            swap_in(build, target)
+        finally:
+            shutil.rmtree(build, ignore_errors=True)
+    return target
 
 
 def write_table(rows: Sequence[Mapping[str, Any]], path: str | Path) -> None:
@@ -195,42 +270,78 @@ def write_table(rows: Sequence[Mapping[str, Any]], path: str | Path) -> None:
     columns: dict[str, None] = {}
     for row in rows:
         columns.update(dict.fromkeys(row))
-    _write_parquet(rows, list(columns), Path(path))
+    write_parquet(rows, list(columns), Path(path))
 
 
-def _write_parquet(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], path: Path) -> None:
+def write_parquet(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    path: Path,
+    kv: Mapping[str, str] | None = None,
+) -> None:
     """Columns of Python values -> typed NumPy arrays -> DuckDB -> Parquet.
 
     DuckDB scans a dict of NumPy arrays directly, which is orders of magnitude faster than
     inserting rows one by one; each column is then cast to the type its values call for.
+    ``kv``: key-value metadata stored in the file's footer (what a part file says about
+    itself, :mod:`accord.lab.parts`).
     """
     source: dict[str, np.ndarray[Any, Any]] = {}
     casts: list[str] = []
     for k, column in enumerate(columns):
-        values = [_clean(row.get(column)) for row in rows]
-        sql_type = _sql_type(values)
+        sql_type, values = stored_column([row.get(column) for row in rows])
+        if column in _NULL_TYPES and all(v is None for v in values):
+            sql_type = _NULL_TYPES[column]  # a failed run's: typed as in the runs that did not
         if sql_type == "DECIMAL(38,0)":
             values = [None if v is None else str(v) for v in values]
-        elif sql_type == "VARCHAR" and any(not isinstance(v, str | None) for v in values):
-            values = [v if isinstance(v, str | None) else canonical_json(v) for v in values]
         array = np.empty(len(values), dtype=object)
         array[:] = values
         source[f"c{k}"] = array
         casts.append(f'CAST(c{k} AS {sql_type}) AS "{_quote(column)}"')
+    options = "FORMAT PARQUET"
+    if kv:
+        pairs = ", ".join(f"{_literal(key)}: {_literal(value)}" for key, value in kv.items())
+        options += f", KV_METADATA {{{pairs}}}"
     con = duckdb.connect()
     try:
         con.register("source", source)
-        target = str(path).replace("'", "''")
-        con.execute(f"COPY (SELECT {', '.join(casts)} FROM source) TO '{target}' (FORMAT PARQUET)")
+        target = _path(path)
+        con.execute(f"COPY (SELECT {', '.join(casts)} FROM source) TO '{target}' ({options})")
     finally:
         con.close()
 
 
+def _literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def stored_column(values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """A column's SQL type and its values as Parquet stores them and DuckDB reads them
+    back: NaN as NULL, NumPy scalars as Python's, every value of a ``DOUBLE`` column a
+    float (an int too large for one: ±inf), of a ``VARCHAR`` column text (anything but text
+    as canonical JSON), of ``DECIMAL(38,0)`` an int."""
+    cleaned = [_clean(v) for v in values]
+    sql_type = _sql_type(cleaned)
+    if sql_type == "DOUBLE":
+        return sql_type, [None if v is None else _float(v) for v in cleaned]
+    if sql_type == "VARCHAR":
+        return sql_type, [v if isinstance(v, str | None) else canonical_json(v) for v in cleaned]
+    return sql_type, cleaned
+
+
+def _float(value: float) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond the largest double
+        return math.inf if value > 0 else -math.inf
+
+
 def _clean(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
-    if isinstance(value, np.generic):
-        return value.item()
     return value
 
 
@@ -271,28 +382,61 @@ def read_meta(run_dir: str | Path) -> RunMeta:
         tables=tuple(raw.get("tables", ())),
         runs=raw["runs"],
         failed=raw["failed"],
+        scenario_hash=raw.get("scenario_hash"),
     )
 
 
 def load(run_dir: str | Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with a ``results`` view over ``results.parquet``
-    (ordered by run) and one view per long-form table."""
+    """An in-memory DuckDB connection with a ``results`` view (ordered by run) and one
+    view per long-form table.
+
+    ``run_dir`` is a run directory (``results.parquet``), or an interrupted sweep's
+    directory (``runs/.<name>.partial``), whose finished runs' part files read as one
+    table.
+    """
     run_dir = Path(run_dir)
     results = run_dir / RESULTS
-    if not results.is_file():
-        raise FileNotFoundError(f"{run_dir} is not a run directory: no {RESULTS} in it")
+    parts = run_dir / PARTS
+    if results.is_file():
+        source, tables = f"'{_path(results)}'", _table_sources(run_dir / TABLES)
+    elif parts.is_dir() and any(parts.glob("*.parquet")):
+        source = f"'{_path(parts)}/*.parquet', union_by_name = true"
+        tables = _table_sources(parts / TABLES, partial=True)
+    else:
+        hint = ""
+        partial = partial_dir(run_dir.parent, run_dir.name)
+        if partial.is_dir():
+            hint = f"; the finished runs of an interrupted sweep are in {partial}"
+        elif parts.is_dir():
+            hint = "; this interrupted sweep has no finished run yet"
+        raise FileNotFoundError(f"{run_dir} is not a run directory: no {RESULTS} in it{hint}")
     con = duckdb.connect()
-    con.execute(
-        f"CREATE VIEW results AS SELECT * FROM read_parquet('{_path(results)}') ORDER BY run"
-    )
-    tables = run_dir / TABLES
-    if tables.is_dir():
-        for path in sorted(tables.glob("*.parquet")):
-            if _TABLE_NAME.match(path.stem):
-                con.execute(
-                    f"CREATE VIEW \"{path.stem}\" AS SELECT * FROM read_parquet('{_path(path)}')"
-                )
+    con.execute(f"CREATE VIEW results AS SELECT * FROM read_parquet({source}) ORDER BY run")
+    for name, table in tables.items():
+        con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet({table})')
     return con
+
+
+def _table_sources(directory: Path, *, partial: bool = False) -> dict[str, str]:
+    """Table name -> ``read_parquet`` arguments: ``tables/<name>.parquet``, or in an
+    interrupted sweep every run's ``parts/tables/<name>/<run-id>.parquet``."""
+    if not directory.is_dir():
+        return {}
+    if partial:
+        return {
+            path.name: f"'{_path(path)}/*.parquet', union_by_name = true"
+            for path in sorted(directory.iterdir())
+            if _is_table(path.name) and any(path.glob("*.parquet"))
+        }
+    return {
+        path.stem: f"'{_path(path)}'"
+        for path in sorted(directory.glob("*.parquet"))
+        if _is_table(path.stem)
+    }
+
+
+def _is_table(name: str) -> bool:
+    return bool(_TABLE_NAME.match(name)) and name != "results"
 
 
 def query(

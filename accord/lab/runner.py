@@ -40,9 +40,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import ctypes
 import multiprocessing
 import os
+import re
 import shutil
+import signal
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -78,11 +82,16 @@ __all__ = [
     "Sweep",
     "derive_seed",
     "describe_error",
+    "design_hash",
     "execute_run",
     "expand",
     "make_executor",
+    "run_specs",
     "run_sweep",
 ]
+
+
+_TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _point_words(values: Mapping[str, Any]) -> tuple[int, int, int, int]:
@@ -104,6 +113,34 @@ def derive_seed(root: int, point: Mapping[str, Any] | None, replicate: int) -> i
     key = () if point is None else _point_words(point)
     sequence = np.random.SeedSequence(entropy=root, spawn_key=(*key, replicate))
     return int(sequence.generate_state(1, np.uint64)[0]) >> 1
+
+
+def design_hash(specs: Sequence[RunSpec], *, logs: bool) -> str:
+    """The design a set of runs realises, as 32 hex digits: BLAKE2b-128 of the canonical
+    JSON of every run's index, id, grid point, replicate, seed, game, swept values and
+    full configuration (``params`` and ``device``), and whether event logs are kept.
+
+    Two sweeps with the same hash run the same games on the same designs with the same
+    seeds, so their rows may be combined (``accord run --resume``); anything that could
+    change a run's outcome changes the hash. The scenario's name and description, the
+    executor and the number of workers do not.
+    """
+    runs = [
+        [
+            spec.index,
+            spec.run_id,
+            spec.point,
+            spec.replicate,
+            spec.seed,
+            spec.game,
+            dict(spec.values),
+            spec.params.model_dump(mode="json"),
+            spec.device.model_dump(mode="json"),
+        ]
+        for spec in specs
+    ]
+    text = canonical_json({"format": 1, "logs": logs, "runs": runs})
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -243,6 +280,8 @@ def _check_result(result: object) -> None:
     if not isinstance(result.state_hash, str):
         raise TypeError("state_hash must be the final state hash in hex (a str)")
     for table, rows in result.tables.items():
+        if not isinstance(table, str) or not _TABLE_NAME.match(table) or table == "results":
+            raise TypeError(f"table name {table!r} must be an identifier other than results")
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
             raise TypeError(f"table {table!r} must be a list of dicts")
 
@@ -277,7 +316,12 @@ class InProcess:
 
 
 class LocalPool:
-    """A local process pool of ``workers`` processes (``spawn`` start method)."""
+    """A local process pool of ``workers`` processes (``spawn`` start method).
+
+    Workers ignore Ctrl-C and, on Linux, die with the parent
+    (``prctl(PR_SET_PDEATHSIG)``): an interrupted sweep stops its workers itself, and a
+    killed one leaves none running on, still writing a run's event log.
+    """
 
     def __init__(self, workers: int) -> None:
         if workers < 1:
@@ -288,14 +332,46 @@ class LocalPool:
         self, fn: Callable[[RunSpec], RunOutcome], specs: Sequence[RunSpec]
     ) -> Iterator[RunOutcome]:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=_worker_init
+        )
+        finished = False
+        try:
             futures: dict[Future[RunOutcome], RunSpec] = {pool.submit(fn, s): s for s in specs}
             for future in as_completed(futures):
                 spec = futures[future]
                 try:
-                    yield future.result()
+                    outcome = future.result()
                 except Exception as exc:  # a worker died, or the spec did not pickle
-                    yield RunOutcome(spec, "error", None, describe_error(exc))
+                    outcome = RunOutcome(spec, "error", None, describe_error(exc))
+                yield outcome
+            finished = True
+        finally:
+            if finished:
+                pool.shutdown(wait=True)
+            else:  # interrupted (Ctrl-C) or abandoned: stop now, not after the runs in flight
+                _stop(pool)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_init() -> None:
+    """Set up a pool worker: Ctrl-C is the parent's to handle; die with the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End a pool's workers at once and drop the runs not started."""
+    processes = dict(getattr(pool, "_processes", None) or {})  # no public API before 3.14
+    for process in processes.values():
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes.values():
+        process.join(timeout=10)
 
 
 BACKENDS = ("local", "ray")
@@ -345,7 +421,8 @@ def run_sweep(
     """Run every run of ``scenario`` and return the outcomes in run order.
 
     ``console`` shows a progress bar there (none when ``None``). ``logs``: a directory
-    (emptied first) where every run writes its event logs, ``<run-id>.db``.
+    (emptied first) where every run writes its event logs, ``<run-id>.db``. Nothing is
+    saved: ``accord run`` saves each run as it finishes (:mod:`accord.lab.durable`).
     """
     if logs is not None:
         logs = Path(logs)
@@ -353,9 +430,36 @@ def run_sweep(
         logs.mkdir(parents=True)
     specs = expand(scenario, logs)
     executor = executor or make_executor(workers, len(specs))
+    outcomes = run_specs(specs, executor, console=console, title=scenario.name)
+    return Sweep(scenario, tuple(outcomes), None if logs is None else Path(logs))
+
+
+def run_specs(
+    specs: Sequence[RunSpec],
+    executor: Executor,
+    *,
+    console: Console | None = None,
+    title: str = "runs",
+    done: int = 0,
+    failed: int = 0,
+    on_outcome: Callable[[RunOutcome], None] | None = None,
+) -> list[RunOutcome]:
+    """Run ``specs`` on ``executor`` and return their outcomes in run order.
+
+    ``on_outcome`` is called with each outcome as it arrives (``accord run`` saves it
+    there), before the next one is awaited. ``console``: a progress bar, starting at
+    ``done`` runs already finished (``failed`` of them failed) by an earlier attempt.
+    """
     outcomes: list[RunOutcome] = []
+
+    def receive(outcome: RunOutcome) -> None:
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
     if console is None:
-        outcomes.extend(executor.map_unordered(execute_run, specs))
+        for outcome in executor.map_unordered(execute_run, specs):
+            receive(outcome)
     else:
         columns = (
             SpinnerColumn(),
@@ -367,13 +471,14 @@ def run_sweep(
             TimeRemainingColumn(),
         )
         with Progress(*columns, console=console) as progress:
-            task = progress.add_task(scenario.name, total=len(specs), failed=0)
-            failed = 0
+            task = progress.add_task(
+                title, total=done + len(specs), completed=done, failed=failed
+            )
             for outcome in executor.map_unordered(execute_run, specs):
-                outcomes.append(outcome)
+                receive(outcome)
                 failed += not outcome.ok
                 progress.update(task, advance=1, failed=failed)
     if len(outcomes) != len(specs):
         raise RuntimeError(f"the executor returned {len(outcomes)} outcomes for {len(specs)}")
     outcomes.sort(key=lambda o: o.spec.index)
-    return Sweep(scenario, tuple(outcomes), None if logs is None else Path(logs))
+    return outcomes
