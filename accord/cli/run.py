@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
-from accord.cli.common import console, fail
+from accord.cli.common import console, errors, fail
 
 if TYPE_CHECKING:
+    from accord.lab.durable import Mode
     from accord.lab.stats import Summary
 
 
@@ -26,6 +29,24 @@ def run(
     seeds: Annotated[
         int | None, typer.Option(min=1, help="Replicates per grid point (overrides the file).")
     ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="The run's name, its directory under --out (default: the scenario's)."),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Complete an interrupted sweep of this name: run only the runs not yet saved.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace an existing run of this name (kept until the new one completes).",
+        ),
+    ] = False,
     backend: Annotated[
         str,
         typer.Option(
@@ -57,79 +78,128 @@ def run(
     JSON line: the mean and 95% bootstrap interval of every metric per grid point, and
     the paired differences from the baseline design. With --logs every run's event log
     is kept in OUT/NAME/logs/ (replay one with `accord replay OUT/NAME/logs/RUN-ID.db`).
-    Exits 1 if the scenario is invalid (nothing runs) or if any run failed (its error is
-    in the results and the report).
+
+    Each run is saved the moment it finishes (OUT/.NAME.partial/), so Ctrl-C or a crash
+    loses no finished run: `--resume` runs only the rest, and the results equal an
+    uninterrupted sweep's. A name already taken is never replaced silently: pass
+    --force (the old results stay until the new ones are complete), --resume, or --name.
+    Exits 1 if the scenario is invalid or the name is taken (nothing runs) or if any run
+    failed (its error is in the results and the report); 130 when interrupted.
     """
     import time
 
+    from accord.lab.durable import Interrupted, RunExists, open_sweep
+    from accord.lab.parts import PartError
+    from accord.lab.ray_backend import RayUnavailable
     from accord.lab.report import analyse, build_report, headline_metrics
-    from accord.lab.results import RESULTS, write_results
-    from accord.lab.runner import make_executor, run_sweep
+    from accord.lab.results import RESULTS
+    from accord.lab.rundir import RunDirBusy
+    from accord.lab.runner import make_executor
     from accord.lab.scenario import ScenarioError, load_scenario
 
+    if resume and force:
+        raise fail("--resume completes the saved runs and --force discards them: pass one")
     try:
         loaded = load_scenario(scenario)
         if seeds is not None:
             loaded = loaded.with_seeds(seeds)
+        if name is not None:
+            loaded = loaded.with_name(name)
     except ScenarioError as exc:
         raise fail(str(exc)) from None
-    from rich.markup import escape
-
-    from accord.lab.ray_backend import RayUnavailable
-
     try:
         executor = make_executor(workers, loaded.n_runs, backend=backend, address=address)
     except (RayUnavailable, ValueError) as exc:
-        raise fail(escape(str(exc))) from None  # "[ray]" is not markup
+        raise fail(str(exc)) from None
     count = getattr(executor, "workers", 1)
     where = getattr(executor, "where", f"{count} worker{'s' if count != 1 else ''}")
-    console.print(
-        f"[bold]{loaded.name}[/]: game {loaded.game}, {len(loaded.points)} grid points × "
-        f"{len(loaded.replicates)} seeds = {loaded.n_runs} runs on {where}",
-        highlight=False,
-    )
-    started = time.perf_counter()  # shown to the user, never stored
-    log_dir = out / loaded.name / "logs" if logs else None
-    sweep = run_sweep(loaded, executor=executor, console=console, logs=log_dir)
-    elapsed = time.perf_counter() - started
-    run_dir = write_results(sweep, out)
+    mode: Mode = "resume" if resume else "force" if force else "new"
+    try:
+        with open_sweep(loaded, out, logs=logs, mode=mode) as sweep:
+            console.print(
+                f"[bold]{loaded.name}[/]: game {loaded.game}, {len(loaded.points)} grid points "
+                f"× {len(loaded.replicates)} seeds = {loaded.n_runs} runs on {where}",
+                highlight=False,
+            )
+            if sweep.complete:
+                console.print(f"nothing to resume: {sweep.target} is complete", highlight=False)
+            elif sweep.saved:
+                console.print(
+                    f"resuming {sweep.partial}: {len(sweep.saved)} of {loaded.n_runs} runs "
+                    f"saved, {len(sweep.missing)} to run",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            started = time.perf_counter()  # shown to the user, never stored
+            saved = sweep.run(executor, console)
+            elapsed = time.perf_counter() - started
+    except (RunExists, PartError, RunDirBusy) as exc:
+        raise fail(str(exc)) from None
+    except Interrupted as exc:
+        command = _resume_command(scenario, out, seeds, name, logs)
+        errors.print(
+            f"[yellow]interrupted:[/yellow] {exc.saved} of {exc.total} runs saved in "
+            f"{escape(str(exc.partial))}; resume with: {escape(command)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=130) from None
+    run_dir = saved.run_dir
     analysis = analyse(run_dir)
     report_path = build_report(run_dir, analysis=analysis)
     summary = analysis.summary
     for table in _summary_tables(summary, headline_metrics(summary), console.width):
         console.print(table)
-    failed = sweep.failed
+    failed = saved.failed
+    resumed = saved.runs - saved.ran
     console.print(
-        f"{len(sweep.outcomes) - len(failed)} runs ok, {len(failed)} failed, in {elapsed:.1f} s",
+        f"{saved.runs - len(failed)} runs ok, {len(failed)} failed, in {elapsed:.1f} s"
+        + (f" ({resumed} saved by an earlier attempt)" if resumed else ""),
         highlight=False,
     )
     console.print(f"results: {run_dir / RESULTS}", highlight=False, soft_wrap=True)
     paired = analysis.paired is not None and analysis.paired.pairs > 0
     holds = "every metric, paired differences, glossary" if paired else "every metric, glossary"
     console.print(f"report:  {report_path} ({holds})", highlight=False, soft_wrap=True)
-    if log_dir is not None:
-        console.print(f"logs:    {log_dir}/ (accord replay one)", highlight=False, soft_wrap=True)
-    for outcome in failed[:5]:
+    if saved.logs is not None:
         console.print(
-            f"[red]failed[/red] {outcome.spec.run_id}: {outcome.error}",
-            highlight=False,
-            soft_wrap=True,
+            f"logs:    {saved.logs}/ (accord replay one)", highlight=False, soft_wrap=True
+        )
+    for run_id, error in failed[:5]:
+        console.print(
+            f"[red]failed[/red] {run_id}: {escape(error)}", highlight=False, soft_wrap=True
         )
     if failed:
         console.print(
-            f"[red]error:[/red] {len(failed)} of {len(sweep.outcomes)} runs failed",
-            highlight=False,
+            f"[red]error:[/red] {len(failed)} of {saved.runs} runs failed", highlight=False
         )
     if as_json:
         line = {
             **analysis.as_dict(),
             "results": str(run_dir / RESULTS),
             "report": str(report_path),
-            **({"logs": str(log_dir)} if log_dir is not None else {}),
+            **({"logs": str(saved.logs)} if saved.logs is not None else {}),
         }
         print(json.dumps(line, separators=(",", ":"), default=str))
     if failed:
         raise typer.Exit(code=1)
+
+
+def _resume_command(
+    scenario: Path, out: Path, seeds: int | None, name: str | None, logs: bool
+) -> str:
+    """The ``accord run`` line that resumes this sweep (the options that decide its
+    design and place; --workers and --backend are free to change)."""
+    args = ["accord", "run", str(scenario)]
+    if out != Path("runs"):
+        args += ["--out", str(out)]
+    if seeds is not None:
+        args += ["--seeds", str(seeds)]
+    if name is not None:
+        args += ["--name", name]
+    if logs:
+        args.append("--logs")
+    return shlex.join([*args, "--resume"])
 
 
 def _summary_tables(summary: Summary, metrics: list[str], width: int) -> list[Table]:

@@ -156,7 +156,9 @@ class DurableSweep:
         return Saved(
             self.target,
             len(ordered),
-            tuple((r.run_id, str(r.values["error"])) for r in ordered if r.values["status"] != "ok"),
+            tuple(
+                (r.run_id, str(r.values["error"])) for r in ordered if r.values["status"] != "ok"
+            ),
             len(missing),
             self.target / LOGS if self.logs else None,
         )
@@ -207,12 +209,15 @@ def _prepare(scenario: Scenario, out: Path, logs: bool, mode: Mode) -> DurableSw
     partial = partial_dir(out, scenario.name)
     specs = expand(scenario, partial / LOGS if logs else None)
     sweep = DurableSweep(scenario, out, logs, specs, design_hash(specs, logs=logs))
-    if target.exists() and not (target / META).is_file():
-        if not target.is_dir() or any(target.iterdir()):
-            raise RunExists(
-                f"{target} exists and is not a run directory (no {META} in it): "
-                "choose another --name or --out"
-            )
+    if target.is_symlink() or partial.is_symlink():
+        link = target if target.is_symlink() else partial
+        raise RunExists(f"{link} is a symbolic link: choose another --name or --out")
+    taken = target.exists() and not (target / META).is_file()
+    if taken and (not target.is_dir() or any(target.iterdir())):
+        raise RunExists(
+            f"{target} exists and is not a run directory (no {META} in it): "
+            "choose another --name or --out"
+        )
     has_target = (target / META).is_file()
     if mode == "new" and partial.is_dir():
         done = len(list((partial / PARTS).glob("*.parquet")))
@@ -229,9 +234,7 @@ def _prepare(scenario: Scenario, out: Path, logs: bool, mode: Mode) -> DurableSw
         manifest = read_manifest(partial)
         if manifest.scenario_hash != sweep.scenario_hash:
             raise RunExists(_other_design(partial, manifest.logs, logs, "unfinished sweep"))
-        sweep.saved = read_parts(
-            partial, specs, sweep.scenario_hash, scenario.swept_keys, logs
-        )
+        sweep.saved = read_parts(partial, specs, sweep.scenario_hash, scenario.swept_keys, logs)
         return sweep
     if mode == "resume" and has_target:
         meta = read_meta(target)

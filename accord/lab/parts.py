@@ -14,18 +14,20 @@ An unfinished sweep lives in ``runs/.<name>.partial/`` (:func:`accord.lab.rundir
 **Writing.** A run's table parts are written first and its row part last; each file is
 written under a temporary name, flushed and renamed (:func:`~accord.lab.rundir.write_atomic`).
 The row part is the commit: a run without one is not finished, and is run again. Every
-part carries, in its Parquet footer's key-value metadata, the design hash, its run id and
-(row parts) its tables and their row counts.
+part carries, in its Parquet footer's key-value metadata, the design hash, its run id, a
+BLAKE2b digest of its columns and values as stored (:func:`digest`; Parquet itself
+checks no checksum on read) and (row parts) its tables and their row counts.
 
 **Reading** (:func:`read_parts`, for ``--resume``) trusts nothing. Every file under
 ``parts/`` must be a readable Parquet file named after a run of this sweep, with the
-sweep's design hash, its own run id, one row whose run, seed, grid point, replicate,
-swept values and configuration are that run's, and the tables it lists. Anything else (a
-truncated or corrupted file, a part from another scenario or another design, a second
-copy of a run under another name) is a :class:`PartError` naming the file: results from
-different designs are never mixed. Values read back are the values written (Parquet keeps
-int64, float64, booleans and text exactly; ``DECIMAL(38,0)`` comes back as an int), so
-the results assembled from parts equal an uninterrupted sweep's, row for row.
+sweep's design hash, its own run id, contents that match its digest, one row whose run,
+seed, grid point, replicate, swept values and configuration are that run's, and the
+tables it lists. Anything else (a truncated or corrupted file, a changed value, a part
+from another scenario or another design, a second copy of a run under another name) is
+a :class:`PartError` naming the file: results from different designs are never mixed.
+Values read back are the values written (Parquet keeps int64, float64, booleans and text
+exactly; ``DECIMAL(38,0)`` comes back as an int), so the results assembled from parts
+equal an uninterrupted sweep's, row for row.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +61,7 @@ __all__ = [
     "Manifest",
     "PartError",
     "clear_run",
+    "digest",
     "read_manifest",
     "read_parts",
     "write_manifest",
@@ -95,7 +99,11 @@ def write_manifest(directory: Path, manifest: Manifest) -> None:
         },
         indent=2,
     )
-    write_atomic(directory / MANIFEST, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+
+    def fill(tmp: Path) -> None:
+        tmp.write_text(text + "\n", encoding="utf-8")
+
+    write_atomic(directory / MANIFEST, fill)
 
 
 def read_manifest(directory: Path) -> Manifest:
@@ -133,7 +141,7 @@ def write_part(directory: Path, row: RunRow, scenario_hash: str, columns: Sequen
             path.parent.mkdir(parents=True, exist_ok=True)
             names = list(dict.fromkeys(key for r in rows for key in r))
             kv = {_HASH: scenario_hash, _RUN: run_id, _DIGEST: digest(names, rows)}
-            write_atomic(path, lambda tmp, r=rows, c=names, m=kv: write_parquet(r, c, tmp, m))
+            write_atomic(path, partial(_write, rows, names, kv))
     path = directory / PARTS / f"{run_id}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
     kv = {
@@ -142,8 +150,14 @@ def write_part(directory: Path, row: RunRow, scenario_hash: str, columns: Sequen
         _TABLES: canonical_json(counts),
         _DIGEST: digest(columns, [row.values]),
     }
-    write_atomic(path, lambda tmp: write_parquet([row.values], columns, tmp, kv))
+    write_atomic(path, partial(_write, [row.values], columns, kv))
     return path
+
+
+def _write(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], kv: Mapping[str, str], tmp: Path
+) -> None:
+    write_parquet(rows, columns, tmp, kv)
 
 
 def clear_run(directory: Path, run_id: str) -> None:
@@ -228,9 +242,7 @@ def _read_row(
         for key, value in model.model_dump(mode="json").items():
             if f"{prefix}.{key}" not in swept:
                 expected[f"{prefix}.{key}"] = _as_stored(value)
-    if set(config) != {c for c in expected if c.startswith(("params.", "device."))} - set(
-        swept
-    ):
+    if set(config) != {c for c in expected if c.startswith(("params.", "device."))} - set(swept):
         raise PartError(f"{path}: its configuration columns are not run {spec.run_id}'s")
     for column, value in expected.items():
         if values.get(column) != value or type(values.get(column)) is not type(value):
@@ -293,8 +305,7 @@ def _read(
     except (duckdb.Error, UnicodeDecodeError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PartError(
-            f"{path}: unreadable part, truncated or corrupted ({reason}); delete it to redo "
-            "the run"
+            f"{path}: unreadable part, truncated or corrupted ({reason}); delete it to redo the run"
         ) from None
     return kv, columns, records
 

@@ -6,8 +6,10 @@ documentation) and outcomes are collected with ``ray.wait(…, num_returns=1)`` 
 finish. A run's outcome is a pure function of its :class:`~accord.lab.runner.RunSpec`
 (its seed is derived before it is sent), and :func:`~accord.lab.runner.run_sweep` sorts
 outcomes by run index, so the results are identical, row by row and state hash by state
-hash, to the local process pool's (tested on a one-CPU local Ray instance; Ray 2.x has
-dropped its serial ``local_mode``).
+hash, to the local process pool's (tested in CI on a two-CPU local Ray instance; Ray 2.x
+has dropped its serial ``local_mode``). Ctrl-C, or a consumer that stops early, cancels
+the tasks not yet finished (``ray.cancel``); the runs saved so far stay saved
+(:mod:`accord.lab.durable`).
 
 Where Ray runs:
 
@@ -19,8 +21,9 @@ Where Ray runs:
 * if Ray is already initialised in this process (a notebook, a test), it is used as is
   and left running.
 
-Ray is optional (``pip install 'accord[ray]'``); without it, :class:`RayPool` raises
-:class:`RayUnavailable`, naming the extra to install, before anything runs.
+Ray is optional (``pip install 'accord[ray]'``; the ``dev`` extra has it, so the tests
+run it); without it, :class:`RayPool` raises :class:`RayUnavailable`, naming the extra to
+install, before anything runs.
 """
 
 from __future__ import annotations
@@ -103,6 +106,7 @@ class RayPool:
     ) -> Iterator[RunOutcome]:
         ray = self.ray
         started = self._init()
+        pending: list[Any] = []
         try:
             task = ray.remote(num_cpus=1, max_retries=0)(fn)
             refs: dict[Any, RunSpec] = {}
@@ -120,5 +124,7 @@ class RayPool:
                     except Exception as exc:  # a worker died, or the task could not run
                         yield RunOutcome(refs[ref], "error", None, describe_error(exc))
         finally:
+            for ref in pending:  # interrupted (Ctrl-C) or abandoned: drop the runs left
+                ray.cancel(ref, force=True)
             if started:
                 ray.shutdown()

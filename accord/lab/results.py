@@ -188,8 +188,8 @@ def outcome_row(outcome: RunOutcome, swept: Sequence[str], logged: bool) -> RunR
     for name, rows in (result.tables if result else {}).items():
         if not _is_table(name):
             raise ValueError(f"table name {name!r} must be an identifier other than results")
-        prefix = {"run": spec.index, "run_id": spec.run_id}
-        tables[name] = [{**prefix, **row} for row in rows]
+        ids = {"run": spec.index, "run_id": spec.run_id}
+        tables[name] = [{**ids, **row} for row in rows]
     return RunRow(spec.index, values, tuple(metrics), tuple(config), tables)
 
 

@@ -38,9 +38,9 @@ Timing is never part of a run's outcome: results are a pure function of the scen
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib
-import ctypes
 import multiprocessing
 import os
 import re
@@ -471,9 +471,7 @@ def run_specs(
             TimeRemainingColumn(),
         )
         with Progress(*columns, console=console) as progress:
-            task = progress.add_task(
-                title, total=done + len(specs), completed=done, failed=failed
-            )
+            task = progress.add_task(title, total=done + len(specs), completed=done, failed=failed)
             for outcome in executor.map_unordered(execute_run, specs):
                 receive(outcome)
                 failed += not outcome.ok

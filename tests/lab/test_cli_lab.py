@@ -154,6 +154,50 @@ def test_run_with_failures_exits_1_after_writing_everything(tmp_path: Path) -> N
     assert (out / "f" / "report.html").is_file()
 
 
+def test_a_taken_run_name_needs_force_resume_or_a_new_name(tmp_path: Path) -> None:
+    """Running a scenario again never replaces its results silently: one line says what
+    to pass, and nothing changes until it is passed."""
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO)
+    out = tmp_path / "runs"
+    base = ["run", str(scenario), "--workers", "1", "--out", str(out)]
+    assert runner.invoke(app, base).exit_code == 0
+    results = out / "cli-toy" / "results.parquet"
+    first = results.read_bytes()
+    again = runner.invoke(app, base)
+    assert again.exit_code == 1 and again.stdout == ""
+    assert again.stderr == (
+        f"error: {out / 'cli-toy'} already exists: pass --force to replace it (it stays "
+        "until the new run completes), --resume to complete it, or --name NEW to write a "
+        "new name\n"
+    )
+    assert results.read_bytes() == first
+    both = runner.invoke(app, [*base, "--resume", "--force"])
+    assert both.exit_code == 1 and both.stderr.startswith("error: --resume completes")
+    resumed = runner.invoke(app, [*base, "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert f"nothing to resume: {out / 'cli-toy'} is complete" in flat(resumed.stdout)
+    assert results.read_bytes() == first
+    other = runner.invoke(app, [*base, "--seeds", "3", "--resume"])
+    assert other.exit_code == 1 and "is a run directory of another design" in other.stderr
+    named = runner.invoke(app, [*base, "--name", "second"])
+    assert named.exit_code == 0, named.output
+    assert query(out / "second", "SELECT * FROM results") == query(
+        out / "cli-toy", "SELECT * FROM results"
+    )
+    forced = runner.invoke(app, [*base, "--seeds", "3", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert query(out / "cli-toy", "SELECT count(*) AS n FROM results") == [{"n": 6}]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".cli-toy.lock",
+        ".second.lock",
+        "cli-toy",
+        "second",
+    ]
+    bad = runner.invoke(app, [*base, "--name", "../up"])
+    assert bad.exit_code == 1 and "name: must be a non-empty name" in bad.stderr
+
+
 def test_run_refuses_a_bad_scenario_and_runs_nothing(tmp_path: Path) -> None:
     scenario = tmp_path / "bad.toml"
     scenario.write_text('game = "toy"\n[sweep]\n"device.ordering" = ["fcfs", "fastest"]\n')

@@ -148,7 +148,7 @@ def test_a_taken_name_asks_for_force_or_resume(scenario: Scenario, tmp_path: Pat
     saved = run(scenario, tmp_path, nothing, mode="resume")  # complete: nothing to run
     assert nothing.ran == [] and saved.ran == 0 and len(saved.failed) == 4
     other = parse_scenario(PROBE.replace("seed = 3", "seed = 4"))
-    with pytest.raises(RunExists, match="another design .* --force"):
+    with pytest.raises(RunExists, match=r"another design .* --force"):
         run(other, tmp_path, mode="resume")
     with pytest.raises(RunExists, match="was run without --logs"):
         run(scenario, tmp_path, mode="resume", logs=True)
@@ -186,6 +186,12 @@ def test_a_directory_that_is_not_a_run_is_never_replaced(
     assert (tmp_path / "probe" / "notes.txt").read_text() == "mine"
     (tmp_path / "probe" / "notes.txt").unlink()  # an empty directory is taken
     assert run(scenario, tmp_path).runs == 8
+    linked = tmp_path / "links"
+    linked.mkdir()
+    (linked / "probe").symlink_to(tmp_path / "probe")
+    with pytest.raises(RunExists, match=r"links/probe is a symbolic link"):
+        run(scenario, linked, mode="force")
+    assert (tmp_path / "probe" / "meta.json").is_file()
 
 
 def test_load_names_the_unfinished_sweep(scenario: Scenario, tmp_path: Path) -> None:
@@ -258,9 +264,7 @@ def test_a_changed_value_is_refused(scenario: Scenario, interrupted: Path) -> No
     refused(scenario, interrupted, r"p0-r0\.parquet: its contents do not match its digest")
 
 
-def test_a_missing_table_part_or_manifest_is_refused(
-    scenario: Scenario, interrupted: Path
-) -> None:
+def test_a_missing_table_part_or_manifest_is_refused(scenario: Scenario, interrupted: Path) -> None:
     table = interrupted / "parts" / "tables" / "rows" / "p0-r1.parquet"
     table.unlink()
     refused(scenario, interrupted, r"rows/p0-r1\.parquet: missing, but p0-r1\.parquet lists 3")
@@ -276,7 +280,9 @@ def test_a_write_cut_short_is_redone(
     not a finished run: resume runs it again."""
     parts = interrupted / "parts"
     (parts / "p1-r1.parquet.tmp").write_bytes(b"PAR1 half")
-    shutil.copy(parts / "tables" / "rows" / "p0-r0.parquet", parts / "tables" / "rows" / "p1-r1.parquet")
+    shutil.copy(
+        parts / "tables" / "rows" / "p0-r0.parquet", parts / "tables" / "rows" / "p1-r1.parquet"
+    )
     again = StopAfter()
     saved = run(scenario, interrupted.parent, again, mode="resume")
     assert again.ran == ["p1-r1", "p2-r0", "p2-r1", "p3-r0", "p3-r1"]

@@ -66,9 +66,12 @@ def test_backend_and_address_are_checked() -> None:
 
 @pytest.fixture(scope="module")
 def ray_cluster() -> Iterator[Any]:
-    """One local Ray instance of one CPU for the module (Ray 2.x has no local_mode)."""
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    """One local Ray instance of two CPUs for the module (Ray 2.x has no local_mode; Ray
+    takes several seconds to start, so the module shares it). Ray is a test dependency
+    (the dev extra): without it these tests fail, they are never skipped."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield ray
     ray.shutdown()
 
@@ -130,3 +133,33 @@ def test_accord_run_backend_ray_prints_the_local_runs_summary(
         lines[backend] = line
     assert "runs on Ray (local)" in result.output
     assert lines["ray"] == lines["local"]
+
+
+def test_an_interrupted_ray_sweep_resumes_to_the_process_pools_results(
+    ray_cluster: Any, tmp_path: Path
+) -> None:
+    """Ctrl-C while Ray runs the sweep: the finished runs stay saved, the tasks left are
+    cancelled, and --resume on Ray completes it to the process pool's results."""
+    from accord.lab.durable import Interrupted, open_sweep
+    from accord.lab.ray_backend import RayPool
+
+    class CtrlCAfter(RayPool):
+        def map_unordered(self, fn: Any, specs: Any) -> Iterator[Any]:
+            for k, outcome in enumerate(super().map_unordered(fn, specs)):
+                if k == 3:
+                    raise KeyboardInterrupt
+                yield outcome
+
+    scenario = parse_scenario(TOY)
+    with pytest.raises(Interrupted) as info, open_sweep(scenario, tmp_path / "ray") as sweep:
+        sweep.run(CtrlCAfter())
+    assert info.value.saved == 3
+    assert ray_cluster.is_initialized()
+    with open_sweep(scenario, tmp_path / "ray", mode="resume") as sweep:
+        assert len(sweep.saved) == 3 and len(sweep.missing) == 5
+        ray_dir = sweep.run(RayPool()).run_dir
+    with open_sweep(scenario, tmp_path / "local") as sweep:
+        local_dir = sweep.run(LocalPool(2)).run_dir
+    sql = "SELECT * FROM results ORDER BY run"
+    assert _rows(ray_dir, sql) == _rows(local_dir, sql)
+    assert len({row["state_hash"] for row in _rows(ray_dir, sql)}) == 8
