@@ -235,6 +235,8 @@ def _prepare(scenario: Scenario, out: Path, logs: bool, mode: Mode) -> DurableSw
         if manifest.scenario_hash != sweep.scenario_hash:
             raise RunExists(_other_design(partial, manifest.logs, logs, "unfinished sweep"))
         sweep.saved = read_parts(partial, specs, sweep.scenario_hash, scenario.swept_keys, logs)
+        if logs:
+            (partial / LOGS).mkdir(exist_ok=True)
         return sweep
     if mode == "resume" and has_target:
         meta = read_meta(target)

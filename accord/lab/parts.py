@@ -252,6 +252,12 @@ def _read_row(
             )
     if values["status"] not in ("ok", "error"):
         raise PartError(f"{path}: status {values['status']!r} is neither ok nor error")
+    log = values.get("log")
+    if logged and log is not None:
+        if log != f"{LOGS}/{spec.run_id}.db":
+            raise PartError(f"{path}: log {log!r} is not run {spec.run_id}'s event log")
+        if not (path.parent.parent / log).is_file():
+            raise PartError(f"{path}: its run's event log {log} is missing; delete it to redo")
     tables = _read_tables(con, path, kv, spec.run_id, scenario_hash)
     return RunRow(spec.index, values, metrics, config, tables)
 

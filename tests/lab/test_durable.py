@@ -336,3 +336,16 @@ def test_any_damaged_byte_is_refused_or_harmless(
             assert str(exc).startswith(f"{path}: ") and "\n" not in str(exc)
         else:
             assert rows == expected
+
+
+def test_a_saved_run_whose_log_is_gone_is_refused(tmp_path: Path) -> None:
+    toy = parse_scenario(
+        'name = "logged"\ngame = "toy"\nseeds = 2\n[params]\nagents = 3\nblocks = 3\n'
+    )
+    with pytest.raises(Interrupted):
+        run(toy, tmp_path, StopAfter(1), logs=True)
+    partial = tmp_path / ".logged.partial"
+    assert query(partial, "SELECT log FROM results") == [{"log": "logs/p0-r0.db"}]
+    (partial / "logs" / "p0-r0.db").unlink()
+    with pytest.raises(PartError, match=r"p0-r0\.parquet: its run's event log logs/p0-r0\.db"):
+        run(toy, tmp_path, mode="resume", logs=True)
