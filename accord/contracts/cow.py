@@ -26,11 +26,16 @@ contract ``GPv2Settlement.settle``) on the device, with the solver *off* the dev
    output measured on this contract's balance) and pays its fills, inside a nested call
    that rolls back whole if a pool pays less; the first that runs settles the batch.
    If none does, or none was submitted, every order of the batch is refunded whole.
-   ``execute`` is batchable: under the ``batch`` ordering rule the device runs it at the
-   end of the block, after every ``settle`` of the block, so the deadline is the end of
-   block ``N + 1`` and the competition is simultaneous; under the other rules it runs
-   where the builder puts it. Anyone may call it (an order's owner too), so no escrow
-   waits on a solver.
+   ``execute`` is batchable: under the ``batch`` ordering rule the device runs it after
+   every ``settle`` of the block, so the competition is simultaneous, and, since this
+   contract ``settles_earlier_batches``, *before* the pools' own batches of block
+   ``N + 1`` (:func:`accord.device.ordering.settlement_order`: batches settle in the order
+   their books closed). Nothing moves a pool in block ``N + 1`` before that (under
+   ``batch`` every swap is a batchable call), so the settlement trades on exactly the
+   pools its solvers read after block ``N`` and every ``settle`` was verified against,
+   and the best solution runs as verified. Under the other rules it runs where the
+   builder puts it. Anyone may call it (an order's owner too), so no escrow waits on a
+   solver.
 
 **Never partly lost.** Every order is either filled within its limit (its unsold rest
 returned) or refunded whole. Rounding dust and whatever a pool pays beyond ``min_out``
@@ -135,6 +140,7 @@ class CowSettlement(Contract):
     """Escrows orders per block and settles each batch with the best verified solution
     a solver submitted (module docstring)."""
 
+    settles_earlier_batches = True  # execute(N) settles batch N's book, closed in block N
     registry: Var[tuple[PoolSpec, ...]] = Var(())
     numeraire: Var[str] = Var("")
     solvers: Var[tuple[str, ...]] = Var(())

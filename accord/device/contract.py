@@ -21,7 +21,11 @@ the call, the block, and the ledger operations a contract may perform. Raising
 A method marked ``@public(batch=True)`` may also be *settled in batch* under the
 frequent-batch-auction ordering rule: the device collects every such call of a block and
 hands them to :meth:`Contract.settle_batch` together, so that the contract can clear them
-at one uniform price and position in the block carries no advantage.
+at one uniform price and position in the block carries no advantage. A contract whose
+batchable calls settle a batch that closed in an *earlier* block (``settles_earlier_batches
+= True``, such as the CoW settlement's ``execute``) is settled before the block's own
+batches: batches settle in the order their books closed
+(:func:`accord.device.ordering.settlement_order`).
 """
 
 from __future__ import annotations
@@ -83,6 +87,11 @@ class Contract:
     """Public method name -> a function called as ``f(contract, ctx, *args)``: the
     method's own function when it is a plain one (no bound method is built per call)."""
     _batch: ClassVar[frozenset[str]] = frozenset()
+    settles_earlier_batches: ClassVar[bool] = False
+    """Whether this contract's batchable calls settle a batch whose book closed before the
+    block that settles it (an auction of block ``N`` settled in ``N + 1``): such batches
+    settle first, against the state the block began with
+    (:func:`accord.device.ordering.settlement_order`)."""
     _declared_maps: ClassVar[dict[str, Map[Any]]] = {}
     """The Maps declared in this class's own body (taken off the class)."""
 

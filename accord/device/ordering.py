@@ -11,13 +11,15 @@ key). A bundle is its own lane.
 * :class:`FrequentBatch` — canonical order by hash. In a frequent batch auction
   (Budish, Cramton & Shim 2015) every transaction in a block is simultaneous: batchable
   calls settle together at uniform prices, and the rest run in an order no one chooses.
+  The block's batches then settle in the order their books closed
+  (:func:`settlement_order`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import ge as _ge
 from typing import Any, Protocol, TypeVar
 
@@ -208,6 +210,27 @@ class FrequentBatch:
 
     def order(self, items: Sequence[T], *, number: int, base_fee: int) -> list[T]:
         return merge_lanes(items, _hash)
+
+
+def settlement_order(addresses: Iterable[str], contracts: Mapping[str, object]) -> list[str]:
+    """The order in which the batch rule settles the block's batches, one per contract.
+
+    Batches settle in the order their books closed, as a frequent batch auction processes
+    its batches serially in time (Budish, Cramton & Shim 2015, §VI: orders of interval
+    ``t`` clear at the end of ``t``, before anything sent later). A contract that settles
+    a batch closed in an *earlier* block (``settles_earlier_batches``, e.g. the CoW
+    settlement's ``execute(N)`` in block ``N + 1``) goes first, so it trades against the
+    state the block began with, which is what its solvers read after block ``N``; nothing
+    of this block's own batches runs before it. (Ethereum runs its pre-block system calls
+    the same way, before any of the block's transactions: EIP-4788, EIP-2935.) Within
+    each group, contracts settle by address, a canonical order no sender chooses.
+    """
+
+    def key(address: str) -> tuple[bool, str]:
+        earlier = getattr(type(contracts.get(address)), "settles_earlier_batches", False)
+        return (earlier is not True, address)
+
+    return sorted(addresses, key=key)
 
 
 def make_rule(name: str, *, seed: int, fee_kind: str) -> OrderingRule:

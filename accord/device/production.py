@@ -31,7 +31,7 @@ from accord.device.fees import FeeMarket
 from accord.device.host import BlockHook
 from accord.device.ledger import MISSING, Ledger
 from accord.device.mempool import Item, Mempool, PendingBundle, SealedBundle
-from accord.device.ordering import OrderingRule
+from accord.device.ordering import OrderingRule, settlement_order
 from accord.device.state import StateDigest
 from accord.device.store import BlockRecord, EventLog
 from accord.device.transaction import Bundle, Transaction
@@ -405,7 +405,7 @@ class BlockProduction:
         journal = self.ledger.journal
         if batched:
             settled: dict[bytes, Receipt | ReceiptFields] = {}
-            for address in sorted(batched):
+            for address in settlement_order(batched, executor.contracts):
                 for receipt in executor.settle_batch(address, batched[address], env):
                     settled[receipt[0]] = receipt
                 journal.clear()

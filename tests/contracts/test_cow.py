@@ -369,3 +369,36 @@ def test_the_doc_example_runs_and_prints_what_it_says(capsys: pytest.CaptureFixt
     code = text.split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(code, "docs/contracts/cow.md", "exec"), {})
     assert capsys.readouterr().out.split() == ["100", "100"]
+
+
+def test_under_batch_the_settlement_runs_before_the_blocks_pool_batches() -> None:
+    """Batch ``N`` settles at the start of block ``N + 1``'s batch phase, before the pools'
+    own batches of ``N + 1`` (batches settle in the order their books closed:
+    accord.device.ordering.settlement_order). dave's swap on the same pool in block
+    ``N + 1`` would leave the exact solution short if the pool's batch ran first (its
+    address sorts before the settlement's); instead alice gets exactly the output the
+    solver computed from the pool after block ``N``, and dave trades after her."""
+    device, (_, pool), cow = make(pairs=(("A", "B"), ("B", "C")))
+    assert pool < cow  # by address alone the pool's batch would settle first
+    out = amount_out(10_000, DEPTH, DEPTH)
+    h = order(device, cow, "alice", "B", 10_000, "C", out * 99 // 100)
+    block = device.build_block()
+    (oid,) = ids(device, [h])
+    exact = ((("B", out, out), ("C", 10_000, 10_000)), ((oid, 10_000, out),),
+             ((pool, "B", 10_000, "C", out),))  # fmt: skip
+    settle(device, cow, "solver", block.number, exact)
+    x = execute(device, cow, "solver", block.number)
+    dave = device.account("dave")
+    swap = device.sign(dave, pool, "swap", "B", 1_000, 0, "dave", "C", value={"B": 1_000},
+                       gas_limit=300_000)  # fmt: skip
+    device.submit(swap)
+    alice, dave_before = holdings(device, "alice"), holdings(device, "dave")
+    done = device.build_block()
+    assert device.receipt(x).result == "settled by solver"
+    assert not [e for r in done.receipts for e in r.events if e.name == "Failed"]
+    assert holdings(device, "alice")["C"] - alice["C"] == out
+    dave_out = amount_out(1_000, DEPTH + 10_000, DEPTH - out)
+    assert holdings(device, "dave")["C"] - dave_before["C"] == dave_out
+    reserve = device.contract_at(pool).storage()["reserve"]
+    assert reserve == (DEPTH + 11_000, DEPTH - out - dave_out)
+    assert device.view(cow, "dust", "C") == 0

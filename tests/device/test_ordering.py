@@ -21,6 +21,7 @@ from accord.device.ordering import (
     merge_lanes,
     random_key,
     random_sort_key,
+    settlement_order,
 )
 
 ETH = 10**18
@@ -270,3 +271,26 @@ def test_device_nonce_order_always_respected(rule: str) -> None:
     assert [tx.nonce for tx in block.transactions if tx.sender == "u0"] == [0, 1, 2, 3]
     assert all(r.ok for r in block.receipts)
     assert {tx.hash for tx in mine} <= {tx.hash for tx in block.transactions}
+
+
+def test_batches_settle_in_the_order_their_books_closed() -> None:
+    """Contracts that settle an earlier block's batch go first, then the block's own;
+    each group by address. Unknown addresses and contracts without the flag are the
+    block's own batches; a truthy non-bool flag does not count."""
+
+    class Pool:
+        settles_earlier_batches = False
+
+    class Earlier:
+        settles_earlier_batches = True
+
+    class Truthy:
+        settles_earlier_batches = 1
+
+    contracts: dict[str, object] = {
+        "0xa": Pool(), "0xb": Earlier(), "0xc": Pool(), "0x0": Earlier(), "0x1": Truthy(),
+    }  # fmt: skip
+    assert settlement_order(["0xc", "0xa", "0xb", "0x0", "0x1", "0x9"], contracts) == [
+        "0x0", "0xb", "0x1", "0x9", "0xa", "0xc",
+    ]  # fmt: skip
+    assert settlement_order([], contracts) == []

@@ -17,11 +17,14 @@ After block ``N`` is sealed it reads batch ``N``'s orders from the contract's st
    pool trades as swaps;
 3. one variant per ``slack_bps``: the pools' outputs promised ``slack`` below the quote
    (and those tokens' buy prices raised to match), so a solution survives a pool moving by
-   less than that before the deadline; the exact variant wins when nothing moved;
+   less than that before the deadline. The exact variant scores best and runs when nothing
+   moved, which under the ``batch`` rule is always the case: the settlement runs before
+   the pools' own batches of the block (``CowSettlement``'s docstring). The others are a
+   fallback for the other rules, and for a batch executed late behind another;
 4. checks each variant with the contract's own :func:`~accord.contracts.cow_verify.verify`
    and sends the ones that pass as ``settle(N, solution)``, then ``execute(N)`` (the
-   deadline: under the ``batch`` rule it runs at the end of the block, after every
-   solver's ``settle``).
+   deadline: under the ``batch`` rule it runs after every solver's ``settle`` of the
+   block and before the pools' batches).
 
 If the batch has orders but no variant verifies, it still sends ``execute(N)``, which
 refunds every order whole.
