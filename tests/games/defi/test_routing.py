@@ -85,7 +85,9 @@ def test_batch_aware_arbitrage_keeps_batch_pools_fresh() -> None:
     (refunded together on small gaps, tests/agents/defi/test_users.py); Cournot-sized orders
     clear and keep the pools fresher at the start of each block. Summed over three seeds:
     since a batch drops only its worst-missing order, naive arbitrage fills more often and
-    on seed 3 alone the two are within 2 %."""
+    on seed 3 alone the two are within 2 %. Measured: $785 against $841 (-6.6 %) since
+    the CoW settlement runs before the pools' batches ($776 against $867 before, -10.5 %;
+    the change is seed 4's: the settlement now trades on pools not yet arbitraged)."""
     config = DeviceConfig(ordering="batch", mempool="private")
     naive = aware = 0.0
     for seed in (3, 4, 5):
@@ -93,4 +95,4 @@ def test_batch_aware_arbitrage_keeps_batch_pools_fresh() -> None:
             SMALL.model_copy(update={"batch_aware_arbitrage": False}), config, seed
         ).metrics["arb_gap_usd"]
         aware += play(SMALL, config, seed).metrics["arb_gap_usd"]
-    assert aware < 0.9 * naive
+    assert aware < 0.95 * naive
