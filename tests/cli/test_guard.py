@@ -174,3 +174,14 @@ def test_version() -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 0
     assert runner.invoke(app, ["--version"]).stdout == f"accord {__version__}\n"
+
+
+@settings(max_examples=25, deadline=None)
+@given(sentence=st.text(max_size=60))
+def test_any_sentence_compiles_or_is_refused_in_one_line(sentence: str) -> None:
+    result = runner.invoke(app, ["intent", "compile", "--", sentence])
+    assert isinstance(result.exception, SystemExit) or result.exception is None
+    assert "Traceback" not in result.output
+    if result.exit_code != 0:
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(("error: ", "cannot compile: ")), lines
