@@ -6,7 +6,8 @@
 - ``results``: one Parquet row per run, written and read with DuckDB.
 - ``stats``: per grid point, each metric's mean over seeds and its interval.
 - ``paired``: paired differences against a baseline design (common random numbers).
-- ``report``, ``plots``, ``report_style``: the HTML report, its plots and its number style.
+- ``report``: the HTML report page; ``report_sections`` its summary, paired and
+  glossary sections, ``plots`` its plots, ``report_style`` its numbers and stylesheet.
 - ``provenance``: which installation produced a run.
 - ``pools``: pool files for ``accord route``.
 - ``tour``: the device tour (``accord demo``).
