@@ -124,7 +124,8 @@ def solution_of(
     if not curves:
         return None
     available = _available(fills, book, ())
-    swaps = _netted(result, curves, addresses, slack_bps, available)
+    wanted = {book[oid].buy_token for oid in fills}
+    swaps = _netted(result, curves, addresses, slack_bps, available, wanted)
     if swaps is None:
         return None
     start = _integers(
@@ -191,11 +192,17 @@ def _netted(
     addresses: Sequence[str],
     slack_bps: int,
     have: dict[str, int],
+    wanted: set[str],
 ) -> list[Swap] | None:
     """Each pool's slices as one swap of their net input, in an order that spends only
     what is there (``have``: the orders' sales, then each swap's output), each input cut
     to what is there, each output on the pool's curve (exact integers, what the pool will
-    quote), less the slack where the output is a final delivery (no swap takes it in)."""
+    quote), less the slack where the output is a final delivery (no swap takes it in).
+
+    A swap whose output no order buys (``wanted``), nor leads to what one buys through the
+    swaps still to run (:func:`_useful`), is left out: netting ``clear``'s slices can turn an arbitrage cycle it financed (a pool
+    that trades twice, around another) into a leg whose output would be stranded in the
+    contract, bought with what the orders were due (a solution that then misses a limit)."""
     net: dict[int, list[int]] = {}
     for trade in result.pool_trades:
         flow = net.setdefault(trade.pool, [0] * len(trade.tokens))
@@ -220,7 +227,7 @@ def _netted(
         left.remove((q, i, j, x))
         curve = curves[q]
         x = min(x, have.get(curve.tokens[i], 0))
-        if x <= 0:
+        if x <= 0 or not _useful(curve.tokens[j], left, curves, wanted):
             continue
         out = curve.out_given_in(i, j, x)
         if curve.tokens[j] not in feeds:  # slack on final deliveries only
@@ -229,6 +236,27 @@ def _netted(
         have[curve.tokens[j]] = have.get(curve.tokens[j], 0) + out
         swaps.append((addresses[q], curve.tokens[i], x, curve.tokens[j], out))
     return swaps
+
+
+def _useful(
+    token: str,
+    left: Sequence[tuple[int, int, int, int]],
+    curves: Sequence[cfmm.Pool],
+    wanted: set[str],
+) -> bool:
+    """Whether ``token`` is bought by an order (``wanted``) or leads to such a token
+    through the swaps ``left`` (``(pool, in, out, amount)``), each used once."""
+    seen = {token}
+    frontier = [token]
+    while frontier:
+        t = frontier.pop()
+        if t in wanted:
+            return True
+        for q, i, j, _ in left:
+            if curves[q].tokens[i] == t and curves[q].tokens[j] not in seen:
+                seen.add(curves[q].tokens[j])
+                frontier.append(curves[q].tokens[j])
+    return False
 
 
 def _available(

@@ -104,3 +104,46 @@ def test_the_agent_sends_its_settlements_then_the_deadline() -> None:
     assert (
         solver.act(observe(device, "solver", state={"market": market, "cow_book": nothing})) == []
     )
+
+
+def test_netting_leaves_out_a_cycle_leg_whose_output_would_be_stranded() -> None:
+    """A batch of the flagship (seed 0, public): one order sells 12,396,156,845,011 T3 for
+    at least 3,359,183,129,085 T4, and ``clear`` also financed an arbitrage cycle through
+    pool 5 twice (T0→T4, then T4→T0 on pool 3, then T0→T4 on pool 5 again). Netted into one
+    swap per pool, pool 5's input cannot wait for pool 3's output, so pool 3's leg would
+    turn the user's T4 into T0 that no swap takes: the order got 2,796,097,142,853 T4,
+    below its limit, and the batch was refunded. That leg is now left out: the user gets
+    pool 5's whole output on everything the orders' T3 became."""
+    from accord.agents.defi.solver import _netted
+    from accord.mechanisms.batch.types import PoolTrade
+
+    reserves = {
+        1: (("T0", "T2"), (1505281533108656, 502577671550322)),
+        2: (("T0", "T3"), (8334920623376655, 8334566383660303)),
+        3: (("T0", "T4"), (3437990707975382, 945230410236441)),
+        4: (("T2", "T3"), (3047835845560892, 9124692263063391)),
+        5: (("T0", "T4"), (7014697817534672, 1950824655669567)),
+    }
+    curves = [cfmm.ProductPool(reserves.get(q, reserves[1])[1], 30, reserves.get(q, reserves[1])[0])
+              for q in range(6)]  # fmt: skip
+    trades = [
+        PoolTrade(2, ("T0", "T3"), (0, 12199854031522), (12146045807148, 0)),
+        PoolTrade(4, ("T2", "T3"), (0, 196302813489), (65371088038, 0)),
+        PoolTrade(1, ("T0", "T2"), (0, 65371088038), (195181701333, 0)),
+        PoolTrade(5, ("T0", "T4"), (12341227508481, 0), (0, 3415872675017)),
+        PoolTrade(3, ("T0", "T4"), (0, 619775532163), (2246015681009, 0)),
+        PoolTrade(5, ("T0", "T4"), (2246015681009, 0), (0, 620375055840)),
+    ]
+
+    class Result:
+        pool_trades = trades
+
+    sold = 12396156845011
+    swaps = _netted(Result(), curves, [f"p{q}" for q in range(6)], 0, {"T3": sold}, {"T4"})  # type: ignore[arg-type]
+    assert swaps is not None
+    assert [s[0] for s in swaps] == ["p2", "p4", "p1", "p5"]  # p3's leg is left out
+    t0 = swaps[0][4] + swaps[2][4]
+    assert swaps[3][2] == t0  # pool 5 takes every T0 the orders' T3 became
+    out = curves[5].out_given_in(0, 1, t0)
+    assert swaps[3][4] == out >= 3359183129085  # the order's limit
+    assert swaps[0][2] + swaps[1][2] == sold
