@@ -200,9 +200,10 @@ def _netted(
     quote), less the slack where the output is a final delivery (no swap takes it in).
 
     A swap whose output no order buys (``wanted``), nor leads to what one buys through the
-    swaps still to run (:func:`_useful`), is left out: netting ``clear``'s slices can turn an arbitrage cycle it financed (a pool
-    that trades twice, around another) into a leg whose output would be stranded in the
-    contract, bought with what the orders were due (a solution that then misses a limit)."""
+    swaps still to run (:func:`_useful`), is left out: netting ``clear``'s slices can turn
+    an arbitrage cycle it financed (a pool that trades twice, around another) into a leg
+    whose output would be stranded in the contract, bought with what the orders were due
+    (a solution that then misses a limit)."""
     net: dict[int, list[int]] = {}
     for trade in result.pool_trades:
         flow = net.setdefault(trade.pool, [0] * len(trade.tokens))
