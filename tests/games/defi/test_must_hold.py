@@ -87,17 +87,17 @@ def test_intent_users_matched_by_cow_keep_more_surplus_under_batch(mempool: str)
     (notional-weighted, four seeds pooled) than naive users sending swaps to the pools'
     own batches, and users really were matched with each other.
 
-    Since the solver left the device (issue 11: the contract only verifies what solver
-    agents submit, and a batch of block N settles at the end of block N + 1 against pools
-    that may have moved since the solver read them), this still holds on the same seeds
-    2–5, pooled: with a public mempool intents keep 94.4 bps against naive users' 31.7
-    (99.0 against 23.8 with the solver in the contract); with a private or sealed one
-    112.3 against −25.2. Per seed it does not always hold: intents come out ahead on
-    seeds 2 and 5 with a public mempool (behind on 3: −4.8 against 73.8; and on 4: −28.8
-    against 17.3) and on 2, 4 and 5 with a hidden one (behind on 3: 8.6 against 36.5).
-    A solution whose pools moved fails at execution and the next kept one (its pools'
-    outputs promised 50 or 150 bps lower) runs, or every order is refunded; on the
-    flagship's seeds intents trail naive users under batch (docs/defi.md)."""
+    The contract only verifies what solver agents submit (issue 11); batch N settles in
+    block N + 1 before the pools' own batches of that block, so every kept solution runs
+    on the pools its solver read (accord.device.ordering.settlement_order). Pooled over
+    seeds 2–5: with a public mempool intents keep 101.8 bps against naive users' 29.2
+    (94.4 against 31.7 when the settlement could meet pools moved by their own batches,
+    99.0 against 23.8 with the solver in the contract); with a private or sealed one 95.0
+    against −16.5 (97.1 against −17.2). Per seed it holds on seeds 2 and 5 with a public
+    mempool, not on 3 (−4.8 against 73.8) or 4 (−9.3 against 13.0); with a hidden one on
+    2, 4 and 5, not on 3 (8.5 against 36.5). With about 8 intents per seed, one
+    batch whose limit the pools no longer reach one block later (refunded whole), or one
+    intent filled after its block's pool batches moved the price, decides the sign."""
     rows, matched = _batch_rows(mempool)
     assert matched > 0
     assert sum(r["kind"] == "intent" for r in rows) > 20
