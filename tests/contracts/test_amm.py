@@ -684,3 +684,35 @@ def test_a_first_deposit_whose_root_work_exceeds_the_gas_limit_runs_out_of_gas()
     receipt = device.call(alice, pool, "add_liquidity", 0, "alice", value={"A": big, "B": big})
     assert receipt.status == "out_of_gas"
     assert device.balance("alice", "A") == big
+
+
+def test_a_weighted_quote_pays_exactly_its_powers_and_newton_steps() -> None:
+    """On the device, a weighted pool's quote pays its curve's charges (the powers, then
+    one charge per Newton step before it runs) on top of the flat curve gas: two quotes
+    on a 1:40 pool differ in gas by exactly the difference of what the math charged."""
+    from accord.device.gas import intrinsic_gas
+
+    big = 10**24
+    assets = {
+        "ETH": AssetSpec(issuer="treasury", alloc={"alice": 10**18, "builder": 10**18}),
+        "A": AssetSpec(issuer="ia", alloc={"alice": big}),
+        "B": AssetSpec(issuer="ib", alloc={"alice": big}),
+    }
+    device = Device(DeviceConfig(), Genesis(assets=assets), seed=3)
+    alice = device.account("alice")
+    pool = device.deploy(alice, WeightedAMM, ("A", "B"), (1, 40))
+    value = {"A": big, "B": big}
+    deposit = device.call(alice, pool, "add_liquidity", 0, "alice", value=value, gas_limit=10**7)
+    assert deposit.ok, deposit.error
+    curve = pool_state(storage(device, pool), WeightedAMM)
+    gas, charged = [], []
+    for amount in (10**6, 10**23):
+        charges: list[int] = []
+        expected = curve.out_given_in(0, 1, amount, charges.append)
+        tx = device.sign(alice, pool, "quote", "A", amount, "B", gas_limit=5_000_000)
+        receipt = device.execute(tx)
+        assert receipt.ok and receipt.result == expected, receipt.error
+        gas.append(receipt.gas_used - intrinsic_gas(tx.method, tx.args, tx.value))
+        charged.append(sum(charges))
+        assert len(charges) >= 3  # the powers, at least one Newton step, the final check
+    assert gas[1] - gas[0] == charged[1] - charged[0]
