@@ -138,6 +138,24 @@ def test_latency_delays_visibility_and_inclusion() -> None:
     assert second.transactions == (slow,)
 
 
+def test_a_late_arrival_on_submits_common_path_waits_for_its_time() -> None:
+    """A sender's second transaction takes submit's inlined common case; sent with an
+    ``at`` in the future, its arrival is its own, recorded in ``Mempool.latest``, so the
+    honest builder does not take everything pending as arrived: the transaction waits
+    for its time, then is included (and the ones around it are not held back)."""
+    device = make_device()  # no latency: others arrive at the device's common time
+    early = send(device, "bob")  # bob's first: the gate's slow path
+    late = send(device, "bob", at=30_000)  # the common case, arriving at 30_000
+    assert device.mempool.room > 0 and device.mempool.latest == 30_000
+    alice = send(device, "alice")
+    first = device.build_block()  # timestamp 12_000
+    assert set(first.transactions) == {early, alice}
+    assert late.hash in device.mempool
+    assert device.build_block().transactions == ()  # 24_000: not yet
+    assert device.build_block().transactions == (late,)  # 36_000
+    assert len(device.mempool) == 0
+
+
 def test_builder_cannot_include_a_transaction_before_it_arrives() -> None:
     device = make_device(latency_ms={"alice": 50_000})
     slow = send(device, "alice")
