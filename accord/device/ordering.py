@@ -216,14 +216,15 @@ def settlement_order(addresses: Iterable[str], contracts: Mapping[str, object]) 
     """The order in which the batch rule settles the block's batches, one per contract.
 
     Batches settle in the order their books closed, as a frequent batch auction processes
-    its batches serially in time (Budish, Cramton & Shim 2015, §VI: orders of interval
+    its batches serially in time (Budish, Cramton & Shim 2015: the orders of interval
     ``t`` clear at the end of ``t``, before anything sent later). A contract that settles
     a batch closed in an *earlier* block (``settles_earlier_batches``, e.g. the CoW
-    settlement's ``execute(N)`` in block ``N + 1``) goes first, so it trades against the
-    state the block began with, which is what its solvers read after block ``N``; nothing
-    of this block's own batches runs before it. (Ethereum runs its pre-block system calls
-    the same way, before any of the block's transactions: EIP-4788, EIP-2935.) Within
-    each group, contracts settle by address, a canonical order no sender chooses.
+    settlement's ``execute(N)`` in block ``N + 1``) goes first: nothing of this block's
+    own batches runs before it, so the pools (whose swaps are all batch calls under this
+    rule) are as block ``N`` left them, which is what its solvers read. (Ethereum runs
+    its pre-block system calls the same way, before any of the block's transactions:
+    EIP-4788, EIP-2935.) Within each group, contracts settle by address, a canonical
+    order no sender chooses.
     """
 
     def key(address: str) -> tuple[bool, str]:

@@ -157,7 +157,7 @@ def _new_need(
     record.rejected = sum(1 for s in done if s.hash is None)
     patience = run.params.intent_patience if user.kind == "intent" else 0
     if user.kind == "intent" and run.settlement:
-        patience = max(patience, 1)  # the order settles at the end of the next block
+        patience = max(patience, 1)  # the order settles in the next block
     record.until = device.number + 1 + patience
     run.open[name] = record
     run.needs.append(record)
