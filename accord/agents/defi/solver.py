@@ -26,8 +26,11 @@ After block ``N`` is sealed it reads batch ``N``'s orders from the contract's st
    deadline: under the ``batch`` rule it runs after every solver's ``settle`` of the
    block and before the pools' batches).
 
-If the batch has orders but no variant verifies, it still sends ``execute(N)``, which
-refunds every order whole.
+If no variant verifies (netting ``clear``'s slices, one swap per pool, can miss a limit
+that ``clear`` met), it falls back to the batch's best order alone along its best path of
+one or two pools, whole or, if partially fillable, the largest part within its limit
+(:func:`path_solution`); the other orders are refunded. If nothing verifies, it still
+sends ``execute(N)``, which refunds every order whole.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from accord.agents.base import Action, Observation
-from accord.agents.defi.users import Market, market_of
+from accord.agents.defi.users import Hop, Market, market_of
 from accord.contracts.cow import execute_gas, settle_gas
 from accord.contracts.cow_plan import valuation
 from accord.contracts.cow_verify import BookOrder, InvalidSolution, Verified, verify
@@ -63,6 +66,10 @@ are then a 2^-64 fraction of a price)."""
 
 FIT_ROUNDS = 16
 """Sweeps :func:`fit` makes at most."""
+
+PART_STEPS = 64
+"""Bisection steps :func:`path_solution` takes at most to size a partial fill (2^64
+covers every amount below 2^64 to the base unit; larger ones stop a little short)."""
 
 Swap = tuple[str, str, int, str, int]
 """``(pool, asset_in, amount_in, asset_out, min_out)``."""
@@ -312,6 +319,44 @@ def fit(
             return
 
 
+def path_solution(oid: int, order: BookOrder, market: Market) -> Solution | None:
+    """The settlement of order ``oid`` alone along its best path of one or two pools
+    (:meth:`Market.best_path`, exact integer quotes on the pools as ``market`` has them):
+    the whole order, or for a partially fillable one the largest part whose path beats
+    its limit (bisection, at most :data:`PART_STEPS` steps, the average price falling as
+    the part grows); ``None`` if none does. Its two prices make ``bought`` the path's
+    output exactly (``price_sell = out``, ``price_buy = sold``), and each swap spends what
+    the one before delivered, so conservation holds to the base unit.
+
+    A fallback, not a batch solution: when none of ``clear``'s variants verifies (its
+    netted slices missed a limit), settling the batch's best order by itself and
+    refunding the rest still beats refunding every order."""
+
+    def path(x: int) -> list[Hop] | None:
+        hops = market.best_path(order.sell_token, x, order.buy_token)
+        meets = hops and hops[-1].min_out * order.sell_amount > x * order.min_buy
+        return hops if meets and len({h.pool for h in hops}) == len(hops) else None
+
+    sold, hops = order.sell_amount, path(order.sell_amount)
+    if hops is None and order.partial:  # the largest part whose path meets the limit
+        low, high = 0, order.sell_amount  # path(low) meets the limit (or low = 0)
+        for _ in range(PART_STEPS):
+            if high - low <= 1:
+                break
+            mid = (low + high) // 2
+            if path(mid) is None:
+                high = mid
+            else:
+                low = mid
+        sold, hops = low, path(low) if low else None
+    if hops is None:
+        return None
+    out = hops[-1].min_out
+    prices = sorted([(order.sell_token, out, out), (order.buy_token, sold, sold)])
+    swaps = tuple((h.pool, h.asset_in, h.amount_in, h.asset_out, h.min_out) for h in hops)
+    return tuple(prices), ((oid, sold, out),), swaps
+
+
 class CowSolver:
     """Solves each batch of a CoW settlement and submits it (module docstring)."""
 
@@ -368,6 +413,16 @@ class CowSolver:
                 found.append((verify(book, solution, pools, value, quote), solution))
             except InvalidSolution as exc:
                 self.failures.append(f"batch {cow.batch} slack {slack}: {exc}")
+        if not found:  # no variant verified: the best order alone along its best path
+            for oid in ids:
+                alone = path_solution(oid, book[oid], market)
+                if alone is None:
+                    continue
+                try:
+                    found.append((verify(book, alone, pools, value, quote), alone))
+                except InvalidSolution as exc:
+                    self.failures.append(f"batch {cow.batch} order {oid} alone: {exc}")
+            found = sorted(found, key=lambda vs: -vs[0].score)[:1]
         found.sort(key=lambda vs: -vs[0].score)
         return found
 

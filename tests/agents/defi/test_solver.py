@@ -147,3 +147,31 @@ def test_netting_leaves_out_a_cycle_leg_whose_output_would_be_stranded() -> None
     out = curves[5].out_given_in(0, 1, t0)
     assert swaps[3][4] == out >= 3359183129085  # the order's limit
     assert swaps[0][2] + swaps[1][2] == sold
+
+
+def test_an_order_alone_along_its_best_path_takes_the_largest_part_within_its_limit() -> None:
+    """The fallback when no variant of ``clear``'s solution verifies: alice's partially
+    fillable order of 100,000,000 A for at least 95,000,000 B cannot be filled whole on
+    the A/B pool (it pays 90,661,089 for all of it), so the largest part whose output beats
+    the limit is sold, found by bisection, paid exactly the pool's quote; the same order
+    fill-or-kill gets nothing. The contract's own check accepts it."""
+    from accord.agents.defi.solver import path_solution
+
+    infos = tuple(PoolInfo(a, p) for a, p in zip(ADDRESSES, POOLS, strict=True))  # type: ignore[arg-type]
+    market = Market(infos, {"A": 1.0, "B": 1.0, "C": 0.5}, 1e-9, "A", "cow")
+    order = BookOrder(1, "alice", "alice", "A", 100_000_000, "B", 95_000_000, True)
+    assert _quote("pAB", "A", 100_000_000, "B") == 90_661_089
+    solution = path_solution(7, order, market)
+    assert solution is not None
+    (prices, ((oid, sold, bought),), swaps) = solution
+    assert oid == 7 and swaps == (("pAB", "A", sold, "B", bought),)
+    assert bought == _quote("pAB", "A", sold, "B")
+    assert bought * 100_000_000 > sold * 95_000_000  # within the limit, strictly
+    after = _quote("pAB", "A", sold + 1, "B")
+    assert after * 100_000_000 <= (sold + 1) * 95_000_000  # one more base unit is not
+    assert prices == (("A", bought, bought), ("B", sold, sold))
+    pools = {a: p.tokens for a, p in zip(ADDRESSES, POOLS, strict=True)}
+    value = valuation(POOLS, "A", ["A", "B"])
+    checked = verify({7: order}, solution, pools, value, _quote)
+    assert checked.trades == ((7, sold, bought),) and checked.score > 0
+    assert path_solution(7, order._replace(partial=False), market) is None

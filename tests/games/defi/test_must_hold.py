@@ -90,11 +90,11 @@ def test_intent_users_matched_by_cow_keep_more_surplus_under_batch(mempool: str)
     The contract only verifies what solver agents submit (issue 11); batch N settles in
     block N + 1 before the pools' own batches of that block, so every kept solution runs
     on the pools its solver read (accord.device.ordering.settlement_order). Pooled over
-    seeds 2–5: with a public mempool intents keep 101.8 bps against naive users' 29.2
+    seeds 2–5: with a public mempool intents keep 102.1 bps against naive users' 29.2
     (94.4 against 31.7 when the settlement could meet pools moved by their own batches,
     99.0 against 23.8 with the solver in the contract); with a private or sealed one 95.0
     against −16.5 (97.1 against −17.2). Per seed it holds on seeds 2 and 5 with a public
-    mempool, not on 3 (−4.8 against 73.8) or 4 (−9.3 against 13.0); with a hidden one on
+    mempool, not on 3 (−2.5 against 73.8) or 4 (−9.3 against 13.0); with a hidden one on
     2, 4 and 5, not on 3 (8.5 against 36.5). With about 8 intents per seed, one
     batch whose limit the pools no longer reach one block later (refunded whole), or one
     intent filled after its block's pool batches moved the price, decides the sign."""
