@@ -26,7 +26,6 @@ from accord.device import (
     Contract,
     Device,
     DeviceConfig,
-    DeviceError,
     Genesis,
     Rejected,
     Transaction,
@@ -277,7 +276,7 @@ class HostileBuilder:
 class Action:
     """An input the device admitted (or a block built), in episode order."""
 
-    kind: str  # "tx", "bundle", "build", "refused_build"
+    kind: str  # "tx", "bundle", "build"
     obj: Any
     cls: str
     sender: str = ""
@@ -496,17 +495,15 @@ class Episode:
             raise
         except BaseException as exc:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            if builder is not None and self._refused_block(exc):
-                # A hostile builder's block refused whole, the device untouched: the
-                # builder lost its block, the chain goes on (the next block is built).
-                self.refused[cls] += 1
-                self.actions.append(Action("refused_build", builder.choices, cls))
-                return None
             self.actions.append(Action("build", builder.choices if builder else None, cls))
             return self._halt(cls, exc, number, builder)
         signal.setitimer(signal.ITIMER_REAL, 0)
         self.actions.append(Action("build", builder.choices if builder else None, cls))
         self.blocks += 1
+        if device.blocks[-1].builder_refused is not None:
+            # A hostile builder's block refused whole: the device's honest builder built
+            # it instead (the checks below still run on what was sealed).
+            self.refused[cls] += 1
         if elapsed > self.max_block_ms:
             self.max_block_ms, self.max_block_cls = elapsed, cls
         problem = check_block(device) or _imported() or self._acted_for(held)
@@ -550,16 +547,6 @@ class Episode:
                     f"{key[0]} lost {lost} {key[1]} in a block where it spent at most {budget[key]}"
                 )
         return None
-
-    def _refused_block(self, exc: BaseException) -> bool:
-        """Whether ``build_block`` refused a builder's block cleanly: a device error
-        naming the fault, nothing sealed, the state the head's."""
-        device = self.device
-        return (
-            isinstance(exc, DeviceError)
-            and device.state_hash() == device.head.state_hash
-            and not device.ledger.journal
-        )
 
     def _halt(
         self, cls: str, exc: BaseException, number: int, builder: HostileBuilder | None
@@ -637,10 +624,6 @@ class Episode:
         try:
             for i, action in enumerate(actions[: failure.step + 1]):
                 if i in drop:
-                    continue
-                if action.kind == "refused_build":
-                    with _quiet():
-                        device.build_block(FixedBuilder(device.config.builder, action.obj))
                     continue
                 if action.kind == "build":
                     builder = (

@@ -101,7 +101,7 @@ class Block:
     ``receipts`` wraps them as :class:`Receipt` on first access, once.
     """
 
-    __slots__ = ("_receipts", "_wrapped", "header", "skipped", "transactions")
+    __slots__ = ("_receipts", "_wrapped", "builder_refused", "header", "skipped", "transactions")
 
     def __init__(
         self,
@@ -115,6 +115,12 @@ class Block:
         self._receipts = receipts
         self._wrapped = False
         self.skipped = skipped
+        self.builder_refused: str | None = None
+        """Set when the builder asked for this block offered one the device could not use
+        (it raised, chose an unknown item, inserted where it may not or what the gate
+        refused): the reason. The block was then built locally by the honest builder
+        (``header.builder`` says by whom), as a proposer falls back to its own block
+        when a relay's cannot be used (mev-boost)."""
 
     @property
     def receipts(self) -> tuple[Receipt, ...]:

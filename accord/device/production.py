@@ -172,7 +172,10 @@ class BlockProduction:
             tuple(pending),
             tuple(bundles),
         )
-        items = self._resolve(builder.build(request), builder, timestamp, number)
+        try:
+            items = self._resolve(builder.build(request), builder, timestamp, number)
+        except Exception as exc:  # agent code and agent choices: never a halt
+            return self._build_locally(builder, number, exc)
         if self.config.ordering_enforced or builder.follows_rule:
             items = self._order(items, number)
         return self._execute_block(number, timestamp, builder.address, items)
@@ -206,6 +209,30 @@ class BlockProduction:
         except Exception:
             return []
 
+    def _build_locally(self, builder: Builder, number: int, exc: Exception) -> Block:
+        """The block ``builder`` offered cannot be used: build it with the honest builder.
+
+        A builder is agent code, and its choices are agent input: it may raise, choose an
+        item that does not exist or has not arrived, insert where the design forbids it,
+        or insert what the admission gate refuses. None of that may halt the device
+        (issue 11's liveness), and none of it may change state beyond what the gate
+        admitted before the refusal (a builder's own transactions that passed the gate
+        stay pending, like anyone's). So the builder loses this block, and the device's
+        own honest builder at ``config.builder`` builds it instead: the fallback an
+        Ethereum proposer takes when a relay's payload cannot be used (mev-boost's local
+        block production). ``Block.builder_refused`` keeps the reason.
+        """
+        reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        _log.info(
+            "block %d: builder %s's block refused (%s); built locally",
+            number,
+            builder.address,
+            reason,
+        )
+        block = self.build_block(HonestBuilder(self.config.builder))
+        block.builder_refused = reason
+        return block
+
     def build_blocks(self, count: int) -> list[Block]:
         return [self.build_block() for _ in range(count)]
 
@@ -233,7 +260,8 @@ class BlockProduction:
                         "but builder_may_insert is false"
                     )
                 # The builder's own items pass the same admission gate as anyone's
-                # (accord.device.admission); a refusal raises, as a bad choice does.
+                # (accord.device.admission); a refusal refuses the builder's whole block,
+                # as a bad choice does (build_block then builds it locally).
                 if isinstance(choice, Bundle):
                     self.submit_bundle(choice, sender=builder.address, at=timestamp)
                     entry = self.mempool.bundle(choice.hash)

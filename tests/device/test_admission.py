@@ -592,21 +592,29 @@ def test_the_builders_inserted_transactions_pass_the_same_gate(
     fields = ["builder", 0, "sink", "", (), (("ETH", 1),), 30_000, 2_000, 0]
     fields[index] = hostile
     own = sign_fields(device, "builder", fields)
-    before = snapshot(device)
-    with pytest.raises(Rejected) as info:
-        device.build_block(Inserter("builder", own))
-    assert info.value.field == field
-    assert device.number == 0 and snapshot(device) == before
-    assert len(device.build_block().transactions) == 1  # the honest builder carries on
+    pending = len(device.mempool)
+    block = device.build_block(Inserter("mev", own))
+    # The gate refused the insertion, so the builder's whole block is refused: the
+    # device's honest builder built it instead, with alice's transfer and nothing else.
+    assert block.builder_refused == block.builder_refused.splitlines()[0]
+    assert block.builder_refused.startswith(f"InvalidValue: {field}: ")
+    assert block.header.builder == device.config.builder == "builder"
+    assert [tx.sender for tx in block.transactions] == ["alice"]
+    assert pending == 1 and len(device.mempool) == 0  # the insertion never entered
+    assert device.nonce("builder") == 0
+    assert device.state_hash() == device.head.state_hash
 
 
 def test_the_builders_inserted_transaction_must_be_payable() -> None:
     device = make_device(builder_may_insert=True)
     device.open_account("mev")
     own = sign_fields(device, "mev", ["mev", 0, "sink", "", (), (), 30_000, 2_000, 0])
-    with pytest.raises(CannotPay):
-        device.build_block(Inserter("mev", own))
-    assert device.number == 0
+    block = device.build_block(Inserter("mev", own))
+    assert block.builder_refused is not None and block.builder_refused.startswith("CannotPay")
+    assert block.transactions == () and block.header.builder == "builder"
+    assert device.number == 1 and device.nonce("mev") == 0 and len(device.mempool) == 0
+    # An empty block changes only what every block changes (no balance moved).
+    assert device.balance("mev", "ETH") == 0
 
 
 # -- replay --------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ from accord.device import (
     Bundle,
     Device,
     DeviceConfig,
-    DeviceError,
     Rejected,
     Transaction,
     checks,
@@ -293,14 +292,14 @@ class World:
         builder = None if inserted is None else InsertingBuilder(device, inserted)
         head = device.head
         started = time.perf_counter()
-        try:
-            device.build_block(builder)  # any other raise is a halt: the test fails
-        except DeviceError:
+        block = device.build_block(builder)  # any raise is a halt: the test fails
+        if block.builder_refused is not None:
             # A builder's block may be refused whole (it chose an unknown item, inserted
-            # where it may not): the builder loses its block, nothing else changes.
-            assert builder is not None, "build_block raised for an honest builder"
-            assert device.head == head and device.state_hash() == head.state_hash
-            return
+            # where it may not or what the gate refused): it loses the block, which the
+            # device's honest builder built instead.
+            assert builder is not None, "the honest builder's own block was refused"
+            assert block.header.builder == device.config.builder
+        assert device.head is not head
         took = time.perf_counter() - started
         self.blocks += 1
         assert took < BLOCK_SECONDS, f"block {device.number} took {took:.1f} s"

@@ -9,11 +9,9 @@ import pytest
 
 from accord.device import (
     Account,
-    BadSignature,
     BuildRequest,
     Bundle,
     Device,
-    DeviceError,
     Pending,
     SealedTx,
     Transaction,
@@ -164,10 +162,10 @@ def test_builder_cannot_include_a_transaction_before_it_arrives() -> None:
         def build(self, request: BuildRequest) -> list[Choice]:
             return [slow.hash]
 
-    before = device.state_hash()
-    with pytest.raises(DeviceError, match="unknown item"):
-        device.build_block(Eager())
-    assert device.number == 0 and device.state_hash() == before
+    block = device.build_block(Eager())
+    assert block.builder_refused is not None
+    assert block.builder_refused.startswith("DeviceError: builder builder chose unknown item")
+    assert block.transactions == () and slow.hash in device.mempool
 
 
 # -- builders --------------------------------------------------------------------------
@@ -193,11 +191,12 @@ def own_tx(device: Device, **kw: Any) -> Callable[[BuildRequest], Transaction]:
 def test_insertion_refused_unless_allowed() -> None:
     device = make_device(builder_may_insert=False)
     send(device, "alice", tip=5)
-    before = (device.state_hash(), balances(device))
-    with pytest.raises(DeviceError, match="builder_may_insert"):
-        device.build_block(Inserter(device.account("builder"), own_tx(device)))
-    assert device.number == 0
-    assert (device.state_hash(), balances(device)) == before
+    block = device.build_block(Inserter(device.account("builder"), own_tx(device)))
+    refused = block.builder_refused
+    assert refused is not None and "builder_may_insert is false" in refused
+    # Built locally instead: alice's transaction only, and the builder's never entered.
+    assert [tx.sender for tx in block.transactions] == ["alice"]
+    assert device.nonce("builder") == 0 and len(device.mempool) == 0
 
 
 def run_inserter(enforced: bool) -> tuple[Device, tuple[Transaction, ...]]:
@@ -242,11 +241,11 @@ def test_builder_cannot_forge_a_users_transaction() -> None:
     def make(request: BuildRequest) -> Transaction:
         return device.sign(forged, "builder", value={"ETH": 10**17})
 
-    before = (device.state_hash(), balances(device))
-    with pytest.raises(BadSignature):
-        device.build_block(Inserter(device.account("builder"), make))
-    assert device.number == 0
-    assert (device.state_hash(), balances(device)) == before
+    before = balances(device)
+    block = device.build_block(Inserter(device.account("builder"), make))
+    assert block.builder_refused is not None and block.builder_refused.startswith("BadSignature")
+    assert block.transactions == () and device.number == 1
+    assert balances(device) == before
 
 
 def test_builder_cannot_alter_a_pending_transaction() -> None:
@@ -256,9 +255,10 @@ def test_builder_cannot_alter_a_pending_transaction() -> None:
     def make(request: BuildRequest) -> Transaction:
         return user._replace(to="builder")
 
-    with pytest.raises(BadSignature):
-        device.build_block(Inserter(device.account("builder"), make))
-    assert device.number == 0
+    block = device.build_block(Inserter(device.account("builder"), make))
+    assert block.builder_refused is not None and block.builder_refused.startswith("BadSignature")
+    assert block.transactions == (user,)  # built locally: alice's, as she signed it
+    assert block.transactions[0].to != "builder"
 
 
 def test_builder_may_censor_and_the_transaction_waits() -> None:
@@ -283,9 +283,9 @@ def test_unknown_choice_is_refused() -> None:
         def build(self, request: BuildRequest) -> list[Choice]:
             return [b"\x01" * 32]
 
-    with pytest.raises(DeviceError, match="unknown item"):
-        device.build_block(Liar())
-    assert device.number == 0
+    block = device.build_block(Liar())
+    assert block.builder_refused == "DeviceError: builder builder chose unknown item " + "01" * 32
+    assert block.number == 1 and block.transactions == ()
 
 
 def test_duplicate_choices_are_included_once() -> None:
@@ -334,3 +334,54 @@ def test_without_a_lifetime_stuck_items_wait() -> None:
     device.submit(gap)
     device.build_blocks(50)
     assert gap.hash in device.mempool.txs
+
+
+class Broken:
+    """A builder whose own code fails, or whose answer is not a list of choices."""
+
+    follows_rule: ClassVar[bool] = False
+    address = "mev"
+
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+
+    def build(self, request: BuildRequest) -> list[Choice]:
+        if isinstance(self.answer, BaseException):
+            raise self.answer
+        return self.answer  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (ZeroDivisionError("division by zero"), "ZeroDivisionError: division by zero"),
+        (RecursionError("maximum recursion depth exceeded"), "RecursionError: maximum"),
+        (None, "TypeError: 'NoneType' object is not iterable"),
+        (7, "TypeError: 'int' object is not iterable"),
+        ([b"\x02" * 31], "DeviceError: builder mev chose unknown item 02"),
+        (["not a choice"], "InvalidValue: "),
+        ([[b"nested"]], "InvalidValue: "),
+    ],
+)
+def test_a_builder_that_fails_loses_its_block_and_the_device_goes_on(
+    answer: object, reason: str
+) -> None:
+    """Liveness (issue 11): whatever a builder raises or returns, ``build_block`` seals a
+    block, built by the device's honest builder, with the reason kept."""
+    device = make_device(builder_may_insert=True)
+    user = send(device, "alice", tip=3)
+    block = device.build_block(Broken(answer))
+    assert block.builder_refused is not None and block.builder_refused.startswith(reason)
+    assert "\n" not in block.builder_refused
+    assert block.header.builder == "builder" and block.transactions == (user,)
+    assert device.state_hash() == device.head.state_hash and device.number == 1
+
+
+def test_a_builder_interrupted_by_the_user_still_stops_the_run() -> None:
+    """Only agent faults fall back: a KeyboardInterrupt in a builder propagates, with
+    nothing sealed."""
+    device = make_device()
+    send(device, "alice")
+    with pytest.raises(KeyboardInterrupt):
+        device.build_block(Broken(KeyboardInterrupt()))
+    assert device.number == 0 and device.state_hash() == device.head.state_hash
