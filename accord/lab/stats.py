@@ -198,7 +198,7 @@ def _intervals(
             out[i] = (mean, math.nan, math.nan)
         elif bool(np.all(array == array[0])):
             v = float(array[0])  # a point mass: the interval is the value, exactly
-            out[i] = (v, v, v)
+            out[i] = (v, supports[i].clip(v), supports[i].clip(v))
         else:
             out[i] = (mean, math.nan, math.nan)
             by_size.setdefault(n, []).append(i)
