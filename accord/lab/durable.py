@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 from rich.console import Console
 
 from accord.lab.parts import (
@@ -127,11 +128,13 @@ class DurableSweep:
         head = head_columns(swept, self.logs)
         newly = 0
 
+        con = duckdb.connect()  # one for every part: opening one costs milliseconds
+
         def save(outcome: RunOutcome) -> None:
             nonlocal newly
             row = outcome_row(outcome, swept, self.logs)
             columns = [*head, *row.metrics, *row.config, "versions"]
-            write_part(self.partial, row, self.scenario_hash, columns)
+            write_part(self.partial, row, self.scenario_hash, columns, con)
             newly += 1
 
         failed = sum(row.values["status"] != "ok" for row in self.saved.values())
@@ -151,6 +154,8 @@ class DurableSweep:
             self._assemble(list(rows.values()))
         except KeyboardInterrupt:
             raise Interrupted(len(self.saved) + newly, len(self.specs), self.partial) from None
+        finally:
+            con.close()
         shutil.rmtree(self.partial)
         ordered = sorted(rows.values(), key=lambda r: r.run)
         return Saved(

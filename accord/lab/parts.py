@@ -126,11 +126,18 @@ def read_manifest(directory: Path) -> Manifest:
     return manifest
 
 
-def write_part(directory: Path, row: RunRow, scenario_hash: str, columns: Sequence[str]) -> Path:
+def write_part(
+    directory: Path,
+    row: RunRow,
+    scenario_hash: str,
+    columns: Sequence[str],
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> Path:
     """Save one finished run: its tables, then its row (the commit); return the row part.
 
     ``columns``: the row's columns in order (:func:`~accord.lab.results.head_columns`,
-    its metrics, its configuration, ``versions``).
+    its metrics, its configuration, ``versions``); ``con``: a DuckDB connection to write
+    with (a sweep keeps one open).
     """
     run_id = row.run_id
     counts: dict[str, int] = {}
@@ -141,7 +148,7 @@ def write_part(directory: Path, row: RunRow, scenario_hash: str, columns: Sequen
             path.parent.mkdir(parents=True, exist_ok=True)
             names = list(dict.fromkeys(key for r in rows for key in r))
             kv = {_HASH: scenario_hash, _RUN: run_id, _DIGEST: digest(names, rows)}
-            write_atomic(path, partial(_write, rows, names, kv))
+            write_atomic(path, partial(_write, rows, names, kv, con))
     path = directory / PARTS / f"{run_id}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
     kv = {
@@ -150,14 +157,18 @@ def write_part(directory: Path, row: RunRow, scenario_hash: str, columns: Sequen
         _TABLES: canonical_json(counts),
         _DIGEST: digest(columns, [row.values]),
     }
-    write_atomic(path, partial(_write, [row.values], columns, kv))
+    write_atomic(path, partial(_write, [row.values], columns, kv, con))
     return path
 
 
 def _write(
-    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], kv: Mapping[str, str], tmp: Path
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    kv: Mapping[str, str],
+    con: duckdb.DuckDBPyConnection | None,
+    tmp: Path,
 ) -> None:
-    write_parquet(rows, columns, tmp, kv)
+    write_parquet(rows, columns, tmp, kv, con)
 
 
 def clear_run(directory: Path, run_id: str) -> None:

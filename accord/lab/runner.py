@@ -39,6 +39,7 @@ Timing is never part of a run's outcome: results are a pure function of the scen
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import importlib
 import multiprocessing
@@ -224,7 +225,7 @@ def expand(scenario: Scenario, logs: str | Path | None = None) -> list[RunSpec]:
 
 def execute_run(spec: RunSpec) -> RunOutcome:
     """Run one game and check what it returns; any exception becomes an error outcome."""
-    versions = library_versions()
+    versions = dict(_versions())
     logs: list[SqliteLog] = []
     try:
         if spec.game not in GAMES:
@@ -241,6 +242,13 @@ def execute_run(spec: RunSpec) -> RunOutcome:
             spec, "error", None, describe_error(exc), versions, _close(logs, versions)
         )
     return RunOutcome(spec, "ok", result, None, versions, _close(logs, versions))
+
+
+@functools.cache
+def _versions() -> dict[str, str | None]:
+    """This process's library versions, read once: they cannot change while it runs, and
+    reading the installed packages' metadata costs tens of milliseconds per run."""
+    return library_versions()
 
 
 def _log_factory(directory: Path, run_id: str, made: list[SqliteLog]) -> Callable[[Any], EventLog]:

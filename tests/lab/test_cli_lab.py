@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import tests.lab.probe  # noqa: F401  (registers lab_probe)
@@ -196,6 +198,34 @@ def test_a_taken_run_name_needs_force_resume_or_a_new_name(tmp_path: Path) -> No
     ]
     bad = runner.invoke(app, [*base, "--name", "../up"])
     assert bad.exit_code == 1 and "name: must be a non-empty name" in bad.stderr
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=st.text(max_size=12) | st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,8}\Z"))
+@example(name="../escape")
+@example(name=".hidden")
+@example(name="a/b")
+@example(name="")
+@example(name="x.partial")
+def test_run_names_stay_inside_out(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Any --name either writes OUT/NAME (a plain name) or is refused in one line; nothing
+    is ever written outside OUT, and no name reaches a hidden sibling's."""
+    root = tmp_path_factory.mktemp("names")
+    scenario = root / "p.toml"
+    scenario.write_text('game = "lab_probe"\nseeds = 1\n')
+    out = root / "runs"
+    args = ["run", str(scenario), "--workers", "1", "--out", str(out), "--name", name]
+    result = runner.invoke(app, args)
+    assert sorted(p.name for p in root.iterdir()) == sorted(["p.toml", *(["runs"] * out.exists())])
+    if result.exit_code == 0:
+        assert sorted(p.name for p in out.iterdir()) == sorted([name, f".{name}.lock"])
+        assert query(out / name, "SELECT count(*) AS n FROM results") == [{"n": 1}]
+    else:
+        assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.output
+        assert "name: must be a non-empty name" in result.stderr
+        assert not out.exists()
 
 
 def test_run_refuses_a_bad_scenario_and_runs_nothing(tmp_path: Path) -> None:
