@@ -106,10 +106,10 @@ class RayPool:
     ) -> Iterator[RunOutcome]:
         ray = self.ray
         started = self._init()
-        pending: list[Any] = []
+        refs: dict[Any, RunSpec] = {}
+        pending: list[Any] | None = None  # None until every run is submitted
         try:
             task = ray.remote(num_cpus=1, max_retries=0)(fn)
-            refs: dict[Any, RunSpec] = {}
             for spec in specs:
                 try:
                     refs[task.remote(spec)] = spec
@@ -124,7 +124,8 @@ class RayPool:
                     except Exception as exc:  # a worker died, or the task could not run
                         yield RunOutcome(refs[ref], "error", None, describe_error(exc))
         finally:
-            for ref in pending:  # interrupted (Ctrl-C) or abandoned: drop the runs left
+            # Interrupted (Ctrl-C) or abandoned: drop the runs left, submitted or waiting.
+            for ref in list(refs) if pending is None else pending:
                 ray.cancel(ref, force=True)
             if started:
                 ray.shutdown()
