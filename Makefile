@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 # (36 runs, about 45 s on two idle cores, as the README says); prints the headline
 # metrics and leaves runs/defi-ordering/report.html (every metric; --json for a JSON line).
 # BLAS threads only slow the small linear algebra of routing, so they are pinned to one.
+# --resume: an interrupted demo goes on where it stopped, a finished one is shown again.
 demo: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 $(BIN)/accord run examples/defi-ordering.toml --workers 2
+	OPENBLAS_NUM_THREADS=1 $(BIN)/accord run examples/defi-ordering.toml --workers 2 --resume
 
 tour: $(STAMP)
 	$(BIN)/python examples/device_tour.py
