@@ -210,26 +210,30 @@ def _summary_tables(summary: Summary, metrics: list[str], width: int) -> list[Ta
     from accord.lab.scenario import plain, short_key
 
     keys = summary.meta.swept_keys
-    key_width = sum(
-        max(len(short_key(k)), *(len(plain(p.values[k])) for p in summary.points)) + 3 for k in keys
-    )
+    runs = {p.index: str(p.ok) if not p.failed else f"{p.ok}+{p.failed}✗" for p in summary.points}
     cells = {
         (p.index, m): f"{format_number(p.cells[m].mean)} "
         f"{interval_text(p.cells[m].low, p.cells[m].high)}".strip()
         for p in summary.points
         for m in metrics
     }
-    widths = {
-        m: max(len(m), *(len(cells[(p.index, m)]) for p in summary.points)) + 3 for m in metrics
-    }
+    # A SIMPLE_HEAD table is its columns' widths, one space of padding either side of
+    # each (not outside the outer two: pad_edge=False), a blank divider between columns
+    # and a blank edge at either end: sum(widths) + 3 per column - 1.
+    fixed = [
+        max(len(short_key(k)), *(len(plain(p.values[k])) for p in summary.points)) for k in keys
+    ]
+    fixed.append(max(len("runs"), *(len(r) for r in runs.values())))
+    widths = {m: max(len(m), *(len(cells[(p.index, m)]) for p in summary.points)) for m in metrics}
     chunks: list[list[str]] = [[]]
-    used = key_width + 8
+    base = sum(fixed) + 3 * len(fixed) - 1
+    used = base
     for m in metrics:
-        if chunks[-1] and used + widths[m] > width:
+        if chunks[-1] and used + widths[m] + 3 > width:
             chunks.append([])
-            used = key_width + 8
+            used = base
         chunks[-1].append(m)
-        used += widths[m]
+        used += widths[m] + 3
     tables = []
     seeds = len(summary.meta.replicates)
     for k, chunk in enumerate(chunks):
@@ -241,10 +245,9 @@ def _summary_tables(summary: Summary, metrics: list[str], width: int) -> list[Ta
         for m in chunk:
             table.add_column(m, justify="right", no_wrap=True)
         for p in summary.points:
-            runs = str(p.ok) if not p.failed else f"{p.ok}+{p.failed}✗"
             table.add_row(
                 *(plain(p.values[key]) for key in keys),
-                runs,
+                runs[p.index],
                 *(cells[(p.index, m)] for m in chunk),
             )
         tables.append(table)

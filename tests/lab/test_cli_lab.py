@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 from typer.testing import CliRunner
 
 import tests.lab.probe  # noqa: F401  (registers lab_probe)
 from accord.cli import app
+from accord.cli.run import _summary_tables
 from accord.games.toy import GLOSSARY as TOY_GLOSSARY
 from accord.lab.pools import load_pools
+from accord.lab.report_style import format_number, interval_text
 from accord.lab.results import query
 from accord.lab.stats import summarize
 from accord.mechanisms.cfmm import ConstantSumPool, ProductPool, WeightedPool, amount_out
@@ -427,3 +431,25 @@ def test_route_malformed_and_missing_files(tmp_path: Path) -> None:
 def test_parser_and_direct_network_agree(pools_file: Path) -> None:
     parsed, direct = load_pools(pools_file), the_network()
     assert parsed.tokens == direct.tokens and parsed.pools == direct.pools
+
+
+@pytest.mark.parametrize("width", [70, 80, 120])
+def test_headline_tables_fit_the_console_without_cutting_a_cell(tmp_path: Path, width: int) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO)
+    out = tmp_path / "runs"
+    ran = runner.invoke(app, ["run", str(scenario), "--workers", "1", "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    summary = summarize(out / "cli-toy")
+    metrics = [*TOY_GLOSSARY]  # every metric, to force several tables
+    console = Console(width=width, record=True, file=io.StringIO())
+    tables = _summary_tables(summary, metrics, width)
+    for table in tables:
+        console.print(table)
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert len(tables) > 1
+    for p in summary.points:  # every cell printed whole: nothing cut to an ellipsis
+        for m in metrics:
+            assert format_number(p.cells[m].mean) in text
+            assert interval_text(p.cells[m].low, p.cells[m].high) in text
