@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo tour test lint typecheck unit bench clean
+.PHONY: demo tour test lint typecheck unit browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+# Debian's chromium, for the test that renders the report in a real browser
+# (tests/lab/test_report.py). Installed when missing and apt-get can run (as root, as in
+# CI); otherwise that one test is skipped and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 \
+	|| { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	     && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	|| echo "note: chromium is not installed; the browser test will be skipped"
+
+unit: $(STAMP) browser
 	OPENBLAS_NUM_THREADS=1 $(BIN)/pytest
 
 test: lint typecheck unit
