@@ -3,7 +3,7 @@
 :class:`RayPool` is one more :class:`~accord.lab.runner.Executor`. Each run becomes a
 task ``ray.remote(execute_run).remote(spec)`` (Ray's task API: "Tasks", Ray Core
 documentation) and outcomes are collected with ``ray.wait(…, num_returns=1)`` as they
-finish. A run's outcome is a pure function of its :class:`~accord.lab.runner.RunSpec`
+finish. A run's outcome is a pure function of its :class:`~accord.lab.runs.RunSpec`
 (its seed is derived before it is sent), and :func:`~accord.lab.runner.run_sweep` sorts
 outcomes by run index, so the results are identical, row by row and state hash by state
 hash, to the local process pool's (tested in CI on a two-CPU local Ray instance; Ray 2.x
@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
-from accord.lab.runner import RunOutcome, RunSpec, describe_error
+from accord.lab.runs import RunOutcome, RunSpec, describe_error
 
 __all__ = ["RayPool", "RayUnavailable", "import_ray"]
 
