@@ -152,7 +152,9 @@ class DurableSweep:
             if len(rows) != len(self.specs):
                 raise RuntimeError(f"{self.partial}: {len(rows)} parts for {len(self.specs)} runs")
             self._assemble(list(rows.values()))
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, duckdb.InterruptException):
+            # Ctrl-C while DuckDB writes a part reaches us as DuckDB's InterruptException
+            # (it handles SIGINT inside a query); that part was never renamed into place.
             raise Interrupted(len(self.saved) + newly, len(self.specs), self.partial) from None
         finally:
             con.close()

@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tests.lab.probe  # noqa: F401  (registers lab_probe)
+from accord.lab import durable
 from accord.lab.durable import Interrupted, RunExists, open_sweep
 from accord.lab.parts import PartError, read_parts
 from accord.lab.results import load, query, write_results
@@ -127,6 +129,32 @@ def test_ctrl_c_keeps_every_finished_run_and_resume_runs_only_the_rest(
     assert again.ran == ids[stop:] and saved.ran == 8 - stop
     assert dump(saved.run_dir) == clean
     assert not partial.exists()
+
+
+def test_ctrl_c_inside_a_duckdb_write_is_an_interrupt_too(
+    scenario: Scenario, clean: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB turns a SIGINT that lands inside one of its queries into its own
+    InterruptException (seen in CI: "RuntimeError: Query interrupted", exit 1): it is the
+    same Ctrl-C, so the sweep stops as Interrupted with the finished parts kept, and the
+    part being written is redone on resume."""
+    real = durable.write_part
+    calls = 0
+
+    def interrupted_on_the_third(*args: Any, **kwargs: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise duckdb.InterruptException("Query interrupted")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(durable, "write_part", interrupted_on_the_third)
+    with pytest.raises(Interrupted) as info:
+        run(scenario, tmp_path)
+    assert (info.value.saved, info.value.total) == (2, 8)
+    monkeypatch.setattr(durable, "write_part", real)
+    saved = run(scenario, tmp_path, mode="resume")
+    assert saved.ran == 6 and dump(saved.run_dir) == clean
 
 
 def test_interrupted_twice_then_resumed(
