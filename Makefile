@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The flagship: the DeFi routing game under every ordering rule and mempool visibility
-# (36 runs, about 65 s on two cores, as the README says); prints the headline
+# (36 runs, about 40 s on two idle cores, as the README says); prints the headline
 # metrics and leaves runs/defi-ordering/report.html (every metric; --json for a JSON line).
 # BLAS threads only slow the small linear algebra of routing, so they are pinned to one.
 # --resume: an interrupted demo goes on where it stopped, a finished one is shown again.
