@@ -13,6 +13,22 @@ from accord.device.config import DeviceConfig
 from accord.games.base import GameResult, register_game
 from accord.games.glossary import NON_NEGATIVE, REAL, Better, Glossary, Metric, glossary
 
+PROBE = """
+name = "probe"
+game = "lab_probe"
+seed = 3
+seeds = 2
+
+[params]
+rows = 3
+
+[sweep]
+"params.scale" = [1, 10]
+"params.fail" = [false, true]
+"""
+"""A sweep of the probe: 2 scales × fails on or off × 2 seeds (8 runs, 4 failing); the
+lab's result and durability tests share it."""
+
 BIG = 10**20
 """Larger than any int64: the results must keep it exact (DECIMAL(38,0))."""
 

@@ -18,27 +18,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import tests.lab.probe  # noqa: F401  (registers lab_probe)
 from accord.lab import durable
 from accord.lab.durable import Interrupted, RunExists, open_sweep
 from accord.lab.parts import PartError, read_parts
 from accord.lab.results import load, query, write_results
 from accord.lab.runner import InProcess, RunOutcome, RunSpec, design_hash, expand, run_sweep
 from accord.lab.scenario import Scenario, parse_scenario
-
-PROBE = """
-name = "probe"
-game = "lab_probe"
-seed = 3
-seeds = 2
-
-[params]
-rows = 3
-
-[sweep]
-"params.scale" = [1, 10]
-"params.fail" = [false, true]
-"""
+from tests.lab.probe import PROBE
 
 
 class StopAfter:

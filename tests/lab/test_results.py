@@ -9,25 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import tests.lab.probe  # noqa: F401  (registers lab_probe)
 from accord.lab.results import load, query, read_meta, write_results, write_table
 from accord.lab.runner import run_sweep
 from accord.lab.scenario import parse_scenario
-from tests.lab.probe import BIG
-
-PROBE = """
-name = "probe"
-game = "lab_probe"
-seed = 3
-seeds = 2
-
-[params]
-rows = 3
-
-[sweep]
-"params.scale" = [1, 10]
-"params.fail" = [false, true]
-"""
+from tests.lab.probe import BIG, PROBE
 
 
 @pytest.fixture(scope="module")
