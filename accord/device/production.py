@@ -222,7 +222,10 @@ class BlockProduction:
         Ethereum proposer takes when a relay's payload cannot be used (mev-boost's local
         block production). ``Block.builder_refused`` keeps the reason.
         """
-        reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        try:  # the exception is the builder's own object: even its str() may raise
+            reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        except Exception:
+            reason = type(exc).__name__
         _log.info(
             "block %d: builder %s's block refused (%s); built locally",
             number,

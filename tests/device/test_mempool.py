@@ -377,6 +377,21 @@ def test_a_builder_that_fails_loses_its_block_and_the_device_goes_on(
     assert device.state_hash() == device.head.state_hash and device.number == 1
 
 
+class Unprintable(Exception):
+    """An agent's own exception whose text cannot be read."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no text for you")
+
+
+def test_a_builder_raising_an_unprintable_exception_still_loses_only_its_block() -> None:
+    device = make_device()
+    user = send(device, "alice")
+    block = device.build_block(Broken(Unprintable()))
+    assert block.builder_refused == "Unprintable"
+    assert block.transactions == (user,) and device.state_hash() == device.head.state_hash
+
+
 def test_a_builder_interrupted_by_the_user_still_stops_the_run() -> None:
     """Only agent faults fall back: a KeyboardInterrupt in a builder propagates, with
     nothing sealed."""
