@@ -112,3 +112,32 @@ def test_router_hostile_sequences(sequence: list[Step]) -> None:
     )
     hostile.rule = router_rule(router, device)
     hostile.run(router, sequence)
+
+
+def test_a_router_whose_path_search_explodes_runs_out_of_gas_before_any_quote() -> None:
+    """A router's deployer chooses its pools and ``max_hops``: 21 pools joining every pair
+    of seven tokens, 300 more on a pair no path uses, ``max_hops = 10``, and a caller
+    asking for a token no pool holds. No path is ever quoted, and a storage read is flat
+    (one ``READ`` per search step, whatever the pool list's length), so only
+    ``SEARCH_GAS`` per pool examined prices the loop: 1,957 search steps (the simple paths
+    from T0) each examine all 321 pools, and the search runs out of gas under a 10**7
+    limit instead of enumerating for 1,957 reads. The same pools with ``max_hops = 1``
+    take one step and refuse by name."""
+    from itertools import combinations
+
+    from accord.device import AssetSpec, DeviceConfig
+    from tests.contracts.hostile_args import hostile_genesis
+
+    tokens = [f"T{k}" for k in range(7)]
+    extra = {t: AssetSpec(issuer=f"issuer-{t}", alloc={"alice": 10**6}) for t in tokens}
+    device = Device(DeviceConfig(), hostile_genesis(extra), seed=11)
+    alice = device.account("alice")
+    pools = [device.deploy(alice, ProductAMM, a, b) for a, b in combinations(tokens, 2)]
+    pools += [device.deploy(alice, ProductAMM, "USD", "GOLD") for _ in range(300)]
+    for max_hops, status in ((1, "reverted"), (10, "out_of_gas")):
+        router = device.deploy(alice, Router, *pools, max_hops, gas_limit=10**7)
+        tx = device.sign(alice, router, "quote_best", "T0", 1_000, "USD", gas_limit=10**7)
+        receipt = device.execute(tx)
+        assert receipt.status == status, (max_hops, receipt.status, receipt.error)
+        if status == "reverted":
+            assert "no path from T0 to USD" in (receipt.error or "")
