@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from marshal import dumps as _dumps
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from accord.device import gas as G
@@ -30,10 +29,7 @@ from accord.device.meter import StepMeter
 from accord.device.outcome import UNMETERED, BlockEnv, Outcome, Prepaid, no_room
 from accord.device.transaction import DEPLOY, Bundle, Transaction
 
-_TX_BASE = G.TX_BASE
-_NONZERO = G.CALLDATA_NONZERO
-_SAVED = G.CALLDATA_NONZERO - G.CALLDATA_ZERO
-_UNPAYABLE = G.UNPAYABLE
+_intrinsic_gas = G.intrinsic_gas
 _new_context = tuple.__new__
 _NOBODY: Any = object()
 """Is no sender, target or method: an empty slot of :meth:`BlockLoop.run`'s caches."""
@@ -247,11 +243,8 @@ class BlockLoop:
                     except IndexError:  # an (tx, arrival, seq) item made by hand
                         intrinsic = None
                     if intrinsic is None:  # a bundle's, or not admitted through the pool
-                        try:
-                            data = _dumps((method, args, value), 0)
-                            intrinsic = _TX_BASE + _NONZERO * len(data) - _SAVED * data.count(0)
-                        except Exception:  # not canonical: refused for its gas limit
-                            intrinsic = _UNPAYABLE
+                        # (not canonical: UNPAYABLE, refused for its gas limit)
+                        intrinsic = _intrinsic_gas(method, args, value)
                     # -- validation: one combined test, _reject() names the failure --
                     expected = nonces.get(sender, 0)  # a nonce is never stored as 0
                     if (
