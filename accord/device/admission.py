@@ -203,6 +203,11 @@ def check_deploy_path(path: str) -> None:
 def check_fields(tx: object, block_gas_limit: int) -> Transaction:
     """Check every field of ``tx`` for type, range and shape (step 1 of the gate, in
     field order; the first failure is raised). Returns ``tx`` as a Transaction."""
+    return _check_fields(tx, block_gas_limit)[0]
+
+
+def _check_fields(tx: object, block_gas_limit: int) -> tuple[Transaction, int]:
+    """:func:`check_fields`, also returning the intrinsic gas it computed."""
     if type(tx) is not Transaction:
         raise InvalidValue(f"must be a Transaction, got {type(tx).__name__}", field="tx")
     if len(tx) != 11:
@@ -230,7 +235,7 @@ def check_fields(tx: object, block_gas_limit: int) -> Transaction:
         raise InvalidValue(f"must be {HASH_BYTES} bytes", field="hash")
     # The signature's type and length are the signature check's (step 2: verify
     # refuses anything but the sender's exact signature, as BadSignature).
-    return tx
+    return tx, intrinsic
 
 
 def check_funds(ledger: Ledger, fee_asset: str, tx: Transaction, assets: bool = False) -> None:
@@ -328,9 +333,10 @@ class Admission:
 
         def verify(self, tx: Transaction) -> None: ...
 
-    def _admissible(self, tx: object) -> Transaction:
-        """Steps 1 to 3 for one transaction: raise the first failure, change nothing."""
-        checked = check_fields(tx, self._gas_limit)
+    def _admissible(self, tx: object) -> tuple[Transaction, int]:
+        """Steps 1 to 3 for one transaction: raise the first failure, change nothing.
+        Returns the transaction and its intrinsic gas."""
+        checked, intrinsic = _check_fields(tx, self._gas_limit)
         self.verify(checked)
         sender, nonce = checked[0], checked[1]
         current = self.ledger.nonces.get(sender, 0)
@@ -342,7 +348,7 @@ class Admission:
             self.executor._contract_class(checked[3])
         config = self.config
         check_funds(self.ledger, config.fee_asset, checked, config.admission_checks_assets)
-        return checked
+        return checked, intrinsic
 
     def _arrival_at(self, sender: str, at: object) -> int:
         if at is None and not self._latency:
@@ -354,11 +360,9 @@ class Admission:
 
     def _admit(self, tx: object, at: object = None) -> bytes:
         """The whole gate (steps 1 to 4) for a submitted transaction, then insertion."""
-        checked = self._admissible(tx)
+        checked, gas = self._admissible(tx)
         arrival = self._arrival_at(checked[0], at)
-        # The intrinsic gas rides in the mempool entry to the block loop; check_fields
-        # computed it too, but this is the slow path.
-        gas = G.intrinsic_gas(checked[3], checked[4], checked[5])
+        # The intrinsic gas (step 1's) rides in the mempool entry to the block loop.
         return self._enter(checked, arrival, gas)
 
     def _enter(self, tx: Transaction, arrival: int, gas: int | None = None) -> bytes:

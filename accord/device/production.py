@@ -128,7 +128,7 @@ class BlockProduction:
 
         def verify(self, tx: Transaction) -> None: ...
 
-        def _admissible(self, tx: object) -> Transaction: ...
+        def _admissible(self, tx: object) -> tuple[Transaction, int]: ...
 
         def _enter(self, tx: Transaction, arrival: int, gas: int | None = None) -> bytes: ...
 
@@ -283,7 +283,7 @@ class BlockProduction:
         checked = check_fields(choice, self.config.block_gas_limit)
         found = self.mempool.get(checked[9])
         if found is None or found.tx != checked:  # exact types: == compares values
-            self._enter(self._admissible(checked), timestamp)
+            self._enter(self._admissible(checked)[0], timestamp)
             found = self.mempool.get(checked[9])
         assert found is not None
         return found
