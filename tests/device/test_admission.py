@@ -34,6 +34,7 @@ from accord.device import (
 from accord.device import gas as G
 from accord.device.admission import (
     MAX_AMOUNT,
+    MAX_ARG_DEPTH,
     MAX_NONCE,
     CannotPay,
     LogRejected,
@@ -668,3 +669,31 @@ def test_check_fields_returns_a_valid_transaction_unchanged() -> None:
     device = make_device()
     tx = device.sign(device.account("alice"), "bob", value={"ETH": 1, "USD": 2}, max_fee=ETH)
     assert check_fields(tx, device.config.block_gas_limit) is tx
+
+
+def nest(depth: int) -> tuple[object, ...]:
+    """``depth`` tuples, one inside the next, around an int."""
+    inner: object = 1
+    for _ in range(depth):
+        inner = (inner,)
+    return inner  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("signatures", ["ed25519", "mac"])
+def test_arguments_nest_at_most_max_arg_depth_and_a_deeper_nesting_is_named(
+    signatures: str,
+) -> None:
+    """An agent controls ``args``: a nesting to the bound is admitted, one level more is
+    refused naming the innermost tuple's place, and a nesting far beyond CPython's
+    recursion limit is refused the same way (the walk does not recurse)."""
+    device = make_device(signatures=signatures)
+    vault = device.deploy(device.account("alice"), Vault)
+    device.submit(device.sign(device.account("bob"), "carol", value={"ETH": 1}))  # gate set
+    fields = base_fields(device, "alice", vault, 0)
+    fields[4] = (nest(MAX_ARG_DEPTH - 1),)
+    device.submit(sign_fields(device, "alice", fields))
+    for depth in (MAX_ARG_DEPTH, 100_000):
+        fields = base_fields(device, "alice", vault, 0)
+        fields[1] += 1  # after the admitted one
+        fields[4] = (nest(depth),)
+        assert refused(device, fields).field == "args" + "[0]" * MAX_ARG_DEPTH
