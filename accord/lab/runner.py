@@ -42,7 +42,6 @@ import ctypes
 import hashlib
 import multiprocessing
 import os
-import re
 import shutil
 import signal
 import sys
@@ -84,9 +83,6 @@ __all__ = [
     "run_specs",
     "run_sweep",
 ]
-
-
-_TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _point_words(values: Mapping[str, Any]) -> tuple[int, int, int, int]:

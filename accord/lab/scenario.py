@@ -66,11 +66,11 @@ __all__ = [
 ]
 
 SECTIONS = ("params", "device")
+"""The tables a sweep key may reach into."""
 MAX_RUNS = 1_000_000
 """The most runs one sweep may hold (grid points × seeds): a sweep is expanded into its
 runs before any starts, so a typo such as ``seeds = 100000000000`` is refused by name
 instead of exhausting memory."""
-"""The tables a sweep key may reach into."""
 
 _TOP_LEVEL = {
     "name": "the run's name (a directory under --out)",
