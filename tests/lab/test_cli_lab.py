@@ -232,6 +232,23 @@ def test_run_names_stay_inside_out(name: str, tmp_path_factory: pytest.TempPathF
         assert not out.exists()
 
 
+@pytest.mark.parametrize("below", [(), ("sub",)])
+def test_run_refuses_an_out_that_is_a_file(below: tuple[str, ...], tmp_path: Path) -> None:
+    """--out naming a file (or a path under one) is one line, exit 1; the file is kept
+    byte for byte and nothing is written beside it."""
+    scenario = tmp_path / "p.toml"
+    scenario.write_text('game = "lab_probe"\nseeds = 1\n')
+    taken = tmp_path / "notes.txt"
+    taken.write_bytes(b"not a directory\n")
+    out = taken.joinpath(*below)
+    result = runner.invoke(app, ["run", str(scenario), "--workers", "1", "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    assert taken.read_bytes() == b"not a directory\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "p.toml"]
+
+
 def test_run_refuses_a_bad_scenario_and_runs_nothing(tmp_path: Path) -> None:
     scenario = tmp_path / "bad.toml"
     scenario.write_text('game = "toy"\n[sweep]\n"device.ordering" = ["fcfs", "fastest"]\n')
