@@ -66,6 +66,23 @@ class RunExists(ValueError):
     one-line message says which and what to pass."""
 
 
+QUERY_INTERRUPTED = "Query interrupted"
+"""The text of the ``RuntimeError`` DuckDB's Python client raises when a signal is pending
+while it runs a query (its connection checks ``PyErr_CheckSignals`` and throws a C++
+``std::runtime_error``, which pybind11 turns into ``RuntimeError``): a Ctrl-C that lands
+inside a part's write arrives as this instead of ``KeyboardInterrupt``."""
+
+
+def _is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is a Ctrl-C, however it reached the sweep: Python's own
+    ``KeyboardInterrupt``, DuckDB's ``InterruptException``, or DuckDB's
+    ``RuntimeError("Query interrupted")`` (:data:`QUERY_INTERRUPTED`). A part being
+    written then was never renamed into place, so resume redoes it."""
+    if isinstance(exc, KeyboardInterrupt | duckdb.InterruptException):
+        return True
+    return type(exc) is RuntimeError and str(exc) == QUERY_INTERRUPTED
+
+
 class Interrupted(Exception):
     """Ctrl-C stopped the sweep; ``saved`` of ``total`` runs are on disk in ``partial``."""
 
@@ -152,9 +169,9 @@ class DurableSweep:
             if len(rows) != len(self.specs):
                 raise RuntimeError(f"{self.partial}: {len(rows)} parts for {len(self.specs)} runs")
             self._assemble(list(rows.values()))
-        except (KeyboardInterrupt, duckdb.InterruptException):
-            # Ctrl-C while DuckDB writes a part reaches us as DuckDB's InterruptException
-            # (it handles SIGINT inside a query); that part was never renamed into place.
+        except (KeyboardInterrupt, duckdb.InterruptException, RuntimeError) as exc:
+            if not _is_interrupt(exc):
+                raise
             raise Interrupted(len(self.saved) + newly, len(self.specs), self.partial) from None
         finally:
             con.close()

@@ -117,8 +117,17 @@ def test_ctrl_c_keeps_every_finished_run_and_resume_runs_only_the_rest(
     assert not partial.exists()
 
 
+@pytest.mark.parametrize(
+    "interrupt",
+    [duckdb.InterruptException("Query interrupted"), RuntimeError("Query interrupted")],
+    ids=["InterruptException", "RuntimeError"],
+)
 def test_ctrl_c_inside_a_duckdb_write_is_an_interrupt_too(
-    scenario: Scenario, clean: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    scenario: Scenario,
+    clean: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    interrupt: Exception,
 ) -> None:
     """DuckDB turns a SIGINT that lands inside one of its queries into its own
     InterruptException (seen in CI: "RuntimeError: Query interrupted", exit 1): it is the
@@ -131,7 +140,7 @@ def test_ctrl_c_inside_a_duckdb_write_is_an_interrupt_too(
         nonlocal calls
         calls += 1
         if calls == 3:
-            raise duckdb.InterruptException("Query interrupted")
+            raise interrupt
         real(*args, **kwargs)
 
     monkeypatch.setattr(durable, "write_part", interrupted_on_the_third)
@@ -141,6 +150,17 @@ def test_ctrl_c_inside_a_duckdb_write_is_an_interrupt_too(
     monkeypatch.setattr(durable, "write_part", real)
     saved = run(scenario, tmp_path, mode="resume")
     assert saved.ran == 6 and dump(saved.run_dir) == clean
+
+
+def test_another_runtime_error_in_a_write_is_not_taken_for_ctrl_c(
+    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(durable, "write_part", broken)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        run(scenario, tmp_path)
 
 
 def test_interrupted_twice_then_resumed(
