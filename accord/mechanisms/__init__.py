@@ -15,4 +15,5 @@ One module each:
 - ``slashing``, ``escrow_terms``, ``commit_reveal``, ``auctions``, ``schelling`` and
   ``shares``: the enforcement primitives' math.
 - ``introot``: exact integer k-th roots.
+- ``arbitration``: an arbitration clause's payouts and audit draw (``docs/arbitration.md``).
 """

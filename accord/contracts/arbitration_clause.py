@@ -1,0 +1,593 @@
+"""ArbitrationClause: escrowed agreements whose disputes go to a bonded adjudicator, then a court.
+
+One deployment is one **arbitration service**: its asset, its court (an ERC-792 style
+arbitrator, :class:`accord.contracts.court.Court`), the adjudicator's fee, the audit
+levy, the bond an adjudicator must post to rule, the audit rate and the windows (blocks).
+It holds many agreements; every amount it holds is its own balance of ``asset``, and
+``held`` says what is owed to whom (:meth:`ArbitrationClause.accounting`). The money
+math is :mod:`accord.mechanisms.arbitration`; ``docs/arbitration.md`` has the rules
+and who can cheat at what cost.
+
+An agreement's life (``phase``), every step bounded by a window so that **every path
+ends with the escrow released, refunded or split**:
+
+1. ``offered``: the payer :meth:`~ArbitrationClause.open` s it, sending ``amount``, and
+   names the payee and an adjudicator (any third party). The payee
+   :meth:`~ArbitrationClause.accept` s within ``accept_blocks`` (or the payer, or anyone
+   after that, :meth:`~ArbitrationClause.cancel` s: refunded).
+2. ``active`` until the agreement's ``deadline``: the payer may
+   :meth:`~ArbitrationClause.pay` (released), the payee may
+   :meth:`~ArbitrationClause.waive` (refunded), either may
+   :meth:`~ArbitrationClause.dispute`, depositing ``fee + levy`` and a commitment to a
+   secret salt. After the deadline with no dispute anyone may
+   :meth:`~ArbitrationClause.close`: released (the payer's silence accepts).
+3. ``answer``: the other party :meth:`~ArbitrationClause.answer` s within
+   ``answer_blocks`` with the same deposit and its own commitment; if it does not, anyone
+   may :meth:`~ArbitrationClause.default` : the disputer wins, its deposit comes back.
+4. ``adjudication``: the adjudicator :meth:`~ArbitrationClause.adjudicate` s within
+   ``ruling_blocks``, posting ``bond`` with its ruling (1 release, 2 refund). If it does
+   not, anyone may :meth:`~ArbitrationClause.escalate`: the audit fund pays the court.
+5. ``review`` for ``appeal_blocks``: the ruling's loser may
+   :meth:`~ArbitrationClause.appeal`, paying the court's arbitration cost; both parties
+   :meth:`~ArbitrationClause.reveal` their salts. Then anyone
+   :meth:`~ArbitrationClause.finalize` s: the salts decide an audit with probability
+   ``audit_bps / 10,000`` (the court re-tries the case, paid from the audit fund);
+   otherwise the ruling stands.
+6. ``court``: the court calls :meth:`~ArbitrationClause.rule` once; its ruling decides,
+   and overturns the adjudicator (its bond to the wronged party) if it differs. If the
+   court has not ruled within ``court_blocks``, anyone may
+   :meth:`~ArbitrationClause.expire`: the adjudicator's ruling stands (a split if there
+   is none).
+
+Only three external calls exist, all to the named court (``arbitration_cost``,
+``create_dispute``); the agreement's phase is written before each, so a court that
+re-enters finds the agreement already in ``court`` with no dispute bound to it yet.
+No method loops: every call does a fixed amount of work.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from accord.contracts.args import address, base_units
+from accord.contracts.commit_reveal import require
+from accord.device import Context, Contract, Map, Revert, Var, public
+from accord.mechanisms import arbitration as A
+from accord.mechanisms import commit_reveal as CR
+from accord.mechanisms.slashing import check_bps
+
+OFFERED, ACTIVE, ANSWER, ADJUDICATION, REVIEW, COURT = (
+    "offered",
+    "active",
+    "answer",
+    "adjudication",
+    "review",
+    "court",
+)
+RELEASED, REFUNDED, SPLIT = "released", "refunded", "split"
+FINAL = (RELEASED, REFUNDED, SPLIT)
+APPEAL, AUDIT, ESCALATION = "appeal", "audit", "escalation"
+MAX_WINDOW = 1_000_000
+"""The longest window or term in blocks a clause accepts (about 140 days of 12 s blocks)."""
+NO_DISPUTE = -1
+
+
+class Terms(NamedTuple):
+    """An agreement's fixed terms."""
+
+    payer: str
+    payee: str
+    adjudicator: str
+    amount: int
+    deadline: int
+
+
+class Case(NamedTuple):
+    """An agreement's mutable state (stored as a plain tuple)."""
+
+    phase: str
+    until: int
+    """Last block of the current phase's window."""
+    disputer: str
+    """``"payer"``, ``"payee"`` or ``""``."""
+    paid_payer: int
+    paid_payee: int
+    commit_payer: bytes
+    commit_payee: bytes
+    salt_payer: bytes
+    salt_payee: bytes
+    ruling: int
+    """The adjudicator's ruling (0: none yet)."""
+    bond: int
+    route: str
+    """Why the court has it: ``appeal``, ``audit``, ``escalation`` or ``""``."""
+    dispute: int
+    """The court's dispute id, or :data:`NO_DISPUTE`."""
+    final: int
+    """The ruling that decided (meaningful once the phase is final)."""
+    cost: int
+    """What the court was paid for this agreement's dispute."""
+
+
+NEW_CASE = Case(OFFERED, 0, "", 0, 0, b"", b"", b"", b"", 0, 0, "", NO_DISPUTE, 0, 0)
+
+
+def _window(value: object, name: str) -> int:
+    if type(value) is not int or not 1 <= value <= MAX_WINDOW:
+        raise Revert(f"{name} must be an int number of blocks in [1, {MAX_WINDOW}], got {value!r}")
+    return value
+
+
+class ArbitrationClause(Contract):
+    """An arbitration service: agreements ``id -> (Terms, Case)``."""
+
+    asset: Var[str] = Var("")
+    court: Var[str] = Var("")
+    fee: Var[int] = Var(0)
+    levy: Var[int] = Var(0)
+    bond: Var[int] = Var(0)
+    audit_bps: Var[int] = Var(0)
+    accept_blocks: Var[int] = Var(0)
+    answer_blocks: Var[int] = Var(0)
+    ruling_blocks: Var[int] = Var(0)
+    appeal_blocks: Var[int] = Var(0)
+    court_blocks: Var[int] = Var(0)
+    fund: Var[int] = Var(0)
+    """The audit fund: levies and gifts; pays the court for audits and escalations."""
+    held: Var[int] = Var(0)
+    """Everything owed: escrows, deposits, bonds and the fund (equals the balance)."""
+    next_id: Var[int] = Var(0)
+
+    terms: Map[tuple[Any, ...] | None] = Map(None)
+    cases: Map[tuple[Any, ...] | None] = Map(None)
+    by_dispute: Map[int | None] = Map(None)
+    """The court's dispute id -> agreement id."""
+    ruled: Map[bool] = Map(False)
+    """The court's dispute ids whose ruling has been received."""
+
+    def setup(
+        self,
+        ctx: Context,
+        asset: str,
+        court: str,
+        fee: int,
+        levy: int,
+        bond: int,
+        audit_bps: int,
+        accept_blocks: int,
+        answer_blocks: int,
+        ruling_blocks: int,
+        appeal_blocks: int,
+        court_blocks: int,
+    ) -> None:
+        """The service's rules, fixed for every agreement: amounts in base units of
+        ``asset`` (the court's fee asset too), the audit rate in basis points, windows
+        in blocks. ``court_blocks`` must cover the court's whole procedure."""
+        self.asset = address("asset", asset)
+        self.court = address("court", court)
+        if court == ctx.this:
+            raise Revert("court must be another contract, not the clause itself")
+        self.fee = base_units("fee", fee)
+        self.levy = base_units("levy", levy)
+        self.bond = base_units("bond", bond, positive=True)
+        self.audit_bps = require(check_bps, audit_bps, "audit_bps")
+        self.accept_blocks = _window(accept_blocks, "accept_blocks")
+        self.answer_blocks = _window(answer_blocks, "answer_blocks")
+        self.ruling_blocks = _window(ruling_blocks, "ruling_blocks")
+        self.appeal_blocks = _window(appeal_blocks, "appeal_blocks")
+        self.court_blocks = _window(court_blocks, "court_blocks")
+
+    # -- helpers -----------------------------------------------------------------------
+    def _paid(self, ctx: Context, expected: int, what: str) -> None:
+        """The call must carry exactly ``expected`` of the asset and nothing else."""
+        want = {self.asset: expected} if expected else {}
+        got = dict(ctx.value)
+        if got != want:
+            raise Revert(f"{what} must send exactly {want or 'no value'}, sent {got or 'none'}")
+
+    def _load(self, agreement: object) -> tuple[Terms, Case]:
+        if type(agreement) is not int:
+            raise Revert(f"agreement id must be an int, got {agreement!r}")
+        terms, case = self.terms[agreement], self.cases[agreement]
+        if terms is None or case is None:
+            raise Revert(f"no agreement {agreement}")
+        return Terms._make(terms), Case._make(case)
+
+    def _in(self, agreement: object, *phases: str) -> tuple[int, Terms, Case]:
+        terms, case = self._load(agreement)
+        if case.phase not in phases:
+            raise Revert(f"agreement {agreement} is {case.phase}, not {' or '.join(phases)}")
+        assert type(agreement) is int
+        return agreement, terms, case
+
+    def _side(self, ctx: Context, terms: Terms, agreement: int) -> str:
+        if ctx.sender == terms.payer:
+            return A.PAYER
+        if ctx.sender == terms.payee:
+            return A.PAYEE
+        raise Revert(f"only the payer or the payee of agreement {agreement} may do this")
+
+    def _store(self, agreement: int, case: Case) -> None:
+        self.cases[agreement] = tuple(case)
+
+    def _open_window(self, ctx: Context, case: Case, agreement: int) -> None:
+        if ctx.block_number > case.until:
+            raise Revert(
+                f"agreement {agreement}'s {case.phase} window closed at block {case.until}"
+            )
+
+    def _closed_window(self, ctx: Context, case: Case, agreement: int) -> None:
+        if ctx.block_number <= case.until:
+            raise Revert(
+                f"agreement {agreement}'s {case.phase} window is open until block {case.until}"
+            )
+
+    def _pay(self, ctx: Context, to: str, amount: int) -> None:
+        if amount:
+            ctx.transfer(self.asset, to, amount)
+            self.held = self.held - amount
+
+    def _end(self, ctx: Context, agreement: int, terms: Terms, case: Case, final: int) -> None:
+        """Settle by ``final`` (:func:`accord.mechanisms.arbitration.settle`) and pay out."""
+        out = A.settle(
+            terms.amount,
+            self.fee,
+            self.levy,
+            final,
+            case.ruling,
+            case.bond,
+            case.paid_payer,
+            case.paid_payee,
+        )
+        phase = RELEASED if final == A.RELEASE else REFUNDED if final == A.REFUND else SPLIT
+        self._store(agreement, case._replace(phase=phase, final=final))
+        self._pay(ctx, terms.payer, out.payer)
+        self._pay(ctx, terms.payee, out.payee)
+        self._pay(ctx, terms.adjudicator, out.adjudicator)
+        self.fund = self.fund + out.fund  # still held: it moves into the audit fund
+        overturned = case.ruling != A.REFUSED and final not in (A.REFUSED, case.ruling)
+        ctx.emit(
+            "Ended",
+            agreement=agreement,
+            phase=phase,
+            ruling=final,
+            overturned=overturned,
+            payer=out.payer,
+            payee=out.payee,
+            adjudicator=out.adjudicator,
+            fund=out.fund,
+        )
+
+    def _end_plain(
+        self, ctx: Context, agreement: int, terms: Terms, case: Case, release: bool
+    ) -> None:
+        """End an undisputed agreement: the escrow to the payee or back to the payer."""
+        final = A.RELEASE if release else A.REFUND
+        self._end(ctx, agreement, terms, case, final)
+
+    def _to_court(self, ctx: Context, agreement: int, case: Case, route: str, cost: int) -> None:
+        """Hand the case to the court, paying ``cost`` that the caller has taken (from
+        the appellant or the fund) and counted in ``held``."""
+        until = ctx.block_number + self.court_blocks
+        case = case._replace(phase=COURT, route=route, until=until, cost=cost)
+        self._store(agreement, case)  # before the call: a re-entrant court finds no dispute
+        self.held = self.held - cost
+        dispute = ctx.call(self.court, "create_dispute", A.CHOICES, value={self.asset: cost})
+        if type(dispute) is not int or self.by_dispute[dispute] is not None:
+            raise Revert(f"court returned an unusable dispute id {dispute!r}")
+        self.by_dispute[dispute] = agreement
+        case = case._replace(dispute=dispute)
+        self._store(agreement, case)
+        ctx.emit("ToCourt", agreement=agreement, route=route, dispute=dispute, cost=cost)
+
+    def _court_cost(self, ctx: Context) -> int:
+        cost = ctx.call(self.court, "arbitration_cost")
+        if type(cost) is not int or cost < 0:
+            raise Revert(f"court quoted an unusable arbitration cost {cost!r}")
+        return cost
+
+    # -- agreements --------------------------------------------------------------------
+    @public
+    def open(self, ctx: Context, payee: str, adjudicator: str, term_blocks: int) -> int:
+        """The payer (the caller) escrows the value it sends for ``payee``, naming
+        ``adjudicator``; disputes may be raised for ``term_blocks`` blocks after
+        acceptance. Returns the agreement id."""
+        payer = ctx.sender
+        address("payee", payee)
+        address("adjudicator", adjudicator)
+        if payee == payer:
+            raise Revert("payee must differ from the payer")
+        if adjudicator in (payer, payee, ctx.this, self.court):
+            raise Revert("adjudicator must be a third party: not a party, the clause or the court")
+        term = _window(term_blocks, "term_blocks")
+        amount = dict(ctx.value).get(self.asset, 0)
+        if amount <= 0:
+            raise Revert(f"open must send a positive amount of {self.asset}")
+        self._paid(ctx, amount, "open")
+        agreement = self.next_id
+        self.next_id = agreement + 1
+        self.terms[agreement] = (payer, payee, adjudicator, amount, term)
+        self._store(agreement, NEW_CASE._replace(until=ctx.block_number + self.accept_blocks))
+        self.held = self.held + amount
+        ctx.emit("Opened", agreement=agreement, payer=payer, payee=payee, amount=amount)
+        return agreement
+
+    @public
+    def accept(self, ctx: Context, agreement: int) -> None:
+        """The payee accepts the terms; the term starts now."""
+        agreement, terms, case = self._in(agreement, OFFERED)
+        if ctx.sender != terms.payee:
+            raise Revert(f"only the payee {terms.payee} may accept agreement {agreement}")
+        self._open_window(ctx, case, agreement)
+        deadline = ctx.block_number + terms.deadline
+        self.terms[agreement] = tuple(terms._replace(deadline=deadline))
+        self._store(agreement, case._replace(phase=ACTIVE, until=deadline))
+        ctx.emit("Accepted", agreement=agreement, deadline=deadline)
+
+    @public
+    def cancel(self, ctx: Context, agreement: int) -> None:
+        """Refund an offer nobody accepted: the payer at any time, anyone after the
+        acceptance window."""
+        agreement, terms, case = self._in(agreement, OFFERED)
+        if ctx.sender != terms.payer:
+            self._closed_window(ctx, case, agreement)
+        self._end_plain(ctx, agreement, terms, case, False)
+
+    @public
+    def pay(self, ctx: Context, agreement: int) -> None:
+        """The payer releases the escrow to the payee (no dispute)."""
+        agreement, terms, case = self._in(agreement, ACTIVE)
+        if ctx.sender != terms.payer:
+            raise Revert(f"only the payer {terms.payer} may pay agreement {agreement}")
+        self._end_plain(ctx, agreement, terms, case, True)
+
+    @public
+    def waive(self, ctx: Context, agreement: int) -> None:
+        """The payee gives the escrow back (no dispute)."""
+        agreement, terms, case = self._in(agreement, ACTIVE)
+        if ctx.sender != terms.payee:
+            raise Revert(f"only the payee {terms.payee} may waive agreement {agreement}")
+        self._end_plain(ctx, agreement, terms, case, False)
+
+    @public
+    def close(self, ctx: Context, agreement: int) -> None:
+        """Anyone, after the deadline with no dispute: release to the payee."""
+        agreement, terms, case = self._in(agreement, ACTIVE)
+        self._closed_window(ctx, case, agreement)
+        self._end_plain(ctx, agreement, terms, case, True)
+
+    # -- disputes ----------------------------------------------------------------------
+    def _deposit(self, ctx: Context, what: str) -> int:
+        deposit = self.fee + self.levy
+        self._paid(ctx, deposit, what)
+        self.held = self.held + deposit
+        return deposit
+
+    @public
+    def dispute(self, ctx: Context, agreement: int, commitment: bytes) -> None:
+        """A party disputes before the deadline, depositing ``fee + levy`` and
+        ``commitment_hash(agreement, salt, sender)`` for the audit draw."""
+        agreement, terms, case = self._in(agreement, ACTIVE)
+        side = self._side(ctx, terms, agreement)
+        self._open_window(ctx, case, agreement)
+        require(CR.check_commitment, commitment)
+        deposit = self._deposit(ctx, "dispute")
+        case = case._replace(
+            phase=ANSWER, until=ctx.block_number + self.answer_blocks, disputer=side
+        )
+        if side == A.PAYER:
+            case = case._replace(paid_payer=deposit, commit_payer=commitment)
+        else:
+            case = case._replace(paid_payee=deposit, commit_payee=commitment)
+        self._store(agreement, case)
+        ctx.emit("Disputed", agreement=agreement, by=side)
+
+    @public
+    def answer(self, ctx: Context, agreement: int, commitment: bytes) -> None:
+        """The other party joins the dispute with the same deposit and its own commitment."""
+        agreement, terms, case = self._in(agreement, ANSWER)
+        side = self._side(ctx, terms, agreement)
+        if side == case.disputer:
+            raise Revert(f"the {side} raised the dispute; only the other party answers")
+        self._open_window(ctx, case, agreement)
+        require(CR.check_commitment, commitment)
+        deposit = self._deposit(ctx, "answer")
+        case = case._replace(phase=ADJUDICATION, until=ctx.block_number + self.ruling_blocks)
+        if side == A.PAYER:
+            case = case._replace(paid_payer=deposit, commit_payer=commitment)
+        else:
+            case = case._replace(paid_payee=deposit, commit_payee=commitment)
+        self._store(agreement, case)
+        ctx.emit("Answered", agreement=agreement, by=side)
+
+    @public
+    def default(self, ctx: Context, agreement: int) -> None:
+        """Anyone, after an unanswered answer window: the disputer wins."""
+        agreement, terms, case = self._in(agreement, ANSWER)
+        self._closed_window(ctx, case, agreement)
+        self._end(ctx, agreement, terms, case, A.ruling_for(case.disputer))
+
+    @public
+    def adjudicate(self, ctx: Context, agreement: int, ruling: int) -> None:
+        """The named adjudicator rules (1 release, 2 refund), posting ``bond`` with it."""
+        agreement, terms, case = self._in(agreement, ADJUDICATION)
+        if ctx.sender != terms.adjudicator:
+            raise Revert(f"only the adjudicator {terms.adjudicator} may rule on {agreement}")
+        self._open_window(ctx, case, agreement)
+        require(A.check_ruling, ruling, False)
+        self._paid(ctx, self.bond, "adjudicate (the bond)")
+        self.held = self.held + self.bond
+        case = case._replace(
+            phase=REVIEW, until=ctx.block_number + self.appeal_blocks, ruling=ruling, bond=self.bond
+        )
+        self._store(agreement, case)
+        ctx.emit("Adjudicated", agreement=agreement, ruling=ruling)
+
+    @public
+    def escalate(self, ctx: Context, agreement: int) -> None:
+        """Anyone, after the adjudicator let its window pass: the court decides, paid
+        from the audit fund; if the fund cannot pay, the escrow is split."""
+        agreement, terms, case = self._in(agreement, ADJUDICATION)
+        self._closed_window(ctx, case, agreement)
+        cost = self._fund_pays(ctx, agreement)
+        if cost is None:
+            self._end(ctx, agreement, terms, case, A.REFUSED)
+            return
+        self._to_court(ctx, agreement, case, ESCALATION, cost)
+
+    def _fund_pays(self, ctx: Context, agreement: int) -> int | None:
+        """Take the court's cost from the audit fund, or ``None`` if it is short."""
+        cost = self._court_cost(ctx)
+        if cost > self.fund:
+            ctx.emit("FundShort", agreement=agreement, cost=cost, fund=self.fund)
+            return None
+        self.fund = self.fund - cost
+        return cost
+
+    @public
+    def appeal(self, ctx: Context, agreement: int) -> None:
+        """The loser of the adjudicator's ruling appeals to the court within the review
+        window, sending exactly the court's arbitration cost."""
+        agreement, terms, case = self._in(agreement, REVIEW)
+        side = self._side(ctx, terms, agreement)
+        if side == A.side_of(case.ruling):
+            raise Revert(f"the {side} won the adjudicator's ruling; only the loser appeals")
+        self._open_window(ctx, case, agreement)
+        cost = self._court_cost(ctx)
+        self._paid(ctx, cost, "appeal (the court's arbitration cost)")
+        self.held = self.held + cost
+        self._to_court(ctx, agreement, case, APPEAL, cost)
+
+    @public
+    def reveal(self, ctx: Context, agreement: int, salt: bytes) -> None:
+        """A party opens its commitment during the review window."""
+        agreement, terms, case = self._in(agreement, REVIEW)
+        side = self._side(ctx, terms, agreement)
+        self._open_window(ctx, case, agreement)
+        commitment = case.commit_payer if side == A.PAYER else case.commit_payee
+        if not require(CR.opens, commitment, agreement, salt, ctx.sender):
+            raise Revert(f"salt does not open the {side}'s commitment")
+        payer = side == A.PAYER
+        case = case._replace(salt_payer=salt) if payer else case._replace(salt_payee=salt)
+        self._store(agreement, case)
+        ctx.emit("Revealed", agreement=agreement, by=side)
+
+    @public
+    def finalize(self, ctx: Context, agreement: int) -> bool:
+        """Anyone, after the review window with no appeal: draw the audit (module
+        docstring); the ruling stands unless audited. Returns whether it was audited.
+
+        A ruling's winner that did not reveal forfeits its deposit to the audit fund
+        and is audited (withholding cannot dodge an audit); a loser that did not reveal
+        forgoes its audit (only it could want one)."""
+        agreement, terms, case = self._in(agreement, REVIEW)
+        self._closed_window(ctx, case, agreement)
+        rate = self.audit_bps
+        audit = rate == A.BPS
+        if 0 < rate < A.BPS:
+            winner = A.side_of(case.ruling)
+            won_salt = case.salt_payee if winner == A.PAYEE else case.salt_payer
+            lost_salt = case.salt_payer if winner == A.PAYEE else case.salt_payee
+            if not won_salt:
+                forfeit = case.paid_payee if winner == A.PAYEE else case.paid_payer
+                self.fund = self.fund + forfeit
+                if winner == A.PAYEE:
+                    case = case._replace(paid_payee=0)
+                else:
+                    case = case._replace(paid_payer=0)
+                self._store(agreement, case)
+                ctx.emit("Forfeited", agreement=agreement, by=winner, amount=forfeit)
+                audit = True
+            elif lost_salt:
+                seed = A.audit_seed(case.salt_payer, case.salt_payee, ctx.this, agreement)
+                audit = A.audited(seed, rate)
+        if audit:
+            cost = self._fund_pays(ctx, agreement)
+            if cost is not None:
+                self._to_court(ctx, agreement, case, AUDIT, cost)
+                return True
+        self._end(ctx, agreement, terms, case, case.ruling)
+        return False
+
+    @public
+    def rule(self, ctx: Context, dispute: int, ruling: int) -> None:
+        """The court only, once per dispute: its final ruling (0 refused, 1 release,
+        2 refund). A ruling that arrives after :meth:`expire` is recorded and changes
+        nothing, so the court's own execution never fails on it."""
+        if ctx.sender != self.court:
+            raise Revert(f"only the court {self.court} may rule")
+        if type(dispute) is not int:
+            raise Revert(f"dispute id must be an int, got {dispute!r}")
+        agreement = self.by_dispute[dispute]
+        if agreement is None:
+            raise Revert(f"dispute {dispute} is not one of this clause's")
+        if self.ruled[dispute]:
+            raise Revert(f"dispute {dispute} has already been ruled")
+        require(A.check_ruling, ruling)
+        self.ruled[dispute] = True
+        terms, case = self._load(agreement)
+        if case.phase != COURT or case.dispute != dispute:
+            ctx.emit("LateRuling", agreement=agreement, dispute=dispute, ruling=ruling)
+            return
+        self._court_refund(ctx, agreement, terms, case)
+        self._end(ctx, agreement, terms, case, ruling)
+
+    def _court_refund(self, ctx: Context, agreement: int, terms: Terms, case: Case) -> None:
+        """A court that could not hear the case returns its fee to the clause (the
+        court's "round without jurors"); whatever the clause holds beyond ``held``, up
+        to that fee, goes back to whoever paid it: the appellant or the audit fund."""
+        back = min(ctx.balance(ctx.this, self.asset) - self.held, case.cost)
+        if back <= 0:
+            return
+        ctx.emit("CourtRefund", agreement=agreement, amount=back)
+        if case.route != APPEAL:
+            self.held = self.held + back
+            self.fund = self.fund + back
+            return
+        ctx.transfer(self.asset, terms.payee if case.ruling == A.REFUND else terms.payer, back)
+
+    @public
+    def expire(self, ctx: Context, agreement: int) -> None:
+        """Anyone, once the court has let ``court_blocks`` pass without ruling: the
+        adjudicator's ruling stands (a split if it never ruled)."""
+        agreement, terms, case = self._in(agreement, COURT)
+        self._closed_window(ctx, case, agreement)
+        ctx.emit("CourtExpired", agreement=agreement, dispute=case.dispute)
+        self._court_refund(ctx, agreement, terms, case)
+        self._end(ctx, agreement, terms, case, case.ruling)
+
+    # -- the audit fund and views ---------------------------------------------------------
+    @public
+    def fund_audits(self, ctx: Context) -> int:
+        """Anyone adds the value it sends to the audit fund; returns the fund."""
+        amount = dict(ctx.value).get(self.asset, 0)
+        if amount <= 0:
+            raise Revert(f"fund_audits must send a positive amount of {self.asset}")
+        self._paid(ctx, amount, "fund_audits")
+        self.held = self.held + amount
+        self.fund = self.fund + amount
+        return self.fund
+
+    @public
+    def agreement(self, ctx: Context, agreement: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """``(Terms, Case)`` of an agreement as plain tuples (the field names are
+        :class:`Terms` and :class:`Case`)."""
+        terms, case = self._load(agreement)
+        return tuple(terms), tuple(case)
+
+    @public
+    def phase(self, ctx: Context, agreement: int) -> str:
+        """The agreement's phase (final: ``released``, ``refunded`` or ``split``)."""
+        return self._load(agreement)[1].phase
+
+    @public
+    def deposit(self, ctx: Context) -> int:
+        """What disputing or answering deposits: ``fee + levy``."""
+        return self.fee + self.levy
+
+    @public
+    def accounting(self, ctx: Context) -> tuple[int, int, int]:
+        """``(held, balance, fund)``: what the clause owes, what it holds, and the audit
+        fund (part of ``held``). ``balance >= held`` always; equal unless someone sent
+        the clause funds outside its methods."""
+        return self.held, ctx.balance(ctx.this, self.asset), self.fund
