@@ -5,7 +5,9 @@ Each contract is one module (its design note is ``docs/contracts/<name>.md``):
 ``sealed_bid``, ``schelling``, ``amm`` (+ ``amm_flash``, a flash-swap borrower),
 ``router``, ``cow`` (+ ``cow_plan`` and ``cow_verify``, the settlement's pure parts),
 ``conditional_tokens``, ``futarchy``, ``emissions``, ``deepfund``,
-``judgement_challenge`` and ``arbitration_clause`` (``docs/arbitration.md``); ``args``
-holds the argument checks they share. The genesis contract allowlist admits this package
-by default (``Genesis.contract_modules``).
+``judgement_challenge``, ``arbitration_clause`` (``docs/arbitration.md``),
+``negotiation`` (+ ``negotiation_offers``: offers as device commitments) and ``mandate``
+(principals' hard limits for delegates; ``docs/negotiation.md``); ``args`` holds the
+argument checks they share. The genesis contract allowlist admits this package by
+default (``Genesis.contract_modules``).
 """
