@@ -10,4 +10,7 @@ Each contract is one module (its design note is ``docs/contracts/<name>.md``):
 (principals' hard limits for delegates; ``docs/negotiation.md``); ``args`` holds the
 argument checks they share. The genesis contract allowlist admits this package by
 default (``Genesis.contract_modules``).
+
+The court (``docs/arbitration.md``, "Court") is ``court`` with ``court_jurors`` (its
+staking half) and ``court_books`` (its storage and settlement).
 """

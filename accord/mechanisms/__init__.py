@@ -7,6 +7,8 @@ Families of modules are packages, each with a facade:
 - :mod:`accord.mechanisms.batch`: batch auctions with coincidence of wants.
 - :mod:`accord.mechanisms.judgement`: distilled human judgement.
 - :mod:`accord.mechanisms.deepfund`: deep funding's credit propagation.
+- :mod:`accord.mechanisms.court`: court arithmetic after Kleros (rounds, costs, appeal
+  crowdfunding, coherence, stake-weighted drawing).
 
 One module each:
 
