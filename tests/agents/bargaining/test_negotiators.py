@@ -1,0 +1,169 @@
+"""Scripted negotiators: Faratin's formula, concession order, tit-for-tat, Pareto-awareness."""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import pytest
+
+from accord.agents.bargaining import (
+    NMI,
+    Boulware,
+    Conceder,
+    Linear,
+    Offer,
+    ParetoAware,
+    ResponseType,
+    SAOState,
+    TimeDependent,
+    TitForTat,
+    run_negotiation,
+)
+from accord.agents.bargaining.negotiators import believed_values, faratin_target, opponent_types
+from accord.mechanisms.bargaining.deal_or_no_deal import Instance, analyse, read_instances
+
+INST = Instance((1, 2, 3), ((8, 1, 0), (4, 0, 2)))
+MAKERS = {
+    "Boulware": Boulware,
+    "Linear": Linear,
+    "Conceder": Conceder,
+    "TitForTat": TitForTat,
+    "ParetoAware": ParetoAware,
+}
+
+
+def _nmi(inst: Instance, player: int, n_steps: int = 9) -> NMI:
+    return NMI(player, inst.pool, inst.values[player], n_steps, inst.divisions())
+
+
+def test_faratin_formula_closed_forms() -> None:
+    # target = u_min + (1 - t^(1/e)) (u_max - u_min), k = 0
+    assert faratin_target(0.5, 0.2, 0, 10) == pytest.approx(10 * (1 - 0.5**5))  # 9.6875
+    assert faratin_target(0.25, 2.0, 0, 10) == pytest.approx(5.0)  # 1 - sqrt(0.25)
+    assert faratin_target(0.3, 1.0, 2, 10) == pytest.approx(10 - 0.3 * 8)
+    assert faratin_target(0.0, 0.2, 0, 10, k=0.1) == pytest.approx(9.0)  # alpha(0) = k
+    assert faratin_target(1.0, 5.0, 3, 10) == pytest.approx(3.0)  # reserved at the deadline
+    with pytest.raises(ValueError, match="t must be"):
+        faratin_target(1.5, 1.0, 0, 10)
+
+
+def test_boulware_holds_firmer_than_linear_than_conceder() -> None:
+    negs = [Boulware(), Linear(), Conceder()]
+    for n in negs:
+        n.on_negotiation_start(_nmi(INST, 0))
+    for k in range(1, 9):
+        t = k / 9
+        b, lin, c = (n.target(t) for n in negs)
+        assert b > lin > c
+    # each demands its best utility (10) at t = 0, and of the outcomes worth 10 offers the
+    # one best for the opponent under its belief: the Cs, worthless to player 0, go away
+    state = SAOState(0, 9, None, None, ())
+    assert all(n.propose(state) == (1, 2, 0) for n in negs)
+
+
+def test_time_dependent_offers_the_cheapest_outcome_at_its_target() -> None:
+    neg = Linear()
+    nmi = _nmi(INST, 0)
+    neg.on_negotiation_start(nmi)
+    values = sorted({nmi.utility(o) for o in nmi.outcomes})
+    for step in range(9):
+        t = step / 9
+        offer = neg.propose(SAOState(step, 9, None, None, ()))
+        u = nmi.utility(offer)
+        assert u >= neg.target(t) and not any(neg.target(t) <= v < u for v in values)
+
+
+def test_acceptance_is_ac_next() -> None:
+    neg = Linear()
+    nmi = _nmi(INST, 1)  # player 1: values (4, 0, 2); max 10
+    neg.on_negotiation_start(nmi)
+    # at step 0 its next demand (t = 1/9) is 10 - 10/9 = 8.89 -> its offer worth >= 8.89
+    offer_9 = (0, 2, 1)  # player 1 gets A and two Cs: 4 + 4 = 8 < 8.89
+    state = SAOState(0, 9, offer_9, 0, (Offer(0, 0, offer_9),))
+    assert nmi.utility(offer_9) == 8
+    assert neg.respond(state, offer_9) is ResponseType.REJECT_OFFER
+    late = SAOState(4, 9, offer_9, 0, (Offer(4, 0, offer_9),))  # next demand 10 - 50/9 = 4.4
+    assert neg.respond(late, offer_9) is ResponseType.ACCEPT_OFFER
+
+
+def test_tit_for_tat_mirrors_relative_concessions() -> None:
+    tft = TitForTat()
+    nmi = _nmi(INST, 0)  # player 0: values (8, 1, 0), u_max 10
+    tft.on_negotiation_start(nmi)
+    hist: list[Offer] = []
+    assert nmi.utility(tft.propose(SAOState(0, 9, None, None, ()))) == 10
+    hist.append(Offer(0, 0, (1, 2, 3)))
+    # opponent offers worth 2 then 4 to player 0: it doubled -> demand 10 * 2/4 = 5
+    hist.append(Offer(1, 1, (0, 2, 0)))  # u0 = 2
+    tft.propose(SAOState(2, 9, (0, 2, 0), 1, tuple(hist)))
+    assert tft.demand == 10.0  # one opponent offer: nothing to mirror yet
+    hist.append(Offer(2, 0, (1, 2, 3)))
+    hist.append(Offer(3, 1, (0, 2, 3)))  # still 2: no concession
+    tft.propose(SAOState(4, 9, (0, 2, 3), 1, tuple(hist)))
+    assert tft.demand == 10.0
+    hist.append(Offer(4, 0, (1, 2, 3)))
+    hist.append(Offer(5, 1, (0, 0, 0)))  # worth 0: ratio undefined -> unchanged
+    tft.propose(SAOState(6, 9, (0, 0, 0), 1, tuple(hist)))
+    assert tft.demand == 10.0
+    hist.append(Offer(6, 0, (1, 2, 3)))
+    hist.append(Offer(7, 1, (0, 1, 0)))
+    hist.append(Offer(7, 0, (1, 2, 3)))
+    hist.append(Offer(7, 1, (1, 0, 0)))  # 1 -> 8 for player 0: demand 10 * 1/8
+    tft.propose(SAOState(8, 9, (1, 0, 0), 1, tuple(hist)))
+    assert tft.demand == pytest.approx(10 / 8)
+
+
+def test_tit_for_tat_deadlocks_against_itself() -> None:
+    # Faratin's pure relative TFT never moves first: two of them never agree.
+    for inst in read_instances()[:50]:
+        r = run_negotiation(inst, [TitForTat(), TitForTat()])
+        assert r.agreement is None and r.ended_by == "timeout"
+
+
+def test_beliefs_follow_the_rules() -> None:
+    types = opponent_types((1, 2, 3), (8, 1, 0), 0)
+    assert (4, 0, 2) in types
+    for v in types:
+        assert v[0] * 1 + v[1] * 2 + v[2] * 3 == 10
+        assert v[2] > 0  # player 0 values C at 0, so the opponent must value it
+        assert v[0] > 0 or v[1] > 0  # some type valued by both
+    b = believed_values(_nmi(INST, 0))
+    assert b == tuple(Fraction(sum(t[i] for t in types), len(types)) for i in range(3))
+
+
+def test_pareto_aware_with_exact_beliefs_only_makes_efficient_offers() -> None:
+    for inst in read_instances()[:60]:
+        a = analyse(inst)
+        negs = [ParetoAware(belief=inst.values[1]), ParetoAware(belief=inst.values[0])]
+        r = run_negotiation(inst, negs)
+        assert all(a.is_pareto_optimal(inst.utilities(o.outcome)) for o in r.offers)
+        assert r.agreement is not None and a.is_pareto_optimal(r.utilities)
+
+
+def test_every_pair_is_deterministic_and_individually_rational() -> None:
+    instances = read_instances()[:25]
+    for x, y in itertools.product(MAKERS, repeat=2):
+        for inst in instances:
+            r1 = run_negotiation(inst, [MAKERS[x](), MAKERS[y]()])
+            r2 = run_negotiation(inst, [MAKERS[x](), MAKERS[y]()])
+            assert r1 == r2
+            assert min(r1.utilities) >= 0 and r1.steps <= 9
+
+
+def test_bad_parameters() -> None:
+    for e in (0, -1, float("nan"), float("inf"), True, "1"):
+        with pytest.raises(ValueError, match="e must be"):
+            TimeDependent(e)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="Boulware needs e < 1"):
+        Boulware(1.5)
+    with pytest.raises(ValueError, match="Conceder needs e > 1"):
+        Conceder(0.5)
+    with pytest.raises(ValueError, match="k must be"):
+        Linear(k=2)
+    with pytest.raises(ValueError, match="belief"):
+        ParetoAware(belief=(1, 2))
+    with pytest.raises(ValueError, match="belief"):
+        ParetoAware(belief=(1, -2, 3))
+    with pytest.raises(RuntimeError, match="on_negotiation_start"):
+        Linear().propose(SAOState(0, 9, None, None, ()))
