@@ -19,7 +19,10 @@ The policy reads the observation JSON the prompt carries (:mod:`.prompt`):
   commitment that swaps) with :func:`accord.agents.defi.searchers.best_sandwich` and
   sends ``[front, victim, back]`` as a bundle; it attacks whatever it can read, whatever
   the ordering rule, as a naive agent would;
-* **intent-compiler**: a small table of sentence shapes; anything else is refused.
+* **intent-compiler**: a small table of sentence shapes; anything else is refused;
+* any other role a game's vocabulary registered with :func:`register_stand_in` (e.g.
+  ``adjudicator``, :mod:`accord.agents.arbitration.vocabulary`): that vocabulary's own
+  stand-in answers.
 
 To exercise the retry path, some first answers are deliberately invalid (one in ``fault_every``,
 by a CRC of the role and block number, so the same request always gets the same answer): not JSON, a
@@ -34,6 +37,7 @@ import importlib
 import json
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -43,6 +47,27 @@ from accord.agents.llm.prompt import read_observation
 from accord.mechanisms import cfmm
 
 FAULT_KINDS = ("not_json", "schema", "semantic")
+
+StandInRole = Callable[[str, int], str]
+"""A game vocabulary's stand-in for one role: ``(user message, attempt) -> answer text``
+(``attempt`` counts the answers already rejected in this conversation)."""
+
+STAND_IN_ROLES: dict[str, StandInRole] = {}
+"""Stand-ins of roles outside the DeFi game, by the role named on the system prompt's
+first line (``ROLE: <role>``). A game's vocabulary registers its own with
+:func:`register_stand_in` beside the DeFi one (``docs/llm.md``, "A game's vocabulary"),
+so that ``base_url = "scripted"`` serves every game through the one endpoint."""
+
+
+def register_stand_in(role: str, answer: StandInRole) -> None:
+    """Serve ``role`` with ``answer`` (a deterministic function: a recording must
+    replay). Registering another function under a taken role is an error."""
+    if role in ("trader", "searcher", "intent-compiler"):
+        raise ValueError(f"role {role!r} is the DeFi stand-in's own")
+    known = STAND_IN_ROLES.get(role)
+    if known is not None and known is not answer:
+        raise ValueError(f"a different stand-in is already registered for role {role!r}")
+    STAND_IN_ROLES[role] = answer
 
 
 def _tokens(text: str) -> int:
@@ -66,6 +91,8 @@ class ScriptedPolicy:
         user = next((m["content"] for m in messages if m.get("role") == "user"), "")
         attempt = sum(1 for m in messages if m.get("role") == "assistant")
         role = system.split("\n", 1)[0].removeprefix("ROLE: ").strip()
+        if role in STAND_IN_ROLES:
+            return STAND_IN_ROLES[role](user, attempt)
         data = read_observation(user)
         if role == "intent-compiler":
             return self._intent(data, attempt)
