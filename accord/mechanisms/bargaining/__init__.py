@@ -11,6 +11,7 @@ The facade: import from here. One idea per module:
 
 from __future__ import annotations
 
+from accord.mechanisms.bargaining.convex import Frontier, Polygon
 from accord.mechanisms.bargaining.deal_or_no_deal import (
     Analysis,
     Instance,
@@ -34,8 +35,10 @@ from accord.mechanisms.bargaining.solutions import (
 __all__ = [
     "Analysis",
     "FiniteSolution",
+    "Frontier",
     "Instance",
     "InstanceError",
+    "Polygon",
     "analyse",
     "egalitarian",
     "generate",
