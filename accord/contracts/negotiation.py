@@ -381,6 +381,11 @@ class Negotiation(Contract):
 
     # -- views -------------------------------------------------------------------------
     @public
+    def count(self, ctx: Context) -> int:
+        """How many negotiations were opened (the next one's id)."""
+        return self.next_id
+
+    @public
     def pot(self, ctx: Context, nid: int) -> Pairs:
         """The pot, ``((asset, total), ...)`` in the order ``keep`` lists (after the start)."""
         self._terms(nid)

@@ -92,6 +92,7 @@ BUILTIN_GAME_MODULES: tuple[str, ...] = (
     "accord.games.llm_defi",
     "accord.games.futarchy",
     "accord.games.emissions",
+    "accord.games.deal_or_no_deal",
 )
 """Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""
 
