@@ -6,10 +6,10 @@ Each contract is one module (its design note is ``docs/contracts/<name>.md``):
 ``router``, ``cow`` (+ ``cow_plan`` and ``cow_verify``, the settlement's pure parts),
 ``conditional_tokens``, ``futarchy``, ``emissions``, ``deepfund``,
 ``judgement_challenge``, ``arbitration_clause`` (``docs/arbitration.md``),
-``negotiation`` (+ ``negotiation_offers``: offers as device commitments) and ``mandate``
-(principals' hard limits for delegates; ``docs/negotiation.md``); ``args`` holds the
-argument checks they share. The genesis contract allowlist admits this package by
-default (``Genesis.contract_modules``).
+``negotiation`` (+ ``negotiation_offers``: offers as device commitments), ``mandate``
+(principals' hard limits for delegates) and ``mediator`` (``docs/negotiation.md``);
+``args`` holds the argument checks they share. The genesis contract allowlist admits
+this package by default (``Genesis.contract_modules``).
 
 The court (``docs/arbitration.md``, "Court") is ``court`` with ``court_jurors`` (its
 staking half) and ``court_books`` (its storage and settlement).

@@ -9,6 +9,7 @@ Families of modules are packages, each with a facade:
 - :mod:`accord.mechanisms.deepfund`: deep funding's credit propagation.
 - :mod:`accord.mechanisms.court`: court arithmetic after Kleros (rounds, costs, appeal
   crowdfunding, coherence, stake-weighted drawing).
+- :mod:`accord.mechanisms.bargaining`: bilateral trade, bargaining solutions, mediation rules.
 
 One module each:
 

@@ -7,6 +7,8 @@ The facade: import from here. One idea per module:
 - ``convex``: the same solutions on a convex set (a hull of points, or a frontier curve).
 - ``rubinstein``: the alternating-offers equilibrium split (Rubinstein 1982; Ståhl 1972).
 - ``deal_or_no_deal``: OpenSpiel's Deal-or-No-Deal instances: read, generate, analyse.
+- ``mediation_rules``: the rules a :class:`~accord.contracts.mediator.Mediator` publishes
+  at deployment, deciding in exact integer/fraction arithmetic.
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ from accord.mechanisms.bargaining.deal_or_no_deal import (
     parse_instances,
     read_instances,
 )
+from accord.mechanisms.bargaining.mediation_rules import (
+    BilateralRule,
+    FiniteBargaining,
+    MediationRule,
+    Settlement,
+    parse_rule,
+)
 from accord.mechanisms.bargaining.rubinstein import rubinstein, stahl
 from accord.mechanisms.bargaining.solutions import (
     FiniteSolution,
@@ -34,11 +43,15 @@ from accord.mechanisms.bargaining.solutions import (
 
 __all__ = [
     "Analysis",
+    "BilateralRule",
+    "FiniteBargaining",
     "FiniteSolution",
     "Frontier",
     "Instance",
     "InstanceError",
+    "MediationRule",
     "Polygon",
+    "Settlement",
     "analyse",
     "egalitarian",
     "generate",
@@ -46,6 +59,7 @@ __all__ = [
     "nash",
     "pareto_frontier",
     "parse_instances",
+    "parse_rule",
     "read_instances",
     "rubinstein",
     "solve",
