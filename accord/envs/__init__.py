@@ -10,6 +10,9 @@ same game as an AEC env, through PettingZoo's ``parallel_to_aec``). The envs nee
   to sandwich or back-run.
 - ``commitment_pd_v0`` (built in ``pd``): a repeated prisoner's dilemma whose moves are
   commitments.
+- ``bargaining_v0`` (built in ``bargaining``): Deal or No Deal with alternating offers,
+  OpenSpiel's actions and instances, off the device; optionally against a scripted
+  negotiator.
 - ``base``: what every device-backed env shares (spaces, the episode's device, seeding).
 - ``learners``: a numpy baseline, independent tabular Q-learning.
 """

@@ -13,6 +13,7 @@ The facade: import from here.
 from __future__ import annotations
 
 from accord.agents.bargaining.negotiators import (
+    NEGOTIATORS,
     Boulware,
     Conceder,
     Linear,
@@ -33,6 +34,7 @@ from accord.agents.bargaining.sao import (
 )
 
 __all__ = [
+    "NEGOTIATORS",
     "NMI",
     "Boulware",
     "Conceder",

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 from accord.agents.bargaining.sao import NMI, ResponseType, SAOState
@@ -47,6 +47,7 @@ from accord.mechanisms.bargaining.deal_or_no_deal import Division, valid_instanc
 from accord.mechanisms.bargaining.solutions import pareto_frontier
 
 __all__ = [
+    "NEGOTIATORS",
     "Boulware",
     "Conceder",
     "Linear",
@@ -277,3 +278,13 @@ def _their_value(nmi: NMI, belief: tuple[Fraction, ...], outcome: Division) -> F
     else:
         theirs = outcome
     return sum((b * q for b, q in zip(belief, theirs, strict=True)), Fraction(0))
+
+
+NEGOTIATORS: dict[str, Callable[[], TimeDependent]] = {
+    "Boulware": Boulware,
+    "Linear": Linear,
+    "Conceder": Conceder,
+    "TitForTat": TitForTat,
+    "ParetoAware": ParetoAware,
+}
+"""The scripted negotiators by name, each with its default parameters."""
