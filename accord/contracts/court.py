@@ -288,15 +288,15 @@ class Court(CourtBooks):
         r = self.round_count[d] - 1
         _int_in(choice, "choice", 0, self.choices[d])
         cost = self._next_cost(d, r)
+        funded = self.funded[(d, r)]
+        if choice in funded:
+            raise Revert(f"choice {choice} is already fully funded")
         winner, tied = self.result[(d, r)] or (0, True)
         start = self.period_start[d]
         loser = not (tied or choice == winner)
         reason = A.may_fund(now, start, start + self.durations[APPEAL], loser)
         if reason:
             raise Revert(reason)
-        funded = self.funded[(d, r)]
-        if choice in funded:
-            raise Revert(f"choice {choice} is already fully funded")
         offered = self._exact_value(ctx, None, "a contribution")
         need = A.required(cost, A.multiplier_bps(choice, winner, tied))
         key = (d, r, choice)

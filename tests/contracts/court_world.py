@@ -32,7 +32,7 @@ FUNDS = 10**9
 FEE_PER_JUROR = 1_000
 MIN_STAKE = 1_000
 ALPHA_BPS = 2_000  # 20%: each draw locks 200 PNK
-DURATIONS = (2, 3, 3, 4)
+DURATIONS = (2, 3, 3, 10)
 TREASURY = "treasury"
 GAS = 10_000_000
 
@@ -61,6 +61,14 @@ class Arbitrable(Contract):
 
     @public
     def arm(self, ctx: Context, plan: tuple[Any, ...]) -> None:
+        ok = plan == () or (
+            type(plan) is tuple
+            and len(plan) == 2
+            and type(plan[0]) is str
+            and type(plan[1]) is tuple
+        )
+        if not ok:
+            raise Revert(f"plan must be () or (method, args), got {plan!r:.100}")
         self.plan = plan
 
     @public
@@ -183,6 +191,8 @@ def make_world(
     max_jurors: int = 31,
     capacity: int = 16,
     seed: int = 11,
+    alpha_bps: int = ALPHA_BPS,
+    durations: tuple[int, int, int, int] = DURATIONS,
 ) -> World:
     device = make_device(jurors, seed)
     court = device.deploy(
@@ -192,8 +202,8 @@ def make_world(
         FEE,
         FEE_PER_JUROR,
         MIN_STAKE,
-        ALPHA_BPS,
-        DURATIONS,
+        alpha_bps,
+        durations,
         TREASURY,
         b"court-seed",
         max_jurors,
@@ -210,26 +220,53 @@ def make_world(
 
 
 def court_invariant(world: World) -> None:
-    """The court's books match the ledger: it holds exactly ``held`` of the fee asset and
-    no free token; each juror's ledger lock under the court is its stake; the tree's root
-    is the sum of its leaves' weights, each the juror's stake or 0."""
-    device, s = world.device, world.storage()
-    court = world.court
-    assert device.balance(court, FEE) == s.get("held", 0), (
-        device.balance(court, FEE),
-        s.get("held"),
-    )
-    assert device.balance(court, TOKEN) == 0
-    locks = {o: n for (o, a, h), n in device.ledger.locked.items() if h == court and a == TOKEN}
+    """:func:`books_invariant` of a :class:`World`'s court."""
+    books_invariant(world.device, world.court, world.arbitrable)
+
+
+def books_invariant(device: Device, court: str, arbitrable: str = "") -> None:
+    """The court's books match the ledger and each other, to the unit:
+
+    * it holds exactly ``held`` of the fee asset, and ``held`` is what its open disputes
+      brought in (every round's fees and contributions, less what paid the next round);
+      it holds no free token (penalties are paid out in the call that takes them);
+    * each juror's ledger lock under the court is its stake, and what is locked in its
+      books is ``at_stake`` per draw in the disputes not yet settled;
+    * the tree's root is the sum of its leaves, each the juror's stake or 0 (0 when the
+      juror cannot back one more draw);
+    * the arbitrable heard ``rule`` once for each executed dispute, never twice.
+    """
+    s = device.contract_at(court).storage()
+    fee, token = s["fee_asset"], s["token"]
+    held = s.get("held", 0)
+    assert device.balance(court, fee) == held, (device.balance(court, fee), held)
+    if token != fee:
+        assert device.balance(court, token) == 0
+    open_value = 0
+    at_draws: dict[str, int] = {}
+    for d in range(s.get("dispute_count", 0)):
+        if s["final"].get(d) is not None:
+            continue
+        for r in range(s["round_count"][d]):
+            open_value += s["fees"].get((d, r), 0) - s["spent"].get((d, r), 0)
+            open_value += sum(n for (dd, rr, _), n in s["paid"].items() if (dd, rr) == (d, r))
+            for (dd, rr, j), k in s["draws"].items():
+                if (dd, rr) == (d, r):
+                    at_draws[j] = at_draws.get(j, 0) + k * s["at_stake"]
+    assert held == open_value, (held, open_value)
+    assert {j: n for j, n in s["locked"].items() if n} == at_draws, (s["locked"], at_draws)
+    locks = {o: n for (o, a, h), n in device.ledger.locked.items() if h == court and a == token}
     assert locks == {j: n for j, n in s["stake"].items() if n}, (locks, s["stake"])
-    for j, held in s["locked"].items():
-        assert 0 <= held <= s["stake"].get(j, 0), (j, held)
     capacity = s["capacity"]
     tree = s["tree"]
-    leaves = sum(tree.get(capacity + i, 0) for i in range(capacity))
-    assert tree.get(1, 0) == leaves
-    at_stake = s["at_stake"]
+    for node in range(1, capacity):
+        assert tree.get(node, 0) == tree.get(2 * node, 0) + tree.get(2 * node + 1, 0)
     for j, slot in s["slot_of"].items():
-        stake, held = s["stake"].get(j, 0), s["locked"].get(j, 0)
-        want = stake if stake - held >= at_stake and stake > 0 else 0
+        stake, locked = s["stake"].get(j, 0), s["locked"].get(j, 0)
+        want = stake if stake - locked >= s["at_stake"] and stake > 0 else 0
         assert tree.get(capacity + slot - 1, 0) == want, (j, want)
+    if arbitrable:
+        calls = device.contract_at(arbitrable).storage()["calls"]
+        for d in range(s.get("dispute_count", 0)):
+            if s["arbitrable"][d] == arbitrable:
+                assert calls.get(d, 0) == (1 if s["ruled"].get(d, False) else 0), d
