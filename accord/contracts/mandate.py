@@ -29,18 +29,23 @@ any time (withdrawing authority only narrows what the delegate can do); limits c
 edited in place, so a counterparty reading them never reads a moving target.
 
 How a delegate makes an offer (the principal ``alice`` first, then her delegate
-``bot``; ``mandates`` and ``neg`` are the deployed contracts)::
+``bot``; ``mandates`` and ``neg`` are the deployed contracts, ``nid`` a negotiation
+alice is a party of; ``propose_gas_limit`` from :mod:`accord.contracts.negotiation`)::
 
     limits = Limits(expiry=500, min_receive=(("book", 1),), weights=(("book", 4),
                     ("hat", 1)), min_value=5)
     device.call(alice, mandates, "grant", "bot", neg, limits.to_args())
-    nid = ...  # alice opened or joined negotiation nid naming agent="bot"
-    device.call(bot, neg, "propose", nid, (2, 0, 1))  # keep 2 books, 0 hats, 1 ball
-    # refused (a revert naming min_value) if alice's share were worth less than 5
+    device.call(alice, neg, "join", nid, "bot", ())  # alice names bot her agent
+    keep = (1, 2, 0)  # what alice keeps, in the pot's asset order: ball, book, hat
+    gas = propose_gas_limit(device, neg, nid, keep)
+    receipt = device.call(bot, neg, "propose", nid, keep, gas_limit=gas)
+    # refused (receipt.error names min_value) if alice's share were worth less than 5
 
-The delegate accepts an offer by posting the acceptance commitment
-:func:`accord.contracts.negotiation_offers.acceptance` as itself; the venue checks the
-mandate when it fires.
+The delegate accepts offer ``k`` by posting its complement as itself, ``device.commit(
+bot, acceptance("bot", neg, nid, k, deadline))`` (``deadline`` from
+``device.view(neg, "state", nid)[3]``; :func:`.negotiation_offers.acceptance`); the
+venue checks the mandate when it fires, and an acceptance outside it is struck off
+while the offer stays open.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from typing import Any
 from accord.contracts.args import address
 from accord.contracts.mandate import Pairs, asset_pairs
 from accord.contracts.negotiation_offers import offer_commitment, timer_commitment
-from accord.device import Context, Contract, DeviceError, Map, Revert, Var, public
+from accord.device import Context, Contract, Device, DeviceError, Map, Revert, Var, public
 from accord.device.commitments.language import Commitment
 from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry
 
@@ -381,6 +381,12 @@ class Negotiation(Contract):
 
     # -- views -------------------------------------------------------------------------
     @public
+    def parties(self, ctx: Context, nid: int) -> tuple[str, str, str, str, int, int]:
+        """``(a, b, agent_a, agent_b, turn_blocks, max_turns)`` (agents ``""`` until joined)."""
+        a, b, turn_blocks, max_turns, _ = self._terms(nid)
+        return (a, b, self.agents[(nid, a)], self.agents[(nid, b)], turn_blocks, max_turns)
+
+    @public
     def count(self, ctx: Context) -> int:
         """How many negotiations were opened (the next one's id)."""
         return self.next_id
@@ -429,4 +435,17 @@ class Negotiation(Contract):
         return PROPOSE_GAS + CommitmentRegistry.post_gas(document, block)
 
 
-__all__ = ["AGREED", "FAILED", "JOINING", "OPEN", "Negotiation"]
+def propose_gas_limit(device: Device, venue: str, nid: int, keep: tuple[int, ...]) -> int:
+    """The gas limit a transaction ``propose(nid, keep)`` needs if it is included in the
+    next block (read from ``device``'s state): posting the offer pays for its
+    evaluation in every block of its window, so it grows with ``turn_blocks``."""
+    a, b, agent_a, agent_b, turn_blocks, _ = device.view(venue, "parties", nid)
+    made: int = device.view(venue, "state", nid)[2]
+    responder, agent = (b, agent_b) if made % 2 == 0 else (a, agent_a)
+    acceptors = (responder,) if agent in ("", responder) else (responder, agent)
+    return Negotiation.propose_gas(
+        venue, nid, made, keep, acceptors, device.number + 1, turn_blocks
+    )
+
+
+__all__ = ["AGREED", "FAILED", "JOINING", "OPEN", "Negotiation", "propose_gas_limit"]

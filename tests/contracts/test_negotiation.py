@@ -14,6 +14,7 @@ import math
 import pytest
 
 from accord.contracts.mandate import Limits
+from accord.contracts.negotiation import propose_gas_limit
 from accord.contracts.negotiation_offers import (
     acceptance,
     acceptance_label,
@@ -286,3 +287,34 @@ def test_discount_factor_from_block_time() -> None:
         discount_factor(float("nan"), 12_000)
     with pytest.raises(ValueError, match="block_time_ms"):
         discount_factor(0.1, 0)
+
+
+def test_the_mandate_docstrings_delegate_flow_with_a_long_window() -> None:
+    """mandate.py's example: a long window makes an offer's evaluation charge large, and
+    propose_gas_limit covers it where the default gas limit does not."""
+    t = Table.make()
+    device = t.device
+    alice, bot = device.account("alice"), device.account("mallory")
+    limits = Limits(
+        expiry=5_000, min_receive=(("GOLD", 1),), weights=(("GOLD", 4), ("TOK", 1)), min_value=5
+    )
+    t.grant("alice", "mallory", limits)
+    nid = t.ok("carol", "open", "alice", "bob", (("GOLD", 2), ("TOK", 3)), 2_000, 4)
+    assert device.call(alice, t.neg, "join", nid, "mallory", ()).ok
+    t.ok("bob", "join", nid, "bob", ())
+    keep = (1, 0)  # 4 < 5: outside the mandate
+    gas = propose_gas_limit(device, t.neg, nid, keep)
+    assert gas > 200_000  # 2,000 blocks of evaluation
+    receipt = device.call(bot, t.neg, "propose", nid, keep, gas_limit=gas)
+    assert not receipt.ok and "min_value" in (receipt.error or "")
+    receipt = device.call(bot, t.neg, "propose", nid, (1, 1))
+    assert not receipt.ok and receipt.status == "out_of_gas"
+    receipt = device.call(
+        bot, t.neg, "propose", nid, (1, 1), gas_limit=propose_gas_limit(device, t.neg, nid, (1, 1))
+    )
+    assert receipt.ok, receipt.error
+    deadline = device.view(t.neg, "state", nid)[3]
+    res = t.post(acceptance("bob", t.neg, nid, 0, deadline))
+    assert res.groups[0].ok
+    assert device.balance("alice", "GOLD") == START + 1
+    assert device.balance("bob", "TOK") == START + 2

@@ -1,0 +1,40 @@
+"""bench_bargaining.py at a tiny size: every pair plays on the device, items settle."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bench_bargaining_episodes_part_runs_every_pair() -> None:
+    out = (
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "benchmarks" / "bench_bargaining.py"),
+                "--part",
+                "episodes_per_s",
+                "--instances",
+                "3",
+                "--wave",
+                "40",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    report = json.loads(out)
+    assert report["dond_episodes"] == 3 * 25 and report["dond_pairs"] == 25
+    assert report["episodes_per_s"] > 0
+    assert report["dond_items_settled_exactly"] is True
+    assert len(report["dond_agreement_rate_by_pair"]) == 25
+    assert all(0 <= r <= 1 for r in report["dond_agreement_rate_by_pair"].values())
