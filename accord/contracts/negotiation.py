@@ -238,6 +238,12 @@ class Negotiation(Contract):
         offer ``k``, accepted in this block (else release every deposit: a refusal)."""
         if ctx.sender != ctx.this:
             raise Revert("only the offer commitment settles (the contract itself)")
+        self._terms(nid)
+        if self.phase[nid] != OPEN or self.clock[nid][1] - 1 != k:
+            # The acceptance's own actions moved the negotiation on first (a counter-offer
+            # in the same group): the offer is no longer live, and settles as nothing.
+            # Reverting would strike the offer off and leave no lapse to release the pot.
+            return
         proposer, stored, _ = self._live(nid, k)
         if type(keep) is not tuple or keep != stored:
             raise Revert(f"settle's keep {keep!r} is not offer {k}'s")

@@ -10,11 +10,13 @@ every block (``hostile_device``).
 from __future__ import annotations
 
 import math
+from contextlib import suppress
+from typing import Any
 
 import pytest
 
 from accord.contracts.mandate import Limits
-from accord.contracts.negotiation import propose_gas_limit
+from accord.contracts.negotiation import Negotiation, propose_gas_limit
 from accord.contracts.negotiation_offers import (
     acceptance,
     acceptance_label,
@@ -23,8 +25,9 @@ from accord.contracts.negotiation_offers import (
     offer_commitment,
     offer_id,
 )
-from accord.device.commitments.language import Commitment, Transfer
-from tests.contracts.hostile_args import START
+from accord.device import Context, Contract, Revert, public
+from accord.device.commitments.language import Call, Commitment, Transfer
+from tests.contracts.hostile_args import START, hostile_device
 from tests.contracts.negotiation_table import Table
 
 
@@ -318,3 +321,71 @@ def test_the_mandate_docstrings_delegate_flow_with_a_long_window() -> None:
     assert res.groups[0].ok
     assert device.balance("alice", "GOLD") == START + 1
     assert device.balance("bob", "TOK") == START + 2
+
+
+def test_an_acceptance_that_counter_offers_in_the_same_group_settles_nothing() -> None:
+    """bob's "acceptance" accepts offer 0 and then proposes offer 1 in its own actions,
+    before the offer's settle runs: offer 0 is no longer live, settles as nothing, and
+    offer 1 stands (it lapses later by itself, releasing the pot)."""
+    t = Table.make()
+    nid = t.start(turn_blocks=5)
+    t.ok("alice", "propose", nid, (6, 4))
+    deadline = t.deadline(nid)
+    sneaky = acceptance("bob", t.neg, nid, 0, deadline)
+    sneaky = sneaky.model_copy(
+        update={
+            "actions": [
+                *sneaky.actions,
+                Call(to=t.neg, method="propose", args=[nid, [6, 4]], gas=1_000_000),
+            ]
+        }
+    )
+    res = t.post(sneaky)
+    assert res.groups[0].ok, res.groups[0].error
+    assert t.view("state", nid)[:3:2] == ("open", 2)
+    assert t.device.balance("alice", "GOLD") == START and t.device.balance("bob", "GOLD") == START
+    t.mine(t.deadline(nid) - t.device.number)
+    assert t.view("state", nid)[0] == "failed" and t.locked() == {}
+
+
+class ReentrantMandates(Contract):
+    """A venue's "mandates" contract that allows everything and, while checking, calls
+    back into the venue: settle, lapse, expire, propose, accept, join (all refused: it
+    is not the venue, not a party, and nothing is past a deadline)."""
+
+    @public
+    def mandate(self, ctx: Context, principal: str, delegate: str, venue: str) -> tuple[Any, ...]:
+        return (10**6, (), (), (), 0)
+
+    @public
+    def check(self, ctx: Context, principal: str, delegate: str, put: Any, got: Any) -> bool:
+        venue = ctx.sender
+        for method, args in (
+            ("settle", (0, 0, (6, 4))),
+            ("lapse", (0, 0)),
+            ("expire", (0,)),
+            ("propose", (0, (0, 0))),
+            ("accept", (0, 0)),
+            ("join", (0, ctx.this, ())),
+            ("settle", (0, 0, (6, 4))),
+        ):
+            with suppress(Revert):
+                ctx.call(venue, method, *args)
+        return True
+
+
+def test_a_reentrant_mandates_contract_cannot_pay_twice() -> None:
+    device = hostile_device(signatures="mac")
+    carol = device.account("carol")
+    evil = device.deploy(carol, ReentrantMandates)
+    neg = device.deploy(carol, Negotiation, evil)
+    t = Table(device, evil, neg)
+    nid = t.start(agents={"bob": "mallory"}, turn_blocks=6)
+    t.ok("alice", "propose", nid, (2, 1))
+    res = t.accept("mallory", nid, 0)
+    assert res.groups[0].ok, res.groups[0].error
+    assert device.balance("alice", "GOLD") == START + 2
+    assert device.balance("bob", "GOLD") == START + 4
+    assert device.balance("bob", "TOK") == START + 3
+    assert device.balance("carol", "GOLD") == START - 6
+    assert t.locked() == {} and t.view("state", nid)[0] == "agreed"

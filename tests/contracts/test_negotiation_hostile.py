@@ -24,7 +24,7 @@ from accord.contracts.mandate import Limits, Mandates, violation
 from accord.contracts.negotiation import AGREED, FAILED, Negotiation
 from accord.contracts.negotiation_offers import acceptance, acceptance_label
 from accord.device import Device, Receipt, checks
-from accord.device.commitments.language import Commitment, Fires, Transfer
+from accord.device.commitments.language import Call, Commitment, Fires, Transfer
 from accord.device.execution import contract_address
 from tests.contracts.hostile_args import (
     GAS,
@@ -63,6 +63,10 @@ DEPOSIT = mixed(
 def _document(owner: str, nid: int, k: int, expiry: int, kind: str) -> str:
     if kind == "accept":
         return acceptance(owner, NEG, nid, k, expiry).to_json()
+    if kind == "counter":  # accept, then counter-offer in the same group
+        accept = acceptance(owner, NEG, nid, k, expiry)
+        counter = Call(to=NEG, method="propose", args=[nid, [3, 2, 75]], gas=1_000_000)
+        return accept.model_copy(update={"actions": [*accept.actions, counter]}).to_json()
     fake = Commitment(
         owner=owner,
         label=acceptance_label(NEG, nid, k),
@@ -80,7 +84,7 @@ DOCUMENT = mixed(
         st.integers(0, 2),
         st.integers(0, 3),
         st.integers(0, 200),
-        st.sampled_from(("accept", "accept", "fake")),
+        st.sampled_from(("accept", "accept", "fake", "counter")),
     )
 )
 TARGET_METHODS = {
@@ -180,6 +184,7 @@ def delegate_rule(device: Device) -> Any:
 @example([Step("alice", "post", (_document("alice", 0, 0, 100, "accept"),), to="@reg")])
 @example([Step("bob", "post", (_document("bob", 0, 0, 100, "fake"),), to="@reg")])
 @example([Step("mallory", "propose", (0, (6, 4, 150)))])
+@example([Step("mallory", "post", (_document("mallory", 0, 0, 100, "counter"),), to="@reg")])
 def test_negotiation_hostile_sequences(sequence: list[Step]) -> None:
     device = hostile_device()
     carol = device.account("carol")
