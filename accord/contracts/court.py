@@ -350,6 +350,21 @@ class Court(CourtBooks):
         return tuple((j, self.draws[(d, r, j)]) for j in jurors)
 
     @public
+    def duty(self, ctx: Context, dispute_id: int, juror: str) -> tuple[str, int, int, bool, bool]:
+        """What ``juror`` owes the dispute now: ``(period, round, draws, committed,
+        revealed)`` in the current round (``draws`` 0: not drawn)."""
+        d = self._dispute(dispute_id)
+        r = self.round_count[d] - 1
+        key = (d, r, juror)
+        return (
+            PERIODS[self.period[d]],
+            r,
+            self.draws[key],
+            bool(self.commitment[key]),
+            self.vote[key] >= 0,
+        )
+
+    @public
     def funding(self, ctx: Context, dispute_id: int, choice: int) -> tuple[int, int, bool]:
         """``(paid, required, funded)`` for ``choice`` in the current appeal period."""
         d = self._in_period(dispute_id, APPEAL)
