@@ -205,7 +205,7 @@ def make_world(
         alpha_bps,
         durations,
         TREASURY,
-        b"court-seed",
+        f"court-seed-{seed}".encode(),
         max_jurors,
         capacity,
         gas_limit=GAS,

@@ -84,3 +84,71 @@ def test_first_round_pays_the_coherent_and_rules_once() -> None:
     court_invariant(world)
     assert world.storage().get("held", 0) == 0
     checks.block_invariants(world.device)
+
+
+def test_refusals_name_what_is_wrong() -> None:
+    """The hostile cases of the brief, one by one, each refused with a reason and
+    changing nothing (the hostile Hypothesis tests cover them in every order)."""
+    from tests.contracts.court_world import JURORS
+
+    world = make_world()
+    d = world.open(2)
+
+    def refused(who: str, method: str, *args: object, why: str, **kw: object) -> None:
+        before = world.storage()
+        receipt = world.call(who, method, *args, **kw)  # type: ignore[arg-type]
+        assert not receipt.ok and why in (receipt.error or ""), (method, receipt.error)
+        assert world.storage() == before
+
+    cost = 3 * FEE_PER_JUROR
+    refused(
+        "alice", "create_dispute", 2, why="called by the arbitrable contract", value={FEE: cost}
+    )
+    refused("alice", "open", 2, why="exactly 3000", to=world.arbitrable, value={FEE: cost - 1})
+    refused("alice", "open", 9, why="choices must be", to=world.arbitrable, value={FEE: cost})
+    refused("alice", "commit", d, b"\x00" * 32, why="not commit")  # out of period
+    refused("alice", "pass_period", 7, why="unknown dispute")
+    refused("alice", "execute", d, why="not execution")
+    refused(JURORS[0], "set_stake", MIN_STAKE - 1, why="at least min_stake")
+    refused(JURORS[0], "set_stake", 10**30, why="cannot stake")
+    assert world.until_passable(d) == "commit"
+    drawn = world.drawn(d, 0)
+    outsider = next(j for j in JURORS if j not in drawn)
+    juror = next(iter(drawn))
+    seal = commitment_hash((d, 0, 1), salt_of(juror, d, 0), juror)
+    refused(outsider, "commit", d, seal, why="was not drawn")
+    refused(juror, "set_stake", 0, why="at stake in disputes")
+    world.ok(juror, "commit", d, seal)
+    refused(juror, "commit", d, seal, why="already committed")
+    refused(juror, "reveal", d, 1, salt_of(juror, d, 0), why="not vote")
+    world.mine(5)
+    assert world.until_passable(d) == "vote"
+    refused(juror, "reveal", d, 2, salt_of(juror, d, 0), why="do not open")
+    refused(juror, "reveal", d, 3, salt_of(juror, d, 0), why="choice must be")
+    refused(juror, "reveal", d, 1, b"short", why="salt must be at least 16 bytes")
+    world.ok(juror, "reveal", d, 1, salt_of(juror, d, 0))
+    refused(juror, "reveal", d, 1, salt_of(juror, d, 0), why="already voted")
+    world.mine(5)
+    assert world.until_passable(d) == "appeal"
+    refused("carol", "fund_appeal", d, 3, why="choice must be", value={FEE: 10**5})
+    refused("carol", "fund_appeal", d, 2, why="only USD", value={TOKEN: 10**5})
+    refused("carol", "fund_appeal", d, 2, why="only USD", value={FEE: 10**5, TOKEN: 1})
+    world.mine(12)
+    refused("carol", "fund_appeal", d, 2, why="appeal period is blocks", value={FEE: 10**5})
+
+
+def test_same_seed_same_draws_and_state() -> None:
+    """A run is a pure function of its scenario and seeds: two courts with the same
+    seed draw the same jurors and reach the same state hash; the court seed moves
+    the draw."""
+
+    def run(court_seed: int) -> tuple[dict[str, int], bytes]:
+        world = make_world(seed=court_seed)
+        d = world.open(2)
+        world.until_passable(d)
+        return world.drawn(d, 0), world.device.state_hash()
+
+    first, again = run(11), run(11)
+    assert first == again
+    draws = {tuple(sorted(run(s)[0].items())) for s in (1, 2, 3, 4, 5, 6)}
+    assert len(draws) > 1
