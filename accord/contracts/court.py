@@ -416,7 +416,10 @@ class Court(CourtBooks):
         return PERIODS[p]
 
     def _draw_round(self, ctx: Context, d: int, r: int) -> int:
-        seed = S.round_seed(self.seed, self.entropy, d, r, ctx.block_number)
+        # keyed by the evidence period's deadline, not by the block of the call: whoever
+        # passes the period cannot pick a block whose draw suits it
+        due = self.period_start[d] + self.durations[EVIDENCE]
+        seed = S.round_seed(self.seed, self.entropy, d, r, due)
         drawn = members = 0
         for i in range(self.planned[(d, r)]):
             juror = self._draw_one(ctx, seed, i)

@@ -152,3 +152,17 @@ def test_same_seed_same_draws_and_state() -> None:
     assert first == again
     draws = {tuple(sorted(run(s)[0].items())) for s in (1, 2, 3, 4, 5, 6)}
     assert len(draws) > 1
+
+
+def test_the_draw_does_not_depend_on_when_the_period_is_passed() -> None:
+    """The draw is keyed by the evidence deadline: passing the period at once or ten
+    blocks later draws the same jurors (nobody can shop for a block)."""
+
+    def run(wait: int) -> dict[str, int]:
+        world = make_world(seed=3)
+        d = world.open(2)
+        world.mine(wait)
+        world.until_passable(d)
+        return world.drawn(d, 0)
+
+    assert run(0) == run(10)

@@ -19,10 +19,11 @@ same dispute"): a juror may be drawn several times and then casts several votes.
 Randomizer) for a number and draws from ``keccak(rn, disputeID, nonce)``. The device
 exposes no randomness to contracts (``docs/device.md``: no beacon), so the court makes
 its own, deterministically: ``round_seed = BLAKE2b-512(court seed, entropy, dispute,
-round, block)`` where ``entropy`` chains every salt jurors have revealed so far
-(:func:`mix_entropy`: a commit-reveal beacon, each salt committed before anyone knew
-it), and draw ``i`` is ``BLAKE2b-512(round_seed, i) mod total``. The modulo's bias is
-below ``total / 2**512``. It is a pure function of the log, like everything on the
+round, block)``, where the court passes the evidence period's deadline as ``block`` and
+``entropy`` chains every salt jurors have revealed so far (:func:`mix_entropy`: a
+commit-reveal beacon, each salt committed before anyone knew it); draw ``i`` is
+``BLAKE2b-512(round_seed, i) mod total``. The modulo's bias is below ``total / 2**512``.
+It is a pure function of the log, like everything on the
 device; who can predict or grind it is in ``docs/arbitration.md`` ("Court").
 """
 
