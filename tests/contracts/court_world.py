@@ -86,7 +86,7 @@ class Arbitrable(Contract):
                 self.reentered = str(exc)[:200]
 
 
-def make_device(jurors: Sequence[str] = JURORS, seed: int = 11) -> Device:
+def make_device(jurors: Sequence[str] = JURORS, seed: int = 11, funds: int = FUNDS) -> Device:
     people = (*jurors, *PARTIES)
     genesis = Genesis(
         assets={
@@ -94,7 +94,7 @@ def make_device(jurors: Sequence[str] = JURORS, seed: int = 11) -> Device:
                 issuer="eth-issuer", alloc=dict.fromkeys((*people, "builder"), 10**18)
             ),
             FEE: AssetSpec(issuer="fed", alloc=dict.fromkeys(people, FUNDS)),
-            TOKEN: AssetSpec(issuer="pnk-dao", alloc=dict.fromkeys(people, FUNDS)),
+            TOKEN: AssetSpec(issuer="pnk-dao", alloc=dict.fromkeys(people, funds)),
         },
         contract_modules=("accord.contracts", "tests"),
     )
@@ -193,8 +193,9 @@ def make_world(
     seed: int = 11,
     alpha_bps: int = ALPHA_BPS,
     durations: tuple[int, int, int, int] = DURATIONS,
+    funds: int = FUNDS,
 ) -> World:
-    device = make_device(jurors, seed)
+    device = make_device(jurors, seed, funds)
     court = device.deploy(
         device.account("alice"),
         Court,

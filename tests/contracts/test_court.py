@@ -166,3 +166,23 @@ def test_the_draw_does_not_depend_on_when_the_period_is_passed() -> None:
         return world.drawn(d, 0)
 
     assert run(0) == run(10)
+
+
+def test_a_whale_is_drawn_by_its_stake_and_the_books_stay_exact() -> None:
+    """Huge stakes: one juror stakes 10**60 against 10**3; every draw is the whale's
+    (its chance of missing one is below 10**-56), exactly as the sum tree says, and
+    the whole dispute replays to the same state hash."""
+    from tests.contracts.court_world import JURORS
+
+    whale = JURORS[0]
+    world = make_world(stakes={whale: 10**60}, funds=10**61)
+    assert world.view("total_weight") == 10**60 + 7 * 10 * MIN_STAKE
+    d = world.open(2)
+    world.vote_round(d, dict.fromkeys(JURORS, 2))
+    assert world.drawn(d, 0) == {whale: 3}
+    assert world.view("current_ruling", d) == 2
+    assert world.until_passable(d) == "execution"
+    assert world.view("stake_of", whale) == (10**60, 0)
+    world.ok("bob", "execute", d)
+    court_invariant(world)
+    checks.replay_equality(world.device)
