@@ -38,9 +38,8 @@ from typing import Any
 
 from accord.contracts.args import address
 from accord.contracts.mandate import Pairs, asset_pairs
-from accord.contracts.negotiation_offers import offer_commitment, timer_commitment
+from accord.contracts.negotiation_offers import offer_commitment, offer_document, timer_document
 from accord.device import Context, Contract, Device, DeviceError, Map, Revert, Var, public
-from accord.device.commitments.language import Commitment
 from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry
 
 JOINING, OPEN, AGREED, FAILED = "joining", "open", "agreed", "failed"
@@ -114,7 +113,7 @@ class Negotiation(Contract):
         self.terms[nid] = (a, b, turn_blocks, max_turns, ctx.block_number)
         self.phase[nid] = JOINING
         self.deposits[nid] = locked
-        self._post(ctx, timer_commitment(ctx.this, nid, "join", ctx.block_number + turn_blocks - 1))
+        self._post(ctx, timer_document(ctx.this, nid, "join", ctx.block_number + turn_blocks - 1))
         ctx.emit("Opened", nid=nid, a=a, b=b, by=ctx.sender)
         return nid
 
@@ -166,7 +165,7 @@ class Negotiation(Contract):
         self.phase[nid] = OPEN
         now = ctx.block_number
         self.clock[nid] = (now, 0, now + turn_blocks - 1)
-        self._post(ctx, timer_commitment(ctx.this, nid, "start", now + turn_blocks - 1))
+        self._post(ctx, timer_document(ctx.this, nid, "start", now + turn_blocks - 1))
         ctx.emit("Started", nid=nid, deadline=now + turn_blocks - 1)
 
     def _lock(self, ctx: Context, deposit: Any) -> tuple[Deposit, ...]:
@@ -210,7 +209,7 @@ class Negotiation(Contract):
         self.clock[nid] = (start, k + 1, expiry)
         agent = self.agents[(nid, responder)]
         acceptors = (responder,) if agent == responder else (responder, agent)
-        self._post(ctx, offer_commitment(ctx.this, nid, k, keep, acceptors, expiry))
+        self._post(ctx, offer_document(ctx.this, nid, k, keep, acceptors, expiry))
         ctx.emit("Offered", nid=nid, k=k, proposer=proposer, keep=keep, deadline=expiry)
         return k
 
@@ -298,9 +297,9 @@ class Negotiation(Contract):
         self._release_all(ctx, nid, "expired")
 
     @staticmethod
-    def _post(ctx: Context, commitment: Commitment) -> None:
+    def _post(ctx: Context, document: str) -> None:
         """Post a commitment owned by this contract (the sender pays its gas)."""
-        ctx.call(REGISTRY_ADDRESS, "post", commitment.to_json())
+        ctx.call(REGISTRY_ADDRESS, "post", document)
 
     # -- payments ----------------------------------------------------------------------
     def _pay(self, ctx: Context, nid: int, asset: str, shares: tuple[tuple[str, int], ...]) -> None:

@@ -45,7 +45,9 @@ fine here.
 
 from __future__ import annotations
 
+import json
 import math
+from typing import Any
 
 from accord.device.commitments.language import (
     REFS,
@@ -115,6 +117,66 @@ def timer_commitment(venue: str, nid: int, label: str, expiry: int) -> Commitmen
         expiry=expiry,
         condition=Const(value=False),
         otherwise=[Call(to=venue, method="lapse", args=[nid, -1], gas=SETTLE_GAS)],
+    )
+
+
+def _call(to: str, method: str, args: list[Any]) -> dict[str, Any]:
+    return {
+        "args": args,
+        "gas": SETTLE_GAS,
+        "kind": "call",
+        "method": method,
+        "to": to,
+        "value": {},
+    }
+
+
+def _document(data: dict[str, Any]) -> str:
+    """Canonical JSON, as :meth:`Commitment.to_json` writes it (sorted keys, no spaces)."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def offer_document(
+    venue: str,
+    nid: int,
+    k: int,
+    keep: tuple[int, ...],
+    acceptors: tuple[str, ...],
+    expiry: int,
+) -> str:
+    """``offer_commitment(...).to_json()``, written directly: the contract posts one per
+    offer, and building the pydantic model to dump it cost as much as the rest of
+    ``propose``. Equal to the model's JSON (tested); the registry parses it again."""
+    atoms = [{"op": "fires", "ref": f"{a}/{acceptance_label(venue, nid, k)}"} for a in acceptors]
+    return _document(
+        {
+            "actions": [_call(venue, "settle", [nid, k, list(keep)])],
+            "after": [REFS],
+            "condition": atoms[0] if len(atoms) == 1 else {"args": atoms, "op": "or"},
+            "expiry": expiry,
+            "label": offer_label(nid, k),
+            "otherwise": [_call(venue, "lapse", [nid, k])],
+            "owner": venue,
+            "requires": [],
+            "version": 1,
+        }
+    )
+
+
+def timer_document(venue: str, nid: int, label: str, expiry: int) -> str:
+    """``timer_commitment(...).to_json()``, written directly (see :func:`offer_document`)."""
+    return _document(
+        {
+            "actions": [],
+            "after": [],
+            "condition": {"op": "const", "value": False},
+            "expiry": expiry,
+            "label": f"n{nid}.{label}",
+            "otherwise": [_call(venue, "lapse", [nid, -1])],
+            "owner": venue,
+            "requires": [],
+            "version": 1,
+        }
     )
 
 

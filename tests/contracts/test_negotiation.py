@@ -14,6 +14,8 @@ from contextlib import suppress
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accord.contracts.mandate import Limits
 from accord.contracts.negotiation import Negotiation, propose_gas_limit
@@ -23,7 +25,10 @@ from accord.contracts.negotiation_offers import (
     discount_factor,
     discounted,
     offer_commitment,
+    offer_document,
     offer_id,
+    timer_commitment,
+    timer_document,
 )
 from accord.device import Context, Contract, Revert, public
 from accord.device.commitments.language import Call, Commitment, Transfer
@@ -389,3 +394,25 @@ def test_a_reentrant_mandates_contract_cannot_pay_twice() -> None:
     assert device.balance("bob", "TOK") == START + 3
     assert device.balance("carol", "GOLD") == START - 6
     assert t.locked() == {} and t.view("state", nid)[0] == "agreed"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(min_size=1, max_size=12).filter(lambda v: "/" not in v and "$" not in v),
+    st.integers(0, 2**40),
+    st.integers(-1, 2**20),
+    st.lists(st.integers(0, 2**70), max_size=8).map(tuple),
+    st.lists(st.text(min_size=1, max_size=10), min_size=1, max_size=2).map(tuple),
+    st.integers(0, 2**40),
+)
+def test_the_contracts_direct_documents_equal_the_models(
+    venue: str, nid: int, k: int, keep: tuple[int, ...], acceptors: tuple[str, ...], expiry: int
+) -> None:
+    """The contract writes its commitments' JSON directly; it is the models' JSON, so the
+    model builders in negotiation_offers stay the specification."""
+    assert offer_document(venue, nid, k, keep, acceptors, expiry) == (
+        offer_commitment(venue, nid, k, keep, acceptors, expiry).to_json()
+    )
+    assert timer_document(venue, nid, "join", expiry) == (
+        timer_commitment(venue, nid, "join", expiry).to_json()
+    )
