@@ -93,6 +93,7 @@ BUILTIN_GAME_MODULES: tuple[str, ...] = (
     "accord.games.futarchy",
     "accord.games.emissions",
     "accord.games.deal_or_no_deal",
+    "accord.games.arbitration",
 )
 """Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""
 

@@ -1,0 +1,158 @@
+"""The court's side of the arbitration game: its keeper, its jurors and the parties' appeals.
+
+:class:`CourtDriver` submits, for one court dispute and the coming block, what its people
+do (``accord/contracts/court.py`` has the periods):
+
+* the **keeper** passes the period as soon as the court allows it (probed with a
+  read-only call first, so no transaction is wasted) and, in execution, executes the
+  ruling, which calls the clause's ``rule``;
+* **jurors** drawn in the current round commit, then reveal, their vote: a dishonest
+  juror votes for the dishonest party; an honest one votes its private reading of the
+  truth, right with ``accuracy`` (a fresh reading per juror, dispute and round);
+* in the appeal period the **parties** fund appeals: the round's loser funds its side
+  (2x, first half only) if its policy contests; the round's winner funds its own (1x)
+  once the loser's side is fully funded, rather than lose by default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+
+from accord.agents.arbitration import signal
+from accord.device import Device, OutOfGas, Revert
+from accord.mechanisms.arbitration import REFUND, RELEASE
+from accord.mechanisms.commit_reveal import commitment_hash
+from accord.mechanisms.court.appeals import loser_deadline
+
+KEEPER = "keeper"
+GAS = 5_000_000
+
+
+class Dispute(Protocol):
+    """What the driver reads of a dispute (``accord.games.arbitration.Dispute``)."""
+
+    truth: int
+    payer: str
+    payee: str
+
+    @property
+    def dishonest(self) -> str: ...
+
+
+D = TypeVar("D", bound=Dispute)
+
+
+class CourtDriver:
+    """Drives the court's disputes for the arbitration game (module docstring)."""
+
+    def __init__(
+        self,
+        device: Device,
+        court: str,
+        jurors: Sequence[str],
+        dishonest: set[str],
+        accuracy: float,
+        rng: np.random.Generator,
+    ) -> None:
+        self.device, self.court = device, court
+        self.jurors, self.dishonest, self.accuracy, self.rng = (
+            tuple(jurors),
+            dishonest,
+            accuracy,
+            rng,
+        )
+        self.acted: set[tuple[str, str, int, int]] = set()
+        self.votes: dict[tuple[str, int, int], int] = {}
+
+    def _send(self, who: str, method: str, *args: Any, value: int = 0) -> None:
+        device = self.device
+        tx = device.sign(
+            device.account(who),
+            self.court,
+            method,
+            *args,
+            value={"USD": value} if value else None,
+            gas_limit=GAS,
+        )
+        device.submit(tx)
+
+    def _view(self, method: str, *args: Any) -> Any:
+        return self.device.view(self.court, method, *args)
+
+    def rounds(self, d: int) -> int:
+        return int(self._view("dispute", d)[4])
+
+    def _passable(self, d: int) -> bool:
+        try:
+            self.device.view(self.court, "pass_period", d, sender=KEEPER)
+        except Revert:
+            return False
+        except OutOfGas:  # a big round's draw needs more than a view may spend: send it
+            return True
+        return True
+
+    def _once(self, who: str, what: str, d: int, r: int) -> bool:
+        key = (who, what, d, r)
+        if key in self.acted:
+            return False
+        self.acted.add(key)
+        return True
+
+    def step(self, d: int, dispute: D, contest: Callable[[str, D], bool]) -> None:
+        """Submit what dispute ``d``'s people do in the coming block."""
+        _, _, period, _, rounds, ruled = self._view("dispute", d)
+        r = rounds - 1
+        if period == "execution":
+            if not ruled and self._once(KEEPER, "execute", d, r):
+                self._send(KEEPER, "execute", d)
+            return
+        if self._passable(d):
+            self._send(KEEPER, "pass_period", d)
+            return
+        if period == "commit":
+            for juror, _ in self._view("drawn", d, r):
+                if self._once(juror, "commit", d, r):
+                    choice = self._vote(juror, d, r, dispute)
+                    self._send(
+                        juror,
+                        "commit",
+                        d,
+                        commitment_hash((d, r, choice), _salt(juror, d, r), juror),
+                    )
+        elif period == "vote":
+            for juror, _ in self._view("drawn", d, r):
+                if (juror, d, r) in self.votes and self._once(juror, "reveal", d, r):
+                    self._send(juror, "reveal", d, self.votes[(juror, d, r)], _salt(juror, d, r))
+        elif period == "appeal":
+            self._fund(d, r, dispute, contest)
+
+    def _vote(self, juror: str, d: int, r: int, dispute: Dispute) -> int:
+        liar = REFUND if dispute.truth == RELEASE else RELEASE
+        choice = liar if juror in self.dishonest else signal(self.rng, dispute.truth, self.accuracy)
+        self.votes[(juror, d, r)] = choice
+        return choice
+
+    def _fund(self, d: int, r: int, dispute: D, contest: Callable[[str, D], bool]) -> None:
+        winner = int(self._view("current_ruling", d))
+        start, end = self._view("appeal_period", d)
+        now = self.device.number + 1
+        sides = {RELEASE: dispute.payee, REFUND: dispute.payer}
+        funded = {c: bool(self._view("funding", d, c)[2]) for c in sides}
+        for choice, who in sides.items():
+            paid, need, done = self._view("funding", d, choice)
+            if done:
+                continue
+            if choice != winner:
+                wants = contest(who, dispute) and now < loser_deadline(start, end)
+            else:
+                other = REFUND if choice == RELEASE else RELEASE
+                wants = funded[other]
+            if wants and self._once(who, "fund", d, r):
+                self._send(who, "fund_appeal", d, choice, value=need - paid)
+
+
+def _salt(juror: str, d: int, r: int) -> bytes:
+    return f"juror-salt:{juror}:{d}:{r}".encode()
