@@ -97,17 +97,15 @@ def test_must_hold_with_accurate_honest_jurors_a_dishonest_party_never_profits(s
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_must_hold_with_noisy_honest_jurors_only_in_expectation(seed: int) -> None:
+def test_must_hold_with_noisy_honest_jurors_in_expectation(seed: int) -> None:
     """MUST_HOLD's setting as it is (honest jurors right with probability 0.85), seeds 0-7:
-    the dishonest party's mean earnings per dispute are negative on every seed, but not on
-    every dispute. On seed 0, dispute 14 went through all four jury rounds (3, 7, 15, 31
-    draws) and the last erred: the liar won it and, having defended each appeal at 1x
-    against the honest party's 2x, collected the crowdfunding rewards too (+114,000; the
-    honest party lost 172,300). Kleros-style appeal funding is a bet on the last round."""
+    the dishonest party's mean earnings per dispute are negative on every seed, and it ends
+    above its due only on a dispute it won. Winning happens: a vote is right with
+    probability 0.68, so every round, the last included, errs with positive probability;
+    then the liar, having defended each appeal at 1x against the honest party's 2x, also
+    collects the crowdfunding rewards (docs/arbitration.md gives the measured rate)."""
     result = run(seed, **MUST_HOLD)
     assert result.metrics["dishonest_earnings"] < 0
-    wins = [row for row in result.tables["disputes"] if row["dishonest_won"]]
-    assert len(wins) == (1 if seed == 0 else 0), wins
     for row in result.tables["disputes"]:
         assert row["dishonest_earnings"] <= 0 or row["dishonest_won"], row
 
