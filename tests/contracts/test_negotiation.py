@@ -32,6 +32,11 @@ from accord.contracts.negotiation_offers import (
 )
 from accord.device import Context, Contract, Revert, public
 from accord.device.commitments.language import Call, Commitment, Transfer
+from accord.mechanisms.bargaining.rubinstein import (
+    frequent_offers_limit,
+    rates_to_discounts,
+    rubinstein,
+)
 from tests.contracts.hostile_args import START, hostile_device
 from tests.contracts.negotiation_table import Table
 
@@ -416,3 +421,19 @@ def test_the_contracts_direct_documents_equal_the_models(
     assert timer_document(venue, nid, "join", expiry) == (
         timer_commitment(venue, nid, "join", expiry).to_json()
     )
+
+
+def test_block_time_discounts_give_rubinsteins_split_and_its_frequent_offers_limit() -> None:
+    """δ_i = exp(-r_i · block_time) per block (one block per offer): the factors are
+    Rubinstein's, and as blocks get shorter the SPE split tends to r1/(r0 + r1)
+    (Binmore, Rubinstein & Wolinsky 1986), the asymmetric Nash solution."""
+    r0, r1 = 0.002, 0.001  # player 0 twice as impatient: it gets a third in the limit
+    for block_ms in (12_000, 1_000, 100):
+        d0, d1 = discount_factor(r0, block_ms), discount_factor(r1, block_ms)
+        assert (d0, d1) == pytest.approx(rates_to_discounts(r0, r1, block_ms / 1000), rel=1e-15)
+        x0, _ = rubinstein(d0, d1)
+        assert x0 == pytest.approx((1 - d1) / (1 - d0 * d1), rel=1e-12)
+    limit = frequent_offers_limit(r0, r1)
+    assert limit == pytest.approx((1 / 3, 2 / 3))
+    x0_fast, _ = rubinstein(discount_factor(r0, 1), discount_factor(r1, 1))  # 1 ms blocks
+    assert x0_fast == pytest.approx(limit[0], abs=1e-6)
