@@ -22,6 +22,8 @@ from accord.contracts.deepfund import DeepFund
 from accord.contracts.emissions import Emissions
 from accord.contracts.escrow import Escrow
 from accord.contracts.judgement_challenge import JudgementJury
+from accord.contracts.mandate import Mandates
+from accord.contracts.negotiation import Negotiation
 from accord.contracts.router import Router
 from accord.contracts.schelling import SchellingOracle
 from accord.contracts.sealed_bid import SealedBidAuction
@@ -39,6 +41,8 @@ WEIGHTS = mixed(st.just((1, 1)), st.just((3, 1)), st.just((0, 1)), st.just((1, 1
 SETUPS: dict[type[Contract], tuple[st.SearchStrategy[Any], ...]] = {
     Escrow: (),
     Vault: (),
+    Mandates: (),
+    Negotiation: (names(""),),
     ProductAMM: (ASSET, ASSET, BPS, mixed(st.just("LP"), st.just(""), st.just("USD"))),
     WeightedAMM: (TOKENS, WEIGHTS, BPS, mixed(st.just("LPW"))),
     ConstantSumAMM: (TOKENS, mixed(st.just((1, 2)), st.just(())), BPS),
