@@ -9,6 +9,9 @@
   the :class:`LLMTrader` / :class:`LLMSearcher` on the Agent protocol;
 * :mod:`.scripted`: the deterministic stand-in endpoint (not a model) that produced the
   shipped recordings.
+* :mod:`.negotiation` (+ :mod:`.negotiation_stand_in`, :mod:`.negotiation_device`): the
+  negotiation vocabulary: an LLM delegate bargains for a principal within the mandate
+  the principal committed to the device first (``docs/negotiation.md``).
 """
 
 from accord.agents.llm.agents import LLM_AGENT_KINDS, LLMAgent, LLMSearcher, LLMTrader
