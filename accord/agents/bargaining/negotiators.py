@@ -71,25 +71,42 @@ def faratin_target(t: float, e: float, u_min: float, u_max: float, k: float = 0.
 
 
 @functools.cache
+def _types_index() -> dict[tuple[Values, Values, int], tuple[Values, ...]]:
+    """Every valid instance's opponent values, by (pool, own values, own seat)."""
+    index: dict[tuple[Values, Values, int], list[Values]] = {}
+    for inst in valid_instances():
+        for p in (0, 1):
+            index.setdefault((inst.pool, inst.values[p], p), []).append(inst.values[1 - p])
+    return {k: tuple(v) for k, v in index.items()}
+
+
 def opponent_types(pool: Values, own: Values, player: int) -> tuple[Values, ...]:
     """Every opponent value vector the rules allow given the pool and ``player``'s values."""
-    other = 1 - player
-    return tuple(
-        inst.values[other]
-        for inst in valid_instances()
-        if inst.pool == pool and inst.values[player] == own
-    )
+    return _types_index().get((pool, own, player), ())
+
+
+@functools.cache
+def _belief_totals(pool: Values, own: Values, player: int) -> tuple[tuple[int, int, int], int]:
+    """The summed opponent value vectors and their number (the mean, kept in integers)."""
+    types = opponent_types(pool, own, player)
+    a, b, c = (sum(t[i] for t in types) for i in range(3))
+    return (a, b, c), len(types)
 
 
 def believed_values(nmi: NMI) -> tuple[Fraction, Fraction, Fraction]:
     """The mean opponent value vector under the uniform prior of :func:`opponent_types`."""
-    types = opponent_types(nmi.pool, nmi.values, nmi.player)
-    if not types:  # an instance outside the rules: believe the opponent values all alike
+    totals, n = _belief_totals(nmi.pool, nmi.values, nmi.player)
+    if n == 0:  # an instance outside the rules: believe the opponent values all alike
         share = Fraction(10, sum(nmi.pool))
         return (share, share, share)
-    n = len(types)
-    a, b, c = (Fraction(sum(t[i] for t in types), n) for i in range(3))
+    a, b, c = (Fraction(t, n) for t in totals)
     return (a, b, c)
+
+
+def _belief_weights(nmi: NMI) -> tuple[int, int, int]:
+    """Weights proportional to :func:`believed_values` (the totals: same order, integers)."""
+    totals, n = _belief_totals(nmi.pool, nmi.values, nmi.player)
+    return totals if n else (1, 1, 1)
 
 
 def _check_e(e: float) -> float:
@@ -120,8 +137,7 @@ class TimeDependent:
 
     def on_negotiation_start(self, nmi: NMI) -> None:
         self._nmi = nmi
-        belief = self._fixed_belief or believed_values(nmi)
-        self.belief = belief
+        belief: tuple[Fraction | int, ...] = self._fixed_belief or _belief_weights(nmi)
         mine = [nmi.utility(o) for o in nmi.outcomes]
         theirs = [_their_value(nmi, belief, o) for o in nmi.outcomes]
         self.u_max = max(mine)
@@ -131,7 +147,7 @@ class TimeDependent:
         self._ladder = sorted(order, key=lambda i: (mine[i], -theirs[i], i))
         self._mine = mine
 
-    def _candidates(self, nmi: NMI, mine: list[int], theirs: list[Fraction]) -> list[int]:
+    def _candidates(self, nmi: NMI, mine: list[int], theirs: list[Fraction | int]) -> list[int]:
         return list(range(len(nmi.outcomes)))
 
     @property
@@ -256,7 +272,7 @@ class ParetoAware(TimeDependent):
     def __init__(self, e: float = 0.5, belief: Sequence[Fraction | int] | None = None) -> None:
         super().__init__(e, belief=belief)
 
-    def _candidates(self, nmi: NMI, mine: list[int], theirs: list[Fraction]) -> list[int]:
+    def _candidates(self, nmi: NMI, mine: list[int], theirs: list[Fraction | int]) -> list[int]:
         return list(pareto_frontier(list(zip(mine, theirs, strict=True))))
 
 
@@ -271,13 +287,16 @@ def _belief(values: Sequence[Fraction | int]) -> tuple[Fraction, Fraction, Fract
     return (out[0], out[1], out[2])
 
 
-def _their_value(nmi: NMI, belief: tuple[Fraction, ...], outcome: Division) -> Fraction:
-    """The opponent's utility of ``outcome`` under ``belief``."""
+def _their_value(nmi: NMI, belief: tuple[Fraction | int, ...], outcome: Division) -> Fraction | int:
+    """The opponent's utility of ``outcome`` under ``belief`` (up to a positive factor)."""
     if nmi.player == 0:
         theirs = tuple(n - q for n, q in zip(nmi.pool, outcome, strict=True))
     else:
         theirs = outcome
-    return sum((b * q for b, q in zip(belief, theirs, strict=True)), Fraction(0))
+    total: Fraction | int = 0
+    for b, q in zip(belief, theirs, strict=True):
+        total += b * q
+    return total
 
 
 NEGOTIATORS: dict[str, Callable[[], TimeDependent]] = {

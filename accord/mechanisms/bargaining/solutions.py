@@ -61,7 +61,9 @@ __all__ = [
     "utilitarian",
 ]
 
-Pair: TypeAlias = tuple[Fraction, Fraction]
+Exact: TypeAlias = int | Fraction
+"""An exact number: ints stay ints (fast), everything else becomes a Fraction."""
+Pair: TypeAlias = tuple[Exact, Exact]
 """A utility pair ``(u1, u2)``, exact."""
 Rule: TypeAlias = Literal["nash", "kalai_smorodinsky", "utilitarian", "egalitarian"]
 RULES: tuple[Rule, ...] = ("nash", "kalai_smorodinsky", "utilitarian", "egalitarian")
@@ -83,7 +85,7 @@ class FiniteSolution:
     rule: Rule
     index: int
     point: Pair
-    value: Fraction
+    value: Exact
     ties: tuple[int, ...]
     ideal: Pair
 
@@ -96,10 +98,14 @@ class FiniteSolution:
         return self.distinct_ties == 1
 
 
-def _exact(x: object, where: str) -> Fraction:
-    """``x`` as an exact Fraction, or a one-line error naming ``where``."""
+def _exact(x: object, where: str) -> Exact:
+    """``x`` as an exact int or Fraction, or a one-line error naming ``where``."""
+    if type(x) is int:
+        return x
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{where} must be an int, Fraction or finite float, got {x!r}")
+    if isinstance(x, numbers.Integral):
+        return int(x)
     if isinstance(x, numbers.Rational):
         return Fraction(int(x.numerator), int(x.denominator))
     f = float(x)
@@ -139,7 +145,7 @@ def pareto_frontier(points: Iterable[object]) -> tuple[int, ...]:
     pts = exact_pairs(points)
     order = sorted(range(len(pts)), key=lambda i: (-pts[i][0], -pts[i][1], i))
     kept: list[int] = []
-    best: Fraction | None = None
+    best: Exact | None = None
     for i in order:
         if best is None or pts[i][1] > best:
             kept.append(i)
@@ -166,13 +172,13 @@ def ideal_point(points: Iterable[object], disagreement: object = (0, 0)) -> Pair
     return (max(pts[i][0] for i in ir), max(pts[i][1] for i in ir))
 
 
-Objective: TypeAlias = Callable[[Pair], tuple[Fraction, Fraction]]
+Objective: TypeAlias = Callable[[Pair], tuple[Exact, Exact]]
 
 
 def _objective(rule: Rule, d: Pair, a: Pair) -> Objective:
     """The rule's (objective, tie-break) at a point (module docstring)."""
 
-    def gains(u: Pair) -> tuple[Fraction, Fraction]:
+    def gains(u: Pair) -> tuple[Exact, Exact]:
         return (u[0] - d[0], u[1] - d[1])
 
     if rule == "nash":
@@ -184,9 +190,9 @@ def _objective(rule: Rule, d: Pair, a: Pair) -> Objective:
     if rule == "kalai_smorodinsky":
         span = (a[0] - d[0], a[1] - d[1])
 
-        def ks(u: Pair) -> tuple[Fraction, Fraction]:
+        def ks(u: Pair) -> tuple[Exact, Exact]:
             g = gains(u)
-            shares = [g[k] / span[k] for k in (0, 1) if span[k] > 0]
+            shares = [Fraction(g[k]) / span[k] for k in (0, 1) if span[k] > 0]
             return (min(shares) if shares else Fraction(0), u[0] + u[1])
 
         return ks

@@ -167,3 +167,29 @@ def test_bad_parameters() -> None:
         ParetoAware(belief=(1, -2, 3))
     with pytest.raises(RuntimeError, match="on_negotiation_start"):
         Linear().propose(SAOState(0, 9, None, None, ()))
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "agree", "joint", "pareto"),
+    [
+        ("ParetoAware", "ParetoAware", 1000, 0.940, 0.696),
+        ("Boulware", "TitForTat", 629, 0.942, 0.808),
+        ("Linear", "Conceder", 1000, 0.941, 0.726),
+    ],
+)
+def test_round_robin_cells_reported_in_the_docs(
+    first: str, second: str, agree: int, joint: float, pareto: float
+) -> None:
+    """docs/negotiation.md's round-robin table, three of its cells, on all 1,000 instances."""
+    from accord.agents.bargaining import NEGOTIATORS
+
+    deals = joints = efficient = 0.0
+    for inst in read_instances():
+        r = run_negotiation(inst, [NEGOTIATORS[first](), NEGOTIATORS[second]()])
+        if r.agreement is not None:
+            a = analyse(inst)
+            deals += 1
+            joints += sum(r.utilities) / a.max_joint
+            efficient += a.is_pareto_optimal(r.utilities)
+    assert deals == agree
+    assert round(joints / deals, 3) == joint and round(efficient / deals, 3) == pareto

@@ -70,6 +70,7 @@ def test_kalai_smorodinsky_rescales_by_the_ideal_point() -> None:
     pts = [(i, 3 * (6 - i)) for i in range(7)]
     ks = kalai_smorodinsky(pts)
     assert ks.ideal == (6, 18) and ks.point == (3, 9) and ks.value == F(1, 2)
+    assert type(ks.value) is F  # a share of ints is a Fraction, never a float
     # egalitarian equalises raw gains instead: u1 = 3 (6 - u1) -> 4.5, not a point;
     # max min(u1, 18 - 3 u1) over integers: u1 = 4 gives min(4, 6) = 4, u1 = 5 gives 3.
     assert egalitarian(pts).point == (4, 6)
