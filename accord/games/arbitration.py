@@ -9,8 +9,9 @@ allows. The dispute goes to the bonded adjudicator (:mod:`accord.agents.arbitrat
 ``honest`` with ``adjudicator_accuracy``, ``corrupt`` taking the dishonest party's
 ``bribe`` if it is at least ``bribe_price``, or ``llm`` reading noisy exhibits), then,
 if appealed or audited, to the :class:`~accord.contracts.court.Court`, whose ``jurors``
-are staked and drawn by stake: a ``dishonest_jurors`` share always vote for the
-dishonest party, the others vote the truth with ``juror_accuracy`` (Condorcet's model).
+are staked and drawn by stake, in an honesty mix (:mod:`accord.agents.arbitration.jurors`):
+a ``bribed_jurors`` share vote for the dishonest party, a ``lazy_jurors`` share at
+random, the others the truth with ``juror_accuracy`` (Condorcet's model).
 
 **Appeal policy** (``appeal_policy``), for the clause's appeal and the court's
 crowdfunded appeals alike: ``never``; ``wronged`` (the honest party appeals, and funds a
@@ -34,15 +35,17 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.agents.arbitration import (
     Adjudicator,
     CorruptAdjudicator,
     Docket,
     HonestAdjudicator,
+    HonestyMix,
     LLMAdjudicator,
     draw_case,
+    make_jurors,
     signal,
 )
 from accord.agents.base import observe, submit
@@ -91,8 +94,11 @@ class ArbitrationParams(BaseModel):
     """The least bribe a corrupt adjudicator takes."""
     jurors: int = Field(7, ge=1, le=64)
     juror_accuracy: float = Field(0.85, ge=0.0, le=1.0)
-    dishonest_jurors: float = Field(0.0, ge=0.0, le=1.0)
-    """Share of the jurors (rounded down) that always vote for the dishonest party."""
+    """Chance that an honest juror reads the evidence right."""
+    bribed_jurors: float = Field(0.0, ge=0.0, le=1.0)
+    """Share of the jurors that vote for the dishonest party (the honesty mix)."""
+    lazy_jurors: float = Field(0.0, ge=0.0, le=1.0)
+    """Share of the jurors that vote at random (the rest are honest)."""
     fee_per_juror: int = Field(1_000, ge=1)
     max_jurors: int = Field(31, ge=3, le=63)
     appeal_policy: Literal["never", "wronged", "always"] = "wronged"
@@ -103,6 +109,12 @@ class ArbitrationParams(BaseModel):
     """Whether the dishonest party adds an exhibit of text aimed at the model."""
     max_blocks: int = Field(400, ge=10, le=5_000)
     llm: LLMSettings = LLMSettings(base_url=SCRIPTED, model=SCRIPTED_MODEL, mode="record")
+
+    @model_validator(mode="after")
+    def _mix(self) -> ArbitrationParams:
+        if self.bribed_jurors + self.lazy_jurors > 1.0:
+            raise ValueError("bribed_jurors + lazy_jurors must be at most 1")
+        return self
 
 
 HEADLINE = ("accuracy", "cost_per_dispute", "honest_loss", "dishonest_earnings")
@@ -273,6 +285,7 @@ class World:
     adjudicator: Adjudicator
     disputes: list[Dispute]
     rng: np.random.Generator
+    seed: int
 
     def send(self, who: str, to: str, method: str, *args: Any, value: int = 0) -> None:
         device = self.device
@@ -343,10 +356,12 @@ def _setup(p: ArbitrationParams, config: DeviceConfig, seed: int, client: Chat |
         40 * (p.max_jurors.bit_length() + 1),
         gas_limit=GAS,
     )
-    dishonest_jurors = int(p.dishonest_jurors * p.jurors)
-    driver = CourtDriver(
-        device, court, jurors, set(jurors[:dishonest_jurors]), p.juror_accuracy, rng
+    mix = HonestyMix(1.0 - p.bribed_jurors - p.lazy_jurors, p.lazy_jurors, p.bribed_jurors)
+    streams = np.random.SeedSequence([seed, 0x7E57]).spawn(2)
+    panel = make_jurors(
+        [device.account(j) for j in jurors], court, mix, np.random.default_rng(streams[0])
     )
+    driver = CourtDriver(device, court, panel, p.juror_accuracy, np.random.default_rng(streams[1]))
     account = device.account(ADJUDICATOR)
     adjudicator: Adjudicator
     if p.adjudicator == "honest":
@@ -361,7 +376,7 @@ def _setup(p: ArbitrationParams, config: DeviceConfig, seed: int, client: Chat |
     ]
     for d in disputes:
         d.salts = {x: rng.bytes(16) for x in (d.payer, d.payee)}
-    world = World(p, device, clause, driver, adjudicator, disputes, rng)
+    world = World(p, device, clause, driver, adjudicator, disputes, rng, seed)
     for juror in jurors:
         world.send(juror, court, "set_stake", START // 2)
     if p.audit_fund:
@@ -420,8 +435,9 @@ def _adjudicate(w: World, d: Dispute) -> None:
     p = w.params
     injection = INJECTION % (REFUND if d.truth == RELEASE else RELEASE) if p.inject else None
     disputer = PAYER
-    file = draw_case(w.rng, d.k, d.truth, p.amount, disputer, p.exhibits, p.clarity, injection)
-    reading = signal(w.rng, d.truth, p.adjudicator_accuracy)
+    rng = np.random.default_rng([w.seed, 0xCA5E, d.k])  # a stream per case: the LLM's
+    file = draw_case(rng, d.k, d.truth, p.amount, disputer, p.exhibits, p.clarity, injection)
+    reading = signal(rng, d.truth, p.adjudicator_accuracy)  # requests hang on nothing else
     obs = observe(w.device, ADJUDICATOR, private={"docket": (Docket(file, reading, d.bribe),)})
     submit(w.device, ADJUDICATOR, w.adjudicator.act(obs))
 

@@ -6,9 +6,11 @@ do (``accord/contracts/court.py`` has the periods):
 * the **keeper** passes the period as soon as the court allows it (probed with a
   read-only call first, so no transaction is wasted) and, in execution, executes the
   ruling, which calls the clause's ``rule``;
-* **jurors** drawn in the current round commit, then reveal, their vote: a dishonest
-  juror votes for the dishonest party; an honest one votes its private reading of the
-  truth, right with ``accuracy`` (a fresh reading per juror, dispute and round);
+* the **jurors** (:mod:`accord.agents.arbitration.jurors`: honest, lazy and bribed, in
+  the game's honesty mix) answer their summons: an honest juror votes its private
+  reading of the truth (right with ``accuracy``, drawn afresh per juror, dispute and
+  round); a bribed one votes for the dishonest party, which offers every juror a bribe
+  (off the device: the liar's earnings do not count what it would pay);
 * in the appeal period the **parties** fund appeals: the round's loser funds its side
   (2x, first half only) if its policy contests; the round's winner funds its own (1x)
   once the loser's side is fully funded, rather than lose by default.
@@ -21,10 +23,10 @@ from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from accord.agents.arbitration import signal
+from accord.agents.arbitration import Juror, signal, summons
+from accord.agents.base import observe, submit
 from accord.device import Device, OutOfGas, Revert
 from accord.mechanisms.arbitration import REFUND, RELEASE
-from accord.mechanisms.commit_reveal import commitment_hash
 from accord.mechanisms.court.appeals import loser_deadline
 
 KEEPER = "keeper"
@@ -52,20 +54,14 @@ class CourtDriver:
         self,
         device: Device,
         court: str,
-        jurors: Sequence[str],
-        dishonest: set[str],
+        jurors: Sequence[Juror],
         accuracy: float,
         rng: np.random.Generator,
     ) -> None:
         self.device, self.court = device, court
-        self.jurors, self.dishonest, self.accuracy, self.rng = (
-            tuple(jurors),
-            dishonest,
-            accuracy,
-            rng,
-        )
+        self.jurors = {j.name: j for j in jurors}
+        self.accuracy, self.rng = accuracy, rng
         self.acted: set[tuple[str, str, int, int]] = set()
-        self.votes: dict[tuple[str, int, int], int] = {}
 
     def _send(self, who: str, method: str, *args: Any, value: int = 0) -> None:
         device = self.device
@@ -112,28 +108,24 @@ class CourtDriver:
         if self._passable(d):
             self._send(KEEPER, "pass_period", d)
             return
-        if period == "commit":
-            for juror, _ in self._view("drawn", d, r):
-                if self._once(juror, "commit", d, r):
-                    choice = self._vote(juror, d, r, dispute)
-                    self._send(
-                        juror,
-                        "commit",
-                        d,
-                        commitment_hash((d, r, choice), _salt(juror, d, r), juror),
-                    )
-        elif period == "vote":
-            for juror, _ in self._view("drawn", d, r):
-                if (juror, d, r) in self.votes and self._once(juror, "reveal", d, r):
-                    self._send(juror, "reveal", d, self.votes[(juror, d, r)], _salt(juror, d, r))
+        if period in ("commit", "vote"):
+            self._jurors(d, r, dispute)
         elif period == "appeal":
             self._fund(d, r, dispute, contest)
 
-    def _vote(self, juror: str, d: int, r: int, dispute: Dispute) -> int:
+    def _jurors(self, d: int, r: int, dispute: Dispute) -> None:
         liar = REFUND if dispute.truth == RELEASE else RELEASE
-        choice = liar if juror in self.dishonest else signal(self.rng, dispute.truth, self.accuracy)
-        self.votes[(juror, d, r)] = choice
-        return choice
+        view = self.device.view
+        for name, _ in self._view("drawn", d, r):
+            juror = self.jurors[name]
+
+            def reading(_: int) -> int:
+                return signal(self.rng, dispute.truth, self.accuracy)
+
+            owed = summons(view, self.court, name, [d], reading, lambda _: (liar, 0))
+            if owed:
+                obs = observe(self.device, name, private={"summons": tuple(owed)}, mempool=False)
+                submit(self.device, name, juror.act(obs))
 
     def _fund(self, d: int, r: int, dispute: D, contest: Callable[[str, D], bool]) -> None:
         winner = int(self._view("current_ruling", d))
@@ -152,7 +144,3 @@ class CourtDriver:
                 wants = funded[other]
             if wants and self._once(who, "fund", d, r):
                 self._send(who, "fund_appeal", d, choice, value=need - paid)
-
-
-def _salt(juror: str, d: int, r: int) -> bytes:
-    return f"juror-salt:{juror}:{d}:{r}".encode()

@@ -23,7 +23,7 @@ MUST_HOLD = {
     "bribe": 2_000,
     "bribe_price": 1_000,
     "jurors": 15,
-    "dishonest_jurors": 0.2,
+    "bribed_jurors": 0.2,
     "juror_accuracy": 0.85,
     "appeal_policy": "wronged",
     "audit_bps": 1_000,
@@ -149,6 +149,12 @@ def test_the_scenarios_llm_runs_replay_the_shipped_recording(
 
 
 def test_bad_parameters_are_refused_by_name() -> None:
-    for bad in ({"bribe": -1}, {"adjudicator": "oracle"}, {"audit_bps": 10_001}, {"nope": 1}):
+    for bad in (
+        {"bribe": -1},
+        {"adjudicator": "oracle"},
+        {"audit_bps": 10_001},
+        {"nope": 1},
+        {"bribed_jurors": 0.6, "lazy_jurors": 0.5},
+    ):
         with pytest.raises(ValidationError):
             ArbitrationParams(**bad)
