@@ -21,10 +21,11 @@ policy trained here reads OpenSpiel's actions and the other way round:
   10 (3), an offer on the table (1), what it gives me / 7 (3) and its value to me / 10
   (1). The opponent's values are never shown.
 
-**Bad actions.** An action outside ``Discrete(121)``, a missing action of the player to
-move, or an action for an agent not in the episode is refused with ``ValueError`` /
-``KeyError`` naming it, and the episode does not change. A legal-looking action that is
-illegal *now* (an offer beyond the pool, "agree" with nothing on the table) follows
+**Bad actions.** An action outside ``Discrete(121)`` (a bool is not an action), a
+missing action of the player to move, or an action for an agent not in the episode is
+refused with ``ValueError`` / ``KeyError`` naming it, and the episode does not change.
+A legal-looking action that is illegal *now* (an offer beyond the pool, "agree" with
+nothing on the table) follows
 PettingZoo's classic-environment convention (``TerminateIllegalWrapper``): the episode
 ends, the offender gets ``illegal_reward`` (default -1), the other player 0, and both
 infos say ``illegal_move``.
@@ -261,7 +262,7 @@ class BargainingEnv(ParallelEnv[str, dict[str, np.ndarray], int]):  # type: igno
         if mover not in actions:
             raise KeyError(f"no action for {mover}, whose turn it is")
         a = actions[mover]
-        if not self._act_space[mover].contains(a):
+        if isinstance(a, bool | np.bool_) or not self._act_space[mover].contains(a):
             raise ValueError(f"{mover}: action {a!r} is not in {self._act_space[mover]}")
         outcome = self._act(self._turn, int(a))
         if outcome is None:

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("pettingzoo")
 
@@ -80,7 +82,7 @@ def test_illegal_moves_end_the_episode_as_pettingzoo_classic_does() -> None:
     assert r == {P0: 0.0, P1: -2.5} and info[P0]["ended_by"] == "illegal"
 
 
-@pytest.mark.parametrize("bad", [121, -1, 1.5, "0", None, [0], np.int64(500)])
+@pytest.mark.parametrize("bad", [121, -1, 1.5, "0", None, [0], np.int64(500), True])
 def test_actions_outside_the_space_are_refused_and_change_nothing(bad: Any) -> None:
     env = bargaining_v0.parallel_env()
     env.reset(seed=0, options={"instance": 0})
@@ -151,3 +153,33 @@ def test_scripted_opponent_plays_as_the_runner_does(mine: str, theirs: str) -> N
         )
         assert info[P0]["agreement"] == expected.agreement
         assert rewards[P0] == expected.utilities[0]
+
+
+moves = st.one_of(
+    st.integers(0, AGREE),
+    st.integers(-5, 300),
+    st.sampled_from([None, "1", 1.0, True, [1], np.int64(3), np.int64(121)]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(moves, moves), max_size=15), st.sampled_from([None, "Boulware"]))
+def test_hostile_action_sequences_never_break_the_env(
+    seq: list[tuple[Any, Any]], opponent: str | None
+) -> None:
+    env = bargaining_v0.parallel_env(opponent=opponent)
+    env.reset(seed=3)
+    for a0, a1 in seq:
+        if not env.agents:
+            break
+        before = env.offers
+        actions = {p: a for p, a in zip((P0, P1), (a0, a1), strict=True) if p in env.agents}
+        try:
+            _, rewards, term, _, _ = env.step(actions)
+        except (ValueError, KeyError) as err:
+            assert env.offers == before and str(err)  # refused, nothing changed
+            continue
+        assert all(isinstance(r, float) for r in rewards.values())
+        assert len(env.offers) <= env.params.max_turns
+        if any(term.values()):
+            assert env.agents == []

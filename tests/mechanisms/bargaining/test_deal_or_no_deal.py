@@ -212,3 +212,25 @@ def test_bad_generate_arguments() -> None:
         generate(1, 0)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="Instance"):
         analyse((1, 2, 3))  # type: ignore[arg-type]
+
+
+line_parts = st.one_of(
+    st.sampled_from(["1,2,3", "8,1,0", "4,0,2", "0,0,0", "10,0,0", "7,7,7", "1,1,1,1", ""]),
+    st.text(alphabet="0123456789, -\t.x", max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(line_parts, max_size=4).map(" ".join), min_size=1, max_size=5))
+def test_any_text_parses_or_is_a_one_line_error_naming_its_line(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    try:
+        got = parse_instances(text, "fuzz.txt")
+    except InstanceError as err:
+        msg = str(err)
+        assert "\n" not in msg and msg.startswith("fuzz.txt: ")
+        if "no instances" not in msg:
+            number = int(msg.split("line ")[1].split(":")[0])
+            assert 1 <= number <= len(text.splitlines())
+        return
+    assert parse_instances(format_instances(got)) == got
