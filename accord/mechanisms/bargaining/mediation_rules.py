@@ -30,11 +30,13 @@ the reports are integers in published ranges ``[vl, vh]`` and ``[cl, ch]``; a tr
   ``p = (v + c) / 3 + 1/6``). Bayesian IC, ex-post IR and budget balanced. Supports
   that differ are refused: there the optimal trade gap solves a cubic with no rational
   root in general, and this module does not round an optimum it cannot state exactly.
-* ``vcg`` (Vickrey 1961, Clarke 1971, Groves 1973): trade iff ``v >= c``; the buyer pays
-  ``c``, the seller receives ``v``: dominant-strategy IC and IR, with a **deficit**
-  ``v - c`` on every trade (Myerson & Satterthwaite's theorem says some mechanism must
-  break budget balance). The deployer funds it: the mediator refuses a VCG rule whose
-  worst deficit ``vh - cl`` is not locked by the deployer at deployment.
+* ``vcg`` (Vickrey 1961, Clarke 1971, Groves 1973), with the worst types held to zero
+  utility (Krishna 2010, *Auction Theory*, §5.3): trade iff ``v >= c``; the buyer pays
+  ``max(c, vl)``, the seller receives ``min(v, ch)``: dominant-strategy IC and ex-post IR,
+  with a **deficit** on every trade (Myerson & Satterthwaite's theorem says some
+  mechanism must break budget balance). The deployer funds it: the mediator refuses a
+  VCG rule whose worst deficit ``min(vh, ch) - max(vl, cl)`` is not locked by the
+  deployer at deployment.
 * ``agv`` (d'Aspremont & Gérard-Varet 1979; Arrow 1979), expected externality for
   uniform priors on the report ranges: trade iff ``v >= c``; each party receives the
   expected externality of its report on the other, minus the other's. With
@@ -208,7 +210,7 @@ class BilateralRule(MediationRule):
         if v < c:
             return nothing
         if self.name == "vcg":
-            return Trade(True, q(c), q(v))
+            return Trade(True, q(max(c, self.buyer[0])), q(min(v, self.seller[1])))
         p = c + self.k * (v - c)  # k_double_auction; first_best has k = 1/2
         return Trade(True, p, p)
 
@@ -238,7 +240,7 @@ class BilateralRule(MediationRule):
     def max_deficit(self) -> int:
         if self.name != "vcg":
             return 0
-        return max(0, self.buyer[1] - self.seller[0])
+        return max(0, min(self.buyer[1], self.seller[1]) - max(self.buyer[0], self.seller[0]))
 
 
 def _upper_mean(support: tuple[int, int], m: int) -> Fraction:

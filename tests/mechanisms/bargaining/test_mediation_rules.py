@@ -69,11 +69,14 @@ def test_budget_balanced_rules_are_ex_post_ir_and_keep_at_most_one_unit(r: Bilat
             assert pay == get == 0
 
 
-def test_vcg_runs_a_deficit_of_v_minus_c_on_every_trade() -> None:
-    r = rule("vcg", R, R, 1)
-    for v, c in product(range(13), repeat=2):
+def test_vcg_runs_a_deficit_on_every_trade() -> None:
+    """Krishna (2010, §5.3): the buyer pays max(c, vl), the seller gets min(v, ch)."""
+    r = rule("vcg", (3, 12), (0, 9), 1)
+    for v, c in product(range(3, 13), range(10)):
         (pay, _), (get, _) = r.settle((v, c)).transfers
-        assert pay + get == (v - c if v >= c else 0)
+        assert pay + get == (min(v, 9) - max(c, 3) if v >= c else 0)
+        assert (pay + get > 0) == (v >= c and min(v, 9) > max(c, 3))
+    assert r.max_deficit() == 6
 
 
 def test_agv_is_budget_balanced_but_not_individually_rational() -> None:
@@ -218,3 +221,41 @@ def test_the_n_party_solutions_agree_with_the_two_player_solver(
         assert mine is None and choose(solution, pts, d) is None
         return
     assert mine == solve(solution, pts, d).index == choose(solution, pts, d)  # type: ignore[arg-type]
+
+
+junk = st.recursive(
+    st.one_of(
+        st.integers(-(2**100), 2**100),
+        st.booleans(),
+        st.none(),
+        st.text(max_size=6),
+        st.binary(max_size=4),
+        st.sampled_from(["nash", "vcg", "k_double_auction", "posted_price", "agv"]),
+    ),
+    lambda inner: st.lists(inner, max_size=5).map(tuple),
+    max_leaves=20,
+)
+specs = st.one_of(
+    junk,
+    st.tuples(st.sampled_from(["vcg", "agv", "first_best", "second_best"]), junk, junk, junk),
+    st.tuples(st.just("k_double_auction"), junk, junk, junk, junk),
+    st.tuples(st.sampled_from(SOLUTIONS), junk, junk),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(specs, st.integers(-1, 10), junk)
+def test_hostile_specs_and_reports_are_refused_by_value_error_only(
+    spec: Any, parties: int, report: Any
+) -> None:
+    try:
+        parsed = parse_rule(spec, parties)
+    except ValueError as exc:
+        assert str(exc)
+        return
+    for i in range(parsed.parties):
+        try:
+            parsed.check_report(i, report)
+        except ValueError:
+            continue
+        parsed.settle([report] * parsed.parties)  # a checked report always settles
