@@ -60,6 +60,8 @@ __all__ = [
 ]
 
 Values = tuple[int, int, int]
+Real = Fraction | int | float
+"""A belief's number: exact (int, Fraction) for the prior, float for a learned posterior."""
 
 
 def faratin_target(t: float, e: float, u_min: float, u_max: float, k: float = 0.0) -> float:
@@ -137,17 +139,20 @@ class TimeDependent:
 
     def on_negotiation_start(self, nmi: NMI) -> None:
         self._nmi = nmi
-        belief: tuple[Fraction | int, ...] = self._fixed_belief or _belief_weights(nmi)
-        mine = [nmi.utility(o) for o in nmi.outcomes]
-        theirs = [_their_value(nmi, belief, o) for o in nmi.outcomes]
-        self.u_max = max(mine)
+        self._mine = [nmi.utility(o) for o in nmi.outcomes]
+        self.u_max = max(self._mine)
         self.u_min = nmi.reserved_value
+        self._rebuild(self._fixed_belief or _belief_weights(nmi))
+
+    def _rebuild(self, belief: Sequence[Real]) -> None:
+        """Order the candidate outcomes for a belief of the opponent's values."""
+        nmi, mine = self.nmi, self._mine
+        theirs = [_their_value(nmi, tuple(belief), o) for o in nmi.outcomes]
         order = self._candidates(nmi, mine, theirs)
         # ascending own utility; ties: the opponent's best first, then the first outcome
         self._ladder = sorted(order, key=lambda i: (mine[i], -theirs[i], i))
-        self._mine = mine
 
-    def _candidates(self, nmi: NMI, mine: list[int], theirs: list[Fraction | int]) -> list[int]:
+    def _candidates(self, nmi: NMI, mine: list[int], theirs: list[Real]) -> list[int]:
         return list(range(len(nmi.outcomes)))
 
     @property
@@ -265,15 +270,97 @@ class TitForTat(TimeDependent):
 
 
 class ParetoAware(TimeDependent):
-    """Time-dependent concession along the frontier it believes in (module docstring)."""
+    """Time-dependent concession along the frontier it believes in (module docstring).
+
+    With ``learn=True`` its belief is Bayesian: the posterior mean over the opponent
+    types the rules allow (:func:`opponent_types`, uniform prior), updated after each
+    opponent offer ``o`` with the likelihood of a Boltzmann-rational proposer,
+    ``P(o | v) = 2^u_v(o) / Σ_o' 2^u_v(o')`` (``u_v``: the opponent's value of its share
+    under type ``v``; the logit choice of McKelvey & Palfrey, "Quantal Response
+    Equilibria for Normal Form Games", GEB 10, 1995, with precision ``ln 2``). The
+    posterior is kept in floats, but only by ``+``, ``×`` and ``÷`` of doubles (powers of
+    2 are exact; no ``exp``/``log``), which IEEE 754 rounds the same on every platform:
+    the same offers give the same belief everywhere.
+    """
 
     name = "ParetoAware"
 
-    def __init__(self, e: float = 0.5, belief: Sequence[Fraction | int] | None = None) -> None:
+    def __init__(
+        self,
+        e: float = 0.5,
+        belief: Sequence[Fraction | int] | None = None,
+        learn: bool = False,
+    ) -> None:
+        if learn is not True and learn is not False:
+            raise ValueError(f"learn must be a bool, got {learn!r}")
+        if learn and belief is not None:
+            raise ValueError("learn=True starts from the rules' prior: give no belief")
         super().__init__(e, belief=belief)
+        self.learn = learn
+        if learn:
+            self.name = "ParetoAwareLearner"
 
-    def _candidates(self, nmi: NMI, mine: list[int], theirs: list[Fraction | int]) -> list[int]:
+    def on_negotiation_start(self, nmi: NMI) -> None:
+        super().on_negotiation_start(nmi)
+        if not self.learn:
+            return
+        self._types = opponent_types(nmi.pool, nmi.values, nmi.player)
+        shares = [_opponent_share(nmi, o) for o in nmi.outcomes]
+        self._z = [float(sum(2 ** _dot(v, sh) for sh in shares)) for v in self._types]
+        self.posterior = [1.0 / len(self._types)] * len(self._types) if self._types else []
+        self._seen = 0
+
+    def _observe(self, state: SAOState) -> None:
+        """Fold the opponent's new offers into the posterior; rebuild on a change."""
+        if not self.learn or not self._types:
+            return
+        me = self.nmi.player
+        theirs = [o.outcome for o in state.history if o.proposer != me]
+        if len(theirs) <= self._seen:
+            return
+        post = list(self.posterior)
+        for outcome in theirs[self._seen :]:
+            share = _opponent_share(self.nmi, outcome)
+            post = [
+                p * (float(2 ** _dot(v, share)) / z)
+                for p, v, z in zip(post, self._types, self._z, strict=True)
+            ]
+            total = 0.0
+            for p in post:  # a fixed order: the same rounding everywhere
+                total += p
+            post = [p / total for p in post]
+        self._seen = len(theirs)
+        self.posterior = post
+        mean = [0.0, 0.0, 0.0]
+        for p, v in zip(post, self._types, strict=True):
+            for i in range(3):
+                mean[i] += p * v[i]
+        self._rebuild(mean)
+
+    def propose(self, state: SAOState) -> Division:
+        self._observe(state)
+        return super().propose(state)
+
+    def respond(self, state: SAOState, offer: Division) -> ResponseType:
+        self._observe(state)
+        return super().respond(state, offer)
+
+    def _candidates(self, nmi: NMI, mine: list[int], theirs: list[Real]) -> list[int]:
         return list(pareto_frontier(list(zip(mine, theirs, strict=True))))
+
+    def __repr__(self) -> str:
+        return f"{self.name}(e={self.e:g})"
+
+
+def _opponent_share(nmi: NMI, outcome: Division) -> Values:
+    if nmi.player == 0:
+        a, b, c = (n - q for n, q in zip(nmi.pool, outcome, strict=True))
+        return (a, b, c)
+    return outcome
+
+
+def _dot(v: Values, q: Values) -> int:
+    return v[0] * q[0] + v[1] * q[1] + v[2] * q[2]
 
 
 def _belief(values: Sequence[Fraction | int]) -> tuple[Fraction, Fraction, Fraction]:
@@ -287,13 +374,13 @@ def _belief(values: Sequence[Fraction | int]) -> tuple[Fraction, Fraction, Fract
     return (out[0], out[1], out[2])
 
 
-def _their_value(nmi: NMI, belief: tuple[Fraction | int, ...], outcome: Division) -> Fraction | int:
+def _their_value(nmi: NMI, belief: tuple[Real, ...], outcome: Division) -> Real:
     """The opponent's utility of ``outcome`` under ``belief`` (up to a positive factor)."""
     if nmi.player == 0:
         theirs = tuple(n - q for n, q in zip(nmi.pool, outcome, strict=True))
     else:
         theirs = outcome
-    total: Fraction | int = 0
+    total: Real = 0
     for b, q in zip(belief, theirs, strict=True):
         total += b * q
     return total
@@ -305,5 +392,6 @@ NEGOTIATORS: dict[str, Callable[[], TimeDependent]] = {
     "Conceder": Conceder,
     "TitForTat": TitForTat,
     "ParetoAware": ParetoAware,
+    "ParetoAwareLearner": lambda: ParetoAware(learn=True),
 }
 """The scripted negotiators by name, each with its default parameters."""

@@ -193,3 +193,50 @@ def test_round_robin_cells_reported_in_the_docs(
             efficient += a.is_pareto_optimal(r.utilities)
     assert deals == agree
     assert round(joints / deals, 3) == joint and round(efficient / deals, 3) == pareto
+
+
+def test_learning_pareto_aware_posterior_is_bayes_rule() -> None:
+    learner = ParetoAware(learn=True)
+    nmi = _nmi(INST, 0)
+    learner.on_negotiation_start(nmi)
+    types = opponent_types(INST.pool, INST.values[0], 0)
+    assert learner.posterior == pytest.approx([1 / len(types)] * len(types))
+    offer = (0, 2, 0)  # the opponent keeps the A and the three Cs
+
+    def share_value(v: tuple[int, int, int], o: tuple[int, int, int]) -> int:
+        return sum(x * (n - q) for x, n, q in zip(v, INST.pool, o, strict=True))
+
+    z = [sum(Fraction(2) ** share_value(v, o) for o in nmi.outcomes) for v in types]
+    like = [Fraction(2) ** share_value(v, offer) / zi for v, zi in zip(types, z, strict=True)]
+    exact = [x / sum(like) for x in like]
+    learner.propose(SAOState(2, 9, offer, 1, (Offer(0, 0, (1, 2, 0)), Offer(1, 1, offer))))
+    assert learner.posterior == pytest.approx([float(x) for x in exact], rel=1e-12)
+    # the true type (4, 0, 2) gets its best (10) from that offer: more likely than before
+    assert learner.posterior[types.index((4, 0, 2))] > 1 / len(types)
+
+
+def test_learning_puts_mass_on_the_true_type_and_raises_efficiency() -> None:
+    instances = read_instances()[:300]
+    gained = 0.0
+    for inst in instances:
+        learner = ParetoAware(learn=True)
+        run_negotiation(inst, [learner, Boulware()])
+        types = opponent_types(inst.pool, inst.values[0], 0)
+        gained += learner.posterior[types.index(inst.values[1])] - 1 / len(types)
+    assert gained > 0  # on average the posterior rises on the truth
+    rates = {}
+    for learn in (False, True):
+        ok = 0
+        for inst in instances:
+            r = run_negotiation(inst, [ParetoAware(learn=learn), ParetoAware(learn=learn)])
+            ok += analyse(inst).is_pareto_optimal(r.utilities)
+        rates[learn] = ok / len(instances)
+    assert rates[True] > rates[False]
+
+
+def test_learner_parameters() -> None:
+    with pytest.raises(ValueError, match="learn must be a bool"):
+        ParetoAware(learn=1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="give no belief"):
+        ParetoAware(belief=(1, 1, 1), learn=True)
+    assert repr(ParetoAware(learn=True)) == "ParetoAwareLearner(e=0.5)"
