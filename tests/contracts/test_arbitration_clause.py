@@ -405,3 +405,61 @@ def test_a_fee_the_court_returns_goes_back_to_whoever_paid_it(w: World) -> None:
     assert a.device.call(a.device.account("mallory"), a.court, "refund", 0).ok
     assert a.give(0, 0).ok
     assert a.accounting()[2] == COST + LEVY
+
+
+# -- against the real court ---------------------------------------------------------------
+def test_with_the_real_court_a_round_without_jurors_refunds_the_appellant_and_splits() -> None:
+    """The court draws no juror (nobody staked): it returns the fee to the clause and rules
+    0; the clause passes the fee back to the appellant and splits the escrow."""
+    from accord.contracts.court import Court
+    from tests.contracts.court_world import DURATIONS, FEE_PER_JUROR, MIN_STAKE, TOKEN
+    from tests.contracts.court_world import make_device as court_device
+
+    device = court_device(jurors=())
+    court = device.deploy(
+        device.account("alice"),
+        Court,
+        TOKEN,
+        USD,
+        FEE_PER_JUROR,
+        MIN_STAKE,
+        2_000,
+        DURATIONS,
+        "treasury",
+        b"seed",
+        gas_limit=10_000_000,
+    )
+    clause = device.deploy(
+        device.account("mallory"),
+        ArbitrationClause,
+        USD,
+        court,
+        FEE,
+        LEVY,
+        BOND,
+        0,
+        5,
+        ANSWER_W,
+        RULING_W,
+        APPEAL_W,
+        40,
+        gas_limit=10_000_000,
+    )
+    w = World(device, clause, court)
+    start = {who: w.usd(who) for who in (PAYER, PAYEE, JUDGE)}
+    w.disputed()
+    w.ok(JUDGE, "adjudicate", 0, 2, value=BOND)
+    cost = device.view(court, "arbitration_cost")
+    w.ok(PAYEE, "appeal", 0, value=cost)
+    for _ in range(40):
+        if device.view(clause, "phase", 0) != "court":
+            break
+        account = device.account("carol")
+        for method in ("pass_period", "execute"):
+            device.call(account, court, method, 0, gas_limit=10_000_000)
+    assert w.phase(0) == "split"
+    rest = 2 * DEPOSIT - LEVY - FEE
+    assert w.usd(PAYEE) == start[PAYEE] + AMOUNT // 2 - DEPOSIT + rest // 2  # fee came back
+    assert w.usd(PAYER) == start[PAYER] - (AMOUNT - AMOUNT // 2) - DEPOSIT + (rest - rest // 2)
+    assert w.usd(JUDGE) == start[JUDGE] + FEE
+    assert w.accounting() == (LEVY, LEVY, LEVY)
