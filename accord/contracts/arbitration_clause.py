@@ -8,38 +8,19 @@ It holds many agreements; every amount it holds is its own balance of ``asset``,
 math is :mod:`accord.mechanisms.arbitration`; ``docs/arbitration.md`` has the rules
 and who can cheat at what cost.
 
-An agreement's life (``phase``), every step bounded by a window so that **every path
-ends with the escrow released, refunded or split**:
+An agreement's phases, each bounded by a window so that **every path ends with the escrow
+released, refunded or split** (``docs/arbitration.md`` has the table):
+``offered`` (:meth:`~ArbitrationClause.open`, :meth:`~ArbitrationClause.accept`,
+:meth:`~ArbitrationClause.cancel`) -> ``active`` (:meth:`~ArbitrationClause.pay`,
+:meth:`~ArbitrationClause.waive`, :meth:`~ArbitrationClause.close`,
+:meth:`~ArbitrationClause.dispute`) -> ``answer`` (:meth:`~ArbitrationClause.answer`,
+:meth:`~ArbitrationClause.default`) -> ``adjudication``
+(:meth:`~ArbitrationClause.adjudicate` with the bond, :meth:`~ArbitrationClause.escalate`)
+-> ``review`` (:meth:`~ArbitrationClause.appeal`, :meth:`~ArbitrationClause.reveal`,
+:meth:`~ArbitrationClause.finalize` with the audit draw) -> ``court`` (the court's
+:meth:`~ArbitrationClause.rule`, :meth:`~ArbitrationClause.expire`).
 
-1. ``offered``: the payer :meth:`~ArbitrationClause.open` s it, sending ``amount``, and
-   names the payee and an adjudicator (any third party). The payee
-   :meth:`~ArbitrationClause.accept` s within ``accept_blocks`` (or the payer, or anyone
-   after that, :meth:`~ArbitrationClause.cancel` s: refunded).
-2. ``active`` until the agreement's ``deadline``: the payer may
-   :meth:`~ArbitrationClause.pay` (released), the payee may
-   :meth:`~ArbitrationClause.waive` (refunded), either may
-   :meth:`~ArbitrationClause.dispute`, depositing ``fee + levy`` and a commitment to a
-   secret salt. After the deadline with no dispute anyone may
-   :meth:`~ArbitrationClause.close`: released (the payer's silence accepts).
-3. ``answer``: the other party :meth:`~ArbitrationClause.answer` s within
-   ``answer_blocks`` with the same deposit and its own commitment; if it does not, anyone
-   may :meth:`~ArbitrationClause.default` : the disputer wins, its deposit comes back.
-4. ``adjudication``: the adjudicator :meth:`~ArbitrationClause.adjudicate` s within
-   ``ruling_blocks``, posting ``bond`` with its ruling (1 release, 2 refund). If it does
-   not, anyone may :meth:`~ArbitrationClause.escalate`: the audit fund pays the court.
-5. ``review`` for ``appeal_blocks``: the ruling's loser may
-   :meth:`~ArbitrationClause.appeal`, paying the court's arbitration cost; both parties
-   :meth:`~ArbitrationClause.reveal` their salts. Then anyone
-   :meth:`~ArbitrationClause.finalize` s: the salts decide an audit with probability
-   ``audit_bps / 10,000`` (the court re-tries the case, paid from the audit fund);
-   otherwise the ruling stands.
-6. ``court``: the court calls :meth:`~ArbitrationClause.rule` once; its ruling decides,
-   and overturns the adjudicator (its bond to the wronged party) if it differs. If the
-   court has not ruled within ``court_blocks``, anyone may
-   :meth:`~ArbitrationClause.expire`: the adjudicator's ruling stands (a split if there
-   is none).
-
-Only three external calls exist, all to the named court (``arbitration_cost``,
+The clause calls out only to the named court (``arbitration_cost``,
 ``create_dispute``); the agreement's phase is written before each, so a court that
 re-enters finds the agreement already in ``court`` with no dispute bound to it yet.
 No method loops: every call does a fixed amount of work.
@@ -47,75 +28,32 @@ No method loops: every call does a fixed amount of work.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
+from accord.contracts.arbitration_terms import (
+    ACTIVE,
+    ADJUDICATION,
+    ANSWER,
+    APPEAL,
+    AUDIT,
+    COURT,
+    ESCALATION,
+    NEW_CASE,
+    OFFERED,
+    REFUNDED,
+    RELEASED,
+    REVIEW,
+    SPLIT,
+    Case,
+    Terms,
+    window,
+)
 from accord.contracts.args import address, base_units
 from accord.contracts.commit_reveal import require
 from accord.device import Context, Contract, Map, Revert, Var, public
 from accord.mechanisms import arbitration as A
 from accord.mechanisms import commit_reveal as CR
 from accord.mechanisms.slashing import check_bps
-
-OFFERED, ACTIVE, ANSWER, ADJUDICATION, REVIEW, COURT = (
-    "offered",
-    "active",
-    "answer",
-    "adjudication",
-    "review",
-    "court",
-)
-RELEASED, REFUNDED, SPLIT = "released", "refunded", "split"
-FINAL = (RELEASED, REFUNDED, SPLIT)
-APPEAL, AUDIT, ESCALATION = "appeal", "audit", "escalation"
-MAX_WINDOW = 1_000_000
-"""The longest window or term in blocks a clause accepts (about 140 days of 12 s blocks)."""
-NO_DISPUTE = -1
-
-
-class Terms(NamedTuple):
-    """An agreement's fixed terms."""
-
-    payer: str
-    payee: str
-    adjudicator: str
-    amount: int
-    deadline: int
-
-
-class Case(NamedTuple):
-    """An agreement's mutable state (stored as a plain tuple)."""
-
-    phase: str
-    until: int
-    """Last block of the current phase's window."""
-    disputer: str
-    """``"payer"``, ``"payee"`` or ``""``."""
-    paid_payer: int
-    paid_payee: int
-    commit_payer: bytes
-    commit_payee: bytes
-    salt_payer: bytes
-    salt_payee: bytes
-    ruling: int
-    """The adjudicator's ruling (0: none yet)."""
-    bond: int
-    route: str
-    """Why the court has it: ``appeal``, ``audit``, ``escalation`` or ``""``."""
-    dispute: int
-    """The court's dispute id, or :data:`NO_DISPUTE`."""
-    final: int
-    """The ruling that decided (meaningful once the phase is final)."""
-    cost: int
-    """What the court was paid for this agreement's dispute."""
-
-
-NEW_CASE = Case(OFFERED, 0, "", 0, 0, b"", b"", b"", b"", 0, 0, "", NO_DISPUTE, 0, 0)
-
-
-def _window(value: object, name: str) -> int:
-    if type(value) is not int or not 1 <= value <= MAX_WINDOW:
-        raise Revert(f"{name} must be an int number of blocks in [1, {MAX_WINDOW}], got {value!r}")
-    return value
 
 
 class ArbitrationClause(Contract):
@@ -171,11 +109,11 @@ class ArbitrationClause(Contract):
         self.levy = base_units("levy", levy)
         self.bond = base_units("bond", bond, positive=True)
         self.audit_bps = require(check_bps, audit_bps, "audit_bps")
-        self.accept_blocks = _window(accept_blocks, "accept_blocks")
-        self.answer_blocks = _window(answer_blocks, "answer_blocks")
-        self.ruling_blocks = _window(ruling_blocks, "ruling_blocks")
-        self.appeal_blocks = _window(appeal_blocks, "appeal_blocks")
-        self.court_blocks = _window(court_blocks, "court_blocks")
+        self.accept_blocks = window(accept_blocks, "accept_blocks")
+        self.answer_blocks = window(answer_blocks, "answer_blocks")
+        self.ruling_blocks = window(ruling_blocks, "ruling_blocks")
+        self.appeal_blocks = window(appeal_blocks, "appeal_blocks")
+        self.court_blocks = window(court_blocks, "court_blocks")
 
     # -- helpers -----------------------------------------------------------------------
     def _paid(self, ctx: Context, expected: int, what: str) -> None:
@@ -210,13 +148,13 @@ class ArbitrationClause(Contract):
     def _store(self, agreement: int, case: Case) -> None:
         self.cases[agreement] = tuple(case)
 
-    def _open_window(self, ctx: Context, case: Case, agreement: int) -> None:
+    def _openwindow(self, ctx: Context, case: Case, agreement: int) -> None:
         if ctx.block_number > case.until:
             raise Revert(
                 f"agreement {agreement}'s {case.phase} window closed at block {case.until}"
             )
 
-    def _closed_window(self, ctx: Context, case: Case, agreement: int) -> None:
+    def _closedwindow(self, ctx: Context, case: Case, agreement: int) -> None:
         if ctx.block_number <= case.until:
             raise Revert(
                 f"agreement {agreement}'s {case.phase} window is open until block {case.until}"
@@ -299,7 +237,7 @@ class ArbitrationClause(Contract):
             raise Revert("payee must differ from the payer")
         if adjudicator in (payer, payee, ctx.this, self.court):
             raise Revert("adjudicator must be a third party: not a party, the clause or the court")
-        term = _window(term_blocks, "term_blocks")
+        term = window(term_blocks, "term_blocks")
         amount = dict(ctx.value).get(self.asset, 0)
         if amount <= 0:
             raise Revert(f"open must send a positive amount of {self.asset}")
@@ -318,7 +256,7 @@ class ArbitrationClause(Contract):
         agreement, terms, case = self._in(agreement, OFFERED)
         if ctx.sender != terms.payee:
             raise Revert(f"only the payee {terms.payee} may accept agreement {agreement}")
-        self._open_window(ctx, case, agreement)
+        self._openwindow(ctx, case, agreement)
         deadline = ctx.block_number + terms.deadline
         self.terms[agreement] = tuple(terms._replace(deadline=deadline))
         self._store(agreement, case._replace(phase=ACTIVE, until=deadline))
@@ -330,7 +268,7 @@ class ArbitrationClause(Contract):
         acceptance window."""
         agreement, terms, case = self._in(agreement, OFFERED)
         if ctx.sender != terms.payer:
-            self._closed_window(ctx, case, agreement)
+            self._closedwindow(ctx, case, agreement)
         self._end_plain(ctx, agreement, terms, case, False)
 
     @public
@@ -353,7 +291,7 @@ class ArbitrationClause(Contract):
     def close(self, ctx: Context, agreement: int) -> None:
         """Anyone, after the deadline with no dispute: release to the payee."""
         agreement, terms, case = self._in(agreement, ACTIVE)
-        self._closed_window(ctx, case, agreement)
+        self._closedwindow(ctx, case, agreement)
         self._end_plain(ctx, agreement, terms, case, True)
 
     # -- disputes ----------------------------------------------------------------------
@@ -369,7 +307,7 @@ class ArbitrationClause(Contract):
         ``commitment_hash(agreement, salt, sender)`` for the audit draw."""
         agreement, terms, case = self._in(agreement, ACTIVE)
         side = self._side(ctx, terms, agreement)
-        self._open_window(ctx, case, agreement)
+        self._openwindow(ctx, case, agreement)
         require(CR.check_commitment, commitment)
         deposit = self._deposit(ctx, "dispute")
         case = case._replace(
@@ -389,7 +327,7 @@ class ArbitrationClause(Contract):
         side = self._side(ctx, terms, agreement)
         if side == case.disputer:
             raise Revert(f"the {side} raised the dispute; only the other party answers")
-        self._open_window(ctx, case, agreement)
+        self._openwindow(ctx, case, agreement)
         require(CR.check_commitment, commitment)
         deposit = self._deposit(ctx, "answer")
         case = case._replace(phase=ADJUDICATION, until=ctx.block_number + self.ruling_blocks)
@@ -404,7 +342,7 @@ class ArbitrationClause(Contract):
     def default(self, ctx: Context, agreement: int) -> None:
         """Anyone, after an unanswered answer window: the disputer wins."""
         agreement, terms, case = self._in(agreement, ANSWER)
-        self._closed_window(ctx, case, agreement)
+        self._closedwindow(ctx, case, agreement)
         self._end(ctx, agreement, terms, case, A.ruling_for(case.disputer))
 
     @public
@@ -413,7 +351,7 @@ class ArbitrationClause(Contract):
         agreement, terms, case = self._in(agreement, ADJUDICATION)
         if ctx.sender != terms.adjudicator:
             raise Revert(f"only the adjudicator {terms.adjudicator} may rule on {agreement}")
-        self._open_window(ctx, case, agreement)
+        self._openwindow(ctx, case, agreement)
         require(A.check_ruling, ruling, False)
         self._paid(ctx, self.bond, "adjudicate (the bond)")
         self.held = self.held + self.bond
@@ -428,7 +366,7 @@ class ArbitrationClause(Contract):
         """Anyone, after the adjudicator let its window pass: the court decides, paid
         from the audit fund; if the fund cannot pay, the escrow is split."""
         agreement, terms, case = self._in(agreement, ADJUDICATION)
-        self._closed_window(ctx, case, agreement)
+        self._closedwindow(ctx, case, agreement)
         cost = self._fund_pays(ctx, agreement)
         if cost is None:
             self._end(ctx, agreement, terms, case, A.REFUSED)
@@ -452,7 +390,7 @@ class ArbitrationClause(Contract):
         side = self._side(ctx, terms, agreement)
         if side == A.side_of(case.ruling):
             raise Revert(f"the {side} won the adjudicator's ruling; only the loser appeals")
-        self._open_window(ctx, case, agreement)
+        self._openwindow(ctx, case, agreement)
         cost = self._court_cost(ctx)
         self._paid(ctx, cost, "appeal (the court's arbitration cost)")
         self.held = self.held + cost
@@ -463,7 +401,7 @@ class ArbitrationClause(Contract):
         """A party opens its commitment during the review window."""
         agreement, terms, case = self._in(agreement, REVIEW)
         side = self._side(ctx, terms, agreement)
-        self._open_window(ctx, case, agreement)
+        self._openwindow(ctx, case, agreement)
         commitment = case.commit_payer if side == A.PAYER else case.commit_payee
         if not require(CR.opens, commitment, agreement, salt, ctx.sender):
             raise Revert(f"salt does not open the {side}'s commitment")
@@ -481,7 +419,7 @@ class ArbitrationClause(Contract):
         and is audited (withholding cannot dodge an audit); a loser that did not reveal
         forgoes its audit (only it could want one)."""
         agreement, terms, case = self._in(agreement, REVIEW)
-        self._closed_window(ctx, case, agreement)
+        self._closedwindow(ctx, case, agreement)
         rate = self.audit_bps
         audit = rate == A.BPS
         if 0 < rate < A.BPS:
@@ -551,7 +489,7 @@ class ArbitrationClause(Contract):
         """Anyone, once the court has let ``court_blocks`` pass without ruling: the
         adjudicator's ruling stands (a split if it never ruled)."""
         agreement, terms, case = self._in(agreement, COURT)
-        self._closed_window(ctx, case, agreement)
+        self._closedwindow(ctx, case, agreement)
         ctx.emit("CourtExpired", agreement=agreement, dispute=case.dispute)
         self._court_refund(ctx, agreement, terms, case)
         self._end(ctx, agreement, terms, case, case.ruling)

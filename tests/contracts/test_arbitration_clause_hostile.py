@@ -17,7 +17,8 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from accord.contracts.arbitration_clause import FINAL, ArbitrationClause, Case, Terms
+from accord.contracts.arbitration_clause import ArbitrationClause
+from accord.contracts.arbitration_terms import FINAL, Case, Terms
 from accord.device import Device, Receipt
 from accord.mechanisms.commit_reveal import commitment_hash
 from tests.contracts.arbitrator_stub import StubArbitrator
