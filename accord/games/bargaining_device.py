@@ -35,7 +35,7 @@ from typing import Any
 from accord.agents.bargaining.sao import NMI, Negotiator, Offer, ResponseType, SAOState
 from accord.contracts.negotiation import AGREED, FAILED, Negotiation
 from accord.contracts.negotiation_offers import acceptance
-from accord.device import AssetSpec, Device, DeviceConfig, DeviceError, Genesis
+from accord.device import AssetSpec, Device, DeviceConfig, DeviceError, Genesis, Receipt
 from accord.device import gas as G
 from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry
 from accord.mechanisms.bargaining.deal_or_no_deal import Division, Instance
@@ -45,6 +45,8 @@ ITEMS = ("book", "hat", "ball")
 HOST, PLAYERS = "host", ("player0", "player1")
 TX_GAS = 600_000
 """Gas limit of an open, join or propose (an offer posts a commitment, ~170 k gas)."""
+SETUP_BLOCKS = 1_000
+"""Blocks to wait for a wave's opens, then its joins, to be included."""
 GAS_PER_NEGOTIATION = 400_000
 """Gas one negotiation may use in one block (two joins), for :func:`wave_size`."""
 FEE_ALLOWANCE = 10**30
@@ -65,7 +67,9 @@ class Episode:
 
     ``agreement`` is the division player 0 received (``None``: no deal), ``offers`` the
     offers made, ``blocks`` the blocks from the start to the agreement or the release,
-    ``ended_by`` ``"agreement"``, ``"timeout"``, ``"end_negotiation by player p"`` or
+    ``ended_by`` ``"agreement"``, ``"timeout"`` (the last offer refused),
+    ``"end_negotiation by player p"``, ``"refused acceptance by player p"``,
+    ``"lapsed"`` (no answer reached the device in time) or
     ``"refused offer by player p"`` (the device refused it).
     """
 
@@ -124,6 +128,11 @@ class _Live:
     history: list[Offer]
     ended_by: str = ""
     started: int = 0
+    made: int = 0
+    """Offers the device has recorded."""
+    pending: bytes | None = None
+    """The hash of our last transaction for it, until its receipt is seen."""
+    pending_what: str = ""
 
 
 class Table:
@@ -141,22 +150,22 @@ class Table:
         self.blocks = 0
 
     # -- transactions --------------------------------------------------------------------
-    def _send(self, who: str, method: str, *args: object) -> bool:
-        """Sign and submit; ``False`` if the device refused it (a negotiator's junk that
-        is not even a canonical value: a float, an object)."""
+    def _send(self, who: str, method: str, *args: object) -> bytes | None:
+        """Sign and submit; the transaction's hash, or ``None`` if the device refused it
+        at the gate (a negotiator's junk that is not even a canonical value)."""
         device = self.device
         nonce = self.nonces.peek(who)
         try:
             tx = device.sign(
                 self.accounts[who], self.venue, method, *args, gas_limit=TX_GAS, nonce=nonce
             )
-            device.submit(tx)
+            tx_hash = device.submit(tx)
         except DeviceError:
-            return False
+            return None
         self.nonces.used(who, nonce)
-        return True
+        return tx_hash
 
-    def _accept(self, who: str, nid: int, k: int) -> None:
+    def _accept(self, who: str, nid: int, k: int) -> bytes:
         device = self.device
         deadline = device.number + self.turn_blocks  # ≥ the offer's: posted one block later
         commitment = acceptance(who, self.venue, nid, k, deadline)
@@ -170,8 +179,32 @@ class Table:
         tx = device.sign(
             self.accounts[who], REGISTRY_ADDRESS, "post", document, gas_limit=gas, nonce=nonce
         )
-        device.submit(tx)
+        tx_hash = device.submit(tx)
         self.nonces.used(who, nonce)
+        return tx_hash
+
+    def _receipt(self, tx_hash: bytes) -> Receipt | None:
+        try:
+            return self.device.receipt(tx_hash)
+        except KeyError:  # not included yet (latency, a full block)
+            return None
+
+    def _settle_setup(self, hashes: list[bytes | None], what: str) -> list[Receipt]:
+        """Mine until every set-up transaction is included (at most ``SETUP_BLOCKS``
+        blocks); each must have succeeded."""
+        out: list[Receipt | None] = [None] * len(hashes)
+        for _ in range(SETUP_BLOCKS):
+            self._mine()
+            for i, h in enumerate(hashes):
+                if out[i] is None and h is not None:
+                    out[i] = self._receipt(h)
+            if all(r is not None for r in out):
+                break
+        for i, r in enumerate(out):
+            if r is None or not r.ok:
+                why = "never included" if r is None else r.error
+                raise RuntimeError(f"{what} of match {i} failed: {why}")
+        return [r for r in out if r is not None]
 
     def _mine(self) -> None:
         self.device.build_block()
@@ -190,21 +223,22 @@ class Table:
         return out
 
     def _play_wave(self, matches: Sequence[Match]) -> list[Episode]:
-        device, view = self.device, self.device.view
+        view = self.device.view
         base = self._next_id()
+        opens = []
         for m in matches:
             deposit = tuple(sorted((ITEMS[i], n) for i, n in enumerate(m.instance.pool) if n))
-            self._send(
-                HOST, "open", PLAYERS[0], PLAYERS[1], deposit, self.turn_blocks, self.n_steps
+            opens.append(
+                self._send(
+                    HOST, "open", PLAYERS[0], PLAYERS[1], deposit, self.turn_blocks, self.n_steps
+                )
             )
-        self._mine()
-        for k, _ in enumerate(matches):
-            for player in PLAYERS:
-                self._send(player, "join", base + k, player, ())
-        self._mine()
+        nids = [_as_int(r.result) for r in self._settle_setup(opens, "open")]
+        assert nids == list(range(base, base + len(matches)))
+        joins = [self._send(player, "join", nid, player, ()) for nid in nids for player in PLAYERS]
+        self._settle_setup(joins, "join")
         live: list[_Live] = []
-        for k, m in enumerate(matches):
-            nid = base + k
+        for nid, m in zip(nids, matches, strict=True):
             pot = tuple(asset for asset, _ in view(self.venue, "pot", nid))
             for index, neg in enumerate(m.negotiators):
                 neg.on_negotiation_start(
@@ -216,7 +250,7 @@ class Table:
                         outcomes=m.instance.divisions(),
                     )
                 )
-            live.append(_Live(m, nid, pot, [], started=device.number))
+            live.append(_Live(m, nid, pot, [], started=view(self.venue, "state", nid)[1]))
         for g in live:
             self._propose(g, 0)
         ended: dict[int, Episode] = {}
@@ -225,14 +259,18 @@ class Table:
             self._mine()
             still = []
             for g in active:
-                phase, _, made, _ = view(self.venue, "state", g.nid)
-                if not g.ended_by and made != len(g.history):  # the device refused it
-                    g.ended_by = f"refused offer by player {g.history[-1].proposer}"
+                phase, _, g.made, _ = view(self.venue, "state", g.nid)
+                if g.pending is not None:
+                    receipt = self._receipt(g.pending)
+                    if receipt is not None:
+                        g.pending = None
+                        if not receipt.ok:
+                            g.ended_by = g.pending_what
                 if phase in (AGREED, FAILED):
                     ended[g.nid] = self._episode(g, phase)
                     continue
                 still.append(g)
-                if not g.ended_by:
+                if g.pending is None and not g.ended_by:
                     self._respond(g)
             active = still
         return [ended[g.nid] for g in live]
@@ -252,7 +290,10 @@ class Table:
         )
         division = g.match.negotiators[p].propose(state)
         g.history.append(Offer(step, p, division))
-        self._send(PLAYERS[p], "propose", g.nid, _keep(g, division, p))
+        g.pending = self._send(PLAYERS[p], "propose", g.nid, _keep(g, division, p))
+        g.pending_what = f"refused offer by player {p}"
+        if g.pending is None:
+            g.ended_by = g.pending_what
 
     def _respond(self, g: _Live) -> None:
         offer = g.history[-1]
@@ -260,8 +301,9 @@ class Table:
         state = SAOState(offer.step, self.n_steps, offer.outcome, offer.proposer, tuple(g.history))
         answer = g.match.negotiators[p].respond(state, offer.outcome)
         if answer is ResponseType.ACCEPT_OFFER:
-            self._accept(PLAYERS[p], g.nid, offer.step)
-            g.ended_by = "agreement"
+            g.pending = self._accept(PLAYERS[p], g.nid, offer.step)
+            g.pending_what = f"refused acceptance by player {p}"
+            g.ended_by = f"acceptance by player {p} did not settle"  # unless it agrees
         elif answer is ResponseType.REJECT_OFFER and offer.step + 1 < self.n_steps:
             self._propose(g, offer.step + 1)
         elif answer is ResponseType.REJECT_OFFER:
@@ -279,9 +321,15 @@ class Table:
             got = dict(zip(g.pot, a_gets, strict=True))
             division = (got.get(ITEMS[0], 0), got.get(ITEMS[1], 0), got.get(ITEMS[2], 0))
             return Episode(
-                g.match, division, instance.utilities(division), len(g.history), blocks, "agreement"
+                g.match, division, instance.utilities(division), g.made, blocks, "agreement"
             )
-        return Episode(g.match, None, (0, 0), len(g.history), blocks, g.ended_by or "timeout")
+        return Episode(g.match, None, (0, 0), g.made, blocks, g.ended_by or "lapsed")
+
+
+def _as_int(value: object) -> int:
+    if type(value) is not int:
+        raise RuntimeError(f"open returned {value!r}, not a negotiation id")
+    return value
 
 
 def _keep(g: _Live, division: object, proposer: int) -> object:

@@ -198,3 +198,25 @@ def test_the_game_fits_a_small_block_gas_limit() -> None:
     tight = DealOrNoDealGame().run(params, small, seed=1)
     assert wave_size(small, 1000) == 75
     assert big.metrics == tight.metrics
+
+
+def test_latency_slows_the_negotiations_but_not_their_outcomes() -> None:
+    """Agents 15 s away from a 12 s-block device: each answer lands two blocks later. A
+    4-block window still fits every answer (outcomes as off the device, more blocks);
+    a 2-block window does not even fit the joins (the join deadline lapses first),
+    which is a clear error."""
+    slow = DeviceConfig(signatures="mac", block_gas_limit=2_000_000_000, default_latency_ms=15_000)
+    instances = read_instances()[20:26]
+
+    def matches() -> list[Match]:
+        return [Match(i, (NEGOTIATORS["Linear"](), NEGOTIATORS["Conceder"]())) for i in instances]
+
+    _, fast = _play(matches())
+    table = new_table(slow, instances, 0, n_steps=N_STEPS, turn_blocks=4)
+    checks.check_every_block(table.device)
+    delayed = table.play(matches(), 1000)
+    assert [(e.agreement, e.offers) for e in delayed] == [(e.agreement, e.offers) for e in fast]
+    assert all(d.blocks > f.blocks for d, f in zip(delayed, fast, strict=True))
+    tight = new_table(slow, instances, 0, n_steps=N_STEPS, turn_blocks=2)
+    with pytest.raises(RuntimeError, match=r"join of match 0 failed: negotiation 0 is failed"):
+        tight.play(matches(), 1000)
