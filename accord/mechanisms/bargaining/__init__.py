@@ -9,7 +9,8 @@ The facade: import from here. One idea per module:
   :class:`AGV`), frozen specs that ``bind`` to priors as a :class:`Rule`
   (``bilateral_rule``; the rules are in ``bilateral_auction``, ``bilateral_efficient``
   and ``bilateral_second_best``); :func:`expected_outcome` by quadrature
-  (``bilateral_outcome``).
+  (``bilateral_outcome``), :func:`simulate` draw by draw (``bilateral_sim``), and
+  :func:`check_properties`: IC, IR and BB measured on a type grid (``bilateral_checks``).
 - ``solutions``: Nash, Kalai-Smorodinsky, utilitarian and egalitarian points of a finite
   set of utility pairs, exactly; its Pareto frontier.
 - ``convex``: the same solutions on a convex set (a hull of points, or a frontier curve).
@@ -38,9 +39,11 @@ from accord.mechanisms.bargaining.bilateral_auction import (
     linear_equilibrium,
     posted_price_gains,
 )
+from accord.mechanisms.bargaining.bilateral_checks import Properties, check_properties
 from accord.mechanisms.bargaining.bilateral_outcome import Outcome, expected_outcome
 from accord.mechanisms.bargaining.bilateral_rule import Rule
 from accord.mechanisms.bargaining.bilateral_second_best import second_best_weight
+from accord.mechanisms.bargaining.bilateral_sim import Simulated, simulate
 from accord.mechanisms.bargaining.convex import Frontier, Polygon
 from accord.mechanisms.bargaining.deal_or_no_deal import (
     Analysis,
@@ -91,13 +94,16 @@ __all__ = [
     "Polygon",
     "PostedPrice",
     "Prior",
+    "Properties",
     "Rule",
     "SecondBest",
     "Settlement",
+    "Simulated",
     "UniformPrior",
     "analyse",
     "best_posted_price",
     "bind",
+    "check_properties",
     "egalitarian",
     "expected_outcome",
     "generate",
@@ -111,6 +117,7 @@ __all__ = [
     "read_instances",
     "rubinstein",
     "second_best_weight",
+    "simulate",
     "solve",
     "stahl",
     "utilitarian",

@@ -40,22 +40,7 @@ from accord.mechanisms.bargaining.bilateral_second_best import (
     SecondBestRule,
     second_best_weight,
 )
-from accord.mechanisms.bargaining.priors import Prior, check_real
-
-
-def _check_priors(buyer: object, seller: object) -> tuple[Prior, Prior]:
-    if not isinstance(buyer, Prior):
-        raise ValueError(f"buyer prior must be a Prior, got {buyer!r}")
-    if not isinstance(seller, Prior):
-        raise ValueError(f"seller prior must be a Prior, got {seller!r}")
-    return buyer, seller
-
-
-def _check_k(k: object) -> float:
-    value = check_real(k, "k")
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"k must be in [0, 1], got {k!r}")
-    return value
+from accord.mechanisms.bargaining.priors import Prior, check_k, check_priors, check_real
 
 
 @dataclass(frozen=True)
@@ -67,11 +52,11 @@ class KDoubleAuction:
     k: float = 0.5
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "k", _check_k(self.k))
+        object.__setattr__(self, "k", check_k(self.k))
 
     def bind(self, buyer: Prior, seller: Prior) -> Rule:
         """The rule at the linear equilibrium (ValueError if the priors have none)."""
-        b, s = _check_priors(buyer, seller)
+        b, s = check_priors(buyer, seller)
         return DoubleAuctionRule(b, s, self.k, linear_equilibrium(self.k, b, s))
 
 
@@ -89,7 +74,7 @@ class PostedPrice:
 
     def bind(self, buyer: Prior, seller: Prior) -> Rule:
         """The rule at ``price`` (or the best posted price for these priors)."""
-        b, s = _check_priors(buyer, seller)
+        b, s = check_priors(buyer, seller)
         return PostedPriceRule(b, s, best_posted_price(b, s) if self.price is None else self.price)
 
 
@@ -101,7 +86,7 @@ class SecondBest:
 
     def bind(self, buyer: Prior, seller: Prior) -> Rule:
         """The rule at the binding weight (ValueError for an irregular prior)."""
-        b, s = _check_priors(buyer, seller)
+        b, s = check_priors(buyer, seller)
         return SecondBestRule(b, s, second_best_weight(b, s))
 
 
@@ -114,11 +99,11 @@ class FirstBest:
     k: float = 0.5
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "k", _check_k(self.k))
+        object.__setattr__(self, "k", check_k(self.k))
 
     def bind(self, buyer: Prior, seller: Prior) -> Rule:
         """The rule on truthful reports."""
-        b, s = _check_priors(buyer, seller)
+        b, s = check_priors(buyer, seller)
         return FirstBestRule(b, s, self.k)
 
 
@@ -130,7 +115,7 @@ class VCG:
 
     def bind(self, buyer: Prior, seller: Prior) -> Rule:
         """The rule on truthful reports."""
-        b, s = _check_priors(buyer, seller)
+        b, s = check_priors(buyer, seller)
         return VCGRule(b, s)
 
 
@@ -142,7 +127,7 @@ class AGV:
 
     def bind(self, buyer: Prior, seller: Prior) -> Rule:
         """The rule on truthful reports."""
-        b, s = _check_priors(buyer, seller)
+        b, s = check_priors(buyer, seller)
         return AGVRule(b, s)
 
 
@@ -164,5 +149,5 @@ def bind(mechanism: object, buyer: object, seller: object) -> Rule:
     """``mechanism.bind(buyer, seller)`` after checking that each is what it should be."""
     if not isinstance(mechanism, KDoubleAuction | PostedPrice | SecondBest | FirstBest | VCG | AGV):
         raise ValueError(f"mechanism must be one of {sorted(MECHANISMS)}, got {mechanism!r}")
-    b, s = _check_priors(buyer, seller)
+    b, s = check_priors(buyer, seller)
     return mechanism.bind(b, s)

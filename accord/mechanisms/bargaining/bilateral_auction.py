@@ -38,7 +38,14 @@ from numpy.typing import ArrayLike
 from scipy import optimize
 
 from accord.mechanisms.bargaining.bilateral_rule import Rule, Settlement, as_messages, settlement
-from accord.mechanisms.bargaining.priors import FloatArray, Prior, UniformPrior
+from accord.mechanisms.bargaining.priors import (
+    FloatArray,
+    Prior,
+    UniformPrior,
+    check_k,
+    check_priors,
+    check_real,
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ class LinearEquilibrium:
 
 def linear_equilibrium(k: float, buyer: Prior, seller: Prior) -> LinearEquilibrium:
     """Chatterjee & Samuelson's linear equilibrium of the k-double auction (module doc)."""
+    k = check_k(k)
+    buyer, seller = check_priors(buyer, seller)
     if not (isinstance(buyer, UniformPrior) and isinstance(seller, UniformPrior)):
         raise ValueError("the k-double auction's linear equilibrium needs uniform priors")
     low_ask = ((1 + k) * seller.low + (1 - k) * buyer.high) / 2
@@ -140,6 +149,8 @@ class PostedPriceRule(Rule):
 def posted_price_gains(price: float, buyer: Prior, seller: Prior) -> float:
     """Expected gains of the posted price: ``∫_p f_B(v) (v F_S(p) - M_S(p)) dv``, i.e.
     ``(E[v; v ≥ p]) F_S(p) - P(v ≥ p) M_S(p)``."""
+    buyer, seller = check_priors(buyer, seller)
+    price = check_real(price, "posted price")
     sold = float(seller.cdf(price))
     if sold == 0.0 or price >= buyer.high:
         return 0.0
@@ -152,6 +163,7 @@ def best_posted_price(buyer: Prior, seller: Prior) -> float:
     """The price maximising :func:`posted_price_gains` over the overlap of the supports
     (bounded Brent search; the gains are unimodal for log-concave priors, and a coarse
     grid first keeps the search in the best basin otherwise)."""
+    buyer, seller = check_priors(buyer, seller)
     lo, hi = max(buyer.low, seller.low), min(buyer.high, seller.high)
     if lo >= hi:  # supports do not overlap: any price between them trades always
         return 0.5 * (seller.high + buyer.low)

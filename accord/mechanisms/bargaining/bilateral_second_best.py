@@ -57,7 +57,7 @@ from accord.mechanisms.bargaining.bilateral_rule import (
     settlement,
     solve_increasing,
 )
-from accord.mechanisms.bargaining.priors import FloatArray, Prior, UniformPrior
+from accord.mechanisms.bargaining.priors import FloatArray, Prior, UniformPrior, check_priors
 
 TABLE_CELLS = 1024
 """Cells of the ``∫ Q`` tables (plus one cell boundary at each kink)."""
@@ -130,6 +130,7 @@ def virtual_surplus(alpha: float, buyer: Prior, seller: Prior) -> float:
 
 def second_best_weight(buyer: Prior, seller: Prior) -> float:
     """The weight ``α = λ / (1 + λ)`` at which the second-best's IR constraint binds."""
+    buyer, seller = check_priors(buyer, seller)
     check_regular(buyer, "buyer")
     check_regular(seller, "seller")
     if virtual_surplus(0.0, buyer, seller) >= 0.0:

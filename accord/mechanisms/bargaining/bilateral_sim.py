@@ -106,11 +106,11 @@ def simulate_rule(rule: Rule, n: int, seed: int) -> Simulated:
     se = np.sqrt(var / n)
     gains, best = mean[0], mean[5]
     if best > 0.0:
-        eff = gains / best
+        eff = float(gains / best)
         # Var(g - eff·f) = Var g - 2 eff Cov(g, f) + eff² Var f
         cov = (cross / n - gains * best) * n / (n - 1)
         ratio_var = max(var[0] - 2 * eff * cov + eff * eff * var[5], 0.0)
-        eff_se = math.sqrt(ratio_var / n) / best
+        eff_se = float(math.sqrt(ratio_var / n) / best)
     else:
         eff, eff_se = 1.0, 0.0
     return Simulated(

@@ -79,6 +79,23 @@ def check_weight(weight: object) -> float:
     return w
 
 
+def check_priors(buyer: object, seller: object) -> tuple[Prior, Prior]:
+    """``(buyer, seller)`` if both are priors; ValueError naming the one that is not."""
+    if not isinstance(buyer, Prior):
+        raise ValueError(f"buyer prior must be a Prior, got {buyer!r}")
+    if not isinstance(seller, Prior):
+        raise ValueError(f"seller prior must be a Prior, got {seller!r}")
+    return buyer, seller
+
+
+def check_k(k: object) -> float:
+    """A double auction's price weight ``k`` in ``[0, 1]``; ValueError otherwise."""
+    value = check_real(k, "k")
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"k must be in [0, 1], got {k!r}")
+    return value
+
+
 class Prior(ABC):
     """A distribution with a density positive on the bounded interval ``[low, high]``."""
 
@@ -116,6 +133,8 @@ class Prior(ABC):
         ``-inf`` where the density vanishes below the top of the interval."""
         w = check_weight(weight)
         xs = self.clip(x)
+        if w == 0.0:
+            return xs
         with np.errstate(divide="ignore", invalid="ignore"):
             hazard = np.where(xs >= self.high, 0.0, (1.0 - self.cdf(xs)) / self.pdf(xs))
         return np.asarray(xs - w * hazard, dtype=np.float64)
@@ -125,6 +144,8 @@ class Prior(ABC):
         ``+inf`` where the density vanishes above the bottom of the interval."""
         w = check_weight(weight)
         xs = self.clip(x)
+        if w == 0.0:
+            return xs
         with np.errstate(divide="ignore", invalid="ignore"):
             hazard = np.where(xs <= self.low, 0.0, self.cdf(xs) / self.pdf(xs))
         return np.asarray(xs + w * hazard, dtype=np.float64)
@@ -176,12 +197,15 @@ class UniformPrior(Prior):
         return 0.5 * (self.low + self.high)
 
 
-def _vectorised(fn: Density, name: str) -> Callable[[FloatArray], FloatArray]:
+def _vectorised(
+    fn: Density, name: str, low: float, high: float
+) -> Callable[[FloatArray], FloatArray]:
     """``fn`` as an array-to-array function: used as is if it maps an array to an array of
     the same shape, else wrapped in ``numpy.vectorize``."""
-    probe = np.linspace(0.0, 1.0, 3)
+    probe = np.linspace(low, high, 3)
     try:
-        out = np.asarray(fn(probe), dtype=np.float64)
+        with np.errstate(all="ignore"):
+            out = np.asarray(fn(probe), dtype=np.float64)
         if out.shape == probe.shape:
 
             def direct(x: FloatArray) -> FloatArray:
@@ -233,15 +257,16 @@ class DensityPrior(Prior):
         if any(not lo < k < hi for k in kinks):
             raise ValueError(f"kinks must lie inside ({lo!r}, {hi!r}), got {kinks!r}")
         object.__setattr__(self, "kinks_at", kinks)
-        object.__setattr__(self, "_pdf", _vectorised(self.density, "density"))
-        object.__setattr__(self, "_cdf", _vectorised(self.distribution, "cdf"))
+        object.__setattr__(self, "_pdf", _vectorised(self.density, "density", lo, hi))
+        object.__setattr__(self, "_cdf", _vectorised(self.distribution, "cdf", lo, hi))
         self._check()
 
     def _check(self) -> None:
         grid = np.linspace(self.low, self.high, 33)
         try:
-            dens = self._pdf(grid)
-            cums = self._cdf(grid)
+            with np.errstate(all="ignore"):
+                dens = self._pdf(grid)
+                cums = self._cdf(grid)
         except Exception as exc:
             raise ValueError(f"density or cdf failed on the interval: {exc}") from None
         if not (np.all(np.isfinite(dens)) and np.all(np.isfinite(cums))):
