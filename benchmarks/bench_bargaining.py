@@ -8,11 +8,24 @@
   own thinking included (they run off the device, between blocks), device set-up
   excluded. Also reported: the agreement rate of every pair, blocks, and whether every
   item ended where the agreements put it.
+* ``ratio_vs_mc``: bilateral trade's quadrature against Monte-Carlo. For each of the six
+  mechanisms on U[0,1]² (every figure has a closed form there: first best 1/6, the
+  ½-double auction and the second best 9/64 with P(trade) 9/32, the best posted price
+  1/8 and 1/4), :func:`expected_outcome` (quadrature, all five figures) and
+  :func:`simulate` at ``--draws`` (default 10⁶) draws are timed, best of ``--repeat``.
+  Accuracy is the largest absolute error of gains, P(trade) and efficiency against the
+  closed forms. **Definition**: ``ratio_vs_mc = Σ t_mc / Σ t_quad`` over the six
+  mechanisms, counted only if the quadrature's error is at most the Monte-Carlo run's
+  on every mechanism (``quad_at_least_as_accurate``); it is then a lower bound on how
+  many times faster quadrature reaches the same or better accuracy, since Monte-Carlo
+  would need ``(err_mc / err_quad)²`` times more draws to match it. Per mechanism:
+  ``ratio_vs_mc_by_mechanism``, ``quad_error_by_mechanism``, ``mc_error_by_mechanism``.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_bargaining.py --json   # last stdout line: JSON
     .venv/bin/python benchmarks/bench_bargaining.py --instances 50 --part episodes_per_s
+    .venv/bin/python benchmarks/bench_bargaining.py --part ratio_vs_mc --draws 100000
 """
 
 from __future__ import annotations
@@ -35,6 +48,17 @@ if str(ROOT) not in sys.path:
 from accord.device import DeviceConfig  # noqa: E402
 from accord.games.bargaining_device import ITEMS, PLAYERS, Match, new_table  # noqa: E402
 from accord.games.deal_or_no_deal import NEGOTIATORS  # noqa: E402
+from accord.mechanisms.bargaining import (  # noqa: E402
+    AGV,
+    VCG,
+    FirstBest,
+    KDoubleAuction,
+    PostedPrice,
+    SecondBest,
+    UniformPrior,
+    expected_outcome,
+    simulate,
+)
 from accord.mechanisms.bargaining.deal_or_no_deal import MAX_TURNS, read_instances  # noqa: E402
 
 
@@ -81,8 +105,59 @@ def episodes_per_s(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+UNIT_SQUARE = {
+    # name: (mechanism, (gains, P(trade), efficiency)) on U[0,1]², the closed forms
+    "k_double_auction": (KDoubleAuction(0.5), (9 / 64, 9 / 32, 27 / 32)),
+    "posted_price": (PostedPrice(), (1 / 8, 1 / 4, 3 / 4)),
+    "second_best": (SecondBest(), (9 / 64, 9 / 32, 27 / 32)),
+    "first_best": (FirstBest(), (1 / 6, 1 / 2, 1.0)),
+    "vcg": (VCG(), (1 / 6, 1 / 2, 1.0)),
+    "agv": (AGV(), (1 / 6, 1 / 2, 1.0)),
+}
+
+
+def _best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+def ratio_vs_mc(args: argparse.Namespace) -> dict[str, Any]:
+    """Quadrature vs Monte-Carlo on U[0,1]² for the six mechanisms (module docstring)."""
+    u = UniformPrior(0.0, 1.0)
+    t_quad, t_mc, err_quad, err_mc, ratios = {}, {}, {}, {}, {}
+    for name, (mech, exact) in UNIT_SQUARE.items():
+        tq, quad = _best_of(args.repeat, lambda m=mech: expected_outcome(m, u, u))
+        tm, sim = _best_of(args.repeat, lambda m=mech: simulate(m, u, u, args.draws, args.seed))
+        got_q = (quad.gains, quad.p_trade, quad.efficiency)
+        got_m = (sim.mean.gains, sim.mean.p_trade, sim.mean.efficiency)
+        err_quad[name] = max(abs(a - b) for a, b in zip(got_q, exact, strict=True))
+        err_mc[name] = max(abs(a - b) for a, b in zip(got_m, exact, strict=True))
+        t_quad[name], t_mc[name] = tq, tm
+        ratios[name] = round(tm / tq, 2)
+    better = all(err_quad[n] <= err_mc[n] for n in UNIT_SQUARE)
+    total = sum(t_mc.values()) / sum(t_quad.values())
+    return {
+        "ratio_vs_mc": round(total, 2) if better else 0.0,
+        "quad_at_least_as_accurate": better,
+        "mc_draws": args.draws,
+        "quad_seconds": round(sum(t_quad.values()), 4),
+        "mc_seconds": round(sum(t_mc.values()), 4),
+        "quad_max_error": max(err_quad.values()),
+        "mc_max_error": max(err_mc.values()),
+        "ratio_vs_mc_by_mechanism": ratios,
+        "quad_error_by_mechanism": err_quad,
+        "mc_error_by_mechanism": err_mc,
+    }
+
+
 PARTS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "episodes_per_s": episodes_per_s,
+    "ratio_vs_mc": ratio_vs_mc,
 }
 """Each part's function; ``--part`` picks some, the default runs them all."""
 
@@ -93,6 +168,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--instances", type=int, default=1000, help="Deal or No Deal instances")
     p.add_argument("--wave", type=int, default=2500, help="negotiations per block")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--draws", type=int, default=1_000_000, help="Monte-Carlo draws (ratio_vs_mc)")
+    p.add_argument("--repeat", type=int, default=3, help="timings: best of (ratio_vs_mc)")
     p.add_argument("--json", action="store_true", help="print one JSON line last")
     args = p.parse_args(argv)
     report: dict[str, Any] = {"python": platform.python_version()}
