@@ -39,11 +39,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from accord.agents.bargaining.sao import NMI, ResponseType, SAOState
 from accord.agents.structured import InvalidOutput, Message, Outcome, ask, parse_json_model
 from accord.contracts.mandate import Pairs, Raw, violation
 from accord.contracts.negotiation_offers import acceptance
 from accord.device import Account, Transaction
 from accord.device.commitments.language import Commitment
+from accord.mechanisms.bargaining.deal_or_no_deal import Division
 
 ROLE = "delegate"
 SCHEMA_NAME = "negotiation_move"
@@ -296,3 +298,93 @@ class LLMDelegate:
                 }
             )
         return outcome.value
+
+
+UNBOUNDED = 2**126
+"""The mandate expiry an off-device negotiation uses (no device clock to expire by)."""
+
+
+class LLMNegotiator:
+    """An :class:`LLMDelegate` as a NegMAS SAO negotiator
+    (:class:`accord.agents.bargaining.sao.Negotiator`), so that it plays wherever the
+    scripted negotiators do: the off-device runner
+    (:func:`accord.agents.bargaining.sao.run_negotiation`), ``bargaining_v0``'s seats and
+    the ``deal_or_no_deal`` game's table on the device. Those hold no mandates, so there
+    the principal's limits (its values as weights, ``reservation`` as ``min_value``) are
+    enforced by the vocabulary's check alone; on the device with mandates, use
+    :class:`~accord.agents.llm.negotiation_device.DelegationTable`.
+
+    One model call decides each turn: answering an offer, ``propose`` means reject and
+    counter with that division (kept for the ``propose`` call that follows). No valid
+    answer ends the negotiation (``END_NEGOTIATION``, or an offer of ``None``, which the
+    runners treat as no deal)."""
+
+    def __init__(
+        self,
+        delegate: LLMDelegate,
+        reservation: int,
+        *,
+        brief: str = "",
+        items: tuple[str, str, str] = ("book", "hat", "ball"),
+    ) -> None:
+        self.delegate = delegate
+        self.reservation = reservation
+        self.brief = brief
+        self.items = items
+        self._counter: tuple[int, ...] | None = None
+        self.nid = -1
+
+    def on_negotiation_start(self, nmi: NMI) -> None:
+        self.nmi = nmi
+        self.nid += 1
+        self._counter = None
+        weights = tuple(sorted((i, v) for i, v in zip(self.items, nmi.values, strict=True) if v))
+        values = dict(zip(self.items, nmi.values, strict=True))
+        limits: Raw = (UNBOUNDED, (), (), weights, self.reservation)
+        self.principal = Principal(self.delegate.address, values, limits, self.brief)
+        self.pot: Pairs = tuple(sorted(zip(self.items, nmi.pool, strict=True)))
+
+    def _mine(self, division: Division) -> tuple[int, ...]:
+        """What this negotiator's principal receives of a division (player 0's
+        quantities), in pot order."""
+        p0 = dict(zip(self.items, division, strict=True))
+        totals = dict(self.pot)
+        return tuple(p0[a] if self.nmi.player == 0 else totals[a] - p0[a] for a, _ in self.pot)
+
+    def _division(self, receive: tuple[int, ...]) -> Division:
+        got, totals = dict(zip((a for a, _ in self.pot), receive, strict=True)), dict(self.pot)
+        p0 = [got[i] if self.nmi.player == 0 else totals[i] - got[i] for i in self.items]
+        return (p0[0], p0[1], p0[2])
+
+    def _ask(self, state: SAOState, offer: Division | None) -> Decision | None:
+        s = Situation(
+            venue="off-device",
+            nid=self.nid,
+            delegate=self.delegate.address,
+            principal=self.principal,
+            pot=self.pot,
+            contribution=(),
+            block=0,
+            step=state.step + (1 if offer is not None else 0),
+            n_steps=state.n_steps,
+            offer=self._mine(offer) if offer is not None else None,
+        )
+        return self.delegate.decide(s)
+
+    def propose(self, state: SAOState) -> Division:
+        counter, self._counter = self._counter, None
+        if counter is None:
+            d = self._ask(state, None)
+            if d is None or d.action != "propose" or d.receive is None:
+                return None  # type: ignore[return-value]  # the runners end on a non-division
+            counter = d.receive
+        return self._division(counter)
+
+    def respond(self, state: SAOState, offer: Division) -> ResponseType:
+        d = self._ask(state, offer)
+        if d is None or d.action == "end":
+            return ResponseType.END_NEGOTIATION
+        if d.action == "accept":
+            return ResponseType.ACCEPT_OFFER
+        self._counter = d.receive
+        return ResponseType.REJECT_OFFER

@@ -13,10 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.agents.bargaining import NMI, ResponseType, SAOState
+from accord.agents.bargaining import NMI, ResponseType, SAOState, run_negotiation
 from accord.agents.llm import LLMClient
 from accord.agents.llm.negotiation import (
     LLMDelegate,
+    LLMNegotiator,
     Principal,
     Situation,
     parse_move,
@@ -34,7 +35,9 @@ from tests.agents.llm.make_negotiation_fixture import (
     INJECTION,
     RECORDING,
     RESERVATION,
+    SAO_RECORDING,
     play_all,
+    play_sao,
 )
 from tests.agents.llm.make_negotiation_fixture import settings as llm_settings
 
@@ -116,6 +119,21 @@ def test_delegates_replay_their_recording_and_stay_within_their_limits() -> None
     assert sum(d.invalid for _, d in first) == 15
     assert sum(len(d.transcript) for _, d in first) == 54
     assert sum(d.gave_up for _, d in first) == 0
+
+
+def test_the_delegate_plays_the_sao_runner_and_the_deal_or_no_deal_table() -> None:
+    """As an SAO negotiator: off-device against every scripted negotiator in both seats,
+    and in the ``deal_or_no_deal`` game's table on the device (recorded stand-in)."""
+    runs, episodes = play_sao(LLMClient(llm_settings("replay", SAO_RECORDING)))
+    again = play_sao(LLMClient(llm_settings("replay", SAO_RECORDING)))
+    assert [r.agreement for r in runs] == [r.agreement for r in again[0]]
+    meta = json.loads(SAO_RECORDING.read_text().splitlines()[0])["meta"]
+    assert "NOT a foundation model" in meta["producer"]
+    seat = [k % 2 for k in range(len(runs))]  # the delegate's player index
+    mine = [r.utilities[p] for r, p in zip(runs, seat, strict=True) if r.agreement is not None]
+    assert len(mine) == 9 and min(mine) >= RESERVATION  # one timeout, against tit-for-tat
+    assert [e.ended_by for e in episodes] == ["agreement", "agreement"]
+    assert all(e.utilities[0] >= RESERVATION for e in episodes)
 
 
 def test_an_injected_note_is_refused_by_the_check_and_changes_nothing() -> None:
@@ -284,3 +302,17 @@ def test_a_delegate_within_its_limits_settles_on_the_device() -> None:
 def test_instance_is_the_documented_one() -> None:
     assert isinstance(INSTANCE, Instance)
     assert INSTANCE.pool == (1, 4, 1) and INSTANCE.values == ((5, 1, 1), (0, 1, 6))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(answers, min_size=1, max_size=4), st.integers(0, 1))
+def test_off_device_the_check_alone_keeps_an_sao_delegate_within_its_limits(
+    texts: list[str], seat: int
+) -> None:
+    """Without a device (the SAO runner), the vocabulary's check is the only gate: an
+    agreement still gives the principal at least its reservation value."""
+    me = LLMNegotiator(LLMDelegate("delegate", Scripted(texts * 20)), 5)
+    pair: Any = (me, Pushover()) if seat == 0 else (Pushover(), me)
+    result = run_negotiation(INSTANCE, pair, n_steps=4)
+    if result.agreement is not None:
+        assert result.utilities[seat] >= 5
