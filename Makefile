@@ -6,7 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo tour test lint typecheck unit browser bench clean
 
-$(STAMP): pyproject.toml
+# The device's hot path is compiled with mypyc at install (setup.py): its sources are
+# prerequisites, so that an edit rebuilds it (an extension older than its source is
+# not used: accord/device/accelerator.py).
+COMPILED_SOURCES := setup.py accord/device/accelerator.py accord/device/fast_submit.py
+# With a C compiler, the build must have compiled it (tests/device/test_accelerator.py).
+EXPECT_COMPILED := $(shell command -v cc >/dev/null 2>&1 && echo 1 || echo 0)
+
+$(STAMP): pyproject.toml $(COMPILED_SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -39,8 +46,11 @@ browser:
 	     && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	|| echo "note: chromium is not installed; the browser test will be skipped"
 
+# Every test on the installed (compiled) path, then the device's tests again on the
+# pure-Python path (ACCORD_PURE_PYTHON=1): both must pass, and give the same results.
 unit: $(STAMP) browser
-	OPENBLAS_NUM_THREADS=1 $(BIN)/pytest
+	ACCORD_EXPECT_COMPILED=$(EXPECT_COMPILED) OPENBLAS_NUM_THREADS=1 $(BIN)/pytest
+	ACCORD_PURE_PYTHON=1 OPENBLAS_NUM_THREADS=1 $(BIN)/pytest tests/device
 
 test: lint typecheck unit
 

@@ -35,6 +35,10 @@ time spent waiting for a core). The figures are the **median** repetition of eac
 use, and the other clock's figures are reported beside them (``*_cpu`` / ``*_wall``).
 Both sides are checked for correctness (final balances) before anything is reported.
 
+``hot_path`` says which implementation of the device's hot path ran: ``"compiled"``
+(the mypyc build, :mod:`accord.device.accelerator`) or ``"pure"`` (``ACCORD_PURE_PYTHON=1``,
+or an install without a C compiler); ``compiled_modules`` lists each module's state.
+
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/bench_device.py            # a table
@@ -60,7 +64,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(ROOT))
 
-from accord.device import AssetSpec, Device, DeviceConfig, Genesis, Transaction  # noqa: E402
+from accord.device import (  # noqa: E402
+    AssetSpec,
+    Device,
+    DeviceConfig,
+    Genesis,
+    Transaction,
+    accelerator,
+)
 from benchmarks.bench_contracts import Escrow  # noqa: E402
 
 VYPER_SOURCE = Path(__file__).resolve().parent / "escrow.vy"
@@ -383,6 +394,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"calls_per_s_ed25519_{other}": per_s(ed, other),
         f"ratio_vs_titanoboa_ed25519_{other}": ratio_of(per_s(ed, other), other),
         "timed": "accord: Device.submit + Device.build_block of client-signed transactions",
+        # Which implementation of the device's hot path ran (accord.device.accelerator):
+        # "compiled" (mypyc, the installed build) or "pure" (ACCORD_PURE_PYTHON=1, or no
+        # C compiler at install); and each compiled module's state.
+        "hot_path": "compiled" if accelerator.compiled() else "pure",
+        "compiled_modules": accelerator.compiled_modules(),
         "clock": clock,
         "stat": stat,
         "goal_ratio": GOAL_RATIO,
@@ -471,7 +487,9 @@ def print_table(
             f"accord {what}: {report[f'accord_{key}_calls_per_s']:,.0f} calls/s"
             + (f", {ratio_key:.1f}x" if ratio_key is not None else "")
         )
-    console.print(f"Python {report['python']}, {report['cpus']} CPUs")
+    console.print(
+        f"Python {report['python']}, {report['cpus']} CPUs; device hot path: {report['hot_path']}"
+    )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ it through ``host``). Modules, by what they do:
 - :mod:`accord.device.commitments`: conditional commitments.
 """
 
-from accord.device import checks, fees, gas
+from accord.device import accelerator, checks, fees, gas  # noqa: F401  (accelerator: first)
 from accord.device.block import Block, BlockHeader, Receipt, Skipped
 from accord.device.builder import Builder, BuildRequest, HonestBuilder
 from accord.device.config import AssetSpec, DeviceConfig, Genesis

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from accord.device import DeviceConfig
+from accord.device import DeviceConfig, accelerator
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "benchmarks" / "bench_device.py"
@@ -85,6 +85,10 @@ def test_bench_device_without_titanoboa_reports_null() -> None:
         assert report["calls_per_s_ed25519"] > 0
     else:
         assert report["calls_per_s_ed25519"] is None
+    # Which implementation of the hot path ran, as the device reports it.
+    modules = accelerator.compiled_modules()
+    assert report["compiled_modules"] == modules
+    assert report["hot_path"] == ("compiled" if all(modules.values()) else "pure")
 
 
 def test_bench_device_median_of_interleaved_repetitions_by_both_clocks() -> None:
@@ -166,6 +170,9 @@ def test_profile_device_counts_the_same_opcodes_every_run() -> None:
     )
     assert first["submit_opcodes_per_tx"] > 0 and first["build_opcodes_per_tx"] > 0
     assert len(first["by_function"]) == 5
-    assert "submission.py:submit" in first["by_function"]
+    # Submit's common case (accord.device.fast_submit) is counted on the pure path; it
+    # runs no bytecode where the install compiled it.
+    hot = "fast_submit.py:submit" in first["by_function"]
+    assert hot == (first["hot_path"] == "pure")
     assert sum(first["by_function"].values()) <= first["opcodes_per_tx"] + 0.5
     assert run_text(profile, "--calls", "20").strip()  # the table mode runs too

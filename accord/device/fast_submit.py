@@ -1,0 +1,173 @@
+"""The admission gate's common case: :meth:`Submission.submit`'s hot path, compiled.
+
+This module is ordinary typed Python. When the package is installed from source, the
+build compiles it to a C extension with mypyc (``setup.py``; :mod:`.accelerator` says
+which path runs), and without a C compiler it runs as it is: both paths give the same
+results, bit for bit, and CI runs the device tests under each.
+
+:func:`submit` decides only the common case, a valid transaction: atoms-only
+arguments, no value or one asset's, not a deploy, a MAC-signed sender, room in the
+pool. At any doubt it hands the transaction to :meth:`Admission._admit`, which runs the
+whole gate in order (:mod:`accord.device.admission`) to raise the precise error or admit
+the rest. So nothing here may refuse: every test below either admits exactly as the
+full gate would, or defers to it.
+
+**Typing under compilation.** mypyc checks a value's declared type at run time, where
+Python would not, so a field the gate has not checked yet is never given a narrower
+type than ``Any``: a hostile field reaches the slow path, not a ``TypeError``.
+"""
+
+from __future__ import annotations
+
+from itertools import count
+from marshal import dumps
+from typing import Any, Final, Protocol
+
+from accord.device import gas as G
+from accord.device.admission import MAX_AMOUNT
+from accord.device.mempool import Entry, Mempool
+from accord.device.transaction import TX_HASH, Transaction
+
+_NONZERO: Final = G.CALLDATA_NONZERO
+_SAVED: Final = G.CALLDATA_NONZERO - G.CALLDATA_ZERO
+_CALLDATA_BASE: Final = G.TX_BASE + 5 * _NONZERO - 3 * _SAVED
+"""``TX_BASE`` plus the calldata's 5-byte tuple header (``(``, then 3 of ``\\x00``)."""
+_MAX_AMOUNT: Final = MAX_AMOUNT
+_ATOMS: Final = frozenset({int, str, bool, bytes, type(None)})
+
+
+class Gate(Protocol):
+    """What the hot path uses of the device (a :class:`Submission`, which sets these
+    attributes; named here without importing it back)."""
+
+    mempool: Mempool
+    _macs: dict[str, Any]
+    """Each MAC-signed account's keyed BLAKE2s state (``copy`` + ``update``)."""
+    _pending: dict[bytes, Entry]
+    _seq: count[int]
+    _nonces: dict[str, int]
+    _gas_limit: int
+    _latency: dict[str, int]
+    _arrival: int
+
+    def _admit(self, tx: object, at: object = None) -> bytes: ...
+
+    def _arrival_at(self, sender: str, at: object) -> int: ...
+
+
+def submit(device: Gate, tx: Any, at: Any) -> bytes:
+    """:meth:`Submission.submit`: admit ``tx`` (arriving after the sender's latency, or
+    at ``at``) and return its hash, or raise the gate's :class:`Rejected` error."""
+    # (The type is compared through a name, not as ``type(tx) is``: mypy would narrow
+    # ``tx`` to a Transaction, and mypyc would then check each field's declared type
+    # when slicing, before the checks below.)
+    kind = type(tx)
+    if kind is not Transaction or len(tx) != 11:
+        return device._admit(tx, at)
+    # Unpacked from a plain tuple (the signed fields, which marshal encodes below):
+    # unpacking the NamedTuple itself would go through an iterator. Each field's exact
+    # type is checked (a str subclass, a bool or a numpy integer: the slow path names
+    # it) before the code below relies on it.
+    content: tuple[Any, ...] = tx[:9]
+    sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee = content
+    tx_hash: Any = tx[9]
+    signature: Any = tx[10]
+    if not (
+        type(sender) is str
+        and type(nonce) is int
+        and type(to) is str
+        and type(method) is str
+        and type(args) is tuple
+        and type(value) is tuple
+        and type(gas_limit) is int
+        and type(max_fee) is int
+        and type(priority_fee) is int
+        and type(tx_hash) is bytes
+        and type(signature) is bytes
+        and to  # no to: a deploy
+        and 0 <= priority_fee <= max_fee
+    ):
+        return device._admit(tx, at)
+    # nonce, gas_limit and max_fee in [0, 2**31) (hence within MAX_NONCE and
+    # MAX_AMOUNT, and priority_fee too): one shift of their union, nonzero for a
+    # negative one or one of 2**31 or more. Those take the slow path, which checks
+    # them in full; below, marshal encodes each of them in 5 bytes.
+    if (nonce | gas_limit | max_fee) >> 31:
+        return device._admit(tx, at)
+    # The arguments' types (a nested tuple or anything else: the slow path checks
+    # it in full). A loop: cheaper than any one C-level call for a few arguments.
+    for arg in args:
+        if type(arg) not in _ATOMS:
+            return device._admit(tx, at)
+    try:
+        data = dumps(content, 0)
+    except ValueError:  # a value entry that cannot be encoded
+        return device._admit(tx, at)
+    digest = TX_HASH.copy()
+    digest.update(data)
+    state = device._macs.get(sender)
+    if state is None or digest.digest() != tx_hash:
+        # ed25519 (or an unknown sender, or an altered transaction): the whole gate,
+        # in order; its cost is small beside the signature check's
+        return device._admit(tx, at)
+    # The intrinsic gas (gas.intrinsic_gas) from the bytes just encoded: marshal
+    # version 0 encodes a tuple as b"(" + 4-byte count + its items' encodings, with
+    # no back-references, so the calldata (method, args, value) is a 5-byte header
+    # (3 zero bytes) plus data[start:end]: after the header, sender ("u" + 4-byte
+    # length + UTF-8), nonce ("i" + 4 bytes below 2**31) and to; before gas_limit,
+    # max_fee and priority_fee (5 bytes each, checked above). A non-ASCII name takes
+    # the slow path, which computes it in full.
+    if not (sender.isascii() and to.isascii()):
+        return device._admit(tx, at)
+    start = 20 + len(sender) + len(to)
+    end = len(data) - 15
+    intrinsic = _CALLDATA_BASE + _NONZERO * (end - start) - _SAVED * data.count(0, start, end)
+    state = state.copy()
+    state.update(tx_hash)
+    pending: dict[bytes, Entry] = device._pending
+    pool = device.mempool
+    fee_asset: str = pool.fee_asset
+    need = gas_limit * max_fee
+    if value:  # one (asset, amount) pair, a plain transfer's; anything else: slow path
+        if len(value) != 1:
+            return device._admit(tx, at)
+        pair: Any = value[0]
+        if type(pair) is not tuple or len(pair) != 2:
+            return device._admit(tx, at)
+        asset, amount = pair
+        if type(asset) is not str or type(amount) is not int or not 0 < amount <= _MAX_AMOUNT:
+            return device._admit(tx, at)
+        if asset == fee_asset:
+            need += amount
+        elif pool.checks_assets:
+            return device._admit(tx, at)
+    # pool.room is 0 until the gate's slow path (the first transaction takes it)
+    # has set it: until then every transaction takes the slow path.
+    if (
+        state.digest() != signature
+        or nonce < device._nonces.get(sender, 0)
+        or tx_hash in pending
+        or gas_limit < intrinsic
+        or gas_limit > device._gas_limit
+        or pool.balances.get((sender, fee_asset), 0) < need
+        # Below min(slots, capacity) pending in all, no sender can be at its slots
+        # and the pool is not full; else the slow path counts.
+        or len(pending) >= pool.room
+    ):
+        return device._admit(tx, at)
+    lanes = pool.lanes
+    lane = lanes.get(sender)
+    if lane is None:  # the sender's first pending transaction (Mempool.add's lane)
+        lane = lanes[sender] = {}
+    elif nonce in lane:  # a replacement
+        return device._admit(tx, at)
+    if at is None and not device._latency:
+        arrival = device._arrival
+    else:
+        arrival = device._arrival_at(sender, at)
+        if arrival > pool.latest:
+            pool.latest = arrival
+    admitted: bytes = tx_hash  # checked above
+    pending[admitted] = (tx, arrival, next(device._seq), intrinsic)  # Mempool.add inlined
+    lane[nonce] = admitted
+    return admitted
