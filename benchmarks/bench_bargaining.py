@@ -6,8 +6,10 @@
   offer a conditional commitment, acceptances as complements), in lock-step waves of
   ``--wave`` negotiations per block on one device. Timed: the whole sweep, negotiators'
   own thinking included (they run off the device, between blocks), device set-up
-  excluded. Also reported: the agreement rate of every pair, blocks, and whether every
-  item ended where the agreements put it.
+  excluded. Also reported: the agreement rate of every pair, its joint value against the
+  maximum, Pareto rate, distance to the Nash split and offers (the game's metrics,
+  computed after the timing), blocks, and whether every item ended where the agreements
+  put it.
 * ``ratio_vs_mc``: bilateral trade's quadrature against Monte-Carlo. For each of the six
   mechanisms on U[0,1]² (every figure has a closed form there: first best 1/6, the
   ½-double auction and the second best 9/64 with P(trade) 9/32, the best posted price
@@ -46,8 +48,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from accord.device import DeviceConfig  # noqa: E402
-from accord.games.bargaining_device import ITEMS, PLAYERS, Match, new_table  # noqa: E402
-from accord.games.deal_or_no_deal import NEGOTIATORS  # noqa: E402
+from accord.games.bargaining_device import ITEMS, PLAYERS, Episode, Match, new_table  # noqa: E402
+from accord.games.deal_or_no_deal import NEGOTIATORS, summarise  # noqa: E402
 from accord.mechanisms.bargaining import (  # noqa: E402
     AGV,
     VCG,
@@ -60,6 +62,9 @@ from accord.mechanisms.bargaining import (  # noqa: E402
     simulate,
 )
 from accord.mechanisms.bargaining.deal_or_no_deal import MAX_TURNS, read_instances  # noqa: E402
+
+PAIR_FIGURES = ("joint_value_ratio", "pareto_rate", "nash_distance", "turns")
+"""The game's metrics reported per pair besides the agreement rate (not timed)."""
 
 
 def episodes_per_s(args: argparse.Namespace) -> dict[str, Any]:
@@ -92,6 +97,10 @@ def episodes_per_s(args: argparse.Namespace) -> dict[str, Any]:
         == sum(e.agreement[i] for e in episodes if e.agreement is not None)
         for i, item in enumerate(ITEMS)
     )
+    by_pair: dict[str, list[Episode]] = {}
+    for e in episodes:
+        by_pair.setdefault("-".join(e.match.tag), []).append(e)
+    figures = {pair: summarise(eps) for pair, eps in by_pair.items()}
     return {
         "episodes_per_s": round(len(episodes) / seconds, 1),
         "dond_episodes": len(episodes),
@@ -102,6 +111,9 @@ def episodes_per_s(args: argparse.Namespace) -> dict[str, Any]:
         "dond_agreement_rate": round(sum(a for a, _ in agreed.values()) / len(episodes), 4),
         "dond_agreement_rate_by_pair": {k: round(a / n, 4) for k, (a, n) in agreed.items()},
         "dond_items_settled_exactly": settled,
+        "dond_by_pair": {
+            pair: {k: round(f[k], 4) for k in PAIR_FIGURES} for pair, f in figures.items()
+        },
     }
 
 

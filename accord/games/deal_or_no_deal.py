@@ -22,6 +22,7 @@ length equal :func:`accord.agents.bargaining.sao.run_negotiation`'s.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal
@@ -176,6 +177,10 @@ GLOSSARY: Glossary = glossary(
 )
 
 
+_analyse = functools.lru_cache(maxsize=4096)(analyse)
+"""An instance's exact analysis, once per instance (episodes share instances)."""
+
+
 def pick_instances(n: int, seed: int) -> tuple[Instance, ...]:
     """All 1,000 instances, or ``n`` of them drawn without replacement (file order)."""
     everything = read_instances()
@@ -195,7 +200,7 @@ def summarise(
         raise ValueError("no episodes to summarise")
     agreed = joint = pareto = dist = turns = blocks = u0 = u1 = disc = 0.0
     for e in episodes:
-        a: Analysis = analyse(e.match.instance)
+        a: Analysis = _analyse(e.match.instance)
         x, y = e.utilities
         ratio = (x + y) / a.max_joint
         agreed += e.agreement is not None

@@ -38,6 +38,9 @@ def test_bench_bargaining_episodes_part_runs_every_pair() -> None:
     assert report["dond_items_settled_exactly"] is True
     assert len(report["dond_agreement_rate_by_pair"]) == 25
     assert all(0 <= r <= 1 for r in report["dond_agreement_rate_by_pair"].values())
+    pair = report["dond_by_pair"]["Conceder-Conceder"]
+    assert set(pair) == {"joint_value_ratio", "pareto_rate", "nash_distance", "turns"}
+    assert 0 < pair["joint_value_ratio"] <= 1 and pair["turns"] >= 1
 
 
 def test_bench_bargaining_ratio_vs_mc_part_runs() -> None:
