@@ -94,6 +94,7 @@ BUILTIN_GAME_MODULES: tuple[str, ...] = (
     "accord.games.emissions",
     "accord.games.deal_or_no_deal",
     "accord.games.arbitration",
+    "accord.games.bilateral_trade",
 )
 """Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""
 

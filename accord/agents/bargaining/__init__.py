@@ -12,6 +12,13 @@ The facade: import from here.
 
 from __future__ import annotations
 
+from accord.agents.bargaining.bidders import (
+    BIDDERS,
+    Bidder,
+    EquilibriumBidder,
+    TruthfulBidder,
+    make_bidder,
+)
 from accord.agents.bargaining.negotiators import (
     NEGOTIATORS,
     Boulware,
@@ -34,10 +41,13 @@ from accord.agents.bargaining.sao import (
 )
 
 __all__ = [
+    "BIDDERS",
     "NEGOTIATORS",
     "NMI",
+    "Bidder",
     "Boulware",
     "Conceder",
+    "EquilibriumBidder",
     "Linear",
     "NegotiationResult",
     "Negotiator",
@@ -47,6 +57,8 @@ __all__ = [
     "SAOState",
     "TimeDependent",
     "TitForTat",
+    "TruthfulBidder",
+    "make_bidder",
     "openspiel_actions",
     "openspiel_steps",
     "run_negotiation",
