@@ -23,6 +23,7 @@ from accord.contracts.emissions import Emissions
 from accord.contracts.escrow import Escrow
 from accord.contracts.judgement_challenge import JudgementJury
 from accord.contracts.mandate import Mandates
+from accord.contracts.mediator import Mediator
 from accord.contracts.negotiation import Negotiation
 from accord.contracts.router import Router
 from accord.contracts.schelling import SchellingOracle
@@ -96,6 +97,21 @@ SETUPS: dict[type[Contract], tuple[st.SearchStrategy[Any], ...]] = {
             st.just((("a", "b", 100), ("b", "a", 100))),
         ),
         names(""),
+    ),
+    Mediator: (
+        mixed(
+            st.just(("k_double_auction", (0, 100), (0, 100), 1, (1, 2))),
+            st.just(("vcg", (0, 100), (0, 100), 1)),
+            st.just(("nash", (((1, 0), (-1, 0)),), 10)),
+            st.just(("second_best", (0, 100), (0, 50), 1)),
+        ),
+        mixed(st.just(("bob", "carol")), st.just(("bob", "bob")), st.just(("bob",))),
+        mixed(st.just(("USD", "GOLD")), st.just(("USD",)), st.just(("USD", "USD"))),
+        amounts(100),
+        END,
+        END,
+        names(),
+        mixed(st.just(0), st.just(100), st.just(99)),
     ),
     JudgementJury: (
         mixed(st.just(("carol", "bob")), st.just(("carol", "carol"))),
