@@ -27,12 +27,12 @@ cost, is ``docs/arbitration.md`` ("Court").
   ``ctx.call(arbitrable, "rule", dispute_id, ruling)`` and returns the ruling. The
   arbitrable's ``rule(dispute_id, ruling)`` must check that its caller is the court.
 
-**Periods** (block deadlines; KlerosCore's ``Period``): ``evidence`` (``evidence_blocks``;
-``submit_evidence`` logs a string) -> draw -> ``commit`` (``commit_blocks``, or until every
-drawn juror has committed) -> ``vote`` (``vote_blocks``, or until every committer has
-revealed) -> ``appeal`` (``appeal_blocks``; ends early once a loser can no longer fund
-and none has) -> ``execution``. A funded appeal sends the dispute back to ``evidence``
-with a new round of ``2n + 1`` jurors.
+**Periods** (block deadlines, ``durations`` = blocks of each; KlerosCore's ``Period``):
+``evidence`` (``submit_evidence`` logs a string) -> draw -> ``commit`` (or until every
+drawn juror has committed) -> ``vote`` (or until every committer has revealed) ->
+``appeal`` (ends early once a loser can no longer fund and none has) -> ``execution``.
+A funded appeal sends the dispute back to ``evidence`` with a new round of ``2n + 1``
+jurors.
 
 **Votes** are commit-reveal (:mod:`accord.mechanisms.commit_reveal`): a drawn juror
 commits ``commitment_hash((dispute_id, round, choice), salt, juror)`` and reveals
@@ -54,8 +54,6 @@ draws fewer jurors than planned goes on with those it drew.
 
 from __future__ import annotations
 
-from typing import Any
-
 from accord.contracts.args import address, base_units
 from accord.contracts.court_books import CourtBooks
 from accord.device import Context, Revert, public
@@ -72,8 +70,6 @@ MAX_EVIDENCE_CHARS = 1_000
 
 PERIODS = ("evidence", "commit", "vote", "appeal", "execution")
 EVIDENCE, COMMIT, VOTE, APPEAL, EXECUTION = range(5)
-
-Key = tuple[Any, ...]
 
 
 def _int_in(value: object, name: str, low: int, high: int) -> int:
