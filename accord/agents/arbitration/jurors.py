@@ -15,8 +15,8 @@ generator and stays with it until it reveals (``docs/arbitration.md``, "Court").
   choices``, and reveals only with probability ``reveal_rate`` (a juror that does not
   reveal is incoherent and loses its stake at risk).
 * :class:`BribedJuror` votes the briber's choice whenever a bribe of at least ``price``
-  is on offer, else its signal (the dishonest juror of the Kleros whitepaper's
-  "Attacks" section).
+  is on offer, else its signal (a juror that sells its vote: the bribery that the
+  court's appeals and coherence penalties are there to make unprofitable).
 
 :class:`HonestyMix` is the population's make-up and :func:`make_jurors` builds it.
 :func:`vote_accuracy` and :func:`jury_accuracy` give the closed forms the tests check

@@ -3,8 +3,8 @@
 A court is its own concept, not a bargaining mechanism: issue 13 lists it beside the
 bargaining mechanisms, but it lives here, in ``accord.mechanisms.court``; the stateful
 shell is :mod:`accord.contracts.court` and the prose is ``docs/arbitration.md``
-("Court"). Each module cites its source (the Kleros whitepaper, Lesaege, Ast & George
-2019; Kleros v2's ``KlerosCore`` and ``DisputeKitClassic``; ERC-792):
+("Court"). Each module cites its source (the Kleros short and long papers, Lesaege, Ast
+& George 2019 and 2021; Kleros v2's ``KlerosCore`` and ``DisputeKitClassic``; ERC-792):
 
 - :mod:`~accord.mechanisms.court.rounds`: jurors per round (3, then ``2n + 1``) and the
   arbitration and appeal costs (fee per juror x jurors).

@@ -1,13 +1,14 @@
 """How many jurors a round has and what it costs: Kleros' fee per juror times jurors.
 
-**Jurors per round.** The first round has ``first`` jurors (3 by default: Kleros'
-``MIN_JURORS`` default and the "minimum jurors" of a court's extra data; Lesaege, Ast &
-George, *Kleros* whitepaper, 2019, §"Appeals"); each appeal round has ``2n + 1`` where
-``n`` is the previous round's (KlerosCore ``appealCost``: ``feeForJuror * ((nbVotes * 2)
-+ 1)``, and the Classic dispute kit's ``getNextRoundSettings``: ``newRoundNbVotes =
-(currentRoundNbVotes * 2) + 1``). Odd counts keep two-way votes from tying, and the
-doubling is what makes each appeal dearer than the round it appeals. In closed form,
-round ``r`` (0 the first) has ``n_r = (first + 1) * 2**r - 1`` jurors: 3, 7, 15, 31, 63.
+**Jurors per round.** The first round has ``first`` jurors (3 by default: Kleros v2's
+``DEFAULT_NB_OF_JURORS = 3``, the minimum a court's extra data asks for); each appeal
+round has ``2n + 1`` where ``n`` is the previous round's (Lesaege, George & Ast, *Kleros*
+long paper v2.0.2, 2021, §4.8 "Appeals": ``x_{n+1} = 2 x_n + 1``, so the new jurors
+always outnumber all the old ones; KlerosCore ``appealCost``: ``feeForJuror *
+((nbVotes * 2) + 1)``; the Classic dispute kit's ``getNextRoundSettings``). Odd counts
+keep two-way votes from tying, and the doubling makes each appeal dearer than the
+round it appeals. In closed form, round ``r`` (0 the first) has ``n_r = (first + 1) *
+2**r - 1`` jurors: 3, 7, 15, 31, 63.
 
 **Costs.** ``arbitration_cost = fee_per_juror * first`` (KlerosCore ``arbitrationCost``:
 ``feeForJuror * minJurors``) and ``appeal_cost = fee_per_juror * (2n + 1)``: each juror
