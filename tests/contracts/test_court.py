@@ -186,3 +186,18 @@ def test_a_whale_is_drawn_by_its_stake_and_the_books_stay_exact() -> None:
     world.ok("bob", "execute", d)
     court_invariant(world)
     checks.replay_equality(world.device)
+
+
+def test_a_full_court_refuses_stakers_and_reuses_freed_slots() -> None:
+    from tests.contracts.court_world import JURORS
+
+    world = make_world(jurors=JURORS[:3], stakes={JURORS[2]: 0}, capacity=2)
+    refused = world.call(JURORS[2], "set_stake", MIN_STAKE)
+    assert not refused.ok and "court is full" in (refused.error or "")
+    world.ok(JURORS[0], "set_stake", 0)  # leaves: its slot is free again
+    assert world.view("stake_of", JURORS[0]) == (0, 0)
+    world.ok(JURORS[2], "set_stake", 2 * MIN_STAKE)
+    s = world.storage()
+    assert s["slot_of"][JURORS[2]] == 1 and s["juror_at"][0] == JURORS[2]
+    assert world.view("total_weight") == 2 * MIN_STAKE + 10 * MIN_STAKE
+    court_invariant(world)

@@ -116,6 +116,12 @@ def test_settle_round_worked_examples() -> None:
     pay = K.settle_round([JurorVotes(3, 2), JurorVotes(1, 1)], 200, 1_000, 2, False)
     assert pay.fee_rewards == (999, 0) and pay.fee_dust == 1
     assert pay.stake_rewards == (198, 0) and pay.stake_dust == 2
+    # the lone voice of reason: one coherent juror of seven takes the round's 7,000 and
+    # the six others' 6 x 200 penalties
+    lone = [JurorVotes(1, 2)] + [JurorVotes(1, 1)] * 6
+    pay = K.settle_round(lone, 200, 7_000, 2, False)
+    assert pay.fee_rewards[0] == 7_000 and pay.stake_rewards[0] == 1_200
+    assert pay.penalties == (0,) + (200,) * 6 and (pay.fee_dust, pay.stake_dust) == (0, 0)
     # nobody coherent: every fee and penalty to the treasury
     pay = K.settle_round([JurorVotes(2, None), JurorVotes(1, 2)], 200, 3_000, 1, False)
     assert pay == ((400, 200), (0, 0), (0, 0), 3_000, 600, 0)
