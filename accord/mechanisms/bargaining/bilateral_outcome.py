@@ -21,11 +21,11 @@ The integrals over ``c`` are then closed in the seller's prior::
 and the outer integral over ``v`` runs with ``scipy.integrate.quad`` on the pieces
 between the points where the integrand kinks (support ends, density kinks, where ``t(v)``
 enters or leaves the seller's support, a posted price): integrating up to the region's
-boundaries, not over an indicator, is what gives 1e-12 rather than 1e-4. ``deficit``
+boundaries, not over an indicator, is what gives 1e-15 rather than 1e-4. ``deficit``
 (only VCG is not balanced by construction) and ``ir_violation`` have no closed inner
-integral: for each ``v`` the inner one is Gauss–Legendre on the pieces of ``c`` between
-the trade boundary, the kinks, and the points where ``u_B`` or ``u_S`` changes sign
-(found by Brent's method between sampled nodes), where the integrand is smooth.
+integral: :mod:`.bilateral_nested` integrates them, vectorised, by Gauss–Legendre on the
+smooth pieces of ``c`` (split at the boundary, the kinks and the utilities' roots) under
+an adaptive Gauss–Legendre over ``v`` split where a root enters or leaves a piece.
 """
 
 from __future__ import annotations
@@ -39,19 +39,13 @@ import numpy as np
 from scipy import integrate, optimize
 
 from accord.mechanisms.bargaining.bilateral import bind
+from accord.mechanisms.bargaining.bilateral_nested import nested_integral, sign_of
 from accord.mechanisms.bargaining.bilateral_rule import Rule
 from accord.mechanisms.bargaining.priors import FloatArray
 
 EPSABS = 1e-13
 """Absolute tolerance asked of each outer ``quad`` piece."""
 EPSREL = 1e-12
-NESTED_EPSABS = 1e-11
-"""Absolute tolerance of the nested integrals (deficit, IR shortfall): their outer
-integrands kink where a sign change enters a piece, so 1e-13 would cost many times more."""
-PIECE_SAMPLES = 8
-"""Points sampled per inner piece to bracket the sign changes of the utilities."""
-INNER_NODES = 24
-"""Gauss–Legendre nodes per smooth inner piece (exact for polynomials of degree 47)."""
 
 
 @dataclass(frozen=True)
@@ -73,13 +67,11 @@ def expected_outcome(mechanism: object, buyer_prior: object, seller_prior: objec
     return rule_outcome(bind(mechanism, buyer_prior, seller_prior))
 
 
-def _outer(
-    rule: Rule, fn: Callable[[float], float], points: tuple[float, ...], epsabs: float = EPSABS
-) -> float:
+def _outer(rule: Rule, fn: Callable[[float], float], points: tuple[float, ...]) -> float:
     edges = (rule.buyer.low, *points, rule.buyer.high)
     total = []
     for a, b in itertools.pairwise(edges):
-        value, _ = integrate.quad(fn, a, b, epsabs=epsabs, epsrel=EPSREL, limit=200)
+        value, _ = integrate.quad(fn, a, b, epsabs=EPSABS, epsrel=EPSREL, limit=200)
         total.append(value)
     return math.fsum(total)
 
@@ -115,9 +107,9 @@ def rule_outcome(rule: Rule) -> Outcome:
     best = first_best_gains(rule)
     deficit = 0.0
     if not rule.budget_balanced:
-        deficit = _outer(rule, lambda v: _inner(rule, v, _deficit_at), points, NESTED_EPSABS)
+        deficit = nested_integral(rule, "deficit", points)
     kinks = tuple(sorted({*points, *_shortfall_kinks(rule)}))
-    shortfall = _outer(rule, lambda v: _inner(rule, v, _shortfall_at), kinks, NESTED_EPSABS)
+    shortfall = nested_integral(rule, "shortfall", kinks)
     return Outcome(
         gains=total,
         p_trade=_outer(rule, trade, points),
@@ -125,61 +117,6 @@ def rule_outcome(rule: Rule) -> Outcome:
         deficit=deficit,
         ir_violation=shortfall,
     )
-
-
-def _deficit_at(rule: Rule, v: float, c: FloatArray) -> FloatArray:
-    out = rule.outcome(np.full(c.shape, v), c)
-    return out.seller_gets - out.buyer_pays
-
-
-def _utilities(rule: Rule, v: float, c: FloatArray) -> tuple[FloatArray, FloatArray]:
-    out = rule.outcome(np.full(c.shape, v), c)
-    return v * out.trade - out.buyer_pays, out.seller_gets - c * out.trade
-
-
-def _shortfall_at(rule: Rule, v: float, c: FloatArray) -> FloatArray:
-    u_b, u_s = _utilities(rule, v, c)
-    return np.maximum(-u_b, 0.0) + np.maximum(-u_s, 0.0)
-
-
-def _inner(
-    rule: Rule, v: float, integrand: Callable[[Rule, float, FloatArray], FloatArray]
-) -> float:
-    """``f_B(v) ∫ integrand(v, c) f_S(c) dc`` by Gauss–Legendre on smooth pieces."""
-    b, s = rule.buyer, rule.seller
-    density = float(b.pdf(v))
-    if density == 0.0:
-        return 0.0
-    cuts = {rule.threshold(v), v, b.low, b.high, *s.kinks, *rule.cost_kinks()}
-    edges = [s.low, *sorted(x for x in cuts if s.low < x < s.high), s.high]
-    if integrand is _shortfall_at:
-        edges = _with_sign_changes(rule, v, edges)
-    gx, gw = np.polynomial.legendre.leggauss(INNER_NODES)
-    lo, hi = np.array(edges[:-1])[:, None], np.array(edges[1:])[:, None]
-    nodes = (0.5 * (hi - lo) * gx[None, :] + 0.5 * (hi + lo)).ravel()
-    values = (integrand(rule, v, nodes) * s.pdf(nodes)).reshape(lo.shape[0], INNER_NODES)
-    return density * float(np.sum(0.5 * (hi - lo)[:, 0] * (values @ gw)))
-
-
-def _with_sign_changes(rule: Rule, v: float, edges: list[float]) -> list[float]:
-    """``edges`` plus every point where ``u_B(v, ·)`` or ``u_S(v, ·)`` changes sign inside a
-    piece: found between :data:`PIECE_SAMPLES` points sampled a hair inside each piece
-    (a jump at a piece's end is not a root) by Brent's method."""
-    lo, hi = np.array(edges[:-1])[:, None], np.array(edges[1:])[:, None]
-    frac = np.linspace(1e-9, 1.0 - 1e-9, PIECE_SAMPLES)[None, :]
-    samples = lo + (hi - lo) * frac
-    u_b, u_s = _utilities(rule, v, samples.ravel())
-    found = set(edges)
-    for which, u in ((0, u_b), (1, u_s)):
-        sign = _sign(u, rule).reshape(samples.shape)
-        for piece, i in zip(*np.nonzero(sign[:, :-1] * sign[:, 1:] < 0), strict=True):
-            a, c = float(samples[piece, i]), float(samples[piece, i + 1])
-
-            def f(x: float, which: int = which) -> float:
-                return float(_utilities(rule, v, np.array([x]))[which][0])
-
-            found.add(float(optimize.brentq(f, a, c, xtol=1e-13)))
-    return sorted(found)
 
 
 OUTER_SCAN = 257
@@ -218,25 +155,13 @@ def _shortfall_kinks(rule: Rule) -> list[float]:
                     else (out.seller_gets - c * out.trade)
                 )
 
-            sign = _sign(u(vs), rule)
+            sign = sign_of(u(vs), rule)
             for i in np.nonzero(sign[:-1] * sign[1:] < 0)[0]:
                 a, c = float(vs[i]), float(vs[i + 1])
                 found.append(
                     float(optimize.brentq(lambda x: float(u(np.array([x]))[0]), a, c, xtol=1e-13))
                 )
     return [x for x in found if b.low < x < b.high]
-
-
-ZERO = 1e-11
-"""Utilities within ``ZERO`` times the priors' scale of 0 count as 0 (a rule can leave a
-boundary type exactly indifferent, and rounding must not read that as a sign change)."""
-
-
-def _sign(u: FloatArray, rule: Rule) -> FloatArray:
-    scale = max(
-        abs(rule.buyer.low), abs(rule.buyer.high), abs(rule.seller.low), abs(rule.seller.high)
-    )
-    return np.where(np.abs(u) <= ZERO * max(scale, 1.0), 0.0, np.sign(u))
 
 
 def _bounds(rule: Rule, v: FloatArray, cached: FloatArray, at: FloatArray) -> FloatArray:
