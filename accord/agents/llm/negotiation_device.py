@@ -109,14 +109,23 @@ class DelegationTable:
         brief: str = "",
         n_steps: int = 8,
         counterpart_note: str = "",
+        limits: Limits | None = None,
     ) -> DelegatedEpisode:
-        """The principal plays ``player`` (0 opens) of ``instance`` through ``delegate``."""
+        """The principal plays ``player`` (0 opens) of ``instance`` through ``delegate``.
+
+        The principal's limits are its instance values and ``reservation``
+        (:func:`principal_limits`), or ``limits`` if given (e.g. compiled from its words
+        by :func:`accord.agents.llm.negotiation_brief.compile_preferences`); with
+        ``limits`` its stated weights are also the values the delegate is told and the
+        episode's value is measured in."""
         device, venue = self.device, self.venue
         sides = (PRINCIPAL, COUNTERPART) if player == 0 else (COUNTERPART, PRINCIPAL)
         deposit = tuple(sorted((ITEMS[k], n) for k, n in enumerate(instance.pool) if n))
         nid: int = device.view(venue, "count")
         errors = [self._call(HOST, venue, "open", *sides, deposit, self.turn_blocks, n_steps)]
-        limits = principal_limits(instance.values[player], reservation, device.number + 500)
+        stated = limits is not None
+        if limits is None:
+            limits = principal_limits(instance.values[player], reservation, device.number + 500)
         errors.append(
             self._call(PRINCIPAL, self.mandates, "grant", DELEGATE, venue, limits.to_args())
         )
@@ -127,7 +136,15 @@ class DelegationTable:
             raise RuntimeError(f"the negotiation could not start: {problems}")
         try:
             return self._play(
-                nid, instance, player, delegate, counterpart, n_steps, brief, counterpart_note
+                nid,
+                instance,
+                player,
+                delegate,
+                counterpart,
+                n_steps,
+                brief,
+                counterpart_note,
+                dict(limits.weights) if stated else None,
             )
         finally:  # one mandate per negotiation: the next one grants afresh
             self._call(PRINCIPAL, self.mandates, "revoke", DELEGATE, venue)
@@ -142,13 +159,13 @@ class DelegationTable:
         n_steps: int,
         brief: str,
         counterpart_note: str,
+        stated: dict[str, int] | None,
     ) -> DelegatedEpisode:
         device, venue = self.device, self.venue
         pot: Pairs = device.view(venue, "pot", nid)
         raw: Raw = device.view(self.mandates, "mandate", PRINCIPAL, DELEGATE, venue)
-        principal = Principal(
-            PRINCIPAL, dict(zip(ITEMS, instance.values[player], strict=True)), raw, brief
-        )
+        values = dict(zip(ITEMS, instance.values[player], strict=True))
+        principal = Principal(PRINCIPAL, values if stated is None else stated, raw, brief)
         counterpart.on_negotiation_start(
             NMI(
                 1 - player,
