@@ -222,3 +222,54 @@ def test_whatever_the_model_answers_at_most_one_valid_bonded_ruling_is_signed(
 
 def test_llm_adjudicator_subclass_of_adjudicator() -> None:
     assert issubclass(LLMAdjudicator, Adjudicator)
+
+
+@pytest.mark.parametrize("answer", HOSTILE)
+def test_on_the_device_a_hostile_answer_changes_nothing_but_a_valid_ruling(answer: str) -> None:
+    """The LLM adjudicator's actions, whatever the model said, submitted to a clause whose
+    agreement 0 awaits its ruling: the clause either is untouched (and escalates later) or
+    holds exactly the one valid ruling with the bond; nobody else's funds move."""
+    from accord.device import checks
+    from tests.contracts.test_arbitration_clause import BOND as CLAUSE_BOND
+    from tests.contracts.test_arbitration_clause import JUDGE, make
+
+    w = make()
+    w.disputed()
+    device = w.device
+    before = device.view(w.clause, "agreement", 0)
+    balances = dict(device.ledger.balances)
+    case = CaseFile(0, 500, "payer", "c", ())
+    judge = LLMAdjudicator(
+        device.account(JUDGE),
+        w.clause,
+        "USD",
+        CLAUSE_BOND,
+        Scripted([answer.replace("7", "0")] * 3),
+    )
+    obs = Observation(
+        JUDGE,
+        device.number + 1,
+        device.now,
+        device.base_fee,
+        "priority",
+        "public",
+        "eip1559",
+        device.next_nonce(JUDGE),
+        private={"docket": (Docket(case, 0),)},
+    )
+    for tx in judge.act(obs):
+        assert isinstance(tx, Transaction)
+        device.submit(tx)
+    device.build_block()
+    checks.block_invariants(device)
+    after = device.view(w.clause, "agreement", 0)
+    if judge.gave_up:
+        assert after == before
+        moved = {
+            k for k, v in device.ledger.balances.items() if balances.get(k) != v and k[1] == "USD"
+        }
+        assert moved == set()
+    else:
+        assert after[1][0] == "review" and after[1][9] in (RELEASE, REFUND)
+        assert device.ledger.balance(JUDGE, "USD") == balances[(JUDGE, "USD")] - CLAUSE_BOND
+    w.check()
