@@ -28,7 +28,7 @@ from pathlib import Path
 PURE_ENV = "ACCORD_PURE_PYTHON"
 """Set (to anything but ``""`` or ``"0"``) to run the pure-Python path."""
 
-MODULES = ("accord.device.fast_submit",)
+MODULES = ("accord.device.fast_submit", "accord.device.fast_loop")
 """The modules the build compiles (``setup.py`` reads this tuple)."""
 
 _HERE = Path(__file__).resolve().parent

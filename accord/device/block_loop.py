@@ -6,11 +6,10 @@ journal frame and refunds the unused gas, as :mod:`accord.device.execution` desc
 bundles go to :meth:`~accord.device.execution.Executor.apply_bundle` and, under the
 batch rule, batchable calls to :mod:`accord.device.settlement`.
 
-Everything per transaction is written out in one loop with the block's constants in
-local variables, because this loop is most of what the device costs per transaction:
-the checks of :mod:`accord.device.validation` in one combined test, the prepayment,
-the call and the refund inlined, and the lookups the previous transaction made
-(sender, target, method, context) reused when the next one repeats them.
+The loop itself, most of what the device costs per transaction, is
+:func:`accord.device.fast_loop.run_items`: everything per transaction written out in
+one loop with the block's constants in local variables, compiled by the build where it
+can (:mod:`accord.device.accelerator`).
 """
 
 from __future__ import annotations
@@ -19,20 +18,15 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from accord.device import gas as G
-from accord.device.block import Skipped, Status
-from accord.device.contract import NO_VALUE, BatchCall, Context, Contract
-from accord.device.errors import GasLimitTooLow, OutOfGas, Rejected, Revert
-from accord.device.ledger import MISSING, Ledger
-from accord.device.mempool import Item, PendingBundle
+from accord.device.contract import BatchCall, Context, Contract
+from accord.device.fast_loop import run_items as _run_items
+from accord.device.ledger import Ledger
+from accord.device.mempool import Item
 from accord.device.meter import StepMeter
-from accord.device.outcome import UNMETERED, BlockEnv, Outcome, Prepaid, no_room
-from accord.device.transaction import DEPLOY, Bundle, Transaction
+from accord.device.outcome import UNMETERED, BlockEnv, Outcome, Prepaid
+from accord.device.transaction import Bundle, Transaction
 
-_intrinsic_gas = G.intrinsic_gas
 _new_context = tuple.__new__
-_NOBODY: Any = object()
-"""Is no sender, target or method: an empty slot of :meth:`BlockLoop.run`'s caches."""
 
 
 class BlockLoop:
@@ -157,288 +151,6 @@ class BlockLoop:
         strict: bool,
         batch: bool,
     ) -> Outcome:
-        """:meth:`run`'s loop."""
-        out = Outcome([], [], [], [], {}, [], 0, gas_left)
-        attempted, included, receipts = out.attempted, out.included, out.receipts
-        ledger = self.ledger
-        nonces, balances, journal, events = (
-            ledger.nonces,
-            ledger.balances,
-            ledger.journal,
-            ledger.events,
-        )
-        nonces_origin, balances_origin = ledger.nonces_origin, ledger.balances_origin
-        contracts, fee_keys, fee_asset = self.contracts, self._fee_keys, self.fee_asset
-        first_price = self._first_price
-        active = self._active  # the running call's context (ContextKit.active)
-        metering = bool(self.meter.prefixes)
-        # One read-only context per (contract, sender) for the block's value-less calls:
-        # their facts are equal, so they may share one.
-        contexts: dict[str, dict[str, Context]] = {}
-        known: set[str] = set()  # senders whose nonce and fee-balance origins are recorded
-        base_fee, number, timestamp = env.base_fee, env.number, env.timestamp
-        # The previous transaction's sender, target and method, and what was looked up
-        # for them: consecutive transactions often share them, and an identity test is
-        # cheaper than the lookups. (Nothing a lookup found can change within a block:
-        # contracts are only ever added, at fresh addresses.)
-        last_sender: object = _NOBODY
-        last_to: object = _NOBODY
-        last_method: object = _NOBODY
-        key: tuple[str, str] = ("", "")
-        contract: Contract | None = None
-        entry: Callable[..., Any] | None = None
-        ctx: Context | None = None
-        # ``attempted`` is every item tried, in order. While every one tried was also
-        # included it equals ``included``, so it is only filled in (``tracking``) from
-        # the first item that is not a plain included transaction.
-        tracking = False
-        item: Item | None = None
-        try:
-            for item in items:
-                if type(item) is PendingBundle:
-                    if not tracking:
-                        attempted.extend(included)
-                        tracking = True
-                    out.gas_left = gas_left
-                    self._run_bundle(item[0], env, out, strict, batch)
-                    gas_left = out.gas_left
-                    continue
-                tx: Transaction = item[0]  # type: ignore[assignment]  # a transaction entry
-                (
-                    sender,
-                    nonce,
-                    to,
-                    method,
-                    args,
-                    value,
-                    gas_limit,
-                    max_fee,
-                    priority_fee,
-                    tx_hash,
-                    _,
-                ) = tx
-                try:
-                    # gas_left never exceeds the block gas limit, so this also catches a
-                    # gas limit above it (_reject names both).
-                    if gas_limit > gas_left:
-                        if strict:
-                            raise GasLimitTooLow(
-                                f"{gas_limit} exceeds the block's gas left {gas_left}"
-                            )
-                        out.skipped.append(no_room(tx_hash, "tx", gas_limit, gas_left))
-                        continue
-                    if batch and self.is_batch_call(tx):
-                        collected = self.collect_batch_call(tx, env)
-                        out.batched.setdefault(to, []).append(collected)
-                        gas_left -= gas_limit
-                        if tracking:
-                            attempted.append(tx)
-                        included.append(tx)
-                        receipts.append(None)  # filled at settlement
-                        continue
-                    # -- intrinsic gas: TX_BASE + EIP-2028 calldata (gas.intrinsic_gas) --
-                    # computed at admission: the entry's gas (item is no PendingBundle here)
-                    try:
-                        intrinsic: int | None = item[3]  # type: ignore[assignment]
-                    except IndexError:  # an (tx, arrival, seq) item made by hand
-                        intrinsic = None
-                    if intrinsic is None:  # a bundle's, or not admitted through the pool
-                        # (not canonical: UNPAYABLE, refused for its gas limit)
-                        intrinsic = _intrinsic_gas(method, args, value)
-                    # -- validation: one combined test, _reject() names the failure --
-                    expected = nonces.get(sender, 0)  # a nonce is never stored as 0
-                    if (
-                        nonce != expected
-                        or max_fee < base_fee
-                        or priority_fee > max_fee
-                        or gas_limit < intrinsic
-                        or to == DEPLOY
-                    ):
-                        self._reject(tx, base_fee)  # raises, unless a valid deployment
-                        entry = None
-                        last_to = _NOBODY
-                    elif to is not last_to or method is not last_method:
-                        if method:
-                            found = contracts.get(to)
-                            function = None if found is None else found._entries.get(method)
-                            if function is None:
-                                self._reject(tx, base_fee)  # raises
-                            if metering:
-                                function = self._metered(found, method, function)
-                            contract, entry = found, function
-                        else:
-                            entry = None
-                        last_to, last_method = to, method
-                        last_sender = _NOBODY  # the cached context was for another target
-                    if first_price:
-                        tip = max_fee
-                    else:
-                        tip = max_fee - base_fee
-                        if priority_fee < tip:
-                            tip = priority_fee
-                    price = base_fee + tip
-                    # -- prepay (_take inlined) --
-                    prepay = need = gas_limit * price
-                    if value:
-                        for asset, amount in value:
-                            if asset == fee_asset:
-                                need += amount
-                    if sender is not last_sender:
-                        got = fee_keys.get(sender)
-                        if got is None:  # one (sender, fee asset) key per sender
-                            got = fee_keys[sender] = (sender, fee_asset)
-                        key, ctx, last_sender = got, None, sender
-                        if sender not in known:
-                            # The state hash's origins of the sender's nonce and fee
-                            # balance, taken before this block writes them here
-                            # (harmless if it does not: the old and new values are then
-                            # equal). They are also the whole-block rollback's record.
-                            known.add(sender)
-                            if sender not in nonces_origin:
-                                nonces_origin[sender] = expected or MISSING
-                            if key not in balances_origin:
-                                balances_origin[key] = balances.get(key, MISSING)
-                    have = balances.get(key, 0)
-                    if have < need:
-                        self._cannot_pay(sender, need, have)
-                except Exception as exc:
-                    # A rejection; anything else (a field of the wrong type that escaped
-                    # admission) is one too, and the transaction can never be valid.
-                    if strict:
-                        if isinstance(exc, Rejected):
-                            raise
-                        raise Rejected(_describe(exc), field="tx") from exc
-                    if not tracking:
-                        attempted.extend(included)
-                        tracking = True
-                    attempted.append(tx)
-                    if isinstance(exc, Rejected):
-                        skip = Skipped(tx_hash, "tx", exc.field, str(exc), self.never_valid(tx))
-                    else:
-                        skip = Skipped(tx_hash, "tx", "tx", _describe(exc), True)
-                    out.skipped.append(skip)
-                    last_sender = last_to = _NOBODY  # the caches may be half-updated
-                    continue
-                if tracking:
-                    attempted.append(tx)
-                nonces[sender] = expected + 1
-                if prepay:
-                    if have == prepay:
-                        del balances[key]
-                    else:
-                        balances[key] = have - prepay
-                # -- the call, in a journal frame --
-                journal_mark, events_mark = len(journal), len(events)
-                ledger.gas_used = intrinsic
-                ledger.gas_limit = gas_limit
-                created: str | None = None
-                error: str | None = None
-                result: object = None
-                status: Status
-                try:
-                    if entry is not None:
-                        if value:
-                            sent = self._send_value(tx, to)
-                            call_ctx = self._call_context(to, sender, sent, number, timestamp)
-                        else:
-                            if ctx is None:
-                                by_sender = contexts.get(to)
-                                if by_sender is None:
-                                    by_sender = contexts[to] = {}
-                                ctx = by_sender.get(sender)
-                                if ctx is None:
-                                    ctx = by_sender[sender] = self._call_context(
-                                        to, sender, NO_VALUE, number, timestamp
-                                    )
-                            call_ctx = ctx
-                        active[0] = call_ctx  # only the running call's context acts
-                        # The method's function (Contract._entries: no bound method
-                        # to build), with positional arguments spelled out for short
-                        # argument lists: a call with *args costs twice as much.
-                        n = len(args)
-                        if n == 3:
-                            result = entry(contract, call_ctx, args[0], args[1], args[2])
-                        elif n == 2:
-                            result = entry(contract, call_ctx, args[0], args[1])
-                        elif n == 1:
-                            result = entry(contract, call_ctx, args[0])
-                        elif n == 0:
-                            result = entry(contract, call_ctx)
-                        else:
-                            result = entry(contract, call_ctx, *args)
-                    elif to == DEPLOY:
-                        created = self._deploy(tx, env)
-                    elif value:  # a plain transfer
-                        self._send_value(tx, to)
-                    used = ledger.gas_used
-                    if used > gas_limit:  # contract code caught an OutOfGas: still fails
-                        raise OutOfGas(used, gas_limit)
-                    status = "success"
-                except OutOfGas as exc:
-                    ledger.rollback((journal_mark, events_mark))
-                    status, used, error, created = "out_of_gas", gas_limit, exc.reason, None
-                except Revert as exc:
-                    ledger.rollback((journal_mark, events_mark))
-                    status, used, error, created = "reverted", ledger.gas_used, exc.reason, None
-                    if used > gas_limit:  # it caught an OutOfGas, then reverted
-                        status, used = "out_of_gas", gas_limit
-                except (MemoryError, RecursionError) as exc:  # resource exhaustion
-                    ledger.rollback((journal_mark, events_mark))
-                    status, used, created = "out_of_gas", gas_limit, None
-                    error = f"out of gas: {_describe(exc)}"
-                except Exception as exc:  # a bug or a failed ledger op in contract code
-                    ledger.rollback((journal_mark, events_mark))
-                    status, used, created = "reverted", ledger.gas_used, None
-                    error = _describe(exc)
-                    if used > gas_limit:  # it caught an OutOfGas, then raised this
-                        status, used = "out_of_gas", gas_limit
-                except KeyboardInterrupt:
-                    raise  # the user's: the whole block is rolled back
-                except BaseException as exc:  # SystemExit, GeneratorExit... from a contract
-                    ledger.rollback((journal_mark, events_mark))
-                    status, used, created = "out_of_gas", gas_limit, None
-                    error = f"out of gas: {_describe(exc)}"
-                emitted = (
-                    tuple(events[events_mark:]) if events and len(events) > events_mark else ()
-                )
-                # -- settle (_settle inlined): refund unused gas; burn, tip per block --
-                refund = (gas_limit - used) * price
-                if refund:  # (the key's origin is recorded: the sender was known)
-                    balances[key] = balances.get(key, 0) + refund
-                included.append(tx)
-                receipts.append(
-                    (
-                        tx_hash,
-                        status,
-                        used,
-                        used * price,
-                        used * tip,
-                        result,
-                        emitted,
-                        error,
-                        created,
-                    )
-                )
-                gas_left -= used
-        except BaseException:
-            # An unexpected error (a bug in the device, or KeyboardInterrupt): what the
-            # whole-block rollback drops.
-            self.offenders = () if item is None else (item,)
-            raise
-        if not tracking:
-            attempted.extend(included)
-        out.gas_left = gas_left
-        return out
-
-
-def _describe(exc: BaseException) -> str:
-    """``"TypeName: message"``, never raising (a hostile ``__str__`` is not called
-    twice, and one that fails gives the type name alone)."""
-    name = type(exc).__name__
-    try:
-        text = str(exc)
-    except KeyboardInterrupt:
-        raise
-    except BaseException:
-        return name
-    return f"{name}: {text}"[:500] if text else name
+        """:meth:`run`'s loop: :func:`accord.device.fast_loop.run_items`, compiled when
+        the build could (:mod:`accord.device.accelerator`)."""
+        return _run_items(self, items, env, gas_left, strict, batch)
