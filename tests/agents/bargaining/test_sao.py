@@ -170,3 +170,13 @@ def test_openspiel_mapping_reproduces_its_returns() -> None:
     r = run_negotiation(INST, [Linear(), Linear()], first=1)
     with pytest.raises(ValueError, match="player 0 always"):
         openspiel_actions(r)
+
+
+def test_on_offer_sees_every_offer_in_order() -> None:
+    seen: list[tuple[int, int, tuple[int, int, int]]] = []
+    r = run_negotiation(
+        INST,
+        [Boulware(), Conceder()],
+        on_offer=lambda o: seen.append((o.step, o.proposer, o.outcome)),
+    )
+    assert seen == [(o.step, o.proposer, o.outcome) for o in r.offers] and len(seen) == r.steps

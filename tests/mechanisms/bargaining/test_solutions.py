@@ -225,3 +225,13 @@ def test_every_rule_on_every_small_grid_is_rational() -> None:
             for rule in RULES:
                 sol = solve(rule, subset)
                 assert sol.point in subset and min(sol.point) >= 0
+
+
+def test_numpy_arrays_are_read_exactly() -> None:
+    import numpy as np
+
+    pts = np.array([[0, 10], [4, 6], [5, 5], [10, 0]], dtype=np.int64)
+    sol = nash(pts)
+    assert sol.point == (5, 5) and type(sol.point[0]) is int
+    assert pareto_frontier(pts.astype(np.float64)) == (0, 1, 2, 3)
+    assert nash(np.array([[0.5, 0.5]])).value == F(1, 4)
