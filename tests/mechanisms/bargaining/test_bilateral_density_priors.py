@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import integrate
+from scipy import integrate, optimize
 
 from accord.mechanisms.bargaining import (
     AGV,
@@ -18,9 +18,12 @@ from accord.mechanisms.bargaining import (
     DensityPrior,
     FirstBest,
     PostedPrice,
+    SecondBest,
     UniformPrior,
+    check_properties,
     expected_outcome,
     posted_price_gains,
+    second_best_weight,
     simulate,
 )
 
@@ -79,3 +82,50 @@ def test_simulation_on_density_priors_matches_quadrature() -> None:
                 abs(getattr(sim.mean, name) - getattr(exact, name))
                 <= 4 * getattr(sim.stderr, name) + 1e-12
             )
+
+
+def _phi_b(v: float, a: float) -> float:
+    return v - a * (1 - v * v) / (2 * v)  # buyer density 2v, CDF v²
+
+
+def _phi_s(c: float, a: float) -> float:
+    return c + a * (1 - (1 - c) ** 2) / (2 * (1 - c))  # seller density 2(1 - c)
+
+
+def _boundary(v: float, a: float) -> float:
+    """The largest cost that trades with ``v`` under weight ``a``, by Brent on the explicit
+    virtual values (nothing from the library)."""
+    target = _phi_b(v, a)
+    if target < _phi_s(0.0, a):
+        return 0.0
+    return float(optimize.brentq(lambda c: _phi_s(c, a) - target, 0.0, 1 - 1e-15, xtol=1e-15))
+
+
+def test_second_best_on_triangular_priors_binds_and_bounds() -> None:
+    """Myerson-Satterthwaite's conditions checked independently: at the library's α the
+    worst types' utilities sum to zero (E[(Φ_B(v,1) - Φ_S(c,1))·x] = 0, with the trade
+    region from the explicit virtual values), the gains agree, and nothing in the
+    library that is IC, IR and BB on these priors does better."""
+    alpha = second_best_weight(B, S)
+    assert 0 < alpha < 1
+
+    def surplus(v: float) -> float:
+        t = _boundary(v, alpha)
+        inner, _ = integrate.quad(lambda c: (_phi_b(v, 1) - _phi_s(c, 1)) * 2 * (1 - c), 0, t)
+        return 2 * v * inner
+
+    def gains(v: float) -> float:
+        t = _boundary(v, alpha)
+        return 2 * v * integrate.quad(lambda c: (v - c) * 2 * (1 - c), 0, t)[0]
+
+    start = optimize.brentq(lambda v: _phi_b(v, alpha) - _phi_s(0.0, alpha), 1e-9, 1.0)
+    g_sum, _ = integrate.quad(surplus, start, 1.0, epsabs=1e-12, limit=200)
+    assert abs(g_sum) < 1e-9
+    out = expected_outcome(SecondBest(), B, S)
+    want, _ = integrate.quad(gains, start, 1.0, epsabs=1e-13, limit=200)
+    assert out.gains == pytest.approx(want, abs=1e-9)
+    props = check_properties(SecondBest(), B, S)
+    assert props.satisfied(1e-9)
+    for mech in (PostedPrice(), PostedPrice(0.4), FirstBest(), VCG(), AGV()):
+        if check_properties(mech, B, S).satisfied(1e-9):
+            assert expected_outcome(mech, B, S).gains <= out.gains + 1e-9
