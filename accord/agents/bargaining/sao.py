@@ -189,8 +189,14 @@ def run_negotiation(
     """
     if not isinstance(instance, Instance):
         raise TypeError(f"instance must be an Instance, got {type(instance).__name__}")
-    if len(negotiators) != 2:
-        raise ValueError(f"a negotiation needs exactly 2 negotiators, got {len(negotiators)}")
+    if isinstance(negotiators, str | bytes) or len(negotiators) != 2:
+        raise ValueError(f"a negotiation needs exactly 2 negotiators, got {negotiators!r}")
+    for p, neg in enumerate(negotiators):
+        if not isinstance(neg, Negotiator):
+            raise TypeError(
+                f"negotiator {p} must have on_negotiation_start, propose and respond, "
+                f"got {type(neg).__name__}"
+            )
     if type(n_steps) is not int or not 1 <= n_steps <= MAX_STEPS:
         raise ValueError(f"n_steps must be an int in [1, {MAX_STEPS}], got {n_steps!r}")
     if type(first) is not int or first not in (0, 1):

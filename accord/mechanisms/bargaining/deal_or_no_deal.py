@@ -134,7 +134,8 @@ class Instance:
     values: tuple[Triple, Triple]
 
     def __post_init__(self) -> None:
-        shapes = [self.pool, *self.values] if len(self.values) == 2 else []
+        pair = isinstance(self.values, tuple) and len(self.values) == 2
+        shapes = [self.pool, *self.values] if pair else []
         if not shapes or any(
             not isinstance(t, tuple) or len(t) != ITEM_TYPES or any(type(x) is not int for x in t)
             for t in shapes

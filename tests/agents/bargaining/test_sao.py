@@ -130,6 +130,10 @@ def test_bad_runner_arguments() -> None:
     ok = [Linear(), Linear()]
     with pytest.raises(ValueError, match="exactly 2"):
         run_negotiation(INST, [Linear()])
+    with pytest.raises(ValueError, match="exactly 2"):
+        run_negotiation(INST, "ab")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="negotiator 1 must have"):
+        run_negotiation(INST, [Linear(), None])  # type: ignore[list-item]
     for n in (0, -1, 10**6, 1.5, True):
         with pytest.raises(ValueError, match="n_steps"):
             run_negotiation(INST, ok, n_steps=n)  # type: ignore[arg-type]

@@ -204,6 +204,29 @@ def test_hostile_instances_are_refused(pool: object, values: object) -> None:
         Instance(pool, values)  # type: ignore[arg-type]
 
 
+junk = st.one_of(
+    st.none(),
+    st.integers(),
+    st.text(max_size=3),
+    st.floats(allow_nan=True),
+    st.lists(st.integers(0, 10), max_size=4),
+    st.tuples(st.integers(-2, 12), st.integers(-2, 12), st.integers(-2, 12)),
+    st.tuples(st.integers(0, 10), st.booleans(), st.integers(0, 10)),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(junk, st.one_of(junk, st.tuples(junk, junk), st.tuples(junk, junk, junk)))
+def test_any_junk_instance_is_an_instance_error(pool: object, values: object) -> None:
+    try:
+        inst = Instance(pool, values)  # type: ignore[arg-type]
+    except InstanceError as err:
+        assert "\n" not in str(err)
+        return
+    assert inst in set(valid_instances())  # whatever is accepted follows every rule
+
+
 def test_bad_generate_arguments() -> None:
     for n in (-1, 1.5, True, None, 10**9):
         with pytest.raises(InstanceError, match="n must be"):
