@@ -52,6 +52,7 @@ from accord.device.errors import (
     UnknownContract,
 )
 from accord.device.execution import Executor
+from accord.device.fast_submit import Gate
 from accord.device.fees import FeeMarket
 from accord.device.genesis_hash import field_digests, genesis_hash
 from accord.device.keys import Keyring
@@ -159,6 +160,9 @@ class Device(Submission, BlockProduction, Automine):
         self._default_latency = self.config.default_latency_ms
         self._arrival = self._now + self._default_latency
         """When a transaction submitted now arrives under the default latency."""
+        self._gate = Gate(self)
+        """Submit's common case, with the tables it reads at hand (compiled where the
+        build could: :mod:`accord.device.fast_submit`)."""
         self.base_fee = self.config.initial_base_fee if self.config.fee_market == "eip1559" else 0
         if store is None:
             store = recorded_log(self)  # the lab's --logs (accord.device.recording)

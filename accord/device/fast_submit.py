@@ -5,7 +5,7 @@ build compiles it to a C extension with mypyc (``setup.py``; :mod:`.accelerator`
 which path runs), and without a C compiler it runs as it is: both paths give the same
 results, bit for bit, and CI runs the device tests under each.
 
-:func:`submit` decides only the common case, a valid transaction: atoms-only
+:meth:`Gate.submit` decides only the common case, a valid transaction: atoms-only
 arguments, no value or one asset's, not a deploy, a MAC-signed sender, room in the
 pool. At any doubt it hands the transaction to :meth:`Admission._admit`, which runs the
 whole gate in order (:mod:`accord.device.admission`) to raise the precise error or admit
@@ -25,6 +25,7 @@ from typing import Any, Final, Protocol
 
 from accord.device import gas as G
 from accord.device.admission import MAX_AMOUNT
+from accord.device.ledger import Ledger
 from accord.device.mempool import Entry, Mempool
 from accord.device.transaction import TX_HASH, Transaction
 
@@ -36,10 +37,11 @@ _MAX_AMOUNT: Final = MAX_AMOUNT
 _ATOMS: Final = frozenset({int, str, bool, bytes, type(None)})
 
 
-class Gate(Protocol):
-    """What the hot path uses of the device (a :class:`Submission`, which sets these
+class Host(Protocol):
+    """What the gate uses of the device (a :class:`Submission`, which sets these
     attributes; named here without importing it back)."""
 
+    ledger: Ledger
     mempool: Mempool
     _macs: dict[str, Any]
     """Each MAC-signed account's keyed BLAKE2s state (``copy`` + ``update``)."""
@@ -55,119 +57,141 @@ class Gate(Protocol):
     def _arrival_at(self, sender: str, at: object) -> int: ...
 
 
-def submit(device: Gate, tx: Any, at: Any) -> bytes:
-    """:meth:`Submission.submit`: admit ``tx`` (arriving after the sender's latency, or
-    at ``at``) and return its hash, or raise the gate's :class:`Rejected` error."""
-    # (The type is compared through a name, not as ``type(tx) is``: mypy would narrow
-    # ``tx`` to a Transaction, and mypyc would then check each field's declared type
-    # when slicing, before the checks below.)
-    kind = type(tx)
-    if kind is not Transaction or len(tx) != 11:
-        return device._admit(tx, at)
-    # Unpacked from a plain tuple (the signed fields, which marshal encodes below):
-    # unpacking the NamedTuple itself would go through an iterator. Each field's exact
-    # type is checked (a str subclass, a bool or a numpy integer: the slow path names
-    # it) before the code below relies on it.
-    content: tuple[Any, ...] = tx[:9]
-    sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee = content
-    tx_hash: Any = tx[9]
-    signature: Any = tx[10]
-    if not (
-        type(sender) is str
-        and type(nonce) is int
-        and type(to) is str
-        and type(method) is str
-        and type(args) is tuple
-        and type(value) is tuple
-        and type(gas_limit) is int
-        and type(max_fee) is int
-        and type(priority_fee) is int
-        and type(tx_hash) is bytes
-        and type(signature) is bytes
-        and to  # no to: a deploy
-        and 0 <= priority_fee <= max_fee
-    ):
-        return device._admit(tx, at)
-    # nonce, gas_limit and max_fee in [0, 2**31) (hence within MAX_NONCE and
-    # MAX_AMOUNT, and priority_fee too): one shift of their union, nonzero for a
-    # negative one or one of 2**31 or more. Those take the slow path, which checks
-    # them in full; below, marshal encodes each of them in 5 bytes.
-    if (nonce | gas_limit | max_fee) >> 31:
-        return device._admit(tx, at)
-    # The arguments' types (a nested tuple or anything else: the slow path checks
-    # it in full). A loop: cheaper than any one C-level call for a few arguments.
-    for arg in args:
-        if type(arg) not in _ATOMS:
-            return device._admit(tx, at)
-    try:
-        data = dumps(content, 0)
-    except ValueError:  # a value entry that cannot be encoded
-        return device._admit(tx, at)
-    digest = TX_HASH.copy()
-    digest.update(data)
-    state = device._macs.get(sender)
-    if state is None or digest.digest() != tx_hash:
-        # ed25519 (or an unknown sender, or an altered transaction): the whole gate,
-        # in order; its cost is small beside the signature check's
-        return device._admit(tx, at)
-    # The intrinsic gas (gas.intrinsic_gas) from the bytes just encoded: marshal
-    # version 0 encodes a tuple as b"(" + 4-byte count + its items' encodings, with
-    # no back-references, so the calldata (method, args, value) is a 5-byte header
-    # (3 zero bytes) plus data[start:end]: after the header, sender ("u" + 4-byte
-    # length + UTF-8), nonce ("i" + 4 bytes below 2**31) and to; before gas_limit,
-    # max_fee and priority_fee (5 bytes each, checked above). A non-ASCII name takes
-    # the slow path, which computes it in full.
-    if not (sender.isascii() and to.isascii()):
-        return device._admit(tx, at)
-    start = 20 + len(sender) + len(to)
-    end = len(data) - 15
-    intrinsic = _CALLDATA_BASE + _NONZERO * (end - start) - _SAVED * data.count(0, start, end)
-    state = state.copy()
-    state.update(tx_hash)
-    pending: dict[bytes, Entry] = device._pending
-    pool = device.mempool
-    fee_asset: str = pool.fee_asset
-    need = gas_limit * max_fee
-    if value:  # one (asset, amount) pair, a plain transfer's; anything else: slow path
-        if len(value) != 1:
-            return device._admit(tx, at)
-        pair: Any = value[0]
-        if type(pair) is not tuple or len(pair) != 2:
-            return device._admit(tx, at)
-        asset, amount = pair
-        if type(asset) is not str or type(amount) is not int or not 0 < amount <= _MAX_AMOUNT:
-            return device._admit(tx, at)
-        if asset == fee_asset:
-            need += amount
-        elif pool.checks_assets:
-            return device._admit(tx, at)
-    # pool.room is 0 until the gate's slow path (the first transaction takes it)
-    # has set it: until then every transaction takes the slow path.
-    if (
-        state.digest() != signature
-        or nonce < device._nonces.get(sender, 0)
-        or tx_hash in pending
-        or gas_limit < intrinsic
-        or gas_limit > device._gas_limit
-        or pool.balances.get((sender, fee_asset), 0) < need
-        # Below min(slots, capacity) pending in all, no sender can be at its slots
-        # and the pool is not full; else the slow path counts.
-        or len(pending) >= pool.room
-    ):
-        return device._admit(tx, at)
-    lanes = pool.lanes
-    lane = lanes.get(sender)
-    if lane is None:  # the sender's first pending transaction (Mempool.add's lane)
-        lane = lanes[sender] = {}
-    elif nonce in lane:  # a replacement
-        return device._admit(tx, at)
-    if at is None and not device._latency:
-        arrival = device._arrival
-    else:
-        arrival = device._arrival_at(sender, at)
-        if arrival > pool.latest:
-            pool.latest = arrival
-    admitted: bytes = tx_hash  # checked above
-    pending[admitted] = (tx, arrival, next(device._seq), intrinsic)  # Mempool.add inlined
-    lane[nonce] = admitted
-    return admitted
+class Gate:
+    """The common case of one device's admission gate, with the tables it reads at
+    hand (their identity never changes: the device clears them, never replaces them).
+
+    Compiled, the tables are fields of a C struct, read without a dictionary lookup;
+    what changes between calls (the pool's ``room`` and ``fee_asset``, set by the
+    gate's slow path, and the device's ``_arrival``, set at every block) is read from
+    the device and the pool each time.
+    """
+
+    def __init__(self, device: Host) -> None:
+        self.device = device
+        self.pool = device.mempool
+        self.lanes = device.mempool.lanes
+        self.balances: dict[tuple[str, str], int] = device.ledger.balances
+        self.macs = device._macs
+        self.pending = device._pending
+        self.seq = device._seq
+        self.nonces = device._nonces
+        self.gas_limit = device._gas_limit
+        self.latency = device._latency
+
+    def submit(self, tx: Any, at: Any) -> bytes:
+        """:meth:`Submission.submit`: admit ``tx`` (arriving after the sender's latency, or
+        at ``at``) and return its hash, or raise the gate's :class:`Rejected` error."""
+        # (The type is compared through a name, not as ``type(tx) is``: mypy would narrow
+        # ``tx`` to a Transaction, and mypyc would then check each field's declared type
+        # when slicing, before the checks below.)
+        kind = type(tx)
+        if kind is not Transaction or len(tx) != 11:
+            return self.device._admit(tx, at)
+        # Unpacked from a plain tuple (the signed fields, which marshal encodes below):
+        # unpacking the NamedTuple itself would go through an iterator. Each field's exact
+        # type is checked (a str subclass, a bool or a numpy integer: the slow path names
+        # it) before the code below relies on it.
+        content: tuple[Any, ...] = tx[:9]
+        sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee = content
+        tx_hash: Any = tx[9]
+        signature: Any = tx[10]
+        if not (
+            type(sender) is str
+            and type(nonce) is int
+            and type(to) is str
+            and type(method) is str
+            and type(args) is tuple
+            and type(value) is tuple
+            and type(gas_limit) is int
+            and type(max_fee) is int
+            and type(priority_fee) is int
+            and type(tx_hash) is bytes
+            and type(signature) is bytes
+            and to  # no to: a deploy
+            and 0 <= priority_fee <= max_fee
+        ):
+            return self.device._admit(tx, at)
+        # nonce, gas_limit and max_fee in [0, 2**31) (hence within MAX_NONCE and
+        # MAX_AMOUNT, and priority_fee too): one shift of their union, nonzero for a
+        # negative one or one of 2**31 or more. Those take the slow path, which checks
+        # them in full; below, marshal encodes each of them in 5 bytes.
+        if (nonce | gas_limit | max_fee) >> 31:
+            return self.device._admit(tx, at)
+        # The arguments' types (a nested tuple or anything else: the slow path checks
+        # it in full). A loop: cheaper than any one C-level call for a few arguments.
+        for arg in args:
+            if type(arg) not in _ATOMS:
+                return self.device._admit(tx, at)
+        try:
+            data = dumps(content, 0)
+        except ValueError:  # a value entry that cannot be encoded
+            return self.device._admit(tx, at)
+        digest = TX_HASH.copy()
+        digest.update(data)
+        state = self.macs.get(sender)
+        if state is None or digest.digest() != tx_hash:
+            # ed25519 (or an unknown sender, or an altered transaction): the whole gate,
+            # in order; its cost is small beside the signature check's
+            return self.device._admit(tx, at)
+        # The intrinsic gas (gas.intrinsic_gas) from the bytes just encoded: marshal
+        # version 0 encodes a tuple as b"(" + 4-byte count + its items' encodings, with
+        # no back-references, so the calldata (method, args, value) is a 5-byte header
+        # (3 zero bytes) plus data[start:end]: after the header, sender ("u" + 4-byte
+        # length + UTF-8), nonce ("i" + 4 bytes below 2**31) and to; before gas_limit,
+        # max_fee and priority_fee (5 bytes each, checked above). A non-ASCII name takes
+        # the slow path, which computes it in full.
+        if not (sender.isascii() and to.isascii()):
+            return self.device._admit(tx, at)
+        start = 20 + len(sender) + len(to)
+        end = len(data) - 15
+        intrinsic = _CALLDATA_BASE + _NONZERO * (end - start) - _SAVED * data.count(0, start, end)
+        state = state.copy()
+        state.update(tx_hash)
+        pending = self.pending
+        pool = self.pool
+        fee_asset: str = pool.fee_asset
+        need = gas_limit * max_fee
+        if value:  # one (asset, amount) pair, a plain transfer's; anything else: slow path
+            if len(value) != 1:
+                return self.device._admit(tx, at)
+            pair: Any = value[0]
+            if type(pair) is not tuple or len(pair) != 2:
+                return self.device._admit(tx, at)
+            asset, amount = pair
+            if type(asset) is not str or type(amount) is not int or not 0 < amount <= _MAX_AMOUNT:
+                return self.device._admit(tx, at)
+            if asset == fee_asset:
+                need += amount
+            elif pool.checks_assets:
+                return self.device._admit(tx, at)
+        # pool.room is 0 until the gate's slow path (the first transaction takes it)
+        # has set it: until then every transaction takes the slow path.
+        if (
+            state.digest() != signature
+            or nonce < self.nonces.get(sender, 0)
+            or tx_hash in pending
+            or gas_limit < intrinsic
+            or gas_limit > self.gas_limit
+            or self.balances.get((sender, fee_asset), 0) < need
+            # Below min(slots, capacity) pending in all, no sender can be at its slots
+            # and the pool is not full; else the slow path counts.
+            or len(pending) >= pool.room
+        ):
+            return self.device._admit(tx, at)
+        lanes = self.lanes
+        lane = lanes.get(sender)
+        if lane is None:  # the sender's first pending transaction (Mempool.add's lane)
+            lane = lanes[sender] = {}
+        elif nonce in lane:  # a replacement
+            return self.device._admit(tx, at)
+        if at is None and not self.latency:
+            arrival = self.device._arrival
+        else:
+            arrival = self.device._arrival_at(sender, at)
+            if arrival > pool.latest:
+                pool.latest = arrival
+        admitted: bytes = tx_hash  # checked above
+        pending[admitted] = (tx, arrival, next(self.seq), intrinsic)  # Mempool.add inlined
+        lane[nonce] = admitted
+        return admitted

@@ -25,7 +25,7 @@ from accord.device.errors import (
     BadSignature,
     UnknownAccount,
 )
-from accord.device.fast_submit import submit as _submit
+from accord.device.fast_submit import Gate
 from accord.device.ledger import Ledger
 from accord.device.mempool import Entry, Mempool, Pending, SealedTx
 from accord.device.transaction import (
@@ -56,6 +56,7 @@ class Submission(Admission):
     _chain_id: int
     trusts_signatures: bool
     _pending: dict[bytes, Entry]
+    _gate: Gate
     _seq: count[int]
     _nonces: dict[str, int]
     _gas_limit: int
@@ -134,7 +135,7 @@ class Submission(Admission):
         """
         # The gate's common case, compiled when the build could (fast_submit); it
         # hands anything else to Admission._admit, which runs the whole gate in order.
-        return _submit(self, tx, at)
+        return self._gate.submit(tx, at)
 
     def submit_bundle(self, bundle: Bundle, *, sender: str, at: int | None = None) -> bytes:
         """Send a bundle privately to the builder (``eth_sendBundle``).
