@@ -149,6 +149,8 @@ class Mediator(Contract):
             raise Revert(f"sink must be a non-empty address, got {sink!r}")
         if sink in names:
             raise Revert("sink must not be a party (forfeits and dust would flow back to it)")
+        if sink == ctx.this:
+            raise Revert("sink must not be the mediator itself (dust and forfeits would be stuck)")
         if type(subsidy) is not int or not 0 <= subsidy <= MAX_AMOUNT:
             raise Revert(f"subsidy must be an int in [0, {MAX_AMOUNT}], got {subsidy!r}")
         need = parsed.max_deficit()

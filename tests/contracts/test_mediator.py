@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from accord.contracts.mediator import Mediator
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
+from accord.device.execution import contract_address
 from accord.mechanisms.bargaining.mediation_rules import parse_rule
 from accord.mechanisms.commit_reveal import commitment_hash
 
@@ -216,6 +217,26 @@ def test_a_committer_who_does_not_reveal_pays_the_penalty_to_the_revealer() -> N
     assert call(device, OTHER, address, "expire").result == 30
     assert usd(device, SELLER) == FUNDS - 30 and good(device, SELLER) == 5
     assert usd(device, BUYER) == FUNDS + 30 and not device.ledger.locked
+
+
+def test_a_mediator_cannot_be_its_own_sink() -> None:
+    """Its address is known before it is deployed (``contract_address``); as its own sink,
+    every unit of dust and every unshared forfeit would stay in it for good."""
+    device = make_device()
+    own = contract_address(DEPLOYER, device.nonce(DEPLOYER))
+    with pytest.raises(Exception, match="sink must not be the mediator itself"):
+        device.deploy(
+            device.account(DEPLOYER),
+            Mediator,
+            KDA,
+            (BUYER, SELLER),
+            ("USD", "GOOD"),
+            30,
+            COMMIT_END,
+            REVEAL_END,
+            own,
+        )
+    assert own not in device.contracts
 
 
 def test_nobody_sees_a_report_before_every_party_has_committed() -> None:
