@@ -14,7 +14,9 @@ Delegation", RES 75(1)); here the restriction is enforced by the device itself.
 
 A mandate is ``(principal, delegate, venue) -> Limits``:
 
-* ``expiry``: the last block in which the delegate may bind the principal;
+* ``expiry``: the last block in which the delegate may make an offer or accept one for
+  the principal (an offer it made in time stays open to the counterparty until the
+  offer's own deadline: an offer cannot be withdrawn);
 * ``min_receive``: ``((asset, n), ...)``: the principal must end with at least ``n``
   of ``asset`` from the deal (e.g. keep at least 2 books);
 * ``max_give``: ``((asset, n), ...)``: what it put in minus what it gets back is at
@@ -25,7 +27,8 @@ A mandate is ``(principal, delegate, venue) -> Limits``:
 Everything is an exact integer; no float decides. Limits are public state: the
 counterparty can read them (a reservation value is revealed by committing it; see
 ``docs/negotiation.md``, "On the device"). The principal may :meth:`Mandates.revoke` at
-any time (withdrawing authority only narrows what the delegate can do); limits cannot be
+any time (withdrawing authority only narrows what the delegate can do next: an offer
+it already made binds until its deadline, tested); limits cannot be
 edited in place, so a counterparty reading them never reads a moving target.
 
 How a delegate makes an offer (the principal ``alice`` first, then her delegate

@@ -437,3 +437,21 @@ def test_block_time_discounts_give_rubinsteins_split_and_its_frequent_offers_lim
     assert limit == pytest.approx((1 / 3, 2 / 3))
     x0_fast, _ = rubinstein(discount_factor(r0, 1), discount_factor(r1, 1))  # 1 ms blocks
     assert x0_fast == pytest.approx(limit[0], abs=1e-6)
+
+
+def test_a_delegates_offer_stays_binding_after_a_revoke_until_its_deadline() -> None:
+    """A revoke (or the mandate's expiry) stops the delegate's *next* offer or acceptance;
+    an offer it already made within the mandate is a pending commitment, which nobody can
+    withdraw: the counterparty may still accept it until its deadline, and the principal
+    is bound (docs/negotiation.md, rule 4; the mandate module's docstring)."""
+    t = Table.make()
+    t.grant("bob", "mallory", Limits(expiry=100, min_receive=(("GOLD", 2),)))
+    nid = t.start(agents={"bob": "mallory"}, turn_blocks=6)
+    t.ok("alice", "propose", nid, (6, 4))
+    assert t.ok("mallory", "propose", nid, (2, 1)) == 1  # for bob, within his limits
+    t.ok("bob", "revoke", "mallory", t.neg, to=t.mandates)
+    assert t.device.view(t.mandates, "mandate", "bob", "mallory", t.neg) is None
+    res = t.accept("alice", nid, 1)
+    assert res.groups[0].ok and t.view("state", nid)[0] == "agreed"
+    assert t.device.balance("bob", "GOLD") == START + 2
+    assert t.device.balance("alice", "GOLD") == START + 4
