@@ -450,8 +450,10 @@ class ArbitrationClause(Contract):
     @public
     def rule(self, ctx: Context, dispute: int, ruling: int) -> None:
         """The court only, once per dispute: its final ruling (0 refused, 1 release,
-        2 refund). A ruling that arrives after :meth:`expire` is recorded and changes
-        nothing, so the court's own execution never fails on it."""
+        2 refund), carrying back (as the call's value, at most what it was paid) the fee
+        of a case it could not hear. A ruling that arrives after :meth:`expire` is
+        recorded and changes nothing but that fee's return, so the court's own execution
+        never fails on it."""
         if ctx.sender != self.court:
             raise Revert(f"only the court {self.court} may rule")
         if type(dispute) is not int:
@@ -464,17 +466,24 @@ class ArbitrationClause(Contract):
         require(A.check_ruling, ruling)
         self.ruled[dispute] = True
         terms, case = self._load(agreement)
+        back = dict(ctx.value)
+        returned = back.pop(self.asset, 0)
+        if back or returned > case.cost:
+            raise Revert(f"the court may return at most its fee {case.cost} {self.asset}")
+        self._court_refund(ctx, agreement, terms, case, returned)
         if case.phase != COURT or case.dispute != dispute:
             ctx.emit("LateRuling", agreement=agreement, dispute=dispute, ruling=ruling)
             return
-        self._court_refund(ctx, agreement, terms, case)
         self._end(ctx, agreement, terms, case, ruling)
 
-    def _court_refund(self, ctx: Context, agreement: int, terms: Terms, case: Case) -> None:
-        """A court that could not hear the case returns its fee to the clause (the
-        court's "round without jurors"); whatever the clause holds beyond ``held``, up
-        to that fee, goes back to whoever paid it: the appellant or the audit fund."""
-        back = min(ctx.balance(ctx.this, self.asset) - self.held, case.cost)
+    def _court_refund(
+        self, ctx: Context, agreement: int, terms: Terms, case: Case, back: int
+    ) -> None:
+        """The fee a court that could not hear the case returns with its ruling (the
+        court's "round without jurors") goes back to whoever paid it: the appellant or
+        the audit fund. Only what arrives with this dispute's ruling counts: a transfer
+        outside a ruling cannot be told apart from a gift, and attributing it to the
+        next ruling would pay one appellant another's fee."""
         if back <= 0:
             return
         ctx.emit("CourtRefund", agreement=agreement, amount=back)
@@ -491,7 +500,6 @@ class ArbitrationClause(Contract):
         agreement, terms, case = self._in(agreement, COURT)
         self._closedwindow(ctx, case, agreement)
         ctx.emit("CourtExpired", agreement=agreement, dispute=case.dispute)
-        self._court_refund(ctx, agreement, terms, case)
         self._end(ctx, agreement, terms, case, case.ruling)
 
     # -- the audit fund and views ---------------------------------------------------------

@@ -24,7 +24,8 @@ cost, is ``docs/arbitration.md`` ("Court").
 * ``pass_period(dispute_id)``: anyone, once the period's deadline is reached (or earlier
   when everyone has acted); the move into ``execution`` settles every juror and funder.
 * ``execute(dispute_id) -> int``: anyone, in ``execution``, once: calls
-  ``ctx.call(arbitrable, "rule", dispute_id, ruling)`` and returns the ruling. The
+  ``ctx.call(arbitrable, "rule", dispute_id, ruling)`` (with ``value`` the fee of a
+  dispute it could not hear, below) and returns the ruling. The
   arbitrable's ``rule(dispute_id, ruling)`` must check that its caller is the court.
 
 **Periods** (block deadlines, ``durations`` = blocks of each; KlerosCore's ``Period``):
@@ -47,7 +48,8 @@ contributions, each charged before its work (``court_books``' ``SETTLE_GAS``,
 
 **A round without jurors.** If no staked juror can back a draw when a round is drawn,
 the round is not heard: in the first round the dispute ends ruling 0 and the arbitrable
-gets its fee back; in an appeal round the appeal is undone (every contribution of the
+gets its fee back, as the value of the ``rule`` call (so it knows which dispute's fee it
+is); in an appeal round the appeal is undone (every contribution of the
 appealed round is refunded in full) and the appealed round's ruling stands. A round that
 draws fewer jurors than planned goes on with those it drew.
 """
@@ -229,8 +231,11 @@ class Court(CourtBooks):
             raise Revert(f"dispute {d}'s ruling has already been executed")
         self.ruled[d] = True  # before the call: a re-entrant execute finds it done
         ruling = final[0]
+        back = self.returned[d]
+        self.held = self.held - back
         ctx.emit("Ruling", dispute=d, arbitrable=self.arbitrable[d], ruling=ruling)
-        ctx.call(self.arbitrable[d], "rule", d, ruling)
+        value = {self.fee_asset: back} if back else None
+        ctx.call(self.arbitrable[d], "rule", d, ruling, value=value)
         return ruling
 
     # -- jurors ------------------------------------------------------------------------
@@ -434,10 +439,10 @@ class Court(CourtBooks):
     def _unheard(self, ctx: Context, d: int, r: int) -> str:
         """No juror could be drawn for round ``r`` (module docstring)."""
         if r == 0:
-            fees = self.fees[(d, 0)]
+            # the fee goes back with the ruling (execute), so the arbitrable can tell
+            # whose fee it is; it stays in ``held`` until then
+            self.returned[d] = self.fees[(d, 0)]
             self.fees[(d, 0)] = 0
-            self.held = self.held - fees
-            ctx.transfer(self.fee_asset, self.arbitrable[d], fees)
             self.result[(d, 0)] = (0, True)
         else:
             self.round_count[d] = r

@@ -61,6 +61,8 @@ class CourtBooks(JurorPool):
     round_count: Map[int] = Map(0)
     final: Map[tuple[int, bool] | None] = Map(None)
     ruled: Map[bool] = Map(False)
+    returned: Map[int] = Map(0)
+    """Fee the dispute's unheard first round returns to the arbitrable with the ruling."""
     # per (dispute, round)
     planned: Map[int] = Map(0)
     fees: Map[int] = Map(0)

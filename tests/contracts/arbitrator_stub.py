@@ -52,11 +52,14 @@ class StubArbitrator(Contract):
         return dispute
 
     @public
-    def give(self, ctx: Context, dispute: int, ruling: int) -> None:
-        """Rule (the test decides): calls ``rule`` on the dispute's arbitrable."""
-        ctx.call(self.arbitrable[dispute], "rule", dispute, ruling)
+    def give(self, ctx: Context, dispute: int, ruling: int, back: int = 0) -> None:
+        """Rule (the test decides): calls ``rule`` on the dispute's arbitrable, carrying
+        ``back`` of the fee, as a court that drew no juror returns it."""
+        value = {self.asset: back} if back else None
+        ctx.call(self.arbitrable[dispute], "rule", dispute, ruling, value=value)
 
     @public
     def refund(self, ctx: Context, dispute: int) -> None:
-        """Return the fee to the arbitrable, as a court that drew no juror does."""
+        """Send the fee to the arbitrable outside any ruling (a stray transfer the
+        arbitrable must not take for any dispute's returned fee)."""
         ctx.transfer(self.asset, self.arbitrable[dispute], self.cost)

@@ -59,9 +59,15 @@ class World:
         receipt = self.send(who, method, *args, value=value)
         assert not receipt.ok and match in (receipt.error or ""), receipt.error
 
-    def give(self, dispute: int, ruling: int) -> Receipt:
+    def give(self, dispute: int, ruling: int, back: int = 0) -> Receipt:
         return self.device.call(
-            self.device.account("mallory"), self.court, "give", dispute, ruling, gas_limit=2_000_000
+            self.device.account("mallory"),
+            self.court,
+            "give",
+            dispute,
+            ruling,
+            back,
+            gas_limit=2_000_000,
         )
 
     def mine(self, n: int) -> None:
@@ -233,6 +239,18 @@ def test_a_court_that_never_rules_leaves_the_ruling_standing_and_a_late_ruling_i
     assert not w.give(0, 2).ok
 
 
+def test_a_fee_returned_with_a_late_ruling_still_reaches_the_appellant(w: World) -> None:
+    w.disputed()
+    w.ok(JUDGE, "adjudicate", 0, 1, value=BOND)
+    w.ok(PAYER, "appeal", 0, value=COST)
+    w.mine(10)
+    w.ok("mallory", "expire", 0)
+    alice = w.usd(PAYER)
+    late = w.give(0, 0, COST)  # the court could not hear it: its fee comes back late
+    assert late.ok and [e.name for e in late.events][-2:] == ["CourtRefund", "LateRuling"]
+    assert w.usd(PAYER) == alice + COST and w.phase(0) == "released"
+
+
 def test_an_adjudicator_that_never_rules_escalates_at_the_funds_cost(w: World) -> None:
     w.disputed()
     w.mine(RULING_W)
@@ -394,16 +412,14 @@ def test_a_fee_the_court_returns_goes_back_to_whoever_paid_it(w: World) -> None:
     w.disputed()
     w.ok(JUDGE, "adjudicate", 0, 2, value=BOND)
     w.ok(PAYEE, "appeal", 0, value=COST)
-    court = w.device.account("mallory")
-    assert w.device.call(court, w.court, "refund", 0).ok  # a round without jurors
-    assert w.give(0, 0).ok
+    assert w.give(0, 0, COST + 1).ok is False  # more than it was paid: refused
+    assert w.give(0, 0, COST).ok  # a round without jurors: the fee comes with the ruling
     rest = 2 * DEPOSIT - LEVY - FEE
     assert w.usd(PAYEE) == START + AMOUNT // 2 - DEPOSIT + rest // 2  # the appeal fee is back
     assert w.usd(w.court) == 0
     # an audit's fee returns to the fund
     a = audit_world(10_000, (True, True))
-    assert a.device.call(a.device.account("mallory"), a.court, "refund", 0).ok
-    assert a.give(0, 0).ok
+    assert a.give(0, 0, COST).ok
     assert a.accounting()[2] == COST + LEVY
 
 
@@ -463,3 +479,32 @@ def test_with_the_real_court_a_round_without_jurors_refunds_the_appellant_and_sp
     assert w.usd(PAYER) == start[PAYER] - (AMOUNT - AMOUNT // 2) - DEPOSIT + (rest - rest // 2)
     assert w.usd(JUDGE) == start[JUDGE] + FEE
     assert w.accounting() == (LEVY, LEVY, LEVY)
+
+
+def test_a_returned_court_fee_reaches_its_own_appellant_whatever_the_order() -> None:
+    """Two agreements in court; the court returns agreement 0's fee (a round without
+    jurors) but rules on agreement 1 first. Agreement 1's appellant must not collect
+    agreement 0's fee: it travels with its own dispute's ruling."""
+    w = make()
+    w.ok(PAYER, "open", PAYEE, JUDGE, 5, value=AMOUNT)  # 0: alice pays bob
+    w.ok(PAYEE, "open", PAYER, JUDGE, 5, value=AMOUNT)  # 1: bob pays alice
+    w.ok(PAYEE, "accept", 0)
+    w.ok(PAYER, "accept", 1)
+    for k, (by, other) in enumerate(((PAYER, PAYEE), (PAYEE, PAYER))):
+        w.ok(by, "dispute", k, commitment_hash(k, salt(by), by), value=DEPOSIT)
+        w.ok(other, "answer", k, commitment_hash(k, salt(other), other), value=DEPOSIT)
+        w.ok(JUDGE, "adjudicate", k, 2, value=BOND)  # refund the payer
+    w.ok(PAYEE, "appeal", 0, value=COST)  # bob appeals 0 (dispute 0)
+    w.ok(PAYER, "appeal", 1, value=COST)  # alice appeals 1 (dispute 1)
+    alice = w.usd(PAYER)
+    # a stray transfer outside any ruling is nobody's returned fee
+    assert w.device.call(w.device.account("mallory"), w.court, "refund", 0).ok
+    assert w.give(1, 2).ok  # agreement 1: the adjudicator stands, alice loses her appeal
+    assert w.usd(PAYER) == alice  # no court fee of hers came back
+    bob = w.usd(PAYEE)  # bob, agreement 1's payer, has had his escrow and deposit back
+    assert bob == START - DEPOSIT - COST  # his deposit in 0 and his appeal fee are out
+    assert w.give(0, 0, COST).ok  # agreement 0: unheard, ruling 0, its fee with it
+    rest = 2 * DEPOSIT - LEVY - FEE
+    assert w.usd(PAYEE) == bob + COST + AMOUNT // 2 + rest // 2  # bob's appeal fee is back
+    held, balance, _ = w.accounting()
+    assert balance == held + COST  # the stray transfer stays beside ``held``, unowed

@@ -77,7 +77,7 @@ METHODS = {
     "fund_audits": _args(pay=COST),
     "agreement": _args(ID),
     "phase": _args(ID),
-    "@court:give": call(ID, RULING),
+    "@court:give": call(ID, RULING, st.sampled_from((0, 1, COST, COST + 1))),
     "@court:refund": call(ID),
     "@court:arm": call(
         st.tuples(
