@@ -109,6 +109,20 @@ def test_second_best_is_the_linear_equilibrium_of_the_half_double_auction() -> N
         assert second.decide(v, c) == half.decide(bid, ask)
 
 
+def test_second_best_is_the_linear_equilibrium_on_a_shifted_range() -> None:
+    """On ``[a, a + L]`` the equilibrium bids are ``2v/3 + a/3 + L/12`` and
+    ``2c/3 + a/3 + L/4`` (the ``[0, 1]`` strategies moved by ``x -> a + L x``); the
+    rule's ``a/3`` term is what this checks (``a = 6``, ``L = 12``)."""
+    a, top = 6, 18
+    second = rule("second_best", (a, top), (a, top), 1)
+    half = rule("k_double_auction", (0, 30), (0, 30), 1, (1, 2))
+    for v, c in product(range(a, top + 1, 3), repeat=2):
+        bid, ask = 2 * v // 3 + a // 3 + 1, 2 * c // 3 + a // 3 + 3
+        assert second.decide(v, c) == half.decide(bid, ask), (v, c)
+    assert not second.decide(11, 9).trade  # the gap 2 is below L/4 = 3
+    assert second.decide(12, 9).buyer_pays == Fraction(21, 3) + 4 == 11  # (v+c)/3 + a/3 + L/6
+
+
 def test_second_best_gains_are_27_32_of_first_best() -> None:
     """Myerson & Satterthwaite (1983): for uniform [0, 1] values and costs the second best
     gains 9/64 against first best's 1/6, efficiency 27/32, trading iff v - c >= 1/4."""
