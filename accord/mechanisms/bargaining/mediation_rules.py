@@ -33,8 +33,10 @@ the reports are integers in published ranges ``[vl, vh]`` and ``[cl, ch]``; a tr
 * ``vcg`` (Vickrey 1961, Clarke 1971, Groves 1973), with the worst types held to zero
   utility (Krishna 2010, *Auction Theory*, §5.3): trade iff ``v >= c``; the buyer pays
   ``max(c, vl)``, the seller receives ``min(v, ch)``: dominant-strategy IC and ex-post IR,
-  with a **deficit** on every trade (Myerson & Satterthwaite's theorem says some
-  mechanism must break budget balance). The deployer funds it: the mediator refuses a
+  with a **deficit** ``min(v, ch) - max(c, vl) >= 0`` on every trade when the ranges
+  overlap (Myerson & Satterthwaite's theorem says some mechanism must break budget
+  balance); if every value is above every cost (``vl > ch``) it is a surplus instead,
+  ``vl - ch`` per trade, paid to the sink. The deployer funds a deficit: the mediator refuses a
   VCG rule whose worst deficit ``min(vh, ch) - max(vl, cl)`` is not locked by the
   deployer at deployment.
 * ``agv`` (d'Aspremont & Gérard-Varet 1979; Arrow 1979), expected externality for
@@ -135,7 +137,7 @@ class Settlement:
 
     For every asset, ``sum`` over the parties is ``<= 0`` except for the money (asset
     0), where a positive sum is a deficit the deployer's subsidy pays; a negative sum is
-    rounding dust, paid to the sink."""
+    rounding dust (or VCG's surplus when ``vl > ch``), paid to the sink."""
 
     transfers: Table
     outcome: str | int

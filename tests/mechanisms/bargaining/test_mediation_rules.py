@@ -79,6 +79,17 @@ def test_vcg_runs_a_deficit_on_every_trade() -> None:
     assert r.max_deficit() == 6
 
 
+def test_vcg_runs_a_surplus_when_every_value_is_above_every_cost() -> None:
+    """Disjoint ranges (``vl > ch``): every pair trades, the buyer pays ``vl``, the seller
+    gets ``ch``; the ``vl - ch`` left over is the sink's and no subsidy is needed (the
+    Myerson-Satterthwaite impossibility needs overlapping supports)."""
+    r = rule("vcg", (10, 20), (0, 6), 1)
+    for v, c in product(range(10, 21), range(7)):
+        (pay, _), (get, _) = r.settle((v, c)).transfers
+        assert (pay, get) == (-10, 6)
+    assert r.max_deficit() == 0
+
+
 def test_agv_is_budget_balanced_but_not_individually_rational() -> None:
     r = rule("agv", (0, 100), (0, 100), 1)
     for v, c in product(range(0, 101, 5), repeat=2):
