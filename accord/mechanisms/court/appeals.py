@@ -9,7 +9,12 @@ Kleros v1's ``ArbitrableProxy`` / dispute-resolver interface, ERC-792 arbitrable
   funded, where ``cost`` is the next round's :func:`~accord.mechanisms.court.rounds.
   appeal_cost` and ``m`` is ``WINNER_MULTIPLIER_BPS`` (1x, so 2x the cost in all) for the
   current winner and ``LOSER_MULTIPLIER_BPS`` (2x, 3x in all) for any other choice. In a
-  tie every choice gets the winner's treatment (``round.tied`` in ``fundAppeal``). The
+  tie every choice gets the winner's treatment, 1x and the whole period. **This departs
+  from Kleros v2**: its ``fundAppeal`` compares the choice with ``currentRuling``, which
+  is 0 on a tie, so there only choice 0 ("refuse") is the winner and every real choice
+  pays 2x in the first half; this court follows the v1 arbitrables' shared multiplier
+  for a round with no winner (Kleros' escrow specification: a "multiplier ... when there
+  is no winner and loser in the previous round"), set to the winner's 1x. The
   loser pays more because it is more likely wrong: if it loses again, the winner's
   funders are paid from its stake.
 * **The loser's half period.** A choice other than the winner can be funded only while
