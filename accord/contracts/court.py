@@ -100,8 +100,9 @@ class Court(CourtBooks):
         """Jurors stake ``token``; fees are paid in ``fee_asset``, ``fee_per_juror`` per
         juror; each draw locks ``min_stake * alpha_bps // 10_000`` (at least 1);
         ``durations`` = blocks of (evidence, commit, vote, appeal), appeal at least 2;
-        dust and unearned rewards go to ``treasury``; ``seed`` (at most 64 bytes) keys
-        the draws; at most ``max_jurors`` per round and ``capacity`` jurors staked."""
+        dust and unearned rewards go to ``treasury`` (not the court itself); ``seed``
+        (at most 64 bytes) keys the draws; at most ``max_jurors`` per round and
+        ``capacity`` jurors staked."""
         for name, value in (("token", token), ("fee_asset", fee_asset)):
             address(name, value)
             if not ctx.asset_exists(value):
@@ -119,6 +120,8 @@ class Court(CourtBooks):
             _int_in(blocks, f"{period} blocks", low, 10**9)
         self.durations = durations
         self.treasury = address("treasury", treasury)
+        if treasury == ctx.this:
+            raise Revert("treasury must not be the court itself (its dust would stay in it)")
         if type(seed) is not bytes or len(seed) > 64:
             raise Revert(f"seed must be at most 64 bytes, got {seed!r:.80}")
         self.seed = seed

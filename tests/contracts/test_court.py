@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
+
+from accord.contracts.court import Court
 from accord.device import checks
+from accord.device.execution import contract_address
 from accord.mechanisms.commit_reveal import commitment_hash
 from tests.contracts.court_world import (
     ALPHA_BPS,
+    DURATIONS,
     FEE,
     FEE_PER_JUROR,
+    GAS,
     MIN_STAKE,
     TOKEN,
     TREASURY,
     World,
     court_invariant,
+    make_device,
     make_world,
     salt_of,
 )
@@ -201,3 +208,26 @@ def test_a_full_court_refuses_stakers_and_reuses_freed_slots() -> None:
     assert s["slot_of"][JURORS[2]] == 1 and s["juror_at"][0] == JURORS[2]
     assert world.view("total_weight") == 2 * MIN_STAKE + 10 * MIN_STAKE
     court_invariant(world)
+
+
+def test_a_court_cannot_be_its_own_treasury() -> None:
+    """Its address is known before it is deployed (``contract_address``); as its own
+    treasury, every unit of dust and every unearned reward or penalty would stay in it,
+    outside ``held``, for good."""
+    device = make_device()
+    own = contract_address("alice", device.nonce("alice"))
+    with pytest.raises(Exception, match="treasury must not be the court itself"):
+        device.deploy(
+            device.account("alice"),
+            Court,
+            TOKEN,
+            FEE,
+            FEE_PER_JUROR,
+            MIN_STAKE,
+            ALPHA_BPS,
+            DURATIONS,
+            own,
+            b"seed",
+            gas_limit=GAS,
+        )
+    assert own not in device.contracts
