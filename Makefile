@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml $(COMPILED_SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -c "from accord.device import accelerator; print(accelerator.describe())"
 	touch $(STAMP)
 
 # The flagship: the DeFi routing game under every ordering rule and mempool visibility

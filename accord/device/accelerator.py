@@ -107,4 +107,14 @@ def compiled() -> bool:
     return all(compiled_modules().values())
 
 
+def describe() -> str:
+    """One line saying which path runs (``make`` prints it after installing)."""
+    found = compiled_modules()
+    if all(found.values()):
+        return "accord: the device's hot path is compiled (mypyc)"
+    why = f"{PURE_ENV} is set" if pure_requested() else "not compiled at install"
+    names = ", ".join(name for name, done in found.items() if not done)
+    return f"accord: the device's hot path runs as pure Python ({why}: {names})"
+
+
 install()

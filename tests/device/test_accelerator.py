@@ -63,13 +63,16 @@ def test_the_environment_variable_forces_the_pure_path() -> None:
         "from accord.device import accelerator; import json; "
         "print(json.dumps(accelerator.compiled_modules()))"
     )
+    code += "; print(accelerator.describe())"
     env = dict(os.environ, **{accelerator.PURE_ENV: "1"})
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    found = json.loads(done.stdout.strip().splitlines()[-1])
-    assert found == dict.fromkeys(accelerator.MODULES, False)
+    *_, shown, said = done.stdout.strip().splitlines()
+    assert json.loads(shown) == dict.fromkeys(accelerator.MODULES, False)
+    assert said.startswith("accord: the device's hot path runs as pure Python")
+    assert accelerator.PURE_ENV in said
 
 
 def test_this_run_uses_the_path_it_was_asked_for() -> None:
