@@ -71,20 +71,21 @@ NegotiatorName = Literal["Boulware", "Linear", "Conceder", "TitForTat", "ParetoA
 
 
 class DealOrNoDealParams(BaseModel):
-    """The game's parameters."""
+    """The game's parameters. Counts are strict ints: lax pydantic would read ``true`` as
+    1 instance and ``"9"`` as 9 steps instead of naming the mistake."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     first: NegotiatorName = "Boulware"
     """Player 0's negotiator (it opens)."""
     second: NegotiatorName = "Linear"
-    instances: int = Field(1000, ge=1, le=1000)
+    instances: int = Field(1000, ge=1, le=1000, strict=True)
     """How many of the 1,000 instances (all, or a sample drawn with the run's seed)."""
-    n_steps: int = Field(MAX_TURNS - 1, ge=1, le=100)
+    n_steps: int = Field(MAX_TURNS - 1, ge=1, le=100, strict=True)
     """Offers after which there is no deal (9: OpenSpiel's ``max_turns = 10``)."""
-    turn_blocks: int = Field(2, ge=2, le=100)
+    turn_blocks: int = Field(2, ge=2, le=100, strict=True)
     """A responder's window, in blocks (it answers in the next block)."""
-    wave: int = Field(1000, ge=1, le=4000)
+    wave: int = Field(1000, ge=1, le=4000, strict=True)
     """Negotiations played in lock-step (at most what the block gas limit allows)."""
     discount_rate_per_s: float = Field(0.0, ge=0.0, allow_inf_nan=False)
     """``r`` of the discounted joint value's ``δ = exp(-r · block_time)``."""

@@ -15,6 +15,9 @@ import math
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from accord.agents.bargaining import NMI, ResponseType, SAOState, run_negotiation
 from accord.device import DeviceConfig, checks
@@ -112,6 +115,62 @@ def test_junk_offers_are_refused_by_the_device(offer: Any) -> None:
     assert episode.ended_by == "refused offer by player 0"
     for i, item in enumerate(ITEMS):
         assert table.device.balance(HOST, item) == instance.pool[i]
+
+
+SCALAR = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.integers(-2, 6),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=5),
+    st.binary(max_size=5),
+)
+HOSTILE = st.recursive(
+    SCALAR,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4).map(tuple),
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.text(max_size=2), inner, max_size=2),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(offer=st.one_of(HOSTILE, st.tuples(SCALAR, SCALAR, SCALAR)), index=st.integers(0, 999))
+def test_generated_junk_offers_never_move_an_item(offer: Any, index: int) -> None:
+    """Whatever a negotiator proposes reaches the device as it is: anything but a
+    division of the pool is refused there and the items go back to the host (the
+    conservation checks run after every block); a division is an ordinary offer."""
+    instance = read_instances()[index]
+    table, [episode] = _play([Match(instance, (Junk(offer), NEGOTIATORS["Linear"]()))])
+    if instance.is_division(offer):
+        assert episode.ended_by != "refused offer by player 0"
+        return
+    assert episode.agreement is None and episode.utilities == (0, 0) and episode.offers == 0
+    assert episode.ended_by == "refused offer by player 0"
+    for i, item in enumerate(ITEMS):
+        assert table.device.balance(HOST, item) == instance.pool[i]
+        assert all(table.device.balance(p, item) == 0 for p in PLAYERS)
+
+
+@given(
+    field=st.sampled_from(["first", "second", "instances", "n_steps", "turn_blocks", "wave"]),
+    value=st.one_of(
+        st.sampled_from([0, -1, 10**6, math.nan, math.inf, "Nobody", None, [1], True]),
+        st.text(max_size=4),
+    ),
+)
+def test_generated_hostile_params_are_refused(field: str, value: Any) -> None:
+    with pytest.raises(ValidationError):
+        DealOrNoDealParams(**{field: value})
+
+
+@given(rate=st.sampled_from([math.nan, math.inf, -math.inf, -1e-9, "fast", None]))
+def test_a_hostile_discount_rate_is_refused(rate: Any) -> None:
+    with pytest.raises(ValidationError):
+        DealOrNoDealParams(discount_rate_per_s=rate)
 
 
 @pytest.mark.parametrize("answer", [ResponseType.END_NEGOTIATION, "yes", None, 1])
