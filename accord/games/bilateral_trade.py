@@ -67,7 +67,8 @@ MechanismName = Literal[
 
 
 class BilateralTradeParams(BaseModel):
-    """The bilateral-trade game's parameters (value units unless said otherwise)."""
+    """The bilateral-trade game's parameters (value units unless said otherwise). Counts
+    are strict ints: lax pydantic would read ``draws = true`` as 1 draw."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -81,8 +82,8 @@ class BilateralTradeParams(BaseModel):
     seller_low: float = Field(0.0, allow_inf_nan=False)
     seller_high: float = Field(1.0, allow_inf_nan=False)
     bidders: Literal["equilibrium", "truthful"] = "equilibrium"
-    draws: int = Field(40, ge=1, le=5_000)
-    scale: int = Field(1_000, ge=10, le=10**9)
+    draws: int = Field(40, ge=1, le=5_000, strict=True)
+    scale: int = Field(1_000, ge=10, le=10**9, strict=True)
     """Base units per value unit on the device."""
     settlement: Literal["device", "off_device"] = "device"
 

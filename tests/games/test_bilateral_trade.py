@@ -106,6 +106,15 @@ def test_hostile_params_are_refused(field: str, value: Any) -> None:
         BilateralTradeParams(**{field: value})
 
 
+@given(
+    field=st.sampled_from(["draws", "scale"]),
+    value=st.one_of(st.booleans(), st.text(max_size=4), st.floats(), st.just([40])),
+)
+def test_hostile_counts_are_refused(field: str, value: Any) -> None:
+    with pytest.raises(ValidationError):
+        BilateralTradeParams(**{field: value})
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
