@@ -18,6 +18,10 @@ joint value discounted by ``δ^blocks`` with ``δ = exp(-r · block_time)``
 (:func:`accord.contracts.negotiation_offers.discount_factor`); and, as a check of the
 device against the off-device runner, the share of negotiations whose outcome and
 length equal :func:`accord.agents.bargaining.sao.run_negotiation`'s.
+
+A seat named ``"LLM"`` is an LLM delegate negotiating for a principal that committed its
+limits to the device first, against the scripted negotiator in the other seat
+(:mod:`accord.games.deal_or_no_deal_llm`, ``examples/deal-or-no-deal-llm.toml``).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.agents.bargaining import (
     Boulware,
@@ -39,10 +43,13 @@ from accord.agents.bargaining import (
     TitForTat,
     run_negotiation,
 )
+from accord.agents.llm.config import LLMSettings
+from accord.agents.llm.negotiation import MAX_BRIEF
 from accord.contracts.negotiation_offers import discount_factor
 from accord.device.config import DeviceConfig
 from accord.games.bargaining_device import Episode, Match, new_table, wave_size
 from accord.games.base import GameResult, register_game
+from accord.games.deal_or_no_deal_llm import LLM_METRICS, LLM_SEAT, check_settings, play_llm_seat
 from accord.games.glossary import (
     NON_NEGATIVE,
     UNIT_INTERVAL,
@@ -68,6 +75,9 @@ NEGOTIATORS: dict[str, Callable[[], Negotiator]] = {
 }
 """The scripted negotiators (``accord.agents.bargaining``), by name, with their defaults."""
 NegotiatorName = Literal["Boulware", "Linear", "Conceder", "TitForTat", "ParetoAware"]
+SeatName = Literal["Boulware", "Linear", "Conceder", "TitForTat", "ParetoAware", "LLM"]
+"""A seat's kind: a scripted negotiator, or ``"LLM"``: an LLM delegate for a principal
+(:mod:`accord.games.deal_or_no_deal_llm`)."""
 
 
 class DealOrNoDealParams(BaseModel):
@@ -76,9 +86,9 @@ class DealOrNoDealParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    first: NegotiatorName = "Boulware"
+    first: SeatName = "Boulware"
     """Player 0's negotiator (it opens)."""
-    second: NegotiatorName = "Linear"
+    second: SeatName = "Linear"
     instances: int = Field(1000, ge=1, le=1000, strict=True)
     """How many of the 1,000 instances (all, or a sample drawn with the run's seed)."""
     n_steps: int = Field(MAX_TURNS - 1, ge=1, le=100, strict=True)
@@ -89,6 +99,17 @@ class DealOrNoDealParams(BaseModel):
     """Negotiations played in lock-step (at most what the block gas limit allows)."""
     discount_rate_per_s: float = Field(0.0, ge=0.0, allow_inf_nan=False)
     """``r`` of the discounted joint value's ``δ = exp(-r · block_time)``."""
+    llm: LLMSettings | None = None
+    """The LLM seat's endpoint, recording and budgets (as the ``llm_defi`` game's)."""
+    reservation: int = Field(0, ge=0, le=10, strict=True)
+    """The LLM seat's principal's least acceptable value, committed in its mandate."""
+    brief: str = Field("", max_length=MAX_BRIEF)
+    """The LLM seat's principal's instructions in natural language (may be empty)."""
+
+    @model_validator(mode="after")
+    def _llm_seat(self) -> DealOrNoDealParams:
+        check_settings(self.first, self.second, self.llm, self.turn_blocks)
+        return self
 
 
 def _metric(
@@ -174,6 +195,7 @@ GLOSSARY: Glossary = glossary(
             Better.HIGHER,
         ),
         _metric("episodes", "negotiations", NON_NEGATIVE, "Negotiations played.", Better.NEITHER),
+        *LLM_METRICS,
     ]
 )
 
@@ -226,6 +248,7 @@ def summarise(
         "discounted_joint_value_ratio": disc / n,
         "matches_offline": math.nan if offline is None else sum(offline) / n,
         "episodes": float(n),
+        **{m.name: math.nan for m in LLM_METRICS},
     }
 
 
@@ -247,6 +270,8 @@ class DealOrNoDealGame:
     def run(self, params: BaseModel, device: DeviceConfig, seed: int) -> GameResult:
         p = DealOrNoDealParams.model_validate(params.model_dump())
         instances = pick_instances(p.instances, seed)
+        if LLM_SEAT in (p.first, p.second):
+            return _run_llm_seat(p, device, seed, instances)
         table = new_table(device, instances, seed, n_steps=p.n_steps, turn_blocks=p.turn_blocks)
         matches = [
             Match(inst, (NEGOTIATORS[p.first](), NEGOTIATORS[p.second]()), tag=i)
@@ -274,3 +299,43 @@ class DealOrNoDealGame:
             blocks=table.device.number,
             tables={"negotiations": rows},
         )
+
+
+def _run_llm_seat(
+    p: DealOrNoDealParams, device: DeviceConfig, seed: int, instances: Sequence[Instance]
+) -> GameResult:
+    """An LLM delegate against a scripted negotiator (:mod:`.deal_or_no_deal_llm`)."""
+    player = 0 if p.first == LLM_SEAT else 1
+    scripted = NEGOTIATORS[p.second if player == 0 else p.first]
+    assert p.llm is not None  # the params' validator
+    episodes, llm, transcript, state_hash, blocks = play_llm_seat(
+        instances,
+        scripted,
+        player,
+        p.llm,
+        device,
+        seed,
+        reservation=p.reservation,
+        n_steps=p.n_steps,
+        turn_blocks=p.turn_blocks,
+        brief=p.brief,
+    )
+    delta = discount_factor(p.discount_rate_per_s, device.block_time_ms)
+    rows = [
+        {
+            "instance": e.match.instance.line,
+            "agreement": None if e.agreement is None else ",".join(map(str, e.agreement)),
+            "u_first": e.utilities[0],
+            "u_second": e.utilities[1],
+            "offers": e.offers,
+            "blocks": e.blocks,
+            "ended_by": e.ended_by,
+        }
+        for e in episodes
+    ]
+    return GameResult(
+        metrics={**summarise(episodes, delta), **llm},
+        state_hash=state_hash,
+        blocks=blocks,
+        tables={"negotiations": rows, "llm_transcript": transcript},
+    )
