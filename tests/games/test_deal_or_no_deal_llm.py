@@ -114,6 +114,8 @@ def refused(text: str) -> str:
         ('first = "LLM"\nturn_blocks = 4', LLM + "colour = 1\n", "colour"),
         ('first = "LLM"\nturn_blocks = 4', LLM.replace('cache = "', 'x = "'), "llm"),
         ('first = "LLM"\nturn_blocks = 4\nreservation = 11', LLM, "reservation"),
+        ('first = "LLM"\nturn_blocks = 4\nreservation = true', LLM, "reservation"),
+        ('first = "LLM"\nturn_blocks = 4\nbrief = ["keep books"]', LLM, "brief"),
     ],
 )
 def test_a_scenario_that_cannot_seat_an_llm_is_a_one_line_error(
