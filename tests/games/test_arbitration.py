@@ -79,16 +79,20 @@ def test_audits_fire_at_their_rate() -> None:
     assert abs(rate - p) < 4 * (p * (1 - p) / n) ** 0.5
 
 
+@pytest.mark.parametrize("policy", ["wronged", "always"])
 @pytest.mark.parametrize("seed", range(5))
-def test_must_hold_with_accurate_honest_jurors_a_dishonest_party_never_profits(seed: int) -> None:
+def test_must_hold_with_accurate_honest_jurors_a_dishonest_party_never_profits(
+    seed: int, policy: str
+) -> None:
     """MUST_HOLD's setting with honest jurors that judge the evidence right (accuracy 1;
     3 of 15 always vote for the liar), seeds 0-4, 40 disputes each: on every dispute the
     final ruling is the truth and the dishonest party ends at or below what the truth gives
     it (its bribe, deposit and any appeal funding are lost). Not a theorem: a round errs if
     a majority of its stake-weighted draws land on the 3 dishonest jurors (probability
     0.104 in a 3-draw round, which the honest party then appeals; below 1e-4 from the
-    15-draw round on)."""
-    result = run(seed, **{**MUST_HOLD, "juror_accuracy": 1.0})
+    15-draw round on). Under the ``always`` policy the liar also appeals every ruling
+    against it (paying the 2x stake of a loser), and still never profits."""
+    result = run(seed, **{**MUST_HOLD, "juror_accuracy": 1.0, "appeal_policy": policy})
     for row in result.tables["disputes"]:
         assert row["final_ruling"] == row["truth"], row
         assert row["dishonest_earnings"] <= 0, row
