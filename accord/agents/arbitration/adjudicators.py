@@ -46,12 +46,18 @@ class Docket:
 
 
 def bribe_price(bond: int, fee: int, overturn_chance: float) -> float:
-    """The least bribe a risk-neutral adjudicator takes for a wrong ruling: the fee it
-    forgoes plus the bond it loses when the ruling is overturned (on appeal or audit),
-    ``fee + overturn_chance * bond`` (Becker 1968, *Crime and punishment: an economic
-    approach*, J. Political Economy 76: a crime pays when the gain exceeds the
-    probability of punishment times the fine)."""
-    return fee + overturn_chance * bond
+    """The least bribe a risk-neutral adjudicator takes for a wrong ruling: what the
+    ruling costs it in expectation, ``overturn_chance * (fee + bond)``. Under the
+    clause's settlement (:func:`accord.mechanisms.arbitration.settle`) a ruling that
+    stands pays the adjudicator its bond back and the loser's fee, whether or not it was
+    right; an overturned one pays it nothing (the bond goes to the wronged party, the
+    fee to the winner). So the fee is lost only with the bond, when the ruling is
+    overturned (Becker 1968, *Crime and punishment: an economic approach*, J. Political
+    Economy 76: a crime pays when the gain exceeds the probability of punishment times
+    the fine). Right rulings overturned by an erring court are ignored: they cost an
+    honest ruling too, so counting them would lower the price by
+    ``P(overturn | right) * (fee + bond)``."""
+    return overturn_chance * (fee + bond)
 
 
 class Adjudicator:

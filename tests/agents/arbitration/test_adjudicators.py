@@ -29,6 +29,7 @@ from accord.agents.base import Observation
 from accord.agents.llm import Budget, LLMClient
 from accord.agents.structured import ChatReply, InvalidOutput
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, Transaction
+from accord.mechanisms import arbitration as A
 from accord.mechanisms.arbitration import REFUND, RELEASE
 from tests.agents.arbitration.make_fixtures import RECORDING, cases
 from tests.agents.arbitration.make_fixtures import settings as llm_settings
@@ -99,7 +100,21 @@ def test_honest_and_corrupt_adjudicators_sign_one_bonded_ruling_each() -> None:
     assert corrupt.decide(Docket(_case(), RELEASE, ("payer", 50)), obs([])) == REFUND
     assert corrupt.decide(Docket(_case(), RELEASE, ("payer", 49)), obs([])) == RELEASE
     assert corrupt.bribed == 1
-    assert bribe_price(100, 10, 0.25) == 35
+    assert bribe_price(100, 10, 0.25) == 27.5
+
+
+def test_the_rational_bribe_price_is_what_a_wrong_ruling_costs_under_the_clause() -> None:
+    """The adjudicator's payout from the clause's own settlement: a ruling that stands
+    pays it its bond back and the loser's fee, wrong or right; one that is overturned
+    pays it nothing. So a wrong ruling, overturned with probability q, costs it q times
+    (fee + bond) against a right one that stands: the fee is not forgone when it stands."""
+    fee, levy, bond, amount, deposit = 10, 5, 100, 500, 15
+    stands = A.settle(amount, fee, levy, RELEASE, RELEASE, bond, deposit, deposit).adjudicator
+    overturned = A.settle(amount, fee, levy, REFUND, RELEASE, bond, deposit, deposit).adjudicator
+    assert (stands, overturned) == (bond + fee, 0)
+    for q in (0.0, 0.1, 0.25, 0.5, 1.0):
+        wrong = (1 - q) * stands + q * overturned
+        assert bribe_price(bond, fee, q) == pytest.approx(stands - wrong)
 
 
 # -- LLM: record/replay -------------------------------------------------------------------
