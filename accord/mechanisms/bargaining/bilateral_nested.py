@@ -17,8 +17,12 @@ integrates it (exactly, for the piecewise polynomials of uniform priors).
 
 **Outer integral**: Gauss–Legendre on the pieces of ``v`` between the caller's kinks,
 adaptive: a piece is accepted when its 32- and 16-node estimates agree to
-:data:`TOLERANCE`, else halved (at most :data:`MAX_DEPTH` times). Every node of a level
-goes through the inner integral in one vectorised call.
+:data:`TOLERANCE`, else halved (at most :data:`MAX_DEPTH` times, and never into more than
+:data:`MAX_PIECES` pieces at once). Every node of a level goes through the inner
+integral in one vectorised call. The cap bounds the work: on priors far from 0 relative
+to their width (``U[10⁶, 10⁶ + 1]``) the utilities carry a rounding noise of
+``ε·10⁶`` that no halving removes, and without it the halvings doubled the pieces down to
+:data:`MAX_DEPTH` (2¹⁴ times the work: hours).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ NODES = 24
 TOLERANCE = 1e-13
 """Agreement asked of an outer piece's 32- and 16-node estimates."""
 MAX_DEPTH = 14
+MAX_PIECES = 512
+"""The most outer pieces refined at one depth; beyond it the pieces' estimates are taken."""
 ZERO = 1e-11
 """Utilities within ``ZERO`` times the priors' scale of 0 count as 0 (a rule can leave a
 boundary type exactly indifferent, and rounding must not read that as a sign change)."""
@@ -150,12 +156,16 @@ def nested_integral(rule: Rule, kind: Kind, points: tuple[float, ...]) -> float:
             break
         estimates = _level(rule, kind, pending)
         tol = TOLERANCE / 2**depth
+        refine = [abs(hi - lo) > tol * max(1.0, abs(hi)) for hi, lo in estimates]
+        # past the last depth, or when halving would exceed the cap (rounding noise, not
+        # curvature, keeps the estimates apart), every piece takes its 32-node estimate
+        last = depth == MAX_DEPTH or 2 * sum(refine) > MAX_PIECES
         nxt = []
-        for (a, b), (hi, lo) in zip(pending, estimates, strict=True):
-            if abs(hi - lo) <= tol * max(1.0, abs(hi)) or depth == MAX_DEPTH:
-                total.append(hi)
-            else:
+        for (a, b), (hi, _), again in zip(pending, estimates, refine, strict=True):
+            if again and not last:
                 mid = 0.5 * (a + b)
                 nxt += [(a, mid), (mid, b)]
+            else:
+                total.append(hi)
         pending = nxt
     return math.fsum(total)

@@ -205,3 +205,28 @@ def test_same_seed_same_draws_and_another_seed_others() -> None:
     a = simulate(KDoubleAuction(), U, U, 5_000, 11)
     assert a == simulate(KDoubleAuction(), U, U, 5_000, 11)
     assert a != simulate(KDoubleAuction(), U, U, 5_000, 12)
+
+
+def test_priors_far_from_zero_finish_and_agree_with_simulation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """U[10⁶, 10⁶ + 1]: the utilities' rounding noise (ε·10⁶) keeps the outer estimates
+    apart at every depth; the adaptive quadrature must stop (it used to halve down to
+    2¹⁴ times the pieces: hours) and still agree with the draws."""
+    from accord.mechanisms.bargaining import bilateral_nested
+
+    nodes = [0]
+    real_inner = bilateral_nested.inner
+
+    def counted(rule: Any, kind: Any, vs: np.ndarray) -> Any:
+        nodes[0] += vs.shape[0]
+        if nodes[0] > 200_000:
+            raise AssertionError("the nested quadrature does not stop")
+        return real_inner(rule, kind, vs)
+
+    monkeypatch.setattr(bilateral_nested, "inner", counted)
+    prior = UniformPrior(1e6, 1e6 + 1)
+    exact = expected_outcome(AGV(), prior, prior)
+    sim = simulate(AGV(), prior, prior, 100_000, 11)
+    assert exact.gains == pytest.approx(1 / 6, abs=1e-9)
+    assert abs(sim.mean.ir_violation - exact.ir_violation) <= 4 * sim.stderr.ir_violation
