@@ -45,6 +45,13 @@ MASS_TOLERANCE = 1e-8
 """How far ``∫ f`` over the interval may be from 1 (and the CDF from ``∫ f``)."""
 MAX_WIDTH = 1e12
 """The widest interval a prior accepts: beyond it float quadrature loses its digits."""
+MIN_WIDTH = 1e-12
+"""The narrowest interval a prior accepts (on ``U[0, 1e-300]`` the squared widths
+underflow, and the double auction's figures came out wrong without an error)."""
+MIN_RELATIVE_WIDTH = 1e-7
+"""The narrowest interval relative to its largest end: ``U[10⁹, 10⁹ + 1]`` keeps only
+~7 of a float's digits for the values' differences, too few for the 1e-9 the quadrature
+promises."""
 TABLE_CELLS = 2048
 """Cells of a density prior's partial-mean table."""
 BISECTIONS = 64
@@ -62,12 +69,18 @@ def check_real(value: object, name: str) -> float:
 
 
 def check_interval(low: object, high: object, what: str) -> tuple[float, float]:
-    """``(low, high)`` as floats if finite with ``low < high`` and width at most MAX_WIDTH."""
+    """``(low, high)`` as floats if finite with ``low < high``, ends and width at most
+    MAX_WIDTH, and width at least MIN_WIDTH and MIN_RELATIVE_WIDTH times the largest end."""
     lo, hi = check_real(low, f"{what} low"), check_real(high, f"{what} high")
     if not lo < hi:
         raise ValueError(f"{what} interval must have low < high, got [{lo!r}, {hi!r}]")
     if hi - lo > MAX_WIDTH or max(abs(lo), abs(hi)) > MAX_WIDTH:
         raise ValueError(f"{what} interval must lie within ±{MAX_WIDTH:g}, got [{lo!r}, {hi!r}]")
+    if hi - lo < max(MIN_WIDTH, MIN_RELATIVE_WIDTH * max(abs(lo), abs(hi))):
+        raise ValueError(
+            f"{what} interval must be at least {MIN_WIDTH:g} wide and "
+            f"{MIN_RELATIVE_WIDTH:g} of its largest end, got [{lo!r}, {hi!r}]"
+        )
     return lo, hi
 
 
