@@ -155,8 +155,9 @@ class Mandates(Contract):
     @public
     def grant(self, ctx: Context, delegate: str, venue: str, limits: Any) -> None:
         """The principal (the sender) lets ``delegate`` bind it at ``venue`` within
-        ``limits``. Refused if a mandate for the same delegate and venue is in force
-        (revoke it first: limits never change under a reader's eyes)."""
+        ``limits``. Refused while a mandate for the same delegate and venue is stored, an
+        expired one included (revoke it first: limits never change under a reader's
+        eyes)."""
         principal = ctx.sender
         address("delegate", delegate)
         address("venue", venue)
@@ -184,7 +185,8 @@ class Mandates(Contract):
 
     @public
     def mandate(self, ctx: Context, principal: str, delegate: str, venue: str) -> Raw | None:
-        """The limits in force, or ``None``: anyone may read them."""
+        """The stored limits (expired ones too, until revoked: compare ``expiry`` with the
+        block), or ``None``: anyone may read them."""
         return self.mandates[(principal, delegate, venue)]
 
     @public

@@ -455,3 +455,19 @@ def test_a_delegates_offer_stays_binding_after_a_revoke_until_its_deadline() -> 
     assert res.groups[0].ok and t.view("state", nid)[0] == "agreed"
     assert t.device.balance("bob", "GOLD") == START + 2
     assert t.device.balance("alice", "GOLD") == START + 4
+
+
+def test_an_expired_mandate_stays_stored_until_revoked() -> None:
+    """``grant`` refuses to overwrite a stored mandate, even an expired one, and
+    ``mandate`` still shows it (its ``expiry`` says it binds nothing): the principal
+    revokes, then grants anew (the mandate module's docstrings)."""
+    t = Table.make()
+    t.grant("bob", "mallory", Limits(expiry=t.device.number + 1))
+    t.mine(3)
+    assert t.device.view(t.mandates, "mandate", "bob", "mallory", t.neg)[0] < t.device.number
+    again = Limits(expiry=t.device.number + 50).to_args()
+    receipt = t.call("bob", "grant", "mallory", t.neg, again, to=t.mandates)
+    assert not receipt.ok and "already holds a mandate" in (receipt.error or "")
+    t.ok("bob", "revoke", "mallory", t.neg, to=t.mandates)
+    t.ok("bob", "grant", "mallory", t.neg, again, to=t.mandates)
+    assert t.device.view(t.mandates, "mandate", "bob", "mallory", t.neg)[0] == again[0]
