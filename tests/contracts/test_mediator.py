@@ -325,3 +325,21 @@ def test_the_design_note_example_prints_what_it_says(capsys: pytest.CaptureFixtu
     assert capsys.readouterr().out == found.group(2)
     missing = [m for m in Mediator._public if f"{m}(" not in page.read_text()]
     assert not missing
+
+
+def test_the_design_notes_gas_figures_for_the_k_double_auction() -> None:
+    """docs/contracts/mediator.md: about 93,000 gas per commit, 90,000 per reveal and
+    184,000 for the settling reveal (``DeviceConfig()`` defaults), within 10%."""
+    device = make_device()
+    address = deploy(device, KDA)
+    reports = {BUYER: 80, SELLER: 40}
+    commits = [
+        call(device, w, address, "commit", commitment_hash(r, salt_of(w), w)).gas_used
+        for w, r in reports.items()
+    ]
+    reveals = [
+        call(device, w, address, "reveal", r, salt_of(w)).gas_used for w, r in reports.items()
+    ]
+    for used, claim in ((commits[0], 93_000), (reveals[0], 90_000), (reveals[1], 184_000)):
+        assert abs(used - claim) <= claim // 10, (used, claim)
+    assert 0.85 * 93_000 <= commits[1] <= 1.1 * 93_000
