@@ -79,6 +79,26 @@ class Polygon:
 
     vertices: Array
 
+    def __post_init__(self) -> None:
+        """Refuse vertices that are not a hull's frontier (build one with :meth:`hull`)."""
+        try:
+            v = np.array(self.vertices, dtype=np.float64)
+        except (TypeError, ValueError):
+            v = np.empty((0, 0))
+        if v.ndim != 2 or v.shape[0] < 1 or v.shape[1] != 2 or not np.all(np.isfinite(v)):
+            raise ValueError(
+                "Polygon vertices must be a non-empty sequence of finite (u1, u2) pairs; "
+                "build one from any points with Polygon.hull"
+            )
+        dx, dy = np.diff(v[:, 0]), np.diff(v[:, 1])
+        turns = dx[:-1] * dy[1:] - dy[:-1] * dx[1:]
+        if np.any(dx <= 0) or np.any(dy >= 0) or np.any(turns >= 0):
+            raise ValueError(
+                "Polygon vertices must run in increasing u1 and decreasing u2 along a concave "
+                "chain (a hull's frontier); build one from any points with Polygon.hull"
+            )
+        object.__setattr__(self, "vertices", v)
+
     @classmethod
     def hull(cls, points: Iterable[object]) -> Polygon:
         """The hull of ``points`` (finite numbers; NaN, infinities and empty sets refused)."""

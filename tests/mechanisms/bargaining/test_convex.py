@@ -138,3 +138,28 @@ def test_hostile_convex_input() -> None:
     # the degenerate point: d on the frontier's end gives that end
     assert f.solve("nash", (1.0, 0.0)) == (1.0, 0.0)
     assert Polygon.hull([(1, 1), (1, 1)]).solve("kalai_smorodinsky") == (1.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    "vertices",
+    [
+        [(0, 0), (1, math.nan)],  # not finite
+        [(0, 1), (1, 0), (0.5, 0.5)],  # u1 not increasing
+        [(0, 0), (1, 1)],  # u2 increasing: dominated
+        [(0, 2), (1, 0.5), (2, 0)],  # a convex (inward) turn
+        [[1, 2, 3]],  # not pairs
+        [],  # empty
+        "ab",
+    ],
+)
+def test_polygon_refuses_vertices_that_are_no_frontier(vertices: object) -> None:
+    """Built directly, not by ``hull``, a Polygon used to take anything (a list failed in
+    ``solve`` with a TypeError; an array with NaN or a dominated vertex gave a point)."""
+    with pytest.raises(ValueError, match="Polygon vertices must") as exc:
+        Polygon(vertices)  # type: ignore[arg-type]
+    assert "\n" not in str(exc.value)
+
+
+def test_polygon_built_directly_from_a_frontier_solves_as_its_hull() -> None:
+    direct = Polygon([(0.0, 1.0), (0.5, 0.75), (1.0, 0.0)])  # type: ignore[arg-type]
+    assert direct.solve("nash") == Polygon.hull([(0, 1), (0.5, 0.75), (1, 0), (0, 0)]).solve("nash")
