@@ -37,7 +37,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize
 
-from accord.mechanisms.bargaining.bilateral_rule import Rule, Settlement, as_messages, settlement
+from accord.mechanisms.bargaining.bilateral_rule import (
+    Rule,
+    Settlement,
+    as_messages,
+    settlement,
+    split_price,
+)
 from accord.mechanisms.bargaining.priors import (
     FloatArray,
     Prior,
@@ -97,10 +103,7 @@ class DoubleAuctionRule(Rule):
     name: str = "k_double_auction"
 
     def settle(self, bid: ArrayLike, ask: ArrayLike) -> Settlement:
-        b, a = as_messages(bid, "bid"), as_messages(ask, "ask")
-        trade = b >= a
-        price = np.where(trade, self.k * b + (1 - self.k) * a, 0.0)
-        return settlement(trade, price, price)
+        return split_price(bid, ask, self.k)
 
     def bid(self, v: ArrayLike) -> FloatArray:
         return self.eq.bid_intercept + self.eq.bid_slope * as_messages(v, "buyer value")

@@ -41,6 +41,7 @@ from accord.mechanisms.bargaining.bilateral_rule import (
     as_messages,
     clipped,
     settlement,
+    split_price,
 )
 from accord.mechanisms.bargaining.priors import Prior
 
@@ -55,10 +56,7 @@ class FirstBestRule(Rule):
     name: str = "first_best"
 
     def settle(self, bid: ArrayLike, ask: ArrayLike) -> Settlement:
-        b, a = as_messages(bid, "bid"), as_messages(ask, "ask")
-        trade = b >= a
-        price = np.where(trade, self.k * b + (1 - self.k) * a, 0.0)
-        return settlement(trade, price, price)
+        return split_price(bid, ask, self.k)
 
     def ask_threshold(self, bid: float) -> float:
         return bid
@@ -67,8 +65,18 @@ class FirstBestRule(Rule):
         return ask
 
 
+class _EfficientOnReports(Rule):
+    """Trade iff the reports, each read within its prior's support, have ``v ≥ c``."""
+
+    def ask_threshold(self, bid: float) -> float:
+        return min(max(bid, self.buyer.low), self.buyer.high)
+
+    def bid_threshold(self, ask: float) -> float:
+        return min(max(ask, self.seller.low), self.seller.high)
+
+
 @dataclass(frozen=True)
-class VCGRule(Rule):
+class VCGRule(_EfficientOnReports):
     """Efficient trade; the buyer pays ``max(c, b_lo)``, the seller gets ``min(v, s_hi)``."""
 
     buyer: Prior
@@ -84,15 +92,9 @@ class VCGRule(Rule):
         gets = np.where(trade, np.minimum(v, self.seller.high), 0.0)
         return settlement(trade, pays, gets)
 
-    def ask_threshold(self, bid: float) -> float:
-        return min(max(bid, self.buyer.low), self.buyer.high)
-
-    def bid_threshold(self, ask: float) -> float:
-        return min(max(ask, self.seller.low), self.seller.high)
-
 
 @dataclass(frozen=True)
-class AGVRule(Rule):
+class AGVRule(_EfficientOnReports):
     """Efficient trade; the buyer pays the seller ``E[v] - M_B(c) + M_S(v)`` every draw."""
 
     buyer: Prior
@@ -105,9 +107,3 @@ class AGVRule(Rule):
         trade = v >= c
         transfer = self.buyer.mean - self.buyer.partial_mean(c) + self.seller.partial_mean(v)
         return settlement(trade, transfer, transfer)
-
-    def ask_threshold(self, bid: float) -> float:
-        return min(max(bid, self.buyer.low), self.buyer.high)
-
-    def bid_threshold(self, ask: float) -> float:
-        return min(max(ask, self.seller.low), self.seller.high)

@@ -147,3 +147,12 @@ def settlement(trade: BoolArray, buyer_pays: FloatArray, seller_gets: FloatArray
     """A :class:`Settlement` with the arrays broadcast together."""
     t, b, s = np.broadcast_arrays(trade, buyer_pays, seller_gets)
     return Settlement(np.asarray(t, dtype=np.bool_), np.asarray(b, float), np.asarray(s, float))
+
+
+def split_price(bid: ArrayLike, ask: ArrayLike, k: float) -> Settlement:
+    """Trade iff ``bid ≥ ask``, at ``k bid + (1 - k) ask`` (the k-double auction's price,
+    and the first best's on truthful reports)."""
+    b, a = as_messages(bid, "bid"), as_messages(ask, "ask")
+    trade = b >= a
+    price = np.where(trade, k * b + (1 - k) * a, 0.0)
+    return settlement(trade, price, price)
