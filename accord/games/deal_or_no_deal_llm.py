@@ -131,10 +131,12 @@ def play_llm_seat(
     turn_blocks: int,
     brief: str = "",
     client: LLMClient | None = None,
+    check: bool = True,
 ) -> tuple[list[Episode], dict[str, float], list[dict[str, Any]], str, int]:
     """Play every instance with the delegate in seat ``player`` against a fresh
     ``scripted()``; the episodes (for the scripted pairs' metrics), the LLM metrics, the
-    transcript, the device's state hash and its last block."""
+    transcript, the device's state hash and its last block. ``check = False`` turns the
+    delegate's own limit check off (tests: the device alone then refuses)."""
     client = client or LLMClient(settings)
     table = new_delegation_table(instances, seed, config)
     table.turn_blocks = turn_blocks
@@ -144,7 +146,7 @@ def play_llm_seat(
     transcript: list[dict[str, Any]] = []
     invalid = gave_up = 0
     for k, inst in enumerate(instances):
-        delegate = LLMDelegate("delegate", client)
+        delegate = LLMDelegate("delegate", client, check=check)
         start = device.number
         e = table.play(
             inst,

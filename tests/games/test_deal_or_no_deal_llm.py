@@ -10,12 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accord.agents.bargaining import Conceder
+from accord.agents.llm import LLMClient, LLMSettings
 from accord.agents.llm.cache import read_meta
 from accord.agents.llm.client import STAND_IN_PRODUCER
+from accord.agents.llm.scripted import ScriptedPolicy, stand_in_http_client
+from accord.device import DeviceConfig
 from accord.games.base import get_game
 from accord.games.deal_or_no_deal import DealOrNoDealParams
+from accord.games.deal_or_no_deal_llm import play_llm_seat
 from accord.lab.runner import derive_seed
 from accord.lab.scenario import ScenarioError, load_scenario, parse_scenario
+from accord.mechanisms.bargaining.deal_or_no_deal import read_instances
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "examples" / "deal-or-no-deal-llm.toml"
@@ -131,3 +137,43 @@ def test_any_other_seat_kind_is_refused(seat: object) -> None:
         return
     with pytest.raises(ValueError):
         DealOrNoDealParams.model_validate({"first": seat})
+
+
+class GivesEverythingAway(ScriptedPolicy):
+    """A 'model' that always proposes its principal receives nothing (worth 0 < 4)."""
+
+    def answer(self, request: dict[str, object]) -> str:
+        return '{"action": "propose", "receive": [0, 0, 0], "note": "all yours"}'
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_a_delegate_outside_its_mandate_binds_nobody_in_the_game(check: bool) -> None:
+    """With its check on, every answer is refused and retried until the delegate gives
+    up; with it off, the device refuses the offer (the mandate committed first)."""
+    pytest.importorskip("openai")
+    settings = LLMSettings(base_url="scripted", model="accord-scripted-v1", mode="live")
+    client = LLMClient(settings, http_client=stand_in_http_client(GivesEverythingAway()))
+    instances = read_instances()[:3]
+    episodes, m, transcript, _, _ = play_llm_seat(
+        instances,
+        Conceder,
+        0,
+        settings,
+        DeviceConfig(),
+        5,
+        reservation=4,
+        n_steps=8,
+        turn_blocks=4,
+        client=client,
+        check=check,
+    )
+    assert all(e.agreement is None and e.utilities == (0, 0) for e in episodes)
+    assert m["below_reservation"] == 0 and m["principal_value"] == 0
+    assert len(transcript) == m["llm_calls"]
+    if check:
+        assert m["llm_gave_up"] == 3 and m["mandate_refusals_device"] == 0
+        assert m["mandate_refusals_checked"] == m["llm_invalid_answers"] == 9  # 3 tries each
+        assert {e.ended_by for e in episodes} == {"delegate gave up"}
+    else:
+        assert m["mandate_refusals_device"] == 3 and m["llm_invalid_answers"] == 0
+        assert {e.ended_by for e in episodes} == {"refused by the device"}
