@@ -65,9 +65,17 @@ Real = Fraction | int | float
 
 
 def faratin_target(t: float, e: float, u_min: float, u_max: float, k: float = 0.0) -> float:
-    """Faratin et al.'s (1998) polynomial time-dependent target utility at time ``t``."""
+    """Faratin et al.'s (1998) polynomial time-dependent target utility at time ``t``.
+
+    ``e`` must be positive and finite, ``k`` in ``[0, 1]`` (Faratin's ``κ``, the share of
+    the range conceded at ``t = 0``) and ``u_min <= u_max`` finite; else ValueError."""
     if not 0.0 <= t <= 1.0:
         raise ValueError(f"t must be in [0, 1], got {t!r}")
+    e = _check_e(e)
+    if isinstance(k, bool) or not isinstance(k, int | float) or not 0.0 <= k <= 1.0:
+        raise ValueError(f"k must be in [0, 1], got {k!r}")
+    if not (math.isfinite(u_min) and math.isfinite(u_max) and u_min <= u_max):
+        raise ValueError(f"need finite u_min <= u_max, got {u_min!r} and {u_max!r}")
     alpha = k + (1.0 - k) * math.pow(t, 1.0 / e)
     return u_min + (1.0 - alpha) * (u_max - u_min)
 
@@ -166,7 +174,9 @@ class TimeDependent:
     def target(self, t: float) -> float:
         """The utility demanded at relative time ``t``."""
         self.nmi  # noqa: B018 (refuses before on_negotiation_start)
-        return faratin_target(min(max(t, 0.0), 1.0), self.e, self.u_min, self.u_max, self.k)
+        # a reserved value above its best outcome: it demands that best throughout
+        low = min(self.u_min, self.u_max)
+        return faratin_target(min(max(t, 0.0), 1.0), self.e, low, self.u_max, self.k)
 
     def _outcome_for(self, target: float) -> Division:
         for i in self._ladder:

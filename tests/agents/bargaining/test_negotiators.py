@@ -240,3 +240,22 @@ def test_learner_parameters() -> None:
     with pytest.raises(ValueError, match="give no belief"):
         ParetoAware(belief=(1, 1, 1), learn=True)
     assert repr(ParetoAware(learn=True)) == "ParetoAwareLearner(e=0.5)"
+
+
+@pytest.mark.parametrize(
+    ("e", "k", "u_min", "u_max", "match"),
+    [
+        (0.0, 0.0, 0, 10, "e must be"),  # was a ZeroDivisionError
+        (float("nan"), 0.0, 0, 10, "e must be"),  # was a NaN target
+        (-1.0, 0.0, 0, 10, "e must be"),  # was a target below u_min
+        (1.0, 2.0, 0, 10, "k must be"),  # was a negative target
+        (1.0, 0.0, float("nan"), 10, "u_min <= u_max"),
+        (1.0, 0.0, 0, float("inf"), "u_min <= u_max"),
+        (1.0, 0.0, 10, 0, "u_min <= u_max"),  # was a target above u_max
+    ],
+)
+def test_faratin_target_refuses_bad_parameters(
+    e: float, k: float, u_min: float, u_max: float, match: str
+) -> None:
+    with pytest.raises(ValueError, match=match):
+        faratin_target(0.5, e, u_min, u_max, k)
