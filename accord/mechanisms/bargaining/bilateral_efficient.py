@@ -13,10 +13,13 @@ and budget balanced. Each gives up a different one:
   lowest buyer type ``b_lo`` and the highest seller type ``s_hi`` get zero utility
   (Krishna, *Auction Theory*, 2nd ed., §5.3): on trade the buyer pays ``max(c, b_lo)``
   and the seller receives ``min(v, s_hi)``. Truth is dominant and ex-post IR holds, but
-  the mechanism pays out ``min(v, s_hi) - max(c, b_lo) ≥ 0`` per trade: its expected
-  deficit on U[0,1]² is ``E[(v - c)⁺] = 1/6``, the whole first-best surplus (each side
-  is paid the other's value). That deficit is the subsidy an IC+IR efficient mechanism
-  needs; it is at least the worst types' shortfall ``-E[(Φ_B(v) - Φ_S(c))⁺]``.
+  the mechanism pays out ``min(v, s_hi) - max(c, b_lo)`` per trade, ``≥ 0`` when the
+  supports overlap (``b_lo ≤ s_hi``; on disjoint supports it is a surplus,
+  ``s_hi - b_lo < 0``): its expected deficit on U[0,1]² is ``E[(v - c)⁺] = 1/6``, the
+  whole first-best surplus (each side is paid the other's value). That deficit is the
+  least subsidy an IC+IR efficient mechanism needs: by Myerson & Satterthwaite's
+  Theorem 1 it is ``-E[(Φ_B(v) - Φ_S(c))·1{v ≥ c}]`` (virtual values at α = 1) plus
+  the worst types' utilities, which VCG holds at zero (1/6 on U[0,1]² again).
 * **AGV / expected externality** (d'Aspremont & Gérard-Varet, "Incentives and
   incomplete information", *J. Public Econ.* 11, 1979; Arrow 1979): each side is paid
   the expected welfare of the other given its own report, and pays the other's such

@@ -220,3 +220,11 @@ def test_ir_shortfall_against_an_extrapolated_grid(mech: object) -> None:
     got = expected_outcome(mech, U, U).ir_violation  # type: ignore[arg-type]
     assert got == pytest.approx(reference, abs=1e-6)
     assert got > 0.09
+
+
+def test_vcg_runs_a_surplus_on_disjoint_supports() -> None:
+    """Buyer U[2,3] above seller U[0,1]: every draw trades, the buyer pays
+    ``max(c, 2) = 2`` and the seller gets ``min(v, 1) = 1``: deficit exactly -1."""
+    out = expected_outcome(VCG(), UniformPrior(2.0, 3.0), UniformPrior(0.0, 1.0))
+    assert out.p_trade == pytest.approx(1.0, abs=1e-12)
+    assert out.deficit == pytest.approx(-1.0, abs=1e-11)
