@@ -298,6 +298,7 @@ PUBLIC_API: dict[str, tuple[str, ...]] = {
     ),
     "accord.device": (
         "Account",
+        "BEACON_WINDOW",
         "AssetSpec",
         "BadNonce",
         "BadSignature",

@@ -51,9 +51,10 @@ from accord.contracts.arbitration_terms import (
 )
 from accord.contracts.args import address, base_units
 from accord.contracts.commit_reveal import require
-from accord.device import Context, Revert, public
+from accord.device import BEACON_WINDOW, Context, Revert, public
 from accord.mechanisms import arbitration as A
 from accord.mechanisms import commit_reveal as CR
+from accord.mechanisms.beacon import beacon_block
 from accord.mechanisms.slashing import check_bps
 
 
@@ -364,7 +365,12 @@ class ArbitrationClause(ClauseBooks):
                 ctx.emit("Forfeited", agreement=agreement, by=winner, amount=forfeit)
                 audit = True
             elif lost_salt:
-                seed = A.audit_seed(case.salt_payer, case.salt_payee, ctx.this, agreement)
+                # The beacon of the block after the ruling's (adjudicate set ``until`` to
+                # its block + appeal_blocks): unknown when the adjudicator ruled.
+                target = case.until - self.appeal_blocks + 1
+                block = beacon_block(target, ctx.block_number, BEACON_WINDOW)
+                beacon = ctx.beacon(block)
+                seed = A.audit_seed(case.salt_payer, case.salt_payee, ctx.this, agreement, beacon)
                 audit = A.audited(seed, rate)
         if audit:
             cost = self._fund_pays(ctx, agreement)

@@ -58,8 +58,9 @@ from __future__ import annotations
 
 from accord.contracts.args import address, base_units
 from accord.contracts.court_books import CourtBooks
-from accord.device import Context, Revert, public
+from accord.device import BEACON_WINDOW, Context, Revert, public
 from accord.mechanisms import commit_reveal as CR
+from accord.mechanisms.beacon import beacon_block
 from accord.mechanisms.court import appeals as A
 from accord.mechanisms.court import coherence as C
 from accord.mechanisms.court import rounds as R
@@ -280,7 +281,6 @@ class Court(CourtBooks):
         self.vote[(d, r, who)] = choice
         self.counts[(d, r, choice)] = self.counts[(d, r, choice)] + self.draws[(d, r, who)]
         self.revealed[(d, r)] = self.revealed[(d, r)] + 1
-        self.entropy = S.mix_entropy(self.entropy, salt)
         ctx.emit("VoteCast", dispute=d, round=r, juror=who, choice=choice)
 
     # -- appeals -----------------------------------------------------------------------
@@ -420,10 +420,13 @@ class Court(CourtBooks):
         return PERIODS[p]
 
     def _draw_round(self, ctx: Context, d: int, r: int) -> int:
-        # keyed by the evidence period's deadline, not by the block of the call: whoever
-        # passes the period cannot pick a block whose draw suits it
+        # The draw reads the beacon of the first block after the evidence period (fixed
+        # when the period opened, unknown until its last block is sealed), not of the
+        # block of the call: whoever passes the period cannot pick a block whose draw
+        # suits it. Called too late for the window: accord.mechanisms.beacon's fallback.
         due = self.period_start[d] + self.durations[EVIDENCE]
-        seed = S.round_seed(self.seed, self.entropy, d, r, due)
+        block = beacon_block(due, ctx.block_number, BEACON_WINDOW)
+        seed = S.round_seed(self.seed, ctx.beacon(block), d, r, block)
         drawn = members = 0
         for i in range(self.planned[(d, r)]):
             juror = self._draw_one(ctx, seed, i)

@@ -47,7 +47,6 @@ class CourtBooks(JurorPool):
     """Blocks of the evidence, commit, vote and appeal periods."""
     treasury: Var[str] = Var("")
     seed: Var[bytes] = Var(b"")
-    entropy: Var[bytes] = Var(b"")
     max_jurors: Var[int] = Var(0)
     dispute_count: Var[int] = Var(0)
     held: Var[int] = Var(0)

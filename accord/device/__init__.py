@@ -25,6 +25,7 @@ it through ``host``). Modules, by what they do:
 """
 
 from accord.device import accelerator, checks, fees, gas  # noqa: F401  (accelerator: first)
+from accord.device.beacon import BEACON_WINDOW
 from accord.device.block import Block, BlockHeader, Receipt, Skipped
 from accord.device.builder import Builder, BuildRequest, HonestBuilder
 from accord.device.config import AssetSpec, DeviceConfig, Genesis
@@ -55,6 +56,7 @@ from accord.device.storage import Map, Var
 from accord.device.transaction import DEPLOY, Account, Bundle, Transaction
 
 __all__ = [
+    "BEACON_WINDOW",
     "DEPLOY",
     "Account",
     "AssetSpec",

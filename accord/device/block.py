@@ -47,6 +47,10 @@ class BlockHeader:
     gas_used: int
     tx_root: bytes
     state_hash: bytes
+    beacon: bytes = b""
+    """The block's randomness beacon (:mod:`accord.device.beacon`): derived from the
+    design, the seed, the height and the parent block, so known once the parent is
+    sealed."""
 
     @property
     def hash(self) -> bytes:
@@ -60,6 +64,7 @@ class BlockHeader:
             self.gas_used,
             self.tx_root,
             self.state_hash,
+            self.beacon,
         )
         return hashlib.blake2b(digest_bytes(fields), digest_size=32).digest()
 

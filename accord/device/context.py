@@ -47,6 +47,7 @@ from accord.device.errors import Revert, UnknownMethod
 from accord.device.permits import MAX_AMOUNT, check_permit_fields, permit_message
 
 if TYPE_CHECKING:
+    from accord.device.beacon import BeaconWindow
     from accord.device.ledger import Ledger
 
 NO_VALUE: Mapping[str, int] = MappingProxyType({})
@@ -132,6 +133,14 @@ class Context(tuple[Any, ...]):
 
     def permit_nonce(self, owner: str) -> int:
         """The nonce ``owner``'s next permit must carry (metered as a read)."""
+        _not_device_context()
+
+    def beacon(self, height: int) -> bytes:
+        """The device's 32-byte randomness beacon of block ``height``
+        (:mod:`accord.device.beacon`; EIP-4399's ``PREVRANDAO``, for any block in the
+        window): ``height`` must be an int, at most this call's block (a future block's
+        beacon is not known yet: :class:`Revert`) and within the last
+        :data:`~accord.device.beacon.BEACON_WINDOW` blocks. Costs ``BEACON`` gas."""
         _not_device_context()
 
     def verify_signature(self, signer: str, message: bytes, signature: bytes) -> bool:
@@ -274,9 +283,12 @@ class ContextKit:
         verify_message: Callable[[str, bytes, bytes], bool],
         chain_id: Callable[[], int],
         meter: Any = None,
+        beacons: BeaconWindow | None = None,
     ) -> None:
         """``meter``: the executor's :class:`~accord.device.meter.StepMeter`, which runs
-        a callee from a metered module under the step meter (none: nothing is metered)."""
+        a callee from a metered module under the step meter (none: nothing is metered);
+        ``beacons``: the device's beacon window, read by ``ctx.beacon`` (none: every
+        read is refused)."""
         active: list[Context | None] = [None]
         depth = [0]  # nested ctx.call frames running (each decrements as it ends)
         live: set[int] = set()
@@ -317,6 +329,15 @@ class ContextKit:
         def permit_nonce(self: Context, owner: str) -> int:
             use_gas(read)
             return ledger.permit_nonces.get(owner, 0)
+
+        def beacon(self: Context, height: int) -> bytes:
+            use_gas(G.BEACON)
+            if beacons is None:
+                raise Revert("this device keeps no beacons")
+            try:
+                return beacons.read(height, self[4])
+            except ValueError as exc:
+                raise Revert(str(exc)) from None
 
         def verify_signature(self: Context, signer: str, message: bytes, signature: bytes) -> bool:
             use_gas(G.VERIFY)
@@ -472,6 +493,7 @@ class ContextKit:
             "asset_exists": asset_exists,
             "allowance": allowance,
             "permit_nonce": permit_nonce,
+            "beacon": beacon,
             "verify_signature": verify_signature,
             "transfer": transfer,
             "lock": lock,

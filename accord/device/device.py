@@ -37,6 +37,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from accord.device.automine import Automine
+from accord.device.beacon import BeaconWindow, beacon_root, beacon_value
 from accord.device.block import Block, BlockHeader, Receipt, tx_root
 from accord.device.builder import Builder, HonestBuilder
 from accord.device.commitments.registry import (
@@ -115,6 +116,9 @@ class Device(Submission, BlockProduction, Automine):
         self.genesis = self._bind_keys(genesis or Genesis())
         self.seed = seed
         self.ledger = Ledger()
+        self.beacons = BeaconWindow()
+        """The last :data:`~accord.device.beacon.BEACON_WINDOW` beacons, which contracts
+        read with ``ctx.beacon`` (:mod:`accord.device.beacon`)."""
         self.contracts: dict[str, Contract] = {}
         self.fee_market = FeeMarket(self.config.fee_market)
         self.rule = make_rule(self.config.ordering, seed=seed, fee_kind=self.config.fee_market)
@@ -176,6 +180,8 @@ class Device(Submission, BlockProduction, Automine):
         self.genesis_hash = genesis_hash(digests)
         """The hash of the whole design (:mod:`accord.device.genesis_hash`): block 0's
         parent hash; publish it to pin the run's log."""
+        self.beacon_root = beacon_root(digests)
+        """The beacons' key-free root: the design and the seed (:mod:`accord.device.beacon`)."""
         self.log.start(
             LogHeader(
                 self.config.model_dump_json(),
@@ -231,7 +237,10 @@ class Device(Submission, BlockProduction, Automine):
             0,
             tx_root([]),
             root,
+            beacon_value(self.beacon_root, 0, None),
         )
+        self.beacons.push(0, header.beacon)
+        self.beacons.push(1, beacon_value(self.beacon_root, 1, header))
         self.headers.append(header)
         self.blocks.append(Block(header, (), ()))
 

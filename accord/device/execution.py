@@ -91,6 +91,7 @@ class Executor(BlockLoop, BatchSettlement, TxValidation):
             device.verify_message,
             lambda: int(getattr(device.config, "chain_id", 0)),
             self.meter,
+            getattr(device, "beacons", None),
         )
         """This device's call contexts (:mod:`accord.device.context`): their class, whose
         ledger operations are closures over the ledger, and the running-call slot."""

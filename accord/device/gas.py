@@ -22,6 +22,7 @@ operation              gas      EVM analogue (source)
 ``CALLDATA_NONZERO``       16   per non-zero byte of calldata, EIP-2028
 ``CALLDATA_ZERO``           4   per zero byte of calldata, EIP-2028 (G_txdatazero)
 ``STEP``                  100   per line a metered contract runs (below; no analogue)
+``BEACON``                 20   BLOCKHASH, G_blockhash (Yellow Paper appendix G)
 =====================  =======  ==========================================================
 
 A storage write's base cost covers its first ``STORAGE_FREE_BYTES`` (96) bytes of key
@@ -103,6 +104,9 @@ appendix G), LOG's charge per byte of data."""
 CALLDATA_NONZERO = 16
 CALLDATA_ZERO = 4
 STEP = 100
+BEACON = 20
+"""``ctx.beacon(height)``: a read of the device's bounded beacon window (``BLOCKHASH``'s
+cost; EIP-4399's ``PREVRANDAO`` costs 2 but reads only the current block's)."""
 MAX_FRAMES = 200
 MAX_CALL_DEPTH = 64
 

@@ -19,6 +19,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Literal
 
 from accord.device.admission import check_fields
+from accord.device.beacon import BeaconWindow, beacon_value
 from accord.device.block import Block, BlockHeader, Receipt, ReceiptFields, Skipped, tx_root
 from accord.device.builder import Builder, BuildRequest, Choice, HonestBuilder
 from accord.device.collector import collector_paused
@@ -110,6 +111,8 @@ class BlockProduction:
     resolutions: deque[Resolution]
     base_fee: int
     headers: list[BlockHeader]
+    beacons: BeaconWindow
+    beacon_root: bytes
     blocks: deque[Block]
     log: EventLog
     block_hooks: list[BlockHook]
@@ -495,7 +498,10 @@ class BlockProduction:
             gas_used,
             tx_root(included),
             root,
+            self.beacons.values[-1],  # beacon(number), held since the parent was sealed
         )
+        # The next block's beacon, once per block (accord.device.beacon).
+        self.beacons.push(number + 1, beacon_value(self.beacon_root, number + 1, header))
         block = Block(header, tuple(included), receipts, tuple(skipped))
         self.base_fee = next_base_fee
         self.headers.append(header)

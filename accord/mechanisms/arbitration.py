@@ -28,15 +28,16 @@ Everything is conserved: ``amount + deposits + bond`` equals the four payouts
 (:meth:`Payouts.total`), which :func:`settle` asserts.
 
 **The audit draw** (:func:`audited`): a ruling that was not appealed is re-tried by the
-court with probability ``audit_bps / 10,000``. The device offers contracts no
-unpredictable randomness (``docs/device.md``, "Ordering rules": any hash of public data
-can be ground by whoever picks the timing), and an adjudicator that could tell in advance
+court with probability ``audit_bps / 10,000``. An adjudicator that could tell in advance
 whether it will be audited could be corrupt exactly when it will not be. So the draw
 hashes two secrets the parties committed to when they entered the dispute, revealed only
-after the ruling (Blum's coin flipping by telephone, 1983):
-``BLAKE2b-256(salt_payer ‖ salt_payee ‖ clause ‖ id, person="accord.audit")``, its first
-8 bytes ``x`` as a big-endian int, audited iff ``x · 10,000 < audit_bps · 2^64``.
-The clause's rules make withholding a reveal useless (``docs/arbitration.md``).
+after the ruling (Blum's coin flipping by telephone, 1983), with the device's beacon
+(``ctx.beacon``, :mod:`accord.device.beacon`) of the block after the ruling's:
+``BLAKE2b-256(salt_payer ‖ salt_payee ‖ clause ‖ id ‖ beacon, person="accord.audit")``,
+its first 8 bytes ``x`` as a big-endian int, audited iff ``x · 10,000 < audit_bps · 2^64``.
+Either part alone is unknown to the adjudicator when it rules: it would need both
+parties' salts *and* to build the ruling's block to predict the draw
+(``docs/arbitration.md``). The clause's rules make withholding a reveal useless.
 """
 
 from __future__ import annotations
@@ -177,10 +178,13 @@ def settle(
     return out
 
 
-def audit_seed(salt_payer: bytes, salt_payee: bytes, clause: str, agreement: int) -> bytes:
-    """The audit draw's 32 bytes: ``BLAKE2b-256(salt_payer ‖ salt_payee ‖ clause ‖ id)``
-    (lengths prefixed, so no two inputs share an encoding), personalised ``accord.audit``."""
-    parts = (salt_payer, salt_payee, clause.encode(), str(agreement).encode())
+def audit_seed(
+    salt_payer: bytes, salt_payee: bytes, clause: str, agreement: int, beacon: bytes = b""
+) -> bytes:
+    """The audit draw's 32 bytes: ``BLAKE2b-256(salt_payer ‖ salt_payee ‖ clause ‖ id ‖
+    beacon)`` (lengths prefixed, so no two inputs share an encoding), personalised
+    ``accord.audit``; ``beacon`` is the device's beacon of the block after the ruling's."""
+    parts = (salt_payer, salt_payee, clause.encode(), str(agreement).encode(), beacon)
     data = b"".join(len(p).to_bytes(4, "big") + p for p in parts)
     return hashlib.blake2b(data, digest_size=32, person=AUDIT_PERSON).digest()
 

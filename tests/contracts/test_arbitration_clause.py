@@ -313,16 +313,26 @@ def audit_world(audit_bps: int, reveal: tuple[bool, bool], k: int = 0) -> World:
     return w
 
 
-def test_the_audit_draw_follows_the_revealed_salts() -> None:
+def test_the_audit_draw_follows_the_revealed_salts_and_the_beacon() -> None:
+    # The draw mixes both salts with the device's beacon of the block after the ruling's
+    # (the review window ends APPEAL_W blocks after the ruling's block).
     rate = 3_000
     seen = set()
     for k in range(12):
-        clause = make(rate).clause  # the same deployer and nonces: the same address
-        expect = A.audited(A.audit_seed(salt(PAYER, k), salt(PAYEE, k), clause, 0), rate)
         w = audit_world(rate, (True, True), k)
-        assert w.clause == clause
+        ruled = [
+            b.number
+            for b in w.device.blocks
+            for r in b.receipts
+            if any(e.name == "Adjudicated" for e in r.events)
+        ]
+        beacon = w.device.headers[ruled[0] + 1].beacon
+        seed = A.audit_seed(salt(PAYER, k), salt(PAYEE, k), w.clause, 0, beacon)
+        expect = A.audited(seed, rate)
         assert w.phase(0) == ("court" if expect else "refunded"), k
         seen.add(expect)
+        # without the beacon, the salts alone give another draw (it is mixed in)
+        assert seed != A.audit_seed(salt(PAYER, k), salt(PAYEE, k), w.clause, 0)
     assert seen == {True, False}  # both outcomes occur among these salts
 
 
@@ -508,3 +518,30 @@ def test_a_returned_court_fee_reaches_its_own_appellant_whatever_the_order() -> 
     assert w.usd(PAYEE) == bob + COST + AMOUNT // 2 + rest // 2  # bob's appeal fee is back
     held, balance, _ = w.accounting()
     assert balance == held + COST  # the stray transfer stays beside ``held``, unowed
+
+
+def test_a_late_finalize_reads_the_fallback_beacon() -> None:
+    """More than 256 blocks after the ruling, ``finalize`` reads the beacon of the latest
+    block ``ruling block + 1 + k * BEACON_WINDOW`` (``accord.mechanisms.beacon``)."""
+    from accord.device import BEACON_WINDOW
+    from accord.mechanisms.beacon import beacon_block
+
+    rate, k = 5_000, 1
+    w = make(rate)
+    w.ok("mallory", "fund_audits", value=COST)
+    w.ok(PAYER, "open", PAYEE, JUDGE, 5, value=AMOUNT)
+    w.ok(PAYEE, "accept", 0)
+    w.ok(PAYER, "dispute", 0, commitment_hash(0, salt(PAYER, k), PAYER), value=DEPOSIT)
+    w.ok(PAYEE, "answer", 0, commitment_hash(0, salt(PAYEE, k), PAYEE), value=DEPOSIT)
+    w.ok(JUDGE, "adjudicate", 0, 2, value=BOND)
+    ruled = w.device.number
+    w.ok(PAYER, "reveal", 0, salt(PAYER, k))
+    w.ok(PAYEE, "reveal", 0, salt(PAYEE, k))
+    w.mine(BEACON_WINDOW + 20)
+    w.ok("mallory", "finalize", 0)
+    block = beacon_block(ruled + 1, w.device.number, BEACON_WINDOW)
+    assert block == ruled + 1 + BEACON_WINDOW
+    beacon = w.device.headers[block].beacon
+    expect = A.audited(A.audit_seed(salt(PAYER, k), salt(PAYEE, k), w.clause, 0, beacon), rate)
+    assert w.phase(0) == ("court" if expect else "refunded")
+    w.check()

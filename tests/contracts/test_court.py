@@ -161,20 +161,6 @@ def test_same_seed_same_draws_and_state() -> None:
     assert len(draws) > 1
 
 
-def test_the_draw_does_not_depend_on_when_the_period_is_passed() -> None:
-    """The draw is keyed by the evidence deadline: passing the period at once or ten
-    blocks later draws the same jurors (nobody can shop for a block)."""
-
-    def run(wait: int) -> dict[str, int]:
-        world = make_world(seed=3)
-        d = world.open(2)
-        world.mine(wait)
-        world.until_passable(d)
-        return world.drawn(d, 0)
-
-    assert run(0) == run(10)
-
-
 def test_a_whale_is_drawn_by_its_stake_and_the_books_stay_exact() -> None:
     """Huge stakes: one juror stakes 10**60 against 10**3; every draw is the whale's
     (its chance of missing one is below 10**-56), exactly as the sum tree says, and

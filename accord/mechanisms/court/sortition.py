@@ -16,15 +16,15 @@ Draws are **with replacement**, as Kleros' ("Multiple draws per juror are possib
 same dispute"): a juror may be drawn several times and then casts several votes.
 
 **The randomness.** Kleros asks an RNG contract (a block hash, later Chainlink VRF or
-Randomizer) for a number and draws from ``keccak(rn, disputeID, nonce)``. The device
-exposes no randomness to contracts (``docs/device.md``: no beacon), so the court makes
-its own, deterministically: ``round_seed = BLAKE2b-512(court seed, entropy, dispute,
-round, block)``, where the court passes the evidence period's deadline as ``block`` and
-``entropy`` chains every salt jurors have revealed so far (:func:`mix_entropy`: a
-commit-reveal beacon, each salt committed before anyone knew it); draw ``i`` is
-``BLAKE2b-512(round_seed, i) mod total``. The modulo's bias is below ``total / 2**512``.
-It is a pure function of the log, like everything on the
-device; who can predict or grind it is in ``docs/arbitration.md`` ("Court").
+Randomizer) for a number and draws from ``keccak(rn, disputeID, nonce)``. The court here
+reads the device's randomness beacon (``ctx.beacon``, :mod:`accord.device.beacon`, after
+EIP-4399's ``PREVRANDAO``) of a block fixed before its beacon is known: the first block
+after the evidence period (:func:`accord.mechanisms.beacon.beacon_block` says which block
+when the draw comes after the beacon window). ``round_seed = BLAKE2b-512(beacon ‖
+(dispute, round, block), key=court seed)``; draw ``i`` is ``BLAKE2b-512(i, key=round_seed)
+mod total``. The modulo's bias is below ``total / 2**512``. It is a pure function of the
+log, like everything on the device; who can predict or grind it is in
+``docs/arbitration.md`` ("Court") and ``docs/security.md``.
 """
 
 from __future__ import annotations
@@ -97,15 +97,11 @@ def locate(store: NodeStore, capacity: int, point: int) -> int:
     return node - capacity
 
 
-def mix_entropy(entropy: bytes, salt: bytes) -> bytes:
-    """``BLAKE2b-256(entropy || salt)``: the court's entropy after a revealed salt."""
-    return hashlib.blake2b(entropy + salt, digest_size=32, person=PERSON).digest()
-
-
-def round_seed(seed: bytes, entropy: bytes, dispute: int, round_index: int, block: int) -> bytes:
-    """The 64-byte seed of one round's draws."""
+def round_seed(seed: bytes, beacon: bytes, dispute: int, round_index: int, block: int) -> bytes:
+    """The 64-byte seed of one round's draws: ``beacon`` is the device's beacon of
+    ``block`` (the block the round's draw is fixed to), ``seed`` the court's key."""
     data = repr((dispute, round_index, block)).encode()
-    return hashlib.blake2b(entropy + data, digest_size=64, key=seed[:64], person=PERSON).digest()
+    return hashlib.blake2b(beacon + data, digest_size=64, key=seed[:64], person=PERSON).digest()
 
 
 def draw_point(seed: bytes, index: int, total_weight: int) -> int:
