@@ -1,8 +1,8 @@
 """Against OpenSpiel itself: the same instances, actions, legal moves and returns.
 
 Needs ``pyspiel`` (``pip install 'accord[openspiel]'``); ``.[dev]`` installs it, so CI runs
-these checks (a lighter install without it skips them). The other tests check the same mapping against
-OpenSpiel's rules re-implemented (``test_sao.py``).
+these checks (a lighter install without it skips them). The other tests check the same
+mapping against OpenSpiel's rules re-implemented (``test_sao.py``).
 """
 
 from __future__ import annotations
