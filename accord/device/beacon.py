@@ -33,8 +33,10 @@ lets it), it tries contents until ``beacon(n)`` suits it, and it can always buil
 empty block instead, so it has at least "this value or another" (RANDAO's last-revealer
 bit, Ethereum's proposer withholding its block). Under the ``fcfs``/``priority``/
 ``random`` rules with an honest builder there is no such choice; a builder that may
-reorder or insert has it. Nothing an ordinary sender does fixes a beacon: its
-transaction is one input among the block's.
+reorder or insert has it. An ordinary sender has a weaker lever: under a public
+mempool it sees the other pending items and can send, of several variants of its own
+transaction, the one whose simulated ``beacon(n)`` suits it, if it expects to be the
+block's last item (it cannot be sure).
 """
 
 from __future__ import annotations
