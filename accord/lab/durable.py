@@ -73,13 +73,23 @@ while it runs a query (its connection checks ``PyErr_CheckSignals`` and throws a
 inside a part's write arrives as this instead of ``KeyboardInterrupt``."""
 
 
+PYTHON_INTERRUPT = "KeyboardInterrupt"
+"""What a ``duckdb.Error`` says when the ``KeyboardInterrupt`` was raised in Python code
+DuckDB was calling back into: DuckDB rethrows pybind11's ``error_already_set``, whose
+text is ``"KeyboardInterrupt: ..."`` (seen in a clean-clone CI run as
+``Error: KeyboardInterrupt:``, exit 1, about one whole-group Ctrl-C in three)."""
+
+
 def _is_interrupt(exc: BaseException) -> bool:
     """Whether ``exc`` is a Ctrl-C, however it reached the sweep: Python's own
-    ``KeyboardInterrupt``, DuckDB's ``InterruptException``, or DuckDB's
-    ``RuntimeError("Query interrupted")`` (:data:`QUERY_INTERRUPTED`). A part being
-    written then was never renamed into place, so resume redoes it."""
+    ``KeyboardInterrupt``, DuckDB's ``InterruptException``, DuckDB's
+    ``RuntimeError("Query interrupted")`` (:data:`QUERY_INTERRUPTED`), or a
+    ``duckdb.Error`` wrapping a ``KeyboardInterrupt`` (:data:`PYTHON_INTERRUPT`). A part
+    being written then was never renamed into place, so resume redoes it."""
     if isinstance(exc, KeyboardInterrupt | duckdb.InterruptException):
         return True
+    if isinstance(exc, duckdb.Error):
+        return PYTHON_INTERRUPT in str(exc)
     return type(exc) is RuntimeError and str(exc) == QUERY_INTERRUPTED
 
 
@@ -169,7 +179,7 @@ class DurableSweep:
             if len(rows) != len(self.specs):
                 raise RuntimeError(f"{self.partial}: {len(rows)} parts for {len(self.specs)} runs")
             self._assemble(list(rows.values()))
-        except (KeyboardInterrupt, duckdb.InterruptException, RuntimeError) as exc:
+        except (KeyboardInterrupt, duckdb.Error, RuntimeError) as exc:
             if not _is_interrupt(exc):
                 raise
             raise Interrupted(len(self.saved) + newly, len(self.specs), self.partial) from None

@@ -119,8 +119,16 @@ def test_ctrl_c_keeps_every_finished_run_and_resume_runs_only_the_rest(
 
 @pytest.mark.parametrize(
     "interrupt",
-    [duckdb.InterruptException("Query interrupted"), RuntimeError("Query interrupted")],
-    ids=["InterruptException", "RuntimeError"],
+    [
+        duckdb.InterruptException("Query interrupted"),
+        RuntimeError("Query interrupted"),
+        duckdb.Error("KeyboardInterrupt: "),
+        duckdb.InvalidInputException(
+            "Invalid Input Error: Python exception occurred while executing the UDF: "
+            "KeyboardInterrupt: "
+        ),
+    ],
+    ids=["InterruptException", "RuntimeError", "Error", "wrapped-in-UDF"],
 )
 def test_ctrl_c_inside_a_duckdb_write_is_an_interrupt_too(
     scenario: Scenario,
@@ -152,14 +160,17 @@ def test_ctrl_c_inside_a_duckdb_write_is_an_interrupt_too(
     assert saved.ran == 6 and dump(saved.run_dir) == clean
 
 
-def test_another_runtime_error_in_a_write_is_not_taken_for_ctrl_c(
-    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "error", [RuntimeError("disk on fire"), duckdb.IOException("disk on fire")]
+)
+def test_another_error_in_a_write_is_not_taken_for_ctrl_c(
+    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
     def broken(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("disk on fire")
+        raise error
 
     monkeypatch.setattr(durable, "write_part", broken)
-    with pytest.raises(RuntimeError, match="disk on fire"):
+    with pytest.raises(type(error), match="disk on fire"):
         run(scenario, tmp_path)
 
 
