@@ -281,24 +281,29 @@ class DealOrNoDealGame:
         names = (p.first, p.second)
         offline = [matches_offline(e, names, p.n_steps) for e in episodes]
         delta = discount_factor(p.discount_rate_per_s, device.block_time_ms)
-        rows = [
-            {
-                "instance": e.match.instance.line,
-                "agreement": None if e.agreement is None else ",".join(map(str, e.agreement)),
-                "u_first": e.utilities[0],
-                "u_second": e.utilities[1],
-                "offers": e.offers,
-                "blocks": e.blocks,
-                "ended_by": e.ended_by,
-            }
-            for e in episodes
-        ]
+        rows = _negotiation_rows(episodes)
         return GameResult(
             metrics=summarise(episodes, delta, offline),
             state_hash=table.device.state_hash().hex(),
             blocks=table.device.number,
             tables={"negotiations": rows},
         )
+
+
+def _negotiation_rows(episodes: Sequence[Episode]) -> list[dict[str, Any]]:
+    """One ``negotiations`` table row per episode, the same for scripted and LLM seats."""
+    return [
+        {
+            "instance": e.match.instance.line,
+            "agreement": None if e.agreement is None else ",".join(map(str, e.agreement)),
+            "u_first": e.utilities[0],
+            "u_second": e.utilities[1],
+            "offers": e.offers,
+            "blocks": e.blocks,
+            "ended_by": e.ended_by,
+        }
+        for e in episodes
+    ]
 
 
 def _run_llm_seat(
@@ -321,18 +326,7 @@ def _run_llm_seat(
         brief=p.brief,
     )
     delta = discount_factor(p.discount_rate_per_s, device.block_time_ms)
-    rows = [
-        {
-            "instance": e.match.instance.line,
-            "agreement": None if e.agreement is None else ",".join(map(str, e.agreement)),
-            "u_first": e.utilities[0],
-            "u_second": e.utilities[1],
-            "offers": e.offers,
-            "blocks": e.blocks,
-            "ended_by": e.ended_by,
-        }
-        for e in episodes
-    ]
+    rows = _negotiation_rows(episodes)
     return GameResult(
         metrics={**summarise(episodes, delta), **llm},
         state_hash=state_hash,
