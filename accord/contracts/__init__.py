@@ -8,6 +8,8 @@ Each contract is one module (its design note is ``docs/contracts/<name>.md``):
 ``judgement_challenge``, ``arbitration_clause`` (``docs/arbitration.md``),
 ``negotiation`` (+ ``negotiation_offers``: offers as device commitments), ``mandate``
 (principals' hard limits for delegates) and ``mediator`` (``docs/negotiation.md``);
+``formal_contract`` (zero-sum transfer contracts in social dilemmas, settled each step
+from locked deposits; ``docs/social-dilemmas.md``);
 ``args`` holds the argument checks they share. The genesis contract allowlist admits
 this package by default (``Genesis.contract_modules``).
 

@@ -10,4 +10,6 @@
 - ``program_equilibrium``: one-shot prisoner's dilemmas between programs that read each
   other (``docs/commitments.md``).
 - ``toy``: a small congestion game on the device (agents bid for block space).
+- ``contracting``: the driver envs and games use to put formal contracts on a device
+  (``docs/contracts/formal_contract.md``).
 """

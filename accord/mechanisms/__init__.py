@@ -10,6 +10,8 @@ Families of modules are packages, each with a facade:
 - :mod:`accord.mechanisms.court`: court arithmetic after Kleros (rounds, costs, appeal
   crowdfunding, coherence, stake-weighted drawing).
 - :mod:`accord.mechanisms.bargaining`: bilateral trade, bargaining solutions, mediation rules.
+- :mod:`accord.mechanisms.contracting`: formal contracts in social dilemmas (contract
+  spaces, zero-sum transfer rules, settlement against deposits, the planner).
 
 One module each:
 
