@@ -13,6 +13,10 @@ same game as an AEC env, through PettingZoo's ``parallel_to_aec``). The envs nee
 - ``bargaining_v0`` (built in ``bargaining``): Deal or No Deal with alternating offers,
   OpenSpiel's actions and instances, off the device; optionally against a scripted
   negotiator.
+- ``matrix_dilemma_v0`` (built in ``matrix_dilemma``): n-player prisoner's dilemma, stag
+  hunt, chicken and public goods, with formal contracts (θ from each defector to the
+  cooperators) settled on the device, and the common contracting interface.
 - ``base``: what every device-backed env shares (spaces, the episode's device, seeding).
-- ``learners``: a numpy baseline, independent tabular Q-learning.
+- ``learners``: a numpy baseline, independent tabular Q-learning (built in
+  :mod:`accord.agents.learning.tabular`).
 """
