@@ -12,4 +12,6 @@
 - ``toy``: a small congestion game on the device (agents bid for block space).
 - ``contracting``: the driver envs and games use to put formal contracts on a device
   (``docs/contracts/formal_contract.md``).
+- :mod:`accord.games.gridworld`: Harvest and Cleanup, numpy engines of the sequential
+  social dilemmas (``docs/social-dilemmas.md``).
 """
