@@ -16,6 +16,10 @@ same game as an AEC env, through PettingZoo's ``parallel_to_aec``). The envs nee
 - ``matrix_dilemma_v0`` (built in ``matrix_dilemma``): n-player prisoner's dilemma, stag
   hunt, chicken and public goods, with formal contracts (θ from each defector to the
   cooperators) settled on the device, and the common contracting interface.
+- ``fishery_v0``: the GovSim common-pool fishery (5 fishers, a lake of 100 that doubles,
+  collapse below 5, 12 rounds): harvests are transactions on the device, quota contracts
+  (a quota and a penalty per ton over it, paid to the others) settle at each round's
+  close, with the common contracting interface.
 - ``base``: what every device-backed env shares (spaces, the episode's device, seeding).
 - ``learners``: a numpy baseline, independent tabular Q-learning (built in
   :mod:`accord.agents.learning.tabular`).

@@ -95,6 +95,7 @@ BUILTIN_GAME_MODULES: tuple[str, ...] = (
     "accord.games.deal_or_no_deal",
     "accord.games.arbitration",
     "accord.games.bilateral_trade",
+    "accord.games.fishery",
 )
 """Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""
 

@@ -8,7 +8,8 @@ the mempool for a ``close_round`` of the lake; when it sees one it asks for the 
 above what it chooses to leave, minus the visible pending harvests of that round:
 
 * ``keep="regrow"`` leaves ``k = max(ceil(C / g), m)``, enough to regrow to the cap:
-  it takes only fish that regrowth could not use (harmless to the fishers' future);
+  it takes only fish that regrowth could not use (harmless to the fishers' future), and
+  in the last round everything above ``m``;
 * ``keep="collapse"`` leaves just the collapse bound ``m``: it takes all it can without
   ending the season, and the lake regrows to only ``g m``.
 
@@ -28,6 +29,7 @@ from typing import Literal
 
 from accord.agents.base import Observation
 from accord.device import Account, Device, Pending, Transaction
+from accord.mechanisms import commons as M
 
 __all__ = ["HARVEST_GAS", "SlackSearcher"]
 
@@ -44,11 +46,12 @@ class SlackSearcher:
     tip: int = 10
     """Priority fee per gas it bids (the fishers' and the keeper's default is 0 and 1)."""
 
-    def leave(self, capacity: int, growth: int, collapse_below: int) -> int:
-        """How many fish it leaves in the lake."""
-        if self.keep == "collapse":
-            return collapse_below
-        return max(-(-capacity // growth), collapse_below)
+    def leave(self, c: M.Commons, round: int) -> int:
+        """How many fish it leaves in the lake when round ``round`` closes: in the last
+        round only the collapse bound (no later round to regrow for)."""
+        if self.keep == "collapse" or round >= c.rounds:
+            return c.collapse_below
+        return c.keep
 
     def act(
         self,

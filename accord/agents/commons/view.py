@@ -23,7 +23,7 @@ from typing import Protocol, runtime_checkable
 
 __all__ = ["PHASES", "Fisher", "FisherView", "Terms"]
 
-PHASES = ("propose", "respond", "harvest", "over")
+PHASES = ("propose", "accept", "harvest", "over")
 """A season's phases: a proposal may open it, the others respond, then the rounds."""
 
 _EMPTY: Mapping[str, int] = MappingProxyType({})
