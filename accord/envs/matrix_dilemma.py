@@ -23,11 +23,17 @@ dilemmas in multi-agent RL", 2024: each defector pays θ, split among the cooper
   outside it counts as the step's fallback (propose nothing, reject, defect) and is
   flagged ``infos[agent]["invalid"]``.
 
+**Enforcement** is the device's: a proposal is a ``FormalContract`` proposal by the
+proposer (its deposit locked at once), each acceptance locks the acceptor's deposit, and
+each round the referee (the contract's observer) settles the moves as features; the
+transfers are paid out of the deposits (:class:`~accord.games.dilemma_table.Table`).
+
 **Actions** (``Discrete(max(2, len(menu)))`` with negotiation, else ``Discrete(2)``): in
 play, 0 cooperates and 1 defects (the contract's features). **Rewards**: the game's
-payoff in points plus the net transfer in points (one point is ``unit`` base units);
-transfers are zero-sum, so the players' rewards sum to the game's welfare. The gas the
-referee spends settling is in ``infos[agent]["gas"]`` (not in rewards).
+payoff in points plus the net transfer minus any keeper fee, in points (one point is
+``unit`` base units); transfers are zero-sum, so without keeper fees the players' rewards
+sum to the game's welfare. The gas the referee spends settling is in
+``infos[agent]["gas"]`` (not in rewards).
 
 **Observation** (``Box``, :data:`OBS_SIZE` entries in ``[0, 1]``): the next step's phase
 (one-hot: propose, accept, play); the proposed θ and the θ in force, normalised by the
@@ -35,9 +41,11 @@ largest θ of the menu; whether a contract is in force; the share of rounds play
 player's own last move (1 cooperated); the share of the others who cooperated last round;
 1 before the first round.
 
-**Infos**: ``phase`` (of the next step), ``action_mask``, ``round``, ``contract`` (menu
-index in force or ``None``), ``transfer`` (this step's net, base units), ``payoff``
-(points), ``cooperated`` (this step's move, or ``None``), ``gas``, ``invalid``.
+**Infos**: ``phase`` (of the next step), ``action_mask``, ``round``, ``contract`` (the
+menu index agreed, 0 for none, ``None`` while negotiating), ``in_force`` (false once a
+deposit has run out and the contract ended), ``transfer`` (this step's net, base units),
+``fee`` (the keeper fee paid), ``payoff`` (points), ``cooperated`` (this step's move, or
+``None``), ``gas`` (the settlement's gas), ``invalid``.
 """
 
 from __future__ import annotations
@@ -169,7 +177,9 @@ class MatrixDilemmaEnv(DeviceEnv):
     def _sign(self, k: int) -> None:
         """Every player has accepted menu entry ``k`` (0: none): put it on the device."""
         self._contract = k
-        self.table.sign(self.theta(k))
+        theta = self.theta(k)
+        if theta is not None:
+            self.table.sign(self.params.proposer, theta)
 
     def _mask(self, agent: str) -> np.ndarray:
         n = self._act_space[agent].n
@@ -188,7 +198,7 @@ class MatrixDilemmaEnv(DeviceEnv):
         v = np.zeros(OBS_SIZE, dtype=np.float32)
         v[PHASES.index(self._phase)] = 1.0
         proposed = self.theta(self._proposal) or 0
-        in_force = self.theta(self._contract) or 0
+        in_force = (self.theta(self._contract) or 0) if self.table.in_force else 0
         v[3] = proposed / self._theta_max
         v[4] = in_force / self._theta_max
         v[5] = float(in_force > 0)
@@ -211,7 +221,9 @@ class MatrixDilemmaEnv(DeviceEnv):
             "action_mask": self._mask(agent),
             "round": self.table.round,
             "contract": self._contract,
+            "in_force": self.table.in_force,
             "transfer": transfer,
+            "fee": 0 if result is None else result.fees[i],
             "payoff": 0.0 if result is None else float(result.payoffs[i]),
             "cooperated": None if result is None else result.cooperated[i],
             "gas": gas,
@@ -237,10 +249,16 @@ class MatrixDilemmaEnv(DeviceEnv):
         result: RoundResult | None = None
         if self._phase == "propose":
             self._proposal = 0 if invalid[proposer] else chosen[proposer]
+            theta = self.theta(self._proposal)
+            if theta is not None:
+                self.table.propose(self.params.proposer, theta)
             self._phase = "accept"
         elif self._phase == "accept":
-            accepted = all(chosen[a] == _ACCEPT for a in self.agents if a != proposer)
-            self._sign(self._proposal if accepted else 0)
+            if self._proposal:
+                for i, a in enumerate(self.agents):
+                    if a != proposer:
+                        self.table.respond(i, chosen[a] == _ACCEPT)
+            self._contract = self._proposal if self.table.in_force else 0
             self._phase = "play"
         else:
             moves = [DEFECT if invalid[a] else chosen[a] for a in self.agents]
@@ -252,8 +270,9 @@ class MatrixDilemmaEnv(DeviceEnv):
         over = self._phase == "play" and self.table.round >= self.params.rounds
         for i, agent in enumerate(self.agents):
             transfer = 0 if result is None else result.transfers[i]
+            fee = 0 if result is None else result.fees[i]
             payoff = 0.0 if result is None else float(result.payoffs[i])
-            rewards[agent] = payoff + transfer / unit
+            rewards[agent] = payoff + (transfer - fee) / unit
             infos[agent] = self._info(
                 agent, transfer, result, 0 if result is None else result.gas, invalid[agent]
             )

@@ -21,8 +21,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from accord.contracts.formal_contract import ACTIVE, OPEN_STATES, SHARED
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis
+from accord.games.contracting import Contracting
 from accord.mechanisms import dilemmas
+from accord.mechanisms.contracting import matrix_space
 from accord.mechanisms.dilemmas import Dilemma
 
 __all__ = [
@@ -38,6 +41,8 @@ __all__ = [
 
 ASSET = "COIN"
 """The contract's asset: deposits and transfers are in its base units."""
+GAS_MONEY = 10**18
+"""Each account's fee-asset balance at genesis (what pays for gas)."""
 REFEREE = "referee"
 """The account that observes the moves and settles each round (the contract's observer)."""
 
@@ -56,7 +61,9 @@ class DilemmaSpec(BaseModel):
     ``contribution`` set the public goods game. ``thetas`` are the menu's transfers θ in
     base units (menu entry 0 is always "no contract"); ``unit`` base units make one
     point; ``deposit`` is what each party escrows (default: the largest θ times the
-    rounds, enough for every round).
+    rounds, enough for every round). The referee pays the settlements' gas; with
+    ``fee_payer = "parties"`` the contract reimburses it ``keeper_fee`` base units per
+    settlement, split among the players.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -72,6 +79,8 @@ class DilemmaSpec(BaseModel):
     unit: int = Field(100, ge=1, le=10**12)
     thetas: tuple[int, ...] = (100, 200, 300, 400, 500)
     deposit: int | None = Field(None, ge=0, le=10**30)
+    fee_payer: Literal["referee", "parties"] = "referee"
+    keeper_fee: int = Field(0, ge=0, le=10**24)
 
     @field_validator("multiplier", mode="before")
     @classmethod
@@ -91,6 +100,10 @@ class DilemmaSpec(BaseModel):
             self.thetas
         ):
             raise ValueError(f"thetas must be distinct ints in [1, 10**24], got {self.thetas}")
+        if self.fee_payer == "referee" and self.keeper_fee:
+            raise ValueError(
+                "keeper_fee needs fee_payer = 'parties' (the referee pays itself nothing)"
+            )
         self.dilemma()  # the payoffs' orderings and the multiplier's range
         return self
 
@@ -123,19 +136,28 @@ class DilemmaSpec(BaseModel):
 
 @dataclass(frozen=True)
 class RoundResult:
-    """One round: who cooperated, each player's payoff (points), net transfer (base
-    units) and the gas the round's settlement used."""
+    """One round: who cooperated, each player's payoff (points), net transfer and keeper
+    fee paid (base units of :data:`ASSET`), and the gas the round's settlement used."""
 
     cooperated: tuple[bool, ...]
     payoffs: tuple[Fraction, ...]
     transfers: tuple[int, ...]
+    fees: tuple[int, ...]
     gas: int
 
 
 class Table:
-    """One episode at the table: the device, the players, the contract in force.
+    """One episode at the table: the device, the players and the contract, if any.
 
-    ``contract`` is the menu entry every player accepted (``None``: play uncontracted).
+    Building a table deploys :class:`~accord.contracts.formal_contract.FormalContract`
+    through the driver (:class:`~accord.games.contracting.Contracting`, one block). A
+    contract is proposed by a player (:meth:`propose`: its own deposit is locked at once)
+    and answered by the others (:meth:`respond`); once all have accepted it is in force
+    and each :meth:`play` settles the round's transfers on the device (the referee posts
+    the moves as the contract's features; a round in which nothing moves sends nothing,
+    the last round is always settled, which ends the contract and refunds what is left).
+    A party whose deposit runs out ends the contract: the rest of the episode is played
+    uncontracted (``in_force`` turns false).
     """
 
     def __init__(
@@ -150,52 +172,88 @@ class Table:
         self.game = spec.dilemma()
         self.players = tuple(players)
         self.rounds = rounds
-        deposit = spec.rounds_deposit(rounds)
+        self.deposit = spec.rounds_deposit(rounds)
+        self.space = matrix_space(max(spec.thetas), name=spec.game)
         genesis = Genesis(
             assets={
                 config.fee_asset: AssetSpec(
-                    issuer="treasury", alloc=dict.fromkeys((*self.players, REFEREE), 10**18)
+                    issuer="treasury", alloc=dict.fromkeys((*self.players, REFEREE), GAS_MONEY)
                 ),
-                ASSET: AssetSpec(issuer="mint", alloc=dict.fromkeys(self.players, deposit)),
+                ASSET: AssetSpec(issuer="mint", alloc=dict.fromkeys(self.players, self.deposit)),
             }
         )
         self.device = Device(config, genesis, seed=seed, history=2)
+        self.driver = Contracting.on(self.device, REFEREE)
+        self.cid: int | None = None
         self.theta: int | None = None
+        self.in_force = False
         self.round = 0
+        self.settle_gas = 0
 
-    def sign(self, theta: int | None) -> None:
-        """Put the contract ``θ`` (base units) in force for the rest of the episode."""
+    def propose(self, proposer: int, theta: int) -> None:
+        """Player ``proposer`` proposes the contract θ (base units) for every round."""
+        if self.cid is not None:
+            raise RuntimeError("a contract was already proposed at this table")
         self.theta = theta
+        self.cid = self.driver.propose(
+            self.players[proposer],
+            self.players,
+            self.space,
+            (theta,),
+            asset=ASSET,
+            deposits=self.deposit,
+            observer=REFEREE,
+            start=self.round + 1,
+            end=self.rounds,
+            fee_payer={"referee": "", "parties": SHARED}[self.spec.fee_payer],
+            keeper_fee=self.spec.keeper_fee,
+        )
+        self.in_force = self.driver.status(self.cid) == ACTIVE
+
+    def respond(self, player: int, accept: bool) -> None:
+        """Player ``player`` answers the proposal (accepting locks its deposit)."""
+        if self.cid is None:
+            raise RuntimeError("no contract was proposed")
+        if self.driver.status(self.cid) not in OPEN_STATES:
+            return  # already rejected by another: nothing left to answer
+        status = self.driver.respond(self.players[player], self.cid, accept)
+        self.in_force = status == ACTIVE
+
+    def sign(self, proposer: int, theta: int) -> None:
+        """The contract θ, proposed by ``proposer`` and accepted by all."""
+        self.propose(proposer, theta)
+        for i in range(len(self.players)):
+            if i != proposer:
+                self.respond(i, True)
+        if not self.in_force:
+            raise RuntimeError("the contract is not active after every player accepted")
 
     def play(self, moves: Sequence[int]) -> RoundResult:
-        """One round: the players' moves (0 cooperate, anything else defect) in, payoffs,
-        the contract's transfers (settled on the device) and gas out."""
+        """One round: the players' moves (0 cooperate, anything else defect) in; payoffs,
+        the contract's transfers and keeper fees (settled on the device) and gas out."""
         coop = tuple(m == COOPERATE for m in moves)
-        if len(coop) != self.game.n:
-            raise ValueError(f"need {self.game.n} moves, got {len(coop)}")
+        n = len(self.players)
+        if len(coop) != n:
+            raise ValueError(f"need {n} moves, got {len(coop)}")
         total = sum(coop)
         payoffs = tuple(dilemmas.payoff(self.game, c, total - c) for c in coop)
         self.round += 1
-        net = (0,) * len(coop)
-        if self.theta is not None:
-            net = _defector_pays(self.theta, coop)
-        self.device.build_block()
-        return RoundResult(coop, payoffs, net, 0)
+        net = fees = (0,) * n
+        gas = 0
+        if self.in_force and self.cid is not None:
+            features = tuple(COOPERATE if c else DEFECT for c in coop)
+            settled = self.driver.settle(REFEREE, self.cid, self.round, features)
+            net, fees, gas = settled.transfers, settled.fees, settled.gas_used
+            self.in_force = settled.status == ACTIVE
+            self.settle_gas += gas
+        return RoundResult(coop, payoffs, net, fees, gas)
+
+    def fees_paid(self) -> int:
+        """Everything the table's accounts paid in the fee asset (deploy, proposals,
+        answers, settlements), in its base units."""
+        fee = self.device.config.fee_asset
+        return sum(GAS_MONEY - self.device.balance(a, fee) for a in (*self.players, REFEREE))
 
     def state_hash(self) -> str:
         """The device's state hash in hex."""
         return self.device.state_hash().hex()
-
-
-def _defector_pays(theta: int, coop: Sequence[bool]) -> tuple[int, ...]:
-    """Placeholder until the contracting driver lands."""
-    c = [i for i, x in enumerate(coop) if x]
-    d = [i for i, x in enumerate(coop) if not x]
-    net = [0] * len(coop)
-    if c and d:
-        base, extra = divmod(theta * len(d), len(c))
-        for i in d:
-            net[i] = -theta
-        for j, i in enumerate(c):
-            net[i] = base + (1 if j < extra else 0)
-    return tuple(net)

@@ -152,3 +152,44 @@ def test_bad_input_is_refused() -> None:
     with pytest.raises(RuntimeError, match="over"):
         env.step({"player_0": 0, "player_1": 0})
     assert isinstance(env.observation_space("player_0").sample(), np.ndarray)
+
+
+def test_transfers_move_real_money_on_the_device() -> None:
+    # deposits default to max θ x rounds = 500 x 3; θ = 300: C vs D moves 300 COIN
+    env = matrix_dilemma_v0.parallel_env(rounds=3)
+    env.reset(seed=0, options={"contract": 3})
+    dev = env.device
+    # both deposits are locked under the contract: no free COIN until it ends
+    assert [dev.balance(p, "COIN") for p in env.possible_agents] == [0, 0]
+    env.step({"player_0": 0, "player_1": 1})
+    env.step({"player_0": 1, "player_1": 0})
+    _, _, _, _, info = env.step({"player_0": 0, "player_1": 1})
+    assert [dev.balance(p, "COIN") for p in env.possible_agents] == [1500 + 300, 1500 - 300]
+    assert sum(dev.balance(p, "COIN") for p in env.possible_agents) == 2 * 1500
+    assert info["player_0"]["gas"] > 0 and not info["player_0"]["in_force"]  # ended
+    assert env.table.fees_paid() > 0
+
+
+def test_a_deposit_that_runs_out_ends_the_contract() -> None:
+    # θ = 300 but each deposits only 400: the second defection finds 100 left
+    env = matrix_dilemma_v0.parallel_env(rounds=3, deposit=400)
+    env.reset(seed=0, options={"contract": 3})
+    _, _, _, _, info = env.step({"player_0": 0, "player_1": 1})
+    assert info["player_1"]["transfer"] == -300 and info["player_1"]["in_force"]
+    obs, r, _, _, info = env.step({"player_0": 0, "player_1": 1})
+    assert info["player_1"]["transfer"] == -100 and not info["player_1"]["in_force"]
+    assert r == {"player_0": 1.0, "player_1": 4.0} and obs["player_0"][5] == 0.0
+    _, r, _, _, info = env.step({"player_0": 0, "player_1": 1})
+    assert info["player_1"]["transfer"] == 0 and r == {"player_0": 0.0, "player_1": 5.0}
+    dev = env.device
+    assert [dev.balance(p, "COIN") for p in env.possible_agents] == [800, 0]
+
+
+def test_keeper_fees_paid_by_the_parties() -> None:
+    env = matrix_dilemma_v0.parallel_env(rounds=2, fee_payer="parties", keeper_fee=10, contract=3)
+    env.reset(seed=0)
+    _, r, _, _, info = env.step({"player_0": 0, "player_1": 0})
+    # every round is settled when a fee is due: 10 split as 5 + 5
+    assert [info[p]["fee"] for p in env.possible_agents] == [5, 5]
+    assert r == {"player_0": 2.95, "player_1": 2.95}
+    assert env.device.balance("referee", "COIN") == 10
