@@ -96,6 +96,7 @@ BUILTIN_GAME_MODULES: tuple[str, ...] = (
     "accord.games.arbitration",
     "accord.games.bilateral_trade",
     "accord.games.fishery",
+    "accord.games.fishery_llm",
 )
 """Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""
 

@@ -109,16 +109,18 @@ class Terms:
 
     quota: int
     penalty: int
+    deposit: int = 0
 
     def describe(self) -> str:
+        locked = f"; each fisher locks {self.deposit} fish as a deposit" if self.deposit else ""
         return (
             f"each fisher may catch {self.quota} tons a month; each ton caught over that "
-            f"costs {self.penalty} tons of fish, paid to the other fishers"
+            f"costs {self.penalty} tons of fish, paid to the other fishers{locked}"
         )
 
 
 @dataclass(frozen=True)
-class FisherView:
+class Situation:
     """What one fisher decides on (all of it is shown to the model).
 
     ``menu[0]`` is "no contract" (``None``); ``contract`` is the menu index in force
@@ -188,7 +190,7 @@ def clean_message(text: str) -> str:
 
 
 # -- the check -----------------------------------------------------------------------------
-def parse_catch(text: str, view: FisherView) -> Catch:
+def parse_catch(text: str, view: Situation) -> Catch:
     """``text`` as this month's catch, or :class:`InvalidOutput` saying why."""
     answer = parse_json_model(text, CatchAnswer)
     if answer.catch > view.stock:
@@ -198,7 +200,7 @@ def parse_catch(text: str, view: FisherView) -> Catch:
     return Catch(answer.catch, clean_message(answer.message))
 
 
-def parse_option(text: str, view: FisherView) -> Option:
+def parse_option(text: str, view: Situation) -> Option:
     """``text`` as a proposal from the menu, or :class:`InvalidOutput` saying why."""
     answer = parse_json_model(text, OptionAnswer)
     if answer.option >= len(view.menu):
@@ -208,7 +210,7 @@ def parse_option(text: str, view: FisherView) -> Option:
     return Option(answer.option, clean_message(answer.message))
 
 
-def parse_vote(text: str, view: FisherView) -> Vote:
+def parse_vote(text: str, view: Situation) -> Vote:
     """``text`` as a vote on the open proposal, or :class:`InvalidOutput` saying why."""
     if view.proposal is None:
         raise InvalidOutput("vote: there is no proposal to vote on")
@@ -216,14 +218,14 @@ def parse_vote(text: str, view: FisherView) -> Vote:
     return Vote(answer.vote == "accept", clean_message(answer.message))
 
 
-PARSERS: dict[Task, Callable[[str, FisherView], Decision]] = {
+PARSERS: dict[Task, Callable[[str, Situation], Decision]] = {
     "catch": parse_catch,
     "propose": parse_option,
     "vote": parse_vote,
 }
 
 
-def schema(task: Task, view: FisherView) -> dict[str, Any]:
+def schema(task: Task, view: Situation) -> dict[str, Any]:
     """The JSON schema sent with the request: the model's, narrowed to the situation (a
     catch up to the stock, an option on the menu), so that a grammar-constrained
     endpoint cannot even write an out-of-range number."""
@@ -240,7 +242,7 @@ def schema(task: Task, view: FisherView) -> dict[str, Any]:
 
 
 # -- the prompt ----------------------------------------------------------------------------
-def system_prompt(view: FisherView) -> str:
+def system_prompt(view: Situation) -> str:
     """GovSim's setting (Piatti et al. 2024, sec. 3 and its appendix prompts), in our
     words, plus the device's contracts."""
     others = ", ".join(f for f in view.fishers if f != view.fisher)
@@ -275,7 +277,7 @@ TASK_TEXT: dict[Task, str] = {
 }
 
 
-def view_data(task: Task, view: FisherView) -> dict[str, Any]:
+def view_data(task: Task, view: Situation) -> dict[str, Any]:
     """The situation as plain data for the prompt (and for the stand-in)."""
     data: dict[str, Any] = {
         "task": task,
@@ -290,7 +292,6 @@ def view_data(task: Task, view: FisherView) -> dict[str, Any]:
         "your_income": view.income,
         "last_month_catches": {name: tons for name, tons in view.last_catches},
         "contract_in_force": _terms_data(view.terms(view.contract), view.contract),
-        "menu": [_terms_data(t, k) for k, t in enumerate(view.menu)],
         "conversation": [
             {"from": who, "message": clean_message(m)}
             for who, m in view.conversation[-MAX_CONVERSATION:]
@@ -299,6 +300,8 @@ def view_data(task: Task, view: FisherView) -> dict[str, Any]:
     if view.sustainable is not None:
         data["sustainable_total_catch"] = view.sustainable
         data["sustainable_catch_each"] = view.sustainable // len(view.fishers)
+    if task == "propose":
+        data["menu"] = [_terms_data(t, k) for k, t in enumerate(view.menu)]
     if view.proposal is not None:
         who, option = view.proposal
         data["proposal"] = {"by": who, **(_terms_data(view.terms(option), option) or {})}
@@ -310,10 +313,11 @@ def _terms_data(terms: Terms | None, option: int | None) -> dict[str, Any] | Non
         return None
     if terms is None:
         return {"option": option, "quota": None, "penalty": None}
-    return {"option": option, "quota": terms.quota, "penalty": terms.penalty}
+    out = {"option": option, "quota": terms.quota, "penalty": terms.penalty}
+    return out | ({"deposit": terms.deposit} if terms.deposit else {})
 
 
-def messages(task: Task, view: FisherView) -> list[Message]:
+def messages(task: Task, view: Situation) -> list[Message]:
     """System and user messages for one decision."""
     data = json.dumps(view_data(task, view), sort_keys=True, ensure_ascii=True)
     lines = [f"Month {view.month} of {view.months}. The lake:", OPEN + data + CLOSE]
@@ -366,22 +370,22 @@ class LLMFisher:
     budget_refusals: int = 0
     endpoint_errors: int = 0
 
-    def catch(self, view: FisherView) -> Catch:
+    def catch(self, view: Situation) -> Catch:
         out = self._decide("catch", view)
         assert isinstance(out, Catch)
         return out
 
-    def propose(self, view: FisherView) -> Option:
+    def propose(self, view: Situation) -> Option:
         out = self._decide("propose", view)
         assert isinstance(out, Option)
         return out
 
-    def vote(self, view: FisherView) -> Vote:
+    def vote(self, view: Situation) -> Vote:
         out = self._decide("vote", view)
         assert isinstance(out, Vote)
         return out
 
-    def _decide(self, task: Task, view: FisherView) -> Decision:
+    def _decide(self, task: Task, view: Situation) -> Decision:
         if view.fisher != self.name:
             raise ValueError(f"{self.name} cannot decide for {view.fisher}")
         parse = PARSERS[task]
@@ -410,7 +414,7 @@ class LLMFisher:
                 )
         return FALLBACK[task]
 
-    def _log(self, task: Task, view: FisherView, outcome: Outcome[Decision]) -> None:
+    def _log(self, task: Task, view: Situation, outcome: Outcome[Decision]) -> None:
         for n, a in enumerate(outcome.attempts):
             self.invalid += a.status == "invalid"
             self.transcript.append(

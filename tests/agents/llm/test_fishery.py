@@ -20,7 +20,7 @@ from accord.agents.llm.fishery import (
     MAX_MESSAGE,
     OPEN,
     Catch,
-    FisherView,
+    Situation,
     LLMFisher,
     Option,
     Task,
@@ -46,8 +46,8 @@ NAMES = ("John", "Kate", "Jack", "Emma", "Luke")
 MENU = (None, Terms(5, 2), Terms(10, 2), Terms(10, 0), Terms(20, 3))
 
 
-def view(**kw: Any) -> FisherView:
-    base = FisherView(
+def view(**kw: Any) -> Situation:
+    base = Situation(
         episode=3,
         fisher="Kate",
         fishers=NAMES,
@@ -273,7 +273,7 @@ def test_personas_are_stable_and_varied_by_episode() -> None:
     assert len({tuple(row) for row in table}) >= 30
 
 
-def _answer(task: Task, v: FisherView) -> dict[str, Any]:
+def _answer(task: Task, v: Situation) -> dict[str, Any]:
     out: dict[str, Any] = json.loads(stand_in.stand_in(messages(task, v)[1]["content"], 1))
     return out
 
