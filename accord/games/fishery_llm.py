@@ -135,7 +135,7 @@ def play_season(params: Params, config: DeviceConfig, seed: int, client: Chat) -
         if terms is not None:
             season.proposed = (terms.quota, terms.penalty)
         for name in session.fishers:
-            if session.phase != "respond" or terms is None:
+            if session.proposal is None or terms is None:
                 break  # no proposal, or a rejection ended the vote
             if name != proposer:
                 session.respond(name, seats[name].accept(session.view(name), terms))
