@@ -71,19 +71,18 @@ class FisheryGameParams(FisheryParams):
 
 
 def play_season(session: FisherySession, fishers: Mapping[str, Fisher]) -> None:
-    """Play the season to its end: the proposal (if the session opens with one), the
-    answers, then each round's catches in fisher order and the close."""
-    if session.phase == "propose":
-        proposer = session.proposer
-        session.propose(proposer, fishers[proposer].propose(session.view(proposer)))
-    while session.phase == "accept":
-        proposal = session.proposal
-        assert proposal is not None
-        for name in session.fishers:
-            if name not in proposal.answers:
-                session.respond(name, fishers[name].accept(session.view(name), proposal.terms))
-                break
+    """Play the season to its end, one decision per call: a proposal when the session
+    opens one (at the start, and with ``renegotiate`` at any round without a contract),
+    the answers in fisher order, then each round's catches in fisher order and the close."""
     while not session.over:
+        if session.phase == "propose":
+            proposer = session.proposer
+            session.propose(proposer, fishers[proposer].propose(session.view(proposer)))
+        while session.phase == "accept":
+            proposal = session.proposal
+            assert proposal is not None
+            name = next(f for f in session.fishers if f not in proposal.answers)
+            session.respond(name, fishers[name].accept(session.view(name), proposal.terms))
         for name in session.fishers:
             session.catch(name, fishers[name].catch(session.view(name)))
         session.close_round()
@@ -98,7 +97,7 @@ def season_metrics(session: FisherySession) -> dict[str, float | int]:
     history = session.history
     survived_rounds = sum(1 for r in history if not r.collapsed)
     moved = sum(sum(x for x in r.transfers if x > 0) for r in history)
-    terms = session.contract
+    terms = session.agreements[-1][1] if session.agreements else None
     return {
         "welfare": welfare,
         "welfare_vs_optimum": welfare / optimum if optimum else 0.0,
@@ -176,18 +175,24 @@ GLOSSARY: Glossary = glossary(
             "proposed",
             "count",
             NON_NEGATIVE,
-            "Contracts proposed (0 or 1: one negotiation opens the season).",
+            "Contracts proposed (at the start; with renegotiate, in any round without one).",
             Better.NEITHER,
         ),
         Metric(
             "accepted", "count", NON_NEGATIVE, "Contracts every party accepted.", Better.NEITHER
         ),
-        Metric("quota", "tons", REAL, "The quota in force (-1: none).", Better.NEITHER),
+        Metric(
+            "quota",
+            "tons",
+            REAL,
+            "The quota of the last contract agreed (-1: none).",
+            Better.NEITHER,
+        ),
         Metric(
             "penalty",
             "tons per ton",
             REAL,
-            "The penalty per ton over quota in force (-1: none).",
+            "The penalty per ton over quota of the last contract agreed (-1: none).",
             Better.NEITHER,
         ),
         Metric(

@@ -24,6 +24,10 @@ the searchers (if any) see the mempool as its visibility allows and act, and a s
 block lands the close (regrowth or collapse, the quota settlement). It returns a
 :class:`RoundReport`.
 
+With ``renegotiate``, every round whose start finds no contract in force (none agreed
+yet, or the last one ended when a deposit ran out) opens with a proposal too, by the
+next fisher in turn; the contract then runs from that round to the season's end.
+
 Money: one base unit of the fish asset is one ton. Each fisher starts with
 ``endowment`` fish (savings that back a contract's deposit); its payoff is what it
 caught plus its net contract transfers (the endowment is not counted). Gas is paid in
@@ -36,7 +40,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.agents.base import observe
@@ -44,6 +47,7 @@ from accord.agents.commons.model import deposit_for
 from accord.agents.commons.searcher import HARVEST_GAS, SlackSearcher
 from accord.agents.commons.view import FisherView, Terms
 from accord.contracts.fishery import Fishery
+from accord.contracts.formal_contract import ACTIVE
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis
 from accord.games.contracting import Contracting
 from accord.mechanisms import commons as M
@@ -91,6 +95,9 @@ class FisheryParams(BaseModel):
     quotas: tuple[int, ...] = Field((2, 4, 6, 8, 10, 12, 15, 20), description="menu quotas")
     penalties: tuple[int, ...] = Field((1, 2, 3), description="menu penalties per ton over")
     negotiate: bool = Field(True, description="the season opens with a proposal")
+    renegotiate: bool = Field(
+        False, description="a proposal opens every round while no contract is in force"
+    )
     proposer: int = Field(0, ge=0, description="index of the fisher who proposes")
     observe_others: bool = Field(True, description="fishers see the others' catches")
     searchers: int = Field(0, ge=0, le=4, description="outsiders harvesting the slack")
@@ -204,7 +211,6 @@ class FisherySession:
             SlackSearcher(name, params.searcher_keep, params.searcher_tip)
             for name in self.searcher_names
         ]
-        self.rng = np.random.default_rng(seed)
         self.round = 1
         self.stock = c.initial
         self.collapsed = False
@@ -213,6 +219,8 @@ class FisherySession:
         self.proposal: _Proposal | None = None
         self.proposals = 0
         self.accepted = 0
+        self.agreements: list[tuple[int, Terms]] = []
+        """``(round, terms)`` of every contract all accepted, in order."""
         self.history: list[RoundReport] = []
         self.caught = dict.fromkeys(self.fishers, 0)
         self.received = dict.fromkeys(self.fishers, 0)
@@ -257,7 +265,12 @@ class FisherySession:
 
     @property
     def proposer(self) -> str:
-        return self.fishers[self.params.proposer]
+        """Who proposes now: the params' ``proposer``, and with ``renegotiate`` the next
+        fisher in turn each round (round ``r``: ``proposer + r - 1``, modulo ``n``)."""
+        k = self.params.proposer
+        if self.params.renegotiate:
+            k += self.round - 1
+        return self.fishers[k % len(self.fishers)]
 
     def _fisher(self, fisher: object) -> str:
         if type(fisher) is not str or fisher not in self.fishers:
@@ -329,6 +342,7 @@ class FisherySession:
         if agreed:
             self.accepted += 1
             self.contract, self.cid = p.terms, p.cid
+            self.agreements.append((self.round, p.terms))
             d = self.device
             receipt = d.call(
                 d.account(REFEREE), self.lake, "watch", self._contracting().address, p.cid
@@ -425,10 +439,14 @@ class FisherySession:
             self.received[f] += net
         self.history.append(report)
         self._asks = {}
+        if self.cid is not None and self._contracting().status(self.cid) != ACTIVE:
+            self.contract, self.cid = None, None  # ended: exhausted, or its last round
         if self.collapsed or status[4]:
             self.phase = "over"
         else:
             self.round = status[0]
+            if self.params.renegotiate and self.contract is None:
+                self.phase = "propose"
         return report
 
     def _transferred(self) -> tuple[int, ...]:

@@ -17,6 +17,7 @@ def test_fishery_api_example_runs() -> None:
     scope: dict[str, Any] = {}
     exec(compile(block, str(DOC), "exec"), scope)
     s = scope["s"]
-    assert s.contract is not None and (s.contract.quota, s.contract.penalty) == (10, 2)
+    ((first, terms),) = s.agreements  # agreed in round 1; ended with the season
+    assert first == 1 and (terms.quota, terms.penalty) == (10, 2) and s.contract is None
     assert s.over and not s.collapsed and len(s.history) == 12
     assert s.payoffs() == (120,) * 5  # everyone took the threshold, 10 a round

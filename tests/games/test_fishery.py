@@ -136,3 +136,37 @@ def test_view_is_what_govsim_shows() -> None:
         hidden.catch(name, 1)
     hidden.close_round()
     assert hidden.view("fisher_3").last_catches == {"fisher_3": 1}
+
+
+def test_renegotiation_after_a_deposit_runs_out() -> None:
+    # p = 1 does not deter: round 1's greedy catch exhausts the first contract; with
+    # renegotiate the next round opens a new proposal by the next fisher in turn
+    params = FisheryParams(quotas=(10,), penalties=(1, 2), renegotiate=True, initial=100)
+    s = FisherySession(params, DeviceConfig(), 0)
+    assert s.proposer == "fisher_0"
+    s.propose("fisher_0", Terms(10, 1, 90))
+    for f in s.fishers[1:]:
+        s.respond(f, True)
+    s.catch("fisher_0", 60)  # 50 over: pays 50 of its 90 deposit
+    for f in s.fishers[1:]:
+        s.catch(f, 0)
+    first = s.close_round()
+    assert first.transfers == (-50, 13, 13, 12, 12) and s.contract is not None
+    assert s.phase == "harvest"  # the contract is still in force: no proposal
+    s.catch("fisher_0", 60)  # of 80: 50 over, 40 left to pay: the deposit runs out
+    for f in s.fishers[1:]:
+        s.catch(f, 0)
+    second = s.close_round()
+    # the payer pays what its deposit holds; the contracting mechanism shares it out
+    assert second.transfers[0] == -40 and sum(second.transfers) == 0
+    assert all(0 <= x <= 13 for x in second.transfers[1:])  # at most the full 50 / 4 share
+    assert s.contract is None and s.phase == "propose" and s.proposer == "fisher_2"
+    s.propose("fisher_2", Terms(10, 2, 180))
+    for f in ("fisher_0", "fisher_1", "fisher_3", "fisher_4"):
+        s.respond(f, True)
+    assert s.contract == Terms(10, 2, 180) and s.accepted == 2 and s.proposals == 2
+    s.catch("fisher_0", 15)
+    for f in s.fishers[1:]:
+        s.catch(f, 0)
+    assert s.close_round().transfers == (-10, 3, 3, 2, 2)
+    checks.block_invariants(s.device)
