@@ -97,6 +97,7 @@ BUILTIN_GAME_MODULES: tuple[str, ...] = (
     "accord.games.bilateral_trade",
     "accord.games.fishery",
     "accord.games.fishery_llm",
+    "accord.games.social_dilemma",
 )
 """Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""
 

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from accord.contracts.formal_contract import ACTIVE, OPEN_STATES, SHARED
+from accord.contracts.formal_contract import ACTIVE, EXHAUSTED, OPEN_STATES, SHARED
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis
 from accord.games.contracting import Contracting
 from accord.mechanisms import dilemmas
@@ -149,9 +149,9 @@ class RoundResult:
 class Table:
     """One episode at the table: the device, the players and the contract, if any.
 
-    Building a table deploys :class:`~accord.contracts.formal_contract.FormalContract`
-    through the driver (:class:`~accord.games.contracting.Contracting`, one block). A
-    contract is proposed by a player (:meth:`propose`: its own deposit is locked at once)
+    The first proposal deploys :class:`~accord.contracts.formal_contract.FormalContract`
+    through the driver (:class:`~accord.games.contracting.Contracting`, one block): an
+    uncontracted episode puts nothing on the device. A contract is proposed by a player (:meth:`propose`: its own deposit is locked at once)
     and answered by the others (:meth:`respond`); once all have accepted it is in force
     and each :meth:`play` settles the round's transfers on the device (the referee posts
     the moves as the contract's features; a round in which nothing moves sends nothing,
@@ -183,10 +183,11 @@ class Table:
             }
         )
         self.device = Device(config, genesis, seed=seed, history=2)
-        self.driver = Contracting.on(self.device, REFEREE)
+        self.driver: Contracting | None = None
         self.cid: int | None = None
         self.theta: int | None = None
         self.in_force = False
+        self.exhausted = False
         self.round = 0
         self.settle_gas = 0
 
@@ -194,6 +195,7 @@ class Table:
         """Player ``proposer`` proposes the contract θ (base units) for every round."""
         if self.cid is not None:
             raise RuntimeError("a contract was already proposed at this table")
+        self.driver = Contracting.on(self.device, REFEREE)
         self.theta = theta
         self.cid = self.driver.propose(
             self.players[proposer],
@@ -212,7 +214,7 @@ class Table:
 
     def respond(self, player: int, accept: bool) -> None:
         """Player ``player`` answers the proposal (accepting locks its deposit)."""
-        if self.cid is None:
+        if self.cid is None or self.driver is None:
             raise RuntimeError("no contract was proposed")
         if self.driver.status(self.cid) not in OPEN_STATES:
             return  # already rejected by another: nothing left to answer
@@ -240,11 +242,12 @@ class Table:
         self.round += 1
         net = fees = (0,) * n
         gas = 0
-        if self.in_force and self.cid is not None:
+        if self.in_force and self.cid is not None and self.driver is not None:
             features = tuple(COOPERATE if c else DEFECT for c in coop)
             settled = self.driver.settle(REFEREE, self.cid, self.round, features)
             net, fees, gas = settled.transfers, settled.fees, settled.gas_used
             self.in_force = settled.status == ACTIVE
+            self.exhausted = settled.status == EXHAUSTED
             self.settle_gas += gas
         return RoundResult(coop, payoffs, net, fees, gas)
 

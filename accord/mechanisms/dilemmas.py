@@ -66,6 +66,7 @@ __all__ = [
     "Dilemma",
     "chicken",
     "equilibria",
+    "equilibrium_payoff",
     "gain_from_cooperating",
     "matrix_game",
     "optimal_cooperators",
@@ -161,6 +162,23 @@ def equilibria(game: Dilemma) -> tuple[int, ...]:
     return tuple(
         m for m in range(n + 1) if (m == 0 or c[m - 1] >= d[m - 1]) and (m == n or d[m] >= c[m])
     )
+
+
+def equilibrium_payoff(game: Dilemma, theta: Number = 0) -> Fraction:
+    """Each player's payoff, before anyone knows its role, in the *worst* pure equilibrium
+    of the game under the contract ``θ``: ``min_m W(m)/n`` over the equilibria ``m``.
+
+    A symmetric game with two strategies always has a pure equilibrium (Cheng, Reeves,
+    Vorobeychik & Wellman, "Notes on equilibria in symmetric games", 2004, Theorem 1).
+    The worst one is the cautious forecast of play: the stag hunt without a contract is
+    all-hare (the risk-dominant equilibrium too, Harsanyi & Selten 1988, with the
+    default payoffs), and with ``θ > θ_dom`` the only equilibrium is all-cooperate. In an
+    asymmetric equilibrium (chicken's) each player is a cooperator with probability
+    ``m/n``, so its expected payoff is ``W(m)/n``. Transfers are zero-sum, so this is
+    also the contracted game's welfare per player.
+    """
+    contracted = with_transfer(game, theta)
+    return min(welfare(contracted, m) for m in equilibria(contracted)) / game.n
 
 
 def with_transfer(game: Dilemma, theta: Number) -> Dilemma:

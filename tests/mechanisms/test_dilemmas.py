@@ -12,6 +12,7 @@ from accord.mechanisms.dilemmas import (
     Dilemma,
     chicken,
     equilibria,
+    equilibrium_payoff,
     gain_from_cooperating,
     optimal_cooperators,
     optimal_welfare,
@@ -169,3 +170,24 @@ def test_bad_input_is_refused() -> None:
         welfare(prisoners_dilemma(), 3)
     with pytest.raises(ValueError, match="same length"):
         Dilemma("x", (F(1), F(2)), (F(1),))
+
+
+def test_equilibrium_payoffs_by_hand() -> None:
+    # PD: all-D (1 each) without; above θ = 2 all-C (3 each).
+    assert equilibrium_payoff(prisoners_dilemma()) == 1
+    assert equilibrium_payoff(prisoners_dilemma(), 3) == 3
+    # at θ = 2 one equilibrium has one cooperator: W(1) = (0 + 2) + (5 - 2) = 5, 5/2 each
+    assert equilibrium_payoff(prisoners_dilemma(), 2) == F(5, 2)
+    # stag hunt: the worst of all-hare (3) and all-stag (4) until θ > 3
+    assert equilibrium_payoff(stag_hunt()) == 3 and equilibrium_payoff(stag_hunt(), 3) == 3
+    assert equilibrium_payoff(stag_hunt(), 4) == 4
+    # chicken: one swerves (welfare 6) or, above θ = 2, all swerve (welfare 6): 3 each
+    assert equilibrium_payoff(chicken()) == 3 == equilibrium_payoff(chicken(), 3)
+    # public goods n = 4, r = 2: nobody contributes (0) / all contribute (1 each)
+    assert equilibrium_payoff(public_goods(4, 2)) == 0
+    assert equilibrium_payoff(public_goods(4, 2), 1) == 1
+
+
+@given(game=matrix_games(), theta=st.fractions(0, 30))
+def test_a_pure_equilibrium_always_exists(game: Dilemma, theta: F) -> None:
+    assert equilibria(with_transfer(game, theta))

@@ -1,0 +1,89 @@
+"""The social dilemma scenario: contracts rescue cooperation, money is conserved, runs are
+deterministic, and bad parameters are refused."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from accord.device import DeviceConfig
+from accord.games.base import get_game
+from accord.games.social_dilemma import SocialDilemmaGame, SocialDilemmaParams
+
+CONFIG = DeviceConfig(fee_market="first_price")
+
+
+def run(seed: int = 0, **kw: object) -> dict[str, float | int]:
+    result = SocialDilemmaGame().run(SocialDilemmaParams(**kw), CONFIG, seed)  # type: ignore[arg-type]
+    return dict(result.metrics)
+
+
+def test_registered_and_deterministic() -> None:
+    assert get_game("social_dilemma") is SocialDilemmaGame
+    a = SocialDilemmaGame().run(SocialDilemmaParams(), CONFIG, 3)
+    b = SocialDilemmaGame().run(SocialDilemmaParams(), CONFIG, 3)
+    assert a.state_hash == b.state_hash and a.metrics == b.metrics
+    assert set(a.metrics) == set(SocialDilemmaGame.glossary)
+
+
+@pytest.mark.parametrize(
+    ("game", "extra", "theta"),
+    [
+        ("prisoners_dilemma", {}, 300),
+        ("stag_hunt", {}, 400),
+        ("public_goods", {"players": 4, "multiplier": "8/5"}, 100),  # θ_dom = 3/5: 60
+    ],
+)
+def test_the_planners_contract_reaches_the_optimum(game, extra, theta) -> None:  # type: ignore[no-untyped-def]
+    without = run(game=game, contract="none", strategies=("greedy",), **extra)
+    with_ = run(game=game, contract="negotiate", strategies=("planner", "greedy"), **extra)
+    assert with_["welfare_vs_optimum"] == 1.0 and with_["cooperation"] == 1.0
+    assert with_["in_force"] == 1 and with_["theta"] == theta and with_["acceptance"] == 1.0
+    assert without["cooperation"] == 0.0 and without["welfare_vs_optimum"] < 0.95
+    assert without["gas_fees"] == 0 < with_["gas_fees"]
+
+
+def test_public_goods_with_four_players_needs_theta_above_three_fifths() -> None:
+    # r = 8/5, n = 4: θ_dom = c(1 - r/n) = 3/5 of a point = 60 base units; menu 100..500
+    m = run(game="public_goods", players=4, multiplier="8/5", strategies=("planner", "greedy"))
+    assert m["theta"] == 100
+
+
+def test_a_defector_rejects_and_transfers_move_under_a_fixed_contract() -> None:
+    m = run(strategies=("planner", "always_defect"))
+    assert m["proposed"] == 1 and m["acceptance"] == 0.0 and m["in_force"] == 0
+    # fixed θ = 300 against an unconditional defector: 10 rounds x 300 move to player 0
+    m = run(contract="fixed", menu_entry=3, strategies=("cooperator", "always_defect"))
+    assert m["transfers"] == 3000 and m["welfare_vs_optimum"] == pytest.approx(50 / 60)
+    # rewards: 10 x (0 + 3) = 30 and 10 x (5 - 3) = 20 points: Gini = 10 / (2 * 2 * 25)
+    assert m["gini"] == pytest.approx(0.1)
+
+
+def test_a_short_deposit_is_exhausted() -> None:
+    m = run(contract="fixed", menu_entry=3, deposit=700, strategies=("cooperator", "always_defect"))
+    # 300 + 300 + the last 100: the contract ends in round 3
+    assert m["exhausted"] == 1 and m["transfers"] == 700
+
+
+def test_keeper_fees_deter_the_planner() -> None:
+    # a settled round costs each player fee/2; the gain is 2 points a round in the PD
+    cheap = run(fee_payer="parties", keeper_fee=300)
+    dear = run(fee_payer="parties", keeper_fee=500)
+    assert cheap["in_force"] == 1 and cheap["keeper_fees"] == 10 * 300
+    assert dear["in_force"] == 0 and dear["proposed"] == 0 and math.isnan(dear["acceptance"])
+
+
+def test_bad_parameters_are_refused() -> None:
+    with pytest.raises(ValueError, match="strategies"):
+        SocialDilemmaParams(strategies=("greedy", "greedy", "greedy"))
+    with pytest.raises(ValueError, match="strategies"):
+        SocialDilemmaParams(strategies=())
+    with pytest.raises(ValueError, match="unknown strategy"):
+        SocialDilemmaParams(strategies=("skynet",))
+    with pytest.raises(ValueError, match="menu_entry"):
+        SocialDilemmaParams(menu_entry=7)
+    with pytest.raises(ValueError, match="keeper_fee"):
+        SocialDilemmaParams(keeper_fee=5)
+    with pytest.raises(ValueError, match="proposer"):
+        SocialDilemmaParams(proposer=3)
