@@ -153,11 +153,12 @@ class Table:
     through the driver (:class:`~accord.games.contracting.Contracting`, one block): an
     uncontracted episode puts nothing on the device. A contract is proposed by a player
     (:meth:`propose`: its own deposit is locked at once) and answered by the others
-    (:meth:`respond`); once all have accepted it is in force and each :meth:`play` settles the round's transfers on the device (the referee posts
-    the moves as the contract's features; a round in which nothing moves sends nothing,
-    the last round is always settled, which ends the contract and refunds what is left).
-    A party whose deposit runs out ends the contract: the rest of the episode is played
-    uncontracted (``in_force`` turns false).
+    (:meth:`respond`); once all have accepted it is in force and each :meth:`play`
+    settles the round's transfers on the device (the referee posts the moves as the
+    contract's features; a round in which nothing moves sends nothing, the last round is
+    always settled, which ends the contract and refunds what is left). A party whose
+    deposit runs out ends the contract: the rest of the episode is played uncontracted
+    (``in_force`` turns false).
     """
 
     def __init__(
