@@ -14,10 +14,14 @@ COMPILED_SOURCES := setup.py accord/device/accelerator.py accord/device/fast_sub
 # With a C compiler, the build must have compiled it (tests/device/test_accelerator.py).
 EXPECT_COMPILED := $(shell command -v cc >/dev/null 2>&1 && echo 1 || echo 0)
 
+# torch==2.13.0 first: the CPU build (754 MB installed, ~35 s from this machine's disk)
+# that the rl-sb3 extra's range then accepts; left to the extra, pip could take a CUDA
+# build of several GB. The SB3 tests (tests/agents/learning/) run in CI so.
 $(STAMP): pyproject.toml $(COMPILED_SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev,rl-sb3]'
 	$(BIN)/python -c "from accord.device import accelerator; print(accelerator.describe())"
 	touch $(STAMP)
 

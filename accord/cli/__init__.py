@@ -13,6 +13,7 @@ module per command or command group:
 - ``judge``: ``accord judge …``, distilled human judgement on deep-funding CSVs.
 - ``deepfund``: ``accord deepfund …``, credit propagated down a dependency graph.
 - ``intent``: ``accord intent …``, natural language to intents.
+- ``rl``: ``accord rl train``, parameter-shared PPO on an env (the ``rl-sb3`` extra).
 - ``common``: the console and one-line errors every command shares.
 - ``guard``: the CLI-wide guard, every unforeseen error one line (``--debug``: traceback).
 """

@@ -17,6 +17,7 @@ from accord.cli.intent import intent_app
 from accord.cli.judge import judge_app
 from accord.cli.replay import replay
 from accord.cli.report import report
+from accord.cli.rl import rl_app
 from accord.cli.route import route
 from accord.cli.run import run
 
@@ -67,6 +68,7 @@ app.command()(route)
 app.add_typer(judge_app, name="judge")
 app.add_typer(deepfund_app, name="deepfund")
 app.add_typer(intent_app, name="intent")
+app.add_typer(rl_app, name="rl")
 
 
 @app.command()
