@@ -74,9 +74,7 @@ class SharedPolicyEnv(BaseParallelWrapper):  # type: ignore[misc]
         self._obs_space = flat_space(env.observation_space(first))
         act_space = env.action_space(first)
         if not isinstance(act_space, gymnasium.spaces.Discrete):
-            raise ValueError(
-                f"a shared policy here needs a Discrete action space, got {act_space}"
-            )
+            raise ValueError(f"a shared policy here needs a Discrete action space, got {act_space}")
         self._act_space: gymnasium.spaces.Discrete = act_space
         odd = [
             a

@@ -10,9 +10,10 @@ import pytest
 
 pytest.importorskip("sb3_contrib")
 pytest.importorskip("supersuit")
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
 
 import numpy as np
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -21,7 +22,7 @@ from stable_baselines3 import PPO
 
 from accord.agents.learning.sb3 import PPOSettings, evaluate, train, vectorise
 from accord.agents.learning.shared_policy import SharedPolicyEnv
-from accord.envs import bargaining_v0, commitment_pd_v0
+from accord.envs import bargaining_v0, commitment_pd_v0, matrix_dilemma_v0
 from accord.envs.pd import MENU
 
 FAST = {"n_steps": 32, "batch_size": 64, "eval_episodes": 2}
@@ -45,6 +46,22 @@ def test_ppo_learns_the_program_equilibrium_and_defects_without_programs() -> No
     plain = train(pd(menu=("CooperateBot", "DefectBot")), run)
     assert plain.final.returns == {"player_0": 5.0, "player_1": 5.0}
     assert plain.final.action_shares == (0.0, 1.0)
+
+
+def test_ppo_cooperates_in_the_matrix_pd_under_a_contract_and_defects_without() -> None:
+    """Haupt et al. (2024): in the PD (T=5, R=3, P=1, S=0) a transfer θ from a defector
+    to the cooperator makes cooperation dominant once θ > T - R = 2 points (C earns
+    R = 3 against C and S + θ against D; D earns T - θ and P). Menu entry 3 is θ = 300
+    base units = 3 points; entry 0 is no contract, where D is dominant."""
+    make = lambda: matrix_dilemma_v0.parallel_env(rounds=5)  # noqa: E731
+    assert make().contract_menu[3] == (300,) and make().params.unit == 100
+    run = PPOSettings(timesteps=1024, seed=0, **FAST)
+    contract = train(make, run.model_copy(update={"contract": 3}))
+    assert contract.final.returns == {"player_0": 15.0, "player_1": 15.0}  # the optimum
+    assert contract.final.action_shares == (1.0, 0.0)
+    none = train(make, run.model_copy(update={"contract": 0}))
+    assert none.final.returns == {"player_0": 5.0, "player_1": 5.0}
+    assert none.final.action_shares == (0.0, 1.0)
 
 
 def _weights(model: PPO) -> list[np.ndarray]:
@@ -131,7 +148,7 @@ def test_hostile_settings_are_refused_or_valid(fields: dict[str, Any]) -> None:
         s = PPOSettings(**fields)
     except ValidationError:
         return
-    assert 1 <= s.timesteps <= 10**9 and 1 <= s.copies <= 256 and 2 <= s.n_steps
+    assert 1 <= s.timesteps <= 10**9 and 1 <= s.copies <= 256 and s.n_steps >= 2
     assert 0 < s.learning_rate <= 1 and 0 <= s.gamma <= 1
     assert 1 <= len(s.hidden) <= 8 and all(1 <= w <= 4096 for w in s.hidden)
 

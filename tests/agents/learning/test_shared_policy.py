@@ -64,17 +64,17 @@ def test_agents_that_leave_keep_a_zero_slot_until_the_episode_ends() -> None:
     env = SharedPolicyEnv(Leaving())
     obs, infos = env.reset(seed=0)
     assert set(obs) == set(infos) == set(env.agents) == {"a_0", "a_1", "a_2"}
-    obs, rew, term, trunc, infos = env.step({"a_0": 2, "a_1": 1, "a_2": 0})
+    obs, rew, term, _, infos = env.step({"a_0": 2, "a_1": 1, "a_2": 0})
     assert rew == {"a_0": 2.0, "a_1": 1.0, "a_2": 0.0}
     assert term == {"a_0": True, "a_1": False, "a_2": False}
     assert env.agents == ["a_0", "a_1", "a_2"]  # the episode goes on for every slot
-    obs, rew, term, trunc, infos = env.step({"a_0": 2, "a_1": 1, "a_2": 2})
+    obs, rew, term, _, infos = env.step({"a_0": 2, "a_1": 1, "a_2": 2})
     assert rew == {"a_0": 0.0, "a_1": 1.0, "a_2": 2.0}  # a_0's action is ignored
     assert term == {"a_0": True, "a_1": True, "a_2": False}
     assert obs["a_0"].tolist() == [0.0, 0.0] and obs["a_2"].tolist() == [2.0, 2.0]
     assert infos["a_0"]["acting"] is False and infos["a_0"]["action_mask"].tolist() == [1, 0, 0]
     assert infos["a_2"]["acting"] is True and infos["a_2"]["action_mask"].tolist() == [1, 1, 1]
-    obs, rew, term, trunc, infos = env.step({"a_0": 0, "a_1": 0, "a_2": 1})
+    obs, rew, term, _trunc, infos = env.step({"a_0": 0, "a_1": 0, "a_2": 1})
     assert all(term.values()) and env.agents == []
 
 
@@ -84,8 +84,8 @@ def test_the_supersuit_vector_runs_an_env_whose_agents_leave() -> None:
     obs, _ = vec.reset(seed=0)
     assert obs.shape == (3, 2)
     for _ in range(2):
-        obs, rew, term, trunc, infos = vec.step(np.array([1, 1, 1]))
-    obs, rew, term, trunc, infos = vec.step(np.array([1, 1, 1]))
+        vec.step(np.array([1, 1, 1]))
+    obs, rew, term, _trunc, _infos = vec.step(np.array([1, 1, 1]))
     assert rew.tolist() == [0.0, 0.0, 1.0] and term.all()
     assert obs.tolist() == [[1.0, 1.0]] * 3  # reset for the next episode
 
@@ -108,9 +108,9 @@ def test_bargaining_dict_observations_become_flat_and_masks_move_to_infos() -> N
 
 def test_commitment_pd_passes_through_with_all_actions_legal() -> None:
     env = SharedPolicyEnv(commitment_pd_v0.parallel_env(rounds=2))
-    obs, infos = env.reset(seed=0)
+    _, infos = env.reset(seed=0)
     assert [i["action_mask"].tolist() for i in infos.values()] == [[1] * 5] * 2
-    obs, rew, term, trunc, _ = env.step({"player_0": 3, "player_1": 3})
+    _obs, rew, _term, _trunc, _ = env.step({"player_0": 3, "player_1": 3})
     assert rew == {"player_0": 3.0, "player_1": 3.0}
 
 
@@ -186,7 +186,7 @@ def test_hostile_contract_choices_are_refused_in_one_line(contract: object) -> N
 def test_a_mask_of_the_wrong_shape_is_an_error() -> None:
     class BadMask(Leaving):
         def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> Any:
-            obs, infos = super().reset(seed, options)
+            obs, _infos = super().reset(seed, options)
             return obs, {a: {"action_mask": np.ones(2, np.int8)} for a in obs}
 
     with pytest.raises(ValueError, match=r"action_mask has shape \(2,\)"):
