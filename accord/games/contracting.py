@@ -92,7 +92,8 @@ class Contracting:
         self._known: dict[int, _Known] = {}
         self._live: set[int] = set()
         """Contracts seen active (stays true until this driver sees them end)."""
-        self._closed: set[int] = set()
+        self._final: dict[int, str] = {}
+        """Contracts this driver saw end, with their final status."""
 
     @classmethod
     def on(cls, device: Device, deployer: str) -> Contracting:
@@ -214,7 +215,15 @@ class Contracting:
         are all 0, with no keeper fee and before the contract's last step, is not sent at
         all (steps may have gaps: nothing would move, and no block is built); the
         result then says ``gas_used == 0``. Pass ``skip_idle=False`` to record every step.
+
+        A contract this driver has seen end (exhausted, ended, expired, closed) is not
+        settled again: the step moves nothing and the result carries the final status,
+        so an env's loop can go on calling ``settle`` after its contract ran out.
         """
+        final = self._final.get(cid)
+        if final is not None:
+            zeros = (0,) * self._count(cid)
+            return Settled(zeros, zeros, final, 0, 0)
         if skip_idle:
             known = self._terms(cid)
             if not known.keeper_fee and step != known.end and self._active(cid):
@@ -230,14 +239,14 @@ class Contracting:
         settled = self.settled(self.device.execute(tx))
         if settled.status != ACTIVE:
             self._live.discard(cid)
-            self._closed.add(cid)
+            self._final[cid] = settled.status
         return settled
 
     def _active(self, cid: int) -> bool:
         """Whether the contract is active (cached once it is; final states are final)."""
         if cid in self._live:
             return True
-        if cid in self._closed:
+        if cid in self._final:
             return False
         status = self.status(cid)
         if status == ACTIVE:
@@ -249,7 +258,7 @@ class Contracting:
         gas = 150_000 + 45_000 * self._count(cid)
         status = str(self._call(sender, "close", cid, gas_limit=gas).result)
         self._live.discard(cid)
-        self._closed.add(cid)
+        self._final[cid] = status
         return status
 
     # -- views -------------------------------------------------------------------------

@@ -97,8 +97,11 @@ def test_exhaustion_ends_and_refunds(world: tuple[Device, Contracting]) -> None:
     s = driver.settle(REF, cid, 1, (9, 5, 5))  # owes 40, has 20 left: pays 20, ends
     assert s.transfers == (-20, 10, 10) and s.status == "exhausted"
     assert [usd(device, p) for p in P] == [ENDOW - 40, ENDOW + 20, ENDOW + 20]
+    # the driver knows it ended: a later step moves nothing; the device itself refuses
+    assert driver.settle(REF, cid, 2, (9, 5, 5)) == ((0, 0, 0), (0, 0, 0), "exhausted", 0, 0)
+    tx = driver.settle_tx(REF, cid, 2, (9, 5, 5))
     with pytest.raises(ContractingError, match="exhausted: nothing to settle"):
-        driver.settle(REF, cid, 2, (9, 5, 5), skip_idle=False)
+        Contracting.settled(device.execute(tx))
 
 
 def test_keeper_fee_reimburses_the_observer(world: tuple[Device, Contracting]) -> None:

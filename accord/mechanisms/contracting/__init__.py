@@ -8,7 +8,7 @@ contract :mod:`accord.contracts.formal_contract` enforces it from locked deposit
 ``docs/contracts/formal_contract.md`` and ``docs/social-dilemmas.md``.
 
 - ``space``: :class:`ContractSpace`, the rules' names and the issue's spaces.
-- ``rules``: :func:`transfers` and the exact :func:`split`.
+- ``rules``: :func:`transfers`, the exact :func:`split` and :func:`max_owed` (deposit sizing).
 - ``settlement``: :func:`settle_step` (deposits, fees, exhaustion) and :func:`payments`.
 - ``menu``: finite menus (entry 0 = no contract) and :func:`normalised` parameters.
 - ``planner``: :func:`best_contract`.
@@ -16,7 +16,7 @@ contract :mod:`accord.contracts.formal_contract` enforces it from locked deposit
 
 from accord.mechanisms.contracting.menu import NO_CONTRACT, Menu, discretise, grid, normalised
 from accord.mechanisms.contracting.planner import best_contract
-from accord.mechanisms.contracting.rules import split, transfers
+from accord.mechanisms.contracting.rules import max_owed, split, transfers
 from accord.mechanisms.contracting.settlement import Settlement, payments, settle_step
 from accord.mechanisms.contracting.space import (
     DEFECTOR_PAYS,
@@ -61,6 +61,7 @@ __all__ = [
     "grid",
     "harvest_space",
     "matrix_space",
+    "max_owed",
     "normalised",
     "payments",
     "settle_step",

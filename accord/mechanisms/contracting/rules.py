@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from accord.mechanisms.contracting.space import (
     DEFECTOR_PAYS,
+    MAX_PARTIES,
     OVER_THRESHOLD,
     PER_UNIT_RECEIVED,
     UNILATERAL,
@@ -30,7 +31,7 @@ from accord.mechanisms.contracting.space import (
     ContractSpace,
 )
 
-__all__ = ["split", "transfers"]
+__all__ = ["max_owed", "split", "transfers"]
 
 
 def split(amount: int, k: int) -> tuple[int, ...]:
@@ -102,3 +103,36 @@ def transfers(
     else:  # pragma: no cover - ContractSpace admits only the rules above
         raise ContractError(f"unknown rule {rule!r}")
     return tuple(net)
+
+
+def max_owed(space: ContractSpace, params: Sequence[int], parties: int) -> tuple[int, ...]:
+    """The most each party can owe in one step, over every feature profile: a deposit of
+    ``max_owed × steps`` makes the contract fully credible (it can never run out).
+
+    * ``defector_pays``: ``θ`` (a defector pays θ, whatever the others do);
+    * ``over_threshold``: ``p·(feature_max − q)`` (0 if ``q ≥ feature_max``);
+    * ``unilateral``: that for party 0, 0 for the others;
+    * ``per_unit_received``: every other party cleans ``feature_max`` and ``i`` none;
+      ``i`` pays each of them its share of ``θ·feature_max`` split among ``n − 1``
+      payers, where it is payer number ``i − 1`` for the cleaners before it in party
+      order and number ``i`` for those after it.
+    """
+    values = space.check_params(params)
+    if type(parties) is not int or not 2 <= parties <= MAX_PARTIES:
+        raise ContractError(f"parties must be an int in [2, {MAX_PARTIES}], got {parties!r}")
+    top = space.feature_max
+    rule = space.rule
+    if rule == DEFECTOR_PAYS:
+        return (values[0],) * parties
+    if rule in (OVER_THRESHOLD, UNILATERAL):
+        threshold, rate = values
+        most = rate * max(0, top - threshold)
+        if rule == UNILATERAL:
+            return (most,) + (0,) * (parties - 1)
+        return (most,) * parties
+    (rate,) = values
+    shares = split(rate * top, parties - 1)  # what each payer pays one cleaner, in order
+    # to a cleaner j < i, party i is payer number i − 1; to a cleaner j > i, number i
+    return tuple(
+        i * shares[i - 1] + (parties - 1 - i) * shares[min(i, parties - 2)] for i in range(parties)
+    )

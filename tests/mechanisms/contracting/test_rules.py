@@ -14,6 +14,7 @@ from accord.mechanisms.contracting import (
     fishery_space,
     harvest_space,
     matrix_space,
+    max_owed,
     split,
     transfers,
     unilateral_space,
@@ -127,3 +128,19 @@ def test_wrong_lengths_are_refused() -> None:
         transfers(pd, (11,), (0, 1))
     with pytest.raises(ContractError, match=r"in \[0, 1\]"):
         transfers(pd, (3,), (0, 2))
+
+
+@given(st.sampled_from(SPACES), st.integers(2, 4), st.data())
+def test_max_owed_is_the_worst_case_over_every_feature_profile(
+    space: ContractSpace, n: int, data: st.DataObject
+) -> None:
+    params = tuple(data.draw(st.integers(p.low, min(p.high, 9))) for p in space.params)
+    top = min(space.feature_max, 5)
+    small = ContractSpace(space.name, space.rule, space.params, top)
+    worst = [0] * n
+    from itertools import product
+
+    for features in product(range(top + 1), repeat=n):
+        for i, t in enumerate(transfers(small, params, features)):
+            worst[i] = max(worst[i], -t)
+    assert tuple(worst) == max_owed(small, params, n)
