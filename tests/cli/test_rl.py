@@ -25,7 +25,7 @@ def test_train_prints_the_curve_saves_the_model_and_ends_with_json(tmp_path: Pat
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output.strip().splitlines()[-1])
     assert doc["env"] == "commitment_pd_v0" and doc["params"]["rounds"] == 2
-    assert [p["timesteps"] for p in doc["curve"]] == [128, 256]
+    assert [p["timesteps"] for p in doc["curve"]] == [0, 128, 256]
     assert len(doc["curve"][-1]["action_shares"]) == 2
     assert model.stat().st_size > 0
     again = runner.invoke(app, args)

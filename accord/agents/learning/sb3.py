@@ -55,6 +55,7 @@ __all__ = [
     "Evaluation",
     "PPOSettings",
     "TrainResult",
+    "contained_randomness",
     "evaluate",
     "train",
     "vectorise",
@@ -89,6 +90,7 @@ class PPOSettings(BaseModel):
     eval_every: int = Field(0, ge=0, le=10**9, description="evaluate every so many (0: end)")
     eval_episodes: int = Field(8, ge=1, le=100_000)
     eval_seed: int = Field(1_000_003, ge=0, le=2**63 - 1)
+    eval_greedy: bool = Field(True, description="evaluate the argmax policy (else: sample)")
 
     @field_validator("hidden")
     @classmethod
@@ -100,7 +102,8 @@ class PPOSettings(BaseModel):
 
 @dataclass(frozen=True)
 class Evaluation:
-    """The greedy policy's play over ``episodes`` episodes from one seed."""
+    """The policy's play (greedy, or sampled from a seeded generator) over ``episodes``
+    episodes from one seed."""
 
     episodes: int
     returns: dict[str, float]
@@ -121,7 +124,8 @@ class Evaluation:
 
 @dataclass(frozen=True)
 class TrainResult:
-    """A trained model and its learning curve: ``(timesteps, evaluation)`` points."""
+    """A trained model and its learning curve: ``(timesteps, evaluation)`` points, the
+    first at 0 (the untrained policy)."""
 
     model: PPO | MaskablePPO
     settings: PPOSettings
@@ -250,9 +254,9 @@ def train(
 ) -> TrainResult:
     """Train one shared policy for every agent of ``make_env()``'s env (module docstring).
 
-    The greedy policy is evaluated every ``eval_every`` timesteps (and at the end) on
-    ``eval_episodes`` episodes from ``eval_seed``, under the same contract choice;
-    ``progress`` sees each point.
+    The policy (greedy unless ``eval_greedy`` is false) is evaluated before training,
+    every ``eval_every`` timesteps and at the end, on ``eval_episodes`` episodes from
+    ``eval_seed``, under the same contract choice; ``progress`` sees each point.
     """
     settings = settings or PPOSettings()
     masked = _env_masks(make_env) if settings.masked is None else settings.masked
@@ -277,19 +281,22 @@ def train(
         )
         every = settings.eval_every or settings.timesteps
         curve: list[tuple[int, Evaluation]] = []
-        while model.num_timesteps < settings.timesteps:
-            chunk = min(every, settings.timesteps - model.num_timesteps)
-            model.learn(chunk, reset_num_timesteps=False)
+        while True:
             point = evaluate(
                 model,
                 make_env,
                 episodes=settings.eval_episodes,
                 seed=settings.eval_seed,
                 contract=settings.contract,
+                greedy=settings.eval_greedy,
             )
             curve.append((int(model.num_timesteps), point))
             if progress is not None:
                 progress(int(model.num_timesteps), point)
+            if model.num_timesteps >= settings.timesteps:
+                break
+            chunk = min(every, settings.timesteps - model.num_timesteps)
+            model.learn(chunk, reset_num_timesteps=False)
         venv.close()
     return TrainResult(model, settings, tuple(curve))
 
@@ -301,9 +308,12 @@ def evaluate(
     episodes: int = 8,
     seed: int = 1_000_003,
     contract: ContractChoice = None,
+    greedy: bool = True,
 ) -> Evaluation:
-    """The greedy (deterministic) shared policy's returns on a fresh env."""
+    """The shared policy's returns on a fresh env: its argmax actions, or (``greedy``
+    false) actions sampled from its distribution with a generator seeded by ``seed``."""
     env = SharedPolicyEnv(make_env(), contract)
+    draws = np.random.default_rng(seed)
     n = env.n_actions
     totals = dict.fromkeys(env.possible_agents, 0.0)
     counts = np.zeros(n, dtype=np.int64)
@@ -314,10 +324,7 @@ def evaluate(
                 agents = env.possible_agents
                 batch = np.stack([obs[a] for a in agents])
                 masks = np.stack([infos[a]["action_mask"].astype(bool) for a in agents])
-                if isinstance(model, MaskablePPO):
-                    acts, _ = model.predict(batch, deterministic=True, action_masks=masks)
-                else:
-                    acts, _ = model.predict(batch, deterministic=True)
+                acts = _act(model, batch, masks, greedy, draws)
                 actions = {a: int(acts[k]) for k, a in enumerate(agents)}
                 for a in agents:
                     if infos[a]["acting"]:
@@ -327,3 +334,28 @@ def evaluate(
                     totals[a] += r
     returns = {a: t / episodes for a, t in totals.items()}
     return Evaluation(episodes, returns, tuple(int(c) for c in counts))
+
+
+def _act(
+    model: PPO | MaskablePPO,
+    batch: np.ndarray,
+    masks: np.ndarray,
+    greedy: bool,
+    draws: np.random.Generator,
+) -> np.ndarray:
+    """Each row's action: the policy's argmax, or a draw from its (masked) distribution
+    by inverse CDF on ``draws`` (not torch's global generator, which training seeds)."""
+    obs, _ = model.policy.obs_to_tensor(batch)
+    dist: Any
+    if isinstance(model, MaskablePPO):
+        dist = model.policy.get_distribution(obs, action_masks=masks)
+    else:
+        dist = model.policy.get_distribution(obs)
+    probs: np.ndarray = dist.distribution.probs.numpy().astype(np.float64)
+    if greedy:
+        picked: np.ndarray = np.argmax(probs, axis=1)
+        return picked
+    cdf = np.cumsum(probs, axis=1)
+    u = draws.random(len(probs))[:, None] * cdf[:, -1:]
+    drawn: np.ndarray = np.minimum((cdf <= u).sum(axis=1), probs.shape[1] - 1)
+    return drawn

@@ -20,7 +20,13 @@ from pydantic import ValidationError
 from sb3_contrib import MaskablePPO
 from stable_baselines3 import PPO
 
-from accord.agents.learning.sb3 import PPOSettings, evaluate, train, vectorise
+from accord.agents.learning.sb3 import (
+    PPOSettings,
+    contained_randomness,
+    evaluate,
+    train,
+    vectorise,
+)
 from accord.agents.learning.shared_policy import SharedPolicyEnv
 from accord.envs import bargaining_v0, commitment_pd_v0, matrix_dilemma_v0
 from accord.envs.pd import MENU
@@ -76,7 +82,7 @@ def test_a_run_is_a_pure_function_of_its_seed_and_leaves_global_randomness_alone
     threads = torch.get_num_threads()
     run = PPOSettings(timesteps=512, seed=4, eval_every=256, **FAST)
     a, b = train(pd(), run), train(pd(), run)
-    assert a.curve == b.curve and len(a.curve) == 2
+    assert a.curve == b.curve and [t for t, _ in a.curve] == [0, 256, 512]
     for x, y in zip(_weights(a.model), _weights(b.model), strict=True):
         assert np.array_equal(x, y)  # bit for bit, on this installation
     other = train(pd(), run.model_copy(update={"seed": 5}))
@@ -125,6 +131,12 @@ def test_evaluate_reports_returns_and_the_actions_of_acting_agents() -> None:
     e = evaluate(result.model, pd(), episodes=3, seed=0)
     assert e.episodes == 3 and sum(e.action_counts) == 3 * 5 * 2
     assert abs(sum(e.action_shares) - 1.0) < 1e-12
+    with contained_randomness():
+        untrained = PPO("MlpPolicy", vectorise(pd(), seed=0), seed=1, device="cpu")
+    sampled = evaluate(untrained, pd(), episodes=20, seed=5, greedy=False)
+    assert sampled == evaluate(untrained, pd(), episodes=20, seed=5, greedy=False)
+    # an untrained policy is near uniform: its 200 sampled choices use all 5 programs
+    assert min(sampled.action_counts) > 10
 
 
 @settings(max_examples=40, deadline=None)
