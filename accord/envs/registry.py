@@ -14,7 +14,14 @@ from pettingzoo import ParallelEnv
 __all__ = ["ENVS", "make"]
 
 ENVS: dict[str, str] = {
-    name: f"accord.envs.{name}" for name in ("bargaining_v0", "commitment_pd_v0", "defi_routing_v0")
+    name: f"accord.envs.{name}"
+    for name in (
+        "bargaining_v0",
+        "commitment_pd_v0",
+        "defi_routing_v0",
+        "fishery_v0",
+        "matrix_dilemma_v0",
+    )
 }
 """Env name -> the module whose ``parallel_env(**params)`` builds it."""
 

@@ -63,3 +63,20 @@ def test_duplicate_params_and_bad_contracts_are_usage_errors() -> None:
     assert r.exit_code == 2 and "given twice" in r.output
     r = runner.invoke(app, ["rl", "train", "commitment_pd_v0", "--contract", "-1"])
     assert r.exit_code == 2 and "menu index" in r.output
+
+
+def test_every_registered_env_builds_and_the_matrix_env_takes_a_contract() -> None:
+    from accord.envs.registry import ENVS, make
+
+    assert {"matrix_dilemma_v0", "fishery_v0", "commitment_pd_v0", "bargaining_v0"} <= set(ENVS)
+    for name in ENVS:
+        assert make(name).possible_agents
+    pytest.importorskip("sb3_contrib")
+    pytest.importorskip("supersuit")
+    pytest.importorskip("torch")
+    args = ["rl", "train", "matrix_dilemma_v0", "-p", "rounds=2", "--contract", "3"]
+    r = runner.invoke(app, [*args, "--timesteps", "64", "--copies", "1", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output.strip().splitlines()[-1])["settings"]["contract"] == 3
+    r = runner.invoke(app, [*args[:-1], "99", "--timesteps", "64"])
+    assert r.exit_code == 1 and "contract must be 'sample' or a menu index" in r.output
