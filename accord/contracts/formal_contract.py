@@ -53,16 +53,20 @@ from typing import Any
 
 from accord.contracts.args import address, base_units
 from accord.contracts.commit_reveal import lock_or_revert
-from accord.device import Context, Contract, Map, Revert, Var, public
-from accord.mechanisms.contracting import (
-    MAX_PARTIES,
-    ContractError,
-    ContractSpace,
-    payments,
-    settle_step,
-    split,
-    transfers,
+from accord.contracts.formal_contract_terms import (
+    MAX_BATCH,
+    MAX_DEPOSIT,
+    MAX_STEP,
+    SHARED,
+    bounded,
+    fee_shares,
+    require,
+    short,
 )
+from accord.contracts.formal_contract_terms import deposits as check_deposits
+from accord.contracts.formal_contract_terms import parties as check_parties
+from accord.device import Context, Contract, Map, Revert, Var, public
+from accord.mechanisms.contracting import ContractSpace, flows, settle_steps
 
 __all__ = [
     "ACTIVE",
@@ -82,19 +86,13 @@ PROPOSED, ACTIVE = "proposed", "active"
 ENDED, EXHAUSTED, REJECTED, EXPIRED = "ended", "exhausted", "rejected", "expired"
 OPEN_STATES = (PROPOSED, ACTIVE)
 """The states a contract may leave; the four others are final (deposits refunded)."""
-SHARED = "*"
-"""``fee_payer`` value: the keeper fee is split among all parties."""
-
 PARTY_GAS = 300
-"""Gas per party charged before each loop over the parties (checks, splits, refunds):
-the loops are pure Python outside the storage meter; about 100 lines of work per party
-at the step meter's 100 gas a line would be 10,000, the checks here are a few lines."""
+"""Gas per party charged before each loop over the parties (checks, splits, refunds),
+and per party and settled step: the loops are pure Python outside the storage meter; a
+few lines of work per party, at the step meter's 100 gas a line."""
 PAIR_GAS = 50
-"""Gas per (payer, party) pair charged before the rule runs (a split walks the others)."""
-MAX_STEP = 2**63 - 1
-"""Largest step number (the observer's clock)."""
-MAX_DEPOSIT = 2**128
-"""Largest deposit per party (keeps the rule's products small)."""
+"""Gas per (payer, party) pair and settled step, charged before the rule runs (a split
+walks the others)."""
 
 Terms = tuple[Any, ...]
 """``(proposer, parties, space, params, asset, deposits, observer, fee_payer,
@@ -104,45 +102,6 @@ State = tuple[Any, ...]
 party, ``left`` each deposit's remainder, ``transferred`` each party's net transfer so
 far, ``fees`` the keeper fees each paid so far, ``last_step`` the last settled step
 (``start − 1`` before the first)."""
-
-
-def _check(fn: Any, *args: Any) -> Any:
-    """Run a mechanism check; its :class:`ContractError` becomes a :class:`Revert`."""
-    try:
-        return fn(*args)
-    except ContractError as exc:
-        raise Revert(str(exc)) from None
-
-
-def _int(name: str, value: object, low: int, high: int) -> int:
-    if type(value) is not int or not low <= value <= high:
-        raise Revert(f"{name} must be an int in [{low}, {high}], got {_short(value)}")
-    return value
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:40]}...<{len(text)} chars>"
-
-
-def _parties(value: object) -> tuple[str, ...]:
-    if type(value) is not tuple or not 2 <= len(value) <= MAX_PARTIES:
-        raise Revert(
-            f"parties must be a tuple of 2 to {MAX_PARTIES} addresses, got {_short(value)}"
-        )
-    for i, who in enumerate(value):
-        address(f"parties[{i}]", who)
-    if len(set(value)) != len(value):
-        raise Revert(f"parties must be distinct, got {_short(value)}")
-    return value
-
-
-def _deposits(value: object, n: int) -> tuple[int, ...]:
-    if type(value) is not tuple or len(value) != n:
-        raise Revert(f"deposits must be a tuple of {n} ints, one per party, got {_short(value)}")
-    for i, d in enumerate(value):
-        _int(f"deposits[{i}]", d, 0, MAX_DEPOSIT)
-    return value
 
 
 class FormalContract(Contract):
@@ -171,24 +130,24 @@ class FormalContract(Contract):
     ) -> int:
         """Propose a contract; returns its id. The proposer, if a party, accepts (its
         deposit is locked now); parties with deposit 0 accept too."""
-        parties = _parties(parties)
+        parties = check_parties(parties)
         n = len(parties)
         ctx.use_gas(PARTY_GAS * n)
-        contract_space = _check(ContractSpace.from_data, space)
-        params = _check(contract_space.check_params, params)
+        contract_space = require(ContractSpace.from_data, space)
+        params = require(contract_space.check_params, params)
         if type(params) is not tuple:
-            raise Revert(f"params must be a tuple, got {_short(params)}")
+            raise Revert(f"params must be a tuple, got {short(params)}")
         address("asset", asset)
         if not ctx.asset_exists(asset):
             raise Revert(f"asset {asset!r} does not exist")
-        deposits = _deposits(deposits, n)
+        deposits = check_deposits(deposits, n)
         address("observer", observer)
         if observer in parties:
             raise Revert("the observer must not be a party (it reports the parties' features)")
         if type(fee_payer) is not str or (
             fee_payer not in ("", SHARED) and fee_payer not in parties
         ):
-            raise Revert(f"fee_payer must be '', '*' or a party, got {_short(fee_payer)}")
+            raise Revert(f"fee_payer must be '', '*' or a party, got {short(fee_payer)}")
         base_units("keeper_fee", keeper_fee)
         if keeper_fee > MAX_DEPOSIT:
             raise Revert(f"keeper_fee must be at most {MAX_DEPOSIT}, got {keeper_fee}")
@@ -198,9 +157,9 @@ class FormalContract(Contract):
             d == 0 for who, d in zip(parties, deposits, strict=True) if fee_payer in (SHARED, who)
         ):
             raise Revert("every party that pays the keeper_fee needs a positive deposit")
-        _int("start", start, 0, MAX_STEP)
-        _int("end", end, start, MAX_STEP)
-        _int("deadline", deadline, ctx.block_number + 1, MAX_STEP)
+        bounded("start", start, 0, MAX_STEP)
+        bounded("end", end, start, MAX_STEP)
+        bounded("deadline", deadline, ctx.block_number + 1, MAX_STEP)
         proposer = ctx.sender
         accepted = tuple(
             d == 0 or who == proposer for who, d in zip(parties, deposits, strict=True)
@@ -236,7 +195,7 @@ class FormalContract(Contract):
 
     def _open(self, cid: object) -> tuple[Terms, State]:
         if type(cid) is not int:
-            raise Revert(f"contract id must be an int, got {_short(cid)}")
+            raise Revert(f"contract id must be an int, got {short(cid)}")
         terms = self.terms_of[cid]
         state = self.state_of[cid]
         if terms is None or state is None:
@@ -308,6 +267,31 @@ class FormalContract(Contract):
         """The observer posts step ``step``'s features; returns ``(transfers, fees,
         status)``: each party's net transfer and keeper fee paid this step, and the
         contract's status after it."""
+        if type(step) is not int:
+            raise Revert(f"step must be an int, got {short(step)}")
+        done, status = self._settle_rows(ctx, cid, (step,), (features,))
+        if not done:  # the proposal expired
+            zeros = (0,) * len(self._open(cid)[0][1])
+            return zeros, zeros, status
+        return done[0][0], done[0][1], status
+
+    @public
+    def settle_many(
+        self, ctx: Context, cid: int, steps: tuple[int, ...], rows: tuple[tuple[int, ...], ...]
+    ) -> tuple[tuple[tuple[tuple[int, ...], tuple[int, ...]], ...], str]:
+        """The observer posts several steps at once (at most :data:`MAX_BATCH`; steps
+        strictly increasing, one feature row each): the same as settling them one by
+        one, in one transaction. Returns ``(((transfers, fees), ...), status)`` for the
+        steps applied: all, or up to the one that exhausted a deposit."""
+        if type(steps) is not tuple or not 1 <= len(steps) <= MAX_BATCH:
+            raise Revert(f"steps must be a tuple of 1 to {MAX_BATCH} ints, got {short(steps)}")
+        if type(rows) is not tuple or len(rows) != len(steps):
+            raise Revert(f"rows must be a tuple of {len(steps)} feature tuples, one per step")
+        return self._settle_rows(ctx, cid, steps, rows)
+
+    def _settle_rows(
+        self, ctx: Context, cid: int, steps: tuple[Any, ...], rows: tuple[Any, ...]
+    ) -> tuple[tuple[tuple[tuple[int, ...], tuple[int, ...]], ...], str]:
         terms, state = self._open(cid)
         parties, observer = terms[1], terms[6]
         if ctx.sender != observer:
@@ -316,43 +300,47 @@ class FormalContract(Contract):
         if status not in OPEN_STATES:
             raise Revert(f"contract {cid} is {status}: nothing to settle")
         n = len(parties)
-        if type(step) is not int or not max(last + 1, start) <= step <= end:
-            raise Revert(
-                f"step must be an int in [{max(last + 1, start)}, {end}] "
-                f"(after the last settled step {last}), got {_short(step)}"
-            )
-        zeros = (0,) * n
+        ctx.use_gas((PARTY_GAS * n + PAIR_GAS * n * n) * len(steps))
+        low = max(last + 1, start)
+        for step in steps:
+            if type(step) is not int or not low <= step <= end:
+                raise Revert(
+                    f"step must be an int in [{low}, {end}] (after the last settled step "
+                    f"{last}, steps strictly increasing), got {short(step)}"
+                )
+            low = step + 1
         if status == PROPOSED:
             self._finish(ctx, cid, terms, state, EXPIRED, state[2])
-            return zeros, zeros, EXPIRED
-        ctx.use_gas(PARTY_GAS * n + PAIR_GAS * n * n)
-        space = _check(ContractSpace.from_data, terms[2])
-        net = _check(transfers, space, terms[3], features, n)
-        fee_payer, fee = terms[7], terms[8]
-        if not fee:
-            due = zeros
-        elif fee_payer == SHARED:
-            due = split(fee, n)
-        else:
-            k = parties.index(fee_payer)
-            due = (*zeros[:k], fee, *zeros[k + 1 :])
-        done = settle_step(net, state[2], due)
+            return (), EXPIRED
+        space = require(ContractSpace.from_data, terms[2])
+        batch = require(settle_steps, space, terms[3], rows, state[2], fee_shares(terms))
         asset = terms[4]
-        for who, paid in zip(parties, done.fees, strict=True):
+        for who, paid in zip(parties, batch.fees, strict=True):
             if paid:
                 ctx.release(who, asset, paid, observer)
-        for payer, receiver, amount in payments(done.transfers):
-            ctx.release(parties[payer], asset, amount, parties[receiver])
-        moved = tuple(a + b for a, b in zip(state[3], done.transfers, strict=True))
-        fees = tuple(a + b for a, b in zip(state[4], done.fees, strict=True))
-        after: State = (ACTIVE, state[1], done.left, moved, fees, step)
-        final = EXHAUSTED if done.exhausted else ENDED if step == end else ACTIVE
-        ctx.emit("Settled", id=cid, step=step, transfers=done.transfers, fees=done.fees)
+        for payer, receiver, amount in flows(batch.outflows, batch.inflows):
+            if payer == receiver:
+                ctx.unlock(parties[payer], asset, amount)
+            else:
+                ctx.release(parties[payer], asset, amount, parties[receiver])
+        done = tuple((s.transfers, s.fees) for s in batch.steps)
+        applied = steps[: len(done)]
+        if len(done) == 1:
+            ctx.emit("Settled", id=cid, step=applied[0], transfers=done[0][0], fees=done[0][1])
+        else:  # one event per batch: the per-step results are the call's result
+            net = tuple(i - o for i, o in zip(batch.inflows, batch.outflows, strict=True))
+            ctx.emit("SettledMany", id=cid, steps=applied, transfers=net, fees=batch.fees)
+        moved = tuple(
+            a + i - o for a, i, o in zip(state[3], batch.inflows, batch.outflows, strict=True)
+        )
+        fees = tuple(a + b for a, b in zip(state[4], batch.fees, strict=True))
+        after: State = (ACTIVE, state[1], batch.left, moved, fees, applied[-1])
+        final = EXHAUSTED if batch.exhausted else ENDED if applied[-1] == end else ACTIVE
         if final == ACTIVE:
             self.state_of[cid] = after
         else:
-            self._finish(ctx, cid, terms, after, final, done.left)
-        return done.transfers, done.fees, final
+            self._finish(ctx, cid, terms, after, final, batch.left)
+        return done, final
 
     @public
     def close(self, ctx: Context, cid: int) -> str:

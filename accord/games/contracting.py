@@ -26,11 +26,33 @@ from operator import index
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
-from accord.contracts.formal_contract import ACTIVE, OPEN_STATES, FormalContract, State, Terms
+from accord.contracts.formal_contract import (
+    ACTIVE,
+    ENDED,
+    EXHAUSTED,
+    OPEN_STATES,
+    FormalContract,
+    State,
+    Terms,
+)
+from accord.contracts.formal_contract_terms import MAX_BATCH, fee_shares
 from accord.device import Device, Receipt, Transaction
-from accord.mechanisms.contracting import ContractError, ContractSpace, Params, transfers
+from accord.mechanisms.contracting import (
+    Book,
+    ContractError,
+    ContractSpace,
+    Params,
+    transfers,
+)
 
-__all__ = ["Contracting", "ContractingError", "Settled", "settle_gas_limit"]
+__all__ = [
+    "Contracting",
+    "ContractingError",
+    "Deferred",
+    "Settled",
+    "SettledMany",
+    "settle_gas_limit",
+]
 
 _DRIVERS: WeakKeyDictionary[Device, Contracting] = WeakKeyDictionary()
 
@@ -54,10 +76,20 @@ class Settled(NamedTuple):
     """What the observer paid for the settlement's gas, in the fee asset."""
 
 
-def settle_gas_limit(parties: int) -> int:
-    """A gas limit that covers one settlement of a contract with ``parties`` parties
-    (every party paying a fee and a transfer, and a final refund)."""
-    return 150_000 + 45_000 * parties
+class SettledMany(NamedTuple):
+    """Several steps settled in one transaction (:meth:`Contracting.settle_many`)."""
+
+    steps: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+    """``(transfers, fees)`` of each applied step (all, or up to the exhausting one)."""
+    status: str
+    gas_used: int
+    gas_fee: int
+
+
+def settle_gas_limit(parties: int, steps: int = 1) -> int:
+    """A gas limit that covers a settlement of ``steps`` steps of a contract with
+    ``parties`` parties (every party paying a fee and a transfer, and a final refund)."""
+    return 150_000 + 45_000 * parties + (steps - 1) * (4_000 + 500 * parties + 50 * parties**2)
 
 
 def _ints(name: str, values: Sequence[Any]) -> tuple[int, ...]:
@@ -81,6 +113,9 @@ class _Known(NamedTuple):
     params: Params
     keeper_fee: int
     end: int
+    start: int
+    due: tuple[int, ...]
+    """Each party's keeper fee share per settlement."""
 
 
 class Contracting:
@@ -171,7 +206,9 @@ class Contracting:
         if known is None:
             t = self.terms(cid)
             space = ContractSpace.from_data(t[2])
-            known = self._known[cid] = _Known(len(t[1]), space, t[3], t[8], t[10])
+            known = self._known[cid] = _Known(
+                len(t[1]), space, t[3], t[8], t[10], t[9], fee_shares(t)
+            )
         return known
 
     def _count(self, cid: int) -> int:
@@ -253,6 +290,39 @@ class Contracting:
             self._live.add(cid)
         return status == ACTIVE
 
+    def settle_many(
+        self, observer: str, cid: int, steps: Sequence[Any], rows: Sequence[Sequence[Any]]
+    ) -> SettledMany:
+        """Settle several steps (strictly increasing, one feature row each, at most
+        :data:`~accord.contracts.formal_contract_terms.MAX_BATCH`) in one transaction
+        and one block: the same transfers as settling them one by one."""
+        steps_t = _ints("steps", steps)
+        rows_t = tuple(_ints("features", row) for row in rows)
+        n = self._count(cid)
+        device = self.device
+        tx = device.sign(
+            device.account(observer),
+            self.address,
+            "settle_many",
+            cid,
+            steps_t,
+            rows_t,
+            gas_limit=settle_gas_limit(n, max(1, len(steps_t))),
+        )
+        receipt = device.execute(tx)
+        if not receipt.ok:
+            raise ContractingError(f"settle_many failed: {receipt.error}")
+        result: Any = receipt.result
+        if result[1] != ACTIVE:
+            self._live.discard(cid)
+            self._final[cid] = result[1]
+        return SettledMany(result[0], result[1], receipt.gas_used, receipt.fee_paid)
+
+    def deferred(self, observer: str, cid: int, batch: int = 64) -> Deferred:
+        """Exact per-step settlement computed off-device, sent in batches
+        (:class:`Deferred`)."""
+        return Deferred(self, observer, cid, batch)
+
     def close(self, sender: str, cid: int) -> str:
         """End the contract (the observer; anyone after the deadline); returns the status."""
         gas = 150_000 + 45_000 * self._count(cid)
@@ -286,3 +356,92 @@ class Contracting:
 
     def transferred(self, cid: int) -> tuple[int, ...]:
         return tuple(self._view("transferred", cid))
+
+
+class Deferred:
+    """Settle every step exactly at once, and on the device every ``batch`` steps.
+
+    :meth:`settle` computes a step's transfers and fees with the same pure functions
+    the contract runs (:func:`~accord.mechanisms.contracting.settle_step` on a copy of
+    the deposits), so an env gets its reward at once, without a block; the steps that
+    move something are queued and sent in one ``settle_many`` transaction when the queue
+    holds ``batch`` of them, when the contract ends (exhausted, or its last step) and
+    on :meth:`flush` or :meth:`close`. The device then moves exactly what was returned,
+    and :meth:`flush` checks that it did (a mismatch, e.g. someone closed the contract
+    after its deadline meanwhile, raises :class:`ContractingError`).
+
+    What it trades: until a batch lands, the money has moved only in the env's books;
+    the deposits stay locked on the device, so what the batch moves is guaranteed, but
+    a searcher sees the steps a batch at a time. Use :meth:`Contracting.settle` where
+    each step must land in its own block (the MEV experiments).
+    """
+
+    def __init__(self, driver: Contracting, observer: str, cid: int, batch: int = 64) -> None:
+        if type(batch) is not int or not 1 <= batch <= MAX_BATCH:
+            raise ContractingError(f"batch must be an int in [1, {MAX_BATCH}], got {batch!r}")
+        state = driver.state(cid)
+        if state[0] != ACTIVE:
+            raise ContractingError(f"contract {cid} is {state[0]}: only an active one defers")
+        self.driver, self.observer, self.cid, self.batch = driver, observer, cid, batch
+        self.known = known = driver._terms(cid)
+        self.book = Book(known.space, known.params, state[2], known.due)
+        """The deposits as the queued steps leave them."""
+        self.last: int = state[5]
+        self.status = ACTIVE
+        self._steps: list[int] = []
+        self._rows: list[tuple[int, ...]] = []
+        self._expected: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+        self.gas_used = 0
+        self.gas_fee = 0
+        self.batches = 0
+
+    def settle(self, step: int, features: Sequence[Any]) -> Settled:
+        """Step ``step``'s exact transfers and fees (gas 0: it is paid per batch)."""
+        known = self.known
+        zeros = (0,) * known.parties
+        if self.status != ACTIVE:
+            return Settled(zeros, zeros, self.status, 0, 0)
+        step = index(step)
+        if not max(self.last + 1, known.start) <= step <= known.end:
+            raise ContractingError(
+                f"step must be in [{max(self.last + 1, known.start)}, {known.end}], got {step}"
+            )
+        x = _ints("features", features)
+        try:
+            done = self.book.step(x)
+        except ContractError as exc:
+            raise ContractingError(f"settle: {exc}") from None
+        self.last = step
+        final = EXHAUSTED if done.exhausted else ENDED if step == known.end else ACTIVE
+        if any(done.transfers) or any(done.fees) or final != ACTIVE:
+            self._steps.append(step)
+            self._rows.append(x)
+            self._expected.append((done.transfers, done.fees))
+        self.status = final
+        if final != ACTIVE or len(self._steps) >= self.batch:
+            self.flush()
+        return Settled(done.transfers, done.fees, final, 0, 0)
+
+    def flush(self) -> None:
+        """Send the queued steps in one transaction and check what the device moved."""
+        if not self._steps:
+            return
+        sent = self.driver.settle_many(self.observer, self.cid, self._steps, self._rows)
+        expected = tuple(self._expected)
+        self._steps, self._rows, self._expected = [], [], []
+        self.gas_used += sent.gas_used
+        self.gas_fee += sent.gas_fee
+        self.batches += 1
+        if sent.steps != expected or sent.status != self.status:
+            raise ContractingError(
+                f"contract {self.cid}: the device settled {sent.steps} ({sent.status}), "
+                f"not the deferred {expected} ({self.status})"
+            )
+
+    def close(self) -> str:
+        """Flush, then end the contract if it is still active (the observer's close);
+        returns the final status."""
+        self.flush()
+        if self.status == ACTIVE:
+            self.status = self.driver.close(self.observer, self.cid)
+        return self.status

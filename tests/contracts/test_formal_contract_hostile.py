@@ -51,6 +51,7 @@ from accord.mechanisms.contracting import (
     fishery_space,
     matrix_space,
     settle_step,
+    settle_steps,
     split,
     transfers,
     unilateral_space,
@@ -135,8 +136,23 @@ PROPOSE = call(
     mixed(st.integers(0, 10)),
     mixed(st.integers(0, 40)),
 )
+STEPS = mixed(
+    st.lists(st.integers(0, 12), min_size=1, max_size=5, unique=True).map(
+        lambda xs: tuple(sorted(xs))
+    ),
+    st.lists(st.integers(0, 12), min_size=1, max_size=5).map(tuple),  # not increasing
+    st.just(tuple(range(300))),  # too many
+    st.just(()),
+)
+ROWS = mixed(
+    st.lists(FEATURES, min_size=1, max_size=5).map(tuple),
+    st.lists(
+        st.lists(st.integers(0, 1), min_size=3, max_size=3).map(tuple), min_size=1, max_size=5
+    ).map(tuple),
+)
 METHODS = {
     "propose": PROPOSE,
+    "settle_many": call(CID, STEPS, ROWS),
     "accept": call(CID),
     "reject": call(CID),
     "settle": call(CID, STEP, FEATURES),
@@ -151,6 +167,7 @@ METHODS = {
         "@target",
         {
             "settle": st.tuples(CID, STEP, FEATURES),
+            "settle_many": st.tuples(CID, STEPS, ROWS),
             "accept": st.tuples(CID),
             "close": st.tuples(CID),
             "propose": PROPOSE.map(lambda drawn: drawn[0]),
@@ -231,7 +248,7 @@ def contract_rule(device: Device, contract: str) -> Any:
     """Who may do what, checked on every successful call to the contract."""
 
     def check(step: Step, before: Snapshot, receipt: Receipt) -> None:
-        if step.method not in ("accept", "reject", "settle", "close"):
+        if step.method not in ("accept", "reject", "settle", "settle_many", "close"):
             return
         store = before.storage[contract]
         cid = step.args[0]
@@ -239,9 +256,11 @@ def contract_rule(device: Device, contract: str) -> Any:
         assert state[0] in OPEN_STATES, (step, state)
         if step.method in ("accept", "reject"):
             assert step.who in terms[1] and state[0] == PROPOSED, step
-        elif step.method == "settle":
+        elif step.method in ("settle", "settle_many"):
             assert step.who == terms[6], step
-            assert step.args[1] > state[5] and terms[9] <= step.args[1] <= terms[10], step
+            steps = (step.args[1],) if step.method == "settle" else step.args[1]
+            assert list(steps) == sorted(set(steps)), step
+            assert steps[0] > state[5] and terms[9] <= steps[0] and steps[-1] <= terms[10], step
         else:
             assert step.who == terms[6] or device.number > terms[11], step
 
@@ -323,8 +342,17 @@ _BITS = st.lists(st.integers(0, 1), min_size=3, max_size=3).map(tuple)
 FEATURES_OK = st.one_of(
     _BITS, _BITS, st.lists(st.integers(0, 4), min_size=3, max_size=3).map(tuple)
 )
+_RUN = st.integers(0, 30).flatmap(lambda a: st.integers(1, 4).map(lambda k: tuple(range(a, a + k))))
 SETTLING = {
     "settle": call(st.sampled_from((0, 0, 0, 2)), st.integers(0, 30), FEATURES_OK),
+    "settle_many": st.tuples(
+        st.tuples(st.sampled_from((0, 0, 2)), _RUN).flatmap(
+            lambda head: st.lists(FEATURES_OK, min_size=len(head[1]), max_size=len(head[1])).map(
+                lambda rows: (*head, tuple(rows))
+            )
+        ),
+        st.none(),
+    ),
     "accept": call(st.integers(0, 2)),
     "close": call(st.integers(0, 2)),
     "@relay:relay": relayed(
@@ -490,6 +518,45 @@ class Lives(RuleBasedStateMachine):
         assert status == final
 
     @precondition(lambda self: self.view("count") > 0)
+    @rule(data=st.data(), k=st.integers(1, 5))
+    def settle_many(self, data: st.DataObject, k: int) -> None:
+        """Several steps at once move what :func:`settle_steps` says, in one call."""
+        ids = self._open_ids() or self._ids()
+        cid = data.draw(st.sampled_from(ids))
+        terms, state = self.view("terms", cid), self.view("state", cid)
+        space = ContractSpace.from_data(terms[2])
+        n = len(terms[1])
+        first = max(state[5] + 1, terms[9])
+        steps = tuple(range(first, first + k))
+        top = space.feature_max
+        rows = tuple(tuple(data.draw(st.integers(0, top)) for _ in range(n)) for _ in range(k))
+        receipt = self.call("mallory", "settle_many", cid, steps, rows)
+        if state[0] not in OPEN_STATES or steps[-1] > terms[10]:
+            assert not receipt.ok
+            return
+        assert receipt.ok, receipt.error
+        done, status = receipt.result  # type: ignore[misc]
+        if state[0] == PROPOSED:
+            assert done == () and status == "expired"
+            return
+        fee_payer, keeper = terms[7], terms[8]
+        due = (0,) * n
+        if keeper:
+            due = (
+                split(keeper, n)
+                if fee_payer == "*"
+                else tuple(keeper if p == fee_payer else 0 for p in terms[1])
+            )
+        want = settle_steps(space, terms[3], rows, state[2], due)
+        assert done == tuple((w.transfers, w.fees) for w in want.steps)
+        last = steps[len(done) - 1]
+        assert status == (
+            "exhausted" if want.exhausted else "ended" if last == terms[10] else "active"
+        )
+        if status == "active":
+            assert self.view("state", cid)[5] == last
+
+    @precondition(lambda self: self.view("count") > 0)
     @rule(data=st.data(), skip=st.integers(0, 1))
     def settle_an_open_one(self, data: st.DataObject, skip: int) -> None:
         """Settlements of open contracts, drawn twice as often as the others."""
@@ -516,3 +583,72 @@ class Lives(RuleBasedStateMachine):
 
 Lives.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
 TestLives = Lives.TestCase
+
+
+def send(device: Device, contract: str, who: str, method: str, *args: Any) -> Receipt:
+    tx = device.sign(device.account(who), contract, method, *args, gas_limit=3_000_000)
+    return device.execute(tx)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(SPACES),
+    st.lists(st.lists(st.integers(0, 4), min_size=3, max_size=3), min_size=1, max_size=8),
+    st.lists(st.integers(0, 150), min_size=3, max_size=3),
+    st.sampled_from(("", "*", "bob")),
+)
+def test_settle_many_moves_exactly_what_settling_one_by_one_moves(
+    space: ContractSpace, rows: list[list[int]], deposits: list[int], fee_payer: str
+) -> None:
+    """Two devices, the same contract: one settles the rows one by one, the other in one
+    ``settle_many``. Balances, locks, the contract's state and the results agree."""
+    rows_t = tuple(tuple(min(x, space.feature_max) for x in row) for row in rows)
+    params = tuple(min(p.high, 7 + i) for i, p in enumerate(space.params))
+    keeper = 2 if fee_payer else 0
+    dep = tuple(d + 3 for d in deposits)
+    end = len(rows_t) + 2
+    outcomes = []
+    for batched in (False, True):
+        device = hostile_device()
+        contract = device.deploy(device.account("alice"), FormalContract)
+        names = ("alice", "bob", "carol")
+
+        args = (
+            names,
+            space.to_data(),
+            params,
+            "USD",
+            dep,
+            "mallory",
+            fee_payer,
+            keeper,
+            0,
+            end,
+            99,
+        )
+        assert send(device, contract, "alice", "propose", *args).ok
+        for who in names[1:]:
+            assert send(device, contract, who, "accept", 0).ok
+        results: list[Any] = []
+        if batched:
+            r = send(
+                device, contract, "mallory", "settle_many", 0, tuple(range(len(rows_t))), rows_t
+            )
+            assert r.ok, r.error
+            results = [*r.result[0], r.result[1]]  # type: ignore[index]
+        else:
+            status = "active"
+            for step, row in enumerate(rows_t):
+                if status != "active":
+                    break
+                r = send(device, contract, "mallory", "settle", 0, step, row)
+                assert r.ok, r.error
+                moved, fees, status = r.result  # type: ignore[misc]
+                results.append((moved, fees))
+            results.append(status)
+        ledger = device.ledger
+        usd = {k: v for k, v in ledger.balances.items() if k[1] == "USD"}
+        locks = {k: v for k, v in ledger.locked.items() if k[1] == "USD" and v}
+        state = device.view(contract, "state", 0)
+        outcomes.append((results, usd, locks, state))
+    assert outcomes[0] == outcomes[1]

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis
 from accord.games.contracting import Contracting, ContractingError, settle_gas_limit
-from accord.mechanisms.contracting import cleanup_space, harvest_space, matrix_space
+from accord.mechanisms.contracting import (
+    ContractSpace,
+    cleanup_space,
+    harvest_space,
+    matrix_space,
+)
 
 P = ("p0", "p1", "p2")
 REF = "referee"
@@ -107,3 +114,66 @@ def test_runs_are_deterministic_per_seed_and_steps_after_exhaustion_move_nothing
     k = statuses.index("exhausted")  # 40 covers 8 defections of 5: someone ran out
     assert set(statuses[:k]) == {"active"} and set(statuses[k:]) == {"exhausted"}
     assert sum(first[1]) == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.sampled_from((matrix_space(9), harvest_space(5, 3), cleanup_space(4, 3))),
+    st.lists(st.lists(st.integers(0, 3), min_size=3, max_size=3), min_size=1, max_size=40),
+    st.integers(20, 200),
+    st.integers(1, 9),
+    st.sampled_from(("", "*")),
+)
+def test_deferred_settlement_moves_what_step_by_step_settlement_moves(
+    space: ContractSpace,
+    rows: list[list[int]],
+    deposit: int,
+    batch: int,
+    fee_payer: str,
+) -> None:
+    rows = [[min(x, space.feature_max) for x in row] for row in rows]
+    params = tuple(p.high for p in space.params)
+    fee = 1 if fee_payer else 0
+    outcomes = []
+    for deferred in (False, True):
+        device = make_device()
+        driver = Contracting.on(device, REF)
+        cid = active(
+            driver,
+            space,
+            params,
+            deposits=deposit,
+            end=len(rows) + 5,
+            fee_payer=fee_payer,
+            keeper_fee=fee,
+        )
+        blocks = device.number
+        got = []
+        if deferred:
+            d = driver.deferred(REF, cid, batch=batch)
+            got = [d.settle(t, row)[:3] for t, row in enumerate(rows)]
+            final = d.close()
+            assert d.batches <= -(-len(rows) // batch) + 1
+            assert device.number - blocks <= d.batches + 1
+        else:
+            got = [driver.settle(REF, cid, t, row)[:3] for t, row in enumerate(rows)]
+            final = driver.close(REF, cid) if driver.is_open(cid) else driver.status(cid)
+        usd = {a: device.balance(a, "USD") for a in (*P, REF)}
+        outcomes.append((got, final, usd, driver.state(cid)[2:5]))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_deferred_notices_a_contract_changed_behind_its_back() -> None:
+    device = make_device()
+    driver = Contracting.on(device, REF)
+    cid = active(driver, matrix_space(9), (3,), deposits=50, end=20, deadline=device.number + 8)
+    d = driver.deferred(REF, cid, batch=10)
+    assert d.settle(0, (1, 0, 0)).transfers == (-3, 2, 1)
+    device.build_blocks(10)
+    driver.close("p1", cid)  # anyone may, after the deadline
+    with pytest.raises(ContractingError, match="settle_many failed: contract 0 is ended"):
+        d.flush()
+    with pytest.raises(ContractingError, match="only an active one"):
+        driver.deferred(REF, cid)
+    with pytest.raises(ContractingError, match="batch must be"):
+        Contracting.on(make_device(), REF).deferred(REF, 0, batch=0)

@@ -9,15 +9,24 @@ contract :mod:`accord.contracts.formal_contract` enforces it from locked deposit
 
 - ``space``: :class:`ContractSpace`, the rules' names and the issue's spaces.
 - ``rules``: :func:`transfers`, the exact :func:`split` and :func:`max_owed` (deposit sizing).
-- ``settlement``: :func:`settle_step` (deposits, fees, exhaustion) and :func:`payments`.
+- ``settlement``: :func:`settle_step` (deposits, fees, exhaustion), :func:`settle_steps`
+  (several at once), :func:`payments` and :func:`flows` (ledger moves).
 - ``menu``: finite menus (entry 0 = no contract) and :func:`normalised` parameters.
 - ``planner``: :func:`best_contract`.
 """
 
 from accord.mechanisms.contracting.menu import NO_CONTRACT, Menu, discretise, grid, normalised
 from accord.mechanisms.contracting.planner import best_contract
-from accord.mechanisms.contracting.rules import max_owed, split, transfers
-from accord.mechanisms.contracting.settlement import Settlement, payments, settle_step
+from accord.mechanisms.contracting.rules import max_owed, net_of, split, transfers
+from accord.mechanisms.contracting.settlement import (
+    Batch,
+    Book,
+    Settlement,
+    flows,
+    payments,
+    settle_step,
+    settle_steps,
+)
 from accord.mechanisms.contracting.space import (
     DEFECTOR_PAYS,
     MAX_FEATURE,
@@ -48,6 +57,8 @@ __all__ = [
     "PER_UNIT_RECEIVED",
     "RULES",
     "UNILATERAL",
+    "Batch",
+    "Book",
     "ContractError",
     "ContractSpace",
     "Menu",
@@ -58,13 +69,16 @@ __all__ = [
     "cleanup_space",
     "discretise",
     "fishery_space",
+    "flows",
     "grid",
     "harvest_space",
     "matrix_space",
     "max_owed",
+    "net_of",
     "normalised",
     "payments",
     "settle_step",
+    "settle_steps",
     "split",
     "transfers",
     "unilateral_space",

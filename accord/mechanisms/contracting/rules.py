@@ -29,6 +29,7 @@ from accord.mechanisms.contracting.space import (
     UNILATERAL,
     ContractError,
     ContractSpace,
+    Params,
 )
 
 __all__ = ["max_owed", "split", "transfers"]
@@ -74,11 +75,17 @@ def transfers(
     if parties is None:
         parties = len(features) if isinstance(features, (tuple, list)) else -1
     x = space.check_features(features, parties)
+    if len(x) < 2:
+        raise ContractError(f"a contract needs at least 2 parties, got {len(x)}")
+    return net_of(space.rule, values, x)
+
+
+def net_of(rule: str, values: Params, x: tuple[int, ...]) -> tuple[int, ...]:
+    """:func:`transfers` without the checks: ``values`` and ``x`` already checked
+    against the space whose ``rule`` this is (a settlement checks the parameters once,
+    then each step's features)."""
     n = len(x)
-    if n < 2:
-        raise ContractError(f"a contract needs at least 2 parties, got {n}")
     net = [0] * n
-    rule = space.rule
     if rule == DEFECTOR_PAYS:
         (theta,) = values
         defectors = [i for i in range(n) if x[i]]

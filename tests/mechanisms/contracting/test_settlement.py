@@ -6,7 +6,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accord.mechanisms.contracting import ContractError, payments, settle_step
+from accord.mechanisms.contracting import (
+    ContractError,
+    ContractSpace,
+    cleanup_space,
+    fishery_space,
+    flows,
+    matrix_space,
+    payments,
+    settle_step,
+    settle_steps,
+    transfers,
+    unilateral_space,
+)
+
+SPACES = (
+    matrix_space(50),
+    fishery_space(20, 9, 100),
+    cleanup_space(7, 10),
+    unilateral_space(3, 40, feature_max=5),
+)
 
 
 def test_covered_step_moves_exactly_the_transfers() -> None:
@@ -65,3 +84,58 @@ def test_settlement_conserves(net: tuple[int, ...], data: st.DataObject) -> None
         got[payer] -= amount
         got[receiver] += amount
     assert tuple(got) == done.transfers
+
+
+@given(
+    st.lists(st.integers(0, 500), min_size=2, max_size=8),
+    st.data(),
+)
+def test_flows_realise_outflows_and_inflows(out: list[int], data: st.DataObject) -> None:
+    n = len(out)
+    total = sum(out)
+    cuts = sorted(data.draw(st.lists(st.integers(0, total), min_size=n - 1, max_size=n - 1)))
+    into = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
+    moves = flows(out, into)
+    took, got = [0] * n, [0] * n
+    for payer, receiver, amount in moves:
+        assert amount > 0
+        took[payer] += amount
+        got[receiver] += amount
+    assert took == out and got == into
+    assert len(moves) <= sum(1 for a in out if a) + sum(1 for a in into if a)
+
+
+@given(st.sampled_from(SPACES), st.integers(2, 4), st.data())
+def test_settle_steps_is_settle_step_repeated(
+    space: ContractSpace, n: int, data: st.DataObject
+) -> None:
+    params = tuple(data.draw(st.integers(p.low, min(p.high, 30))) for p in space.params)
+    rows = data.draw(
+        st.lists(
+            st.lists(st.integers(0, min(space.feature_max, 6)), min_size=n, max_size=n),
+            max_size=12,
+        )
+    )
+    left = tuple(data.draw(st.lists(st.integers(0, 200), min_size=n, max_size=n)))
+    fees = tuple(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))
+    batch = settle_steps(space, params, rows, left, fees)
+    rest, want = left, []
+    for row in rows:
+        step = settle_step(transfers(space, params, row), rest, fees)
+        want.append(step)
+        rest = step.left
+        if step.exhausted:
+            break
+    assert list(batch.steps) == want and batch.left == rest
+    assert batch.exhausted == (bool(want) and want[-1].exhausted)
+    for i in range(n):
+        assert batch.outflows[i] == sum(max(0, -s.transfers[i]) for s in want)
+        assert batch.inflows[i] == sum(max(0, s.transfers[i]) for s in want)
+        assert batch.fees[i] == sum(s.fees[i] for s in want)
+        assert left[i] - batch.left[i] == batch.outflows[i] + batch.fees[i]
+
+
+def test_settle_steps_names_the_bad_row() -> None:
+    pd = matrix_space(5)
+    with pytest.raises(ContractError, match="row 1: feature of party 0"):
+        settle_steps(pd, (2,), [(0, 1), (2, 0)], (10, 10), (0, 0))
