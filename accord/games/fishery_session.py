@@ -215,6 +215,9 @@ class FisherySession:
         self.stock = c.initial
         self.collapsed = False
         self.contract: Terms | None = None
+        """The last contract every party accepted (it stays after it ends)."""
+        self.in_force = False
+        """Whether that contract is still active on the device."""
         self.cid: int | None = None
         self.proposal: _Proposal | None = None
         self.proposals = 0
@@ -341,7 +344,7 @@ class FisherySession:
         assert p is not None
         if agreed:
             self.accepted += 1
-            self.contract, self.cid = p.terms, p.cid
+            self.contract, self.cid, self.in_force = p.terms, p.cid, True
             self.agreements.append((self.round, p.terms))
             d = self.device
             receipt = d.call(
@@ -439,13 +442,17 @@ class FisherySession:
             self.received[f] += net
         self.history.append(report)
         self._asks = {}
-        if self.cid is not None and self._contracting().status(self.cid) != ACTIVE:
-            self.contract, self.cid = None, None  # ended: exhausted, or its last round
+        if (
+            self.in_force
+            and self.cid is not None
+            and self._contracting().status(self.cid) != ACTIVE
+        ):
+            self.in_force = False  # ended: its deposit ran out, or its last round settled
         if self.collapsed or status[4]:
             self.phase = "over"
         else:
             self.round = status[0]
-            if self.params.renegotiate and self.contract is None:
+            if self.params.renegotiate and not self.in_force:
                 self.phase = "propose"
         return report
 

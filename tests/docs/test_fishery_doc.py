@@ -18,6 +18,6 @@ def test_fishery_api_example_runs() -> None:
     exec(compile(block, str(DOC), "exec"), scope)
     s = scope["s"]
     ((first, terms),) = s.agreements  # agreed in round 1; ended with the season
-    assert first == 1 and (terms.quota, terms.penalty) == (10, 2) and s.contract is None
+    assert first == 1 and (terms.quota, terms.penalty) == (10, 2) and not s.in_force
     assert s.over and not s.collapsed and len(s.history) == 12
     assert s.payoffs() == (120,) * 5  # everyone took the threshold, 10 a round

@@ -151,7 +151,7 @@ def test_renegotiation_after_a_deposit_runs_out() -> None:
     for f in s.fishers[1:]:
         s.catch(f, 0)
     first = s.close_round()
-    assert first.transfers == (-50, 13, 13, 12, 12) and s.contract is not None
+    assert first.transfers == (-50, 13, 13, 12, 12) and s.in_force
     assert s.phase == "harvest"  # the contract is still in force: no proposal
     s.catch("fisher_0", 60)  # of 80: 50 over, 40 left to pay: the deposit runs out
     for f in s.fishers[1:]:
@@ -160,11 +160,12 @@ def test_renegotiation_after_a_deposit_runs_out() -> None:
     # the payer pays what its deposit holds; the contracting mechanism shares it out
     assert second.transfers[0] == -40 and sum(second.transfers) == 0
     assert all(0 <= x <= 13 for x in second.transfers[1:])  # at most the full 50 / 4 share
-    assert s.contract is None and s.phase == "propose" and s.proposer == "fisher_2"
+    assert not s.in_force and s.phase == "propose" and s.proposer == "fisher_2"
     s.propose("fisher_2", Terms(10, 2, 180))
     for f in ("fisher_0", "fisher_1", "fisher_3", "fisher_4"):
         s.respond(f, True)
-    assert s.contract == Terms(10, 2, 180) and s.accepted == 2 and s.proposals == 2
+    assert s.contract == Terms(10, 2, 180) and s.in_force
+    assert s.accepted == 2 and s.proposals == 2
     s.catch("fisher_0", 15)
     for f in s.fishers[1:]:
         s.catch(f, 0)
