@@ -55,7 +55,7 @@ from typing import Any, ClassVar
 
 import gymnasium
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from accord.device import DeviceConfig
 from accord.envs.base import DeviceEnv, StepResult, check_render_mode
@@ -69,13 +69,18 @@ _ACCEPT = 1
 _FIRST_PLAY = "first_price"
 
 
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}...<{len(text)} chars>"
+
+
 class MatrixEnvParams(DilemmaSpec):
     """The env's parameters: the dilemma (:class:`DilemmaSpec`) and the episode."""
 
-    rounds: int = Field(10, ge=1, le=10_000)
+    rounds: StrictInt = Field(10, ge=1, le=10_000)
     negotiate: bool = False
-    contract: int = Field(0, ge=0, description="menu entry played when not negotiating")
-    proposer: int = Field(0, ge=0, description="the proposing player's index")
+    contract: StrictInt = Field(0, ge=0, description="menu entry played when not negotiating")
+    proposer: StrictInt = Field(0, ge=0, description="the proposing player's index")
 
     @model_validator(mode="after")
     def _check_env(self) -> MatrixEnvParams:
@@ -149,18 +154,13 @@ class MatrixDilemmaEnv(DeviceEnv):
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, Any]]]:
-        episode_seed = self._episode_seed(seed)
         p = self.params
         contract = p.contract
         negotiate = p.negotiate
-        if options and "contract" in options:
-            k = options["contract"]
-            if type(k) is not int or not 0 <= k < len(self.contract_menu):
-                raise ValueError(
-                    f"options['contract'] must index the menu [0, {len(self.contract_menu) - 1}], "
-                    f"got {k!r}"
-                )
+        k = self._option_contract(options)
+        if k is not None:
             contract, negotiate = k, False
+        episode_seed = self._episode_seed(seed)
         self._table = Table(p, self.possible_agents, p.rounds, self.config, episode_seed)
         self._device = self._table.device
         self.agents = list(self.possible_agents)
@@ -173,6 +173,22 @@ class MatrixDilemmaEnv(DeviceEnv):
         obs = {a: self._vector(a) for a in self.agents}
         infos = {a: self._info(a, 0, None, 0, False) for a in self.agents}
         return obs, infos
+
+    def _option_contract(self, options: object) -> int | None:
+        """The menu entry ``options`` ask for (``None``: none asked); checked before
+        anything changes."""
+        if options is None:
+            return None
+        if not isinstance(options, Mapping):
+            raise ValueError(f"options must be a dict, got {_short(options)}")
+        if "contract" not in options:  # other keys are ignored (PettingZoo's API test
+            # passes its own)
+            return None
+        k = options["contract"]
+        top = len(self.contract_menu) - 1
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= top:
+            raise ValueError(f"options['contract'] must index the menu [0, {top}], got {_short(k)}")
+        return int(k)
 
     def _sign(self, k: int) -> None:
         """Every player has accepted menu entry ``k`` (0: none): put it on the device."""
@@ -233,13 +249,20 @@ class MatrixDilemmaEnv(DeviceEnv):
     def step(self, actions: Mapping[str, Any]) -> StepResult:
         if not self.agents:
             raise RuntimeError("the episode is over: call reset()")
+        if not isinstance(actions, Mapping):
+            raise ValueError(f"actions must be a dict by agent, got {_short(actions)}")
         chosen: dict[str, int] = {}
         for agent in self.agents:
             if agent not in actions:
                 raise KeyError(f"no action for {agent} (every player acts each step)")
             a = actions[agent]
-            if not self._act_space[agent].contains(a):
-                raise ValueError(f"{agent}: action {a!r} is not in {self._act_space[agent]}")
+            space = self._act_space[agent]
+            if (
+                isinstance(a, bool | np.bool_)
+                or not isinstance(a, int | np.integer)
+                or not 0 <= a < space.n
+            ):
+                raise ValueError(f"{agent}: action {_short(a)} is not in {space}")
             chosen[agent] = int(a)
         unknown = sorted(set(actions) - set(self.agents))
         if unknown:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from accord.contracts.formal_contract import ACTIVE, EXHAUSTED, OPEN_STATES, SHARED
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis
@@ -69,18 +69,18 @@ class DilemmaSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     game: GameName = "prisoners_dilemma"
-    players: int = Field(2, ge=2, le=32)
-    T: int | None = None
-    R: int | None = None
-    P: int | None = None
-    S: int | None = None
+    players: StrictInt = Field(2, ge=2, le=32)
+    T: StrictInt | None = Field(None, ge=-(10**9), le=10**9)
+    R: StrictInt | None = Field(None, ge=-(10**9), le=10**9)
+    P: StrictInt | None = Field(None, ge=-(10**9), le=10**9)
+    S: StrictInt | None = Field(None, ge=-(10**9), le=10**9)
     multiplier: str = "2"
-    contribution: int = Field(1, ge=1, le=10**6)
-    unit: int = Field(100, ge=1, le=10**12)
-    thetas: tuple[int, ...] = (100, 200, 300, 400, 500)
-    deposit: int | None = Field(None, ge=0, le=10**30)
+    contribution: StrictInt = Field(1, ge=1, le=10**6)
+    unit: StrictInt = Field(100, ge=1, le=10**12)
+    thetas: tuple[StrictInt, ...] = (100, 200, 300, 400, 500)
+    deposit: StrictInt | None = Field(None, ge=0, le=10**30)
     fee_payer: Literal["referee", "parties"] = "referee"
-    keeper_fee: int = Field(0, ge=0, le=10**24)
+    keeper_fee: StrictInt = Field(0, ge=0, le=10**24)
 
     @field_validator("multiplier", mode="before")
     @classmethod

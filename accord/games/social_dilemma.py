@@ -36,7 +36,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StrictInt, model_validator
 
 from accord.agents.dilemmas import Planner, RoundView, Strategy, make_strategy
 from accord.device import DeviceConfig
@@ -53,11 +53,11 @@ __all__ = ["GLOSSARY", "SocialDilemmaGame", "SocialDilemmaParams"]
 class SocialDilemmaParams(DilemmaSpec):
     """The game (:class:`DilemmaSpec`), the players and how a contract comes about."""
 
-    rounds: int = Field(10, ge=1, le=10_000)
+    rounds: StrictInt = Field(10, ge=1, le=10_000)
     strategies: tuple[str, ...] = ("planner", "greedy")
     contract: Literal["none", "negotiate", "fixed"] = "negotiate"
-    proposer: int = Field(0, ge=0)
-    menu_entry: int = Field(0, ge=0, description="the entry in force when contract = fixed")
+    proposer: StrictInt = Field(0, ge=0)
+    menu_entry: StrictInt = Field(0, ge=0, description="the entry in force when contract = fixed")
 
     @model_validator(mode="after")
     def _check_players(self) -> SocialDilemmaParams:

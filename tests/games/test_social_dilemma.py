@@ -87,3 +87,17 @@ def test_bad_parameters_are_refused() -> None:
         SocialDilemmaParams(keeper_fee=5)
     with pytest.raises(ValueError, match="proposer"):
         SocialDilemmaParams(proposer=3)
+
+
+@pytest.mark.parametrize("strategies", [("planner", "greedy"), ("planner", "tit_for_tat")])
+def test_ordering_and_mempool_change_nothing_but_gas(strategies: tuple[str, ...]) -> None:
+    """Every contracting transaction is alone in its block: the device's ordering rule
+    and mempool visibility cannot change the outcome (docs: "Matrix dilemmas")."""
+    gas = {"gas_fees", "settle_gas"}
+    seen = []
+    for ordering in ("fcfs", "priority", "random", "batch"):
+        for mempool in ("public", "private", "sealed"):
+            config = DeviceConfig(ordering=ordering, mempool=mempool, signatures="mac")
+            result = SocialDilemmaGame().run(SocialDilemmaParams(strategies=strategies), config, 5)
+            seen.append({k: v for k, v in result.metrics.items() if k not in gas})
+    assert all(m == seen[0] for m in seen) and seen[0]["in_force"] == 1
