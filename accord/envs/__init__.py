@@ -20,6 +20,10 @@ same game as an AEC env, through PettingZoo's ``parallel_to_aec``). The envs nee
   collapse below 5, 12 rounds): harvests are transactions on the device, quota contracts
   (a quota and a penalty per ton over it, paid to the others) settle at each round's
   close, with the common contracting interface.
+- ``harvest_v0`` and ``cleanup_v0`` (built in ``gridworld`` over the numpy engines of
+  :mod:`accord.games.gridworld`): the sequential social dilemmas with Haupt et al.'s
+  contracts (θ per sparse apple eaten, θ per waste cell cleaned) settled on the device,
+  and the common contracting interface.
 - ``base``: what every device-backed env shares (spaces, the episode's device, seeding).
 - ``learners``: a numpy baseline, independent tabular Q-learning (built in
   :mod:`accord.agents.learning.tabular`).

@@ -2,6 +2,8 @@
 
 - ``tabular``: independent tabular Q-learners, ε schedules, and the train/evaluate loops
   over any PettingZoo ``ParallelEnv`` (re-exported by :mod:`accord.envs.learners`).
+- ``policy_gradient``: independent REINFORCE learners with a linear softmax policy and
+  baseline per agent, in numpy (the gridworlds' baseline).
 - ``two_stage``: Haupt et al.'s (2024) two-stage contracting protocol, over any env with
   the common contracting interface (``contract_menu``, ``reset(options={"contract": k})``,
   ``negotiate``).

@@ -114,9 +114,28 @@ class Harvest:
         self._windows = Windows(walls, 2, np.array([0, 0, 1]), self.params.view)
         rows, cols = self.layout.shape
         self._scale = np.array([max(rows - 1, 1), max(cols - 1, 1)], dtype=np.float32)
+        radius = self.params.radius
+        self._kernel = np.zeros((2 * radius + 1, 2 * radius + 1), dtype=np.int16)
+        self._kernel[self._offsets[:, 0] + radius, self._offsets[:, 1] + radius] = 1
+        self._counts = np.zeros((rows + 2 * radius, cols + 2 * radius), dtype=np.int16)
         self.apples = self.layout.apples.copy()
         self.positions = self.layout.spawns[: self.params.agents].copy()
         self._rng = np.random.default_rng(0)
+        self._recount()
+
+    def _recount(self) -> None:
+        """Neighbour counts from scratch (kept up to date by :meth:`_toggle` after)."""
+        rows, cols = self.layout.shape
+        k = self.params.radius
+        self._counts[...] = 0
+        self._counts[k : k + rows, k : k + cols] = self.neighbours()
+
+    def _toggle(self, cells: list[list[int]], sign: int) -> None:
+        """Apples appeared (+1) or went (-1) at ``cells``: update the counts around them
+        (one kernel add per cell, instead of recounting the map)."""
+        span = 2 * self.params.radius + 1
+        for r, c in cells:
+            self._counts[r : r + span, c : c + span] += sign * self._kernel
 
     @property
     def observation_size(self) -> int:
@@ -130,10 +149,18 @@ class Harvest:
         self.apples = self.layout.apples.copy()
         pick = rng.permutation(len(self.layout.spawns))[: self.params.agents]
         self.positions = self.layout.spawns[np.sort(pick)].copy()
+        self._recount()
 
     def neighbours(self) -> np.ndarray:
-        """Apples within ``radius`` of each cell (the cell itself excluded)."""
+        """Apples within ``radius`` of each cell (the cell itself excluded), counted
+        from scratch."""
         return neighbour_counts(self.apples, self._offsets, self.params.radius)
+
+    def counts(self) -> np.ndarray:
+        """The same counts as :meth:`neighbours`, as the engine keeps them (a view)."""
+        rows, cols = self.layout.shape
+        k = self.params.radius
+        return self._counts[k : k + rows, k : k + cols]
 
     def step(self, actions: np.ndarray) -> HarvestStep:
         """Move, eat, regrow (module docstring); ``actions`` is one index per agent."""
@@ -142,18 +169,24 @@ class Harvest:
         r, c = self.positions[:, 0], self.positions[:, 1]
         eaten = self.apples[r, c].copy()
         self.apples[r, c] = False
-        counts = self.neighbours()
+        if eaten.any():
+            self._toggle(self.positions[eaten].tolist(), -1)
+        k = self.params.radius
+        counts = self.counts()
         # before anyone ate: the count after, plus the other apples eaten nearby
         before = counts[r, c].astype(np.int64)
         if eaten.sum() > 1:
             near = np.abs(r[:, None] - r[None, :]) + np.abs(c[:, None] - c[None, :])
-            close = (near > 0) & (near <= self.params.radius) & eaten[None, :]
+            close = (near > 0) & (near <= k) & eaten[None, :]
             before += close.sum(axis=1)
         sparse = eaten & (before < self.params.sparse_below)
-        k = np.minimum(counts, len(self._regrowth) - 1)
+        level = np.minimum(counts, len(self._regrowth) - 1)
         free = self.layout.apple_cells & ~self.apples
         free[r, c] = False
-        self.apples |= free & (self._rng.random(self.apples.shape) < self._regrowth[k])
+        grown = free & (self._rng.random(self.apples.shape) < self._regrowth[level])
+        if grown.any():
+            self.apples |= grown
+            self._toggle(np.argwhere(grown).tolist(), +1)
         return HarvestStep(eaten.astype(np.int64), sparse.astype(np.int64))
 
     def observe(self) -> np.ndarray:

@@ -181,6 +181,11 @@ class Windows:
         rows, cols = self.shape
         k = self.radius
         self.padded[: self.dynamic, k : k + rows, k : k + cols] = dynamic
-        r = positions[:, 0, None, None] + self.span[None, :, None]
-        c = positions[:, 1, None, None] + self.span[None, None, :]
-        return np.moveaxis(self.padded[:, r, c], 0, 1)
+        width = self.padded.shape[2]
+        flat = self.padded.reshape(len(self.padded), -1)
+        # cell (r + i, c + j) of the padded map, for the window's (i, j), as flat indices
+        corner = positions[:, 0] * width + positions[:, 1]
+        index = corner[:, None, None] + (self.span[:, None] * width + self.span[None, :])
+        side = len(self.span)
+        win = flat[:, index]  # (channels, agents, side, side)
+        return win.transpose(1, 0, 2, 3).reshape(len(positions), len(flat), side, side)

@@ -89,6 +89,20 @@ def test_harvest_regrowth_follows_the_published_table() -> None:
         assert abs(grown / 1500 - rate) <= 4 * max((rate * (1 - rate) / 1500) ** 0.5, 1e-9)
 
 
+def test_harvest_keeps_its_neighbour_counts_exact() -> None:
+    """The counts the engine updates apple by apple equal a recount, step after step."""
+    game = Harvest(HarvestParams(agents=3, regrowth=(0.0, 0.05, 0.1, 0.2)))
+    game.reset(np.random.default_rng(2))
+    acts = np.random.default_rng(8)
+    changed = 0
+    for _ in range(400):
+        before = game.apples.copy()
+        game.step(acts.integers(game.actions, size=3))
+        changed += int((before != game.apples).sum())
+        assert (game.counts() == game.neighbours()).all()
+    assert changed > 50
+
+
 def test_harvest_eating_and_the_sparse_feature() -> None:
     layout = ("@@@@@@@@", "@PA AAA@", "@    A @", "@@@@@@@@")
     game = Harvest(HarvestParams(layout=layout, agents=1, sparse_below=3, regrowth=(0.0,)))
