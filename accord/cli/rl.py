@@ -59,6 +59,12 @@ def train(
     copies: Annotated[int, typer.Option(help="Env copies trained on at once.")] = 4,
     eval_every: Annotated[int, typer.Option(help="Evaluate every so many (0: at the end).")] = 0,
     eval_episodes: Annotated[int, typer.Option(help="Episodes per evaluation.")] = 8,
+    sampled: Annotated[
+        bool,
+        typer.Option(
+            "--sampled/--greedy", help="Evaluate the policy's sampled actions, or its argmax."
+        ),
+    ] = False,
     save: Annotated[Path | None, typer.Option(help="Save the SB3 model (a .zip) here.")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="End with the learning curve as one JSON line.")
@@ -88,6 +94,7 @@ def train(
             contract=_contract(contract),
             eval_every=eval_every,
             eval_episodes=eval_episodes,
+            eval_greedy=not sampled,
         )
         make(env, **params)  # refuse a bad name or params before training
     except ValidationError as exc:
@@ -102,7 +109,8 @@ def train(
         result = train_ppo(lambda: make(env, **params), settings, progress=show)
     except ValueError as exc:  # the env refuses what the shared policy needs
         raise fail(str(exc)) from None
-    table = Table(title=f"{env}: greedy policy, {settings.eval_episodes} episodes")
+    how = "sampled" if sampled else "greedy"
+    table = Table(title=f"{env}: {how} policy, {settings.eval_episodes} episodes")
     table.add_column("timesteps", justify="right")
     table.add_column("mean return", justify="right")
     table.add_column("action shares")

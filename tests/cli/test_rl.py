@@ -75,8 +75,9 @@ def test_every_registered_env_builds_and_the_matrix_env_takes_a_contract() -> No
     pytest.importorskip("supersuit")
     pytest.importorskip("torch")
     args = ["rl", "train", "matrix_dilemma_v0", "-p", "rounds=2", "--contract", "3"]
-    r = runner.invoke(app, [*args, "--timesteps", "64", "--copies", "1", "--json"])
+    r = runner.invoke(app, [*args, "--timesteps", "64", "--copies", "1", "--sampled", "--json"])
     assert r.exit_code == 0, r.output
+    assert "sampled policy" in r.output
     assert json.loads(r.output.strip().splitlines()[-1])["settings"]["contract"] == 3
     r = runner.invoke(app, [*args[:-1], "99", "--timesteps", "64"])
     assert r.exit_code == 1 and "contract must be 'sample' or a menu index" in r.output
