@@ -10,8 +10,9 @@ dilemmas in multi-agent RL", 2024: each defector pays θ, split among the cooper
 **The common contracting interface** (shared with the fishery and gridworld envs, so that
 :mod:`accord.agents.learning` works on all of them):
 
-- ``contract_space`` (``matrix_space(max θ)``) and ``contract_menu`` (``None`` then one
-  ``(θ,)`` per value of the params' ``thetas``, in base units);
+- ``contract_space`` (``matrix_space(max θ)``: θ in ``[0, max θ]``) and
+  ``contract_menu`` (``None`` then one ``(θ,)`` per value of the params' ``thetas``, in
+  base units);
 - ``reset(seed=..., options={"contract": k})`` plays the episode under menu entry ``k``,
   every player having accepted, with no negotiation (stage 1 of the paper's protocol);
   without the option, the params' ``contract``;
@@ -60,6 +61,7 @@ from pydantic import Field, StrictInt, model_validator
 from accord.device import DeviceConfig
 from accord.envs.base import DeviceEnv, StepResult, check_render_mode
 from accord.games.dilemma_table import DEFECT, DilemmaSpec, RoundResult, Table
+from accord.mechanisms.contracting import matrix_space, normalised
 
 __all__ = ["OBS_SIZE", "PHASES", "MatrixDilemmaEnv", "MatrixEnvParams"]
 
@@ -125,12 +127,12 @@ class MatrixDilemmaEnv(DeviceEnv):
             *((t,) for t in p.thetas),
         )
         self.game = p.dilemma()
+        self.contract_space = matrix_space(max(p.thetas), name=p.game)
         actions = max(2, len(self.contract_menu)) if p.negotiate else 2
         spaces = {
             a: gymnasium.spaces.Box(0.0, 1.0, shape=(OBS_SIZE,), dtype=np.float32) for a in names
         }
         super().__init__(render_mode, names, spaces, actions)
-        self._theta_max = max(p.thetas)
         self._table: Table | None = None
 
     # -- the contract --------------------------------------------------------------
@@ -213,11 +215,12 @@ class MatrixDilemmaEnv(DeviceEnv):
     def _vector(self, agent: str) -> np.ndarray:
         v = np.zeros(OBS_SIZE, dtype=np.float32)
         v[PHASES.index(self._phase)] = 1.0
-        proposed = self.theta(self._proposal) or 0
-        in_force = (self.theta(self._contract) or 0) if self.table.in_force else 0
-        v[3] = proposed / self._theta_max
-        v[4] = in_force / self._theta_max
-        v[5] = float(in_force > 0)
+        menu, space = self.contract_menu, self.contract_space
+        (v[3],) = normalised(space, menu[self._proposal])
+        k = self._contract or 0
+        in_force = k > 0 and self.table.in_force
+        (v[4],) = normalised(space, menu[k] if in_force else None)
+        v[5] = float(in_force)
         v[6] = self.table.round / self.params.rounds
         last = self._last
         if last is None:

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
-from accord.contracts.formal_contract import ACTIVE, EXHAUSTED, OPEN_STATES, SHARED
+from accord.contracts.formal_contract import ACTIVE, EXHAUSTED, PROPOSED, SHARED
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis
 from accord.games.contracting import Contracting
 from accord.mechanisms import dilemmas
@@ -217,8 +217,12 @@ class Table:
         """Player ``player`` answers the proposal (accepting locks its deposit)."""
         if self.cid is None or self.driver is None:
             raise RuntimeError("no contract was proposed")
-        if self.driver.status(self.cid) not in OPEN_STATES:
-            return  # already rejected by another: nothing left to answer
+        status = self.driver.status(self.cid)
+        if status != PROPOSED:
+            # rejected by another already, or active without this answer (a party with
+            # a zero deposit is taken to accept): nothing left to answer
+            self.in_force = status == ACTIVE
+            return
         status = self.driver.respond(self.players[player], self.cid, accept)
         self.in_force = status == ACTIVE
 

@@ -122,3 +122,33 @@ def test_hostile_params_are_refused(key: str, value: object) -> None:
         return  # None is their default
     with pytest.raises(ValueError):
         matrix_dilemma_v0.parallel_env(**{key: value})
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    players=st.integers(2, 5),
+    theta=st.integers(1, 10**6),
+    deposit_rounds=st.integers(0, 4),
+    moves=st.lists(st.lists(st.integers(0, 1), min_size=5, max_size=5), min_size=1, max_size=6),
+)
+def test_every_transfer_is_conserved_to_the_unit(
+    players: int, theta: int, deposit_rounds: int, moves: list[list[int]]
+) -> None:
+    """Generated θ, deposits and moves: each player's final COIN is its deposit plus the
+    transfers the env reported, to the unit, and the total never changes."""
+    deposit = theta * deposit_rounds + deposit_rounds  # may run out before the end
+    env = matrix_dilemma_v0.parallel_env(
+        players=players, rounds=len(moves), thetas=(theta,), contract=1, deposit=deposit
+    )
+    env.reset(seed=0)
+    reported = dict.fromkeys(env.possible_agents, 0)
+    for round_moves in moves:
+        _, _, _, _, infos = env.step(dict(zip(env.possible_agents, round_moves, strict=False)))
+        assert sum(infos[a]["transfer"] for a in infos) == 0
+        for a in infos:
+            reported[a] += infos[a]["transfer"]
+    dev = env.device
+    final = {a: dev.balance(a, "COIN") for a in env.possible_agents}
+    assert final == {a: deposit + reported[a] for a in env.possible_agents}
+    assert sum(final.values()) == players * deposit
+    assert min(final.values()) >= 0

@@ -193,3 +193,10 @@ def test_keeper_fees_paid_by_the_parties() -> None:
     assert [info[p]["fee"] for p in env.possible_agents] == [5, 5]
     assert r == {"player_0": 2.95, "player_1": 2.95}
     assert env.device.balance("referee", "COIN") == 10
+
+
+def test_the_common_interface() -> None:
+    env = matrix_dilemma_v0.parallel_env(game="stag_hunt")
+    space = env.contract_space
+    assert space.rule == "defector_pays" and space.params[0].high == 500
+    assert all(entry is None or space.check_params(entry) == entry for entry in env.contract_menu)

@@ -109,3 +109,10 @@ def test_two_stage_is_deterministic() -> None:
     b = two_stage(env, episodes=30, iterations=200, seed=4)
     assert a[0].values == b[0].values
     assert np.array_equal(a[1].proposal_values, b[1].proposal_values)
+
+
+def test_play_learners_use_only_the_play_actions() -> None:
+    env = matrix_dilemma_v0.parallel_env(rounds=2, negotiate=True)
+    assert env.action_space("player_0").n == 6
+    one, _ = two_stage(env, episodes=12, iterations=10, seed=0)
+    assert {q.n_actions for qs in one.learners.values() for q in qs} == {2}

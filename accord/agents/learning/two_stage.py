@@ -123,6 +123,21 @@ def _rollout(
     return totals
 
 
+def _play_actions(env: Any, seed: int) -> int:
+    """How many actions play has: one past the highest the first play step's mask
+    allows (an env built with ``negotiate=True`` has more actions, for proposing, than
+    play may use), or the whole action space without a mask."""
+    agent = env.possible_agents[0]
+    _, infos = env.reset(seed=seed, options={"contract": 0})
+    mask = infos.get(agent, {}).get("action_mask")
+    if mask is None:
+        return int(env.action_space(agent).n)
+    allowed = np.flatnonzero(np.asarray(mask))
+    if allowed.size == 0:
+        raise ValueError(f"{agent}'s first play step allows no action")
+    return int(allowed.max()) + 1
+
+
 def stage_one(
     env: Any,
     *,
@@ -148,7 +163,7 @@ def stage_one(
     size = _menu_size(env)
     rng = np.random.default_rng(seed)
     agents = list(env.possible_agents)
-    actions = int(env.action_space(agents[0]).n)
+    actions = _play_actions(env, seed)
     learners = {
         a: [
             QLearner(actions, state, np.random.default_rng([seed, i, k]), alpha=alpha)
