@@ -1,13 +1,13 @@
 """The fishers' stand-in: deterministic personas served as the ``fisher`` role of the
 scripted endpoint. **Not a model** (``docs/llm.md``).
 
-Each fisher of an episode gets one of four personas, by a CRC of the episode and its
+Each fisher of an episode gets one of five personas, by a hash of the episode and its
 name (so a seed varies the mix, and the same request always gets the same answer):
 
 * ``restrained``: catches its equal share of the sustainable total (the most the five
   can take together while the lake regrows to where it is), proposes the strictest
-  contract on the menu that bites (penalty at least a ton of fish per ton) and accepts any
-  contract whose quota is at most twice its share;
+  contract on the menu that bites (a penalty of at least :data:`BITES` tons per ton) and
+  accepts any contract whose quota is at most twice its share;
 * ``greedy``: catches its n-th of the lake plus two tons, whatever that does to it;
   proposes nothing, but accepts a contract that binds everyone alike if its quota leaves
   it at least its sustainable share (it will not restrain itself alone, but does not
@@ -21,9 +21,10 @@ name (so a seed varies the mix, and the same request always gets the same answer
   then catches like ``greedy`` ("if they take it anyway, I take mine"); accepts any
   contract that bites.
 
-Under a contract in force every other persona keeps to the quota if the penalty is at least
-one ton of fish per ton (a ton over it would gain nothing) and ignores it otherwise: the device's
-penalty, not the persona's goodwill, is what holds it.
+Under a contract in force every other persona keeps to the quota if the penalty is at
+least :data:`BITES` tons per ton (a ton over it then costs more than it brings; at 1 it
+is free, as :mod:`accord.agents.commons.model` says too) and ignores it otherwise: the
+device's penalty, not the persona's goodwill, is what holds it.
 
 Messages are plain sentences. Some first answers are deliberately invalid (one in
 :data:`FAULT_EVERY`, by a CRC of the episode, fisher, month and task), to exercise the
@@ -43,6 +44,9 @@ from accord.agents.llm.scripted import register_stand_in
 
 PERSONAS = ("restrained", "greedy", "reciprocal", "frustrated", "erratic")
 FAULT_EVERY = 6
+BITES = 2
+"""The penalty per ton over the quota from which a contract binds a persona: a ton over
+then costs more than it brings."""
 FAULTS = ("not_json", "string_tons", "over_stock", "off_menu")
 
 
@@ -68,11 +72,10 @@ def sustainable_total(data: dict[str, Any]) -> int:
 
 
 def _binding(terms: dict[str, Any] | None) -> int | None:
-    """The quota of a contract whose penalty makes a ton over it a loss (at least a ton
-    of fish per ton), else ``None``."""
+    """The quota of a contract whose penalty makes a ton over it a loss, else ``None``."""
     if not terms or terms.get("quota") is None:
         return None
-    return int(terms["quota"]) if int(terms["penalty"]) >= 1 else None
+    return int(terms["quota"]) if int(terms["penalty"]) >= BITES else None
 
 
 def plan_catch(data: dict[str, Any], who: str) -> int:
@@ -119,7 +122,7 @@ def propose(data: dict[str, Any]) -> tuple[int, str]:
     biting = [
         t
         for t in data["menu"]
-        if t and t["quota"] is not None and int(t["penalty"]) >= 1 and t["quota"] >= 1
+        if t and t["quota"] is not None and int(t["penalty"]) >= BITES and t["quota"] >= 1
     ]
     if not biting:
         return 0, "Nothing on the menu would hold anyone."
@@ -139,11 +142,11 @@ def vote(data: dict[str, Any]) -> tuple[bool, str]:
     quota, penalty = int(terms["quota"]), int(terms["penalty"])
     share = _share_of(data)
     if who == "greedy":  # binds everyone alike: fine, if it leaves its share
-        ok = quota >= share or penalty < 1
+        ok = quota >= share or penalty < BITES
     elif who == "erratic":
         ok = _crc(data["episode"], data["you"], data["month"], "v") % 2 == 0
     elif who == "frustrated":
-        ok = penalty >= 1
+        ok = penalty >= BITES
     else:
         ok = quota <= 2 * max(share, 1)
     return ok, ("I accept: the device will hold us all to it." if ok else "Not these terms.")
