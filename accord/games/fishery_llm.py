@@ -376,6 +376,10 @@ def survival_summary(rows: Sequence[Mapping[str, Any]], level: float = 0.95) -> 
             "clopper_pearson": [float(exact.low), float(exact.high)],
             "months_survived": sum(float(r["months_survived"]) for r in runs) / n,
             "contract_accepted": sum(int(r["contract_accepted"]) for r in runs) / n,
+            "survived_under_contract": [
+                sum(int(r["survived"]) for r in runs if int(r["contract_accepted"])),
+                sum(int(r["contract_accepted"]) for r in runs),
+            ],
             "welfare_vs_optimum": sum(float(r["welfare_vs_optimum"]) for r in runs) / n,
             "answers": answers,
             "schema_valid": pooled("llm_schema_valid"),

@@ -81,7 +81,7 @@ def _binding(terms: dict[str, Any] | None) -> int | None:
 def plan_catch(data: dict[str, Any], who: str) -> int:
     """What persona ``who`` catches, before the contract is taken into account."""
     stock = int(data["fish_in_lake"])
-    n = len(data["fishers"])
+    n = int(data["fishers"])
     share = sustainable_total(data) // n
     greedy = min(stock, stock // n + 2)
     last = {k: int(v) for k, v in data["last_month_catches"].items() if k != data["you"]}
@@ -108,7 +108,7 @@ def catch(data: dict[str, Any]) -> tuple[int, str]:
 
 
 def _share_of(data: dict[str, Any]) -> int:
-    return sustainable_total(data) // len(data["fishers"])
+    return sustainable_total(data) // int(data["fishers"])
 
 
 def propose(data: dict[str, Any]) -> tuple[int, str]:

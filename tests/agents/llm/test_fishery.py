@@ -82,7 +82,7 @@ CATCHES = [
     ('{"catch": 7, "for": "Jack"}', "Extra inputs"),
     ('{"catch": 7, "message": 5}', "valid string"),
     ('{"message": "hi"}', "Field required"),
-    ('{"catch": 7, "message": "' + "x" * (MAX_MESSAGE + 1) + '"}', "at most 160"),
+    ('{"catch": 7, "message": "' + "x" * (MAX_MESSAGE + 1) + '"}', "at most 80"),
     ("I will catch 7 tons.", "not JSON"),
     ('{"catch": 7} {"catch": 60}', "not JSON"),
     ("[7]", "valid dictionary"),
