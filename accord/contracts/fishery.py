@@ -25,7 +25,9 @@ units: one base unit of the asset is one ton of fish.
   ``min(capacity, growth * remaining)`` (the difference is minted). After the last round
   the fishery is finished. The close records each fisher's catch of the round; if an
   *observer hook* is set (``watch``), the close posts those catches to it in the same
-  transaction, so a quota contract settles exactly on what the lake recorded.
+  transaction, so a quota contract settles exactly on what the lake recorded. A keeper
+  fee the contract pays its observer (this lake) is passed on to whoever sent the close:
+  the contract's terms say who pays for the settlement's gas, and the closer is paid.
 
 Nothing here trusts a caller: every argument is type- and range-checked (a bad one
 reverts with a message naming it), the only funds that move are the contract's own, and
@@ -259,6 +261,11 @@ class Fishery(Contract):
                 ctx.emit("WatcherFailed", round=current, reason=exc.reason)
             except DeviceError as exc:
                 ctx.emit("WatcherFailed", round=current, reason=f"{type(exc).__name__}: {exc}")
+            # a keeper fee the contract paid its observer (this lake) goes to the closer
+            surplus = ctx.balance(ctx.this, self.asset) - self.stock
+            if surplus > 0:
+                ctx.transfer(self.asset, ctx.sender, surplus)
+                ctx.emit("KeeperPaid", round=current, to=ctx.sender, amount=surplus)
         return self.stock, self.collapsed
 
     @public

@@ -114,6 +114,7 @@ def season_metrics(session: FisherySession) -> dict[str, float | int]:
         "gas_fees": sum(r.gas_fees for r in history),
         "mev_fish": sum(r.searcher_catch for r in history),
         "searcher_fees": sum(r.searcher_fees for r in history),
+        "keeper_fees": sum(sum(r.keeper_fees) for r in history),
     }
 
 
@@ -123,7 +124,7 @@ GLOSSARY: Glossary = glossary(
             "welfare",
             "tons",
             NON_NEGATIVE,
-            "The fishers' payoffs summed: their total catch (transfers cancel).",
+            "The fishers' payoffs summed: their catch less keeper fees (transfers cancel).",
             Better.HIGHER,
             True,
         ),
@@ -222,6 +223,13 @@ GLOSSARY: Glossary = glossary(
             "fee-asset base units",
             NON_NEGATIVE,
             "Fees the searchers paid (landed or reverted).",
+            Better.NEITHER,
+        ),
+        Metric(
+            "keeper_fees",
+            "tons",
+            NON_NEGATIVE,
+            "Fish the contract's keeper fee paid the referee for closing (and settling) rounds.",
             Better.NEITHER,
         ),
     ]

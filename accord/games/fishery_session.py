@@ -30,8 +30,10 @@ next fisher in turn; the contract then runs from that round to the season's end.
 
 Money: one base unit of the fish asset is one ton. Each fisher starts with
 ``endowment`` fish (savings that back a contract's deposit); its payoff is what it
-caught plus its net contract transfers (the endowment is not counted). Gas is paid in
-the fee asset (ETH) and reported apart.
+caught plus its net contract transfers, less the keeper fees it paid (the endowment is
+not counted). Gas is paid in the fee asset (ETH) and reported apart; the referee sends
+every close and pays its gas, settlement included, and a contract with ``keeper_fee``
+pays it that many fish a round, split among the parties.
 """
 
 from __future__ import annotations
@@ -106,6 +108,9 @@ class FisheryParams(BaseModel):
     searcher_is_builder: bool = Field(False, description="the searcher builds the blocks")
     fisher_tip: int = Field(0, ge=0, description="priority fee per gas the fishers bid")
     close_tip: int = Field(1, ge=0, description="priority fee per gas of the round's close")
+    keeper_fee: int = Field(
+        0, ge=0, le=10**6, description="fish a contract pays the closer each round, split"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> FisheryParams:
@@ -141,9 +146,13 @@ class FisheryParams(BaseModel):
     @property
     def menu(self) -> tuple[Terms | None, ...]:
         """Entry 0 is no contract; then every (quota, penalty), quota slowest, each with
-        the deposit that covers the largest one-round excess."""
+        the deposit that covers the largest one-round excess and a party's share of the
+        season's keeper fees."""
         c = self.commons
-        terms = [Terms(q, p, deposit_for(c, q, p)) for q in self.quotas for p in self.penalties]
+        fees = self.rounds * -(-self.keeper_fee // self.fishers)  # a party's share, all season
+        terms = [
+            Terms(q, p, deposit_for(c, q, p) + fees) for q in self.quotas for p in self.penalties
+        ]
         return (None, *terms)
 
 
@@ -163,6 +172,8 @@ class RoundReport:
     gas_fees: int
     """Fees (fee asset) the fishers and the referee paid this round."""
     searcher_fees: int = 0
+    keeper_fees: tuple[int, ...] = ()
+    """Fish each fisher paid the closer this round under the contract's keeper fee."""
 
 
 @dataclass
@@ -305,6 +316,8 @@ class FisherySession:
             asset=ASSET,
             deposits=terms.deposit,
             observer=self.lake,
+            fee_payer="*" if self.params.keeper_fee else "",
+            keeper_fee=self.params.keeper_fee,
             start=self.round,
             end=self.commons.rounds,
         )
@@ -383,7 +396,7 @@ class FisherySession:
         self._phase("harvest")
         d = self.device
         current = self.round
-        moved_before = self._transferred()
+        moved_before, fees_before = self._transferred(), self._keeper_fees()
         harvest_block = d.build_block()
         fees = sum(r.fee_paid for r in harvest_block.receipts)
         ref = d.account(REFEREE)
@@ -424,6 +437,7 @@ class FisherySession:
         self.stock, self.collapsed = status[1], status[3]
         moved_after = self._transferred()
         transfers = tuple(a - b for a, b in zip(moved_after, moved_before, strict=True))
+        paid = tuple(a - b for a, b in zip(self._keeper_fees(), fees_before, strict=True))
         asks = tuple(self._asks.get(f, 0) for f in self.fishers)
         report = RoundReport(
             current,
@@ -436,10 +450,11 @@ class FisherySession:
             self.collapsed,
             fees,
             searcher_fees,
+            paid,
         )
-        for f, got, net in zip(self.fishers, catches, transfers, strict=True):
+        for f, got, net, fee in zip(self.fishers, catches, transfers, paid, strict=True):
             self.caught[f] += got
-            self.received[f] += net
+            self.received[f] += net - fee
         self.history.append(report)
         self._asks = {}
         if (
@@ -461,13 +476,19 @@ class FisherySession:
             return (0,) * len(self.fishers)
         return self._driver.transferred(self.cid)
 
+    def _keeper_fees(self) -> tuple[int, ...]:
+        if self.cid is None or self._driver is None:
+            return (0,) * len(self.fishers)
+        return tuple(self._driver.state(self.cid)[4])
+
     def _contracting(self) -> Contracting:
         if self._driver is None:
             self._driver = Contracting.on(self.device, REFEREE)
         return self._driver
 
     def payoffs(self) -> tuple[int, ...]:
-        """Each fisher's payoff so far: its catch plus its net contract transfers."""
+        """Each fisher's payoff so far: its catch plus its net contract transfers, less the
+        keeper fees it paid."""
         return tuple(self.caught[f] + self.received[f] for f in self.fishers)
 
     def state_hash(self) -> str:

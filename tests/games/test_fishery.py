@@ -171,3 +171,21 @@ def test_renegotiation_after_a_deposit_runs_out() -> None:
         s.catch(f, 0)
     assert s.close_round().transfers == (-10, 3, 3, 2, 2)
     checks.block_invariants(s.device)
+
+
+def test_the_keeper_fee_pays_whoever_closes() -> None:
+    # 5 fish a round, split among the 5 parties, paid through the lake to the referee
+    m = run(0, "priority", keeper_fee=5, agents=("planner", *GREEDY[1:]))
+    assert m["survived"] == 1 and m["accepted"] == 1
+    assert m["keeper_fees"] == 60 and m["welfare"] == 600 - 60
+    s = FisherySession(FisheryParams(keeper_fee=7), DeviceConfig(), 0)
+    terms = s.menu[14]
+    assert terms is not None and terms.deposit == 2 * 90 + 12 * 2  # fees: ceil(7 / 5) a round
+    s.adopt(terms)
+    for f in s.fishers:
+        s.catch(f, 10)
+    report = s.close_round()
+    assert report.keeper_fees == (2, 2, 1, 1, 1)  # 7 split: the first 7 % 5 pay one more
+    assert s.device.balance("referee", "FISH") == 7
+    assert s.device.balance(s.lake, "FISH") == s.stock == 100
+    checks.block_invariants(s.device)
