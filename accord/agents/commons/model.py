@@ -23,6 +23,7 @@ from fractions import Fraction
 
 from accord.agents.commons.view import Terms
 from accord.mechanisms import commons as M
+from accord.mechanisms.contracting import fishery_space, transfers
 
 __all__ = ["best_response", "deposit_for", "fines", "season", "welfare"]
 
@@ -42,23 +43,13 @@ def best_response(stock: int, terms: Terms | None) -> int:
 
 
 def fines(terms: Terms, catches: Sequence[int]) -> tuple[int, ...]:
-    """Each party's net transfer for one round: a party over quota pays ``p`` per ton
-    over, split among the others (``amount // k`` each, the first ``amount % k`` in party
-    order one more); sums to 0. (The on-device rule is the contracting mechanism's; this
-    is the model's copy for planning, tested equal to it; the model ignores a deposit
-    running out.)"""
-    n = len(catches)
-    out = [0] * n
-    for i, c in enumerate(catches):
-        owed = terms.fine(c)
-        if owed == 0 or n == 1:
-            continue
-        out[i] -= owed
-        others = [j for j in range(n) if j != i]
-        share, extra = divmod(owed, len(others))
-        for k, j in enumerate(others):
-            out[j] += share + (1 if k < extra else 0)
-    return tuple(out)
+    """Each party's net transfer for one round under ``terms``: the contracting
+    mechanism's over-quota rule (:func:`accord.mechanisms.contracting.transfers` on
+    :func:`~accord.mechanisms.contracting.fishery_space`: ``p`` per ton over ``q``,
+    split exactly among the others); sums to 0. The model ignores a deposit running
+    out."""
+    space = fishery_space(terms.quota, terms.penalty, max(1, *catches))
+    return transfers(space, (terms.quota, terms.penalty), tuple(catches))
 
 
 def season(c: M.Commons, terms: Terms | None) -> tuple[Fraction, ...]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from accord.agents.commons import model
 from accord.agents.commons.view import FisherView, Terms
 from accord.mechanisms import commons as M
+from accord.mechanisms.contracting import best_contract
 
 __all__ = ["Greedy", "Planner", "Sustainable", "TitForTat", "commons_of", "plan"]
 
@@ -58,17 +59,11 @@ def _accept(view: FisherView, terms: Terms) -> bool:
 def plan(c: M.Commons, menu: Sequence[Terms]) -> Terms | None:
     """The contract of ``menu`` with the largest modelled welfare among those that leave
     every party at least as well off as no contract, if it beats no contract (ties: menu
-    order). ``None`` if none does."""
-    base = model.season(c, None)
-    best, best_welfare = None, model.welfare(base)
-    for terms in menu:
-        payoffs = model.season(c, terms)
-        if any(p < b for p, b in zip(payoffs, base, strict=True)):
-            continue
-        w = model.welfare(payoffs)
-        if w > best_welfare:
-            best, best_welfare = terms, w
-    return best
+    order): :func:`accord.mechanisms.contracting.best_contract` over ``(None, *menu)``
+    with :func:`~accord.agents.commons.model.season` as the evaluation. ``None`` if none
+    does."""
+    entries: tuple[Terms | None, ...] = (None, *menu)
+    return entries[best_contract(entries, lambda terms: model.season(c, terms))]
 
 
 @dataclass
