@@ -75,8 +75,9 @@ def test_two_stage_learns_a_contract_that_reaches_the_optimum(game: str, seed: i
     one, two = two_stage(env, episodes=120, iterations=1000, seed=seed)
     thresh = theta_dominant(env.game) * env.params.unit  # 200 (PD) / 300 (stag hunt)
     menu = env.contract_menu
-    # stage 1's values: the worst equilibrium without a contract, all-C above θ_dom
-    uncontracted, cooperative = {"prisoners_dilemma": (1.0, 3.0), "stag_hunt": (3.0, 4.0)}[game]
+    # stage 1's values (10 rounds): the worst equilibrium without a contract, all-C
+    # above θ_dom
+    uncontracted, cooperative = {"prisoners_dilemma": (10.0, 30.0), "stag_hunt": (30.0, 40.0)}[game]
     for agent in env.possible_agents:
         assert one.values[agent][0] == uncontracted
         for k in range(1, len(menu)):
@@ -99,7 +100,7 @@ def test_two_stage_in_chicken_needs_no_contract(seed: int) -> None:
     env = matrix_dilemma_v0.parallel_env(game="chicken", rounds=10, negotiate=True)
     one, two = two_stage(env, episodes=120, iterations=1000, seed=seed)
     got = evaluate_negotiated(env, one, two, seed=seed)
-    assert sorted(v[0] for v in one.values.values()) == [1.0, 5.0]
+    assert sorted(v[0] for v in one.values.values()) == [10.0, 50.0]
     assert got.welfare_per_step == float(optimal_welfare(env.game))
 
 
@@ -116,3 +117,19 @@ def test_play_learners_use_only_the_play_actions() -> None:
     assert env.action_space("player_0").n == 6
     one, _ = two_stage(env, episodes=12, iterations=10, seed=0)
     assert {q.n_actions for qs in one.learners.values() for q in qs} == {2}
+
+
+def test_two_stage_runs_on_the_fishery_env() -> None:
+    """The protocol is generic: on fishery_v0 (one quota contract, q = 10, p = 2) it
+    trains, values every entry for every fisher and negotiates. With 20 episodes a
+    contract the stateless learners only learn to grab: the lake collapses in round 1
+    either way (100 tons caught), so the proposer gains nothing and proposes nothing.
+    A fishery learner needs the stock in its state and far more episodes."""
+    from accord.envs import fishery_v0
+
+    env = fishery_v0.parallel_env(negotiate=True, quotas=(10,), penalties=(2,))
+    one, two = two_stage(env, episodes=40, iterations=300, seed=0)
+    assert all(len(v) == 2 for v in one.values.values()) and len(one.values) == 5
+    assert sum(v[0] for v in one.values.values()) == 100.0  # one round, the whole lake
+    got = evaluate_negotiated(env, one, two, seed=0)
+    assert got.proposal == 0 and got.welfare_per_step == 100.0

@@ -12,8 +12,10 @@ accepted is never explored. The paper separates the two:
    is exact: each agent keeps one :class:`~accord.agents.learning.tabular.QLearner` per
    menu entry.
 2. **Stage 2: propose and accept, from stage 1's values.** With play fixed at stage 1's
-   greedy policies, menu entry ``k`` is worth ``V_i(k)`` to agent ``i``: its mean reward
-   per play step under ``k``, estimated by rollouts. Negotiation is then a one-shot game
+   greedy policies, menu entry ``k`` is worth ``V_i(k)`` to agent ``i``: its mean return
+   over an episode played under ``k``, estimated by rollouts (per episode, not per step:
+   in the fishery a collapse ends the episode early, and a per-step mean would reward
+   it). Negotiation is then a one-shot game
    on these values: the proposer picks ``k``, each other party accepts or rejects, and
    every party gets ``V_i(k)`` if all accepted, ``V_i(0)`` if not. Stage 2 learns it with
    independent bandit learners (the proposer's state is empty, a responder's is the
@@ -64,7 +66,7 @@ def _stateless(obs: np.ndarray) -> Hashable:
 @dataclass
 class StageOne:
     """Stage 1's outcome: each agent's play learners by menu entry, and the values
-    ``values[agent][k]`` (mean reward per play step under entry ``k``, greedy play)."""
+    ``values[agent][k]`` (mean return of an episode under entry ``k``, greedy play)."""
 
     learners: dict[str, list[QLearner]]
     values: dict[str, list[float]]
@@ -196,44 +198,18 @@ def stage_one(
         _rollout(env, act, {"contract": k}, seed if episode == 0 else None, learn)
     values: dict[str, list[float]] = {a: [] for a in agents}
     for k in range(size):
+
+        def greedy(agent: str, obs: np.ndarray, k: int = k) -> int:
+            return learners[agent][k].greedy(obs)
+
         totals = dict.fromkeys(agents, 0.0)
-        steps = 0
         for e in range(eval_episodes):
-
-            def greedy(agent: str, obs: np.ndarray, k: int = k) -> int:
-                return learners[agent][k].greedy(obs)
-
-            count = _StepCounter(env)
-            got = _rollout(count, greedy, {"contract": k}, seed + 1 if e == 0 else None)
-            steps += count.steps
+            got = _rollout(env, greedy, {"contract": k}, seed + 1 if e == 0 else None)
             for a in agents:
                 totals[a] += got[a]
         for a in agents:
-            values[a].append(totals[a] / max(steps, 1))
+            values[a].append(totals[a] / eval_episodes)
     return StageOne(learners, values, episodes)
-
-
-class _StepCounter:
-    """An env wrapper that counts steps (the values are per play step)."""
-
-    def __init__(self, env: Any) -> None:
-        self.env = env
-        self.steps = 0
-
-    @property
-    def possible_agents(self) -> list[str]:
-        return list(self.env.possible_agents)
-
-    @property
-    def agents(self) -> list[str]:
-        return list(self.env.agents)
-
-    def reset(self, **kw: Any) -> Any:
-        return self.env.reset(**kw)
-
-    def step(self, actions: Mapping[str, int]) -> Any:
-        self.steps += 1
-        return self.env.step(actions)
 
 
 def stage_two(
