@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from accord.mechanisms.contracting import (
+    Book,
     ContractError,
     ContractSpace,
     cleanup_space,
@@ -139,3 +142,29 @@ def test_settle_steps_names_the_bad_row() -> None:
     pd = matrix_space(5)
     with pytest.raises(ContractError, match="row 1: feature of party 0"):
         settle_steps(pd, (2,), [(0, 1), (2, 0)], (10, 10), (0, 0))
+
+
+@pytest.mark.parametrize(
+    ("left", "fees", "match"),
+    [
+        ((10,), (0,), "at least 2 parties"),
+        ((10, -1), (0, 0), "left must be non-negative"),
+        ((10, 1.0), (0, 0), "left must be non-negative"),
+        ((10, True), (0, 0), "left must be non-negative"),
+        ((10, 10), (0,), "fees must have 2"),
+        ((10, 10), (0, float("nan")), "fees must be non-negative"),
+    ],
+)
+def test_book_refuses_bad_deposits_and_fees(
+    left: tuple[Any, ...], fees: tuple[Any, ...], match: str
+) -> None:
+    with pytest.raises(ContractError, match=match):
+        Book(matrix_space(5), (2,), left, fees)
+
+
+def test_book_settles_step_after_step() -> None:
+    book = Book(matrix_space(5), (4,), (6, 6), (1, 0))
+    assert book.step((1, 0)) == ((1, 0), (-4, 4), (1, 6), False)
+    assert book.step((1, 0)) == ((1, 0), (0, 0), (0, 6), True)
+    with pytest.raises(ContractError, match="feature of party 1"):
+        book.step((0, 7))
