@@ -32,7 +32,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Episode", "PolicyGradient", "TrainLog", "evaluate", "play", "train"]
+__all__ = [
+    "Episode",
+    "PolicyGradient",
+    "TrainLog",
+    "contract_values",
+    "evaluate",
+    "play",
+    "train",
+]
 
 
 class PolicyGradient:
@@ -90,6 +98,21 @@ class PolicyGradient:
         chosen: np.ndarray = np.minimum((p.cumsum(axis=-1) < u).sum(axis=-1), p.shape[-1] - 1)
         return chosen
 
+    def act_one(
+        self, agent: str, obs: np.ndarray, mask: np.ndarray | None = None, greedy: bool = False
+    ) -> int:
+        """One agent's action for its own observation (e.g. for a negotiated episode that
+        asks each agent's policy in turn)."""
+        i = self.agents.index(agent)
+        logits = self.weights[i] @ np.append(np.asarray(obs, dtype=float), 1.0)
+        if mask is not None:
+            logits = np.where(np.asarray(mask) > 0, logits, -np.inf)
+        if greedy:
+            return int(np.argmax(logits))
+        p = np.exp(logits - logits.max())
+        p /= p.sum()
+        return int(min(int((p.cumsum() < self.rng.random()).sum()), len(p) - 1))
+
     def update(self, episode: Episode) -> None:
         """One REINFORCE-with-baseline step on a finished episode (module docstring)."""
         x = self._with_bias(episode.observations)  # (T, n, d)
@@ -135,6 +158,7 @@ class TrainLog:
     returns: list[np.ndarray] = field(default_factory=list)
     payoffs: list[np.ndarray] = field(default_factory=list)
     features: list[np.ndarray] = field(default_factory=list)
+    steps: list[int] = field(default_factory=list)
 
 
 def _stack(obs: Mapping[str, np.ndarray], agents: Sequence[str]) -> np.ndarray:
@@ -206,6 +230,7 @@ def train(
         log.returns.append(ep.rewards.sum(axis=0))
         log.payoffs.append(ep.payoffs.sum(axis=0))
         log.features.append(ep.features.sum(axis=0))
+        log.steps.append(len(ep.rewards))
     return log
 
 
@@ -226,4 +251,22 @@ def evaluate(
         log.returns.append(ep.rewards.sum(axis=0))
         log.payoffs.append(ep.payoffs.sum(axis=0))
         log.features.append(ep.features.sum(axis=0))
+        log.steps.append(len(ep.rewards))
     return log
+
+
+def contract_values(
+    env: Any, learner: PolicyGradient, *, episodes: int, seed: int
+) -> dict[str, list[float]]:
+    """Each agent's mean reward per play step under each menu entry, with the learner's
+    sampled play: stage 1's values, which
+    :func:`~accord.agents.learning.two_stage.stage_two` turns into proposals and
+    answers (Haupt et al. 2024, §5)."""
+    values: dict[str, list[float]] = {a: [] for a in learner.agents}
+    for k in range(len(env.contract_menu)):
+        log = evaluate(env, learner, episodes=episodes, seed=seed, contract=k)
+        steps = max(sum(log.steps), 1)
+        total = np.sum(log.returns, axis=0)
+        for i, a in enumerate(learner.agents):
+            values[a].append(float(total[i]) / steps)
+    return values

@@ -8,8 +8,15 @@ import pytest
 
 pytest.importorskip("pettingzoo")
 
-from accord.agents.learning.policy_gradient import Episode, PolicyGradient, evaluate, train
+from accord.agents.learning.policy_gradient import (
+    Episode,
+    PolicyGradient,
+    contract_values,
+    evaluate,
+    train,
+)
 from accord.envs import cleanup_v0
+from accord.envs.gridworld import ASSET
 
 
 def _bandit_episode(learner: PolicyGradient, x: np.ndarray, pay: np.ndarray) -> Episode:
@@ -107,3 +114,52 @@ def test_contracted_learners_clean_more() -> None:
         assert c_end > p_end + 5
         assert c_end > 1.5 * p_start
     assert sum(c for _, c in paid) >= 1.8 * sum(p for _, p in plain)
+
+
+class _PlayPolicies:
+    """The learner's greedy play as the two-stage protocol's ``StageOne.policy`` asks for
+    it (the observation already carries the contract in force)."""
+
+    def __init__(self, learner: PolicyGradient, play_mask: np.ndarray) -> None:
+        self.learner, self.mask = learner, play_mask
+
+    def policy(self, agent: str, k: int) -> object:
+        return lambda obs: self.learner.act_one(agent, obs, self.mask, greedy=True)
+
+
+def test_the_two_stage_protocol_runs_on_cleanup_and_its_contract_lands_on_the_device() -> None:
+    """Stage 1: one policy per agent trained on contracts drawn from the whole menu
+    (seed 0); its values per menu entry; stage 2 (the matrix part's bandits) learns to
+    propose and answer; the negotiated episode then runs through the env's proposal and
+    acceptance steps, and the contract in force on the device is the proposal exactly
+    when every responder's stage-1 value of it is at least its value of no contract."""
+    from accord.agents.learning.two_stage import evaluate_negotiated, stage_two
+
+    env = cleanup_v0.parallel_env(steps=60)
+    size = env.observation_space("agent_0").shape[0]
+    learner = PolicyGradient(
+        env.possible_agents, size, env.action_space("agent_0").n, np.random.default_rng(0)
+    )
+    menu = tuple(range(len(env.contract_menu)))
+    train(env, learner, episodes=40, seed=0, contracts=menu)
+    values = contract_values(env, learner, episodes=2, seed=7)
+    assert set(values) == {"agent_0", "agent_1"} and all(
+        len(v) == len(menu) for v in values.values()
+    )
+    two = stage_two(values, "agent_0", iterations=400, seed=0)
+    negotiating = cleanup_v0.parallel_env(steps=60, negotiate=True, proposer=0)
+    env.reset(seed=0)
+    play_mask = env.action_mask("agent_0")
+    out = evaluate_negotiated(negotiating, _PlayPolicies(learner, play_mask), two, seed=3)  # type: ignore[arg-type]
+    assert out.proposal == two.proposal
+    # one responder: accepting is worth v(k), rejecting v(0); the bandit learns which
+    p = two.proposal
+    wanted = p != 0 and values["agent_1"][p] > values["agent_1"][0]
+    assert two.accepts("agent_1", p) == wanted
+    assert out.accepted == wanted
+    assert out.contract == (p if wanted else 0)
+    # on seed 0 the proposer asks for entry 3 (its best value: it cleans more than the
+    # other, who would pay) and the responder rejects: no contract, deposits all free
+    assert (p, wanted) == (3, False)
+    for a in negotiating.possible_agents:
+        assert negotiating.device.balance(a, ASSET) == negotiating.fields.deposit
