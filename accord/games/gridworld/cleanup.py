@@ -12,10 +12,14 @@ share of river cells holding waste, each step:
 - with probability ``waste_rate`` (0 once ``d >= depletion``) one clean river cell,
   drawn uniformly, fills with waste;
 
-with ``apple_rate = 0.05``, ``waste_rate = 0.5``, ``depletion = 0.4`` and
-``restoration = 0`` as in the public implementations (DeepMind Lab2D's ``clean_up``
-settings ``appleRespawnProbability``, ``mudSpawnProbability``, ``thresholdDepletion``,
-``thresholdRestoration``; Vinitsky et al. 2019's sequential-social-dilemma games). Eating
+with ``apple_rate = 0.05``, ``depletion = 0.4`` and ``restoration = 0`` as in the public
+implementations (DeepMind Lab2D's ``clean_up`` settings ``appleRespawnProbability``,
+``thresholdDepletion``, ``thresholdRestoration``; Vinitsky et al. 2019's
+sequential-social-dilemma games), whose ``waste_rate`` (``mudSpawnProbability``) is 0.5
+on their 25 x 18 map, whose river has 119 cells (56 of them waste at the start, 47%, above
+``depletion``: no apple grows until someone cleans). Ours has 21, so the same 0.5 would
+fill it almost six times as fast; the default here, 0.1, keeps about the original share
+per step (0.5/119 = 0.0042, 0.1/21 = 0.0048). Eating
 an apple is worth 1; cleaning is worth nothing to the cleaner, so each agent would
 rather the others clean: the public-good dilemma.
 
@@ -69,7 +73,9 @@ class CleanupParams(BaseModel):
     layout: tuple[str, ...] = Field(CLEANUP_LAYOUT, description="ASCII map (layout module)")
     agents: int = Field(2, ge=1, le=16, description="number of agents")
     apple_rate: float = Field(0.05, ge=0.0, le=1.0, description="growth chance, clean river")
-    waste_rate: float = Field(0.5, ge=0.0, le=1.0, description="chance a waste cell appears")
+    waste_rate: float = Field(
+        0.1, ge=0.0, le=1.0, description="chance a waste cell appears (0.5 on the big map)"
+    )
     depletion: float = Field(0.4, gt=0.0, le=1.0, description="waste share that stops apples")
     restoration: float = Field(0.0, ge=0.0, lt=1.0, description="waste share of full growth")
     clean_radius: int = Field(1, ge=0, le=4, description="Chebyshev radius of cleaning")
