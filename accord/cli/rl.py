@@ -57,6 +57,7 @@ def train(
     timesteps: Annotated[int, typer.Option(help="Agent-steps of training.")] = 20_000,
     seed: Annotated[int, typer.Option(help="The run's seed.")] = 0,
     copies: Annotated[int, typer.Option(help="Env copies trained on at once.")] = 4,
+    n_steps: Annotated[int, typer.Option(help="PPO steps per vector entry per rollout.")] = 64,
     eval_every: Annotated[int, typer.Option(help="Evaluate every so many (0: at the end).")] = 0,
     eval_episodes: Annotated[int, typer.Option(help="Episodes per evaluation.")] = 8,
     sampled: Annotated[
@@ -91,6 +92,7 @@ def train(
             timesteps=timesteps,
             seed=seed,
             copies=copies,
+            n_steps=n_steps,
             contract=_contract(contract),
             eval_every=eval_every,
             eval_episodes=eval_episodes,

@@ -191,3 +191,35 @@ def test_a_mask_of_the_wrong_shape_is_an_error() -> None:
 
     with pytest.raises(ValueError, match=r"action_mask has shape \(2,\)"):
         SharedPolicyEnv(BadMask()).reset(seed=0)
+
+
+SMALL: dict[str, dict[str, Any]] = {
+    "bargaining_v0": {},
+    "commitment_pd_v0": {"rounds": 3},
+    "defi_routing_v0": {"max_blocks": 2},
+    "fishery_v0": {"rounds": 3, "negotiate": True},
+    "matrix_dilemma_v0": {"rounds": 3, "negotiate": True, "players": 3},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_every_registered_env_runs_in_the_supersuit_vector_with_legal_actions(name: str) -> None:
+    supersuit = pytest.importorskip("supersuit")
+    from accord.envs.registry import ENVS, make
+
+    assert set(SMALL) == set(ENVS)  # a new env gets a line here
+    shared = SharedPolicyEnv(make(name, **SMALL[name]))
+    vec = supersuit.pettingzoo_env_to_vec_env_v1(shared)
+    obs, infos = vec.reset(seed=0)
+    space = shared.observation_space(shared.possible_agents[0])
+    rng = np.random.default_rng(0)
+    ends = 0
+    for _ in range(40):
+        assert obs.shape == (len(shared.possible_agents), *space.shape)
+        assert obs.dtype == space.dtype and all(space.contains(o) for o in obs)
+        actions = np.array([rng.choice(np.flatnonzero(i["action_mask"])) for i in infos])
+        obs, rewards, terms, truncs, infos = vec.step(actions)
+        assert np.isfinite(rewards).all()
+        assert not any(i.get("illegal_move") or i.get("invalid") for i in infos)
+        ends += int((terms | truncs).all())
+    assert ends >= 1  # at least one episode ended and the vector reset itself
