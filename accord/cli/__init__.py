@@ -14,6 +14,7 @@ module per command or command group:
 - ``deepfund``: ``accord deepfund …``, credit propagated down a dependency graph.
 - ``intent``: ``accord intent …``, natural language to intents.
 - ``rl``: ``accord rl train``, parameter-shared PPO on an env (the ``rl-sb3`` extra).
+- ``llm``: ``accord llm serve``, a local model behind an OpenAI-compatible endpoint.
 - ``common``: the console and one-line errors every command shares.
 - ``guard``: the CLI-wide guard, every unforeseen error one line (``--debug``: traceback).
 """

@@ -15,6 +15,7 @@ from accord.cli.demo import demo
 from accord.cli.guard import DEBUG, GuardedGroup
 from accord.cli.intent import intent_app
 from accord.cli.judge import judge_app
+from accord.cli.llm import llm_app
 from accord.cli.replay import replay
 from accord.cli.report import report
 from accord.cli.rl import rl_app
@@ -69,6 +70,7 @@ app.add_typer(judge_app, name="judge")
 app.add_typer(deepfund_app, name="deepfund")
 app.add_typer(intent_app, name="intent")
 app.add_typer(rl_app, name="rl")
+app.add_typer(llm_app, name="llm")
 
 
 @app.command()

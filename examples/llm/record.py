@@ -33,15 +33,26 @@ def main(argv: list[str] | None = None) -> int:
     who.add_argument("--stand-in", action="store_true", help="the scripted stand-in")
     who.add_argument("--base-url", help="an OpenAI-compatible endpoint, e.g. .../v1")
     parser.add_argument("--model", help="the model name (with --base-url)")
+    parser.add_argument(
+        "--scenario",
+        type=Path,
+        default=SCENARIO,
+        help="the scenario to record (default examples/llm-defi.toml); one whose "
+        "[params.llm] names a cache records into that file",
+    )
     parser.add_argument("--out", type=Path, help="the cache file to write")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--runs", type=Path, default=ROOT / "runs", help="where runs go")
     args = parser.parse_args(argv)
     if args.base_url and not args.model:
         parser.error("--base-url needs --model")
-    raw = tomllib.loads(SCENARIO.read_text())
+    raw = tomllib.loads(args.scenario.read_text())
     llm = raw["params"]["llm"]
-    if args.stand_in:
+    if args.scenario.resolve() != SCENARIO.resolve() and not args.stand_in:
+        cache = args.out or ROOT / llm["cache"]
+        llm["base_url"], llm["model"] = args.base_url, args.model
+        name = raw["name"]
+    elif args.stand_in:
         cache = args.out or ROOT / "examples" / "llm" / "llm-defi.jsonl"
         name = "llm-defi"
     else:
