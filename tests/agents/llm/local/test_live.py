@@ -81,17 +81,17 @@ def test_a_live_defi_episode_against_the_real_model(live: LocalServer):
     assert m["llm_gave_up_trader"] == (row["status"] == "invalid")
 
 
-def test_recorded_requests_are_answered_within_their_schema(live: LocalServer):
-    for request in _recorded(2):
-        code, out = _post(live, {**request, "model": live.model, "max_tokens": 300})
-        assert code == 200, out
-        choice = out["choices"][0]
-        assert choice["finish_reason"] in ("stop", "length")
-        if choice["finish_reason"] == "stop":
-            Decision.model_validate_json(choice["message"]["content"])
-        usage = out["usage"]
-        assert usage["prompt_tokens"] > 500 and 0 < usage["completion_tokens"] <= 300
-        assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+def test_a_recorded_request_is_cut_at_max_tokens_and_says_length(live: LocalServer):
+    """A request the DeFi scenario recorded, its max_tokens lowered: the answer stops at
+    exactly that many tokens with finish_reason "length", and usage adds up."""
+    (request,) = _recorded(1)
+    code, out = _post(live, {**request, "model": live.model, "max_tokens": 48})
+    assert code == 200, out
+    assert out["choices"][0]["finish_reason"] == "length"
+    assert out["choices"][0]["message"]["content"].startswith("{")
+    usage = out["usage"]
+    assert usage["prompt_tokens"] > 500 and usage["completion_tokens"] == 48
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
 
 
 def test_the_same_request_gets_the_same_answer(live: LocalServer):
@@ -124,3 +124,36 @@ def test_the_real_server_refuses_hostile_requests_and_stays_up(live: LocalServer
     code, out = _post(live, {**ok, "response_format": bad_schema})
     assert code == 400 and "'not' is not supported" in out["error"]["message"]
     assert _post(live, ok)[0] == 200
+
+
+def test_a_live_fishery_season_against_the_real_model(live: LocalServer):
+    """Two months of the LLM fishery with a contract on offer, every decision (proposal,
+    votes, catches) answered by the model: each answer is JSON that fits its schema (the
+    grammar holds it there), the season ends, and the fish the fishers hold, locked or
+    free, plus the lake's equal the supply."""
+    from accord.games.fishery_llm import Params as FisheryLLMParams
+    from accord.games.fishery_llm import play_season, result
+
+    llm = LLMSettings(
+        base_url=live.base_url,
+        model=live.model,
+        mode="live",
+        max_retries=0,
+        timeout_s=900,
+        temperature=0.7,
+        max_tokens=96,
+    )
+    params = FisheryLLMParams(llm=llm, rounds=2, negotiate=True, quotas=(5, 10), penalties=(3,))
+    client = LLMClient(params.settings(1))
+    season = play_season(params, DeviceConfig(signatures="mac"), 1, client)
+    m = result(season, client, 1).metrics
+    assert m["llm_endpoint_errors"] == 0 and m["llm_budget_refusals"] == 0
+    assert m["llm_schema_valid"] == 1.0
+    assert m["llm_answers"] == m["llm_calls"] >= 2  # a proposal, then a vote or a catch
+    s = season.session
+    assert s.over and 1 <= len(s.history) <= 2
+    d = s.device
+    holder = s._contracting().address
+    held = sum(d.balance(f, "FISH") + d.locked(f, "FISH", holder) for f in s.fishers)
+    assert held == len(s.fishers) * s.params.endowment + sum(s.caught.values())
+    assert held + d.balance(s.lake, "FISH") == d.supply("FISH")
