@@ -34,3 +34,18 @@ def test_canonical_intents_example(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"intent 2: xavier {x_got} D (uncoordinated {x_alone}), yana {y_got} D" in out
     back = amount_out(amount_out(10_000_000, a, d), d, 1_100 * d)
     assert f"intent 3: flash loan group settled; borrower kept {back - 10_000_000 - 9_000} A" in out
+
+
+def test_llm_live_names_its_recorders_and_refuses_an_unknown_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``make llm-live``'s script: the DeFi and fishery recorders are listed; an unknown
+    name is refused before any model is started; each recorder's command fills in its
+    fresh recording and rows files."""
+    live = runpy.run_path(str(EXAMPLES / "llm" / "live.py"))
+    assert set(live["RECORDERS"]) == {"llm-defi", "fishery"}
+    assert live["main"](["nope"]) == 1
+    assert "no recorder for nope" in capsys.readouterr().out
+    filled = [a.format(fresh="F", rows="R") for a in live["RECORDERS"]["fishery"]]
+    assert filled[filled.index("--cache") + 1] == "F" and filled[-1] == "R"
+    assert filled[filled.index("--mode") + 1] == "record"
