@@ -45,6 +45,7 @@ from pettingzoo import ParallelEnv
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sb3_contrib import MaskablePPO
 from stable_baselines3 import PPO
+from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.vec_env import VecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvStepReturn
 
@@ -279,6 +280,9 @@ def train(
             device="cpu",
             verbose=0,
         )
+        # A logger with no outputs: left to itself, SB3 makes an empty SB3-<time> folder
+        # in the temporary directory at every learn() call, even at verbose=0.
+        model.set_logger(Logger(folder=None, output_formats=[]))
         every = settings.eval_every or settings.timesteps
         curve: list[tuple[int, Evaluation]] = []
         while True:

@@ -168,3 +168,15 @@ def test_hostile_settings_are_refused_or_valid(fields: dict[str, Any]) -> None:
 def test_unknown_settings_are_refused() -> None:
     with pytest.raises(ValidationError, match="extra"):
         PPOSettings(timestep=5)  # type: ignore[call-arg]
+
+
+def test_training_writes_nothing_to_the_temporary_directory(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SB3 left to itself makes an empty ``SB3-<time>`` folder in the temporary directory
+    at every ``learn`` call; training here gives it a logger with no outputs."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    train(pd(), PPOSettings(timesteps=128, seed=0, eval_every=64, **FAST))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("SB3-")] == []
