@@ -56,12 +56,12 @@ from typing import Any, ClassVar
 
 import gymnasium
 import numpy as np
-from pydantic import Field, StrictInt, model_validator
+from pydantic import Field, StrictInt, ValidationError, model_validator
 
 from accord.device import DeviceConfig
 from accord.envs.base import DeviceEnv, StepResult, check_render_mode
 from accord.games.dilemma_table import DEFECT, DilemmaSpec, RoundResult, Table
-from accord.mechanisms.contracting import matrix_space, normalised
+from accord.mechanisms.contracting import normalised
 
 __all__ = ["OBS_SIZE", "PHASES", "MatrixDilemmaEnv", "MatrixEnvParams"]
 
@@ -83,6 +83,9 @@ class MatrixEnvParams(DilemmaSpec):
     negotiate: bool = False
     contract: StrictInt = Field(0, ge=0, description="menu entry played when not negotiating")
     proposer: StrictInt = Field(0, ge=0, description="the proposing player's index")
+    propose_at: StrictInt = Field(
+        0, ge=0, description="rounds played before the contract is proposed (or signed)"
+    )
 
     @model_validator(mode="after")
     def _check_env(self) -> MatrixEnvParams:
@@ -93,6 +96,11 @@ class MatrixEnvParams(DilemmaSpec):
         if self.proposer >= self.players:
             raise ValueError(
                 f"proposer must be a player index < {self.players}, got {self.proposer}"
+            )
+        if self.propose_at >= self.rounds:
+            raise ValueError(
+                f"propose_at must leave a round to contract on: < rounds = {self.rounds}, "
+                f"got {self.propose_at}"
             )
         return self
 
@@ -113,7 +121,14 @@ class MatrixDilemmaEnv(DeviceEnv):
         **params: Any,
     ) -> None:
         check_render_mode(render_mode)
-        self.params = MatrixEnvParams.model_validate(params)
+        try:
+            self.params = MatrixEnvParams.model_validate(params)
+        except ValidationError as exc:  # one line, naming the parameter
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"]) or "params"
+            raise ValueError(
+                f"matrix_dilemma_v0: {where}: {first['msg']} ({first['type']})"
+            ) from None
         if device is None:
             self.config = DeviceConfig(fee_market=_FIRST_PLAY)
         elif isinstance(device, DeviceConfig):
@@ -124,10 +139,10 @@ class MatrixDilemmaEnv(DeviceEnv):
         names = [f"player_{i}" for i in range(p.players)]
         self.contract_menu: tuple[tuple[int, ...] | None, ...] = (
             None,
-            *((t,) for t in p.thetas),
+            *(p.params_of(t) for t in p.thetas),
         )
         self.game = p.dilemma()
-        self.contract_space = matrix_space(max(p.thetas), name=p.game)
+        self.contract_space = p.space()
         actions = max(2, len(self.contract_menu)) if p.negotiate else 2
         spaces = {
             a: gymnasium.spaces.Box(0.0, 1.0, shape=(OBS_SIZE,), dtype=np.float32) for a in names
@@ -142,7 +157,7 @@ class MatrixDilemmaEnv(DeviceEnv):
         if k is None:
             return None
         entry = self.contract_menu[k]
-        return None if entry is None else entry[0]
+        return None if entry is None else entry[-1]
 
     @property
     def table(self) -> Table:
@@ -166,12 +181,18 @@ class MatrixDilemmaEnv(DeviceEnv):
         self._table = Table(p, self.possible_agents, p.rounds, self.config, episode_seed)
         self._device = self._table.device
         self.agents = list(self.possible_agents)
-        self._phase = "propose" if negotiate else "play"
+        self._phase = "propose" if negotiate and not p.propose_at else "play"
         self._proposal = 0
         self._contract: int | None = None
         self._last: RoundResult | None = None
+        self._pending: int | None = None
+        """The menu entry to sign after ``propose_at`` rounds (no negotiation)."""
         if not negotiate:
-            self._sign(contract)
+            if p.propose_at:
+                self._pending = contract
+            else:
+                self._sign(contract)
+        self._negotiating = negotiate
         obs = {a: self._vector(a) for a in self.agents}
         infos = {a: self._info(a, 0, None, 0, False) for a in self.agents}
         return obs, infos
@@ -198,6 +219,7 @@ class MatrixDilemmaEnv(DeviceEnv):
         theta = self.theta(k)
         if theta is not None:
             self.table.sign(self.params.proposer, theta)
+        self._pending = None
 
     def _mask(self, agent: str) -> np.ndarray:
         n = self._act_space[agent].n
@@ -216,10 +238,10 @@ class MatrixDilemmaEnv(DeviceEnv):
         v = np.zeros(OBS_SIZE, dtype=np.float32)
         v[PHASES.index(self._phase)] = 1.0
         menu, space = self.contract_menu, self.contract_space
-        (v[3],) = normalised(space, menu[self._proposal])
+        v[3] = normalised(space, menu[self._proposal])[-1]  # θ (the stake, unilateral)
         k = self._contract or 0
         in_force = k > 0 and self.table.in_force
-        (v[4],) = normalised(space, menu[k] if in_force else None)
+        v[4] = normalised(space, menu[k] if in_force else None)[-1]
         v[5] = float(in_force)
         v[6] = self.table.round / self.params.rounds
         last = self._last
@@ -278,7 +300,11 @@ class MatrixDilemmaEnv(DeviceEnv):
             theta = self.theta(self._proposal)
             if theta is not None:
                 self.table.propose(self.params.proposer, theta)
-            self._phase = "accept"
+            if self.params.contract_kind == "unilateral":  # nobody's acceptance needed
+                self._contract = self._proposal if self.table.in_force else 0
+                self._phase = "play"
+            else:
+                self._phase = "accept"
         elif self._phase == "accept":
             if self._proposal:
                 for i, a in enumerate(self.agents):
@@ -290,6 +316,11 @@ class MatrixDilemmaEnv(DeviceEnv):
             moves = [DEFECT if invalid[a] else chosen[a] for a in self.agents]
             result = self.table.play(moves)
             self._last = result
+            if self.table.round == self.params.propose_at:  # the mid-episode contract
+                if self._negotiating:
+                    self._phase = "propose"
+                elif self._pending is not None:
+                    self._sign(self._pending)
         unit = self.params.unit
         rewards: dict[str, float] = {}
         infos: dict[str, dict[str, Any]] = {}

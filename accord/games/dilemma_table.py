@@ -25,15 +25,17 @@ from accord.contracts.formal_contract import ACTIVE, EXHAUSTED, PROPOSED, SHARED
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis
 from accord.games.contracting import Contracting
 from accord.mechanisms import dilemmas
-from accord.mechanisms.contracting import matrix_space
+from accord.mechanisms.contracting import ContractSpace, matrix_space, unilateral_space
 from accord.mechanisms.dilemmas import Dilemma
 
 __all__ = [
     "ASSET",
+    "CONTRACT_KINDS",
     "COOPERATE",
     "DEFECT",
     "GAME_NAMES",
     "REFEREE",
+    "ContractKind",
     "DilemmaSpec",
     "RoundResult",
     "Table",
@@ -47,6 +49,8 @@ REFEREE = "referee"
 """The account that observes the moves and settles each round (the contract's observer)."""
 
 GameName = Literal["prisoners_dilemma", "stag_hunt", "chicken", "public_goods"]
+ContractKind = Literal["mutual", "unilateral"]
+CONTRACT_KINDS: tuple[str, ...] = ("mutual", "unilateral")
 GAME_NAMES: tuple[str, ...] = ("prisoners_dilemma", "stag_hunt", "chicken", "public_goods")
 
 COOPERATE, DEFECT = 0, 1
@@ -64,6 +68,13 @@ class DilemmaSpec(BaseModel):
     rounds, enough for every round). The referee pays the settlements' gas; with
     ``fee_payer = "parties"`` the contract reimburses it ``keeper_fee`` base units per
     settlement, split among the players.
+
+    ``contract_kind`` says what a menu entry θ is: ``"mutual"`` (the default: every
+    defector pays θ, split among the cooperators; every player deposits and must
+    accept; ``matrix_space``) or ``"unilateral"`` (the proposer stakes θ on its own
+    defection, paid to the others in equal shares; only it deposits, and the contract
+    is in force as soon as it proposes; ``unilateral_space`` with threshold 0; with
+    ``fee_payer = "parties"`` the committer alone pays the keeper fee).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -81,6 +92,7 @@ class DilemmaSpec(BaseModel):
     deposit: StrictInt | None = Field(None, ge=0, le=10**30)
     fee_payer: Literal["referee", "parties"] = "referee"
     keeper_fee: StrictInt = Field(0, ge=0, le=10**24)
+    contract_kind: ContractKind = "mutual"
 
     @field_validator("multiplier", mode="before")
     @classmethod
@@ -129,6 +141,17 @@ class DilemmaSpec(BaseModel):
         """θ in base units as points."""
         return Fraction(theta, self.unit)
 
+    def space(self) -> ContractSpace:
+        """The contract space a menu entry θ belongs to (``contract_kind``)."""
+        top = max(self.thetas)
+        if self.contract_kind == "unilateral":
+            return unilateral_space(0, top, 1, name=self.game)
+        return matrix_space(top, name=self.game)
+
+    def params_of(self, theta: int) -> tuple[int, ...]:
+        """The space's parameters for θ: ``(θ,)`` mutual, ``(0, θ)`` unilateral."""
+        return (0, theta) if self.contract_kind == "unilateral" else (theta,)
+
     def rounds_deposit(self, rounds: int) -> int:
         """What each party escrows for ``rounds`` rounds (``deposit`` or max θ x rounds)."""
         return self.deposit if self.deposit is not None else max(self.thetas) * rounds
@@ -159,6 +182,13 @@ class Table:
     always settled, which ends the contract and refunds what is left). A party whose
     deposit runs out ends the contract: the rest of the episode is played uncontracted
     (``in_force`` turns false).
+
+    **Mid-episode.** A proposal made after ``r`` rounds starts at round ``r + 1``: it
+    settles only the rounds after it, and its default deposit covers those
+    (``max θ × (rounds − r)``). **Unilateral** (``contract_kind``): the proposer is the
+    contract's party 0 (the committer), the others follow in player order with deposit
+    0, so the contract is active at once and :meth:`respond` has nothing to answer;
+    the transfers are mapped back to player order.
     """
 
     def __init__(
@@ -174,7 +204,10 @@ class Table:
         self.players = tuple(players)
         self.rounds = rounds
         self.deposit = spec.rounds_deposit(rounds)
-        self.space = matrix_space(max(spec.thetas), name=spec.game)
+        self.space = spec.space()
+        self.order: tuple[int, ...] = tuple(range(len(self.players)))
+        """Player index of each of the contract's parties (the committer first when
+        unilateral)."""
         genesis = Genesis(
             assets={
                 config.fee_asset: AssetSpec(
@@ -193,23 +226,41 @@ class Table:
         self.settle_gas = 0
 
     def propose(self, proposer: int, theta: int) -> None:
-        """Player ``proposer`` proposes the contract θ (base units) for every round."""
+        """Player ``proposer`` proposes the contract θ (base units) for every round left
+        (``start`` is the next round)."""
         if self.cid is not None:
             raise RuntimeError("a contract was already proposed at this table")
+        if self.round >= self.rounds:
+            raise RuntimeError("the episode is over: no round left to contract on")
+        n = len(self.players)
+        if type(proposer) is not int or not 0 <= proposer < n:
+            raise ValueError(f"proposer must be a player index < {n}, got {proposer!r}")
+        spec = self.spec
+        amount = (
+            spec.deposit
+            if spec.deposit is not None
+            else max(spec.thetas) * (self.rounds - self.round)
+        )
+        deposits: tuple[int, ...] = (amount,) * n
+        payer = {"referee": "", "parties": SHARED}[spec.fee_payer]
+        if spec.contract_kind == "unilateral":  # the committer deposits and pays any fee
+            self.order = (proposer, *(i for i in range(n) if i != proposer))
+            deposits = (amount,) + (0,) * (n - 1)
+            payer = payer and self.players[proposer]
         self.driver = Contracting.on(self.device, REFEREE)
         self.theta = theta
         self.cid = self.driver.propose(
             self.players[proposer],
-            self.players,
+            tuple(self.players[i] for i in self.order),
             self.space,
-            (theta,),
+            spec.params_of(theta),
             asset=ASSET,
-            deposits=self.deposit,
+            deposits=deposits,
             observer=REFEREE,
             start=self.round + 1,
             end=self.rounds,
-            fee_payer={"referee": "", "parties": SHARED}[self.spec.fee_payer],
-            keeper_fee=self.spec.keeper_fee,
+            fee_payer=payer,
+            keeper_fee=spec.keeper_fee,
         )
         self.in_force = self.driver.status(self.cid) == ACTIVE
 
@@ -248,9 +299,14 @@ class Table:
         net = fees = (0,) * n
         gas = 0
         if self.in_force and self.cid is not None and self.driver is not None:
-            features = tuple(COOPERATE if c else DEFECT for c in coop)
+            order = self.order
+            features = tuple(COOPERATE if coop[i] else DEFECT for i in order)
             settled = self.driver.settle(REFEREE, self.cid, self.round, features)
-            net, fees, gas = settled.transfers, settled.fees, settled.gas_used
+            net_l, fees_l = [0] * n, [0] * n
+            for party, i in enumerate(order):
+                net_l[i] = settled.transfers[party]
+                fees_l[i] = settled.fees[party]
+            net, fees, gas = tuple(net_l), tuple(fees_l), settled.gas_used
             self.in_force = settled.status == ACTIVE
             self.exhausted = settled.status == EXHAUSTED
             self.settle_gas += gas

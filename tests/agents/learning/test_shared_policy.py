@@ -202,13 +202,34 @@ SMALL: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(SMALL))
-def test_every_registered_env_runs_in_the_supersuit_vector_with_legal_actions(name: str) -> None:
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "matrix unilateral, negotiated": (
+        "matrix_dilemma_v0",
+        {"rounds": 3, "negotiate": True, "contract_kind": "unilateral"},
+    ),
+    "matrix mutual, negotiated after a round": (
+        "matrix_dilemma_v0",
+        {"rounds": 3, "negotiate": True, "players": 3, "propose_at": 1},
+    ),
+    "matrix unilateral, negotiated after two rounds": (
+        "matrix_dilemma_v0",
+        {"rounds": 3, "negotiate": True, "contract_kind": "unilateral", "propose_at": 2},
+    ),
+}
+"""Options that change an env's phases (issue 14's variants), run the same way."""
+
+
+@pytest.mark.parametrize(
+    ("name", "params"), [*((n, SMALL[n]) for n in sorted(SMALL)), *VARIANTS.values()]
+)
+def test_every_registered_env_runs_in_the_supersuit_vector_with_legal_actions(
+    name: str, params: dict[str, Any]
+) -> None:
     supersuit = pytest.importorskip("supersuit")
     from accord.envs.registry import ENVS, make
 
     assert set(SMALL) == set(ENVS)  # a new env gets a line here
-    shared = SharedPolicyEnv(make(name, **SMALL[name]))
+    shared = SharedPolicyEnv(make(name, **params))
     vec = supersuit.pettingzoo_env_to_vec_env_v1(shared)
     obs, infos = vec.reset(seed=0)
     space = shared.observation_space(shared.possible_agents[0])
