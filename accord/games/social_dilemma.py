@@ -18,6 +18,12 @@ over: ``("planner", "greedy")`` is a planner and n − 1 greedy players): ``alwa
 - ``fixed``: menu entry ``menu_entry`` is in force, every player having accepted (to
   sweep θ).
 
+With ``contract_kind = "unilateral"`` a menu entry θ is a **unilateral commitment**
+instead: the player at ``proposer`` stakes θ on its own defection (paid to the others),
+nobody answers, and only its deposit is locked. Under ``negotiate`` a planner commits to
+:func:`~accord.agents.dilemmas.stake_choice` (anyone else to nothing); greedy players
+best-respond knowing who is committed.
+
 Each round the referee settles the moves on the device; the metrics are the players'
 welfare against the social optimum, inequality, the negotiation and the money the
 contract moved and cost.
@@ -204,10 +210,18 @@ class SocialDilemmaGame:
         menu: list[Fraction | None] = [None, *(p.theta_points(t) for t in p.thetas)]
         fee = Fraction(p.keeper_fee, p.unit * n)  # each player's share a settled round
         proposed, answers, accepted = 0, 0, 0
+        unilateral = p.contract_kind == "unilateral"
         entry = 0
         if p.contract == "fixed" and p.menu_entry:
             entry = p.menu_entry
             table.sign(p.proposer, p.thetas[entry - 1])
+        elif p.contract == "negotiate" and unilateral:  # a commitment: nobody answers
+            proposer = players[p.proposer]
+            if isinstance(proposer, Planner):
+                entry = proposer.commit(game, menu, p.proposer, fee)
+            if entry:
+                proposed = 1
+                table.propose(p.proposer, p.thetas[entry - 1])
         elif p.contract == "negotiate":
             proposer = players[p.proposer]
             entry = proposer.propose(game, menu, fee) if isinstance(proposer, Planner) else 0
@@ -232,8 +246,10 @@ class SocialDilemmaGame:
         for r in range(p.rounds):
             if not table.in_force:
                 theta_now = None
+            committer = p.proposer if unilateral and theta_now is not None else None
             moves = [
-                pl.move(RoundView(game, i, r, theta_now, last)) for i, pl in enumerate(players)
+                pl.move(RoundView(game, i, r, theta_now, last, committer))
+                for i, pl in enumerate(players)
             ]
             res = table.play(moves)
             last = res.cooperated

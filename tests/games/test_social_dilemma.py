@@ -101,3 +101,53 @@ def test_ordering_and_mempool_change_nothing_but_gas(strategies: tuple[str, ...]
             result = SocialDilemmaGame().run(SocialDilemmaParams(strategies=strategies), config, 5)
             seen.append({k: v for k, v in result.metrics.items() if k not in gas})
     assert all(m == seen[0] for m in seen) and seen[0]["in_force"] == 1
+
+
+@pytest.mark.parametrize(
+    ("game", "theta", "welfare", "optimum"),
+    [
+        # the planner stakes 2 points (θ_commit; the other defects whatever happens):
+        # it cooperates every round, the greedy other defects: 5 a round of 6
+        ("prisoners_dilemma", 200, 50.0, 60.0),
+        # 4 points (> θ_commit = 3): stag from round 1; the greedy other answers hare in
+        # round 1 (its best reply to all-defect), then stag: 3 + 9 x 8 of 80
+        ("stag_hunt", 400, 75.0, 80.0),
+    ],
+)
+def test_a_planners_unilateral_commitment(
+    game: str, theta: int, welfare: float, optimum: float
+) -> None:
+    m = run(game=game, contract="negotiate", contract_kind="unilateral")
+    assert (m["proposed"], m["in_force"], m["theta"]) == (1, 1, theta)
+    assert math.isnan(m["acceptance"])  # nobody was asked
+    assert (m["welfare"], m["optimum"]) == (welfare, optimum)
+    assert m["transfers"] == 0  # the committer never defected: the stake never paid out
+    # chicken's equilibria already reach the optimum's welfare: no commitment
+    assert run(game="chicken", contract="negotiate", contract_kind="unilateral")["proposed"] == 0
+
+
+def test_a_fixed_unilateral_stake_paid_by_a_defecting_committer() -> None:
+    # player 0 always defects under its own stake of 300: 10 rounds pay 3000 to player 1
+    m = run(
+        contract="fixed",
+        contract_kind="unilateral",
+        menu_entry=3,
+        strategies=("always_defect", "greedy"),
+    )
+    assert (m["transfers"], m["in_force"], m["exhausted"]) == (3000, 1, 0)
+    assert m["welfare"] == 20.0  # both defect: P + P a round, transfers cancel
+
+
+def test_a_keeper_fee_the_committer_alone_pays_deters_the_planner() -> None:
+    # 500 base units a round = 5 points for the committer: more than the 3 a round the
+    # stake adds to the PD's welfare
+    m = run(contract="negotiate", contract_kind="unilateral", fee_payer="parties", keeper_fee=500)
+    assert m["proposed"] == 0
+    m = run(contract="negotiate", contract_kind="unilateral", fee_payer="parties", keeper_fee=100)
+    assert (m["proposed"], m["keeper_fees"]) == (1, 1000)  # settled every round, paid by 0
+
+
+@pytest.mark.parametrize("kind", ["bilateral", 1, None, "Unilateral"])
+def test_a_bad_contract_kind_is_refused(kind: object) -> None:
+    with pytest.raises(ValueError, match="contract_kind"):
+        SocialDilemmaParams(contract_kind=kind)  # type: ignore[arg-type]

@@ -10,7 +10,13 @@
   :data:`STRATEGIES` and :func:`make_strategy`.
 """
 
-from accord.agents.dilemmas.planner import STRATEGIES, Planner, make_strategy, planner_choice
+from accord.agents.dilemmas.planner import (
+    STRATEGIES,
+    Planner,
+    make_strategy,
+    planner_choice,
+    stake_choice,
+)
 from accord.agents.dilemmas.strategies import (
     AlwaysDefect,
     Cooperator,
@@ -33,4 +39,5 @@ __all__ = [
     "contract_value",
     "make_strategy",
     "planner_choice",
+    "stake_choice",
 ]

@@ -27,9 +27,10 @@ from accord.agents.dilemmas.strategies import (
     contract_value,
 )
 from accord.mechanisms.contracting import best_contract
-from accord.mechanisms.dilemmas import Dilemma
+from accord.mechanisms.dilemmas import Dilemma, equilibrium_payoff
+from accord.mechanisms.stakes import stake_payoffs, surviving
 
-__all__ = ["STRATEGIES", "Planner", "make_strategy", "planner_choice"]
+__all__ = ["STRATEGIES", "Planner", "make_strategy", "planner_choice", "stake_choice"]
 
 
 def planner_choice(
@@ -49,6 +50,38 @@ def planner_choice(
     return best_contract(list(thetas), evaluate)
 
 
+def stake_choice(
+    game: Dilemma,
+    thetas: Sequence[Fraction | None],
+    committer: int = 0,
+    fee: Fraction = Fraction(0),
+) -> int:
+    """The menu index a planner commits to as a unilateral stake (``committer`` stakes
+    θ points on its own defection, :mod:`accord.mechanisms.stakes`): among the stakes
+    after which a single profile survives iterated strict dominance, the one whose
+    welfare, less the keeper fee the committer alone pays (``fee`` a player a round,
+    ``n·fee`` in all), is highest, if it beats the worst pure equilibrium without a
+    contract; else 0. Ties go to the smaller index. On the default menu (1..5 points):
+    2 points in the prisoner's dilemma (the other defects whatever happens, and against
+    a defector a stake of ``θ_commit = 2`` already makes cooperating strictly better:
+    welfare 5 against 2), 4 in the stag hunt (the first above ``θ_commit = 3``: welfare
+    8 against 6), none in chicken (6 either way)."""
+    if not thetas or thetas[0] is not None:
+        raise ValueError("thetas[0] must be None (menu entry 0 is no contract)")
+    best, choice = equilibrium_payoff(game) * game.n, 0
+    for k, theta in enumerate(thetas[1:], start=1):
+        if theta is None:
+            raise ValueError(f"thetas[{k}] is None: only entry 0 may be no contract")
+        left = surviving(game, theta, committer)
+        if any(len(moves) != 1 for moves in left):
+            continue
+        profile = tuple(moves[0] for moves in left)
+        value = sum(stake_payoffs(game, theta, profile, committer)) - game.n * fee
+        if value > best:
+            best, choice = value, k
+    return choice
+
+
 class Planner(Greedy):
     """Proposes :func:`planner_choice`; plays and answers as :class:`Greedy` does."""
 
@@ -58,6 +91,16 @@ class Planner(Greedy):
         self, game: Dilemma, thetas: Sequence[Fraction | None], fee: Fraction = Fraction(0)
     ) -> int:
         return planner_choice(game, thetas, fee)
+
+    def commit(
+        self,
+        game: Dilemma,
+        thetas: Sequence[Fraction | None],
+        me: int,
+        fee: Fraction = Fraction(0),
+    ) -> int:
+        """The unilateral stake it commits to as player ``me`` (:func:`stake_choice`)."""
+        return stake_choice(game, thetas, me, fee)
 
 
 STRATEGIES: dict[str, Callable[[], Strategy]] = {

@@ -50,7 +50,8 @@ class RoundView:
 
     ``theta`` is the contract in force in points (``None``: no contract); ``last`` is
     the previous round's moves by everyone (``True`` cooperated; ``None`` before the
-    first), ``me`` the player's index in it.
+    first), ``me`` the player's index in it. ``committer`` is set when the contract is
+    a unilateral stake: that player pays ``theta`` if it defects, the others never pay.
     """
 
     game: Dilemma
@@ -58,6 +59,7 @@ class RoundView:
     round: int
     theta: Fraction | None = None
     last: tuple[bool, ...] | None = None
+    committer: int | None = None
 
     def others_cooperated(self) -> int | None:
         """How many others cooperated last round (``None`` before the first)."""
@@ -132,5 +134,10 @@ class Greedy(Strategy):
         k = view.others_cooperated()
         if k is None:  # before the first round: best response to everyone defecting
             k = 0
-        gain = gain_from_cooperating(view.game, view.theta or 0)[k]
+        if view.committer is None:
+            gain = gain_from_cooperating(view.game, view.theta or 0)[k]
+        else:  # a unilateral stake: only the committer's own move changes what it pays
+            gain = view.game.cooperate[k] - view.game.defect[k]
+            if view.committer == view.me:
+                gain += view.theta or 0
         return COOPERATE if gain > 0 else DEFECT
