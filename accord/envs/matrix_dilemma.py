@@ -24,6 +24,15 @@ dilemmas in multi-agent RL", 2024: each defector pays θ, split among the cooper
   outside it counts as the step's fallback (propose nothing, reject, defect) and is
   flagged ``infos[agent]["invalid"]``.
 
+**Variants** (issue 14). ``contract_kind="unilateral"``: a menu entry is a stake
+``(0, θ)`` of ``unilateral_space``: the proposer pays θ each round it defects, split
+among the others; only its deposit is locked and nobody accepts (with ``negotiate`` the
+proposal step is followed by play, no acceptance step). ``propose_at=k`` (``0 ≤ k <
+rounds``): the first ``k`` rounds are played uncontracted, then the proposal (and
+acceptance) steps come, or the non-negotiated contract is signed; it starts at round
+``k + 1`` and settles only the rounds after. See ``docs/social-dilemmas.md``,
+"Variants".
+
 **Enforcement** is the device's: a proposal is a ``FormalContract`` proposal by the
 proposer (its deposit locked at once), each acceptance locks the acceptor's deposit, and
 each round the referee (the contract's observer) settles the moves as features; the

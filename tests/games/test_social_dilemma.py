@@ -151,3 +151,31 @@ def test_a_keeper_fee_the_committer_alone_pays_deters_the_planner() -> None:
 def test_a_bad_contract_kind_is_refused(kind: object) -> None:
     with pytest.raises(ValueError, match="contract_kind"):
         SocialDilemmaParams(contract_kind=kind)  # type: ignore[arg-type]
+
+
+def test_the_table_refuses_out_of_phase_and_wrong_proposals() -> None:
+    from accord.games.dilemma_table import Table
+
+    spec = SocialDilemmaParams(contract_kind="unilateral", rounds=2)
+    table = Table(spec, ("a", "b"), 2, CONFIG, 0)
+    with pytest.raises(ValueError, match="proposer must be a player index < 2"):
+        table.propose(2, 100)
+    with pytest.raises(ValueError, match="proposer must be a player index"):
+        table.propose(True, 100)  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="no contract was proposed"):
+        table.respond(1, True)
+    table.propose(1, 100)  # player 1 commits: active at once, only its deposit locked
+    assert table.in_force and table.order == (1, 0)
+    assert [table.device.balance(p, "COIN") for p in ("a", "b")] == [1000, 0]
+    table.respond(0, False)  # nothing to answer: a unilateral stake needs nobody
+    assert table.in_force
+    with pytest.raises(RuntimeError, match="already proposed"):
+        table.propose(0, 100)
+    table.play([0, 1])
+    table.play([0, 0])
+    assert [table.device.balance(p, "COIN") for p in ("a", "b")] == [1100, 900]
+    late = Table(spec, ("a", "b"), 2, CONFIG, 0)
+    late.play([0, 0])
+    late.play([0, 0])
+    with pytest.raises(RuntimeError, match="no round left"):
+        late.propose(0, 100)
