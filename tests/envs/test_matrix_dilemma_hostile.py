@@ -113,6 +113,8 @@ def test_hostile_reset_options_are_refused_before_anything_changes(options: obje
             "proposer",
             "keeper_fee",
             "T",
+            "propose_at",
+            "contract_kind",
         ]
     ),
     value=param_junk,
@@ -120,8 +122,9 @@ def test_hostile_reset_options_are_refused_before_anything_changes(options: obje
 def test_hostile_params_are_refused(key: str, value: object) -> None:
     if key in ("deposit", "T") and value is None:
         return  # None is their default
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as err:
         matrix_dilemma_v0.parallel_env(**{key: value})
+    assert "\n" not in str(err.value) and key in str(err.value)
 
 
 @settings(max_examples=40, deadline=None)
