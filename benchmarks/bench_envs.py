@@ -1,10 +1,11 @@
 """Env steps per second of issue 14's envs against a plain PettingZoo env of the same size.
 
-Each env (``harvest_v0``, ``cleanup_v0``, ``matrix_dilemma_v0``, and ``fishery_v0`` once
-it is on main) runs ``--steps`` steps (episodes back to back, resets included) with
-actions drawn in advance from a seeded generator among the actions its mask allows,
-twice: uncontracted (menu entry 0) and under a contract (``--contract``, every step's
-transfers settled on the device through the contracting driver). The figure compared is
+Each env (``harvest_v0``, ``cleanup_v0``, ``matrix_dilemma_v0`` and ``fishery_v0``) runs
+``--steps`` steps (episodes back to back, resets included) with actions drawn in advance
+from a seeded generator among the actions its mask allows, twice: uncontracted (menu
+entry 0) and under a contract (menu entry 2 in the gridworlds, 1 in the matrix and
+fishery envs; every step's transfers settled on the device through the contracting
+driver). The figure compared is
 ``steps_per_s`` under the contract; ``ratio_vs_reference`` divides it by the reference
 env's steps/s (> 1: faster than the reference).
 
@@ -23,7 +24,9 @@ Also reported: ``settle_us``, the cost of one settlement on the device (the cont
 run's extra time over the uncontracted one, per settlement sent), ``settled_share`` (the
 share of steps that sent one: steps whose transfers are all zero are not sent) and the
 gas of a settlement. Timing: the median of ``--repeats`` runs, wall clock or
-(``--clock cpu``) process CPU time.
+(``--clock cpu``) process CPU time (on a machine shared with other jobs, prefer
+``cpu``); the report records the 1-minute load average before and after the runs
+(``load_1min``).
 
 Usage::
 
@@ -35,6 +38,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import platform
 import statistics
 import sys
@@ -228,6 +232,11 @@ def median_run(
     return out
 
 
+UNILATERAL: dict[str, Any] = {"contract_kind": "unilateral"}
+"""The matrix env's unilateral variant (player 0 stakes θ on its own defection): timed as
+its own row, ``matrix_dilemma_v0_unilateral``."""
+
+
 def targets(episode: int) -> dict[str, dict[str, Any]]:
     """Each env: its factory, its contracted menu entry, and its reference's factory."""
     from accord.envs import cleanup_v0, harvest_v0
@@ -249,13 +258,18 @@ def targets(episode: int) -> dict[str, dict[str, Any]]:
             return PlainGrid(r, c, n, v, a, episode)
 
         out[name] = {"make": make, "contract": 2, "reference": reference}
-    for name in ("matrix_dilemma_v0", "fishery_v0"):
+    matrix: dict[str, Any] = {"rounds": episode}
+    for name, module_name, base in (
+        ("matrix_dilemma_v0", "matrix_dilemma_v0", matrix),
+        ("matrix_dilemma_v0_unilateral", "matrix_dilemma_v0", matrix | UNILATERAL),
+        ("fishery_v0", "fishery_v0", {}),
+    ):
         try:
-            module = importlib.import_module(f"accord.envs.{name}")
+            module = importlib.import_module(f"accord.envs.{module_name}")
         except ImportError:
             out[name] = {"missing": True}
             continue
-        kwargs: dict[str, Any] = {"rounds": episode} if name == "matrix_dilemma_v0" else {}
+        kwargs: dict[str, Any] = dict(base)
         try:
             probe = module.parallel_env(**kwargs)
         except (TypeError, ValueError):
@@ -293,6 +307,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "repeats": args.repeats,
         "clock": args.clock,
         "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_1min": [round(os.getloadavg()[0], 2)],
         "envs": {},
     }
     for name, t in targets(args.episode).items():
@@ -320,6 +336,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "settle_us": round(extra / settled * 1e6, 1) if settled else None,
             "gas_per_settlement": int(signed["gas"]) // settled if settled else 0,
         }
+    report["load_1min"].append(round(os.getloadavg()[0], 2))
     if args.json:
         print(json.dumps(report))
     else:
