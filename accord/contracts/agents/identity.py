@@ -56,6 +56,7 @@ class IdentityRegistry(Contract):
     balances: Map[int] = Map(0)
 
     def setup(self, ctx: Context, *args: object) -> None:
+        L.no_value(ctx)
         if args:
             raise Revert("IdentityRegistry takes no constructor arguments")
 
@@ -63,6 +64,7 @@ class IdentityRegistry(Contract):
     @public
     def register(self, ctx: Context, agentURI: str = "", metadata: Metadata = ()) -> int:
         """Mint the next agent to the caller; return its id."""
+        L.no_value(ctx)
         L.text(agentURI, "agentURI", L.MAX_URI_BYTES)
         entries = _metadata_entries(metadata)
         owner = ctx.sender
@@ -84,6 +86,7 @@ class IdentityRegistry(Contract):
     @public
     def setAgentURI(self, ctx: Context, agentId: int, newURI: str) -> None:
         """Point the agent at a new registration file."""
+        L.no_value(ctx)
         self._authorize(ctx, agentId)
         L.text(newURI, "newURI", L.MAX_URI_BYTES)
         self.uris[agentId] = newURI
@@ -92,6 +95,7 @@ class IdentityRegistry(Contract):
     @public
     def tokenURI(self, ctx: Context, agentId: int) -> str:
         """The agent's URI (its registration file)."""
+        L.no_value(ctx)
         self._owner(agentId)
         return self.uris[agentId]
 
@@ -100,6 +104,7 @@ class IdentityRegistry(Contract):
     def getMetadata(self, ctx: Context, agentId: int, metadataKey: str) -> bytes:
         """The value under ``metadataKey`` (``b""`` if unset); ``agentWallet`` reads the
         wallet's name as UTF-8."""
+        L.no_value(ctx)
         self._owner(agentId)
         L.text(metadataKey, "metadataKey", L.MAX_KEY_BYTES, empty=False)
         if metadataKey == WALLET_KEY:
@@ -111,6 +116,7 @@ class IdentityRegistry(Contract):
         self, ctx: Context, agentId: int, metadataKey: str, metadataValue: bytes
     ) -> None:
         """Set (``b""``: clear) one metadata entry; ``agentWallet`` is refused."""
+        L.no_value(ctx)
         self._authorize(ctx, agentId)
         L.text(metadataKey, "metadataKey", L.MAX_KEY_BYTES, empty=False)
         L.blob(metadataValue, "metadataValue", L.MAX_METADATA_BYTES)
@@ -125,12 +131,14 @@ class IdentityRegistry(Contract):
     @public
     def getAgentWallet(self, ctx: Context, agentId: int) -> str:
         """Where the agent is paid ("" if unset)."""
+        L.no_value(ctx)
         self._owner(agentId)
         return self.wallets[agentId]
 
     @public
     def getWalletNonce(self, ctx: Context, agentId: int) -> int:
         """The nonce the next wallet authorization of this agent must carry."""
+        L.no_value(ctx)
         self._owner(agentId)
         return self.wallet_nonces[agentId]
 
@@ -146,6 +154,7 @@ class IdentityRegistry(Contract):
         """Make ``newWallet`` the agent's wallet, with ``newWallet``'s signature of
         :func:`~accord.contracts.agents.wallet.wallet_message` (valid up to block
         ``deadline``, at most ``MAX_DEADLINE_BLOCKS`` ahead)."""
+        L.no_value(ctx)
         owner = self._authorize(ctx, agentId)
         L.address(newWallet, "newWallet")
         if type(deadline) is not int:
@@ -176,6 +185,7 @@ class IdentityRegistry(Contract):
     @public
     def unsetAgentWallet(self, ctx: Context, agentId: int) -> None:
         """Clear the agent's wallet."""
+        L.no_value(ctx)
         self._authorize(ctx, agentId)
         self._clear_wallet(ctx, agentId)
 
@@ -183,21 +193,25 @@ class IdentityRegistry(Contract):
     @public
     def ownerOf(self, ctx: Context, agentId: int) -> str:
         """The agent's owner; reverts for an id never minted."""
+        L.no_value(ctx)
         return self._owner(agentId)
 
     @public
     def balanceOf(self, ctx: Context, owner: str) -> int:
         """How many agents ``owner`` holds."""
+        L.no_value(ctx)
         return self.balances[L.address(owner, "owner")]
 
     @public
     def totalAgents(self, ctx: Context) -> int:
         """How many agents were registered (the next id)."""
+        L.no_value(ctx)
         return self.next_id
 
     @public
     def isAuthorizedOrOwner(self, ctx: Context, spender: str, agentId: int) -> bool:
         """Whether ``spender`` owns the agent or is approved for it (by id or for all)."""
+        L.no_value(ctx)
         owner = self._owner(agentId)
         L.address(spender, "spender")
         return self._may(owner, spender, agentId)
@@ -205,6 +219,7 @@ class IdentityRegistry(Contract):
     @public
     def transferFrom(self, ctx: Context, from_: str, to: str, agentId: int) -> None:
         """Move the agent from ``from_`` to ``to``; clears its approval and its wallet."""
+        L.no_value(ctx)
         owner = self._authorize(ctx, agentId)
         L.address(from_, "from")
         L.address(to, "to")
@@ -221,6 +236,7 @@ class IdentityRegistry(Contract):
     @public
     def approve(self, ctx: Context, to: str, agentId: int) -> None:
         """Approve ``to`` ("" clears) for one agent; the owner or an operator may."""
+        L.no_value(ctx)
         owner = self._owner(agentId)
         if type(to) is not str:
             raise Revert(f"to must be a str ('' clears), got {type(to).__name__}")
@@ -236,6 +252,7 @@ class IdentityRegistry(Contract):
     @public
     def setApprovalForAll(self, ctx: Context, operator: str, approved: bool) -> None:
         """Let ``operator`` manage all the caller's agents (or stop it)."""
+        L.no_value(ctx)
         L.address(operator, "operator")
         L.flag(approved, "approved")
         if operator == ctx.sender:
@@ -246,12 +263,14 @@ class IdentityRegistry(Contract):
     @public
     def getApproved(self, ctx: Context, agentId: int) -> str:
         """The address approved for the agent ("" if none)."""
+        L.no_value(ctx)
         self._owner(agentId)
         return self.approvals[agentId]
 
     @public
     def isApprovedForAll(self, ctx: Context, owner: str, operator: str) -> bool:
         """Whether ``operator`` manages all of ``owner``'s agents."""
+        L.no_value(ctx)
         return self.operators[(L.address(owner, "owner"), L.address(operator, "operator"))]
 
     # -- internals ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ with a one-line reason naming the argument, never with a stray ``TypeError``.
 
 from __future__ import annotations
 
-from accord.device import Revert
+from accord.device import Context, Revert
 
 MAX_ID = (1 << 256) - 1
 """The largest agent id (``uint256``)."""
@@ -127,3 +127,11 @@ def flag(value: object, name: str) -> bool:
 def _short(value: object) -> str:
     text_ = repr(value)
     return text_ if len(text_) <= 40 else f"{text_[:30]}... ({type(value).__name__})"
+
+
+def no_value(ctx: Context) -> None:
+    """Refuse assets sent with a call: nothing in the registries is payable (Solidity's
+    non-``payable`` functions revert on ``msg.value``), and a registry holds no funds, so
+    value sent to one would be stuck there for ever."""
+    if ctx.value:
+        raise Revert(f"the ERC-8004 registries take no value, got {dict(ctx.value)}")

@@ -58,6 +58,7 @@ class ReputationRegistry(Contract):
     def setup(self, ctx: Context, identityRegistry: str) -> None:
         """Bind to ``identityRegistry`` (the standard's ``initialize``); it must answer
         ``totalAgents``, so a typo or a non-registry is refused here, not at first use."""
+        L.no_value(ctx)
         L.address(identityRegistry, "identityRegistry")
         ctx.call(identityRegistry, "totalAgents")
         self.identity = identityRegistry
@@ -65,6 +66,7 @@ class ReputationRegistry(Contract):
     @public
     def getIdentityRegistry(self, ctx: Context) -> str:
         """The identity registry whose agents are rated here."""
+        L.no_value(ctx)
         return self.identity
 
     # -- writes ------------------------------------------------------------------------
@@ -82,6 +84,7 @@ class ReputationRegistry(Contract):
         feedbackHash: bytes,
     ) -> int:
         """Rate agent ``agentId`` as the caller; returns the new feedbackIndex."""
+        L.no_value(ctx)
         L.agent_id(agentId)
         L.bounded_int(value, "value", INT128_MIN, INT128_MAX)
         L.bounded_int(valueDecimals, "valueDecimals", 0, MAX_DECIMALS)
@@ -120,6 +123,7 @@ class ReputationRegistry(Contract):
     @public
     def revokeFeedback(self, ctx: Context, agentId: int, feedbackIndex: int) -> None:
         """Revoke the caller's own feedback ``feedbackIndex`` on agent ``agentId``."""
+        L.no_value(ctx)
         client = ctx.sender
         entry = self._entry(agentId, client, feedbackIndex)
         if entry[4]:
@@ -142,6 +146,7 @@ class ReputationRegistry(Contract):
         responseHash: bytes,
     ) -> None:
         """Answer a feedback (anyone may: the agent showing a refund, a spam tagger)."""
+        L.no_value(ctx)
         L.address(clientAddress, "clientAddress")
         self._entry(agentId, clientAddress, feedbackIndex)
         L.text(responseURI, "responseURI", L.MAX_URI_BYTES, empty=False)
@@ -177,6 +182,7 @@ class ReputationRegistry(Contract):
     ) -> tuple[int, int, int]:
         """``(count, summaryValue, summaryValueDecimals)`` of the named clients'
         unrevoked feedback matching the tags ("" matches all)."""
+        L.no_value(ctx)
         L.agent_id(agentId)
         clients = L.addresses(clientAddresses, "clientAddresses", empty=False)
         L.text(tag1, "tag1", L.MAX_TAG_BYTES)
@@ -196,6 +202,7 @@ class ReputationRegistry(Contract):
         feedbackIndex: int,
     ) -> Feedback:
         """``(value, valueDecimals, tag1, tag2, isRevoked)`` of one feedback."""
+        L.no_value(ctx)
         L.address(clientAddress, "clientAddress")
         return self._entry(agentId, clientAddress, feedbackIndex)
 
@@ -212,6 +219,7 @@ class ReputationRegistry(Contract):
         """``(clients, feedbackIndexes, values, valueDecimals, tag1s, tag2s,
         revokedStatuses)`` of the matching feedback; no clients named: every client of
         the agent (at most 64 are walked: name them past that)."""
+        L.no_value(ctx)
         L.agent_id(agentId)
         clients = L.addresses(clientAddresses, "clientAddresses", empty=True)
         L.text(tag1, "tag1", L.MAX_TAG_BYTES)
@@ -237,6 +245,7 @@ class ReputationRegistry(Contract):
     ) -> int:
         """Responses to the agent's feedback: of one client ("" = every client), one
         feedbackIndex (0 = all), by the named responders (() = anyone)."""
+        L.no_value(ctx)
         L.agent_id(agentId)
         if type(clientAddress) is not str:
             raise Revert(
@@ -268,17 +277,20 @@ class ReputationRegistry(Contract):
     def getClients(self, ctx: Context, agentId: int) -> tuple[str, ...]:
         """The agent's clients, in order of their first feedback (at most 64 returned;
         ``getClientCount`` and ``getClientAt`` page past that)."""
+        L.no_value(ctx)
         L.agent_id(agentId)
         return self._clients(agentId)
 
     @public
     def getClientCount(self, ctx: Context, agentId: int) -> int:
         """How many distinct clients rated the agent."""
+        L.no_value(ctx)
         return self.client_count[L.agent_id(agentId)]
 
     @public
     def getClientAt(self, ctx: Context, agentId: int, i: int) -> str:
         """The ``i``-th client of the agent (from 0)."""
+        L.no_value(ctx)
         L.agent_id(agentId)
         L.bounded_int(i, "i", 0, self.client_count[agentId] - 1)
         return self.client_at[(agentId, i)]
@@ -286,6 +298,7 @@ class ReputationRegistry(Contract):
     @public
     def getLastIndex(self, ctx: Context, agentId: int, clientAddress: str) -> int:
         """The client's last feedbackIndex for the agent (0: none)."""
+        L.no_value(ctx)
         L.agent_id(agentId)
         return self.last_index[(agentId, L.address(clientAddress, "clientAddress"))]
 

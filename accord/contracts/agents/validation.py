@@ -50,6 +50,7 @@ class ValidationRegistry(Contract):
     def setup(self, ctx: Context, identityRegistry: str) -> None:
         """Bind to ``identityRegistry`` (the standard's ``initialize``); it must answer
         ``totalAgents``."""
+        L.no_value(ctx)
         L.address(identityRegistry, "identityRegistry")
         ctx.call(identityRegistry, "totalAgents")
         self.identity = identityRegistry
@@ -57,6 +58,7 @@ class ValidationRegistry(Contract):
     @public
     def getIdentityRegistry(self, ctx: Context) -> str:
         """The identity registry whose agents are validated here."""
+        L.no_value(ctx)
         return self.identity
 
     @public
@@ -69,6 +71,7 @@ class ValidationRegistry(Contract):
         requestHash: bytes,
     ) -> None:
         """Ask ``validatorAddress`` to validate agent ``agentId``'s work."""
+        L.no_value(ctx)
         L.address(validatorAddress, "validatorAddress")
         L.agent_id(agentId)
         L.text(requestURI, "requestURI", L.MAX_URI_BYTES)
@@ -114,6 +117,7 @@ class ValidationRegistry(Contract):
         tag: str,
     ) -> None:
         """Answer request ``requestHash`` (only its validator may) with 0..100."""
+        L.no_value(ctx)
         status = self._status(requestHash)
         validator, agent = status[0], status[1]
         if ctx.sender != validator:
@@ -147,6 +151,7 @@ class ValidationRegistry(Contract):
         self, ctx: Context, requestHash: bytes
     ) -> tuple[str, int, int, bytes, str, int]:
         """``(validatorAddress, agentId, response, responseHash, tag, lastUpdate)``."""
+        L.no_value(ctx)
         return self._status(requestHash)[:6]
 
     @public
@@ -159,6 +164,7 @@ class ValidationRegistry(Contract):
     ) -> tuple[int, int]:
         """``(count, averageResponse)`` over the agent's answered requests, by the named
         validators (() = any) with ``tag`` ("" = any)."""
+        L.no_value(ctx)
         L.agent_id(agentId)
         validators = L.addresses(validatorAddresses, "validatorAddresses", empty=True)
         L.text(tag, "tag", L.MAX_TAG_BYTES)
@@ -176,12 +182,14 @@ class ValidationRegistry(Contract):
     @public
     def getAgentValidations(self, ctx: Context, agentId: int) -> tuple[bytes, ...]:
         """The agent's requestHashes, oldest first."""
+        L.no_value(ctx)
         L.agent_id(agentId)
         return tuple(self.agent_at[(agentId, i)] for i in range(self.agent_count[agentId]))
 
     @public
     def getValidatorRequests(self, ctx: Context, validatorAddress: str) -> tuple[bytes, ...]:
         """The requestHashes naming ``validatorAddress``, oldest first."""
+        L.no_value(ctx)
         L.address(validatorAddress, "validatorAddress")
         n = self.validator_count[validatorAddress]
         return tuple(self.validator_at[(validatorAddress, i)] for i in range(n))
