@@ -11,8 +11,9 @@ from accord.contracts.agents import (
     ValidationRegistry,
     wallet_message,
 )
-from accord.device import Device, Receipt
-from tests.contracts.hostile_args import GAS, hostile_device
+from accord.device import Device, DeviceConfig, Receipt, checks
+from accord.device.keys import Keyring
+from tests.contracts.hostile_args import GAS, hostile_genesis
 
 H0 = bytes(32)
 """The standard's "omitted" bytes32."""
@@ -61,8 +62,9 @@ class World:
         return self.device.account(signer).sign_message(message)
 
 
-def make_world(**config: Any) -> World:
-    device = hostile_device(**config)
+def make_world(keyring: Keyring | None = None, **config: Any) -> World:
+    device = Device(DeviceConfig(**config), hostile_genesis(), seed=11, keyring=keyring)
+    checks.check_every_block(device)
     deployer = device.account("alice")
     identity = device.deploy(deployer, IdentityRegistry)
     reputation = device.deploy(deployer, ReputationRegistry, identity)

@@ -1,0 +1,74 @@
+"""Determinism (the same calls give the same state hash, whatever the keys) and
+conservation (no registry method moves money: only fees leave the callers), and the
+bounds that keep one call's work bounded."""
+
+from __future__ import annotations
+
+from accord.contracts.agents.limits import MAX_LIST
+from accord.device.keys import Keyring
+from tests.contracts.agents.scenario import play
+from tests.contracts.agents.world import H0, make_world
+from tests.contracts.hostile_args import ASSETS, FEE, START, USERS
+
+
+def test_same_calls_give_the_same_state_hash() -> None:
+    keys = Keyring()
+    first, second = make_world(keys), make_world(keys)
+    assert play(first) == play(second)
+    assert first.device.state_hash() == second.device.state_hash()
+    assert first.device.head == second.device.head
+
+
+def test_fresh_keys_give_the_same_registries_and_differ_only_in_signature_calldata() -> None:
+    """The wallet signature is calldata, and calldata costs 16 gas a non-zero byte and 4
+    a zero byte (EIP-2028): with other keys the same call costs a few gas more or less,
+    so the fee balances, and with them the state hash, depend on the keys. The
+    registries' own storage does not."""
+    first, second = make_world(), make_world()
+    assert first.device.public_key("carol") != second.device.public_key("carol")
+    gas_a, gas_b = play(first), play(second)
+    for method in gas_a:
+        limit = 12 * 64 if method == "setAgentWallet" else 0  # 64 signature bytes
+        assert abs(gas_a[method] - gas_b[method]) <= limit, method
+    for a, b in zip(first.addresses, second.addresses, strict=True):
+        assert first.device.contract_at(a).storage() == second.device.contract_at(b).storage()
+
+
+def test_no_registry_method_moves_money() -> None:
+    w = make_world()
+    supply = {asset: w.device.supply(asset) for asset in ASSETS}
+    fee_before = {u: w.device.balance(u, FEE) for u in USERS}
+    play(w)
+    for user in USERS:
+        for asset in ASSETS:
+            assert w.device.balance(user, asset) == START
+        assert w.device.balance(user, FEE) <= fee_before[user]  # fees only
+    assert {asset: w.device.supply(asset) for asset in ASSETS} == supply
+    for registry in w.addresses:
+        assert all(w.device.balance(registry, a) == 0 for a in (*ASSETS, FEE))
+    receipt = w.device.call(
+        w.device.account("bob"), w.identity, "register", "", (), value={"USD": 5}
+    )
+    assert not receipt.ok and "take no value" in (receipt.error or "")
+    assert w.device.balance("bob", "USD") == START
+
+
+def test_a_summary_is_bounded_by_its_list_and_charged_per_feedback() -> None:
+    w = make_world()
+    w.ok("alice", w.identity, "register", "", ())
+    clients = tuple(f"c{i}" for i in range(MAX_LIST + 1))
+    reason = w.refused("bob", w.reputation, "getSummary", 0, clients, "", "")
+    assert f"names {MAX_LIST + 1} addresses, at most {MAX_LIST}" in reason
+
+    def summary_gas() -> int:
+        receipt = w.call("carol", w.reputation, "getSummary", 0, ("bob",), "", "")
+        assert receipt.ok
+        return receipt.gas_used
+
+    w.ok("bob", w.reputation, "giveFeedback", 0, 1, 0, "", "", "", "", H0)
+    one = summary_gas()
+    for _ in range(9):
+        w.ok("bob", w.reputation, "giveFeedback", 0, 1, 0, "", "", "", "", H0)
+    ten = summary_gas()
+    assert ten - one == 9 * 2_100  # one READ per further feedback walked
+    assert w.view(w.reputation, "getSummary", 0, ("bob",), "", "") == (10, 1, 0)
