@@ -17,13 +17,15 @@ REGISTRATION = AgentRegistration(
 
 
 def play(w: World) -> dict[str, int]:
-    """Run the scenario; return the gas used by the first call of each method."""
+    """Run the scenario; return the gas used by the first call of each method, keyed
+    ``"identity.register"``, ``"reputation.getSummary"``..."""
     gas: dict[str, int] = {}
+    label = dict(zip(w.addresses, ("identity", "reputation", "validation"), strict=True))
 
     def run(who: str, to: str, method: str, *args: object) -> object:
         receipt = w.call(who, to, method, *args)
         assert receipt.ok, (method, receipt.error)
-        gas.setdefault(method, receipt.gas_used)
+        gas.setdefault(f"{label[to]}.{method}", receipt.gas_used)
         return receipt.result
 
     uri = to_data_uri(REGISTRATION)

@@ -28,7 +28,7 @@ def test_fresh_keys_give_the_same_registries_and_differ_only_in_signature_callda
     assert first.device.public_key("carol") != second.device.public_key("carol")
     gas_a, gas_b = play(first), play(second)
     for method in gas_a:
-        limit = 12 * 64 if method == "setAgentWallet" else 0  # 64 signature bytes
+        limit = 12 * 64 if method == "identity.setAgentWallet" else 0  # 64 signature bytes
         assert abs(gas_a[method] - gas_b[method]) <= limit, method
     for a, b in zip(first.addresses, second.addresses, strict=True):
         assert first.device.contract_at(a).storage() == second.device.contract_at(b).storage()
