@@ -10,6 +10,8 @@ Each contract is one module (its design note is ``docs/contracts/<name>.md``):
 (principals' hard limits for delegates) and ``mediator`` (``docs/negotiation.md``);
 ``formal_contract`` (zero-sum transfer contracts in social dilemmas, settled each step
 from locked deposits; ``docs/social-dilemmas.md``);
+``agents`` is a package: the ERC-8004 ("Trustless Agents") identity, reputation and
+validation registries and the registration file's schema (``docs/contracts/erc8004.md``);
 ``args`` holds the argument checks they share. The genesis contract allowlist admits
 this package by default (``Genesis.contract_modules``).
 
