@@ -382,3 +382,30 @@ def test_out_of_phase_and_wrong_sender_actions_are_flagged_and_change_nothing() 
     assert all(term.values())
     with pytest.raises(RuntimeError, match="over"):
         env.step({P0: 0, P1: 0})
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_two_stage_a_self_interested_committer_stakes_in_the_stag_hunt_not_in_the_pd(
+    seed: int,
+) -> None:
+    """The two-stage protocol (``two_stage``: 120 stage-1 episodes, 1000 stage-2
+    negotiations) on the negotiated unilateral env, seeds 0-2: the proposer's stake is
+    in force at once (no acceptance step) and it stakes only where staking pays *it*.
+    In the stag hunt it commits (entry 5, 3 and 5 on seeds 0, 1, 2; on seed 1 θ = 300 is
+    θ_commit, where stag is only weakly dominant, and the learners still hunt stag)
+    and play reaches the optimum, 8 a round. In the PD a stake would move it from
+    P = 1 to S = 0 while the other keeps defecting, so it stakes nothing: 2 a round."""
+    from accord.agents.learning.two_stage import evaluate_negotiated, two_stage
+
+    for game, welfare in (("stag_hunt", 8.0), ("prisoners_dilemma", 2.0)):
+        env = matrix_dilemma_v0.parallel_env(
+            game=game, rounds=10, negotiate=True, contract_kind="unilateral"
+        )
+        one, two = two_stage(env, episodes=120, iterations=1000, seed=seed)
+        out = evaluate_negotiated(env, one, two, seed=seed)
+        assert out.welfare_per_step == welfare
+        if game == "stag_hunt":
+            assert out.proposal == out.contract == (5, 3, 5)[seed] and out.accepted
+            assert env.theta(out.proposal) >= theta_commit(env.game) * env.params.unit  # type: ignore[operator]
+        else:
+            assert out.proposal == out.contract == 0

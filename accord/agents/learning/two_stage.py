@@ -291,7 +291,7 @@ def evaluate_negotiated(env: Any, one: StageOne, two: StageTwo, *, seed: int) ->
         if phase == "propose":
             proposal = actions[two.proposer]
         obs, rewards, _, _, infos = env.step(actions)
-        if phase == "accept":
+        if phase in ("propose", "accept"):  # a unilateral stake is in force at once
             contract = int(infos[env.possible_agents[0]]["contract"] or 0)
             accepted = contract == proposal != 0
         if phase == "play":
