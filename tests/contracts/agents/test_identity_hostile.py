@@ -28,6 +28,7 @@ from tests.contracts.agents.hostile import (
     AGENT,
     URI,
     both,
+    hostile,
     identity_invariant,
     no_money_moves,
 )
@@ -45,15 +46,15 @@ from tests.contracts.hostile_args import (
     values,
 )
 
-KEY = mixed(st.sampled_from(("agentName", "agentWallet", "k", "", "k" * 65)))
-BLOB = mixed(st.binary(max_size=40), st.just(b"x" * 5000))
-META = mixed(
-    st.just(()),
-    st.just((("k", b"v"),)),
-    st.just((("k", b"v"), ("k", b"w"))),
-    st.just((("agentWallet", b"x"),)),
-    st.just(tuple((f"k{i}", b"") for i in range(17))),
-    st.just((("k",),)),
+KEY = hostile(st.sampled_from(("agentName", "k", "é")), "agentWallet", "", "k" * 65)
+BLOB = hostile(st.binary(max_size=40), b"x" * 4097, "bytes")
+META = hostile(
+    st.sampled_from(((), (("k", b"v"),), (("a", b""), ("b", b"\x00")))),
+    (("k", b"v"), ("k", b"w")),
+    (("agentWallet", b"x"),),
+    tuple((f"k{i}", b"") for i in range(17)),
+    (("k",),),
+    (("k", "v"),),
 )
 OFFSETS = (-1, 1, 5, 25, 26, 40)
 SIGNERS = ("carol", "alice")
@@ -147,10 +148,27 @@ def signature_aliases(identity: str, device: Any) -> dict[str, Any]:
     return out
 
 
-@settings(max_examples=80, deadline=None)
-@given(steps(METHODS, focus=("setAgentWallet", "transferFrom", "register")))
+@settings(max_examples=200, deadline=None)
+@given(
+    steps(
+        METHODS,
+        focus=("setAgentWallet", "transferFrom", "setMetadata", "approve", "unsetAgentWallet"),
+    )
+)
 @example([Step("alice", "setAgentWallet", (0, "carol", "@d5", "@sig:carol:0:5:0"))])
 @example([Step("alice", "register", ("x", ()), value={"USD": 5})])
+@example(
+    [
+        Step("alice", "setMetadata", (0, "k", b"v")),
+        Step("alice", "setMetadata", (0, "k", b"")),
+        Step("alice", "approve", ("bob", 0)),
+        Step("bob", "setAgentURI", (0, "ipfs://by-bob")),
+        Step("bob", "transferFrom", ("alice", "carol", 0)),
+        Step("carol", "getWalletNonce", (0,)),
+        Step("carol", "unsetAgentWallet", (0,)),
+        Step("alice", "setAgentWallet", (0, "carol", "@d5", "@sig:carol:0:5:0")),
+    ]
+)
 @example([Step("alice", "register", ("\ud800", ()))])
 def test_identity_hostile_sequences(sequence: list[Step]) -> None:
     device = hostile_device()

@@ -20,7 +20,16 @@ from hypothesis import strategies as st
 
 from accord.contracts.agents import IdentityRegistry, ReputationRegistry, ValidationRegistry
 from accord.device import Device, Receipt
-from tests.contracts.agents.hostile import ADDRESSES, AGENT, HASH, TAG, URI, both, no_money_moves
+from tests.contracts.agents.hostile import (
+    ADDRESSES,
+    AGENT,
+    HASH,
+    TAG,
+    URI,
+    both,
+    hostile,
+    no_money_moves,
+)
 from tests.contracts.hostile_args import (
     USERS,
     Hostile,
@@ -35,11 +44,11 @@ from tests.contracts.hostile_args import (
     values,
 )
 
-VALUE = mixed(
-    st.integers(-(10**6), 10**6), st.sampled_from((2**127 - 1, -(2**127), 2**127, -(2**127) - 1))
+VALUE = hostile(
+    st.integers(-(10**6), 10**6) | st.sampled_from((2**127 - 1, -(2**127))), 2**127, -(2**127) - 1
 )
-DECIMALS = mixed(st.integers(0, 18), st.just(19), st.just(-1))
-INDEX = mixed(st.integers(0, 3), st.just(1), st.just(2**64))
+DECIMALS = hostile(st.integers(0, 18), 19, -1)
+INDEX = hostile(st.integers(1, 3), 0, 2**64)
 PAY = st.one_of(st.none(), st.none(), st.none(), values("USD"))
 FEEDBACK_ARGS = (AGENT, VALUE, DECIMALS, TAG, TAG, URI, URI, HASH)
 
@@ -65,8 +74,8 @@ REPUTATION = {
     ),
 }
 RATE_AGENT_2 = (2, 1, 0, "", "", "", "", bytes(32))
-REQUEST = mixed(st.sampled_from([n.to_bytes(32, "big") for n in range(1, 4)]), st.just(b"x"))
-RESPONSE = mixed(st.integers(0, 100), st.sampled_from((101, -1, 255, 256)))
+REQUEST = hostile(st.sampled_from([n.to_bytes(32, "big") for n in range(1, 4)]), b"x")
+RESPONSE = hostile(st.integers(0, 100), 101, -1, 255, 256)
 VALIDATION = {
     "validationRequest": call(names("@relay"), AGENT, URI, REQUEST, value=PAY),
     "validationResponse": call(REQUEST, RESPONSE, URI, HASH, TAG),
@@ -85,14 +94,30 @@ VALIDATION = {
 
 
 def world() -> tuple[Device, str, str, str, str]:
-    """Agents 0 and 1 are alice's, 2 is bob's; mallory's relay contract."""
+    """Agents 0 and 1 are alice's, 2 is bob's; bob rated agent 0 and carol agent 2;
+    alice asked carol to validate agent 0 (request 1); mallory's relay contract."""
     device = hostile_device()
     identity = device.deploy(device.account("alice"), IdentityRegistry)
     reputation = device.deploy(device.account("alice"), ReputationRegistry, identity)
     validation = device.deploy(device.account("alice"), ValidationRegistry, identity)
     relay = device.deploy(device.account("mallory"), Relay)
-    for who in ("alice", "alice", "bob"):
-        receipt = device.call(device.account(who), identity, "register", "ipfs://x", ())
+    for who, to, method, *args in (
+        ("alice", identity, "register", "ipfs://x", ()),
+        ("alice", identity, "register", "ipfs://x", ()),
+        ("bob", identity, "register", "ipfs://x", ()),
+        ("bob", reputation, "giveFeedback", 0, 80, 0, "starred", "", "", "", bytes(32)),
+        ("carol", reputation, "giveFeedback", 2, 9977, 2, "uptime", "", "", "", bytes(32)),
+        (
+            "alice",
+            validation,
+            "validationRequest",
+            "carol",
+            0,
+            "ipfs://job",
+            (1).to_bytes(32, "big"),
+        ),
+    ):
+        receipt = device.call(device.account(who), to, method, *args)
         assert receipt.ok, receipt.error
     return device, identity, reputation, validation, relay
 
@@ -121,10 +146,31 @@ def reputation_invariant(reputation: str) -> Any:
     return check
 
 
-@settings(max_examples=80, deadline=None)
-@given(steps(REPUTATION, senders=(*USERS, "alice"), focus=("giveFeedback", "revokeFeedback")))
+@settings(max_examples=200, deadline=None)
+@given(
+    steps(
+        REPUTATION,
+        senders=(*USERS, "bob"),
+        focus=("giveFeedback", "revokeFeedback", "appendResponse", "readAllFeedback"),
+    )
+)
 @example([Step("alice", "giveFeedback", (0, 1, 0, "", "", "", "", bytes(32)))])
 @example([Step("bob", "getSummary", (0, (), "", ""))])
+@example(
+    [
+        Step("alice", "appendResponse", (0, "bob", 1, "ipfs://refund", bytes(32))),
+        Step("carol", "appendResponse", (0, "bob", 1, "ipfs://spam", bytes(32))),
+        Step("bob", "revokeFeedback", (0, 1)),
+        Step("bob", "revokeFeedback", (0, 1)),
+        Step("carol", "readFeedback", (0, "bob", 1)),
+        Step("carol", "readAllFeedback", (0, (), "", "", True)),
+        Step("carol", "getResponseCount", (0, "", 0, ())),
+        Step("carol", "getClientAt", (2, 0)),
+        Step("carol", "getLastIndex", (2, "carol")),
+        Step("carol", "getSummary", (2, ("carol", "bob"), "uptime", "")),
+        Step("carol", "giveFeedback", (2, -(2**127), 18, "", "", "", "", bytes(32))),
+    ]
+)
 @example(
     [
         Step("bob", "setApprovalForAll", ("@relay", True), to="@identity"),
@@ -156,13 +202,23 @@ def test_reputation_hostile_sequences(sequence: list[Step]) -> None:
     hostile.run(reputation, sequence)
 
 
-@settings(max_examples=60, deadline=None)
-@given(steps(VALIDATION, focus=("validationRequest", "validationResponse")))
+@settings(max_examples=150, deadline=None)
+@given(
+    steps(
+        VALIDATION,
+        senders=(*USERS, "carol"),
+        focus=("validationRequest", "validationResponse", "getSummary"),
+    )
+)
 @example(
     [
         Step("alice", "validationRequest", ("carol", 0, "", (1).to_bytes(32, "big"))),
         Step("carol", "validationResponse", ((1).to_bytes(32, "big"), 101, "", bytes(32), "")),
         Step("bob", "validationResponse", ((1).to_bytes(32, "big"), 50, "", bytes(32), "")),
+        Step("carol", "validationResponse", ((1).to_bytes(32, "big"), 50, "", bytes(32), "t")),
+        Step("carol", "validationResponse", ((1).to_bytes(32, "big"), 0, "", bytes(32), "")),
+        Step("bob", "getValidationStatus", ((1).to_bytes(32, "big"),)),
+        Step("bob", "getSummary", (0, ("carol",), "")),
     ]
 )
 def test_validation_hostile_sequences(sequence: list[Step]) -> None:
