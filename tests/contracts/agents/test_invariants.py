@@ -4,7 +4,9 @@ bounds that keep one call's work bounded."""
 
 from __future__ import annotations
 
+from accord.contracts.agents import IdentityRegistry, ReputationRegistry, ValidationRegistry
 from accord.contracts.agents.limits import MAX_LIST
+from accord.device import AssetSpec, Device, DeviceConfig, Genesis
 from accord.device.keys import Keyring
 from tests.contracts.agents.scenario import play
 from tests.contracts.agents.world import H0, make_world
@@ -72,3 +74,16 @@ def test_a_summary_is_bounded_by_its_list_and_charged_per_feedback() -> None:
     ten = summary_gas()
     assert ten - one == 9 * 2_100  # one READ per further feedback walked
     assert w.view(w.reputation, "getSummary", 0, ("bob",), "", "") == (10, 1, 0)
+
+
+def test_the_default_allowlist_admits_the_registries() -> None:
+    """A genesis that names no contract modules deploys them (``accord.contracts`` is
+    the default allowlist, and the package is under it)."""
+    genesis = Genesis(assets={FEE: AssetSpec(issuer="treasury", alloc={"alice": 10**18})})
+    assert genesis.contract_modules == ("accord.contracts",)
+    device = Device(DeviceConfig(), genesis, seed=1)
+    identity = device.deploy(device.account("alice"), IdentityRegistry)
+    device.deploy(device.account("alice"), ReputationRegistry, identity)
+    device.deploy(device.account("alice"), ValidationRegistry, identity)
+    receipt = device.call(device.account("alice"), identity, "register", "ipfs://a", ())
+    assert receipt.ok and receipt.result == 0
