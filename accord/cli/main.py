@@ -16,6 +16,7 @@ from accord.cli.guard import DEBUG, GuardedGroup
 from accord.cli.intent import intent_app
 from accord.cli.judge import judge_app
 from accord.cli.llm import llm_app
+from accord.cli.node import node
 from accord.cli.replay import replay
 from accord.cli.report import report
 from accord.cli.rl import rl_app
@@ -66,6 +67,7 @@ app.command()(demo)
 app.command()(run)
 app.command()(report)
 app.command()(route)
+app.command()(node)
 app.add_typer(judge_app, name="judge")
 app.add_typer(deepfund_app, name="deepfund")
 app.add_typer(intent_app, name="intent")

@@ -235,12 +235,16 @@ class SqliteLog:
     """An event log persisted to SQLite, one committed transaction per record.
 
     ``close()`` (or the writer's end, by a finalizer) checkpoints the WAL into the file:
-    see the module's note on sidecar files.
+    see the module's note on sidecar files. ``any_thread``: the log may be written from
+    a thread other than the one that opened it (its user serialises every use, as the
+    node's event loop does, :mod:`accord.node`).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, any_thread: bool = False) -> None:
         self.path = Path(path)
-        self._db = sqlite3.connect(str(self.path), isolation_level=None)
+        self._db = sqlite3.connect(
+            str(self.path), isolation_level=None, check_same_thread=not any_thread
+        )
         self._closer = weakref.finalize(self, _finish, self._db)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")

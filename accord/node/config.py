@@ -1,0 +1,136 @@
+"""The node's configuration: one TOML file, validated by pydantic (``docs/node.md``).
+
+::
+
+    seed = 0
+
+    [node]
+    host = "127.0.0.1"          # loopback by default: expose it on purpose
+    port = 8545
+    data_dir = "node-data"      # chain.db (the event log) and mempool.db (the journal)
+    block_interval_ms = 1000    # 0: blocks only on demand (POST /admin/block)
+    admin_token = "..."         # bearer token of the admin endpoints; none: disabled
+
+    [device]                    # any DeviceConfig field (docs/device.md)
+    chain_id = 7
+
+    [genesis]                   # any Genesis field; public_keys bind agents' own keys
+    public_keys = { alice = "<64 hex digits>" }
+    [genesis.assets.ETH]
+    issuer = "treasury"
+    alloc = { alice = 1_000_000_000_000 }
+
+A malformed file is refused with one line naming the file and the key
+(:class:`NodeConfigError`), and the node does not start.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from accord.device import DeviceConfig, Genesis
+
+
+class NodeConfigError(ValueError):
+    """A node config that cannot be read or does not validate (one line)."""
+
+
+class Limits(BaseModel):
+    """What one client may ask of the node (``docs/node.md``, "Under attack")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_request_bytes: int = Field(1_048_576, gt=0)
+    """A larger body is refused with HTTP 413, from its Content-Length header before
+    anything is read (or as soon as a chunked body passes it)."""
+    max_batch: int = Field(100, gt=0)
+    """Requests one JSON-RPC batch may hold."""
+    ip_rate: float = Field(200.0, gt=0)
+    """Requests per second one client IP may make, sustained (token bucket)."""
+    ip_burst: int = Field(400, gt=0)
+    """Requests one client IP may make at once (the bucket's size)."""
+    key_rate: float = Field(50.0, gt=0)
+    """Signed payloads per second one sender key may submit, sustained."""
+    key_burst: int = Field(100, gt=0)
+    max_log_blocks: int = Field(1_000, gt=0)
+    """Blocks one ``accord_getLogs`` call may scan."""
+    max_clients: int = Field(100_000, gt=0)
+    """Rate-limit buckets kept (the oldest are forgotten past it)."""
+
+
+class NodeSection(BaseModel):
+    """The ``[node]`` table: where it listens, where it keeps its files, its blocks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(8545, ge=0, le=65535)
+    data_dir: Path = Path("node-data")
+    block_interval_ms: int = Field(0, ge=0)
+    """Wall-clock time between produced blocks; 0: only on demand (``/admin/block``).
+    Block timestamps stay the device's own (``genesis_time_ms + n × block_time_ms``)."""
+    empty_blocks: bool = False
+    """Whether the timer seals a block when nothing is pending (no transaction, bundle
+    or commitment)."""
+    admin_token: str | None = Field(None, min_length=16)
+    """Bearer token of ``/admin/*``; without one, the admin endpoints answer 403."""
+    limits: Limits = Field(default_factory=Limits)
+
+
+class NodeConfig(BaseModel):
+    """The whole file: the node, the device's design, its genesis and seed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seed: int = Field(0, ge=0)
+    node: NodeSection = Field(default_factory=NodeSection)
+    device: DeviceConfig = Field(default_factory=DeviceConfig)
+    genesis: Genesis = Field(default_factory=Genesis)
+
+    @property
+    def chain_path(self) -> Path:
+        return self.node.data_dir / "chain.db"
+
+    @property
+    def mempool_path(self) -> Path:
+        return self.node.data_dir / "mempool.db"
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {err['msg']}{more}"
+
+
+def parse_config(data: dict[str, Any], *, source: str = "config") -> NodeConfig:
+    """Validate a parsed TOML document; raises :class:`NodeConfigError` (one line)."""
+    try:
+        return NodeConfig.model_validate(data)
+    except ValidationError as exc:
+        raise NodeConfigError(f"{source}: {_first_error(exc)}") from None
+
+
+def load_config(path: str | Path) -> NodeConfig:
+    """Read and validate a node TOML file; relative ``data_dir`` is taken from the
+    file's directory. Raises :class:`NodeConfigError` with one line."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise NodeConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NodeConfigError(f"{path}: cannot read it: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise NodeConfigError(f"{path}: not valid TOML: {exc}") from None
+    config = parse_config(data, source=str(path))
+    if not config.node.data_dir.is_absolute():
+        section = config.node.model_copy(update={"data_dir": path.parent / config.node.data_dir})
+        config = config.model_copy(update={"node": section})
+    return config

@@ -1,0 +1,212 @@
+"""The node's HTTP face: a Starlette app served by uvicorn (``docs/node.md``).
+
+Routes:
+
+* ``POST /`` — JSON-RPC 2.0 (:mod:`accord.node.rpc`, methods in :mod:`accord.node.methods`);
+* ``GET /health`` — ``{"ok": true, "number": <head>}``;
+* ``POST /admin/block``, ``POST /admin/snapshot``, ``POST /admin/shutdown`` — with
+  ``Authorization: Bearer <admin_token>`` (compared in constant time,
+  :func:`hmac.compare_digest`); 401 without the right token, 403 when the config sets
+  none.
+
+Before a body is read, in this order: the client IP's token bucket (429), the
+``Content-Type`` (415 unless ``application/json``: a browser page cannot send that
+cross-origin without a preflight, which this server does not answer, so a web page
+cannot drive a node on the visitor's loopback), and the declared ``Content-Length``
+(413 past ``max_request_bytes``; a chunked body is cut off at the same size).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from accord.node.limits import Clock, RateLimiter
+from accord.node.methods import METHODS, Session
+from accord.node.production import Node
+from accord.node.rpc import handle
+from accord.node.wire import dumps
+
+_log = logging.getLogger("accord.node")
+
+
+class TooLarge(Exception):
+    pass
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused (:class:`TooLarge`) past ``limit`` bytes: from the declared
+    length before reading anything, or while a chunked body streams in."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise TooLarge("Content-Length is not a number")
+        if int(declared) > limit:
+            raise TooLarge(f"the body has {declared} bytes; the limit is {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"the body exceeds the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_app(
+    node: Node,
+    *,
+    clock: Clock | None = None,
+    on_shutdown: Callable[[], None] | None = None,
+) -> Starlette:
+    """The node's app; ``clock`` (default: monotonic) drives the rate limits, and
+    ``on_shutdown`` is called by ``/admin/shutdown`` (uvicorn's exit, in :func:`serve`)."""
+    config = node.config
+    limits = config.node.limits
+    kwargs: dict[str, Any] = {"max_clients": limits.max_clients}
+    if clock is not None:
+        kwargs["clock"] = clock
+    ips = RateLimiter(limits.ip_rate, limits.ip_burst, **kwargs)
+    session = Session(node, limits, RateLimiter(limits.key_rate, limits.key_burst, **kwargs))
+    token = config.node.admin_token
+
+    async def gate(request: Request) -> bytes | Response:
+        host = request.client.host if request.client else "unknown"
+        if not ips.allow(host):
+            return _error(429, f"rate limit: {limits.ip_rate:g} requests a second per client")
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            return _error(415, "Content-Type must be application/json")
+        try:
+            return await _read_body(request, limits.max_request_bytes)
+        except TooLarge as exc:
+            return _error(413, str(exc))
+
+    async def rpc(request: Request) -> Response:
+        body = await gate(request)
+        if isinstance(body, Response):
+            return body
+        answer = handle(body, METHODS, session, max_batch=limits.max_batch)
+        if answer is None:
+            return Response(status_code=204)
+        return Response(dumps(answer), media_type="application/json")
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True, "number": node.device.number})
+
+    def authorized(request: Request) -> Response | None:
+        if token is None:
+            return _error(403, "admin endpoints are disabled: set node.admin_token")
+        given = request.headers.get("authorization", "")
+        expected = f"Bearer {token}"
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return _error(401, "admin endpoints need Authorization: Bearer <admin_token>")
+        return None
+
+    async def admin_block(request: Request) -> Response:
+        refused = authorized(request)
+        if refused is not None:
+            return refused
+        block = node.produce()
+        h = block.header
+        return JSONResponse(
+            {
+                "number": h.number,
+                "hash": h.hash.hex(),
+                "state_hash": h.state_hash.hex(),
+                "transactions": [tx.hash.hex() for tx in block.transactions],
+                "skipped": len(block.skipped),
+            }
+        )
+
+    async def admin_snapshot(request: Request) -> Response:
+        refused = authorized(request)
+        if refused is not None:
+            return refused
+        path = node.snapshot()
+        device = node.device
+        return JSONResponse(
+            {
+                "path": str(path),
+                "number": device.number,
+                "head_hash": device.head.hash.hex(),
+                "state_hash": device.state_hash().hex(),
+                "genesis_hash": device.genesis_hash.hex(),
+            }
+        )
+
+    async def admin_shutdown(request: Request) -> Response:
+        refused = authorized(request)
+        if refused is not None:
+            return refused
+        if on_shutdown is not None:
+            on_shutdown()
+        return JSONResponse({"stopping": True})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = None
+        interval = config.node.block_interval_ms
+        if interval > 0:
+            task = asyncio.create_task(_produce_every(node, interval / 1000))
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    routes = [
+        Route("/", rpc, methods=["POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/admin/block", admin_block, methods=["POST"]),
+        Route("/admin/snapshot", admin_snapshot, methods=["POST"]),
+        Route("/admin/shutdown", admin_shutdown, methods=["POST"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _produce_every(node: Node, seconds: float) -> None:
+    """The block timer: a block every ``seconds`` when there is work (or always, with
+    ``empty_blocks``). Production runs on the event loop, between requests."""
+    while True:
+        await asyncio.sleep(seconds)
+        if node.config.node.empty_blocks or node.has_work():
+            try:
+                node.produce()
+            except Exception:  # the device never raises on input; log a bug, keep going
+                _log.exception("block production failed")
+
+
+def serve(node: Node, *, log_level: str = "warning") -> None:
+    """Serve ``node`` with uvicorn until Ctrl-C or ``/admin/shutdown``; closes it after."""
+    import uvicorn
+
+    holder: list[uvicorn.Server] = []
+
+    def stop() -> None:
+        holder[0].should_exit = True
+
+    app = create_app(node, on_shutdown=stop)
+    settings = node.config.node
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level)
+    )
+    holder.append(server)
+    try:
+        server.run()
+    finally:
+        node.close()
