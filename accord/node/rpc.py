@@ -8,7 +8,9 @@ gets HTTP 204. The specification's error codes, each with a one-line message:
 =======  ================  ===========================================================
 code     meaning           when
 =======  ================  ===========================================================
--32700   Parse error       the body is not UTF-8 JSON (the answer's id is null)
+-32700   Parse error       the body is not UTF-8 JSON (``NaN``, ``Infinity``, an
+                           integer over 4,300 digits, nesting past Python's recursion
+                           limit included); the answer's id is null
 -32600   Invalid Request   not an object, ``jsonrpc`` not "2.0", a bad ``id`` or
                            ``method`` type, ``params`` neither array nor object, an
                            empty or too large batch
@@ -130,14 +132,20 @@ def call_one(request: Any, methods: dict[str, Method], context: Any) -> dict[str
     return None if notification else answer
 
 
+def _not_json(name: str) -> None:
+    """``NaN`` and ``Infinity`` are Python's extensions, not JSON (RFC 8259 §6)."""
+    raise ValueError(f"{name} is not JSON")
+
+
 def handle(
     body: bytes, methods: dict[str, Method], context: Any, *, max_batch: int
 ) -> dict[str, Any] | list[dict[str, Any]] | None:
     """Answer a whole body: an answer, a batch of answers, or None (nothing to send)."""
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"), parse_constant=_not_json)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        reason = getattr(exc, "msg", None) or type(exc).__name__
+        reason = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+        reason = reason.splitlines()[0][:200]
         return _error(PARSE_ERROR, f"parse error: {reason}")
     if type(data) is list:
         if not data:
