@@ -39,7 +39,8 @@ class Session:
     keys: RateLimiter
 
     def spend(self, sender: str) -> None:
-        """Take one token from ``sender``'s bucket, or refuse (-32005)."""
+        """Take one token from ``sender``'s bucket, or refuse (-32005); called once the
+        payload's signature is known to be ``sender``'s."""
         if not self.keys.allow(sender):
             raise RpcError(
                 LIMIT_EXCEEDED,
@@ -89,6 +90,12 @@ def send_transaction(s: Session, p: TransactionParams) -> str:
 
 
 def _send(s: Session, tx: Transaction) -> str:
+    # The signature first: a payload only spends its sender's rate-limit tokens once it
+    # is known to be the sender's, so nobody can exhaust another account's bucket.
+    try:
+        s.node.device.verify(tx)
+    except DeviceError as exc:
+        raise refused(exc) from None
     s.spend(tx.sender)
     try:
         return s.node.send(tx).hex()
@@ -101,6 +108,10 @@ def send_bundle(s: Session, p: BundleParams) -> str:
         bundle = bundle_from_json(p.bundle)
     except (WireError, DeviceError) as exc:
         raise RpcError(INVALID_PARAMS, f"invalid params: {exc}") from None
+    try:
+        s.node.device.verify(bundle.txs[0])  # as in _send: only the sender spends its tokens
+    except DeviceError as exc:
+        raise refused(exc) from None
     s.spend(bundle.txs[0].sender)
     try:
         return s.node.send_bundle(bundle).hex()

@@ -209,7 +209,32 @@ def test_per_key_rate_limit(tight: Any, signers: dict[str, Signer]) -> None:
     answers = client.post("/", json=batch).json()  # one request for the IP, three for the key
     assert [a.get("error", {}).get("code", 0) for a in answers] == [0, 0, -32005]  # burst 2
     assert "rate limit: sender 'alice'" in answers[2]["error"]["message"]
-    assert len(node.device.mempool) == 5
+    forged = {**alice.transfer(9, "bob", {"ETH": 1}), "signature": "00" * 64}
+    clock.now += 1.0
+    for _ in range(2):  # forgeries in alice's name spend none of alice's tokens
+        answer = client.post(
+            "/",
+            json={
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "accord_sendTransaction",
+                "params": {"transaction": forged},
+            },
+        ).json()
+        assert answer["error"]["code"] == -32000 and "forged" in answer["error"]["message"]
+    clock.now += 1.0
+    fine = alice.transfer(6, "bob", {"ETH": 1}, max_fee=3_000)
+    answer = client.post(
+        "/",
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "accord_sendTransaction",
+            "params": {"transaction": fine},
+        },
+    ).json()
+    assert answer["result"] == fine["hash"]
+    assert len(node.device.mempool) == 6
 
 
 def test_admin_needs_the_token(rpc: Rpc, tmp_path: Path, signers: dict[str, Signer]) -> None:
