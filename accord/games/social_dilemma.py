@@ -18,6 +18,10 @@ over: ``("planner", "greedy")`` is a planner and n − 1 greedy players): ``alwa
 - ``fixed``: menu entry ``menu_entry`` is in force, every player having accepted (to
   sweep θ).
 
+With ``propose_at = k`` the first ``k`` rounds are played uncontracted and the
+contract comes (is negotiated, or signed) before round ``k + 1``, settling only the
+rounds after it.
+
 With ``contract_kind = "unilateral"`` a menu entry θ is a **unilateral commitment**
 instead: the player at ``proposer`` stakes θ on its own defection (paid to the others),
 nobody answers, and only its deposit is locked. Under ``negotiate`` a planner commits to
@@ -64,6 +68,9 @@ class SocialDilemmaParams(DilemmaSpec):
     contract: Literal["none", "negotiate", "fixed"] = "negotiate"
     proposer: StrictInt = Field(0, ge=0)
     menu_entry: StrictInt = Field(0, ge=0, description="the entry in force when contract = fixed")
+    propose_at: StrictInt = Field(
+        0, ge=0, description="rounds played before the contract is proposed (or signed)"
+    )
 
     @model_validator(mode="after")
     def _check_players(self) -> SocialDilemmaParams:
@@ -78,6 +85,8 @@ class SocialDilemmaParams(DilemmaSpec):
             raise ValueError(f"proposer must be a player index < {self.players}")
         if self.menu_entry > len(self.thetas):
             raise ValueError(f"menu_entry must index the menu [0, {len(self.thetas)}]")
+        if self.propose_at >= self.rounds:
+            raise ValueError(f"propose_at must be < rounds = {self.rounds}, got {self.propose_at}")
         return self
 
 
@@ -191,6 +200,43 @@ GLOSSARY: Glossary = make_glossary(
 )
 
 
+def _contract(
+    p: SocialDilemmaParams,
+    table: Table,
+    players: list[Strategy],
+    menu: list[Fraction | None],
+    fee: Fraction,
+) -> tuple[int, int, int, int]:
+    """Put the run's contract on the table (module docstring): the menu entry in force
+    or proposed (0: none), proposals made, answers given, acceptances."""
+    game = table.game
+    if p.contract == "fixed" and p.menu_entry:
+        table.sign(p.proposer, p.thetas[p.menu_entry - 1])
+        return p.menu_entry, 0, 0, 0
+    if p.contract != "negotiate" or not isinstance(players[p.proposer], Planner):
+        return 0, 0, 0, 0
+    planner = players[p.proposer]
+    assert isinstance(planner, Planner)
+    if p.contract_kind == "unilateral":  # a commitment: nobody answers
+        entry = planner.commit(game, menu, p.proposer, fee)
+        if entry:
+            table.propose(p.proposer, p.thetas[entry - 1])
+        return entry, int(entry > 0), 0, 0
+    entry = planner.propose(game, menu, fee)
+    theta = menu[entry]
+    if theta is None:
+        return 0, 0, 0, 0
+    table.propose(p.proposer, p.thetas[entry - 1])
+    answers = accepted = 0
+    for i, player in enumerate(players):
+        if i != p.proposer:
+            yes = player.accepts(game, theta, fee)
+            answers += 1
+            accepted += yes
+            table.respond(i, yes)
+    return entry, 1, answers, accepted
+
+
 @register_game
 class SocialDilemmaGame:
     """Scripted players in a repeated matrix dilemma, with formal contracts on the device."""
@@ -209,41 +255,19 @@ class SocialDilemmaGame:
         game = table.game
         menu: list[Fraction | None] = [None, *(p.theta_points(t) for t in p.thetas)]
         fee = Fraction(p.keeper_fee, p.unit * n)  # each player's share a settled round
-        proposed, answers, accepted = 0, 0, 0
         unilateral = p.contract_kind == "unilateral"
-        entry = 0
-        if p.contract == "fixed" and p.menu_entry:
-            entry = p.menu_entry
-            table.sign(p.proposer, p.thetas[entry - 1])
-        elif p.contract == "negotiate" and unilateral:  # a commitment: nobody answers
-            proposer = players[p.proposer]
-            if isinstance(proposer, Planner):
-                entry = proposer.commit(game, menu, p.proposer, fee)
-            if entry:
-                proposed = 1
-                table.propose(p.proposer, p.thetas[entry - 1])
-        elif p.contract == "negotiate":
-            proposer = players[p.proposer]
-            entry = proposer.propose(game, menu, fee) if isinstance(proposer, Planner) else 0
-            if entry:
-                proposed = 1
-                table.propose(p.proposer, p.thetas[entry - 1])
-                theta = menu[entry]
-                assert theta is not None
-                for i, player in enumerate(players):
-                    if i != p.proposer:
-                        yes = player.accepts(game, theta, fee)
-                        answers += 1
-                        accepted += yes
-                        table.respond(i, yes)
-        in_force = table.in_force
-        theta_now = menu[entry] if in_force else None
+        entry = proposed = answers = accepted = in_force = 0
+        theta_now: Fraction | None = None
         rewards = [Fraction(0)] * n
         welfare = Fraction(0)
         moved = fees = cooperated = 0
         last: tuple[bool, ...] | None = None
         rows: list[dict[str, Any]] = []
         for r in range(p.rounds):
+            if r == p.propose_at:  # the contract comes before round propose_at + 1
+                entry, proposed, answers, accepted = _contract(p, table, players, menu, fee)
+                in_force = int(table.in_force)
+                theta_now = menu[entry] if in_force else None
             if not table.in_force:
                 theta_now = None
             committer = p.proposer if unilateral and theta_now is not None else None

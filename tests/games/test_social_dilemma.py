@@ -179,3 +179,30 @@ def test_the_table_refuses_out_of_phase_and_wrong_proposals() -> None:
     late.play([0, 0])
     with pytest.raises(RuntimeError, match="no round left"):
         late.propose(0, 100)
+
+
+def test_a_contract_negotiated_mid_run() -> None:
+    # PD, planner + greedy, the planner's θ = 300 proposed after 5 rounds of mutual
+    # defection (1 + 1 a round): from round 6 both cooperate (a greedy player's gain
+    # against a defector is S + 3 - P = 2 > 0), 6 a round: 10 + 30 of 60
+    m = run(contract="negotiate", propose_at=5)
+    assert (m["proposed"], m["acceptance"], m["in_force"], m["theta"]) == (1, 1.0, 1, 300)
+    assert (m["welfare"], m["optimum"], m["transfers"]) == (40.0, 60.0, 0)
+    before = run(contract="negotiate")
+    assert before["welfare"] == 60.0
+    # a fixed unilateral stake signed after 8 rounds: an always-defecting committer
+    # pays 300 in rounds 9 and 10 only
+    m = run(
+        contract="fixed",
+        contract_kind="unilateral",
+        menu_entry=3,
+        propose_at=8,
+        strategies=("always_defect", "greedy"),
+    )
+    assert m["transfers"] == 600
+
+
+@pytest.mark.parametrize("value", [-1, 10, 11, 10**30, "2", 2.5, None, True])
+def test_a_bad_propose_at_is_refused(value: object) -> None:
+    with pytest.raises(ValueError, match="propose_at"):
+        SocialDilemmaParams(propose_at=value)  # type: ignore[arg-type]
