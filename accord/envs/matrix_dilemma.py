@@ -52,10 +52,11 @@ player's own last move (1 cooperated); the share of the others who cooperated la
 1 before the first round.
 
 **Infos**: ``phase`` (of the next step), ``action_mask``, ``round``, ``contract`` (the
-menu index agreed, 0 for none, ``None`` while negotiating), ``in_force`` (false once a
-deposit has run out and the contract ended), ``transfer`` (this step's net, base units),
-``fee`` (the keeper fee paid), ``payoff`` (points), ``cooperated`` (this step's move, or
-``None``), ``gas`` (the settlement's gas), ``invalid``.
+menu index agreed, 0 for none, ``None`` while negotiating and, with ``propose_at``,
+before the contract's step), ``in_force`` (false once a deposit has run out and the
+contract ended), ``transfer`` (this step's net, base units), ``fee`` (the keeper fee
+paid), ``payoff`` (points), ``cooperated`` (this step's move, or ``None``), ``gas`` (the
+settlement's gas), ``invalid``.
 """
 
 from __future__ import annotations
