@@ -36,6 +36,14 @@ class RateLimiter:
     def __len__(self) -> int:
         return len(self._buckets)
 
+    def available(self, client: str) -> bool:
+        """Whether ``client`` has a token now (nothing taken)."""
+        found = self._buckets.get(client)
+        if found is None:
+            return True
+        tokens, then = found
+        return tokens + max(0.0, self.clock() - then) * self.rate >= 1.0
+
     def allow(self, client: str) -> bool:
         """Take a token for ``client``; False (and nothing taken) when it has none."""
         now = self.clock()

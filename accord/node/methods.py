@@ -38,15 +38,19 @@ class Session:
     limits: Limits
     keys: RateLimiter
 
-    def spend(self, sender: str) -> None:
-        """Take one token from ``sender``'s bucket, or refuse (-32005); called once the
-        payload's signature is known to be ``sender``'s."""
-        if not self.keys.allow(sender):
+    def check(self, sender: str) -> None:
+        """Refuse (-32005) a payload from ``sender`` when its bucket is empty. A token is
+        taken (:meth:`spend`) only once the device has admitted the payload, so payloads
+        that fail (a forgery in ``sender``'s name) spend none of ``sender``'s tokens."""
+        if not self.keys.available(sender):
             raise RpcError(
                 LIMIT_EXCEEDED,
                 f"rate limit: sender {sender[:100]!r} may submit {self.limits.key_rate:g} "
                 f"payloads a second (burst {self.limits.key_burst}); try again later",
             )
+
+    def spend(self, sender: str) -> None:
+        self.keys.allow(sender)
 
 
 class TransactionParams(Params):
@@ -90,17 +94,13 @@ def send_transaction(s: Session, p: TransactionParams) -> str:
 
 
 def _send(s: Session, tx: Transaction) -> str:
-    # The signature first: a payload only spends its sender's rate-limit tokens once it
-    # is known to be the sender's, so nobody can exhaust another account's bucket.
+    s.check(tx.sender)
     try:
-        s.node.device.verify(tx)
+        tx_hash = s.node.send(tx).hex()
     except DeviceError as exc:
         raise refused(exc) from None
-    s.spend(tx.sender)
-    try:
-        return s.node.send(tx).hex()
-    except DeviceError as exc:
-        raise refused(exc) from None
+    s.spend(tx.sender)  # admitted, so signed by its sender: only then a token is taken
+    return tx_hash
 
 
 def send_bundle(s: Session, p: BundleParams) -> str:
@@ -108,15 +108,14 @@ def send_bundle(s: Session, p: BundleParams) -> str:
         bundle = bundle_from_json(p.bundle)
     except (WireError, DeviceError) as exc:
         raise RpcError(INVALID_PARAMS, f"invalid params: {exc}") from None
+    sender = bundle.txs[0].sender
+    s.check(sender)
     try:
-        s.node.device.verify(bundle.txs[0])  # as in _send: only the sender spends its tokens
+        bundle_hash = s.node.send_bundle(bundle).hex()
     except DeviceError as exc:
         raise refused(exc) from None
-    s.spend(bundle.txs[0].sender)
-    try:
-        return s.node.send_bundle(bundle).hex()
-    except DeviceError as exc:
-        raise refused(exc) from None
+    s.spend(sender)  # as in _send
+    return bundle_hash
 
 
 def commit(s: Session, p: TransactionParams) -> str:

@@ -68,11 +68,13 @@ class LogsParams(Params):
 
 
 def value(result: object) -> Any:
-    """A result's JSON form; a result with none is refused (not guessed)."""
+    """A result's JSON form; a result with none (a method that returned an object) is
+    ``{"$unrepresentable": "<type name>"}``, never guessed at, so the rest of a receipt
+    still reads."""
     try:
         return _value(result)
-    except WireError as exc:
-        raise RpcError(SERVER_ERROR, f"the result has no JSON form: {exc}") from None
+    except WireError:
+        return {"$unrepresentable": type(result).__name__}
 
 
 def event_json(event: Any) -> dict[str, Any]:

@@ -185,3 +185,23 @@ def test_the_schema_lists_every_method_with_its_params(rpc: Rpc) -> None:
     assert {"accord_sendTransaction", "accord_simulate", "eth_chainId"} <= set(schema)
     assert schema["accord_getBalance"]["params"]["required"] == ["account"]
     assert all(name.startswith(("accord_", "eth_")) for name in schema)
+
+
+def test_a_bundle_with_a_forged_transaction_is_refused_naming_it(
+    rpc: Rpc, node: Node, signers: dict[str, Signer]
+) -> None:
+    a = signers["alice"].transfer(0, "carol", {"ETH": 10}, max_fee=3_000)
+    b = {**signers["bob"].transfer(0, "carol", {"ETH": 20}, max_fee=3_000), "signature": "11" * 64}
+    error = rpc.call("accord_sendBundle", {"bundle": bundle([a, b])})
+    assert error["code"] == -32000 and error["data"] == {"error": "BundleFailed", "field": "txs[1]"}
+    assert not node.device.mempool.bundles() and len(node.journal) == 0
+    error = rpc.call("accord_sendBundle", {"bundle": {**bundle([a]), "reverting": ["zz"]}})
+    assert error["code"] == -32602 and "bundle.reverting[0]: not hex" in error["message"]
+
+
+def test_results_without_a_json_form_are_named_not_guessed() -> None:
+    from accord.node.reads import value
+
+    assert value({"a": (1, b"\x01")}) == {"a": [1, {"$bytes": "01"}]}
+    assert value(object()) == {"$unrepresentable": "object"}
+    assert value({1: 2}) == {"$unrepresentable": "dict"}
