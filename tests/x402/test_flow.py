@@ -364,3 +364,29 @@ def test_a_failing_route_is_not_charged() -> None:
     assert "PAYMENT-RESPONSE" not in response.headers
     assert world.fingerprint() == before
     assert world.tokens(PAYER) == DEPOSIT
+
+
+def test_a_front_runner_copying_the_settlement_gets_nothing() -> None:
+    stolen: list[Any] = []
+
+    def produce(device: Any) -> None:  # the thief watches the public mempool
+        (seen,) = [p for p in device.pending_view(THIEF) if p.tx.sender == PAYEE]
+        tx = seen.tx
+        copy = device.sign(device.account(THIEF), tx.to, tx.method, *tx.args, priority_fee=50)
+        device.submit(copy)
+        stolen.append(copy)
+        device.build_block()
+
+    world = make_world(produce=produce)
+    thief_eth = world.eth(THIEF)
+    paid = world.client().request("GET", "/quote")
+    assert paid.response.status_code == 200 and paid.settlement is not None
+    assert paid.settlement.success
+    (copy,) = stolen
+    block = world.device.blocks[-1]
+    assert [tx.sender for tx in block.transactions] == [THIEF, PAYEE]
+    receipt = world.device.receipt(copy.hash)
+    assert receipt.error == "caller must be the payee: 'mallory' is not 'svc'"
+    assert world.eth(THIEF) == thief_eth - receipt.fee_paid  # it paid to try
+    assert world.tokens(PAYEE) == PRICE and world.tokens(THIEF) == 0
+    world.backed()
