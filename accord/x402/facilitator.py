@@ -109,8 +109,10 @@ class Facilitator:
         self.network = network_id(device.chain_id)
         self.lock = threading.RLock()
         self.verified: OrderedDict[bytes, Settlement] = OrderedDict()
-        self.settled: dict[tuple[str, str, bytes], str] = {}
-        """(token, payer, nonce) -> the settling transaction's hash (0x hex)."""
+        self.settled: OrderedDict[tuple[str, str, bytes], str] = OrderedDict()
+        """(token, payer, nonce) -> the settling transaction's hash (0x hex), for the
+        last :data:`MAX_VERIFIED` settlements (older ones: the device still refuses the
+        nonce, and a re-verification names it used)."""
 
     # -- the three endpoints ---------------------------------------------------------
     def supported(self) -> SupportedResponse:
@@ -210,6 +212,8 @@ class Facilitator:
             raise Invalid(C.TRANSACTION_STATE, f"settlement reverted: {receipt.error}")
         tx_hash = "0x" + tx.hash.hex()
         self.settled[(settlement.token, payer, nonce)] = tx_hash
+        while len(self.settled) > MAX_VERIFIED:
+            self.settled.popitem(last=False)
         return SettlementResponse(
             success=True,
             payer=payer,

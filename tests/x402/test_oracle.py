@@ -138,3 +138,27 @@ def test_another_protocol_version_is_refused() -> None:
         x402Version=3, paymentPayload=world.payload(), paymentRequirements=world.requirements
     )
     assert world.facilitator.verify(request).invalidReason == C.INVALID_VERSION
+
+
+def test_the_facilitators_memory_is_bounded_and_forgets_the_oldest(monkeypatch: Any) -> None:
+    from accord.x402 import facilitator as F
+
+    monkeypatch.setattr(F, "MAX_VERIFIED", 2)
+    world = make_world()
+    requests = [
+        VerifyRequest(
+            x402Version=2, paymentPayload=world.payload(), paymentRequirements=world.requirements
+        )
+        for _ in range(3)
+    ]
+    for request in requests:
+        assert world.facilitator.verify(request).isValid
+    assert len(world.facilitator.verified) == 2
+    first = world.facilitator.settle(SettleRequest(**dict(requests[0])))
+    assert first.errorReason == C.PAYMENT_NOT_VERIFIED  # forgotten: verify it again
+    for request in requests[1:]:
+        assert world.facilitator.settle(SettleRequest(**dict(request))).success
+    assert world.facilitator.verify(requests[0]).isValid
+    assert world.facilitator.settle(SettleRequest(**dict(requests[0]))).success
+    assert len(world.facilitator.settled) == 2
+    assert world.tokens(PAYEE) == 3 * PRICE
