@@ -13,7 +13,9 @@ HTTP transport of x402 v2 (``specs/transports-v2/http.md`` at ``dd927a26``):
    settled, and the response goes out with ``PAYMENT-RESPONSE`` (base64
    :class:`SettlementResponse`). If settlement fails, the client gets **402** with
    the failed ``PAYMENT-RESPONSE`` and never sees the route's body; if the route
-   itself fails (status >= 400), nothing is settled and its response goes out as is.
+   itself fails (status >= 400), nothing is settled and its response goes out as is;
+5. a facilitator that raises (instead of answering) is the spec's Server Error: **500**
+   with the reason in ``PAYMENT-REQUIRED``'s ``error``, and the route's body withheld.
 
 The facilitator is verified against the requirements *the server* set, never the
 client's ``accepted``. Starlette's ``Request`` reads the headers; calls to the
@@ -98,12 +100,19 @@ class PaymentMiddleware:
         if requirements is None:
             await _required(send, route, resource, mismatch)
             return
-        verdict = await run_in_threadpool(
-            self.facilitator.verify,
-            VerifyRequest(
-                x402Version=X402_VERSION, paymentPayload=payload, paymentRequirements=requirements
-            ),
-        )
+        try:
+            verdict = await run_in_threadpool(
+                self.facilitator.verify,
+                VerifyRequest(
+                    x402Version=X402_VERSION,
+                    paymentPayload=payload,
+                    paymentRequirements=requirements,
+                ),
+            )
+        except Exception as exc:  # a broken facilitator: the spec's Server Error
+            error = f"{C.UNEXPECTED_VERIFY}: {type(exc).__name__}: {exc}"
+            await _required(send, route, resource, error, status=500)
+            return
         if not verdict.isValid:
             reason = f"{verdict.invalidReason}: {verdict.invalidMessage or ''}".rstrip(": ")
             await _required(send, route, resource, reason)
@@ -113,12 +122,19 @@ class PaymentMiddleware:
             for message in messages:
                 await send(message)
             return
-        result = await run_in_threadpool(
-            self.facilitator.settle,
-            SettleRequest(
-                x402Version=X402_VERSION, paymentPayload=payload, paymentRequirements=requirements
-            ),
-        )
+        try:
+            result = await run_in_threadpool(
+                self.facilitator.settle,
+                SettleRequest(
+                    x402Version=X402_VERSION,
+                    paymentPayload=payload,
+                    paymentRequirements=requirements,
+                ),
+            )
+        except Exception as exc:  # the route's body is withheld: nothing was settled
+            error = f"{C.UNEXPECTED_SETTLE}: {type(exc).__name__}: {exc}"
+            await _required(send, route, resource, error, status=500)
+            return
         if not result.success:
             reason = f"{result.errorReason}: {result.errorMessage or ''}".rstrip(": ")
             await _required(send, route, resource, reason, settlement=result)

@@ -50,3 +50,40 @@ def test_an_unreachable_facilitator_is_an_unexpected_error_not_a_crash() -> None
     settled = remote.settle(SettleRequest(**dict(request)))
     assert settled.success is False and settled.errorReason == C.UNEXPECTED_SETTLE
     assert "connection refused" in (settled.errorMessage or "")
+
+
+def test_a_facilitator_that_raises_is_a_500_and_the_body_is_withheld() -> None:
+    world = make_world()
+
+    class Broken:
+        def __init__(self, fail_in: str) -> None:
+            self.fail_in = fail_in
+
+        def verify(self, request: object) -> object:
+            if self.fail_in == "verify":
+                raise RuntimeError("verify exploded")
+            return world.facilitator.verify(request)  # type: ignore[arg-type]
+
+        def settle(self, request: object) -> object:
+            raise RuntimeError("settle exploded")
+
+        def supported(self) -> object:
+            return world.facilitator.supported()
+
+    async def quote(request: object) -> JSONResponse:
+        return JSONResponse({"secret": 1})
+
+    for where in ("verify", "settle"):
+        app = Starlette(routes=[Route("/quote", quote)])
+        app.add_middleware(
+            PaymentMiddleware,
+            facilitator=Broken(where),
+            routes=[PaidRoute("/quote", (world.requirements,))],
+        )
+        world.http = TestClient(app)
+        before = world.fingerprint()
+        response = world.pay(world.payload())
+        assert response.status_code == 500
+        assert "secret" not in response.text
+        assert f"unexpected_{where}_error: RuntimeError: {where} exploded" in response.text
+        assert world.fingerprint() == before
