@@ -57,6 +57,14 @@ class Paid:
     required: PaymentRequired | None = field(default=None, repr=False)
 
 
+def _amount(text: str) -> int:
+    """An offer's amount; one above 2**256 - 1 counts as unpayable (infinite)."""
+    try:
+        return uint(text)
+    except ValueError:
+        return 1 << 257
+
+
 def _random_nonce() -> bytes:
     return secrets.token_bytes(NONCE_BYTES)
 
@@ -95,8 +103,8 @@ class X402Client:
                 reasons.append(f"network {offer.network!r}")
             elif self.assets is not None and offer.asset not in self.assets:
                 reasons.append(f"asset {offer.asset!r}")
-            elif uint(offer.amount) > self.max_amount:
-                reasons.append(f"amount {offer.amount} above {self.max_amount}")
+            elif _amount(offer.amount) > self.max_amount:
+                reasons.append(f"amount {offer.amount[:20]} above {self.max_amount}")
             else:
                 return offer
         raise PaymentError(f"no payable requirement ({'; '.join(reasons) or 'none offered'})")

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accord.x402 import PaymentError, PaymentPayload, X402Client, decode_header, encode_header
@@ -93,6 +93,9 @@ def test_it_pays_once_and_counts_only_what_settled() -> None:
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(amount=str(2**256), header=None)
+@example(amount=str(2**256 - 1), header=None)
+@example(amount="0", header=None)
 @given(
     amount=st.integers(0, 2**256 + 5).map(str) | st.text(max_size=10),
     header=st.none() | st.text(max_size=60).filter(str.isascii),
