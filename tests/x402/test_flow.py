@@ -390,3 +390,11 @@ def test_a_front_runner_copying_the_settlement_gets_nothing() -> None:
     assert world.eth(THIEF) == thief_eth - receipt.fee_paid  # it paid to try
     assert world.tokens(PAYEE) == PRICE and world.tokens(THIEF) == 0
     world.backed()
+
+
+def test_amounts_and_times_above_uint256_are_refused(world: World) -> None:
+    for field in ("value", "validAfter", "validBefore"):
+        data = json.loads(base64.b64decode(encode_header(world.payload())))
+        data["payload"]["authorization"][field] = str(2**256)
+        error = refused(world, b64(json.dumps(data)), 402, C.INVALID_PAYLOAD)
+        assert "above 2**256 - 1" in error
