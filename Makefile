@@ -9,8 +9,8 @@ STAMP := $(VENV)/.installed
 # The device's hot path is compiled with mypyc at install (setup.py): its sources are
 # prerequisites, so that an edit rebuilds it (an extension older than its source is
 # not used: accord/device/accelerator.py).
-COMPILED_SOURCES := setup.py accord/device/accelerator.py accord/device/fast_submit.py \
-	accord/device/fast_loop.py
+COMPILED_SOURCES := setup.py accord/device/accelerator.py accord/device/fast_storage.py \
+	accord/device/fast_submit.py accord/device/fast_loop.py
 # With a C compiler, the build must have compiled it (tests/device/test_accelerator.py).
 EXPECT_COMPILED := $(shell command -v cc >/dev/null 2>&1 && echo 1 || echo 0)
 

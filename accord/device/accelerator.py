@@ -28,8 +28,9 @@ from pathlib import Path
 PURE_ENV = "ACCORD_PURE_PYTHON"
 """Set (to anything but ``""`` or ``"0"``) to run the pure-Python path."""
 
-MODULES = ("accord.device.fast_submit", "accord.device.fast_loop")
-"""The modules the build compiles (``setup.py`` reads this tuple)."""
+MODULES = ("accord.device.fast_storage", "accord.device.fast_submit", "accord.device.fast_loop")
+"""The modules the build compiles (``setup.py`` reads this tuple), in the order
+:func:`install` loads them: each before the modules that import it."""
 
 _HERE = Path(__file__).resolve().parent
 
@@ -65,29 +66,35 @@ def _stale(name: str) -> bool:
 
 
 def install() -> None:
-    """Load :data:`MODULES` before anything else imports them: from source under
-    :data:`PURE_ENV`, where the compiled module is older than its source (it was
-    edited since the build: a warning says so), or where it cannot be loaded (a build
-    for another Python, a broken install); else as Python finds them (compiled
-    first)."""
+    """Load :data:`MODULES` before anything else imports them, all compiled or all from
+    source (they share native types and tables, so a mix would not work): from source
+    under :data:`PURE_ENV`, where a compiled module is older than its source (edited
+    since the last build: a warning says so), or where one cannot be loaded (a build for
+    another Python, a broken install); else compiled."""
+    names = [name for name in MODULES if name not in sys.modules]
+    if not names:
+        return
     pure = pure_requested()
-    for name in MODULES:
-        if name in sys.modules:
-            continue
-        if pure:
-            _load_source(name)
-            continue
-        if _stale(name):
+    if not pure:
+        stale = [name for name in names if _stale(name)]
+        if stale:
             warnings.warn(
-                f"{name}: the compiled module is older than its source; running the "
-                "source (rebuild with `pip install -e .` to compile it again)",
+                f"{', '.join(stale)}: the compiled module is older than its source; "
+                "running the hot path from source (rebuild with `pip install -e .` to "
+                "compile it again)",
                 stacklevel=2,
             )
-            _load_source(name)
-            continue
+            pure = True
+    if not pure:
         try:
-            importlib.import_module(name)
+            for name in names:
+                importlib.import_module(name)
         except ImportError:
+            for name in names:
+                sys.modules.pop(name, None)
+            pure = True
+    if pure:
+        for name in names:
             _load_source(name)
 
 

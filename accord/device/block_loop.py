@@ -140,7 +140,7 @@ class BlockLoop:
         try:
             return self._run(items, env, gas_left, strict, batch)
         finally:
-            self.ledger.gas_limit = UNMETERED  # nothing is metered between calls
+            self.ledger.meter.limit = UNMETERED  # nothing is metered between calls
             self._active[0] = None  # nor does any context act between calls
 
     def _run(

@@ -219,7 +219,8 @@ class Context(tuple[Any, ...]):
         _not_device_context()
 
     def use_gas(self, amount: int) -> None:
-        """Charge extra gas for work the schedule does not meter (heavy math)."""
+        """Charge extra gas for work the schedule does not meter (heavy math): a
+        non-negative int (anything else raises ``ValueError``, a revert)."""
         _not_device_context()
 
     def call(
@@ -432,6 +433,10 @@ class ContextKit:
             ledger.events.append(Event(self[0], name, fields))
 
         def use_gas_(self: Context, amount: int) -> None:
+            # An int (the meter's counts are ints, compiled or not) and never negative
+            # (that would give gas back).
+            if type(amount) is not int or amount < 0:
+                raise ValueError(f"use_gas takes a non-negative int, not {amount!r:.60}")
             use_gas(amount)
 
         def call(

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self, TypeVar, overlo
 from accord.device.context import NO_VALUE, Context, Event
 from accord.device.encoding import Canonical
 from accord.device.errors import Revert
-from accord.device.storage import BoundMap, Map, Var, storage_class
+from accord.device.storage import BoundMap, Map, Var
 
 if TYPE_CHECKING:
     from accord.device.ledger import Ledger
@@ -145,14 +145,18 @@ class Contract:
         """Give the instance its address and empty storage, tracked by the ledger.
 
         The instance keeps no reference to the ledger: its ``Var`` slots live in a
-        plain dict (``_vars``) written through ``_var_store``, a metered map of the
-        ledger's storage class, as its Maps are (:func:`~accord.device.storage.storage_class`).
+        plain dict (``_vars``) written through ``_var_store``, a metered map, as its Maps
+        are (:class:`~accord.device.storage.BoundMap`).
         """
         object.__setattr__(self, "address", address)
         slots: dict[str, Any] = {}
         object.__setattr__(self, "_vars", slots)
         origin = ledger.track(("var", address), slots)
-        object.__setattr__(self, "_var_store", storage_class(ledger)(slots, None, "", origin))
+        object.__setattr__(
+            self,
+            "_var_store",
+            BoundMap(slots, None, "", origin, ledger.meter.key, ledger.meter_token),
+        )
         for name, spec in self._maps.items():
             object.__setattr__(self, name, spec.bind(ledger, address))
 

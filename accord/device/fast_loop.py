@@ -29,6 +29,7 @@ from accord.device import gas as G
 from accord.device.block import Skipped, Status
 from accord.device.contract import NO_VALUE, BatchCall, Context, Contract
 from accord.device.errors import GasLimitTooLow, OutOfGas, Rejected, Revert
+from accord.device.fast_storage import Meter
 from accord.device.ledger import MISSING, Ledger
 from accord.device.mempool import PendingBundle
 from accord.device.outcome import BlockEnv, Outcome, Prepaid, no_room
@@ -88,6 +89,7 @@ def run_items(
     out = Outcome([], [], [], [], {}, [], 0, gas_left)
     attempted, included, receipts = out.attempted, out.included, out.receipts
     ledger: Any = loop.ledger
+    meter: Meter = ledger.meter  # the running call's gas (compiled: a C struct's fields)
     nonces: dict[Any, Any] = ledger.nonces
     balances: dict[Any, Any] = ledger.balances
     journal: list[Any] = ledger.journal
@@ -171,8 +173,8 @@ def run_items(
                     intrinsic: Any = item[3]
                 except IndexError:  # an (tx, arrival, seq) item made by hand
                     intrinsic = None
-                if intrinsic is None:  # a bundle's, or not admitted through the pool
-                    # (not canonical: UNPAYABLE, refused for its gas limit)
+                if type(intrinsic) is not int:  # a bundle's, or not admitted through the
+                    # pool (not canonical: UNPAYABLE, refused for its gas limit)
                     intrinsic = _intrinsic_gas(method, args, value)
                 # -- validation: one combined test, _reject() names the failure --
                 expected = nonces.get(sender, 0)  # a nonce is never stored as 0
@@ -258,8 +260,8 @@ def run_items(
                     balances[key] = have - prepay
             # -- the call, in a journal frame --
             journal_mark, events_mark = len(journal), len(events)
-            ledger.gas_used = intrinsic
-            ledger.gas_limit = gas_limit
+            meter.used = intrinsic
+            meter.limit = gas_limit
             created: str | None = None
             error: str | None = None
             result: object = None
@@ -302,7 +304,7 @@ def run_items(
                     created = loop._deploy(tx, env)
                 elif value:  # a plain transfer
                     loop._send_value(tx, to)
-                used = ledger.gas_used
+                used = meter.used
                 if used > gas_limit:  # contract code caught an OutOfGas: still fails
                     raise OutOfGas(used, gas_limit)
                 status = "success"
@@ -311,7 +313,7 @@ def run_items(
                 status, used, error, created = "out_of_gas", gas_limit, exc.reason, None
             except Revert as exc:
                 ledger.rollback((journal_mark, events_mark))
-                status, used, error, created = "reverted", ledger.gas_used, exc.reason, None
+                status, used, error, created = "reverted", meter.used, exc.reason, None
                 if used > gas_limit:  # it caught an OutOfGas, then reverted
                     status, used = "out_of_gas", gas_limit
             except (MemoryError, RecursionError) as exc:  # resource exhaustion
@@ -320,7 +322,7 @@ def run_items(
                 error = f"out of gas: {_describe(exc)}"
             except Exception as exc:  # a bug or a failed ledger op in contract code
                 ledger.rollback((journal_mark, events_mark))
-                status, used, created = "reverted", ledger.gas_used, None
+                status, used, created = "reverted", meter.used, None
                 error = _describe(exc)
                 if used > gas_limit:  # it caught an OutOfGas, then raised this
                     status, used = "out_of_gas", gas_limit

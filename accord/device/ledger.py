@@ -25,7 +25,8 @@ locked holdings of the asset: the conservation invariant that
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import TYPE_CHECKING, Any
 
 from accord.device import gas as G
 from accord.device.errors import (
@@ -36,6 +37,9 @@ from accord.device.errors import (
     UnknownAsset,
 )
 from accord.device.permits import NotAllowed, check_amount, check_name
+
+if TYPE_CHECKING:
+    from accord.device.fast_storage import Meter
 
 MISSING: Any = object()
 """Journal marker: the key was absent before the write."""
@@ -58,24 +62,30 @@ class Tracked:
         self.origin: dict[Any, Any] = {}
 
 
+class MeterToken:
+    """Keeps a ledger's gas meter in :mod:`accord.device.fast_storage`'s table while
+    the ledger or any of its storage maps lives (each holds it; it holds nothing)."""
+
+    __slots__ = ("__weakref__",)
+
+
 class Ledger:
     """Balances, locks, assets, nonces and contract storage dicts, plus the journal and
-    the gas meter of the call being executed."""
+    the gas meter of the call being executed (:attr:`meter`)."""
 
     __slots__ = (
         "allowances",
         "balances",
         "balances_origin",
         "events",
-        "gas_limit",
-        "gas_used",
         "issuers",
         "journal",
         "locked",
+        "meter",
+        "meter_token",
         "nonces",
         "nonces_origin",
         "permit_nonces",
-        "storage_classes",
         "supply",
         "tracked",
     )
@@ -88,8 +98,15 @@ class Ledger:
         self.nonces: dict[str, int] = {}
         self.journal: list[JournalEntry] = []
         self.events: list[Any] = []
-        self.gas_used = 0
-        self.gas_limit = 1 << 62
+        from accord.device.fast_storage import Meter, release  # (it imports this module)
+
+        self.meter: Meter = Meter(self.journal)
+        """The running call's gas (``used``, ``limit``) and this journal, which contract
+        storage charges and writes (:mod:`accord.device.fast_storage`)."""
+        self.meter_token = MeterToken()
+        """Held by this ledger and each of its storage maps: the meter stays in
+        :mod:`~accord.device.fast_storage`'s table while any of them lives."""
+        weakref.finalize(self.meter_token, release, self.meter.key)
         self.tracked: dict[int, Tracked] = {}
         """Tables in the state hash, by ``id`` of their dict (each holds a reference)."""
         self.balances_origin = self.track(("balances",), self.balances)
@@ -104,8 +121,24 @@ class Ledger:
         """The nonce of each owner's next permit (absent: 0)."""
         self.track(("allowances",), self.allowances)
         self.track(("permit_nonces",), self.permit_nonces)
-        self.storage_classes: Any = None
-        """This ledger's metered storage classes (:func:`accord.device.storage.storage_classes`)."""
+
+    @property
+    def gas_used(self) -> int:
+        """Gas used by the running call (:attr:`meter`'s ``used``)."""
+        return self.meter.used
+
+    @gas_used.setter
+    def gas_used(self, used: int) -> None:
+        self.meter.used = used
+
+    @property
+    def gas_limit(self) -> int:
+        """The running call's gas limit (:attr:`meter`'s ``limit``)."""
+        return self.meter.limit
+
+    @gas_limit.setter
+    def gas_limit(self, limit: int) -> None:
+        self.meter.limit = limit
 
     def track(self, label: Label, data: dict[Any, Any]) -> dict[Any, Any]:
         """Make ``data`` part of the state under ``label``; returns its origin dict.
@@ -154,10 +187,11 @@ class Ledger:
     # -- gas ---------------------------------------------------------------------------
     def use_gas(self, amount: int) -> None:
         """Charge ``amount`` gas to the running call; raises :class:`OutOfGas` past its limit."""
-        used = self.gas_used + amount
-        self.gas_used = used
-        if used > self.gas_limit:
-            raise OutOfGas(used, self.gas_limit)
+        meter = self.meter
+        used = meter.used + amount
+        meter.used = used
+        if used > meter.limit:
+            raise OutOfGas(used, meter.limit)
 
     # -- reads -------------------------------------------------------------------------
     def balance(self, account: str, asset: str) -> int:

@@ -113,11 +113,11 @@ class StepMeter:
     def _on_event(self, frame: FrameType, event: str, arg: Any) -> _Tracer | None:
         """The local tracer of a metered frame: charge each line, count returns."""
         if event == "line":
-            ledger = self._ledger
-            used = ledger.gas_used + G.STEP
-            ledger.gas_used = used
-            if used > ledger.gas_limit or self._exhausted:
-                self._exhaust(f"out of gas: used {used} of limit {ledger.gas_limit} (steps)")
+            meter = self._ledger.meter
+            used = meter.used + G.STEP
+            meter.used = used
+            if used > meter.limit or self._exhausted:
+                self._exhaust(f"out of gas: used {used} of limit {meter.limit} (steps)")
         elif event == "return":
             self._depth -= 1
         return self._local

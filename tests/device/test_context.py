@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
-from types import BuiltinFunctionType, FunctionType, MappingProxyType, MethodType, ModuleType
+from types import (
+    BuiltinFunctionType,
+    FunctionType,
+    GetSetDescriptorType,
+    MappingProxyType,
+    MethodType,
+    ModuleType,
+)
 from typing import Any
 
 import pytest
@@ -21,6 +28,7 @@ import pytest
 from accord.device import Context, Device, checks
 from accord.device.context import ContextKit, NotRunning
 from accord.device.execution import Executor
+from accord.device.fast_storage import BoundMap, Meter
 from accord.device.ledger import Ledger
 from accord.device.mempool import Mempool
 from accord.device.transaction import Account
@@ -29,11 +37,13 @@ from tests.device.capability_contracts import Grabber
 from tests.device.conftest import USERS, make_device
 
 _SKIP = (FunctionType, BuiltinFunctionType, MethodType, ModuleType, staticmethod, classmethod)
+_PLAIN = ("__dict__", "__weakref__")
 
 
 def _children(obj: Any) -> Iterator[Any]:
     """What attribute access reaches from ``obj`` in one step: its ``__dict__``, its
-    slots, its class attributes other than functions, and a container's items."""
+    slots, the attributes of a compiled (mypyc) class, which are getset descriptors on
+    the class, its class attributes other than functions, and a container's items."""
     if isinstance(obj, _SKIP):
         return
     try:
@@ -49,8 +59,11 @@ def _children(obj: Any) -> Iterator[Any]:
                 yield object.__getattribute__(obj, name)
         if klass in (object, type, tuple, dict, list):
             continue
-        for value in klass.__dict__.values():
-            if not isinstance(value, _SKIP):
+        for name, value in klass.__dict__.items():
+            if isinstance(value, GetSetDescriptorType) and name not in _PLAIN:
+                with suppress(AttributeError, TypeError):
+                    yield getattr(obj, name)
+            elif not isinstance(value, _SKIP):
                 yield value
     if isinstance(obj, tuple | list | set | frozenset | deque):
         yield from obj
@@ -80,7 +93,7 @@ def reachable(roots: Iterable[Any], depth: int = 5) -> list[Any]:
 
 def _forbidden(device: Device) -> tuple[tuple[type, ...], set[int], set[bytes]]:
     """Types, identities and byte strings no contract may reach."""
-    types = (Ledger, Device, Mempool, Executor, ContextKit, Account)
+    types = (Ledger, Device, Mempool, Executor, ContextKit, Account, Meter)
     ledger = device.ledger
     tables = {
         id(x)
@@ -119,6 +132,10 @@ def test_nothing_reachable_from_a_context_or_a_contract_leads_to_ledger_device_o
     registry = device.contract_at("commitments")
     found = reachable([ctx, contract, registry], depth=6)
     assert len(found) > 30  # the walk does go somewhere: facts, storage, classes
+    # ... into storage maps too, whose attributes, compiled, are the class's descriptors
+    reached = {id(x) for x in found}
+    maps = [x for x in found if isinstance(x, BoundMap)]
+    assert maps and any(id(m._data) in reached and id(m._origin) in reached for m in maps)
     types, tables, keys = _forbidden(device)
     bad = [type(x).__name__ for x in found if isinstance(x, types)]
     bad += [f"table {type(x).__name__}" for x in found if id(x) in tables]

@@ -213,6 +213,20 @@ def test_out_of_gas_uses_the_whole_limit(device: Device) -> None:
     assert device.contract_at(vault).storage()["balances"] == {}
 
 
+@pytest.mark.parametrize("amount", [-1, -(10**9), True, "5", None])
+def test_use_gas_refuses_anything_but_a_non_negative_int(device: Device, amount: object) -> None:
+    # A negative amount would give gas back (unmetered work); a bool is not an int here.
+    alice = device.account("alice")
+    vault = device.deploy(alice, Vault)
+    receipt = device.call(alice, vault, "burn_gas", amount, gas_limit=100_000)
+    assert receipt.status == "reverted"
+    assert receipt.error is not None
+    assert receipt.error.startswith("ValueError: use_gas takes a non-negative int")
+    assert device.contract_at(vault).storage()["balances"] == {}
+    zero = device.call(alice, vault, "burn_gas", 0, gas_limit=100_000)
+    assert zero.ok and device.contract_at(vault).storage()["balances"] == {"hog": 1}
+
+
 def test_python_exception_becomes_a_revert(device: Device) -> None:
     alice = device.account("alice")
     vault = device.deploy(alice, Vault)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from typing import TypeVar
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.device import InvalidValue, Map, OutOfGas, Var, gas
+from accord.device import InvalidValue, Map, OutOfGas, Var, fast_storage, gas
 from accord.device.contract import Contract
 from accord.device.encoding import digest_bytes
 from accord.device.ledger import Ledger
@@ -148,6 +149,29 @@ def test_maps_leave_the_class_and_live_on_each_instance() -> None:
     other, _ = bound(Vault)
     vault.balances["a"] = 5
     assert vault.balances["a"] == 5 and other.balances["a"] == 0
+
+
+def test_a_map_outlives_its_ledger_and_its_meter_leaves_with_the_last_of_them() -> None:
+    # A map finds its ledger's meter by key in fast_storage's table (it holds no handle);
+    # the ledger and each map hold the key's token, which keeps the meter there.
+    vault, ledger = bound(Vault)
+    key = ledger.meter.key
+    assert fast_storage._METERS[key] is ledger.meter
+    del ledger
+    gc.collect()
+    vault.balances["a"] = 5  # still metered and journaled by the (unreachable) meter
+    assert vault.balances["a"] == 5 and key in fast_storage._METERS
+    del vault
+    gc.collect()
+    assert key not in fast_storage._METERS
+
+
+def test_a_map_of_an_unknown_meter_refuses_use() -> None:
+    stray = fast_storage.BoundMap({}, 0, "stray", {}, 10**12, object())
+    with pytest.raises(RuntimeError, match="not made by a ledger"):
+        stray["a"]
+    with pytest.raises(RuntimeError, match="not made by a ledger"):
+        stray["a"] = 1
 
 
 def test_map_iteration_is_sorted_and_metered() -> None:
