@@ -167,6 +167,10 @@ class Device(Submission, BlockProduction, Automine):
         self._gate = Gate(self)
         """Submit's common case, with the tables it reads at hand (compiled where the
         build could: :mod:`accord.device.fast_submit`)."""
+        if type(self).submit is Submission.submit:
+            # This device's ``submit`` is the gate's own method (compiled: no Python
+            # frame per transaction); it is what Submission.submit calls.
+            setattr(self, "submit", self._gate.submit)  # noqa: B010  (mypy: no method-assign)
         self.base_fee = self.config.initial_base_fee if self.config.fee_market == "eip1559" else 0
         if store is None:
             store = recorded_log(self)  # the lab's --logs (accord.device.recording)

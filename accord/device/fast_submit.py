@@ -61,10 +61,11 @@ class Gate:
     """The common case of one device's admission gate, with the tables it reads at
     hand (their identity never changes: the device clears them, never replaces them).
 
-    Compiled, the tables are fields of a C struct, read without a dictionary lookup;
-    what changes between calls (the pool's ``room`` and ``fee_asset``, set by the
-    gate's slow path, and the device's ``_arrival``, set at every block) is read from
-    the device and the pool each time.
+    Compiled, the tables are fields of a C struct, read without a dictionary lookup.
+    So are the pool's ``room``, ``fee_asset`` and ``checks_assets``, which the gate's
+    slow path sets once (the first transaction takes it) and nothing changes after:
+    they are read from the pool until then. The device's ``_arrival``, set at every
+    block, is read from the device each time.
     """
 
     def __init__(self, device: Host) -> None:
@@ -78,8 +79,11 @@ class Gate:
         self.nonces = device._nonces
         self.gas_limit = device._gas_limit
         self.latency = device._latency
+        self.room = 0
+        self.fee_asset = ""
+        self.checks_assets = False
 
-    def submit(self, tx: Any, at: Any) -> bytes:
+    def submit(self, tx: Any, at: Any = None) -> bytes:
         """:meth:`Submission.submit`: admit ``tx`` (arriving after the sender's latency, or
         at ``at``) and return its hash, or raise the gate's :class:`Rejected` error."""
         # (The type is compared through a name, not as ``type(tx) is``: mypy would narrow
@@ -150,7 +154,12 @@ class Gate:
         state.update(tx_hash)
         pending = self.pending
         pool = self.pool
-        fee_asset: str = pool.fee_asset
+        room = self.room
+        if not room:  # (Admission._enter sets the pool's, once)
+            room = self.room = pool.room
+            self.fee_asset = pool.fee_asset
+            self.checks_assets = pool.checks_assets
+        fee_asset = self.fee_asset
         need = gas_limit * max_fee
         if value:  # one (asset, amount) pair, a plain transfer's; anything else: slow path
             if len(value) != 1:
@@ -163,10 +172,10 @@ class Gate:
                 return self.device._admit(tx, at)
             if asset == fee_asset:
                 need += amount
-            elif pool.checks_assets:
+            elif self.checks_assets:
                 return self.device._admit(tx, at)
-        # pool.room is 0 until the gate's slow path (the first transaction takes it)
-        # has set it: until then every transaction takes the slow path.
+        # room is 0 until the gate's slow path (the first transaction takes it) has
+        # set the pool's: until then every transaction takes the slow path.
         if (
             state.digest() != signature
             or nonce < self.nonces.get(sender, 0)
@@ -176,7 +185,7 @@ class Gate:
             or self.balances.get((sender, fee_asset), 0) < need
             # Below min(slots, capacity) pending in all, no sender can be at its slots
             # and the pool is not full; else the slow path counts.
-            or len(pending) >= pool.room
+            or len(pending) >= room
         ):
             return self.device._admit(tx, at)
         lanes = self.lanes
