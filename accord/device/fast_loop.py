@@ -126,42 +126,74 @@ def run_items(
     # the first item that is not a plain included transaction.
     tracking = False
     item: Any = None
+    # The numbers, ints (compiled: machine words where they fit): gas left in the
+    # block, and each transaction's limit, fees, intrinsic gas, nonce, price, prepay...
+    left: int = gas_left
+    limit = fee_cap = tip_cap = intrinsic = tx_nonce = expected = 0
+    tip = price = prepay = need = have = back = used = 0
     try:
         for item in items:
             if type(item) is PendingBundle:
                 if not tracking:
                     attempted.extend(included)
                     tracking = True
-                out.gas_left = gas_left
+                out.gas_left = left
                 loop._run_bundle(item[0], env, out, strict, batch)
-                gas_left = out.gas_left
+                left = out.gas_left
                 continue
             tx: Any = item[0]  # a transaction entry
-            (
-                sender,
-                nonce,
-                to,
-                method,
-                args,
-                value,
-                gas_limit,
-                max_fee,
-                priority_fee,
-                tx_hash,
-                _,
-            ) = tx
+            kind = type(tx)  # (compared through a name: no narrowing to Transaction)
+            if kind is Transaction and len(tx) == 11:
+                fields: tuple[Any, ...] = tx  # a tuple's items, read without an iterator
+                (
+                    sender,
+                    nonce,
+                    to,
+                    method,
+                    args,
+                    value,
+                    gas_limit,
+                    max_fee,
+                    priority_fee,
+                    tx_hash,
+                    _,
+                ) = fields
+            else:  # made by hand: any sequence (anything else fails the whole block)
+                (
+                    sender,
+                    nonce,
+                    to,
+                    method,
+                    args,
+                    value,
+                    gas_limit,
+                    max_fee,
+                    priority_fee,
+                    tx_hash,
+                    _,
+                ) = tx
             try:
+                # The gate's types (an item that escaped admission may differ): from
+                # here on the numbers are ints (compiled: machine words where they fit).
+                if not (
+                    type(nonce) is int
+                    and type(gas_limit) is int
+                    and type(max_fee) is int
+                    and type(priority_fee) is int
+                ):
+                    raise TypeError("nonce, gas_limit, max_fee and priority_fee must be ints")
+                tx_nonce, limit, fee_cap, tip_cap = nonce, gas_limit, max_fee, priority_fee
                 # gas_left never exceeds the block gas limit, so this also catches a
                 # gas limit above it (_reject names both).
-                if gas_limit > gas_left:
+                if limit > left:
                     if strict:
-                        raise GasLimitTooLow(f"{gas_limit} exceeds the block's gas left {gas_left}")
-                    out.skipped.append(no_room(tx_hash, "tx", gas_limit, gas_left))
+                        raise GasLimitTooLow(f"{limit} exceeds the block's gas left {left}")
+                    out.skipped.append(no_room(tx_hash, "tx", limit, left))
                     continue
                 if batch and loop.is_batch_call(tx):
                     collected = loop.collect_batch_call(tx, env)
                     out.batched.setdefault(to, []).append(collected)
-                    gas_left -= gas_limit
+                    left -= limit
                     if tracking:
                         attempted.append(tx)
                     included.append(tx)
@@ -170,19 +202,20 @@ def run_items(
                 # -- intrinsic gas: TX_BASE + EIP-2028 calldata (gas.intrinsic_gas) --
                 # computed at admission: the entry's gas (item is no PendingBundle here)
                 try:
-                    intrinsic: Any = item[3]
+                    found_gas: Any = item[3]
                 except IndexError:  # an (tx, arrival, seq) item made by hand
-                    intrinsic = None
-                if type(intrinsic) is not int:  # a bundle's, or not admitted through the
+                    found_gas = None
+                if type(found_gas) is not int:  # a bundle's, or not admitted through the
                     # pool (not canonical: UNPAYABLE, refused for its gas limit)
-                    intrinsic = _intrinsic_gas(method, args, value)
+                    found_gas = _intrinsic_gas(method, args, value)
+                intrinsic = found_gas
                 # -- validation: one combined test, _reject() names the failure --
                 expected = nonces.get(sender, 0)  # a nonce is never stored as 0
                 if (
-                    nonce != expected
-                    or max_fee < base_fee
-                    or priority_fee > max_fee
-                    or gas_limit < intrinsic
+                    tx_nonce != expected
+                    or fee_cap < base_fee
+                    or tip_cap > fee_cap
+                    or limit < intrinsic
                     or to == DEPLOY
                 ):
                     loop._reject(tx, base_fee)  # raises, unless a valid deployment
@@ -202,14 +235,15 @@ def run_items(
                     last_to, last_method = to, method
                     last_sender = _NOBODY  # the cached context was for another target
                 if first_price:
-                    tip = max_fee
+                    tip = fee_cap
                 else:
-                    tip = max_fee - base_fee
-                    if priority_fee < tip:
-                        tip = priority_fee
+                    tip = fee_cap - base_fee
+                    if tip_cap < tip:
+                        tip = tip_cap
                 price = base_fee + tip
                 # -- prepay (_take inlined) --
-                prepay = need = gas_limit * price
+                prepay = limit * price
+                need = prepay
                 if value:
                     for asset, amount in value:
                         if asset == fee_asset:
@@ -261,7 +295,7 @@ def run_items(
             # -- the call, in a journal frame --
             journal_mark, events_mark = len(journal), len(events)
             meter.used = intrinsic
-            meter.limit = gas_limit
+            meter.limit = limit
             created: str | None = None
             error: str | None = None
             result: object = None
@@ -305,38 +339,39 @@ def run_items(
                 elif value:  # a plain transfer
                     loop._send_value(tx, to)
                 used = meter.used
-                if used > gas_limit:  # contract code caught an OutOfGas: still fails
-                    raise OutOfGas(used, gas_limit)
+                if used > limit:  # contract code caught an OutOfGas: still fails
+                    raise OutOfGas(used, limit)
                 status = "success"
             except OutOfGas as exc:
                 ledger.rollback((journal_mark, events_mark))
-                status, used, error, created = "out_of_gas", gas_limit, exc.reason, None
+                status, used, error, created = "out_of_gas", limit, exc.reason, None
             except Revert as exc:
                 ledger.rollback((journal_mark, events_mark))
                 status, used, error, created = "reverted", meter.used, exc.reason, None
-                if used > gas_limit:  # it caught an OutOfGas, then reverted
-                    status, used = "out_of_gas", gas_limit
+                if used > limit:  # it caught an OutOfGas, then reverted
+                    status, used = "out_of_gas", limit
             except (MemoryError, RecursionError) as exc:  # resource exhaustion
                 ledger.rollback((journal_mark, events_mark))
-                status, used, created = "out_of_gas", gas_limit, None
+                status, used, created = "out_of_gas", limit, None
                 error = f"out of gas: {_describe(exc)}"
             except Exception as exc:  # a bug or a failed ledger op in contract code
                 ledger.rollback((journal_mark, events_mark))
                 status, used, created = "reverted", meter.used, None
                 error = _describe(exc)
-                if used > gas_limit:  # it caught an OutOfGas, then raised this
-                    status, used = "out_of_gas", gas_limit
+                if used > limit:  # it caught an OutOfGas, then raised this
+                    status, used = "out_of_gas", limit
             except KeyboardInterrupt:
                 raise  # the user's: the whole block is rolled back
             except BaseException as exc:  # SystemExit, GeneratorExit... from a contract
                 ledger.rollback((journal_mark, events_mark))
-                status, used, created = "out_of_gas", gas_limit, None
+                status, used, created = "out_of_gas", limit, None
                 error = f"out of gas: {_describe(exc)}"
             emitted = tuple(events[events_mark:]) if events and len(events) > events_mark else ()
             # -- settle (_settle inlined): refund unused gas; burn, tip per block --
-            refund = (gas_limit - used) * price
+            refund = (limit - used) * price
             if refund:  # (the key's origin is recorded: the sender was known)
-                balances[key] = balances.get(key, 0) + refund
+                back = balances.get(key, 0)
+                balances[key] = back + refund
             included.append(tx)
             receipts.append(
                 (
@@ -351,7 +386,7 @@ def run_items(
                     created,
                 )
             )
-            gas_left -= used
+            left -= used
     except BaseException:
         # An unexpected error (a bug in the device, or KeyboardInterrupt): what the
         # whole-block rollback drops.
@@ -359,7 +394,7 @@ def run_items(
         raise
     if not tracking:
         attempted.extend(included)
-    out.gas_left = gas_left
+    out.gas_left = left
     return out
 
 
