@@ -19,6 +19,8 @@ type than ``Any``: a hostile field reaches the slow path, not a ``TypeError``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from hashlib import blake2b, blake2s
 from itertools import count
 from marshal import dumps
 from typing import Any, Final, Protocol
@@ -35,6 +37,25 @@ _CALLDATA_BASE: Final = G.TX_BASE + 5 * _NONZERO - 3 * _SAVED
 """``TX_BASE`` plus the calldata's 5-byte tuple header (``(``, then 3 of ``\\x00``)."""
 _MAX_AMOUNT: Final = MAX_AMOUNT
 _ATOMS: Final = frozenset({int, str, bool, bytes, type(None)})
+# What every call reads, held in the module's C statics where compiled (a plain global
+# is a dictionary lookup per use), and the hash objects' methods as their descriptors
+# (called directly: no method lookup per call). The transaction hash's state is a
+# BLAKE2b (TX_HASH), an account's MAC state a BLAKE2s (transaction.mac_state).
+_TRANSACTION: Final[object] = Transaction
+_DUMPS: Final = dumps
+_TX_HASH: Final[Any] = TX_HASH
+_B_COPY: Final[Any] = blake2b.copy
+_B_UPDATE: Final[Any] = blake2b.update
+_B_DIGEST: Final[Any] = blake2b.digest
+_S_COPY: Final[Any] = blake2s.copy
+_S_UPDATE: Final[Any] = blake2s.update
+_S_DIGEST: Final[Any] = blake2s.digest
+_COUNT: Final[Any] = bytes.count
+
+
+def _length_at(data: bytes, i: int) -> int:
+    """The 4-byte little-endian length that marshal writes at ``data[i:i + 4]``."""
+    return data[i] | data[i + 1] << 8 | data[i + 2] << 16 | data[i + 3] << 24
 
 
 class Host(Protocol):
@@ -64,8 +85,8 @@ class Gate:
     Compiled, the tables are fields of a C struct, read without a dictionary lookup.
     So are the pool's ``room``, ``fee_asset`` and ``checks_assets``, which the gate's
     slow path sets once (the first transaction takes it) and nothing changes after:
-    they are read from the pool until then. The device's ``_arrival``, set at every
-    block, is read from the device each time.
+    they are read from the pool until then. So is the device's ``_arrival``
+    (:attr:`arrival`), which the device sets at every block.
     """
 
     def __init__(self, device: Host) -> None:
@@ -75,13 +96,16 @@ class Gate:
         self.balances: dict[tuple[str, str], int] = device.ledger.balances
         self.macs = device._macs
         self.pending = device._pending
-        self.seq = device._seq
+        self.next_seq: Callable[[], int] = device._seq.__next__
         self.nonces = device._nonces
         self.gas_limit = device._gas_limit
         self.latency = device._latency
         self.room = 0
         self.fee_asset = ""
         self.checks_assets = False
+        self.arrival: int = device._arrival
+        """The device's ``_arrival`` (the common arrival time of what is submitted now),
+        which the device sets here too whenever it changes it (at every seal)."""
 
     def submit(self, tx: Any, at: Any = None) -> bytes:
         """:meth:`Submission.submit`: admit ``tx`` (arriving after the sender's latency, or
@@ -90,16 +114,17 @@ class Gate:
         # ``tx`` to a Transaction, and mypyc would then check each field's declared type
         # when slicing, before the checks below.)
         kind = type(tx)
-        if kind is not Transaction or len(tx) != 11:
+        if kind is not _TRANSACTION or len(tx) != 11:
             return self.device._admit(tx, at)
         # Unpacked from a plain tuple (the signed fields, which marshal encodes below):
         # unpacking the NamedTuple itself would go through an iterator. Each field's exact
         # type is checked (a str subclass, a bool or a numpy integer: the slow path names
         # it) before the code below relies on it.
-        content: tuple[Any, ...] = tx[:9]
+        fields: tuple[Any, ...] = tx  # (a tuple's slice and items, not generic ones)
+        content = fields[:9]
         sender, nonce, to, method, args, value, gas_limit, max_fee, priority_fee = content
-        tx_hash: Any = tx[9]
-        signature: Any = tx[10]
+        tx_hash: Any = fields[9]
+        signature: Any = fields[10]
         if not (
             type(sender) is str
             and type(nonce) is int
@@ -128,13 +153,13 @@ class Gate:
             if type(arg) not in _ATOMS:
                 return self.device._admit(tx, at)
         try:
-            data = dumps(content, 0)
+            data: bytes = _DUMPS(content, 0)
         except ValueError:  # a value entry that cannot be encoded
             return self.device._admit(tx, at)
-        digest = TX_HASH.copy()
-        digest.update(data)
+        digest = _B_COPY(_TX_HASH)
+        _B_UPDATE(digest, data)
         state = self.macs.get(sender)
-        if state is None or digest.digest() != tx_hash:
+        if state is None or _B_DIGEST(digest) != tx_hash:
             # ed25519 (or an unknown sender, or an altered transaction): the whole gate,
             # in order; its cost is small beside the signature check's
             return self.device._admit(tx, at)
@@ -142,16 +167,16 @@ class Gate:
         # version 0 encodes a tuple as b"(" + 4-byte count + its items' encodings, with
         # no back-references, so the calldata (method, args, value) is a 5-byte header
         # (3 zero bytes) plus data[start:end]: after the header, sender ("u" + 4-byte
-        # length + UTF-8), nonce ("i" + 4 bytes below 2**31) and to; before gas_limit,
-        # max_fee and priority_fee (5 bytes each, checked above). A non-ASCII name takes
-        # the slow path, which computes it in full.
-        if not (sender.isascii() and to.isascii()):
-            return self.device._admit(tx, at)
-        start = 20 + len(sender) + len(to)
+        # little-endian length n + n bytes of UTF-8, from byte 5), nonce ("i" + 4 bytes
+        # below 2**31) and to (the same as sender); before gas_limit, max_fee and
+        # priority_fee (5 bytes each, checked above). The two lengths are read from the
+        # encoding (a name's UTF-8 length, whatever its characters).
+        at_to = 15 + _length_at(data, 6)  # sender's "u" at 5, nonce's "i" at its end
+        start = at_to + 5 + _length_at(data, at_to + 1)
         end = len(data) - 15
-        intrinsic = _CALLDATA_BASE + _NONZERO * (end - start) - _SAVED * data.count(0, start, end)
-        state = state.copy()
-        state.update(tx_hash)
+        intrinsic = _CALLDATA_BASE + _NONZERO * (end - start) - _SAVED * _COUNT(data, 0, start, end)
+        state = _S_COPY(state)
+        _S_UPDATE(state, tx_hash)
         pending = self.pending
         pool = self.pool
         room = self.room
@@ -177,7 +202,7 @@ class Gate:
         # room is 0 until the gate's slow path (the first transaction takes it) has
         # set the pool's: until then every transaction takes the slow path.
         if (
-            state.digest() != signature
+            _S_DIGEST(state) != signature
             or nonce < self.nonces.get(sender, 0)
             or tx_hash in pending
             or gas_limit < intrinsic
@@ -195,12 +220,12 @@ class Gate:
         elif nonce in lane:  # a replacement
             return self.device._admit(tx, at)
         if at is None and not self.latency:
-            arrival = self.device._arrival
+            arrival = self.arrival
         else:
             arrival = self.device._arrival_at(sender, at)
             if arrival > pool.latest:
                 pool.latest = arrival
         admitted: bytes = tx_hash  # checked above
-        pending[admitted] = (tx, arrival, next(self.seq), intrinsic)  # Mempool.add inlined
+        pending[admitted] = (tx, arrival, self.next_seq(), intrinsic)  # Mempool.add inlined
         lane[nonce] = admitted
         return admitted

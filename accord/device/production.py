@@ -28,6 +28,7 @@ from accord.device.commitments.resolver import Resolution, resolve_commitments
 from accord.device.config import DeviceConfig
 from accord.device.errors import DeviceError
 from accord.device.execution import UNMETERED, BlockEnv, Executor
+from accord.device.fast_submit import Gate
 from accord.device.fees import FeeMarket
 from accord.device.host import BlockHook
 from accord.device.ledger import MISSING, Ledger
@@ -122,6 +123,8 @@ class BlockProduction:
     _receipts: dict[bytes, Receipt]
     _now: int
     _arrival: int
+    """The common arrival time of what is submitted now (and the gate's copy of it)."""
+    _gate: Gate
     _default_latency: int
 
     if TYPE_CHECKING:
@@ -506,7 +509,7 @@ class BlockProduction:
         self.base_fee = next_base_fee
         self.headers.append(header)
         self._now = timestamp
-        self._arrival = timestamp + self._default_latency
+        self._arrival = self._gate.arrival = timestamp + self._default_latency
         if self._history is not None and len(self.blocks) == self._history:
             oldest = self.blocks[0]
             if oldest.number <= self._indexed:

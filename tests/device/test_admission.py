@@ -23,9 +23,12 @@ from hypothesis import strategies as st
 
 from accord.device import (
     DEPLOY,
+    AssetSpec,
     Bundle,
     BundleFailed,
     Device,
+    DeviceConfig,
+    Genesis,
     Rejected,
     Transaction,
     checks,
@@ -46,7 +49,7 @@ from accord.device.admission import (
 from accord.device.builder import BuildRequest, Choice
 from accord.device.mempool import Mempool
 from accord.device.store import BlockRecord, MemoryLog
-from tests.device.conftest import ETH, make_device
+from tests.device.conftest import ETH, TEST_CONTRACTS, make_device
 from tests.device.hostile import sign_fields
 from tests.device.sample_contracts import Vault
 
@@ -212,6 +215,40 @@ def test_hostile_fields_are_admitted_well_formed_or_refused_naming_a_field(
     assert device.state_hash() == device.head.state_hash
     keys = device.keyring if signatures == "mac" else None
     assert replay(device.log, keys=keys).state_hash() == device.state_hash()
+
+
+def test_the_common_case_reads_a_names_length_from_its_encoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``submit``'s common case (MAC-signed senders) takes each name's length from
+    marshal's encoding (its UTF-8 bytes, not its characters): a non-ASCII sender and
+    recipient are admitted there, with the intrinsic gas the whole gate computes."""
+    alloc = {"zoë": ETH, "名前": ETH}
+    genesis = Genesis(
+        assets={"ETH": AssetSpec(issuer="treasury", alloc=alloc)}, contract_modules=TEST_CONTRACTS
+    )
+    device = Device(DeviceConfig(signatures="mac"), genesis)
+    zoe = device.account("zoë")
+    device.submit(device.sign(zoe, "名前", value={"ETH": 1}))  # the whole gate, once
+    whole = device._admit
+    slow: list[object] = []
+
+    def counted(tx: object, at: object = None) -> bytes:
+        slow.append(tx)
+        return whole(tx, at)
+
+    monkeypatch.setattr(device, "_admit", counted)
+    amounts = (2, 256, 10**9)
+    sent = [
+        device.sign(zoe, "名前", value={"ETH": amount}, nonce=nonce)
+        for nonce, amount in enumerate(amounts, start=1)
+    ]
+    for tx in sent:
+        device.submit(tx)
+        assert device.mempool.txs[tx.hash][3] == G.intrinsic_gas(tx[3], tx[4], tx[5])
+    assert slow == []  # all three took the common case
+    assert {r.status for r in device.build_block().receipts} == {"success"}
+    assert device.balance("名前", "ETH") == ETH + 1 + sum(amounts)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
