@@ -23,7 +23,7 @@ one, is typed ``Any`` here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NoReturn, Protocol
+from typing import Any, Final, NoReturn, Protocol
 
 from accord.device import gas as G
 from accord.device.block import Skipped, Status
@@ -35,10 +35,17 @@ from accord.device.mempool import PendingBundle
 from accord.device.outcome import BlockEnv, Outcome, Prepaid, no_room
 from accord.device.transaction import DEPLOY, Bundle, Transaction
 
-_intrinsic_gas = G.intrinsic_gas
-_new_context = tuple.__new__
-_NOBODY: Any = object()
+_intrinsic_gas: Final = G.intrinsic_gas
+_new_context: Final = tuple.__new__
+_NOBODY: Final[Any] = object()
 """Is no sender, target or method: an empty slot of :func:`run_items`' caches."""
+# Read per transaction: compiled, Final names are C statics (a plain global is a
+# dictionary lookup per use). The classes are typed ``object`` so that an identity test
+# against them narrows nothing (the item's fields stay ``Any``: module docstring).
+_PENDING_BUNDLE: Final[object] = PendingBundle
+_TRANSACTION: Final[object] = Transaction
+_DEPLOY: Final[Any] = DEPLOY
+_MISSING: Final[Any] = MISSING
 
 
 class LoopHost(Protocol):
@@ -133,7 +140,7 @@ def run_items(
     tip = price = prepay = need = have = back = used = 0
     try:
         for item in items:
-            if type(item) is PendingBundle:
+            if type(item) is _PENDING_BUNDLE:
                 if not tracking:
                     attempted.extend(included)
                     tracking = True
@@ -142,8 +149,7 @@ def run_items(
                 left = out.gas_left
                 continue
             tx: Any = item[0]  # a transaction entry
-            kind = type(tx)  # (compared through a name: no narrowing to Transaction)
-            if kind is Transaction and len(tx) == 11:
+            if type(tx) is _TRANSACTION and len(tx) == 11:
                 fields: tuple[Any, ...] = tx  # a tuple's items, read without an iterator
                 (
                     sender,
@@ -216,7 +222,7 @@ def run_items(
                     or fee_cap < base_fee
                     or tip_cap > fee_cap
                     or limit < intrinsic
-                    or to == DEPLOY
+                    or to == _DEPLOY
                 ):
                     loop._reject(tx, base_fee)  # raises, unless a valid deployment
                     entry = None
@@ -260,9 +266,9 @@ def run_items(
                         # equal). They are also the whole-block rollback's record.
                         known.add(sender)
                         if sender not in nonces_origin:
-                            nonces_origin[sender] = expected or MISSING
+                            nonces_origin[sender] = expected or _MISSING
                         if key not in balances_origin:
-                            balances_origin[key] = balances.get(key, MISSING)
+                            balances_origin[key] = balances.get(key, _MISSING)
                 have = balances.get(key, 0)
                 if have < need:
                     loop._cannot_pay(sender, need, have)
@@ -322,9 +328,13 @@ def run_items(
                     active[0] = call_ctx  # only the running call's context acts
                     # The method's function (Contract._entries: no bound method
                     # to build), with positional arguments spelled out for short
-                    # argument lists: a call with *args costs twice as much.
+                    # argument lists: a call with *args costs twice as much. (A tuple's
+                    # items are read as a tuple's; admission gives a tuple, and other
+                    # arguments come from an item made by hand.)
                     n = len(args)
-                    if n == 3:
+                    if type(args) is not tuple:
+                        result = entry(contract, call_ctx, *args)
+                    elif n == 3:
                         result = entry(contract, call_ctx, args[0], args[1], args[2])
                     elif n == 2:
                         result = entry(contract, call_ctx, args[0], args[1])
@@ -334,7 +344,7 @@ def run_items(
                         result = entry(contract, call_ctx)
                     else:
                         result = entry(contract, call_ctx, *args)
-                elif to == DEPLOY:
+                elif to == _DEPLOY:
                     created = loop._deploy(tx, env)
                 elif value:  # a plain transfer
                     loop._send_value(tx, to)
