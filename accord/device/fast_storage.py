@@ -45,10 +45,12 @@ _READ: Final = G.READ
 _WRITE: Final = G.WRITE
 _WRITE_NEW: Final = G.WRITE_NEW
 _FAST_KEY: Final = 16
-_FAST_HI: Final = 1 << 100
+_FAST_HI: Final = (1 << 62) - 1
 """A str key of at most 16 characters (≤ 69 encoded bytes) and an int value of at most
-100 bits (≤ 19 bytes) fit ``STORAGE_FREE_BYTES``: the common write is priced without
-measuring it (:func:`accord.device.storage_cost.write_cost` would give the same price)."""
+62 bits (≤ 13 bytes; any value up to 100 bits would do) fit ``STORAGE_FREE_BYTES``: the
+common write is priced without measuring it
+(:func:`accord.device.storage_cost.write_cost` would give the same price). 62 bits:
+compiled, such an int is a machine word, compared without a call."""
 UNLIMITED: Final = 1 << 62
 """A new meter's limit: nothing is metered until a call sets one."""
 
@@ -151,7 +153,7 @@ class BoundMap(Generic[V]):
         if (
             type(value) is int
             and type(key) is str
-            and abs(value) < _FAST_HI
+            and -_FAST_HI <= value <= _FAST_HI
             and len(key) <= _FAST_KEY
         ):  # the common write: canonical, and priced without measuring it
             old = data.get(key, _MISSING)

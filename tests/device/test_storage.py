@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from accord.device import InvalidValue, Map, OutOfGas, Var, fast_storage, gas
 from accord.device.contract import Contract
 from accord.device.encoding import digest_bytes
-from accord.device.ledger import Ledger
+from accord.device.ledger import MISSING, Ledger
 from accord.device.storage import encoded_size
+from accord.device.storage_cost import write_cost
 from tests.device.conftest import make_device
 from tests.device.sample_contracts import Callee, Scratch, Vault
 
@@ -89,6 +90,23 @@ def test_gas_schedule_of_storage() -> None:
     vault.owner = "b"
     _ = vault.owner
     assert ledger.gas_used == gas.WRITE_NEW + gas.WRITE + gas.READ
+
+
+@pytest.mark.parametrize("key", ["k" * 16, "k" * 17, "é" * 16])
+@pytest.mark.parametrize(
+    "value", [1, -1, 2**62 - 1, -(2**62) + 1, 2**62, -(2**62), 2**100, -(2**100), 2**700]
+)
+def test_a_write_costs_write_cost_on_either_side_of_the_common_case(key: str, value: int) -> None:
+    """The common write (a short str key, an int of at most 62 bits) is priced without
+    measuring it; every write, in it or not, costs what ``write_cost`` says."""
+    vault, ledger = bound(Vault)
+    for old in (MISSING, 7):
+        if old is not MISSING:
+            vault.balances[key] = old
+        ledger.gas_used = 0
+        vault.balances[key] = value
+        assert ledger.gas_used == write_cost(old, key, value)
+        vault.balances[key] = 0  # the default: deleted
 
 
 def test_out_of_gas_stops_the_write() -> None:
