@@ -36,7 +36,6 @@ _SAVED: Final = G.CALLDATA_NONZERO - G.CALLDATA_ZERO
 _CALLDATA_BASE: Final = G.TX_BASE + 5 * _NONZERO - 3 * _SAVED
 """``TX_BASE`` plus the calldata's 5-byte tuple header (``(``, then 3 of ``\\x00``)."""
 _MAX_AMOUNT: Final = MAX_AMOUNT
-_ATOMS: Final = frozenset({int, str, bool, bytes, type(None)})
 # What every call reads, held in the module's C statics where compiled (a plain global
 # is a dictionary lookup per use), and the hash objects' methods as their descriptors
 # (called directly: no method lookup per call). The transaction hash's state is a
@@ -148,9 +147,11 @@ class Gate:
         if (nonce | gas_limit | max_fee) >> 31:
             return self.device._admit(tx, at)
         # The arguments' types (a nested tuple or anything else: the slow path checks
-        # it in full). A loop: cheaper than any one C-level call for a few arguments.
+        # it in full). A loop of identity tests: cheaper than any one C-level call (or a
+        # set's lookup per argument) for a few arguments.
         for arg in args:
-            if type(arg) not in _ATOMS:
+            kind = type(arg)
+            if not (kind is str or kind is int or kind is bytes or kind is bool or arg is None):
                 return self.device._admit(tx, at)
         try:
             data: bytes = _DUMPS(content, 0)
@@ -159,7 +160,8 @@ class Gate:
         digest = _B_COPY(_TX_HASH)
         _B_UPDATE(digest, data)
         state = self.macs.get(sender)
-        if state is None or _B_DIGEST(digest) != tx_hash:
+        tx_digest: bytes = _B_DIGEST(digest)  # (typed: compared as bytes, not generically)
+        if state is None or tx_digest != tx_hash:
             # ed25519 (or an unknown sender, or an altered transaction): the whole gate,
             # in order; its cost is small beside the signature check's
             return self.device._admit(tx, at)
@@ -174,9 +176,11 @@ class Gate:
         at_to = 15 + _length_at(data, 6)  # sender's "u" at 5, nonce's "i" at its end
         start = at_to + 5 + _length_at(data, at_to + 1)
         end = len(data) - 15
-        intrinsic = _CALLDATA_BASE + _NONZERO * (end - start) - _SAVED * _COUNT(data, 0, start, end)
+        zeros: int = _COUNT(data, 0, start, end)
+        intrinsic = _CALLDATA_BASE + _NONZERO * (end - start) - _SAVED * zeros
         state = _S_COPY(state)
         _S_UPDATE(state, tx_hash)
+        mac: bytes = _S_DIGEST(state)
         pending = self.pending
         pool = self.pool
         room = self.room
@@ -202,7 +206,7 @@ class Gate:
         # room is 0 until the gate's slow path (the first transaction takes it) has
         # set the pool's: until then every transaction takes the slow path.
         if (
-            _S_DIGEST(state) != signature
+            mac != signature
             or nonce < self.nonces.get(sender, 0)
             or tx_hash in pending
             or gas_limit < intrinsic
