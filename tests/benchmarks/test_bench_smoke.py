@@ -168,11 +168,13 @@ def test_profile_device_counts_the_same_opcodes_every_run() -> None:
     assert first["opcodes_per_tx"] == pytest.approx(
         first["submit_opcodes_per_tx"] + first["build_opcodes_per_tx"], abs=0.2
     )
-    assert first["submit_opcodes_per_tx"] > 0 and first["build_opcodes_per_tx"] > 0
+    assert first["build_opcodes_per_tx"] > 0
     assert len(first["by_function"]) == 5
-    # Submit's common case (accord.device.fast_submit) is counted on the pure path; it
-    # runs no bytecode where the install compiled it.
-    hot = "fast_submit.py:submit" in first["by_function"]
-    assert hot == (first["hot_path"] == "pure")
+    # Submit's common case (accord.device.fast_submit) is counted on the pure path; where
+    # the install compiled it, Device.submit is the compiled Gate.submit itself, which
+    # runs no bytecode.
+    pure = first["hot_path"] == "pure"
+    assert ("fast_submit.py:submit" in first["by_function"]) == pure
+    assert (first["submit_opcodes_per_tx"] > 0) == pure
     assert sum(first["by_function"].values()) <= first["opcodes_per_tx"] + 0.5
     assert run_text(profile, "--calls", "20").strip()  # the table mode runs too
