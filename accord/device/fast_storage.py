@@ -34,7 +34,7 @@ from typing import Any, Final, Generic, TypeVar
 
 from accord.device import gas as G
 from accord.device.errors import OutOfGas
-from accord.device.ledger import MISSING
+from accord.device.missing import MISSING
 from accord.device.storage_cost import checked, shown, write_cost
 
 V = TypeVar("V")

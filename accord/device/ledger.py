@@ -36,13 +36,12 @@ from accord.device.errors import (
     OutOfGas,
     UnknownAsset,
 )
+from accord.device.missing import MISSING as MISSING  # (re-exported: its home before)
 from accord.device.permits import NotAllowed, check_amount, check_name
 
 if TYPE_CHECKING:
     from accord.device.fast_storage import Meter
 
-MISSING: Any = object()
-"""Journal marker: the key was absent before the write."""
 
 JournalEntry = tuple[dict[Any, Any], Any, Any]
 Label = tuple[str, ...]

@@ -18,7 +18,7 @@ from typing import Any
 
 from accord.device import gas as G
 from accord.device.encoding import canonical, is_canonical
-from accord.device.ledger import MISSING
+from accord.device.missing import MISSING
 
 _ATOMS = frozenset({int, str, bool, bytes, type(None)})
 _WRITE, _WRITE_NEW = G.WRITE, G.WRITE_NEW
