@@ -12,7 +12,7 @@ authorization); a facilitator verifies and settles it; the server answers with
 * :mod:`.exact`: the ``exact`` scheme on the device (network id, requirements,
   signing, verification, the mapping of time);
 * :mod:`.facilitator`: :class:`Facilitator` and its HTTP API (``/verify``, ``/settle``,
-  ``/supported``);
+  ``/supported``); :mod:`.dryrun`, its simulation of the settlement in the next block;
 * :mod:`.middleware`: :class:`PaymentMiddleware`, the resource server's side;
 * :mod:`.client`: :class:`X402Client`, which pays and retries.
 """

@@ -15,8 +15,9 @@ cannot sign for is ``invalid_payment_requirements``.
 
 **What it promises under attack** (``docs/x402.md``):
 
-* ``/verify`` changes nothing on the device (every read is a view, the simulation is
-  rolled back); it remembers the verified payment (bounded: :data:`MAX_VERIFIED`
+* ``/verify`` changes nothing on the device (every read is a view; the simulation, the
+  payee's signed settlement run in the next block, is rolled back:
+  :mod:`accord.x402.dryrun`); it remembers the verified payment (bounded: :data:`MAX_VERIFIED`
   entries, the oldest forgotten first) so that ``/settle`` can insist on it;
 * ``/settle`` settles only a payment it verified and has not settled, re-runs every
   check first (the device may have moved), and settles at most once: the nonce is
@@ -44,8 +45,9 @@ from starlette.routing import Route
 
 from accord.device import Device
 from accord.device.errors import DeviceError, Rejected
-from accord.device.transaction import Account
+from accord.device.transaction import Account, Transaction
 from accord.x402 import codes as C
+from accord.x402.dryrun import dry_run
 from accord.x402.exact import SCHEME, Invalid, Settlement, check, network_id
 from accord.x402.schemas import (
     X402_VERSION,
@@ -126,7 +128,7 @@ class Facilitator:
         payer = request.paymentPayload.payload.authorization.from_
         with self.lock:
             try:
-                settlement = self._check(request)
+                settlement, _ = self._check(request)
             except Invalid as bad:
                 return VerifyResponse(
                     isValid=False, invalidReason=bad.reason, invalidMessage=bad.message, payer=payer
@@ -156,15 +158,29 @@ class Facilitator:
                 return self._failed(C.UNEXPECTED_SETTLE, f"{type(exc).__name__}: {exc}", payer)
 
     # -- internals -------------------------------------------------------------------
-    def _check(self, request: VerifyRequest) -> Settlement:
-        return check(
-            self.device,
+    def _check(self, request: VerifyRequest) -> tuple[Settlement, Transaction]:
+        """Every check, then the settlement transaction (signed as the payee) run in
+        the next block and rolled back: the spec's simulation."""
+        device = self.device
+        settlement = check(
+            device,
             request.x402Version,
             request.paymentPayload,
             request.paymentRequirements,
             tokens=self.tokens,
             signers=self.signers,
         )
+        tx = device.sign(
+            self.signers[settlement.payee],
+            settlement.token,
+            "receiveWithAuthorization",
+            *settlement.args(),
+            gas_limit=SETTLE_GAS,
+        )
+        status, error = dry_run(device, tx)
+        if status != "success":
+            raise Invalid(C.TRANSACTION_STATE, f"simulation: {status}: {error}")
+        return settlement, tx
 
     def _failed(self, reason: str, message: str, payer: str) -> SettlementResponse:
         return SettlementResponse(
@@ -188,17 +204,9 @@ class Facilitator:
                 C.PAYMENT_NOT_VERIFIED,
                 "settle without verify: this facilitator has not verified this payment",
             )
-        settlement = self._check(request)  # again: the device may have moved since
+        settlement, tx = self._check(request)  # again: the device may have moved since
         del self.verified[key]
         device = self.device
-        account = self.signers[settlement.payee]
-        tx = device.sign(
-            account,
-            settlement.token,
-            "receiveWithAuthorization",
-            *settlement.args(),
-            gas_limit=SETTLE_GAS,
-        )
         try:
             device.submit(tx)
         except Rejected as exc:

@@ -398,3 +398,24 @@ def test_amounts_and_times_above_uint256_are_refused(world: World) -> None:
         data["payload"]["authorization"][field] = str(2**256)
         error = refused(world, b64(json.dumps(data)), 402, C.INVALID_PAYLOAD)
         assert "above 2**256 - 1" in error
+
+
+def test_a_payee_that_cannot_pay_the_gas_fails_the_simulation_and_nothing_changes() -> None:
+    from accord.x402 import Facilitator, VerifyRequest, payment_requirements
+
+    world = make_world()
+    device = world.device
+    poor = device.open_account("poor")
+    assert poor is not None and device.balance("poor", "ETH") == 0
+    facilitator = Facilitator(device, [world.token], [poor])
+    requirements = payment_requirements(device.chain_id, world.info, "poor", PRICE)
+    request = VerifyRequest(
+        x402Version=2,
+        paymentPayload=world.payload(to="poor", accepted=requirements),
+        paymentRequirements=requirements,
+    )
+    before = world.fingerprint()
+    verdict = facilitator.verify(request)
+    assert verdict.isValid is False and verdict.invalidReason == C.TRANSACTION_STATE
+    assert (verdict.invalidMessage or "").startswith("simulation: rejected: sender")
+    assert world.fingerprint() == before
