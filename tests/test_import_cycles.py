@@ -135,7 +135,18 @@ def test_a_cycle_through_a_facade_is_found(tmp_path: Path) -> None:
     }
 
 
-LAYERS = ("cli", "x402", "lab", "envs", "games", "agents", "contracts", "device", "mechanisms")
+LAYERS = (
+    "cli",
+    "node",
+    "x402",
+    "lab",
+    "envs",
+    "games",
+    "agents",
+    "contracts",
+    "device",
+    "mechanisms",
+)
 """The README's layers, top to bottom: a package imports only the ones below it."""
 
 
