@@ -65,24 +65,29 @@ def runs(args: argparse.Namespace) -> list[tuple[Params, DeviceConfig, int]]:
     )
     base = Params(llm=llm, quotas=tuple(args.quotas), penalties=tuple(args.penalties))
     seeds = range(args.first_seed, args.first_seed + args.seeds)
-    return [
+    return [  # seed by seed, so that a run stopped early has both conditions alike
         (base.model_copy(update={"negotiate": neg}), DeviceConfig(signatures="mac"), seed)
-        for neg in (False, True)
         for seed in seeds
+        for neg in (False, True)
     ]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     model = ""
+    out = open(args.rows, "a", encoding="utf-8") if args.rows else None  # noqa: SIM115
     for params, device, seed in runs(args):
         start = time.perf_counter()
         client = LLMClient(params.settings(seed))
         model = client.endpoint.model
         result = play(params, device, seed, client)
         m = dict(result.metrics)
-        row = {"negotiate": params.negotiate, "seed": seed, "seconds": time.perf_counter() - start}
+        seconds = time.perf_counter() - start
+        row = {"negotiate": params.negotiate, "seed": seed, "seconds": seconds, "model": model}
         rows.append(row | m | {"state_hash": result.state_hash})
+        if out is not None:  # each run as it ends: a long live run may be stopped
+            out.write(json.dumps(rows[-1], sort_keys=True) + "\n")
+            out.flush()
         print(
             f"negotiate={params.negotiate!s:5} seed={seed} survived={m['survived']} "
             f"months={m['months_survived']:2} contract={m['contract_accepted']} "
@@ -91,10 +96,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             file=sys.stderr,
             flush=True,
         )
-    if args.rows:
-        with open(args.rows, "w", encoding="utf-8") as f:
-            for row in rows:
-                f.write(json.dumps(row, sort_keys=True) + "\n")
+    if out is not None:
+        out.close()
     return survival_summary(rows) | {"model": model}
 
 
@@ -111,9 +114,15 @@ def main() -> None:
     ap.add_argument("--max-tokens", type=int)
     ap.add_argument("--quotas", type=int, nargs="+", default=[5, 10, 20])
     ap.add_argument("--penalties", type=int, nargs="+", default=[1, 3])
-    ap.add_argument("--rows", help="write every run's metrics here (JSONL)")
+    ap.add_argument("--rows", help="append every run's metrics here as it ends (JSONL)")
+    ap.add_argument("--summarize", help="only summarise the rows of this JSONL file")
     args = ap.parse_args()
-    summary = run(args)
+    if args.summarize:
+        with open(args.summarize, encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+        summary = survival_summary(rows) | {"model": rows[0]["model"] if rows else ""}
+    else:
+        summary = run(args)
     for line in summary["table"]:
         print(line)
     print(json.dumps({k: v for k, v in summary.items() if k != "table"}))
