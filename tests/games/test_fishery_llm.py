@@ -237,3 +237,39 @@ def test_the_survival_summary_gives_scipys_intervals() -> None:
     assert out["fisher_exact_p"] == pytest.approx(0.06978, abs=1e-5)
     assert with_["schema_valid"] == pytest.approx(0.9)
     assert len(out["table"]) == 4
+
+
+# -- the real model's recording ---------------------------------------------------------------
+REAL = ROOT / "examples" / "llm" / "fishery-survival.SmolLM2-135M-Instruct-Q4_1.jsonl"
+REAL_SEEDS = range(10)
+
+
+def test_the_real_models_recording_names_it_and_replays_to_the_figures_reported() -> None:
+    """SmolLM2-135M-Instruct through ``accord llm serve`` (examples/llm/fishery_survival.py
+    --mode record, seeds 0-9): the recording says which model made it, and replaying it
+    offline gives every run the survival the README and docs/social-dilemmas.md report."""
+    meta = json.loads(REAL.read_text().splitlines()[0])["meta"]
+    assert meta["model"] == "SmolLM2-135M-Instruct-Q4_1"
+    assert meta["producer"].startswith("SmolLM2-135M-Instruct-Q4_1 at http://127.0.0.1:")
+    llm = LLMSettings(
+        base_url="scripted",
+        model="SmolLM2-135M-Instruct-Q4_1",
+        mode="replay",
+        cache=str(REAL),
+        temperature=0.7,
+        max_tokens=96,
+    )
+    base = Params(llm=llm, quotas=(5, 10, 20), penalties=(1, 3))
+    rows = []
+    for seed in REAL_SEEDS:
+        for negotiate in (False, True):
+            params = base.model_copy(update={"negotiate": negotiate})
+            m = play(params, MAC, seed).metrics
+            assert m["llm_schema_valid"] == 1.0 and m["llm_fallbacks"] == 0
+            rows.append({"negotiate": negotiate} | m)
+    summary = survival_summary(rows)["conditions"]
+    got = {
+        name: (c["runs"], c["survived"], round(c["contract_accepted"] * c["runs"]))
+        for name, c in summary.items()
+    }
+    assert got == {"without contracts": (10, 6, 0), "with contracts": (10, 7, 1)}
