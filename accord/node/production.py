@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from accord.device import Block, Bundle, Device, DeviceConfig, Genesis, Transaction, replay
+from accord.device.dry_run import dry_run
 from accord.device.errors import DeviceError
-from accord.device.mempool import Pending
-from accord.device.outcome import BlockEnv
 from accord.device.store import SqliteLog, is_event_log, read_sqlite
 from accord.device.transaction import transaction_hash
 from accord.node.config import NodeConfig
@@ -190,31 +189,18 @@ class Node:
         changes (``state_hash()`` is the head's after it). The signature is not checked
         (nothing is kept); the block is given room for the call beyond what is pending;
         under the ``batch`` rule batchable calls run one by one."""
-        device = self.device
         tx = Transaction(*content, transaction_hash(content), b"")  # type: ignore[call-arg]
-        number = device.number + 1
-        timestamp = device.config.genesis_time_ms + number * device.config.block_time_ms
-        pending = [p for p in device.mempool.arrived(timestamp) if p.tx.hash != tx.hash]
-        items = [*device._order(list(pending), number), Pending(tx, timestamp, 0)]
-        env = BlockEnv(number, timestamp, device.base_fee, device.builder.address)
-        point = device._block_savepoint()
-        try:
-            # room for the pending block and for the dry run itself, whatever is pending
-            done = device.executor.run(items, env, device.config.block_gas_limit + tx.gas_limit)
-        finally:
-            device._roll_back(point)
-        for included, receipt in zip(done.included, done.receipts, strict=True):
-            if included.hash == tx.hash and receipt is not None:
-                return SimResult(
-                    receipt[1],
-                    receipt[2],
-                    receipt[3],
-                    receipt[5],
-                    tuple((e.address, e.name, e.data) for e in receipt[6]),
-                    receipt[7],
-                    receipt[8],
-                )
-        for skipped in done.skipped:
-            if skipped.hash == tx.hash:
-                return SimResult("rejected", 0, 0, None, (), skipped.reason, None, skipped.field)
-        return SimResult("rejected", 0, 0, None, (), "not executed (no room in the block)", None)
+        run = dry_run(self.device, tx)
+        receipt = run.receipt
+        if receipt is None:
+            field, reason = run.refusal
+            return SimResult("rejected", 0, 0, None, (), reason, None, field)
+        return SimResult(
+            receipt[1],
+            receipt[2],
+            receipt[3],
+            receipt[5],
+            tuple((e.address, e.name, e.data) for e in receipt[6]),
+            receipt[7],
+            receipt[8],
+        )
