@@ -137,6 +137,7 @@ def test_a_cycle_through_a_facade_is_found(tmp_path: Path) -> None:
 
 LAYERS = (
     "cli",
+    "client",
     "node",
     "x402",
     "lab",
