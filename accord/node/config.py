@@ -60,6 +60,14 @@ class Limits(BaseModel):
     """Blocks one ``accord_getLogs`` call may scan."""
     max_clients: int = Field(100_000, gt=0)
     """Rate-limit buckets kept (the oldest are forgotten past it)."""
+    ws_clients: int = Field(1_000, gt=0)
+    """WebSocket connections open at once; one more is closed at once (code 1013)."""
+    ws_subscriptions: int = Field(16, gt=0)
+    """Subscriptions one WebSocket connection may hold (-32005 past it)."""
+    ws_queue: int = Field(256, gt=0)
+    """Messages queued for one WebSocket client; a client that lets its queue fill
+    (it reads too slowly, or not at all) is disconnected (code 1008), so that no client
+    can hold back block production or the other clients."""
 
 
 class NodeSection(BaseModel):

@@ -19,6 +19,7 @@ the log's (one line naming what), resubmits the journal, and goes on appending.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ from accord.device.store import SqliteLog, is_event_log, read_sqlite
 from accord.device.transaction import transaction_hash
 from accord.node.config import NodeConfig
 from accord.node.journal import MempoolJournal, ResumedLog
+
+_log = logging.getLogger("accord.node")
 
 
 class NodeStartError(DeviceError):
@@ -84,6 +87,10 @@ class Node:
         self.config = config
         self.device = device
         self.journal = journal
+        self.watchers: list[Any] = []
+        """Told of each admitted transaction (``pending(tx)``) and each sealed block
+        (``block(block)``): the WebSocket hub (:mod:`accord.node.subscriptions`). They
+        must not block; one that raises is logged and production goes on."""
         self.block_of: dict[bytes, int] = {}
         """Block number of every included transaction (for receipts and logs)."""
         for block in device.blocks:
@@ -130,6 +137,7 @@ class Node:
         then journal it; returns its hash once both are done."""
         tx_hash = self.device.submit(tx)
         self._journal(tx_hash, tx)
+        self._tell("pending", tx)
         return tx_hash
 
     def send_bundle(self, bundle: Bundle) -> bytes:
@@ -159,7 +167,15 @@ class Node:
         block = self.device.build_block()
         self._index(block)
         self.journal.prune(self.device)
+        self._tell("block", block)
         return block
+
+    def _tell(self, what: str, item: object) -> None:
+        for watcher in self.watchers:
+            try:
+                getattr(watcher, what)(item)
+            except Exception:  # a watcher's bug must not undo an acknowledged item
+                _log.exception("a watcher failed on %s", what)
 
     def _index(self, block: Block) -> None:
         for tx in block.transactions:

@@ -22,18 +22,21 @@ import asyncio
 import contextlib
 import hmac
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketState
 
 from accord.node.limits import Clock, RateLimiter
 from accord.node.methods import METHODS, Session
 from accord.node.production import Node
-from accord.node.rpc import handle
+from accord.node.rpc import LIMIT_EXCEEDED, handle
+from accord.node.subscriptions import Hub, Subscriber
 from accord.node.wire import dumps
 
 _log = logging.getLogger("accord.node")
@@ -81,6 +84,8 @@ def create_app(
     ips = RateLimiter(limits.ip_rate, limits.ip_burst, **kwargs)
     session = Session(node, limits, RateLimiter(limits.key_rate, limits.key_burst, **kwargs))
     token = config.node.admin_token
+    hub = Hub(node, limits)
+    node.watchers.append(hub)
 
     async def gate(request: Request) -> bytes | Response:
         host = request.client.host if request.client else "unknown"
@@ -169,14 +174,77 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
+    async def subscribe(websocket: WebSocket) -> None:
+        await websocket.accept()
+        sub = hub.join()
+        if sub is None:
+            await websocket.close(code=1013, reason="too many WebSocket clients")
+            return
+        host = websocket.client.host if websocket.client else "unknown"
+        reader = _read(websocket, sub, hub, ips, host, limits.max_request_bytes)
+        try:
+            async with anyio.create_task_group() as group:
+
+                async def until_done(work: Awaitable[object]) -> None:
+                    await work  # the first of the three to end ends the connection
+                    group.cancel_scope.cancel()
+
+                group.start_soon(until_done, reader)
+                group.start_soon(until_done, _write(websocket, sub))
+                group.start_soon(until_done, sub.dropped.wait())
+        finally:
+            hub.leave(sub)
+        if sub.dropped.is_set():
+            with anyio.move_on_after(1.0), contextlib.suppress(Exception):
+                await websocket.close(code=1008, reason="too slow, or a message too large")
+        elif websocket.client_state == WebSocketState.CONNECTED:
+            with anyio.move_on_after(1.0), contextlib.suppress(Exception):
+                await websocket.close(code=1000)
+
     routes = [
         Route("/", rpc, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/admin/block", admin_block, methods=["POST"]),
         Route("/admin/snapshot", admin_snapshot, methods=["POST"]),
         Route("/admin/shutdown", admin_shutdown, methods=["POST"]),
+        WebSocketRoute("/ws", subscribe),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _read(
+    websocket: WebSocket, sub: Subscriber, hub: Hub, ips: RateLimiter, host: str, limit: int
+) -> None:
+    """Answer a subscriber's requests until it hangs up or sends too much."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is None:
+            raw = message.get("bytes") or b""
+            text = raw.decode("utf-8", "replace")
+        if len(text) > limit:
+            sub.dropped.set()  # closed: a message past max_request_bytes
+            return
+        if not ips.allow(host):
+            sub.offer(
+                dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": None,
+                        "error": {"code": LIMIT_EXCEEDED, "message": "rate limit: slow down"},
+                    }
+                )
+            )
+            continue
+        sub.offer(hub.handle(sub, text))
+
+
+async def _write(websocket: WebSocket, sub: Subscriber) -> None:
+    """Send a subscriber's queue, one message at a time, as fast as it reads."""
+    while True:
+        await websocket.send_text(await sub.queue.get())
 
 
 async def _produce_every(node: Node, seconds: float) -> None:
