@@ -10,6 +10,7 @@
 - ``methods`` and ``reads``: the ``accord_*`` / ``eth_*`` methods and their schemas;
 - ``production``: :class:`Node`, the device opened or resumed from its log, blocks,
   dry runs; ``journal``: the chain log resumed and the mempool journal;
+- ``subscriptions``: the WebSocket hub (new blocks, receipts, the visible mempool);
 - ``limits``: token-bucket rate limits; ``server``: the Starlette app and uvicorn.
 """
 
