@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from accord.client.transport import RemoteError, Transport, from_json
+from accord.client.transport import RemoteError, Transport, answer, from_json
 from accord.device import (
     DEPLOY,
     Account,
@@ -60,6 +60,25 @@ from accord.node.wire import (
     transaction_to_json,
     value_to_json,
 )
+
+
+def _int(x: object) -> int:
+    if type(x) is not int:
+        raise TypeError(f"expected an integer, got {type(x).__name__}")
+    return x
+
+
+def _hash(x: object) -> bytes:
+    if type(x) is not str or len(x) != 64:
+        raise ValueError("expected 64 hex digits")
+    return bytes.fromhex(x)
+
+
+def _hex_int(what: str, x: object) -> int:
+    with answer(what):
+        if type(x) is not str or not x.startswith("0x"):
+            raise ValueError(f"expected a 0x hex quantity, got {type(x).__name__}")
+        return int(x, 16)
 
 
 def _receipt(data: dict[str, Any]) -> Receipt:
@@ -118,9 +137,10 @@ class RemoteDevice:
     ) -> None:
         self.rpc = Transport(client, admin_token=admin_token)
         info = self.rpc.call("accord_nodeInfo")
-        self.config = DeviceConfig.model_validate(info["config"])
-        self.genesis_hash = bytes.fromhex(info["genesis_hash"])
-        self._chain_id: int = info["chain_id"]
+        with answer("accord_nodeInfo"):
+            self.config = DeviceConfig.model_validate(info["config"])
+            self.genesis_hash = _hash(info["genesis_hash"])
+            self._chain_id: int = _int(info["chain_id"])
         self._accounts: dict[str, Account] = {}
         for name, key in (keys or {}).items():
             self.add_key(name, key)
@@ -163,13 +183,14 @@ class RemoteDevice:
         found = self.rpc.call("accord_getAccount", {"account": name})
         if found is None:
             raise UnknownAccount(f"no account {name!r} on the node")
-        return bytes.fromhex(found["public_key"])
+        with answer("accord_getAccount"):
+            return _hash(found["public_key"])
 
     # -- reads ---------------------------------------------------------------------------
     @property
     def number(self) -> int:
         """The head block's number."""
-        return int(self.rpc.call("eth_blockNumber"), 16)
+        return _hex_int("eth_blockNumber", self.rpc.call("eth_blockNumber"))
 
     @property
     def head(self) -> BlockHeader:
@@ -178,36 +199,39 @@ class RemoteDevice:
     @property
     def now(self) -> int:
         """The device's clock: the head block's timestamp, in ms."""
-        head: int = self.rpc.call("accord_getBlock", {"number": "latest"})["timestamp"]
-        return head
+        head = self.rpc.call("accord_getBlock", {"number": "latest"})
+        with answer("accord_getBlock"):
+            return _int(head["timestamp"])
 
     @property
     def base_fee(self) -> int:
-        fee: int = self.rpc.call("accord_nodeInfo")["base_fee"]
-        return fee
+        info = self.rpc.call("accord_nodeInfo")
+        with answer("accord_nodeInfo"):
+            return _int(info["base_fee"])
 
     @property
     def finalized(self) -> int:
         return max(0, self.number - self.config.finality_depth)
 
     def balance(self, account: str, asset: str) -> int:
-        found: int = self.rpc.call("accord_getBalance", {"account": account, "asset": asset})
-        return found
+        found = self.rpc.call("accord_getBalance", {"account": account, "asset": asset})
+        with answer("accord_getBalance"):
+            return _int(found)
 
     def nonce(self, account: str) -> int:
         """The next nonce the ledger will accept from ``account``."""
-        return int(
-            self.rpc.call("eth_getTransactionCount", {"address": account, "block": "latest"}), 16
-        )
+        params = {"address": account, "block": "latest"}
+        return _hex_int("eth_getTransactionCount", self.rpc.call("eth_getTransactionCount", params))
 
     def next_nonce(self, account: str) -> int:
         """The nonce after the account's pending transactions."""
-        return int(
-            self.rpc.call("eth_getTransactionCount", {"address": account, "block": "pending"}), 16
-        )
+        params = {"address": account, "block": "pending"}
+        return _hex_int("eth_getTransactionCount", self.rpc.call("eth_getTransactionCount", params))
 
     def state_hash(self) -> bytes:
-        return bytes.fromhex(self.rpc.call("accord_nodeInfo")["state_hash"])
+        info = self.rpc.call("accord_nodeInfo")
+        with answer("accord_nodeInfo"):
+            return _hash(info["state_hash"])
 
     def view(self, address: str, method: str, *args: object, sender: str = "") -> Any:
         """A contract view's result, read-only (``accord_call``)."""
@@ -221,22 +245,28 @@ class RemoteDevice:
 
     def pending_commitments(self) -> list[Commitment]:
         """Every pending commitment, in posting order: anyone may inspect them."""
-        return [parse_commitment(c) for c in self.rpc.call("accord_getCommitments")]
+        found = self.rpc.call("accord_getCommitments")
+        with answer("accord_getCommitments"):
+            return [parse_commitment(c) for c in found]
 
     def receipt(self, tx_hash: bytes) -> Receipt:
         """The receipt of an included transaction; KeyError until it is included."""
         found = self.rpc.call("accord_getTransactionReceipt", {"hash": tx_hash.hex()})
         if found is None:
             raise KeyError(f"no receipt for transaction {tx_hash.hex()}")
-        return _receipt(found)
+        with answer("accord_getTransactionReceipt"):
+            return _receipt(found)
 
     def block(self, number: int) -> Block:
         """Block ``number`` with its transactions and receipts."""
         data = self.rpc.call("accord_getBlock", {"number": number, "full": True})
         if data is None:
             raise KeyError(f"no block {number} (the head is {self.number})")
-        receipts = tuple(self.receipt(bytes.fromhex(t["hash"])) for t in data["transactions"])
-        return _block(data, receipts)
+        with answer("accord_getBlock"):
+            hashes = [_hash(t["hash"]) for t in data["transactions"]]
+        receipts = tuple(self.receipt(h) for h in hashes)
+        with answer("accord_getBlock"):
+            return _block(data, receipts)
 
     # -- writes --------------------------------------------------------------------------
     def default_max_fee(self, priority_fee: int = 0) -> int:
@@ -283,9 +313,9 @@ class RemoteDevice:
         node has admitted and journaled it (acknowledged)."""
         if at is not None:
             raise RemoteError("submit(at=...): a node keeps its own clock", code=-32602)
-        return bytes.fromhex(
-            self.rpc.call("accord_sendTransaction", {"transaction": transaction_to_json(tx)})
-        )
+        sent = self.rpc.call("accord_sendTransaction", {"transaction": transaction_to_json(tx)})
+        with answer("accord_sendTransaction"):
+            return _hash(sent)
 
     def submit_bundle(self, bundle: Bundle, *, sender: str, at: int | None = None) -> bytes:
         """Send a bundle (``accord_sendBundle``); the node takes its first
@@ -297,7 +327,9 @@ class RemoteDevice:
                 f"a bundle's sender is its first transaction's signer, not {sender!r}",
                 code=-32602,
             )
-        return bytes.fromhex(self.rpc.call("accord_sendBundle", {"bundle": bundle_to_json(bundle)}))
+        sent = self.rpc.call("accord_sendBundle", {"bundle": bundle_to_json(bundle)})
+        with answer("accord_sendBundle"):
+            return _hash(sent)
 
     def commit(
         self,
@@ -333,14 +365,16 @@ class RemoteDevice:
             gas_limit=gas_limit,
             priority_fee=priority_fee,
         )
-        return bytes.fromhex(
-            self.rpc.call("accord_commit", {"transaction": transaction_to_json(tx)})
-        )
+        sent = self.rpc.call("accord_commit", {"transaction": transaction_to_json(tx)})
+        with answer("accord_commit"):
+            return _hash(sent)
 
     def build_block(self) -> Block:
         """Seal the next block now (``/admin/block``, the admin token) and return it."""
         sealed = self.rpc.admin("block")
-        return self.block(sealed["number"])
+        with answer("/admin/block"):
+            number = _int(sealed["number"])
+        return self.block(number)
 
     def execute(self, tx: Transaction) -> Receipt:
         """Submit ``tx``, seal a block and return its receipt (raises the refusal, and

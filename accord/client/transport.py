@@ -9,6 +9,8 @@ code, the refusing class (``data.error``, e.g. ``BadNonce``) and field; an HTTP 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -43,6 +45,23 @@ def from_json(data: Any) -> Any:
             return bytes.fromhex(data["$bytes"])
         return {k: from_json(v) for k, v in data.items()}
     return data
+
+
+@contextlib.contextmanager
+def answer(what: str) -> Iterator[None]:
+    """Read a node's answer: whatever does not have the documented shape (a missing
+    key, a float where an int belongs, bad hex) raises one :class:`RemoteError` line
+    instead of a ``KeyError`` from deep inside, so a broken or hostile node cannot make
+    the client fail obscurely or take a wrong value for a right one."""
+    try:
+        yield
+    except RemoteError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, DeviceError) as exc:
+        raise RemoteError(
+            f"{what}: malformed answer from the node ({type(exc).__name__}: {_one_line(exc)})",
+            code=-1,
+        ) from None
 
 
 def _one_line(text: object, limit: int = 300) -> str:
