@@ -106,7 +106,17 @@ def start(scenario: Path, out: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal gives a command
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    """Start the command with Ctrl-C at its default, as a shell starts one: SIGINT
+    neither ignored nor blocked, whatever an earlier test left in this process (an
+    ignored or blocked SIGINT is inherited across exec, and Python then never raises
+    KeyboardInterrupt: in the full suite the sweep ran to its end and exited 0)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
 
 
 def wait_for_parts(process: subprocess.Popen[str], partial: Path, count: int) -> int:
