@@ -27,7 +27,7 @@ Differences an agent can observe, by design:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -35,10 +35,12 @@ from accord.client.transport import RemoteError, Transport, answer, from_json
 from accord.device import (
     DEPLOY,
     Account,
+    AgentDevice,
     Block,
     BlockHeader,
     Bundle,
     Contract,
+    Device,
     DeviceConfig,
     DeviceError,
     Event,
@@ -396,3 +398,10 @@ class RemoteDevice:
         if not receipt.ok or receipt.contract_address is None:
             raise DeviceError(f"deploying {cls.__name__} failed: {receipt.error}")
         return receipt.contract_address
+
+
+if TYPE_CHECKING:
+
+    def _both_are_agent_devices(remote: RemoteDevice, device: Device) -> list[AgentDevice]:
+        """mypy checks here that both satisfy :class:`~accord.device.AgentDevice`."""
+        return [remote, device]

@@ -20,11 +20,14 @@ it through ``host``). Modules, by what they do:
   ``execution`` (the executor) with ``block_loop``, ``validation``, ``settlement`` (the
   batch rule) and ``outcome``; ``collector`` (the garbage collector paused in hot loops).
 - **The record**: ``store`` (the event log), ``replay``, ``recording`` (``--logs``).
+- **Agents' view**: ``agent_api`` (:class:`AgentDevice`, the agent-facing API an
+  embedded device and a node's client share).
 - **Checks**: ``checks`` (conformance checks for your own contracts and scenarios).
 - :mod:`accord.device.commitments`: conditional commitments.
 """
 
 from accord.device import accelerator, checks, fees, gas  # noqa: F401  (accelerator: first)
+from accord.device.agent_api import AgentDevice
 from accord.device.beacon import BEACON_WINDOW
 from accord.device.block import Block, BlockHeader, Receipt, Skipped
 from accord.device.builder import Builder, BuildRequest, HonestBuilder
@@ -59,6 +62,7 @@ __all__ = [
     "BEACON_WINDOW",
     "DEPLOY",
     "Account",
+    "AgentDevice",
     "AssetSpec",
     "BadNonce",
     "BadSignature",

@@ -70,7 +70,7 @@ from pydantic import Field, StrictInt, ValidationError, model_validator
 
 from accord.device import DeviceConfig
 from accord.envs.base import DeviceEnv, StepResult, check_render_mode
-from accord.games.dilemma_table import DEFECT, DilemmaSpec, RoundResult, Table
+from accord.games.dilemma_table import DEFECT, DilemmaSpec, RoundResult, Table, embedded_device
 from accord.mechanisms.contracting import normalised
 
 __all__ = ["OBS_SIZE", "PHASES", "MatrixDilemmaEnv", "MatrixEnvParams"]
@@ -188,8 +188,9 @@ class MatrixDilemmaEnv(DeviceEnv):
         if k is not None:
             contract, negotiate = k, False
         episode_seed = self._episode_seed(seed)
-        self._table = Table(p, self.possible_agents, p.rounds, self.config, episode_seed)
-        self._device = self._table.device
+        device = embedded_device(p, self.possible_agents, p.rounds, self.config, episode_seed)
+        self._table = Table.on(p, self.possible_agents, p.rounds, device)
+        self._device = device
         self.agents = list(self.possible_agents)
         self._phase = "propose" if negotiate and not p.propose_at else "play"
         self._proposal = 0

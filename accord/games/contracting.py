@@ -36,7 +36,7 @@ from accord.contracts.formal_contract import (
     Terms,
 )
 from accord.contracts.formal_contract_terms import MAX_BATCH, fee_shares
-from accord.device import Device, Receipt, Transaction
+from accord.device import AgentDevice, Receipt, Transaction
 from accord.mechanisms.contracting import (
     Book,
     ContractError,
@@ -54,7 +54,7 @@ __all__ = [
     "settle_gas_limit",
 ]
 
-_DRIVERS: WeakKeyDictionary[Device, Contracting] = WeakKeyDictionary()
+_DRIVERS: WeakKeyDictionary[AgentDevice, Contracting] = WeakKeyDictionary()
 
 
 class ContractingError(RuntimeError):
@@ -121,7 +121,7 @@ class _Known(NamedTuple):
 class Contracting:
     """Formal contracts on one device, through one deployed :class:`FormalContract`."""
 
-    def __init__(self, device: Device, address: str) -> None:
+    def __init__(self, device: AgentDevice, address: str) -> None:
         self.device = device
         self.address = address
         self._known: dict[int, _Known] = {}
@@ -131,7 +131,7 @@ class Contracting:
         """Contracts this driver saw end, with their final status."""
 
     @classmethod
-    def on(cls, device: Device, deployer: str) -> Contracting:
+    def on(cls, device: AgentDevice, deployer: str) -> Contracting:
         """The device's driver: deploys :class:`FormalContract` (as ``deployer``, one
         block) the first time it is asked for on ``device``."""
         driver = _DRIVERS.get(device)

@@ -22,7 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from accord.contracts.formal_contract import ACTIVE, EXHAUSTED, PROPOSED, SHARED
-from accord.device import AssetSpec, Device, DeviceConfig, Genesis
+from accord.device import AgentDevice, AssetSpec, Device, DeviceConfig, Genesis
 from accord.games.contracting import Contracting
 from accord.mechanisms import dilemmas
 from accord.mechanisms.contracting import ContractSpace, matrix_space, unilateral_space
@@ -39,6 +39,8 @@ __all__ = [
     "DilemmaSpec",
     "RoundResult",
     "Table",
+    "embedded_device",
+    "table_genesis",
 ]
 
 ASSET = "COIN"
@@ -169,6 +171,33 @@ class RoundResult:
     gas: int
 
 
+def table_genesis(
+    spec: DilemmaSpec, players: Sequence[str], rounds: int, config: DeviceConfig
+) -> Genesis:
+    """The table's genesis (its setup): gas money for the players and the
+    :data:`REFEREE` in the fee asset, and each player's deposit for ``rounds`` rounds in
+    :data:`ASSET`. Bind the accounts' public keys (``public_keys``) to run it on a node
+    whose agents hold their own keys."""
+    return Genesis(
+        assets={
+            config.fee_asset: AssetSpec(
+                issuer="treasury", alloc=dict.fromkeys((*players, REFEREE), GAS_MONEY)
+            ),
+            ASSET: AssetSpec(
+                issuer="mint", alloc=dict.fromkeys(players, spec.rounds_deposit(rounds))
+            ),
+        }
+    )
+
+
+def embedded_device(
+    spec: DilemmaSpec, players: Sequence[str], rounds: int, config: DeviceConfig, seed: int
+) -> Device:
+    """A new embedded device at the table's genesis, its keys in its own keyring
+    (keeping the last two blocks: a long episode does not grow in memory)."""
+    return Device(config, table_genesis(spec, players, rounds, config), seed=seed, history=2)
+
+
 class Table:
     """One episode at the table: the device, the players and the contract, if any.
 
@@ -189,6 +218,13 @@ class Table:
     contract's party 0 (the committer), the others follow in player order with deposit
     0, so the contract is active at once and :meth:`respond` has nothing to answer;
     the transfers are mapped back to player order.
+
+    **Setup and play.** The device's genesis is :func:`table_genesis`; ``Table(...)``
+    creates an embedded device at it, :meth:`on` seats the table at any
+    :class:`~accord.device.AgentDevice` created from it, such as a node's
+    :class:`~accord.client.RemoteDevice` (``docs/node.md``). Play only signs, submits,
+    builds blocks and reads views and balances through that API, so it is the same
+    both ways (``tests/client/test_game_both_ways.py``).
     """
 
     def __init__(
@@ -199,6 +235,35 @@ class Table:
         config: DeviceConfig,
         seed: int,
     ) -> None:
+        """A table on a new embedded device (:func:`embedded_device`)."""
+        self._seat(spec, players, rounds, embedded_device(spec, players, rounds, config, seed))
+
+    @classmethod
+    def on(
+        cls, spec: DilemmaSpec, players: Sequence[str], rounds: int, device: AgentDevice
+    ) -> Table:
+        """A table on a device created elsewhere from :func:`table_genesis` (an
+        embedded one, or a node's :class:`~accord.client.RemoteDevice` holding the
+        players' and the referee's keys): the play is the same.
+
+        Raises ``ValueError`` when the device is not at such a genesis (a player's
+        :data:`ASSET` balance is not the table's deposit, or a block was already built).
+        """
+        table = cls.__new__(cls)
+        table._seat(spec, players, rounds, device)
+        if device.number != 0:
+            raise ValueError(f"the table needs a fresh device, not one at block {device.number}")
+        for name in table.players:
+            held = device.balance(name, ASSET)
+            if held != table.deposit:
+                raise ValueError(
+                    f"{name} holds {held} {ASSET}, not the table's genesis deposit {table.deposit}"
+                )
+        return table
+
+    def _seat(
+        self, spec: DilemmaSpec, players: Sequence[str], rounds: int, device: AgentDevice
+    ) -> None:
         self.spec = spec
         self.game = spec.dilemma()
         self.players = tuple(players)
@@ -208,15 +273,7 @@ class Table:
         self.order: tuple[int, ...] = tuple(range(len(self.players)))
         """Player index of each of the contract's parties (the committer first when
         unilateral)."""
-        genesis = Genesis(
-            assets={
-                config.fee_asset: AssetSpec(
-                    issuer="treasury", alloc=dict.fromkeys((*self.players, REFEREE), GAS_MONEY)
-                ),
-                ASSET: AssetSpec(issuer="mint", alloc=dict.fromkeys(self.players, self.deposit)),
-            }
-        )
-        self.device = Device(config, genesis, seed=seed, history=2)
+        self.device: AgentDevice = device
         self.driver: Contracting | None = None
         self.cid: int | None = None
         self.theta: int | None = None

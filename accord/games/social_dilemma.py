@@ -43,21 +43,22 @@ players weigh when they propose and accept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, StrictInt, model_validator
 
 from accord.agents.dilemmas import Planner, RoundView, Strategy, make_strategy
-from accord.device import DeviceConfig
+from accord.device import DeviceConfig, Genesis
 from accord.games.base import GameResult, register_game
-from accord.games.dilemma_table import DilemmaSpec, Table
+from accord.games.dilemma_table import DilemmaSpec, RoundResult, Table, table_genesis
 from accord.games.glossary import NON_NEGATIVE, REAL, UNIT_INTERVAL, Better, Glossary, Metric
 from accord.games.glossary import glossary as make_glossary
 from accord.mechanisms.commons import gini
 from accord.mechanisms.dilemmas import optimal_welfare
 
-__all__ = ["GLOSSARY", "SocialDilemmaGame", "SocialDilemmaParams"]
+__all__ = ["GLOSSARY", "SocialDilemmaGame", "SocialDilemmaParams", "player_names"]
 
 
 class SocialDilemmaParams(DilemmaSpec):
@@ -88,6 +89,11 @@ class SocialDilemmaParams(DilemmaSpec):
         if self.propose_at >= self.rounds:
             raise ValueError(f"propose_at must be < rounds = {self.rounds}, got {self.propose_at}")
         return self
+
+
+def player_names(p: SocialDilemmaParams) -> list[str]:
+    """The players' account names: ``player_0`` ... ``player_{n-1}``."""
+    return [f"player_{i}" for i in range(p.players)]
 
 
 def _metric(
@@ -247,11 +253,27 @@ class SocialDilemmaGame:
 
     def run(self, params: BaseModel, device: DeviceConfig, seed: int) -> GameResult:
         p = SocialDilemmaParams.model_validate(params.model_dump())
+        table = Table(p, player_names(p), p.rounds, device, seed)
+        return self.play(p, table)
+
+    @staticmethod
+    def genesis(params: SocialDilemmaParams, device: DeviceConfig) -> Genesis:
+        """The run's setup: the genesis its device starts from (a node's, to play
+        through one: :meth:`play` on ``Table.on(params, player_names(params),
+        params.rounds, remote)``)."""
+        return table_genesis(params, player_names(params), params.rounds, device)
+
+    def play(
+        self,
+        p: SocialDilemmaParams,
+        table: Table,
+        on_round: Callable[[RoundResult], None] | None = None,
+    ) -> GameResult:
+        """Play the run at ``table`` (on any :class:`~accord.device.AgentDevice`):
+        negotiation, every round, the metrics; ``on_round`` sees each round's result."""
         n = p.players
-        names = [f"player_{i}" for i in range(n)]
         chosen = p.strategies + p.strategies[-1:] * (n - len(p.strategies))
         players: list[Strategy] = [make_strategy(s) for s in chosen]
-        table = Table(p, names, p.rounds, device, seed)
         game = table.game
         menu: list[Fraction | None] = [None, *(p.theta_points(t) for t in p.thetas)]
         fee = Fraction(p.keeper_fee, p.unit * n)  # each player's share a settled round
@@ -276,6 +298,8 @@ class SocialDilemmaGame:
                 for i, pl in enumerate(players)
             ]
             res = table.play(moves)
+            if on_round is not None:
+                on_round(res)
             last = res.cooperated
             welfare += sum(res.payoffs)
             cooperated += sum(res.cooperated)
