@@ -56,6 +56,7 @@ from accord.device.commitments.language import Commitment
 from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry
 from accord.device.encoding import canonical_args
 from accord.device.transaction import DEFAULT_GAS_LIMIT
+from accord.node.signing import open_digest, sponsor_digest
 from accord.node.wire import (
     bundle_to_json,
     transaction_from_json,
@@ -171,6 +172,32 @@ class RemoteDevice:
             raise UnknownAccount(
                 f"the node binds {name!r} to another public key than this private key's"
             )
+        self._accounts[name] = account
+        return account
+
+    def open_account(self, name: str, private_key: bytes, *, sponsor: str | None = None) -> Account:
+        """Open ``name`` on the node, bound to ``private_key``'s public key
+        (``accord_openAccount``: the key's proof of possession is signed here; the
+        private key never leaves this client), and hold its key. ``sponsor``: an
+        account whose key this client holds, under the node's ``open = "sponsored"``.
+        Refused (:class:`RemoteError`, one line) as the node's policy says."""
+        account = Account(name, private_key, scheme="ed25519", chain_id=self._chain_id)
+        key = account.public_key
+        params: dict[str, Any] = {
+            "name": name,
+            "public_key": key.hex(),
+            "signature": account.sign_digest(open_digest(name, key)).hex(),
+        }
+        if sponsor is not None:
+            vouching = self.account(sponsor)
+            params["sponsor"] = sponsor
+            params["sponsor_signature"] = vouching.sign_digest(
+                sponsor_digest(name, key, sponsor)
+            ).hex()
+        result = self.rpc.call("accord_openAccount", params)
+        with answer("accord_openAccount"):
+            if result["address"] != name or result["public_key"] != key.hex():
+                raise ValueError(f"the node opened {result['address']!r} with another key")
         self._accounts[name] = account
         return account
 

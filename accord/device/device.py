@@ -277,7 +277,9 @@ class Device(Submission, BlockProduction, Automine):
 
     def open_account(self, name: str, public_key: bytes | None = None) -> Account | None:
         """Open a new (empty) account after genesis, bound to ``public_key`` (default:
-        the keyring's key for ``name``); recorded in the event log with its key.
+        the keyring's key for ``name``); recorded in the event log with its key (a
+        :class:`~accord.device.store.SqliteLog` commits the record before this returns;
+        if writing it fails, the account is not opened and the error propagates).
 
         Returns its signing handle, or None when the device does not hold its key.
         """
@@ -285,7 +287,13 @@ class Device(Submission, BlockProduction, Automine):
             _check_name(name)
             public_key = self.keyring.public_key(name, self._scheme)
         self._register(name, public_key)
-        self.log.append(AccountRecord(name, public_key))
+        try:
+            self.log.append(AccountRecord(name, public_key))
+        except BaseException:
+            # Not in the log, so it must not exist: a replay would not have it.
+            for table in (self._bound, self._public, self._macs, self._accounts):
+                table.pop(name, None)
+            raise
         try:
             return self.account(name)
         except UnknownAccount:

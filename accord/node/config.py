@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -70,6 +70,36 @@ class Limits(BaseModel):
     can hold back block production or the other clients."""
 
 
+class AccountPolicy(BaseModel):
+    """The ``[node.accounts]`` table: who may open an account after genesis over the
+    network (``accord_openAccount``, :mod:`accord.node.accounts`, ``docs/node.md``).
+
+    * ``closed`` (the default): nobody; only the genesis binds names to keys.
+    * ``open``: anyone holding the key, at most ``ip_rate`` openings a second per client
+      IP (burst ``ip_burst``) and ``max_accounts`` accounts opened after genesis in all.
+    * ``sponsored``: as ``open``, and an existing account (the sponsor) signs the
+      opening too. It must hold ``sponsor_stake`` of the fee asset for every account it
+      has sponsored, this one included, and may sponsor ``sponsor_rate`` openings a
+      second (burst ``sponsor_burst``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    open: Literal["closed", "open", "sponsored"] = "closed"
+    max_accounts: int = Field(10_000, ge=0)
+    """Accounts that may be opened after genesis, in all (the chain log keeps them)."""
+    ip_rate: float = Field(1.0, gt=0)
+    """Openings a second one client IP may ask for, sustained (every attempt counts)."""
+    ip_burst: int = Field(10, gt=0)
+    sponsor_rate: float = Field(1.0, gt=0)
+    """Openings a second one sponsor may sign for, sustained (``sponsored``)."""
+    sponsor_burst: int = Field(10, gt=0)
+    sponsor_stake: int = Field(0, ge=0)
+    """Free fee-asset balance a sponsor must hold per account it has sponsored, the new
+    one included (``sponsored``): with ``n`` sponsored, opening one more needs
+    ``(n + 1) × sponsor_stake``."""
+
+
 class NodeSection(BaseModel):
     """The ``[node]`` table: where it listens, where it keeps its files, its blocks."""
 
@@ -87,6 +117,7 @@ class NodeSection(BaseModel):
     admin_token: str | None = Field(None, min_length=16)
     """Bearer token of ``/admin/*``; without one, the admin endpoints answer 403."""
     limits: Limits = Field(default_factory=Limits)
+    accounts: AccountPolicy = Field(default_factory=AccountPolicy)
 
 
 class NodeConfig(BaseModel):

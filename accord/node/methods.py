@@ -15,6 +15,7 @@ from accord.device import Transaction
 from accord.device.commitments import MalformedCommitment, from_json, parse_commitment
 from accord.device.errors import DeviceError
 from accord.node import reads
+from accord.node.accounts import OpenAccountParams, Opener, open_account
 from accord.node.config import Limits
 from accord.node.limits import RateLimiter
 from accord.node.production import Node, SimResult
@@ -32,11 +33,16 @@ from accord.node.wire import (
 
 @dataclass(slots=True)
 class Session:
-    """What a method sees: the node, its limits and the per-key rate limiter."""
+    """What a method sees: the node, its limits, the per-key rate limiter, the account
+    opener and the client's IP."""
 
     node: Node
     limits: Limits
     keys: RateLimiter
+    opener: Opener | None = None
+    """Account openings (``accord_openAccount``, :mod:`accord.node.accounts`)."""
+    ip: str = "unknown"
+    """The client IP of the request being answered (the server sets it per request)."""
 
     def check(self, sender: str) -> None:
         """Refuse (-32005) a payload from ``sender`` when its bucket is empty. A token is
@@ -281,6 +287,11 @@ METHODS: dict[str, Method] = {
         CallParams,
         simulate,
         "A dry run after the pending transactions: its receipt; changes nothing.",
+    ),
+    "accord_openAccount": _m(
+        OpenAccountParams,
+        open_account,
+        "Bind a new name to an ed25519 key (proof of possession; the node's policy).",
     ),
     "accord_schema": _m(NoParams, schema, "Every method's description and params JSON Schema."),
 }

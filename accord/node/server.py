@@ -23,6 +23,7 @@ import contextlib
 import hmac
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -32,6 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketState
 
+from accord.node.accounts import Opener
 from accord.node.limits import Clock, RateLimiter
 from accord.node.methods import METHODS, Session
 from accord.node.production import Node
@@ -82,7 +84,10 @@ def create_app(
     if clock is not None:
         kwargs["clock"] = clock
     ips = RateLimiter(limits.ip_rate, limits.ip_burst, **kwargs)
-    session = Session(node, limits, RateLimiter(limits.key_rate, limits.key_burst, **kwargs))
+    opener = Opener(node, config.node.accounts, **kwargs)
+    session = Session(
+        node, limits, RateLimiter(limits.key_rate, limits.key_burst, **kwargs), opener
+    )
     token = config.node.admin_token
     hub = Hub(node, limits)
     node.watchers.append(hub)
@@ -103,7 +108,8 @@ def create_app(
         body = await gate(request)
         if isinstance(body, Response):
             return body
-        answer = handle(body, METHODS, session, max_batch=limits.max_batch)
+        host = request.client.host if request.client else "unknown"
+        answer = handle(body, METHODS, replace(session, ip=host), max_batch=limits.max_batch)
         if answer is None:
             return Response(status_code=204)
         return Response(dumps(answer), media_type="application/json")
@@ -169,6 +175,7 @@ def create_app(
         try:
             yield
         finally:
+            opener.close()
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

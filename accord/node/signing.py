@@ -42,6 +42,27 @@ def signing_payload(chain_id: int, tx_hash: bytes) -> bytes:
     ).digest()
 
 
+OPEN_PERSON = b"accord.open"
+SPONSOR_PERSON = b"accord.sponsor"
+
+
+def open_digest(name: str, public_key: bytes) -> bytes:
+    """What an account's opening proves possession of its key over (``accord_openAccount``):
+    ``BLAKE2b-256(encode(("accord-open-account", name, public_key)), person="accord.open")``.
+    Signed like a transaction hash (:func:`signing_payload`), so the chain id is bound
+    too: a proof is good for one name, one key, one chain."""
+    content = ("accord-open-account", name, public_key)
+    return hashlib.blake2b(encode(content), digest_size=32, person=OPEN_PERSON).digest()
+
+
+def sponsor_digest(name: str, public_key: bytes, sponsor: str) -> bytes:
+    """What a sponsor signs to vouch for an opening (``[node.accounts] open =
+    "sponsored"``): ``BLAKE2b-256(encode(("accord-sponsor-account", name, public_key,
+    sponsor)), person="accord.sponsor")``, signed as :func:`open_digest` is."""
+    content = ("accord-sponsor-account", name, public_key, sponsor)
+    return hashlib.blake2b(encode(content), digest_size=32, person=SPONSOR_PERSON).digest()
+
+
 class Signer:
     """One account's key, on one chain."""
 
@@ -144,6 +165,20 @@ class Signer:
         """Post a commitment document (its JSON, ``docs/commitments.md``) to the
         registry; ask ``accord_estimateGas`` for the gas it needs."""
         return self.sign(nonce, REGISTRY, "post", (document,), gas_limit=gas_limit, max_fee=max_fee)
+
+    def open_account(self) -> dict[str, str]:
+        """``accord_openAccount``'s params binding this signer's name to its public key
+        (the proof of possession: :func:`open_digest` signed on this chain)."""
+        key = self.public_key
+        signature = self._key.sign(signing_payload(self.chain_id, open_digest(self.address, key)))
+        return {"name": self.address, "public_key": key.hex(), "signature": signature.hex()}
+
+    def sponsor(self, name: str, public_key: bytes) -> dict[str, str]:
+        """The params this (existing, funded) account adds to vouch for ``name``'s opening
+        under ``open = "sponsored"``: ``sponsor`` and ``sponsor_signature``."""
+        digest = sponsor_digest(name, public_key, self.address)
+        signature = self._key.sign(signing_payload(self.chain_id, digest))
+        return {"sponsor": self.address, "sponsor_signature": signature.hex()}
 
     def sign_message(self, message: bytes) -> bytes:
         """An off-device message signature (``ctx.verify_signature`` checks it)."""

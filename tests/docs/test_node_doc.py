@@ -25,3 +25,16 @@ def test_the_keys_example_prints_what_the_page_says(capsys: pytest.CaptureFixtur
     ]
     said = " ".join(part.split())
     assert f"prints `64` and `{printed[1]}`" in said
+
+
+def test_the_opening_example_makes_the_params_the_page_shows() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index("## Opening accounts after genesis")
+    part = text[start : text.index("\n## ", start + 1)]
+    blocks = re.findall(r"^```python\n(.*?)^```", part, flags=re.DOTALL | re.MULTILINE)
+    assert len(blocks) == 1
+    scope: dict[str, object] = {"__name__": "node_doc"}
+    exec(compile("from accord.node import Signer\n" + blocks[0], f"{DOC}:open", "exec"), scope)
+    params = scope["params"]
+    assert isinstance(params, dict) and params["name"] == "dave"
+    assert [len(params[k]) for k in ("public_key", "signature")] == [64, 128]
