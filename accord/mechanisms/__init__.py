@@ -21,4 +21,7 @@ One module each:
   ``shares``: the enforcement primitives' math.
 - ``introot``: exact integer k-th roots.
 - ``arbitration``: an arbitration clause's payouts and audit draw (``docs/arbitration.md``).
+- ``races`` (commitment races in Chicken and the ultimatum game, the all-pay fee war,
+  extortion) and ``coase`` (the durable-goods monopolist with and without commitment):
+  ``docs/commitment-races.md``.
 """
