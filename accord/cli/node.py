@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -36,14 +37,17 @@ def node(
         settings = settings.model_copy(
             update={"node": settings.node.model_copy(update={"port": port})}
         )
+    began = time.perf_counter()  # reported only: how long opening (replaying) took
     try:
         running = Node.open(settings)
     except DeviceError as exc:
         raise fail(str(exc)) from None
     device = running.device
     errors.print(
-        f"accord node: chain {device.chain_id}, block {device.number}, "
+        f"accord node: chain {device.chain_id}, block {device.number} "
+        f"(opened in {time.perf_counter() - began:.3f} s), "
         f"http://{settings.node.host}:{settings.node.port}/",
         highlight=False,
+        soft_wrap=True,
     )
     serve(running, log_level=log_level)
