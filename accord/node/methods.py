@@ -17,6 +17,7 @@ from accord.device.errors import DeviceError
 from accord.node import reads
 from accord.node.accounts import OpenAccountParams, Opener, open_account
 from accord.node.config import Limits
+from accord.node.explorer.reads import EXPLORER_METHODS
 from accord.node.limits import RateLimiter
 from accord.node.production import Node, SimResult
 from accord.node.reads import Name, NoParams, Params, refused
@@ -295,6 +296,7 @@ METHODS: dict[str, Method] = {
     ),
     "accord_schema": _m(NoParams, schema, "Every method's description and params JSON Schema."),
 }
+METHODS.update(EXPLORER_METHODS)  # the explorer's reads (accord/node/explorer/reads.py)
 
 SCHEMA: dict[str, Any] = {
     name: {"description": m.doc, "params": m.params.model_json_schema()}

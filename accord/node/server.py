@@ -4,6 +4,7 @@ Routes:
 
 * ``POST /`` — JSON-RPC 2.0 (:mod:`accord.node.rpc`, methods in :mod:`accord.node.methods`);
 * ``GET /health`` — ``{"ok": true, "number": <head>}``;
+* ``GET /explorer`` and its assets — the explorer page (:mod:`accord.node.explorer`);
 * ``POST /admin/block``, ``POST /admin/snapshot``, ``POST /admin/shutdown`` — with
   ``Authorization: Bearer <admin_token>`` (compared in constant time,
   :func:`hmac.compare_digest`); 401 without the right token, 403 when the config sets
@@ -34,6 +35,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketState
 
 from accord.node.accounts import Opener
+from accord.node.explorer import explorer_routes, index_of
 from accord.node.limits import Clock, RateLimiter
 from accord.node.methods import METHODS, Session
 from accord.node.production import Node
@@ -91,6 +93,7 @@ def create_app(
     token = config.node.admin_token
     hub = Hub(node, limits)
     node.watchers.append(hub)
+    index_of(node)  # the explorer's index, watching from the start
 
     async def gate(request: Request) -> bytes | Response:
         host = request.client.host if request.client else "unknown"
@@ -215,6 +218,7 @@ def create_app(
         Route("/admin/snapshot", admin_snapshot, methods=["POST"]),
         Route("/admin/shutdown", admin_shutdown, methods=["POST"]),
         WebSocketRoute("/ws", subscribe),
+        *explorer_routes(ips.allow),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 
