@@ -64,8 +64,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Debian's chromium, for the test that renders the report in a real browser
-# (tests/lab/test_report.py). Installed when missing and apt-get can run (as root, as in
+# Debian's chromium, for the tests that render the report and the node's explorer in a real
+# browser (tests/lab/test_report.py, tests/node/test_explorer_browser.py). Installed when missing and apt-get can run (as root, as in
 # CI); otherwise that one test is skipped and says why.
 browser:
 	@command -v chromium >/dev/null 2>&1 \

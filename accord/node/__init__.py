@@ -12,6 +12,7 @@
   dry runs; ``journal``: the chain log resumed and the mempool journal;
 - ``subscriptions``: the WebSocket hub (new blocks, receipts, the visible mempool);
 - ``limits``: token-bucket rate limits; ``server``: the Starlette app and uvicorn.
+- ``explorer``: the explorer page at ``GET /explorer`` and the read methods it needs.
 """
 
 from accord.node.config import NodeConfig, NodeConfigError, load_config, parse_config

@@ -2,11 +2,12 @@
 
 Each is a JSON-RPC method like those of :mod:`accord.node.reads` (strict pydantic params,
 registered in :data:`accord.node.methods.METHODS`, described by ``accord_schema``). Every
-one costs ``O(limit)`` with ``limit`` at most :data:`MAX_LIMIT`: lists are slices of the
-:class:`~accord.node.explorer.index.ExplorerIndex`'s append-only lists or of the
-device's own tables (``itertools.islice`` over a dict, at most the table's size), and
-the only contract code run is views metered by the device's ``VIEW_GAS``. Nothing here
-writes: state, mempool and journal are untouched (tested).
+one builds at most ``limit`` rows, ``limit`` at most :data:`MAX_LIMIT`: lists are slices
+of the :class:`~accord.node.explorer.index.ExplorerIndex`'s append-only lists, or pages of
+one of the device's own tables (``itertools.islice`` over a dict, which skips ``offset``
+entries, at most :data:`MAX_SKIP`); nothing sorts or scans the chain per
+request, and the only contract code run is views metered by the device's ``VIEW_GAS``.
+Nothing here writes: state, mempool and journal are untouched (tested).
 
 * ``accord_listAccounts``, ``accord_getBalances``, ``accord_getAccountTransactions``;
 * ``accord_listContracts``, ``accord_getStorage`` (a contract's ``Var`` slots and one
@@ -29,6 +30,10 @@ from accord.node.rpc import INVALID_PARAMS, Method, RpcError
 
 MAX_LIMIT = 100
 """The most rows one call answers."""
+MAX_SKIP = 10_000
+"""The largest ``offset`` into a table that is paged by skipping (a contract's map, the
+assets, the pending commitments): skipping a million dict entries takes about 30 ms
+here, so an unbounded offset would let one cheap request cost that much."""
 MAX_REGISTRIES = 16
 """The most bound reputation or validation registries one ``accord_getAgent`` reads."""
 
@@ -85,6 +90,14 @@ def _bad(message: str) -> RpcError:
     return RpcError(INVALID_PARAMS, f"invalid params: {message}")
 
 
+def _skipped(table: dict[Any, Any], p: Any) -> islice[Any]:
+    """One page of ``table``'s items, in insertion order; ``offset`` at most
+    :data:`MAX_SKIP`."""
+    if p.offset > MAX_SKIP:
+        raise _bad(f"offset: at most {MAX_SKIP} in this table, got {p.offset}")
+    return islice(table.items(), p.offset, p.offset + p.limit)
+
+
 # -- accounts -----------------------------------------------------------------------------
 def list_accounts(s: Any, p: PageParams) -> dict[str, Any]:
     """Accounts by name (as of now), each with its nonce and fee-asset balance."""
@@ -102,7 +115,7 @@ def get_balances(s: Any, p: AccountPageParams) -> dict[str, Any]:
     """The account's free balance of each asset the device has (in creation order)."""
     device = s.node.device
     supply = device.ledger.supply
-    assets = list(islice(supply, p.offset, p.offset + p.limit))
+    assets = [asset for asset, _ in _skipped(supply, p)]
     return {
         "account": p.account,
         "total": len(supply),
@@ -144,7 +157,7 @@ def get_storage(s: Any, p: StorageParams) -> dict[str, Any] | None:
         data = maps.get(p.map)
         if data is None:
             raise _bad(f"map: {type(contract).__name__} has no map {p.map[:100]!r}")
-        entries = islice(data.items(), p.offset, p.offset + p.limit)
+        entries = _skipped(data, p)
         out["map"] = p.map
         out["total"] = len(data)
         out["entries"] = [[value(k), value(v)] for k, v in entries]
@@ -170,7 +183,7 @@ def list_commitments(s: Any, p: CommitmentsParams) -> dict[str, Any]:
     if p.status == "pending":
         entries = s.node.device.registry.__dict__["entries"]._data
         rows = []
-        for commitment_id, (seq, document) in islice(entries.items(), p.offset, p.offset + p.limit):
+        for commitment_id, (seq, document) in _skipped(entries, p):
             rows.append(
                 {
                     "id": commitment_id,

@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 from accord.client import RemoteDevice
 from accord.node import METHODS, SCHEMA, Node, create_app
 from accord.node.explorer import EXPLORER_METHODS, MAX_LIMIT, index_of
+from accord.node.explorer.reads import MAX_SKIP
 from tests.node.conftest import TOKEN, Rpc
 from tests.node.explorer.chain import (
     BIG,
@@ -199,6 +200,25 @@ def test_limits_are_enforced(served: Served) -> None:
         negative = rpc.call(name, {**params, "offset": -1})
         if "offset" in EXPLORER_METHODS[name].params.model_fields:
             assert negative["message"].startswith("invalid params: offset: "), answer
+
+
+def test_skipping_into_a_table_is_bounded(served: Served) -> None:
+    _, rpc, chain = served
+    for name, params in (
+        ("accord_getStorage", {"address": chain.identity, "map": "owners"}),
+        ("accord_getBalances", {"account": "alice"}),
+        ("accord_listCommitments", {"status": "pending"}),
+    ):
+        assert "code" not in rpc.call(name, {**params, "offset": MAX_SKIP})
+        answer = rpc.call(name, {**params, "offset": MAX_SKIP + 1})
+        assert answer["code"] == -32602
+        assert (
+            answer["message"]
+            == f"invalid params: offset: at most {MAX_SKIP} in this table, got {MAX_SKIP + 1}"
+        )
+    # the index's own lists are sliced, not skipped: any offset is cheap there
+    far = rpc.call("accord_listCommitments", {"status": "fired", "offset": 10**15})
+    assert far["commitments"] == [] and far["total"] == 1
 
 
 def test_a_restarted_node_indexes_the_same(served: Served, tmp_path: Path) -> None:
