@@ -65,8 +65,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # Debian's chromium, for the tests that render the report and the node's explorer in a real
-# browser (tests/lab/test_report.py, tests/node/test_explorer_browser.py). Installed when missing and apt-get can run (as root, as in
-# CI); otherwise that one test is skipped and says why.
+# browser (tests/lab/test_report.py, tests/node/test_explorer_browser.py). Installed when
+# missing and apt-get can run (as root, as in CI); otherwise those tests are skipped and
+# say why.
 browser:
 	@command -v chromium >/dev/null 2>&1 \
 	|| { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
