@@ -123,10 +123,16 @@ class ExplorerIndex:
             self.contracts.append((address, type(contract).class_path()))
             if isinstance(contract, IdentityRegistry):
                 self.identities.append(address)
-            elif isinstance(contract, ReputationRegistry):
-                self.reputations.setdefault(contract.identity, []).append(address)
-            elif isinstance(contract, ValidationRegistry):
-                self.validations.setdefault(contract.identity, []).append(address)
+            elif isinstance(contract, (ReputationRegistry, ValidationRegistry)):
+                # the raw slot: reading ``contract.identity`` would charge the device's
+                # gas meter (a metered storage read) outside any transaction
+                identity = contract._vars.get("identity", "")
+                bound = (
+                    self.reputations
+                    if isinstance(contract, ReputationRegistry)
+                    else self.validations
+                )
+                bound.setdefault(identity, []).append(address)
 
 
 _INDEXES: weakref.WeakKeyDictionary[Any, ExplorerIndex] = weakref.WeakKeyDictionary()

@@ -247,6 +247,7 @@ def _footprint(node: Node) -> tuple[Any, ...]:
     index = index_of(node)
     return (
         node.device.state_hash(),
+        node.device.ledger.meter.used,
         len(node.device.mempool),
         node.device.number,
         len(index.contracts),
