@@ -30,9 +30,10 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from accord.device import DeviceConfig, Genesis
+from accord.node.agent_card import AgentCard, AgentCardError, parse_card
 
 
 class NodeConfigError(ValueError):
@@ -118,6 +119,17 @@ class NodeSection(BaseModel):
     """Bearer token of ``/admin/*``; without one, the admin endpoints answer 403."""
     limits: Limits = Field(default_factory=Limits)
     accounts: AccountPolicy = Field(default_factory=AccountPolicy)
+    agent_card: AgentCard | None = None
+    """The A2A agent card served at ``/.well-known/agent-card.json`` (``[node.agent_card]``,
+    A2A's camelCase field names; :mod:`accord.node.agent_card`); none: that path is 404."""
+    agent_card_file: Path | None = None
+    """Or the card as a JSON file (relative to node.toml), read and checked at startup."""
+
+    @model_validator(mode="after")
+    def _one_card(self) -> NodeSection:
+        if self.agent_card is not None and self.agent_card_file is not None:
+            raise ValueError("give [node.agent_card] or node.agent_card_file, not both")
+        return self
 
 
 class NodeConfig(BaseModel):
@@ -147,11 +159,25 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def parse_config(data: dict[str, Any], *, source: str = "config") -> NodeConfig:
-    """Validate a parsed TOML document; raises :class:`NodeConfigError` (one line)."""
+    """Validate a parsed TOML document (and read ``node.agent_card_file``, if given);
+    raises :class:`NodeConfigError` (one line)."""
     try:
-        return NodeConfig.model_validate(data)
+        config = NodeConfig.model_validate(data)
     except ValidationError as exc:
         raise NodeConfigError(f"{source}: {_first_error(exc)}") from None
+    path = config.node.agent_card_file
+    if path is None:
+        return config
+    try:
+        card = parse_card(path.read_bytes())
+    except OSError as exc:
+        raise NodeConfigError(
+            f"{source}: node.agent_card_file: cannot read {path}: {exc}"
+        ) from None
+    except AgentCardError as exc:
+        raise NodeConfigError(f"{source}: node.agent_card_file: {path}: {exc}") from None
+    section = config.node.model_copy(update={"agent_card": card, "agent_card_file": None})
+    return config.model_copy(update={"node": section})
 
 
 def load_config(path: str | Path) -> NodeConfig:
@@ -168,6 +194,11 @@ def load_config(path: str | Path) -> NodeConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise NodeConfigError(f"{path}: not valid TOML: {exc}") from None
+    card_file = (
+        data.get("node", {}).get("agent_card_file") if isinstance(data.get("node"), dict) else None
+    )
+    if isinstance(card_file, str) and not Path(card_file).is_absolute():
+        data["node"]["agent_card_file"] = str(path.parent / card_file)
     config = parse_config(data, source=str(path))
     if not config.node.data_dir.is_absolute():
         section = config.node.model_copy(update={"data_dir": path.parent / config.node.data_dir})

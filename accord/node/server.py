@@ -5,6 +5,8 @@ Routes:
 * ``POST /`` — JSON-RPC 2.0 (:mod:`accord.node.rpc`, methods in :mod:`accord.node.methods`);
 * ``GET /health`` — ``{"ok": true, "number": <head>}``;
 * ``GET /explorer`` and its assets — the explorer page (:mod:`accord.node.explorer`);
+* ``GET /.well-known/agent-card.json`` — the A2A agent card from the config
+  (:mod:`accord.node.agent_card`), 404 when there is none; under the IP's rate limit;
 * ``POST /admin/block``, ``POST /admin/snapshot``, ``POST /admin/shutdown`` — with
   ``Authorization: Bearer <admin_token>`` (compared in constant time,
   :func:`hmac.compare_digest`); 401 without the right token, 403 when the config sets
@@ -35,6 +37,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketState
 
 from accord.node.accounts import Opener
+from accord.node.agent_card import CARD_PATH
 from accord.node.explorer import explorer_routes, index_of
 from accord.node.limits import Clock, RateLimiter
 from accord.node.methods import METHODS, Session
@@ -116,6 +119,17 @@ def create_app(
         if answer is None:
             return Response(status_code=204)
         return Response(dumps(answer), media_type="application/json")
+
+    card = config.node.agent_card
+    card_json = None if card is None else card.to_json()
+
+    async def agent_card(request: Request) -> Response:
+        host = request.client.host if request.client else "unknown"
+        if not ips.allow(host):
+            return _error(429, f"rate limit: {limits.ip_rate:g} requests a second per client")
+        if card_json is None:
+            return _error(404, "this node publishes no agent card ([node.agent_card])")
+        return JSONResponse(card_json)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True, "number": node.device.number})
@@ -214,6 +228,7 @@ def create_app(
     routes = [
         Route("/", rpc, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
+        Route(CARD_PATH, agent_card, methods=["GET"]),
         Route("/admin/block", admin_block, methods=["POST"]),
         Route("/admin/snapshot", admin_snapshot, methods=["POST"]),
         Route("/admin/shutdown", admin_shutdown, methods=["POST"]),

@@ -38,3 +38,18 @@ def test_the_opening_example_makes_the_params_the_page_shows() -> None:
     params = scope["params"]
     assert isinstance(params, dict) and params["name"] == "dave"
     assert [len(params[k]) for k in ("public_key", "signature")] == [64, 128]
+
+
+def test_the_running_a_node_example_is_a_valid_config() -> None:
+    import tomllib
+
+    from accord.node import parse_config
+
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index("## Running a node")
+    toml = re.findall(r"^```toml\n(.*?)^```", text[start:], flags=re.DOTALL | re.MULTILINE)[0]
+    data = tomllib.loads(toml.replace("<alice's 64-hex ed25519 public key>", "ab" * 32))
+    config = parse_config(data, source="docs/node.md")
+    assert config.node.accounts.open == "closed" and config.node.accounts.max_accounts == 10_000
+    assert config.node.agent_card is not None
+    assert config.node.agent_card.skills[0].id == "quote"
