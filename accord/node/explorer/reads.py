@@ -262,7 +262,7 @@ def _reputation(s: Any, address: str, agent: int, limit: int) -> dict[str, Any]:
     count = _raw(contract, "client_count").get(agent, 0)
     client_at, last = _raw(contract, "client_at"), _raw(contract, "last_index")
     feedback = _raw(contract, "feedback")
-    clients = [client_at[(agent, i)] for i in range(min(count, 64))]
+    clients = [client_at.get((agent, i), "") for i in range(min(count, 64))]
     rows: list[dict[str, Any]] = []
     for client in clients:
         for i in range(1, last.get((agent, client), 0) + 1):
@@ -298,8 +298,11 @@ def _validation(s: Any, address: str, agent: int, limit: int) -> dict[str, Any]:
     agent_at, requests = _raw(contract, "agent_at"), _raw(contract, "requests")
     rows = []
     for i in range(min(count, limit)):
-        request_hash = agent_at[(agent, i)]
-        validator, _, response, response_hash, tag, updated, answered = requests[request_hash]
+        request_hash = agent_at.get((agent, i), b"")
+        status = requests.get(request_hash)
+        if status is None:  # never so in a registry's storage; skipped, not a -32603
+            continue
+        validator, _, response, response_hash, tag, updated, answered = status
         rows.append(
             {
                 "requestHash": request_hash.hex(),
