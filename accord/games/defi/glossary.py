@@ -129,6 +129,22 @@ def _metrics() -> list[Metric]:
             True,
         ),
         m(
+            "wardrop_poa",
+            "ratio",
+            NON_NEGATIVE,
+            "Theory, not the run: the Wardrop equilibrium's cost over the optimum's in the "
+            "routing game of the start pools and the average block's needs (no MEV).",
+            _N,
+        ),
+        m(
+            "wardrop_poa_mev",
+            "ratio",
+            NON_NEGATIVE,
+            "The same routing game's Wardrop price of anarchy with every CFMM trade "
+            "sandwiched to the naive users' slippage tolerance (eta = slippage_bps/1e4).",
+            _N,
+        ),
+        m(
             "mev_searchers_usd",
             "USD",
             REAL,

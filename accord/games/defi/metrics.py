@@ -5,7 +5,9 @@ ideal execution (its best route alone at the block's start: implementation short
 against the arrival quote) and against the block's needs run in arrival order with no
 searcher (fcfs without MEV). Welfare is the users' private gains minus the gas burned;
 the price of anarchy is ``W_opt / W`` (Roughgarden & Tardos, "How bad is selfish
-routing?", JACM 2002). MEV is each searcher's and the builder's P&L, ``lp_pnl_usd`` the
+routing?", JACM 2002), *realised*; beside it ``wardrop_poa`` (and ``wardrop_poa_mev``)
+is the *theoretical* one of the run's routing game (:mod:`accord.games.defi.equilibrium`).
+MEV is each searcher's and the builder's P&L, ``lp_pnl_usd`` the
 pools' value change. The definitions and the accounting identity are in
 :mod:`accord.games.defi.routing`'s docstring and ``docs/defi.md``;
 :mod:`accord.games.defi.glossary` declares every metric (unit, support, meaning, better
@@ -23,6 +25,7 @@ import numpy as np
 
 from accord.agents.defi import USER_KINDS
 from accord.games.base import GameResult
+from accord.games.defi.equilibrium import wardrop_poas
 from accord.games.defi.state import (
     NeedState,
     RunState,
@@ -111,6 +114,7 @@ def game_result(run: RunState) -> GameResult:
     surplus_seq = sum(k[1] for k in kinds.values())
     burned = (run.fees_paid - run.tips_paid) * run.fee_price
     welfare = gains_real - burned
+    wardrop_poa, wardrop_poa_mev = wardrop_poas(run)
     metrics: dict[str, float | int] = {
         "needs": len(run.needs),
         "filled": filled,
@@ -128,6 +132,8 @@ def game_result(run: RunState) -> GameResult:
         "welfare_optimal_usd": gains_opt,
         "welfare_gap_usd": gains_opt - welfare,
         "price_of_anarchy": gains_opt / welfare if welfare > 0 else math.inf,
+        "wardrop_poa": wardrop_poa,
+        "wardrop_poa_mev": wardrop_poa_mev,
         "mev_searchers_usd": sum(by_kind.values()),
         "mev_sandwich_usd": by_kind.get("sandwich", 0.0),
         "mev_arbitrage_usd": by_kind.get("arbitrage", 0.0),

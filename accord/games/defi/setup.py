@@ -23,7 +23,7 @@ from accord.contracts.amm import ProductAMM, WeightedAMM
 from accord.contracts.cow import POOL_GAS, CowSettlement
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
 from accord.games.defi.params import Params
-from accord.games.defi.state import RunState, pools_value_usd
+from accord.games.defi.state import RunState, pools_value_usd, read_market
 
 __all__ = ["WEIGHTS", "PoolSpec"]
 
@@ -179,4 +179,5 @@ def setup_run(params: Params, config: DeviceConfig, seed: int) -> RunState:
     )
     run.pnl = dict.fromkeys([*searchers, *solvers, config.builder], 0.0)
     run.pools_value_start = pools_value_usd(run)
+    run.start_pools = tuple(info.curve for info in read_market(run).pools)
     return run

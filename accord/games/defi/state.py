@@ -22,6 +22,7 @@ from accord.agents.defi.solver import CowSolver
 from accord.contracts.amm import ProductAMM, WeightedAMM, pool_state
 from accord.device import Device
 from accord.games.defi.params import Params
+from accord.mechanisms.cfmm import Pool
 
 
 @dataclass
@@ -68,6 +69,7 @@ class RunState:
     sandwich_attempts: int = 0
     arb_gap: list[float] = field(default_factory=list)
     pools_value_start: float = 0.0
+    start_pools: tuple[Pool, ...] = ()
 
 
 def pools_value_usd(run: RunState) -> float:
