@@ -91,6 +91,52 @@ def _refused(message: str, field: str) -> RpcError:
     )
 
 
+# edwards25519 (RFC 8032 §5.1): p = 2^255 - 19, d = -121665 / 121666.
+_P = 2**255 - 19
+_D = -121665 * pow(121666, -1, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _decode_point(encoded: bytes) -> tuple[int, int] | None:
+    """A point's affine (x, y) from its 32-byte encoding (RFC 8032 §5.1.3), or None
+    when it is not a canonical encoding of a curve point."""
+    n = int.from_bytes(encoded, "little")
+    y, sign = n & ((1 << 255) - 1), n >> 255
+    if y >= _P:
+        return None
+    u, v = (y * y - 1) % _P, (_D * y * y + 1) % _P
+    x = u * pow(v, 3, _P) * pow(u * pow(v, 7, _P), (_P - 5) // 8, _P) % _P
+    if v * x * x % _P == (-u) % _P:
+        x = x * _SQRT_M1 % _P
+    elif v * x * x % _P != u:
+        return None
+    if x == 0 and sign:
+        return None
+    if x & 1 != sign:
+        x = _P - x
+    return x, y
+
+
+def _double(x: int, y: int) -> tuple[int, int]:
+    """2·(x, y) by the twisted Edwards addition law with a = -1 (RFC 8032 §5.1.4's,
+    affine), complete on edwards25519."""
+    t = _D * x * x * y * y % _P
+    return (2 * x * y * pow(1 + t, -1, _P) % _P, (y * y + x * x) * pow(1 - t, -1, _P) % _P)
+
+
+def weak_key(public_key: bytes) -> bool:
+    """Whether an ed25519 public key is not a canonical point or is of small order
+    (8·A is the identity). Signatures under a small-order key can be forged by anyone
+    (with A the identity, (R, S) = (identity, 0) verifies for every message), so such a
+    key proves no possession and is refused."""
+    point = _decode_point(public_key)
+    if point is None:
+        return True
+    for _ in range(3):
+        point = _double(*point)
+    return point == (0, 1)
+
+
 def _verify(public_key: bytes, signature: bytes, payload: bytes) -> bool:
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(signature, payload)
@@ -177,6 +223,12 @@ class Opener:
             raise RpcError(
                 LIMIT_EXCEEDED,
                 f"limit: this node has opened its {policy.max_accounts} accounts (max_accounts)",
+            )
+        if weak_key(key):
+            raise _refused(
+                "public_key: not a canonical ed25519 point of large order (a small-order "
+                "key lets anyone sign)",
+                "public_key",
             )
         chain = device.chain_id
         if not _verify(key, signature, signing_payload(chain, open_digest(name, key))):

@@ -448,3 +448,46 @@ def test_a_sponsorship_row_without_its_opening_is_forgotten_at_start(
         opener.close()
     finally:
         node.close()
+
+
+P25519 = 2**255 - 19
+SMALL_ORDER = [
+    bytes([1]) + bytes(31),  # the identity (order 1)
+    (P25519 - 1).to_bytes(32, "little"),  # (0, -1), order 2
+    bytes(32),  # (sqrt(-1), 0), order 4
+    (1 << 255).to_bytes(32, "little"),  # (-sqrt(-1), 0), order 4
+    bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),  # order 8
+    bytes.fromhex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),  # order 8
+    (P25519 + 1).to_bytes(32, "little"),  # y = p + 1: not canonical
+]
+
+
+def test_weak_keys_are_found_and_real_keys_are_not() -> None:
+    from accord.node.accounts import _decode_point, weak_key
+
+    base_y = 4 * pow(5, -1, P25519) % P25519  # RFC 8032 §5.1's base point
+    decoded = _decode_point(base_y.to_bytes(32, "little"))
+    x_b = 15112221349535400772501151409588531511454012693041857206046113283949847762202
+    assert decoded == (x_b, base_y)
+    assert all(weak_key(key) for key in SMALL_ORDER)
+    assert not any(weak_key(Signer.generate("k", chain_id=7).public_key) for _ in range(100))
+
+
+def test_a_small_order_key_whose_signature_anyone_forges_is_refused(
+    opening: tuple[Node, Rpc],
+) -> None:
+    node, rpc = opening
+    identity = SMALL_ORDER[0]
+    forged = {
+        "name": "anyone",
+        "public_key": identity.hex(),
+        "signature": (identity + bytes(32)).hex(),
+    }
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    Ed25519PublicKey.from_public_bytes(identity).verify(identity + bytes(32), b"any message")
+    before = _footprint(node)
+    for key in SMALL_ORDER:
+        error = rpc.call("accord_openAccount", {**forged, "public_key": key.hex()})
+        assert error["code"] == -32000 and error["data"]["field"] == "public_key", error
+    assert _footprint(node) == before
