@@ -7,13 +7,15 @@ agents find it by reading the registry, call it, get **402 Payment Required**, p
 call with a signed EIP-3009 ``ReceiveWithAuthorization`` (``PAYMENT-SIGNATURE``), get
 the compiled intent with ``PAYMENT-RESPONSE``, and rate the service in the reputation
 registry. Everything runs in one process: the service's HTTP app is served through
-Starlette's test client, and its facilitator settles on the same device.
+Starlette's test client, and its facilitator settles on the same device, embedded
+(:func:`main`) or behind a node (:func:`play` on a ``RemoteDevice``: the test runs both).
 
 Run: ``python examples/x402_demo.py`` (``docs/x402.md``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -39,6 +41,7 @@ from accord.device.commitments.codec import to_json
 from accord.x402 import (
     Facilitator,
     PaidRoute,
+    PaymentDevice,
     PaymentMiddleware,
     TokenInfo,
     X402Client,
@@ -77,16 +80,33 @@ def service_app(facilitator: Facilitator, requirements: Any) -> Starlette:
     return app
 
 
-def main() -> dict[str, Any]:
-    people = ("operator", "ann", "ben")
-    genesis = Genesis(
+PEOPLE = ("operator", "ann", "ben")
+CONFIG = DeviceConfig(genesis_time_ms=1_767_225_600_000)
+
+
+def genesis() -> Genesis:
+    """The setup: gas money for everyone, USD for the two client agents. To run the demo
+    through a node, bind each name's public key (``public_keys``) and call :func:`play`
+    with a ``RemoteDevice`` holding their private keys (``docs/x402.md``)."""
+    return Genesis(
         assets={
-            "ETH": AssetSpec(issuer="treasury", alloc=dict.fromkeys(people, 10**18)),
+            "ETH": AssetSpec(issuer="treasury", alloc=dict.fromkeys(PEOPLE, 10**18)),
             "USD": AssetSpec(issuer="fed", alloc={"ann": 10_000, "ben": 10_000}),
         }
     )
-    device = Device(DeviceConfig(genesis_time_ms=1_767_225_600_000), genesis, seed=0)
+
+
+def main() -> dict[str, Any]:
+    """The demo on an embedded device (every block checked)."""
+    device = Device(CONFIG, genesis(), seed=0)
     checks.check_every_block(device)
+    return play(device)
+
+
+def play(device: PaymentDevice, nonces: Callable[[], bytes] | None = None) -> dict[str, Any]:
+    """Register, discover, pay and rate, through the agent-facing API only: the same on
+    an embedded device and through a node (``tests/x402/test_demo.py``). ``nonces``
+    makes the payments' authorization nonces (default: random, as a client's are)."""
     operator = device.account("operator")
 
     # The infrastructure: the registries and a payment token backed by USD.
@@ -136,6 +156,7 @@ def main() -> dict[str, Any]:
             max_amount=PRICE,
             networks=[network_id(device.chain_id)],
             assets=[token],
+            **({} if nonces is None else {"nonces": nonces}),
         )
         for sentence in sentences:
             paid = client.request("POST", "/compile", json={"sentence": sentence})

@@ -5,7 +5,8 @@ over an open node's JSON-RPC (``docs/node.md``, issue 15).
 :class:`~accord.device.Device` (``balance``, ``nonce``/``next_nonce``, ``number``,
 ``now``, ``state_hash``, ``account``/``sign``, ``submit``/``submit_bundle``, ``commit``,
 ``pending_commitments``, ``view``, ``receipt``, ``build_block``, ``call``/``execute``,
-``deploy``) with the same arguments and the same kinds of values (a
+``deploy``, ``verify_message``; and ``simulate``, the node's dry run) with the same
+arguments and the same kinds of values (a
 :class:`~accord.device.Transaction`, a :class:`~accord.device.Receipt`, a
 :class:`~accord.device.Block`), so the same agent code runs embedded or remote.
 
@@ -30,7 +31,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from accord.client.dry_runs import sim_result, simulate_params
 from accord.client.transport import RemoteError, Transport, answer, from_json
 from accord.device import (
     DEPLOY,
@@ -55,7 +59,8 @@ from accord.device.commitments.codec import from_json as commitment_from_json
 from accord.device.commitments.language import Commitment
 from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry
 from accord.device.encoding import canonical_args
-from accord.device.transaction import DEFAULT_GAS_LIMIT
+from accord.device.transaction import DEFAULT_GAS_LIMIT, message_digest, signing_payload
+from accord.node.production import SimResult
 from accord.node.signing import open_digest, sponsor_digest
 from accord.node.wire import (
     bundle_to_json,
@@ -63,6 +68,9 @@ from accord.node.wire import (
     transaction_to_json,
     value_to_json,
 )
+
+INVALID_PARAMS = -32602
+"""JSON-RPC 2.0's code for params a method refuses."""
 
 
 def _int(x: object) -> int:
@@ -145,6 +153,7 @@ class RemoteDevice:
             self.genesis_hash = _hash(info["genesis_hash"])
             self._chain_id: int = _int(info["chain_id"])
         self._accounts: dict[str, Account] = {}
+        self._public: dict[str, Ed25519PublicKey] = {}
         for name, key in (keys or {}).items():
             self.add_key(name, key)
 
@@ -271,6 +280,41 @@ class RemoteDevice:
             "sender": sender,
         }
         return from_json(self.rpc.call("accord_call", params))
+
+    def verify_message(self, signer: str, message: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` is ``signer``'s :meth:`Account.sign_message` of
+        ``message`` on this chain, checked here against the public key the node binds
+        to ``signer`` (False for an unknown signer, a malformed signature or a message
+        that is not bytes, as the embedded ``Device.verify_message`` answers)."""
+        if type(signature) is not bytes or type(message) is not bytes or type(signer) is not str:
+            return False
+        public = self._public.get(signer)
+        if public is None:
+            try:
+                found = self.rpc.call("accord_getAccount", {"account": signer})
+            except RemoteError as exc:
+                if exc.code == INVALID_PARAMS:  # not a name an account can have
+                    return False
+                raise
+            if found is None:
+                return False
+            with answer("accord_getAccount"):
+                public = Ed25519PublicKey.from_public_bytes(_hash(found["public_key"]))
+            self._public[signer] = public  # a name's key is bound once, never rebound
+        try:
+            public.verify(signature, signing_payload(self._chain_id, message_digest(message)))
+        except InvalidSignature:
+            return False
+        return True
+
+    def simulate(self, tx: Transaction) -> SimResult:
+        """A dry run of ``tx``'s fields (its nonce, gas, fees; not its signature) after
+        the pending transactions, in the next block, rolled back (``accord_simulate``):
+        its receipt's fields, or ``status`` ``"rejected"`` with the refusal's reason in
+        ``error`` and ``field``."""
+        found = self.rpc.call("accord_simulate", simulate_params(tx))
+        with answer("accord_simulate"):
+            return sim_result(found)
 
     def pending_commitments(self) -> list[Commitment]:
         """Every pending commitment, in posting order: anyone may inspect them."""
@@ -428,7 +472,12 @@ class RemoteDevice:
 
 
 if TYPE_CHECKING:
+    from accord.x402.devices import NodeDevice
 
     def _both_are_agent_devices(remote: RemoteDevice, device: Device) -> list[AgentDevice]:
         """mypy checks here that both satisfy :class:`~accord.device.AgentDevice`."""
         return [remote, device]
+
+    def _a_facilitator_settles_on_it(remote: RemoteDevice) -> NodeDevice:
+        """... and that an x402 facilitator can settle through a node."""
+        return remote

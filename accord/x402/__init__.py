@@ -13,11 +13,13 @@ authorization); a facilitator verifies and settles it; the server answers with
   signing, verification, the mapping of time);
 * :mod:`.facilitator`: :class:`Facilitator` and its HTTP API (``/verify``, ``/settle``,
   ``/supported``); :mod:`.dryrun`, its simulation of the settlement in the next block;
+  :mod:`.devices`, what it settles on (an embedded device, or one behind a node);
 * :mod:`.middleware`: :class:`PaymentMiddleware`, the resource server's side;
 * :mod:`.client`: :class:`X402Client`, which pays and retries.
 """
 
 from accord.x402.client import Paid, PaymentError, X402Client
+from accord.x402.devices import NodeDevice, PaymentDevice
 from accord.x402.exact import (
     Invalid,
     TokenInfo,
@@ -27,7 +29,7 @@ from accord.x402.exact import (
     settlement_seconds,
     sign_payment,
 )
-from accord.x402.facilitator import Facilitator, FacilitatorAPI, facilitator_app
+from accord.x402.facilitator import Facilitator, FacilitatorAPI, facilitator_app, next_block
 from accord.x402.http_facilitator import HttpFacilitator
 from accord.x402.middleware import PaidRoute, PaymentMiddleware
 from accord.x402.schemas import (
@@ -59,8 +61,10 @@ __all__ = [
     "HeaderError",
     "HttpFacilitator",
     "Invalid",
+    "NodeDevice",
     "Paid",
     "PaidRoute",
+    "PaymentDevice",
     "PaymentError",
     "PaymentMiddleware",
     "PaymentPayload",
@@ -79,6 +83,7 @@ __all__ = [
     "encode_header",
     "facilitator_app",
     "network_id",
+    "next_block",
     "payment_requirements",
     "settlement_seconds",
     "sign_payment",

@@ -9,20 +9,29 @@ transaction's own checks (the payee's nonce, its ability to prepay the gas). So
 transactions, in the environment of the next block (its number, timestamp, base fee
 and builder), and rolls the whole block back (:func:`accord.device.dry_run.dry_run`,
 which ``accord node``'s ``simulate`` runs too): nothing changes (``state_hash()`` is the
-head's afterwards), no block is sealed, nothing is logged.
+head's afterwards), no block is sealed, nothing is logged. On a device behind a node
+(:class:`~accord.x402.devices.NodeDevice`) the node runs that same dry run
+(``accord_simulate``) on its device.
 """
 
 from __future__ import annotations
 
 from accord.device import Device, Transaction
 from accord.device.dry_run import dry_run as device_dry_run
+from accord.x402.devices import PaymentDevice
 
 __all__ = ["dry_run"]
 
 
-def dry_run(device: Device, tx: Transaction) -> tuple[str, str | None]:
+def dry_run(device: PaymentDevice, tx: Transaction) -> tuple[str, str | None]:
     """``(status, error)`` of ``tx`` run in the next block: ``"success"``,
     ``"reverted"``, ``"out_of_gas"`` or ``"rejected"`` (not executable: its reason)."""
+    if not isinstance(device, Device):
+        sim = device.simulate(tx)
+        if sim.status != "rejected":
+            return sim.status, sim.error
+        reason = sim.error or ""
+        return "rejected", reason if sim.field is None else f"{sim.field}: {reason}"
     run = device_dry_run(device, tx)
     if run.receipt is not None:
         return str(run.receipt[1]), run.receipt[7]

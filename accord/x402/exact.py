@@ -34,9 +34,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from accord.contracts.payments import RECEIVE, authorization_message
-from accord.device import Device
+from accord.device import AgentDevice
 from accord.device.transaction import Account
 from accord.x402 import codes as C
+from accord.x402.devices import PaymentDevice
 from accord.x402.schemas import (
     X402_VERSION,
     Authorization,
@@ -86,7 +87,7 @@ class TokenInfo:
     version: str
 
     @classmethod
-    def read(cls, device: Device, address: str) -> TokenInfo:
+    def read(cls, device: AgentDevice, address: str) -> TokenInfo:
         """Read a deployed :class:`PaymentToken`'s domain from the device."""
         return cls(address, device.view(address, "name"), device.view(address, "version"))
 
@@ -130,14 +131,14 @@ def network_id(chain_id: int) -> str:
     return f"{NAMESPACE}:{chain_id}"
 
 
-def device_clock(device: Device) -> Callable[[], int]:
+def device_clock(device: AgentDevice) -> Callable[[], int]:
     """A client clock reading the device's time (the head's timestamp, seconds)."""
     return lambda: device.now // 1000
 
 
-def settlement_seconds(device: Device) -> int:
+def settlement_seconds(device: AgentDevice) -> int:
     """EIP-3009's ``now`` for a settlement submitted now: the next block's time."""
-    return (device.head.timestamp + device.config.block_time_ms) // 1000
+    return (device.now + device.config.block_time_ms) // 1000
 
 
 def payment_requirements(
@@ -203,7 +204,7 @@ def sign_payment(
 
 
 def check(
-    device: Device,
+    device: PaymentDevice,
     x402_version: int,
     payload: PaymentPayload,
     requirements: PaymentRequirements,

@@ -26,6 +26,14 @@ cannot sign for is ``invalid_payment_requirements``.
   body over :data:`MAX_BODY_BYTES` is ``413``; nothing a request contains reaches the
   device unchecked;
 * device access is serialised by one lock (Starlette runs handlers in a thread pool).
+
+**Against a node.** ``device`` may be a device behind an open node
+(:class:`~accord.x402.devices.NodeDevice`, e.g. :class:`~accord.client.RemoteDevice`
+holding the payees' keys): the checks read the node's views, signatures are checked
+against the public keys it binds, the simulation is its ``accord_simulate``, and the
+payee's signed settlement goes out over ``accord_sendTransaction``. ``produce`` then
+either seals a block through the node's admin endpoint (the default, with the admin
+token) or waits for the node's block timer (:func:`next_block`).
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol, TypeVar
@@ -43,10 +52,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from accord.device import Device
-from accord.device.errors import DeviceError, Rejected
+from accord.device.errors import DeviceError
 from accord.device.transaction import Account, Transaction
 from accord.x402 import codes as C
+from accord.x402.devices import PaymentDevice
 from accord.x402.dryrun import dry_run
 from accord.x402.exact import SCHEME, Invalid, Settlement, check, network_id
 from accord.x402.schemas import (
@@ -68,7 +77,14 @@ MAX_BODY_BYTES = 64 * 1024
 SETTLE_GAS = 200_000
 """Gas limit of a settlement transaction (before its calldata; it uses about 60,000)."""
 
-__all__ = ["MAX_BODY_BYTES", "MAX_VERIFIED", "Facilitator", "FacilitatorAPI", "facilitator_app"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_VERIFIED",
+    "Facilitator",
+    "FacilitatorAPI",
+    "facilitator_app",
+    "next_block",
+]
 
 
 class FacilitatorAPI(Protocol):
@@ -81,28 +97,45 @@ class FacilitatorAPI(Protocol):
     def supported(self) -> SupportedResponse: ...
 
 
-def _produce_one(device: Device) -> None:
+def _produce_one(device: PaymentDevice) -> None:
     device.build_block()
+
+
+def next_block(timeout_s: float = 10.0, poll_s: float = 0.02) -> Callable[[PaymentDevice], None]:
+    """A ``produce`` for a node that seals blocks on its timer: wait (wall clock, at
+    most ``timeout_s``) until the head moves past where it was, which includes what
+    was submitted before. Past the timeout it returns; the settlement then reads as
+    not included (``transaction_state``) rather than blocking the server."""
+
+    def wait(device: PaymentDevice) -> None:
+        start = device.number
+        deadline = time.monotonic() + timeout_s
+        while device.number <= start and time.monotonic() < deadline:
+            time.sleep(poll_s)
+
+    return wait
 
 
 class Facilitator:
     """Verifies and settles ``exact`` payments in ``tokens`` to the payees ``signers``.
 
     Args:
-        device: the device the tokens live on.
+        device: the device the tokens live on: embedded, or behind a node
+            (:class:`~accord.x402.devices.NodeDevice`).
         tokens: addresses of deployed :class:`~accord.contracts.payments.PaymentToken`\\s.
         signers: the payees' signing accounts (the facilitator submits as them).
         produce: called after a settlement is submitted, until it is included; default:
-            build one block (an embedded device). A node passes a wait for its timer.
+            build one block (an embedded device; a node's admin endpoint). For a node
+            sealing on its timer, :func:`next_block`.
     """
 
     def __init__(
         self,
-        device: Device,
+        device: PaymentDevice,
         tokens: Iterable[str],
         signers: Iterable[Account],
         *,
-        produce: Callable[[Device], None] = _produce_one,
+        produce: Callable[[PaymentDevice], None] = _produce_one,
     ) -> None:
         self.device = device
         self.tokens = frozenset(tokens)
@@ -209,7 +242,7 @@ class Facilitator:
         device = self.device
         try:
             device.submit(tx)
-        except Rejected as exc:
+        except DeviceError as exc:  # the gate's refusal (a node's: its RemoteError)
             raise Invalid(C.TRANSACTION_STATE, f"settlement transaction refused: {exc}") from None
         self.produce(device)
         try:

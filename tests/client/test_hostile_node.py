@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from accord.client import RemoteDevice, RemoteError
-from accord.device import DeviceConfig
+from accord.device import Account, DeviceConfig
 
 INFO = {
     "chain_id": 7,
@@ -23,6 +23,19 @@ INFO = {
 }
 
 Answers = dict[str, Callable[[int], httpx.Response]]
+TX = Account("alice", b"\x01" * 32, scheme="ed25519", chain_id=7).sign(
+    0, "bob", "", value={"ETH": 1}, gas_limit=50_000, max_fee=3_000
+)
+SIM = {
+    "status": "success",
+    "gas_used": 21_000,
+    "fee_paid": 1,
+    "result": None,
+    "events": [],
+    "error": None,
+    "field": None,
+    "contract_address": None,
+}
 
 
 def _ok(result: Any) -> Callable[[int], httpx.Response]:
@@ -108,6 +121,32 @@ def _device(**answers: Callable[[int], httpx.Response]) -> RemoteDevice:
                 )
             },
             "accord_getBalance: bad news",
+        ),
+        (
+            lambda d: d.simulate(TX),
+            {"accord_simulate": _ok({**SIM, "status": "fine"})},
+            "unknown status 'fine'",
+        ),
+        (
+            lambda d: d.simulate(TX),
+            {"accord_simulate": _ok({**SIM, "gas_used": 2.5})},
+            "expected an integer",
+        ),
+        (
+            lambda d: d.simulate(TX),
+            {"accord_simulate": _ok({**SIM, "error": 7})},
+            "strings or null",
+        ),
+        (lambda d: d.simulate(TX), {"accord_simulate": _ok([1])}, "malformed"),
+        (
+            lambda d: d.verify_message("alice", b"m", b"s" * 64),
+            {"accord_getAccount": _ok({"public_key": "zz"})},
+            "64 hex",
+        ),
+        (
+            lambda d: d.verify_message("alice", b"m", b"s" * 64),
+            {"accord_getAccount": _ok({})},
+            "KeyError",
         ),
     ],
 )

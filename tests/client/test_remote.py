@@ -8,12 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from accord.client import RemoteDevice, RemoteError
 from accord.contracts.escrow import Escrow
 from accord.device import Account, BlockHeader, Device, Receipt, UnknownAccount
 from accord.device.commitments import MalformedCommitment, build
+from accord.device.dry_run import dry_run
 from accord.node import Node, Signer, create_app
 from tests.node.conftest import CHAIN_ID, ETH, TOKEN, make_config
 
@@ -177,3 +180,80 @@ def test_build_block_needs_the_admin_token(node: Node, keys: dict[str, bytes]) -
         with pytest.raises(RemoteError, match="HTTP 401"):
             wrong.build_block()
     assert node.device.number == 0
+
+
+def _embedded(node: Node) -> Device:
+    config = node.config
+    return Device(config.device, config.genesis, seed=config.seed)
+
+
+def test_verify_message_answers_as_the_embedded_device(node: Node, remote: RemoteDevice) -> None:
+    embedded = _embedded(node)
+    alice = remote.account("alice")
+    message = b"pay bob 5"
+    signature = alice.sign_message(message)
+    cases: list[tuple[Any, Any, Any]] = [
+        ("alice", message, signature),
+        ("bob", message, signature),  # another signer
+        ("alice", b"pay bob 6", signature),  # another message
+        ("alice", message, signature[:-1]),  # too short
+        ("alice", message, b""),
+        ("nobody", message, signature),  # no such account
+        ("alice", message.decode(), signature),  # not bytes
+        ("alice", message, signature.hex()),
+        (5, message, signature),
+    ]
+    assert [remote.verify_message(*c) for c in cases] == [True] + [False] * 8
+    assert [embedded.verify_message(*c) for c in cases] == [True] + [False] * 8
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    signer=st.sampled_from([*NAMES, "treasury", "nobody", "", "0xdead", "a" * 300, "\x00"]),
+    message=st.binary(max_size=64),
+    flip=st.none() | st.integers(0, 511),
+    by=st.sampled_from(NAMES),
+)
+def test_verify_message_agrees_on_generated_signatures(
+    node: Node, remote: RemoteDevice, signer: str, message: bytes, flip: int | None, by: str
+) -> None:
+    signature = bytearray(remote.account(by).sign_message(message))
+    if flip is not None:
+        signature[flip // 8] ^= 1 << (flip % 8)
+    expected = flip is None and signer == by
+    assert remote.verify_message(signer, message, bytes(signature)) is expected
+    assert node.device.verify_message(signer, message, bytes(signature)) is expected
+
+
+def test_simulate_is_the_nodes_dry_run_and_changes_nothing(
+    node: Node, remote: RemoteDevice, keys: dict[str, bytes]
+) -> None:
+    embedded = _embedded(node)
+    alice, here = remote.account("alice"), Account("alice", keys["alice"], "ed25519", CHAIN_ID)
+    first = remote.sign(alice, "bob", value={"ETH": 5})
+    remote.submit(first)
+    embedded.submit(first)
+    before = (node.device.state_hash(), len(node.device.mempool))
+    escrow_call = here.sign(1, "carol", "", value={"USD": 30}, gas_limit=60_000, max_fee=3_000)
+    replayed = here.sign(0, "carol", "", value={"ETH": 1}, gas_limit=60_000, max_fee=3_000)
+    broke = here.sign(1, "carol", "", value={"USD": 10**9}, gas_limit=60_000, max_fee=3_000)
+    for tx in (escrow_call, replayed, broke):
+        there = remote.simulate(tx)
+        run = dry_run(embedded, tx)
+        if run.receipt is None:
+            field, reason = run.refusal
+            assert (there.status, there.field, there.error) == ("rejected", field, reason)
+        else:
+            status, gas, fee, error = run.receipt[1], run.receipt[2], run.receipt[3], run.receipt[7]
+            assert (there.status, there.gas_used, there.fee_paid, there.error) == (
+                status,
+                gas,
+                fee,
+                error,
+            )
+    assert remote.simulate(escrow_call).status == "success"
+    assert remote.simulate(replayed).field == "nonce"
+    assert remote.simulate(broke).status == "reverted"
+    assert (node.device.state_hash(), len(node.device.mempool)) == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -166,13 +166,36 @@ def make_world(
     **config: Any,
 ) -> World:
     device = make_device(keyring, **config)
-    token = device.deploy(device.account(PAYER), PaymentToken, "USD", "Accord USD", "1")
-    receipt = device.call(device.account(PAYER), token, "deposit", value={"USD": DEPOSIT})
-    assert receipt.ok, receipt.error
-    info = TokenInfo.read(device, token)
-    requirements = payment_requirements(device.chain_id, info, PAYEE, PRICE)
+    token = open_token(device)
     kwargs = {} if produce is None else {"produce": produce}
     facilitator = Facilitator(device, [token], [device.account(PAYEE)], **kwargs)
+    return assemble(World, device, token, facilitator, route_status=route_status)
+
+
+def open_token(device: Any) -> str:
+    """Deploy the PaymentToken and wrap the payer's deposit (any agent-facing device)."""
+    token: str = device.deploy(device.account(PAYER), PaymentToken, "USD", "Accord USD", "1")
+    receipt = device.call(device.account(PAYER), token, "deposit", value={"USD": DEPOSIT})
+    assert receipt.ok, receipt.error
+    return token
+
+
+W = TypeVar("W", bound=World)
+
+
+def assemble(
+    cls: type[W],
+    device: Any,
+    token: str,
+    facilitator: Facilitator,
+    *,
+    route_status: int = 200,
+    **extra: Any,
+) -> W:
+    """The resource server (a paid ``/quote``, a free ``/free``) in front of
+    ``facilitator``, and the world around them."""
+    info = TokenInfo.read(device, token)
+    requirements = payment_requirements(device.chain_id, info, PAYEE, PRICE)
     calls: list[str] = []
 
     async def quote(request: Request) -> JSONResponse:
@@ -188,7 +211,7 @@ def make_world(
         facilitator=facilitator,
         routes=[PaidRoute("/quote", (requirements,), "a routing quote")],
     )
-    return World(
+    return cls(
         device,
         token,
         info,
@@ -197,4 +220,5 @@ def make_world(
         TestClient(app),
         TestClient(facilitator_app(facilitator)),
         calls,
+        **extra,
     )
