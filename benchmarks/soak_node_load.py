@@ -7,13 +7,13 @@
   number, hash, state hash), every hostile payload and how it was answered.
 * :class:`Worker` is one agent on its own thread and account: transfers, fee-bump
   replacements, an escrow contract deployed and called (``open`` then ``pay``),
-  commitments posted through ``accord_commit``, bundles of its own transactions, and
-  hostile noise (a replayed transaction, a forgery, a wrong chain id, a field altered
-  after signing), each of which must be refused.
+  commitments posted through ``accord_commit``, bundles of its own transactions,
+  accounts opened over the network (``accord_openAccount``) and funded, and hostile
+  noise (a replayed transaction, a forgery, a wrong chain id, a field altered after
+  signing), each of which must be refused.
 * :class:`HeadWatcher` keeps a ``newHeads`` subscription open across node restarts.
-* :func:`child_main` is the client that runs in its own process and is killed with
-  SIGKILL mid-stream: it appends each batch it sends, and each answer, to a file with one
-  ``write`` each, so that what it was told survives its death.
+* The client killed with SIGKILL mid-stream runs in its own process
+  (:mod:`benchmarks.soak_node_child`).
 
 When the node dies under a request, a client waits for it to come back and sends the very
 same signed payload again (``docs/node.md``: "resend it"). An answer refusing the resent
@@ -24,14 +24,11 @@ kill); such payloads are counted (``resolved``), not called acknowledged.
 from __future__ import annotations
 
 import json
-import os
-import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -67,6 +64,8 @@ class Book:
     """Everything the clients were told (module docstring). Thread-safe."""
 
     acks: dict[str, Ack] = field(default_factory=dict)
+    accounts: dict[str, str] = field(default_factory=dict)
+    """Accounts whose ``accord_openAccount`` was answered: name -> public key (hex)."""
     blocks: dict[int, tuple[str, str]] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
     """Two answers naming different blocks at one number: a changed sealed block."""
@@ -85,6 +84,11 @@ class Book:
         with self._lock:
             self.acks[payload_hash] = ack
             self.actions[ack.kind] += 1
+
+    def opened(self, name: str, public_key: str) -> None:
+        with self._lock:
+            self.accounts[name] = public_key
+            self.actions["open_account"] += 1
 
     def block(self, number: int, block_hash: str, state_hash: str, source: str) -> None:
         with self._lock:
@@ -191,7 +195,8 @@ class Worker(threading.Thread):
         "call": 0.14,
         "commit": 0.06,
         "bundle": 0.04,
-        "noise": 0.34,
+        "open_account": 0.03,
+        "noise": 0.31,
     }
 
     def __init__(
@@ -215,6 +220,7 @@ class Worker(threading.Thread):
         self.per_block = per_block
         self.nonce = 0
         self.deals = 0
+        self.opened = 0
         self.escrow = contract_address(signer.address, 0)
         self.sent: list[dict[str, Any]] = []
         """Acknowledged transactions, for replays."""
@@ -386,6 +392,37 @@ class Worker(threading.Thread):
             self.heads.wait_beyond(self.heads.number)
         self._resync()
 
+    def open_account(self) -> None:
+        """Open a new account over the network (``accord_openAccount``, its key's proof
+        of possession), then fund it with a transfer."""
+        new = Signer(
+            self.rng.bytes(32), f"{self.name_}-n{self.opened}", chain_id=self.signer.chain_id
+        )
+        self.opened += 1
+        params = new.open_account()
+        result, error, resent = self._ask("accord_openAccount", params)
+        if error is None:
+            if (result or {}).get("public_key") != params["public_key"]:
+                self.book.refused_honest(f"open_account {new.address}: answered {result}")
+            self.book.opened(new.address, params["public_key"])
+        elif (
+            resent
+            and error_kind(error) == "AccountRefused"
+            and "exists" in str(error.get("message"))
+        ):
+            self.book.count("resolved")  # opened before the kill; checked at the end
+            self.book.opened(new.address, params["public_key"])
+        else:
+            self.book.refused_honest(f"open_account {new.address}: {error.get('message')}")
+            return
+        funding = self.signer.transfer(
+            self.nonce, new.address, {"ETH": 10**12, "USD": 10}, max_fee=5_000
+        )
+        if self.tx("transfer", funding):
+            self.nonce += 1
+        else:
+            self._resync()
+
     def noise(self) -> None:
         kind = ("replay", "forgery", "wrong_chain", "altered")[int(self.rng.integers(4))]
         to = self.peers[0]
@@ -477,59 +514,3 @@ class HeadWatcher(threading.Thread):
                     raise
         except BaseException as exc:
             self.error = exc
-
-
-# -- the client killed mid-stream (its own process) -------------------------------------
-def _line(fd: int, record: dict[str, Any]) -> None:
-    os.write(fd, (json.dumps(record) + "\n").encode())
-
-
-def child_main(spec_path: str) -> None:
-    """Send batches of transfers until killed, appending every send and answer to the
-    spec's ``out`` file (one ``write`` a line: what was written survives SIGKILL)."""
-    spec = json.loads(Path(spec_path).read_text())
-    signer = Signer(bytes.fromhex(spec["key"]), spec["name"], chain_id=spec["chain_id"])
-    rpc = Rpc(spec["url"])
-    fd = os.open(spec["out"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    rng = np.random.default_rng(spec["seed"])
-    nonce = 0
-    while True:
-        txs = [
-            signer.transfer(nonce + i, spec["to"], {"USD": int(rng.integers(1, 9))}, max_fee=5_000)
-            for i in range(spec["batch"])
-        ]
-        body = [
-            {
-                "jsonrpc": "2.0",
-                "id": i,
-                "method": "accord_sendTransaction",
-                "params": {"transaction": t},
-            }
-            for i, t in enumerate(txs)
-        ]
-        _line(fd, {"sent": [t["hash"] for t in txs]})
-        resent = False
-        while True:
-            try:
-                answers = rpc.post(body)
-                break
-            except Down:
-                resent = True
-                time.sleep(0.01)
-        for answer in sorted(answers, key=lambda a: a["id"]):
-            tx = txs[answer["id"]]
-            if "result" in answer:
-                _line(fd, {"ack": tx["hash"], "nonce": tx["nonce"]})
-            elif resent and (
-                error_kind(answer["error"]) in SETTLED_BY_RESEND
-                or ALREADY_PENDING in str(answer["error"].get("message"))
-            ):
-                _line(fd, {"resolved": tx["hash"]})
-            else:
-                _line(fd, {"refused": tx["hash"], "error": answer["error"]})
-        nonce += spec["batch"]
-        time.sleep(spec["pause"])
-
-
-if __name__ == "__main__":
-    child_main(sys.argv[1])
