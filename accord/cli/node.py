@@ -46,7 +46,8 @@ def node(
     errors.print(
         f"accord node: chain {device.chain_id}, block {device.number} "
         f"(opened in {time.perf_counter() - began:.3f} s), "
-        f"http://{settings.node.host}:{settings.node.port}/",
+        f"http://{settings.node.host}:{settings.node.port}/ "
+        f"(explorer: http://{settings.node.host}:{settings.node.port}/explorer)",
         highlight=False,
         soft_wrap=True,
     )

@@ -53,3 +53,14 @@ def test_the_running_a_node_example_is_a_valid_config() -> None:
     assert config.node.accounts.open == "closed" and config.node.accounts.max_accounts == 10_000
     assert config.node.agent_card is not None
     assert config.node.agent_card.skills[0].id == "quote"
+
+
+def test_every_method_has_a_row_in_the_methods_table() -> None:
+    """docs/node.md's table lists every JSON-RPC method the node answers, and no other."""
+    from accord.node import METHODS
+
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index("## Methods")
+    table = text[start : text.index("\n\n**", start)]
+    rows = re.findall(r"^\| `([A-Za-z_]+)` \|", table, flags=re.MULTILINE)
+    assert sorted(rows) == sorted(METHODS)
