@@ -10,6 +10,10 @@ Each contract is one module (its design note is ``docs/contracts/<name>.md``):
 (principals' hard limits for delegates) and ``mediator`` (``docs/negotiation.md``);
 ``formal_contract`` (zero-sum transfer contracts in social dilemmas, settled each step
 from locked deposits; ``docs/social-dilemmas.md``);
+``commitment_race`` (two players race to bind an action; the first binds, simultaneous
+ones cancel under the batch rule or a sealed window), ``extortion`` (a binding threat and
+the target's pledge never to yield) and ``durable_sale`` (posted or committed price
+paths: the Coase problem; all three in ``docs/commitment-races.md``);
 ``agents`` is a package: the ERC-8004 ("Trustless Agents") identity, reputation and
 validation registries and the registration file's schema (``docs/contracts/erc8004.md``);
 ``args`` holds the argument checks they share. The genesis contract allowlist admits

@@ -98,6 +98,7 @@ BUILTIN_GAME_MODULES: tuple[str, ...] = (
     "accord.games.fishery",
     "accord.games.fishery_llm",
     "accord.games.social_dilemma",
+    "accord.games.commitment_race",
 )
 """Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""
 

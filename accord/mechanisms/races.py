@@ -45,6 +45,7 @@ __all__ = [
     "AllPay",
     "RaceGame",
     "all_pay",
+    "bid_per_gas",
     "chicken_mixed",
     "extortion",
 ]
@@ -176,6 +177,25 @@ def all_pay(prize: int) -> AllPay:
     if type(prize) is not int or prize <= 0:
         raise ValueError(f"prize must be a positive int, got {prize!r}")
     return AllPay(prize, Fraction(prize, 2), Fraction(prize), Fraction(1), Fraction(1, 2))
+
+
+def bid_per_gas(u: float, prize: int, win_gas: int, lose_gas: int) -> int:
+    """The all-pay equilibrium bid, per gas, at quantile ``u ∈ [0, 1)``, when the winner's
+    commitment uses ``win_gas`` and the void loser's ``lose_gas``.
+
+    A tip per gas ``b`` ranks the commitment; it costs ``b · win_gas`` if it binds and
+    ``b · lose_gas`` if it is void. With the rival's bid distribution ``F``, a bid's
+    expected gain ``F(b) (V − b G_w) − (1 − F(b)) b G_l`` must equal that of bidding 0,
+    which is 0, so ``F(b) = b G_l / (V − b (G_w − G_l))`` on ``[0, V / G_w]``; its inverse
+    is ``b = u V / (G_l + u (G_w − G_l))``. Each player's expected gain over losing is 0,
+    so the expected tips add up to ``V`` whatever the two gases (with ``G_w = G_l`` this is
+    the uniform bid of :func:`all_pay`). Rounded down to an int tip per gas.
+    """
+    if not 0 <= u < 1:
+        raise ValueError(f"u must be in [0, 1), got {u!r}")
+    if win_gas <= 0 or lose_gas <= 0:
+        raise ValueError(f"gases must be positive, got {win_gas}, {lose_gas}")
+    return int(u * prize / (lose_gas + u * (win_gas - lose_gas)))
 
 
 @dataclass(frozen=True)

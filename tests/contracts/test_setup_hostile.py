@@ -18,9 +18,12 @@ from hypothesis import strategies as st
 from accord.contracts.amm import ConstantSumAMM, ProductAMM, WeightedAMM
 from accord.contracts.challenge import ChallengeGame
 from accord.contracts.commit_reveal import CommitReveal
+from accord.contracts.commitment_race import CommitmentRace
 from accord.contracts.deepfund import DeepFund
+from accord.contracts.durable_sale import DurableGoodsSale
 from accord.contracts.emissions import Emissions
 from accord.contracts.escrow import Escrow
+from accord.contracts.extortion import Extortion
 from accord.contracts.judgement_challenge import JudgementJury
 from accord.contracts.mandate import Mandates
 from accord.contracts.mediator import Mediator
@@ -112,6 +115,29 @@ SETUPS: dict[type[Contract], tuple[st.SearchStrategy[Any], ...]] = {
         END,
         names(),
         mixed(st.just(0), st.just(100), st.just(99)),
+    ),
+    CommitmentRace: (
+        mixed(
+            st.just(("chicken", 5, 3, 1, 0, 0)),
+            st.just(("chicken", 3, 3, 1, 0, 0)),
+            st.just(("ultimatum", 0, 0, 0, 0, 100)),
+            st.just(("ultimatum", 0, 0, 0, 0, -1)),
+            st.just(("poker", 1, 2, 3, 4, 5)),
+        ),
+        ASSET,
+        mixed(st.just(("bob", "carol")), st.just(("bob", "bob")), st.just(("alice", "bob"))),
+        END,
+        END,
+        mixed(st.integers(3, 20)),
+        mixed(st.booleans()),
+    ),
+    Extortion: (ASSET, names(), names(), amounts(1_000), amounts(1_000), amounts(1_000), END, END),
+    DurableGoodsSale: (
+        ASSET,
+        ASSET,
+        mixed(st.integers(1, 5)),
+        mixed(st.integers(1, 3)),
+        mixed(st.just(()), st.just((5, 4, 3)), st.just((5, 0)), st.just((5, -1, 2))),
     ),
     JudgementJury: (
         mixed(st.just(("carol", "bob")), st.just(("carol", "carol"))),
