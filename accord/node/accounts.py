@@ -30,8 +30,10 @@ Names (beyond the device's own check): 1 to 64 ASCII letters, digits, ``.``, ``_
 and ``-``, starting with a letter or digit, not ``0x…`` (a contract address) in any
 case, not the commitment registry, the builder, ``genesis``, an asset issuer or a
 name with its own latency in the device config, and not equal, ignoring case, to an
-existing account (``Alice`` cannot pose as ``alice``). ASCII only, so no homoglyph of
-an existing name can be opened.
+existing account (``Alice`` cannot pose as ``alice``). ASCII only, so no look-alike
+from another script (a Cyrillic ``а`` in ``аlice``) can be opened; look-alikes within
+ASCII (``l`` and ``1``) remain. Keys: a public key that is not a canonical curve point,
+or of small order, is refused (:func:`weak_key`): anyone can sign under it.
 
 **Acknowledged**: when ``accord_openAccount`` answers, the device has bound the name
 and its :class:`~accord.device.store.AccountRecord` is committed to the chain log
