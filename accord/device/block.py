@@ -9,6 +9,7 @@ from typing import Literal, NamedTuple
 
 from accord.device.contract import Event
 from accord.device.encoding import Canonical, digest_bytes
+from accord.device.merkle import EMPTY_ROOT
 from accord.device.transaction import Bundle, Transaction
 
 Status = Literal["success", "reverted", "out_of_gas"]
@@ -36,7 +37,10 @@ class Receipt(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class BlockHeader:
-    """A block's summary; ``state_hash`` commits to the whole state after the block."""
+    """A block's summary; ``state_hash`` commits to the whole state after the block,
+    ``tx_root`` to the included transactions and ``receipts_root`` to their receipts.
+
+    ``hash`` is BLAKE2b-256 of the canonical encoding of every field in order."""
 
     number: int
     timestamp: int
@@ -51,6 +55,11 @@ class BlockHeader:
     """The block's randomness beacon (:mod:`accord.device.beacon`): derived from the
     design, the seed, the height and the parent block, so known once the parent is
     sealed."""
+    receipt_count: int = 0
+    """How many receipts (included transactions) the block has: the receipts tree's size."""
+    receipts_root: bytes = EMPTY_ROOT
+    """The RFC 6962 Merkle root of the block's receipts, in order
+    (:mod:`accord.device.receipts_root`): what a receipt's inclusion proof ends at."""
 
     @property
     def hash(self) -> bytes:
@@ -65,6 +74,8 @@ class BlockHeader:
             self.tx_root,
             self.state_hash,
             self.beacon,
+            self.receipt_count,
+            self.receipts_root,
         )
         return hashlib.blake2b(digest_bytes(fields), digest_size=32).digest()
 

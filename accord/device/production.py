@@ -34,6 +34,7 @@ from accord.device.host import BlockHook
 from accord.device.ledger import MISSING, Ledger
 from accord.device.mempool import Item, Mempool, PendingBundle, SealedBundle
 from accord.device.ordering import OrderingRule, settlement_order
+from accord.device.receipts_root import receipts_root
 from accord.device.state import StateDigest
 from accord.device.store import BlockRecord, EventLog
 from accord.device.transaction import Bundle, Transaction
@@ -502,6 +503,8 @@ class BlockProduction:
             tx_root(included),
             root,
             self.beacons.values[-1],  # beacon(number), held since the parent was sealed
+            len(receipts),
+            receipts_root(receipts),
         )
         # The next block's beacon, once per block (accord.device.beacon).
         self.beacons.push(number + 1, beacon_value(self.beacon_root, number + 1, header))
@@ -535,7 +538,7 @@ class BlockProduction:
             timestamp=block.header.timestamp,
             lifetime=self.config.mempool_lifetime_ms,
         )
-        self.log.append(BlockRecord(number, builder, tuple(attempted), root))
+        self.log.append(BlockRecord(number, builder, tuple(attempted), root, header.receipts_root))
         for hook in self.block_hooks:
             hook(self, block)
         return block

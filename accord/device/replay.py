@@ -8,8 +8,10 @@ fails with :class:`~accord.device.genesis_hash.MetaMismatch` naming it. It then
 constructs a fresh :class:`~accord.device.device.Device` from the logged config,
 genesis (whose allowlist is the only way contract classes resolve) and seed, and
 re-executes each logged block's items in their logged order, verifying every signature
-again. The state hash after every block must equal the logged one; the first
-difference raises :class:`ReplayMismatch` naming the block.
+again. The state hash after every block must equal the logged one, and so must its
+receipts root (:mod:`accord.device.receipts_root`) when the log records it (a log
+written before receipts roots does not); the first difference raises
+:class:`ReplayMismatch` naming the block.
 
 Signatures. An ed25519 log carries every account's public key, so it replays on its
 own. A MAC log carries only key fingerprints: replaying it needs the run's key file
@@ -100,6 +102,12 @@ def replay_records(
             raise ReplayMismatch(
                 f"block {record.number}: replayed state hash {block.header.state_hash.hex()} "
                 f"differs from logged {record.state_hash.hex()}"
+            )
+        logged_root = record.receipts_root
+        if logged_root is not None and block.header.receipts_root != logged_root:
+            raise ReplayMismatch(
+                f"block {record.number}: replayed receipts root "
+                f"{block.header.receipts_root.hex()} differs from logged {logged_root.hex()}"
             )
     if published_head is not None and device.head.hash != published_head:
         raise ReplayMismatch(

@@ -7,7 +7,13 @@ sequence of records:
 * ``account``: an account opened after genesis, with its public key (or, under the
   MAC, its key's fingerprint);
 * ``block``: a sealed block's number, the items its builder proposed *in the order the
-  device executed them*, and the block's state hash.
+  device executed them*, the block's state hash and its receipts root (the Merkle root
+  of its receipts, :mod:`accord.device.receipts_root`).
+
+A log written before headers had a receipts root has no ``receipts_root`` column (or
+NULL in it): it replays as before, with only the state hashes checked; a log that has
+one gets each block's receipts root checked too. Appending to such an older log adds
+the column, and its new blocks carry their roots.
 
 Replaying the records through a fresh device (:mod:`accord.device.replay`) re-executes
 every block and must reproduce every state hash bit for bit.
@@ -78,6 +84,8 @@ class BlockRecord:
     builder: str
     items: tuple[Item, ...]
     state_hash: bytes
+    receipts_root: bytes | None = None
+    """The block header's receipts root; ``None`` in a log written before it existed."""
 
 
 Record = AccountRecord | BlockRecord
@@ -256,10 +264,13 @@ class SqliteLog:
                 kind TEXT NOT NULL,
                 number INTEGER,
                 payload TEXT NOT NULL,
-                state_hash BLOB
+                state_hash BLOB,
+                receipts_root BLOB
             );
             """
         )
+        if not _has_receipts_root(self._db):  # a log written before receipts roots
+            self._db.execute("ALTER TABLE records ADD COLUMN receipts_root BLOB")
 
     def start(self, header: LogHeader) -> None:
         if self._db.execute("SELECT COUNT(*) FROM meta").fetchone()[0]:
@@ -278,21 +289,32 @@ class SqliteLog:
             )
 
     def append(self, record: Record) -> None:
-        row: tuple[str, int | None, str, bytes | None]
+        row: tuple[str, int | None, str, bytes | None, bytes | None]
         if isinstance(record, AccountRecord):
             payload = json.dumps({"name": record.name, "public_key": record.public_key.hex()})
-            row = ("account", None, payload, None)
+            row = ("account", None, payload, None, None)
         else:
             body = {"builder": record.builder, "items": [encode_item(i) for i in record.items]}
             payload = json.dumps(body, separators=(",", ":"))
-            row = ("block", record.number, payload, record.state_hash)
+            row = ("block", record.number, payload, record.state_hash, record.receipts_root)
         self._db.execute(
-            "INSERT INTO records(kind, number, payload, state_hash) VALUES (?, ?, ?, ?)", row
+            "INSERT INTO records(kind, number, payload, state_hash, receipts_root) "
+            "VALUES (?, ?, ?, ?, ?)",
+            row,
         )
 
     def close(self) -> None:
         """Checkpoint and close: the log is then one self-contained file."""
         self._closer()
+
+
+def _has_receipts_root(db: sqlite3.Connection) -> bool:
+    """Whether the log's ``records`` table has the ``receipts_root`` column."""
+    try:
+        columns = db.execute("PRAGMA table_info(records)").fetchall()
+    except sqlite3.DatabaseError:
+        return False
+    return any(column[1] == "receipts_root" for column in columns)
 
 
 def read_sqlite(path: str | Path) -> tuple[LogHeader, Iterator[Record]]:
@@ -330,12 +352,15 @@ def read_sqlite(path: str | Path) -> tuple[LogHeader, Iterator[Record]]:
     except ValueError:
         raise DeviceError(f"{path}: seed {meta['seed']!r} in the log is not an integer") from None
 
+    root_column = "receipts_root" if _has_receipts_root(db) else "NULL"
+
     def records() -> Iterator[Record]:
         try:
             rows = db.execute(
-                "SELECT seq, kind, number, payload, state_hash FROM records ORDER BY seq"
+                f"SELECT seq, kind, number, payload, state_hash, {root_column} "
+                "FROM records ORDER BY seq"
             )
-            for seq, kind, number, payload, digest in rows:
+            for seq, kind, number, payload, digest, receipts_root in rows:
                 try:
                     if kind == "account":
                         data = json.loads(payload)
@@ -343,7 +368,8 @@ def read_sqlite(path: str | Path) -> tuple[LogHeader, Iterator[Record]]:
                         continue
                     body = json.loads(payload)
                     items = tuple(decode_item(d) for d in body["items"])
-                    yield BlockRecord(number, body["builder"], items, bytes(digest))
+                    root = None if receipts_root is None else bytes(receipts_root)
+                    yield BlockRecord(number, body["builder"], items, bytes(digest), root)
                 except (ValueError, KeyError, TypeError) as exc:
                     raise DeviceError(
                         f"{path}: malformed {kind} record {seq} (block {number}): "
