@@ -121,6 +121,8 @@ def _block(data: dict[str, Any], receipts: tuple[Receipt, ...]) -> Block:
         bytes.fromhex(data["tx_root"]),
         bytes.fromhex(data["state_hash"]),
         bytes.fromhex(data["beacon"]),
+        data["receipt_count"],
+        bytes.fromhex(data["receipts_root"]),
     )
     skipped = tuple(
         Skipped(bytes.fromhex(s["hash"]), s["kind"], s["field"], s["reason"], s["dropped"])
@@ -329,6 +331,18 @@ class RemoteDevice:
             raise KeyError(f"no receipt for transaction {tx_hash.hex()}")
         with answer("accord_getTransactionReceipt"):
             return _receipt(found)
+
+    def receipt_proof(self, tx_hash: bytes) -> dict[str, Any]:
+        """The node's proof of an included transaction's receipt (``accord_getProof``),
+        as it answered it: check it with :func:`accord.client.verify_receipt_proof`
+        against a block hash you trust. KeyError until the transaction is included."""
+        found = self.rpc.call("accord_getProof", {"hash": tx_hash.hex()})
+        if found is None:
+            raise KeyError(f"no receipt for transaction {tx_hash.hex()}")
+        with answer("accord_getProof"):
+            if type(found) is not dict:
+                raise TypeError(f"expected an object, got {type(found).__name__}")
+        return found
 
     def block(self, number: int) -> Block:
         """Block ``number`` with its transactions and receipts."""

@@ -8,6 +8,7 @@
 - ``signing``: :class:`Signer`, building and signing wire transactions with only a key;
 - ``rpc``: JSON-RPC 2.0 (batches, the specification's error codes);
 - ``methods`` and ``reads``: the ``accord_*`` / ``eth_*`` methods and their schemas;
+  ``proofs``: ``accord_getProof``, a receipt's Merkle path to its block header;
 - ``production``: :class:`Node`, the device opened or resumed from its log, blocks,
   dry runs; ``journal``: the chain log resumed and the mempool journal;
 - ``subscriptions``: the WebSocket hub (new blocks, receipts, the visible mempool);

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from accord.device import Transaction
 from accord.device.commitments import MalformedCommitment, from_json, parse_commitment
 from accord.device.errors import DeviceError
-from accord.node import reads
+from accord.node import proofs, reads
 from accord.node.accounts import OpenAccountParams, Opener, open_account
 from accord.node.config import Limits
 from accord.node.explorer.reads import EXPLORER_METHODS
@@ -297,6 +297,7 @@ METHODS: dict[str, Method] = {
     "accord_schema": _m(NoParams, schema, "Every method's description and params JSON Schema."),
 }
 METHODS.update(EXPLORER_METHODS)  # the explorer's reads (accord/node/explorer/reads.py)
+METHODS.update(proofs.METHODS)  # accord_getProof (accord/node/proofs.py)
 
 SCHEMA: dict[str, Any] = {
     name: {"description": m.doc, "params": m.params.model_json_schema()}

@@ -110,6 +110,8 @@ def block_json(block: Block, full: bool) -> dict[str, Any]:
         "tx_root": h.tx_root.hex(),
         "state_hash": h.state_hash.hex(),
         "beacon": h.beacon.hex(),
+        "receipt_count": h.receipt_count,
+        "receipts_root": h.receipts_root.hex(),
         "transactions": [
             transaction_to_json(tx) if full else tx.hash.hex() for tx in block.transactions
         ],

@@ -1,0 +1,234 @@
+"""verify_receipt_proof: every honest proof of blocks of 1..9 receipts verifies (every
+kind of result, with events), and a proof changed anywhere (any receipt field, path
+element, index, header field, hash) or taken from another block is refused, always with
+one InvalidProof line."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from accord.client import InvalidProof, verify_receipt_proof
+from accord.device import Device, DeviceConfig
+from accord.node.proofs import receipt_proof
+from tests.device.conftest import make_genesis
+from tests.device.proof_contracts import Odd
+
+KINDS = ("int", "dict", "list", "list_of_dict", "object", "tuple", "big")
+SIZES = range(1, 10)
+
+
+@cache
+def chain() -> tuple[Device, dict[int, list[bytes]]]:
+    """Blocks of 1..9 receipts: calls returning every kind of result, with events, a
+    revert and plain transfers among them."""
+    device = Device(DeviceConfig(), make_genesis(), seed=2)
+    odd = device.deploy(device.account("alice"), Odd)
+    blocks: dict[int, list[bytes]] = {}
+    senders = ("alice", "bob", "carol", "dave")
+    for size in SIZES:
+        hashes = []
+        for i in range(size):
+            account = device.account(senders[i % 4])
+            if i % 5 == 4:
+                tx = device.sign(account, "bob", value={"ETH": 5})
+            elif i % 7 == 6:
+                tx = device.sign(account, odd, "quiet", "not an int")  # runs; returns it
+            else:
+                tx = device.sign(account, odd, "give", KINDS[(i + size) % len(KINDS)], i)
+            hashes.append(device.submit(tx))
+        block = device.build_block()
+        assert len(block.receipts) == size
+        blocks[block.number] = hashes
+    return device, blocks
+
+
+def proof_of(number: int, tx_hash: bytes) -> dict[str, Any]:
+    device, _ = chain()
+    block = device.blocks[number - device.blocks[0].number]
+    found = receipt_proof(block, tx_hash)
+    assert found is not None
+    return found
+
+
+def all_proofs() -> list[tuple[int, dict[str, Any]]]:
+    _, blocks = chain()
+    return [(n, proof_of(n, h)) for n, hashes in blocks.items() for h in hashes]
+
+
+def test_every_honest_proof_verifies() -> None:
+    device, blocks = chain()
+    seen_types = set()
+    for number, proof in all_proofs():
+        header = device.headers[number]
+        # the JSON round trip a network would give it
+        proof = json.loads(json.dumps(proof))
+        proven = verify_receipt_proof(proof, header.hash)
+        assert proven.header == header and proven.index == proof["index"]
+        assert verify_receipt_proof(proof, header.hash.hex()).receipt == proven.receipt
+        assert verify_receipt_proof(proof, trusted_header=header).index == proven.index
+        real = device.receipt(proven.receipt.tx_hash)
+        assert blocks[number][proven.index] == real.tx_hash
+        assert proven.receipt[:5] == real[:5] and proven.receipt[7:] == real[7:]
+        assert proven.receipt.events == real.events
+        seen_types.add(proven.result_type)
+        if proven.result_type == "":
+            assert proven.receipt.result == _frozen(real.result)
+    assert seen_types == {"", "dict", "list", "Opaque"}
+
+
+def _frozen(value: object) -> object:
+    return tuple(map(_frozen, value)) if isinstance(value, (list, tuple)) else value
+
+
+def test_a_proof_against_another_blocks_hash_is_refused() -> None:
+    device, blocks = chain()
+    for number, proof in all_proofs():
+        for other in blocks:
+            if other != number:
+                with pytest.raises(InvalidProof, match=r"^header: the header hashes to"):
+                    verify_receipt_proof(proof, device.headers[other].hash)
+
+
+def test_a_receipt_with_another_blocks_header_and_path_is_refused() -> None:
+    device, _ = chain()
+    proofs = all_proofs()
+    for number, proof in proofs:
+        for other_number, other in proofs:
+            if other_number == number:
+                continue
+            forged = {**other, "receipt": proof["receipt"]}
+            with pytest.raises(InvalidProof, match=r"^receipt: "):
+                verify_receipt_proof(forged, device.headers[other_number].hash)
+
+
+def test_no_trusted_anchor_or_two_are_refused() -> None:
+    device, _ = chain()
+    number, proof = all_proofs()[0]
+    with pytest.raises(InvalidProof, match=r"^trusted"):
+        verify_receipt_proof(proof)
+    header = device.headers[number]
+    with pytest.raises(InvalidProof, match=r"^trusted"):
+        verify_receipt_proof(proof, header.hash, trusted_header=header)
+    for bad in ("zz" * 32, "ab", 5, b"short"):
+        with pytest.raises(InvalidProof, match=r"^trusted_block_hash"):
+            verify_receipt_proof(proof, bad)  # type: ignore[arg-type]
+
+
+# -- hostile changes ---------------------------------------------------------------------
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(_paths(v, (*prefix, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(_paths(v, (*prefix, i)))
+    return out
+
+
+def _get(value: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
+def _set(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    _get(value, path[:-1])[path[-1]] = new
+    return value
+
+
+HEX = "0123456789abcdef"
+
+
+def _mutations(old: Any, data: st.DataObject) -> Any:
+    """One hostile replacement for ``old``."""
+    if isinstance(old, str):
+        if old and all(c in HEX for c in old):  # a hex digit changed (never only its case)
+            i = data.draw(st.integers(0, len(old) - 1))
+            digit = data.draw(st.sampled_from([c for c in HEX if c != old[i]]))
+            choice = data.draw(st.sampled_from(["digit", "cut", "longer", "other"]))
+            if choice == "digit":
+                return old[:i] + digit + old[i + 1 :]
+            if choice == "cut":
+                return old[:-2]
+            if choice == "longer":
+                return old + "00"
+        return data.draw(
+            st.sampled_from([old + "x", old[:-1], "", None, 0, [old], {"$bytes": "00"}, True])
+        )
+    if type(old) is bool or old is None:
+        return data.draw(st.sampled_from([not old, 0, 1, "", None, []]))
+    if isinstance(old, int):
+        return data.draw(
+            st.sampled_from([old + 1, old - 1, -old - 1, old * 2 + 1, float(old), str(old), True])
+        )
+    if isinstance(old, list):
+        choice = data.draw(st.sampled_from(["drop", "dup", "add", "reverse", "other"]))
+        if choice == "drop" and old:
+            i = data.draw(st.integers(0, len(old) - 1))
+            return old[:i] + old[i + 1 :]
+        if choice == "dup" and old:
+            return [*old, old[-1]]
+        if choice == "add":
+            return [*old, data.draw(st.sampled_from(["00" * 32, 0, None, ["k", 1]]))]
+        if choice == "reverse" and len(old) > 1:
+            return old[::-1]
+        return {"list": old}
+    assert isinstance(old, dict)
+    choice = data.draw(st.sampled_from(["drop", "add", "other"]))
+    if choice == "drop" and old:
+        key = data.draw(st.sampled_from(sorted(old)))
+        return {k: v for k, v in old.items() if k != key}
+    if choice == "add":
+        return {**old, "extra": 1}
+    return [old]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_change_anywhere_is_refused(data: st.DataObject) -> None:
+    device, _ = chain()
+    proofs = all_proofs()
+    number, proof = data.draw(st.sampled_from(proofs))
+    paths = _paths(proof)
+    path = data.draw(st.sampled_from(paths))
+    tampered = _set(copy.deepcopy(proof), path, _mutations(_get(proof, path), data))
+    assume(json.dumps(tampered, sort_keys=True) != json.dumps(proof, sort_keys=True))
+    with pytest.raises(InvalidProof) as refused:
+        verify_receipt_proof(tampered, device.headers[number].hash)
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize("field", ["tx_hash", "status", "gas_used", "fee_paid", "tip_paid"])
+def test_each_receipt_field_is_bound(field: str) -> None:
+    device, _ = chain()
+    number, proof = all_proofs()[3]
+    tampered = copy.deepcopy(proof)
+    old = tampered["receipt"][field]
+    tampered["receipt"][field] = {
+        "tx_hash": "00" * 32,
+        "status": "reverted" if old != "reverted" else "success",
+    }.get(field, old + 1 if isinstance(old, int) else old)
+    with pytest.raises(InvalidProof, match=r"^receipt: .*another root"):
+        verify_receipt_proof(tampered, device.headers[number].hash)
+
+
+def test_the_index_is_bound() -> None:
+    device, _ = chain()
+    for number, proof in all_proofs():
+        size = proof["header"]["receipt_count"]
+        for index in range(size):
+            if index != proof["index"]:
+                with pytest.raises(InvalidProof):
+                    verify_receipt_proof({**proof, "index": index}, device.headers[number].hash)
+        with pytest.raises(InvalidProof, match=r"^index"):
+            verify_receipt_proof({**proof, "index": size}, device.headers[number].hash)
