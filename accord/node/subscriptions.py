@@ -1,13 +1,20 @@
-"""WebSocket subscriptions: new blocks, receipts and the mempool as each client may see
-it (``docs/node.md``, "Subscriptions"; issue 15).
+"""WebSocket subscriptions: new blocks, receipts, logs, one transaction's receipt and
+the mempool as each client may see it (``docs/node.md``, "Subscriptions"; issue 15).
 
 The protocol follows Ethereum's ``eth_subscribe`` (EIP-758's notification shape) in
 the node's namespace. On connecting, the server sends ``accord_welcome`` with a fresh
 ``challenge``; the client sends JSON-RPC requests ``accord_subscribe`` (``{"topic":
-"newHeads" | "receipts" | "pendingTransactions"}``, plus ``account`` and ``signature``
-to be recognised as an account) and ``accord_unsubscribe`` (``{"subscription": id}``);
-notifications are ``{"jsonrpc": "2.0", "method": "accord_subscription", "params":
-{"subscription": id, "result": ...}}``.
+"newHeads" | "receipts" | "logs" | "transactionReceipt" | "pendingTransactions"}``, plus
+``account`` and ``signature`` to be recognised as an account) and
+``accord_unsubscribe`` (``{"subscription": id}``); notifications are ``{"jsonrpc":
+"2.0", "method": "accord_subscription", "params": {"subscription": id, "result": ...}}``.
+
+**Filters.** ``logs`` takes optional ``address`` and ``name`` (each event of each sealed
+block that matches both, as ``accord_getLogs`` answers it, in block order: Ethereum's
+``logs`` subscription, filtered by contract and event name rather than topics).
+``transactionReceipt`` takes the ``hash`` of one transaction: its receipt is sent once,
+when a block includes it (at once if one already has), and the subscription then ends
+by itself, as a one-shot receipt watcher.
 
 **The mempool, under the device's visibility rule.** ``pendingTransactions`` delivers an
 admitted transaction to a subscriber who may see it: everyone under ``public``; under
@@ -35,7 +42,7 @@ from typing import Any
 
 from accord.device import Block, Transaction
 from accord.node.config import Limits
-from accord.node.reads import block_json, receipt_json
+from accord.node.reads import block_json, event_json, receipt_json
 from accord.node.rpc import (
     INVALID_PARAMS,
     INVALID_REQUEST,
@@ -43,10 +50,14 @@ from accord.node.rpc import (
     METHOD_NOT_FOUND,
     PARSE_ERROR,
 )
-from accord.node.wire import dumps, transaction_to_json
+from accord.node.wire import WireError, dumps, hex_bytes, transaction_to_json
 
-TOPICS = ("newHeads", "receipts", "pendingTransactions")
+TOPICS = ("newHeads", "receipts", "logs", "transactionReceipt", "pendingTransactions")
 CHALLENGE_PREFIX = b"accord-subscribe:"
+FILTERS: dict[str, tuple[str, ...]] = {"logs": ("address", "name"), "transactionReceipt": ("hash",)}
+"""The filter fields each topic takes (besides ``account`` and ``signature``)."""
+MAX_FILTER = 200
+"""Longest ``address`` or ``name`` filter, in characters."""
 
 
 @dataclass(eq=False)
@@ -57,6 +68,9 @@ class Subscriber:
     challenge: str = field(default_factory=lambda: secrets.token_hex(16))
     topics: dict[str, str] = field(default_factory=dict)
     """Subscription id → topic."""
+    filters: dict[str, Any] = field(default_factory=dict)
+    """Subscription id → its filter: ``(address, name)`` for ``logs`` (None: any), the
+    transaction hash (bytes) for ``transactionReceipt``."""
     account: str | None = None
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
     next_id: int = 0
@@ -132,19 +146,40 @@ class Hub:
             return _reply(request_id, error=(METHOD_NOT_FOUND, f"method not found: {shown!r}"))
         if isinstance(result, tuple):
             return _reply(request_id, error=result)
-        return _reply(request_id, result)
+        reply = _reply(request_id, result)
+        if isinstance(result, str) and sub.topics.get(result) == "transactionReceipt":
+            found = self._included(sub.filters[result])
+            if found is not None:  # already included: the reply first, then the receipt
+                sub.offer(reply)
+                sub.topics.pop(result)
+                return _notification(result, found)
+        return reply
+
+    def _included(self, tx_hash: bytes) -> dict[str, Any] | None:
+        """The receipt of ``tx_hash`` if a block still kept includes it."""
+        number = self.node.block_of.get(tx_hash)
+        blocks = self.node.device.blocks
+        if number is None or not blocks[0].number <= number <= blocks[-1].number:
+            return None
+        block = blocks[number - blocks[0].number]
+        return receipt_json(block.receipt(tx_hash), number)
 
     def _subscribe(self, sub: Subscriber, params: dict[str, Any]) -> str | tuple[int, str]:
-        extra = sorted(set(params) - {"topic", "account", "signature"})
+        topic = params.get("topic")
+        filters = FILTERS.get(topic, ()) if type(topic) is str else ()
+        allowed = {"topic", "account", "signature", *filters}
+        extra = sorted(set(params) - allowed)
         if extra:
             return (INVALID_PARAMS, f"invalid params: unknown field {extra[0][:50]!r}")
-        topic = params.get("topic")
         if topic not in TOPICS:
             shown = topic[:50] if isinstance(topic, str) else topic.__class__.__name__
             return (
                 INVALID_PARAMS,
                 f"invalid params: topic {shown!r} is not one of {', '.join(TOPICS)}",
             )
+        wanted = _filter(topic, params)
+        if isinstance(wanted, str):
+            return (INVALID_PARAMS, f"invalid params: {wanted}")
         if "account" in params or "signature" in params:
             account, signature = params.get("account"), params.get("signature")
             if not self._proves(sub, account, signature):
@@ -164,6 +199,8 @@ class Hub:
         sub.next_id += 1
         sub_id = hex(sub.next_id)
         sub.topics[sub_id] = topic
+        if topic in FILTERS:
+            sub.filters[sub_id] = wanted
         return sub_id
 
     def _proves(self, sub: Subscriber, account: object, signature: object) -> bool:
@@ -181,6 +218,7 @@ class Hub:
         sub_id = params.get("subscription")
         if type(sub_id) is not str or set(params) != {"subscription"}:
             return (INVALID_PARAMS, "invalid params: {'subscription': <id>} only")
+        sub.filters.pop(sub_id, None)
         return sub.topics.pop(sub_id, None) is not None
 
     # -- publishing (called by the node; never awaits) ----------------------------------
@@ -192,22 +230,56 @@ class Hub:
             for sub_id, subscribed in sub.topics.items():
                 if subscribed == topic:
                     if sub_id not in text:
-                        text[sub_id] = dumps(
-                            {
-                                "jsonrpc": "2.0",
-                                "method": "accord_subscription",
-                                "params": {"subscription": sub_id, "result": result},
-                            }
-                        )
+                        text[sub_id] = _notification(sub_id, result)
                     sub.offer(text[sub_id])
 
     def block(self, block: Block) -> None:
-        """A new sealed block: its header, then each of its receipts."""
+        """A new sealed block: its header, then each of its receipts, its logs and the
+        receipts someone watches."""
         if not self.subscribers:
             return
         self._notify("newHeads", block_json(block, False))
         for receipt in block.receipts:
             self._notify("receipts", receipt_json(receipt, block.number))
+        watching = [
+            (sub, sub_id, topic)
+            for sub in list(self.subscribers)
+            for sub_id, topic in sub.topics.items()
+            if topic in FILTERS
+        ]
+        if watching and block.receipts:
+            self._filtered(block, watching)
+
+    def _filtered(self, block: Block, watching: list[tuple[Subscriber, str, str]]) -> None:
+        """The ``logs`` and ``transactionReceipt`` notifications of ``block``."""
+        number = block.number
+        by_hash = {r.tx_hash: r for r in block.receipts}
+        logs = [
+            (event, receipt.tx_hash, index)
+            for receipt in block.receipts
+            for index, event in enumerate(receipt.events)
+        ]
+        for sub, sub_id, topic in watching:
+            wanted = sub.filters[sub_id]
+            if topic == "transactionReceipt":
+                found = by_hash.get(wanted)
+                if found is not None:
+                    sub.offer(_notification(sub_id, receipt_json(found, number)))
+                    sub.topics.pop(sub_id, None)
+                    sub.filters.pop(sub_id, None)
+                continue
+            address, name = wanted
+            for event, tx_hash, index in logs:
+                if (address is None or event.address == address) and (
+                    name is None or event.name == name
+                ):
+                    log = {
+                        **event_json(event),
+                        "block_number": number,
+                        "tx_hash": tx_hash.hex(),
+                        "index": index,
+                    }
+                    sub.offer(_notification(sub_id, log))
 
     def pending(self, tx: Transaction) -> None:
         """An admitted transaction, to whoever may see it (module docstring)."""
@@ -220,6 +292,35 @@ class Hub:
             return public or sub.account == sender
 
         self._notify("pendingTransactions", transaction_to_json(tx), may_see)
+
+
+def _notification(sub_id: str, result: Any) -> str:
+    return dumps(
+        {
+            "jsonrpc": "2.0",
+            "method": "accord_subscription",
+            "params": {"subscription": sub_id, "result": result},
+        }
+    )
+
+
+def _filter(topic: str, params: dict[str, Any]) -> Any:
+    """A subscription's filter from its params, or a message naming what is wrong."""
+    if topic == "logs":
+        wanted: list[str | None] = []
+        for key in ("address", "name"):
+            value = params.get(key)
+            if value is not None and (type(value) is not str or not 0 < len(value) <= MAX_FILTER):
+                return f"{key}: a string of 1 to {MAX_FILTER} characters, or null"
+            wanted.append(value)
+        return tuple(wanted)
+    if topic == "transactionReceipt":
+        text = params.get("hash")
+        try:
+            return hex_bytes(text, "hash", 32)
+        except WireError as exc:
+            return str(exc)
+    return None
 
 
 def _refuse_constant(name: str) -> None:

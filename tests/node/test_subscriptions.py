@@ -155,7 +155,7 @@ def test_malformed_and_hostile_messages_get_one_line_errors(
                 assert error["code"] == code and words in error["message"], (text, error)
                 assert "\n" not in error["message"]
             params_cases: list[tuple[Any, str]] = [
-                ({"topic": "logs"}, "topic 'logs' is not one of"),
+                ({"topic": "blocks"}, "topic 'blocks' is not one of"),
                 ({"topic": 5}, "topic 'int'"),
                 ({}, "topic 'NoneType'"),
                 ({"topic": "newHeads", "evil": 1}, "unknown field 'evil'"),
