@@ -6,7 +6,7 @@ from __future__ import annotations
 from hashlib import sha256
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.device.merkle import (
@@ -112,6 +112,7 @@ def _root_or_none(leaf: bytes, index: int, size: int, path: list[bytes]) -> byte
         return None
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     size=st.integers(1, 64),
     data=st.data(),
