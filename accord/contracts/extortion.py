@@ -173,3 +173,8 @@ class Extortion(Contract):
             ctx.transfer(self.asset, self.sponsor, rest)
         ctx.emit("Settled", payoffs=pay)
         return pay
+
+    @public
+    def status(self, ctx: Context) -> tuple[bool, int, bool, bool]:
+        """``(pledged, demand standing or 0, paid, settled)``."""
+        return (self.pledged, self.demand, self.paid, self.settled)

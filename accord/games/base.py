@@ -99,6 +99,8 @@ BUILTIN_GAME_MODULES: tuple[str, ...] = (
     "accord.games.fishery_llm",
     "accord.games.social_dilemma",
     "accord.games.commitment_race",
+    "accord.games.extortion",
+    "accord.games.coase",
 )
 """Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""
 

@@ -30,6 +30,7 @@ METHODS = {
     "pay": call(),
     "pledge": call(),
     "settle": call(),
+    "status": call(),
     "fund": call(value=st.sampled_from((None, {"USD": 2 * W}, {"USD": W}, {"TOK": 2 * W}))),
     "@relay:relay": relayed("@target", {"threaten": st.tuples(amounts(W)), "pay": st.tuples()}),
 }
