@@ -119,11 +119,18 @@ def _decode_point(encoded: bytes) -> tuple[int, int] | None:
     return x, y
 
 
-def _double(x: int, y: int) -> tuple[int, int]:
-    """2·(x, y) by the twisted Edwards addition law with a = -1 (RFC 8032 §5.1.4's,
-    affine), complete on edwards25519."""
-    t = _D * x * x * y * y % _P
-    return (2 * x * y * pow(1 + t, -1, _P) % _P, (y * y + x * x) * pow(1 - t, -1, _P) % _P)
+def _times_8_is_identity(x: int, y: int) -> bool:
+    """Whether 8·(x, y) is the identity: three doublings in projective coordinates by
+    RFC 8032 §5.1.4's doubling formulas (no inversion), then X = 0 and Y = Z."""
+    X, Y, Z = x, y, 1
+    for _ in range(3):
+        a, b, c = X * X % _P, Y * Y % _P, 2 * Z * Z % _P
+        h = a + b
+        e = (h - (X + Y) * (X + Y)) % _P
+        g = (a - b) % _P
+        f = (c + g) % _P
+        X, Y, Z = e * f % _P, g * h % _P, f * g % _P
+    return X == 0 and Y == Z
 
 
 def weak_key(public_key: bytes) -> bool:
@@ -132,11 +139,7 @@ def weak_key(public_key: bytes) -> bool:
     (with A the identity, (R, S) = (identity, 0) verifies for every message), so such a
     key proves no possession and is refused."""
     point = _decode_point(public_key)
-    if point is None:
-        return True
-    for _ in range(3):
-        point = _double(*point)
-    return point == (0, 1)
+    return point is None or _times_8_is_identity(*point)
 
 
 def _verify(public_key: bytes, signature: bytes, payload: bytes) -> bool:
