@@ -6,7 +6,10 @@ which depend on the key (EIP-2028 prices zero and non-zero bytes differently). T
 the wall time of ``N`` paid calls end to end in one process (the unpaid 402, signing,
 ``/verify``, the route, settlement in a new block, ``PAYMENT-RESPONSE``) through
 Starlette's test client, and of the unpaid 402 alone; with ``--remote`` the middleware
-reaches the facilitator over HTTP (``HttpFacilitator``) instead of in process.
+reaches the facilitator over HTTP (``HttpFacilitator``) instead of in process; with
+``--node`` the facilitator settles on an in-process ``accord node`` through a
+``RemoteDevice`` holding the payee's key (verify's simulation is the node's
+``accord_simulate``, each settlement one ``/admin/block``: ``docs/x402.md``).
 
 Usage (from the repository root)::
 
@@ -19,12 +22,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from accord.contracts.payments import RECEIVE, TRANSFER, authorization_message, cancel_message
+from tests.x402.node_world import node_world
 from tests.x402.world import PAYEE, PAYER, THIEF, World, make_world, nonce
 
 
@@ -124,6 +129,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300, help="paid calls timed")
     parser.add_argument("--quick", action="store_true", help="20 calls (a smoke run)")
     parser.add_argument("--remote", action="store_true", help="facilitator over HTTP")
+    parser.add_argument("--node", action="store_true", help="settle through an accord node")
     args = parser.parse_args()
     calls = 20 if args.quick else args.calls
     world = make_world()
@@ -131,8 +137,13 @@ def main() -> None:
         "gas_per_call": gas_per_call(world),
         "calls": calls,
         "facilitator": "http" if args.remote else "in-process",
-        **latency(make_world(), calls, args.remote),
+        "device": "node" if args.node else "embedded",
     }
+    if args.node:
+        with tempfile.TemporaryDirectory() as data, node_world(Path(data) / "node") as on_node:
+            report.update(latency(on_node, calls, args.remote))
+    else:
+        report.update(latency(make_world(), calls, args.remote))
     for method, gas in report["gas_per_call"].items():  # type: ignore[union-attr]
         print(f"{method:28s} {gas:>8,d} gas")
     for key, value in report.items():

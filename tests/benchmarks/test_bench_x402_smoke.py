@@ -1,5 +1,6 @@
 """bench_x402.py, quick: it runs and reports gas for every PaymentToken write and a
-paid call's latency, in process and with the facilitator over HTTP."""
+paid call's latency, in process, with the facilitator over HTTP, and settling through
+a node."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("extra", [[], ["--remote"]])
+@pytest.mark.parametrize("extra", [[], ["--remote"], ["--node"]])
 def test_bench_x402_quick_run(extra: list[str]) -> None:
     out = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "bench_x402.py"), "--quick", "--json", *extra],
@@ -35,4 +36,5 @@ def test_bench_x402_quick_run(extra: list[str]) -> None:
     assert gas["deposit"] == 49_280 and gas["withdraw"] == 49_224 and gas["transfer"] == 51_994
     assert abs(gas["receiveWithAuthorization"] - 69_650) <= 12 * 64
     assert report["calls"] == 20 and report["paid_call_p50_ms"] > 0
-    assert report["facilitator"] == ("http" if extra else "in-process")
+    assert report["facilitator"] == ("http" if extra == ["--remote"] else "in-process")
+    assert report["device"] == ("node" if extra == ["--node"] else "embedded")
