@@ -264,8 +264,14 @@ def test_every_route_renders_without_a_javascript_error(
         "account/nobody": "#view p",
         "no/such/page": "#view p",
     }
+    head = node.rpc("accord_nodeInfo", {})["head"]["number"]
     for route, ready in routes.items():
         watched.open(f"{node.url}/explorer#/{route}", ready)
+        watched.page.reload()  # opened afresh at this route (a deep link), not navigated to
+        watched.open(f"{node.url}/explorer#/{route}", ready)
+        watched.page.wait_for_function(
+            "n => document.getElementById('head').textContent === 'head: ' + n", arg=head
+        )
     assert watched.errors == []
 
 

@@ -472,6 +472,15 @@
     document.body.dataset.route = 'not-found';
   }
 
+  // The head, asked once at load and at each (re)connection; newHeads keeps it current.
+  async function refreshHead() {
+    try {
+      setHead((await rpc('accord_nodeInfo')).head.number);
+    } catch (error) {
+      showError(`Could not reach the node: ${error.message}`);
+    }
+  }
+
   function setHead(n) {
     if (head === null || n > head) head = n;
     const box = document.getElementById('head');
@@ -492,6 +501,7 @@
       try { message = parseJSON(event.data); } catch (e) { return; }
       if (message.method === 'accord_welcome') {
         badge.textContent = 'live'; badge.className = 'online'; delay = 1000;
+        refreshHead();
         for (const topic of ['newHeads', 'receipts', 'pendingTransactions']) {
           const id = ++nextId;
           asked.set(id, topic);
@@ -537,6 +547,7 @@
   window.addEventListener('hashchange', go);
   window.addEventListener('DOMContentLoaded', () => {
     go();
+    refreshHead();
     connect();
   });
 })();
