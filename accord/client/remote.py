@@ -35,6 +35,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from accord.client.dry_runs import sim_result, simulate_params
+from accord.client.reads import RemoteReads
 from accord.client.transport import RemoteError, Transport, answer, from_json
 from accord.device import (
     DEPLOY,
@@ -132,7 +133,7 @@ def _block(data: dict[str, Any], receipts: tuple[Receipt, ...]) -> Block:
     return Block(header, txs, receipts, skipped)
 
 
-class RemoteDevice:
+class RemoteDevice(RemoteReads):
     """An open node seen as a :class:`~accord.device.Device` by the agents that use it.
 
     ``client`` is an :class:`httpx.Client` whose ``base_url`` is the node (a Starlette

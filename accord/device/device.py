@@ -58,6 +58,7 @@ from accord.device.fees import FeeMarket
 from accord.device.genesis_hash import field_digests, genesis_hash
 from accord.device.keys import Keyring
 from accord.device.ledger import Ledger
+from accord.device.logs import Log, logs
 from accord.device.mempool import (
     Mempool,
 )
@@ -404,6 +405,18 @@ class Device(Submission, BlockProduction, Automine):
 
     def latency(self, account: str) -> int:
         return self.config.latency_ms.get(account, self.config.default_latency_ms)
+
+    def logs(
+        self,
+        from_block: int = 0,
+        to_block: int | None = None,
+        *,
+        address: str | None = None,
+        name: str | None = None,
+    ) -> list[Log]:
+        """Events of the kept blocks in a range, by contract and name
+        (:mod:`accord.device.logs`)."""
+        return logs(self, from_block, to_block, address=address, name=name)
 
 
 def _check_name(name: object) -> None:
