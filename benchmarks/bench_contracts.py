@@ -32,6 +32,12 @@ class Escrow(Contract):
         self.balances[a] -= amount
         self.balances[b] += amount
 
+    @public
+    def balance_of(self, ctx: Context, who: str) -> int:
+        """``who``'s balance (Vyper's ``balances(who)`` getter), read by bench_node."""
+        held: int = self.balances[who]
+        return held
+
 
 class LockBox(Contract):
     """Escrow of ledger assets: ``held[(owner, asset)]`` mirrors the ledger's locks.
