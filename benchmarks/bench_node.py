@@ -64,9 +64,7 @@ GOAL_P99_MS = 50.0
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--clients", "-k", type=int, default=16, help="concurrent clients (K)")
-    p.add_argument(
-        "--txs", type=int, default=250, help="transactions per client per repetition"
-    )
+    p.add_argument("--txs", type=int, default=250, help="transactions per client per repetition")
     p.add_argument("--batch", type=int, default=50, help="transactions per batch request")
     p.add_argument("--block-ms", type=int, default=100, help="block interval, both sides")
     p.add_argument("--repeats", type=int, default=3, help="repetitions; the median counts")
@@ -103,6 +101,7 @@ def _figures(runs: list[RunResult]) -> dict[str, float | int] | None:
         "p99_ms": round(percentile(acks, 99), 2),
         "include_p50_ms": round(percentile(incl, 50), 1),
         "include_p99_ms": round(percentile(incl, 99), 1),
+        "repaired": sum(r.repaired for r in runs),
         "txs": sum(r.txs for r in runs),
         "requests": sum(r.requests for r in runs),
     }
@@ -152,6 +151,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "block_ms": args.block_ms,
         "repeats": args.repeats,
         "verified": True,
+        "anvil_mining": "evm_mine every block_ms",
         "anvil_version": anvil_reason if anvil_path is not None else None,
         "anvil_reason": None if anvil_path is not None else anvil_reason,
     }
@@ -161,22 +161,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ours = _figures(runs.get(("accord", mode), []))
         theirs = _figures(runs.get(("anvil", mode), []))
         assert ours is not None
-        for key in ("tx_per_s", "p50_ms", "p99_ms", "include_p50_ms", "include_p99_ms"):
+        for key in ("tx_per_s", "p50_ms", "p99_ms", "include_p50_ms", "include_p99_ms", "repaired"):
             report[prefix + key] = ours[key]
             report[f"anvil_{prefix}{key}"] = None if theirs is None else theirs[key]
         report[prefix + "ratio_vs_anvil"] = (
-            None if theirs is None else round(float(ours["tx_per_s"]) / float(theirs["tx_per_s"]), 3)
+            None
+            if theirs is None
+            else round(float(ours["tx_per_s"]) / float(theirs["tx_per_s"]), 3)
         )
         counts[mode] = {
             "accord": {"txs": ours["txs"], "requests": ours["requests"]},
-            "anvil": None if theirs is None else {"txs": theirs["txs"], "requests": theirs["requests"]},
+            "anvil": None
+            if theirs is None
+            else {"txs": theirs["txs"], "requests": theirs["requests"]},
         }
     report["counts"] = counts
     ratio = report["ratio_vs_anvil"]
     report["goal"] = {
         "ratio_vs_anvil": GOAL_RATIO,
         "p99_ms": GOAL_P99_MS,
-        "met": None if ratio is None else bool(ratio >= GOAL_RATIO and report["p99_ms"] <= GOAL_P99_MS),
+        "met": None
+        if ratio is None
+        else bool(ratio >= GOAL_RATIO and report["p99_ms"] <= GOAL_P99_MS),
     }
     report["python"] = platform.python_version()
     report["cpus"] = os.cpu_count()
@@ -194,15 +200,28 @@ def _table(report: dict[str, Any], modes: list[tuple[str, int]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"accord node vs anvil: K={report['K']}, blocks every {report['block_ms']} ms")
-    for col in ("configuration", "side", "tx/s", "ack p50 ms", "ack p99 ms", "incl p50 ms", "incl p99 ms"):
+    table = Table(
+        title=f"accord node vs anvil: K={report['K']}, blocks every {report['block_ms']} ms"
+    )
+    for col in (
+        "configuration",
+        "side",
+        "tx/s",
+        "ack p50 ms",
+        "ack p99 ms",
+        "incl p50 ms",
+        "incl p99 ms",
+    ):
         table.add_column(col, justify="right" if col not in ("configuration", "side") else "left")
     for mode, batch in modes:
         prefix = "" if mode == "single" else "batch_"
         label = "1 tx / request" if mode == "single" else f"{batch} tx / batch request"
         for side in ("accord", "anvil"):
             pre = prefix if side == "accord" else f"anvil_{prefix}"
-            cells = [report[pre + k] for k in ("tx_per_s", "p50_ms", "p99_ms", "include_p50_ms", "include_p99_ms")]
+            cells = [
+                report[pre + k]
+                for k in ("tx_per_s", "p50_ms", "p99_ms", "include_p50_ms", "include_p99_ms")
+            ]
             table.add_row(label, side, *("-" if c is None else f"{c:,}" for c in cells))
         table.add_row(label, "ratio", str(report[prefix + "ratio_vs_anvil"]), "", "", "", "")
     console = Console()

@@ -27,7 +27,7 @@ import httpx
 import tomli_w
 
 from accord.node import Signer
-from benchmarks.node_load import LoadError, Plan, norm, rpc_body
+from benchmarks.node_load import Connection, LoadError, Plan, norm, rpc_body
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAIN_ID = 7
@@ -247,6 +247,12 @@ class AccordNode:
         block = _results("accord", answer)[0]
         return list(block["transactions"]) if block else []
 
+    def mine_body(self) -> bytes | None:
+        return None  # the node's own timer (block_interval_ms) seals blocks
+
+    async def repair(self, conn: Connection, outstanding: list[str]) -> int:
+        return 0  # nothing is put back: a transaction accord loses fails the run
+
     # -- the end -------------------------------------------------------------------------
     def verify(self) -> None:
         """Every acknowledged transaction included with success; balances as expected."""
@@ -260,15 +266,19 @@ class AccordNode:
         for k, signer in enumerate(self.signers):
             account = self.rpc("accord_getAccount", {"account": signer.address})
             if account["nonce"] != self.nonces[k]:
-                raise LoadError(f"accord: {signer.address} nonce {account['nonce']}, expected {self.nonces[k]}")
-            held = self._escrow(signer.address)
-            if held != DEPOSIT - self.moves[k]:
-                raise LoadError(f"accord: escrow {signer.address} holds {held}, expected {DEPOSIT - self.moves[k]}")
+                raise LoadError(
+                    f"accord: {signer.address} nonce {account['nonce']}, expected {self.nonces[k]}"
+                )
+            held, want = self._escrow(signer.address), DEPOSIT - self.moves[k]
+            if held != want:
+                raise LoadError(f"accord: escrow {signer.address} holds {held}, expected {want}")
         sink = self.rpc("accord_getBalance", {"account": "sink", "asset": "ETH"})
         if sink != 1 + sum(self.transfers):
             raise LoadError(f"accord: sink holds {sink}, expected {1 + sum(self.transfers)}")
         if self._escrow("sink") != sum(self.moves):
-            raise LoadError(f"accord: escrow sink holds {self._escrow('sink')}, expected {sum(self.moves)}")
+            raise LoadError(
+                f"accord: escrow sink holds {self._escrow('sink')}, expected {sum(self.moves)}"
+            )
 
     def _escrow(self, who: str) -> int:
         held: int = self.rpc(

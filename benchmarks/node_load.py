@@ -13,6 +13,12 @@ shares the CPU with the node, and httpx's per-request cost (several hundred µs)
 bound the figure of a fast server by the client's own speed. Both sides are driven by
 the same client, so its cost is the same on both.
 
+A side may strand an acknowledged transaction (anvil 1.7.1 does, under this load: see
+:mod:`benchmarks.node_anvil`): when every client is done and some have waited ``stall_s``
+without inclusion, the monitor asks the side to put back what it stranded
+(:meth:`Side.repair`) and counts it (``repaired``); the time lost stays in the figures.
+What is still missing after ``timeout_s`` fails the run.
+
 Figures per run (:class:`RunResult`):
 
 * ``ack_ms``: per request, from writing it to reading its whole answer (the hashes);
@@ -25,6 +31,7 @@ Figures per run (:class:`RunResult`):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -54,10 +61,8 @@ class Connection:
     async def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
-            try:
+            with contextlib.suppress(ConnectionError, OSError):
                 await self._writer.wait_closed()
-            except (ConnectionError, OSError):
-                pass
 
     async def post(self, body: bytes) -> bytes:
         """Send ``body``; the answer's body (an HTTP status other than 200 raises)."""
@@ -113,6 +118,20 @@ class Side(Protocol):
 
     def hashes_of(self, answer: Any) -> list[str]: ...
 
+    def mine_body(self) -> bytes | None:
+        """A request that seals a block, sent every ``block_ms`` by the load; None when
+        the side seals on its own timer."""
+        ...
+
+    block_ms: int
+
+    async def repair(self, conn: Connection, outstanding: list[str]) -> int:
+        """Called once every client is done and acknowledged transactions
+        (``outstanding``) have waited ``stall_s`` without being included: put back what
+        the side has stranded (anvil's pool race, :mod:`benchmarks.node_anvil`); returns
+        how many. accord repairs nothing."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Plan:
@@ -134,6 +153,8 @@ class RunResult:
     elapsed_s: float
     ack_ms: list[float] = field(default_factory=list)
     include_ms: list[float] = field(default_factory=list)
+    repaired: int = 0
+    """Transactions the side stranded and the load put back (:meth:`Side.repair`)."""
 
     @property
     def tx_per_s(self) -> float:
@@ -171,6 +192,7 @@ async def run_load(
     *,
     mode: str,
     poll_s: float = 0.005,
+    stall_s: float = 1.0,
     timeout_s: float = 120.0,
     clock: Callable[[], float] = time.perf_counter,
 ) -> RunResult:
@@ -181,10 +203,11 @@ async def run_load(
     sent_at: dict[str, float] = {}
     included_at: dict[str, float] = {}
     ack_ms: list[float] = []
+    repaired = 0
     expected = sum(len(h) for plan in plans for h in plan.hashes)
     connections = [Connection(host, port) for _ in plans]
-    monitor = Connection(host, port)
-    for conn in [*connections, monitor]:
+    monitor, miner = Connection(host, port), Connection(host, port)
+    for conn in [*connections, monitor, miner]:
         await conn.open()
     seen = side.head_of(json.loads(await monitor.post(side.head_body())))
     clients_done = asyncio.Event()
@@ -203,8 +226,8 @@ async def run_load(
                 sent_at[h] = t0
 
     async def watch() -> None:
-        nonlocal seen
-        deadline = start + timeout_s
+        nonlocal seen, repaired
+        deadline, checked = start + timeout_s, start
         while True:
             head = side.head_of(json.loads(await monitor.post(side.head_body())))
             for number in range(seen + 1, head + 1):
@@ -215,7 +238,13 @@ async def run_load(
             seen = max(seen, head)
             if clients_done.is_set() and all(h in included_at for h in sent_at):
                 return
-            if clock() > deadline:
+            now = clock()
+            if now - checked > stall_s:
+                checked = now
+                waiting = [h for h in sent_at if h not in included_at]
+                if clients_done.is_set() and any(now - sent_at[h] > stall_s for h in waiting):
+                    repaired += await side.repair(monitor, waiting)
+            if now > deadline:
                 missing = [h for h in sent_at if h not in included_at]
                 raise LoadError(
                     f"{side.name}: {len(missing)} acknowledged transactions not included "
@@ -223,14 +252,27 @@ async def run_load(
                 )
             await asyncio.sleep(poll_s)
 
+    async def mine(body: bytes) -> None:
+        while True:
+            await asyncio.sleep(side.block_ms / 1000)
+            answer = json.loads(await miner.post(body))
+            if "error" in answer:
+                raise LoadError(f"{side.name}: sealing a block failed: {answer['error']}")
+
     async def clients() -> None:
         await asyncio.gather(*(client(c, p) for c, p in zip(connections, plans, strict=True)))
         clients_done.set()
 
+    mine_body = side.mine_body()
+    mining = None if mine_body is None else asyncio.ensure_future(mine(mine_body))
     try:
         await asyncio.gather(clients(), watch())
     finally:
-        for conn in [*connections, monitor]:
+        if mining is not None:
+            mining.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await mining
+        for conn in [*connections, monitor, miner]:
             await conn.close()
     if len(sent_at) != expected:
         raise LoadError(f"{side.name}: {len(sent_at)} acknowledged of {expected} sent")
@@ -244,4 +286,5 @@ async def run_load(
         elapsed_s=last - start,
         ack_ms=ack_ms,
         include_ms=[(included_at[h] - sent_at[h]) * 1e3 for h in sent_at],
+        repaired=repaired,
     )
