@@ -31,6 +31,12 @@ def test_under_fcfs_the_lower_latency_player_always_commits_first(slow: str, sha
     assert m["tips_0"] == m["tips_1"] == 0 == m["dissipation"]
 
 
+def test_under_fcfs_with_equal_latencies_the_submission_order_decides() -> None:
+    """Arrival ties are broken by submission order, drawn per race: a fair lottery."""
+    m = run("fcfs", races=60)
+    assert 0.3 < m["first_mover_share"] < 0.7 and m["dissipation"] == 0
+
+
 def test_under_random_ordering_the_race_is_a_fair_lottery_without_fees() -> None:
     m = run("random", races=60, latency={"player_1": 100})
     assert 0.3 < m["first_mover_share"] < 0.7  # 1/2; 60 races: sd 0.065
