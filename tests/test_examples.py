@@ -49,3 +49,22 @@ def test_llm_live_names_its_recorders_and_refuses_an_unknown_one(
     filled = [a.format(fresh="F", rows="R") for a in live["RECORDERS"]["fishery"]]
     assert filled[filled.index("--cache") + 1] == "F" and filled[-1] == "R"
     assert filled[filled.index("--mode") + 1] == "record"
+
+
+def test_congestion_poa_example_tables_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """The figure script's rows: the CFMM Pigou's η sweep meets its closed form."""
+    import json
+
+    from accord.mechanisms.congestion import cfmm_pigou_closed_form
+
+    module = runpy.run_path(str(EXAMPLES / "congestion_poa.py"))
+    data = module["main"](["--no-figure", "--points", "3", "--json"])
+    out = capsys.readouterr().out
+    assert "| 0.00 | 1.207105 | 1.207107 |" in out
+    rows = json.loads(out.strip().splitlines()[-1])
+    assert set(rows) == set(data)
+    for r in rows["cfmm_pigou_eta"]:
+        poa = cfmm_pigou_closed_form(eta=r["eta"]).poa
+        assert r["poa_low"] <= poa * (1 + 1e-12) and poa <= r["poa_high"] * (1 + 1e-12)
+    pigou_at_one = next(r for r in rows["pigou_demand"] if r["demand"] == 1.0)
+    assert pigou_at_one["poa"] == pytest.approx(4 / 3)
