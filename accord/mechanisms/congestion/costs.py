@@ -231,8 +231,13 @@ class CostTable:
             u = self.gamma * xs / self.v_in
             g = -self.v_out * np.expm1(-self.rho * np.log1p(u))
             spot = self.rho * self.gamma * self.v_out / self.v_in
+            small = u < 1e-8  # G(x)/x = spot·(1 − (ρ+1)u/2 + O(u²)): exact where x/x is not
             with np.errstate(divide="ignore", invalid="ignore"):
-                avg = np.where(xs > 0.0, g / np.where(xs > 0.0, xs, 1.0), spot)
+                avg = np.where(
+                    small,
+                    spot * (1.0 - 0.5 * (self.rho + 1.0) * u),
+                    g / np.where(small, 1.0, xs),
+                )
             out[self.cfmm] = 1.0 - self.keep * avg
         return out
 

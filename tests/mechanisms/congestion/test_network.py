@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord.mechanisms.congestion import (
@@ -78,6 +78,7 @@ def test_too_many_paths_is_refused() -> None:
         Game.build(edges, Demand("n0", f"n{layers}", 1.0), max_paths=100)
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=12))
 def test_every_enumerated_path_is_a_simple_source_sink_walk(pairs: list[tuple[int, int]]) -> None:
     edges = [Edge(f"v{a}", f"v{b}", constant(1.0)) for a, b in pairs if a != b]
