@@ -16,7 +16,9 @@ it through ``host``). Modules, by what they do:
   call sees and may do), ``gas``, ``meter`` (the step meter).
 - **Transactions in**: ``transaction``, ``submission``, ``admission`` (the gate),
   ``mempool``, ``automine`` (sign, include and read at once).
-- **Blocks out**: ``production``, ``builder``, ``ordering``, ``fees``, ``block``;
+- **Blocks out**: ``production``, ``builder``, ``ordering``, ``fees``, ``block``,
+  ``receipts_root`` (the header's commitment to its receipts) over ``merkle`` (RFC 6962
+  trees and inclusion proofs), ``logs`` (events of kept blocks, filtered);
   ``execution`` (the executor) with ``block_loop``, ``validation``, ``settlement`` (the
   batch rule) and ``outcome``; ``collector`` (the garbage collector paused in hot loops).
 - **The record**: ``store`` (the event log), ``replay``, ``recording`` (``--logs``).
