@@ -9,11 +9,14 @@ ultimatum game player 0 proposes). Each race is one
    per race; each arrives after its account's latency (``device.latency_ms``) and the
    device orders them by its rule. Committing is weakly dominant under every design
    (:mod:`accord.mechanisms.races`), so both always race.
-2. Under ``priority`` ordering in the open design the players also bid, in the all-pay
-   auction's equilibrium (Hillman & Riley 1989): a tip per gas drawn from
-   :func:`~accord.mechanisms.races.bid_per_gas` (the binding commitment uses more gas
-   than the void one; the rent is still fully dissipated). Under every other design a
-   tip buys nothing, and nobody tips.
+2. Under ``priority`` ordering in the open design the players also bid. With ``bid =
+   "equilibrium"`` they bid once, in the all-pay auction's equilibrium (Hillman & Riley
+   1989): a tip per gas drawn from :func:`~accord.mechanisms.races.bid_per_gas` (the
+   binding commitment uses more gas than the void one; the rent is still fully
+   dissipated). With ``bid = "escalate"`` they start at a tip of 1 and outbid each other
+   by replace-by-fee while the mempool shows them the rival's tip (a myopic dollar
+   auction, :meth:`_Race._escalate`). Under every other design a tip buys nothing, and
+   nobody tips.
 3. In the ``sealed`` design the commitments are sealed hashes, revealed in the window
    after (:mod:`accord.contracts.commitment_race`).
 4. Play: a bound player plays its commitment and the other best-responds; when nothing
@@ -38,7 +41,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.contracts.commitment_race import CommitmentRace
-from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
+from accord.device import AssetSpec, Device, DeviceConfig, Genesis, Pending, checks
 from accord.games.base import GameResult, register_game
 from accord.games.glossary import NON_NEGATIVE, REAL, UNIT_INTERVAL, Better, Glossary, Metric
 from accord.games.glossary import glossary as make_glossary
@@ -71,8 +74,9 @@ class CommitmentRaceParams(BaseModel):
     unit: int = Field(10**9, ge=1, le=10**12, description="base units per point")
     design: Literal["open", "sealed"] = "open"
     """``open``: the first commitment binds; ``sealed``: a commit-reveal window."""
-    bid: Literal["equilibrium", "none"] = "equilibrium"
-    """Under priority ordering in the open design: the all-pay equilibrium bid, or none."""
+    bid: Literal["equilibrium", "escalate", "none"] = "equilibrium"
+    """Under priority ordering in the open design: the all-pay equilibrium bid, myopic
+    replace-by-fee escalation in the mempool (``escalate``), or none."""
     races: int = Field(20, ge=1, le=1_000)
 
     @model_validator(mode="after")
@@ -159,7 +163,8 @@ GLOSSARY: Glossary = make_glossary(
             "share of the prize",
             NON_NEGATIVE,
             "The theory's tips over V: 1 under priority ordering in the open design "
-            "(all-pay auction), else 0.",
+            "(all-pay auction), NaN for the scripted escalation (no equilibrium claimed), "
+            "else 0.",
             Better.NEITHER,
         ),
         _m(
@@ -179,9 +184,9 @@ class _Race:
 
     def __init__(self, dev: Device, p: CommitmentRaceParams, rng: np.random.Generator) -> None:
         self.dev, self.p, self.rng, self.g = dev, p, rng, p.spec()
-        self.bidding = (
-            dev.config.ordering == "priority" and p.design == "open" and p.bid == "equilibrium"
-        )
+        fee_war = dev.config.ordering == "priority" and p.design == "open"
+        self.bidding = fee_war and p.bid == "equilibrium"
+        self.escalating = fee_war and p.bid == "escalate"
 
     def run(self) -> dict[str, Any]:
         dev, p, g = self.dev, self.p, self.g
@@ -210,10 +215,12 @@ class _Race:
         order = [int(i) for i in self.rng.permutation(2)]
         draws = [float(self.rng.random()) for _ in PLAYERS]
         bids = [bid_per_gas(u, g.prize, BIND_GAS, VOID_GAS) if self.bidding else 0 for u in draws]
+        if self.escalating:
+            bids = [1, 1]
         sent: dict[bytes, int] = {}
+        signed: dict[int, Any] = {}
         for i in order:
             action = g.commitment(i)
-            tip = bids[i]
             method, args = (
                 ("seal", (commitment_hash(action, salts[i], PLAYERS[i]),))
                 if p.design == "sealed"
@@ -225,10 +232,13 @@ class _Race:
                 method,
                 *args,
                 gas_limit=GAS_LIMIT,
-                priority_fee=tip,
-                max_fee=2 * dev.base_fee + tip + 1,
+                priority_fee=bids[i],
+                max_fee=2 * dev.base_fee + bids[i] + 1,
             )
             sent[dev.submit(tx)] = i
+            signed[i] = tx
+        if self.escalating:
+            self._escalate(race, order, signed, sent)
         self._mine_until(commit_end, sent, fees, tips)
         if p.design == "sealed":
             for i in order:
@@ -251,6 +261,54 @@ class _Race:
             "tips": tips,
             "crash": int(g.kind == "chicken" and actions == (STRAIGHT, STRAIGHT)),
         }
+
+    def _escalate(
+        self, race: str, order: list[int], signed: dict[int, Any], sent: dict[bytes, int]
+    ) -> None:
+        """Replace-by-fee escalation in the mempool before the block (Shubik's dollar
+        auction, "The dollar auction game", J. Conflict Resolution 1971). A player whose
+        commitment does not lead (by the tips it can see in the mempool) outbids the
+        leader by the device's minimum replacement bump when winning at the new tip beats
+        losing at its current one (``V − b' G_w > −b G_l``): a myopic rule, since the
+        loser's commitment is included and pays too. It stops when no one raises."""
+        dev, g = self.dev, self.g
+        bump = dev.config.replacement_bump_pct
+        block_at = dev.now + dev.config.block_time_ms  # what has arrived by the next block
+        for _ in range(10_000):  # bounded; the rule stops long before
+            raised = False
+            for i in order:
+                mine = signed[i]
+                other = max(
+                    (
+                        item.tx.priority_fee if isinstance(item, Pending) else item.priority_fee
+                        for item in dev.pending_view(PLAYERS[i], at=block_at)
+                        if (item.tx.sender if isinstance(item, Pending) else item.sender)
+                        == PLAYERS[1 - i]
+                    ),
+                    default=-1,
+                )
+                if other < mine.priority_fee:
+                    continue
+                new = max(other + 1, mine.priority_fee * (100 + bump) // 100 + 1)
+                if new * BIND_GAS >= g.prize + mine.priority_fee * VOID_GAS:
+                    continue
+                max_fee = max(2 * dev.base_fee + new + 1, mine.max_fee * (100 + bump) // 100 + 1)
+                tx = dev.sign(
+                    dev.account(PLAYERS[i]),
+                    race,
+                    mine.method,
+                    *mine.args,
+                    gas_limit=GAS_LIMIT,
+                    priority_fee=new,
+                    max_fee=max_fee,
+                    nonce=mine.nonce,
+                )
+                del sent[mine.hash]
+                sent[dev.submit(tx)] = i
+                signed[i] = tx
+                raised = True
+            if not raised:
+                return
 
     def _play(
         self, race: str, bound: int, action: int, play_end: int, fees: list[int], tips: list[int]
@@ -344,11 +402,10 @@ class CommitmentRaceGame:
             return float(sum(r[key] for r in rows)) / n / u
 
         net = [mean(f"payoff_{i}") - mean(f"fees_{i}") for i in (0, 1)]
-        theory_dissipation = (
-            1.0
-            if (device.ordering == "priority" and p.design == "open" and p.bid == "equilibrium")
-            else 0.0
-        )
+        fee_war = device.ordering == "priority" and p.design == "open"
+        theory_dissipation = {"equilibrium": 1.0, "escalate": float("nan"), "none": 0.0}[p.bid]
+        if not fee_war:
+            theory_dissipation = 0.0
         metrics: dict[str, float | int] = {
             "first_mover_share": sum(r["bound"] == 0 for r in rows) / n,
             "bound_share": sum(r["bound"] >= 0 for r in rows) / n,

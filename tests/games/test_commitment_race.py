@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -55,6 +56,21 @@ def test_the_priority_fee_war_dissipates_the_prize_as_the_all_pay_auction_predic
     mean = sum(dissipation) / 4
     assert 0.9 < mean < 1.1, dissipation
     assert 0.85 < sum(net) / 4 < 1.15  # S = 1 point, less base fees of ~0.0001
+
+
+def test_mempool_escalation_burns_more_than_the_prize_and_a_private_mempool_stops_it() -> None:
+    """Myopic replace-by-fee raises (a dollar auction) stop only when winning at the next
+    tip no longer beats losing at the current one, past V: about 3 V here. A private
+    mempool shows no rival tip, so nobody raises and the faster player binds."""
+    public = run("priority", races=10, bid="escalate", latency={"player_1": 100})
+    assert 2.5 < public["dissipation"] < 3.5 and public["welfare"] < 0
+    assert public["bound_share"] == 1 and math.isnan(public["theory_dissipation"])
+    config = DeviceConfig(
+        ordering="priority", mempool="private", signatures="mac", latency_ms={"player_1": 100}
+    )
+    quiet = CommitmentRaceGame().run(CommitmentRaceParams(races=10, bid="escalate"), config, 0)
+    assert quiet.metrics["first_mover_share"] == 1
+    assert quiet.metrics["tips_0"] < 1e-3 and quiet.metrics["tips_1"] < 1e-3  # a tip of 1 per gas
 
 
 def test_the_bidders_gas_constants_are_what_commitments_use() -> None:
