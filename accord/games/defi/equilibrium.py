@@ -23,6 +23,7 @@ relative gap of 1e-9 (certified by :mod:`accord.mechanisms.congestion.anarchy`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -46,8 +47,14 @@ def pool_game(
 ) -> Game:
     """Two CFMM edges per two-token pool (one each way, values at ``prices`` per base
     unit) and one demand per ``(sell, buy)`` pair with positive value."""
+    for (sell, buy), v in demand.items():
+        if not math.isfinite(v) or v < 0:
+            raise ValueError(f"demand {sell}->{buy} must be finite and non-negative, got {v}")
     edges = []
     for k, pool in enumerate(pools):
+        missing = [t for t in pool.tokens if t not in prices]
+        if missing:
+            raise ValueError(f"pool {k} trades {missing} with no reference price")
         if not isinstance(pool, ProductPool | WeightedPool) or len(pool.reserves) != 2:
             raise ValueError(f"pool {k} is not a two-token product or weighted pool")
         weights = pool.weights if isinstance(pool, WeightedPool) else (1, 1)

@@ -45,10 +45,18 @@ def test_two_pools_as_a_pigou() -> None:
     assert price_of_anarchy(game).poa == pytest.approx(poa(game), rel=1e-9)
 
 
-def test_bad_pools_are_refused() -> None:
+def test_bad_pools_prices_and_demands_are_refused() -> None:
     three = WeightedPool((E9, E9, E9), (1, 1, 1), 30, ("A", "B", "C"))
     with pytest.raises(ValueError, match="two-token"):
         pool_game([three], {"A": 1.0, "B": 1.0, "C": 1.0}, {("A", "B"): 1.0})
+    pool = ProductPool((E9, E9), 30, ("A", "B"))
+    with pytest.raises(ValueError, match=r"\['B'\] with no reference price"):
+        pool_game([pool], {"A": 1.0}, {("A", "B"): 1.0})
+    for bad in (float("nan"), -1.0, float("inf")):
+        with pytest.raises(ValueError, match="finite and non-negative"):
+            pool_game([pool], {"A": 1.0, "B": 1.0}, {("A", "B"): bad})
+    with pytest.raises(ValueError, match="at least one demand"):
+        pool_game([pool], {"A": 1.0, "B": 1.0}, {("A", "B"): 0.0})
 
 
 def test_a_run_reports_both_and_they_are_design_independent() -> None:

@@ -8,6 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord.mechanisms.congestion import (
+    Bpr,
+    Demand,
+    Edge,
+    Game,
     braess,
     equilibrium_cost_bounds,
     evaluate,
@@ -84,3 +88,23 @@ def test_affine_price_of_anarchy_is_at_most_four_thirds(
     assert result.poa <= 4 / 3 + 1e-9
     assert low <= result.poa * (1 + 1e-9) and result.poa <= high * (1 + 1e-9)
     assert result.equilibrium.converged and result.optimum.converged
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), demand=st.floats(0.1, 10.0))
+def test_bpr_price_of_anarchy_is_within_the_quartic_bound(seed: int, demand: float) -> None:
+    """BPR costs are polynomials of degree 4 with non-negative coefficients, so the PoA is
+    at most (1 − 4·5^(−5/4))^(−1) ≈ 2.151 (Roughgarden, "The price of anarchy is
+    independent of the network topology", JCSS 2003)."""
+    rng = np.random.default_rng(seed)
+    nodes = 5
+    edges = [
+        Edge(f"n{i}", f"n{j}", Bpr(float(rng.uniform(0.0, 2.0)), float(rng.uniform(0.2, 3.0))))
+        for i in range(nodes)
+        for j in range(i + 1, nodes)
+        if j == i + 1 or rng.random() < 0.6
+    ]
+    result = price_of_anarchy(Game.build(edges, Demand("n0", f"n{nodes - 1}", demand)))
+    bound = 1.0 / (1.0 - 4.0 * 5.0 ** (-5.0 / 4.0))
+    assert 1.0 <= result.poa_bounds[0] <= bound
+    assert result.poa <= bound
