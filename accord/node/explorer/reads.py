@@ -141,8 +141,8 @@ def list_contracts(s: Any, p: PageParams) -> dict[str, Any]:
 
 def get_storage(s: Any, p: StorageParams) -> dict[str, Any] | None:
     """A contract's storage: its ``Var`` slots, each ``Map``'s size and, with ``map``,
-    one page of that map's entries (in the order they were first written). Null for
-    an address with no contract."""
+    one page of that map's entries, in the order they were written (a slot cleared and
+    set again comes last). Null for an address with no contract."""
     contract = s.node.device.contracts.get(p.address)
     if contract is None:
         return None
