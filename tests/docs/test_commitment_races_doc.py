@@ -1,5 +1,6 @@
-"""docs/commitment-races.md: the Coase table is the theory's (and the sandbox's) numbers,
-and the stationary first prices it quotes are the closed form's."""
+"""docs/commitment-races.md: its contract example prints what the page says, the Coase
+table is the theory's (and the sandbox's) numbers, and the stationary first prices it
+quotes are the closed form's."""
 
 from __future__ import annotations
 
@@ -50,3 +51,13 @@ def test_the_extortion_figures_are_the_theorys() -> None:
     gain = extortion(800_000, 300_000, committed=True, pledged=False).extorter_gain
     assert re.search(rf"\| none \| any \| {gain:,} \| −{gain:,} \| 0 \|", text)
     assert extortion(800_000, 300_000, committed=True, pledged=True).extorter_gain == 0
+
+
+def test_the_contract_example_prints_what_the_page_says(capsys: pytest.CaptureFixture[str]) -> None:
+    text = DOC.read_text(encoding="utf-8")
+    found = re.search(
+        r"^```python\n(.*?)^```\n.*?^```text\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE
+    )
+    assert found
+    exec(compile(found.group(1), str(DOC), "exec"), {"__name__": "docs_races"})
+    assert capsys.readouterr().out == found.group(2)
