@@ -241,6 +241,24 @@ def test_a_sealed_block_appears_without_a_reload(
     assert watched.errors == []
 
 
+def test_a_contract_shows_its_storage_and_events(
+    served: tuple[Served, Chain], browser: Any
+) -> None:
+    node, chain = served
+    watched = Watched(browser)
+    watched.open(f"{node.url}/explorer#/contract/{chain.identity}", "#view table.events")
+    page = watched.page
+    logs = node.rpc("accord_getLogs", {"address": chain.identity})
+    shown = page.locator("#view td.event-name").all_inner_texts()
+    assert shown == [e["name"] for e in reversed(logs)][:50]
+    assert "Registered" in shown and "MetadataSet" in shown
+    storage = node.rpc("accord_getStorage", {"address": chain.identity, "map": "owners"})
+    cells = page.locator('#view table.map[data-map="owners"] td').all_inner_texts()
+    assert storage["entries"] == [[0, "bob"]] and cells == ["0", '"bob"']
+    assert page.locator("#vars td").all_inner_texts() == ["next_id", "1"]
+    assert watched.errors == []
+
+
 def test_every_route_renders_without_a_javascript_error(
     served: tuple[Served, Chain], browser: Any
 ) -> None:
