@@ -1,9 +1,10 @@
 """The explorer's static page, served by the node at ``GET /explorer`` (``docs/node.md``).
 
-Three files of the package (``static/``: ``index.html``, ``app.js``, ``style.css``) and an
-icon, read once at start and served by name from a fixed table: no path from a request
-reaches the file system, so ``/explorer/../../etc/passwd`` is a 404 like any name not
-in the table. Nothing is fetched from elsewhere (no CDN): the page works offline.
+The package's files (``static/``: ``index.html``, ``style.css``, an icon and the page's
+ES modules ``app.js``, ``json.js``, ``node.js``, ``dom.js``, ``pages.js``), read once at
+start and served by name from a fixed table: no path from a request reaches the file
+system, so ``/explorer/../../etc/passwd`` is a 404 like any name not in the table.
+Nothing is fetched from elsewhere (no CDN): the page works offline.
 
 Every response carries a strict Content-Security-Policy (CSP Level 3,
 https://www.w3.org/TR/CSP3/): scripts, styles and images from this origin only, no
@@ -26,6 +27,10 @@ from starlette.routing import BaseRoute, Route
 ASSETS: dict[str, str] = {
     "index.html": "text/html; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
+    "json.js": "text/javascript; charset=utf-8",
+    "node.js": "text/javascript; charset=utf-8",
+    "dom.js": "text/javascript; charset=utf-8",
+    "pages.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }

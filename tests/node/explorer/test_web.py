@@ -161,7 +161,7 @@ def test_the_sources_have_no_inline_script_no_cdn_and_no_html_sinks() -> None:
     parsed = _Tags()
     parsed.feed((STATIC / "index.html").read_text(encoding="utf-8"))
     scripts = [attrs for tag, attrs in parsed.tags if tag == "script"]
-    assert scripts == [{"src": "/explorer/app.js", "defer": None}] and parsed.script_text == ""
+    assert scripts == [{"type": "module", "src": "/explorer/app.js"}] and parsed.script_text == ""
     for tag, attrs in parsed.tags:
         assert not any(name.startswith("on") or name == "style" for name in attrs), tag
         for name in ("src", "href"):
@@ -171,7 +171,11 @@ def test_the_sources_have_no_inline_script_no_cdn_and_no_html_sinks() -> None:
         text = (STATIC / name).read_text(encoding="utf-8")
         assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", text), name  # no CDN
         assert "//cdn" not in text and "@import" not in text, name
-    code = (STATIC / "app.js").read_text(encoding="utf-8")
+    code = "".join(
+        (STATIC / name).read_text(encoding="utf-8") for name in ASSETS if name.endswith(".js")
+    )
+    imported = set(re.findall(r"from '\./([a-z]+\.js)'", code))
+    assert imported == {"json.js", "node.js", "dom.js", "pages.js"} <= set(ASSETS)
     for sink in (
         "innerHTML",
         "outerHTML",

@@ -6,551 +6,129 @@
 // never as HTML, and no URI from the chain becomes a link: links are this page's own
 // hash routes, built with encodeURIComponent. The node serves this file under a
 // Content-Security-Policy that allows no inline script.
-'use strict';
+//
+// The modules: json.js (exact JSON), node.js (JSON-RPC), dom.js (text-only DOM),
+// pages.js (the pages); this one routes hash URLs and applies live updates.
+import { parseJSON } from './json.js';
+import { rpc, requestId } from './node.js';
+import { el, render, showError, setHead } from './dom.js';
+import {
+  BLOCKS_SHOWN, blockRow, pageBlocks, pageBlock, pageTx, pageAccounts, pageAccount,
+  pageContracts, pageContract, pageCommitments, pageAgents, pageAgent, mempoolRow, pageMempool,
+} from './pages.js';
 
-(() => {
-  // -- JSON with exact integers -------------------------------------------------------
-  // The node writes amounts as JSON integers of any size (RFC 8259 §6 allows it);
-  // JSON.parse would round those past 2^53. This parser keeps them exact (BigInt).
-  function parseJSON(text) {
-    let i = 0;
-    const fail = (what) => { throw new SyntaxError(`bad JSON at ${i}: ${what}`); };
-    const ws = () => { while (i < text.length && ' \t\n\r'.includes(text[i])) i++; };
-    function value() {
-      ws();
-      const c = text[i];
-      if (c === '{') {
-        i++; const out = {}; ws();
-        if (text[i] === '}') { i++; return out; }
-        for (;;) {
-          ws(); if (text[i] !== '"') fail('a key');
-          const key = string(); ws();
-          if (text[i] !== ':') fail('":"'); i++;
-          Object.defineProperty(out, key, { value: value(), enumerable: true, writable: true, configurable: true });
-          ws();
-          if (text[i] === ',') { i++; continue; }
-          if (text[i] === '}') { i++; return out; }
-          fail('"," or "}"');
-        }
-      }
-      if (c === '[') {
-        i++; const out = []; ws();
-        if (text[i] === ']') { i++; return out; }
-        for (;;) {
-          out.push(value()); ws();
-          if (text[i] === ',') { i++; continue; }
-          if (text[i] === ']') { i++; return out; }
-          fail('"," or "]"');
-        }
-      }
-      if (c === '"') return string();
-      if (text.startsWith('true', i)) { i += 4; return true; }
-      if (text.startsWith('false', i)) { i += 5; return false; }
-      if (text.startsWith('null', i)) { i += 4; return null; }
-      const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 5000));
-      if (!m) fail('a value');
-      i += m[0].length;
-      if (m[2] || m[3]) return Number(m[0]);
-      const n = Number(m[0]);
-      return Number.isSafeInteger(n) ? n : BigInt(m[0]);
-    }
-    function string() {
-      const start = i; i++;
-      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-      if (i >= text.length) fail('an unterminated string');
-      i++;
-      return JSON.parse(text.slice(start, i)); // the escapes, by the platform's parser
-    }
-    const out = value(); ws();
-    if (i !== text.length) fail('trailing text');
-    return out;
-  }
+// -- routing -------------------------------------------------------------------------
+const ROUTES = [
+  [/^$/, () => pageBlocks()],
+  [/^block\/(\d{1,15})$/, (m) => pageBlock(Number(m[1]))],
+  [/^tx\/(?:0x)?([0-9a-fA-F]{64})$/, (m) => pageTx(m[1].toLowerCase())],
+  [/^accounts(?:\/(\d{1,15}))?$/, (m) => pageAccounts(Number(m[1] || 0))],
+  [/^account\/([^/]+)$/, (m) => pageAccount(m[1])],
+  [/^contracts(?:\/(\d{1,15}))?$/, (m) => pageContracts(Number(m[1] || 0))],
+  [/^contract\/([^/]+)$/, (m) => pageContract(m[1])],
+  [/^commitments$/, () => pageCommitments()],
+  [/^agents(?:\/([^/]+))?(?:\/(\d{1,15}))?$/, (m) => pageAgents(m[1] || null, Number(m[2] || 0))],
+  [/^agent\/([^/]+)\/(\d{1,15})$/, (m) => pageAgent(m[1], Number(m[2]))],
+  [/^mempool$/, () => pageMempool()],
+];
+let route = '';
+let rendering = 0;
 
-  // A value as text (BigInt-aware JSON; {"$bytes": hex} as 0x…).
-  function show(v) {
-    if (v === null || v === undefined) return 'null';
-    if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return String(v);
-    if (typeof v === 'string') return v;
-    return compact(v);
-  }
-  function compact(v) {
-    if (typeof v === 'bigint') return String(v);
-    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && typeof v.$bytes === 'string') {
-      return `0x${v.$bytes}`;
-    }
-    if (Array.isArray(v)) return `[${v.map(compact).join(', ')}]`;
-    if (v && typeof v === 'object') {
-      return `{${Object.keys(v).map((k) => `${JSON.stringify(k)}: ${compact(v[k])}`).join(', ')}}`;
-    }
-    return JSON.stringify(v);
-  }
+function current() {
+  return { raw: location.hash.replace(/^#\/?/, '') };
+}
 
-  // -- the node ------------------------------------------------------------------------
-  let nextId = 0;
-  class RpcFailure extends Error {}
-
-  async function post(body) {
-    const response = await fetch('/', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new RpcFailure(`HTTP ${response.status}: ${text.slice(0, 200)}`);
-    return parseJSON(text);
-  }
-  function result(answer) {
-    if (answer.error) throw new RpcFailure(`${answer.error.code}: ${answer.error.message}`);
-    return answer.result;
-  }
-  async function rpc(method, params) {
-    return result(await post({ jsonrpc: '2.0', id: ++nextId, method, params: params || {} }));
-  }
-  // One POST for several calls (a JSON-RPC batch), answers in the calls' order.
-  async function batch(calls) {
-    if (!calls.length) return [];
-    const first = nextId + 1;
-    const body = calls.map(([method, params]) => ({ jsonrpc: '2.0', id: ++nextId, method, params: params || {} }));
-    const answers = await post(body);
-    const byId = new Map(answers.map((a) => [a.id, a]));
-    return calls.map((_, k) => result(byId.get(first + k) || { error: { code: 0, message: 'no answer' } }));
-  }
-
-  // -- the DOM, text only ---------------------------------------------------------------
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === 'class') node.className = v;
-      else if (k === 'data') for (const [dk, dv] of Object.entries(v)) node.dataset[dk] = String(dv);
-      else node.setAttribute(k, String(v));
-    }
-    for (const child of children.flat(Infinity)) {
-      if (child === null || child === undefined || child === false) continue;
-      node.appendChild(child instanceof Node ? child : document.createTextNode(show(child)));
-    }
-    return node;
-  }
-  const enc = encodeURIComponent;
-  const link = (route, text, attrs) => el('a', { ...(attrs || {}), href: `#/${route}` }, text);
-  const short = (h) => (typeof h === 'string' && h.length > 18 ? `${h.slice(0, 10)}…${h.slice(-6)}` : h);
-  const blockLink = (n) => link(`block/${n}`, String(n), { class: 'block-link', data: { number: n } });
-  const txLink = (h) => link(`tx/${enc(h)}`, short(h), { class: 'tx-link mono', data: { hash: h }, title: h });
-  function addressLink(a) {
-    if (typeof a !== 'string' || a === '') return el('span', { class: 'muted' }, a === '' ? '(none)' : show(a));
-    if (a.startsWith('0x') || a === 'commitments') return link(`contract/${enc(a)}`, a, { class: 'mono' });
-    return link(`account/${enc(a)}`, a, { class: 'account-link' });
-  }
-  function fields(rows) { // [[label, content, key]] -> <dl>, each dd with data-field=key
-    return el('dl', {}, rows.map(([label, content, key]) => [
-      el('dt', {}, label),
-      el('dd', { data: { field: key || label } }, content),
-    ]));
-  }
-  function table(headers, rows, attrs) {
-    return el('table', attrs || {},
-      el('thead', {}, el('tr', {}, headers.map((h) => el('th', {}, h)))),
-      el('tbody', {}, rows));
-  }
-  const statusSpan = (s) => el('span', { class: `status-${s}` }, s);
-  const view = () => document.getElementById('view');
-  function render(...children) {
-    const main = view();
-    main.replaceChildren(...children.flat(Infinity).filter((c) => c));
-  }
-  function showError(text) {
-    const box = document.getElementById('error');
-    box.textContent = text;
-    box.hidden = !text;
-  }
-
-  // -- pages ---------------------------------------------------------------------------
-  const BLOCKS_SHOWN = 20;
-  let head = null;
-
-  function blockRow(b) {
-    return el('tr', { data: { number: b.number } },
-      el('td', {}, blockLink(b.number)),
-      el('td', { class: 'mono', title: b.hash }, short(b.hash)),
-      el('td', {}, b.transactions.length),
-      el('td', {}, b.gas_used),
-      el('td', {}, b.base_fee),
-      el('td', {}, b.timestamp));
-  }
-
-  async function pageBlocks() {
-    const [info, pending] = await batch([['accord_nodeInfo'], ['accord_pendingTransactions']]);
-    setHead(info.head.number);
-    const numbers = [];
-    for (let n = info.head.number; n >= 0 && numbers.length < BLOCKS_SHOWN; n--) numbers.push(n);
-    const blocks = await batch(numbers.map((n) => ['accord_getBlock', { number: n }]));
-    render(
-      el('h1', {}, 'Blocks'),
-      fields([
-        ['chain id', info.chain_id, 'chain_id'],
-        ['head', blockLink(info.head.number), 'head'],
-        ['state hash', el('span', { class: 'mono' }, info.state_hash), 'state_hash'],
-        ['base fee', info.base_fee, 'base_fee'],
-        ['mempool rule', info.config.mempool, 'mempool'],
-        ['pending (public view)', link('mempool', String(pending.length)), 'pending'],
-      ]),
-      el('h2', {}, 'Latest blocks'),
-      table(['number', 'hash', 'txs', 'gas used', 'base fee', 'timestamp (ms)'],
-        blocks.filter((b) => b).map(blockRow), { id: 'blocks' }));
-  }
-
-  async function pageBlock(number) {
-    const block = await rpc('accord_getBlock', { number, full: true });
-    if (!block) return render(el('h1', {}, `Block ${number}`), el('p', {}, 'No such block (yet).'));
-    const receipts = await batch(block.transactions.map((tx) => ['accord_getTransactionReceipt', { hash: tx.hash }]));
-    render(
-      el('h1', {}, `Block ${block.number}`),
-      fields([
-        ['hash', el('span', { class: 'mono' }, block.hash), 'hash'],
-        ['parent', block.number > 0 ? blockLink(block.number - 1) : '(genesis)', 'parent'],
-        ['timestamp (ms)', block.timestamp, 'timestamp'],
-        ['builder', addressLink(block.builder), 'builder'],
-        ['gas used / limit', `${show(block.gas_used)} / ${show(block.gas_limit)}`, 'gas'],
-        ['base fee', block.base_fee, 'base_fee'],
-        ['state hash', el('span', { class: 'mono' }, block.state_hash), 'state_hash'],
-        ['transactions root', el('span', { class: 'mono' }, block.tx_root), 'tx_root'],
-      ]),
-      el('h2', {}, `Transactions (${block.transactions.length})`),
-      table(['hash', 'sender', 'nonce', 'to', 'method', 'status', 'gas used'],
-        block.transactions.map((tx, k) => el('tr', {},
-          el('td', {}, txLink(tx.hash)),
-          el('td', {}, addressLink(tx.sender)),
-          el('td', {}, tx.nonce),
-          el('td', {}, addressLink(tx.to)),
-          el('td', {}, tx.method),
-          el('td', {}, receipts[k] ? statusSpan(receipts[k].status) : '?'),
-          el('td', {}, receipts[k] ? receipts[k].gas_used : '?'))), { id: 'block-txs' }),
-      block.skipped.length ? [
-        el('h2', {}, `Skipped (${block.skipped.length})`),
-        table(['hash', 'kind', 'field', 'reason'], block.skipped.map((s) => el('tr', {},
-          el('td', { class: 'mono' }, short(s.hash)), el('td', {}, s.kind), el('td', {}, s.field), el('td', {}, s.reason)))),
-      ] : null);
-  }
-
-  function eventsTable(events, withWhere) {
-    const headers = withWhere ? ['block', 'tx', 'address', 'event', 'data'] : ['address', 'event', 'data'];
-    return table(headers, events.map((e) => el('tr', { class: 'event' },
-      withWhere ? [el('td', {}, blockLink(e.block_number)), el('td', {}, txLink(e.tx_hash))] : null,
-      el('td', {}, addressLink(e.address)),
-      el('td', { class: 'event-name' }, e.name),
-      el('td', { class: 'mono event-data' }, compact(e.data)))), { class: 'events' });
-  }
-
-  async function pageTx(hash) {
-    const [found, receipt] = await batch([['accord_getTransaction', { hash }], ['accord_getTransactionReceipt', { hash }]]);
-    if (!found) return render(el('h1', {}, 'Transaction'), el('p', {}, 'Not found (unknown, or pending under a private or sealed mempool).'));
-    const tx = found.transaction;
-    const parts = [
-      el('h1', {}, 'Transaction'),
-      fields([
-        ['hash', el('span', { class: 'mono' }, tx.hash), 'hash'],
-        ['block', found.block_number === null ? 'pending' : blockLink(found.block_number), 'block'],
-        ['sender', addressLink(tx.sender), 'sender'],
-        ['nonce', tx.nonce, 'nonce'],
-        ['to', addressLink(tx.to), 'to'],
-        ['method', tx.method, 'method'],
-        ['args', el('span', { class: 'mono' }, compact(tx.args)), 'args'],
-        ['value', el('span', { class: 'mono' }, compact(tx.value)), 'value'],
-        ['gas limit', tx.gas_limit, 'gas_limit'],
-        ['max fee', tx.max_fee, 'max_fee'],
-        ['priority fee', tx.priority_fee, 'priority_fee'],
-      ]),
-      el('h2', {}, 'Receipt'),
-    ];
-    if (!receipt) {
-      parts.push(el('p', { id: 'no-receipt' }, 'Not included yet: the receipt appears here when a block seals it.'));
-    } else {
-      parts.push(fields([
-        ['status', statusSpan(receipt.status), 'status'],
-        ['gas used', receipt.gas_used, 'gas_used'],
-        ['fee paid', receipt.fee_paid, 'fee_paid'],
-        ['tip paid', receipt.tip_paid, 'tip_paid'],
-        ['result', el('span', { class: 'mono' }, compact(receipt.result)), 'result'],
-        ['error', receipt.error === null ? '' : receipt.error, 'error'],
-        ['contract created', receipt.contract_address ? addressLink(receipt.contract_address) : '', 'contract_address'],
-      ]));
-      parts.push(el('h2', {}, `Events (${receipt.events.length})`), eventsTable(receipt.events, false));
-    }
-    render(parts);
-  }
-
-  function pager(route, offset, limit, total) {
-    const links = [];
-    if (offset > 0) links.push(link(`${route}/${Math.max(offset - limit, 0)}`, '← previous'));
-    if (offset + limit < total) links.push(link(`${route}/${offset + limit}`, 'next →'));
-    links.push(el('span', { class: 'muted' }, `${total} in all`));
-    return el('div', { class: 'pager' }, links);
-  }
-
-  async function pageAccounts(offset) {
-    const page = await rpc('accord_listAccounts', { offset, limit: 50 });
-    render(el('h1', {}, 'Accounts'),
-      table(['account', 'nonce', `balance (${page.fee_asset})`], page.accounts.map((a) => el('tr', {},
-        el('td', {}, addressLink(a.address)), el('td', {}, a.nonce), el('td', {}, a.balance))), { id: 'accounts' }),
-      pager('accounts', offset, 50, page.total));
-  }
-
-  async function pageAccount(name) {
-    const [account, balances, txs] = await batch([
-      ['accord_getAccount', { account: name }],
-      ['accord_getBalances', { account: name, limit: 100 }],
-      ['accord_getAccountTransactions', { account: name, limit: 50 }],
-    ]);
-    if (!account) return render(el('h1', {}, 'Account'), el('p', {}, 'No such account: ', el('span', { class: 'mono' }, name)));
-    render(el('h1', {}, 'Account ', el('span', { class: 'mono', id: 'account-name' }, name)),
-      fields([
-        ['public key', el('span', { class: 'mono' }, account.public_key), 'public_key'],
-        ['nonce', account.nonce, 'nonce'],
-        ['next nonce (with pending)', account.next_nonce, 'next_nonce'],
-      ]),
-      el('h2', {}, 'Balances'),
-      table(['asset', 'free balance'], balances.balances.map(([asset, amount]) => el('tr', {},
-        el('td', {}, asset), el('td', { class: 'mono balance', data: { asset } }, amount))), { id: 'balances' }),
-      el('h2', {}, `Transactions sent (${txs.total}, newest first)`),
-      el('ul', {}, txs.transactions.map((h) => el('li', {}, txLink(h)))));
-  }
-
-  async function pageContracts(offset) {
-    const page = await rpc('accord_listContracts', { offset, limit: 50 });
-    render(el('h1', {}, 'Contracts'),
-      table(['address', 'class'], page.contracts.map((c) => el('tr', {},
-        el('td', {}, addressLink(c.address)), el('td', { class: 'mono' }, c.class))), { id: 'contracts' }),
-      pager('contracts', offset, 50, page.total));
-  }
-
-  async function pageContract(address) {
-    const [storage, info] = await batch([['accord_getStorage', { address }], ['accord_nodeInfo']]);
-    if (!storage) return render(el('h1', {}, 'Contract'), el('p', {}, 'No contract at ', el('span', { class: 'mono' }, address)));
-    const names = Object.keys(storage.maps).slice(0, 50); // a batch holds at most 100 calls
-    const from = Math.max(info.head.number - 999, 0);
-    const answers = await batch(names.map((map) => ['accord_getStorage', { address, map, limit: 20 }]));
-    let events;
-    try { // the node may allow fewer than 1,000 blocks per accord_getLogs (max_log_blocks)
-      const logs = await rpc('accord_getLogs', { from_block: from, address });
-      events = [el('h2', {}, `Events (latest ${Math.min(logs.length, 50)}, blocks ${from}–${info.head.number})`),
-        eventsTable(logs.slice(-50).reverse(), true)];
-    } catch (error) {
-      events = [el('h2', {}, 'Events'), el('p', { class: 'muted' }, `Not available: ${error.message}`)];
-    }
-    render(el('h1', {}, 'Contract ', el('span', { class: 'mono' }, address)),
-      fields([['class', el('span', { class: 'mono' }, storage.class), 'class']]),
-      el('h2', {}, 'Storage: slots'),
-      table(['slot', 'value'], Object.keys(storage.vars).map((k) => el('tr', {},
-        el('td', {}, k), el('td', { class: 'mono' }, compact(storage.vars[k])))), { id: 'vars' }),
-      names.map((map, k) => [
-        el('h2', {}, `Storage: ${map} (${answers[k].total} entries${answers[k].total > 20 ? ', first 20' : ''})`),
-        table(['key', 'value'], answers[k].entries.map(([key, v]) => el('tr', {},
-          el('td', { class: 'mono' }, compact(key)), el('td', { class: 'mono' }, compact(v)))), { class: 'map', data: { map } }),
-      ]),
-      events);
-  }
-
-  async function pageCommitments() {
-    const [pending, fired, expired] = await batch([
-      ['accord_listCommitments', { status: 'pending', limit: 100 }],
-      ['accord_listCommitments', { status: 'fired', limit: 100 }],
-      ['accord_listCommitments', { status: 'expired', limit: 100 }],
-    ]);
-    const posted = (c) => (c.posted_tx ? txLink(c.posted_tx) : '');
-    const outcomes = (page, id) => table(['id', 'block', 'outcome', 'error', 'posted in'], page.commitments.map((c) => el('tr', {},
-      el('td', { class: 'mono' }, c.id), el('td', {}, blockLink(c.block_number)), el('td', {}, statusSpan(c.status)),
-      el('td', {}, c.error || ''), el('td', {}, posted(c)))), { id });
-    render(el('h1', {}, 'Commitments'),
-      el('h2', {}, `Pending (${pending.total})`),
-      table(['id', 'document', 'posted in'], pending.commitments.map((c) => el('tr', {},
-        el('td', { class: 'mono' }, c.id), el('td', {}, el('pre', {}, c.document)), el('td', {}, posted(c)))), { id: 'pending-commitments' }),
-      el('h2', {}, `Fired (${fired.total}, newest first)`), outcomes(fired, 'fired-commitments'),
-      el('h2', {}, `Expired (${expired.total}, newest first)`), outcomes(expired, 'expired-commitments'));
-  }
-
-  async function pageAgents(registry, offset) {
-    const page = await rpc('accord_listAgents', registry ? { registry, offset, limit: 50 } : { offset, limit: 50 });
-    render(el('h1', {}, 'Agents (ERC-8004)'),
-      el('h2', {}, `Registries (${page.registries_total})`),
-      table(['identity', 'reputation', 'validation'], page.registries.map((r) => el('tr', {},
-        el('td', {}, link(`agents/${enc(r.identity)}`, r.identity, { class: 'mono' })),
-        el('td', {}, r.reputation.map((a) => [addressLink(a), ' '])),
-        el('td', {}, r.validation.map((a) => [addressLink(a), ' ']))))),
-      page.registry === null ? el('p', {}, 'No identity registry is deployed.') : [
-        el('h2', {}, `Agents of `, el('span', { class: 'mono' }, page.registry)),
-        table(['id', 'owner', 'URI', 'wallet'], page.agents.map((a) => el('tr', {},
-          el('td', {}, link(`agent/${enc(page.registry)}/${a.agentId}`, String(a.agentId), { class: 'agent-link' })),
-          el('td', {}, addressLink(a.owner)),
-          el('td', { class: 'mono uri' }, a.uri),
-          el('td', {}, addressLink(a.wallet)))), { id: 'agents' }),
-        pager(`agents/${enc(page.registry)}`, offset, 50, page.total),
-      ]);
-  }
-
-  async function pageAgent(registry, agentId) {
-    const agent = await rpc('accord_getAgent', { registry, agentId, limit: 100 });
-    if (!agent) return render(el('h1', {}, `Agent ${agentId}`), el('p', {}, 'No such agent.'));
-    const summary = (s) => (s ? `count ${show(s[0])}, value ${show(s[1])} (decimals ${show(s[2])})` : '(none)');
-    render(el('h1', {}, `Agent ${agent.agentId}`),
-      fields([
-        ['identity registry', addressLink(agent.registry), 'registry'],
-        ['owner', addressLink(agent.owner), 'owner'],
-        ['wallet', addressLink(agent.wallet), 'wallet'],
-        ['URI', el('span', { class: 'mono' }, agent.uri), 'uri'],
-      ]),
-      agent.reputation.map((r) => [
-        el('h2', {}, 'Reputation at ', addressLink(r.address)),
-        fields([['clients', r.clients_total, 'clients'], ['summary', summary(r.summary), 'summary']]),
-        table(['client', 'index', 'value', 'decimals', 'tag1', 'tag2', 'revoked'], r.feedback.map((f) => el('tr', {},
-          el('td', {}, addressLink(f.client)), el('td', {}, f.index), el('td', {}, f.value), el('td', {}, f.valueDecimals),
-          el('td', {}, f.tag1), el('td', {}, f.tag2), el('td', {}, f.revoked ? 'yes' : 'no'))), { class: 'feedback' }),
-      ]),
-      agent.validation.map((v) => [
-        el('h2', {}, 'Validations at ', addressLink(v.address)),
-        fields([['requests', v.total, 'requests'], ['summary', v.summary ? `count ${show(v.summary[0])}, average ${show(v.summary[1])}` : '(none)', 'validation_summary']]),
-        table(['request', 'validator', 'response', 'tag', 'updated (ms)'], v.requests.map((q) => el('tr', {},
-          el('td', { class: 'mono' }, short(q.requestHash)), el('td', {}, addressLink(q.validator)),
-          el('td', {}, q.response === null ? 'pending' : q.response), el('td', {}, q.tag), el('td', {}, q.lastUpdate))), { class: 'validations' }),
-      ]));
-  }
-
-  function mempoolRow(tx) {
-    return el('tr', { data: { hash: tx.hash } },
-      el('td', {}, tx.sealed ? el('span', { class: 'mono' }, short(tx.hash)) : txLink(tx.hash)),
-      el('td', {}, addressLink(tx.sender)), el('td', {}, tx.nonce),
-      el('td', {}, tx.sealed ? '(sealed)' : addressLink(tx.to)), el('td', {}, tx.sealed ? '' : tx.method),
-      el('td', {}, tx.max_fee), el('td', {}, tx.priority_fee));
-  }
-
-  async function pageMempool() {
-    const [info, pending] = await batch([['accord_nodeInfo'], ['accord_pendingTransactions']]);
-    const rule = info.config.mempool;
-    render(el('h1', {}, 'Mempool'),
-      el('p', {}, `Rule: ${rule}. `, rule === 'public' ? 'Everything pending is shown, and what arrives live.'
-        : rule === 'sealed' ? 'Only envelopes (sender, nonce, fees) are shown before inclusion.'
-          : 'Nothing pending is shown to the public.'),
-      table(['hash', 'sender', 'nonce', 'to', 'method', 'max fee', 'priority fee'], pending.map(mempoolRow), { id: 'mempool' }));
-  }
-
-  // -- routing -------------------------------------------------------------------------
-  const ROUTES = [
-    [/^$/, () => pageBlocks()],
-    [/^block\/(\d{1,15})$/, (m) => pageBlock(Number(m[1]))],
-    [/^tx\/(?:0x)?([0-9a-fA-F]{64})$/, (m) => pageTx(m[1].toLowerCase())],
-    [/^accounts(?:\/(\d{1,15}))?$/, (m) => pageAccounts(Number(m[1] || 0))],
-    [/^account\/([^/]+)$/, (m) => pageAccount(m[1])],
-    [/^contracts(?:\/(\d{1,15}))?$/, (m) => pageContracts(Number(m[1] || 0))],
-    [/^contract\/([^/]+)$/, (m) => pageContract(m[1])],
-    [/^commitments$/, () => pageCommitments()],
-    [/^agents(?:\/([^/]+))?(?:\/(\d{1,15}))?$/, (m) => pageAgents(m[1] || null, Number(m[2] || 0))],
-    [/^agent\/([^/]+)\/(\d{1,15})$/, (m) => pageAgent(m[1], Number(m[2]))],
-    [/^mempool$/, () => pageMempool()],
-  ];
-  let route = '';
-  let rendering = 0;
-
-  function current() {
-    const raw = location.hash.replace(/^#\/?/, '');
-    const parts = raw.split('/').map((p) => { try { return decodeURIComponent(p); } catch (e) { return p; } });
-    return { raw, parts };
-  }
-
-  async function go() {
-    const ticket = ++rendering;
-    const { raw } = current();
-    route = raw;
-    showError('');
-    for (const [pattern, page] of ROUTES) {
-      const m = pattern.exec(raw);
-      if (!m) continue;
-      const decoded = m.map((g) => { if (g === undefined) return g; try { return decodeURIComponent(g); } catch (e) { return g; } });
-      try {
-        await page(decoded);
-        if (ticket === rendering) document.body.dataset.route = raw || 'blocks';
-      } catch (error) {
-        if (ticket === rendering) showError(`Could not load this page: ${error.message}`);
-      }
-      return;
-    }
-    render(el('h1', {}, 'Not found'), el('p', {}, 'No such page: ', el('span', { class: 'mono' }, raw)));
-    document.body.dataset.route = 'not-found';
-  }
-
-  // The head, asked once at load and at each (re)connection; newHeads keeps it current.
-  async function refreshHead() {
+async function go() {
+  const ticket = ++rendering;
+  const { raw } = current();
+  route = raw;
+  showError('');
+  for (const [pattern, page] of ROUTES) {
+    const m = pattern.exec(raw);
+    if (!m) continue;
+    const decoded = m.map((g) => { if (g === undefined) return g; try { return decodeURIComponent(g); } catch (e) { return g; } });
     try {
-      setHead((await rpc('accord_nodeInfo')).head.number);
+      await page(decoded);
+      if (ticket === rendering) document.body.dataset.route = raw || 'blocks';
     } catch (error) {
-      showError(`Could not reach the node: ${error.message}`);
+      if (ticket === rendering) showError(`Could not load this page: ${error.message}`);
     }
+    return;
   }
+  render(el('h1', {}, 'Not found'), el('p', {}, 'No such page: ', el('span', { class: 'mono' }, raw)));
+  document.body.dataset.route = 'not-found';
+}
 
-  function setHead(n) {
-    if (head === null || n > head) head = n;
-    const box = document.getElementById('head');
-    box.replaceChildren(document.createTextNode('head: '), blockLink(head));
+// The head, asked once at load and at each (re)connection; newHeads keeps it current.
+async function refreshHead() {
+  try {
+    setHead((await rpc('accord_nodeInfo')).head.number);
+  } catch (error) {
+    showError(`Could not reach the node: ${error.message}`);
   }
+}
 
-  // -- live updates (WebSocket /ws) --------------------------------------------------------
-  const topics = new Map(); // subscription id -> topic
-  let delay = 1000;
 
-  function connect() {
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const socket = new WebSocket(`${scheme}://${location.host}/ws`);
-    const badge = document.getElementById('live');
-    const asked = new Map(); // request id -> topic
-    socket.addEventListener('message', (event) => {
-      let message;
-      try { message = parseJSON(event.data); } catch (e) { return; }
-      if (message.method === 'accord_welcome') {
-        badge.textContent = 'live'; badge.className = 'online'; delay = 1000;
-        refreshHead();
-        for (const topic of ['newHeads', 'receipts', 'pendingTransactions']) {
-          const id = ++nextId;
-          asked.set(id, topic);
-          socket.send(JSON.stringify({ jsonrpc: '2.0', id, method: 'accord_subscribe', params: { topic } }));
-        }
-      } else if (message.method === 'accord_subscription') {
-        const topic = topics.get(message.params.subscription);
-        if (topic) notify(topic, message.params.result);
-      } else if (asked.has(message.id) && typeof message.result === 'string') {
-        topics.set(message.result, asked.get(message.id));
-      }
-    });
-    socket.addEventListener('close', () => {
-      badge.textContent = 'offline'; badge.className = 'offline';
-      topics.clear();
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30000);
-    });
-  }
+// -- live updates (WebSocket /ws) --------------------------------------------------------
+const topics = new Map(); // subscription id -> topic
+let delay = 1000;
 
-  function notify(topic, item) {
-    if (topic === 'newHeads') {
-      setHead(item.number);
-      const body = document.querySelector('#blocks tbody');
-      if (route === '' && body && !body.querySelector(`tr[data-number="${CSS.escape(String(item.number))}"]`)) {
-        const row = blockRow(item);
-        row.classList.add('fresh');
-        body.prepend(row);
-        while (body.children.length > BLOCKS_SHOWN) body.lastElementChild.remove();
+function connect() {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const socket = new WebSocket(`${scheme}://${location.host}/ws`);
+  const badge = document.getElementById('live');
+  const asked = new Map(); // request id -> topic
+  socket.addEventListener('message', (event) => {
+    let message;
+    try { message = parseJSON(event.data); } catch (e) { return; }
+    if (message.method === 'accord_welcome') {
+      badge.textContent = 'live'; badge.className = 'online'; delay = 1000;
+      refreshHead();
+      for (const topic of ['newHeads', 'receipts', 'pendingTransactions']) {
+        const id = requestId();
+        asked.set(id, topic);
+        socket.send(JSON.stringify({ jsonrpc: '2.0', id, method: 'accord_subscribe', params: { topic } }));
       }
-    } else if (topic === 'receipts') {
-      if (route.toLowerCase() === `tx/${item.tx_hash}` && document.getElementById('no-receipt')) go();
-    } else if (topic === 'pendingTransactions') {
-      const body = document.querySelector('#mempool tbody');
-      if (route === 'mempool' && body && !body.querySelector(`tr[data-hash="${CSS.escape(String(item.hash))}"]`)) {
-        const row = mempoolRow(item);
-        row.classList.add('fresh');
-        body.append(row);
-      }
+    } else if (message.method === 'accord_subscription') {
+      const topic = topics.get(message.params.subscription);
+      if (topic) notify(topic, message.params.result);
+    } else if (asked.has(message.id) && typeof message.result === 'string') {
+      topics.set(message.result, asked.get(message.id));
     }
-  }
-
-  window.addEventListener('hashchange', go);
-  window.addEventListener('DOMContentLoaded', () => {
-    go();
-    refreshHead();
-    connect();
   });
-})();
+  socket.addEventListener('close', () => {
+    badge.textContent = 'offline'; badge.className = 'offline';
+    topics.clear();
+    setTimeout(connect, delay);
+    delay = Math.min(delay * 2, 30000);
+  });
+}
+
+function notify(topic, item) {
+  if (topic === 'newHeads') {
+    setHead(item.number);
+    const body = document.querySelector('#blocks tbody');
+    if (route === '' && body && !body.querySelector(`tr[data-number="${CSS.escape(String(item.number))}"]`)) {
+      const row = blockRow(item);
+      row.classList.add('fresh');
+      body.prepend(row);
+      while (body.children.length > BLOCKS_SHOWN) body.lastElementChild.remove();
+    }
+  } else if (topic === 'receipts') {
+    if (route.toLowerCase() === `tx/${item.tx_hash}` && document.getElementById('no-receipt')) go();
+  } else if (topic === 'pendingTransactions') {
+    const body = document.querySelector('#mempool tbody');
+    if (route === 'mempool' && body && !body.querySelector(`tr[data-hash="${CSS.escape(String(item.hash))}"]`)) {
+      const row = mempoolRow(item);
+      row.classList.add('fresh');
+      body.append(row);
+    }
+  }
+}
+
+window.addEventListener('hashchange', go);
+window.addEventListener('DOMContentLoaded', () => {
+  go();
+  refreshHead();
+  connect();
+});
