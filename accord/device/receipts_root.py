@@ -31,22 +31,20 @@ and levels are hashed in C-level ``map`` pipelines, with no Python frame per rec
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from hashlib import sha256
+from collections.abc import Sequence
 from itertools import repeat
 from marshal import dumps as _dumps
 from operator import itemgetter
 from typing import Any
 
 from accord.device.encoding import Canonical, canonical, is_canonical
-from accord.device.merkle import LEAF
+from accord.device.merkle import LEAF_STATE, prefixed_digests
 from accord.device.merkle import root as merkle_root
 
 _ATOMS = frozenset({int, str, bool, bytes, type(None)})
 _TUPLE = frozenset({tuple})
 _result = itemgetter(5)
 _events = itemgetter(6)
-_digest = type(sha256()).digest
 
 
 def _jsonable(value: Any, depth: int = 0) -> Any:
@@ -104,10 +102,10 @@ def leaf_hashes(receipts: Sequence[Sequence[Any]]) -> list[bytes]:
         and not any(map(_events, receipts))
     ):  # every receipt is a plain field tuple with an atom result and no events: each is
         # its own leaf value
-        datas: Iterable[bytes] = map(_dumps, receipts, repeat(0))  # type: ignore[arg-type]
+        datas = list(map(_dumps, receipts, repeat(0)))  # type: ignore[arg-type]
     else:
-        datas = map(leaf_data, receipts)
-    return list(map(_digest, map(sha256, map(LEAF.__add__, datas))))
+        datas = list(map(leaf_data, receipts))
+    return prefixed_digests(LEAF_STATE, datas)
 
 
 def receipts_root(receipts: Sequence[Sequence[Any]]) -> bytes:
