@@ -15,13 +15,15 @@ the mempool's internals, block hooks and replay, which only an embedded device h
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from accord.device.block import Block, BlockHeader, Receipt
 from accord.device.commitments.language import Commitment
+from accord.device.commitments.resolver import Resolution
 from accord.device.config import DeviceConfig
 from accord.device.contract import Contract
+from accord.device.logs import Log
 from accord.device.transaction import Account, Bundle, Transaction
 
 __all__ = ["AgentDevice"]
@@ -75,6 +77,33 @@ class AgentDevice(Protocol):
 
     def receipt(self, tx_hash: bytes) -> Receipt:
         """The receipt of an included transaction (``KeyError`` until it is included)."""
+        ...
+
+    def supply(self, asset: str) -> int: ...
+
+    def locked(self, owner: str, asset: str, holder: str) -> int: ...
+
+    def latency(self, account: str) -> int: ...
+
+    @property
+    def accounts(self) -> list[str]:
+        """Every account's name, sorted."""
+        ...
+
+    def logs(
+        self,
+        from_block: int = 0,
+        to_block: int | None = None,
+        *,
+        address: str | None = None,
+        name: str | None = None,
+    ) -> list[Log]:
+        """Events of kept blocks, by range, contract and name (:mod:`accord.device.logs`)."""
+        ...
+
+    @property
+    def resolutions(self) -> Sequence[Resolution]:
+        """What commitment resolution did in each recent block with pending commitments."""
         ...
 
     # -- keys and writes -----------------------------------------------------------------
