@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Ordering = Literal["fcfs", "priority", "random", "batch"]
 Visibility = Literal["public", "private", "sealed"]
 FeeKind = Literal["eip1559", "first_price"]
+ForkChoice = Literal["longest", "heaviest"]
 SignatureScheme = Literal["ed25519", "mac"]
 DEFAULT_CHAIN_ID = 1
 """The chain id of a device whose config names none."""
@@ -43,7 +44,14 @@ class DeviceConfig(BaseModel):
     * ``builder_may_insert``: whether the builder may add its own transactions.
     * ``latency_ms``: per-account delay between submitting and arriving in the mempool;
       ``default_latency_ms`` for the rest.
-    * ``finality_depth``: a block is final once this many blocks are built on it.
+    * ``finality_depth``: a block is final once this many blocks are built on it; until
+      then a fork may replace it (:meth:`Device.reorg <accord.device.forks.Forks.reorg>`,
+      ``docs/finality.md``). 0: every block is final when sealed (no undo is kept).
+    * ``fork_choice``: which of two chains is canonical: ``longest`` (more blocks; a
+      tie keeps the chain in place) or ``heaviest`` (more weight, each block weighing
+      its builder's ``builder_shares`` entry; a tie keeps the chain in place).
+    * ``builder_shares``: each builder's share α of block production, in basis points
+      (a builder not listed weighs 0): the weights of the ``heaviest`` rule.
     * ``mempool_lifetime_ms``: a transaction or bundle still pending this long after it
       arrived is evicted when a block is sealed (geth's ``txpool.lifetime``, 3 hours by
       default), so one stuck on a nonce gap, an unaffordable fee or a condition that
@@ -70,7 +78,9 @@ class DeviceConfig(BaseModel):
     builder_may_insert: bool = False
     default_latency_ms: int = Field(0, ge=0)
     latency_ms: dict[str, int] = Field(default_factory=dict)
-    finality_depth: int = Field(0, ge=0)
+    finality_depth: int = Field(0, ge=0, le=1024)
+    fork_choice: ForkChoice = "longest"
+    builder_shares: dict[str, int] = Field(default_factory=dict)
     mempool_lifetime_ms: int | None = Field(3 * 3600 * 1000, gt=0)
     genesis_time_ms: int = Field(0, ge=0)
     # -- gas bounds (caps) --
@@ -122,6 +132,9 @@ class DeviceConfig(BaseModel):
         for account, ms in self.latency_ms.items():
             if ms < 0:
                 raise ValueError(f"latency_ms[{account!r}] must be >= 0, got {ms}")
+        for builder, share in self.builder_shares.items():
+            if not 0 <= share <= 10_000:
+                raise ValueError(f"builder_shares[{builder!r}] must be 0..10000 bps, got {share}")
         return self
 
 

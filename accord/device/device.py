@@ -55,6 +55,7 @@ from accord.device.errors import (
 from accord.device.execution import Executor
 from accord.device.fast_submit import Gate
 from accord.device.fees import FeeMarket
+from accord.device.forks import Forks
 from accord.device.genesis_hash import field_digests, genesis_hash
 from accord.device.keys import Keyring
 from accord.device.ledger import Ledger
@@ -76,7 +77,7 @@ from accord.device.transaction import (
 )
 
 
-class Device(Submission, BlockProduction, Automine):
+class Device(Submission, BlockProduction, Automine, Forks):
     """A deterministic, embedded commitment device.
 
     Args:
@@ -248,6 +249,7 @@ class Device(Submission, BlockProduction, Automine):
         self.beacons.push(1, beacon_value(self.beacon_root, 1, header))
         self.headers.append(header)
         self.blocks.append(Block(header, (), ()))
+        self._start_undo()
 
     def _register(self, name: str, public_key: bytes) -> None:
         """Bind ``name`` to ``public_key`` (ed25519) or key fingerprint (MAC)."""
@@ -353,7 +355,8 @@ class Device(Submission, BlockProduction, Automine):
 
     @property
     def finalized(self) -> int:
-        """The newest block that is final (``finality_depth`` blocks deep)."""
+        """The newest block that is final (``finality_depth`` blocks deep; no fork can
+        replace it: :meth:`is_final`, ``docs/finality.md``)."""
         return max(0, self.number - self.config.finality_depth)
 
     def balance(self, account: str, asset: str) -> int:

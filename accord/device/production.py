@@ -39,6 +39,9 @@ from accord.device.state import StateDigest
 from accord.device.store import BlockRecord, EventLog
 from accord.device.transaction import Bundle, Transaction
 
+if TYPE_CHECKING:
+    from accord.device.forks import UndoRecord
+
 _tx_hash = itemgetter(9)
 """A transaction's hash."""
 _log = logging.getLogger("accord.device")
@@ -127,6 +130,7 @@ class BlockProduction:
     """The common arrival time of what is submitted now (and the gate's copy of it)."""
     _gate: Gate
     _default_latency: int
+    _undo: deque[UndoRecord] | None
 
     if TYPE_CHECKING:
 
@@ -142,6 +146,8 @@ class BlockProduction:
         def _check_logged(self, number: int, index: int, item: object) -> None: ...
 
         def submit_bundle(self, bundle: Bundle, *, sender: str, at: int | None = None) -> bytes: ...
+
+        def _keep_undo(self, undo: deque[UndoRecord]) -> None: ...
 
     def build_block(self, builder: Builder | None = None) -> Block:
         """Ask the builder for the next block, order it, execute it and seal it."""
@@ -491,6 +497,8 @@ class BlockProduction:
         next_base_fee = self.fee_market.base_fee_after(
             base_fee, gas_used, self.config.block_gas_limit
         )
+        if self._undo is not None:  # finality_depth > 0: keep the block's undo first
+            self._keep_undo(self._undo)
         root = self._digest.digest(number, next_base_fee)
         header = BlockHeader(
             number,

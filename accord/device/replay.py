@@ -8,9 +8,11 @@ fails with :class:`~accord.device.genesis_hash.MetaMismatch` naming it. It then
 constructs a fresh :class:`~accord.device.device.Device` from the logged config,
 genesis (whose allowlist is the only way contract classes resolve) and seed, and
 re-executes each logged block's items in their logged order, verifying every signature
-again. The state hash after every block must equal the logged one, and so must its
-receipts root (:mod:`accord.device.receipts_root`) when the log records it (a log
-written before receipts roots does not); the first difference raises
+again. A logged fork (:class:`~accord.device.store.ForkRecord`) undoes the blocks it
+replaced, as the live device did, and the blocks logged after it are the alternative, so
+replay follows the canonical chain. The state hash after every block must equal the
+logged one, and so must its receipts root (:mod:`accord.device.receipts_root`) when the
+log records it (a log written before receipts roots does not); the first difference raises
 :class:`ReplayMismatch` naming the block.
 
 Signatures. An ed25519 log carries every account's public key, so it replays on its
@@ -32,7 +34,14 @@ from accord.device.device import Device
 from accord.device.errors import DeviceError
 from accord.device.genesis_hash import verify_meta
 from accord.device.keys import Keyring
-from accord.device.store import AccountRecord, LogHeader, MemoryLog, Record, read_sqlite
+from accord.device.store import (
+    AccountRecord,
+    ForkRecord,
+    LogHeader,
+    MemoryLog,
+    Record,
+    read_sqlite,
+)
 
 
 class ReplayMismatch(DeviceError):
@@ -96,6 +105,9 @@ def replay_records(
     for record in records:
         if isinstance(record, AccountRecord):
             device.open_account(record.name, record.public_key)
+            continue
+        if isinstance(record, ForkRecord):
+            device.replay_fork(record)
             continue
         block = device.replay_block(record)
         if block.header.state_hash != record.state_hash:

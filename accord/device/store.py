@@ -8,7 +8,11 @@ sequence of records:
   MAC, its key's fingerprint);
 * ``block``: a sealed block's number, the items its builder proposed *in the order the
   device executed them*, the block's state hash and its receipts root (the Merkle root
-  of its receipts, :mod:`accord.device.receipts_root`).
+  of its receipts, :mod:`accord.device.receipts_root`);
+* ``fork``: a reorganisation (:mod:`accord.device.forks`): the head it started from,
+  how many blocks it undid, its builder and how many alternative blocks follow (the
+  ``block`` records after it). A log without forks has none, so older logs read as
+  before.
 
 A log written before headers had a receipts root has no ``receipts_root`` column (or
 NULL in it): it replays as before, with only the state hashes checked; a log that has
@@ -88,7 +92,18 @@ class BlockRecord:
     """The block header's receipts root; ``None`` in a log written before it existed."""
 
 
-Record = AccountRecord | BlockRecord
+@dataclass(frozen=True, slots=True)
+class ForkRecord:
+    """A fork adopted at head ``number``: its last ``depth`` blocks were undone, and the
+    next ``blocks`` block records are the alternative ``builder`` built."""
+
+    number: int
+    depth: int
+    builder: str
+    blocks: int
+
+
+Record = AccountRecord | BlockRecord | ForkRecord
 
 
 class EventLog(Protocol):
@@ -293,6 +308,11 @@ class SqliteLog:
         if isinstance(record, AccountRecord):
             payload = json.dumps({"name": record.name, "public_key": record.public_key.hex()})
             row = ("account", None, payload, None, None)
+        elif isinstance(record, ForkRecord):
+            payload = json.dumps(
+                {"depth": record.depth, "builder": record.builder, "blocks": record.blocks}
+            )
+            row = ("fork", record.number, payload, None, None)
         else:
             body = {"builder": record.builder, "items": [encode_item(i) for i in record.items]}
             payload = json.dumps(body, separators=(",", ":"))
@@ -365,6 +385,15 @@ def read_sqlite(path: str | Path) -> tuple[LogHeader, Iterator[Record]]:
                     if kind == "account":
                         data = json.loads(payload)
                         yield AccountRecord(data["name"], bytes.fromhex(data["public_key"]))
+                        continue
+                    if kind == "fork":
+                        data = json.loads(payload)
+                        yield ForkRecord(
+                            int(number),
+                            int(data["depth"]),
+                            str(data["builder"]),
+                            int(data["blocks"]),
+                        )
                         continue
                     body = json.loads(payload)
                     items = tuple(decode_item(d) for d in body["items"])

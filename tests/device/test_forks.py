@@ -1,0 +1,436 @@
+"""Forks: undo records, reorgs, fork choice, finality and replay (accord.device.forks).
+
+The strongest check: a device that reorganised onto an alternative chain is identical
+(state hash, balances, nonces, storage, headers, beacons, receipts) to a fresh device
+that built that alternative directly from the fork point.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accord.device import Device, DeviceConfig, Transaction, checks
+from accord.device.builder import BuildRequest, Choice
+from accord.device.forks import ForkRefused, Reorg, fork_wins
+from accord.device.keys import Keyring
+from accord.device.replay import replay
+from accord.device.state import state_entries
+from accord.device.store import ForkRecord, SqliteLog
+from accord.device.transaction import DEPLOY
+from tests.device.conftest import make_device, make_genesis
+from tests.device.sample_contracts import Callee
+
+SENDERS = ("alice", "bob", "carol")
+ASSETS = ("ETH", "USD", "TOK")
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+class Chooser:
+    """A builder that includes exactly the given transactions, in the given order."""
+
+    follows_rule: ClassVar[bool] = False
+
+    def __init__(self, address: str, hashes: list[bytes]) -> None:
+        self.address = address
+        self.hashes = hashes
+
+    def build(self, request: BuildRequest) -> list[Choice]:
+        return list(self.hashes)
+
+
+def world(keyring: Keyring, k: int = 3, **config: Any) -> Device:
+    config.setdefault("ordering_enforced", False)
+    return make_device(keyring=keyring, finality_depth=k, **config)
+
+
+Op = tuple[int, int, int, int]
+"""(kind, sender, recipient, amount): 0-2 a transfer of an asset, 3 a deploy of Callee,
+4 a ``put`` on the latest Callee, 5 a ``put_then_revert``."""
+
+ops = st.tuples(st.integers(0, 5), st.integers(0, 2), st.integers(0, 3), st.integers(0, 12))
+
+
+def sign_op(device: Device, op: Op, nonces: dict[str, int], callees: list[str]) -> Transaction:
+    kind, s, r, amount = op
+    sender = SENDERS[s]
+    account = device.account(sender)
+    nonce = nonces[sender]
+    nonces[sender] += 1
+    to = (*SENDERS, "dave")[r]
+    if kind <= 2:
+        return device.sign(account, to, value={ASSETS[kind]: amount}, nonce=nonce)
+    if kind == 3 or not callees:
+        return device.sign(account, DEPLOY, Callee.class_path(), gas_limit=2_000_000, nonce=nonce)
+    method = "put" if kind == 4 else "put_then_revert"
+    return device.sign(account, callees[-1], method, f"k{r}", amount, nonce=nonce)
+
+
+def build_prefix(device: Device, blocks: list[list[Op]]) -> list[list[Transaction]]:
+    """Submit and build ``blocks`` of ops with the honest builder; the signed txs."""
+    nonces = {s: device.nonce(s) for s in SENDERS}
+    callees: list[str] = []
+    out = []
+    for block_ops in blocks:
+        txs = [sign_op(device, op, nonces, callees) for op in block_ops]
+        for tx in txs:
+            device.submit(tx)
+        block = device.build_block()
+        callees.extend(r.contract_address for r in block.receipts if r.contract_address)
+        out.append(txs)
+    return out
+
+
+def snapshot(device: Device) -> dict[str, Any]:
+    return {
+        "state_hash": device.state_hash(),
+        "head": device.head,
+        "headers": list(device.headers),
+        "base_fee": device.base_fee,
+        "beacons": (device.beacons.latest, list(device.beacons.values)),
+        "entries": sorted(map(repr, state_entries(device.ledger, device.contracts))),
+        "nonces": dict(sorted(device.ledger.nonces.items())),
+        "balances": {(a, s): device.balance(a, s) for a in device.accounts for s in ASSETS},
+        "contracts": sorted(device.contracts),
+        "receipts": [b.receipts for b in device.blocks],
+    }
+
+
+def conserved(device: Device) -> None:
+    checks.block_invariants(device)
+    assert checks.state_hash_matches(device) == device.state_hash()
+
+
+@st.composite
+def fork_case(draw: st.DrawFn) -> dict[str, Any]:
+    k = draw(st.integers(1, 3))
+    prefix = draw(st.lists(st.lists(ops, max_size=5), min_size=1, max_size=5))
+    depth = draw(st.integers(1, min(k, len(prefix))))
+    return {
+        "k": k,
+        "prefix": prefix,
+        "depth": depth,
+        "keep": draw(st.lists(st.booleans(), min_size=30, max_size=30)),
+        "perm": draw(st.randoms(use_true_random=False)),
+        "extra": draw(st.lists(st.integers(0, 12), max_size=3)),
+        "length": draw(st.integers(depth + 1, depth + k)),
+        "seed": draw(st.integers(0, 3)),
+    }
+
+
+@SETTINGS
+@given(case=fork_case())
+def test_reorg_equals_a_fresh_device_that_built_the_alternative(case: dict[str, Any]) -> None:
+    """Must-hold (1), (3), (4) and (5): the reorganised device is the fresh device that
+    built the alternative from the fork point; money is conserved; reorged transactions
+    are pending again or dropped for a stated reason; replay follows the fork."""
+    keyring = Keyring()
+    k, depth, seed = case["k"], case["depth"], case["seed"]
+    live = world(keyring, k, seed=seed)
+    txs = build_prefix(live, case["prefix"])
+    fork_point = live.number - depth
+    fresh = world(keyring, k, seed=seed)
+    for block_txs in txs[: len(txs) - depth]:
+        for tx in block_txs:
+            fresh.submit(tx)
+        fresh.build_block()
+    assert fresh.head == live.headers[fork_point]
+    # The alternative: a shuffled subset of the reorged transactions, plus dave's own.
+    reorged = [tx for block_txs in txs[len(txs) - depth :] for tx in block_txs]
+    kept = [tx for tx, keep in zip(reorged, case["keep"], strict=False) if keep]
+    case["perm"].shuffle(kept)
+    dave = fresh.account("dave")
+    nonce = fresh.nonce("dave")
+    kept += [
+        fresh.sign(dave, "alice", value={"USD": 0}, nonce=nonce + i)
+        for i, _ in enumerate(case["extra"])
+    ]
+    length = case["length"]
+    alternative: list[list[Transaction]] = [[] for _ in range(length)]
+    for i, tx in enumerate(kept):
+        alternative[i % length].append(tx)
+
+    result = live.reorg(depth, alternative, builder="bandit")
+    assert isinstance(result, Reorg)
+    assert result.fork_point == fork_point
+    assert [b.number for b in result.undone] == list(range(fork_point + 1, fork_point + depth + 1))
+    assert live.number == fork_point + length
+    conserved(live)
+
+    for items in alternative:
+        for tx in items:
+            if tx.hash not in fresh.mempool.txs:
+                fresh.submit(tx)
+        fresh.build_block(Chooser("bandit", [tx.hash for tx in items]))
+    ours, theirs = snapshot(live), snapshot(fresh)
+    for key in ours:
+        if key != "receipts":
+            assert ours[key] == theirs[key], key
+    assert [b.receipts for b in result.built] == [
+        b.receipts for b in list(fresh.blocks)[fork_point + 1 :]
+    ]
+    assert result.refused == ()
+
+    # (4) every reorged transaction the alternative did not include is pending again,
+    # or dropped because the new branch used its nonce.
+    included = {tx.hash for b in result.built for tx in b.transactions}
+    returned, dropped = set(result.returned), dict(result.dropped)
+    for tx in reorged:
+        if tx.hash in included:
+            assert tx.hash not in returned and tx.hash not in dropped
+        elif tx.hash in returned:
+            assert tx.hash in live.mempool.txs
+        else:
+            assert "was used in the new branch" in dropped[tx.hash]
+            assert live.nonce(tx.sender) > tx.nonce
+    for _ in range(3):
+        live.build_block()
+    for h in returned:
+        tx = next(t for t in reorged if t.hash == h)
+        if h in live.mempool.txs:  # still stuck: a nonce gap the alternative opened
+            assert live.nonce(tx.sender) < tx.nonce
+        else:
+            assert live.receipt(h).tx_hash == h or live.nonce(tx.sender) > tx.nonce
+
+    # (5) replay follows the fork and ends on the same head.
+    replayed = replay(live.log)  # type: ignore[arg-type]
+    assert replayed.state_hash() == live.state_hash()
+    assert replayed.head == live.head
+    assert replayed.headers == live.headers
+
+
+@SETTINGS
+@given(
+    prefix=st.lists(st.lists(ops, max_size=5), min_size=3, max_size=5),
+    depth=st.integers(1, 3),
+)
+def test_undoing_and_redoing_the_same_blocks_gives_back_the_same_chain(
+    prefix: list[list[Op]], depth: int
+) -> None:
+    """Must-hold (2): replacing the last blocks by themselves (plus one empty block, which
+    the longest chain needs) gives back the same headers and state hash."""
+    device = world(Keyring(), 3, ordering_enforced=True)
+    build_prefix(device, prefix)
+    before = snapshot(device)
+    head = device.number
+    undone = [list(b.transactions) for b in list(device.blocks)[-depth:]]
+    device.reorg(depth, [*undone, []])
+    assert device.headers[: head + 1] == before["headers"]
+    assert device.headers[head].state_hash == before["state_hash"]
+    assert [b.receipts for b in list(device.blocks)[: head + 1]] == before["receipts"]
+    conserved(device)
+
+
+def test_a_fork_undoes_a_deployment_and_its_storage() -> None:
+    keyring = Keyring()
+    device = world(keyring, 2)
+    genesis_state = device.state_hash()
+    tables = len(device.ledger.tracked)
+    alice = device.account("alice")
+    address = device.deploy(alice, Callee)
+    device.call(alice, address, "put", "x", 7)
+    assert len(device.ledger.tracked) > tables
+    result = device.reorg(2, [[], [], []], builder="bandit")
+    assert address not in device.contracts
+    assert len(device.ledger.tracked) == tables
+    assert len(result.returned) == 2 and live_pending(device, result.returned)
+    # The empty alternative leaves the genesis state, three blocks on.
+    fresh = world(keyring, 2)
+    for _ in range(3):
+        fresh.build_block(Chooser("bandit", []))
+    assert device.state_hash() == fresh.state_hash()
+    assert device.headers[-1].state_hash != genesis_state  # the number and base fee moved
+    assert device.head == fresh.head
+    device.build_block()  # the reorged deployment and call land again
+    assert device.contract_at(address).slots["x"] == 7  # type: ignore[attr-defined]
+
+
+def live_pending(device: Device, hashes: tuple[bytes, ...]) -> bool:
+    return all(h in device.mempool.txs for h in hashes)
+
+
+def test_double_spend_in_the_fork_drops_the_original_with_its_reason() -> None:
+    """A fork that spends alice's nonce otherwise: her reorged payment to bob is dropped,
+    and the report says why."""
+    keyring = Keyring()
+    device = world(keyring, 2)
+    alice = device.account("alice")
+    pay_bob = device.sign(alice, "bob", value={"USD": 100})
+    device.submit(pay_bob)
+    device.build_block()
+    assert device.balance("bob", "USD") == 1_100
+    pay_carol = device.sign(
+        alice, "carol", value={"USD": 100}, nonce=0, max_fee=pay_bob.max_fee * 2, priority_fee=5
+    )
+    result = device.reorg(1, [[pay_carol], []], builder="bandit")
+    assert device.balance("bob", "USD") == 1_000
+    assert device.balance("carol", "USD") == 1_100
+    assert result.returned == ()
+    assert [h for h, _ in result.dropped] == [pay_bob.hash]
+    assert "replacement" in result.dropped[0][1] or "nonce 0" in result.dropped[0][1]
+    conserved(device)
+
+
+def test_fork_choice_longest_needs_a_longer_chain() -> None:
+    device = world(Keyring(), 3)
+    device.build_blocks(3)
+    before = snapshot(device)
+    with pytest.raises(ForkRefused, match="does not beat the 2 blocks"):
+        device.reorg(2, [[], []])
+    assert snapshot(device) == before
+    device.reorg(2, [[], [], []], builder="bandit")
+    assert device.number == 4
+    assert [h.builder for h in device.headers[2:]] == ["bandit"] * 3
+
+
+def test_fork_choice_heaviest_weighs_builder_shares() -> None:
+    """Under ``heaviest`` a block weighs its builder's share: a 70% builder's single block
+    outweighs two of a 30% builder's, not three; a tie keeps the chain."""
+    shares = {"builder": 3_000, "bandit": 7_000}
+    assert fork_wins("heaviest", shares, ["builder"] * 2, "bandit", 1)
+    assert not fork_wins("heaviest", shares, ["builder"] * 3, "bandit", 1)
+    assert not fork_wins("heaviest", {"a": 5_000, "b": 5_000}, ["a"], "b", 1)
+    assert not fork_wins("heaviest", shares, ["builder"], "nobody", 5)
+    assert fork_wins("longest", shares, ["builder"] * 2, "x", 3)
+    assert not fork_wins("longest", shares, ["builder"] * 2, "x", 2)
+    device = world(Keyring(), 3, fork_choice="heaviest", builder_shares=shares)
+    device.build_blocks(3)
+    before = snapshot(device)
+    with pytest.raises(ForkRefused, match="fork_choice='heaviest'"):
+        device.reorg(3, [[]], builder="bandit")
+    assert snapshot(device) == before
+    device.reorg(2, [[]], builder="bandit")
+    assert device.number == 2 and device.head.builder == "bandit"
+
+
+def test_finality_and_is_final() -> None:
+    device = world(Keyring(), 2)
+    device.build_blocks(4)
+    assert device.finalized == 2
+    assert [device.is_final(n) for n in range(6)] == [True, True, True, False, False, False]
+    with pytest.raises(TypeError):
+        device.is_final("3")
+    with pytest.raises(ForkRefused, match="never a final one"):
+        device.reorg(3, [[]] * 4)
+    zero = world(Keyring(), 0)
+    zero.build_blocks(2)
+    assert zero.is_final(2) and zero._undo is None
+    with pytest.raises(ForkRefused, match="finality_depth is 0"):
+        zero.reorg(1, [[], []])
+
+
+def test_undo_records_are_kept_only_for_the_last_k_blocks() -> None:
+    device = world(Keyring(), 2)
+    device.build_blocks(5)
+    assert device._undo is not None and len(device._undo) == 2
+    device.reorg(2, [[], [], []])
+    assert len(device._undo) == 3 - 1  # the new blocks are reversible, up to k
+    with pytest.raises(ForkRefused):
+        device.reorg(3, [[]] * 4)
+
+
+def test_state_hashes_do_not_depend_on_finality_depth() -> None:
+    """Must-hold (7): without a fork, undo records change nothing a block computes."""
+    keyring = Keyring()
+    plan = [[(0, 0, 1, 5), (3, 1, 0, 0)], [(4, 1, 2, 9), (1, 2, 0, 3)], [(5, 1, 0, 1)]]
+    runs = []
+    for k in (0, 1, 3):
+        device = world(keyring, k)
+        build_prefix(device, plan)
+        runs.append([h.state_hash for h in device.headers])
+    assert runs[0] == runs[1] == runs[2]
+
+
+hostile = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True),
+    st.text(max_size=5),
+    st.binary(max_size=5),
+    st.lists(st.integers(), max_size=3),
+)
+
+
+@SETTINGS
+@given(
+    depth=st.one_of(hostile, st.integers(-3, 6)),
+    blocks=st.one_of(
+        hostile,
+        st.lists(st.one_of(hostile, st.lists(hostile, max_size=3)), max_size=4),
+        st.just([[]] * 10),
+    ),
+    builder=st.one_of(hostile, st.just("bandit"), st.just("")),
+)
+def test_hostile_reorg_calls_are_refused_in_one_line_and_change_nothing(
+    depth: Any, blocks: Any, builder: Any
+) -> None:
+    """Must-hold (6)."""
+    device = HOSTILE_DEVICE
+    before = snapshot(device), dict(device.mempool.txs), len(device.log.records)  # type: ignore[attr-defined]
+    try:
+        device.reorg(depth, blocks, builder=builder)
+    except ForkRefused as exc:
+        assert "\n" not in str(exc) and str(exc)
+    else:  # an accepted fork: only well-formed ones; put the device back for the next
+        pytest.fail(f"accepted reorg({depth!r}, {blocks!r}, builder={builder!r})")
+    after = snapshot(device), dict(device.mempool.txs), len(device.log.records)  # type: ignore[attr-defined]
+    assert after == before
+
+
+def _hostile_device() -> Device:
+    device = world(Keyring(), 2)
+    alice = device.account("alice")
+    device.call(alice, "bob", value={"ETH": 5})
+    device.call(alice, "bob", value={"ETH": 6})
+    device.submit(device.sign(alice, "carol", value={"ETH": 1}))
+    return device
+
+
+HOSTILE_DEVICE = _hostile_device()
+
+
+def test_forged_or_duplicated_alternative_items_are_refused() -> None:
+    device = world(Keyring(), 2)
+    alice = device.account("alice")
+    device.call(alice, "bob", value={"ETH": 5})
+    device.build_block()
+    tx = device.sign(alice, "bob", value={"ETH": 1})
+    before = snapshot(device)
+    with pytest.raises(ForkRefused, match="appears twice"):
+        device.reorg(1, [[tx], [tx]])
+    forged = tx._replace(signature=b"\x00" * len(tx.signature))
+    with pytest.raises(ForkRefused, match="block 0 item 0"):
+        device.reorg(1, [[forged], []])
+    with pytest.raises(ForkRefused, match="1..4 blocks"):
+        device.reorg(2, [[]] * 5)
+    assert snapshot(device) == before
+
+
+def test_a_fork_is_logged_and_a_sqlite_log_replays_it(tmp_path: Any) -> None:
+    keyring = Keyring()
+    path = tmp_path / "fork.db"
+    device = Device(DeviceConfig(finality_depth=2), make_genesis(), store=path, keyring=keyring)
+    alice = device.account("alice")
+    device.call(alice, "bob", value={"ETH": 5})
+    device.call(alice, "carol", value={"ETH": 6})
+    device.reorg(2, [[], [], []], builder="bandit")
+    device.build_block()
+    assert isinstance(device.log, SqliteLog)
+    device.log.close()
+    replayed = replay(path)
+    assert replayed.head == device.head
+    assert replayed.state_hash() == device.state_hash()
+    assert replayed.balance("bob", "ETH") == device.balance("bob", "ETH")
+
+
+def test_fork_records_in_memory() -> None:
+    device = world(Keyring(), 2)
+    device.build_blocks(2)
+    device.reorg(1, [[], []], builder="bandit")
+    records = device.log.records  # type: ignore[attr-defined]
+    forks = [r for r in records if isinstance(r, ForkRecord)]
+    assert forks == [ForkRecord(2, 1, "bandit", 2)]
