@@ -405,7 +405,7 @@ def test_forged_or_duplicated_alternative_items_are_refused() -> None:
     forged = tx._replace(signature=b"\x00" * len(tx.signature))
     with pytest.raises(ForkRefused, match="block 0 item 0"):
         device.reorg(1, [[forged], []])
-    with pytest.raises(ForkRefused, match="1..4 blocks"):
+    with pytest.raises(ForkRefused, match=r"1\.\.4 blocks"):
         device.reorg(2, [[]] * 5)
     assert snapshot(device) == before
 
