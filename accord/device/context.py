@@ -92,6 +92,7 @@ class Context(tuple[Any, ...]):
         value: Mapping[str, int]
         block_number: int
         timestamp: int
+        finalized: int
     else:
         this = property(itemgetter(0), doc="This contract's address.")
         sender = property(itemgetter(1), doc="The immediate caller.")
@@ -99,6 +100,12 @@ class Context(tuple[Any, ...]):
         value = property(itemgetter(3), doc="Assets sent with the call (asset -> amount).")
         block_number = property(itemgetter(4), doc="The block being built.")
         timestamp = property(itemgetter(5), doc="The block's timestamp (ms).")
+        finalized = property(
+            _not_device_context,
+            doc="The newest block final under this call's block: its parent's number "
+            "less ``finality_depth`` (0 at least); a fork can replace no block up to it "
+            "(docs/finality.md).",
+        )
 
     def __repr__(self) -> str:
         return f"Context(this={self[0]!r}, sender={self[1]!r}, origin={self[2]!r})"
@@ -285,11 +292,12 @@ class ContextKit:
         chain_id: Callable[[], int],
         meter: Any = None,
         beacons: BeaconWindow | None = None,
+        finality_depth: int = 0,
     ) -> None:
         """``meter``: the executor's :class:`~accord.device.meter.StepMeter`, which runs
         a callee from a metered module under the step meter (none: nothing is metered);
         ``beacons``: the device's beacon window, read by ``ctx.beacon`` (none: every
-        read is refused)."""
+        read is refused); ``finality_depth``: what ``ctx.finalized`` subtracts."""
         active: list[Context | None] = [None]
         depth = [0]  # nested ctx.call frames running (each decrements as it ends)
         live: set[int] = set()
@@ -499,6 +507,7 @@ class ContextKit:
             "allowance": allowance,
             "permit_nonce": permit_nonce,
             "beacon": beacon,
+            "finalized": property(lambda ctx: max(0, ctx[4] - 1 - finality_depth)),
             "verify_signature": verify_signature,
             "transfer": transfer,
             "lock": lock,

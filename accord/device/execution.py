@@ -92,6 +92,7 @@ class Executor(BlockLoop, BatchSettlement, TxValidation):
             lambda: int(getattr(device.config, "chain_id", 0)),
             self.meter,
             getattr(device, "beacons", None),
+            int(getattr(device.config, "finality_depth", 0)),
         )
         """This device's call contexts (:mod:`accord.device.context`): their class, whose
         ledger operations are closures over the ledger, and the running-call slot."""

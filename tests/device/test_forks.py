@@ -22,6 +22,7 @@ from accord.device.state import state_entries
 from accord.device.store import ForkRecord, SqliteLog
 from accord.device.transaction import DEPLOY
 from tests.device.conftest import make_device, make_genesis
+from tests.device.fork_contracts import FinalityProbe
 from tests.device.sample_contracts import Callee
 
 SENDERS = ("alice", "bob", "carol")
@@ -442,3 +443,26 @@ def test_fork_records_in_memory() -> None:
     records = device.log.records  # type: ignore[attr-defined]
     forks = [r for r in records if isinstance(r, ForkRecord)]
     assert forks == [ForkRecord(2, 1, "bandit", 2)]
+
+
+@pytest.mark.parametrize("k", [0, 1, 3])
+def test_a_contract_reads_finality_and_a_fork_undoes_what_it_saw(k: int) -> None:
+    """``ctx.finalized`` in block N is N - 1 - k (0 at least): what ``device.finalized``
+    says once N's parent is the head."""
+    device = world(Keyring(), k)
+    alice = device.account("alice")
+    probe = device.deploy(alice, FinalityProbe)
+    seen = []
+    for _ in range(5):
+        parent_final = device.finalized
+        receipt = device.call(alice, probe, "look")
+        assert receipt.ok, receipt.error
+        seen.append((device.number, receipt.result, parent_final))
+    for number, result, parent_final in seen:
+        assert result == max(0, number - 1 - k) == parent_final
+    if k:
+        device.reorg(1, [[], []])
+        # A view runs with the head's number, as if in the head block.
+        assert device.view(probe, "look") == device.number - 1 - k
+        stored = device.contract_at(probe).seen  # type: ignore[attr-defined]
+        assert seen[-1][0] not in stored._data
