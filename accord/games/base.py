@@ -101,6 +101,7 @@ BUILTIN_GAME_MODULES: tuple[str, ...] = (
     "accord.games.commitment_race",
     "accord.games.extortion",
     "accord.games.coase",
+    "accord.games.latency_race",
 )
 """Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""
 

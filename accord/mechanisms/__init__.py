@@ -24,4 +24,6 @@ One module each:
 - ``races`` (commitment races in Chicken and the ultimatum game, the all-pay fee war,
   extortion) and ``coase`` (the durable-goods monopolist with and without commitment):
   ``docs/commitment-races.md``.
+- ``latency``: the fcfs latency race for one MEV opportunity, the priority gas auction's
+  equilibrium and the value of an exclusive order-flow deal (``docs/latency.md``).
 """

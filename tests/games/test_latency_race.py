@@ -1,0 +1,188 @@
+"""The latency race on the device against the theory's numbers
+(accord/games/latency_race.py, accord/mechanisms/latency.py): the fcfs winner, the
+priority gas auction's tips, the deal's value under each rule, determinism and
+conservation."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from accord.device import DeviceConfig
+from accord.games.latency_race import (
+    LOSE_GAS,
+    TOKEN,
+    WIN_GAS,
+    LatencyRaceGame,
+    LatencyRaceParams,
+    _Arm,
+    best_backrun,
+)
+from accord.mechanisms.cfmm.v2 import amount_out
+from accord.mechanisms.latency import pga_bid_per_gas, slow_share_two
+
+UNIT = 10**15
+PRIZE = 2_233_321_606_853_360_394
+"""V for the default pool and trade: 1,000 TOK / 1,000 ETH, a 50 ETH buy, 30 bps."""
+
+
+def config(ordering: str) -> DeviceConfig:
+    return DeviceConfig(ordering=ordering, signatures="mac")
+
+
+def run(ordering: str, seed: int = 0, **params: Any) -> dict[str, float | int]:
+    result = LatencyRaceGame().run(LatencyRaceParams(**params), config(ordering), seed)
+    return dict(result.metrics)
+
+
+def test_best_backrun_is_the_exact_integer_optimum() -> None:
+    x, y, fee = 10**21 - amount_out(5 * 10**19, 10**21, 10**21), 10**21 + 5 * 10**19, 30
+    p0 = Fraction(1)
+    a, out = best_backrun((x, y), fee, p0)
+    assert out == amount_out(a, x, y, fee)
+
+    def profit(k: int) -> Fraction:
+        return amount_out(k, x, y, fee) - k * p0
+
+    assert profit(a) >= profit(a - 1) and profit(a) >= profit(a + 1)
+    assert int(profit(a)) == PRIZE
+    assert best_backrun((10**21, 10**21), fee, p0) == (0, 0)  # at the reference price
+
+
+def test_gas_constants_match_the_receipts() -> None:
+    for ordering in ("fcfs", "priority"):
+        races = _Arm(LatencyRaceParams(races=2), config(ordering), 3, deal=False).run()
+        for r in races:
+            assert sorted(r.gas) == [LOSE_GAS, WIN_GAS]
+            assert r.gas[r.winner] == WIN_GAS
+
+
+def test_under_fcfs_without_jitter_the_lowest_latency_always_wins() -> None:
+    m = run("fcfs", races=4, jitter_ms=0, latency_gap_ms=1)
+    assert m["win_share_fast"] == 1 and m["win_share_slow"] == 0
+    assert m["theory_win_share_fast"] == 1 and m["builder_revenue"] == 0
+    assert m["prize"] == PRIZE / UNIT
+    # the deal: the partner, at zero latency, wins every race and gains the whole prize
+    assert m["deal_win_share_slow"] == 1
+    assert m["integration_premium"] == pytest.approx(PRIZE / UNIT, rel=1e-15)
+    assert m["theory_integration_premium"] == m["deal_price"] == PRIZE / UNIT
+    assert m["builder_gain"] == PRIZE / UNIT and m["rival_loss"] == pytest.approx(m["profit_fast"])
+
+
+def test_a_latency_tie_is_broken_by_the_random_submission_order() -> None:
+    m = run("fcfs", races=40, jitter_ms=0, latency_gap_ms=0)
+    assert 0.25 < m["win_share_fast"] < 0.75 and m["theory_win_share_fast"] == 0.5
+
+
+@pytest.mark.parametrize("gap", [5, 12])
+def test_fcfs_win_shares_follow_the_theory_with_jitter(gap: int) -> None:
+    m = run("fcfs", races=80, seed=2, latency_gap_ms=gap, jitter_ms=20)
+    theory = float(slow_share_two(gap, 20))
+    assert m["theory_win_share_slow"] == theory
+    assert abs(m["win_share_slow"] - theory) < 0.16  # 80 races: sd <= 0.051
+    assert m["win_share_fast"] + m["win_share_slow"] == 1 == m["capture_share"]
+    premium = (1 - theory) * PRIZE / UNIT
+    assert m["theory_integration_premium"] == pytest.approx(premium)
+    assert m["deal_win_share_slow"] == 1
+    # the measured premium is V times the extra wins, exactly
+    extra = 1 - m["win_share_slow"]
+    assert m["integration_premium"] == pytest.approx(extra * PRIZE / UNIT, rel=1e-12)
+
+
+def test_the_deal_is_worth_more_the_larger_the_gap() -> None:
+    values = [
+        run("fcfs", races=2, latency_gap_ms=g)["theory_integration_premium"]
+        for g in (0, 5, 10, 20, 21)
+    ]
+    assert values == sorted(values) and values[0] == pytest.approx(PRIZE / UNIT / 2)
+    assert values[-1] == PRIZE / UNIT
+
+
+def test_priority_fees_run_an_all_pay_auction_whose_tips_are_the_equilibrium_bids() -> None:
+    p = LatencyRaceParams(races=3)
+    arm = _Arm(p, config("priority"), 4, deal=False)
+    for r in arm.run():
+        assert r.winner in (0, 1)
+        for i in (0, 1):
+            assert r.tips[i] % r.gas[i] == 0  # a tip per gas times the gas used
+            assert r.tips[i] // r.gas[i] <= PRIZE // LOSE_GAS
+    m = run("priority", races=120, seed=5)
+    assert m["theory_builder_revenue"] == PRIZE / UNIT
+    assert 0.8 < m["dissipation"] < 1.2  # all-pay: the tips add up to V in expectation
+    assert abs(m["profit_fast"]) < 0.25 * PRIZE / UNIT  # each expects about 0
+
+
+def test_pga_bids_are_drawn_from_the_equilibrium() -> None:
+    b = pga_bid_per_gas(0.5, PRIZE, WIN_GAS, LOSE_GAS, 2)
+    assert b == int(0.5 * PRIZE / (LOSE_GAS + 0.5 * (WIN_GAS - LOSE_GAS)))
+
+
+@pytest.mark.parametrize("ordering", ["priority", "random", "batch"])
+def test_outside_fcfs_latency_does_not_matter_and_the_deal_is_worth_nothing(
+    ordering: str,
+) -> None:
+    near = run(ordering, races=6, seed=1, latency_gap_ms=0)
+    far = run(ordering, races=6, seed=1, latency_gap_ms=200)
+    for key in ("win_share_fast", "win_share_slow", "profit_fast", "builder_revenue"):
+        assert near[key] == far[key]
+    assert far["deal_win_share_slow"] == far["win_share_slow"]
+    assert far["integration_premium"] == far["theory_integration_premium"] == 0
+    assert far["integration_premium_net"] == 0 and far["deal_price"] == 0
+    assert far["builder_gain"] == 0
+
+
+def test_under_batch_both_identical_swaps_are_refunded() -> None:
+    m = run("batch", races=3)
+    assert m["capture_share"] == 0 == m["win_share_fast"] == m["theory_win_share_slow"]
+    assert -0.01 < m["profit_fast"] < 0  # gas only
+
+
+def test_runs_are_deterministic_and_seeds_matter() -> None:
+    p, c = LatencyRaceParams(races=5), config("fcfs")
+    a, b = LatencyRaceGame().run(p, c, 9), LatencyRaceGame().run(p, c, 9)
+    assert a.metrics == b.metrics and a.state_hash == b.state_hash
+    assert a.tables == b.tables
+    assert LatencyRaceGame().run(p, c, 10).state_hash != a.state_hash
+
+
+def test_money_is_conserved_and_the_builder_is_paid_the_deal_price() -> None:
+    p = LatencyRaceParams(races=4, jitter_ms=0)
+    arm = _Arm(p, config("fcfs"), 0, deal=True)
+    eth = arm.dev.config.fee_asset
+    supply = {a: arm.dev.supply(a) for a in (eth, TOKEN)}
+    builder = arm.dev.balance(arm.dev.config.builder, eth)
+    arm.run()
+    arm.pay_builder(4 * PRIZE)
+    assert arm.dev.balance(arm.dev.config.builder, eth) - builder == 4 * PRIZE
+    assert arm.dev.supply(TOKEN) == supply[TOKEN]
+    assert arm.dev.supply(eth) <= supply[eth]  # only the base fee is burned
+
+
+def test_latencies_beyond_the_block_are_refused_naming_the_block_time() -> None:
+    with pytest.raises(ValueError, match="block_time_ms"):
+        run("fcfs", races=1, base_latency_ms=5_000, latency_gap_ms=5_000, searchers=3)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    key=st.sampled_from(
+        ["searchers", "base_latency_ms", "latency_gap_ms", "jitter_ms", "victim_eth", "races"]
+    ),
+    bad=st.one_of(
+        st.integers(-(10**30), -1),
+        st.integers(10**28, 10**30),
+        st.text(max_size=3),
+        st.floats(),
+        st.none(),
+        st.lists(st.integers(), max_size=2),
+    ),
+)
+def test_hostile_params_are_refused_naming_the_field(key: str, bad: Any) -> None:
+    with pytest.raises(ValidationError) as err:
+        LatencyRaceParams(**{key: bad})
+    assert key in str(err.value)
