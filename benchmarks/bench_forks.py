@@ -4,11 +4,11 @@ Runs ``bench_device``'s escrow workload (``move(a, b, 1)``, client-signed, MAC
 signatures) on devices that differ only in ``finality_depth``, repetitions interleaved
 so that the machine's load favours neither, and reports the median calls per second of
 submit + build for each depth, by this process's CPU time (``time.process_time``: on a
-shared machine wall time mostly measures the neighbours). Then, on the deepest device, it times a reorg of
-``--reorg-depth`` full blocks onto an alternative of one block more holding the same
-transactions (undo, return to the mempool through the gate, rebuild), and checks that
-the rebuilt blocks end on the original head's state hash: the figure is per undone and
-rebuilt transaction.
+shared machine wall time mostly measures the neighbours). Then, on the deepest device,
+it times a reorg of ``--reorg-depth`` full blocks onto an alternative of one block more
+holding the same transactions (undo, return to the mempool through the gate, rebuild),
+and checks that the rebuilt blocks end on the original head's state hash: the figure
+is per undone and rebuilt transaction.
 
 Usage (from the repository root)::
 

@@ -137,6 +137,8 @@ class Forks:
     """One record per reversible block, newest last (``None`` with ``finality_depth`` 0)."""
     _tracked_count: int
     """How many tables the ledger tracked when the head was sealed."""
+    _building: bool
+    """Whether a builder is choosing a block's items (agent code runs): no fork then."""
 
     if TYPE_CHECKING:
         from accord.device.fast_submit import Gate
@@ -175,6 +177,7 @@ class Forks:
         """After genesis: keep undo records if blocks are reversible."""
         k = self.config.finality_depth
         self._undo = deque(maxlen=k) if k > 0 else None
+        self._building = False
         self._tracked_count = len(self.ledger.tracked)
 
     def _keep_undo(self, undo: deque[UndoRecord]) -> None:
@@ -242,12 +245,15 @@ class Forks:
         device orders them by its rule when ``ordering_enforced``, as for any builder).
         An item not pending is submitted through the admission gate just before its
         block (a refusal leaves it out: :attr:`Reorg.refused`). Refused with
-        :class:`ForkRefused` (one line, nothing changed): ``depth`` not an int in
+        :class:`ForkRefused` (one line, nothing changed): called from a builder while it
+        chooses a block (re-entrant), ``depth`` not an int in
         ``1..min(finality_depth, head)``, malformed blocks or items, an item twice, more
         than ``depth + finality_depth`` blocks, or a fork that does not win under
         ``fork_choice`` (:func:`fork_wins`).
         """
         builder = self.config.builder if builder is None else builder
+        if self._building:
+            raise ForkRefused("a fork cannot start while a builder is choosing a block")
         self._check_depth(depth)
         alternative = self._check_blocks(blocks, depth)
         if type(builder) is not str or not builder:

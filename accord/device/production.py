@@ -131,6 +131,8 @@ class BlockProduction:
     _gate: Gate
     _default_latency: int
     _undo: deque[UndoRecord] | None
+    _building: bool
+    """While a builder chooses a block's items (:meth:`Forks.reorg` is refused then)."""
 
     if TYPE_CHECKING:
 
@@ -185,10 +187,14 @@ class BlockProduction:
             tuple(pending),
             tuple(bundles),
         )
+        self._building = True  # the builder is agent code: it may not fork meanwhile
         try:
             items = self._resolve(builder.build(request), builder, timestamp, number)
         except Exception as exc:  # agent code and agent choices: never a halt
+            self._building = False
             return self._build_locally(builder, number, exc)
+        finally:
+            self._building = False
         if self.config.ordering_enforced or builder.follows_rule:
             items = self._order(items, number)
         return self._execute_block(number, timestamp, builder.address, items)

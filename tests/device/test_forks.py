@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.device import Device, DeviceConfig, Transaction, checks
+from accord.device import Bundle, Device, DeviceConfig, Transaction, checks
 from accord.device.builder import BuildRequest, Choice
 from accord.device.forks import ForkRefused, Reorg, fork_wins
 from accord.device.keys import Keyring
@@ -21,6 +21,7 @@ from accord.device.replay import replay
 from accord.device.state import state_entries
 from accord.device.store import ForkRecord, SqliteLog
 from accord.device.transaction import DEPLOY
+from tests.device.commitments.test_resolution import swap_pair
 from tests.device.conftest import make_device, make_genesis
 from tests.device.fork_contracts import FinalityProbe
 from tests.device.sample_contracts import Callee
@@ -466,3 +467,94 @@ def test_a_contract_reads_finality_and_a_fork_undoes_what_it_saw(k: int) -> None
         assert device.view(probe, "look") == device.number - 1 - k
         stored = device.contract_at(probe).seen  # type: ignore[attr-defined]
         assert seen[-1][0] not in stored._data
+
+
+def test_a_fork_undoes_a_commitment_firing_and_the_alternative_resolves_again() -> None:
+    device = world(Keyring(), 2)
+    for c in swap_pair():
+        device.commit(device.account(c.owner), c)
+    device.build_block()
+    assert device.balance("alice", "TOK") == 14 and len(device.resolutions) == 1
+    result = device.reorg(1, [[], []])
+    assert device.balance("alice", "TOK") == 10 and device.balance("bob", "USD") == 1_000
+    assert len(device.resolutions) == 0 and device.pending_commitments() == []
+    assert len(result.returned) == 2
+    device.build_block()  # the posts land again, and the pair fires again
+    assert device.balance("alice", "TOK") == 14 and device.balance("bob", "USD") == 1_300
+    assert device.resolutions[-1].fired == ("alice/buy", "bob/sell")
+    replayed = replay(device.log)  # type: ignore[arg-type]
+    assert replayed.head == device.head
+
+
+def test_a_reorged_bundle_returns_as_loose_transactions() -> None:
+    device = world(Keyring(), 2)
+    alice, bob = device.account("alice"), device.account("bob")
+    txs = (
+        device.sign(alice, "bob", value={"USD": 10}),
+        device.sign(bob, "carol", value={"USD": 5}),
+    )
+    device.submit_bundle(Bundle(txs), sender="alice")
+    device.build_block()
+    assert device.balance("carol", "USD") == 1_005
+    result = device.reorg(1, [[], []])
+    assert set(result.returned) == {tx.hash for tx in txs}
+    assert device.mempool.bundles() == [] and all(tx.hash in device.mempool.txs for tx in txs)
+    with pytest.raises(KeyError):
+        device.receipt(txs[0].hash)
+    device.build_block()
+    assert device.receipt(txs[1].hash).ok and device.balance("carol", "USD") == 1_005
+
+
+def test_undo_brings_back_blocks_the_history_window_dropped() -> None:
+    keyring = Keyring()
+    device = make_device(keyring=keyring, finality_depth=3)
+    short = Device(device.config, device.genesis, keyring=keyring, history=2)
+    for d in (device, short):
+        alice = d.account("alice")
+        for n in range(4):
+            d.call(alice, "bob", value={"ETH": n + 1})
+        d.reorg(3, [[]] * 4, builder="bandit")
+    assert [b.number for b in short.blocks] == [4, 5]
+    assert short.head == device.head and short.state_hash() == device.state_hash()
+
+
+@pytest.mark.parametrize("ordering", ["fcfs", "priority", "random", "batch"])
+def test_forks_replay_under_every_enforced_ordering_rule(ordering: str) -> None:
+    keyring = Keyring()
+    device = world(keyring, 3, ordering=ordering, ordering_enforced=True, seed=7)
+    plan = [
+        [(0, 0, 1, 5), (3, 1, 0, 0), (1, 2, 0, 3)],
+        [(4, 1, 2, 9), (1, 2, 0, 3), (0, 0, 3, 1)],
+        [(5, 1, 0, 1), (2, 0, 1, 2)],
+    ]
+    txs = build_prefix(device, plan)
+    reorged = [tx for block in txs[1:] for tx in block]
+    alternative = [reorged[::2], reorged[1::2], []]
+    device.reorg(2, alternative, builder="bandit")
+    device.build_blocks(2)
+    replayed = replay(device.log)  # type: ignore[arg-type]
+    assert replayed.headers == device.headers
+    assert replayed.state_hash() == device.state_hash() == checks.full_state_hash(device)
+
+
+class ForkingBuilder:
+    """A builder that tries to fork the device while it chooses a block."""
+
+    follows_rule: ClassVar[bool] = True
+    address = "sneaky"
+
+    def __init__(self, device: Device) -> None:
+        self.device = device
+
+    def build(self, request: BuildRequest) -> list[Choice]:
+        self.device.reorg(1, [[], []])
+        return []
+
+
+def test_a_builder_cannot_fork_while_it_builds() -> None:
+    device = world(Keyring(), 2)
+    device.build_blocks(2)
+    head = device.head
+    block = device.build_block(ForkingBuilder(device))
+    assert block.builder_refused is not None and "while a builder" in block.builder_refused
+    assert device.headers[2] == head and device.number == 3
