@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from accord.device import Bundle, Device, DeviceConfig, Transaction, checks
 from accord.device.builder import BuildRequest, Choice
+from accord.device.dry_run import dry_run
 from accord.device.forks import ForkRefused, Reorg, fork_wins
 from accord.device.keys import Keyring
 from accord.device.replay import replay
@@ -558,3 +559,64 @@ def test_a_builder_cannot_fork_while_it_builds() -> None:
     block = device.build_block(ForkingBuilder(device))
     assert block.builder_refused is not None and "while a builder" in block.builder_refused
     assert device.headers[2] == head and device.number == 3
+
+
+actions = st.lists(
+    st.one_of(
+        st.tuples(st.just("block"), st.lists(ops, max_size=4)),
+        st.tuples(
+            st.just("fork"),
+            st.integers(1, 3),
+            st.lists(st.booleans(), min_size=12, max_size=12),
+            st.integers(1, 3),
+        ),
+        st.tuples(st.just("dry_run"), ops),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+@SETTINGS
+@given(steps=actions, k=st.integers(1, 3))
+def test_any_history_of_blocks_and_forks_is_its_canonical_chain_built_directly(
+    steps: list[tuple[Any, ...]], k: int
+) -> None:
+    """After any sequence of blocks, forks (of any allowed depth, onto a subset of the
+    reorged transactions) and dry runs, the device equals a fresh device that built
+    only the canonical blocks, and its log replays to the same head."""
+    keyring = Keyring()
+    live = world(keyring, k)
+    nonces = dict.fromkeys(SENDERS, 0)
+    callees: list[str] = []
+    for step in steps:
+        if step[0] == "block":
+            for op in step[1]:
+                live.submit(sign_op(live, op, nonces, callees))
+            block = live.build_block()
+            callees.extend(r.contract_address for r in block.receipts if r.contract_address)
+        elif step[0] == "dry_run":
+            dry_run(live, sign_op(live, step[1], dict(nonces), callees))
+        else:
+            _, depth, keep, extra = step
+            depth = min(depth, k, live.number)
+            if depth < 1:
+                continue
+            reorged = [tx for b in list(live.blocks)[-depth:] for tx in b.transactions]
+            kept = [tx for tx, keep_it in zip(reorged, keep, strict=False) if keep_it]
+            blocks: list[list[Transaction]] = [kept, *([[]] * (depth + extra - 1))]
+            live.reorg(depth, blocks[: depth + k], builder="bandit")
+            live_callees = set(live.contracts)
+            callees[:] = [c for c in callees if c in live_callees]
+        # what the next signatures use: the chain's nonces plus what is pending
+        nonces = {s: live.next_nonce(s) for s in SENDERS}
+    fresh = world(keyring, k)
+    for block in list(live.blocks)[1:]:
+        for tx in block.transactions:
+            fresh.submit(tx)
+        fresh.build_block(Chooser(block.header.builder, [tx.hash for tx in block.transactions]))
+    assert fresh.headers == live.headers
+    assert snapshot(fresh)["entries"] == snapshot(live)["entries"]
+    assert [b.receipts for b in fresh.blocks] == [b.receipts for b in live.blocks]
+    replayed = replay(live.log)  # type: ignore[arg-type]
+    assert replayed.headers == live.headers and replayed.state_hash() == live.state_hash()
