@@ -36,7 +36,7 @@ from fractions import Fraction
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.contracts.amm import ProductAMM
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
@@ -77,6 +77,12 @@ class LatencyRaceParams(BaseModel):
     """Under priority ordering: the all-pay equilibrium tip, or none."""
     unit: int = Field(10**15, ge=1, le=10**18, description="base units per point")
     races: int = Field(20, ge=1, le=1_000)
+
+    @model_validator(mode="after")
+    def _victim_moves_the_price(self) -> LatencyRaceParams:
+        if amount_out(self.victim_eth, self.eth_reserve, self.tok_reserve, self.fee_bps) < 1:
+            raise ValueError(f"victim_eth {self.victim_eth} buys no TOK: nothing to backrun")
+        return self
 
 
 def best_backrun(reserves: tuple[int, int], fee_bps: int, p0: Fraction) -> tuple[int, int]:

@@ -24,7 +24,7 @@ from accord.games.latency_race import (
     best_backrun,
 )
 from accord.mechanisms.cfmm.v2 import amount_out
-from accord.mechanisms.latency import pga_bid_per_gas, slow_share_two
+from accord.mechanisms.latency import fcfs_win_shares, pga_bid_per_gas, slow_share_two
 
 UNIT = 10**15
 PRIZE = 2_233_321_606_853_360_394
@@ -163,6 +163,11 @@ def test_money_is_conserved_and_the_builder_is_paid_the_deal_price() -> None:
     assert arm.dev.supply(eth) <= supply[eth]  # only the base fee is burned
 
 
+def test_a_trade_that_buys_nothing_is_refused_naming_victim_eth() -> None:
+    with pytest.raises(ValidationError, match="victim_eth 1 buys no TOK"):
+        LatencyRaceParams(victim_eth=1)
+
+
 def test_latencies_beyond_the_block_are_refused_naming_the_block_time() -> None:
     with pytest.raises(ValueError, match="block_time_ms"):
         run("fcfs", races=1, base_latency_ms=5_000, latency_gap_ms=5_000, searchers=3)
@@ -186,3 +191,40 @@ def test_hostile_params_are_refused_naming_the_field(key: str, bad: Any) -> None
     with pytest.raises(ValidationError) as err:
         LatencyRaceParams(**{key: bad})
     assert key in str(err.value)
+
+
+def test_three_searchers_follow_the_theory() -> None:
+    m = run("fcfs", races=3, searchers=3, jitter_ms=0, latency_gap_ms=2)
+    assert m["win_share_fast"] == 1 == m["deal_win_share_slow"]
+    assert m["theory_integration_premium"] == PRIZE / UNIT
+    m = run("fcfs", races=60, seed=3, searchers=3, jitter_ms=10, latency_gap_ms=4)
+    shares = fcfs_win_shares([50, 54, 58], 10)
+    assert m["theory_win_share_fast"] == float(shares[0])
+    assert m["theory_win_share_slow"] == float(shares[2])
+    assert abs(m["win_share_fast"] - float(shares[0])) < 0.2  # 60 races: sd <= 0.065
+    m = run("random", races=6, searchers=3)
+    assert m["theory_win_share_fast"] == pytest.approx(1 / 3) and m["capture_share"] == 1
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    searchers=st.integers(2, 4),
+    gap=st.integers(0, 300),
+    jitter=st.integers(0, 300),
+    victim=st.sampled_from([10**3, 10**6, 10**18, 5 * 10**19, 9 * 10**20]),
+    fee=st.sampled_from([0, 30, 1_000]),
+    ordering=st.sampled_from(["fcfs", "priority", "random", "batch"]),
+)
+def test_any_valid_setup_runs_conserving_money_and_reporting_sane_figures(
+    searchers: int, gap: int, jitter: int, victim: int, fee: int, ordering: str
+) -> None:
+    m = run(
+        ordering, races=1, searchers=searchers, latency_gap_ms=gap, jitter_ms=jitter,
+        victim_eth=victim, fee_bps=fee,
+    )  # fmt: skip
+    for key in ("win_share_fast", "win_share_slow", "capture_share", "deal_win_share_slow"):
+        assert 0 <= m[key] <= 1
+    assert m["prize"] >= 0 and m["builder_revenue"] >= 0 and m["deal_price"] >= 0
+    assert m["deal_price"] <= m["prize"]
+    if m["prize"] == 0:  # nothing to backrun: nobody sends anything
+        assert m["capture_share"] == 0 == m["builder_revenue"]
