@@ -254,6 +254,13 @@ class RemoteDevice(RemoteReads):
     def finalized(self) -> int:
         return max(0, self.number - self.config.finality_depth)
 
+    def is_final(self, number: int) -> bool:
+        """Whether block ``number`` is final (``finality_depth`` blocks built on it), as
+        :meth:`accord.device.device.Device.is_final` says."""
+        if type(number) is not int:
+            raise TypeError(f"a block number is an int, got {type(number).__name__}")
+        return 0 <= number <= self.number - self.config.finality_depth
+
     def balance(self, account: str, asset: str) -> int:
         found = self.rpc.call("accord_getBalance", {"account": account, "asset": asset})
         with answer("accord_getBalance"):

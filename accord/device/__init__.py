@@ -55,6 +55,7 @@ from accord.device.errors import (
     UnknownContract,
     UnknownMethod,
 )
+from accord.device.forks import ForkRefused, Reorg
 from accord.device.mempool import Pending, PendingBundle, SealedBundle, SealedTx
 from accord.device.replay import ReplayMismatch, replay
 from accord.device.storage import Map, Var
@@ -82,6 +83,7 @@ __all__ = [
     "DeviceError",
     "Event",
     "FeeTooLow",
+    "ForkRefused",
     "GasLimitTooLow",
     "Genesis",
     "HonestBuilder",
@@ -95,6 +97,7 @@ __all__ = [
     "PendingBundle",
     "Receipt",
     "Rejected",
+    "Reorg",
     "ReplayMismatch",
     "Revert",
     "SealedBundle",

@@ -47,6 +47,7 @@ def reads(device: Any, escrow: str) -> dict[str, Any]:
         "latency": [device.latency(n) for n in (*NAMES, "nobody")],
         "accounts": device.accounts,
         "finalized": device.finalized,
+        "is_final": [device.is_final(n) for n in range(device.number + 2)],
         "logs": device.logs(),
         "logs_escrow": device.logs(address=escrow),
         "logs_opened": device.logs(name="Opened"),
