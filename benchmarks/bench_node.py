@@ -23,7 +23,11 @@ and ``batch`` (``--batch`` transactions per JSON-RPC batch request, keys prefixe
 * ``p50_ms`` / ``p99_ms``: send → acknowledgement (the hash answered) per request, over
   all repetitions (nearest rank); ``include_p50_ms`` / ``include_p99_ms``: send →
   seen in a block, per transaction;
-* ``ratio_vs_anvil``: accord's ``tx_per_s`` over anvil's.
+* ``ratio_vs_anvil``: accord's ``tx_per_s`` over anvil's;
+* ``cpu_us_per_tx``: CPU time the server process (all threads) used per transaction
+  (median repetition, from ``/proc``): unlike wall time it does not grow when other jobs
+  share the machine; ``cpu_ratio_vs_anvil`` is anvil's over accord's (above 1: accord
+  spends less CPU a transaction). ``tx_per_s_runs`` lists every repetition.
 
 After the runs both sides are checked (every acknowledged transaction included with
 success, every nonce, the sink's balance, every escrow balance); a failure stops the
@@ -55,7 +59,12 @@ if str(ROOT) not in sys.path:  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.node_accord import AccordNode  # noqa: E402
-from benchmarks.node_load import RunResult, percentile, run_load  # noqa: E402
+from benchmarks.node_load import (  # noqa: E402
+    RunResult,
+    percentile,
+    process_cpu_seconds,
+    run_load,
+)
 
 GOAL_RATIO = 20.0
 GOAL_P99_MS = 50.0
@@ -87,16 +96,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def _run(side: Any, per_client: int, batch: int, mode: str) -> RunResult:
     plans = side.plans(per_client, batch)  # signed before the clock starts
-    return asyncio.run(run_load(side, "127.0.0.1", side.port, plans, mode=mode))
+    pid = side.process.pid
+    before = process_cpu_seconds(pid)
+    result = asyncio.run(run_load(side, "127.0.0.1", side.port, plans, mode=mode))
+    after = process_cpu_seconds(pid)
+    if before is not None and after is not None:
+        result.server_cpu_s = after - before
+    return result
 
 
-def _figures(runs: list[RunResult]) -> dict[str, float | int] | None:
+def _figures(runs: list[RunResult]) -> dict[str, Any] | None:
     if not runs:
         return None
     acks = [ms for r in runs for ms in r.ack_ms]
     incl = [ms for r in runs for ms in r.include_ms]
+    cpu = [r.server_cpu_s / r.txs for r in runs if r.server_cpu_s is not None]
     return {
         "tx_per_s": round(statistics.median(r.tx_per_s for r in runs), 1),
+        "tx_per_s_runs": [round(r.tx_per_s, 1) for r in runs],
+        "cpu_us_per_tx": round(statistics.median(cpu) * 1e6, 1) if cpu else None,
         "p50_ms": round(percentile(acks, 50), 2),
         "p99_ms": round(percentile(acks, 99), 2),
         "include_p50_ms": round(percentile(incl, 50), 1),
@@ -161,9 +179,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ours = _figures(runs.get(("accord", mode), []))
         theirs = _figures(runs.get(("anvil", mode), []))
         assert ours is not None
-        for key in ("tx_per_s", "p50_ms", "p99_ms", "include_p50_ms", "include_p99_ms", "repaired"):
+        keys = ("tx_per_s", "p50_ms", "p99_ms", "include_p50_ms", "include_p99_ms")
+        for key in (*keys, "repaired", "tx_per_s_runs", "cpu_us_per_tx"):
             report[prefix + key] = ours[key]
             report[f"anvil_{prefix}{key}"] = None if theirs is None else theirs[key]
+        cpu_ours, cpu_theirs = (
+            ours["cpu_us_per_tx"],
+            None if theirs is None else theirs["cpu_us_per_tx"],
+        )
+        report[prefix + "cpu_ratio_vs_anvil"] = (
+            None if not (cpu_ours and cpu_theirs) else round(float(cpu_theirs) / float(cpu_ours), 3)
+        )
         report[prefix + "ratio_vs_anvil"] = (
             None
             if theirs is None

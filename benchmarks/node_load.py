@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,10 +156,26 @@ class RunResult:
     include_ms: list[float] = field(default_factory=list)
     repaired: int = 0
     """Transactions the side stranded and the load put back (:meth:`Side.repair`)."""
+    server_cpu_s: float | None = None
+    """CPU seconds the server process (all its threads) used during the run, or None
+    where ``/proc`` cannot say (:func:`process_cpu_seconds`)."""
 
     @property
     def tx_per_s(self) -> float:
         return self.txs / self.elapsed_s
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of process ``pid`` and all its threads so far, from
+    ``/proc/<pid>/stat`` (fields 14 and 15, in clock ticks; proc(5)); None off Linux.
+    Unlike wall time, this does not grow when other jobs take the machine's cores."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime after ") state"
 
 
 def percentile(values: list[float], q: float) -> float:

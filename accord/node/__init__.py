@@ -11,6 +11,7 @@
   ``proofs``: ``accord_getProof``, a receipt's Merkle path to its block header;
 - ``production``: :class:`Node`, the device opened or resumed from its log, blocks,
   dry runs; ``journal``: the chain log resumed and the mempool journal;
+  ``group_commit``: one journal commit for the concurrent requests of a loop turn;
 - ``subscriptions``: the WebSocket hub (new blocks, receipts, the visible mempool);
 - ``limits``: token-bucket rate limits; ``server``: the Starlette app and uvicorn.
 - ``explorer``: the explorer page at ``GET /explorer`` and the read methods it needs.

@@ -6,7 +6,10 @@
   (:func:`accord.device.replay`, every state hash checked) and keeps appending to the
   same file through :class:`ResumedLog`.
 * **The mempool journal** (``mempool.db``): every transaction and bundle the device
-  admitted, written and committed *before* the node answers the client. On restart its
+  admitted, written and committed *before* the node answers the client. Rows staged by
+  concurrent requests are committed together, in one SQLite transaction (:meth:`
+  MempoolJournal.flush`, a group commit), and each of those requests is answered only
+  after that commit. On restart its
   rows are submitted again, in the order they were first admitted; those the chain
   already holds (their nonces are used) are refused and deleted. Rows leave the journal
   once their item has left the mempool (included, or dropped by the device's rules).
@@ -54,15 +57,30 @@ class MempoolJournal:
             "seq INTEGER PRIMARY KEY AUTOINCREMENT, hash BLOB UNIQUE NOT NULL, "
             "kind TEXT NOT NULL, payload TEXT NOT NULL)"
         )
+        self._staged: list[tuple[bytes, Kind, str]] = []
 
     def add(self, item_hash: bytes, item: Transaction | Bundle) -> None:
         """Record an admitted item (committed when this returns)."""
+        self.stage(item_hash, item)
+        self.flush()
+
+    def stage(self, item_hash: bytes, item: Transaction | Bundle) -> None:
+        """Queue an admitted item's row; nothing is on disk until :meth:`flush`."""
         kind: Kind = "bundle" if isinstance(item, Bundle) else "tx"
         payload = json.dumps(encode_item(item), separators=(",", ":"))
-        self._db.execute(
-            "INSERT OR REPLACE INTO pending(hash, kind, payload) VALUES (?, ?, ?)",
-            (item_hash, kind, payload),
-        )
+        self._staged.append((item_hash, kind, payload))
+
+    def flush(self) -> int:
+        """Commit every staged row in one SQLite transaction (group commit); returns how
+        many. On an error nothing staged is kept, on disk or here, and it is raised."""
+        rows, self._staged = self._staged, []
+        if rows:
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO pending(hash, kind, payload) VALUES (?, ?, ?)", rows
+                )
+        return len(rows)
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM pending").fetchone()[0])

@@ -7,7 +7,9 @@ caller at a time and needs no lock.
 
 **Acknowledged** (``docs/node.md``): a transaction or bundle is acknowledged when
 ``accord_sendTransaction`` / ``accord_sendBundle`` / ``accord_commit`` answers with its
-hash. By then the device has admitted it and the mempool journal has committed it, so a
+hash. By then the device has admitted it and the mempool journal has committed it (in
+the server, the rows of requests handled in the same turn of the event loop are
+committed together, and each answer waits for that commit: :attr:`Node.group_commit`), so a
 ``kill -9`` at any later moment loses it not: after a restart it is pending again or
 already in a sealed block. A block is acknowledged when ``/admin/block`` answers (or the
 timer has produced it): by then it is in the chain log.
@@ -91,6 +93,11 @@ class Node:
         """Told of each admitted transaction (``pending(tx)``) and each sealed block
         (``block(block)``): the WebSocket hub (:mod:`accord.node.subscriptions`). They
         must not block; one that raises is logged and production goes on."""
+        self.group_commit = False
+        """When True (the server sets it), :meth:`send` only stages an item's journal
+        row and the caller must :meth:`commit` before acknowledging it, so that the rows
+        of concurrent requests are committed in one SQLite transaction."""
+        self._staged: list[tuple[bytes, Transaction | Bundle]] = []
         self.block_of: dict[bytes, int] = {}
         """Block number of every included transaction (for receipts and logs)."""
         for block in device.blocks:
@@ -134,10 +141,10 @@ class Node:
     # -- in ------------------------------------------------------------------------------
     def send(self, tx: Transaction) -> bytes:
         """Admit ``tx`` (the device's gate raises :class:`Rejected`, changing nothing),
-        then journal it; returns its hash once both are done."""
+        then journal it; returns its hash once both are done (with :attr:`group_commit`,
+        once it is staged: :meth:`commit` makes it durable)."""
         tx_hash = self.device.submit(tx)
         self._journal(tx_hash, tx)
-        self._tell("pending", tx)
         return tx_hash
 
     def send_bundle(self, bundle: Bundle) -> bytes:
@@ -146,16 +153,38 @@ class Node:
         self._journal(bundle_hash, bundle)
         return bundle_hash
 
+    @property
+    def staged(self) -> int:
+        """Admitted items whose journal rows wait for :meth:`commit`."""
+        return len(self._staged)
+
     def _journal(self, item_hash: bytes, item: Transaction | Bundle) -> None:
+        self.journal.stage(item_hash, item)
+        self._staged.append((item_hash, item))
+        if not self.group_commit:
+            self.commit()
+
+    def commit(self) -> int:
+        """Commit every staged journal row in one SQLite transaction, then tell the
+        watchers of the transactions; returns how many. If the commit fails, the staged
+        items are not durable, so not acknowledged: they are taken back out of the
+        mempool and the error is raised (the server answers each of their requests with
+        an error)."""
+        staged, self._staged = self._staged, []
         try:
-            self.journal.add(item_hash, item)
+            self.journal.flush()
         except sqlite3.Error:
-            # Not durable, so not acknowledged: take it back out of the mempool.
-            if isinstance(item, Bundle):
-                self.device.mempool.remove_bundle(item_hash)
-            else:
-                self.device.mempool.remove((item_hash,))
+            mempool = self.device.mempool
+            for item_hash, item in staged:
+                if isinstance(item, Bundle):
+                    mempool.remove_bundle(item_hash)
+                else:
+                    mempool.remove((item_hash,))
             raise
+        for _, item in staged:
+            if not isinstance(item, Bundle):
+                self._tell("pending", item)
+        return len(staged)
 
     # -- out -----------------------------------------------------------------------------
     def has_work(self) -> bool:

@@ -12,6 +12,10 @@ Routes:
   :func:`hmac.compare_digest`); 401 without the right token, 403 when the config sets
   none.
 
+A request that admits transactions is answered only after their journal rows are
+committed; the rows of the requests handled in one turn of the event loop share one
+commit (:mod:`accord.node.group_commit`).
+
 Before a body is read, in this order: the client IP's token bucket (429), the
 ``Content-Type`` (415 unless ``application/json``: a browser page cannot send that
 cross-origin without a preflight, which this server does not answer, so a web page
@@ -39,10 +43,11 @@ from starlette.websockets import WebSocket, WebSocketState
 from accord.node.accounts import Opener
 from accord.node.agent_card import CARD_PATH
 from accord.node.explorer import explorer_routes, index_of
+from accord.node.group_commit import GroupCommit
 from accord.node.limits import Clock, RateLimiter
 from accord.node.methods import METHODS, Session
 from accord.node.production import Node
-from accord.node.rpc import LIMIT_EXCEEDED, handle
+from accord.node.rpc import INTERNAL_ERROR, LIMIT_EXCEEDED, handle
 from accord.node.subscriptions import Hub, Subscriber
 from accord.node.wire import dumps
 
@@ -97,6 +102,8 @@ def create_app(
     hub = Hub(node, limits)
     node.watchers.append(hub)
     index_of(node)  # the explorer's index, watching from the start
+    node.group_commit = True  # answers wait for GroupCommit.durable
+    commits = GroupCommit(node)
 
     async def gate(request: Request) -> bytes | Response:
         host = request.client.host if request.client else "unknown"
@@ -116,6 +123,20 @@ def create_app(
             return body
         host = request.client.host if request.client else "unknown"
         answer = handle(body, METHODS, replace(session, ip=host), max_batch=limits.max_batch)
+        if node.staged:  # this request (or another of this turn) admitted something
+            try:
+                await commits.durable()
+            except Exception:
+                _log.exception("the mempool journal could not commit")
+                answer = {
+                    "jsonrpc": "2.0",
+                    "error": {
+                        "code": INTERNAL_ERROR,
+                        "message": "internal error: the journal could not commit; "
+                        "nothing in this request was acknowledged",
+                    },
+                    "id": None,
+                }
         if answer is None:
             return Response(status_code=204)
         return Response(dumps(answer), media_type="application/json")
@@ -147,6 +168,7 @@ def create_app(
         refused = authorized(request)
         if refused is not None:
             return refused
+        await _settle(commits)
         block = node.produce()
         h = block.header
         return JSONResponse(
@@ -188,7 +210,7 @@ def create_app(
         task = None
         interval = config.node.block_interval_ms
         if interval > 0:
-            task = asyncio.create_task(_produce_every(node, interval / 1000))
+            task = asyncio.create_task(_produce_every(node, commits, interval / 1000))
         try:
             yield
         finally:
@@ -235,7 +257,9 @@ def create_app(
         WebSocketRoute("/ws", subscribe),
         *explorer_routes(ips.allow),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.commits = commits  # its counters, for tests and benchmarks
+    return app
 
 
 async def _read(
@@ -273,11 +297,21 @@ async def _write(websocket: WebSocket, sub: Subscriber) -> None:
         await websocket.send_text(await sub.queue.get())
 
 
-async def _produce_every(node: Node, seconds: float) -> None:
+async def _settle(commits: GroupCommit) -> None:
+    """Before a block: let the staged journal rows commit first, so that their
+    transactions are announced pending before the block that includes them. A failed
+    commit is answered to its requests (and logged there); the block goes on."""
+    if commits.node.staged:
+        with contextlib.suppress(Exception):
+            await commits.durable()
+
+
+async def _produce_every(node: Node, commits: GroupCommit, seconds: float) -> None:
     """The block timer: a block every ``seconds`` when there is work (or always, with
     ``empty_blocks``). Production runs on the event loop, between requests."""
     while True:
         await asyncio.sleep(seconds)
+        await _settle(commits)
         if node.config.node.empty_blocks or node.has_work():
             try:
                 node.produce()

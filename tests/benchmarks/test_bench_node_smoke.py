@@ -38,6 +38,9 @@ KEYS = {
     "verified",
     "anvil_reason",
     "goal",
+    "cpu_us_per_tx",
+    "cpu_ratio_vs_anvil",
+    "tx_per_s_runs",
 }
 
 
@@ -60,6 +63,9 @@ def test_bench_node_tiny_run_without_anvil() -> None:
     assert report["counts"]["batch"]["accord"] == {"txs": 48, "requests": 12}
     assert report["counts"]["single"]["anvil"] is None
     assert report["tx_per_s"] > 0 and report["batch_tx_per_s"] > 0
+    runs = report["tx_per_s_runs"]
+    assert len(runs) == 2 and report["tx_per_s"] == pytest.approx(sum(runs) / 2, abs=0.2)
+    assert report["cpu_us_per_tx"] > 0 and report["cpu_ratio_vs_anvil"] is None
     assert 0 < report["p50_ms"] <= report["p99_ms"]
     assert report["include_p50_ms"] <= report["include_p99_ms"]
     for key in ("ratio_vs_anvil", "anvil_tx_per_s", "anvil_p99_ms", "batch_ratio_vs_anvil"):
