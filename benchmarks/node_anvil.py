@@ -4,8 +4,9 @@
 :data:`ANVIL_VERSION`, pinned), whose platform package (``@foundry-rs/anvil-linux-amd64``
 …, an optional dependency) ships the binary. :func:`anvil_binary` looks for
 ``$ACCORD_ANVIL``, then ``~/.cache/accord/anvil/node_modules/.bin/anvil``, and otherwise
-installs the package there with ``npm install --prefix``; it checks ``anvil --version``
-runs. If any of that fails, the benchmark reports anvil as null with the reason.
+installs the package there with ``npm install --prefix``; it runs the platform package's
+binary itself (``.bin/anvil`` is a Node.js launcher that spawns it) and checks
+``anvil --version`` runs. If any of that fails, the benchmark reports anvil as null with the reason.
 
 **Chain.** anvil is started on a free loopback port with ``--no-mining`` and sealed on
 demand: the load sends ``evm_mine`` every ``block_ms`` on its own connection (as the
@@ -66,17 +67,26 @@ CALL_GAS = 100_000
 def anvil_binary(install: bool = True) -> tuple[Path | None, str]:
     """anvil's path and its ``--version`` line, or None and why not (module docstring)."""
     given = os.environ.get("ACCORD_ANVIL")
-    candidates = [Path(given)] if given else []
+    if given:
+        return _version(Path(given))
     cached = CACHE / "node_modules" / ".bin" / "anvil"
-    candidates.append(cached)
-    for path in candidates:
-        if path.exists():
-            return _version(path)
-    if not install:
+    if not cached.exists() and install:
+        failed = _npm_install()
+        if failed:
+            return None, failed
+    if not cached.exists():
         return None, f"anvil not found at {cached} (and not installing)"
+    # .bin/anvil is a Node.js launcher that spawns the platform package's binary: run
+    # that binary itself, so that the server's CPU time (/proc) is anvil's own.
+    native = sorted((CACHE / "node_modules" / "@foundry-rs").glob("anvil-*/bin/anvil"))
+    return _version(native[0] if native else cached)
+
+
+def _npm_install() -> str | None:
+    """Install the pinned package into :data:`CACHE`; None, or why it failed."""
     npm = shutil.which("npm")
     if npm is None:
-        return None, "npm is not installed, so @foundry-rs/anvil cannot be"
+        return "npm is not installed, so @foundry-rs/anvil cannot be"
     CACHE.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
         [
@@ -93,10 +103,10 @@ def anvil_binary(install: bool = True) -> tuple[Path | None, str]:
         timeout=600,
         check=False,
     )
-    if done.returncode != 0 or not cached.exists():
+    if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        return None, f"npm install @foundry-rs/anvil@{ANVIL_VERSION} failed: {tail[0]}"
-    return _version(cached)
+        return f"npm install @foundry-rs/anvil@{ANVIL_VERSION} failed: {tail[0]}"
+    return None
 
 
 def _version(path: Path) -> tuple[Path | None, str]:

@@ -131,3 +131,23 @@ def test_a_refused_or_misanswered_send_fails_the_run(node: AccordNode) -> None:
     wrong = Plan(fresh[0].bodies, [["00" * 32]])  # the node answers another hash
     with pytest.raises(LoadError, match="answered"):
         _load(node, [wrong, fresh[1]])
+
+
+def test_without_anvil_the_reason_is_reported_never_a_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import node_anvil
+
+    monkeypatch.setenv("ACCORD_ANVIL", str(tmp_path / "no-such-anvil"))
+    path, reason = node_anvil.anvil_binary()
+    assert path is None and "does not run" in reason
+    monkeypatch.delenv("ACCORD_ANVIL")
+    monkeypatch.setattr(node_anvil, "CACHE", tmp_path / "empty-cache")
+    assert node_anvil.anvil_binary(install=False) == (
+        None,
+        f"anvil not found at {tmp_path / 'empty-cache/node_modules/.bin/anvil'} "
+        "(and not installing)",
+    )
+    monkeypatch.setattr(node_anvil.shutil, "which", lambda name: None)
+    path, reason = node_anvil.anvil_binary()
+    assert path is None and reason == "npm is not installed, so @foundry-rs/anvil cannot be"
