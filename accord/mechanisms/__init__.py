@@ -26,4 +26,6 @@ One module each:
   ``docs/commitment-races.md``.
 - ``latency``: the fcfs latency race for one MEV opportunity, the priority gas auction's
   equilibrium and the value of an exclusive order-flow deal (``docs/latency.md``).
+- ``time_bandit``: when forking the last blocks for their MEV beats building honestly
+  (the race as a gambler's ruin, the rewards a lost race orphans; ``docs/finality.md``).
 """
