@@ -57,6 +57,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -172,8 +173,7 @@ class Soak:
             # chain.db or restoring the journal (which of these: the log tells after)
             opened = self.node.opened_count()
             self.node.spawn()
-            quickest = min(self.health_s, default=2.0)
-            delay = float(self.rng.uniform(0.0, 0.5 * quickest))
+            delay = self.startup_moment()
             time.sleep(delay)
             answering = self.node.health(timeout=0.2) is not None
             after_open = self.node.opened_count() > opened
@@ -198,6 +198,17 @@ class Soak:
             f"kill {self.kills} ({mode}) at block {head}: replayed in "
             f"{self.restart_s[-1]:.2f} s, answering in {seconds:.2f} s"
         )
+
+    def startup_moment(self) -> float:
+        """Seconds after spawning to kill a restarting node: a seeded moment from the
+        second half of its imports to the end of its replay, as far as earlier restarts
+        tell (the imports took about the quickest spawn-to-``/health`` less its replay;
+        the last replay took ``restart_s[-1]``, this one a little more), or within the
+        first half second before any restart was timed."""
+        if not self.health_s:
+            return float(self.rng.uniform(0.0, 0.5))
+        imports = max(0.0, min(h - r for h, r in zip(self.health_s, self.restart_s, strict=True)))
+        return float(self.rng.uniform(imports / 2, imports + self.restart_s[-1]))
 
     # -- the client killed mid-stream ----------------------------------------------------
     def start_child(self) -> None:
@@ -227,19 +238,32 @@ class Soak:
                 lines.append(json.loads(raw))
         return lines
 
-    def kill_child(self) -> None:
-        """SIGKILL the client process once it has had :data:`CHILD_MIN_ACKS` answers and
-        while a batch is in flight (its last line a send without an answer), then take
-        in what it was told."""
-        assert self.child is not None
+    def _wait_child(self, ready: Callable[[list[dict[str, Any]]], bool]) -> None:
+        """Poll the client's file until ``ready`` holds of its lines (at most 120 s)."""
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             lines = self._child_lines()
-            if sum("ack" in x for x in lines) >= CHILD_MIN_ACKS and "sent" in lines[-1]:
-                break
-            time.sleep(0.001)  # poll the child's file for a send without its answer
-        self.child.send_signal(signal.SIGKILL)
-        self.child.wait(timeout=30)
+            if lines and ready(lines):
+                return
+            time.sleep(0.001)  # the client appends a line per send and per answer
+        raise SoakFailure(f"the client process did not get there in 120 s: {lines[-1:]}")
+
+    def kill_child(self) -> None:
+        """SIGKILL the client process mid-stream: once it has had :data:`CHILD_MIN_ACKS`
+        answers, the node is paused (SIGSTOP) until the client's last line is a batch
+        sent without its answer, so that the batch is surely in flight; the client is
+        killed, the node resumed (SIGCONT: it then reads a request whose client is dead),
+        and what the client was told is taken in."""
+        assert self.child is not None and self.node.process is not None
+        self._wait_child(lambda lines: sum("ack" in x for x in lines) >= CHILD_MIN_ACKS)
+        self.node.process.send_signal(signal.SIGSTOP)
+        try:
+            self._wait_child(lambda lines: "sent" in lines[-1])
+            time.sleep(float(self.rng.uniform(0.0, 0.02)))  # its request reaches the socket
+            self.child.send_signal(signal.SIGKILL)
+            self.child.wait(timeout=30)
+        finally:
+            self.node.process.send_signal(signal.SIGCONT)
         lines = self._child_lines()
         acks = [x for x in lines if "ack" in x]
         for x in acks:
