@@ -169,23 +169,7 @@ class Soak:
             sealer.join()
             self.kills_mid_seal += answered == [None]
         if mode == "startup":
-            # a seeded moment within the quickest start seen so far: importing, replaying
-            # chain.db or restoring the journal (which of these: the log tells after)
-            opened = self.node.opened_count()
-            self.node.spawn()
-            delay = self.startup_moment()
-            time.sleep(delay)
-            answering = self.node.health(timeout=0.2) is not None
-            after_open = self.node.opened_count() > opened
-            self.node.kill9()
-            self.kills += 1
-            self.kills_in_startup += not answering
-            self.kills_after_open += not answering and after_open
-            self.say(
-                f"kill {self.kills} (startup) {delay:.2f} s after the restart: "
-                f"{'answering' if answering else 'not answering'}, "
-                f"{'opened' if after_open else 'not opened'} yet"
-            )
+            self.kill_restarting()
         seconds, head = self.node.start()
         self.restart_s.append(self.node.opened_s())
         self.health_s.append(seconds)
@@ -199,16 +183,27 @@ class Soak:
             f"{self.restart_s[-1]:.2f} s, answering in {seconds:.2f} s"
         )
 
-    def startup_moment(self) -> float:
-        """Seconds after spawning to kill a restarting node: a seeded moment from the
-        second half of its imports to the end of its replay, as far as earlier restarts
-        tell (the imports took about the quickest spawn-to-``/health`` less its replay;
-        the last replay took ``restart_s[-1]``, this one a little more), or within the
-        first half second before any restart was timed."""
-        if not self.health_s:
-            return float(self.rng.uniform(0.0, 0.5))
-        imports = max(0.0, min(h - r for h, r in zip(self.health_s, self.restart_s, strict=True)))
-        return float(self.rng.uniform(imports / 2, imports + self.restart_s[-1]))
+    def kill_restarting(self) -> None:
+        """Spawn the node and SIGKILL it while it replays ``chain.db``: once it has the
+        file open (``/proc``; elsewhere, a seeded moment in its first second), a seeded
+        moment within the last replay's duration. Where it was is reported: not yet
+        answering ``/health`` (``kills_in_startup``), and of those, done replaying and
+        restoring its journal (``kills_in_startup_after_open``)."""
+        opened = self.node.opened_count()
+        self.node.spawn()
+        began = time.perf_counter()
+        if not self.node.wait_open(self.node.chain):
+            time.sleep(float(self.rng.uniform(0.0, 1.0)))
+        last = self.restart_s[-1] if self.restart_s else 0.1
+        time.sleep(float(self.rng.uniform(0.0, last)))
+        answering = self.node.health(timeout=0.2) is not None
+        after_open = self.node.opened_count() > opened
+        self.node.kill9()
+        self.kills += 1
+        self.kills_in_startup += not answering
+        self.kills_after_open += not answering and after_open
+        where = "answering" if answering else "opened" if after_open else "replaying"
+        self.say(f"kill {self.kills} (startup) {time.perf_counter() - began:.2f} s in: {where}")
 
     # -- the client killed mid-stream ----------------------------------------------------
     def start_child(self) -> None:

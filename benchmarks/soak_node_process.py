@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -143,6 +144,24 @@ class NodeProcess:
         if not found:
             raise SoakFailure(f"the node did not say how long it took to open: {self.tail()}")
         return float(found[-1])
+
+    def wait_open(self, path: Path, timeout: float = 300.0) -> bool:
+        """Poll until the process holds ``path`` open (Linux's ``/proc/PID/fd``); False
+        where there is no ``/proc``, or if it answers ``/health`` or exits first."""
+        assert self.process is not None
+        fds = Path(f"/proc/{self.process.pid}/fd")
+        if not fds.parent.exists():
+            return False
+        target = str(path.resolve())
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            with contextlib.suppress(OSError):  # a descriptor closed while listed
+                if any(os.readlink(fd) == target for fd in fds.iterdir()):
+                    return True
+            if self.health(timeout=0.05) is not None:
+                return False
+            time.sleep(0.002)  # poll the process's open files
+        return False
 
     def opened_count(self) -> int:
         """How many times the node has said it opened ``data_dir``."""
