@@ -303,7 +303,7 @@ class Soak:
         child_at = int(self.rng.integers(max(2, args.blocks // 4), max(3, args.blocks // 2)))
         if args.client_kills:
             self.start_child()
-        head = 0
+        head = shown = 0
         while head < args.blocks or kill_at:  # every kill scheduled is made
             if args.client_kills and not self.child_stats and head >= child_at:
                 self.kill_child()
@@ -319,7 +319,8 @@ class Soak:
                 if block is None:
                     raise SoakFailure(f"the node stopped answering at {head}: {self.node.tail()}")
                 head = block["number"]
-            if head // 500 != (head - 1) // 500:
+            if head // 500 > shown:
+                shown = head // 500
                 self.say(f"block {head}")
         if args.client_kills and not self.child_stats:
             self.kill_child()
