@@ -53,13 +53,15 @@ GLOSSARY: Glossary = make_glossary(
            "The slowest searcher's win share with the exclusive order-flow deal.",
            Better.NEITHER),
         _m("integration_premium", _PTS, REAL,
-           "The partner's measured gross gain from the deal per race: V times its extra "
-           "win share.", Better.NEITHER, True),
-        _m("integration_premium_net", _PTS, REAL,
-           "The partner's profit per race with the deal minus without, fees included, "
-           "before it pays for the deal.", Better.NEITHER),
+           "The partner's measured gain from the deal per race: its profit with the deal "
+           "minus without, tips and fees included, before it pays for the deal.",
+           Better.NEITHER, True),
+        _m("integration_premium_gross", _PTS, REAL,
+           "V times the partner's extra win share with the deal (fees and tips aside).",
+           Better.NEITHER),
         _m("theory_integration_premium", _PTS, REAL,
-           "The theory's value of the deal per race: V (P_with - P_without).",
+           "The theory's value of the deal per race: the partner's expected profit with it "
+           "minus without (V (P_with - P_without) where nobody tips).",
            Better.NEITHER),
         _m("deal_price", _PTS, NON_NEGATIVE,
            "What the partner pays the builder per race (the theory's premium, floored).",

@@ -20,11 +20,18 @@ Each race (:mod:`accord.mechanisms.latency` has the theory):
 Searcher profit is ETH received minus TOK sold valued at ``p0`` minus every fee paid,
 exact in fractions. **Two arms** share the seed (the same detection delays, orders and
 bid quantiles): without any deal, and with the slowest searcher (the *partner*) in an
-exclusive order-flow deal with the builder: the builder runs its searches in-house, so
-its latency is 0. After its races the partner pays the builder, in one transfer, the
-theory's most it would pay per race (:func:`~accord.mechanisms.latency.deal_value`,
-floored) times the races. The ``integration_premium`` is the partner's measured
-gross gain from the deal per race (``V`` × its extra wins), beside the theory's.
+exclusive order-flow deal with the builder, a builder configuration (``deal``):
+
+* ``latency``: the builder runs the partner's searches in-house, so its latency is 0;
+  the device still enforces the ordering rule.
+* ``first_slot``: a builder with discretion (``ordering_enforced = false``,
+  :class:`PartnerFirstBuilder`) runs the partner's transactions first under any rule;
+  under ``priority`` nobody bids against the slot.
+
+After its races the partner pays the builder, in one transfer, the theory's most it
+would pay per race (:func:`theory_premium`, floored) times the races. The
+``integration_premium`` is the partner's measured profit with the deal minus without,
+beside the theory's.
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.contracts.amm import ProductAMM
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
+from accord.device.builder import BuildRequest, Choice
+from accord.device.mempool import Pending, SealedTx
+from accord.device.ordering import OrderingRule, make_rule
 from accord.games.base import GameResult, register_game
 from accord.games.glossary import Glossary
 from accord.games.latency_glossary import GLOSSARY
@@ -75,6 +85,11 @@ class LatencyRaceParams(BaseModel):
     fee_bps: int = Field(30, ge=0, le=1_000)
     bid: Literal["equilibrium", "none"] = "equilibrium"
     """Under priority ordering: the all-pay equilibrium tip, or none."""
+    deal: Literal["latency", "first_slot"] = "latency"
+    """What the partner's exclusive order-flow deal buys: ``latency`` (its searches run
+    inside the builder at zero latency; the device still enforces the rule) or
+    ``first_slot`` (a builder with discretion, ``ordering_enforced = false``, runs the
+    partner's transactions first whatever the rule)."""
     unit: int = Field(10**15, ge=1, le=10**18, description="base units per point")
     races: int = Field(20, ge=1, le=1_000)
 
@@ -129,6 +144,33 @@ class Race:
     gas: list[int]
 
 
+class PartnerFirstBuilder:
+    """An integrated builder: its partner's transactions first, then everyone else's in
+    the rule's order (by arrival where the mempool is sealed). With ``ordering_enforced =
+    false`` its order stands; under the batch rule batch calls still settle together."""
+
+    follows_rule: ClassVar[bool] = False
+
+    def __init__(self, address: str, partner: str, rule: OrderingRule) -> None:
+        self.address, self.partner, self.rule = address, partner, rule
+
+    def build(self, request: BuildRequest) -> list[Choice]:
+        pending = list(request.pending)
+        txs = [x for x in pending if isinstance(x, Pending)]
+        ordered: list[Pending | SealedTx]
+        if len(txs) == len(pending):
+            ordered = [*self.rule.order(txs, number=request.number, base_fee=request.base_fee)]
+        else:
+            ordered = sorted(pending, key=lambda x: x.arrival)
+        first = [x.hash for x in ordered if _sender(x) == self.partner]
+        rest = [x.hash for x in ordered if _sender(x) != self.partner]
+        return [*first, *rest, *(b.hash for b in request.bundles)]
+
+
+def _sender(item: Pending | SealedTx) -> str:
+    return item.tx.sender if isinstance(item, Pending) else item.sender
+
+
 class _Arm:
     """One arm's device and its races (steps 1-4 of the module docstring)."""
 
@@ -137,7 +179,8 @@ class _Arm:
         self.names = [f"searcher_{i}" for i in range(p.searchers)]
         self.partner = self.names[-1]
         latency = {n: p.base_latency_ms + i * p.latency_gap_ms for i, n in enumerate(self.names)}
-        if deal:
+        first_slot = deal and p.deal == "first_slot"
+        if deal and not first_slot:
             latency[self.partner] = 0
         self.latencies = [latency[n] for n in self.names]
         span = max(self.latencies) + p.jitter_ms
@@ -146,7 +189,10 @@ class _Arm:
                 f"latencies plus jitter ({span} ms) must stay below block_time_ms "
                 f"({device.block_time_ms}), so every searcher lands in the next block"
             )
-        cfg = device.model_copy(update={"latency_ms": {**device.latency_ms, **latency}})
+        update: dict[str, object] = {"latency_ms": {**device.latency_ms, **latency}}
+        if first_slot:
+            update["ordering_enforced"] = False
+        cfg = device.model_copy(update=update)
         eth = cfg.fee_asset
         big = 10**30
         alloc_eth = {LP: big, TRADER: big, **dict.fromkeys(self.names, big)}
@@ -158,7 +204,17 @@ class _Arm:
             },
             accounts=[cfg.builder],
         )
-        self.dev = Device(cfg, genesis, seed=seed)
+        builder = (
+            PartnerFirstBuilder(
+                cfg.builder,
+                self.partner,
+                make_rule(cfg.ordering, seed=seed, fee_kind=cfg.fee_market),
+            )
+            if first_slot
+            else None
+        )
+        self.dev = Device(cfg, genesis, seed=seed, builder=builder)
+        self.first_slot = first_slot
         checks.check_every_block(self.dev)
         self.rng = np.random.default_rng(seed)
         self.eth = eth
@@ -184,7 +240,12 @@ class _Arm:
         order = [int(i) for i in self.rng.permutation(n)]
         delays = [int(d) for d in self.rng.integers(0, p.jitter_ms + 1, size=n)]
         quantiles = [float(u) for u in self.rng.random(n)]
-        bidding = dev.config.ordering == "priority" and p.bid == "equilibrium" and a > 0
+        bidding = (
+            dev.config.ordering == "priority"
+            and p.bid == "equilibrium"
+            and a > 0
+            and not self.first_slot  # the partner has the slot: bids buy nothing
+        )
         base = dev.base_fee
         net_prize = max(0, prize - base * (WIN_GAS - LOSE_GAS))
         sent: dict[bytes, int] = {}
@@ -230,20 +291,41 @@ class _Arm:
 
 
 def theory_shares(p: LatencyRaceParams, ordering: str, deal: bool) -> tuple[Fraction, ...]:
-    """Each searcher's win share by the theory: fcfs by arrival (with the deal the
-    partner's latency is 0); ``1/n`` under priority (symmetric all-pay equilibrium) and
-    random ordering; 0 under batch, where the ``n`` identical swaps clear together at one
-    uniform price, ``n · a*`` against the curve, which pays each less than ``out*``, so
-    every order is refunded and nobody captures the backrun."""
+    """Each searcher's win share by the theory.
+
+    * ``batch``: 0 each: the ``n`` identical swaps clear together at one uniform price,
+      ``n · a*`` against the curve, which pays each less than ``out*``, so every order
+      is refunded and nobody captures the backrun (a deal changes nothing).
+    * A ``first_slot`` deal: the partner wins every race.
+    * ``fcfs``, and ``priority`` without bids (ties in the tip fall back to arrival): by
+      arrival (:func:`~accord.mechanisms.latency.fcfs_win_shares`; with a ``latency``
+      deal the partner's latency is 0).
+    * ``priority`` with the all-pay bids, and ``random``: ``1/n`` each (symmetry)."""
     n = p.searchers
     if ordering == "batch":
         return (Fraction(0),) * n
-    if ordering != "fcfs":
+    if deal and p.deal == "first_slot":
+        return (Fraction(0),) * (n - 1) + (Fraction(1),)
+    if ordering == "random" or (ordering == "priority" and p.bid == "equilibrium"):
         return (Fraction(1, n),) * n
     lat = [p.base_latency_ms + i * p.latency_gap_ms for i in range(n)]
     if deal:
         lat[-1] = 0
     return fcfs_win_shares(lat, p.jitter_ms)
+
+
+def theory_premium(
+    p: LatencyRaceParams, ordering: str, prize: int, without: Fraction, with_: Fraction
+) -> Fraction:
+    """The most the partner pays per race for the deal: its expected profit with it
+    minus without (fees aside). Where nobody tips that is ``V (P_with − P_without)``
+    (:func:`~accord.mechanisms.latency.deal_value`). In the priority gas auction the
+    partner expects 0 without the deal (:func:`~accord.mechanisms.latency.pga`); a
+    ``first_slot`` deal stops the bidding and hands it ``V``; a ``latency`` deal buys
+    nothing, since the bids order the block."""
+    if ordering == "priority" and p.bid == "equilibrium":
+        return Fraction(prize) if p.deal == "first_slot" else Fraction(0)
+    return deal_value(prize, with_, without)
 
 
 @register_game
@@ -264,9 +346,10 @@ class LatencyRaceGame:
         prize = rows0[0].prize
         shares0 = theory_shares(p, device.ordering, False)
         shares1 = theory_shares(p, device.ordering, True)
-        price = math.floor(deal_value(prize, shares1[-1], shares0[-1]))
+        premium = theory_premium(p, device.ordering, prize, shares0[-1], shares1[-1])
+        price = math.floor(premium)
         integrated.pay_builder(price * p.races)
-        metrics = _metrics(p, rows0, rows1, shares0, shares1, prize, price, device.ordering)
+        metrics = _metrics(p, rows0, rows1, shares0, premium, prize, price, device.ordering)
         digest = hashlib.sha256(base.dev.state_hash() + integrated.dev.state_hash()).hexdigest()
         table = [
             {
@@ -289,7 +372,7 @@ def _metrics(
     rows0: list[Race],
     rows1: list[Race],
     shares0: tuple[Fraction, ...],
-    shares1: tuple[Fraction, ...],
+    premium: Fraction,
     prize: int,
     price: int,
     ordering: str,
@@ -307,8 +390,7 @@ def _metrics(
 
     gross = sum((r.gross for r in rows0), Fraction(0)) / n
     extra_wins = sum(r.winner == last for r in rows1) - sum(r.winner == last for r in rows0)
-    premium = float(Fraction(extra_wins, n) * gross / u)
-    theory_premium = float(deal_value(prize, shares1[-1], shares0[-1]) / u)
+    captured = float(Fraction(extra_wins, n) * gross / u)
     theory_revenue = (
         float(pga(prize, p.searchers).builder_revenue / u)
         if (ordering == "priority" and p.bid == "equilibrium")
@@ -327,9 +409,9 @@ def _metrics(
         "dissipation": tips(rows0) * u / prize if prize else 0.0,
         "prize": prize / u,
         "deal_win_share_slow": share(rows1, last),
-        "integration_premium": premium,
-        "integration_premium_net": profit(rows1, last) - profit(rows0, last),
-        "theory_integration_premium": theory_premium,
+        "integration_premium": profit(rows1, last) - profit(rows0, last),
+        "integration_premium_gross": captured,
+        "theory_integration_premium": float(premium / u),
         "deal_price": price / u,
         "builder_gain": price / u + tips(rows1) - tips(rows0),
         "rival_loss": profit(rows0, 0) - profit(rows1, 0),

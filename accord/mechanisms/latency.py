@@ -36,7 +36,11 @@ searcher's bundles run inside the builder with zero latency, so under fcfs it ar
 first. The most the searcher pays for the deal is its gain from it,
 ``V · (P_with − P_without)`` per race (:func:`deal_value`). Under fcfs that grows with
 the searcher's latency gap (from ``V/2`` at no gap towards ``V``); under priority,
-random and batch ordering latency buys nothing, so the deal is worth 0.
+random and batch ordering latency buys nothing, so the deal is worth 0. A deal for the
+*first slot* from a builder with discretion over the order is worth ``V (1 − 1/n)``
+under random ordering too; under priority fees it is worth ``V`` to the partner (it
+expects 0 in the auction) and costs the builder the ``V`` it expected in tips, so
+integrating gains the pair nothing there.
 """
 
 from __future__ import annotations

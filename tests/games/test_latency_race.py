@@ -69,7 +69,8 @@ def test_under_fcfs_without_jitter_the_lowest_latency_always_wins() -> None:
     assert m["prize"] == PRIZE / UNIT
     # the deal: the partner, at zero latency, wins every race and gains the whole prize
     assert m["deal_win_share_slow"] == 1
-    assert m["integration_premium"] == pytest.approx(PRIZE / UNIT, rel=1e-15)
+    assert m["integration_premium_gross"] == pytest.approx(PRIZE / UNIT, rel=1e-15)
+    assert m["integration_premium"] == pytest.approx(PRIZE / UNIT, rel=1e-6)  # fees aside
     assert m["theory_integration_premium"] == m["deal_price"] == PRIZE / UNIT
     assert m["builder_gain"] == PRIZE / UNIT and m["rival_loss"] == pytest.approx(m["profit_fast"])
 
@@ -91,7 +92,8 @@ def test_fcfs_win_shares_follow_the_theory_with_jitter(gap: int) -> None:
     assert m["deal_win_share_slow"] == 1
     # the measured premium is V times the extra wins, exactly
     extra = 1 - m["win_share_slow"]
-    assert m["integration_premium"] == pytest.approx(extra * PRIZE / UNIT, rel=1e-12)
+    assert m["integration_premium_gross"] == pytest.approx(extra * PRIZE / UNIT, rel=1e-12)
+    assert abs(m["integration_premium"] - m["integration_premium_gross"]) < 0.01  # gas only
 
 
 def test_the_deal_is_worth_more_the_larger_the_gap() -> None:
@@ -132,7 +134,7 @@ def test_outside_fcfs_latency_does_not_matter_and_the_deal_is_worth_nothing(
         assert near[key] == far[key]
     assert far["deal_win_share_slow"] == far["win_share_slow"]
     assert far["integration_premium"] == far["theory_integration_premium"] == 0
-    assert far["integration_premium_net"] == 0 and far["deal_price"] == 0
+    assert far["integration_premium_gross"] == 0 and far["deal_price"] == 0
     assert far["builder_gain"] == 0
 
 
@@ -228,3 +230,35 @@ def test_any_valid_setup_runs_conserving_money_and_reporting_sane_figures(
     assert m["deal_price"] <= m["prize"]
     if m["prize"] == 0:  # nothing to backrun: nobody sends anything
         assert m["capture_share"] == 0 == m["builder_revenue"]
+
+
+def test_a_first_slot_deal_under_fcfs_is_worth_what_the_latency_deal_is() -> None:
+    a = run("fcfs", races=3, jitter_ms=0, latency_gap_ms=1, deal="first_slot")
+    b = run("fcfs", races=3, jitter_ms=0, latency_gap_ms=1)
+    assert a == b
+
+
+def test_a_discretionary_builder_sells_the_first_slot_under_random_ordering() -> None:
+    m = run("random", races=20, seed=2, deal="first_slot")
+    assert m["deal_win_share_slow"] == 1 and m["theory_integration_premium"] == pytest.approx(
+        PRIZE / UNIT / 2
+    )
+    extra = 1 - m["win_share_slow"]
+    assert m["integration_premium_gross"] == pytest.approx(extra * PRIZE / UNIT, rel=1e-12)
+    assert m["builder_gain"] == m["deal_price"] and m["rival_loss"] > 0
+
+
+def test_under_priority_fees_the_first_slot_deal_trades_the_builders_tips_for_its_price() -> None:
+    m = run("priority", races=60, seed=6, deal="first_slot")
+    assert m["deal_win_share_slow"] == 1 and m["theory_win_share_slow"] == 0.5
+    assert m["theory_integration_premium"] == m["deal_price"] == PRIZE / UNIT
+    # nobody bids against the slot: the builder's gain is the price minus the lost tips
+    assert m["builder_gain"] == pytest.approx(m["deal_price"] - m["builder_revenue"])
+    assert abs(m["builder_gain"]) < 0.25 * PRIZE / UNIT  # theory: V - V = 0
+    # the partner's gain is V minus what it expected in the auction (theory: 0)
+    assert m["integration_premium"] == pytest.approx(PRIZE / UNIT - m["profit_slow"], rel=1e-6)
+
+
+def test_batch_settlement_leaves_the_first_slot_worthless() -> None:
+    m = run("batch", races=3, deal="first_slot")
+    assert m["deal_win_share_slow"] == 0 == m["integration_premium"] == m["deal_price"]
