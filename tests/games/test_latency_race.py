@@ -262,3 +262,11 @@ def test_under_priority_fees_the_first_slot_deal_trades_the_builders_tips_for_it
 def test_batch_settlement_leaves_the_first_slot_worthless() -> None:
     m = run("batch", races=3, deal="first_slot")
     assert m["deal_win_share_slow"] == 0 == m["integration_premium"] == m["deal_price"]
+
+
+def test_the_first_slot_builder_orders_a_sealed_mempool_by_arrival() -> None:
+    sealed = DeviceConfig(ordering="fcfs", signatures="mac", mempool="sealed")
+    p = LatencyRaceParams(races=3, jitter_ms=0, latency_gap_ms=1, deal="first_slot")
+    m = LatencyRaceGame().run(p, sealed, 0).metrics
+    assert m["win_share_fast"] == 1 and m["deal_win_share_slow"] == 1
+    assert m["deal_price"] == PRIZE / UNIT
