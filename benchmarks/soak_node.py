@@ -266,7 +266,9 @@ class Soak:
         for x in lines:
             if "refused" in x:
                 self.book.refused_honest(f"child c0: {x['error']}")
-        self.book.count("resolved", sum("resolved" in x for x in lines))
+        for x in lines:
+            if "resolved" in x:
+                self.book.settle(Ack("child", "c0", (x["nonce"],), (x["resolved"],)))
         self.child_stats = {
             "client_kills": 1,
             "client_acks": len(acks),
@@ -410,21 +412,25 @@ class Soak:
                 slots[(tx["sender"], tx["nonce"])] = tx["hash"]
         pending = {tx["hash"] for tx in self.rpc("accord_pendingTransactions")}
         outcome = {"included": 0, "replaced": 0, "pending": 0, "lost": 0}
+        resent = dict.fromkeys(outcome, 0)
         lost: list[str] = []
-        for payload, ack in book.acks.items():
+        payloads = [(p, a, outcome) for p, a in book.acks.items()]
+        payloads += [(p, a, resent) for p, a in book.settled.items()]
+        for payload, ack, tally in payloads:
+            what = f"{ack.kind} {payload[:16]} ({ack.sender}#{ack.nonces})"
             if all(h in included for h in ack.tx_hashes):
-                outcome["included"] += 1
+                tally["included"] += 1
             elif ack.kind != "bundle" and slots.get((ack.sender, ack.nonces[0])) not in (
                 None,
                 ack.tx_hashes[0],
             ):
-                outcome["replaced"] += 1
+                tally["replaced"] += 1
             elif any(h in pending for h in ack.tx_hashes):
-                outcome["pending"] += 1
-                lost.append(f"{ack.kind} {payload[:16]} ({ack.sender}#{ack.nonces}) still pending")
+                tally["pending"] += 1
+                lost.append(f"{what} still pending")
             else:
-                outcome["lost"] += 1
-                lost.append(f"{ack.kind} {payload[:16]} ({ack.sender}#{ack.nonces}) is in no block")
+                tally["lost"] += 1
+                lost.append(f"{what} is in no block")
         lost_accounts = []
         for name, key in sorted(book.accounts.items()):
             account = self.rpc("accord_getAccount", {"account": name})
@@ -453,13 +459,14 @@ class Soak:
             "tx_acknowledged": len(book.acks),
             "tx_included": outcome["included"],
             "tx_replaced": outcome["replaced"],
-            "lost": outcome["lost"] + outcome["pending"] + len(lost_blocks) + len(lost_accounts),
+            "lost": len(lost) + len(lost_blocks) + len(lost_accounts),
             "accounts_opened": len(book.accounts),
             "lost_accounts": len(lost_accounts),
             "lost_blocks": len(lost_blocks),
             "blocks_acknowledged": len(book.blocks),
             "acknowledged_by_kind": dict(sorted(book.actions.items())),
             "resent_settled": book.resolved,
+            "resent_settled_landed": resent["included"] + resent["replaced"],
             "late_replacements": book.late_replacements,
             "transactions_in_chain": len(included),
             "noise_sent": sum(book.noise.values()),

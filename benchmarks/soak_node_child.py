@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from accord.node.signing import Signer
-from benchmarks.soak_node_load import ALREADY_PENDING, SETTLED_BY_RESEND, Down, Rpc, error_kind
+from benchmarks.soak_node_load import Down, Rpc, settled_by_resend
 
 
 def _line(fd: int, record: dict[str, Any]) -> None:
@@ -64,11 +64,8 @@ def child_main(spec_path: str) -> None:
             tx = txs[answer["id"]]
             if "result" in answer:
                 _line(fd, {"ack": tx["hash"], "nonce": tx["nonce"]})
-            elif resent and (
-                error_kind(answer["error"]) in SETTLED_BY_RESEND
-                or ALREADY_PENDING in str(answer["error"].get("message"))
-            ):
-                _line(fd, {"resolved": tx["hash"]})
+            elif resent and settled_by_resend(answer["error"]):
+                _line(fd, {"resolved": tx["hash"], "nonce": tx["nonce"]})
             else:
                 _line(fd, {"refused": tx["hash"], "error": answer["error"]})
         nonce += spec["batch"]

@@ -17,8 +17,10 @@
 
 When the node dies under a request, a client waits for it to come back and sends the very
 same signed payload again (``docs/node.md``: "resend it"). An answer refusing the resent
-payload as already pending or as a used nonce settles it (it had been admitted before the
-kill); such payloads are counted (``resolved``), not called acknowledged.
+payload as already pending, as replaying a used nonce, or as underpriced against its own
+replacement settles it: it had been admitted before the kill. Such payloads are not called
+acknowledged, but they are kept (``Book.settled``) and must end in a block (or replaced)
+all the same.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from accord.node.signing import Signer, bundle
 
 ESCROW = "accord.contracts.escrow_demo:Escrow"
 SETTLED_BY_RESEND = ("BadNonce", "ReplacementUnderpriced")
+REPLAYED = "replayed"
+"""How a used nonce is named in a refusal (a bundle's is ``BundleFailed``'s message)."""
 """Refusals of a resent payload that mean it had been admitted before the kill: its nonce
 is used, or its own replacement (sent with it) is pending."""
 ALREADY_PENDING = "already pending"
@@ -64,6 +68,9 @@ class Book:
     """Everything the clients were told (module docstring). Thread-safe."""
 
     acks: dict[str, Ack] = field(default_factory=dict)
+    settled: dict[str, Ack] = field(default_factory=dict)
+    """Payloads whose answer died with the node and whose resend was refused as already
+    admitted (module docstring), by their first transaction's hash."""
     accounts: dict[str, str] = field(default_factory=dict)
     """Accounts whose ``accord_openAccount`` was answered: name -> public key (hex)."""
     blocks: dict[int, tuple[str, str]] = field(default_factory=dict)
@@ -84,6 +91,11 @@ class Book:
         with self._lock:
             self.acks[payload_hash] = ack
             self.actions[ack.kind] += 1
+
+    def settle(self, ack: Ack) -> None:
+        with self._lock:
+            self.settled[ack.tx_hashes[0]] = ack
+            self.resolved += 1
 
     def opened(self, name: str, public_key: str) -> None:
         with self._lock:
@@ -185,6 +197,14 @@ def error_kind(error: dict[str, Any]) -> str:
     return str(data.get("error")) if isinstance(data, dict) else str(error.get("code"))
 
 
+def settled_by_resend(error: dict[str, Any]) -> bool:
+    """Whether a resent payload's refusal says it had been admitted (module docstring)."""
+    message = str(error.get("message", ""))
+    return (
+        error_kind(error) in SETTLED_BY_RESEND or ALREADY_PENDING in message or REPLAYED in message
+    )
+
+
 class Worker(threading.Thread):
     """One agent on one account (module docstring); paced at ``per_block`` actions a
     block. Everything random comes from ``rng``."""
@@ -272,10 +292,10 @@ class Worker(threading.Thread):
         if error is None:
             self.book.ack(str(result), ack)
             return True
-        message = str(error.get("message", ""))
-        if resent and (error_kind(error) in SETTLED_BY_RESEND or ALREADY_PENDING in message):
-            self.book.count("resolved")
+        if resent and settled_by_resend(error):
+            self.book.settle(ack)
             return True
+        message = str(error.get("message", ""))
         if ack.kind == "replace" and error_kind(error) == "BadNonce":
             self.book.count("late_replacements")
             return True
