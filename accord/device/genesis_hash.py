@@ -17,7 +17,9 @@ then::
 
 where ``bytes`` is the canonical encoding (:func:`~accord.device.encoding.digest_bytes`).
 Every field of both models is covered by construction (the loop runs over
-``model_fields``), so a field added later is hashed without anyone remembering to.
+``model_fields``), so a field added later is hashed without anyone remembering to. The
+fields of :data:`ADDED_LATER` are left out while at their default, so that adding them
+changed no existing run's genesis hash.
 
 The device makes the genesis hash block 0's parent hash, so every header hash commits to
 it; the event log stores it and the per-field digests, and replay (:func:`verify_meta`)
@@ -62,11 +64,23 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
+ADDED_LATER = frozenset({"fork_choice", "builder_shares"})
+"""Config fields added after logs were written (:mod:`accord.device.forks`). While one
+is at its default it is left out of the meta fields, so a run that does not use it has
+the genesis hash it had before the field existed, and logs written before it still
+verify; set to anything else, it is a meta field like any other (a log whose config
+JSON was edited to set it has no digest for it, and replay names it)."""
+_DEFAULTS = DeviceConfig().model_dump(mode="json")
+
+
 def meta_fields(config: DeviceConfig, genesis: Genesis, seed: int) -> dict[str, str]:
-    """Every meta field's canonical JSON, by name."""
+    """Every meta field's canonical JSON, by name (:data:`ADDED_LATER` fields only when
+    they are not at their default)."""
     out: dict[str, str] = {}
     dumped = config.model_dump(mode="json")
     for name in type(config).model_fields:
+        if name in ADDED_LATER and dumped[name] == _DEFAULTS[name]:
+            continue
         out[f"config.{name}"] = _canonical(dumped[name])
     dumped = genesis.model_dump(mode="json")
     for name in type(genesis).model_fields:
@@ -108,6 +122,12 @@ def verify_meta(
     digests = field_digests(config, genesis, seed)
     for name in sorted(set(digests) | set(logged_digests)):
         if name not in logged_digests:
+            if name.removeprefix("config.") in ADDED_LATER:
+                raise MetaMismatch(
+                    "the log holds no digest for this field, so it was at its default: "
+                    "the meta was edited",
+                    field=name,
+                )
             raise MetaMismatch("the log holds no digest for this field", field=name)
         if name not in digests:
             raise MetaMismatch("the log holds a digest for a field the device has not", field=name)

@@ -26,7 +26,13 @@ from accord.device import (
     Rejected,
     replay,
 )
-from accord.device.genesis_hash import MetaMismatch, field_digests, genesis_hash
+from accord.device.genesis_hash import (
+    ADDED_LATER,
+    MetaMismatch,
+    field_digests,
+    genesis_hash,
+    verify_meta,
+)
 from accord.device.keys import Keyring
 from accord.device.store import decode_item, encode_item
 from accord.device.transaction import Transaction
@@ -227,7 +233,8 @@ def test_the_genesis_hash_is_block_zeros_parent_and_covers_every_field() -> None
     device = Device(DeviceConfig(), GENESIS)
     assert device.headers[0].parent_hash == device.genesis_hash
     names = set(field_digests(device.config, device.genesis, 0))
-    assert names == {f"config.{n}" for n in DeviceConfig.model_fields} | {
+    config_names = set(DeviceConfig.model_fields) - ADDED_LATER  # at their defaults here
+    assert names == {f"config.{n}" for n in config_names} | {
         f"genesis.{n}" for n in Genesis.model_fields
     } | {"seed"}
     assert device.genesis_hash == genesis_hash(field_digests(device.config, device.genesis, 0))
@@ -302,3 +309,18 @@ def test_cli_replay_refuses_a_malformed_published_hash_in_one_line(
     assert done.exception is None or isinstance(done.exception, SystemExit)
     lines = done.output.strip().splitlines()
     assert lines and lines[-1].startswith("error:") and "64 hex digits" in flat(done.output)
+
+
+def test_fields_added_later_are_hashed_only_away_from_their_default() -> None:
+    """A run that does not use the fork choice has the genesis hash it had before the
+    fields existed; one that does has their digests, and an edit to them is named."""
+    default = field_digests(DeviceConfig(), GENESIS, 0)
+    assert not {f"config.{n}" for n in ADDED_LATER} & set(default)
+    heavy = DeviceConfig(fork_choice="heaviest", builder_shares={"b": 5_000})
+    digests = field_digests(heavy, GENESIS, 0)
+    assert {f"config.{n}" for n in ADDED_LATER} <= set(digests)
+    assert genesis_hash(digests) != genesis_hash(default)
+    with pytest.raises(
+        MetaMismatch, match=r"config\.builder_shares: .*at its default: the meta was edited"
+    ):
+        verify_meta(heavy, GENESIS, 0, default, genesis_hash(default).hex())
