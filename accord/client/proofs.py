@@ -6,17 +6,25 @@ or a header whose hash it trusts, and recomputes everything:
 
 1. the header from its fields, and its hash (:attr:`~accord.device.BlockHeader.hash`),
    which must be the trusted one (and the proof's ``block_hash``);
-2. the receipt's leaf value from its named fields (:mod:`accord.node.proofs`), its
-   canonical encoding and its leaf hash, ``SHA-256(0x00 || encode(leaf value))``;
-3. the Merkle root from the leaf, its index, the header's ``receipt_count`` and the
-   audit path (RFC 9162 §2.1.3.2, :func:`~accord.device.merkle.root_from_path`), which
-   must be the header's ``receipts_root``.
+2. the page: ``page_index`` must be a page of a block of the header's
+   ``receipt_count`` receipts, and ``page`` must hold exactly as many receipts as that
+   page has (32, or the rest on the last page: :func:`~accord.device.receipts_root.page_size`;
+   a shorter or longer page would let a receipt claim another index), ``position`` one
+   of them;
+3. each of the page's leaf values from its named fields (:mod:`accord.node.proofs`),
+   and the claimed ``receipt``'s, which must encode exactly as the page's entry at
+   ``position``, field by field;
+4. the page's leaf hash, ``SHA-256(0x00 || encode(tuple of its leaf values))``, and the
+   Merkle root from it, the page index, the page count and the audit path (RFC 9162
+   §2.1.3.2, :func:`~accord.device.merkle.root_from_path`), which must be the header's
+   ``receipts_root``.
 
 Any malformed field or mismatch raises :class:`InvalidProof`, one line naming what is
-wrong. What a valid proof shows: this receipt, at this index, is among the receipts of
-the block with the trusted hash. What it does not show: that the block is canonical or
-final (trust the hash for that), nor anything about a receipt's effects beyond its
-fields (the state after the block is committed by ``state_hash``, not proven here).
+wrong. What a valid proof shows: this receipt, at index ``32 * page_index + position``,
+is among the receipts of the block with the trusted hash. What it does not show: that
+the block is canonical or final (trust the hash for that), nor anything about a
+receipt's effects beyond its fields (the state after the block is committed by
+``state_hash``, not proven here).
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from accord.device import BlockHeader, Event, Receipt
 from accord.device.encoding import digest_bytes
 from accord.device.errors import DeviceError
 from accord.device.merkle import leaf_hash, root_from_path
+from accord.device.receipts_root import PAGE, page_count, page_data, page_size
 from accord.node.wire import WireError, value_from_json
 
 MAX_PATH = 64
@@ -52,7 +61,21 @@ _RECEIPT_KEYS = frozenset(
         "contract_address",
     }
 )
-_PROOF_KEYS = frozenset({"receipt", "index", "path", "header", "block_hash"})
+_PROOF_KEYS = frozenset(
+    {"receipt", "page", "page_index", "position", "path", "header", "block_hash"}
+)
+_LEAF_FIELDS = (
+    "tx_hash",
+    "status",
+    "gas_used",
+    "fee_paid",
+    "tip_paid",
+    "result",
+    "events",
+    "error",
+    "contract_address",
+    "result_type",
+)
 _STATUSES = ("success", "reverted", "out_of_gas")
 
 
@@ -210,27 +233,55 @@ def verify_receipt_proof(
         )
     if _hash(fields["block_hash"], "block_hash") != block_hash:
         raise InvalidProof("is not the header's hash", field="block_hash")
-    index = fields["index"]
-    if type(index) is not int or not 0 <= index < header.receipt_count:
+    count = header.receipt_count
+    page_index = fields["page_index"]
+    if type(page_index) is not int or not 0 <= page_index < page_count(count):
         raise InvalidProof(
-            f"{index!r:.40} is not a receipt of a block of {header.receipt_count}", field="index"
+            f"{page_index!r:.40} is not a page of a block of {count} receipts", field="page_index"
+        )
+    size = page_size(count, page_index)
+    page = fields["page"]
+    if type(page) is not list or len(page) != size:
+        got = len(page) if type(page) is list else type(page).__name__
+        raise InvalidProof(
+            f"page {page_index} of a block of {count} receipts holds {size}, got {got}",
+            field="page",
+        )
+    position = fields["position"]
+    if type(position) is not int or not 0 <= position < size:
+        raise InvalidProof(
+            f"{position!r:.40} is not a position in a page of {size}", field="position"
         )
     path = fields["path"]
     if type(path) is not list or len(path) > MAX_PATH:
         raise InvalidProof(f"expected an array of at most {MAX_PATH} hashes", field="path")
     nodes = [_hash(p, f"path[{i}]") for i, p in enumerate(path)]
+    values = [leaf_value_from_json(entry, f"page[{j}]") for j, entry in enumerate(page)]
     value = leaf_value_from_json(fields["receipt"])
-    leaf = leaf_hash(digest_bytes(value))
+    _same_entry(value, values[position], position)
     try:
-        computed = root_from_path(leaf, index, header.receipt_count, nodes)
+        computed = root_from_path(
+            leaf_hash(page_data(values)), page_index, page_count(count), nodes
+        )
     except ValueError as exc:
         raise InvalidProof(str(exc), field="path") from None
     if computed != header.receipts_root:
         raise InvalidProof(
-            "the receipt, its index and the path give another root than the header's receipts_root",
-            field="receipt",
+            "the page, its index and the path give another root than the header's receipts_root",
+            field="page",
         )
+    index = PAGE * page_index + position
     return ProvenReceipt(_receipt(value), index, header, value[9] if len(value) == 10 else "")
+
+
+def _same_entry(claimed: tuple[Any, ...], entry: tuple[Any, ...], position: int) -> None:
+    """The claimed receipt must encode as the page's entry, field by field (encodings, not
+    ``==``: ``True == 1`` in Python, yet they are different leaf values)."""
+    for i, name in enumerate(_LEAF_FIELDS):
+        mine = digest_bytes(claimed[i]) if i < len(claimed) else None
+        theirs = digest_bytes(entry[i]) if i < len(entry) else None
+        if mine != theirs:
+            raise InvalidProof(f"differs from page[{position}].{name}", field=f"receipt.{name}")
 
 
 def _receipt(value: tuple[Any, ...]) -> Receipt:

@@ -1,14 +1,19 @@
 """``accord_getProof``: a receipt with the Merkle path that ties it to its block's header.
 
 A block header commits to its receipts through ``receipts_root``, the RFC 6962 Merkle
-root of their leaf values (:mod:`accord.device.receipts_root`), and to their number
-through ``receipt_count``; its hash covers both. The proof of an included transaction's
-receipt is::
+root of their pages (up to 32 consecutive receipts' leaf values a leaf:
+:mod:`accord.device.receipts_root`), and to their number through ``receipt_count``; its
+hash covers both. The proof of an included transaction's receipt, receipt
+``i = 32 * page_index + position`` of its block, is::
 
-    {"receipt": <the leaf value, by name>, "index": i, "path": ["<64 hex>", ...],
+    {"receipt": <its leaf value, by name>, "page": [<each leaf value of its page>],
+     "page_index": i // 32, "position": i % 32, "path": ["<64 hex>", ...],
      "header": <every header field>, "block_hash": "<64 hex>"}
 
-``receipt`` holds the leaf value's fields by name: ``tx_hash``, ``status``,
+``path`` is the page's audit path among the block's pages, and ``page`` holds the whole
+page (at most 32 leaf values, in order; ``receipt`` is its entry at ``position``).
+
+A leaf value is given by name, its fields by name: ``tx_hash``, ``status``,
 ``gas_used``, ``fee_paid``, ``tip_paid``, ``result``, ``result_type``, ``events`` (each
 ``{"address", "name", "data": [[key, value], ...]}`` in key order), ``error``,
 ``contract_address``. ``result_type`` is ``""`` when the result is a canonical value
@@ -23,7 +28,7 @@ from typing import Any
 
 from accord.device import Block, BlockHeader, Receipt
 from accord.device.merkle import audit_path
-from accord.device.receipts_root import leaf_hashes, result_leaf
+from accord.device.receipts_root import PAGE, page_hashes, result_leaf
 from accord.node.reads import HashParams, parse_hash
 from accord.node.rpc import Method
 from accord.node.wire import value_to_json
@@ -77,11 +82,13 @@ def receipt_proof(block: Block, tx_hash: bytes) -> dict[str, Any] | None:
     index = next((i for i, r in enumerate(receipts) if r.tx_hash == tx_hash), None)
     if index is None:
         return None
-    receipt = receipts[index]
-    path = audit_path(leaf_hashes(receipts), index)
+    page_index, position = divmod(index, PAGE)
+    path = audit_path(page_hashes(receipts), page_index)
     return {
-        "receipt": leaf_json(receipt),
-        "index": index,
+        "receipt": leaf_json(receipts[index]),
+        "page": [leaf_json(r) for r in receipts[PAGE * page_index : PAGE * (page_index + 1)]],
+        "page_index": page_index,
+        "position": position,
         "path": [p.hex() for p in path],
         "header": header_json(block.header),
         "block_hash": block.header.hash.hex(),
@@ -107,8 +114,8 @@ METHODS: dict[str, Method] = {
     "accord_getProof": Method(
         HashParams,
         get_proof,
-        "A receipt, its index and Merkle audit path, and its block's header; null until "
-        "included. Verify with accord.client.verify_receipt_proof against a block hash "
-        "you trust.",
+        "A receipt, its page of receipts, its position, the page's index and Merkle audit "
+        "path, and its block's header; null until included. Verify with "
+        "accord.client.verify_receipt_proof against a block hash you trust.",
     ),
 }
