@@ -139,7 +139,7 @@ def page_hashes(receipts: Sequence[Sequence[Any]]) -> list[bytes]:
     n = len(values)
     starts = range(0, n, PAGE)
     pages = map(values.__getitem__, map(slice, starts, range(PAGE, n + PAGE, PAGE)))
-    return prefixed_digests(LEAF_STATE, list(map(_dumps, pages, repeat(0))))
+    return prefixed_digests(LEAF_STATE, list(map(_dumps, pages, repeat(0))))  # type: ignore[arg-type]
 
 
 def receipts_root(receipts: Sequence[Sequence[Any]]) -> bytes:

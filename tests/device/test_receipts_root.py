@@ -1,5 +1,7 @@
-"""The header's receipts root: leaf values of every kind of receipt, the root of every
-sealed block, its place in the header hash, and replay checking it."""
+"""The header's receipts root: leaf values of every kind of receipt, pages of 32 of them
+as the tree's leaves, the root of every sealed block (0..100 receipts: several pages and
+partial last pages) against a reference Merkle Tree Hash written here, its place in the
+header hash, and replay checking it."""
 
 from __future__ import annotations
 
@@ -9,13 +11,23 @@ import sqlite3
 from hashlib import sha256
 from marshal import dumps
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from accord.device import Device, DeviceConfig, Event, Receipt, ReplayMismatch, replay
 from accord.device.block import BlockHeader
-from accord.device.merkle import EMPTY_ROOT, leaf_hash, root
-from accord.device.receipts_root import leaf_data, leaf_hashes, leaf_value, receipts_root
+from accord.device.merkle import EMPTY_ROOT
+from accord.device.receipts_root import (
+    PAGE,
+    leaf_data,
+    leaf_value,
+    page_count,
+    page_data,
+    page_hashes,
+    page_size,
+    receipts_root,
+)
 from accord.device.store import SqliteLog
 from tests.device.conftest import make_genesis
 from tests.device.proof_contracts import Odd
@@ -88,18 +100,69 @@ def test_no_two_kinds_of_result_share_a_leaf() -> None:
     assert leaf_data(receipt(())) == leaf_data(receipt([]))
 
 
-def test_the_fast_path_agrees_with_the_general_one() -> None:
+def reference_mth(leaves: list[bytes]) -> bytes:
+    """RFC 6962 §2.1's Merkle Tree Hash of leaf *data*, recursively, as the RFC states it."""
+    if not leaves:
+        return sha256(b"").digest()
+    if len(leaves) == 1:
+        return sha256(b"\x00" + leaves[0]).digest()
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return sha256(b"\x01" + reference_mth(leaves[:k]) + reference_mth(leaves[k:])).digest()
+
+
+def reference_pages(receipts: list[Any]) -> list[bytes]:
+    """Each page's data: receipts [32k, 32k + 32) as one tuple of leaf values."""
+    values = [leaf_value(r) for r in receipts]
+    return [dumps(tuple(values[i : i + 32]), 0) for i in range(0, len(values), 32)]
+
+
+def test_page_count_and_sizes() -> None:
+    assert PAGE == 32
+    for count in range(0, 200):
+        sizes = [page_size(count, k) for k in range(page_count(count))]
+        assert sum(sizes) == count and all(s == 32 for s in sizes[:-1])
+        assert (not sizes) == (count == 0) and (not sizes or 1 <= sizes[-1] <= 32)
+        assert page_size(count, page_count(count)) == 0
+
+
+@pytest.mark.parametrize("size", [0, 1, 5, 31, 32, 33, 63, 64, 65, 97, 100])
+def test_the_fast_path_agrees_with_the_general_one(size: int) -> None:
     event = Event("0xabc", "E", (("k", 1),))
-    plain = [tuple(receipt(n)) for n in range(5)]
-    mixed = [*plain, receipt({"a": 1}), tuple(receipt(2, (event,))), receipt(b"x")]
-    for receipts in (plain, mixed, mixed[::-1], []):
-        expected = [sha256(b"\x00" + leaf_data(r)).digest() for r in receipts]
-        assert leaf_hashes(receipts) == expected  # type: ignore[arg-type]
-        assert receipts_root(receipts) == root(expected)  # type: ignore[arg-type]
+    plain = [tuple(receipt(n)) for n in range(size)]
+    extra = [receipt({"a": 1}), tuple(receipt(2, (event,))), receipt(b"x")]
+    mixed = [*plain[: size // 2], *extra, *plain[size // 2 :]]
+    for receipts in (plain, mixed, mixed[::-1]):
+        datas = reference_pages(receipts)
+        assert len(datas) == page_count(len(receipts))
+        assert [
+            page_data([leaf_value(r) for r in receipts[i : i + 32]])
+            for i in range(0, len(receipts), 32)
+        ] == datas
+        expected = [sha256(b"\x00" + d).digest() for d in datas]
+        assert page_hashes(receipts) == expected  # type: ignore[arg-type]
+        assert receipts_root(receipts) == reference_mth(datas)  # type: ignore[arg-type]
+
+
+def test_every_receipt_and_its_place_changes_the_root() -> None:
+    receipts = [tuple(receipt(n)) for n in range(70)]
+    base = receipts_root(receipts)  # type: ignore[arg-type]
+    roots = {base}
+    for i in (0, 31, 32, 63, 64, 69):
+        changed = list(receipts)
+        changed[i] = tuple(receipt(1000 + i))
+        roots.add(receipts_root(changed))  # type: ignore[arg-type]
+    swapped = list(receipts)
+    swapped[31], swapped[32] = swapped[32], swapped[31]  # across a page boundary
+    roots.add(receipts_root(swapped))  # type: ignore[arg-type]
+    roots.add(receipts_root(receipts[:-1]))  # type: ignore[arg-type]
+    roots.add(receipts_root(receipts[:64]))  # type: ignore[arg-type]
+    assert len(roots) == 10
 
 
 def make() -> tuple[Device, str]:
-    device = Device(DeviceConfig(), make_genesis(), seed=1)
+    device = Device(DeviceConfig(block_gas_limit=10**9), make_genesis(), seed=1)
     odd = device.deploy(device.account("alice"), Odd)
     return device, odd
 
@@ -107,14 +170,13 @@ def make() -> tuple[Device, str]:
 def test_every_sealed_block_commits_its_receipts() -> None:
     device, odd = make()
     kinds = ["int", "dict", "list", "list_of_dict", "object", "tuple", "big"]
-    for size in range(0, 9):
+    for size in (*range(0, 9), 31, 32, 33, 64, 65, 100):
         for i in range(size):
             sender = device.account(("alice", "bob", "carol")[i % 3])
             device.submit(device.sign(sender, odd, "give", kinds[i % len(kinds)], i))
         block = device.build_block()
         assert block.header.receipt_count == size == len(block.receipts)
-        leaves = [leaf_hash(leaf_data(r)) for r in block.receipts]
-        assert block.header.receipts_root == root(leaves)
+        assert block.header.receipts_root == reference_mth(reference_pages(list(block.receipts)))
         if size == 0:
             assert block.header.receipts_root == EMPTY_ROOT
     assert device.headers[0].receipt_count == 0
