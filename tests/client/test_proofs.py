@@ -1,7 +1,8 @@
-"""verify_receipt_proof: every honest proof of blocks of 1..9 receipts verifies (every
-kind of result, with events), and a proof changed anywhere (any receipt field, path
-element, index, header field, hash) or taken from another block is refused, always with
-one InvalidProof line."""
+"""verify_receipt_proof: every honest proof of blocks of 0..100 receipts verifies (every
+kind of result, with events; one page, several pages, partial last pages), and a proof
+changed anywhere (any receipt field, page entry, page size, position, page index, path
+element, header field, hash) or taken from another block is refused, always with one
+InvalidProof line."""
 
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ from tests.device.conftest import make_genesis
 from tests.device.proof_contracts import Odd
 
 KINDS = ("int", "dict", "list", "list_of_dict", "object", "tuple", "big")
-SIZES = range(1, 10)
+SIZES = (*range(0, 10), 31, 32, 33, 64, 65, 100)
 
 
 @cache
 def chain() -> tuple[Device, dict[int, list[bytes]]]:
-    """Blocks of 1..9 receipts: calls returning every kind of result, with events, a
+    """Blocks of 0..100 receipts: calls returning every kind of result, with events, a
     revert and plain transfers among them."""
-    device = Device(DeviceConfig(), make_genesis(), seed=2)
+    device = Device(DeviceConfig(block_gas_limit=10**9), make_genesis(), seed=2)
     odd = device.deploy(device.account("alice"), Odd)
     blocks: dict[int, list[bytes]] = {}
     senders = ("alice", "bob", "carol", "dave")
@@ -57,7 +58,9 @@ def proof_of(number: int, tx_hash: bytes) -> dict[str, Any]:
     return found
 
 
+@cache
 def all_proofs() -> list[tuple[int, dict[str, Any]]]:
+    """Every receipt's proof (cached: a test changes only copies of them)."""
     _, blocks = chain()
     return [(n, proof_of(n, h)) for n, hashes in blocks.items() for h in hashes]
 
@@ -70,7 +73,10 @@ def test_every_honest_proof_verifies() -> None:
         # the JSON round trip a network would give it
         proof = json.loads(json.dumps(proof))
         proven = verify_receipt_proof(proof, header.hash)
-        assert proven.header == header and proven.index == proof["index"]
+        assert proven.header == header
+        assert proven.index == 32 * proof["page_index"] + proof["position"]
+        assert len(proof["page"]) == min(32, header.receipt_count - 32 * proof["page_index"])
+        assert proof["page"][proof["position"]] == proof["receipt"]
         assert verify_receipt_proof(proof, header.hash.hex()).receipt == proven.receipt
         assert verify_receipt_proof(proof, trusted_header=header).index == proven.index
         real = device.receipt(proven.receipt.tx_hash)
@@ -96,15 +102,26 @@ def test_a_proof_against_another_blocks_hash_is_refused() -> None:
                     verify_receipt_proof(proof, device.headers[other].hash)
 
 
-def test_a_receipt_with_another_blocks_header_and_path_is_refused() -> None:
+def one_proof_a_block() -> list[tuple[int, dict[str, Any]]]:
+    seen: dict[int, dict[str, Any]] = {}
+    for number, proof in all_proofs():
+        seen.setdefault(number, proof)
+    return list(seen.items())
+
+
+def test_a_receipt_or_page_with_another_blocks_header_and_path_is_refused() -> None:
     device, _ = chain()
-    proofs = all_proofs()
+    proofs = one_proof_a_block()
     for number, proof in proofs:
         for other_number, other in proofs:
             if other_number == number:
                 continue
             forged = {**other, "receipt": proof["receipt"]}
-            with pytest.raises(InvalidProof, match=r"^receipt: "):
+            with pytest.raises(InvalidProof, match=r"^receipt\.tx_hash: differs from page"):
+                verify_receipt_proof(forged, device.headers[other_number].hash)
+            forged = {**other, "page": proof["page"], "receipt": proof["receipt"]}
+            forged["position"] = proof["position"]
+            with pytest.raises(InvalidProof, match=r"^page: "):
                 verify_receipt_proof(forged, device.headers[other_number].hash)
 
 
@@ -212,23 +229,72 @@ def test_any_change_anywhere_is_refused(data: st.DataObject) -> None:
 def test_each_receipt_field_is_bound(field: str) -> None:
     device, _ = chain()
     number, proof = all_proofs()[3]
-    tampered = copy.deepcopy(proof)
-    old = tampered["receipt"][field]
-    tampered["receipt"][field] = {
-        "tx_hash": "00" * 32,
-        "status": "reverted" if old != "reverted" else "success",
-    }.get(field, old + 1 if isinstance(old, int) else old)
-    with pytest.raises(InvalidProof, match=r"^receipt: .*another root"):
-        verify_receipt_proof(tampered, device.headers[number].hash)
+    for where in ("receipt", "page"):  # the claim, or the claim and its page entry both
+        tampered = copy.deepcopy(proof)
+        old = tampered["receipt"][field]
+        new = {
+            "tx_hash": "00" * 32,
+            "status": "reverted" if old != "reverted" else "success",
+        }.get(field, old + 1 if isinstance(old, int) else old)
+        tampered["receipt"][field] = new
+        if where == "page":
+            tampered["page"][proof["position"]][field] = new
+            expected = r"^page: .*another root"
+        else:
+            expected = rf"^receipt\.{field}: differs from page\[{proof['position']}\]\.{field}$"
+        with pytest.raises(InvalidProof, match=expected):
+            verify_receipt_proof(tampered, device.headers[number].hash)
 
 
-def test_the_index_is_bound() -> None:
+def test_a_result_is_compared_by_its_encoding() -> None:
+    """``True == 1`` in Python: a claimed result True against the page's 1 is refused."""
     device, _ = chain()
-    for number, proof in all_proofs():
-        size = proof["header"]["receipt_count"]
-        for index in range(size):
-            if index != proof["index"]:
-                with pytest.raises(InvalidProof):
-                    verify_receipt_proof({**proof, "index": index}, device.headers[number].hash)
-        with pytest.raises(InvalidProof, match=r"^index"):
-            verify_receipt_proof({**proof, "index": size}, device.headers[number].hash)
+    found = [
+        (n, p)
+        for n, p in all_proofs()
+        if p["receipt"]["result"] == 1 and type(p["receipt"]["result"]) is int
+    ]
+    assert found
+    for number, proof in found:
+        tampered = copy.deepcopy(proof)
+        tampered["receipt"]["result"] = True
+        with pytest.raises(InvalidProof, match=r"^receipt\.result: differs"):
+            verify_receipt_proof(tampered, device.headers[number].hash)
+
+
+def test_the_position_and_page_index_are_bound() -> None:
+    device, _ = chain()
+    for number, proof in all_proofs()[::5]:
+        trusted = device.headers[number].hash
+        count = proof["header"]["receipt_count"]
+        pages = -(-count // 32)
+        size = len(proof["page"])
+        for position in range(size):
+            if position != proof["position"]:
+                with pytest.raises(InvalidProof, match=r"^receipt\.tx_hash: differs"):
+                    verify_receipt_proof({**proof, "position": position}, trusted)
+        for bad in (size, -1, True, "0", None):
+            with pytest.raises(InvalidProof, match=r"^position: "):
+                verify_receipt_proof({**proof, "position": bad}, trusted)
+        for page_index in range(pages):
+            if page_index != proof["page_index"]:
+                with pytest.raises(InvalidProof, match=r"^(page|path): "):
+                    verify_receipt_proof({**proof, "page_index": page_index}, trusted)
+        for bad in (pages, -1, True, 0.0, None):
+            with pytest.raises(InvalidProof, match=r"^page_index: "):
+                verify_receipt_proof({**proof, "page_index": bad}, trusted)
+
+
+def test_a_page_of_another_size_is_refused() -> None:
+    """A page must hold exactly what receipt_count gives its index: 32, or the rest."""
+    device, _ = chain()
+    for number, proof in all_proofs()[::3]:
+        trusted = device.headers[number].hash
+        page = proof["page"]
+        for other in (page[:-1], [*page, page[-1]], [*page, *page], [], page[:1]):
+            if len(other) != len(page):
+                with pytest.raises(InvalidProof, match=r"^page: page \d+ of a block of \d+ "):
+                    verify_receipt_proof({**proof, "page": other}, trusted)
+        for bad in (None, {"0": page[0]}, "page", 3):
+            with pytest.raises(InvalidProof, match=r"^page: "):
+                verify_receipt_proof({**proof, "page": bad}, trusted)
