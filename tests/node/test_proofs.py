@@ -82,9 +82,12 @@ def test_every_receipt_proof_verifies_against_its_blocks_hash(world: Any) -> Non
         assert header["receipts_root"] == node.device.headers[number].receipts_root.hex()
         for index, tx_hash in enumerate(hashes):
             proof = rpc.call("accord_getProof", {"hash": tx_hash})
-            assert proof["index"] == index and proof["block_hash"] == header["hash"]
+            assert proof["block_hash"] == header["hash"]
+            assert (proof["page_index"], proof["position"]) == divmod(index, 32)
+            assert len(proof["page"]) == len(hashes) <= 32
+            assert [entry["tx_hash"] for entry in proof["page"]] == hashes
             proven = verify_receipt_proof(proof, header["hash"])
-            assert proven.receipt.tx_hash.hex() == tx_hash
+            assert proven.receipt.tx_hash.hex() == tx_hash and proven.index == index
             assert proven.header == node.device.headers[number]
             receipt = rpc.call("accord_getTransactionReceipt", {"hash": tx_hash})
             assert proof["receipt"]["status"] == receipt["status"]
