@@ -146,12 +146,13 @@ class Gate:
         # them in full; below, marshal encodes each of them in 5 bytes.
         if (nonce | gas_limit | max_fee) >> 31:
             return self.device._admit(tx, at)
-        # The arguments' types (a nested tuple or anything else: the slow path checks
-        # it in full). A loop of identity tests: cheaper than any one C-level call (or a
-        # set's lookup per argument) for a few arguments.
+        # The arguments' types (a nested tuple, bytes, whose zero bytes pay the non-zero
+        # price (gas.intrinsic_gas), or anything else: the slow path checks it in full).
+        # A loop of identity tests: cheaper than any one C-level call (or a set's lookup
+        # per argument) for a few arguments.
         for arg in args:
             kind = type(arg)
-            if not (kind is str or kind is int or kind is bytes or kind is bool or arg is None):
+            if not (kind is str or kind is int or kind is bool or arg is None):
                 return self.device._admit(tx, at)
         try:
             data: bytes = _DUMPS(content, 0)

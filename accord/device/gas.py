@@ -37,7 +37,15 @@ prices an Ethereum transaction's data field (Yellow Paper appendix G, G_txdatano
 and G_txdatazero). The calldata is the canonical encoding
 (:func:`accord.device.encoding.digest_bytes`, marshal version 0) of the tuple
 ``(method, args, value)``: what the call carries beyond the envelope that ``TX_BASE``
-already covers (sender, nonce, target, gas and fee fields, all of bounded size). A
+already covers (sender, nonce, target, gas and fee fields, all of bounded size).
+One departure: the bytes inside a ``bytes`` argument (at any depth of nested tuples)
+all pay the non-zero price, whatever their content. Such arguments are signatures, MACs,
+random nonces and hashes, whose zero bytes are chance: an ed25519 signature from a fresh
+key has about 1/256 of them, different in every run. With EIP-2028's discount the gas,
+so the fees, the balances and the state hash, of the same scenario and seed would differ
+between runs whenever an agent's signature is an argument (ERC-8004's
+``setAgentWallet``, an x402 settlement). Structural zero bytes (the encoding's lengths
+and small integers) keep the discount: they depend only on the call's shape. A
 transaction's ``gas_limit`` must cover it (else ``GasLimitTooLow`` naming the intrinsic
 gas); it is charged before the call runs, so a 20 MB argument costs about 320 M gas
 and cannot be sent at all under a 30 M block gas limit.
@@ -122,7 +130,23 @@ def intrinsic_gas(method: str, args: tuple[object, ...], value: tuple[object, ..
         data = _dumps((method, args, value), 0)  # type: ignore[arg-type]
     except Exception:  # not canonical: a hostile field
         return UNPAYABLE
-    return TX_BASE + CALLDATA_NONZERO * len(data) - _SAVED * data.count(0)
+    return TX_BASE + CALLDATA_NONZERO * len(data) - _SAVED * (data.count(0) - _chance_zeros(args))
+
+
+def _chance_zeros(args: tuple[object, ...]) -> int:
+    """The zero bytes inside the ``bytes`` values of ``args`` (nested tuples included):
+    priced as non-zero (module docstring), since their count is chance. ``args`` is
+    canonical here (it encoded), so its nesting is bounded by the encoder's own limit."""
+    zeros = 0
+    stack: list[object] = [args]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is bytes or kind is bytearray:
+            zeros += item.count(0)  # type: ignore[attr-defined]
+        elif kind is tuple:
+            stack.extend(item)  # type: ignore[arg-type]
+    return zeros
 
 
 UNPAYABLE = 1 << 62

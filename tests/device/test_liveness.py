@@ -168,18 +168,21 @@ def test_keyboard_interrupt_rolls_the_block_back_drops_the_item_and_propagates()
     assert_healthy(device)
 
 
-def test_calldata_costs_16_per_nonzero_and_4_per_zero_byte() -> None:
+def test_calldata_costs_16_per_nonzero_and_4_per_zero_byte_but_bytes_pay_16_each() -> None:
     import marshal
 
-    for method, args, value in [
-        ("", (), (("ETH", 1),)),
-        ("move", ("alice", "bob", 0), ()),
-        ("m", (b"\x00" * 100, b"\x01" * 100), ()),
+    for method, args, value, in_bytes in [
+        ("", (), (("ETH", 1),), 0),
+        ("move", ("alice", "bob", 0), (), 0),
+        ("m", (b"\x00" * 100, b"\x01" * 100), (), 100),
+        ("m", ("x", (b"\x00\x07\x00", (b"\x00",))), (), 3),
     ]:
         data = marshal.dumps((method, args, value), 0)
-        zeros = data.count(0)
+        zeros = data.count(0) - in_bytes  # a bytes value's zero bytes pay 16, not 4
         expected = 21_000 + 16 * (len(data) - zeros) + 4 * zeros
         assert G.intrinsic_gas(method, args, value) == expected
+    # the content of a bytes argument does not move the gas, only its length
+    assert G.intrinsic_gas("m", (b"\x00" * 64,), ()) == G.intrinsic_gas("m", (b"\xff" * 64,), ())
     # not encodable: no gas limit covers it
     assert G.intrinsic_gas("m", (object(),), ()) == G.UNPAYABLE
 
