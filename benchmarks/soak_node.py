@@ -16,9 +16,9 @@ Against it:
   mid-stream, with a batch in flight;
 * the node itself, killed with SIGKILL at seeded block heights, in turn: a moment after a
   ``/admin/block`` request is sent (under the timer: a seeded moment into the block
-  interval), while the clients have requests in flight, and again while restarting (a
-  seeded moment after it is spawned, before it answers ``/health``); restarted on the
-  same ``data_dir`` each time.
+  interval), while the clients have requests in flight, and again while restarting (while
+  it replays ``chain.db``: :meth:`Soak.kill_restarting`); restarted on the same
+  ``data_dir`` each time.
 
 Every answer a client got is recorded client-side. At the end (under the timer, after a
 restart with the timer off), after sealing blocks until the mempool is empty, the soak
