@@ -166,7 +166,11 @@ def column_generation(
             break
         # the LP's prices, within a trust region around the best prices so far (prices
         # far from them give huge, useless trades that only upset HiGHS's numerics)
-        lp = np.where(np.isfinite(plan.prices), plan.prices, best.nu)
+        # A token no column trades has no row in the LP. With budget to spare (lb < 0)
+        # its constraint is slack, so complementary slackness prices it at c; the best
+        # prices so far would leave a dual stuck inside every band it touches (no
+        # columns, so no rows, so no prices: the empty route forever).
+        lp = np.where(np.isfinite(plan.prices), plan.prices, np.where(lb < 0, c, best.nu))
         lp = np.clip(lp, best.nu / _TRUST, best.nu * _TRUST)
         lp = np.where(master.active, np.maximum(lp, c), 0.0)
         before = _model(columns, lp)

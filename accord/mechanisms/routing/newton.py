@@ -31,6 +31,7 @@ certifies the gap against ``g`` at the same ``ν``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,10 +49,12 @@ __all__ = ["Direct", "newton", "recover_direct", "unit_margins"]
 _ARMIJO = 1e-4
 _MAX_ITERATIONS = 60
 _BACKTRACKS = 12
+_BRACKETS = 60  # slope evaluations of the search that takes over from backtracking
 _TARGET = 1e-11  # stop once the estimated relative gap is below this
 _STALLED = 1e-9  # ... or below this, once rounding stops progress
 _STALE = 4  # iterations without a tenth off the best estimate that mean no progress
 _BOUND_MARGIN = 4e-12  # of each token's throughput, added to its bound while solving
+_RESOLUTION = 16 * 2.0**-52  # ulps of a price whose flow a bound's margin must exceed
 _SHAVE = 1e-12  # receipts shaved so that invariants hold in floats
 _MARGIN = 1e-12  # relative margin every bound must hold by after recovery
 
@@ -76,6 +79,21 @@ def _estimate(c: Array, lb: Array, nu: Array, psi: Array) -> float:
     slack = float(np.dot(nu - c, psi - lb))
     short = float(np.dot(nu, np.maximum(lb - psi, 0.0)))
     return abs(slack) + 3.0 * short
+
+
+def _resolution(ev: Evaluation, nu: Array, nu0: Array) -> Array:
+    """What ``_RESOLUTION`` (a few ulps) of each token's price moves its flow:
+    ``_RESOLUTION·H_kk·ν_k`` from the Hessian's diagonal (scaled by ``ν₀``, so
+    ``H_kk·ν_k = hess_kk·ν_k/ν₀_k²``).
+
+    A swap of ``t`` through pools of depth ``S ≫ t`` has ``H_kk·ν_k ≈ S/2``: its flow
+    moves in steps of about ``S·1e-16`` however its price is chosen. A bound's margin
+    below that step (``4e-12·t`` once ``t/S`` is under about 1e-4) is a window no price
+    lands in, and Newton stalls short of it; the margin is therefore never narrower.
+    """
+    assert ev.hess is not None
+    out: Array = _RESOLUTION * np.abs(np.diag(ev.hess)) * nu / np.maximum(nu0 * nu0, 1e-300)
+    return out
 
 
 def unit_margins(view: FloatView, ev: Evaluation) -> Array:
@@ -141,10 +159,11 @@ def newton(
     point, ev = at(z)
     evaluations, iterations = 1, 0
     converged = False
-    best: tuple[float, Array, Evaluation] | None = None  # the least estimate with margins
+    # the least estimate with margins: (estimate, g there with margins, ν, evaluation)
+    best: tuple[float, float, Array, Evaluation] | None = None
     stale = 0  # iterations since the best estimate last fell by a tenth
     while True:
-        margin = _BOUND_MARGIN * ev.through
+        margin = np.maximum(_BOUND_MARGIN * ev.through, _resolution(ev, point, nu0))
         if units is not None:
             margin = np.maximum(margin, units)
         bound = lb + margin
@@ -157,7 +176,7 @@ def newton(
         if margins_hold:
             stale = 0 if best is None or est < 0.9 * best[0] else stale + 1
             if best is None or est < best[0]:
-                best = (est, point, ev)
+                best = (est, val, point, ev)
         if stale >= _STALE or iterations >= _MAX_ITERATIONS:
             break  # cycling at the flows' rounding, or out of iterations: keep the best
         iterations += 1
@@ -184,13 +203,88 @@ def newton(
                 break
             alpha *= 0.5
         else:
-            alpha = 0.0
+            # every trial overshot: search the segment to the last one by its slope
+            found = _bracket(at, z, step, 2.0 * alpha, gz, bound, free, scale, lower)
+            evaluations += found[0]
+            if found[1] is None:
+                alpha = 0.0
+            else:
+                t_z, t_point, t_ev = found[1]
+                t_val = value(t_point, t_ev, bound)
+                if t_val <= val or _estimate(c, bound, t_point, t_ev.grad) < 0.9 * est:
+                    z, point, ev = t_z, t_point, t_ev
+                else:
+                    alpha = 0.0
         if alpha == 0.0:  # no descent left at float precision
             break
-    if not converged and best is not None and best[0] <= _STALLED * max(best[2].value, floor):
+    # measured against g (as the target is), not against Σ f_i, which for a swap is only
+    # the pools' arbitrage at ν, orders of magnitude below the swap's value
+    if not converged and best is not None and best[0] <= _STALLED * max(best[1], floor):
         converged = True  # not to the target, but as far as rounding lets Newton go
-        point, ev = best[1], best[2]
+        point, ev = best[2], best[3]
     return Direct(point, value(point, ev, lb), ev, iterations, evaluations, converged)
+
+
+def _bracket(
+    at: Callable[[Array], tuple[Array, Evaluation]],
+    z: Array,
+    step: Array,
+    alpha: float,
+    gz: Array,
+    bound: Array,
+    free: NDArray[np.intp],
+    scale: Array,
+    lower: Array,
+) -> tuple[int, tuple[Array, Array, Evaluation] | None]:
+    """``(evaluations, (z, ν, evaluation) or None)``: the minimum of ``g`` along
+    ``z + α·step``, ``α ∈ (0, alpha]``, found by regula falsi (Illinois) on the slope.
+
+    Armijo backtracking halves the step only ``_BACKTRACKS`` times. When a price's pools
+    all sit inside their no-arbitrage bands its Newton step has no curvature to bound
+    it, and the trust region's half-price step is then far longer than the distance to
+    the optimum: for a swap of ``t`` through pools of depth ``S`` the optimal price lies
+    about ``2t/S`` past the band's edge, below the last trial's reach once ``t/S`` is
+    under 1e-4. ``g`` is convex along the segment, with slope ``gzᵀstep < 0`` at its
+    start and (every trial having overshot) usually positive at its end; the slope's
+    root is the minimum. Stops once the slope is a tenth of its start's; ``None`` when
+    the end's slope is not positive (the trials failed on ``g``'s rounding instead).
+    """
+    segment = alpha * step  # searched as z + β·segment, β ∈ (0, 1]: no overflow in slopes
+    lo, s_lo = 0.0, float(np.dot(gz, segment))
+    hi = 1.0
+    evaluations = 0
+    best: tuple[Array, Array, Evaluation] | None = None
+
+    def slope_at(a: float) -> tuple[float, tuple[Array, Array, Evaluation]]:
+        trial = np.maximum(z + a * segment, lower)
+        t_point, t_ev = at(trial)
+        return float(np.dot((t_ev.grad - bound)[free] * scale, segment)), (trial, t_point, t_ev)
+
+    s_hi, _ = slope_at(hi)
+    evaluations += 1
+    if not s_lo < 0.0 < s_hi:
+        return evaluations, None
+    side = 0  # Illinois: halve the slope kept at an end chosen twice in a row
+    f_lo, f_hi = s_lo, s_hi
+    for _ in range(_BRACKETS):
+        a = hi - f_hi * (hi - lo) / (f_hi - f_lo)
+        if not lo < a < hi:
+            a = 0.5 * (lo + hi)
+        s, trial = slope_at(a)
+        evaluations += 1
+        if abs(s) <= 0.1 * abs(s_lo):
+            return evaluations, trial
+        if s < 0.0:
+            lo, f_lo, best = a, s, trial
+            if side == -1:
+                f_hi *= 0.5
+            side = -1
+        else:
+            hi, f_hi = a, s
+            if side == 1:
+                f_lo *= 0.5
+            side = 1
+    return evaluations, best
 
 
 def _step(
