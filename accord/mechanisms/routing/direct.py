@@ -24,15 +24,38 @@ from accord.mechanisms.routing.result import Block, Route
 
 Array = NDArray[np.float64]
 
-__all__ = ["MARGIN_COST", "execute", "held", "int_net", "route_newton"]
+__all__ = ["MARGIN_COST", "execute", "held", "int_net", "route_newton", "traded_held"]
 
 MARGIN_COST = 1e-7  # relative value the rounding margins may cost at most
 _UNIT_GAP = 1e-6  # relative gap a Newton plan with margins for rounding may keep (tiny swaps)
 
 
-def held(view: FloatView, nu: Array) -> float:
-    """The value of the routed reserves at ``ν``: the floor under relative gaps."""
-    return sum(float(np.dot(nu[g.tokens].ravel(), g.reserves.ravel())) for g in view.groups)
+def held(view: FloatView, nu: Array, nets: tuple[Array, ...] | None = None) -> float:
+    """The value of the routed reserves at ``ν``; with ``nets`` (trades by group), of
+    the reserves of the pools that trade: the floor under relative gaps.
+
+    Only the trading pools count towards a route's floor: a 1e26-unit pool that sits
+    in its band beside a swap of 1e10 would otherwise lift the floor (1e-12 of it) far
+    above the swap's value, and a loss of 1e-7 of that value would pass as 1e-8.
+    """
+    total = 0.0
+    for i, g in enumerate(view.groups):
+        worth = (nu[g.tokens] * g.reserves).sum(axis=1)
+        if nets is not None:
+            worth = worth[(nets[i] != 0).any(axis=1)]
+        total += float(worth.sum())
+    return total
+
+
+def traded_held(network: Network, nu: Array, trades: Trades) -> float:
+    """:func:`held` of the pools in ``trades`` (``{pool: (tokens, Δ, Λ)}``)."""
+    return sum(
+        float(
+            np.dot(nu[list(network.pool_tokens[p])], [float(r) for r in network.pools[p].reserves])
+        )
+        for p, (_, dlt, lam) in trades.items()
+        if (np.asarray(dlt) != 0).any() or (np.asarray(lam) != 0).any()
+    )
 
 
 def int_net(n: int, network: Network, ints: dict[int, tuple[list[int], list[int]]]) -> list[int]:
@@ -94,7 +117,8 @@ def _newton_plan(
     found = newton(view, c, lb, nu0, active, floor, units=units, start=start)
     nets, psi = recover_direct(view, lb, found.evaluation.nets)
     value = float(np.dot(c, psi))
-    relative_gap = (found.value - value) / max(found.value, 1e-12 * held(view, found.nu), 1e-300)
+    floor = 1e-12 * held(view, found.nu, nets)
+    relative_gap = (found.value - value) / max(found.value, floor, 1e-300)
     blocks = tuple(
         Block(g.pools, g.tokens, np.maximum(-net, 0.0), np.maximum(net, 0.0))
         for g, net in zip(view.groups, nets, strict=True)

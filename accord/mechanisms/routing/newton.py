@@ -250,15 +250,18 @@ def _bracket(
     the end's slope is not positive (the trials failed on ``g``'s rounding instead).
     """
     segment = alpha * step  # searched as z + β·segment, β ∈ (0, 1]: no overflow in slopes
-    lo, s_lo = 0.0, float(np.dot(gz, segment))
+    # the path is projected on ν ≥ c: a price the projection holds at its bound does not move
+    lo, s_lo = 0.0, float(np.dot(gz, np.where((z <= lower) & (segment < 0), 0.0, segment)))
     hi = 1.0
     evaluations = 0
     best: tuple[Array, Array, Evaluation] | None = None
 
     def slope_at(a: float) -> tuple[float, tuple[Array, Array, Evaluation]]:
-        trial = np.maximum(z + a * segment, lower)
+        ahead = z + a * segment
+        trial = np.maximum(ahead, lower)
         t_point, t_ev = at(trial)
-        return float(np.dot((t_ev.grad - bound)[free] * scale, segment)), (trial, t_point, t_ev)
+        moving = np.where(ahead < lower, 0.0, segment)
+        return float(np.dot((t_ev.grad - bound)[free] * scale, moving)), (trial, t_point, t_ev)
 
     s_hi, _ = slope_at(hi)
     evaluations += 1

@@ -73,11 +73,11 @@ class Route:
     execution; ``net``/``net_int`` the net flow to the trader per token (global order,
     ``tokens``); ``prices`` the dual prices ``ν``; ``dual_value`` the upper bound
     ``g(ν)``; ``gap = dual_value − value ≥ 0`` and ``relative_gap = gap /
-    max(dual_value, 1e-12·(value of the routed reserves at ν))``. ``method`` says which
-    solver produced it: ``"newton"`` (projected Newton on the dual, strictly convex
-    pools) or ``"lp"`` (L-BFGS-B and column generation on the recovery LP). ``blocks``
-    hold the float trades and ``integer_trades`` the base units by pool (``None`` when
-    integer execution was skipped); :attr:`trades` reads both.
+    max(dual_value, 1e-12·(value at ν of the reserves of the pools that trade))``.
+    ``method`` says which solver produced it: ``"newton"`` (projected Newton on the
+    dual, strictly convex pools) or ``"lp"`` (L-BFGS-B and column generation on the
+    recovery LP). ``blocks`` hold the float trades and ``integer_trades`` the base units
+    by pool (``None`` when integer execution was skipped); :attr:`trades` reads both.
     """
 
     tokens: tuple[str, ...]

@@ -92,7 +92,13 @@ from accord.mechanisms.routing.colgen import (
     margins,
     price,
 )
-from accord.mechanisms.routing.direct import MARGIN_COST, execute, held, route_newton
+from accord.mechanisms.routing.direct import (
+    MARGIN_COST,
+    execute,
+    held,
+    route_newton,
+    traded_held,
+)
 from accord.mechanisms.routing.dual import dual_value, solve_dual
 from accord.mechanisms.routing.network import (
     FloatView,
@@ -171,10 +177,30 @@ def route(
     nu0[~active] = 1.0
     if method in ("auto", "newton") and all(g.kind != "constant_sum" for g in view.groups):
         found = route_newton(network, view, weights, lb, lb_int, nu0, active, integers)
-        if found is not None or method == "newton":
+        if method == "newton":
             if found is None:
                 raise ValueError("the Newton route did not converge to a gap within 1e-7")
             return found
+        if found is not None and found.relative_gap <= MARGIN_COST:
+            return found
+        if found is not None:  # certified, but loosely (margins for rounding): try the LP
+            stages, iterations, evaluations = solve_dual(
+                view, weights, lb, nu0, active, max_iterations
+            )
+            lp = _finish(
+                network,
+                view,
+                weights,
+                lb,
+                lb_int,
+                stages,
+                active,
+                iterations,
+                evaluations,
+                integers,
+            )
+            better = lp.value_int > found.value_int if integers else lp.value > found.value
+            return lp if better else found
     elif method == "newton":
         raise ValueError("method='newton' needs strictly convex pools, not constant-sum ones")
     stages, iterations, evaluations = solve_dual(view, weights, lb, nu0, active, max_iterations)
@@ -262,7 +288,7 @@ def _finish(
         prices=tuple(float(x) for x in nu),
         dual_value=bound,
         gap=gap,
-        relative_gap=gap / max(bound, master.floor),
+        relative_gap=gap / max(bound, 1e-12 * traded_held(network, nu, trades), 1e-300),
         iterations=iterations,
         evaluations=evaluations,
         method="lp",

@@ -52,16 +52,22 @@ def test_router_agreement_on_random_pools(
     assert c.wardrop_out <= c.optimum_out * (1 + 1e-12)
 
 
-def test_a_router_failure_is_visible_in_its_own_gap() -> None:
-    """Two equal-price pools 1e20 and ~1.9e22 deep: the router (LP path) returns an empty
-    route and says so with a relative gap of 1; the game's optimum is what it missed."""
-    pools = [ProductPool((s, s), 5, ("A", "B")) for s in (10**20, 18_680_786_338_487_167_090_688)]
-    c = compare_with_router(pools, "A", 390_625_000_000_000_000, "B")
-    assert c.router_out == 0.0 and c.router_gap == pytest.approx(1.0)
+def test_the_router_finds_the_optimum_on_deep_disparate_pools() -> None:
+    """Two equal-price pools 1e20 and ~1.9e22 deep and a swap of 2e-5 of their depth: the
+    router once returned an empty route here (gap 1; Newton's trust step overshot the
+    narrow fee band). The optimum splits in proportion to depth and pays what one pool
+    with the summed reserves would."""
+    small, deep, amount = 10**20, 18_680_786_338_487_167_090_688, 390_625_000_000_000_000
+    pools = [ProductPool((s, s), 5, ("A", "B")) for s in (small, deep)]
+    c = compare_with_router(pools, "A", amount, "B")
+    merged = amount * 0.9995 * (small + deep) / (small + deep + 0.9995 * amount)
+    assert c.router_gap < 1e-7
+    assert c.router_out == pytest.approx(merged, rel=1e-8)
+    assert c.optimum_out == pytest.approx(merged, rel=1e-8)
     assert c.optimum_out == pytest.approx(c.optimum_out_int, rel=1e-15)
-    assert c.optimum[0] == pytest.approx(
-        c.optimum.sum() * 10**20 / (10**20 + 18_680_786_338_487_167_090_688), rel=1e-6
-    )
+    share = np.array([small, deep]) / (small + deep)
+    assert c.router.tolist() == pytest.approx((amount * share).tolist(), rel=1e-6)
+    assert c.optimum.tolist() == pytest.approx((amount * share).tolist(), rel=1e-6)
 
 
 def test_price_of_anarchy_of_pools_is_at_least_one() -> None:
