@@ -182,7 +182,8 @@ def newton(
         iterations += 1
         step, gz = _step(ev, bound, free, every, scale, z, lower)
         # never let a price fall below half its value in one step (a trust region)
-        shrink = np.where(step < 0, -0.5 * z / np.minimum(step, -1e-300), np.inf)
+        shrink = np.full_like(step, np.inf)
+        np.divide(-0.5 * z, step, out=shrink, where=step < 0)
         alpha = min(1.0, float(shrink.min()))
         # g's rounding (each pool's value is a difference of what it pays and takes),
         # generously: a step inside it must still cut the estimate by a tenth
