@@ -56,9 +56,10 @@ class BlockHeader:
     design, the seed, the height and the parent block, so known once the parent is
     sealed."""
     receipt_count: int = 0
-    """How many receipts (included transactions) the block has: the receipts tree's size."""
+    """How many receipts (included transactions) the block has: it fixes the receipts
+    tree's size (its pages of 32) and each page's size."""
     receipts_root: bytes = EMPTY_ROOT
-    """The RFC 6962 Merkle root of the block's receipts, in order
+    """The RFC 6962 Merkle root of the block's receipts, in order, in pages of 32 a leaf
     (:mod:`accord.device.receipts_root`): what a receipt's inclusion proof ends at."""
 
     @property

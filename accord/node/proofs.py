@@ -13,12 +13,12 @@ hash covers both. The proof of an included transaction's receipt, receipt
 ``path`` is the page's audit path among the block's pages, and ``page`` holds the whole
 page (at most 32 leaf values, in order; ``receipt`` is its entry at ``position``).
 
-A leaf value is given by name, its fields by name: ``tx_hash``, ``status``,
+A leaf value is given as an object of its fields by name: ``tx_hash``, ``status``,
 ``gas_used``, ``fee_paid``, ``tip_paid``, ``result``, ``result_type``, ``events`` (each
 ``{"address", "name", "data": [[key, value], ...]}`` in key order), ``error``,
 ``contract_address``. ``result_type`` is ``""`` when the result is a canonical value
 (then ``result`` is it, in the wire's JSON); otherwise it names the result's type and
-``result`` is its JSON text, or null. Everything a verifier needs to rebuild the leaf's
+``result`` is its JSON text, or null. Everything a verifier needs to rebuild the page's
 bytes is there, in one form only; :func:`accord.client.verify_receipt_proof` does it.
 """
 
