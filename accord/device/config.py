@@ -52,6 +52,12 @@ class DeviceConfig(BaseModel):
       its builder's ``builder_shares`` entry; a tie keeps the chain in place).
     * ``builder_shares``: each builder's share α of block production, in basis points
       (a builder not listed weighs 0): the weights of the ``heaviest`` rule.
+    * ``record_inclusions``: whether the device records each included transaction's
+      block number in a tracked table (``ctx.included``, ``device.included``; the state
+      hash covers it and a reorg undoes it). ``None`` (the default): on when
+      ``finality_depth > 0``, where a contract must tell a canonical transaction from a
+      reorged one; off otherwise, so a device that cannot fork has the state hashes it
+      had before the table existed.
     * ``mempool_lifetime_ms``: a transaction or bundle still pending this long after it
       arrived is evicted when a block is sealed (geth's ``txpool.lifetime``, 3 hours by
       default), so one stuck on a nonce gap, an unaffordable fee or a condition that
@@ -81,6 +87,7 @@ class DeviceConfig(BaseModel):
     finality_depth: int = Field(0, ge=0, le=1024)
     fork_choice: ForkChoice = "longest"
     builder_shares: dict[str, int] = Field(default_factory=dict)
+    record_inclusions: bool | None = None
     mempool_lifetime_ms: int | None = Field(3 * 3600 * 1000, gt=0)
     genesis_time_ms: int = Field(0, ge=0)
     # -- gas bounds (caps) --
@@ -126,6 +133,14 @@ class DeviceConfig(BaseModel):
     rate-limits searchers instead). The DeFi searchers send one per block."""
     max_bundle_txs: int = Field(64, gt=0)
     """Transactions one bundle may hold (a sandwich has three)."""
+
+    @property
+    def records_inclusions(self) -> bool:
+        """Whether the device records inclusions (``record_inclusions``, by default on
+        exactly when ``finality_depth > 0``)."""
+        if self.record_inclusions is None:
+            return self.finality_depth > 0
+        return self.record_inclusions
 
     @model_validator(mode="after")
     def _latencies_non_negative(self) -> DeviceConfig:

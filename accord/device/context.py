@@ -150,6 +150,16 @@ class Context(tuple[Any, ...]):
         :data:`~accord.device.beacon.BEACON_WINDOW` blocks. Costs ``BEACON`` gas."""
         _not_device_context()
 
+    def included(self, tx_hash: bytes) -> int | None:
+        """The block that included transaction ``tx_hash`` on the current chain, or
+        ``None`` (never included, or included in a block a reorg undid); metered as a
+        read. A transaction of the running block is not seen yet (the seal records it).
+        On a device that records no inclusions (``DeviceConfig.record_inclusions``;
+        on by default when ``finality_depth > 0``) it reverts; a hash that is not 32
+        bytes reverts. A contract acts on it safely once the block is final:
+        ``included(h) <= ctx.finalized`` (docs/finality.md)."""
+        _not_device_context()
+
     def verify_signature(self, signer: str, message: bytes, signature: bytes) -> bool:
         """Whether ``signature`` is ``signer``'s signature of ``message``
         (:meth:`accord.device.Account.sign_message`); costs ``VERIFY`` gas."""
@@ -293,11 +303,13 @@ class ContextKit:
         meter: Any = None,
         beacons: BeaconWindow | None = None,
         finality_depth: int = 0,
+        inclusions: bool = False,
     ) -> None:
         """``meter``: the executor's :class:`~accord.device.meter.StepMeter`, which runs
         a callee from a metered module under the step meter (none: nothing is metered);
         ``beacons``: the device's beacon window, read by ``ctx.beacon`` (none: every
-        read is refused); ``finality_depth``: what ``ctx.finalized`` subtracts."""
+        read is refused); ``finality_depth``: what ``ctx.finalized`` subtracts;
+        ``inclusions``: whether the device records inclusions (``ctx.included``)."""
         active: list[Context | None] = [None]
         depth = [0]  # nested ctx.call frames running (each decrements as it ends)
         live: set[int] = set()
@@ -347,6 +359,16 @@ class ContextKit:
                 return beacons.read(height, self[4])
             except ValueError as exc:
                 raise Revert(str(exc)) from None
+
+        def included(self: Context, tx_hash: bytes) -> int | None:
+            use_gas(read)
+            if not inclusions:
+                raise Revert(
+                    "this device records no inclusions (DeviceConfig.record_inclusions is off)"
+                )
+            if type(tx_hash) is not bytes or len(tx_hash) != 32:
+                raise Revert("ctx.included: a transaction hash is 32 bytes")
+            return ledger.inclusions.get(tx_hash)
 
         def verify_signature(self: Context, signer: str, message: bytes, signature: bytes) -> bool:
             use_gas(G.VERIFY)
@@ -508,6 +530,7 @@ class ContextKit:
             "permit_nonce": permit_nonce,
             "beacon": beacon,
             "finalized": property(lambda ctx: max(0, ctx[4] - 1 - finality_depth)),
+            "included": included,
             "verify_signature": verify_signature,
             "transfer": transfer,
             "lock": lock,

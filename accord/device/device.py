@@ -115,6 +115,7 @@ class Device(Submission, BlockProduction, Automine, Forks):
         """Whether signatures are accepted unchecked (a replay without the MAC key file)."""
         self._scheme = self.config.signatures
         self._chain_id = self.config.chain_id
+        self._record_inclusions = self.config.records_inclusions
         self.genesis = self._bind_keys(genesis or Genesis())
         self.seed = seed
         self.ledger = Ledger()
@@ -358,6 +359,18 @@ class Device(Submission, BlockProduction, Automine, Forks):
         """The newest block that is final (``finality_depth`` blocks deep; no fork can
         replace it: :meth:`is_final`, ``docs/finality.md``)."""
         return max(0, self.number - self.config.finality_depth)
+
+    def included(self, tx_hash: object) -> int | None:
+        """The block that included transaction ``tx_hash`` on the current chain, or
+        ``None`` (not included, or reorged out). Needs ``DeviceConfig.records_inclusions``
+        (on by default when ``finality_depth > 0``): otherwise raises ``ValueError``."""
+        if not self._record_inclusions:
+            raise ValueError(
+                "this device records no inclusions (DeviceConfig.record_inclusions is off)"
+            )
+        if type(tx_hash) is not bytes or len(tx_hash) != 32:
+            raise TypeError("a transaction hash is 32 bytes")
+        return self.ledger.inclusions.get(tx_hash)
 
     def balance(self, account: str, asset: str) -> int:
         return self.ledger.balance(account, asset)

@@ -93,6 +93,7 @@ class Executor(BlockLoop, BatchSettlement, TxValidation):
             self.meter,
             getattr(device, "beacons", None),
             int(getattr(device.config, "finality_depth", 0)),
+            bool(getattr(device.config, "records_inclusions", False)),
         )
         """This device's call contexts (:mod:`accord.device.context`): their class, whose
         ledger operations are closures over the ledger, and the running-call slot."""

@@ -64,7 +64,7 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-ADDED_LATER = frozenset({"fork_choice", "builder_shares"})
+ADDED_LATER = frozenset({"fork_choice", "builder_shares", "record_inclusions"})
 """Config fields added after logs were written (:mod:`accord.device.forks`). While one
 is at its default it is left out of the meta fields, so a run that does not use it has
 the genesis hash it had before the field existed, and logs written before it still

@@ -77,6 +77,8 @@ class Ledger:
         "balances",
         "balances_origin",
         "events",
+        "inclusions",
+        "inclusions_origin",
         "issuers",
         "journal",
         "locked",
@@ -120,6 +122,12 @@ class Ledger:
         """The nonce of each owner's next permit (absent: 0)."""
         self.track(("allowances",), self.allowances)
         self.track(("permit_nonces",), self.permit_nonces)
+        self.inclusions: dict[bytes, int] = {}
+        """``tx hash -> block number`` of each included transaction, when the device
+        records inclusions (``DeviceConfig.record_inclusions``; written at the seal:
+        :meth:`accord.device.production.BlockProduction._seal`). Empty otherwise, so it
+        adds nothing to the state hash."""
+        self.inclusions_origin = self.track(("inclusions",), self.inclusions)
 
     @property
     def gas_used(self) -> int:

@@ -118,6 +118,8 @@ class BlockProduction:
     headers: list[BlockHeader]
     beacons: BeaconWindow
     beacon_root: bytes
+    _record_inclusions: bool
+    """Whether the seal records included transactions' blocks (``records_inclusions``)."""
     blocks: deque[Block]
     log: EventLog
     block_hooks: list[BlockHook]
@@ -503,6 +505,18 @@ class BlockProduction:
         next_base_fee = self.fee_market.base_fee_after(
             base_fee, gas_used, self.config.block_gas_limit
         )
+        if self._record_inclusions and included:
+            # Each included transaction's block, in the tracked table contracts read
+            # (ctx.included): written before the undo record and the fold, so the state
+            # hash covers it and a reorg's undo removes it (docs/finality.md).
+            ledger = self.ledger
+            inclusions = ledger.inclusions
+            origin = ledger.inclusions_origin
+            for tx in included:
+                h = tx[9]
+                if h not in origin:
+                    origin[h] = inclusions.get(h, MISSING)
+                inclusions[h] = number
         if self._undo is not None:  # finality_depth > 0: keep the block's undo first
             self._keep_undo(self._undo)
         root = self._digest.digest(number, next_base_fee)

@@ -10,6 +10,7 @@ The state is a set of *entries*, one per stored key, each a canonical tuple:
 ``("nonces", account, nonce)``                 nonces
 ``("allowances", (owner, spender, asset), n)`` allowances (:mod:`accord.device.permits`)
 ``("permit_nonces", owner, nonce)``            permit nonces
+``("inclusions", tx_hash, block_number)``      included transactions (when recorded)
 ``("contracts", address, "module:Class")``     deployed contracts
 ``("var", address, name, value)``              a contract's ``Var`` slots
 ``("map", address, name, key, value)``         a contract's ``Map`` items
@@ -120,6 +121,7 @@ def state_entries(ledger: Ledger, contracts: Mapping[str, Contract]) -> Iterator
         ("nonces", ledger.nonces),
         ("allowances", ledger.allowances),
         ("permit_nonces", ledger.permit_nonces),
+        ("inclusions", ledger.inclusions),
     ):
         for key, value in table.items():
             yield (name, dict_key(key), value)

@@ -340,15 +340,22 @@ def test_undo_records_are_kept_only_for_the_last_k_blocks() -> None:
 
 
 def test_state_hashes_do_not_depend_on_finality_depth() -> None:
-    """Must-hold (7): without a fork, undo records change nothing a block computes."""
+    """Must-hold (7): without a fork, undo records change nothing a block computes.
+    The inclusions table (on by default exactly when ``finality_depth > 0``) is in the
+    state hash, so the depths are compared with it fixed, on and off."""
     keyring = Keyring()
     plan = [[(0, 0, 1, 5), (3, 1, 0, 0)], [(4, 1, 2, 9), (1, 2, 0, 3)], [(5, 1, 0, 1)]]
-    runs = []
-    for k in (0, 1, 3):
-        device = world(keyring, k)
-        build_prefix(device, plan)
-        runs.append([h.state_hash for h in device.headers])
-    assert runs[0] == runs[1] == runs[2]
+    by_record = []
+    for record in (False, True):
+        runs = []
+        for k in (0, 1, 3):
+            device = world(keyring, k, record_inclusions=record)
+            build_prefix(device, plan)
+            runs.append([h.state_hash for h in device.headers])
+        assert runs[0] == runs[1] == runs[2]
+        by_record.append(runs[0])
+    assert by_record[0][0] == by_record[1][0]  # genesis: nothing included yet
+    assert by_record[0][1:] != by_record[1][1:]  # the table is in the state hash
 
 
 hostile = st.one_of(
