@@ -102,6 +102,7 @@ BUILTIN_GAME_MODULES: tuple[str, ...] = (
     "accord.games.extortion",
     "accord.games.coase",
     "accord.games.latency_race",
+    "accord.games.congestion",
 )
 """Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""
 
