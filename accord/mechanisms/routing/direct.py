@@ -186,8 +186,9 @@ def route_newton(
     """The route of projected Newton (:mod:`accord.mechanisms.routing.newton`), or
     ``None`` (the LP path then decides) when it did not converge, its certified relative
     gap exceeds ``MARGIN_COST`` (``_UNIT_GAP`` with margins for rounding, which a swap of
-    a few hundred thousand base units can spend 1e-7 of its value on), or its integer
-    execution collapsed.
+    a few hundred thousand base units can spend 1e-7 of its value on) and its gap is
+    worth more than one base unit of the most valued token (a float plan's loss below
+    that is under what integer execution resolves), or its integer execution collapsed.
 
     For integer execution, as on the LP path, there are two plans: the optimum, and the
     optimum with margins for rounding (:func:`accord.mechanisms.routing.newton.unit_margins`
@@ -199,7 +200,10 @@ def route_newton(
     """
     floor = max(1e-12 * held(view, nu0), 1e-300)
     plain = _newton_plan(view, c, lb, nu0, active, floor, None, None)
-    ok = plain.found.converged and plain.relative_gap <= MARGIN_COST
+    unit = float(c.max())  # one base unit of the most valued token: integers resolve no less
+    ok = plain.found.converged and (
+        plain.relative_gap <= MARGIN_COST or plain.found.value - plain.value <= unit
+    )
     if not integers:
         counts = (plain.found.iterations, plain.found.evaluations)
         return _route_of(network, c, lb, lb_int, plain, False, counts)[0] if ok else None
@@ -210,7 +214,9 @@ def route_newton(
         plain.found.evaluations + safe.found.evaluations,
     )
     candidates = [plain] if ok else []
-    if safe.found.converged and safe.relative_gap <= _UNIT_GAP:
+    if safe.found.converged and (
+        safe.relative_gap <= _UNIT_GAP or safe.found.value - safe.value <= unit
+    ):
         cheap = safe.value >= plain.value - MARGIN_COST * max(plain.found.value, floor)
         candidates.insert(0 if cheap or not ok else 1, safe)
     best: Route | None = None

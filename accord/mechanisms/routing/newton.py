@@ -54,7 +54,7 @@ _TARGET = 1e-11  # stop once the estimated relative gap is below this
 _STALLED = 1e-9  # ... or below this, once rounding stops progress
 _STALE = 4  # iterations without a tenth off the best estimate that mean no progress
 _BOUND_MARGIN = 4e-12  # of each token's throughput, added to its bound while solving
-_RESOLUTION = 16 * 2.0**-52  # ulps of a price whose flow a bound's margin must exceed
+_RESOLUTION = 4 * 2.0**-52  # ulps of a price whose flow a bound's margin must exceed
 _SHAVE = 1e-12  # receipts shaved so that invariants hold in floats
 _MARGIN = 1e-12  # relative margin every bound must hold by after recovery
 

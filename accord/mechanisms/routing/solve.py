@@ -181,7 +181,9 @@ def route(
             if found is None:
                 raise ValueError("the Newton route did not converge to a gap within 1e-7")
             return found
-        if found is not None and found.relative_gap <= MARGIN_COST:
+        if found is not None and (
+            found.relative_gap <= MARGIN_COST or found.gap <= float(weights.max())
+        ):
             return found
         if found is not None:  # certified, but loosely (margins for rounding): try the LP
             stages, iterations, evaluations = solve_dual(

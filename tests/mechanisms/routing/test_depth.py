@@ -204,7 +204,11 @@ def test_a_pool_that_dominates_takes_the_whole_swap(
     assert r.value == pytest.approx(merged, rel=1e-6, abs=_kept(r, len(pools)))
     # rounding keeps back a few base units of A per pool (primal.rounding_margins)
     assert single * (1 - GAP) - 2 * (len(pools) + 1) <= r.net_int[1] <= single
-    assert _tendered(r, len(pools))[1:] == [0] * (len(pools) - 1)
+    # pool 0's marginal price after the whole swap beats pool j's best, γ_j, by m0 − γ_j:
+    # every unit sent to pool j loses at least that, and all of it is within the gap
+    m0 = gamma0 * k0 * (first / (first + gamma0 * amount)) ** 2
+    for x, p in zip(_tendered(r, len(pools))[1:], pools[1:], strict=True):
+        assert x * (m0 - (10_000 - p.fee_bps) / 10_000) <= r.gap + 1
     _assert_exact(r, pools, amount)
 
 
