@@ -15,16 +15,24 @@ Two games (``docs/congestion.md``, ``examples/congestion.toml`` and
 * ``congestion_device`` plays the CFMM Pigou on the device: a shallow constant-product
   pool (``reserve`` a side, price 1) beside a deep one priced at ``1 − link`` (``depth``
   times deeper: a near-constant link). ``users`` atomic users each sell an equal share
-  of ``demand × reserve`` base units of ``X`` for ``Y``, one after another, one swap a
-  block, each quoting both pools on the state it sees and swapping into the one that
-  pays more. The realised output, in exact integers from the device's balances, is set
-  against the game's predictions for the same integer pools
-  (:func:`~accord.mechanisms.congestion.parallel_pools`): the Wardrop equilibrium's
-  output and the optimum's. A sequential user pays the pool's *marginal* price for its
-  slice, so the realised split approaches the optimum's (equal marginal prices, the
-  optimal router's condition; Angeris et al., EC 2022), not Wardrop's (equal *average*
-  prices, the model where every user of a pool shares its average price). The device
-  has no sandwicher here: the predictions are at ``η = 0``.
+  of ``demand × reserve`` base units of ``X`` for ``Y``. The realised output, in exact
+  integers from the device's balances, is set against the game's predictions for the
+  same integer pools (:func:`~accord.mechanisms.congestion.parallel_pools`): the Wardrop
+  equilibrium's output, the optimum's, and the atomic users' pure Nash equilibrium when
+  every user of a pool pays its average price
+  (:func:`~accord.mechanisms.congestion.atomic_equilibrium`). How the users trade is the
+  device's ordering rule:
+
+  - any rule but ``batch``: one swap a block, each user quoting both pools on the state
+    it sees and swapping into the one that pays more. Each pays the *marginal* price its
+    own slice causes, so the split approaches the optimum's (equal marginal prices, the
+    optimal router's condition; Angeris et al., EC 2022), not Wardrop's;
+  - ``batch``: every swap in one block, which clears each pool at one uniform price
+    (:mod:`accord.contracts.amm`), so every user of a pool pays its average price, as
+    in the routing game; each user takes its path in the atomic Nash equilibrium, and
+    the device realises that equilibrium's output, which tends to Wardrop's.
+
+  The device has no sandwicher here: the predictions are at ``η = 0``.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from accord.games.glossary import glossary as make_glossary
 from accord.mechanisms.cfmm import ProductPool
 from accord.mechanisms.congestion import (
     Game,
+    atomic_equilibrium,
     braess,
     cfmm_braess,
     cfmm_pigou,
@@ -278,6 +287,13 @@ DEVICE_GLOSSARY: Glossary = make_glossary(
             Better.NEITHER,
         ),
         _m(
+            "atomic_out",
+            "Y base units",
+            NON_NEGATIVE,
+            "Y the users' pure Nash equilibrium delivers when each pool pays one shared price.",
+            Better.NEITHER,
+        ),
+        _m(
             "realised_vs_optimum",
             "ratio",
             NON_NEGATIVE,
@@ -355,29 +371,35 @@ class CongestionDeviceGame:
             assert added.ok, added.error
             pools.append(pool)
         start = [tuple(dev.view(pool, "reserves")) for pool in pools]
+        game = parallel_pools([ProductPool(res, p.fee_bps, (X, Y)) for res in start], X, total, Y)
+        atomic = atomic_equilibrium(game, p.users)
         sent = [0, 0]
         rows: list[dict[str, Any]] = []
-        for name, amount in zip(names, chunks, strict=True):
-            quotes = [dev.view(pool, "quote", X, amount) for pool in pools]
-            k = 0 if quotes[0] >= quotes[1] else 1  # the better pool; ties go to the shallow
+        batch = device.ordering == "batch"
+        for i, (name, amount) in enumerate(zip(names, chunks, strict=True)):
+            if batch:  # one block, one price a pool: the atomic game's Nash choice
+                k = game.paths[int(atomic.choice[i])][0]
+                floor = 0
+            else:  # one swap a block: the better quote on the state this user sees
+                quotes = [dev.view(pool, "quote", X, amount) for pool in pools]
+                k = 0 if quotes[0] >= quotes[1] else 1  # ties go to the shallow pool
+                floor = quotes[k]
             tx = dev.sign(
-                dev.account(name),
-                pools[k],
-                "swap",
-                X,
-                amount,
-                quotes[k],
-                name,
-                Y,
-                value={X: amount},
+                dev.account(name), pools[k], "swap", X, amount, floor, name, Y, value={X: amount}
             )
             dev.submit(tx)
-            block = dev.build_block()
-            assert len(block.receipts) == 1 and block.receipts[0].ok, block.receipts
+            if not batch:
+                block = dev.build_block()
+                assert len(block.receipts) == 1 and block.receipts[0].ok, block.receipts
             sent[k] += amount
-            rows.append({"user": name, "pool": k, "amount_in": amount, "amount_out": quotes[k]})
+            rows.append({"user": name, "pool": k, "amount_in": amount})
+        if batch:
+            block = dev.build_block()
+            assert len(block.receipts) == p.users, block.receipts
+            assert all(r.ok for r in block.receipts), [r.error for r in block.receipts]
+        for row in rows:
+            row["amount_out"] = dev.balance(row["user"], Y)
         realised = sum(dev.balance(name, Y) for name in names)
-        game = parallel_pools([ProductPool(res, p.fee_bps, (X, Y)) for res in start], X, total, Y)
         result = price_of_anarchy(game)
         price = game.total_demand / total  # Y per X at the best margin (1 without a fee)
         wardrop_out = game.total_demand - result.equilibrium.total_cost
@@ -386,6 +408,7 @@ class CongestionDeviceGame:
             "realised_out": realised,
             "wardrop_out": wardrop_out,
             "optimum_out": optimum_out,
+            "atomic_out": game.total_demand - atomic.total_cost,
             "realised_vs_optimum": realised / optimum_out,
             "realised_vs_wardrop": realised / wardrop_out,
             "share_realised": sent[0] / total,

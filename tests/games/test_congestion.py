@@ -131,6 +131,28 @@ def test_one_user_realises_wardrop_and_many_the_optimum() -> None:
     assert m["share_optimum"] == pytest.approx(math.sqrt(2) - 1, abs=1e-3)  # a deep link
 
 
+def test_a_batch_realises_the_atomic_equilibrium_and_tends_to_wardrop() -> None:
+    """Under batch ordering each pool clears at one price, every user of it pays its
+    average price, and the device pays out the atomic Nash equilibrium's output (to the
+    integer rounding of the pro-rata split); at demand 1 that is Wardrop's, exactly
+    R/2, and at demand 2 it nears Wardrop's as the users multiply."""
+    batch = DeviceConfig(signatures="mac", ordering="batch")
+    for users in (5, 20):
+        m = CongestionDeviceGame().run(CongestionDeviceParams(users=users), batch, 1).metrics
+        assert m["realised_out"] == 500_000_000_000 == m["wardrop_out"] == m["atomic_out"]
+        assert m["realised_vs_optimum"] == pytest.approx(1 / (4 - 2 * math.sqrt(2)), rel=1e-4)
+    ratios = []
+    for users in (5, 20):
+        params = CongestionDeviceParams(users=users, demand=2.0)
+        m = CongestionDeviceGame().run(params, batch, 1).metrics
+        assert abs(m["realised_out"] - m["atomic_out"]) <= users
+        ratios.append(m["realised_vs_wardrop"])
+        sequential = CongestionDeviceGame().run(params, CONFIG, 1).metrics
+        assert sequential["realised_out"] > m["realised_out"]
+        assert sequential["realised_vs_optimum"] > 0.9999
+    assert ratios[0] > ratios[1] > 1.0 and ratios[1] < 1.0001
+
+
 def test_the_device_run_is_deterministic_and_conserves_money() -> None:
     game, params = CongestionDeviceGame(), CongestionDeviceParams(users=7, demand=0.7)
     a, b = game.run(params, CONFIG, 5), game.run(params, CONFIG, 5)
