@@ -14,6 +14,8 @@ from locked deposits; ``docs/social-dilemmas.md``);
 ones cancel under the batch rule or a sealed window), ``extortion`` (a binding threat and
 the target's pledge never to yield) and ``durable_sale`` (posted or committed price
 paths: the Coase problem; all three in ``docs/commitment-races.md``);
+``reorg_bounty`` (an escrowed reward for making a transaction not canonical, paid once
+the horizon is final: ``docs/finality.md``);
 ``agents`` is a package: the ERC-8004 ("Trustless Agents") identity, reputation and
 validation registries and the registration file's schema (``docs/contracts/erc8004.md``);
 ``args`` holds the argument checks they share. The genesis contract allowlist admits
