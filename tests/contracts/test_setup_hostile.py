@@ -28,6 +28,7 @@ from accord.contracts.judgement_challenge import JudgementJury
 from accord.contracts.mandate import Mandates
 from accord.contracts.mediator import Mediator
 from accord.contracts.negotiation import Negotiation
+from accord.contracts.reorg_bounty import ReorgBounty
 from accord.contracts.router import Router
 from accord.contracts.schelling import SchellingOracle
 from accord.contracts.sealed_bid import SealedBidAuction
@@ -44,6 +45,7 @@ TOKENS = mixed(st.just(("USD", "TOK")), st.just(("USD", "USD")), st.just(("USD",
 WEIGHTS = mixed(st.just((1, 1)), st.just((3, 1)), st.just((0, 1)), st.just((1, 1, 1)))
 SETUPS: dict[type[Contract], tuple[st.SearchStrategy[Any], ...]] = {
     Escrow: (),
+    ReorgBounty: (),
     Vault: (),
     Mandates: (),
     Negotiation: (names(""),),
