@@ -2,7 +2,9 @@
 
 Routes:
 
-* ``POST /`` — JSON-RPC 2.0 (:mod:`accord.node.rpc`, methods in :mod:`accord.node.methods`);
+* ``POST /`` — JSON-RPC 2.0 (:mod:`accord.node.rpc`, methods in :mod:`accord.node.methods`),
+  answered by a plain ASGI callable ahead of Starlette's middleware and routing
+  (:mod:`accord.node.rpc_endpoint`, which keeps every check below);
 * ``GET /health`` — ``{"ok": true, "number": <head>}``;
 * ``GET /explorer`` and its assets — the explorer page (:mod:`accord.node.explorer`);
 * ``GET /.well-known/agent-card.json`` — the A2A agent card from the config
@@ -30,7 +32,6 @@ import contextlib
 import hmac
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -45,39 +46,18 @@ from accord.node.agent_card import CARD_PATH
 from accord.node.explorer import explorer_routes, index_of
 from accord.node.group_commit import GroupCommit
 from accord.node.limits import Clock, RateLimiter
-from accord.node.methods import METHODS, Session
+from accord.node.methods import Session
 from accord.node.production import Node
-from accord.node.rpc import INTERNAL_ERROR, LIMIT_EXCEEDED, handle
+from accord.node.rpc import LIMIT_EXCEEDED
+from accord.node.rpc_endpoint import FastApp, RpcEndpoint
 from accord.node.subscriptions import Hub, Subscriber
 from accord.node.wire import dumps
 
 _log = logging.getLogger("accord.node")
 
 
-class TooLarge(Exception):
-    pass
-
-
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refused (:class:`TooLarge`) past ``limit`` bytes: from the declared
-    length before reading anything, or while a chunked body streams in."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise TooLarge("Content-Length is not a number")
-        if int(declared) > limit:
-            raise TooLarge(f"the body has {declared} bytes; the limit is {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"the body exceeds the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def create_app(
@@ -105,41 +85,7 @@ def create_app(
     node.group_commit = True  # answers wait for GroupCommit.durable
     commits = GroupCommit(node)
 
-    async def gate(request: Request) -> bytes | Response:
-        host = request.client.host if request.client else "unknown"
-        if not ips.allow(host):
-            return _error(429, f"rate limit: {limits.ip_rate:g} requests a second per client")
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind != "application/json":
-            return _error(415, "Content-Type must be application/json")
-        try:
-            return await _read_body(request, limits.max_request_bytes)
-        except TooLarge as exc:
-            return _error(413, str(exc))
-
-    async def rpc(request: Request) -> Response:
-        body = await gate(request)
-        if isinstance(body, Response):
-            return body
-        host = request.client.host if request.client else "unknown"
-        answer = handle(body, METHODS, replace(session, ip=host), max_batch=limits.max_batch)
-        if node.staged:  # this request (or another of this turn) admitted something
-            try:
-                await commits.durable()
-            except Exception:
-                _log.exception("the mempool journal could not commit")
-                answer = {
-                    "jsonrpc": "2.0",
-                    "error": {
-                        "code": INTERNAL_ERROR,
-                        "message": "internal error: the journal could not commit; "
-                        "nothing in this request was acknowledged",
-                    },
-                    "id": None,
-                }
-        if answer is None:
-            return Response(status_code=204)
-        return Response(dumps(answer), media_type="application/json")
+    rpc = RpcEndpoint(session, ips, commits, max_batch=limits.max_batch)
 
     card = config.node.agent_card
     card_json = None if card is None else card.to_json()
@@ -257,7 +203,8 @@ def create_app(
         WebSocketRoute("/ws", subscribe),
         *explorer_routes(ips.allow),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = FastApp(routes=routes, lifespan=lifespan)
+    app.rpc = rpc  # POST / before Starlette's middleware and routing (rpc_endpoint)
     app.state.commits = commits  # its counters, for tests and benchmarks
     return app
 
@@ -320,7 +267,10 @@ async def _produce_every(node: Node, commits: GroupCommit, seconds: float) -> No
 
 
 def serve(node: Node, *, log_level: str = "warning") -> None:
-    """Serve ``node`` with uvicorn until Ctrl-C or ``/admin/shutdown``; closes it after."""
+    """Serve ``node`` with uvicorn until Ctrl-C or ``/admin/shutdown``; closes it after.
+
+    uvicorn parses HTTP with httptools (the ``node`` extra) when it is installed, else
+    with h11 (its ``http="auto"``)."""
     import uvicorn
 
     holder: list[uvicorn.Server] = []
@@ -331,7 +281,13 @@ def serve(node: Node, *, log_level: str = "warning") -> None:
     app = create_app(node, on_shutdown=stop)
     settings = node.config.node
     server = uvicorn.Server(
-        uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level)
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=log_level,
+            access_log=False,  # a log call a request, even when the level drops it
+        )
     )
     holder.append(server)
     try:
