@@ -116,9 +116,7 @@ class RpcEndpoint:
             return
         except Exception:
             if not started:
-                await _respond(
-                    send, 500, b"Internal Server Error", b"text/plain; charset=utf-8"
-                )
+                await _respond(send, 500, b"Internal Server Error", b"text/plain; charset=utf-8")
             raise
 
     def _gate(self, scope: Scope, host: str) -> None:
@@ -192,7 +190,7 @@ class FastApp(Starlette):
 
     rpc: RpcEndpoint | None = None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             self.rpc is not None
             and scope["type"] == "http"

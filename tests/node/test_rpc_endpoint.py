@@ -7,6 +7,7 @@ the route as it was (server.py before the fast path), kept here as the oracle.""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -36,7 +37,9 @@ def _reference(node: Node, clock: FakeClock) -> Starlette:
     """The Starlette route of server.py before rpc_endpoint (its gate, body and answer)."""
     limits = node.config.node.limits
     ips = RateLimiter(limits.ip_rate, limits.ip_burst, max_clients=limits.max_clients, clock=clock)
-    keys = RateLimiter(limits.key_rate, limits.key_burst, max_clients=limits.max_clients, clock=clock)
+    keys = RateLimiter(
+        limits.key_rate, limits.key_burst, max_clients=limits.max_clients, clock=clock
+    )
     session = Session(node, limits, keys)
     node.group_commit = True
     commits = GroupCommit(node)
@@ -174,7 +177,7 @@ def _bodies(draw: st.DrawFn) -> bytes:
 def _split(body: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(body) + 1) for c in cuts})
     edges = [0, *points, len(body)]
-    return [body[a:b] for a, b in zip(edges, edges[1:], strict=False)] or [b""]
+    return [body[a:b] for a, b in itertools.pairwise(edges)] or [b""]
 
 
 def _compare(pair: Any, headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> Sent:
@@ -185,7 +188,9 @@ def _compare(pair: Any, headers: list[tuple[bytes, bytes]], chunks: list[bytes])
     return got
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     kinds=st.lists(st.sampled_from(_KINDS), min_size=1, max_size=2),
     length=_LENGTHS,
@@ -211,17 +216,29 @@ def test_signed_transactions_and_their_duplicates_answer_alike(pair: Any) -> Non
     head = [(b"content-type", b"application/json")]
     for nonce in range(3):
         tx = alice.transfer(nonce, "carol", {"ETH": 5}, max_fee=3_000)
-        one = json.dumps({"jsonrpc": "2.0", "id": nonce, "method": "accord_sendTransaction",
-                          "params": {"transaction": tx}}).encode()
+        one = json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": nonce,
+                "method": "accord_sendTransaction",
+                "params": {"transaction": tx},
+            }
+        ).encode()
         status, _, first = _compare(pair, head, [one])
         assert status == 200 and "result" in json.loads(first)
         status, _, again = _compare(pair, head, [one[:7], one[7:]])  # the same, resent
         assert status == 200 and json.loads(again)["error"]["message"] == (
             "refused: hash: already pending"
         )
-    batch = [{"jsonrpc": "2.0", "id": n, "method": "accord_sendTransaction",
-              "params": {"transaction": alice.transfer(n, "bob", {"ETH": 1}, max_fee=3_000)}}
-             for n in range(3, 6)]
+    batch = [
+        {
+            "jsonrpc": "2.0",
+            "id": n,
+            "method": "accord_sendTransaction",
+            "params": {"transaction": alice.transfer(n, "bob", {"ETH": 1}, max_fee=3_000)},
+        }
+        for n in range(3, 6)
+    ]
     status, _, answer = _compare(pair, head, [json.dumps(batch).encode()])
     assert status == 200 and all("result" in a for a in json.loads(answer))
 
@@ -247,11 +264,19 @@ def test_a_client_gone_mid_body_gets_no_answer_and_changes_nothing(pair: Any) ->
     fast, _, clock, signers = pair
     clock.now += 10.0
     tx = signers["bob"].transfer(0, "carol", {"ETH": 1}, max_fee=3_000)
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "accord_sendTransaction",
-                       "params": {"transaction": tx}}).encode()
+    body = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "accord_sendTransaction",
+            "params": {"transaction": tx},
+        }
+    ).encode()
     sent: list[Any] = []
-    messages = [{"type": "http.request", "body": body[:10], "more_body": True},
-                {"type": "http.disconnect"}]
+    messages = [
+        {"type": "http.request", "body": body[:10], "more_body": True},
+        {"type": "http.disconnect"},
+    ]
 
     async def receive() -> Any:
         return messages.pop(0)
@@ -259,8 +284,14 @@ def test_a_client_gone_mid_body_gets_no_answer_and_changes_nothing(pair: Any) ->
     async def send(message: Any) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/", "root_path": "",
-             "headers": [(b"content-type", b"application/json")], "client": ("10.0.0.2", 1)}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json")],
+        "client": ("10.0.0.2", 1),
+    }
     asyncio.run(fast(scope, receive, send))
     node = fast.rpc.session.node
     assert sent == [] and not node.staged and node.device.nonce("bob") == 0
