@@ -45,6 +45,7 @@ from accord.node.accounts import Opener
 from accord.node.agent_card import CARD_PATH
 from accord.node.explorer import explorer_routes, index_of
 from accord.node.group_commit import GroupCommit
+from accord.node.http_protocol import protocol
 from accord.node.limits import Clock, RateLimiter
 from accord.node.methods import Session
 from accord.node.production import Node
@@ -269,8 +270,8 @@ async def _produce_every(node: Node, commits: GroupCommit, seconds: float) -> No
 def serve(node: Node, *, log_level: str = "warning") -> None:
     """Serve ``node`` with uvicorn until Ctrl-C or ``/admin/shutdown``; closes it after.
 
-    uvicorn parses HTTP with httptools (the ``node`` extra) when it is installed, else
-    with h11 (its ``http="auto"``)."""
+    uvicorn parses HTTP with httptools (the ``node`` extra) when it is installed, its
+    request head bounded (:mod:`accord.node.http_protocol`), else with h11."""
     import uvicorn
 
     holder: list[uvicorn.Server] = []
@@ -287,6 +288,7 @@ def serve(node: Node, *, log_level: str = "warning") -> None:
             port=settings.port,
             log_level=log_level,
             access_log=False,  # a log call a request, even when the level drops it
+            http=protocol(),  # httptools with the head bounded as h11 bounds it, or h11
         )
     )
     holder.append(server)
