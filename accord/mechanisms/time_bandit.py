@@ -46,7 +46,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-__all__ = ["MAX_BLOCKS", "Race", "race", "rational", "threshold", "win_probability"]
+__all__ = [
+    "MAX_BLOCKS",
+    "Race",
+    "capped_race",
+    "race",
+    "rational",
+    "threshold",
+    "win_probability",
+]
 
 MAX_BLOCKS = 256
 """The largest ``d + 1 + g`` the model solves (the recurrence is solved exactly)."""
@@ -137,3 +145,41 @@ def rational(alpha: int | Fraction, depth: int, give_up: int, reward: int, mev: 
     if type(mev) is not int or mev < 0:
         raise ValueError(f"mev must be a non-negative int, got {mev!r}")
     return mev > threshold(alpha, depth, give_up, reward)
+
+
+def capped_race(alpha: int | Fraction, depth: int, give_up: int, cap: int) -> Race:
+    """The race when the device refuses a fork deeper than ``depth + cap`` blocks.
+
+    With ``finality_depth = k`` a fork that replaces ``depth`` blocks plus the ``j``
+    public blocks built during the race is refused once ``depth + j > k``: the race is
+    lost at the ``(cap + 1)``-th public block, ``cap = k - depth``, whatever the gap.
+    (The gambler's-ruin barrier of :func:`race` bounds the *net* gap, not the public
+    blocks, so it cannot express this.) Solved exactly by a forward pass over the
+    states ``(public blocks, bandit blocks)``: each step adds the bandit's block with
+    probability ``α``, else a public one; absorbing when the bandit is one block ahead
+    (won), the public chain ``give_up`` ahead, or the fork too deep (lost). With a cap
+    large enough never to bind, this is :func:`race` (the tests compare them).
+    """
+    a = _share(alpha)
+    _blocks(depth, give_up)
+    if type(cap) is not int:
+        raise TypeError(f"cap must be an int, got {type(cap).__name__}")
+    if not 0 <= cap <= MAX_BLOCKS:
+        raise ValueError(f"cap must be in 0..{MAX_BLOCKS}, got {cap}")
+    win = Fraction(0)
+    lost_blocks = Fraction(0)
+    live = {(0, 0): Fraction(1)}  # (public, own) -> probability, not absorbed
+    while live:
+        nxt: dict[tuple[int, int], Fraction] = {}
+        for (public, own), prob in live.items():
+            for step_prob, state in ((a, (public, own + 1)), (1 - a, (public + 1, own))):
+                q = prob * step_prob
+                pub, mine = state
+                if mine - pub == depth + 1:
+                    win += q
+                elif pub - mine >= give_up or pub > cap:
+                    lost_blocks += q * mine
+                else:
+                    nxt[state] = nxt.get(state, Fraction(0)) + q
+        live = nxt
+    return Race(win, lost_blocks)

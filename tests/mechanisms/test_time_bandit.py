@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from accord.mechanisms.time_bandit import (
     MAX_BLOCKS,
+    capped_race,
     race,
     rational,
     threshold,
@@ -142,3 +143,21 @@ def test_the_docs_table_is_the_models() -> None:
             round(float(threshold(Fraction(int(percent), 100), d, 6)), 2) for d in (1, 2, 3)
         ]
         assert values == expected, percent
+
+
+def test_capped_race_by_hand_and_against_the_uncapped_race() -> None:
+    """cap 0, depth 1: the bandit must build 2 blocks before any public one (win α²); it
+    loses with 0 blocks (public first) or 1 (bandit, then public): E[A; lost] = α(1-α)."""
+    third = Fraction(1, 3)
+    hand = capped_race(third, 1, 5, 0)
+    assert hand.win == third**2 and hand.blocks_lost == third * (1 - third)
+    for alpha, depth, give_up in ((third, 1, 1), (Fraction(3, 10), 2, 6), (Fraction(2, 5), 3, 4)):
+        wide, exact = capped_race(alpha, depth, give_up, 200), race(alpha, depth, give_up)
+        assert abs(float(wide.win - exact.win)) < 1e-12
+        assert abs(float(wide.blocks_lost - exact.blocks_lost)) < 1e-12
+        # a tighter cap only ever loses races
+        assert capped_race(alpha, depth, give_up, 1).win <= exact.win
+    with pytest.raises(ValueError):
+        capped_race(third, 1, 1, -1)
+    with pytest.raises(TypeError):
+        capped_race(third, 1, 1, 1.5)  # type: ignore[arg-type]

@@ -1,0 +1,342 @@
+"""Time-bandit forks on the device: MEV left in past blocks plus a reorg bounty.
+
+Each round, on one device (``finality_depth = k``, fork choice ``longest``):
+
+1. An honest block ``b`` holds three transactions: the sponsor ``alice`` posts a
+   :class:`~accord.contracts.reorg_bounty.ReorgBounty` of ``bounty`` USD for the bandit,
+   payable if her payment ``T`` (``payment`` USD to ``merchant``) is in no block
+   ``<= b``; ``T`` itself; and the honest searcher's ``take`` of a :class:`Prize` worth
+   ``mev`` USD (a first-come opportunity, like a liquidation bonus: the MEV ``V``).
+2. ``depth - 1`` honest blocks follow, so ``T`` is ``depth`` blocks deep.
+3. The bandit (share ``α`` of block production) forks when MEV plus bounty beats the
+   rewards its race puts at risk, ``P_win (V + B) > R E[A; lost]``, with the race
+   solved exactly by :func:`accord.mechanisms.time_bandit.capped_race`: it gives up
+   when the public chain is ``give_up`` blocks ahead, and it is lost once ``k - depth
+   + 1`` public blocks are built during it (the fork would then be deeper than ``k``
+   and the device refuses it); with ``depth > k`` (``T`` final) there is no race.
+4. The race is drawn block by block (each block the bandit's with probability ``α``,
+   from the run's seed); each public block is built on the device. A won race is a real
+   ``device.reorg``: its first block holds alice's post, her double spend of ``T``'s
+   nonce (to herself) and the bandit's own ``take``; the rest are empty. A lost race
+   orphans the bandit's ``A`` blocks: ``reward`` each, forgone (block rewards are not
+   paid on the device; they are the model's accounting).
+5. Once ``b`` is final, the bandit claims the bounty if the condition holds, else alice
+   takes her refund.
+
+Metrics are read from the device (balances, the contract's results) except the
+forgone rewards. The model and its threshold: ``docs/finality.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from fractions import Fraction
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from accord.contracts.reorg_bounty import ReorgBounty
+from accord.device import (
+    AssetSpec,
+    Context,
+    Contract,
+    Device,
+    DeviceConfig,
+    Genesis,
+    Revert,
+    Var,
+    checks,
+    public,
+)
+from accord.games.base import GameResult, register_game
+from accord.games.glossary import (
+    NON_NEGATIVE,
+    REAL,
+    UNIT_INTERVAL,
+    Better,
+    Glossary,
+    Metric,
+    Support,
+)
+from accord.games.glossary import glossary as make_glossary
+from accord.mechanisms import time_bandit as TB
+
+__all__ = ["Prize", "TimeBanditGame", "TimeBanditParams"]
+
+USD = "USD"
+COLD = "alice_cold"
+"""Where the sponsor's double spend sends the payment (her own second account)."""
+SPONSOR, MERCHANT, SEARCHER, BANDIT, MARKET = "alice", "merchant", "searcher", "bandit", "market"
+
+
+class Prize(Contract):
+    """A first-come opportunity: the market arms it with ``amount``; the first
+    :meth:`take` after that is paid it."""
+
+    amount: Var[int] = Var(0)
+
+    @public
+    def arm(self, ctx: Context) -> None:
+        """Hold what the caller sends (in USD) as the next prize."""
+        if self.amount:
+            raise Revert("the prize is armed already")
+        sent = ctx.value.get(USD, 0)
+        if type(sent) is not int or sent <= 0:
+            raise Revert("send a positive USD amount")
+        self.amount = sent
+
+    @public
+    def take(self, ctx: Context) -> int:
+        """Pay the prize to the caller (the first one only)."""
+        amount = self.amount
+        if not amount:
+            raise Revert("no prize: taken already")
+        self.amount = 0
+        ctx.transfer(USD, ctx.sender, amount)
+        return amount
+
+
+class TimeBanditParams(BaseModel):
+    """The bandit's share, the depth of the target, when it gives up, the values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rounds: int = Field(40, ge=1, le=2_000)
+    alpha_bps: int = Field(3_000, ge=1, le=9_999)
+    depth: int = Field(2, ge=1, le=32)
+    give_up: int = Field(6, ge=1, le=64)
+    reward: int = Field(100, ge=0, le=10**12)
+    """A block's reward to its builder ``R`` (USD base units; the model's accounting)."""
+    mev: int = Field(2_000, ge=1, le=10**12)
+    bounty: int = Field(3_000, ge=1, le=10**12)
+    payment: int = Field(10_000, ge=1, le=10**12)
+
+
+def _m(
+    name: str, unit: str, support: Any, meaning: str, better: Better, head: bool = False
+) -> Metric:
+    return Metric(name, unit, support, meaning, better, head)
+
+
+GLOSSARY: Glossary = make_glossary(
+    [
+        _m(
+            "reorg_rate",
+            "share",
+            UNIT_INTERVAL,
+            "Rounds whose block b a fork replaced.",
+            Better.LOWER,
+            True,
+        ),
+        _m(
+            "forks_attempted",
+            "rounds",
+            NON_NEGATIVE,
+            "Rounds in which the bandit raced.",
+            Better.LOWER,
+        ),
+        _m(
+            "mean_reorg_depth",
+            "blocks",
+            NON_NEGATIVE,
+            "Mean depth of the reorgs (0 without one).",
+            Better.NEITHER,
+        ),
+        _m(
+            "user_losses",
+            "USD base units",
+            NON_NEGATIVE,
+            "Payments the merchant received and a reorg took back.",
+            Better.LOWER,
+            True,
+        ),
+        _m(
+            "bounty_paid",
+            "USD base units",
+            NON_NEGATIVE,
+            "Bounties the bandit claimed on the device.",
+            Better.LOWER,
+            True,
+        ),
+        _m(
+            "mev_captured",
+            "USD base units",
+            NON_NEGATIVE,
+            "Prizes the bandit took by reorging the searcher's take.",
+            Better.LOWER,
+        ),
+        _m(
+            "rewards_forgone",
+            "USD base units",
+            NON_NEGATIVE,
+            "Block rewards of the bandit's orphaned blocks (the model's R per block).",
+            Better.NEITHER,
+        ),
+        _m(
+            "bandit_gain",
+            "USD base units",
+            REAL,
+            "Bounty paid plus MEV captured less rewards forgone.",
+            Better.NEITHER,
+        ),
+        _m(
+            "threshold",
+            "USD base units",
+            NON_NEGATIVE,
+            "V*: the MEV plus bounty above which a fork pays (NaN: no fork possible).",
+            Better.NEITHER,
+        ),
+        _m(
+            "win_probability",
+            "probability",
+            UNIT_INTERVAL,
+            "The model's P_win for this race (0: no fork possible).",
+            Better.NEITHER,
+        ),
+        _m(
+            "fork_cap",
+            "blocks",
+            Support(-1.0),
+            "Public blocks a race may see before its fork is deeper than finality_depth "
+            "(k - depth; -1: the target is final, no fork possible).",
+            Better.NEITHER,
+        ),
+    ]
+)
+
+
+def _race(
+    rng: random.Random, alpha: float, depth: int, give_up: int, cap: int
+) -> tuple[bool, int, int]:
+    """One race (as :func:`~accord.mechanisms.time_bandit.capped_race` models it):
+    (won, public blocks, bandit blocks)."""
+    public_blocks = own = 0
+    while True:
+        if rng.random() < alpha:
+            own += 1
+        else:
+            public_blocks += 1
+        if own - public_blocks == depth + 1:
+            return True, public_blocks, own
+        if public_blocks - own >= give_up or public_blocks > cap:
+            return False, public_blocks, own
+
+
+@register_game
+class TimeBanditGame:
+    """A time-bandit builder facing MEV and a reorg bounty, under a finality depth."""
+
+    name: ClassVar[str] = "time_bandit"
+    Params: ClassVar[type[BaseModel]] = TimeBanditParams
+    glossary: ClassVar[Glossary] = GLOSSARY
+
+    def run(self, params: BaseModel, device: DeviceConfig, seed: int) -> GameResult:
+        p = TimeBanditParams.model_validate(params.model_dump())
+        k = device.finality_depth
+        config = device.model_copy(update={"record_inclusions": True, "fork_choice": "longest"})
+        users = (SPONSOR, MERCHANT, SEARCHER, BANDIT, MARKET)
+        genesis = Genesis(
+            assets={
+                config.fee_asset: AssetSpec(issuer="treasury", alloc=dict.fromkeys(users, 10**18)),
+                USD: AssetSpec(
+                    issuer="fed",
+                    alloc={SPONSOR: p.rounds * (p.payment + p.bounty), MARKET: p.rounds * p.mev},
+                ),
+            },
+            contract_modules=("accord.contracts", "accord.games.time_bandit"),
+        )
+        dev = Device(config, genesis, seed=seed)
+        checks.check_every_block(dev)
+        alice, bandit = dev.account(SPONSOR), dev.account(BANDIT)
+        bounties = dev.deploy(dev.account(MARKET), ReorgBounty)
+        prize = dev.deploy(dev.account(MARKET), Prize)
+        alpha = p.alpha_bps / 10_000
+        share = Fraction(p.alpha_bps, 10_000)
+        cap = k - p.depth  # public blocks a race may see before its fork is too deep
+        if cap >= 0:
+            model = TB.capped_race(share, p.depth, p.give_up, min(cap, TB.MAX_BLOCKS))
+            p_win = float(model.win)
+            forks = model.win * (p.mev + p.bounty) > p.reward * model.blocks_lost
+            v_star = float(p.reward * model.blocks_lost / model.win) if model.win else math.nan
+        else:
+            v_star, p_win, forks = math.nan, 0.0, False
+        rng = random.Random(seed)
+        attempted = reorgs = depth_sum = forgone = paid = captured = lost = 0
+        rows: list[dict[str, Any]] = []
+        for r in range(p.rounds):
+            dev.call(dev.account(MARKET), prize, "arm", value={USD: p.mev})
+            b = dev.number + 1
+            nonce = dev.nonce(SPONSOR)
+            pay = dev.sign(alice, MERCHANT, value={USD: p.payment}, nonce=nonce + 1)
+            post = dev.sign(
+                alice, bounties, "post", pay.hash, b"", b, BANDIT, USD, p.bounty, nonce=nonce
+            )
+            take = dev.sign(dev.account(SEARCHER), prize, "take")
+            for tx in (post, pay, take):
+                dev.submit(tx)
+            block = dev.build_block()
+            assert block.header.number == b and all(x.ok for x in block.receipts), block.receipts
+            bounty_id = r  # one bounty a round; a fork re-posts it under the same id
+            assert dev.view(bounties, "bounty", bounty_id)[2] == pay.hash
+            for _ in range(p.depth - 1):
+                dev.build_block()
+            won, public_blocks, own = False, 0, 0
+            if forks:
+                attempted += 1
+                won, public_blocks, own = _race(rng, alpha, p.depth, p.give_up, cap)
+                for _ in range(public_blocks):
+                    dev.build_block()
+                if won:
+                    fork_depth = p.depth + public_blocks
+                    spend = dev.sign(
+                        alice,
+                        COLD,
+                        value={USD: p.payment},
+                        nonce=pay.nonce,
+                        max_fee=2 * pay.max_fee,
+                        priority_fee=pay.priority_fee + 1,
+                    )
+                    grab = dev.sign(bandit, prize, "take")
+                    dev.reorg(fork_depth, [[post, spend, grab]] + [[]] * fork_depth, builder=BANDIT)
+                    reorgs += 1
+                    depth_sum += fork_depth
+                    lost += p.payment
+                else:
+                    forgone += p.reward * own
+            while dev.finalized <= b:
+                dev.build_block()
+            state = dev.view(bounties, "condition", bounty_id)
+            if state == "holds":
+                done = dev.call(bandit, bounties, "claim", bounty_id)
+                assert done.ok, done.error
+                paid += int(done.result)  # type: ignore[call-overload]
+            else:
+                done = dev.call(alice, bounties, "refund", bounty_id)
+                assert done.ok, done.error
+            rows.append(
+                {
+                    "round": r,
+                    "raced": int(forks),
+                    "won": int(won),
+                    "public_blocks": public_blocks,
+                    "bandit_blocks": own,
+                    "condition": state,
+                }
+            )
+        captured = dev.balance(BANDIT, USD) - paid
+        assert dev.balance(MERCHANT, USD) == p.payment * p.rounds - lost
+        metrics: dict[str, float | int] = {
+            "reorg_rate": reorgs / p.rounds,
+            "forks_attempted": attempted,
+            "mean_reorg_depth": depth_sum / reorgs if reorgs else 0.0,
+            "user_losses": lost,
+            "bounty_paid": paid,
+            "mev_captured": captured,
+            "rewards_forgone": forgone,
+            "bandit_gain": paid + captured - forgone,
+            "threshold": v_star,
+            "win_probability": p_win,
+            "fork_cap": max(cap, -1),
+        }
+        return GameResult(metrics, dev.state_hash().hex(), dev.number, {"rounds": rows})
