@@ -10,6 +10,8 @@
 - ``program_equilibrium``: one-shot prisoner's dilemmas between programs that read each
   other (``docs/commitments.md``).
 - ``toy``: a small congestion game on the device (agents bid for block space).
+- ``time_bandit``: a builder forks the device for MEV plus a reorg bounty when the race
+  pays (``docs/finality.md``).
 - ``contracting``: the driver envs and games use to put formal contracts on a device
   (``docs/contracts/formal_contract.md``).
 - :mod:`accord.games.gridworld`: Harvest and Cleanup, numpy engines of the sequential

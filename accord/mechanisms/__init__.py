@@ -27,5 +27,7 @@ One module each:
 - ``latency``: the fcfs latency race for one MEV opportunity, the priority gas auction's
   equilibrium and the value of an exclusive order-flow deal (``docs/latency.md``).
 - ``time_bandit``: when forking the last blocks for their MEV beats building honestly
-  (the race as a gambler's ruin, the rewards a lost race orphans; ``docs/finality.md``).
+  (the race as a gambler's ruin, the rewards a lost race orphans, and ``capped_race``:
+  the race when the device refuses forks deeper than ``finality_depth``;
+  ``docs/finality.md``).
 """
