@@ -8,6 +8,7 @@ behind a failure. See that module for what counts as a halt or an invariant brea
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import inspect
@@ -17,6 +18,7 @@ import signal
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -283,6 +285,35 @@ class Action:
     hashes: tuple[bytes, ...] = ()
 
 
+@contextlib.contextmanager
+def _classes_as(state: dict[type[Contract], dict[str, Any]]) -> Iterator[None]:
+    """Put each class's attributes back to ``state`` for the block, then as they were.
+
+    A hostile contract that keeps state on its own class (``mutate_class``) returns a
+    result that depends on it, and a block header commits to its receipts' results (the
+    receipts root): its run replays alike only from the class state the run started
+    from. That is the contract's nondeterminism, not the device's (contract code runs
+    with Python's privileges: ``docs/device.md``)."""
+    now = {cls: dict(vars(cls)) for cls in state}
+
+    def put(target: dict[type[Contract], dict[str, Any]]) -> None:
+        for cls, attributes in target.items():
+            for name in set(vars(cls)) - set(attributes):
+                delattr(cls, name)
+            for name, value in attributes.items():
+                if vars(cls).get(name, _ABSENT) is not value:
+                    setattr(cls, name, value)
+
+    put(state)
+    try:
+        yield
+    finally:
+        put(now)
+
+
+_ABSENT = object()
+
+
 @dataclass
 class Episode:
     """A fresh device under ``params``, driven by ``seed``."""
@@ -311,6 +342,9 @@ class Episode:
         deployer = device.account("h0")
         contracts = [device.deploy(deployer, Escrow), device.deploy(deployer, LockBox)]
         self.targets: list[tuple[str, str, int]] = []
+        self._class_state = {cls: dict(vars(cls)) for cls in hostile_classes()}
+        """Each hostile class's attributes as the episode starts: one of them keeps state on
+        its class, outside the device (``mutate_class``), so the replay runs from these."""
         for cls in hostile_classes():
             try:
                 address = device.deploy(deployer, cls)
@@ -592,7 +626,8 @@ class Episode:
     def _replay_check(self) -> Failure | None:
         device = self.device
         try:
-            again = replay_log(device)
+            with _classes_as(self._class_state):
+                again = replay_log(device)
             problem = None
             if again.head.hash != device.head.hash:
                 problem = "replay ended at another head"
