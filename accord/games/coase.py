@@ -52,15 +52,9 @@ class CoaseParams(BaseModel):
     commitment: bool = False
 
 
-def _m(
-    name: str, unit: str, support: Any, meaning: str, better: Better, head: bool = False
-) -> Metric:
-    return Metric(name, unit, support, meaning, better, head)
-
-
 GLOSSARY: Glossary = make_glossary(
     [
-        _m(
+        Metric(
             "first_price",
             "USD base units",
             NON_NEGATIVE,
@@ -68,18 +62,18 @@ GLOSSARY: Glossary = make_glossary(
             Better.NEITHER,
             True,
         ),
-        _m(
+        Metric(
             "last_price", "USD base units", NON_NEGATIVE, "The last period's price.", Better.NEITHER
         ),
-        _m("sold", "units", NON_NEGATIVE, "Units sold over the sale.", Better.NEITHER),
-        _m(
+        Metric("sold", "units", NON_NEGATIVE, "Units sold over the sale.", Better.NEITHER),
+        Metric(
             "revenue",
             "USD base units",
             NON_NEGATIVE,
             "What the buyers paid the seller on the device, undiscounted.",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "revenue_pv",
             "USD base units",
             NON_NEGATIVE,
@@ -87,7 +81,7 @@ GLOSSARY: Glossary = make_glossary(
             Better.HIGHER,
             True,
         ),
-        _m(
+        Metric(
             "revenue_vs_static",
             "ratio",
             NON_NEGATIVE,
@@ -95,21 +89,23 @@ GLOSSARY: Glossary = make_glossary(
             Better.HIGHER,
             True,
         ),
-        _m(
+        Metric(
             "theory_revenue_pv",
             "USD base units",
             NON_NEGATIVE,
             "The theory's revenue at period-1 value for these buyers and this path.",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "continuum_revenue_pv",
             "USD base units",
             NON_NEGATIVE,
             "The continuum's revenue: N vmax c_T without commitment, N vmax / 4 with it.",
             Better.NEITHER,
         ),
-        _m("delta", "factor", UNIT_INTERVAL, "The per-period discount D^(1/T).", Better.NEITHER),
+        Metric(
+            "delta", "factor", UNIT_INTERVAL, "The per-period discount D^(1/T).", Better.NEITHER
+        ),
     ]
 )
 

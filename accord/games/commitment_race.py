@@ -90,15 +90,9 @@ class CommitmentRaceParams(BaseModel):
         return RaceGame(self.game, self.T * u, self.R * u, self.S * u, self.P * u, self.pie * u)
 
 
-def _m(
-    name: str, unit: str, support: Any, meaning: str, better: Better, head: bool = False
-) -> Metric:
-    return Metric(name, unit, support, meaning, better, head)
-
-
 GLOSSARY: Glossary = make_glossary(
     [
-        _m(
+        Metric(
             "first_mover_share",
             "share",
             UNIT_INTERVAL,
@@ -106,7 +100,7 @@ GLOSSARY: Glossary = make_glossary(
             Better.NEITHER,
             True,
         ),
-        _m(
+        Metric(
             "bound_share",
             "share",
             UNIT_INTERVAL,
@@ -114,11 +108,11 @@ GLOSSARY: Glossary = make_glossary(
             Better.NEITHER,
             True,
         ),
-        _m("payoff_0", "points", NON_NEGATIVE, "Player 0's payoff per race.", Better.NEITHER),
-        _m("payoff_1", "points", NON_NEGATIVE, "Player 1's payoff per race.", Better.NEITHER),
-        _m("tips_0", "points", NON_NEGATIVE, "Tips player 0 paid per race.", Better.LOWER),
-        _m("tips_1", "points", NON_NEGATIVE, "Tips player 1 paid per race.", Better.LOWER),
-        _m(
+        Metric("payoff_0", "points", NON_NEGATIVE, "Player 0's payoff per race.", Better.NEITHER),
+        Metric("payoff_1", "points", NON_NEGATIVE, "Player 1's payoff per race.", Better.NEITHER),
+        Metric("tips_0", "points", NON_NEGATIVE, "Tips player 0 paid per race.", Better.LOWER),
+        Metric("tips_1", "points", NON_NEGATIVE, "Tips player 1 paid per race.", Better.LOWER),
+        Metric(
             "net_0",
             "points",
             REAL,
@@ -126,7 +120,7 @@ GLOSSARY: Glossary = make_glossary(
             Better.NEITHER,
             True,
         ),
-        _m(
+        Metric(
             "net_1",
             "points",
             REAL,
@@ -134,7 +128,7 @@ GLOSSARY: Glossary = make_glossary(
             Better.NEITHER,
             True,
         ),
-        _m(
+        Metric(
             "welfare",
             "points",
             REAL,
@@ -142,7 +136,7 @@ GLOSSARY: Glossary = make_glossary(
             Better.HIGHER,
             True,
         ),
-        _m(
+        Metric(
             "dissipation",
             "share of the prize",
             NON_NEGATIVE,
@@ -150,15 +144,17 @@ GLOSSARY: Glossary = make_glossary(
             Better.LOWER,
             True,
         ),
-        _m(
+        Metric(
             "crash_rate",
             "share",
             UNIT_INTERVAL,
             "Share of the races ending in (straight, straight) (Chicken; 0 otherwise).",
             Better.LOWER,
         ),
-        _m("prize", "points", NON_NEGATIVE, "V: winning the race minus losing it.", Better.NEITHER),
-        _m(
+        Metric(
+            "prize", "points", NON_NEGATIVE, "V: winning the race minus losing it.", Better.NEITHER
+        ),
+        Metric(
             "theory_dissipation",
             "share of the prize",
             NON_NEGATIVE,
@@ -167,7 +163,7 @@ GLOSSARY: Glossary = make_glossary(
             "else 0.",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "theory_fallback",
             "points",
             REAL,

@@ -107,15 +107,9 @@ def pigou_poa(demand: float) -> float:
     return eq / opt
 
 
-def _m(
-    name: str, unit: str, support: Any, meaning: str, better: Better, head: bool = False
-) -> Metric:
-    return Metric(name, unit, support, meaning, better, head)
-
-
 GLOSSARY: Glossary = make_glossary(
     [
-        _m(
+        Metric(
             "poa",
             "ratio",
             AT_LEAST_ONE,
@@ -123,28 +117,28 @@ GLOSSARY: Glossary = make_glossary(
             Better.LOWER,
             True,
         ),
-        _m(
+        Metric(
             "poa_low",
             "ratio",
             AT_LEAST_ONE,
             "Certified lower end of the price of anarchy.",
             Better.LOWER,
         ),
-        _m(
+        Metric(
             "poa_high",
             "ratio",
             AT_LEAST_ONE,
             "Certified upper end of the price of anarchy.",
             Better.LOWER,
         ),
-        _m(
+        Metric(
             "poa_closed_form",
             "ratio",
             AT_LEAST_ONE,
             "The closed form's price of anarchy (Pigou, CFMM Pigou; undefined elsewhere).",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "cost_eq",
             "value units",
             NON_NEGATIVE,
@@ -152,45 +146,45 @@ GLOSSARY: Glossary = make_glossary(
             Better.LOWER,
             True,
         ),
-        _m(
+        Metric(
             "cost_opt",
             "value units",
             NON_NEGATIVE,
             "Total cost of the social optimum.",
             Better.LOWER,
         ),
-        _m(
+        Metric(
             "value_ratio",
             "ratio",
             AT_LEAST_ONE,
             "Value delivered, optimum over equilibrium, (D − C*)/(D − L*) (value games only).",
             Better.LOWER,
         ),
-        _m(
+        Metric(
             "value_ratio_low",
             "ratio",
             AT_LEAST_ONE,
             "Certified lower end of the value ratio.",
             Better.LOWER,
         ),
-        _m(
+        Metric(
             "value_ratio_high",
             "ratio",
             AT_LEAST_ONE,
             "Certified upper end of the value ratio.",
             Better.LOWER,
         ),
-        _m(
+        Metric(
             "lead_eq",
             "flow",
             NON_NEGATIVE,
             "The lead edge's equilibrium flow (Pigou: variable link or pool; Braess: shortcut).",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "lead_opt", "flow", NON_NEGATIVE, "The lead edge's flow at the optimum.", Better.NEITHER
         ),
-        _m(
+        Metric(
             "gap",
             "value units",
             NON_NEGATIVE,
@@ -264,7 +258,7 @@ class CongestionDeviceParams(BaseModel):
 
 DEVICE_GLOSSARY: Glossary = make_glossary(
     [
-        _m(
+        Metric(
             "realised_out",
             "Y base units",
             NON_NEGATIVE,
@@ -272,28 +266,28 @@ DEVICE_GLOSSARY: Glossary = make_glossary(
             Better.HIGHER,
             True,
         ),
-        _m(
+        Metric(
             "wardrop_out",
             "Y base units",
             NON_NEGATIVE,
             "Y the Wardrop equilibrium delivers on the same pools (η = 0).",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "optimum_out",
             "Y base units",
             NON_NEGATIVE,
             "Y the social optimum delivers on the same pools.",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "atomic_out",
             "Y base units",
             NON_NEGATIVE,
             "Y the users' pure Nash equilibrium delivers when each pool pays one shared price.",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "realised_vs_optimum",
             "ratio",
             NON_NEGATIVE,
@@ -301,7 +295,7 @@ DEVICE_GLOSSARY: Glossary = make_glossary(
             Better.HIGHER,
             True,
         ),
-        _m(
+        Metric(
             "realised_vs_wardrop",
             "ratio",
             NON_NEGATIVE,
@@ -309,21 +303,21 @@ DEVICE_GLOSSARY: Glossary = make_glossary(
             Better.NEITHER,
             True,
         ),
-        _m(
+        Metric(
             "share_realised",
             "fraction",
             Support(0.0, 1.0),
             "Fraction of X the users sent to the shallow pool.",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "share_wardrop",
             "fraction",
             Support(0.0, 1.0),
             "The Wardrop equilibrium's fraction to the shallow pool.",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "share_optimum",
             "fraction",
             Support(0.0, 1.0),

@@ -26,7 +26,7 @@ and the theory's extorter gain for ``none`` and ``first``.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -61,15 +61,9 @@ class ExtortionParams(BaseModel):
         return self
 
 
-def _m(
-    name: str, unit: str, support: Any, meaning: str, better: Better, head: bool = False
-) -> Metric:
-    return Metric(name, unit, support, meaning, better, head)
-
-
 GLOSSARY: Glossary = make_glossary(
     [
-        _m(
+        Metric(
             "extorter_gain",
             "base units",
             REAL,
@@ -77,7 +71,7 @@ GLOSSARY: Glossary = make_glossary(
             Better.NEITHER,
             True,
         ),
-        _m(
+        Metric(
             "target_gain",
             "base units",
             REAL,
@@ -85,9 +79,13 @@ GLOSSARY: Glossary = make_glossary(
             Better.HIGHER,
             True,
         ),
-        _m("threat_rate", "share", UNIT_INTERVAL, "Games with a threat standing.", Better.LOWER),
-        _m("paid_rate", "share", UNIT_INTERVAL, "Games in which the target paid.", Better.LOWER),
-        _m(
+        Metric(
+            "threat_rate", "share", UNIT_INTERVAL, "Games with a threat standing.", Better.LOWER
+        ),
+        Metric(
+            "paid_rate", "share", UNIT_INTERVAL, "Games in which the target paid.", Better.LOWER
+        ),
+        Metric(
             "carried_out_rate",
             "share",
             UNIT_INTERVAL,
@@ -95,14 +93,14 @@ GLOSSARY: Glossary = make_glossary(
             Better.LOWER,
             True,
         ),
-        _m(
+        Metric(
             "pledge_first_share",
             "share",
             UNIT_INTERVAL,
             "Games in which the target's pledge landed before any threat.",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "theory_extorter_gain",
             "base units",
             REAL,

@@ -113,15 +113,9 @@ class TimeBanditParams(BaseModel):
     payment: int = Field(10_000, ge=1, le=10**12)
 
 
-def _m(
-    name: str, unit: str, support: Any, meaning: str, better: Better, head: bool = False
-) -> Metric:
-    return Metric(name, unit, support, meaning, better, head)
-
-
 GLOSSARY: Glossary = make_glossary(
     [
-        _m(
+        Metric(
             "reorg_rate",
             "share",
             UNIT_INTERVAL,
@@ -129,21 +123,21 @@ GLOSSARY: Glossary = make_glossary(
             Better.LOWER,
             True,
         ),
-        _m(
+        Metric(
             "forks_attempted",
             "rounds",
             NON_NEGATIVE,
             "Rounds in which the bandit raced.",
             Better.LOWER,
         ),
-        _m(
+        Metric(
             "mean_reorg_depth",
             "blocks",
             NON_NEGATIVE,
             "Mean depth of the reorgs (0 without one).",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "user_losses",
             "USD base units",
             NON_NEGATIVE,
@@ -151,7 +145,7 @@ GLOSSARY: Glossary = make_glossary(
             Better.LOWER,
             True,
         ),
-        _m(
+        Metric(
             "bounty_paid",
             "USD base units",
             NON_NEGATIVE,
@@ -159,42 +153,42 @@ GLOSSARY: Glossary = make_glossary(
             Better.LOWER,
             True,
         ),
-        _m(
+        Metric(
             "mev_captured",
             "USD base units",
             NON_NEGATIVE,
             "Prizes the bandit took by reorging the searcher's take.",
             Better.LOWER,
         ),
-        _m(
+        Metric(
             "rewards_forgone",
             "USD base units",
             NON_NEGATIVE,
             "Block rewards of the bandit's orphaned blocks (the model's R per block).",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "bandit_gain",
             "USD base units",
             REAL,
             "Bounty paid plus MEV captured less rewards forgone.",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "threshold",
             "USD base units",
             NON_NEGATIVE,
             "V*: the MEV plus bounty above which a fork pays (NaN: no fork possible).",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "win_probability",
             "probability",
             UNIT_INTERVAL,
             "The model's P_win for this race (0: no fork possible).",
             Better.NEITHER,
         ),
-        _m(
+        Metric(
             "fork_cap",
             "blocks",
             Support(-1.0),
