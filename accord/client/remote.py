@@ -55,8 +55,7 @@ from accord.device import (
     UnknownAccount,
 )
 from accord.device import gas as G
-from accord.device.commitments.codec import MalformedCommitment, parse_commitment
-from accord.device.commitments.codec import from_json as commitment_from_json
+from accord.device.commitments.codec import parse_commitment
 from accord.device.commitments.language import Commitment
 from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry
 from accord.device.encoding import canonical_args
@@ -439,18 +438,8 @@ class RemoteDevice(RemoteReads):
         :class:`MalformedCommitment` here, and nothing is sent."""
         if at is not None:
             raise RemoteError("commit(at=...): a node keeps its own clock", code=-32602)
-        if isinstance(commitment, str):
-            commitment = commitment_from_json(commitment)
-        parsed = parse_commitment(commitment)
-        if parsed.owner != account.address:
-            raise MalformedCommitment(
-                f"{parsed.owner!r} is not the signer {account.address!r}", field="owner"
-            )
-        document = parsed.to_json()
-        gas_limit = (
-            CommitmentRegistry.post_gas(parsed, self.number + 1)
-            - G.TX_BASE
-            + G.intrinsic_gas("post", (document,), ())
+        document, gas_limit = CommitmentRegistry.posting(
+            commitment, account.address, self.number + 1
         )
         tx = self.sign(
             account,

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from accord.device import gas as G
 from accord.device.block import Block, Receipt
 from accord.device.builder import Builder
-from accord.device.commitments.codec import MalformedCommitment, parse_commitment
 from accord.device.commitments.language import Commitment
 from accord.device.commitments.registry import (
     REGISTRY_ADDRESS,
@@ -129,21 +128,8 @@ class Automine:
         :class:`~accord.device.commitments.MalformedCommitment` naming the field, and
         nothing is submitted. Returns the posting transaction's hash.
         """
-        if isinstance(commitment, str):
-            from accord.device.commitments.codec import from_json
-
-            commitment = from_json(commitment)
-        parsed = parse_commitment(commitment)
-        if parsed.owner != account.address:
-            raise MalformedCommitment(
-                f"{parsed.owner!r} is not the signer {account.address!r}", field="owner"
-            )
-        document = parsed.to_json()
-        # post_gas counts the intrinsic cost as TX_BASE; add the document's calldata
-        gas_limit = (
-            CommitmentRegistry.post_gas(parsed, self.number + 1)
-            - G.TX_BASE
-            + G.intrinsic_gas("post", (document,), ())
+        document, gas_limit = CommitmentRegistry.posting(
+            commitment, account.address, self.number + 1
         )
         tx = self.sign(
             account,

@@ -36,7 +36,6 @@ from accord.agents.bargaining.sao import NMI, Negotiator, Offer, ResponseType, S
 from accord.contracts.negotiation import AGREED, FAILED, Negotiation
 from accord.contracts.negotiation_offers import acceptance
 from accord.device import AssetSpec, Device, DeviceConfig, DeviceError, Genesis, Receipt
-from accord.device import gas as G
 from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry
 from accord.mechanisms.bargaining.deal_or_no_deal import Division, Instance
 
@@ -169,11 +168,8 @@ class Table:
         device = self.device
         deadline = device.number + self.turn_blocks  # ≥ the offer's: posted one block later
         commitment = acceptance(who, self.venue, nid, k, deadline)
-        document = commitment.to_json()
-        gas = (
-            CommitmentRegistry.post_gas(commitment, device.number + 1)
-            - G.TX_BASE
-            + G.intrinsic_gas("post", (document,), ())
+        document, gas = CommitmentRegistry.posting(
+            commitment, self.accounts[who].address, device.number + 1
         )
         nonce = self.nonces.peek(who)
         tx = device.sign(

@@ -19,9 +19,10 @@ its evaluation in every block of its life. Its expiry may be at most
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from accord.device import gas as G
-from accord.device.commitments.codec import MalformedCommitment, from_json
+from accord.device.commitments.codec import MalformedCommitment, from_json, parse_commitment
 from accord.device.commitments.cost import (
     DEFAULT_MAX_COMMITMENT_BLOCKS,
     evaluation_gas,
@@ -121,6 +122,30 @@ class CommitmentRegistry(Contract):
             + G.EVENT_BYTE * 2 * (len(commitment.id) + 64)
             + evaluation_gas(commitment, blocks)
         )
+
+    @staticmethod
+    def posting(commitment: Commitment | Any, signer: str, block_number: int) -> tuple[str, int]:
+        """What ``signer`` sends to post ``commitment`` (a model, dict or JSON text) in block
+        ``block_number`` or later: the document and a gas limit covering it (:meth:`post_gas`
+        counts the intrinsic cost as ``TX_BASE``; the document's calldata is added).
+
+        Raises :class:`MalformedCommitment` naming the field for a malformed document or
+        one whose owner is not ``signer``: the one check both the embedded device and a
+        node's client run before anything is signed."""
+        if isinstance(commitment, str):
+            commitment = from_json(commitment)
+        parsed = parse_commitment(commitment)
+        if parsed.owner != signer:
+            raise MalformedCommitment(
+                f"{parsed.owner!r} is not the signer {signer!r}", field="owner"
+            )
+        document = parsed.to_json()
+        gas_limit = (
+            CommitmentRegistry.post_gas(parsed, block_number)
+            - G.TX_BASE
+            + G.intrinsic_gas("post", (document,), ())
+        )
+        return document, gas_limit
 
     def pending(self) -> list[Commitment]:
         """Every pending commitment, in posting order (free: for inspection and agents)."""
