@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ import httpx
 import tomli_w
 
 from accord.node import Signer
-from benchmarks.node_load import Connection, LoadError, Plan, norm, rpc_body
+from benchmarks.node_load import Connection, LoadError, Plan, norm, rpc_body, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAIN_ID = 7
@@ -117,17 +116,11 @@ class AccordNode:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                err = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise LoadError(f"accord node exited: {err[-500:]}")
-            try:
-                if self.http.get(self.url + "/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise LoadError("accord node did not start within 60 s")
+        wait_until_up(
+            self.process,
+            "accord node",
+            lambda: self.http.get(self.url + "/health", timeout=1).status_code == 200,
+        )
 
     def stop(self) -> None:
         process = self.process

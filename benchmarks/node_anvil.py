@@ -50,7 +50,7 @@ from typing import Any
 import httpx
 
 from benchmarks.node_accord import free_port
-from benchmarks.node_load import Connection, LoadError, Plan, norm, rpc_body
+from benchmarks.node_load import Connection, LoadError, Plan, norm, rpc_body, wait_until_up
 
 ANVIL_VERSION = "1.7.1"
 CACHE = Path.home() / ".cache" / "accord" / "anvil"
@@ -179,17 +179,12 @@ class AnvilNode:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                err = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise LoadError(f"anvil exited: {err[-500:]}")
-            try:
-                self.chain_id = int(self.rpc("eth_chainId", []), 16)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise LoadError("anvil did not start within 60 s")
+
+        def answers() -> bool:
+            self.chain_id = int(self.rpc("eth_chainId", []), 16)
+            return True
+
+        wait_until_up(self.process, "anvil", answers)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

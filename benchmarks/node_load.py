@@ -34,10 +34,13 @@ import asyncio
 import contextlib
 import json
 import os
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import httpx
 
 
 class LoadError(AssertionError):
@@ -163,6 +166,24 @@ class RunResult:
     @property
     def tx_per_s(self) -> float:
         return self.txs / self.elapsed_s
+
+
+def wait_until_up(
+    process: subprocess.Popen[bytes], name: str, answers: Callable[[], bool], seconds: float = 60
+) -> None:
+    """Poll ``answers`` (True once the server serves; an ``httpx.HTTPError`` while it does
+    not listen yet) every 0.1 s until it is True; raise :class:`LoadError` if ``process``
+    exits first (with the end of its stderr) or after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            err = process.stderr.read().decode() if process.stderr else ""
+            raise LoadError(f"{name} exited: {err[-500:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if answers():
+                return
+        time.sleep(0.1)
+    raise LoadError(f"{name} did not start within {seconds:g} s")
 
 
 def process_cpu_seconds(pid: int) -> float | None:
