@@ -32,9 +32,9 @@ from __future__ import annotations
 import math
 import random
 from fractions import Fraction
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.contracts.reorg_bounty import ReorgBounty
 from accord.device import (
@@ -49,17 +49,10 @@ from accord.device import (
     checks,
     public,
 )
+from accord.games import time_bandit_backrun as BR
 from accord.games.base import GameResult, register_game
-from accord.games.glossary import (
-    NON_NEGATIVE,
-    REAL,
-    UNIT_INTERVAL,
-    Better,
-    Glossary,
-    Metric,
-    Support,
-)
-from accord.games.glossary import glossary as make_glossary
+from accord.games.glossary import Glossary
+from accord.games.time_bandit_glossary import GLOSSARY
 from accord.mechanisms import time_bandit as TB
 
 __all__ = ["Prize", "TimeBanditGame", "TimeBanditParams"]
@@ -111,93 +104,33 @@ class TimeBanditParams(BaseModel):
     mev: int = Field(2_000, ge=1, le=10**12)
     bounty: int = Field(3_000, ge=1, le=10**12)
     payment: int = Field(10_000, ge=1, le=10**12)
+    mev_kind: Literal["prize", "backrun"] = "prize"
+    """The MEV in block ``b``: a first-come ``prize`` worth ``mev`` (no ordering rule
+    removes it), or the ``backrun`` of a trader's swap (:mod:`accord.games.time_bandit_backrun`),
+    which the ordering rule and the mempool decide; ``mev`` is then unused."""
+    placement: Literal["same_block", "next_block"] = "same_block"
+    """Backrun: the bandit's backrun in the fork block holding the trade, or alone in the next."""
+    bandit_order: Literal["backrun", "batch"] = "backrun"
+    """Backrun: the bandit sells what the searchers sell, or the amount that takes most
+    at the batch's uniform price with the trade (:func:`~accord.games.time_bandit_backrun.
+    batch_order`)."""
+    searchers: int = Field(2, ge=1, le=8)
+    """Backrun: honest searchers racing for it where they see the trade."""
+    pool_reserve: int = Field(1_000_000, ge=1_000, le=10**15)
+    """Backrun: USD and TOK in each round's fresh pool (reference price 1 USD per TOK)."""
+    victim: int = Field(50_000, ge=1, le=10**15)
+    """Backrun: the USD the trader's swap sells into the pool."""
+    fee_bps: int = Field(30, ge=0, le=1_000)
+    """Backrun: the pool's fee."""
 
-
-GLOSSARY: Glossary = make_glossary(
-    [
-        Metric(
-            "reorg_rate",
-            "share",
-            UNIT_INTERVAL,
-            "Rounds whose block b a fork replaced.",
-            Better.LOWER,
-            True,
-        ),
-        Metric(
-            "forks_attempted",
-            "rounds",
-            NON_NEGATIVE,
-            "Rounds in which the bandit raced.",
-            Better.LOWER,
-        ),
-        Metric(
-            "mean_reorg_depth",
-            "blocks",
-            NON_NEGATIVE,
-            "Mean depth of the reorgs (0 without one).",
-            Better.NEITHER,
-        ),
-        Metric(
-            "user_losses",
-            "USD base units",
-            NON_NEGATIVE,
-            "Payments the merchant received and a reorg took back.",
-            Better.LOWER,
-            True,
-        ),
-        Metric(
-            "bounty_paid",
-            "USD base units",
-            NON_NEGATIVE,
-            "Bounties the bandit claimed on the device.",
-            Better.LOWER,
-            True,
-        ),
-        Metric(
-            "mev_captured",
-            "USD base units",
-            NON_NEGATIVE,
-            "Prizes the bandit took by reorging the searcher's take.",
-            Better.LOWER,
-        ),
-        Metric(
-            "rewards_forgone",
-            "USD base units",
-            NON_NEGATIVE,
-            "Block rewards of the bandit's orphaned blocks (the model's R per block).",
-            Better.NEITHER,
-        ),
-        Metric(
-            "bandit_gain",
-            "USD base units",
-            REAL,
-            "Bounty paid plus MEV captured less rewards forgone.",
-            Better.NEITHER,
-        ),
-        Metric(
-            "threshold",
-            "USD base units",
-            NON_NEGATIVE,
-            "V*: the MEV plus bounty above which a fork pays (NaN: no fork possible).",
-            Better.NEITHER,
-        ),
-        Metric(
-            "win_probability",
-            "probability",
-            UNIT_INTERVAL,
-            "The model's P_win for this race (0: no fork possible).",
-            Better.NEITHER,
-        ),
-        Metric(
-            "fork_cap",
-            "blocks",
-            Support(-1.0),
-            "Public blocks a race may see before its fork is deeper than finality_depth "
-            "(k - depth; -1: the target is final, no fork possible).",
-            Better.NEITHER,
-        ),
-    ]
-)
+    @model_validator(mode="after")
+    def _backrun_exists(self) -> TimeBanditParams:
+        if self.mev_kind == "backrun" and BR.plan(self).value <= 0:
+            raise ValueError(
+                f"victim {self.victim} leaves no backrun worth taking in a pool of "
+                f"{self.pool_reserve} at fee_bps {self.fee_bps}"
+            )
+        return self
 
 
 def _race(
@@ -227,55 +160,72 @@ class TimeBanditGame:
 
     def run(self, params: BaseModel, device: DeviceConfig, seed: int) -> GameResult:
         p = TimeBanditParams.model_validate(params.model_dump())
+        backrun = p.mev_kind == "backrun"
+        if backrun and device.ordering == "random":
+            raise ValueError(
+                "device.ordering: the backrun's fork value under 'random' depends on each "
+                "transaction's hash; use fcfs, priority or batch"
+            )
         k = device.finality_depth
         config = device.model_copy(update={"record_inclusions": True, "fork_choice": "longest"})
-        users = (SPONSOR, MERCHANT, SEARCHER, BANDIT, MARKET)
-        genesis = Genesis(
-            assets={
-                config.fee_asset: AssetSpec(issuer="treasury", alloc=dict.fromkeys(users, 10**18)),
-                USD: AssetSpec(
-                    issuer="fed",
-                    alloc={SPONSOR: p.rounds * (p.payment + p.bounty), MARKET: p.rounds * p.mev},
-                ),
-            },
-            contract_modules=("accord.contracts", "accord.games.time_bandit"),
-        )
-        dev = Device(config, genesis, seed=seed)
+        dev = Device(config, _genesis(p, config.fee_asset), seed=seed)
         checks.check_every_block(dev)
         alice, bandit = dev.account(SPONSOR), dev.account(BANDIT)
         bounties = dev.deploy(dev.account(MARKET), ReorgBounty)
-        prize = dev.deploy(dev.account(MARKET), Prize)
+        prize = "" if backrun else dev.deploy(dev.account(MARKET), Prize)
+        pool = ""
+        order = BR.plan(p) if backrun else None  # the searchers'
+        grab_order = BR.bandit_plan(p) if backrun else None  # the bandit's
+        v_fork = BR.fork_value(config, p, seed) if backrun else p.mev
         alpha = p.alpha_bps / 10_000
         share = Fraction(p.alpha_bps, 10_000)
         cap = k - p.depth  # public blocks a race may see before its fork is too deep
         if cap >= 0:
             model = TB.capped_race(share, p.depth, p.give_up, min(cap, TB.MAX_BLOCKS))
             p_win = float(model.win)
-            forks = model.win * (p.mev + p.bounty) > p.reward * model.blocks_lost
+            forks = model.win * (v_fork + p.bounty) > p.reward * model.blocks_lost
             v_star = float(p.reward * model.blocks_lost / model.win) if model.win else math.nan
         else:
             v_star, p_win, forks = math.nan, 0.0, False
+        honest = BR.searcher_names(p.searchers) if backrun else [SEARCHER]
+
+        def worth(who: str) -> int:
+            return BR.worth(dev, who) if backrun else dev.balance(who, USD)
+
+        start = {who: worth(who) for who in (*honest, BANDIT)}
         rng = random.Random(seed)
-        attempted = reorgs = depth_sum = forgone = paid = captured = lost = 0
+        attempted = reorgs = depth_sum = forgone = paid = lost = 0
         rows: list[dict[str, Any]] = []
         for r in range(p.rounds):
-            dev.call(dev.account(MARKET), prize, "arm", value={USD: p.mev})
+            if backrun:
+                pool = BR.open_pool(dev, p)
+            else:
+                dev.call(dev.account(MARKET), prize, "arm", value={USD: p.mev})
             b = dev.number + 1
             nonce = dev.nonce(SPONSOR)
             pay = dev.sign(alice, MERCHANT, value={USD: p.payment}, nonce=nonce + 1)
             post = dev.sign(
                 alice, bounties, "post", pay.hash, b"", b, BANDIT, USD, p.bounty, nonce=nonce
             )
-            take = dev.sign(dev.account(SEARCHER), prize, "take")
-            for tx in (post, pay, take):
+            if backrun:
+                assert order is not None
+                hit = BR.trade(dev, pool, p)
+                sees = config.mempool == "public"  # the searchers see the trade pending
+                takes = [BR.backrun_tx(dev, dev.account(n), pool, order) for n in honest if sees]
+                kept = [post, hit]
+            else:
+                hit = dev.sign(dev.account(SEARCHER), prize, "take")  # the searcher's take
+                takes, kept = [], [post]
+            for tx in (post, pay, hit, *takes):
                 dev.submit(tx)
             block = dev.build_block()
-            assert block.header.number == b and all(x.ok for x in block.receipts), block.receipts
+            ok = {tx.hash: x.ok for tx, x in zip(block.transactions, block.receipts, strict=True)}
+            assert block.header.number == b and all(ok.get(t.hash) for t in (post, pay, hit)), ok
             bounty_id = r  # one bounty a round; a fork re-posts it under the same id
             assert dev.view(bounties, "bounty", bounty_id)[2] == pay.hash
             for _ in range(p.depth - 1):
                 dev.build_block()
-            won, public_blocks, own = False, 0, 0
+            won, public_blocks, own, took = False, 0, 0, 0
             if forks:
                 attempted += 1
                 won, public_blocks, own = _race(rng, alpha, p.depth, p.give_up, cap)
@@ -291,8 +241,16 @@ class TimeBanditGame:
                         max_fee=2 * pay.max_fee,
                         priority_fee=pay.priority_fee + 1,
                     )
-                    grab = dev.sign(bandit, prize, "take")
-                    dev.reorg(fork_depth, [[post, spend, grab]] + [[]] * fork_depth, builder=BANDIT)
+                    first = [kept[0], spend, *kept[1:]]
+                    grab = (
+                        BR.backrun_tx(dev, bandit, pool, grab_order)
+                        if grab_order is not None
+                        else dev.sign(bandit, prize, "take")
+                    )
+                    before = worth(BANDIT)
+                    blocks = BR.fork_blocks(first, grab, p.placement, fork_depth + 1)
+                    dev.reorg(fork_depth, blocks, builder=BANDIT)
+                    took = worth(BANDIT) - before
                     reorgs += 1
                     depth_sum += fork_depth
                     lost += p.payment
@@ -315,10 +273,12 @@ class TimeBanditGame:
                     "won": int(won),
                     "public_blocks": public_blocks,
                     "bandit_blocks": own,
+                    "fork_take": took,
                     "condition": state,
                 }
             )
-        captured = dev.balance(BANDIT, USD) - paid
+        captured = worth(BANDIT) - start[BANDIT] - paid
+        honest_mev = sum(worth(who) - start[who] for who in honest)
         assert dev.balance(MERCHANT, USD) == p.payment * p.rounds - lost
         metrics: dict[str, float | int] = {
             "reorg_rate": reorgs / p.rounds,
@@ -327,6 +287,8 @@ class TimeBanditGame:
             "user_losses": lost,
             "bounty_paid": paid,
             "mev_captured": captured,
+            "fork_mev": v_fork,
+            "honest_mev": honest_mev,
             "rewards_forgone": forgone,
             "bandit_gain": paid + captured - forgone,
             "threshold": v_star,
@@ -334,3 +296,27 @@ class TimeBanditGame:
             "fork_cap": max(cap, -1),
         }
         return GameResult(metrics, dev.state_hash().hex(), dev.number, {"rounds": rows})
+
+
+def _genesis(p: TimeBanditParams, fee_asset: str) -> Genesis:
+    """Every account's fee asset; the sponsor's payments and bounties; the prizes, or
+    what the backrun's pools, trader, searchers and bandit hold."""
+    usd = {SPONSOR: p.rounds * (p.payment + p.bounty)}
+    assets: dict[str, AssetSpec] = {}
+    if p.mev_kind == "backrun":
+        held = BR.allocations(p)
+        usd.update(held[USD])
+        users = [SPONSOR, MERCHANT, BANDIT, MARKET, BR.LP, BR.TRADER]
+        users += BR.searcher_names(p.searchers)
+        assets[BR.TOKEN] = AssetSpec(issuer="treasury", alloc=held[BR.TOKEN])
+    else:
+        usd[MARKET] = p.rounds * p.mev
+        users = [SPONSOR, MERCHANT, SEARCHER, BANDIT, MARKET]
+    return Genesis(
+        assets={
+            fee_asset: AssetSpec(issuer="treasury", alloc=dict.fromkeys(users, 10**18)),
+            USD: AssetSpec(issuer="fed", alloc=usd),
+            **assets,
+        },
+        contract_modules=("accord.contracts", "accord.games.time_bandit"),
+    )
