@@ -103,6 +103,7 @@ BUILTIN_GAME_MODULES: tuple[str, ...] = (
     "accord.games.coase",
     "accord.games.latency_race",
     "accord.games.congestion",
+    "accord.games.congestion_device",
     "accord.games.time_bandit",
 )
 """Modules imported by :func:`get_game` so their ``@register_game`` classes exist."""

@@ -12,50 +12,28 @@ Two games (``docs/congestion.md``, ``examples/congestion.toml`` and
   games, the lead edge's flow at both (Pigou's variable link or pool, Braess's shortcut)
   and, where one exists, the closed form's price of anarchy. Each edge's flows go to
   the long-form table ``edges``. No device is involved: the metrics are the theory's.
-* ``congestion_device`` plays the CFMM Pigou on the device: a shallow constant-product
-  pool (``reserve`` a side, price 1) beside a deep one priced at ``1 − link`` (``depth``
-  times deeper: a near-constant link). ``users`` atomic users each sell an equal share
-  of ``demand × reserve`` base units of ``X`` for ``Y``. The realised output, in exact
-  integers from the device's balances, is set against the game's predictions for the
-  same integer pools (:func:`~accord.mechanisms.congestion.parallel_pools`): the Wardrop
-  equilibrium's output, the optimum's, and the atomic users' pure Nash equilibrium when
-  every user of a pool pays its average price
-  (:func:`~accord.mechanisms.congestion.atomic_equilibrium`). How the users trade is the
-  device's ordering rule:
-
-  - any rule but ``batch``: one swap a block, each user quoting both pools on the state
-    it sees and swapping into the one that pays more. Each pays the *marginal* price its
-    own slice causes, so the split approaches the optimum's (equal marginal prices, the
-    optimal router's condition; Angeris et al., EC 2022), not Wardrop's;
-  - ``batch``: every swap in one block, which clears each pool at one uniform price
-    (:mod:`accord.contracts.amm`), so every user of a pool pays its average price, as
-    in the routing game; each user takes its path in the atomic Nash equilibrium, and
-    the device realises that equilibrium's output, which tends to Wardrop's.
-
-  The device has no sandwicher here: the predictions are at ``η = 0``.
+* ``congestion_device`` plays the CFMM Pigou on the device, with slippage limits and a
+  sandwicher: :mod:`accord.games.congestion_device` (re-exported here).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from accord.contracts.amm import ProductAMM
-from accord.device import AssetSpec, Device, DeviceConfig, Genesis, checks
+from accord.device import DeviceConfig
 from accord.games.base import GameResult, register_game
+from accord.games.congestion_device import CongestionDeviceGame, CongestionDeviceParams
 from accord.games.glossary import NON_NEGATIVE, Better, Glossary, Metric, Support
 from accord.games.glossary import glossary as make_glossary
-from accord.mechanisms.cfmm import ProductPool
 from accord.mechanisms.congestion import (
     Game,
-    atomic_equilibrium,
     braess,
     cfmm_braess,
     cfmm_pigou,
     cfmm_pigou_closed_form,
-    parallel_pools,
     pigou,
     price_of_anarchy,
 )
@@ -240,173 +218,3 @@ class CongestionGame:
             for k, name in enumerate(names)
         ]
         return GameResult(metrics, "", 0, {"edges": rows})
-
-
-class CongestionDeviceParams(BaseModel):
-    """Users, the demand (a fraction of the shallow pool's reserve), the link's loss, the
-    deep pool's depth, the pools' fee and the shallow pool's reserve in base units."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    users: int = Field(20, ge=1, le=500)
-    demand: float = Field(1.0, gt=0.0, le=10.0)
-    link: float = Field(0.5, gt=0.0, lt=1.0)
-    depth: int = Field(10_000, ge=10, le=10**6)
-    fee_bps: int = Field(0, ge=0, lt=10_000)
-    reserve_units: int = Field(10**12, ge=10**6, le=10**18)
-
-
-DEVICE_GLOSSARY: Glossary = make_glossary(
-    [
-        Metric(
-            "realised_out",
-            "Y base units",
-            NON_NEGATIVE,
-            "Y the users received on the device, summed.",
-            Better.HIGHER,
-            True,
-        ),
-        Metric(
-            "wardrop_out",
-            "Y base units",
-            NON_NEGATIVE,
-            "Y the Wardrop equilibrium delivers on the same pools (η = 0).",
-            Better.NEITHER,
-        ),
-        Metric(
-            "optimum_out",
-            "Y base units",
-            NON_NEGATIVE,
-            "Y the social optimum delivers on the same pools.",
-            Better.NEITHER,
-        ),
-        Metric(
-            "atomic_out",
-            "Y base units",
-            NON_NEGATIVE,
-            "Y the users' pure Nash equilibrium delivers when each pool pays one shared price.",
-            Better.NEITHER,
-        ),
-        Metric(
-            "realised_vs_optimum",
-            "ratio",
-            NON_NEGATIVE,
-            "realised_out over optimum_out.",
-            Better.HIGHER,
-            True,
-        ),
-        Metric(
-            "realised_vs_wardrop",
-            "ratio",
-            NON_NEGATIVE,
-            "realised_out over wardrop_out.",
-            Better.NEITHER,
-            True,
-        ),
-        Metric(
-            "share_realised",
-            "fraction",
-            Support(0.0, 1.0),
-            "Fraction of X the users sent to the shallow pool.",
-            Better.NEITHER,
-        ),
-        Metric(
-            "share_wardrop",
-            "fraction",
-            Support(0.0, 1.0),
-            "The Wardrop equilibrium's fraction to the shallow pool.",
-            Better.NEITHER,
-        ),
-        Metric(
-            "share_optimum",
-            "fraction",
-            Support(0.0, 1.0),
-            "The optimum's fraction to the shallow pool.",
-            Better.NEITHER,
-        ),
-    ]
-)
-
-LP, X, Y = "lp", "X", "Y"
-
-
-@register_game
-class CongestionDeviceGame:
-    """N users route swaps one by one over a shallow and a deep pool on the device."""
-
-    name: ClassVar[str] = "congestion_device"
-    Params: ClassVar[type[BaseModel]] = CongestionDeviceParams
-    glossary: ClassVar[Glossary] = DEVICE_GLOSSARY
-
-    def run(self, params: BaseModel, device: DeviceConfig, seed: int) -> GameResult:
-        p = CongestionDeviceParams.model_validate(params.model_dump())
-        r = p.reserve_units
-        deep = (p.depth * r, math.floor(p.depth * r * (1.0 - p.link)))
-        total = max(p.users, math.floor(p.demand * r))
-        chunks = [total // p.users + (1 if i < total % p.users else 0) for i in range(p.users)]
-        names = [f"user{i:03d}" for i in range(p.users)]
-        fees = dict.fromkeys([LP, *names], 10**18)
-        genesis = Genesis(
-            assets={
-                device.fee_asset: AssetSpec(issuer="treasury", alloc=fees),
-                X: AssetSpec(
-                    issuer="fed", alloc={LP: r + deep[0], **dict(zip(names, chunks, strict=True))}
-                ),
-                Y: AssetSpec(issuer="fed", alloc={LP: r + deep[1]}),
-            }
-        )
-        dev = Device(device, genesis, seed=seed)
-        checks.check_every_block(dev)
-        lp = dev.account(LP)
-        pools = []
-        for x, y in ((r, r), deep):
-            pool = dev.deploy(lp, ProductAMM, X, Y, p.fee_bps)
-            added = dev.call(lp, pool, "add_liquidity", 0, LP, value={X: x, Y: y})
-            assert added.ok, added.error
-            pools.append(pool)
-        start = [tuple(dev.view(pool, "reserves")) for pool in pools]
-        game = parallel_pools([ProductPool(res, p.fee_bps, (X, Y)) for res in start], X, total, Y)
-        atomic = atomic_equilibrium(game, p.users)
-        sent = [0, 0]
-        rows: list[dict[str, Any]] = []
-        batch = device.ordering == "batch"
-        for i, (name, amount) in enumerate(zip(names, chunks, strict=True)):
-            if batch:  # one block, one price a pool: the atomic game's Nash choice
-                k = game.paths[int(atomic.choice[i])][0]
-                floor = 0
-            else:  # one swap a block: the better quote on the state this user sees
-                quotes = [dev.view(pool, "quote", X, amount) for pool in pools]
-                k = 0 if quotes[0] >= quotes[1] else 1  # ties go to the shallow pool
-                floor = quotes[k]
-            tx = dev.sign(
-                dev.account(name), pools[k], "swap", X, amount, floor, name, Y, value={X: amount}
-            )
-            dev.submit(tx)
-            if not batch:
-                block = dev.build_block()
-                assert len(block.receipts) == 1 and block.receipts[0].ok, block.receipts
-            sent[k] += amount
-            rows.append({"user": name, "pool": k, "amount_in": amount})
-        if batch:
-            block = dev.build_block()
-            assert len(block.receipts) == p.users, block.receipts
-            assert all(r.ok for r in block.receipts), [r.error for r in block.receipts]
-        for row in rows:
-            row["amount_out"] = dev.balance(row["user"], Y)
-        realised = sum(dev.balance(name, Y) for name in names)
-        result = price_of_anarchy(game)
-        price = game.total_demand / total  # Y per X at the best margin (1 without a fee)
-        wardrop_out = game.total_demand - result.equilibrium.total_cost
-        optimum_out = game.total_demand - result.optimum.total_cost
-        metrics: dict[str, float | int] = {
-            "realised_out": realised,
-            "wardrop_out": wardrop_out,
-            "optimum_out": optimum_out,
-            "atomic_out": game.total_demand - atomic.total_cost,
-            "realised_vs_optimum": realised / optimum_out,
-            "realised_vs_wardrop": realised / wardrop_out,
-            "share_realised": sent[0] / total,
-            "share_wardrop": float(result.equilibrium.edge_flow[0]) / (total * price),
-            "share_optimum": float(result.optimum.edge_flow[0]) / (total * price),
-        }
-        return GameResult(metrics, dev.state_hash().hex(), dev.number, {"swaps": rows})
