@@ -71,7 +71,7 @@ class CongestionDeviceParams(BaseModel):
     reserve_units: int = Field(10**12, ge=10**6, le=10**18)
     eta_bps: int = Field(0, ge=0, le=9_000, strict=True)
     anticipate: bool = Field(False, strict=True)
-    searcher_budget: float = Field(1.0, ge=0.0, le=100.0, allow_inf_nan=False)
+    searcher_budget: float = Field(1.0, ge=0.0, le=100.0, allow_inf_nan=False, strict=True)
 
 
 def _metric(name: str, unit: str, support: Support, meaning: str, better: Better) -> Metric:
