@@ -124,7 +124,7 @@ DEVICE_GLOSSARY: Glossary = make_glossary(
              Better.NEITHER),
             ("sandwiches_landed", "count", NON_NEGATIVE,
              "Sandwiches whose front- and back-run both ran.", Better.LOWER),
-            ("poa_model", "ratio", Support(1.0, math.inf),
+            ("poa_model", "ratio", RATIO,
              "The η-model's price of anarchy: equilibrium over optimal cost.", Better.LOWER),
             ("poa_realised", "ratio", RATIO,
              "Value lost on the device (X's value at the best price less realised_out, "
@@ -227,7 +227,8 @@ class CongestionDeviceGame:
         metrics["sandwich_take"] = dev.balance(SEARCHER, X) - budget
         metrics["sandwich_attempts"] = searcher.attempts
         metrics["sandwiches_landed"] = searcher.landed
-        return GameResult(metrics, dev.state_hash().hex(), dev.number, {"swaps": rows})
+        ordered = {name: metrics[name] for name in DEVICE_GLOSSARY}  # the glossary's order
+        return GameResult(ordered, dev.state_hash().hex(), dev.number, {"swaps": rows})
 
 
 def _batch_shares(start: list[ProductPool], nash: list[int], chunks: list[int]) -> list[int]:
