@@ -228,7 +228,7 @@ class Device(Submission, BlockProduction, Automine, Forks):
             ledger.create_asset(self.config.fee_asset, "genesis")
         registry = CommitmentRegistry.__new__(CommitmentRegistry)
         registry._bind(REGISTRY_ADDRESS, ledger)
-        registry.configure(self.config.max_commitment_blocks)
+        registry.configure(self.config.max_commitment_blocks, self.config.records_inclusions)
         self.contracts[REGISTRY_ADDRESS] = registry
         self.registry = registry
         ledger.commit()

@@ -30,6 +30,8 @@ from accord.device.commitments.language import (
     Commitment,
     Const,
     Exists,
+    FinalIncluded,
+    Finalized,
     Fires,
     FiresAgainst,
     Formula,
@@ -100,6 +102,29 @@ class view(_Comparable):
         return ViewCmp(
             contract=self.contract, method=self.method, args=self.args, cmp=cmp, value=value
         )
+
+
+class finalized(_Comparable):
+    """The newest final block, as a call in the resolved block sees ``ctx.finalized``:
+    ``finalized() >= 7`` says block 7 is final."""
+
+    def atom(self, cmp: Cmp, value: Any) -> Formula:
+        return Finalized(cmp=cmp, value=value)
+
+
+def _hex(tx: bytes | str) -> str:
+    return tx.hex() if isinstance(tx, bytes) else tx
+
+
+def final_included(tx: bytes | str, by: int | None = None) -> FinalIncluded:
+    """Transaction ``tx`` (its hash: bytes or hex) is in a final block (``<= by``)."""
+    return FinalIncluded(tx=_hex(tx), by=by)
+
+
+def final_excluded(tx: bytes | str, by: int) -> And:
+    """Block ``by`` is final and ``tx`` is in no block up to it: ``finalized >= by and
+    not final_included(tx, by)``. Once true, no fork can make it false."""
+    return And(args=[Finalized(cmp=">=", value=by), Not(arg=final_included(tx, by))])
 
 
 def fires(ref: str = COUNTERPART) -> Fires:

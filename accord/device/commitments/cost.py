@@ -26,7 +26,9 @@ inclusive), and the life is capped by ``DeviceConfig.max_commitment_blocks``:
     every block, for pattern matching.
 
   ``EVAL_NODE_GAS`` is EIP-2929's warm storage read (100 gas): reading or combining a
-  value the resolver has at hand.
+  value the resolver has at hand. A state atom that reads one value from memory (the
+  block number, a balance, ``finalized``, a ``final_included``'s inclusion record) is
+  one such node, like a connective.
 * ``views``: the condition's distinct view atoms (a block evaluates each distinct view
   once); each costs a STATICCALL's cold account access (2,600 gas, EIP-2929) plus the
   gas the view may use when evaluated for a commitment, ``COMMITMENT_VIEW_GAS``: a
@@ -63,6 +65,7 @@ from accord.device.commitments.language import (
     And,
     Commitment,
     Exists,
+    FinalIncluded,
     Fires,
     FiresAgainst,
     Implies,
@@ -100,12 +103,14 @@ class ConditionSize:
     """Circuit nodes it compiles to (a bound): nodes evaluated per world."""
     boxes: int
     """Boxes of its circuit (a bound): the worlds it can need, less one."""
+    inclusions: int = 0
+    """``final_included`` atoms (they need a device that records inclusions)."""
 
 
 def measure(commitment: Commitment) -> ConditionSize:
     """The :class:`ConditionSize` of ``commitment``'s condition (iterative walk: a deeply
     nested condition cannot exhaust the stack)."""
-    nodes = compiled = boxes = 0
+    nodes = compiled = boxes = inclusions = 0
     views: set[Any] = set()
     stack: list[Any] = [commitment.condition]
     while stack:
@@ -137,7 +142,9 @@ def measure(commitment: Commitment) -> ConditionSize:
             except Exception:
                 args = ("#", nodes)
             views.add((node.contract, node.method, args))
-    return ConditionSize(nodes, len(views), compiled, boxes)
+        elif isinstance(node, FinalIncluded):
+            inclusions += 1
+    return ConditionSize(nodes, len(views), compiled, boxes, inclusions)
 
 
 def condition_size(commitment: Commitment) -> tuple[int, int]:

@@ -9,6 +9,9 @@ Conditions (:data:`Formula`) are built from
 
 * **state atoms**, read at resolution time: the block number, a free balance, the result
   of a contract's public view (e.g. a pool's price as an exact ``(num, den)`` ratio);
+* **finality atoms**, which read only final blocks (``docs/finality.md``): the newest
+  final block (``finalized``) and whether a transaction is in a final block
+  (``final_included``);
 * **commitment atoms**: ``fires`` (commitment X fires), ``fires_against`` (what X would
   do if its counterpart were Y: the program-equilibrium query), ``exists`` (a pending
   commitment matching a pattern exists, and fires);
@@ -22,9 +25,17 @@ schema error naming the field, never a silently ignored clause.
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 LANGUAGE_VERSION = 1
 
@@ -104,6 +115,59 @@ class ViewCmp(Node):
         if isinstance(v, tuple) and v[1] <= 0:
             raise ValueError("a ratio's denominator must be positive")
         return v
+
+
+# -- finality atoms ----------------------------------------------------------------------
+MAX_BLOCK_NUMBER = (1 << 63) - 1
+"""The largest block number a finality atom may name (a TOML integer is 64-bit signed)."""
+BlockNumber: TypeAlias = Annotated[int, Field(strict=True, ge=0, le=MAX_BLOCK_NUMBER)]
+"""A block number in a finality atom: an int (not a bool, string or float), ``>= 0``."""
+_TX_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _tx_hash(value: str) -> str:
+    if not _TX_HASH.fullmatch(value):
+        raise ValueError("a transaction hash is 64 lowercase hex digits, without 0x")
+    return value
+
+
+TxHash: TypeAlias = Annotated[str, Field(strict=True), AfterValidator(_tx_hash)]
+"""A transaction hash as 64 lowercase hex digits, no ``0x``: one spelling per hash."""
+
+
+class Finalized(Node):
+    """``finalized CMP value``: the newest final block, as a call in the resolved block
+    sees it: ``ctx.finalized = max(0, N - 1 - finality_depth)`` in block ``N``.
+
+    ``finalized >= n`` says block ``n`` is final. The value depends on ``N`` alone, so
+    every block that can replace ``N`` (a fork) reads the same (``docs/finality.md``).
+    """
+
+    op: Literal["finalized"] = "finalized"
+    cmp: Cmp
+    value: BlockNumber
+
+
+class FinalIncluded(Node):
+    """Transaction ``tx`` is in a final block (``<= finalized``) of the current chain,
+    and, with ``by``, in a block ``<= by``.
+
+    It reads only final blocks (``ctx.included(h) <= ctx.finalized``), so no fork can
+    change its value: once true it stays true. Its negation says "not in a final block
+    *yet*"; "``tx`` was left out of every block up to ``D``" is
+    ``finalized >= D and not final_included(tx, by=D)``, which once ``D`` is final no
+    fork can change either (:func:`.build.final_excluded`). Needs a device that records
+    inclusions (``DeviceConfig.record_inclusions``): the registry refuses it otherwise.
+    """
+
+    op: Literal["final_included"] = "final_included"
+    tx: TxHash
+    by: BlockNumber | None = None
+
+    @property
+    def tx_hash(self) -> bytes:
+        """``tx`` as the 32 bytes the device keys its inclusions by."""
+        return bytes.fromhex(self.tx)
 
 
 # -- commitment atoms ---------------------------------------------------------------------
@@ -201,6 +265,8 @@ Formula: TypeAlias = Annotated[
     | BlockCmp
     | BalanceCmp
     | ViewCmp
+    | Finalized
+    | FinalIncluded
     | Fires
     | FiresAgainst
     | Exists

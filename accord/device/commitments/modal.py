@@ -48,6 +48,8 @@ from accord.device.commitments.language import (
     Commitment,
     Const,
     Exists,
+    FinalIncluded,
+    Finalized,
     Fires,
     FiresAgainst,
     Formula,
@@ -62,7 +64,7 @@ from accord.device.commitments.language import (
 Instance = tuple[str, str | None]
 """A program (commitment id) played against a counterpart (an id, or ``None``)."""
 
-StateAtom = BlockCmp | BalanceCmp | ViewCmp
+StateAtom = BlockCmp | BalanceCmp | ViewCmp | Finalized | FinalIncluded
 StateOracle = Callable[[StateAtom, Commitment], bool]
 """Evaluates a state atom for a commitment (its owner is what ``$self`` means)."""
 PatternMatcher = Callable[[Pattern, str], list[str]]
@@ -200,7 +202,7 @@ class ModalSolver:
         c = self.c
         if isinstance(f, Const):
             return self.true if f.value else self.false
-        if isinstance(f, BlockCmp | BalanceCmp | ViewCmp):
+        if isinstance(f, BlockCmp | BalanceCmp | ViewCmp | Finalized | FinalIncluded):
             return self.true if self.state(f, program) else self.false
         if isinstance(f, Fires):
             if f.ref == COUNTERPART:  # the counterpart's program, played against me

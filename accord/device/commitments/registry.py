@@ -27,6 +27,7 @@ from accord.device.commitments.cost import (
     DEFAULT_MAX_COMMITMENT_BLOCKS,
     evaluation_gas,
     lifetime,
+    measure,
 )
 from accord.device.commitments.language import Call, Commitment
 from accord.device.contract import Context, Contract, public
@@ -58,10 +59,14 @@ class CommitmentRegistry(Contract):
     next_seq: Var[int] = Var(0)
     max_blocks: int = DEFAULT_MAX_COMMITMENT_BLOCKS
     """How far ahead an expiry may be (the device sets its ``max_commitment_blocks``)."""
+    inclusions: bool = False
+    """Whether the device records inclusions (``final_included`` atoms need them)."""
 
-    def configure(self, max_blocks: int) -> None:
-        """Set the device's ``max_commitment_blocks`` (at genesis; not state: config)."""
+    def configure(self, max_blocks: int, inclusions: bool = False) -> None:
+        """Set the device's ``max_commitment_blocks`` and whether it records inclusions
+        (``DeviceConfig.records_inclusions``): at genesis; config, not state."""
         object.__setattr__(self, "max_blocks", max_blocks)
+        object.__setattr__(self, "inclusions", inclusions)
 
     @public
     def post(self, ctx: Context, document: str) -> str:
@@ -79,6 +84,11 @@ class CommitmentRegistry(Contract):
                     f"action {k} asks for gas {action.gas}, more than MAX_ACTION_GAS = "
                     f"{MAX_ACTION_GAS}"
                 )
+        if not self.inclusions and measure(commitment).inclusions:
+            raise Revert(
+                "condition uses final_included, but this device records no inclusions "
+                "(DeviceConfig.record_inclusions is off)"
+            )
         if commitment.owner != ctx.sender:
             raise Revert(f"owner {commitment.owner!r} is not the sender {ctx.sender!r}")
         if commitment.id in self.entries:

@@ -5,6 +5,9 @@ resolves all pending commitments together (``docs/commitments.md`` has the full 
 
 1. **Read.** State atoms read the state as the block's transactions left it; views run
    read-only (their writes are rolled back; a view that fails makes its atom false).
+   Finality atoms read only final blocks: block ``N`` sees ``finalized`` as a call in
+   it sees ``ctx.finalized``, ``max(0, N - 1 - finality_depth)``, and a transaction's
+   inclusion only if its block is at most that (``docs/finality.md``).
 2. **Solve.** :class:`~.modal.ModalSolver` decides which commitments fire, as one
    fixed point under the Löbian reading (always terminates), within the block's
    evaluation budget: the units its pending commitments paid for per block
@@ -45,6 +48,8 @@ from accord.device.commitments.language import (
     Call,
     Cmp,
     Commitment,
+    FinalIncluded,
+    Finalized,
     JsonArg,
     Pattern,
     ViewCmp,
@@ -175,6 +180,9 @@ class _Resolver:
         self.registry = registry
         self.ledger: Ledger = device.ledger
         self.number, self.timestamp = number, ts
+        self.finalized = max(0, number - 1 - device.config.finality_depth)
+        """The newest final block, as ``ctx.finalized`` in this block: no fork that
+        leaves a block ``number`` on the chain can replace it (``docs/finality.md``)."""
         raw = registry.__dict__["entries"]._data
         ordered = sorted(raw.items(), key=lambda kv: kv[1][0])
         self.seq = {cid: entry[0] for cid, entry in ordered}
@@ -216,6 +224,14 @@ class _Resolver:
         if isinstance(atom, BalanceCmp):
             account = program.owner if atom.account == SELF else atom.account
             return compare(self.ledger.balance(account, atom.asset), atom.cmp, atom.value)
+        if isinstance(atom, Finalized):
+            return compare(self.finalized, atom.cmp, atom.value)
+        if isinstance(atom, FinalIncluded):
+            # The seal records each included transaction's block; this block's own
+            # transactions are not recorded yet (and are not final anyway).
+            found = self.ledger.inclusions.get(atom.tx_hash)
+            limit = self.finalized if atom.by is None else min(self.finalized, atom.by)
+            return found is not None and found <= limit
         assert isinstance(atom, ViewCmp)
         return compare(self.view(atom), atom.cmp, atom.value)
 
