@@ -22,6 +22,8 @@ from accord.device.commitments.language import (
     Commitment,
     Const,
     Exists,
+    FinalIncluded,
+    Finalized,
     Fires,
     FiresAgainst,
     Formula,
@@ -138,6 +140,11 @@ def formula(f: Formula, owner: str) -> str:
             )
         shown = ", ".join(_arg(x) for x in f.args)
         return f"{f.contract}.{f.method}({shown}) is {_CMP[f.cmp]} {_value(f.value)}"
+    if isinstance(f, Finalized):
+        return f"the newest final block is {_CMP[f.cmp]} {f.value}"
+    if isinstance(f, FinalIncluded):
+        within = "" if f.by is None else f" numbered at most {f.by}"
+        return f"transaction {f.tx[:16]}... is in a final block{within}"
     if isinstance(f, Fires):
         return f"commitment {f.ref} fires"
     if isinstance(f, FiresAgainst):

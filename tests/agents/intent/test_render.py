@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from accord.agents.intent import IntentContext, compile_intent, render
-from accord.device.commitments.build import balance, block, commitment, fires, transfer
+from accord.device.commitments.build import (
+    balance,
+    block,
+    commitment,
+    final_excluded,
+    final_included,
+    fires,
+    transfer,
+)
 
 CTX = IntentContext(
     owner="alice",
@@ -64,3 +72,20 @@ def test_any_commitment_renders() -> None:
         "not (you hold less than 5 A)"
     ) in text
     assert "it will pay 1 B to carol" in text and "bond of 3 A" in text
+
+
+def test_finality_atoms_render() -> None:
+    pay = bytes.fromhex("ab" * 32)
+    c = commitment(
+        "bob",
+        "ship",
+        expiry=30,
+        condition=final_included(pay) | final_excluded(pay, 9),
+        actions=[transfer("TOK", "alice", 3)],
+    )
+    text = render(c)
+    assert (
+        "(transaction abababababababab... is in a final block) or (the newest final block "
+        "is at least 9 and not (transaction abababababababab... is in a final block "
+        "numbered at most 9))"
+    ) in text
