@@ -10,6 +10,8 @@ the language is :func:`json_schema`.
 from __future__ import annotations
 
 import json
+import math
+import sys
 import tomllib
 from typing import Any
 
@@ -51,9 +53,19 @@ def parse_commitment(data: Any) -> Commitment:
         raise MalformedCommitment(first["msg"], field=field) from None
 
 
+def _parse_int(digits: str) -> int | float:
+    """A JSON integer; one longer than Python parses (``sys.get_int_max_str_digits``, the
+    CVE-2020-10735 guard) is read as infinity, which no field of the language accepts,
+    so the schema error names its field instead of ``json.loads`` raising."""
+    limit = sys.get_int_max_str_digits()
+    if limit and len(digits.lstrip("-")) > limit:
+        return math.inf
+    return int(digits)
+
+
 def from_json(text: str) -> Commitment:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise MalformedCommitment(
             f"not JSON: {exc.msg} at line {exc.lineno}", field="json"
@@ -84,7 +96,7 @@ def _tables_to_nulls(data: Any) -> Any:
 def from_toml(text: str) -> Commitment:
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, ValueError) as exc:  # (ValueError: a too long int)
         raise MalformedCommitment(f"not TOML: {exc}", field="toml") from None
     return parse_commitment(_tables_to_nulls(data))
 

@@ -188,6 +188,26 @@ def test_a_hostile_finality_document_never_reaches_the_device(
     assert device.registry.count() == 0
 
 
+@pytest.mark.parametrize("digits", ["9" * 5_000, "-" + "9" * 5_000])
+def test_an_integer_too_long_for_python_is_named_by_its_field(digits: str) -> None:
+    """``json.loads`` refuses integers over 4,300 digits with a ``ValueError``: the codec
+    reads one as infinity, so the schema names the field; on chain the post reverts."""
+    atom = f'{{"op":"final_included","tx":"{HASH}","by":{digits}}}'
+    document = f'{{"owner":"bob","label":"x","expiry":9,"condition":{atom}}}'
+    with pytest.raises(MalformedCommitment) as info:
+        from_json(document)
+    assert info.value.field == "condition.final_included.by"
+    with pytest.raises(MalformedCommitment) as info:
+        from_toml(f'owner = "bob"\nlabel = "x"\nexpiry = {digits}\n')
+    assert info.value.field == "toml" and "\n" not in str(info.value)
+    device = make_device(finality_depth=2)
+    tx = device.sign(device.account("bob"), REGISTRY_ADDRESS, "post", document, gas_limit=3_000_000)
+    receipt = device.execute(tx)
+    assert receipt.status == "reverted" and receipt.error is not None
+    assert "condition.final_included.by" in receipt.error
+    assert device.registry.count() == 0
+
+
 # -- firing on the device ----------------------------------------------------------------
 @pytest.mark.parametrize("k", [0, 1, 2, 3])
 def test_a_commitment_on_a_payment_fires_once_the_payment_is_final_never_earlier(k: int) -> None:
