@@ -1,5 +1,5 @@
-"""The congestion scenarios: the analysis game against the closed forms, the device game
-against the game's predictions, and hostile parameters refused."""
+"""The congestion analysis scenario against the closed forms, and hostile parameters
+refused (the device game: tests/games/test_congestion_device.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from accord.device import DeviceConfig
 from accord.games.congestion import (
-    CongestionDeviceGame,
-    CongestionDeviceParams,
     CongestionGame,
     CongestionParams,
     pigou_poa,
@@ -108,61 +104,6 @@ def test_braess_is_four_thirds_with_everyone_on_the_shortcut() -> None:
     assert m["lead_opt"] == pytest.approx(0.0, abs=1e-5)
 
 
-def device(**params: Any) -> dict[str, float | int]:
-    result = CongestionDeviceGame().run(CongestionDeviceParams(**params), CONFIG, 3)
-    return dict(result.metrics)
-
-
-def test_one_user_realises_wardrop_and_many_the_optimum() -> None:
-    """One user sends all to the shallow pool (it quotes ½ against the deep pool's ½:
-    Wardrop's split, output R/2 exactly); sequential users each pay the marginal price
-    they cause, so the realised output approaches the optimum's, never above it."""
-    one = device(users=1)
-    assert one["realised_out"] == 500_000_000_000 == one["wardrop_out"]
-    assert one["share_realised"] == 1.0 == one["share_wardrop"]
-    previous = one["realised_vs_optimum"]
-    for users, within in ((5, 2e-4), (80, 5e-6)):
-        m = device(users=users)
-        assert 1 - within < m["realised_vs_optimum"] <= 1.0
-        assert m["realised_vs_optimum"] > previous
-        assert m["realised_vs_wardrop"] > 1.17  # the optimum's (√2 − 1)-ish split: +17%
-        assert abs(m["share_realised"] - m["share_optimum"]) <= 1 / users
-        previous = m["realised_vs_optimum"]
-    assert m["share_optimum"] == pytest.approx(math.sqrt(2) - 1, abs=1e-3)  # a deep link
-
-
-def test_a_batch_realises_the_atomic_equilibrium_and_tends_to_wardrop() -> None:
-    """Under batch ordering each pool clears at one price, every user of it pays its
-    average price, and the device pays out the atomic Nash equilibrium's output (to the
-    integer rounding of the pro-rata split); at demand 1 that is Wardrop's, exactly
-    R/2, and at demand 2 it nears Wardrop's as the users multiply."""
-    batch = DeviceConfig(signatures="mac", ordering="batch")
-    for users in (5, 20):
-        m = CongestionDeviceGame().run(CongestionDeviceParams(users=users), batch, 1).metrics
-        assert m["realised_out"] == 500_000_000_000 == m["wardrop_out"] == m["atomic_out"]
-        assert m["realised_vs_optimum"] == pytest.approx(1 / (4 - 2 * math.sqrt(2)), rel=1e-4)
-    ratios = []
-    for users in (5, 20):
-        params = CongestionDeviceParams(users=users, demand=2.0)
-        m = CongestionDeviceGame().run(params, batch, 1).metrics
-        assert abs(m["realised_out"] - m["atomic_out"]) <= users
-        ratios.append(m["realised_vs_wardrop"])
-        sequential = CongestionDeviceGame().run(params, CONFIG, 1).metrics
-        assert sequential["realised_out"] > m["realised_out"]
-        assert sequential["realised_vs_optimum"] > 0.9999
-    assert ratios[0] > ratios[1] > 1.0 and ratios[1] < 1.0001
-
-
-def test_the_device_run_is_deterministic_and_conserves_money() -> None:
-    game, params = CongestionDeviceGame(), CongestionDeviceParams(users=7, demand=0.7)
-    a, b = game.run(params, CONFIG, 5), game.run(params, CONFIG, 5)
-    assert a.state_hash == b.state_hash and a.metrics == b.metrics
-    swaps = a.tables["swaps"]
-    assert sum(r["amount_in"] for r in swaps) == math.floor(0.7 * 10**12)
-    assert sum(r["amount_out"] for r in swaps) == a.metrics["realised_out"]
-    assert a.blocks >= 7
-
-
 BAD: list[dict[str, Any]] = [
     {"network": "nope"},
     {"eta": -0.1},
@@ -181,22 +122,3 @@ BAD: list[dict[str, Any]] = [
 def test_bad_analysis_params_are_refused_by_name(bad: dict[str, Any]) -> None:
     with pytest.raises(ValidationError, match=next(iter(bad))):
         CongestionParams(**bad)
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    st.sampled_from(["users", "demand", "link", "depth", "fee_bps", "reserve_units"]),
-    st.one_of(
-        st.integers(-(10**30), -1),
-        st.integers(10**19, 10**30),
-        st.floats(max_value=-1e-300),
-        st.floats(min_value=1e19),
-        st.sampled_from([math.nan, math.inf, -math.inf]),
-        st.text(alphabet="abc xyz", max_size=3),
-        st.none(),
-    ),
-)
-def test_hostile_device_params_are_refused(field: str, value: Any) -> None:
-    """Negative, huge, non-finite, wrong-typed values never reach the device."""
-    with pytest.raises(ValidationError, match=field):
-        CongestionDeviceParams(**{field: value})

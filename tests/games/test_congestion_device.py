@@ -1,4 +1,5 @@
-"""The device congestion run with MEV (η > 0): realised integers against the CFMM Pigou
+"""The device congestion run: at η = 0 against Wardrop, the optimum and the atomic
+equilibrium; with MEV (η > 0), realised integers against the CFMM Pigou
 closed form (Kulkarni, Diamandis & Chitra) and the sequential model, where the sandwich
 lands and where the device defeats it, and hostile parameters refused."""
 
@@ -22,6 +23,7 @@ from accord.mechanisms.congestion import cfmm_pigou_closed_form
 
 ROOT = Path(__file__).resolve().parents[2]
 R = 10**12
+CONFIG = DeviceConfig(signatures="mac")
 
 
 def run(ordering: str = "priority", mempool: str = "public", **params: Any) -> dict[str, Any]:
@@ -29,6 +31,63 @@ def run(ordering: str = "priority", mempool: str = "public", **params: Any) -> d
     return dict(CongestionDeviceGame().run(CongestionDeviceParams(**params), config, 3).metrics)
 
 
+# -- η = 0: the device against Wardrop, the optimum and the atomic equilibrium ----------
+def device(**params: Any) -> dict[str, float | int]:
+    result = CongestionDeviceGame().run(CongestionDeviceParams(**params), CONFIG, 3)
+    return dict(result.metrics)
+
+
+def test_one_user_realises_wardrop_and_many_the_optimum() -> None:
+    """One user sends all to the shallow pool (it quotes ½ against the deep pool's ½:
+    Wardrop's split, output R/2 exactly); sequential users each pay the marginal price
+    they cause, so the realised output approaches the optimum's, never above it."""
+    one = device(users=1)
+    assert one["realised_out"] == 500_000_000_000 == one["wardrop_out"]
+    assert one["share_realised"] == 1.0 == one["share_wardrop"]
+    previous = one["realised_vs_optimum"]
+    for users, within in ((5, 2e-4), (80, 5e-6)):
+        m = device(users=users)
+        assert 1 - within < m["realised_vs_optimum"] <= 1.0
+        assert m["realised_vs_optimum"] > previous
+        assert m["realised_vs_wardrop"] > 1.17  # the optimum's (√2 − 1)-ish split: +17%
+        assert abs(m["share_realised"] - m["share_optimum"]) <= 1 / users
+        previous = m["realised_vs_optimum"]
+    assert m["share_optimum"] == pytest.approx(math.sqrt(2) - 1, abs=1e-3)  # a deep link
+
+
+def test_a_batch_realises_the_atomic_equilibrium_and_tends_to_wardrop() -> None:
+    """Under batch ordering each pool clears at one price, every user of it pays its
+    average price, and the device pays out the atomic Nash equilibrium's output (to the
+    integer rounding of the pro-rata split); at demand 1 that is Wardrop's, exactly
+    R/2, and at demand 2 it nears Wardrop's as the users multiply."""
+    batch = DeviceConfig(signatures="mac", ordering="batch")
+    for users in (5, 20):
+        m = CongestionDeviceGame().run(CongestionDeviceParams(users=users), batch, 1).metrics
+        assert m["realised_out"] == 500_000_000_000 == m["wardrop_out"] == m["atomic_out"]
+        assert m["realised_vs_optimum"] == pytest.approx(1 / (4 - 2 * math.sqrt(2)), rel=1e-4)
+    ratios = []
+    for users in (5, 20):
+        params = CongestionDeviceParams(users=users, demand=2.0)
+        m = CongestionDeviceGame().run(params, batch, 1).metrics
+        assert abs(m["realised_out"] - m["atomic_out"]) <= users
+        ratios.append(m["realised_vs_wardrop"])
+        sequential = CongestionDeviceGame().run(params, CONFIG, 1).metrics
+        assert sequential["realised_out"] > m["realised_out"]
+        assert sequential["realised_vs_optimum"] > 0.9999
+    assert ratios[0] > ratios[1] > 1.0 and ratios[1] < 1.0001
+
+
+def test_the_device_run_is_deterministic_and_conserves_money() -> None:
+    game, params = CongestionDeviceGame(), CongestionDeviceParams(users=7, demand=0.7)
+    a, b = game.run(params, CONFIG, 5), game.run(params, CONFIG, 5)
+    assert a.state_hash == b.state_hash and a.metrics == b.metrics
+    swaps = a.tables["swaps"]
+    assert sum(r["amount_in"] for r in swaps) == math.floor(0.7 * 10**12)
+    assert sum(r["amount_out"] for r in swaps) == a.metrics["realised_out"]
+    assert a.blocks >= 7
+
+
+# -- η > 0: the sandwicher ---------------------------------------------------------------
 def test_one_user_gets_kulkarnis_sandwiched_forward_function() -> None:
     """One user sells all of D = R to the shallow pool (quotes tie at ½) and is
     sandwiched to its limit: (1 − η)·G(D) = 0.9 · R/2, exactly, in integers."""
@@ -93,7 +152,7 @@ def test_one_swap_a_block_follows_the_sequential_model_not_the_eta_optimum(
 
 def test_the_scenario_sweeps_eta_ordering_mempool_and_anticipation() -> None:
     scenario = load_scenario(ROOT / "examples" / "congestion-mev.toml")
-    assert len(scenario.points) == 36
+    assert len(scenario.points) == 48
     chosen = [
         p
         for p in scenario.points
@@ -146,5 +205,24 @@ BAD_VALUES = {
 def test_hostile_mev_params_are_refused_by_name(bad: tuple[str, Any]) -> None:
     """Negative, huge, non-finite, wrong-typed (a float η in bps, a string for a flag)."""
     field, value = bad
+    with pytest.raises(ValidationError, match=field):
+        CongestionDeviceParams(**{field: value})
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(["users", "demand", "link", "depth", "fee_bps", "reserve_units"]),
+    st.one_of(
+        st.integers(-(10**30), -1),
+        st.integers(10**19, 10**30),
+        st.floats(max_value=-1e-300),
+        st.floats(min_value=1e19),
+        st.sampled_from([math.nan, math.inf, -math.inf]),
+        st.text(alphabet="abc xyz", max_size=3),
+        st.none(),
+    ),
+)
+def test_hostile_device_params_are_refused(field: str, value: Any) -> None:
+    """Negative, huge, non-finite, wrong-typed values never reach the device."""
     with pytest.raises(ValidationError, match=field):
         CongestionDeviceParams(**{field: value})
