@@ -12,6 +12,10 @@ Families of modules are packages, each with a facade:
 - :mod:`accord.mechanisms.bargaining`: bilateral trade, bargaining solutions, mediation rules.
 - :mod:`accord.mechanisms.contracting`: formal contracts in social dilemmas (contract
   spaces, zero-sum transfer rules, settlement against deposits, the planner).
+- :mod:`accord.mechanisms.bandit_mdp`: the literature's time-bandit threshold, Gervais et
+  al.'s mining MDP with the MEV as the double-spend value (Zhou et al. S&P 2021, quoted by
+  Qin, Zhou & Gervais S&P 2022: 4 block rewards at α = 10 %), and Sapirshtein et al.'s
+  selfish-mining share on the same states (``docs/finality.md``).
 
 One module each:
 

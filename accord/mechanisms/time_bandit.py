@@ -39,6 +39,8 @@ grows roughly by the factor ``(1 − α) / α`` per block.
 The model leaves out: uncle rewards, the public builders reacting (they could join a
 fork that pays them), network delay (the attacker's blocks arrive at once), and MEV the
 public chain would have given the attacker anyway.
+The literature's own threshold (Gervais et al.'s mining MDP, 4 block rewards at
+α = 10 %) is :mod:`accord.mechanisms.bandit_mdp`; ``docs/finality.md`` compares the two.
 """
 
 from __future__ import annotations

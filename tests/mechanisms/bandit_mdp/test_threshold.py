@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from accord.mechanisms.bandit_mdp import (
     threshold,
     threshold_grid,
 )
+from accord.mechanisms.time_bandit import threshold as ruin_threshold
 from tests.mechanisms.bandit_mdp.test_model import junk
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "finality.md"
@@ -89,15 +91,21 @@ def test_thresholds_fall_with_share_and_stale_rate_and_grow_with_k() -> None:
 
 
 def test_the_docs_table_is_the_models() -> None:
-    """docs/finality.md's MDP columns are what this model computes."""
+    """docs/finality.md's table: the MDP columns are this model's, the ruin columns
+    accord.mechanisms.time_bandit's, at the printed precision."""
     rows = re.findall(
-        r"^\| (\d+) % \| (\d) \|[^|]+\|[^|]+\| ([\d.]+) \| ([\d.]+) \|", DOCS.read_text(), re.M
+        r"^\| (\d+) % \| (\d) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$",
+        DOCS.read_text(),
+        re.M,
     )
-    assert len(rows) == 8
-    for percent, k, with_stale, without in rows:
-        alpha = int(percent) / 100
+    assert len(rows) == 12
+    for percent, k, ruin_1, ruin_6, with_stale, without in rows:
+        alpha, depth = int(percent) / 100, int(k)
+        for give_up, printed in ((1, ruin_1), (6, ruin_6)):
+            exact = ruin_threshold(Fraction(int(percent), 100), depth, give_up)
+            assert f"{float(exact):.2f}" == printed, (percent, k, give_up)
         for stale, printed in ((0.0572, with_stale), (0.0, without)):
-            chain = Chain(alpha, stale=stale, confirmations=int(k))
+            chain = Chain(alpha, stale=stale, confirmations=depth)
             assert f"{threshold(chain, tol=0.005):.2f}" == printed, (percent, k, stale)
 
 
@@ -136,3 +144,10 @@ def test_bad_calls_are_refused_in_one_line() -> None:
         with pytest.raises(ValueError) as info:
             call()
         assert "\n" not in str(info.value)
+
+
+def test_requiring_a_replaced_public_block_barely_moves_the_threshold() -> None:
+    """With the exit allowed only over at least one public block (displace = 1), the
+    bandit waits at (2, 0) for one: V* moves by under 0.01 block rewards at α = 10 %."""
+    strict = threshold(Chain(0.1, stale=0.0572, displace=1), tol=0.001)
+    assert strict == pytest.approx(threshold(ETHEREUM, tol=0.001), abs=0.01)
