@@ -8,8 +8,8 @@ reads the mempool, and the two models its runs are set against.
 each visible swap on the game's pools it sizes, on the pool's exact integers, the most
 profitable front-run that keeps the victim at its limit within its own budget of ``X``
 (:func:`accord.agents.defi.sandwich.best_sandwich`: Zhou et al., IEEE S&P 2021, §IV) and
-submits the bundle ``[front, victim, back]`` (Flashbots' ``eth_sendBundle``) tipping 1
-base unit a gas, so the ``priority`` rule runs it ahead of the users' untipped swaps.
+submits the bundle ``[front, victim, back]`` (Flashbots' ``eth_sendBundle``) tipping
+:data:`SEARCHER_TIP` a gas, so the ``priority`` rule runs it ahead of the users' untipped swaps.
 Without a fee the profit rises with the front-run, so the victim is pushed to its limit
 and loses ``η`` of its quote. It fails by the device's rules, not by its choice: under
 ``fcfs`` the bundle arrived after its victim and ranks behind it (the victim's swap runs
