@@ -11,7 +11,8 @@
   other (``docs/commitments.md``).
 - ``toy``: a small congestion game on the device (agents bid for block space).
 - ``time_bandit``: a builder forks the device for MEV plus a reorg bounty when the race
-  pays (``docs/finality.md``).
+  pays (``docs/finality.md``); with ``mev_kind = "backrun"`` the MEV is a backrun the
+  ordering rule and the mempool decide (:mod:`accord.games.time_bandit_backrun`).
 - ``contracting``: the driver envs and games use to put formal contracts on a device
   (``docs/contracts/formal_contract.md``).
 - :mod:`accord.games.gridworld`: Harvest and Cleanup, numpy engines of the sequential
