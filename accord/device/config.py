@@ -58,6 +58,13 @@ class DeviceConfig(BaseModel):
       ``finality_depth > 0``, where a contract must tell a canonical transaction from a
       reorged one; off otherwise, so a device that cannot fork has the state hashes it
       had before the table existed.
+    * ``receipts_roots``: whether each header commits to its receipts
+      (``receipts_root``, the RFC 6962 Merkle root over pages of receipts,
+      :mod:`accord.device.receipts_root`), which a receipt's inclusion proof ends at.
+      Off by default: an embedded lab device serves no proofs, and the root costs about
+      a third of a microsecond a receipt (``docs/device.md``). Off, a header's
+      ``receipts_root`` is the empty tree's root whatever its ``receipt_count``. The node
+      turns it on (``accord node`` serves ``accord_getProof``).
     * ``mempool_lifetime_ms``: a transaction or bundle still pending this long after it
       arrived is evicted when a block is sealed (geth's ``txpool.lifetime``, 3 hours by
       default), so one stuck on a nonce gap, an unaffordable fee or a condition that
@@ -88,6 +95,7 @@ class DeviceConfig(BaseModel):
     fork_choice: ForkChoice = "longest"
     builder_shares: dict[str, int] = Field(default_factory=dict)
     record_inclusions: bool | None = None
+    receipts_roots: bool = False
     mempool_lifetime_ms: int | None = Field(3 * 3600 * 1000, gt=0)
     genesis_time_ms: int = Field(0, ge=0)
     # -- gas bounds (caps) --

@@ -116,6 +116,7 @@ class Device(Submission, BlockProduction, Automine, Forks):
         self._scheme = self.config.signatures
         self._chain_id = self.config.chain_id
         self._record_inclusions = self.config.records_inclusions
+        self._receipts_roots = self.config.receipts_roots
         self.genesis = self._bind_keys(genesis or Genesis())
         self.seed = seed
         self.ledger = Ledger()

@@ -64,8 +64,9 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-ADDED_LATER = frozenset({"fork_choice", "builder_shares", "record_inclusions"})
-"""Config fields added after logs were written (:mod:`accord.device.forks`). While one
+ADDED_LATER = frozenset({"fork_choice", "builder_shares", "record_inclusions", "receipts_roots"})
+"""Config fields added after logs were written (:mod:`accord.device.forks`,
+:mod:`accord.device.receipts_root`). While one
 is at its default it is left out of the meta fields, so a run that does not use it has
 the genesis hash it had before the field existed, and logs written before it still
 verify; set to anything else, it is a meta field like any other (a log whose config

@@ -33,6 +33,7 @@ from accord.device.fees import FeeMarket
 from accord.device.host import BlockHook
 from accord.device.ledger import MISSING, Ledger
 from accord.device.mempool import Item, Mempool, PendingBundle, SealedBundle
+from accord.device.merkle import EMPTY_ROOT
 from accord.device.ordering import OrderingRule, settlement_order
 from accord.device.receipts_root import receipts_root
 from accord.device.state import StateDigest
@@ -119,6 +120,7 @@ class BlockProduction:
     beacons: BeaconWindow
     beacon_root: bytes
     _record_inclusions: bool
+    _receipts_roots: bool
     """Whether the seal records included transactions' blocks (``records_inclusions``)."""
     blocks: deque[Block]
     log: EventLog
@@ -532,7 +534,7 @@ class BlockProduction:
             root,
             self.beacons.values[-1],  # beacon(number), held since the parent was sealed
             len(receipts),
-            receipts_root(receipts),
+            receipts_root(receipts) if self._receipts_roots else EMPTY_ROOT,
         )
         # The next block's beacon, once per block (accord.device.beacon).
         self.beacons.push(number + 1, beacon_value(self.beacon_root, number + 1, header))
@@ -566,7 +568,8 @@ class BlockProduction:
             timestamp=block.header.timestamp,
             lifetime=self.config.mempool_lifetime_ms,
         )
-        self.log.append(BlockRecord(number, builder, tuple(attempted), root, header.receipts_root))
+        logged_root = header.receipts_root if self._receipts_roots else None
+        self.log.append(BlockRecord(number, builder, tuple(attempted), root, logged_root))
         for hook in self.block_hooks:
             hook(self, block)
         return block

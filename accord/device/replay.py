@@ -12,8 +12,10 @@ again. A logged fork (:class:`~accord.device.store.ForkRecord`) undoes the block
 replaced, as the live device did, and the blocks logged after it are the alternative, so
 replay follows the canonical chain. The state hash after every block must equal the
 logged one, and so must its receipts root (:mod:`accord.device.receipts_root`) when the
-log records it (a log written before receipts roots does not); the first difference raises
-:class:`ReplayMismatch` naming the block.
+device keeps them (``DeviceConfig.receipts_roots``) and the log records it (a log written
+before receipts roots does not; one written while roots were always on, before the switch
+existed, replays with them off and has only its state hashes checked); the first
+difference raises :class:`ReplayMismatch` naming the block.
 
 Signatures. An ed25519 log carries every account's public key, so it replays on its
 own. A MAC log carries only key fingerprints: replaying it needs the run's key file
@@ -116,7 +118,11 @@ def replay_records(
                 f"differs from logged {record.state_hash.hex()}"
             )
         logged_root = record.receipts_root
-        if logged_root is not None and block.header.receipts_root != logged_root:
+        if (
+            logged_root is not None
+            and config.receipts_roots
+            and block.header.receipts_root != logged_root
+        ):
             raise ReplayMismatch(
                 f"block {record.number}: replayed receipts root "
                 f"{block.header.receipts_root.hex()} differs from logged {logged_root.hex()}"

@@ -132,6 +132,12 @@ class NodeSection(BaseModel):
         return self
 
 
+_ROOTS_OFF = (
+    "device.receipts_roots: a node serves receipt proofs (accord_getProof), so it keeps "
+    "receipts roots; leave it out or set it to true"
+)
+
+
 class NodeConfig(BaseModel):
     """The whole file: the node, the device's design, its genesis and seed."""
 
@@ -139,8 +145,27 @@ class NodeConfig(BaseModel):
 
     seed: int = Field(0, ge=0)
     node: NodeSection = Field(default_factory=NodeSection)
-    device: DeviceConfig = Field(default_factory=DeviceConfig)
+    device: DeviceConfig = Field(default_factory=lambda: DeviceConfig(receipts_roots=True))
     genesis: Genesis = Field(default_factory=Genesis)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _receipts_roots_on(cls, data: Any) -> Any:
+        """A node serves receipt proofs (``accord_getProof``), so its device keeps
+        receipts roots (``DeviceConfig.receipts_roots``, off for embedded devices): on
+        unless the file says otherwise, and a file that turns it off is refused."""
+        if not isinstance(data, dict) or "device" not in data:
+            return data
+        device = data["device"]
+        if isinstance(device, DeviceConfig):
+            if "receipts_roots" in device.model_fields_set and not device.receipts_roots:
+                raise ValueError(_ROOTS_OFF)
+            return {**data, "device": device.model_copy(update={"receipts_roots": True})}
+        if isinstance(device, dict):
+            if device.get("receipts_roots", True) is not True:
+                raise ValueError(_ROOTS_OFF)
+            return {**data, "device": {**device, "receipts_roots": True}}
+        return data
 
     @property
     def chain_path(self) -> Path:

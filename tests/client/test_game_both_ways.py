@@ -26,8 +26,9 @@ from accord.node import Node, create_app, parse_config
 
 TOKEN = "game-both-ways-admin-token"
 SEED = 5
-FIRST_PRICE = DeviceConfig(fee_market="first_price", chain_id=11)
-EIP1559 = DeviceConfig(chain_id=12)
+# A node's device keeps receipts roots, so the embedded one does too: one design both ways.
+FIRST_PRICE = DeviceConfig(fee_market="first_price", chain_id=11, receipts_roots=True)
+EIP1559 = DeviceConfig(chain_id=12, receipts_roots=True)
 
 CASES: dict[str, tuple[DeviceConfig, dict[str, Any]]] = {
     # a planner proposes, a greedy player accepts: the optimum, settled at the end
@@ -84,7 +85,7 @@ def block_view(block: Block) -> tuple[Any, ...]:
     h = block.header
     header = (h.number, h.timestamp, h.builder, h.base_fee, h.gas_limit, h.gas_used)
     return (
-        (*header, h.tx_root, h.state_hash, h.beacon),
+        (*header, h.tx_root, h.state_hash, h.beacon, h.receipt_count, h.receipts_root),
         tuple(tx.hash for tx in block.transactions),
         tuple(tuple(r) for r in block.receipts),
         tuple(tuple(s) for s in block.skipped),

@@ -29,7 +29,9 @@ SIZES = (*range(0, 10), 31, 32, 33, 64, 65, 100)
 def chain() -> tuple[Device, dict[int, list[bytes]]]:
     """Blocks of 0..100 receipts: calls returning every kind of result, with events, a
     revert and plain transfers among them."""
-    device = Device(DeviceConfig(block_gas_limit=10**9), make_genesis(), seed=2)
+    device = Device(
+        DeviceConfig(block_gas_limit=10**9, receipts_roots=True), make_genesis(), seed=2
+    )
     odd = device.deploy(device.account("alice"), Odd)
     blocks: dict[int, list[bytes]] = {}
     senders = ("alice", "bob", "carol", "dave")

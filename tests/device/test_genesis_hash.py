@@ -317,7 +317,10 @@ def test_fields_added_later_are_hashed_only_away_from_their_default() -> None:
     default = field_digests(DeviceConfig(), GENESIS, 0)
     assert not {f"config.{n}" for n in ADDED_LATER} & set(default)
     heavy = DeviceConfig(
-        fork_choice="heaviest", builder_shares={"b": 5_000}, record_inclusions=False
+        fork_choice="heaviest",
+        builder_shares={"b": 5_000},
+        record_inclusions=False,
+        receipts_roots=True,
     )
     digests = field_digests(heavy, GENESIS, 0)
     assert {f"config.{n}" for n in ADDED_LATER} <= set(digests)

@@ -17,6 +17,7 @@ import pytest
 
 from accord.device import Device, DeviceConfig, Event, Receipt, ReplayMismatch, replay
 from accord.device.block import BlockHeader
+from accord.device.genesis_hash import meta_fields
 from accord.device.merkle import EMPTY_ROOT
 from accord.device.receipts_root import (
     PAGE,
@@ -162,7 +163,9 @@ def test_every_receipt_and_its_place_changes_the_root() -> None:
 
 
 def make() -> tuple[Device, str]:
-    device = Device(DeviceConfig(block_gas_limit=10**9), make_genesis(), seed=1)
+    device = Device(
+        DeviceConfig(block_gas_limit=10**9, receipts_roots=True), make_genesis(), seed=1
+    )
     odd = device.deploy(device.account("alice"), Odd)
     return device, odd
 
@@ -193,7 +196,7 @@ def test_the_header_hash_covers_the_receipts_root_and_count() -> None:
 
 
 def run_logged(path: Path) -> Device:
-    device = Device(DeviceConfig(), make_genesis(), seed=1, store=path)
+    device = Device(DeviceConfig(receipts_roots=True), make_genesis(), seed=1, store=path)
     odd = device.deploy(device.account("alice"), Odd)
     for n in range(3):
         device.submit(device.sign(device.account("bob"), odd, "give", "dict", n))
@@ -238,3 +241,60 @@ def test_the_leaf_value_is_json_free_of_floats() -> None:
     # the JSON text of a result never holds a float (1.5 has no JSON form here)
     value = leaf_value(receipt({"x": [1, 2]}))
     assert json.loads(value[5]) == {"x": [1, 2]}  # type: ignore[arg-type]
+
+
+# -- the switch (DeviceConfig.receipts_roots) ---------------------------------------------
+
+
+def test_an_embedded_device_keeps_no_receipts_roots_by_default(tmp_path: Path) -> None:
+    path = tmp_path / "off.db"
+    device = Device(DeviceConfig(), make_genesis(), seed=1, store=path)
+    odd = device.deploy(device.account("alice"), Odd)
+    for n in range(3):
+        device.submit(device.sign(device.account("bob"), odd, "give", "dict", n))
+    block = device.build_block()
+    assert block.header.receipt_count == 3 == len(block.receipts)
+    assert block.header.receipts_root == EMPTY_ROOT  # no root, whatever the count
+    assert isinstance(device.log, SqliteLog)
+    device.log.close()
+    with sqlite3.connect(path) as db:
+        logged = [row[0] for row in db.execute("SELECT receipts_root FROM records")]
+    assert logged and all(root is None for root in logged)  # nothing logged to check
+    assert replay(path).head.hash == device.head.hash
+
+
+def test_the_switch_changes_only_the_root_and_the_genesis_hash() -> None:
+    def run(on: bool) -> Device:
+        config = DeviceConfig(block_gas_limit=10**9, receipts_roots=on)
+        device = Device(config, make_genesis(), seed=1)
+        odd = device.deploy(device.account("alice"), Odd)
+        for n in range(40):
+            device.submit(device.sign(device.account("bob"), odd, "give", "list", n))
+        device.build_block()
+        return device
+
+    off, on = run(False), run(True)
+    assert off.state_hash() == on.state_hash()  # the economic state is the same
+    assert off.head.receipts_root == EMPTY_ROOT
+    assert on.head.receipts_root == reference_mth(reference_pages(list(on.blocks[-1].receipts)))
+    # Off is the default and, as a field added later, leaves the meta fields (so the
+    # genesis hash) as they were; on is a meta field like any other.
+    genesis = make_genesis()
+    assert "config.receipts_roots" not in meta_fields(off.config, genesis, 1)
+    assert meta_fields(on.config, genesis, 1)["config.receipts_roots"] == "true"
+
+
+def test_a_log_with_roots_replayed_with_them_off_checks_its_state_hashes(tmp_path: Path) -> None:
+    # A log written while roots were always on, before the switch existed, has roots in
+    # its records and no receipts_roots in its config: replay keeps them off and checks
+    # only state hashes (here: an off log whose root column is filled in by hand).
+    path = tmp_path / "off.db"
+    device = Device(DeviceConfig(), make_genesis(), seed=1, store=path)
+    odd = device.deploy(device.account("alice"), Odd)
+    device.submit(device.sign(device.account("bob"), odd, "give", "dict", 1))
+    device.build_block()
+    assert isinstance(device.log, SqliteLog)
+    device.log.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE records SET receipts_root = ?", (bytes(32),))
+    assert replay(path).state_hash() == device.state_hash()

@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from accord.cli import app
+from accord.device import DeviceConfig
 from accord.node import NodeConfigError, load_config
+from accord.node.config import NodeConfig, parse_config
 
 GOOD = """
 seed = 5
@@ -79,3 +82,14 @@ def test_the_command_says_what_is_wrong_in_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "node.prot: Extra inputs are not permitted" in lines[0]
+
+
+def test_a_node_keeps_receipts_roots_and_refuses_a_file_that_turns_them_off() -> None:
+    assert parse_config({}).device.receipts_roots is True
+    assert parse_config({"device": {"chain_id": 7}}).device.receipts_roots is True
+    assert NodeConfig(device=DeviceConfig(chain_id=3)).device.receipts_roots is True
+    for off in (False, 0, "no", None):
+        with pytest.raises(NodeConfigError, match=r"device\.receipts_roots: a node serves"):
+            parse_config({"device": {"receipts_roots": off}})
+    with pytest.raises(ValidationError, match=r"device\.receipts_roots"):
+        NodeConfig(device=DeviceConfig(receipts_roots=False))
