@@ -39,6 +39,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_node.py                 # a table
     .venv/bin/python benchmarks/bench_node.py --json          # last stdout line is JSON
     .venv/bin/python benchmarks/bench_node.py --profile node.prof   # accord under cProfile
+    .venv/bin/python benchmarks/bench_node.py --py-spy node.txt     # sampled by py-spy
 """
 
 from __future__ import annotations
@@ -84,6 +85,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         default=None,
         help="run the accord node under cProfile and write its stats here (slower)",
+    )
+    p.add_argument(
+        "--py-spy",
+        type=Path,
+        default=None,
+        help="sample the accord node with py-spy, raw folded stacks written here (its CPU "
+        "figures are then py-spy's own process, not the node's)",
     )
     p.add_argument("--json", action="store_true", help="print only a JSON line")
     args = p.parse_args(argv)
@@ -138,7 +146,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         accord = AccordNode(args.clients, args.block_ms, Path(tmp), max(args.batch, 100))
         sides: list[Any] = [accord]
         try:
-            accord.start(profile=args.profile)
+            accord.start(profile=args.profile, spy=args.py_spy)
             accord.setup()
             if anvil_path is not None:
                 from benchmarks.node_anvil import AnvilNode
@@ -215,6 +223,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     report["load_1min"] = round(os.getloadavg()[0], 2)
     if args.profile is not None:
         report["profile"] = str(args.profile)
+    if args.py_spy is not None:
+        report["py_spy"] = str(args.py_spy)
     if args.json:
         print(json.dumps(report))
     else:

@@ -17,6 +17,7 @@ sink's balance and every escrow balance.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -100,14 +101,18 @@ class AccordNode:
             },
         }
 
-    def start(self, profile: Path | None = None) -> None:
-        """Start the node (under cProfile, writing ``profile`` at shutdown, if given)."""
+    def start(self, profile: Path | None = None, spy: Path | None = None) -> None:
+        """Start the node (under cProfile, writing ``profile`` at shutdown, if given; or
+        sampled by ``py-spy record``, its raw folded stacks written to ``spy``)."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         path = self.workdir / "node.toml"
         path.write_text(tomli_w.dumps(self.config()))
         prefix = [sys.executable]
         if profile is not None:
             prefix += ["-m", "cProfile", "-o", str(profile)]
+        if spy is not None:
+            tool = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+            prefix = [tool, "record", "-r", "500", "-f", "raw", "-o", str(spy), "--", *prefix]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
             [*prefix, "-m", "accord.cli", "node", "--config", str(path)],

@@ -31,8 +31,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from accord.client.dry_runs import sim_result, simulate_params
 from accord.client.reads import RemoteReads
@@ -58,6 +56,7 @@ from accord.device import gas as G
 from accord.device.commitments.codec import parse_commitment
 from accord.device.commitments.language import Commitment
 from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry
+from accord.device.ed25519 import PublicKey
 from accord.device.encoding import canonical_args
 from accord.device.transaction import DEFAULT_GAS_LIMIT, message_digest, signing_payload
 from accord.node.production import SimResult
@@ -155,7 +154,7 @@ class RemoteDevice(RemoteReads):
             self.genesis_hash = _hash(info["genesis_hash"])
             self._chain_id: int = _int(info["chain_id"])
         self._accounts: dict[str, Account] = {}
-        self._public: dict[str, Ed25519PublicKey] = {}
+        self._public: dict[str, PublicKey | None] = {}
         for name, key in (keys or {}).items():
             self.add_key(name, key)
 
@@ -297,8 +296,7 @@ class RemoteDevice(RemoteReads):
         that is not bytes, as the embedded ``Device.verify_message`` answers)."""
         if type(signature) is not bytes or type(message) is not bytes or type(signer) is not str:
             return False
-        public = self._public.get(signer)
-        if public is None:
+        if signer not in self._public:
             try:
                 found = self.rpc.call("accord_getAccount", {"account": signer})
             except RemoteError as exc:
@@ -308,13 +306,19 @@ class RemoteDevice(RemoteReads):
             if found is None:
                 return False
             with answer("accord_getAccount"):
-                public = Ed25519PublicKey.from_public_bytes(_hash(found["public_key"]))
-            self._public[signer] = public  # a name's key is bound once, never rebound
-        try:
-            public.verify(signature, signing_payload(self._chain_id, message_digest(message)))
-        except InvalidSignature:
+                raw = _hash(found["public_key"])
+            try:
+                key: PublicKey | None = PublicKey(raw)
+            except ValueError:  # a key the device would not bind verifies nothing
+                key = None
+            self._public[signer] = key  # a name's key is bound once, never rebound
+        public = self._public[signer]
+        if public is None:
             return False
-        return True
+        verified: bool = public.verify(
+            signature, signing_payload(self._chain_id, message_digest(message))
+        )
+        return verified
 
     def simulate(self, tx: Transaction) -> SimResult:
         """A dry run of ``tx``'s fields (its nonce, gas, fees; not its signature) after

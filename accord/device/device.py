@@ -34,8 +34,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from accord.device.automine import Automine
 from accord.device.beacon import BeaconWindow, beacon_root, beacon_value
 from accord.device.block import Block, BlockHeader, Receipt, tx_root
@@ -47,6 +45,7 @@ from accord.device.commitments.registry import (
 from accord.device.commitments.resolver import Resolution
 from accord.device.config import DeviceConfig, Genesis
 from accord.device.contract import Contract
+from accord.device.ed25519 import PublicKey
 from accord.device.errors import (
     DeviceError,
     UnknownAccount,
@@ -157,7 +156,7 @@ class Device(Submission, BlockProduction, Automine, Forks):
         """Per account, under the MAC, the MAC's state after its chain key
         (:func:`mac_state`): ``copy()``, ``update(digest)`` and ``digest()`` give the
         account's signature of a digest. Empty under ed25519."""
-        self._public: dict[str, Ed25519PublicKey] = {}
+        self._public: dict[str, PublicKey] = {}
         """Per account, under ed25519, its public key."""
         self._accounts: dict[str, Account] = {}
         """Signing handles already checked against their binding (:meth:`account`)."""
@@ -263,10 +262,12 @@ class Device(Submission, BlockProduction, Automine, Forks):
         if self.trusts_signatures:
             pass
         elif self._scheme == "ed25519":
+            # Refused: not a canonical point, or one with a small-order part, under
+            # which anyone could forge (accord.device.ed25519.key_problem).
             try:
-                self._public[name] = Ed25519PublicKey.from_public_bytes(public_key)
+                self._public[name] = PublicKey(public_key)
             except ValueError as exc:
-                raise UnknownAccount(f"account {name!r}: bad ed25519 public key: {exc}") from None
+                raise UnknownAccount(f"account {name!r}: {exc}") from None
         else:
             key = self.keyring.private_key(name, "mac")
             account = Account(name, key, "mac", self._chain_id)

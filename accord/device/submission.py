@@ -17,8 +17,6 @@ import hmac
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-
 from accord.device.admission import Admission
 from accord.device.config import DeviceConfig
 from accord.device.errors import (
@@ -92,11 +90,8 @@ class Submission(Admission):
             return hmac.compare_digest(state.digest(), signature)
         public = self._public.get(signer)
         if public is not None:
-            try:
-                public.verify(signature, signing_payload(self._chain_id, digest))
-            except InvalidSignature:
-                return False
-            return True
+            verified: bool = public.verify(signature, signing_payload(self._chain_id, digest))
+            return verified
         return self.trusts_signatures and signer in self._bound
 
     def verify(self, tx: Transaction) -> None:

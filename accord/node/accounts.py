@@ -33,7 +33,7 @@ name with its own latency in the device config, and not equal, ignoring case, to
 existing account (``Alice`` cannot pose as ``alice``). ASCII only, so no look-alike
 from another script (a Cyrillic ``а`` in ``аlice``) can be opened; look-alikes within
 ASCII (``l`` and ``1``) remain. Keys: a public key that is not a canonical curve point,
-or of small order, is refused (:func:`weak_key`): anyone can sign under it.
+or of small order (or with a small-order part), is refused (:func:`weak_key`).
 
 **Acknowledged**: when ``accord_openAccount`` answers, the device has bound the name
 and its :class:`~accord.device.store.AccountRecord` is committed to the chain log
@@ -51,11 +51,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import Field
 
-from accord.device import Device
+from accord.device import Device, ed25519
 from accord.device.commitments.registry import REGISTRY_ADDRESS
 from accord.device.errors import DeviceError
 from accord.node.config import AccountPolicy
@@ -93,61 +91,16 @@ def _refused(message: str, field: str) -> RpcError:
     )
 
 
-# edwards25519 (RFC 8032 §5.1): p = 2^255 - 19, d = -121665 / 121666.
-_P = 2**255 - 19
-_D = -121665 * pow(121666, -1, _P) % _P
-_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
-
-
-def _decode_point(encoded: bytes) -> tuple[int, int] | None:
-    """A point's affine (x, y) from its 32-byte encoding (RFC 8032 §5.1.3), or None
-    when it is not a canonical encoding of a curve point."""
-    n = int.from_bytes(encoded, "little")
-    y, sign = n & ((1 << 255) - 1), n >> 255
-    if y >= _P:
-        return None
-    u, v = (y * y - 1) % _P, (_D * y * y + 1) % _P
-    x = u * pow(v, 3, _P) * pow(u * pow(v, 7, _P), (_P - 5) // 8, _P) % _P
-    if v * x * x % _P == (-u) % _P:
-        x = x * _SQRT_M1 % _P
-    elif v * x * x % _P != u:
-        return None
-    if x == 0 and sign:
-        return None
-    if x & 1 != sign:
-        x = _P - x
-    return x, y
-
-
-def _times_8_is_identity(x: int, y: int) -> bool:
-    """Whether 8·(x, y) is the identity: three doublings in projective coordinates by
-    RFC 8032 §5.1.4's doubling formulas (no inversion), then X = 0 and Y = Z."""
-    X, Y, Z = x, y, 1
-    for _ in range(3):
-        a, b, c = X * X % _P, Y * Y % _P, 2 * Z * Z % _P
-        h = a + b
-        e = (h - (X + Y) * (X + Y)) % _P
-        g = (a - b) % _P
-        f = (c + g) % _P
-        X, Y, Z = e * f % _P, g * h % _P, f * g % _P
-    return X == 0 and Y == Z
-
-
 def weak_key(public_key: bytes) -> bool:
-    """Whether an ed25519 public key is not a canonical point or is of small order
-    (8·A is the identity). Signatures under a small-order key can be forged by anyone
-    (with A the identity, (R, S) = (identity, 0) verifies for every message), so such a
-    key proves no possession and is refused."""
-    point = _decode_point(public_key)
-    return point is None or _times_8_is_identity(*point)
+    """Whether an ed25519 public key is refused (:func:`accord.device.ed25519.key_problem`:
+    not a canonical point, of small order, or with a small-order part). Signatures under
+    a small-order key can be forged by anyone (with A the identity, (R, S) = (identity,
+    0) verifies for every message), so such a key proves no possession."""
+    return ed25519.weak_key(public_key)
 
 
 def _verify(public_key: bytes, signature: bytes, payload: bytes) -> bool:
-    try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, payload)
-    except (InvalidSignature, ValueError):
-        return False
-    return True
+    return ed25519.verify(public_key, signature, payload)
 
 
 class Opener:
@@ -231,8 +184,7 @@ class Opener:
             )
         if weak_key(key):
             raise _refused(
-                "public_key: not a canonical ed25519 point of large order (a small-order "
-                "key lets anyone sign)",
+                f"public_key: {ed25519.key_problem(key)}",
                 "public_key",
             )
         chain = device.chain_id

@@ -463,7 +463,8 @@ SMALL_ORDER = [
 
 
 def test_weak_keys_are_found_and_real_keys_are_not() -> None:
-    from accord.node.accounts import _decode_point, weak_key
+    from accord.device.ed25519 import decode_point as _decode_point
+    from accord.node.accounts import weak_key
 
     base_y = 4 * pow(5, -1, P25519) % P25519  # RFC 8032 §5.1's base point
     decoded = _decode_point(base_y.to_bytes(32, "little"))
