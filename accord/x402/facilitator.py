@@ -52,6 +52,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from accord.device import gas as G
+from accord.device.block import Receipt
 from accord.device.errors import DeviceError
 from accord.device.transaction import Account, Transaction
 from accord.x402 import codes as C
@@ -76,6 +78,9 @@ MAX_VERIFIED = 10_000
 MAX_BODY_BYTES = 64 * 1024
 SETTLE_GAS = 200_000
 """Gas limit of a settlement transaction (before its calldata; it uses about 60,000)."""
+WITHDRAW_GAS = 2 * G.TX_BASE
+"""Gas limit of the transaction that withdraws a settlement not included in time (a
+plain transaction of nothing; its intrinsic gas is ``TX_BASE`` plus its calldata)."""
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -105,7 +110,8 @@ def next_block(timeout_s: float = 10.0, poll_s: float = 0.02) -> Callable[[Payme
     """A ``produce`` for a node that seals blocks on its timer: wait (wall clock, at
     most ``timeout_s``) until the head moves past where it was, which includes what
     was submitted before. Past the timeout it returns; the settlement then reads as
-    not included (``transaction_state``) rather than blocking the server."""
+    not included and is withdrawn (:meth:`Facilitator._withdraw`: the payer pays
+    nothing) rather than blocking the server."""
 
     def wait(device: PaymentDevice) -> None:
         start = device.number
@@ -245,10 +251,7 @@ class Facilitator:
         except DeviceError as exc:  # the gate's refusal (a node's: its RemoteError)
             raise Invalid(C.TRANSACTION_STATE, f"settlement transaction refused: {exc}") from None
         self.produce(device)
-        try:
-            receipt = device.receipt(tx.hash)
-        except (DeviceError, KeyError):
-            raise Invalid(C.TRANSACTION_STATE, "settlement transaction not included") from None
+        receipt = _receipt(device, tx) or self._withdraw(tx)
         if not receipt.ok:
             raise Invalid(C.TRANSACTION_STATE, f"settlement reverted: {receipt.error}")
         tx_hash = "0x" + tx.hash.hex()
@@ -262,6 +265,47 @@ class Facilitator:
             network=self.network,
             amount=str(settlement.value),
         )
+
+    def _withdraw(self, tx: Transaction) -> Receipt:
+        """The settlement was not included by ``produce``'s end: replace it in the pool
+        (same sender and nonce, both fees more than doubled: a plain transaction of
+        nothing from the payee to itself, whose gas the payee pays), so that it can
+        never be included and the payer, refused the call, pays nothing. If the nonce is
+        already used, the settlement landed in the meantime: its receipt is returned, and
+        the call is served as any other settled one."""
+        device = self.device
+        replacement = device.sign(
+            self.signers[tx.sender],
+            tx.sender,
+            nonce=tx.nonce,
+            gas_limit=WITHDRAW_GAS,
+            max_fee=2 * tx.max_fee + 1,
+            priority_fee=2 * tx.priority_fee + 1,
+        )
+        try:
+            device.submit(replacement)
+        except DeviceError as exc:
+            landed = _receipt(device, tx)
+            if landed is not None:
+                return landed
+            raise Invalid(
+                C.TRANSACTION_STATE,
+                f"settlement transaction not included, and not withdrawn ({exc}): it may "
+                "still be included",
+            ) from None
+        raise Invalid(
+            C.TRANSACTION_STATE,
+            "settlement transaction not included; withdrawn (replaced by the payee's "
+            f"transaction 0x{replacement.hash.hex()}): the payer pays nothing",
+        )
+
+
+def _receipt(device: PaymentDevice, tx: Transaction) -> Receipt | None:
+    """``tx``'s receipt, or None while it is not included."""
+    try:
+        return device.receipt(tx.hash)
+    except (DeviceError, KeyError):
+        return None
 
 
 def payment_key(request: VerifyRequest) -> bytes:

@@ -144,6 +144,49 @@ def test_a_settlement_never_included_is_a_failed_response(tmp_path: Path) -> Non
         )
         assert failed.success is False and failed.errorReason == C.TRANSACTION_STATE
         assert "not included" in (failed.errorMessage or "")
+        # the payer was refused the call, so it must never pay for it: the settlement
+        # was withdrawn, and blocks sealed later do not carry it
+        assert world.agents is not None and world.node is not None
+        for _ in range(3):
+            world.agents.build_block()
+        assert world.tokens(PAYER) == DEPOSIT and world.tokens(PAYEE) == 0
+        assert not any(
+            tx.method == "receiveWithAuthorization"
+            for block in world.node.device.blocks
+            for tx in block.transactions
+        )
+        world.backed()
+
+
+def test_a_settlement_sealed_while_it_is_withdrawn_is_served(tmp_path: Path) -> None:
+    """The settlement lands after ``next_block``'s timeout, just before its withdrawal
+    reaches the node: the replacement is refused (nonce used), the payer has paid, so
+    the call is served (200, success), never refused after payment."""
+    with node_world(
+        tmp_path / "node", facilitator_token=None, produce=next_block(timeout_s=0.05)
+    ) as world:
+        payee, agents = world.payee, world.agents
+        assert payee is not None and agents is not None
+        real = payee.submit
+        raced: list[bytes] = []
+
+        def submit(tx: Any, **kw: Any) -> bytes:
+            if tx.sender == PAYEE and tx.method == "":  # the withdrawal: seal first
+                agents.build_block()
+                raced.append(tx.hash)
+            return real(tx, **kw)
+
+        payee.submit = submit  # type: ignore[method-assign]
+        paid = world.pay(world.payload())
+        assert raced and paid.status_code == 200, paid.text
+        ok = decode_header(
+            paid.headers["PAYMENT-RESPONSE"], SettlementResponse, header="PAYMENT-RESPONSE"
+        )
+        assert ok.success is True
+        assert world.tokens(PAYER) == DEPOSIT - PRICE and world.tokens(PAYEE) == PRICE
+        agents.build_block()  # the refused withdrawal is nowhere
+        assert world.node is not None
+        assert all(tx.hash != raced[0] for b in world.node.device.blocks for tx in b.transactions)
 
 
 def test_the_simulation_runs_on_the_node(world: NodeWorld) -> None:
