@@ -8,6 +8,8 @@ Computes, and times by CPU (``time.process_time``):
 * ``docs/finality.md``'s table: ``V*`` for α in 10-40 % and k in 1-3, with and without
   Ethereum's stale rate, beside :mod:`accord.mechanisms.time_bandit`'s gambler's ruin at
   ``d = k`` (give up after 1 and after 6 public blocks);
+* Qin, Zhou & Gervais's "BEV forking threshold" (S&P 2022, Fig. 13): the least share
+  that forks for 0.5× to 512× the block reward, and for their largest BEV, 616.6×;
 * the optimal selfish-mining share at α = 1/3 and 0.35, γ = 0, as the cutoff grows.
 
 Usage (from the repository root)::
@@ -24,7 +26,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from accord.mechanisms.bandit_mdp import Chain, optimal_revenue, threshold
+from accord.mechanisms.bandit_mdp import Chain, optimal_revenue, share_threshold, threshold
 from accord.mechanisms.time_bandit import threshold as ruin_threshold
 
 ETHEREUM_STALE = 0.0572
@@ -57,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tol", type=float, default=0.005, help="bisection tolerance")
     parser.add_argument("--cutoffs", type=int, nargs="*", default=[20, 40, 60])
+    parser.add_argument(
+        "--multipliers", type=float, nargs="*", default=[0.5 * 2**i for i in range(11)] + [616.6]
+    )
+    parser.add_argument("--share-tol", type=float, default=1e-5)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     start = time.process_time()
@@ -65,6 +71,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     start = time.process_time()
     rows = table(args.tol)
     table_s = time.process_time() - start
+    start = time.process_time()
+    forking = [
+        {"bev": x, "min_share": round(share_threshold(x, tol=args.share_tol), 6)}
+        for x in args.multipliers
+    ]
+    forking_s = time.process_time() - start
     selfish = []
     for cutoff in args.cutoffs:
         start = time.process_time()
@@ -88,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         },
         "table": rows,
         "table_cpu_s": round(table_s, 3),
+        "bev_forking_threshold": forking,
+        "bev_forking_threshold_cpu_s": round(forking_s, 3),
         "optimal_selfish_share_gamma0": selfish,
     }
     if args.json:
@@ -100,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 f"{row['alpha']:.1f} {row['k']} | {row['ruin_g1']} | {row['ruin_g6']} | "
                 f"{row['mdp_stale']} | {row['mdp']}"
             )
-        for entry in selfish:
+        for entry in forking + selfish:
             print(entry)
     return result
 

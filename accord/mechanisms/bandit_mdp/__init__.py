@@ -43,6 +43,9 @@ objective is the discounted sum at ``β = 0.999``, solved exactly by policy iter
 by bisection to ``tol`` block rewards. :func:`solve` also reports the optimal and the
 honest policy's values there, eq. 13's ``R(π, P, V) > R(h, P)``.
 At the published parameters it gives 4.014 (to 1e-4): the papers' 4, to their 0.1.
+:func:`share_threshold` inverts it, the least share that forks for a given MEV (Qin, Zhou
+& Gervais's "BEV forking threshold", S&P 2022 §VII, Fig. 13, which print two points: 4×
+the block reward for 10 %, and their largest BEV, 616.6×, for "only 0.1%").
 
 The same state space, without the exit and with Sapirshtein's reward
 ``(1 − ρ) · (adversary's blocks) − ρ · (others' blocks)``, gives the adversary's share of
@@ -66,6 +69,7 @@ from accord.mechanisms.bandit_mdp.revenue import (
 from accord.mechanisms.bandit_mdp.threshold import (
     MAX_GRID,
     BanditSolution,
+    share_threshold,
     solve,
     threshold,
     threshold_grid,
@@ -81,6 +85,7 @@ __all__ = [
     "honest_policy",
     "optimal_revenue",
     "policy_revenue",
+    "share_threshold",
     "sm1_policy",
     "sm1_revenue",
     "solve",

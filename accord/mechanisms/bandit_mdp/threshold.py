@@ -110,3 +110,34 @@ def threshold_grid(
         raise ValueError(f"alphas must hold 1 to {MAX_GRID} shares, got {len(alphas)}")
     chains = [Chain(a, gamma=gamma, stale=stale, **chain) for a in alphas]
     return [threshold(c, tol=tol) for c in chains]
+
+
+def share_threshold(
+    mev: float,
+    stale: float = 0.0572,
+    gamma: float = 0.0,
+    confirmations: int = 1,
+    cutoff: int = 20,
+    tol: float = 1e-4,
+) -> float:
+    """The least hash share (to ``tol``) whose optimal policy forks for ``mev`` block
+    rewards, with ``c_m = α``: Qin, Zhou & Gervais's "BEV forking threshold" (S&P 2022,
+    §VII, Fig. 13); ``nan`` if even α = 1/2 does not fork. Bisection on α: a larger share
+    forks for less (tested)."""
+    value = _mev(mev)
+    tol = number("tol", tol, 0.0, 0.1, open_low=True)
+
+    def forks(alpha: float) -> bool:
+        chain = Chain(alpha, gamma, stale, confirmations, None, cutoff)
+        return _forks(build(chain), value, None)[0]
+
+    low, high = 0.0, 0.5
+    if not forks(high):
+        return math.nan
+    while high - low > tol:
+        middle = (low + high) / 2
+        if forks(middle):
+            high = middle
+        else:
+            low = middle
+    return high

@@ -19,6 +19,7 @@ from accord.mechanisms.bandit_mdp import (
     honest_policy,
     optimal_revenue,
     policy_revenue,
+    share_threshold,
     sm1_revenue,
     solve,
     threshold,
@@ -151,3 +152,43 @@ def test_requiring_a_replaced_public_block_barely_moves_the_threshold() -> None:
     bandit waits at (2, 0) for one: V* moves by under 0.01 block rewards at α = 10 %."""
     strict = threshold(Chain(0.1, stale=0.0572, displace=1), tol=0.001)
     assert strict == pytest.approx(threshold(ETHEREUM, tol=0.001), abs=0.01)
+
+
+def test_the_bev_forking_threshold_matches_qzgs_printed_points() -> None:
+    """Qin, Zhou & Gervais (S&P 2022, §VII, Fig. 13): 4× the block reward makes a 10 %
+    miner fork; their largest BEV, 616.6×, "could have incentivized a miner with only
+    0.1% mining power to fork"."""
+    assert share_threshold(4.0, tol=1e-3) == pytest.approx(0.10, abs=0.005)
+    assert share_threshold(616.6) <= 0.001
+    shares = [share_threshold(x, tol=1e-3) for x in (0.5, 2.0, 8.0, 32.0)]
+    assert shares == sorted(shares, reverse=True)
+
+
+def test_the_bev_forking_threshold_inverts_the_hold_closed_form() -> None:
+    """Without stale blocks, (1 − α)² / (α (2 − α)) = V at α = 1 − √(V / (1 + V))."""
+    for mev in (2.0, 8.0):
+        closed = 1 - math.sqrt(mev / (1 + mev))
+        assert share_threshold(mev, stale=0.0) == pytest.approx(closed, rel=0.01)
+
+
+def test_bad_bev_forking_threshold_calls_are_refused() -> None:
+    for kwargs in (
+        {"mev": -1.0},
+        {"mev": "4"},
+        {"mev": 4.0, "tol": 0.0},
+        {"mev": 4.0, "cutoff": 1},
+        {"mev": 4.0, "stale": 2.0},
+        {"mev": 4.0, "confirmations": 1.5},
+    ):
+        with pytest.raises(ValueError) as info:
+            share_threshold(**kwargs)
+        assert "\n" not in str(info.value)
+
+
+def test_the_docs_forking_threshold_row_is_the_models() -> None:
+    row = re.search(r"^\| least share that forks \(%\) \|(.+)\|$", DOCS.read_text(), re.M)
+    assert row is not None
+    printed = [float(cell) for cell in row.group(1).split("|")]
+    assert len(printed) == 12
+    for column, mev in ((3, 4.0), (11, 616.6)):
+        assert 100 * share_threshold(mev, tol=2e-5) == pytest.approx(printed[column], abs=6e-3)
