@@ -1,5 +1,6 @@
 """The embedded device's further reads over a node, for :class:`~accord.client.RemoteDevice`:
-``supply``, ``locked``, ``latency``, ``accounts``, ``logs`` and ``resolutions``, with the
+``finalized``, ``is_final``, ``supply``, ``locked``, ``latency``, ``accounts``, ``logs``
+and ``resolutions``, with the
 embedded :class:`~accord.device.Device`'s arguments and kinds of values (a
 :class:`~accord.device.logs.Log` with its :class:`~accord.device.Event`, a
 :class:`~accord.device.commitments.resolver.Resolution`), so that agent code reading them
@@ -79,6 +80,21 @@ class RemoteReads:
 
         @property
         def number(self) -> int: ...
+
+    @property
+    def finalized(self) -> int:
+        """The newest final block, as the node says (``eth_getBlockByNumber("finalized")``:
+        ``Device.finalized``)."""
+        found = self.rpc.call("eth_getBlockByNumber", {"block": "finalized"})
+        with answer("eth_getBlockByNumber"):
+            return int(found["number"], 16)
+
+    def is_final(self, number: int) -> bool:
+        """Whether block ``number`` is final (``finality_depth`` blocks built on it), as
+        :meth:`accord.device.device.Device.is_final` says."""
+        if type(number) is not int:
+            raise TypeError(f"a block number is an int, got {type(number).__name__}")
+        return 0 <= number <= self.number - self.config.finality_depth
 
     def supply(self, asset: str) -> int:
         """An asset's total supply (0 for an unknown one)."""

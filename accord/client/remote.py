@@ -248,17 +248,6 @@ class RemoteDevice(RemoteReads):
         with answer("accord_nodeInfo"):
             return _int(info["base_fee"])
 
-    @property
-    def finalized(self) -> int:
-        return max(0, self.number - self.config.finality_depth)
-
-    def is_final(self, number: int) -> bool:
-        """Whether block ``number`` is final (``finality_depth`` blocks built on it), as
-        :meth:`accord.device.device.Device.is_final` says."""
-        if type(number) is not int:
-            raise TypeError(f"a block number is an int, got {type(number).__name__}")
-        return 0 <= number <= self.number - self.config.finality_depth
-
     def balance(self, account: str, asset: str) -> int:
         found = self.rpc.call("accord_getBalance", {"account": account, "asset": asset})
         with answer("accord_getBalance"):
@@ -463,6 +452,29 @@ class RemoteDevice(RemoteReads):
         with answer("/admin/block"):
             number = _int(sealed["number"])
         return self.block(number)
+
+    def reorg(
+        self,
+        depth: int,
+        blocks: list[list[Transaction | Bundle]],
+        *,
+        builder: str | None = None,
+    ) -> dict[str, Any]:
+        """Replace the node's last ``depth`` blocks with ``blocks`` (``/admin/reorg``,
+        the admin token; ``Device.reorg``'s arguments, the fork choice deciding). Returns
+        the node's answer (fork point, undone and built blocks, what became of each
+        reorged transaction: ``docs/node.md``); a refusal raises :class:`RemoteError`
+        with kind ``ForkRefused``, and changes nothing."""
+        wire = [
+            [bundle_to_json(i) if isinstance(i, Bundle) else transaction_to_json(i) for i in b]
+            for b in blocks
+        ]
+        params: dict[str, Any] = {"depth": depth, "blocks": wire, "builder": builder}
+        found = self.rpc.admin_call("reorg", "accord_reorg", params)
+        with answer("accord_reorg"):
+            if type(found) is not dict:
+                raise TypeError(f"expected an object, got {type(found).__name__}")
+        return found
 
     def execute(self, tx: Transaction) -> Receipt:
         """Submit ``tx``, seal a block and return its receipt (raises the refusal, and

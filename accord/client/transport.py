@@ -98,11 +98,29 @@ class Transport:
 
     def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
         """``method``'s result; its error raises :class:`RemoteError`."""
+        return self._rpc("/", {}, method, params)
+
+    def admin_call(self, action: str, method: str, params: dict[str, Any]) -> Any:
+        """A JSON-RPC request to ``POST /admin/<action>`` with the bearer token
+        (``reorg``: ``accord_reorg``); its error raises :class:`RemoteError`."""
+        return self._rpc(f"/admin/{action}", self._auth(action), method, params)
+
+    def _auth(self, action: str) -> dict[str, str]:
+        if self.admin_token is None:
+            raise RemoteError(
+                f"/admin/{action} needs the node's admin token (RemoteDevice(admin_token=...))",
+                code=401,
+            )
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
+    def _rpc(
+        self, path: str, headers: dict[str, str], method: str, params: dict[str, Any] | None
+    ) -> Any:
         self._next_id += 1
         request: dict[str, Any] = {"jsonrpc": "2.0", "id": self._next_id, "method": method}
         if params is not None:
             request["params"] = params
-        answer = self._post("/", request, {})
+        answer = self._post(path, request, headers)
         if not isinstance(answer, dict) or answer.get("id") != self._next_id:
             raise RemoteError(f"{method}: not an answer to this request", code=-1)
         error = answer.get("error")
@@ -121,9 +139,4 @@ class Transport:
 
     def admin(self, action: str) -> Any:
         """``POST /admin/<action>`` with the bearer token (``block``, ``snapshot``)."""
-        if self.admin_token is None:
-            raise RemoteError(
-                f"/admin/{action} needs the node's admin token (RemoteDevice(admin_token=...))",
-                code=401,
-            )
-        return self._post(f"/admin/{action}", None, {"Authorization": f"Bearer {self.admin_token}"})
+        return self._post(f"/admin/{action}", None, self._auth(action))

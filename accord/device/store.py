@@ -323,6 +323,21 @@ class SqliteLog:
             row,
         )
 
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Write every record appended inside the ``with`` in one SQLite transaction:
+        all of them are committed at its end, or none if it raises. A reorg's fork
+        record and its alternative blocks are sealed this way (``accord/node``), so a
+        process killed between them leaves the log at the head before the fork."""
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
     def close(self) -> None:
         """Checkpoint and close: the log is then one self-contained file."""
         self._closer()

@@ -30,7 +30,14 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from accord.device import DeviceConfig, Genesis
 from accord.node.agent_card import AgentCard, AgentCardError, parse_card
@@ -136,10 +143,19 @@ _ROOTS_OFF = (
     "device.receipts_roots: a node serves receipt proofs (accord_getProof), so it keeps "
     "receipts roots; leave it out or set it to true"
 )
+FORK_FIELDS = ("finality_depth", "fork_choice", "builder_shares", "record_inclusions")
+"""The ``[device]`` fields of finality and forks (``docs/finality.md``), checked strictly."""
 
 
 class NodeConfig(BaseModel):
-    """The whole file: the node, the device's design, its genesis and seed."""
+    """The whole file: the node, the device's design, its genesis and seed.
+
+    The fork fields of ``[device]`` (:data:`FORK_FIELDS`) are checked without coercion
+    (``finality_depth = true`` or ``"2"`` is refused, not read as 1 or 2), and must make
+    sense together: ``fork_choice`` and ``builder_shares`` need ``finality_depth > 0``
+    (with 0 nothing can fork), the shares (basis points of block production) sum to at
+    most 10,000, and ``heaviest`` needs a builder with a positive share (every fork
+    would weigh 0, so none could win)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -167,6 +183,38 @@ class NodeConfig(BaseModel):
             return {**data, "device": {**device, "receipts_roots": True}}
         return data
 
+    @field_validator("device", mode="before")
+    @classmethod
+    def _fork_fields_strict(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            subset = {k: data[k] for k in FORK_FIELDS if k in data}
+            try:
+                DeviceConfig.model_validate(subset, strict=True)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = ".".join(str(p) for p in err["loc"])
+                raise ValueError(f"{where}: {_message(err)}" if where else _message(err)) from None
+        return data
+
+    @field_validator("device")
+    @classmethod
+    def _forks_make_sense(cls, device: DeviceConfig) -> DeviceConfig:
+        shares = device.builder_shares
+        if device.finality_depth == 0 and (device.fork_choice != "longest" or shares):
+            raise ValueError(
+                "fork_choice and builder_shares need finality_depth > 0 (with 0 every "
+                "block is final and nothing can fork)"
+            )
+        total = sum(shares.values())
+        if total > 10_000:
+            raise ValueError(f"builder_shares sum to {total} bps, more than 10000 (100%)")
+        if device.fork_choice == "heaviest" and total == 0:
+            raise ValueError(
+                "fork_choice 'heaviest' needs builder_shares with a positive share "
+                "(every fork would weigh 0 and none could win)"
+            )
+        return device
+
     @property
     def chain_path(self) -> Path:
         return self.node.data_dir / "chain.db"
@@ -180,7 +228,13 @@ def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"]) or "(top level)"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{where}: {err['msg']}{more}"
+    return f"{where}: {_message(err)}{more}"
+
+
+def _message(err: Any) -> str:
+    """A validator's own message without pydantic's ``Value error,`` prefix."""
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ") if err["type"] == "value_error" else msg
 
 
 def parse_config(data: dict[str, Any], *, source: str = "config") -> NodeConfig:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from accord.device import Transaction
 from accord.device.commitments import MalformedCommitment, from_json, parse_commitment
 from accord.device.errors import DeviceError
-from accord.node import agent_reads, proofs, reads
+from accord.node import agent_reads, finality, proofs, reads
 from accord.node.accounts import OpenAccountParams, Opener, open_account
 from accord.node.config import Limits
 from accord.node.explorer.reads import EXPLORER_METHODS
@@ -250,7 +250,8 @@ METHODS: dict[str, Method] = {
     "accord_getBlock": _m(
         reads.BlockParams,
         reads.get_block,
-        "A block by number (or latest): header, transactions, skipped.",
+        "A block by number or tag (latest, finalized, safe, earliest): header, "
+        "transactions, skipped.",
     ),
     "accord_getTransaction": _m(
         reads.HashParams,
@@ -299,6 +300,7 @@ METHODS: dict[str, Method] = {
 METHODS.update(EXPLORER_METHODS)  # the explorer's reads (accord/node/explorer/reads.py)
 METHODS.update(proofs.METHODS)  # accord_getProof (accord/node/proofs.py)
 METHODS.update(agent_reads.METHODS)  # supply, locks, resolutions (accord/node/agent_reads.py)
+METHODS.update(finality.METHODS)  # eth_getBlockByNumber and its tags (accord/node/finality.py)
 
 SCHEMA: dict[str, Any] = {
     name: {"description": m.doc, "params": m.params.model_json_schema()}

@@ -21,6 +21,7 @@ the log's (one line naming what), resubmits the journal, and goes on appending.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from typing import Any
 from accord.device import Block, Bundle, Device, DeviceConfig, Genesis, Transaction, replay
 from accord.device.dry_run import dry_run
 from accord.device.errors import DeviceError
+from accord.device.forks import Reorg
 from accord.device.store import SqliteLog, is_event_log, read_sqlite
 from accord.device.transaction import transaction_hash
 from accord.node.config import NodeConfig
@@ -90,9 +92,10 @@ class Node:
         self.device = device
         self.journal = journal
         self.watchers: list[Any] = []
-        """Told of each admitted transaction (``pending(tx)``) and each sealed block
-        (``block(block)``): the WebSocket hub (:mod:`accord.node.subscriptions`). They
-        must not block; one that raises is logged and production goes on."""
+        """Told of each admitted transaction (``pending(tx)``), each sealed block
+        (``block(block)``) and each reorg (``reorg(reorg)``, after its alternative blocks
+        are sealed): the WebSocket hub (:mod:`accord.node.subscriptions`), the explorer's
+        index. They must not block; one that raises is logged and production goes on."""
         self.group_commit = False
         """When True (the server sets it), :meth:`send` only stages an item's journal
         row and the caller must :meth:`commit` before acknowledging it, so that the rows
@@ -198,6 +201,35 @@ class Node:
         self.journal.prune(self.device)
         self._tell("block", block)
         return block
+
+    def reorg(
+        self,
+        depth: int,
+        blocks: list[list[Transaction | Bundle]],
+        builder: str | None = None,
+    ) -> Reorg:
+        """Replace the last ``depth`` blocks with ``blocks`` (``Device.reorg``: the
+        fork-choice rule decides, and a refusal raises :class:`~accord.device.forks.
+        ForkRefused` having changed nothing, the log included).
+
+        The fork record and the alternative blocks go to the chain log in one SQLite
+        transaction (:meth:`SqliteLog.atomic`): when this returns they are committed, and
+        a ``kill -9`` before that leaves the log at the old head, so a restart replays
+        either the whole fork or none of it. The reorged transactions the alternative
+        left out are pending again in the device; replay returns them to the pool the
+        same way, so they need no journal row."""
+        log = self.device.log
+        sealed = log.atomic() if isinstance(log, SqliteLog) else contextlib.nullcontext()
+        with sealed:
+            result = self.device.reorg(depth, blocks, builder=builder)
+        for block in result.undone:
+            for tx in block.transactions:
+                self.block_of.pop(tx.hash, None)
+        for block in result.built:
+            self._index(block)
+        self.journal.prune(self.device)
+        self._tell("reorg", result)
+        return result
 
     def _tell(self, what: str, item: object) -> None:
         for watcher in self.watchers:

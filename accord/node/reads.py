@@ -51,8 +51,25 @@ class ViewParams(Params):
     sender: str = Field("", max_length=200)
 
 
+Tag = Literal["latest", "finalized", "safe", "earliest"]
+"""Block tags, with Ethereum's meaning (:mod:`accord.node.finality`)."""
+
+
+def tag_number(device: Any, tag: str) -> int:
+    """The block a tag names: the head (``latest``), ``Device.finalized`` (``finalized``,
+    and ``safe``: nothing newer is safe from a fork on this device), 0 (``earliest``)."""
+    if tag == "latest":
+        return int(device.number)
+    if tag in ("finalized", "safe"):
+        return int(device.finalized)
+    if tag == "earliest":
+        return 0
+    raise ValueError(f"not a block tag: {tag[:40]!r}")
+
+
 class BlockParams(Params):
-    number: int | Literal["latest"] = "latest"
+    number: int | Tag = "latest"
+    """A block number, or a tag: ``latest``, ``finalized``, ``safe``, ``earliest``."""
     full: bool = False
 
 
@@ -81,10 +98,14 @@ def event_json(event: Any) -> dict[str, Any]:
     return {"address": event.address, "name": event.name, "data": value(dict(event.data))}
 
 
-def receipt_json(receipt: Receipt, number: int | None) -> dict[str, Any]:
+def receipt_json(receipt: Receipt, number: int | None, final: bool) -> dict[str, Any]:
+    """A receipt; ``finalized`` says whether its block was final when this was made
+    (``Device.is_final``); a receipt kept since can be compared with the ``finalized``
+    block's number, as Ethereum clients do."""
     return {
         "tx_hash": receipt.tx_hash.hex(),
         "block_number": number,
+        "finalized": final,
         "status": receipt.status,
         "gas_used": receipt.gas_used,
         "fee_paid": receipt.fee_paid,
@@ -168,6 +189,7 @@ def node_info(s: Any, p: NoParams) -> dict[str, Any]:
         "chain_id": device.chain_id,
         "genesis_hash": device.genesis_hash.hex(),
         "head": {"number": device.number, "hash": device.head.hash.hex()},
+        "finalized": device.finalized,
         "state_hash": device.state_hash().hex(),
         "fee_asset": device.config.fee_asset,
         "base_fee": device.base_fee,
@@ -229,7 +251,7 @@ def _block(s: Any, number: int) -> Block | None:
 
 
 def get_block(s: Any, p: BlockParams) -> dict[str, Any] | None:
-    number = s.node.device.number if p.number == "latest" else p.number
+    number = p.number if type(p.number) is int else tag_number(s.node.device, p.number)
     block = _block(s, number)
     return None if block is None else block_json(block, p.full)
 
@@ -240,7 +262,9 @@ def get_receipt(s: Any, p: HashParams) -> dict[str, Any] | None:
     if number is None:
         return None
     block = _block(s, number)
-    return None if block is None else receipt_json(block.receipt(tx_hash), number)
+    if block is None:
+        return None
+    return receipt_json(block.receipt(tx_hash), number, s.node.device.is_final(number))
 
 
 def get_transaction(s: Any, p: HashParams) -> dict[str, Any] | None:
@@ -287,6 +311,7 @@ def get_logs(s: Any, p: LogsParams) -> list[dict[str, Any]]:
                         "block_number": number,
                         "tx_hash": receipt.tx_hash.hex(),
                         "index": index,
+                        "removed": False,
                     }
                 )
     return out

@@ -12,7 +12,10 @@ Routes:
 * ``POST /admin/block``, ``POST /admin/snapshot``, ``POST /admin/shutdown`` — with
   ``Authorization: Bearer <admin_token>`` (compared in constant time,
   :func:`hmac.compare_digest`); 401 without the right token, 403 when the config sets
-  none.
+  none;
+* ``POST /admin/reorg`` — the same token, then a JSON-RPC 2.0 request of method
+  ``accord_reorg`` (:mod:`accord.node.finality`), under the same content type and size
+  checks as ``POST /``.
 
 A request that admits transactions is answered only after their journal rows are
 committed; the rows of the requests handled in one turn of the event loop share one
@@ -44,12 +47,13 @@ from starlette.websockets import WebSocket, WebSocketState
 from accord.node.accounts import Opener
 from accord.node.agent_card import CARD_PATH
 from accord.node.explorer import explorer_routes, index_of
+from accord.node.finality import ADMIN_METHODS
 from accord.node.group_commit import GroupCommit
 from accord.node.http_protocol import protocol
 from accord.node.limits import Clock, RateLimiter
 from accord.node.methods import Session
 from accord.node.production import Node
-from accord.node.rpc import LIMIT_EXCEEDED
+from accord.node.rpc import LIMIT_EXCEEDED, handle
 from accord.node.rpc_endpoint import FastApp, RpcEndpoint
 from accord.node.subscriptions import Hub, Subscriber
 from accord.node.wire import dumps
@@ -144,6 +148,19 @@ def create_app(
             }
         )
 
+    async def admin_reorg(request: Request) -> Response:
+        refused = authorized(request)
+        if refused is not None:
+            return refused
+        body = await _admin_body(request, limits.max_request_bytes)
+        if isinstance(body, Response):
+            return body
+        await _settle(commits)
+        answer = handle(body, ADMIN_METHODS, node, max_batch=1)
+        if answer is None:
+            return Response(status_code=204)
+        return Response(dumps(answer), media_type="application/json")
+
     async def admin_shutdown(request: Request) -> Response:
         refused = authorized(request)
         if refused is not None:
@@ -200,6 +217,7 @@ def create_app(
         Route(CARD_PATH, agent_card, methods=["GET"]),
         Route("/admin/block", admin_block, methods=["POST"]),
         Route("/admin/snapshot", admin_snapshot, methods=["POST"]),
+        Route("/admin/reorg", admin_reorg, methods=["POST"]),
         Route("/admin/shutdown", admin_shutdown, methods=["POST"]),
         WebSocketRoute("/ws", subscribe),
         *explorer_routes(ips.allow),
@@ -237,6 +255,25 @@ async def _read(
             )
             continue
         sub.offer(hub.handle(sub, text))
+
+
+async def _admin_body(request: Request, limit: int) -> bytes | Response:
+    """An admin request's JSON body, with ``POST /``'s checks: 415 unless
+    ``application/json``, 413 past ``max_request_bytes`` (declared or streamed)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        return _error(415, "Content-Type must be application/json")
+    declared = request.headers.get("content-length")
+    if declared is not None and not (declared.isascii() and declared.isdigit()):
+        return _error(413, "Content-Length is not a number")
+    if declared is not None and int(declared) > limit:
+        return _error(413, f"the body has {declared} bytes; the limit is {limit}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return _error(413, f"the body exceeds the limit of {limit} bytes")
+    return bytes(body)
 
 
 async def _write(websocket: WebSocket, sub: Subscriber) -> None:

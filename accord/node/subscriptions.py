@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accord.device import Block, Transaction
+from accord.device.forks import Reorg
 from accord.node.config import Limits
 from accord.node.reads import block_json, event_json, receipt_json
 from accord.node.rpc import (
@@ -52,7 +53,14 @@ from accord.node.rpc import (
 )
 from accord.node.wire import WireError, dumps, hex_bytes, transaction_to_json
 
-TOPICS = ("newHeads", "receipts", "logs", "transactionReceipt", "pendingTransactions")
+TOPICS = (
+    "newHeads",
+    "newFinalizedHeads",
+    "receipts",
+    "logs",
+    "transactionReceipt",
+    "pendingTransactions",
+)
 CHALLENGE_PREFIX = b"accord-subscribe:"
 FILTERS: dict[str, tuple[str, ...]] = {"logs": ("address", "name"), "transactionReceipt": ("hash",)}
 """The filter fields each topic takes (besides ``account`` and ``signature``)."""
@@ -103,6 +111,9 @@ class Hub:
         self.node = node
         self.limits = limits
         self.subscribers: set[Subscriber] = set()
+        self.final_sent: int = node.device.finalized
+        """The newest block announced final (``newFinalizedHeads``): each block is
+        announced once, when ``Device.finalized`` first reaches it."""
 
     # -- connections ---------------------------------------------------------------------
     def join(self) -> Subscriber | None:
@@ -162,7 +173,7 @@ class Hub:
         if number is None or not blocks[0].number <= number <= blocks[-1].number:
             return None
         block = blocks[number - blocks[0].number]
-        return receipt_json(block.receipt(tx_hash), number)
+        return receipt_json(block.receipt(tx_hash), number, self.node.device.is_final(number))
 
     def _subscribe(self, sub: Subscriber, params: dict[str, Any]) -> str | tuple[int, str]:
         topic = params.get("topic")
@@ -235,23 +246,69 @@ class Hub:
 
     def block(self, block: Block) -> None:
         """A new sealed block: its header, then each of its receipts, its logs and the
-        receipts someone watches."""
-        if not self.subscribers:
-            return
-        self._notify("newHeads", block_json(block, False))
-        for receipt in block.receipts:
-            self._notify("receipts", receipt_json(receipt, block.number))
-        watching = [
+        receipts someone watches; then the blocks it made final."""
+        if self.subscribers:
+            self._publish(block)
+        self._finalize()
+
+    def reorg(self, reorg: Reorg) -> None:
+        """A reorg, its alternative blocks sealed: to ``newHeads``, a notice
+        (``{"reorg": ...}``) and then the new branch's heads; to ``logs``, each matching
+        log of the replaced blocks again with ``removed: true`` (Ethereum's removed logs),
+        oldest first, before the new branch's; then the blocks it made final."""
+        if self.subscribers:
+            notice = {
+                "reorg": {
+                    "fork_point": reorg.fork_point,
+                    "depth": len(reorg.undone),
+                    "removed": [_head(b) for b in reorg.undone],
+                    "added": [_head(b) for b in reorg.built],
+                }
+            }
+            self._notify("newHeads", notice)
+            watching = self._watching()
+            if watching:
+                for block in reorg.undone:
+                    self._filtered(block, watching, removed=True)
+            for block in reorg.built:
+                self._publish(block)
+        self._finalize()
+
+    def _watching(self) -> list[tuple[Subscriber, str, str]]:
+        return [
             (sub, sub_id, topic)
             for sub in list(self.subscribers)
             for sub_id, topic in sub.topics.items()
             if topic in FILTERS
         ]
+
+    def _publish(self, block: Block) -> None:
+        self._notify("newHeads", block_json(block, False))
+        final = self.node.device.is_final(block.number)
+        for receipt in block.receipts:
+            self._notify("receipts", receipt_json(receipt, block.number, final))
+        watching = self._watching()
         if watching and block.receipts:
             self._filtered(block, watching)
 
-    def _filtered(self, block: Block, watching: list[tuple[Subscriber, str, str]]) -> None:
-        """The ``logs`` and ``transactionReceipt`` notifications of ``block``."""
+    def _finalize(self) -> None:
+        """Announce each block that became final since the last announcement, in order."""
+        device = self.node.device
+        final = device.finalized
+        if final <= self.final_sent:
+            return  # a shorter fork under "heaviest" can lower it; nothing is announced twice
+        first, self.final_sent = self.final_sent + 1, final
+        if not self.subscribers:
+            return
+        blocks = device.blocks
+        for number in range(max(first, blocks[0].number), final + 1):
+            self._notify("newFinalizedHeads", block_json(blocks[number - blocks[0].number], False))
+
+    def _filtered(
+        self, block: Block, watching: list[tuple[Subscriber, str, str]], removed: bool = False
+    ) -> None:
+        """The ``logs`` and ``transactionReceipt`` notifications of ``block`` (with
+        ``removed``: only its logs, as removed by a reorg)."""
         number = block.number
         by_hash = {r.tx_hash: r for r in block.receipts}
         logs = [
@@ -262,9 +319,10 @@ class Hub:
         for sub, sub_id, topic in watching:
             wanted = sub.filters[sub_id]
             if topic == "transactionReceipt":
-                found = by_hash.get(wanted)
+                found = by_hash.get(wanted) if not removed else None
                 if found is not None:
-                    sub.offer(_notification(sub_id, receipt_json(found, number)))
+                    final = self.node.device.is_final(number)
+                    sub.offer(_notification(sub_id, receipt_json(found, number, final)))
                     sub.topics.pop(sub_id, None)
                     sub.filters.pop(sub_id, None)
                 continue
@@ -278,6 +336,7 @@ class Hub:
                         "block_number": number,
                         "tx_hash": tx_hash.hex(),
                         "index": index,
+                        "removed": removed,
                     }
                     sub.offer(_notification(sub_id, log))
 
@@ -292,6 +351,10 @@ class Hub:
             return public or sub.account == sender
 
         self._notify("pendingTransactions", transaction_to_json(tx), may_see)
+
+
+def _head(block: Block) -> dict[str, Any]:
+    return {"number": block.number, "hash": block.header.hash.hex()}
 
 
 def _notification(sub_id: str, result: Any) -> str:

@@ -88,6 +88,32 @@ class ExplorerIndex:
             self._resolution(resolutions[-1])
         self._contracts()
 
+    def reorg(self, reorg: Any) -> None:
+        """Forget what the replaced blocks added, then index the new branch's blocks."""
+        gone = {tx.hash.hex() for block in reorg.undone for tx in block.transactions}
+        if gone:
+            for sender, hashes in self.by_sender.items():
+                self.by_sender[sender] = [h for h in hashes if h not in gone]
+            self.posted = {c: h for c, h in self.posted.items() if h not in gone}
+        point = reorg.fork_point
+        self.fired = [o for o in self.fired if o.block_number <= point]
+        self.expired = [o for o in self.expired if o.block_number <= point]
+        self._resolved = min(self._resolved, point)
+        table = self.node.device.contracts
+        if any(address not in table for address, _ in self.contracts):  # undone deployments
+            self.contracts = [(a, c) for a, c in self.contracts if a in table]
+            kept = {a for a, _ in self.contracts}
+            self.identities = [a for a in self.identities if a in kept]
+            for bound in (self.reputations, self.validations):
+                for identity in list(bound):
+                    bound[identity] = [a for a in bound[identity] if a in kept]
+        for block in reorg.built:
+            self._transactions(block)
+        for resolution in self.node.device.resolutions:
+            if resolution.number > point:
+                self._resolution(resolution)
+        self._contracts()
+
     # -- indexing ------------------------------------------------------------------------
     def _transactions(self, block: Block) -> None:
         for tx, receipt in zip(block.transactions, block.receipts, strict=False):
