@@ -251,7 +251,7 @@ def _block(s: Any, number: int) -> Block | None:
 
 
 def get_block(s: Any, p: BlockParams) -> dict[str, Any] | None:
-    number = p.number if type(p.number) is int else tag_number(s.node.device, p.number)
+    number = p.number if isinstance(p.number, int) else tag_number(s.node.device, p.number)
     block = _block(s, number)
     return None if block is None else block_json(block, p.full)
 

@@ -56,6 +56,30 @@ def test_a_good_file_loads_with_data_dir_beside_it(tmp_path: Path) -> None:
         ("[genesis]\npublic_keys = { a = 'zz' }", "public_keys['a'] must be 64 lowercase hex"),
         ("seed = 'x'", "seed: Input should be a valid integer"),
         ("[node.limits]\nip_rate = 0", "node.limits.ip_rate"),
+        # finality and forks (issue 16): no coercion, and settings that fit together
+        ("[device]\nfinality_depth = true", "device: finality_depth: Input should be a valid int"),
+        ("[device]\nfinality_depth = '2'", "device: finality_depth: Input should be a valid int"),
+        ("[device]\nfinality_depth = 2.0", "device: finality_depth: Input should be a valid int"),
+        ("[device]\nfinality_depth = -1", "device: finality_depth: Input should be greater"),
+        ("[device]\nfinality_depth = 1025", "device: finality_depth: Input should be less"),
+        ("[device]\nfinality_depth = 2\nfork_choice = 'deepest'", "device: fork_choice: Input"),
+        ("[device]\nfinality_depth = 2\nfork_choice = 1", "device: fork_choice: Input"),
+        ("[device]\nfinality_depth = 2\nbuilder_shares = 5", "device: builder_shares: Input"),
+        ("[device]\nfinality_depth = 2\nbuilder_shares = { a = '5' }", "builder_shares.a: In"),
+        ("[device]\nfinality_depth = 2\nbuilder_shares = { a = true }", "builder_shares.a: In"),
+        ("[device]\nfinality_depth = 2\nbuilder_shares = { a = 10001 }", "must be 0..10000 bps"),
+        ("[device]\nfinality_depth = 2\nbuilder_shares = { a = -1 }", "must be 0..10000 bps"),
+        (
+            "[device]\nfinality_depth = 2\nbuilder_shares = { a = 6000, b = 5000 }",
+            "builder_shares sum to 11000 bps, more than 10000",
+        ),
+        ("[device]\nfork_choice = 'heaviest'", "need finality_depth > 0"),
+        ("[device]\nbuilder_shares = { a = 10 }", "need finality_depth > 0"),
+        (
+            "[device]\nfinality_depth = 2\nfork_choice = 'heaviest'",
+            "'heaviest' needs builder_shares with a positive share",
+        ),
+        ("[device]\nfinality_depth = 2\nrecord_inclusions = 1", "record_inclusions: Input"),
     ],
 )
 def test_malformed_files_are_refused_in_one_line(tmp_path: Path, text: str, says: str) -> None:
@@ -65,6 +89,20 @@ def test_malformed_files_are_refused_in_one_line(tmp_path: Path, text: str, says
         load_config(path)
     message = str(caught.value)
     assert says in message and "\n" not in message and message.startswith(str(path))
+
+
+def test_the_fork_settings_load(tmp_path: Path) -> None:
+    path = tmp_path / "node.toml"
+    path.write_text(
+        GOOD.replace(
+            'ordering = "fcfs"\n',
+            'ordering = "fcfs"\nfinality_depth = 3\nfork_choice = "heaviest"\n'
+            "builder_shares = { builder = 7000, bandit = 3000 }\n",
+        )
+    )
+    device = load_config(path).device
+    assert (device.finality_depth, device.fork_choice) == (3, "heaviest")
+    assert device.builder_shares == {"builder": 7000, "bandit": 3000}
 
 
 def test_a_missing_or_binary_file(tmp_path: Path) -> None:

@@ -339,7 +339,11 @@ def test_a_node_without_a_token_refuses_reorgs(tmp_path: Path) -> None:
 
 # -- hostile params ----------------------------------------------------------------------------
 _junk = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
     ),
@@ -397,7 +401,7 @@ def test_hostile_reorgs_are_refused_and_change_nothing(chain: Chain) -> None:
     duplicated or wrong-chain transactions, bad builders, losing forks, junk): each is
     a JSON-RPC error naming what is wrong, and the head, state, mempool, chain log,
     journal and receipts index are exactly as before."""
-    pay, double, _ = _double_spend(chain)
+    _, double, _ = _double_spend(chain)
     chain.send(chain.tx("carol", "bob"))  # something pending
     stranger = Signer.generate("alice", chain_id=CHAIN_ID)  # alice's name, another key
     forged = stranger.transfer(0, "carol", {"ETH": 5}, max_fee=3_000)
@@ -423,3 +427,27 @@ def test_hostile_reorgs_are_refused_and_change_nothing(chain: Chain) -> None:
 
     check()
     assert chain.reorg({"depth": 2, "blocks": [[double], [], []]})["fork_point"] == 1
+
+
+def test_the_explorer_follows_a_reorg(chain: Chain) -> None:
+    """A deployment and a payment reorged out leave the explorer's lists; included
+    again, they come back once."""
+    rpc = chain.rpc
+    rpc.block()
+    deploy = chain.send(chain.tx("alice", "", ODD))
+    pay = chain.send(chain.tx("alice", "bob"))
+    rpc.block()
+    rpc.block()
+
+    def lists() -> tuple[Any, Any]:
+        contracts = rpc.call("accord_listContracts", {})["contracts"]
+        mine = rpc.call("accord_getAccountTransactions", {"account": "alice"})["transactions"]
+        return [c["class"] for c in contracts], mine
+
+    registry = "accord.device.commitments.registry:CommitmentRegistry"
+    assert lists() == ([registry, ODD], [pay, deploy])
+    answer = chain.reorg({"depth": 2, "blocks": [[], [], []]})
+    assert sorted(answer["returned"]) == sorted([deploy, pay])
+    assert lists() == ([registry], [])
+    rpc.block()
+    assert lists() == ([registry, ODD], [pay, deploy])
