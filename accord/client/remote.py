@@ -5,7 +5,8 @@ over an open node's JSON-RPC (``docs/node.md``, issue 15).
 :class:`~accord.device.Device` (``balance``, ``nonce``/``next_nonce``, ``number``,
 ``now``, ``state_hash``, ``account``/``sign``, ``submit``/``submit_bundle``, ``commit``,
 ``pending_commitments``, ``view``, ``receipt``, ``build_block``, ``call``/``execute``,
-``deploy``, ``verify_message``; and ``simulate``, the node's dry run) with the same
+``deploy``, ``verify_message``, ``finalized``/``is_final``; and ``simulate``, the
+node's dry run, and ``reorg``, the operator's fork) with the same
 arguments and the same kinds of values (a
 :class:`~accord.device.Transaction`, a :class:`~accord.device.Receipt`, a
 :class:`~accord.device.Block`), so the same agent code runs embedded or remote.

@@ -31,7 +31,7 @@ from typing import Any
 from accord.device import Block, Bundle, Device, DeviceConfig, Genesis, Transaction, replay
 from accord.device.dry_run import dry_run
 from accord.device.errors import DeviceError
-from accord.device.forks import Reorg
+from accord.device.forks import ForkRefused, Reorg
 from accord.device.store import SqliteLog, is_event_log, read_sqlite
 from accord.device.transaction import transaction_hash
 from accord.node.config import NodeConfig
@@ -42,6 +42,12 @@ _log = logging.getLogger("accord.node")
 
 class NodeStartError(DeviceError):
     """The node cannot start: its log does not match its config, or cannot be read."""
+
+
+class NodeDiverged(DeviceError):
+    """A reorg failed after it began (its log write was rolled back): the live device
+    is no longer what its log replays to, so the node seals nothing more until it is
+    restarted (the restart replays the log, which ends before that fork)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +107,8 @@ class Node:
         row and the caller must :meth:`commit` before acknowledging it, so that the rows
         of concurrent requests are committed in one SQLite transaction."""
         self._staged: list[tuple[bytes, Transaction | Bundle]] = []
+        self.diverged = False
+        """Set when a reorg failed after it began (:class:`NodeDiverged`)."""
         self.block_of: dict[bytes, int] = {}
         """Block number of every included transaction (for receipts and logs)."""
         for block in device.blocks:
@@ -194,8 +202,16 @@ class Node:
         device = self.device
         return bool(len(device.mempool) or device.mempool.bundles() or device.registry.count())
 
+    def _check_diverged(self) -> None:
+        if self.diverged:
+            raise NodeDiverged(
+                "a reorg failed after it began and its log write was rolled back: the live "
+                "device is no longer what chain.db replays to; restart the node"
+            )
+
     def produce(self) -> Block:
         """Build and seal the next block (in the chain log when this returns)."""
+        self._check_diverged()
         block = self.device.build_block()
         self._index(block)
         self.journal.prune(self.device)
@@ -218,10 +234,17 @@ class Node:
         either the whole fork or none of it. The reorged transactions the alternative
         left out are pending again in the device; replay returns them to the pool the
         same way, so they need no journal row."""
+        self._check_diverged()
         log = self.device.log
         sealed = log.atomic() if isinstance(log, SqliteLog) else contextlib.nullcontext()
-        with sealed:
-            result = self.device.reorg(depth, blocks, builder=builder)
+        try:
+            with sealed:
+                result = self.device.reorg(depth, blocks, builder=builder)
+        except ForkRefused:  # refused before anything changed
+            raise
+        except BaseException:
+            self.diverged = True
+            raise
         for block in result.undone:
             for tx in block.transactions:
                 self.block_of.pop(tx.hash, None)

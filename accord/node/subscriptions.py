@@ -1,10 +1,12 @@
-"""WebSocket subscriptions: new blocks, receipts, logs, one transaction's receipt and
-the mempool as each client may see it (``docs/node.md``, "Subscriptions"; issue 15).
+"""WebSocket subscriptions: new blocks, final blocks, receipts, logs, one transaction's
+receipt and the mempool as each client may see it (``docs/node.md``, "Subscriptions";
+issues 15 and 16).
 
 The protocol follows Ethereum's ``eth_subscribe`` (EIP-758's notification shape) in
 the node's namespace. On connecting, the server sends ``accord_welcome`` with a fresh
 ``challenge``; the client sends JSON-RPC requests ``accord_subscribe`` (``{"topic":
-"newHeads" | "receipts" | "logs" | "transactionReceipt" | "pendingTransactions"}``, plus
+"newHeads" | "newFinalizedHeads" | "receipts" | "logs" | "transactionReceipt" |
+"pendingTransactions"}``, plus
 ``account`` and ``signature`` to be recognised as an account) and
 ``accord_unsubscribe`` (``{"subscription": id}``); notifications are ``{"jsonrpc":
 "2.0", "method": "accord_subscription", "params": {"subscription": id, "result": ...}}``.
@@ -15,6 +17,12 @@ block that matches both, as ``accord_getLogs`` answers it, in block order: Ether
 ``transactionReceipt`` takes the ``hash`` of one transaction: its receipt is sent once,
 when a block includes it (at once if one already has), and the subscription then ends
 by itself, as a one-shot receipt watcher.
+
+**Finality and reorgs.** ``newFinalizedHeads`` sends each block once, when
+``Device.finalized`` first reaches it. After a reorg (:meth:`Hub.reorg`) ``newHeads``
+gets a notice, ``{"reorg": {"fork_point", "depth", "removed", "added"}}``, then the new
+branch's heads, and ``logs`` gets each matching log of the replaced blocks again with
+``removed: true`` (Ethereum's removed logs), oldest first, before the new branch's.
 
 **The mempool, under the device's visibility rule.** ``pendingTransactions`` delivers an
 admitted transaction to a subscriber who may see it: everyone under ``public``; under

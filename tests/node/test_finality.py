@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 
 from accord.device import replay
 from accord.node import Node, NodeConfig, Signer, create_app, parse_config
+from accord.node.production import NodeDiverged
 from tests.node.conftest import CHAIN_ID, ETH, TOKEN, Rpc, make_signers
 from tests.node.test_proofs import ODD
 
@@ -250,6 +251,11 @@ def test_a_reorg_is_in_the_log_whole_or_not_at_all(chain: Chain) -> None:
     device._build_alternative = dies  # type: ignore[method-assign]
     with pytest.raises(KeyboardInterrupt):
         chain.node.reorg(2, [[_tx(double)], [], []])
+    # the live device forked and its log did not: it seals nothing more, nor forks again
+    with pytest.raises(NodeDiverged, match="restart the node"):
+        chain.node.produce()
+    with pytest.raises(NodeDiverged):
+        chain.node.reorg(1, [[], []])
     again = Node.open(chain.config)
     try:
         assert again.device.number == 3
