@@ -94,10 +94,12 @@ def digest(value: Canonical, *, size: int = 32) -> bytes:
     return hashlib.blake2b(digest_bytes(value), digest_size=size).digest()
 
 
-def _to_jsonable(value: Any) -> Any:
+def to_jsonable(value: Any) -> Any:
+    """The JSON structure :func:`to_json` writes (tuples as lists, bytes as
+    ``{"$bytes": hex}``), not yet serialised."""
     kind = type(value)
     if kind is tuple or kind is list:
-        return [_to_jsonable(v) for v in value]
+        return [to_jsonable(v) for v in value]
     if kind is bytes:
         return {"$bytes": value.hex()}
     return value
@@ -115,7 +117,7 @@ def _from_jsonable(value: Any) -> Any:
 
 def to_json(value: Canonical) -> str:
     """Compact JSON for the event log."""
-    return json.dumps(_to_jsonable(value), separators=(",", ":"))
+    return json.dumps(to_jsonable(value), separators=(",", ":"))
 
 
 def from_json(text: str) -> Canonical:

@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from accord.device.encoding import from_json, to_json
+from accord.device.encoding import from_json, to_jsonable
 from accord.device.errors import DeviceError
 from accord.device.transaction import Bundle, Transaction
 
@@ -162,7 +162,9 @@ def encode_item(item: Item) -> Any:
 
 
 def _tx_fields(tx: Transaction) -> Any:
-    return json.loads(to_json(tuple(tx)))
+    # The structure itself, not json.loads(to_json(...)): the same JSON once dumped,
+    # without a round trip through a string for every transaction journaled or sealed.
+    return to_jsonable(tuple(tx))
 
 
 def decode_item(data: Any) -> Item:
