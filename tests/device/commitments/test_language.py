@@ -151,3 +151,76 @@ def test_json_schema_describes_every_node() -> None:
     defs = set(schema["$defs"])
     assert {"Fires", "FiresAgainst", "Exists", "Provable", "ViewCmp", "Call", "Transfer"} <= defs
     assert schema["properties"]["condition"]["discriminator"]["propertyName"] == "op"
+
+
+# -- argument values: only what the device can store and hash ---------------------------
+HUGE = "9" * 5_000  # longer than Python parses (4,300 digits): the codec reads infinity
+NOT_CANONICAL = ["1.5", "3.0e0", "1e999", "NaN", "Infinity", "-Infinity", HUGE, '{"a":1}']
+"""JSON values an argument list may not hold at any depth: floats (finite or not), the
+non-standard constants ``json.loads`` accepts, an integer too long to parse, objects."""
+
+
+def _view_doc(args: str) -> str:
+    atom = f'{{"op":"view","contract":"registry","method":"count","args":{args},"cmp":">=","value":0}}'
+    return f'{{"owner":"bob","label":"x","expiry":9,"condition":{atom}}}'
+
+
+def _call_doc(args: str) -> str:
+    action = f'{{"kind":"call","to":"registry","method":"count","args":{args}}}'
+    return f'{{"owner":"bob","label":"x","expiry":9,"actions":[{action}]}}'
+
+
+def _pattern_doc(args: str) -> str:
+    pattern = f'{{"action":{{"kind":"call","args":{args}}}}}'
+    return f'{{"owner":"bob","label":"x","expiry":9,"condition":{{"op":"exists","pattern":{pattern}}}}}'
+
+
+@pytest.mark.parametrize("value", NOT_CANONICAL)
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (_view_doc, "condition.view.args[0]"),
+        (_call_doc, "actions[0].call.args[0]"),
+        (_pattern_doc, "condition.exists.pattern.action.args[0]"),
+    ],
+)
+def test_a_float_object_or_unparsable_int_inside_an_argument_list_is_refused(
+    value: str, depth: int, make: object, field: str
+) -> None:
+    """Arguments nest lists (``JsonArg``); before, a nested list was ``list[Any]``, so
+    ``[[1.5]]`` or ``[{"a": 1}]`` passed the schema (and halted the resolver, see
+    ``test_resolution``), and an integer too long to parse, read as infinity, was stored
+    as ``null``: a document other than the one signed."""
+    args = "[" * depth + value + "]" * depth
+    assert callable(make)
+    with pytest.raises(MalformedCommitment) as info:
+        from_json(make(args))
+    assert info.value.field is not None and info.value.field.startswith(field), info.value.field
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "args", ['[[1, "a", true, null, [2, [false]]]]', "[[]]", '[[-7, ""]]', f"[[{'9' * 4_300}]]"]
+)
+def test_nested_canonical_arguments_round_trip_unchanged(args: str) -> None:
+    for make in (_view_doc, _call_doc, _pattern_doc):
+        c = from_json(make(args))
+        assert from_json(c.to_json()) == c
+        assert json.loads(c.to_json()) == json.loads(to_json(from_json(c.to_json())))
+        stored = json.loads(c.to_json())
+        assert json.dumps(stored, sort_keys=True) == json.dumps(
+            json.loads(to_json(c)), sort_keys=True
+        )
+        assert args.replace(" ", "") in c.to_json()  # stored as signed, not rewritten
+
+
+def test_a_nested_float_from_toml_is_refused_too() -> None:
+    text = 'owner = "bob"\nlabel = "x"\nexpiry = 9\n[[actions]]\nkind = "call"\nto = "r"\n'
+    text += 'method = "m"\nargs = [[1.5]]\n'
+    with pytest.raises(MalformedCommitment) as info:
+        from_toml(text)
+    assert info.value.field is not None and info.value.field.startswith("actions[0].call.args[0]")
+    dated = text.replace("[[1.5]]", "[[1979-05-27]]")  # a TOML date: not a JSON value
+    with pytest.raises(MalformedCommitment):
+        from_toml(dated)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from accord.device import Device
@@ -14,6 +16,7 @@ from accord.device.commitments.build import (
     transfer,
 )
 from accord.device.commitments.language import Bond, Commitment
+from accord.device.commitments.registry import REGISTRY_ADDRESS
 from accord.device.replay import replay
 from accord.device.store import MemoryLog
 from tests.device.conftest import make_device
@@ -164,3 +167,38 @@ def test_posting_is_logged_and_replays_to_the_same_hash() -> None:
     device.build_blocks(2)
     assert isinstance(device.log, MemoryLog)
     assert replay(device.log).state_hash() == device.state_hash()
+
+
+@pytest.mark.parametrize("args", ["[[1.5]]", '[[{"a":1}]]', "[[NaN]]", "[[" + "9" * 5_000 + "]]"])
+def test_a_document_with_a_non_canonical_view_argument_cannot_stall_blocks(args: str) -> None:
+    """Before the fix, ``[[1.5]]`` in a view atom's arguments passed the schema; the
+    resolver's ``canonical(args)`` raised, the block rolled back with no item to blame
+    and was sealed *empty*, and the post stayed pending: every later block was empty too
+    (a payment sent beside it never landed). Now the post reverts naming the field and
+    the payment lands in the same block."""
+    device = make_device()
+    atom = f'{{"op":"view","contract":"registry","method":"count","args":{args},"cmp":">=","value":0}}'
+    document = f'{{"owner":"bob","label":"x","expiry":9,"condition":{atom}}}'
+    post_tx = device.sign(
+        device.account("bob"), REGISTRY_ADDRESS, "post", document, gas_limit=3_000_000
+    )
+    pay = device.sign(device.account("alice"), "carol", value={"USD": 5})
+    device.submit(post_tx)
+    device.submit(pay)
+    errors: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = errors.append  # type: ignore[method-assign]
+    logger = logging.getLogger("accord.device")
+    logger.addHandler(handler)
+    try:
+        for _ in range(3):
+            device.build_block()
+    finally:
+        logger.removeHandler(handler)
+    assert errors == []  # no block rolled back
+    assert device.balance("carol", "USD") == 1_005
+    receipt = device.receipt(post_tx.hash)
+    assert receipt is not None and receipt.status == "reverted" and receipt.error is not None
+    assert "condition.view.args[0]" in receipt.error
+    assert device.registry.count() == 0
+    assert [len(b.transactions) for b in device.blocks][1] == 2
