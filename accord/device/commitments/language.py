@@ -25,6 +25,7 @@ schema error naming the field, never a silently ignored clause.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Annotated, Any, Literal, TypeAlias
 
@@ -48,7 +49,42 @@ COUNTERPART = "$cp"
 REFS = "$refs"
 """In ``after``: run after every group member this commitment's condition refers to."""
 
-JsonArg: TypeAlias = int | str | bool | list[Any] | None
+
+def _json_list(value: list[Any]) -> list[Any]:
+    """A nested argument list holds only what the device can store and hash
+    (:mod:`accord.device.encoding`): ints, strings, bools, nulls and lists of these, at
+    any depth. A float (``1.5``, ``1e999``, ``NaN``: ``json.loads`` accepts them), an
+    object, or an integer too long to parse (read as infinity by the codec) would
+    otherwise pass as ``list[Any]``: the resolver's canonical check would raise at the
+    block (halting it), and pydantic would store infinity as ``null``, a document other
+    than the one signed. Iterative: a deep list cannot exhaust the stack."""
+    stack: list[tuple[list[Any], str]] = [(value, "")]
+    while stack:
+        items, path = stack.pop()
+        for i, item in enumerate(items):
+            kind = type(item)
+            if kind is list:
+                stack.append((item, f"{path}[{i}]"))
+            elif kind not in _JSON_ATOMS:
+                name = "an integer too long to parse" if item == math.inf else kind.__name__
+                raise ValueError(
+                    f"item {path}[{i}] is {name}: an argument holds only ints, strings, "
+                    "bools, nulls and lists of these"
+                )
+    return value
+
+
+_JSON_ATOMS = frozenset({int, str, bool, type(None)})
+JsonArg: TypeAlias = (
+    Annotated[int, Field(strict=True)]
+    | str
+    | bool
+    | Annotated[list[Any], AfterValidator(_json_list)]
+    | None
+)
+"""A call's or a view's argument: an int, a string, a bool, null, or a list of these
+(nested); an int is an int, not a float such as ``3.0``. The validators leave the JSON
+Schema as it was (a list of anything)."""
 
 
 class Node(BaseModel):

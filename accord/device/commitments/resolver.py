@@ -63,6 +63,7 @@ from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegis
 from accord.device.context import _entry_point
 from accord.device.contract import NO_VALUE, Event
 from accord.device.encoding import canonical
+from accord.device.errors import InvalidValue
 
 if TYPE_CHECKING:
     from accord.device.ledger import Ledger
@@ -169,7 +170,10 @@ class _Resolver:
         return compare(self.view(atom), atom.cmp, atom.value)
 
     def view(self, atom: ViewCmp) -> object:
-        args = canonical(atom.args)
+        try:
+            args = canonical(atom.args)
+        except InvalidValue:  # the schema refuses these; should one get past, it is false
+            return _FAILED
         key = (atom.contract, atom.method, args)
         if key not in self.views:
             self.views[key] = self._run_view(atom.contract, atom.method, args)

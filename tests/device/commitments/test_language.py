@@ -161,7 +161,9 @@ non-standard constants ``json.loads`` accepts, an integer too long to parse, obj
 
 
 def _view_doc(args: str) -> str:
-    atom = f'{{"op":"view","contract":"registry","method":"count","args":{args},"cmp":">=","value":0}}'
+    atom = (
+        f'{{"op":"view","contract":"registry","method":"count","args":{args},"cmp":">=","value":0}}'
+    )
     return f'{{"owner":"bob","label":"x","expiry":9,"condition":{atom}}}'
 
 
@@ -172,7 +174,8 @@ def _call_doc(args: str) -> str:
 
 def _pattern_doc(args: str) -> str:
     pattern = f'{{"action":{{"kind":"call","args":{args}}}}}'
-    return f'{{"owner":"bob","label":"x","expiry":9,"condition":{{"op":"exists","pattern":{pattern}}}}}'
+    condition = f'{{"op":"exists","pattern":{pattern}}}'
+    return f'{{"owner":"bob","label":"x","expiry":9,"condition":{condition}}}'
 
 
 @pytest.mark.parametrize("value", NOT_CANONICAL)

@@ -177,7 +177,9 @@ def test_a_document_with_a_non_canonical_view_argument_cannot_stall_blocks(args:
     (a payment sent beside it never landed). Now the post reverts naming the field and
     the payment lands in the same block."""
     device = make_device()
-    atom = f'{{"op":"view","contract":"registry","method":"count","args":{args},"cmp":">=","value":0}}'
+    atom = (
+        f'{{"op":"view","contract":"registry","method":"count","args":{args},"cmp":">=","value":0}}'
+    )
     document = f'{{"owner":"bob","label":"x","expiry":9,"condition":{atom}}}'
     post_tx = device.sign(
         device.account("bob"), REGISTRY_ADDRESS, "post", document, gas_limit=3_000_000
@@ -202,3 +204,28 @@ def test_a_document_with_a_non_canonical_view_argument_cannot_stall_blocks(args:
     assert "condition.view.args[0]" in receipt.error
     assert device.registry.count() == 0
     assert [len(b.transactions) for b in device.blocks][1] == 2
+
+
+def test_a_view_atom_whose_arguments_are_not_canonical_is_false_not_an_error() -> None:
+    """Defence in depth behind the schema: an atom built without validation (a
+    ``model_construct``) whose arguments the device cannot hash reads as a failed view
+    (false whatever its comparison, the contract not called), not an error that fails
+    the block."""
+    from accord.device.commitments.language import ViewCmp
+    from accord.device.commitments.resolver import _Resolver
+
+    device = make_device()
+    resolver = _Resolver(device, device.registry, device.number + 1, 0)
+    ran: list[tuple[object, ...]] = []
+    resolver._run_view = lambda *a: ran.append(a) or 6  # type: ignore[method-assign]
+    owner = commitment("bob", "x", expiry=3)
+    valid = ViewCmp(contract="c", method="m", args=["k", [3, [None]]], cmp="==", value=6)
+    assert resolver.state(valid, owner) is True
+    assert ran == [("c", "m", ("k", (3, (None,))))]
+    for bad in ([1.5], [{"a": 1}], [float("inf")], [[1, [2.0]]]):
+        for cmp in ("==", "!="):
+            atom = ViewCmp.model_construct(
+                contract="c", method="m", args=["k", *bad], cmp=cmp, value=6
+            )
+            assert resolver.state(atom, owner) is False
+    assert len(ran) == 1  # the contract was never called with them
