@@ -94,7 +94,7 @@ class RemoteReads:
         :meth:`accord.device.device.Device.is_final` says."""
         if type(number) is not int:
             raise TypeError(f"a block number is an int, got {type(number).__name__}")
-        return 0 <= number <= self.number - self.config.finality_depth
+        return 0 <= number <= max(0, self.number - self.config.finality_depth)
 
     def supply(self, asset: str) -> int:
         """An asset's total supply (0 for an unknown one)."""

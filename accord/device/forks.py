@@ -170,7 +170,7 @@ class Forks:
         on it (with depth 0, as soon as it is sealed). No fork can replace a final block."""
         if type(number) is not int:
             raise TypeError(f"a block number is an int, got {type(number).__name__}")
-        return 0 <= number <= self.number - self.config.finality_depth
+        return 0 <= number <= max(0, self.number - self.config.finality_depth)
 
     # -- sealing -----------------------------------------------------------------------
     def _start_undo(self) -> None:
@@ -248,8 +248,10 @@ class Forks:
         :class:`ForkRefused` (one line, nothing changed): called from a builder while it
         chooses a block (re-entrant), ``depth`` not an int in
         ``1..min(finality_depth, head)``, malformed blocks or items, an item twice, more
-        than ``depth + finality_depth`` blocks, or a fork that does not win under
-        ``fork_choice`` (:func:`fork_wins`).
+        than ``depth + finality_depth`` blocks, a fork that does not win under
+        ``fork_choice`` (:func:`fork_wins`), or one that would lower the finalized block
+        (a ``heaviest`` fork shorter than what it replaces, once the head is past
+        ``finality_depth``: finality never goes back).
         """
         builder = self.config.builder if builder is None else builder
         if self._building:
@@ -265,7 +267,17 @@ class Forks:
                 f"the fork of {len(blocks)} blocks by {builder!r} does not beat the "
                 f"{depth} blocks it would replace under fork_choice={config.fork_choice!r}"
             )
-        fork_point = self.number - depth
+        head, k = self.number, config.finality_depth
+        if max(0, head - depth + len(blocks) - k) < max(0, head - k):
+            # Only heaviest lets a shorter fork win: it would lower the head, and with it
+            # the finalized block. Finality never goes back (a block once final is final
+            # for good; its undo record is gone anyway).
+            raise ForkRefused(
+                f"the fork of {len(blocks)} blocks replacing {depth} would lower the "
+                f"finalized block from {head - k} to {max(0, head - depth + len(blocks) - k)}: "
+                "finality never goes back"
+            )
+        fork_point = head - depth
         undone, reorged, dropped = self._fork(depth, builder, len(blocks))
         refused: list[tuple[bytes, str]] = []
         built: list[Block] = []

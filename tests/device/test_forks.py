@@ -7,6 +7,7 @@ that built that alternative directly from the fork point.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, ClassVar
 
 import pytest
@@ -313,6 +314,52 @@ def test_fork_choice_heaviest_weighs_builder_shares() -> None:
     assert device.number == 2 and device.head.builder == "bandit"
 
 
+def test_a_heaviest_fork_may_not_lower_the_finalized_block() -> None:
+    """A shorter, heavier fork wins under ``heaviest`` while the head is within
+    ``finality_depth`` (above), but once blocks are final it would lower the head and
+    with it the finalized block: refused, nothing changed."""
+    shares = {"builder": 3_000, "bandit": 7_000}
+    device = world(Keyring(), 2, fork_choice="heaviest", builder_shares=shares)
+    device.build_blocks(4)
+    assert device.finalized == 2
+    before = snapshot(device)
+    with pytest.raises(ForkRefused, match="lower the finalized block from 2 to 1"):
+        device.reorg(2, [[]], builder="bandit")
+    assert snapshot(device) == before and device.is_final(2)
+    device.reorg(2, [[], []], builder="bandit")  # as many blocks: finality stays at 2
+    assert device.number == 4 and device.finalized == 2
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    moves=st.lists(
+        st.one_of(
+            st.tuples(st.just("build"), st.integers(1, 3)),
+            st.tuples(st.just("fork"), st.integers(1, 3), st.integers(1, 5)),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    k=st.integers(1, 3),
+)
+def test_finality_never_goes_back(moves: list[tuple[Any, ...]], k: int) -> None:
+    """Over generated builds and heaviest forks of any depth and length, the finalized
+    block never decreases and a block once final stays final."""
+    shares = {"builder": 2_000, "bandit": 8_000}
+    device = world(Keyring(), k, fork_choice="heaviest", builder_shares=shares)
+    device.build_blocks(k + 1)  # some blocks final from the start
+    final_seen = device.finalized
+    for move in moves:
+        if move[0] == "build":
+            device.build_blocks(move[1])
+        else:
+            with contextlib.suppress(ForkRefused):  # refusals change nothing (tested above)
+                device.reorg(move[1], [[] for _ in range(move[2])], builder="bandit")
+        assert device.finalized >= final_seen
+        assert all(device.is_final(n) for n in range(final_seen + 1))
+        final_seen = device.finalized
+
+
 def test_finality_and_is_final() -> None:
     device = world(Keyring(), 2)
     device.build_blocks(4)
@@ -322,6 +369,8 @@ def test_finality_and_is_final() -> None:
         device.is_final("3")
     with pytest.raises(ForkRefused, match="never a final one"):
         device.reorg(3, [[]] * 4)
+    young = world(Keyring(), 2)  # head 0 < depth 2: block 0 is final, nothing replaces it
+    assert young.finalized == 0 and young.is_final(0) and not young.is_final(1)
     zero = world(Keyring(), 0)
     zero.build_blocks(2)
     assert zero.is_final(2) and zero._undo is None
