@@ -115,6 +115,16 @@ def _from_jsonable(value: Any) -> Any:
     return value
 
 
+def to_jsonable(value: Canonical) -> Any:
+    """A canonical value as plain JSON data (tuples as lists, bytes as ``{"$bytes": hex}``)."""
+    return _to_jsonable(value)
+
+
+def from_jsonable(value: Any) -> Any:
+    """Inverse of :func:`to_jsonable` (raises :class:`InvalidValue` on an unknown object)."""
+    return _from_jsonable(value)
+
+
 def to_json(value: Canonical) -> str:
     """Compact JSON for the event log."""
     return json.dumps(to_jsonable(value), separators=(",", ":"))
