@@ -270,17 +270,35 @@ def _contract(device: Device, entry: Any) -> tuple[str, Contract]:
     return address, contract
 
 
+def _strings(raw: Any) -> tuple[str, ...]:
+    if type(raw) is not list or any(type(x) is not str for x in raw):
+        raise CheckpointRefused("checkpoint: a resolution's members are not strings")
+    return tuple(raw)
+
+
+def _optional_str(raw: Any) -> str | None:
+    if raw is not None and type(raw) is not str:
+        raise CheckpointRefused("checkpoint: a resolution's error or culprit is not a string")
+    return raw
+
+
 def _group(raw: Any) -> GroupOutcome:
     members, ok, error, culprit = raw
-    return GroupOutcome(tuple(members), ok, error, culprit)
+    if type(ok) is not bool:
+        raise CheckpointRefused("checkpoint: a resolution's outcome is not a bool")
+    return GroupOutcome(_strings(members), ok, _optional_str(error), _optional_str(culprit))
 
 
 def _resolution(raw: Any) -> Resolution:
     number, pending, fired, groups, expired, worlds, exhausted, work = raw
+    if any(type(x) is not int for x in (number, pending, worlds, work)) or (
+        type(exhausted) is not bool or type(groups) is not list or type(expired) is not list
+    ):
+        raise CheckpointRefused("checkpoint: a resolution has a field of the wrong type")
     return Resolution(
         number,
         pending,
-        tuple(fired),
+        _strings(fired),
         tuple(_group(g) for g in groups),
         tuple(_group(g) for g in expired),
         worlds,
