@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import repeat
 from marshal import dumps as _dumps
 from operator import itemgetter
@@ -76,9 +77,23 @@ def _jsonable(value: Any, depth: int = 0) -> Any:
     raise ValueError(f"a {kind.__name__} has no JSON form")
 
 
+@dataclass(frozen=True, slots=True)
+class OpaqueResult:
+    """A non-canonical result kept as what is read of it, not as the object: its leaf
+    (:func:`result_leaf`'s pair) and its JSON form for a reader (``None`` when it has
+    none). A node's block archive stores results this way (``accord.node.archive``), so
+    a receipt read back proves and reads as the original did."""
+
+    leaf: Canonical
+    type_name: str
+    wire: Any
+
+
 def result_leaf(result: object) -> tuple[Canonical, str]:
     """``(result, result_type)``: the result as a leaf holds it, and ``""`` for a
     canonical one or its type's name (module docstring)."""
+    if type(result) is OpaqueResult:
+        return result.leaf, result.type_name
     if type(result) in _ATOMS or is_canonical(result):
         return result, ""  # type: ignore[return-value]
     if type(result) is list:

@@ -73,9 +73,15 @@ def replay_records(
     trust_signatures: bool = False,
     genesis_hash: bytes | str | None = None,
     head_hash: bytes | str | None = None,
+    start: Device | None = None,
 ) -> Device:
     """Check ``header`` and re-execute ``records`` on a fresh device; returns it after
-    the last block. ``head_hash``, if given, must be the last block's header hash."""
+    the last block. ``head_hash``, if given, must be the last block's header hash.
+
+    ``start``: the device to re-execute them on instead (built by the caller from the
+    logged config, genesis and seed, at genesis or restored from a checkpoint at the
+    block before the first of ``records``: :mod:`accord.device.checkpoint`); its
+    genesis hash must be the log's."""
     try:
         config = DeviceConfig.model_validate_json(header.config)
     except ValidationError as exc:
@@ -99,7 +105,7 @@ def replay_records(
             "(keys=..., accord replay --keys FILE), or trust_signatures=True "
             "(--trust-signatures), which checks no signature"
         )
-    device = Device(
+    device = start or Device(
         config, genesis, seed=header.seed, keyring=keys, trust_signatures=trust_signatures
     )
     if device.genesis_hash != computed:  # every account was bound in the logged genesis

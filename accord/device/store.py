@@ -340,6 +340,12 @@ class SqliteLog:
             raise
         db.execute("COMMIT")
 
+    def last_seq(self) -> int:
+        """The sequence number of the newest record (0: none); :func:`read_sqlite`'s
+        ``after`` reads the records past it."""
+        row = self._db.execute("SELECT MAX(seq) FROM records").fetchone()
+        return 0 if row[0] is None else int(row[0])
+
     def close(self) -> None:
         """Checkpoint and close: the log is then one self-contained file."""
         self._closer()
@@ -354,8 +360,9 @@ def _has_receipts_root(db: sqlite3.Connection) -> bool:
     return any(column[1] == "receipts_root" for column in columns)
 
 
-def read_sqlite(path: str | Path) -> tuple[LogHeader, Iterator[Record]]:
-    """Open a persisted log: its header and its records."""
+def read_sqlite(path: str | Path, *, after: int = 0) -> tuple[LogHeader, Iterator[Record]]:
+    """Open a persisted log: its header and its records (those past sequence number
+    ``after``: :meth:`SqliteLog.last_seq`, to resume from a checkpoint)."""
     path = Path(path)
     if not path.exists():
         raise DeviceError(f"no event log at {path}")
@@ -395,7 +402,8 @@ def read_sqlite(path: str | Path) -> tuple[LogHeader, Iterator[Record]]:
         try:
             rows = db.execute(
                 f"SELECT seq, kind, number, payload, state_hash, {root_column} "
-                "FROM records ORDER BY seq"
+                "FROM records WHERE seq > ? ORDER BY seq",
+                (after,),
             )
             for seq, kind, number, payload, digest, receipts_root in rows:
                 try:

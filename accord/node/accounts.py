@@ -127,7 +127,7 @@ class Opener:
         self._folded = {name.casefold() for name in names}
         self.sponsorships: Sponsorships | None = None
         if policy.open == "sponsored":
-            self.sponsorships = Sponsorships(node.config.node.data_dir / "accounts.db")
+            self.sponsorships = Sponsorships(node.config.accounts_path)
             self.sponsorships.prune(device)
         config = device.config
         self.reserved = {

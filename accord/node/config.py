@@ -7,7 +7,10 @@
     [node]
     host = "127.0.0.1"          # loopback by default: expose it on purpose
     port = 8545
-    data_dir = "node-data"      # chain.db (the event log) and mempool.db (the journal)
+    data_dir = "node-data"      # chain.db (the event log), mempool.db (the journal),
+                                # blocks.db (the block archive), checkpoints.db
+    history = 1024              # blocks kept in memory; older ones read from blocks.db
+    checkpoint_every = 1000     # blocks between state checkpoints; 0: none
     block_interval_ms = 1000    # 0: blocks only on demand (POST /admin/block)
     admin_token = "..."         # bearer token of the admin endpoints; none: disabled
 
@@ -122,6 +125,13 @@ class NodeSection(BaseModel):
     empty_blocks: bool = False
     """Whether the timer seals a block when nothing is pending (no transaction, bundle
     or commitment)."""
+    history: int = Field(1024, ge=0)
+    """Blocks (with their receipts) kept in memory; older ones are read from the block
+    archive (``blocks.db``, :mod:`accord.node.archive`). 0: keep every block."""
+    checkpoint_every: int = Field(1000, ge=0)
+    """Blocks between state checkpoints (``checkpoints.db``, :mod:`accord.node.
+    checkpoints`), from which a restart replays only the blocks after; 0: none (a
+    restart replays the whole chain). Off when ``finality_depth > 0``."""
     admin_token: str | None = Field(None, min_length=16)
     """Bearer token of ``/admin/*``; without one, the admin endpoints answer 403."""
     limits: Limits = Field(default_factory=Limits)
@@ -222,6 +232,18 @@ class NodeConfig(BaseModel):
     @property
     def mempool_path(self) -> Path:
         return self.node.data_dir / "mempool.db"
+
+    @property
+    def archive_path(self) -> Path:
+        return self.node.data_dir / "blocks.db"
+
+    @property
+    def checkpoints_path(self) -> Path:
+        return self.node.data_dir / "checkpoints.db"
+
+    @property
+    def accounts_path(self) -> Path:
+        return self.node.data_dir / "accounts.db"
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -115,7 +115,7 @@ def eth_block_json(block: Block, full: bool) -> dict[str, Any]:
 
 def eth_get_block_by_number(s: Any, p: EthBlockParams) -> dict[str, Any] | None:
     device = s.node.device
-    block = block_at(device, resolve(device, p.block))
+    block = s.node.block(resolve(device, p.block))
     return None if block is None else eth_block_json(block, p.full)
 
 

@@ -14,9 +14,16 @@ committed together, and each answer waits for that commit: :attr:`Node.group_com
 already in a sealed block. A block is acknowledged when ``/admin/block`` answers (or the
 timer has produced it): by then it is in the chain log.
 
-**Restart.** :meth:`Node.open` replays ``chain.db`` (every block re-executed, every
-state hash checked), refuses a ``node.toml`` whose device, genesis or seed differ from
-the log's (one line naming what), resubmits the journal, and goes on appending.
+**Restart.** :meth:`Node.open` refuses a ``node.toml`` whose device, genesis or seed
+differ from the log's (one line naming what), restores the newest usable state
+checkpoint (:mod:`accord.node.checkpoints`; none, or none usable: from genesis),
+replays ``chain.db``'s blocks after it (every block re-executed, every state hash
+checked), resubmits the journal, and goes on appending.
+
+**Memory.** The device keeps the last ``history`` blocks and the last headers it needs
+(:data:`~accord.device.checkpoint.HEADERS_KEPT`, or ``finality_depth + 1`` if more);
+every block is also in the block archive (:mod:`accord.node.archive`), which
+:meth:`Node.block` and :attr:`Node.block_of` read past the window.
 """
 
 from __future__ import annotations
@@ -28,14 +35,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from accord.device import Block, Bundle, Device, DeviceConfig, Genesis, Transaction, replay
+from accord.device import Block, Bundle, Device, DeviceConfig, Genesis, Transaction
+from accord.device.checkpoint import HEADERS_KEPT, export
 from accord.device.dry_run import dry_run
 from accord.device.errors import DeviceError
 from accord.device.forks import ForkRefused, Reorg
-from accord.device.store import SqliteLog, is_event_log, read_sqlite
+from accord.device.replay import replay_records
+from accord.device.store import NullLog, SqliteLog, is_event_log, read_sqlite
 from accord.device.transaction import transaction_hash
+from accord.node.archive import BlockArchive
+from accord.node.checkpoints import CheckpointStore, open_checkpoint
 from accord.node.config import NodeConfig
 from accord.node.journal import MempoolJournal, ResumedLog
+from accord.node.reads import value
 
 _log = logging.getLogger("accord.node")
 
@@ -90,13 +102,55 @@ def _check_matches(config: NodeConfig, path: Path) -> None:
         raise NodeStartError(f"{path}: the log was written with another [genesis]")
 
 
+class TxIndex:
+    """Transaction hash -> number of the canonical block that included it, read like a
+    dict: the block archive's index (its queue, then its table), each answer checked
+    against the block itself (an index row a reorg left behind answers nothing)."""
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+
+    def get(self, tx_hash: bytes, default: int | None = None) -> int | None:
+        node = self._node
+        number = node.archive.block_of(tx_hash)
+        if number is None:
+            return default
+        block = node.block(number)
+        if block is None or not any(tx.hash == tx_hash for tx in block.transactions):
+            return default
+        return number
+
+    def __getitem__(self, tx_hash: bytes) -> int:
+        found = self.get(tx_hash)
+        if found is None:
+            raise KeyError(tx_hash.hex())
+        return found
+
+    def __len__(self) -> int:
+        return self._node.archive.transactions()
+
+    def __contains__(self, tx_hash: object) -> bool:
+        return type(tx_hash) is bytes and self.get(tx_hash) is not None
+
+
 class Node:
     """One device served by the node, with its chain log and mempool journal."""
 
-    def __init__(self, config: NodeConfig, device: Device, journal: MempoolJournal) -> None:
+    def __init__(
+        self,
+        config: NodeConfig,
+        device: Device,
+        journal: MempoolJournal,
+        archive: BlockArchive | None = None,
+        checkpoints: CheckpointStore | None = None,
+    ) -> None:
         self.config = config
         self.device = device
         self.journal = journal
+        self.archive = archive if archive is not None else _archive(config)
+        self.checkpoints = (
+            checkpoints if checkpoints is not None else CheckpointStore(config.checkpoints_path)
+        )
         self.watchers: list[Any] = []
         """Told of each admitted transaction (``pending(tx)``), each sealed block
         (``block(block)``) and each reorg (``reorg(reorg)``, after its alternative blocks
@@ -109,10 +163,16 @@ class Node:
         self._staged: list[tuple[bytes, Transaction | Bundle]] = []
         self.diverged = False
         """Set when a reorg failed after it began (:class:`NodeDiverged`)."""
-        self.block_of: dict[bytes, int] = {}
+        self.block_of = TxIndex(self)
         """Block number of every included transaction (for receipts and logs)."""
         for block in device.blocks:
-            self._index(block)
+            self.archive.add(block)
+        self.every = config.node.checkpoint_every if config.device.finality_depth == 0 else 0
+        """Blocks between checkpoints (0: none; always 0 under ``finality_depth > 0``,
+        whose undo records a checkpoint does not hold)."""
+        self._headers = max(HEADERS_KEPT, config.device.finality_depth + 1)
+        self.started_from: int | None = None
+        """The block of the checkpoint the node started from (None: from genesis)."""
 
     @classmethod
     def open(cls, config: NodeConfig) -> Node:
@@ -123,12 +183,16 @@ class Node:
         except OSError as exc:
             raise NodeStartError(f"data_dir {data_dir}: cannot create it: {exc}") from None
         path = config.chain_path
+        history = config.node.history or None
+        archive = _archive(config)
+        checkpoints = CheckpointStore(config.checkpoints_path)
+        started_from = None
         if path.exists():
             if not is_event_log(path):
                 raise NodeStartError(f"{path} exists and is not an accord event log")
             _check_matches(config, path)
             try:
-                device = replay(path)
+                device, started_from = _resume(config, path, archive, checkpoints)
             except (DeviceError, sqlite3.Error) as exc:
                 raise NodeStartError(f"{path}: cannot replay it: {exc}") from None
             device.log = ResumedLog(path)
@@ -138,13 +202,18 @@ class Node:
                 config.genesis,
                 seed=config.seed,
                 store=SqliteLog(path, any_thread=True),
+                history=history,
             )
         journal = MempoolJournal(config.mempool_path)
         journal.restore(device)
-        return cls(config, device, journal)
+        node = cls(config, device, journal, archive, checkpoints)
+        node.started_from = started_from
+        return node
 
     def close(self) -> None:
         self.journal.close()
+        self.archive.close()
+        self.checkpoints.close()
         log = self.device.log
         if isinstance(log, SqliteLog):
             log.close()
@@ -213,8 +282,11 @@ class Node:
         """Build and seal the next block (in the chain log when this returns)."""
         self._check_diverged()
         block = self.device.build_block()
-        self._index(block)
+        self.archive.add(block)
         self.journal.prune(self.device)
+        self._trim_headers()
+        if self.every and block.number % self.every == 0:
+            self.checkpoint()
         self._tell("block", block)
         return block
 
@@ -245,14 +317,43 @@ class Node:
         except BaseException:
             self.diverged = True
             raise
-        for block in result.undone:
-            for tx in block.transactions:
-                self.block_of.pop(tx.hash, None)
+        self.archive.forget(result.fork_point)
         for block in result.built:
-            self._index(block)
+            self.archive.add(block)
+        self._trim_headers()
         self.journal.prune(self.device)
         self._tell("reorg", result)
         return result
+
+    def checkpoint(self) -> int:
+        """Write the state at the head as a checkpoint (after the archive holds every
+        block up to it); returns its block number."""
+        self.archive.flush()
+        log = self.device.log
+        if not isinstance(log, SqliteLog):
+            raise DeviceError("a checkpoint needs the chain log on disk")
+        number = self.device.number
+        self.checkpoints.write(number, log.last_seq(), export(self.device))
+        return number
+
+    def _trim_headers(self) -> None:
+        """Keep the headers the device needs, when it keeps a bounded history (amortised:
+        trimmed once they are twice that many)."""
+        headers = self.device.headers
+        if self.config.node.history and len(headers) > 2 * self._headers:
+            del headers[: len(headers) - self._headers]
+
+    def block(self, number: int) -> Block | None:
+        """Block ``number``: from memory while the device keeps it, else from the
+        archive; None past the head (or before 0)."""
+        device = self.device
+        if not 0 <= number <= device.number:
+            return None
+        blocks = device.blocks
+        if blocks and blocks[0].number <= number:
+            found: Block = blocks[number - blocks[0].number]
+            return found
+        return self.archive.block(number)
 
     def _tell(self, what: str, item: object) -> None:
         for watcher in self.watchers:
@@ -261,25 +362,18 @@ class Node:
             except Exception:  # a watcher's bug must not undo an acknowledged item
                 _log.exception("a watcher failed on %s", what)
 
-    def _index(self, block: Block) -> None:
-        for tx in block.transactions:
-            self.block_of[tx.hash] = block.number
-
     def snapshot(self) -> Path:
-        """A consistent copy of the chain log up to the head, replayable on its own
-        (``accord replay``): ``data_dir/snapshots/chain-<number>.db``."""
+        """Consistent copies (SQLite's backup API) of the chain log up to the head,
+        replayable on its own (``accord replay``), and of the accounts' sponsorships
+        when there are any: ``data_dir/snapshots/chain-<number>.db`` (returned) and
+        ``accounts-<number>.db`` beside it."""
         folder = self.config.node.data_dir / "snapshots"
         folder.mkdir(exist_ok=True)
-        target = folder / f"chain-{self.device.number}.db"
-        target.unlink(missing_ok=True)
-        source = sqlite3.connect(str(self.config.chain_path))
-        dest = sqlite3.connect(str(target))
-        try:
-            source.backup(dest)
-            dest.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            dest.close()
-            source.close()
+        number = self.device.number
+        target = folder / f"chain-{number}.db"
+        _backup(self.config.chain_path, target)
+        if self.config.accounts_path.exists():
+            _backup(self.config.accounts_path, folder / f"accounts-{number}.db")
         return target
 
     # -- dry runs ------------------------------------------------------------------------
@@ -304,3 +398,53 @@ class Node:
             receipt[7],
             receipt[8],
         )
+
+
+def _backup(source_path: Path, target: Path) -> None:
+    """A consistent copy of a SQLite file (its committed state, WAL included), as one
+    self-contained file."""
+    target.unlink(missing_ok=True)
+    source = sqlite3.connect(str(source_path))
+    dest = sqlite3.connect(str(target))
+    try:
+        source.backup(dest)
+        dest.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        dest.close()
+        source.close()
+
+
+def _archive(config: NodeConfig) -> BlockArchive:
+    history = config.node.history
+    return BlockArchive(config.archive_path, value, batch=min(history, 256) if history else 256)
+
+
+def _resume(
+    config: NodeConfig, path: Path, archive: BlockArchive, checkpoints: CheckpointStore
+) -> tuple[Device, int | None]:
+    """The device of the log at ``path``: from the newest usable checkpoint, then the
+    log's records after it (or all of them), every block archived as it is replayed."""
+    header, _ = read_sqlite(path)
+    logged_config = DeviceConfig.model_validate_json(header.config)
+    logged_genesis = Genesis.model_validate_json(header.genesis)
+    history = config.node.history or None
+
+    def fresh() -> Device:
+        device = Device(
+            logged_config, logged_genesis, seed=header.seed, store=NullLog(), history=history
+        )
+        for block in device.blocks:  # the genesis block, sealed before any hook
+            archive.add(block)
+        device.block_hooks.append(lambda _device, block: archive.add(block))
+        return device
+
+    start, after, started_from = None, 0, None
+    if config.node.checkpoint_every and config.device.finality_depth == 0:
+        restored = open_checkpoint(checkpoints, path, archive.header_hash, fresh)
+        if restored is not None:
+            start, after = restored
+            started_from = start.number
+    _, records = read_sqlite(path, after=after)
+    device = replay_records(header, records, start=start or fresh())
+    device.block_hooks.clear()
+    return device, started_from

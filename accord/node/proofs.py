@@ -97,17 +97,14 @@ def receipt_proof(block: Block, tx_hash: bytes) -> dict[str, Any] | None:
 
 def get_proof(s: Any, p: HashParams) -> dict[str, Any] | None:
     """An included transaction's receipt with its Merkle path to the block header, or
-    null (not included, or its block no longer kept)."""
+    null (not included)."""
     tx_hash = parse_hash(p.hash)
     node = s.node
     number = node.block_of.get(tx_hash)
     if number is None:
         return None
-    device = node.device
-    first = device.blocks[0].number
-    if not first <= number <= device.number:
-        return None
-    return receipt_proof(device.blocks[number - first], tx_hash)
+    block = node.block(number)
+    return None if block is None else receipt_proof(block, tx_hash)
 
 
 METHODS: dict[str, Method] = {

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accord.device import Block, OutOfGas, Pending, Receipt
 from accord.device.errors import DeviceError, Rejected
+from accord.device.receipts_root import OpaqueResult
 from accord.node.rpc import SERVER_ERROR, RpcError
 from accord.node.wire import WireError, hex_bytes, transaction_to_json, value_from_json
 from accord.node.wire import value_to_json as _value
@@ -88,6 +89,8 @@ def value(result: object) -> Any:
     """A result's JSON form; a result with none (a method that returned an object) is
     ``{"$unrepresentable": "<type name>"}``, never guessed at, so the rest of a receipt
     still reads."""
+    if type(result) is OpaqueResult:  # read back from the block archive
+        return result.wire
     try:
         return _value(result)
     except WireError:
@@ -240,13 +243,8 @@ def get_commitments(s: Any, p: NoParams) -> list[Any]:
 
 
 def _block(s: Any, number: int) -> Block | None:
-    device = s.node.device
-    if not 0 <= number <= device.number:
-        return None
-    first = device.blocks[0].number
-    if number < first:
-        return None
-    block: Block = device.blocks[number - first]
+    """Block ``number``, from memory or the node's block archive."""
+    block: Block | None = s.node.block(number)
     return block
 
 

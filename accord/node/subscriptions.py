@@ -175,12 +175,11 @@ class Hub:
         return reply
 
     def _included(self, tx_hash: bytes) -> dict[str, Any] | None:
-        """The receipt of ``tx_hash`` if a block still kept includes it."""
+        """The receipt of ``tx_hash`` if a block includes it (in memory or archived)."""
         number = self.node.block_of.get(tx_hash)
-        blocks = self.node.device.blocks
-        if number is None or not blocks[0].number <= number <= blocks[-1].number:
+        block = None if number is None else self.node.block(number)
+        if block is None:
             return None
-        block = blocks[number - blocks[0].number]
         return receipt_json(block.receipt(tx_hash), number, self.node.device.is_final(number))
 
     def _subscribe(self, sub: Subscriber, params: dict[str, Any]) -> str | tuple[int, str]:

@@ -1,0 +1,196 @@
+"""What a node's restart costs as its chain grows, and what its memory does per block.
+
+For each chain length (``--lengths``, transactions), it builds a node's ``data_dir`` in
+this process (``accord.node.Node``, the server's own object): ``--senders`` accounts
+with their own ed25519 keys send signed transfers, ``--block`` of them a block, each
+through ``Node.send`` (admission, journal) and ``Node.produce`` (the chain log, the
+checkpoints, the block archive). It then closes the node and times ``Node.open`` on
+the same directory: the restart, wall (``time.perf_counter``) and CPU
+(``time.process_time``: on a shared machine wall time also measures the neighbours),
+once with checkpoints off (``checkpoint_every = 0``: the whole chain replayed) and
+once with them on (``--every`` blocks), checking each restart ends on the same head
+and state hash.
+
+Memory: after building the longest chain it goes on producing ``--blocks`` more blocks
+of ``--block`` transfers and reports the growth of the process's resident set
+(``VmRSS`` in ``/proc/self/status``, after a full collection) a block, over the second
+half of them (the first half warms the allocator), under the node's defaults (the last
+``history`` blocks in memory) and, for comparison, with every block kept
+(``history = 0``).
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/bench_restart.py --json    # last stdout line is JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make ``benchmarks`` importable
+    sys.path.insert(0, str(ROOT))
+
+from accord.device import Transaction  # noqa: E402
+from accord.node import Node, NodeConfig, Signer, parse_config  # noqa: E402
+from accord.node.config import NodeSection  # noqa: E402
+from accord.node.wire import transaction_from_json  # noqa: E402
+
+CHAIN_ID = 7
+
+
+def rss_bytes() -> int:
+    """This process's resident set size (Linux ``/proc/self/status``)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def make_config(data_dir: Path, signers: list[Signer], **node: Any) -> NodeConfig:
+    known = NodeSection.model_fields
+    section = {"data_dir": str(data_dir), **{k: v for k, v in node.items() if k in known}}
+    return parse_config(
+        {
+            "seed": 1,
+            "node": section,
+            "device": {"chain_id": CHAIN_ID},
+            "genesis": {
+                "public_keys": {s.address: s.public_key.hex() for s in signers},
+                "assets": {
+                    "ETH": {"issuer": "treasury", "alloc": {s.address: 10**30 for s in signers}}
+                },
+            },
+        }
+    )
+
+
+class Load:
+    """Pre-signed transfers in a ring, ``block`` of them a block."""
+
+    def __init__(self, senders: int, block: int) -> None:
+        self.signers = [Signer.generate(f"s{i}", chain_id=CHAIN_ID) for i in range(senders)]
+        self.nonces = [0] * senders
+        self.block = block
+        self.turn = 0
+
+    def next_block(self) -> list[Transaction]:
+        out = []
+        count = len(self.signers)
+        for _ in range(self.block):
+            i = self.turn % count
+            self.turn += 1
+            signer = self.signers[i]
+            to = self.signers[(i + 1) % count].address
+            tx = signer.transfer(self.nonces[i], to, {"ETH": 1}, max_fee=10_000)
+            self.nonces[i] += 1
+            out.append(transaction_from_json(tx))
+        return out
+
+
+def feed(node: Node, load: Load, blocks: int) -> None:
+    for _ in range(blocks):
+        for tx in load.next_block():
+            node.send(tx)
+        node.produce()
+
+
+def timed_open(config: NodeConfig) -> tuple[float, float, int, bytes, bytes]:
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    node = Node.open(config)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    result = (wall, cpu, node.device.number, node.device.head.hash, node.device.state_hash())
+    node.close()
+    return result
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="bench-restart-"))
+    rows: list[dict[str, Any]] = []
+    memory: dict[str, Any] = {}
+    try:
+        for length in args.lengths:
+            load = Load(args.senders, args.block)
+            data_dir = work / f"chain-{length}"
+            on = make_config(data_dir, load.signers, checkpoint_every=args.every)
+            off = make_config(data_dir, load.signers, checkpoint_every=0)
+            node = Node.open(on)
+            feed(node, load, length // args.block)
+            head, state = node.device.head.hash, node.device.state_hash()
+            node.close()
+            full = timed_open(off)
+            fast = timed_open(on)
+            assert full[3] == fast[3] == head and full[4] == fast[4] == state
+            rows.append(
+                {
+                    "transactions": length,
+                    "blocks": full[2],
+                    "full_replay_s": round(full[0], 3),
+                    "full_replay_cpu_s": round(full[1], 3),
+                    "from_checkpoint_s": round(fast[0], 3),
+                    "from_checkpoint_cpu_s": round(fast[1], 3),
+                }
+            )
+            if length != max(args.lengths):
+                shutil.rmtree(data_dir)
+        for label, history in (("history_default", None), ("history_all", 0)):
+            load = Load(args.senders, args.block)
+            extra = {} if history is None else {"history": history}
+            config = make_config(work / f"mem-{label}", load.signers, **extra)
+            node = Node.open(config)
+            feed(node, load, args.blocks // 2)
+            gc.collect()
+            start = rss_bytes()
+            feed(node, load, args.blocks - args.blocks // 2)
+            gc.collect()
+            grown = rss_bytes() - start
+            memory[label] = {
+                "blocks": args.blocks - args.blocks // 2,
+                "rss_growth_bytes_per_block": round(grown / (args.blocks - args.blocks // 2)),
+                "rss_mb_end": round(rss_bytes() / 2**20, 1),
+            }
+            node.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "benchmark": "restart",
+        "senders": args.senders,
+        "block": args.block,
+        "checkpoint_every": args.every,
+        "restart": rows,
+        "memory": memory,
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--lengths", type=int, nargs="+", default=[1_000, 10_000, 50_000])
+    p.add_argument("--senders", type=int, default=50)
+    p.add_argument("--block", type=int, default=100, help="transfers a block")
+    p.add_argument("--every", type=int, default=100, help="checkpoint every N blocks")
+    p.add_argument("--blocks", type=int, default=2_000, help="blocks of the memory run")
+    p.add_argument("--json", action="store_true", help="print only a JSON line")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    result = measure(args)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()
