@@ -47,7 +47,7 @@ def node(
     origin = "genesis" if start is None else f"the checkpoint of block {start}"
     errors.print(
         f"accord node: chain {device.chain_id}, block {device.number} "
-        f"(opened in {time.perf_counter() - began:.3f} s, replayed from {origin}), "
+        f"(opened in {time.perf_counter() - began:.3f} s) (replayed from {origin}), "
         f"http://{settings.node.host}:{settings.node.port}/ "
         f"(explorer: http://{settings.node.host}:{settings.node.port}/explorer)",
         highlight=False,
