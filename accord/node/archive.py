@@ -206,6 +206,13 @@ class BlockArchive:
         row = self._db.execute("SELECT number FROM txs WHERE hash = ?", (tx_hash,)).fetchone()
         return None if row is None else int(row[0])
 
+    def hashes(self) -> list[bytes]:
+        """Every indexed transaction hash (on disk, then queued)."""
+        rows = self._db.execute("SELECT hash FROM txs ORDER BY number").fetchall()
+        on_disk = [bytes(h) for (h,) in rows]
+        seen = set(on_disk)
+        return on_disk + [h for h in self._tx_queue if h not in seen]
+
     def transactions(self) -> int:
         """How many included transactions it indexes (queued and on disk)."""
         row = self._db.execute("SELECT COUNT(*) FROM txs").fetchone()

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,19 @@ class TxIndex:
 
     def __len__(self) -> int:
         return self._node.archive.transactions()
+
+    def keys(self) -> list[bytes]:
+        """Every indexed transaction of the canonical chain (reads the whole index: for
+        tests and tools, not requests)."""
+        return [h for h in self._node.archive.hashes() if self.get(h) is not None]
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.keys())
+
+    def items(self) -> list[tuple[bytes, int]]:
+        """``(hash, block number)`` of every indexed transaction (as :meth:`keys`)."""
+        found = ((h, self.get(h)) for h in self._node.archive.hashes())
+        return [(h, n) for h, n in found if n is not None]
 
     def __contains__(self, tx_hash: object) -> bool:
         return type(tx_hash) is bytes and self.get(tx_hash) is not None

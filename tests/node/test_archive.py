@@ -20,6 +20,7 @@ from accord.node.accounts import Sponsorships
 from accord.node.archive import decode_block, encode_block
 from accord.node.reads import value
 from tests.node.conftest import TOKEN, Rpc, make_signers
+from tests.node.test_finality import Chain, _double_spend, finality_config
 from tests.node.test_proofs import fill, proof_config
 
 
@@ -143,3 +144,30 @@ def test_a_result_reads_and_proves_the_same_after_the_archive(result: object) ->
     assert result_leaf(back.result) == result_leaf(result)
     assert back[:5] == receipt[:5] and back[6:] == receipt[6:]
     assert block.header == header
+
+
+def test_a_reorg_replaces_archived_blocks_and_their_index(tmp_path: Path) -> None:
+    """One block in memory (every block archived at once): a reorg of two archived
+    blocks leaves the reorged-out payment with no receipt and the double spend in block
+    2, before and after a restart (which replays the fork record)."""
+    signers = make_signers()
+    config = _with(finality_config(tmp_path / "d", signers), history=1)
+    chain = Chain(config, signers)
+    pay, double, _ = _double_spend(chain)
+    assert chain.node.archive.written == 3 and not chain.node.archive.queue
+    chain.reorg({"depth": 2, "blocks": [[double], [], []], "builder": "bandit"})
+    rpc = chain.rpc
+    seen = {n: _answers(rpc, n) for n in range(5)}
+    assert rpc.call("accord_getTransactionReceipt", {"hash": pay["hash"]}) is None
+    assert rpc.call("accord_getTransaction", {"hash": pay["hash"]}) is None
+    assert rpc.call("accord_getTransactionReceipt", {"hash": double["hash"]})["block_number"] == 2
+    assert seen[2]["full"]["transactions"][0]["hash"] == double["hash"]
+    assert seen[4]["block"]["builder"] == "bandit"
+    chain.close()
+    again = Node.open(config)
+    with TestClient(create_app(again)) as client:
+        rpc = Rpc(client)
+        assert {n: _answers(rpc, n) for n in range(5)} == seen
+        assert rpc.call("accord_getTransactionReceipt", {"hash": pay["hash"]}) is None
+    assert bytes.fromhex(pay["hash"]) not in again.block_of
+    again.close()
