@@ -115,11 +115,6 @@ def _from_jsonable(value: Any) -> Any:
     return value
 
 
-def to_jsonable(value: Canonical) -> Any:
-    """A canonical value as plain JSON data (tuples as lists, bytes as ``{"$bytes": hex}``)."""
-    return _to_jsonable(value)
-
-
 def from_jsonable(value: Any) -> Any:
     """Inverse of :func:`to_jsonable` (raises :class:`InvalidValue` on an unknown object)."""
     return _from_jsonable(value)

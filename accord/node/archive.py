@@ -47,7 +47,7 @@ def encode_block(block: Block, wire: Callable[[object], Any]) -> str:
     for r in block.receipts:
         result = r.result
         if is_canonical(result):
-            stored: Any = {"v": to_jsonable(result)}  # type: ignore[arg-type]
+            stored: Any = {"v": to_jsonable(result)}
         else:
             leaf, type_name = result_leaf(result)
             stored = {"leaf": to_jsonable(leaf), "type": type_name, "wire": wire(result)}
