@@ -11,12 +11,15 @@ once with checkpoints off (``checkpoint_every = 0``: the whole chain replayed) a
 once with them on (``--every`` blocks), checking each restart ends on the same head
 and state hash.
 
-Memory: after building the longest chain it goes on producing ``--blocks`` more blocks
-of ``--block`` transfers and reports the growth of the process's resident set
-(``VmRSS`` in ``/proc/self/status``, after a full collection) a block, over the second
-half of them (the first half warms the allocator), under the node's defaults (the last
-``history`` blocks in memory) and, for comparison, with every block kept
-(``history = 0``).
+With ``--every`` 64 and 100 transfers a block, the chains of 1,000, 10,000 and 50,000
+transfers end 10, 36 and 52 blocks past their newest checkpoint (none, block 64,
+block 448): the restart replays those.
+
+Memory: on a new chain it produces ``history + 200`` blocks of ``--mem-block`` transfers
+(the node's window fills), then ``--blocks`` more, and reports the growth of the
+process's resident set (``VmRSS`` in ``/proc/self/status``, after a full collection) a
+block over those, under the node's defaults (the last ``history`` blocks in memory)
+and, for comparison, with every block kept (``history = 0``).
 
 Usage (from the repository root)::
 
@@ -55,9 +58,15 @@ def rss_bytes() -> int:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
+def known() -> set[str]:
+    """The ``[node]`` fields this checkout has (the benchmark also runs on older ones,
+    where checkpoints and history do not exist yet: both restarts are then full)."""
+    return set(NodeSection.model_fields)
+
+
 def make_config(data_dir: Path, signers: list[Signer], **node: Any) -> NodeConfig:
-    known = NodeSection.model_fields
-    section = {"data_dir": str(data_dir), **{k: v for k, v in node.items() if k in known}}
+    fields = known()
+    section = {"data_dir": str(data_dir), **{k: v for k, v in node.items() if k in fields}}
     return parse_config(
         {
             "seed": 1,
@@ -134,6 +143,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 {
                     "transactions": length,
                     "blocks": full[2],
+                    "replayed_after_checkpoint": full[2] % args.every,
                     "full_replay_s": round(full[0], 3),
                     "full_replay_cpu_s": round(full[1], 3),
                     "from_checkpoint_s": round(fast[0], 3),
@@ -142,21 +152,27 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             )
             if length != max(args.lengths):
                 shutil.rmtree(data_dir)
-        for label, history in (("history_default", None), ("history_all", 0)):
-            load = Load(args.senders, args.block)
-            extra = {} if history is None else {"history": history}
+        window = args.mem_history
+        if window is None:
+            window = NodeSection.model_fields["history"].default if "history" in known() else 0
+        for label, history in (("history_default", window), ("history_all", 0)):
+            load = Load(args.senders, args.mem_block)
+            extra = {"history": history}
             config = make_config(work / f"mem-{label}", load.signers, **extra)
             node = Node.open(config)
-            feed(node, load, args.blocks // 2)
+            feed(node, load, window + 200)
             gc.collect()
             start = rss_bytes()
-            feed(node, load, args.blocks - args.blocks // 2)
+            feed(node, load, args.blocks)
             gc.collect()
             grown = rss_bytes() - start
             memory[label] = {
-                "blocks": args.blocks - args.blocks // 2,
-                "rss_growth_bytes_per_block": round(grown / (args.blocks - args.blocks // 2)),
+                "warm_blocks": window + 200,
+                "blocks": args.blocks,
+                "transfers_a_block": args.mem_block,
+                "rss_growth_bytes_per_block": round(grown / args.blocks),
                 "rss_mb_end": round(rss_bytes() / 2**20, 1),
+                "blocks_in_memory": len(node.device.blocks),
             }
             node.close()
     finally:
@@ -176,8 +192,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--lengths", type=int, nargs="+", default=[1_000, 10_000, 50_000])
     p.add_argument("--senders", type=int, default=50)
     p.add_argument("--block", type=int, default=100, help="transfers a block")
-    p.add_argument("--every", type=int, default=100, help="checkpoint every N blocks")
-    p.add_argument("--blocks", type=int, default=2_000, help="blocks of the memory run")
+    p.add_argument("--every", type=int, default=64, help="checkpoint every N blocks")
+    p.add_argument("--blocks", type=int, default=1_000, help="blocks measured for memory")
+    p.add_argument("--mem-block", type=int, default=20, help="transfers a block, memory run")
+    p.add_argument(
+        "--mem-history", type=int, default=None, help="history of the memory run (the node's)"
+    )
     p.add_argument("--json", action="store_true", help="print only a JSON line")
     return p.parse_args(argv)
 
