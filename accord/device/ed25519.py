@@ -31,8 +31,8 @@ is ``"libsodium"``; otherwise ``"openssl"`` (through ``cryptography``).
 ``tests/device/test_ed25519.py`` checks both back ends against each other on generated
 hostile signatures and keys (a small-order point added to R or A, R the identity,
 ``S + L``, random R, flipped bits, the 8 small-order keys) and RFC 8032 §7.1's vectors.
-One verification costs about 60 µs with libsodium and 129 µs with OpenSSL on the
-machine of ``docs/node.md`` ("Performance").
+One verification costs 55 to 62 µs with libsodium and 106 to 129 µs with OpenSSL on the
+machine of ``docs/node.md`` ("Performance"; ``benchmarks/bench_ed25519.py``).
 """
 
 from __future__ import annotations
