@@ -298,3 +298,57 @@ def test_a_log_with_roots_replayed_with_them_off_checks_its_state_hashes(tmp_pat
     with sqlite3.connect(path) as db:
         db.execute("UPDATE records SET receipts_root = ?", (bytes(32),))
     assert replay(path).state_hash() == device.state_hash()
+
+
+# -- forks with roots on -----------------------------------------------------------------
+@pytest.mark.parametrize("roots", [True, False])
+def test_a_forks_alternative_blocks_commit_their_own_receipts(roots: bool, tmp_path: Path) -> None:
+    """Blocks a fork builds are sealed as any block: with roots on, each alternative
+    header commits to the alternative block's receipts (not the replaced block's); the
+    log records them and replay checks them (a tampered alternative root is caught);
+    with roots off, every header keeps the empty root and replay still agrees."""
+    path = tmp_path / "fork.db"
+    config = DeviceConfig(block_gas_limit=10**9, finality_depth=3, receipts_roots=roots)
+    device = Device(config, make_genesis(), seed=1, store=path)
+    odd = device.deploy(device.account("alice"), Odd)
+    bob, carol = device.account("bob"), device.account("carol")
+    for n in range(3):
+        device.submit(device.sign(bob, odd, "give", "dict", n))
+        device.build_block()
+    replaced = {h.number: h for h in device.headers[-2:]}
+    signed = [device.sign(carol, odd, "give", "list", n, nonce=n) for n in range(37)]
+    alt = [signed[:4], [], signed[4:]]
+    device.reorg(2, alt, builder="bandit")
+    for n in range(2):
+        device.submit(device.sign(carol, odd, "give", "big", 50 + n))
+        device.build_block()
+    for block in device.blocks:
+        header = block.header
+        assert header.receipt_count == len(block.receipts)
+        expected = reference_mth(reference_pages(list(block.receipts))) if roots else EMPTY_ROOT
+        assert header.receipts_root == expected, header.number
+    alternative = [h for h in device.headers if h.number in replaced]
+    assert [h.receipt_count for h in alternative] == [4, 0]
+    if roots:  # the replaced blocks had one receipt each: another root
+        assert all(h.receipts_root != replaced[h.number].receipts_root for h in alternative)
+    assert isinstance(device.log, SqliteLog)
+    device.log.close()
+    replayed = replay(path)
+    assert replayed.head.hash == device.head.hash
+    assert [h.receipts_root for h in replayed.headers] == [h.receipts_root for h in device.headers]
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT number, receipts_root FROM records ORDER BY rowid").fetchall()
+    logged = [root for number, root in rows if number == max(replaced)]
+    # the replaced block 4 first, its alternative last (the fork's record between)
+    if not roots:
+        assert set(logged) == {None}
+        return
+    assert logged[0] == replaced[4].receipts_root
+    assert logged[-1] == next(h.receipts_root for h in device.headers if h.number == 4)
+    copy = tmp_path / "tampered.db"
+    shutil.copy(path, copy)
+    with sqlite3.connect(copy) as db:
+        last = db.execute("SELECT max(rowid) FROM records WHERE number = 4").fetchone()[0]
+        db.execute("UPDATE records SET receipts_root = ? WHERE rowid = ?", (bytes(32), last))
+    with pytest.raises(ReplayMismatch, match="block 4: replayed receipts root"):
+        replay(copy)

@@ -15,9 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from accord.client import InvalidProof, verify_receipt_proof
 from accord.device import replay
 from accord.node import Node, NodeConfig, Signer, create_app, parse_config
 from accord.node.production import NodeDiverged
+from accord.node.proofs import receipt_proof
 from tests.node.conftest import CHAIN_ID, ETH, TOKEN, Rpc, make_signers
 from tests.node.test_proofs import ODD
 
@@ -230,6 +232,37 @@ def test_an_admin_reorg_double_spends_and_a_restart_replays_it(chain: Chain) -> 
         again.close()
     replayed = replay(chain.config.chain_path)
     assert replayed.number == 5 and replayed.head.hash == block.header.hash
+
+
+def test_get_proof_follows_a_reorg_and_a_restart(chain: Chain) -> None:
+    """The node keeps receipts roots (forced on), so the alternative blocks a reorg
+    builds carry their own: after the reorg a receipt reorged out has no proof, the one
+    in the alternative block 2 proves against block 2's new hash (and not against the
+    replaced block's), and so again after a restart (the log replayed)."""
+    pay, double, _ = _double_spend(chain)
+    device = chain.node.device
+    assert device.config.receipts_roots
+    before = chain.rpc.call("accord_getProof", {"hash": pay["hash"]})
+    replaced = device.headers[2].hash
+    assert verify_receipt_proof(before, replaced).receipt.tx_hash.hex() == pay["hash"]
+    chain.reorg({"depth": 2, "blocks": [[double], [], []], "builder": "bandit"})
+    assert chain.rpc.call("accord_getProof", {"hash": pay["hash"]}) is None
+    proof = chain.rpc.call("accord_getProof", {"hash": double["hash"]})
+    block_2 = chain.rpc.call("accord_getBlock", {"number": 2})["hash"]
+    assert block_2 != replaced.hex()
+    assert verify_receipt_proof(proof, block_2).receipt.tx_hash.hex() == double["hash"]
+    with pytest.raises(InvalidProof):
+        verify_receipt_proof(proof, replaced)
+    chain.close()
+    again = Node.open(chain.config)
+    try:
+        assert again.device.config.receipts_roots
+        assert again.device.headers[2].hash.hex() == block_2
+        block = again.device.blocks[2 - again.device.blocks[0].number]
+        replayed = receipt_proof(block, bytes.fromhex(double["hash"]))
+        assert replayed == proof
+    finally:
+        again.close()
 
 
 def test_a_reorg_is_in_the_log_whole_or_not_at_all(chain: Chain) -> None:
