@@ -23,6 +23,13 @@ still fails the same way, and so on (bisection, at most ``--isolate`` times per 
 failure). Each failure is recorded with its class, the exception and the input's repr,
 never raised.
 
+The ``finality`` class (:mod:`benchmarks.fuzz_finality`: commitments on the finality
+atoms, on devices that fork) runs after the others, in episodes of its own drawn from a
+stream of its own (``--seed`` plus :data:`FINALITY_SEED`), so the other classes' figures
+are what they were before it existed; its halts include a block rolled back for an
+internal error, and its breaks a commitment that fired on information that was not
+final. It is reported under ``per_class["finality"]`` and ``finality``.
+
 Inputs a submit refused with something other than a ``Rejected`` error (a
 ``TypeError``...) are counted as ``unclean_refusals``: not a halt (nothing was built),
 but a bad error.
@@ -52,6 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make ``benchmarks`` and ``tests`` importable
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import fuzz_finality  # noqa: E402
 from benchmarks.fuzz_episode import (  # noqa: E402
     CLASSES,
     Episode,
@@ -60,6 +68,14 @@ from benchmarks.fuzz_episode import (  # noqa: E402
 )
 
 DEFAULT_INPUTS = 1_000_000
+FINALITY_SEED = 0xF1A1_17E5
+"""Added to ``--seed`` for the finality class's own random stream."""
+
+
+def finality_inputs(inputs: int) -> int:
+    """The finality class's default size: 3,000 inputs at the default run, fewer at
+    small ones (at least 60: ten blocks)."""
+    return min(3_000, max(60, inputs // 300))
 
 
 @dataclass
@@ -181,6 +197,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
             for failure in failures:
                 record(totals, episode, failure, args)
+        # The finality class: episodes of its own, from a stream of its own, after the
+        # others (whose draws are then what they were before it existed).
+        size = (
+            finality_inputs(args.inputs) if args.finality_inputs is None else args.finality_inputs
+        )
+        fin = fuzz_finality.play(
+            random.Random(args.seed + FINALITY_SEED), size, args.blocks, args.timeout
+        )
+    name = fuzz_finality.CLASS
+    totals.inputs[name] += fin.inputs
+    totals.admitted[name] += fin.admitted
+    totals.refused[name] += fin.refused
+    totals.unclean[name] += fin.unclean
+    totals.halts[name] += fin.halts
+    totals.breaks[name] += fin.breaks - fin.replay_breaks
+    totals.breaks["replay"] += fin.replay_breaks
+    if fin.max_block_ms > totals.max_block_ms:
+        totals.max_block_ms, totals.max_block_class = fin.max_block_ms, name
+    for failure in fin.failures:
+        if len(totals.failures) < args.max_examples:
+            totals.failures.append(failure)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     per_class = {
         name: {
@@ -191,7 +228,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "halts": totals.halts[name],
             "invariant_breaks": totals.breaks[name],
         }
-        for name in CLASSES
+        for name in (*CLASSES, fuzz_finality.CLASS)
     }
     return {
         "benchmark": "device fuzzer: hostile inputs through the public API",
@@ -208,6 +245,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "blocks": totals.blocks,
         "episodes": totals.episodes,
         "orderings": dict(sorted(totals.designs.items())),
+        "finality": {
+            "episodes": fin.episodes,
+            "blocks": fin.blocks,
+            "forks": fin.forks,
+            "forks_refused": fin.forks_refused,
+            "posted": fin.posted,
+            "tracked_fired": fin.tracked_fired,
+            "replay_breaks": fin.replay_breaks,
+            "inputs_by_kind": dict(sorted(fin.kinds.items())),
+        },
         "failures": totals.failures,
         "unclean_examples": totals.unclean_examples,
         "elapsed_s": round(elapsed, 2),
@@ -232,11 +279,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the hostile classes take turns, block by block, instead of being drawn by "
         "weight (small runs then cover every class)",
     )
+    p.add_argument(
+        "--finality-inputs",
+        type=int,
+        default=None,
+        help="inputs of the finality class (its own episodes; default: inputs / 300, "
+        "between 60 and 3,000)",
+    )
     p.add_argument("--max-examples", type=int, default=60, help="failures listed in full")
     p.add_argument("--json", action="store_true", help="print only a JSON line")
     args = p.parse_args(argv)
     if args.inputs <= 0 or args.blocks <= 0:
         p.error("--inputs and --blocks must be positive")
+    if args.finality_inputs is not None and args.finality_inputs < 0:
+        p.error("--finality-inputs must be >= 0")
     return args
 
 

@@ -66,3 +66,17 @@ def test_fuzz_finds_no_halt_no_break_and_no_unclean_refusal() -> None:
     assert report["halts"] == 0, report["failures"][:3]
     assert report["invariant_breaks"] == 0, report["failures"][:3]
     assert report["unclean_refusals"] == 0, report["unclean_examples"]
+
+
+def test_the_finality_class_leaves_the_other_classes_draws_as_they_were() -> None:
+    """It runs in episodes of its own, from a stream of its own: without it (size 0)
+    every other class's counts are the same."""
+    with_it = fuzz("--seed", "2", "--finality-inputs", "120")
+    without = fuzz("--seed", "2", "--finality-inputs", "0")
+    finality = with_it["per_class"].pop("finality")
+    assert without["per_class"].pop("finality")["inputs"] == 0
+    assert with_it["per_class"] == without["per_class"]
+    assert finality["inputs"] >= 120
+    assert with_it["inputs_tried"] == without["inputs_tried"] + finality["inputs"]
+    assert finality["halts"] == 0 and finality["invariant_breaks"] == 0, with_it["failures"]
+    assert with_it["finality"]["blocks"] > 0 and with_it["finality"]["forks"] > 0
