@@ -54,6 +54,7 @@ def test_a_block_rolled_back_for_an_internal_error_is_a_halt(
 ) -> None:
     """The device seals such a block empty and moves on; the class counts it as a halt
     (nothing an agent sent was included): here the resolver fails on any view atom."""
+
     def broken(self: Any, atom: Any) -> object:
         raise RuntimeError("view failed")
 
