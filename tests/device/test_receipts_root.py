@@ -352,3 +352,43 @@ def test_a_forks_alternative_blocks_commit_their_own_receipts(roots: bool, tmp_p
         db.execute("UPDATE records SET receipts_root = ? WHERE rowid = ?", (bytes(32), last))
     with pytest.raises(ReplayMismatch, match="block 4: replayed receipts root"):
         replay(copy)
+
+
+def write_pre_switch_log(path: Path, config: DeviceConfig | None = None) -> Device:
+    """A log as written before ``DeviceConfig.receipts_roots`` existed (commit 4e3ea91):
+    every header had its receipts root, each record logs it, and the config JSON has no
+    ``receipts_roots`` key (the genesis hash then left it out, as it does for ``False``)."""
+    config = (config or DeviceConfig()).model_copy(update={"receipts_roots": False})
+    device = Device(config, make_genesis(), seed=1, store=path)
+    device._receipts_roots = True  # roots were always on then
+    odd = device.deploy(device.account("alice"), Odd)
+    for n in range(3):
+        device.submit(device.sign(device.account("bob"), odd, "give", "list", n))
+        device.build_block()
+    assert isinstance(device.log, SqliteLog)
+    device.log.close()
+    with sqlite3.connect(path) as db:
+        (text,) = db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
+        data = json.loads(text)
+        del data["receipts_roots"]
+        db.execute("UPDATE meta SET value = ? WHERE key = 'config'", (json.dumps(data),))
+    return device
+
+
+def test_a_log_from_before_the_switch_replays_with_roots_to_the_same_head(tmp_path: Path) -> None:
+    """Its headers had roots, so its block hashes commit to them: replay keeps them on,
+    reaches the head hash the run published, and checks each logged root. (Before the
+    fix it replayed with roots off, to another head hash: a published head hash no
+    longer verified.)"""
+    path = tmp_path / "old.db"
+    original = write_pre_switch_log(path)
+    assert original.head.receipts_root != EMPTY_ROOT
+    replayed = replay(path, head_hash=original.head.hash)
+    assert [h.hash for h in replayed.headers] == [h.hash for h in original.headers]
+    assert replayed.genesis_hash == original.genesis_hash
+    copy = tmp_path / "tampered.db"
+    shutil.copy(path, copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("UPDATE records SET receipts_root = ? WHERE number = 3", (bytes(32),))
+    with pytest.raises(ReplayMismatch, match="block 3: replayed receipts root"):
+        replay(copy)

@@ -3,13 +3,17 @@ back from the mempool journal, and a config that does not match the log is refus
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from accord.device import replay
+from accord.device import Device, replay
+from accord.device.merkle import EMPTY_ROOT
+from accord.device.store import SqliteLog
 from accord.node import Node, NodeStartError, Signer, create_app
 from accord.node.wire import transaction_from_json
 from tests.node.conftest import TOKEN, Rpc, make_config
@@ -118,3 +122,44 @@ def test_the_timer_produces_blocks_when_there_is_work(
         assert receipt is not None and receipt["status"] == "success"
         assert rpc.call("eth_blockNumber") == "0x1"
     node.close()
+
+
+def test_a_chain_written_before_the_receipts_roots_switch_resumes_with_its_roots(
+    tmp_path: Path, signers: dict[str, Signer]
+) -> None:
+    """A node's chain.db from before ``DeviceConfig.receipts_roots`` (roots always on,
+    no such key in its config) resumes: the node's forced ``receipts_roots = true`` is
+    what the log was written with; the replayed headers keep their roots (the same
+    block hashes the node served) and new blocks get theirs. Before the fix the node
+    refused to start ("differs in receipts_roots"), and a node.toml cannot turn roots
+    off, so the chain could not be resumed at all."""
+    config = make_config(tmp_path / "data", signers)
+    assert config.device.receipts_roots
+    config.node.data_dir.mkdir(parents=True)
+    old = Device(
+        config.device.model_copy(update={"receipts_roots": False}),
+        config.genesis,
+        seed=config.seed,
+        store=SqliteLog(config.chain_path),
+    )
+    old._receipts_roots = True  # as every device had them before the switch
+    old.build_blocks(3)
+    headers = [h.hash for h in old.headers]
+    assert isinstance(old.log, SqliteLog)
+    old.log.close()
+    with sqlite3.connect(config.chain_path) as db:
+        (text,) = db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
+        data = json.loads(text)
+        del data["receipts_roots"]
+        db.execute("UPDATE meta SET value = ? WHERE key = 'config'", (json.dumps(data),))
+    node = Node.open(config)
+    try:
+        assert [h.hash for h in node.device.headers] == headers
+        assert node.device.genesis_hash == old.genesis_hash
+        alice = signers["alice"]
+        node.send(transaction_from_json(alice.transfer(0, "bob", {"ETH": 1}, max_fee=3_000)))
+        block = node.produce()
+        assert block.header.receipt_count == 1 and block.header.receipts_root != EMPTY_ROOT
+    finally:
+        node.close()
+    assert replay(config.chain_path).head.hash == block.header.hash
