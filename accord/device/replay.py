@@ -12,10 +12,12 @@ again. A logged fork (:class:`~accord.device.store.ForkRecord`) undoes the block
 replaced, as the live device did, and the blocks logged after it are the alternative, so
 replay follows the canonical chain. The state hash after every block must equal the
 logged one, and so must its receipts root (:mod:`accord.device.receipts_root`) when the
-device keeps them (``DeviceConfig.receipts_roots``) and the log records it (a log written
-before receipts roots does not; one written while roots were always on, before the switch
-existed, replays with them off and has only its state hashes checked); the first
-difference raises :class:`ReplayMismatch` naming the block.
+run kept them and the log records it (a log written before receipts roots does not).
+The run kept them if its config says ``receipts_roots`` (:func:`kept_receipts_roots`),
+or if its config has no such key: it was written before the switch existed, when every
+device kept roots, so replay keeps them too and its headers, and so its block hashes,
+are the ones the run published. The first difference raises :class:`ReplayMismatch`
+naming the block.
 
 Signatures. An ed25519 log carries every account's public key, so it replays on its
 own. A MAC log carries only key fingerprints: replaying it needs the run's key file
@@ -26,6 +28,7 @@ checks every transaction's hash but none of their signatures, and leaves
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -63,6 +66,21 @@ def _published(value: bytes | str | None, what: str = "genesis hash") -> bytes |
     if len(raw) != 32:
         raise DeviceError(f"a {what} is 64 hex digits (32 bytes), got {str(value)[:80]!r}")
     return raw
+
+
+def kept_receipts_roots(config_json: str, config: DeviceConfig) -> bool:
+    """Whether the run that logged ``config_json`` (parsed: ``config``) kept receipts
+    roots: its config turns them on, or it has no ``receipts_roots`` key at all (a log
+    written before ``DeviceConfig.receipts_roots`` existed, when every header had its
+    root; the genesis hash leaves the field out at its default, so such a log still
+    verifies)."""
+    if config.receipts_roots:
+        return True
+    try:
+        data = json.loads(config_json)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and "receipts_roots" not in data
 
 
 def replay_records(
@@ -110,6 +128,8 @@ def replay_records(
     )
     if device.genesis_hash != computed:  # every account was bound in the logged genesis
         raise DeviceError("the log's genesis does not bind every account to a key")
+    roots = kept_receipts_roots(header.config, config)
+    device._receipts_roots = roots  # a log from before the switch: the run kept them
     for record in records:
         if isinstance(record, AccountRecord):
             device.open_account(record.name, record.public_key)
@@ -124,11 +144,7 @@ def replay_records(
                 f"differs from logged {record.state_hash.hex()}"
             )
         logged_root = record.receipts_root
-        if (
-            logged_root is not None
-            and config.receipts_roots
-            and block.header.receipts_root != logged_root
-        ):
+        if logged_root is not None and roots and block.header.receipts_root != logged_root:
             raise ReplayMismatch(
                 f"block {record.number}: replayed receipts root "
                 f"{block.header.receipts_root.hex()} differs from logged {logged_root.hex()}"
