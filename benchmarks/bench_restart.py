@@ -15,11 +15,11 @@ With ``--every`` 64 and 100 transfers a block, the chains of 1,000, 10,000 and 5
 transfers end 10, 36 and 52 blocks past their newest checkpoint (none, block 64,
 block 448): the restart replays those.
 
-Memory: on a new chain it produces ``history + 200`` blocks of ``--mem-block`` transfers
-(the node's window fills), then ``--blocks`` more, and reports the growth of the
-process's resident set (``VmRSS`` in ``/proc/self/status``, after a full collection) a
-block over those, under the node's defaults (the last ``history`` blocks in memory)
-and, for comparison, with every block kept (``history = 0``).
+Memory: in a fresh process, on a new chain, it produces ``history + 200`` blocks of
+``--mem-block`` transfers (the node's window fills), then ``--blocks`` more, and reports
+the growth of the process's resident set (``VmRSS`` in ``/proc/self/status``, after a
+full collection) a block over those, under the node's defaults (the last ``history``
+blocks in memory) and, for comparison, with every block kept (``history = 0``).
 
 Usage (from the repository root)::
 
@@ -32,6 +32,7 @@ import argparse
 import gc
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -156,25 +157,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         if window is None:
             window = NodeSection.model_fields["history"].default if "history" in known() else 0
         for label, history in (("history_default", window), ("history_all", 0)):
-            load = Load(args.senders, args.mem_block)
-            extra = {"history": history}
-            config = make_config(work / f"mem-{label}", load.signers, **extra)
-            node = Node.open(config)
-            feed(node, load, window + 200)
-            gc.collect()
-            start = rss_bytes()
-            feed(node, load, args.blocks)
-            gc.collect()
-            grown = rss_bytes() - start
-            memory[label] = {
-                "warm_blocks": window + 200,
-                "blocks": args.blocks,
-                "transfers_a_block": args.mem_block,
-                "rss_growth_bytes_per_block": round(grown / args.blocks),
-                "rss_mb_end": round(rss_bytes() / 2**20, 1),
-                "blocks_in_memory": len(node.device.blocks),
-            }
-            node.close()
+            # each in a fresh process: freed memory of an earlier run would be reused
+            # without the resident set growing
+            command = [sys.executable, __file__, "--json", "--memory-run", str(history)]
+            for name in ("senders", "mem_block", "blocks"):
+                command += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+            command += ["--warm", str(window + 200)]
+            out = subprocess.run(command, check=True, capture_output=True, text=True)
+            memory[label] = json.loads(out.stdout.splitlines()[-1])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {
@@ -185,6 +175,35 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "restart": rows,
         "memory": memory,
     }
+
+
+def memory_run(args: argparse.Namespace) -> dict[str, Any]:
+    """One memory run (``--memory-run HISTORY``), in this process (module docstring)."""
+    work = Path(tempfile.mkdtemp(prefix="bench-restart-mem-"))
+    try:
+        load = Load(args.senders, args.mem_block)
+        config = make_config(work / "d", load.signers, history=args.memory_run)
+        node = Node.open(config)
+        feed(node, load, args.warm)
+        gc.collect()
+        start = rss_bytes()
+        feed(node, load, args.blocks)
+        gc.collect()
+        grown = rss_bytes() - start
+        result = {
+            "history": args.memory_run,
+            "warm_blocks": args.warm,
+            "blocks": args.blocks,
+            "transfers_a_block": args.mem_block,
+            "rss_growth_bytes_per_block": round(grown / args.blocks),
+            "rss_mb_start": round(start / 2**20, 1),
+            "rss_mb_end": round((start + grown) / 2**20, 1),
+            "blocks_in_memory": len(node.device.blocks),
+        }
+        node.close()
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -199,12 +218,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--mem-history", type=int, default=None, help="history of the memory run (the node's)"
     )
     p.add_argument("--json", action="store_true", help="print only a JSON line")
+    p.add_argument("--memory-run", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--warm", type=int, default=0, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
-    result = measure(args)
+    result = memory_run(args) if args.memory_run is not None else measure(args)
     if args.json:
         print(json.dumps(result))
     else:
