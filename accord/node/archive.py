@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.device import Block, BlockHeader, Receipt, Skipped
+from accord.device.commitments.registry import REGISTRY_ADDRESS
 from accord.device.context import Event
 from accord.device.encoding import from_jsonable, is_canonical, to_jsonable
 from accord.device.receipts_root import OpaqueResult, result_leaf
@@ -72,6 +73,19 @@ def encode_block(block: Block, wire: Callable[[object], Any]) -> str:
         "refused": block.builder_refused,
     }
     return json.dumps(body, separators=(",", ":"))
+
+
+def posted_in(block: Block) -> list[tuple[str, bytes]]:
+    """``(commitment id, transaction hash)`` of each ``Posted`` event the commitment
+    registry emitted in ``block``, in order (the explorer links a commitment to it)."""
+    found = []
+    for tx, receipt in zip(block.transactions, block.receipts, strict=False):
+        for event in receipt.events:
+            if event.address == REGISTRY_ADDRESS and event.name == "Posted":
+                commitment = dict(event.data).get("id")
+                if type(commitment) is str:
+                    found.append((commitment, tx.hash))
+    return found
 
 
 def decode_block(text: str) -> Block:
@@ -121,8 +135,14 @@ class BlockArchive:
             """
             CREATE TABLE IF NOT EXISTS blocks(
                 number INTEGER PRIMARY KEY, hash BLOB NOT NULL, payload TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS txs(hash BLOB PRIMARY KEY, number INTEGER NOT NULL);
-            CREATE INDEX IF NOT EXISTS txs_by_number ON txs(number);
+            CREATE TABLE IF NOT EXISTS txs(
+                hash BLOB PRIMARY KEY, number INTEGER NOT NULL,
+                position INTEGER NOT NULL, sender TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS txs_by_number ON txs(number, position);
+            CREATE TABLE IF NOT EXISTS posted(
+                number INTEGER NOT NULL, position INTEGER NOT NULL,
+                id TEXT NOT NULL, hash BLOB NOT NULL);
+            CREATE INDEX IF NOT EXISTS posted_by_number ON posted(number);
             """
         )
         self.queue: dict[int, Block] = {}
@@ -159,14 +179,28 @@ class BlockArchive:
             return 0
         numbers = [(n,) for n in self.queue]
         blocks = [(n, b.header.hash, encode_block(b, self._wire)) for n, b in self.queue.items()]
-        txs = list(self._tx_queue.items())
+        txs = [
+            (tx.hash, n, i, tx.sender)
+            for n, b in self.queue.items()
+            for i, tx in enumerate(b.transactions)
+        ]
+        posted = [
+            (n, i, commitment, tx_hash)
+            for n, b in self.queue.items()
+            for i, (commitment, tx_hash) in enumerate(posted_in(b))
+        ]
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany("DELETE FROM txs WHERE number = ?", numbers)
+            self._db.executemany("DELETE FROM posted WHERE number = ?", numbers)
             self._db.executemany(
                 "INSERT OR REPLACE INTO blocks(number, hash, payload) VALUES (?, ?, ?)", blocks
             )
-            self._db.executemany("INSERT OR REPLACE INTO txs(hash, number) VALUES (?, ?)", txs)
+            self._db.executemany(
+                "INSERT OR REPLACE INTO txs(hash, number, position, sender) VALUES (?, ?, ?, ?)",
+                txs,
+            )
+            self._db.executemany("INSERT INTO posted VALUES (?, ?, ?, ?)", posted)
         self.written = max(self.written, max(self.queue))
         self.queue.clear()
         self._tx_queue.clear()
@@ -183,6 +217,7 @@ class BlockArchive:
                 self._db.execute("BEGIN")
                 self._db.execute("DELETE FROM blocks WHERE number > ?", (fork_point,))
                 self._db.execute("DELETE FROM txs WHERE number > ?", (fork_point,))
+                self._db.execute("DELETE FROM posted WHERE number > ?", (fork_point,))
             self.written = fork_point
 
     def block(self, number: int) -> Block | None:
@@ -205,6 +240,28 @@ class BlockArchive:
             return queued
         row = self._db.execute("SELECT number FROM txs WHERE hash = ?", (tx_hash,)).fetchone()
         return None if row is None else int(row[0])
+
+    def senders(self, before: int) -> list[tuple[str, bytes]]:
+        """``(sender, hash)`` of each archived transaction of the blocks before
+        ``before``, in chain order (what the explorer's index holds of them)."""
+        rows = self._db.execute(
+            "SELECT sender, hash FROM txs WHERE number < ? ORDER BY number, position", (before,)
+        ).fetchall()
+        found = [(str(sender), bytes(h)) for sender, h in rows]
+        for number in sorted(n for n in self.queue if n < before):
+            found.extend((tx.sender, tx.hash) for tx in self.queue[number].transactions)
+        return found
+
+    def postings(self, before: int) -> list[tuple[str, bytes]]:
+        """``(commitment id, hash)`` of each ``Posted`` event of the registry in the
+        archived blocks before ``before``, in chain order."""
+        rows = self._db.execute(
+            "SELECT id, hash FROM posted WHERE number < ? ORDER BY number, position", (before,)
+        ).fetchall()
+        found = [(str(c), bytes(h)) for c, h in rows]
+        for number in sorted(n for n in self.queue if n < before):
+            found.extend(posted_in(self.queue[number]))
+        return found
 
     def hashes(self) -> list[bytes]:
         """Every indexed transaction hash (on disk, then queued)."""

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from accord.device import Block, BlockHeader, Receipt
+from accord.device.commitments.build import commitment, fires, transfer
+from accord.device.commitments.registry import REGISTRY_ADDRESS, CommitmentRegistry
 from accord.device.context import Event
 from accord.device.receipts_root import result_leaf
 from accord.node import Node, NodeConfig, create_app
@@ -171,3 +173,50 @@ def test_a_reorg_replaces_archived_blocks_and_their_index(tmp_path: Path) -> Non
         assert rpc.call("accord_getTransactionReceipt", {"hash": pay["hash"]}) is None
     assert bytes.fromhex(pay["hash"]) not in again.block_of
     again.close()
+
+
+def test_the_explorer_reads_archived_blocks_after_a_restart(tmp_path: Path) -> None:
+    """The explorer's index (each sender's transactions, where each commitment was
+    posted) is the same after a restart from a checkpoint as before it, although the
+    device then holds only the blocks after the checkpoint."""
+    signers = make_signers()
+    config = _with(proof_config(tmp_path / "d", signers), history=2, checkpoint_every=3)
+    node = Node.open(config)
+    alice, bob = signers["alice"], signers["bob"]
+    waiting = commitment(
+        "alice",
+        "buy",
+        expiry=100,
+        condition=fires("bob/never"),
+        actions=[transfer("ETH", "bob", 1)],
+        requires={"ETH": 1},
+    )
+    document, gas_limit = CommitmentRegistry.posting(waiting, "alice", 1)
+    post = alice.sign(0, REGISTRY_ADDRESS, "post", [document], gas_limit=gas_limit, max_fee=3_000)
+    with TestClient(create_app(node)) as client:
+        rpc = Rpc(client)
+        rpc.call("accord_sendTransaction", {"transaction": post})
+        rpc.block()
+        for nonce in range(7):
+            pay = bob.transfer(nonce, "carol", {"ETH": 1}, max_fee=3_000)
+            rpc.call("accord_sendTransaction", {"transaction": pay})
+            rpc.block()
+
+        def explorer(rpc: Rpc) -> list[Any]:
+            return [
+                *(
+                    rpc.call("accord_getAccountTransactions", {"account": n})
+                    for n in ("alice", "bob", "carol")
+                ),
+                rpc.call("accord_listCommitments", {"status": "pending"}),
+            ]
+
+        before = explorer(rpc)
+    node.close()
+    assert before[0]["transactions"] == [post["hash"]] and before[1]["total"] == 7
+    assert before[3]["commitments"][0]["posted_tx"] == post["hash"]
+    node = Node.open(config)
+    assert node.started_from == 6 and [b.number for b in node.device.blocks] == [7, 8]
+    with TestClient(create_app(node)) as client:
+        assert explorer(Rpc(client)) == before
+    node.close()

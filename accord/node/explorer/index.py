@@ -12,9 +12,11 @@ after each sealed block it records, in the order they happened,
   reputation and validation registries bound to each.
 
 Every list only grows by what a block added, so a read is an ``O(limit)`` slice of it.
-The index holds as much as ``Node.block_of`` does (one entry per transaction); what the
-device no longer keeps (resolutions older than its ``resolutions`` deque when a node is
-resumed from its log) is not invented.
+The index holds one entry a transaction. When it is built, the blocks the device no
+longer holds (a node with a ``history`` window, or one restarted from a checkpoint) are
+read from the block archive's index (``Node.archive``: each transaction's sender, each
+``Posted`` event); what the device no longer keeps (resolutions older than its
+``resolutions`` deque) is not invented.
 """
 
 from __future__ import annotations
@@ -62,6 +64,16 @@ class ExplorerIndex:
         self._resolved = -1
         self._accounts: tuple[int, list[str]] = (-1, [])
         device = node.device
+        # Blocks the device no longer holds (a node with a history window, or restarted
+        # from a checkpoint) are read from the block archive's index, in chain order.
+        first = device.blocks[0].number if device.blocks else device.number + 1
+        archive = getattr(node, "archive", None)
+        if archive is not None and first > 0:
+            by_sender = self.by_sender
+            for sender, tx_hash in archive.senders(first):
+                by_sender.setdefault(sender, []).append(tx_hash.hex())
+            for commitment, tx_hash in archive.postings(first):
+                self.posted[commitment] = tx_hash.hex()
         for block in device.blocks:
             self._transactions(block)
         for resolution in device.resolutions:
