@@ -62,3 +62,44 @@ def test_a_transaction_hash_is_blake2b_of_its_first_nine_fields_signed_by_blake2
     )
     mac = blake2s(chained.digest() + expected, digest_size=16, person=b"acc.mac1").digest()
     assert tx.signature == mac
+
+
+# -- integers longer than any interpreter's string-conversion limit ----------------------
+BIG = [10**5_000, -(10**5_000), 1 << 2_049, -(1 << 2_049), (1 << 60_000) - 1]
+
+
+@pytest.mark.parametrize("value", BIG, ids=["1e5000", "-1e5000", "2^2049", "-2^2049", "2^60000-1"])
+def test_an_int_too_long_for_decimal_json_round_trips_through_the_log_form(value: int) -> None:
+    """``json.dumps`` of an int over ``sys.get_int_max_str_digits()`` (4,300 by default,
+    640 at the least) raises; before the fix, one in a transaction's arguments made the
+    event log's write fail after the block was sealed (``test_store``)."""
+    from accord.device.encoding import from_json, from_jsonable, to_json, to_jsonable
+
+    nested = ("k", value, (value, b"\x01"), 7)
+    text = to_json(nested)
+    assert from_json(text) == nested
+    assert from_jsonable(to_jsonable(nested)) == nested
+    assert to_jsonable(value) == {"$int": hex(value)}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0, -1, 7, 10**600, -(10**600), (1 << 2_048) - 1],
+    ids=["0", "-1", "7", "1e600", "-1e600", "2^2048-1"],
+)
+def test_ints_that_fit_keep_their_decimal_form(value: int) -> None:
+    """Up to 2,048 bits (617 digits, under the least limit an interpreter may set): the
+    form every log already holds."""
+    from accord.device.encoding import to_json
+
+    assert to_json((value,)) == f"[{value}]"
+
+
+@pytest.mark.parametrize(
+    "bad", [{"$int": 7}, {"$int": "0xzz"}, {"$int": "12"}, {"$int": "0x1", "x": 1}, {"$int": None}]
+)
+def test_a_malformed_int_object_is_refused(bad: object) -> None:
+    from accord.device.encoding import from_jsonable
+
+    with pytest.raises(InvalidValue):
+        from_jsonable([bad])

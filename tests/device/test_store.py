@@ -283,3 +283,28 @@ def test_killed_writer_loses_no_sealed_block(tmp_path: Path) -> None:
     for number, digest in printed.items():
         assert replayed.headers[number].state_hash.hex() == digest, f"block {number}"
     assert len(replayed.accounts) > 7  # accounts opened mid-run were replayed too
+
+
+def test_a_transaction_with_an_int_too_long_for_decimal_json_is_logged_and_replays(
+    tmp_path: Path,
+) -> None:
+    """An argument of 5,001 digits is a canonical int (the gate admits it, gas pays for
+    its bytes), but ``json.dumps`` cannot write it under the interpreter's limit: before
+    the fix, the SQLite log's write raised out of ``build_block`` after the block was
+    sealed, so the log lacked the block and replay ended elsewhere."""
+    from tests.device.conftest import make_genesis
+    from tests.device.sample_contracts import Callee
+
+    path = tmp_path / "big.db"
+    device = Device(DeviceConfig(receipts_roots=True), make_genesis(), seed=1, store=path)
+    callee = device.deploy(device.account("alice"), Callee)
+    for value in (10**5_000, -(10**5_000)):
+        tx = device.sign(device.account("bob"), callee, "put", "k", value, gas_limit=10**7)
+        device.submit(tx)
+        block = device.build_block()
+        assert block.receipts[0].status == "success" and block.receipts[0].result == 2 * value
+    assert isinstance(device.log, SqliteLog)
+    device.log.close()
+    replayed = replay(path)
+    assert replayed.head.hash == device.head.hash
+    assert replayed.state_hash() == device.state_hash()
