@@ -19,9 +19,10 @@ Two encodings:
   ``str`` subclass) or an arbitrary object raises :class:`InvalidValue`. ``marshal``
   also writes floats, lists and dicts, so values from outside must pass
   :func:`canonical` first, as :meth:`~accord.device.transaction.Account.sign` does.
-* :func:`to_json` / :func:`from_json` — the event log's form. Tuples become arrays and
-  bytes become ``{"$bytes": hex}``; decoding turns arrays back into tuples, so a value
-  round-trips exactly and its digest is unchanged.
+* :func:`to_json` / :func:`from_json` — the event log's form. Tuples become arrays,
+  bytes become ``{"$bytes": hex}`` and an int over :data:`JSON_INT_BITS` becomes
+  ``{"$int": hex}``; decoding turns arrays back into tuples, so a value round-trips
+  exactly and its digest is unchanged.
 """
 
 from __future__ import annotations
@@ -94,14 +95,26 @@ def digest(value: Canonical, *, size: int = 32) -> bytes:
     return hashlib.blake2b(digest_bytes(value), digest_size=size).digest()
 
 
+JSON_INT_BITS = 2_048
+"""Ints up to this many bits are written as JSON numbers; longer ones as
+``{"$int": hex}``. ``json.dumps`` and ``json.loads`` refuse an int longer than
+``sys.get_int_max_str_digits()`` (CPython's guard against quadratic conversion,
+CVE-2020-10735: 4,300 digits by default, 640 at the least), which a canonical int
+(a transaction's argument, a contract's storage) may exceed; 2,048 bits is at most 617
+digits, so the form works under any limit, and hex conversion is linear and unlimited."""
+
+
 def to_jsonable(value: Any) -> Any:
     """The JSON structure :func:`to_json` writes (tuples as lists, bytes as
-    ``{"$bytes": hex}``), not yet serialised."""
+    ``{"$bytes": hex}``, ints over :data:`JSON_INT_BITS` as ``{"$int": hex}``), not yet
+    serialised."""
     kind = type(value)
     if kind is tuple or kind is list:
         return [to_jsonable(v) for v in value]
     if kind is bytes:
         return {"$bytes": value.hex()}
+    if kind is int and value.bit_length() > JSON_INT_BITS:
+        return {"$int": hex(value)}
     return value
 
 
@@ -109,10 +122,29 @@ def _from_jsonable(value: Any) -> Any:
     if type(value) is list:
         return tuple(_from_jsonable(v) for v in value)
     if type(value) is dict:
-        if set(value) != {"$bytes"}:
-            raise InvalidValue(f"unexpected object {value!r} in encoded value", field="log")
-        return bytes.fromhex(value["$bytes"])
+        if set(value) == {"$bytes"}:
+            return bytes.fromhex(value["$bytes"])
+        if set(value) == {"$int"}:
+            return _int_from_hex(value["$int"])
+        raise InvalidValue(f"unexpected object {str(value)[:80]} in encoded value", field="log")
     return value
+
+
+def _int_from_hex(text: object) -> int:
+    """The int of a ``{"$int": hex}`` (only the form :func:`to_jsonable` writes)."""
+    raw = text if type(text) is str else ""
+    negative = raw.startswith("-0x")
+    digits = raw[3:] if negative else raw[2:] if raw.startswith("0x") else ""
+    try:
+        number = int(digits, 16) if digits else 0
+    except ValueError:
+        number = 0
+    if number.bit_length() <= JSON_INT_BITS:
+        raise InvalidValue(
+            f"$int must be the hex of an int over {JSON_INT_BITS} bits, got {str(text)[:40]}",
+            field="log",
+        )
+    return -number if negative else number
 
 
 def from_jsonable(value: Any) -> Any:
