@@ -227,3 +227,31 @@ def test_a_nested_float_from_toml_is_refused_too() -> None:
     dated = text.replace("[[1.5]]", "[[1979-05-27]]")  # a TOML date: not a JSON value
     with pytest.raises(MalformedCommitment):
         from_toml(dated)
+
+
+@pytest.mark.parametrize("limit", [640, 0, 100_000])
+def test_the_codec_reads_long_integers_the_same_under_any_interpreter_limit(limit: int) -> None:
+    """Whether a posting is accepted must not depend on the process's
+    ``sys.set_int_max_str_digits`` (``PYTHONINTMAXSTRDIGITS``): before the fix, the codec
+    read the limit at run time, so a balance atom's 1,000-digit value was refused under
+    a limit of 640 and a 5,000-digit one accepted under 0 (unlimited), where the default
+    does the opposite: two devices replaying one log diverged."""
+    import sys
+
+    def document(digits: int) -> str:
+        atom = f'{{"op":"balance","account":"bob","asset":"X","cmp":"<","value":{"9" * digits}}}'
+        return f'{{"owner":"bob","label":"x","expiry":9,"condition":{atom}}}'
+
+    default = sys.get_int_max_str_digits()
+    accepted = from_json(document(1_000))
+    with pytest.raises(MalformedCommitment) as refused:
+        from_json(document(5_000))
+    sys.set_int_max_str_digits(limit)
+    try:
+        assert from_json(document(1_000)) == accepted
+        assert from_json(document(4_300)).condition.value == 10**4_300 - 1  # type: ignore[union-attr]
+        with pytest.raises(MalformedCommitment) as again:
+            from_json(document(5_000))
+        assert again.value.field == refused.value.field == "condition.balance.value"
+    finally:
+        sys.set_int_max_str_digits(default)
