@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 import tomllib
 from typing import Any
 
@@ -53,14 +52,28 @@ def parse_commitment(data: Any) -> Commitment:
         raise MalformedCommitment(first["msg"], field=field) from None
 
 
+MAX_INT_DIGITS = 4_300
+"""The longest integer a document may hold, in decimal digits: CPython's default
+``sys.get_int_max_str_digits()`` (the CVE-2020-10735 guard), fixed here so that what
+a device accepts does not depend on the process's setting (``PYTHONINTMAXSTRDIGITS``)."""
+_CHUNK = 600
+"""Digits converted at a time: under 640, the least limit an interpreter may set."""
+
+
 def _parse_int(digits: str) -> int | float:
-    """A JSON integer; one longer than Python parses (``sys.get_int_max_str_digits``, the
-    CVE-2020-10735 guard) is read as infinity, which no field of the language accepts,
-    so the schema error names its field instead of ``json.loads`` raising."""
-    limit = sys.get_int_max_str_digits()
-    if limit and len(digits.lstrip("-")) > limit:
+    """A JSON integer. One longer than :data:`MAX_INT_DIGITS` is read as infinity, which
+    no field of the language accepts, so the schema error names its field instead of
+    ``json.loads`` raising; a shorter one is converted in chunks of :data:`_CHUNK`
+    digits, so the interpreter's own limit never applies."""
+    negative = digits.startswith("-")
+    body = digits[1:] if negative else digits
+    if len(body) > MAX_INT_DIGITS:
         return math.inf
-    return int(digits)
+    value = 0
+    for start in range(0, len(body), _CHUNK):
+        chunk = body[start : start + _CHUNK]
+        value = value * 10 ** len(chunk) + int(chunk)
+    return -value if negative else value
 
 
 def from_json(text: str) -> Commitment:
