@@ -12,7 +12,7 @@ prime-order subgroup). A signature ``(R, S)`` on ``M`` under such a key verifies
   (RFC 8032 §5.1.7's check without the cofactor, as OpenSSL does it), and
 * ``R`` is not of small order (for a bound key, this only excludes the identity).
 
-**Two back ends, one rule.** With PyNaCl installed (the ``node`` extra), :data:`BACKEND`
+**Two back ends, one rule.** With PyNaCl installed (a core dependency), :data:`BACKEND`
 is ``"libsodium"``; otherwise ``"openssl"`` (through ``cryptography``).
 
 * OpenSSL's ``ED25519_verify`` checks ``S < L`` and compares the encodings; this module
@@ -166,7 +166,7 @@ _TORSION_PROBE: Final = (
 (``tests/device/test_ed25519.py`` makes it): refused by the rule, accepted only by a
 cofactored verification."""
 
-try:  # PyNaCl's bundled libsodium (the ``node`` extra)
+try:  # PyNaCl's bundled libsodium (a core dependency)
     from nacl._sodium import ffi as _ffi
     from nacl._sodium import lib as _lib
 
