@@ -7,8 +7,9 @@ visibility, fee market, builder rights, gas limit, latencies) with two contracts
 spammers. Every block gets a little honest traffic and one batch of one hostile class
 (:mod:`benchmarks.fuzz_inputs`); then the block is built and checked:
 
-* **halt**: ``build_block`` raised (anything, ``SystemExit`` included) or a block step
-  ran past ``--timeout`` seconds;
+* **halt**: ``build_block`` raised (anything, ``SystemExit`` included), a block step
+  ran past ``--timeout`` seconds, or the device rolled a block back for an internal
+  error (it logs it, then seals the block without the item at fault, or empty);
 * **invariant break**: conservation or non-negativity (:mod:`accord.device.checks`)
   fails, a balance, lock, supply or base fee is not an ``int``, ``state_hash()`` differs
   from the head's, a refused input changed the mempool, a module a deployer named was
@@ -26,9 +27,8 @@ never raised.
 The ``finality`` class (:mod:`benchmarks.fuzz_finality`: commitments on the finality
 atoms, on devices that fork) runs after the others, in episodes of its own drawn from a
 stream of its own (``--seed`` plus :data:`FINALITY_SEED`), so the other classes' figures
-are what they were before it existed; its halts include a block rolled back for an
-internal error, and its breaks a commitment that fired on information that was not
-final. It is reported under ``per_class["finality"]`` and ``finality``.
+are what they were before it existed; its breaks include a commitment that fired on
+information that was not final. It is reported under ``per_class["finality"]`` and ``finality``.
 
 Inputs a submit refused with something other than a ``Rejected`` error (a
 ``TypeError``...) are counted as ``unclean_refusals``: not a halt (nothing was built),

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import importlib
 import inspect
+import logging
 import random
 import re
 import signal
@@ -83,6 +84,30 @@ def replay_log(device: Device) -> Device:
     if "keys" in inspect.signature(replay).parameters:
         return replay(device.log, keys=device.keyring)  # type: ignore[call-arg, attr-defined]
     return replay(device.log)
+
+
+class RolledBack(logging.Handler):
+    """The device's error records: a block rolled back for an internal error (the device
+    then builds it again without the item at fault, or seals it empty), a halt for the
+    fuzzer although ``build_block`` returned."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage()[:300])
+
+
+@contextlib.contextmanager
+def watching(handler: RolledBack) -> Iterator[RolledBack]:
+    """``handler`` on the device's logger for the duration."""
+    logger = logging.getLogger("accord.device")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
 
 
 class BlockTimeout(BaseException):
@@ -512,7 +537,8 @@ class Episode:
                 self._batch(cls, size)
             held = self._honest_holdings()
             started = time.perf_counter()
-            device.build_block(builder)
+            with watching(RolledBack()) as rolled_back:
+                device.build_block(builder)
             elapsed = (time.perf_counter() - started) * 1000
         except _Refusal as bad:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -533,6 +559,18 @@ class Episode:
             return self._halt(cls, exc, number, builder)
         signal.setitimer(signal.ITIMER_REAL, 0)
         self.actions.append(Action("build", builder.choices if builder else None, cls))
+        if rolled_back.records:  # production moved on, but not with what was sent
+            error = f"block rolled back: {rolled_back.records[0]}"
+            return Failure(
+                True,
+                cls,
+                signature(error),
+                error,
+                number,
+                len(self.actions) - 1,
+                () if builder else self._candidates(),
+                _short(builder.choices) if builder else "",
+            )
         self.blocks += 1
         if device.blocks[-1].builder_refused is not None:
             # A hostile builder's block refused whole: the device's honest builder built
@@ -665,7 +703,8 @@ class Episode:
                         FixedBuilder(device.config.builder, action.obj) if action.obj else None
                     )
                     try:
-                        device.build_block(builder)
+                        with watching(RolledBack()) as rolled_back:
+                            device.build_block(builder)
                     except KeyboardInterrupt:
                         raise
                     except BaseException as exc:
@@ -679,6 +718,9 @@ class Episode:
                                 i,
                             )
                         return None
+                    if i == failure.step and failure.halt and rolled_back.records:
+                        error = f"block rolled back: {rolled_back.records[0]}"
+                        return Failure(True, action.cls, signature(error), error, 0, i)
                     if i == failure.step and not failure.halt:
                         problem = check_block(device) or _imported()
                         if problem is None:

@@ -31,8 +31,9 @@ Checks, on top of the fuzzer's own (:func:`~benchmarks.fuzz_episode.check_block`
 replay at the episode's end):
 
 * **halt**: ``build_block`` or ``reorg`` raised (anything but ``ForkRefused``), a step
-  ran past the timeout, or a block was rolled back for an internal error (the device
-  then seals it empty: production moves on, but nothing an agent sent is included);
+  ran past the timeout, or a block was rolled back for an internal error
+  (:class:`~benchmarks.fuzz_episode.RolledBack`: the device then seals it without the
+  item at fault, or empty, so production moves on but not with what was sent);
 * **invariant break**: a tracked commitment fired on information that was not final
   (its transaction's block above ``N - 1 - k``, ``finalized`` compared false, an
   exclusion not yet final), or a later fork changed what a firing relied on (the
@@ -58,6 +59,7 @@ from benchmarks.fuzz_episode import (
     HONEST,
     HOSTILE,
     Params,
+    RolledBack,
     _alarm,
     check_block,
     device_options,
@@ -141,17 +143,6 @@ class Totals:
     max_block_ms: float = 0.0
     kinds: Counter[str] = field(default_factory=Counter)
     failures: list[dict[str, Any]] = field(default_factory=list)
-
-
-class _Errors(logging.Handler):
-    """Counts the device's error records (a block rolled back for an internal error)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record.getMessage()[:200])
 
 
 class FinalityInputs:
@@ -462,7 +453,7 @@ class Episode:
         except ForkRefused:
             self.totals.forks_refused += 1
 
-    def _step(self, errors: _Errors) -> bool:
+    def _step(self, errors: RolledBack) -> bool:
         """One block (and maybe a fork); False once the episode failed."""
         device, rng, gen = self.device, self.rng, self.gen
         texts: list[str] = []
@@ -528,7 +519,7 @@ class Episode:
                 return f"a fork changed what {cid} (fired in block {number}) relied on: {why}"
         return None
 
-    def play(self, blocks: int, errors: _Errors) -> None:
+    def play(self, blocks: int, errors: RolledBack) -> None:
         for _ in range(blocks):
             if not self._step(errors):
                 return
@@ -544,7 +535,7 @@ class Episode:
 def play(rng: random.Random, inputs: int, blocks: int, timeout: float) -> Totals:
     """Episodes of the finality class until ``inputs`` inputs were tried."""
     totals = Totals()
-    errors = _Errors()
+    errors = RolledBack()
     logger = logging.getLogger("accord.device")
     logger.addHandler(errors)
     previous = signal.signal(signal.SIGALRM, _alarm)

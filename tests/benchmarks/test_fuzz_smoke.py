@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from benchmarks.fuzz_episode import CLASSES
 from tests.benchmarks.test_bench_smoke import run_script, run_text
 
@@ -80,3 +82,34 @@ def test_the_finality_class_leaves_the_other_classes_draws_as_they_were() -> Non
     assert with_it["inputs_tried"] == without["inputs_tried"] + finality["inputs"]
     assert finality["halts"] == 0 and finality["invariant_breaks"] == 0, with_it["failures"]
     assert with_it["finality"]["blocks"] > 0 and with_it["finality"]["forks"] > 0
+
+
+def test_a_block_rolled_back_for_an_internal_error_is_a_halt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The device seals such a block again without the item at fault, or empty, and
+    moves on; the fuzzer counts it as a halt (before, ``build_block`` returning was
+    enough, and a posting that kept every block empty went unseen): here the first
+    hostile block's execution fails once (not a deploy's strict automine block)."""
+    from accord.device.production import BlockProduction
+    from benchmarks import fuzz_device
+
+    execute = BlockProduction._execute_block_now
+    failed: list[int] = []
+
+    def flaky(self: Any, number: int, *rest: Any) -> Any:
+        strict = rest[3]
+        if not strict and not failed:
+            failed.append(number)
+            raise RuntimeError("execution failed")
+        return execute(self, number, *rest)
+
+    monkeypatch.setattr(BlockProduction, "_execute_block_now", flaky)
+    args = fuzz_device.parse_args(
+        ["--json", "--inputs", "500", "--blocks", "4", "--seed", "7", "--finality-inputs", "0"]
+    )
+    report = fuzz_device.run(args)
+    assert len(failed) == 1 and report["halts"] == 1
+    (halt,) = [f for f in report["failures"] if f["kind"] == "halt"]
+    expected = f"block rolled back: block {failed[0]}: internal error"
+    assert halt["error"].startswith(expected) and halt["block"] == failed[0], halt
