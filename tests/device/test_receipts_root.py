@@ -285,9 +285,10 @@ def test_the_switch_changes_only_the_root_and_the_genesis_hash() -> None:
 
 
 def test_a_log_with_roots_replayed_with_them_off_checks_its_state_hashes(tmp_path: Path) -> None:
-    # A log written while roots were always on, before the switch existed, has roots in
-    # its records and no receipts_roots in its config: replay keeps them off and checks
-    # only state hashes (here: an off log whose root column is filled in by hand).
+    # A log whose config turns roots off (the key present, false) replays with them off
+    # and checks only state hashes, whatever its root column holds (here filled in by
+    # hand). A log with no receipts_roots key at all was written before the switch and
+    # keeps them: test_a_log_from_before_the_switch_replays_with_roots_to_the_same_head.
     path = tmp_path / "off.db"
     device = Device(DeviceConfig(), make_genesis(), seed=1, store=path)
     odd = device.deploy(device.account("alice"), Odd)
