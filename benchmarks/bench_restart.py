@@ -43,7 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(ROOT))
 
-from accord.device import Transaction  # noqa: E402
+from accord.device import AssetSpec, Device, DeviceConfig, Genesis, Transaction  # noqa: E402
+from accord.device.checkpoint import export, restore  # noqa: E402
 from accord.node import Node, NodeConfig, Signer, parse_config  # noqa: E402
 from accord.node.config import NodeSection  # noqa: E402
 from accord.node.wire import transaction_from_json  # noqa: E402
@@ -139,6 +140,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             node.close()
             full = timed_open(off)
             fast = timed_open(on)
+            node = Node.open(on)  # then what writing one costs the event loop
+            wall, cpu = time.perf_counter(), time.process_time()
+            node.checkpoint()
+            write = (time.perf_counter() - wall, time.process_time() - cpu)
+            size = len(export(node.device))
+            node.close()
             assert full[3] == fast[3] == head and full[4] == fast[4] == state
             rows.append(
                 {
@@ -149,6 +156,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                     "full_replay_cpu_s": round(full[1], 3),
                     "from_checkpoint_s": round(fast[0], 3),
                     "from_checkpoint_cpu_s": round(fast[1], 3),
+                    "checkpoint_write_ms": round(write[0] * 1000, 1),
+                    "checkpoint_write_cpu_ms": round(write[1] * 1000, 1),
+                    "checkpoint_bytes": size,
                 }
             )
             if length != max(args.lengths):
@@ -174,6 +184,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "checkpoint_every": args.every,
         "restart": rows,
         "memory": memory,
+        "checkpoint_by_state": state_sizes(args.state),
     }
 
 
@@ -206,6 +217,45 @@ def memory_run(args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def state_sizes(sizes: list[int]) -> list[dict[str, Any]]:
+    """A checkpoint's size and CPU cost against the state's size: a device whose genesis
+    gives ``n`` accounts a balance each, exported after one block and restored (the
+    fresh genesis device the state goes into timed apart: a full replay builds it too)."""
+    rows = []
+    for n in sizes:
+        genesis = Genesis(
+            assets={
+                "ETH": AssetSpec(issuer="treasury", alloc={f"a{i}": 10**18 + i for i in range(n)})
+            }
+        )
+        device = Device(DeviceConfig(), genesis)
+        device.build_block()
+        cpu = time.process_time()
+        data = export(device)
+        exported = time.process_time() - cpu
+
+        def fresh(device: Device = device) -> Device:
+            return Device(DeviceConfig(), device.genesis, keyring=device.keyring)
+
+        cpu = time.process_time()
+        fresh()
+        genesis_cpu = time.process_time() - cpu
+        cpu = time.process_time()
+        restored = restore(data, fresh)
+        restore_cpu = time.process_time() - cpu - genesis_cpu
+        assert restored.state_hash() == device.state_hash()
+        rows.append(
+            {
+                "balances": n,
+                "checkpoint_bytes": len(data),
+                "export_cpu_ms": round(exported * 1000, 1),
+                "restore_cpu_ms_beyond_genesis": round(restore_cpu * 1000, 1),
+                "genesis_device_cpu_ms": round(genesis_cpu * 1000, 1),
+            }
+        )
+    return rows
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--lengths", type=int, nargs="+", default=[1_000, 10_000, 50_000])
@@ -216,6 +266,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--mem-block", type=int, default=20, help="transfers a block, memory run")
     p.add_argument(
         "--mem-history", type=int, default=None, help="history of the memory run (the node's)"
+    )
+    p.add_argument(
+        "--state", type=int, nargs="*", default=[1_000, 10_000, 100_000], help="balances"
     )
     p.add_argument("--json", action="store_true", help="print only a JSON line")
     p.add_argument("--memory-run", type=int, default=None, help=argparse.SUPPRESS)

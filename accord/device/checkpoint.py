@@ -43,6 +43,7 @@ from typing import Any, NamedTuple
 
 from accord.device.beacon import BEACON_WINDOW, beacon_value
 from accord.device.block import BlockHeader
+from accord.device.collector import collector_paused
 from accord.device.commitments.registry import REGISTRY_ADDRESS
 from accord.device.commitments.resolver import GroupOutcome, Resolution
 from accord.device.contract import Contract
@@ -149,7 +150,8 @@ def restore(
         raise CheckpointRefused(f"checkpoint is not of format {FORMAT}")
     device = make_device()
     try:
-        _apply(device, payload, expect)
+        with collector_paused():  # many small objects, none cyclic: no full-heap scans
+            _apply(device, payload, expect)
     except CheckpointRefused:
         raise
     except (DeviceError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:

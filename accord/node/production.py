@@ -302,7 +302,10 @@ class Node:
         self.journal.prune(self.device)
         self._trim_headers()
         if self.every and block.number % self.every == 0:
-            self.checkpoint()
+            try:
+                self.checkpoint()
+            except (DeviceError, sqlite3.Error, OSError):  # the block stands without it
+                _log.exception("block %d: the checkpoint was not written", block.number)
         self._tell("block", block)
         return block
 
