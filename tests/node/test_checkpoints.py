@@ -210,3 +210,26 @@ def test_a_lost_archive_queue_is_replayed_and_archived_again(
     assert started == 3
     assert [r["block_number"] for r in answers["receipts"]] == [1, 2, 3, 4, 5]
     assert answers == _from_genesis(config, hashes)
+
+
+def test_a_checkpoint_that_cannot_be_written_leaves_the_block_sealed(
+    tmp_path: Path,
+    signers: dict[str, Signer],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = _config(tmp_path, signers)
+    node = Node.open(config)
+
+    def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(node.checkpoints, "write", full)
+    with caplog.at_level(logging.ERROR, logger="accord.node"):
+        blocks = [node.produce() for _ in range(3)]
+    assert [b.number for b in blocks] == [1, 2, 3] and node.device.number == 3
+    assert any("block 3: the checkpoint was not written" in r.getMessage() for r in caplog.records)
+    node.close()
+    again = Node.open(config)
+    assert again.started_from is None and again.device.head == blocks[-1].header
+    again.close()
