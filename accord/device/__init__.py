@@ -21,7 +21,8 @@ it through ``host``). Modules, by what they do:
   trees and inclusion proofs), ``logs`` (events of kept blocks, filtered);
   ``execution`` (the executor) with ``block_loop``, ``validation``, ``settlement`` (the
   batch rule) and ``outcome``; ``collector`` (the garbage collector paused in hot loops).
-- **The record**: ``store`` (the event log), ``replay``, ``recording`` (``--logs``).
+- **The record**: ``store`` (the event log), ``replay``, ``recording`` (``--logs``),
+  ``checkpoint`` (the whole state at a block, exported and restored, verified).
 - **Agents' view**: ``agent_api`` (:class:`AgentDevice`, the agent-facing API an
   embedded device and a node's client share).
 - **Checks**: ``checks`` (conformance checks for your own contracts and scenarios).

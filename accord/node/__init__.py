@@ -14,6 +14,9 @@
 - ``production``: :class:`Node`, the device opened or resumed from its log, blocks,
   dry runs; ``journal``: the chain log resumed and the mempool journal;
   ``group_commit``: one journal commit for the concurrent requests of a loop turn;
+  ``checkpoints``: state checkpoints written every ``checkpoint_every`` blocks and
+  tried first on restart; ``archive``: every sealed block on disk (``blocks.db``),
+  read past the device's ``history`` window;
 - ``subscriptions``: the WebSocket hub (new and final blocks, reorgs, receipts, logs,
   the visible mempool);
 - ``limits``: token-bucket rate limits; ``server``: the Starlette app and uvicorn.
