@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from accord.device.encoding import int_from_hex
 from accord.device.errors import DeviceError
 
 
@@ -37,12 +38,14 @@ class RemoteError(DeviceError):
 
 def from_json(data: Any) -> Any:
     """A result's Python value: arrays become tuples (the device's canonical values are
-    tuples), ``{"$bytes": hex}`` bytes, other objects dicts."""
+    tuples), ``{"$bytes": hex}`` bytes, ``{"$int": hex}`` an int, other objects dicts."""
     if isinstance(data, list):
         return tuple(from_json(x) for x in data)
     if isinstance(data, dict):
         if set(data) == {"$bytes"} and isinstance(data["$bytes"], str):
             return bytes.fromhex(data["$bytes"])
+        if set(data) == {"$int"}:  # an int over JSON_INT_BITS (accord.node.wire)
+            return int_from_hex(data["$int"], "result")
         return {k: from_json(v) for k, v in data.items()}
     return data
 

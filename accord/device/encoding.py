@@ -125,13 +125,15 @@ def _from_jsonable(value: Any) -> Any:
         if set(value) == {"$bytes"}:
             return bytes.fromhex(value["$bytes"])
         if set(value) == {"$int"}:
-            return _int_from_hex(value["$int"])
+            return int_from_hex(value["$int"])
         raise InvalidValue(f"unexpected object {str(value)[:80]} in encoded value", field="log")
     return value
 
 
-def _int_from_hex(text: object) -> int:
-    """The int of a ``{"$int": hex}`` (only the form :func:`to_jsonable` writes)."""
+def int_from_hex(text: object, field: str = "log") -> int:
+    """The int of a ``{"$int": hex}`` (only the form :func:`to_jsonable` writes: an int
+    over :data:`JSON_INT_BITS` bits; anything else raises :class:`InvalidValue` naming
+    ``field``)."""
     raw = text if type(text) is str else ""
     negative = raw.startswith("-0x")
     digits = raw[3:] if negative else raw[2:] if raw.startswith("0x") else ""
@@ -142,7 +144,7 @@ def _int_from_hex(text: object) -> int:
     if number.bit_length() <= JSON_INT_BITS:
         raise InvalidValue(
             f"$int must be the hex of an int over {JSON_INT_BITS} bits, got {str(text)[:40]}",
-            field="log",
+            field=field,
         )
     return -number if negative else number
 

@@ -1,9 +1,12 @@
 """The wire format: signed transactions and bundles as JSON any language can produce.
 
 **Values** (call arguments, results, events) are the device's canonical values
-(:mod:`accord.device.encoding`) in JSON: an int is a JSON integer (any size: read it
-with a big-integer JSON parser, RFC 8259 §6), a str a string, ``true``/``false``,
-``null``, a tuple an array, and bytes ``{"$bytes": "<hex>"}``. A JSON number with a
+(:mod:`accord.device.encoding`) in JSON: an int is a JSON integer (up to
+``JSON_INT_BITS`` = 2,048 bits, at most 617 digits: read it with a big-integer JSON
+parser, RFC 8259 §6) or, when longer, ``{"$int": "<0x hex>"}`` (the event log's form:
+CPython will not print an int of more than 4,300 digits as JSON, CVE-2020-10735, and a
+contract's result may be longer), a str a string, ``true``/``false``, ``null``, a tuple
+an array, and bytes ``{"$bytes": "<hex>"}``. A JSON number with a
 fraction or exponent, an object of any other shape, or nesting deeper than
 :data:`MAX_DEPTH` is refused naming where.
 
@@ -48,7 +51,7 @@ import struct
 from typing import Any
 
 from accord.device import Bundle, Transaction
-from accord.device.encoding import Canonical
+from accord.device.encoding import JSON_INT_BITS, Canonical, int_from_hex
 from accord.device.errors import InvalidValue
 
 MAX_DEPTH = 32
@@ -87,8 +90,15 @@ def value_from_json(data: Any, where: str = "args", depth: int = 0) -> Canonical
             value_from_json(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(data)
         )
     if kind is dict:
+        if set(data) == {"$int"}:
+            try:
+                return int_from_hex(data["$int"], where)
+            except InvalidValue as exc:
+                raise WireError(str(exc)) from None
         if set(data) != {"$bytes"} or type(data["$bytes"]) is not str:
-            raise WireError(f'{where}: an object must be {{"$bytes": "<hex>"}}')
+            raise WireError(
+                f'{where}: an object must be {{"$bytes": "<hex>"}} or {{"$int": "<hex>"}}'
+            )
         return hex_bytes(data["$bytes"], where)
     if kind is float:
         raise WireError(f"{where}: {data!r} is not an integer (amounts are exact integers)")
@@ -99,7 +109,9 @@ def value_to_json(value: Any, depth: int = 0) -> Any:
     """The JSON form of a canonical value; other results (a dict with str keys, a list)
     are written as JSON too. Raises :class:`WireError` for anything else."""
     kind = type(value)
-    if kind is int or kind is str or kind is bool or value is None:
+    if kind is int:
+        return value if value.bit_length() <= JSON_INT_BITS else {"$int": hex(value)}
+    if kind is str or kind is bool or value is None:
         return value
     if depth >= MAX_DEPTH:
         raise WireError(f"a value nested deeper than {MAX_DEPTH} levels")
@@ -110,7 +122,7 @@ def value_to_json(value: Any, depth: int = 0) -> Any:
     if kind is dict and all(type(k) is str for k in value):
         return {k: value_to_json(v, depth + 1) for k, v in value.items()}
     if isinstance(value, int) and not isinstance(value, bool):
-        return int(value)
+        return value_to_json(int(value), depth)
     raise WireError(f"a {kind.__name__} has no JSON form")
 
 

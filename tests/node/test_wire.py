@@ -3,11 +3,12 @@ transaction signed with nothing but a key is the device's own."""
 
 from __future__ import annotations
 
+import json
 import marshal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord.device import AssetSpec, Device, DeviceConfig, Genesis
@@ -142,3 +143,36 @@ def test_missing_keys_and_wrong_shapes() -> None:
         bundle_from_json({"txs": []})
     with pytest.raises(WireError, match="max_block"):
         bundle_from_json({"txs": [good], "min_block": 5, "max_block": 2})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.one_of(
+        st.integers(),
+        st.integers(min_value=2**2040, max_value=2**2100),
+        st.builds(lambda e, s: s * 7**e, st.integers(700, 6000), st.sampled_from([1, -1])),
+    )
+)
+def test_any_int_round_trips_through_its_json_form(value: int) -> None:
+    """Ints up to 2,048 bits are JSON numbers; longer ones {"$int": hex}, which even an
+    int of more than 4,300 digits (beyond CPython's JSON guard) survives."""
+    data = value_to_json((value,))
+    text = json.dumps(data)
+    assert value_from_json(json.loads(text)) == (value,)
+    assert (type(data[0]) is int) == (value.bit_length() <= 2_048)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"$int": "0x5"},  # small ints are JSON numbers: one form per value
+        {"$int": hex(2**2048)[:-1] + "g"},
+        {"$int": 5},
+        {"$int": None},
+        {"$int": "0x"},
+        {"$int": "0x" + "f" * 600, "x": 1},
+    ],
+)
+def test_a_malformed_int_object_is_refused_naming_where(bad: dict[str, object]) -> None:
+    with pytest.raises(WireError, match=r"^args\[0\]: "):
+        value_from_json([bad])
