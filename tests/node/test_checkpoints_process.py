@@ -4,67 +4,21 @@ block or acknowledged transaction, and answers old blocks as before the kill."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-import tomli_w
-
-from tests.node.conftest import TOKEN, make_signers
-from tests.node.test_process import ROOT, Running, _free_port
-
-
-def _launch(path: Path, port: int) -> tuple[Running, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "accord.cli", "node", "--config", str(path)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    running = Running(process, port)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"node exited: {process.stderr.read().decode()}")  # type: ignore[union-attr]
-        try:
-            if httpx.get(running.url + "/health", timeout=1).status_code == 200:
-                assert process.stderr is not None
-                return running, process.stderr.readline().decode()
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("node did not start within 60 s")
+from tests.node.conftest import make_signers
+from tests.node.node_process import free_port, launch, write_config
 
 
 def test_kill_9_then_a_restart_from_the_checkpoint(tmp_path: Path) -> None:
     signers = make_signers()
-    port = _free_port()
-    config = {
-        "seed": 1,
-        "node": {
-            "port": port,
-            "data_dir": "data",
-            "admin_token": TOKEN,
-            "history": 2,
-            "checkpoint_every": 2,
-        },
-        "device": {"chain_id": 7},
-        "genesis": {
-            "public_keys": {n: s.public_key.hex() for n, s in signers.items()},
-            "assets": {"ETH": {"issuer": "treasury", "alloc": {"alice": 10**18}}},
-        },
-    }
-    path = tmp_path / "node.toml"
-    path.write_text(tomli_w.dumps(config))
+    port = free_port()
+    path = write_config(tmp_path, signers, port, node={"history": 2, "checkpoint_every": 2})
     alice = signers["alice"]
-    node, line = _launch(path, port)
+    node = launch(path, port)
+    line = node.start_line()
     processes = [node.process]
     try:
         assert "replayed from genesis" in line
@@ -82,7 +36,8 @@ def test_kill_9_then_a_restart_from_the_checkpoint(tmp_path: Path) -> None:
         node.process.send_signal(signal.SIGKILL)
         node.process.wait(timeout=10)
 
-        node, line = _launch(path, port)
+        node = launch(path, port)
+        line = node.start_line()
         processes.append(node.process)
         assert "replayed from the checkpoint of block 4" in line
         assert node.rpc("accord_nodeInfo") == info

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from tests.node.explorer.chain import (
     populate,
     signers,
 )
+from tests.node.node_process import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = [
@@ -59,13 +59,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 class Served:
     """A node served by uvicorn in a thread, with an RPC helper."""
 
@@ -73,7 +66,7 @@ class Served:
         import uvicorn
 
         keys = signers()
-        self.port = _free_port()
+        self.port = free_port()
         config = explorer_config(tmp / "data", keys, port=self.port, block_interval_ms=0)
         self.node = Node.open(config)
         self.server = uvicorn.Server(

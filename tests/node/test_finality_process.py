@@ -8,28 +8,16 @@ import signal
 from pathlib import Path
 
 import httpx
-import tomli_w
 
 from tests.node.conftest import TOKEN, make_signers
-from tests.node.test_accounts_process import _launch
-from tests.node.test_process import _free_port
+from tests.node.node_process import free_port, launch, write_config
 
 
 def test_kill_9_after_an_acknowledged_reorg_keeps_the_fork(tmp_path: Path) -> None:
     signers = make_signers()
-    port = _free_port()
-    config = {
-        "seed": 1,
-        "node": {"port": port, "data_dir": "data", "admin_token": TOKEN},
-        "device": {"chain_id": 7, "finality_depth": 2},
-        "genesis": {
-            "public_keys": {n: s.public_key.hex() for n, s in signers.items()},
-            "assets": {"ETH": {"issuer": "treasury", "alloc": {"alice": 10**18}}},
-        },
-    }
-    path = tmp_path / "node.toml"
-    path.write_text(tomli_w.dumps(config))
-    node = _launch(path, port)
+    port = free_port()
+    path = write_config(tmp_path, signers, port, device={"finality_depth": 2})
+    node = launch(path, port)
     try:
         alice = signers["alice"]
         node.admin("block")
@@ -54,7 +42,7 @@ def test_kill_9_after_an_acknowledged_reorg_keeps_the_fork(tmp_path: Path) -> No
         node.process.send_signal(signal.SIGKILL)
         node.process.wait(timeout=10)
 
-        node = _launch(path, port)
+        node = launch(path, port)
         info = node.rpc("accord_nodeInfo")
         assert info["head"] == answer["head"] and info["state_hash"] == answer["state_hash"]
         assert info["finalized"] == 2

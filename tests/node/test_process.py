@@ -3,97 +3,32 @@ killed with SIGKILL after an acknowledged transaction and a sealed block, neithe
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import tomli_w
 
 from accord.node import Signer
 from tests.node.conftest import TOKEN, make_signers
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class Running:
-    def __init__(self, process: subprocess.Popen[bytes], port: int) -> None:
-        self.process = process
-        self.url = f"http://127.0.0.1:{port}"
-
-    def rpc(self, method: str, params: Any = None) -> Any:
-        body: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": method}
-        if params is not None:
-            body["params"] = params
-        answer = httpx.post(self.url + "/", json=body, timeout=10).json()
-        return answer.get("result", answer.get("error"))
-
-    def admin(self, what: str) -> httpx.Response:
-        return httpx.post(
-            f"{self.url}/admin/{what}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
-        )
+from tests.node.node_process import Running, free_port, launch, write_config
 
 
 @pytest.fixture
 def start(tmp_path: Path) -> Iterator[tuple[Callable[[], Running], dict[str, Signer]]]:
     signers = make_signers()
-    port = _free_port()
-    config = {
-        "seed": 1,
-        "node": {"port": port, "data_dir": "data", "admin_token": TOKEN},
-        "device": {"chain_id": 7},
-        "genesis": {
-            "public_keys": {n: s.public_key.hex() for n, s in signers.items()},
-            "assets": {"ETH": {"issuer": "treasury", "alloc": {"alice": 10**18}}},
-        },
-    }
-    path = tmp_path / "node.toml"
-    path.write_text(tomli_w.dumps(config))
-    started: list[subprocess.Popen[bytes]] = []
+    port = free_port()
+    path = write_config(tmp_path, signers, port)
+    started: list[Running] = []
 
-    def launch() -> Running:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "accord.cli", "node", "--config", str(path)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        started.append(process)
-        running = Running(process, port)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AssertionError(
-                    f"node exited: {process.stderr.read().decode() if process.stderr else ''}"
-                )
-            try:
-                if httpx.get(running.url + "/health", timeout=1).status_code == 200:
-                    return running
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise AssertionError("node did not start within 60 s")
+    def start_one() -> Running:
+        started.append(launch(path, port))
+        return started[-1]
 
-    yield launch, signers
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
+    yield start_one, signers
+    for running in started:
+        running.stop()
 
 
 def test_kill_9_loses_no_sealed_block_and_no_acknowledged_transaction(start: Any) -> None:
