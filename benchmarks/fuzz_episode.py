@@ -62,9 +62,13 @@ SPAMMERS = ("z0", "z1", "z2", "z3")
 RICH = 10**24
 ALLOWLIST = ("accord.contracts", "benchmarks", "tests.device.hostile_contracts")
 HOSTILE_MODULE = "tests.device.hostile_contracts"
-PROBES_ABSENT = tuple(m for m in Inputs.PROBE_MODULES if m not in sys.modules)
-"""Modules a hostile deployer names that were not loaded when the fuzzer started: if one
-appears in ``sys.modules``, the device imported it."""
+_PROBE_WINDOW: dict[str, set[str]] = {}
+"""``"loaded"``: the probe modules (``Inputs.PROBE_MODULES``, which a hostile deployer names) loaded
+when the current probe window opened (:func:`_forget_probes`): one that appears in
+``sys.modules`` after that, the device imported. A module someone else had loaded (a
+test suite collects ``tests.device.sample_contracts`` before the fuzzer runs) cannot be
+seen imported again, and is never unloaded: unloading it would give the next importer a
+second copy of its classes (``isinstance`` fails against the first)."""
 
 
 def device_options(seed: int) -> dict[str, Any]:
@@ -775,13 +779,24 @@ class _quiet:
 
 
 def _forget_probes() -> None:
-    """Unload the probe modules, so that the next import of one is seen."""
-    for name in PROBES_ABSENT:
+    """Open a probe window: unload the probe modules the device imported in the last
+    window (so that the next import of one is seen), and note which are loaded now."""
+    for name in _newly_loaded():
         sys.modules.pop(name, None)
+    _PROBE_WINDOW["loaded"] = {n for n in Inputs.PROBE_MODULES if n in sys.modules}
+
+
+def _newly_loaded() -> list[str]:
+    """Probe modules loaded since the window opened (none before the first window: what
+    was loaded until then, the fuzzer did not cause)."""
+    loaded = _PROBE_WINDOW.get("loaded")
+    if loaded is None:
+        return []
+    return [n for n in Inputs.PROBE_MODULES if n in sys.modules and n not in loaded]
 
 
 def _imported() -> str | None:
-    found = [name for name in PROBES_ABSENT if name in sys.modules]
+    found = _newly_loaded()
     return f"imported {found}, which a deployer named" if found else None
 
 

@@ -113,3 +113,22 @@ def test_a_block_rolled_back_for_an_internal_error_is_a_halt(
     (halt,) = [f for f in report["failures"] if f["kind"] == "halt"]
     expected = f"block rolled back: block {failed[0]}: internal error"
     assert halt["error"].startswith(expected) and halt["block"] == failed[0], halt
+
+
+def test_fuzzing_in_process_leaves_the_suites_modules_alone() -> None:
+    """The fuzzer probes whether the device imports modules a deployer names by
+    unloading them between blocks; run inside a test suite it must not unload a module
+    the suite had loaded (``tests.device.sample_contracts``: a second copy of its classes
+    fails every ``isinstance`` against the first, as four device tests did when the
+    rolled-back test above ran first)."""
+    import sys
+
+    from benchmarks import fuzz_device
+    from tests.device import sample_contracts
+
+    args = fuzz_device.parse_args(
+        ["--json", "--inputs", "300", "--blocks", "3", "--seed", "7", "--finality-inputs", "0"]
+    )
+    report = fuzz_device.run(args)
+    assert report["halts"] == 0 and report["inputs_tried"] >= 300
+    assert sys.modules["tests.device.sample_contracts"] is sample_contracts
