@@ -157,6 +157,24 @@ class ReorgBounty(Contract):
         return self._condition(ctx, self._get(bounty))
 
     # -- ending ------------------------------------------------------------------------
+    def _settled(
+        self, ctx: Context, bounty: int, terms: Bounty, role: str, party: str, verb: str
+    ) -> str:
+        """What ``claim`` and ``refund`` both check first: the sender is ``party`` (the
+        bounty's ``role``), the bounty is open and its horizon final. Returns the
+        condition, ``HOLDS`` or ``FAILS``."""
+        horizon, state = terms[4], terms[7]
+        if ctx.sender != party:
+            raise Revert(f"only the {role} {party} may {verb} bounty {bounty}")
+        if state != OPEN:
+            raise Revert(f"bounty {bounty} is {state}")
+        held = self._condition(ctx, terms)
+        if held == PENDING:
+            raise Revert(
+                f"bounty {bounty}: horizon {horizon} is not final yet (final up to {ctx.finalized})"
+            )
+        return held
+
     def _close(self, ctx: Context, bounty: int, terms: Bounty, state: str) -> None:
         self.bounties[bounty] = (*terms[:7], state)
 
@@ -165,17 +183,8 @@ class ReorgBounty(Contract):
         """The claimant only, once the horizon is final and the condition holds: pay it
         the bounty. Returns the amount paid."""
         terms = self._get(bounty)
-        sponsor, claimant, _, _, horizon, asset, amount, state = terms
-        if ctx.sender != claimant:
-            raise Revert(f"only the claimant {claimant} may claim bounty {bounty}")
-        if state != OPEN:
-            raise Revert(f"bounty {bounty} is {state}")
-        held = self._condition(ctx, terms)
-        if held == PENDING:
-            raise Revert(
-                f"bounty {bounty}: horizon {horizon} is not final yet (final up to {ctx.finalized})"
-            )
-        if held == FAILS:
+        sponsor, claimant, _, _, horizon, asset, amount, _ = terms
+        if self._settled(ctx, bounty, terms, "claimant", claimant, "claim") == FAILS:
             raise Revert(f"bounty {bounty}: the condition does not hold at horizon {horizon}")
         self._close(ctx, bounty, terms, CLAIMED)
         ctx.release(sponsor, asset, amount, claimant)
@@ -187,17 +196,8 @@ class ReorgBounty(Contract):
         """The sponsor only, once the horizon is final and the condition does not hold:
         unlock the bounty back to it. Returns the amount returned."""
         terms = self._get(bounty)
-        sponsor, _, _, _, horizon, asset, amount, state = terms
-        if ctx.sender != sponsor:
-            raise Revert(f"only the sponsor {sponsor} may refund bounty {bounty}")
-        if state != OPEN:
-            raise Revert(f"bounty {bounty} is {state}")
-        held = self._condition(ctx, terms)
-        if held == PENDING:
-            raise Revert(
-                f"bounty {bounty}: horizon {horizon} is not final yet (final up to {ctx.finalized})"
-            )
-        if held == HOLDS:
+        sponsor, _, _, _, _, asset, amount, _ = terms
+        if self._settled(ctx, bounty, terms, "sponsor", sponsor, "refund") == HOLDS:
             raise Revert(f"bounty {bounty}: the condition holds, the claimant is owed it")
         self._close(ctx, bounty, terms, REFUNDED)
         ctx.unlock(sponsor, asset, amount)
