@@ -212,6 +212,40 @@ def hostile_device(**config: Any) -> Device:
 
 
 # -- the checks ---------------------------------------------------------------------------
+def locks_match_open_records(
+    holder: str,
+    table: str,
+    noun: str,
+    fields: Callable[[Any], tuple[str, str, int, str]],
+    open_state: str,
+    closed: dict[int, str],
+) -> Callable[[Device], None]:
+    """An escrowing contract's accounting invariant: every record of its ``table``
+    (``fields`` reads ``(owner, asset, amount, state)`` from one) has a positive int
+    amount; the ledger's locks held by ``holder`` equal the amounts of the records in
+    ``open_state``, by (owner, asset); and a closed record stays closed in its one final
+    state (``closed`` remembers them across calls)."""
+
+    def check(device: Device) -> None:
+        owed: dict[tuple[str, str], int] = {}
+        for key, terms in device.contract_at(holder).storage()[table].items():
+            owner, asset, amount, state = fields(terms)
+            assert type(amount) is int and amount > 0, terms
+            if state == open_state:
+                assert key not in closed, f"{noun} {key} reopened"
+                owed[(owner, asset)] = owed.get((owner, asset), 0) + amount
+            else:
+                assert closed.setdefault(key, state) == state, f"{noun} {key} closed twice"
+        held = {
+            (owner, asset): n
+            for (owner, asset, by), n in device.ledger.locked.items()
+            if by == holder
+        }
+        assert held == owed, (held, owed)
+
+    return check
+
+
 _ALLOWED_ERRORS = frozenset(
     {
         "InsufficientFunds",

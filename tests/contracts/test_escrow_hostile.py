@@ -31,6 +31,7 @@ from tests.contracts.hostile_args import (
     call,
     hostile_device,
     junk,
+    locks_match_open_records,
     mixed,
     names,
     steps,
@@ -86,26 +87,9 @@ METHODS = {
 
 def escrow_invariant(escrow: str, closed: dict[int, str]) -> Any:
     """Locks equal open deals; a closed deal stays closed (``closed`` remembers them)."""
-
-    def check(device: Device) -> None:
-        deals = device.contract_at(escrow).storage()["deals"]
-        owed: dict[tuple[str, str], int] = {}
-        for deal, terms in deals.items():
-            payer, _, _, asset, amount, _, _, state = terms
-            assert type(amount) is int and amount > 0, terms
-            if state == OPEN:
-                assert deal not in closed, f"deal {deal} reopened"
-                owed[(payer, asset)] = owed.get((payer, asset), 0) + amount
-            else:
-                assert closed.setdefault(deal, state) == state, f"deal {deal} closed twice"
-        held = {
-            (owner, asset): n
-            for (owner, asset, holder), n in device.ledger.locked.items()
-            if holder == escrow
-        }
-        assert held == owed, (held, owed)
-
-    return check
+    return locks_match_open_records(
+        escrow, "deals", "deal", lambda t: (t[0], t[3], t[4], t[7]), OPEN, closed
+    )
 
 
 def escrow_rule(device: Device) -> Any:

@@ -29,6 +29,7 @@ from tests.contracts.hostile_args import (
     amounts,
     call,
     hostile_device,
+    locks_match_open_records,
     mixed,
     names,
     steps,
@@ -66,24 +67,10 @@ def included(device: Device, h: bytes) -> int | None:
 
 
 def bounty_invariant(bounty: str, closed: dict[int, str]) -> Any:
-    def check(device: Device) -> None:
-        owed: dict[tuple[str, str], int] = {}
-        for bid, terms in device.contract_at(bounty).storage()["bounties"].items():
-            sponsor, _, _, _, _, asset, amount, state = terms
-            assert type(amount) is int and amount > 0, terms
-            if state == OPEN:
-                assert bid not in closed, f"bounty {bid} reopened"
-                owed[(sponsor, asset)] = owed.get((sponsor, asset), 0) + amount
-            else:
-                assert closed.setdefault(bid, state) == state, f"bounty {bid} closed twice"
-        held = {
-            (owner, asset): n
-            for (owner, asset, holder), n in device.ledger.locked.items()
-            if holder == bounty
-        }
-        assert held == owed, (held, owed)
-
-    return check
+    """Locks equal open bounties (the sponsor's); a closed bounty stays closed."""
+    return locks_match_open_records(
+        bounty, "bounties", "bounty", lambda t: (t[0], t[5], t[6], t[7]), OPEN, closed
+    )
 
 
 def bounty_rule(device: Device, relay: str) -> Any:
